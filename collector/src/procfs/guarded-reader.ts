@@ -1,0 +1,200 @@
+import type { Worker } from 'node:worker_threads';
+import type { ReadReply, ReadRequest } from './guarded-read-worker';
+import { siblingEntry, startWorker } from '../workers/start-worker';
+
+/**
+ * Reads files that can block in the kernel without ever blocking the caller.
+ *
+ * Node's own async fs calls run on libuv's pool of four threads, shared with
+ * dns and crypto: four reads stuck on a held mmap lock would freeze them all.
+ * Instead every risky read goes to a small pool of dedicated worker threads.
+ * A read that passes its deadline is answered `timed-out`; its worker is
+ * written off (a thread blocked in the kernel cannot be cancelled) and
+ * replaced, up to `maxStuck` written-off workers. Later reads of the same
+ * lock of the same task answer `blocked-earlier` at once instead of sending
+ * another thread into the same wait. When a written-off read finally
+ * returns, its worker is retired and the task is readable again.
+ */
+export type GuardedResult =
+  | { status: 'ok'; text: string; truncated: boolean; tookMs: number }
+  | { status: 'error'; code: string; message: string; tookMs: number }
+  | { status: 'timed-out'; tookMs: number }
+  | { status: 'blocked-earlier'; blockedForMs: number; path: string }
+  | { status: 'no-reader'; reason: string };
+
+export interface GuardedReader {
+  read(path: string, opts?: { deadlineMs?: number; maxBytes?: number }): Promise<GuardedResult>;
+  /** Paths whose read is stuck in the kernel right now, with how long. */
+  stuck(): Array<{ path: string; forMs: number }>;
+  close(): Promise<void>;
+}
+
+export interface GuardedReaderOptions {
+  poolSize?: number;
+  maxStuck?: number;
+  defaultDeadlineMs?: number;
+  now?: () => number;
+}
+
+interface Pending {
+  req: ReadRequest;
+  deadlineMs: number;
+  key: string;
+  resolve: (r: GuardedResult) => void;
+  startedAt: number;
+}
+
+interface Reader {
+  worker: Worker;
+  inFlight: Pending[];
+  headSince: number;
+  stuckOn?: Pending;
+}
+
+/** Files that wait on the same kernel lock of the same task share a key. */
+export function lockKey(path: string): string {
+  const m = /^(.*\/\d+(?:\/task\/\d+)?)\/([a-z_]+)$/.exec(path);
+  if (!m) return path;
+  const taskDir = m[1].replace(/\/task\/\d+$/, '');
+  if (['cmdline', 'environ', 'maps', 'smaps', 'smaps_rollup', 'numa_maps', 'mem'].includes(m[2])) return `${taskDir}#mm`;
+  if (['stack', 'io', 'syscall', 'personality'].includes(m[2])) return `${m[1]}#exec`;
+  return path;
+}
+
+const PIPELINE = 8;
+
+export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedReader {
+  const poolSize = opts.poolSize ?? 2;
+  const maxStuck = opts.maxStuck ?? 16;
+  const defaultDeadlineMs = opts.defaultDeadlineMs ?? 250;
+  const now = opts.now ?? (() => performance.now());
+  const entry = siblingEntry(__filename, 'guarded-read-worker');
+  const idle: Reader[] = [];
+  const stuckReaders: Reader[] = [];
+  const blocked = new Map<string, number>();
+  const queue: Pending[] = [];
+  let nextId = 1;
+  let closed = false;
+  let watchdog: NodeJS.Timeout | undefined;
+
+  function spawn(): Reader {
+    const reader: Reader = { worker: startWorker(entry, null), inFlight: [], headSince: now() };
+    reader.worker.unref();
+    reader.worker.on('message', (reply: ReadReply) => onReply(reader, reply));
+    reader.worker.on('error', () => retire(reader));
+    return reader;
+  }
+
+  function onReply(reader: Reader, reply: ReadReply): void {
+    if (reader.stuckOn) {
+      // A written-off read came back: the lock is free again; retire the thread.
+      blocked.delete(reader.stuckOn.key);
+      retire(reader);
+      return;
+    }
+    const head = reader.inFlight.shift();
+    if (!head || head.req.id !== reply.id) return;
+    const tookMs = now() - reader.headSince;
+    reader.headSince = now();
+    head.resolve(reply.ok
+      ? { status: 'ok', text: reply.text, truncated: reply.truncated, tookMs }
+      : { status: 'error', code: reply.code, message: reply.message, tookMs });
+    pump();
+  }
+
+  function retire(reader: Reader): void {
+    const i = stuckReaders.indexOf(reader);
+    if (i >= 0) stuckReaders.splice(i, 1);
+    const j = idle.indexOf(reader);
+    if (j >= 0) idle.splice(j, 1);
+    for (const p of reader.inFlight) queue.unshift(p);
+    reader.inFlight = [];
+    void reader.worker.terminate().catch(() => undefined);
+    if (!closed) {
+      while (idle.length < poolSize) idle.push(spawn());
+      pump();
+    }
+  }
+
+  function check(): void {
+    const t = now();
+    for (const reader of [...idle]) {
+      const head = reader.inFlight[0];
+      if (!head || t - reader.headSince <= head.deadlineMs) continue;
+      reader.inFlight.shift();
+      reader.stuckOn = head;
+      blocked.set(head.key, t);
+      idle.splice(idle.indexOf(reader), 1);
+      stuckReaders.push(reader);
+      for (const p of reader.inFlight.reverse()) queue.unshift(p);
+      reader.inFlight = [];
+      head.resolve({ status: 'timed-out', tookMs: t - reader.headSince });
+      if (stuckReaders.length < maxStuck) idle.push(spawn());
+    }
+    pump();
+    const busy = idle.some((r) => r.inFlight.length > 0);
+    if (!busy && watchdog) {
+      clearInterval(watchdog);
+      watchdog = undefined;
+    }
+  }
+
+  function pump(): void {
+    while (queue.length > 0) {
+      const p = queue[0];
+      const since = blocked.get(p.key);
+      if (since !== undefined) {
+        queue.shift();
+        p.resolve({ status: 'blocked-earlier', blockedForMs: now() - since, path: p.req.path });
+        continue;
+      }
+      if (idle.length === 0) {
+        queue.shift();
+        p.resolve({ status: 'no-reader', reason: `${stuckReaders.length} reader threads are stuck in the kernel; no reader left` });
+        continue;
+      }
+      const reader = idle.reduce((a, b) => (b.inFlight.length < a.inFlight.length ? b : a));
+      if (reader.inFlight.length >= PIPELINE) break;
+      queue.shift();
+      if (reader.inFlight.length === 0) reader.headSince = now();
+      reader.inFlight.push(p);
+      reader.worker.postMessage(p.req);
+    }
+    if (!watchdog && idle.some((r) => r.inFlight.length > 0)) {
+      watchdog = setInterval(check, 10);
+      watchdog.unref();
+    }
+  }
+
+  for (let i = 0; i < poolSize; i++) idle.push(spawn());
+
+  return {
+    read(path, o = {}) {
+      if (closed) return Promise.resolve({ status: 'no-reader', reason: 'reader closed' });
+      return new Promise<GuardedResult>((resolve) => {
+        queue.push({
+          req: { id: nextId++, path, maxBytes: o.maxBytes ?? 64 * 1024 },
+          deadlineMs: o.deadlineMs ?? defaultDeadlineMs,
+          key: lockKey(path),
+          resolve,
+          startedAt: now(),
+        });
+        pump();
+      });
+    },
+    stuck() {
+      const t = now();
+      return stuckReaders.map((r) => ({ path: r.stuckOn?.req.path ?? '?', forMs: t - (blocked.get(r.stuckOn?.key ?? '') ?? t) }));
+    },
+    async close() {
+      closed = true;
+      if (watchdog) clearInterval(watchdog);
+      for (const p of queue.splice(0)) p.resolve({ status: 'no-reader', reason: 'reader closed' });
+      const all = [...idle, ...stuckReaders];
+      for (const r of idle) for (const p of r.inFlight) p.resolve({ status: 'no-reader', reason: 'reader closed' });
+      // Threads stuck in the kernel never finish terminating; do not wait for them.
+      await Promise.all(idle.map((r) => r.worker.terminate().catch(() => 0)));
+      for (const r of all) r.worker.removeAllListeners();
+    },
+  };
+}

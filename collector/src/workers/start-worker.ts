@@ -1,0 +1,28 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Starts a worker thread from a module path. Compiled builds load the .js file
+ * directly; when running from TypeScript sources (tests), the worker first
+ * installs a small swc require hook so the .ts entry can be loaded.
+ */
+export function startWorker(entry: string, workerData: unknown): Worker {
+  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData });
+  const bootstrap = `
+    const fs = require('node:fs');
+    const swc = require('@swc/core');
+    require.extensions['.ts'] = (module, filename) => {
+      const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
+        filename, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' },
+      });
+      module._compile(code, filename);
+    };
+    require(${JSON.stringify(entry)});
+  `;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+/** The sibling module `name` of a module, in the same flavour (.ts or .js). */
+export function siblingEntry(moduleFilename: string, name: string): string {
+  const ext = moduleFilename.endsWith('.ts') ? '.ts' : '.js';
+  return moduleFilename.replace(/[^/]+$/, `${name}${ext}`);
+}

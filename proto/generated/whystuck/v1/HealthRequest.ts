@@ -1,0 +1,8 @@
+// Original file: /work/main/proto/whystuck/v1/collector.proto
+
+
+export interface HealthRequest {
+}
+
+export interface HealthRequest__Output {
+}
