@@ -20,7 +20,8 @@ export interface PodCgroup {
 }
 
 const UID = '([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}|[0-9a-f]{32})';
-const POD_SEGMENT = new RegExp(`^(?:kubepods(?:-(burstable|besteffort))?-)?pod${UID}(?:\\.slice)?$`);
+// "pod<uid>", or a systemd slice "<prefix>-pod<uid_>.slice" whose prefix names the QoS class.
+const POD_SEGMENT = new RegExp(`^(?:([\\w-]*kubepods[\\w-]*)-)?pod${UID}(?:\\.slice)?$`);
 const CONTAINER_SEGMENT = /^(?:(cri-containerd|docker|crio-conmon|crio|containerd)-)?([0-9a-f]{64})(?:\.scope)?$/;
 
 const RUNTIME: Record<string, PodCgroup['runtime']> = {
@@ -37,8 +38,8 @@ export function parsePodCgroup(path: string): PodCgroup | null {
   for (let i = Math.max(0, kube); i < segments.length; i++) {
     const m = POD_SEGMENT.exec(segments[i]);
     if (!m) continue;
-    const before = segments.slice(0, i).join('/');
-    const qos = (m[1] ?? (/\bbesteffort\b/.test(before) ? 'besteffort' : /\bburstable\b/.test(before) ? 'burstable' : 'guaranteed')) as PodCgroup['qosClass'];
+    const before = `${segments.slice(0, i).join('/')}/${m[1] ?? ''}`;
+    const qos = /besteffort/.test(before) ? 'besteffort' : /burstable/.test(before) ? 'burstable' : 'guaranteed';
     const c = CONTAINER_SEGMENT.exec(segments[i + 1] ?? '');
     return {
       podUid: m[2].replace(/_/g, '-'),

@@ -3,7 +3,7 @@ import type { KmsgRecord } from '../../../proto/generated/whystuck/v1/KmsgRecord
 import { parseKmsgRecord } from './parse-kmsg-record';
 
 export type KmsgResult =
-  | { status: 'ok'; records: KmsgRecord[]; nextSeq: bigint; lost: bigint }
+  | { status: 'ok'; records: KmsgRecord[]; nextSeq: bigint; lost: bigint; newestSeq: bigint }
   | { status: 'unreadable'; code: string; message: string };
 
 /**
@@ -57,5 +57,5 @@ export function readKmsg(opts: { sinceSeq: bigint; bootTimeMs: number; path?: st
   } finally {
     closeSync(fd);
   }
-  return { status: 'ok', records, nextSeq, lost };
+  return { status: 'ok', records, nextSeq: records.length > 0 ? nextSeq : (lastSeq >= opts.sinceSeq ? lastSeq + 1n : opts.sinceSeq), lost, newestSeq: lastSeq };
 }

@@ -13,6 +13,7 @@ import { problemFromCode, problemFromGuarded } from './read-problems';
 import { readNodeFacts, sampleCpu } from '../node/read-node-facts';
 import { readKmsg } from '../kmsg/read-kmsg';
 import { COLLECTOR_VERSION } from '../version';
+import { InvalidArgumentError } from '../errors';
 import { parsePodCgroup } from '../cgroups/parse-pod-cgroup';
 
 export interface SnapshotterOptions {
@@ -89,6 +90,9 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       const since = BigInt(String(req.kmsg_since_seq ?? '0'));
       const r = readKmsg({ sinceSeq: since, bootTimeMs: Number(node.boot_time_unix) * 1000, path: opts.kmsgPath });
       if (r.status === 'ok') {
+        if (since > r.newestSeq + 1n && r.newestSeq >= 0n) {
+          throw new InvalidArgumentError(`kmsg_since_seq ${since} is beyond the kernel log: the newest record is ${r.newestSeq}; ask for 0 (whole ring) or a sequence up to ${r.newestSeq + 1n}`);
+        }
         kmsg = r.records;
         kmsgNext = r.nextSeq.toString();
         kmsgLost = r.lost.toString();

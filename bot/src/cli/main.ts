@@ -1,0 +1,37 @@
+import { runCollector } from '../../../collector/src/cli/run-collector';
+import { COLLECTOR_VERSION } from '../../../collector/src/version';
+
+export const USAGE = `whystuck — why is this pod, process or node stuck?
+
+usage:
+  whystuck collector --listen HOST:PORT [--tls-cert F --tls-key F --tls-ca F] [--insecure] ...
+      the node collector (gRPC); see \`whystuck collector --help\`
+  whystuck version
+  whystuck help`;
+
+/** The `whystuck` command line. Returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'collector':
+      if (rest.includes('--help')) {
+        const { COLLECTOR_USAGE } = await import('../../../collector/src/cli/collector-config');
+        process.stdout.write(`${COLLECTOR_USAGE}\n`);
+        return 0;
+      }
+      return runCollector(rest);
+    case 'version':
+    case '--version':
+      process.stdout.write(`whystuck ${COLLECTOR_VERSION}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(`whystuck: unknown command "${command}"\n${USAGE}\n`);
+      return 2;
+  }
+}

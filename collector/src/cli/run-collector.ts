@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+import { createLogger } from '../logging/create-logger';
+import { createSnapshotter } from '../snapshot/snapshotter';
+import { createRemediator } from '../remediate/remediator';
+import { createCollectorServer } from '../grpc/server';
+import { serverCredentials } from '../grpc/tls';
+import { CollectorError } from '../errors';
+import { loadCollectorConfig } from './collector-config';
+
+const GRACE_MS = 5000;
+
+/** `whystuck collector ...`: runs until SIGTERM/SIGINT. Returns the exit code. */
+export async function runCollector(argv: string[]): Promise<number> {
+  let config;
+  try {
+    config = loadCollectorConfig(argv);
+  } catch (err) {
+    if (err instanceof CollectorError) {
+      process.stderr.write(`whystuck collector: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger: Logger = createLogger({ name: 'whystuck-collector', level: config.logLevel });
+  const snapshotter = createSnapshotter({ procRoot: config.procRoot, readDeadlineMs: config.readDeadlineMs, logger: logger.child({ component: 'snapshot' }) });
+  const remediator = createRemediator({ procRoot: config.procRoot, allowHostProcesses: config.allowHostProcesses, logger: logger.child({ component: 'remediate' }) });
+  const server = createCollectorServer({ snapshotter, remediator, remediationClients: config.remediationClients, logger: logger.child({ component: 'grpc' }) });
+  let port: number;
+  try {
+    const creds = serverCredentials(config.host, config.tlsCert ? { cert: config.tlsCert, key: config.tlsKey as string, ca: config.tlsCa as string } : undefined, config.insecure);
+    port = await server.listen(`${config.host}:${config.port}`, creds);
+  } catch (err) {
+    process.stderr.write(`whystuck collector: cannot listen on ${config.listen}: ${(err as Error).message}\n`);
+    await snapshotter.close();
+    return 2;
+  }
+  logger.info({ address: `${config.host}:${port}`, tls: Boolean(config.tlsCert), procRoot: config.procRoot, pidfd: remediator.pidfdSupported, remediationClients: config.remediationClients }, 'collector listening');
+  // Tests and scripts read the bound port from this line.
+  process.stdout.write(`listening ${config.host}:${port}\n`);
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      const hard = setTimeout(() => hardExit(logger, 'grace period over'), GRACE_MS + 1000);
+      hard.unref();
+      void server.shutdown(GRACE_MS).then(async () => {
+        const stuck = snapshotter.reader.stuck();
+        await snapshotter.close();
+        // A reader thread blocked in the kernel can never be joined: exit() would hang on it.
+        if (stuck.length > 0) hardExit(logger, `${stuck.length} reader threads are blocked in the kernel (${stuck.map((s) => s.path).join(', ')})`);
+        logger.flush();
+        resolve(0);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+function hardExit(logger: Logger, why: string): never {
+  logger.warn({ why }, 'exiting hard');
+  logger.flush();
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable');
+}

@@ -1,0 +1,73 @@
+import * as grpc from '@grpc/grpc-js';
+import type { NodeCollectorClient } from '../../../proto/generated/whystuck/v1/NodeCollector';
+import type { SnapshotRequest } from '../../../proto/generated/whystuck/v1/SnapshotRequest';
+import type { SnapshotResponse__Output } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
+import type { RemediateRequest } from '../../../proto/generated/whystuck/v1/RemediateRequest';
+import type { RemediateResponse__Output } from '../../../proto/generated/whystuck/v1/RemediateResponse';
+import type { HealthResponse__Output } from '../../../proto/generated/whystuck/v1/HealthResponse';
+import { loadCollectorProto } from '../proto/load-proto';
+import { clientCredentials, type TlsFiles } from './tls';
+
+export type CallResult<T> =
+  | { status: 'ok'; value: T }
+  | { status: 'unreachable'; address: string; message: string }
+  | { status: 'rejected'; code: grpc.status; message: string };
+
+export interface CollectorClient {
+  snapshot(req: SnapshotRequest): Promise<CallResult<SnapshotResponse__Output>>;
+  remediate(req: RemediateRequest): Promise<CallResult<RemediateResponse__Output>>;
+  health(): Promise<CallResult<HealthResponse__Output>>;
+  close(): void;
+}
+
+export interface CollectorClientOptions {
+  address: string;
+  tls?: TlsFiles;
+  /** Per-call deadline; every call has one. */
+  deadlineMs?: number;
+  /** Name the server certificate must carry, when it differs from the address host. */
+  serverName?: string;
+  /** Retries for idempotent reads (Snapshot, Health): capped, jittered. */
+  retries?: number;
+}
+
+const UNREACHABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+
+export function createCollectorClient(opts: CollectorClientOptions): CollectorClient {
+  const proto = loadCollectorProto();
+  const channelOptions: grpc.ChannelOptions = {
+    // A 10,000-thread node snapshot is ~4-5 MB; gRPC's default limit is 4 MB.
+    'grpc.max_receive_message_length': 256 * 1024 * 1024,
+    ...(opts.serverName ? { 'grpc.ssl_target_name_override': opts.serverName, 'grpc.default_authority': opts.serverName } : {}),
+  };
+  const client = new proto.whystuck.v1.NodeCollector(opts.address, clientCredentials(opts.tls), channelOptions) as NodeCollectorClient;
+  const deadlineMs = opts.deadlineMs ?? 15000;
+  const retries = opts.retries ?? 2;
+
+  function once<T>(fn: (deadline: grpc.Deadline, cb: (err: grpc.ServiceError | null, v?: T) => void) => void): Promise<CallResult<T>> {
+    return new Promise((resolve) => {
+      fn(new Date(Date.now() + deadlineMs), (err, value) => {
+        if (!err) resolve({ status: 'ok', value: value as T });
+        else if (UNREACHABLE.has(err.code)) resolve({ status: 'unreachable', address: opts.address, message: err.details || err.message });
+        else resolve({ status: 'rejected', code: err.code, message: err.details || err.message });
+      });
+    });
+  }
+
+  async function idempotent<T>(fn: Parameters<typeof once<T>>[0]): Promise<CallResult<T>> {
+    let result = await once(fn);
+    for (let attempt = 1; attempt <= retries && result.status === 'unreachable'; attempt++) {
+      const backoff = Math.min(2000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await new Promise((r) => setTimeout(r, backoff));
+      result = await once(fn);
+    }
+    return result;
+  }
+
+  return {
+    snapshot: (req) => idempotent((deadline, cb) => client.Snapshot(req, { deadline }, cb)),
+    remediate: (req) => once((deadline, cb) => client.Remediate(req, { deadline }, cb)),
+    health: () => idempotent((deadline, cb) => client.Health({}, { deadline }, cb)),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,125 @@
+import * as grpc from '@grpc/grpc-js';
+import { hostname, release } from 'node:os';
+import type { Logger } from 'pino';
+import type { NodeCollectorHandlers } from '../../../proto/generated/whystuck/v1/NodeCollector';
+import { loadCollectorProto } from '../proto/load-proto';
+import type { Snapshotter } from '../snapshot/snapshotter';
+import type { Remediator } from '../remediate/remediator';
+import { InvalidArgumentError } from '../errors';
+import { certificateIdentities } from './tls';
+import { remediateRequestProblem, snapshotRequestProblem } from './validate-request';
+import { CAPABILITY_USE, effectiveCapabilities } from './capabilities';
+import { COLLECTOR_VERSION } from '../version';
+
+export interface CollectorServerOptions {
+  snapshotter: Snapshotter;
+  remediator: Remediator;
+  /** Certificate identities (CN or SAN) allowed to call Remediate. */
+  remediationClients: string[];
+  logger: Logger;
+}
+
+export interface CollectorServer {
+  /** Binds and starts; returns the bound port (useful with port 0). */
+  listen(address: string, credentials: grpc.ServerCredentials): Promise<number>;
+  setServing(serving: boolean): void;
+  shutdown(graceMs: number): Promise<void>;
+}
+
+export function createCollectorServer(opts: CollectorServerOptions): CollectorServer {
+  const proto = loadCollectorProto();
+  const server = new grpc.Server();
+  let serving = true;
+  let nextRpc = 1;
+  const allowed = new Set(opts.remediationClients);
+
+  const handlers: NodeCollectorHandlers = {
+    Snapshot(call, callback) {
+      const log = opts.logger.child({ rpc: 'Snapshot', rpcId: nextRpc++ });
+      const problem = snapshotRequestProblem(call.request);
+      if (problem) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
+        return;
+      }
+      opts.snapshotter.snapshot(call.request).then((res) => {
+        log.debug({ tasks: res.tasks?.length, ms: res.duration_ms, problems: res.read_problems?.length }, 'snapshot taken');
+        callback(null, res);
+      }, (err: Error) => {
+        if (err instanceof InvalidArgumentError) {
+          callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message });
+          return;
+        }
+        log.error({ err }, 'snapshot failed');
+        callback({ code: grpc.status.INTERNAL, details: `snapshot failed: ${err.message}` });
+      });
+    },
+
+    Remediate(call, callback) {
+      const log = opts.logger.child({ rpc: 'Remediate', rpcId: nextRpc++ });
+      const identities = certificateIdentities(call.getAuthContext()?.sslPeerCertificate);
+      if (!identities.some((id) => allowed.has(id))) {
+        log.warn({ identities, pid: call.request.pid }, 'remediation refused: client not authorised');
+        callback(null, {
+          status: 'NOT_AUTHORISED',
+          message: identities.length > 0
+            ? `client ${identities.join(', ')} may not remediate: add its certificate identity to the collector's --remediation-clients`
+            : 'only clients with a certificate listed in --remediation-clients may remediate (this connection has no client certificate)',
+          still_present: true,
+        });
+        return;
+      }
+      const problem = remediateRequestProblem(call.request);
+      if (problem) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
+        return;
+      }
+      opts.remediator.remediate(call.request).then((res) => {
+        log.info({ pid: call.request.pid, signal: call.request.signal, requester: call.request.requester, client: identities[0], status: res.status }, 'remediation answered');
+        callback(null, res);
+      }, (err: Error) => {
+        log.error({ err }, 'remediation failed');
+        callback({ code: grpc.status.INTERNAL, details: `remediation failed: ${err.message}` });
+      });
+    },
+
+    Health(_call, callback) {
+      const caps = effectiveCapabilities();
+      const missing = Object.entries(CAPABILITY_USE).filter(([cap]) => !caps.includes(cap)).map(([cap, use]) => `${cap}: cannot ${use}`);
+      callback(null, {
+        status: serving ? 'SERVING' : 'NOT_SERVING',
+        version: COLLECTOR_VERSION,
+        hostname: hostname(),
+        kernel_release: release(),
+        capabilities: caps,
+        missing,
+        pidfd_supported: opts.remediator.pidfdSupported,
+        blocked_readers: opts.snapshotter.reader.stuck().length,
+      });
+    },
+  };
+  server.addService(proto.whystuck.v1.NodeCollector.service, handlers);
+
+  return {
+    listen(address, credentials) {
+      return new Promise((resolve, reject) => {
+        server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
+      });
+    },
+    setServing(s) {
+      serving = s;
+    },
+    shutdown(graceMs) {
+      serving = false;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}

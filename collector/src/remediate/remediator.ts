@@ -1,0 +1,162 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { constants } from 'node:os';
+import type { Logger } from 'pino';
+import type { RemediateRequest__Output } from '../../../proto/generated/whystuck/v1/RemediateRequest';
+import type { RemediateResponse } from '../../../proto/generated/whystuck/v1/RemediateResponse';
+import { parseStat, type ProcStat } from '../procfs/parse-stat';
+import { isKernelThread } from '../procfs/task-flags';
+import { parseCgroupFile, podFromCgroupLines } from '../cgroups/parse-pod-cgroup';
+import { createPidfd, ERRNO, type Pidfd } from './pidfd';
+
+/** Signals a remediation may send, by proto name. */
+export const ALLOWED_SIGNALS: Record<string, number> = {
+  SIGTERM: constants.signals.SIGTERM,
+  SIGKILL: constants.signals.SIGKILL,
+  SIGCONT: constants.signals.SIGCONT,
+};
+
+export interface RemediatorOptions {
+  procRoot?: string;
+  allowHostProcesses?: boolean;
+  /** How long to wait after the signal before reporting the task's state. */
+  settleMs?: number;
+  logger?: Logger;
+  pidfd?: Pidfd;
+  /** The collector's own pid (protected). */
+  selfPid?: number;
+}
+
+export interface Remediator {
+  readonly pidfdSupported: boolean;
+  remediate(req: RemediateRequest__Output): Promise<RemediateResponse>;
+}
+
+function readStat(procRoot: string, pid: number): ProcStat | null {
+  try {
+    return parseStat(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
+/** The pod of a process, from any of its threads (a fake zombie's leader has left its cgroups), else its parent's. */
+function podOf(procRoot: string, pid: number, ppid: number): string {
+  const fromPid = (p: number): string => {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`${procRoot}/${p}/task`);
+    } catch {
+      return '';
+    }
+    for (const tid of tids) {
+      try {
+        const pod = podFromCgroupLines(parseCgroupFile(readFileSync(`${procRoot}/${p}/task/${tid}/cgroup`, 'latin1'))).pod;
+        if (pod) return pod.podUid;
+      } catch {
+        /* vanished thread */
+      }
+    }
+    return '';
+  };
+  return fromPid(pid) || (ppid > 1 ? fromPid(ppid) : '');
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Guarded signals. Order matters: the pidfd is opened first, then the
+ * identity (start time + comm) is checked through /proc, then the signal goes
+ * through the pidfd — so the process checked is the process signalled.
+ * Without pidfd support: check, signal, and check again.
+ */
+export function createRemediator(opts: RemediatorOptions = {}): Remediator {
+  const procRoot = opts.procRoot ?? '/proc';
+  const pidfd = opts.pidfd ?? createPidfd();
+  const selfPid = opts.selfPid ?? process.pid;
+  const settleMs = opts.settleMs ?? 1000;
+
+  function refuse(status: RemediateResponse['status'], message: string): RemediateResponse {
+    return { status, message, still_present: status !== 'NOT_FOUND', used_pidfd: false };
+  }
+
+  function checkTarget(req: RemediateRequest__Output, stat: ProcStat | null): RemediateResponse | null {
+    if (!stat) return refuse('NOT_FOUND', `pid ${req.pid} is gone already`);
+    if (String(stat.startTime) !== String(req.start_time_ticks) || stat.comm !== req.expected_comm) {
+      return refuse('PID_REUSED', `pid ${req.pid} is now "${stat.comm}" started at tick ${stat.startTime}, not "${req.expected_comm}" started at tick ${req.start_time_ticks}: the process the snapshot saw is gone and its pid was reused; nothing was signalled`);
+    }
+    if (req.pid === 1) return refuse('PROTECTED', 'pid 1 of the host is never signalled');
+    if (isKernelThread(stat.flags)) return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is a kernel thread; signals cannot end it`);
+    if (req.pid === selfPid) return refuse('PROTECTED', 'the collector does not signal itself');
+    if (!opts.allowHostProcesses && !podOf(procRoot, req.pid, stat.ppid)) {
+      return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is not in a Kubernetes pod cgroup; start the collector with --allow-host-processes to allow host processes`);
+    }
+    return null;
+  }
+
+  async function after(req: RemediateRequest__Output, signalledAt: number, usedPidfd: boolean): Promise<RemediateResponse> {
+    const deadline = Date.now() + settleMs;
+    let stat = readStat(procRoot, req.pid);
+    while (stat && String(stat.startTime) === String(req.start_time_ticks) && Date.now() < deadline) {
+      await sleep(Math.min(100, settleMs));
+      stat = readStat(procRoot, req.pid);
+    }
+    const present = Boolean(stat && String(stat.startTime) === String(req.start_time_ticks));
+    let wchan = '';
+    if (present) {
+      try {
+        wchan = readFileSync(`${procRoot}/${req.pid}/wchan`, 'latin1').trim();
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    const state = present ? (stat as ProcStat).state : '';
+    return {
+      status: 'SIGNALLED',
+      message: present
+        ? `sent ${req.signal} to pid ${req.pid} (${req.expected_comm}); ${settleMs} ms later it is still there in state ${state}${wchan && wchan !== '0' ? ` waiting in ${wchan}` : ''}`
+        : `sent ${req.signal} to pid ${req.pid} (${req.expected_comm}); it is gone`,
+      still_present: present,
+      state_after: state,
+      wchan_after: wchan === '0' ? '' : wchan,
+      used_pidfd: usedPidfd,
+      signalled_at_unix_ms: String(signalledAt),
+    };
+  }
+
+  async function remediate(req: RemediateRequest__Output): Promise<RemediateResponse> {
+    const signal = ALLOWED_SIGNALS[String(req.signal)];
+    if (!signal) return refuse('SIGNAL_NOT_ALLOWED', `signal ${req.signal} is not allowed; allowed: ${Object.keys(ALLOWED_SIGNALS).join(', ')}`);
+    opts.logger?.info({ pid: req.pid, comm: req.expected_comm, signal: req.signal, requester: req.requester, reason: req.reason }, 'remediation requested');
+    if (pidfd.supported) {
+      const fd = pidfd.open(req.pid);
+      if (!fd.ok) return fd.errno === 3 ? refuse('NOT_FOUND', `pid ${req.pid} is gone already`) : refuse('FAILED', `pidfd_open(${req.pid}) failed: ${ERRNO[fd.errno] ?? fd.errno}`);
+      try {
+        const refused = checkTarget(req, readStat(procRoot, req.pid));
+        if (refused) return refused;
+        const sent = pidfd.sendSignal(fd.value, signal);
+        if (!sent.ok) {
+          return sent.errno === 3 ? refuse('NOT_FOUND', `pid ${req.pid} exited before the signal`) : refuse('FAILED', `pidfd_send_signal failed: ${ERRNO[sent.errno] ?? sent.errno}`);
+        }
+      } finally {
+        pidfd.close(fd.value);
+      }
+      return after(req, Date.now(), true);
+    }
+    const refused = checkTarget(req, readStat(procRoot, req.pid));
+    if (refused) return refused;
+    try {
+      process.kill(req.pid, signal);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'ESRCH' ? refuse('NOT_FOUND', `pid ${req.pid} exited before the signal`) : refuse('FAILED', `kill failed: ${code}`);
+    }
+    const signalledAt = Date.now();
+    const again = readStat(procRoot, req.pid);
+    if (again && String(again.startTime) !== String(req.start_time_ticks)) {
+      return refuse('FAILED', `pid ${req.pid} was reused while it was being signalled (no pidfd on this kernel); the signal may have reached "${again.comm}"`);
+    }
+    return after(req, signalledAt, false);
+  }
+
+  return { pidfdSupported: pidfd.supported, remediate };
+}

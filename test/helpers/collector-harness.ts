@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createCertAuthority, type CertAuthority } from '../../collector/src/tls/dev-certs';
+import { createSnapshotter, type Snapshotter, type SnapshotterOptions } from '../../collector/src/snapshot/snapshotter';
+import { createRemediator, type RemediatorOptions } from '../../collector/src/remediate/remediator';
+import { createCollectorServer, type CollectorServer } from '../../collector/src/grpc/server';
+import { serverCredentials, type TlsFiles } from '../../collector/src/grpc/tls';
+import { createCollectorClient, type CollectorClient } from '../../collector/src/grpc/client';
+
+/** One CA for the whole test run: RSA key generation is the slow part. */
+let ca: CertAuthority | undefined;
+export function testCa(): CertAuthority {
+  ca ??= createCertAuthority('whystuck test CA');
+  return ca;
+}
+
+export interface Harness {
+  address: string;
+  dir: string;
+  snapshotter: Snapshotter;
+  server: CollectorServer;
+  /** A client whose certificate carries `identity` (signed by the test CA unless `foreignCa`). */
+  client(identity: string, opts?: { foreignCa?: CertAuthority; deadlineMs?: number }): CollectorClient;
+  close(): Promise<void>;
+}
+
+function writeTls(dir: string, name: string, issued: { cert: string; key: string }, caCert: string): TlsFiles {
+  const files = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`), ca: join(dir, `${name}-ca.crt`) };
+  writeFileSync(files.cert, issued.cert);
+  writeFileSync(files.key, issued.key, { mode: 0o600 });
+  writeFileSync(files.ca, caCert);
+  return files;
+}
+
+/** A real collector gRPC server with mutual TLS on 127.0.0.1:0, and clients for it. */
+export async function startHarness(opts: { remediationClients?: string[]; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions } = {}): Promise<Harness> {
+  const authority = testCa();
+  const dir = mkdtempSync(join(tmpdir(), 'whystuck-grpc-'));
+  const serverTls = writeTls(dir, 'server', authority.issue({ commonName: 'collector', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }), authority.cert);
+  const logger = pino({ level: 'silent' });
+  const snapshotter = createSnapshotter(opts.snapshotter);
+  const remediator = createRemediator({ settleMs: 300, ...opts.remediator });
+  const server = createCollectorServer({ snapshotter, remediator, remediationClients: opts.remediationClients ?? ['whystuck-bot'], logger });
+  const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', serverTls, false));
+  const address = `127.0.0.1:${port}`;
+  const clients: CollectorClient[] = [];
+  return {
+    address, dir, snapshotter, server,
+    client(identity, o = {}) {
+      const issuer = o.foreignCa ?? authority;
+      const tls = writeTls(dir, `client-${identity}-${clients.length}`, issuer.issue({ commonName: identity, server: false }), authority.cert);
+      const c = createCollectorClient({ address, tls, deadlineMs: o.deadlineMs ?? 20000, retries: 0 });
+      clients.push(c);
+      return c;
+    },
+    async close() {
+      for (const c of clients) c.close();
+      await server.shutdown(1000);
+      await snapshotter.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
