@@ -7,7 +7,7 @@ const root = path.resolve(__dirname, '..');
 const out = process.argv[2] ?? path.join(root, 'proto', 'generated');
 execFileSync(process.execPath, [
   require.resolve('@grpc/proto-loader/build/bin/proto-loader-gen-types.js'),
-  '--keepCase', '--longs=String', '--enums=String', '--defaults', '--oneofs',
+  '--keepCase', '--longs=Number', '--enums=String', '--defaults', '--oneofs',
   '--grpcLib=@grpc/grpc-js', '--outDir', out, `--includeDirs=${path.join(root, 'proto')}`,
   '--includeComments', 'whystuck/v1/collector.proto',
 ], { stdio: 'inherit', cwd: root });

@@ -148,7 +148,7 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
         p.resolve({ status: 'blocked-earlier', blockedForMs: now() - since, path: p.req.path });
         continue;
       }
-      if (idle.length === 0) {
+      if (idle.length === 0 || stuckReaders.length >= maxStuck) {
         queue.shift();
         p.resolve({ status: 'no-reader', reason: `${stuckReaders.length} reader threads are stuck in the kernel; no reader left` });
         continue;

@@ -1,6 +1,6 @@
 import type { Task } from '../../../proto/generated/whystuck/v1/Task';
 import type { RawProcess, RawThread } from '../procfs/raw-task';
-import { flagNames, isKernelThread } from '../procfs/task-flags';
+import { isKernelThread } from '../procfs/task-flags';
 import { podFromCgroupLines, type PodCgroup } from '../cgroups/parse-pod-cgroup';
 
 /**
@@ -70,15 +70,14 @@ function toTask(p: RawProcess, th: RawThread, f: ProcessFacts): Task {
     ppid: stat.ppid,
     comm: stat.comm,
     state: stat.state,
-    flags: String(stat.flags),
-    flag_names: flagNames(stat.flags),
+    flags: stat.flags,
     num_threads: stat.numThreads,
-    start_time_ticks: String(stat.startTime),
+    start_time_ticks: stat.startTime,
     wchan: th.wchan,
     stack: [],
     ns_pid: own?.nsPid ?? [],
     ns_tgid: st.nsTgid,
-    pid_ns_inode: String(p.pidNsInode),
+    pid_ns_inode: p.pidNsInode,
     tracer_pid: own?.tracerPid ?? 0,
     sig_pending: own?.sigPnd ?? '',
     sig_shared_pending: st.shdPnd ?? '',
@@ -86,7 +85,7 @@ function toTask(p: RawProcess, th: RawThread, f: ProcessFacts): Task {
     sig_ignored: st.sigIgn ?? '',
     sig_caught: st.sigCgt ?? '',
     cgroup_path: f.path,
-    cgroups: f.cgroups,
+    cgroups: leader ? f.cgroups : {},
     pod_uid: f.pod?.podUid ?? '',
     container_id: f.pod?.containerId ?? '',
     container_runtime: f.pod?.runtime ?? '',
@@ -96,16 +95,17 @@ function toTask(p: RawProcess, th: RawThread, f: ProcessFacts): Task {
     is_pid_ns_init: leader && p.status.nsPid.length > 1 && p.status.nsPid[p.status.nsPid.length - 1] === 1,
     is_thread_group_leader: leader,
     uid: st.uid ?? 0,
-    vm_rss_kb: String(st.vmRssKb ?? 0),
-    detail: th.full ? 'DETAIL_FULL' : 'DETAIL_BASIC',
+    vm_rss_kb: st.vmRssKb ?? 0,
+    // Numeric enum values: the snapshot's fast encoder writes them as they are.
+    detail: th.full ? 2 : 1,
     stack_read: false,
-    rt_priority: String(stat.rtPriority),
-    nice: String(stat.nice),
-    utime_ticks: String(stat.utime),
-    stime_ticks: String(stat.stime),
+    rt_priority: stat.rtPriority,
+    nice: stat.nice,
+    utime_ticks: stat.utime,
+    stime_ticks: stat.stime,
     processor: stat.processor,
-    voluntary_ctxt_switches: String(own?.voluntaryCtxtSwitches ?? 0),
-    nonvoluntary_ctxt_switches: String(own?.nonvoluntaryCtxtSwitches ?? 0),
+    voluntary_ctxt_switches: own?.voluntaryCtxtSwitches ?? 0,
+    nonvoluntary_ctxt_switches: own?.nonvoluntaryCtxtSwitches ?? 0,
     freezer_state: '',
   };
 }

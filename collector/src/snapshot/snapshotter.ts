@@ -78,9 +78,12 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const node = await readNodeFacts(src, cpu1, Math.round(performance.now() - cpuAt));
     const freezer = new Map(node.freezers?.map((f) => [f.cgroup_path, f.state]) ?? []);
-    for (const t of tasks) {
-      const path = t.cgroups?.freezer;
-      if (path && freezer.has(path)) t.freezer_state = freezer.get(path);
+    if (freezer.size > 0) {
+      const leaders = new Map(tasks.filter((t) => t.is_thread_group_leader).map((t) => [t.tgid, t.cgroups?.freezer ?? '']));
+      for (const t of tasks) {
+        const path = leaders.get(t.tgid) ?? '';
+        if (freezer.has(path)) t.freezer_state = freezer.get(path);
+      }
     }
 
     let kmsg: SnapshotResponse['kmsg'] = [];

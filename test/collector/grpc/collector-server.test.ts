@@ -23,19 +23,19 @@ describe('collector gRPC server over mutual TLS', () => {
     expect(me).toBeDefined();
     expect(me?.comm).toBe(parseStat(readFileSync(`/proc/${process.pid}/stat`, 'latin1'))?.comm);
     expect(me?.ppid).toBe(process.ppid);
-    expect(me?.start_time_ticks).toBe(String(parseStat(readFileSync(`/proc/${process.pid}/stat`, 'latin1'))?.startTime));
+    expect(me?.start_time_ticks).toBe((parseStat(readFileSync(`/proc/${process.pid}/stat`, 'latin1'))?.startTime));
     // Every thread, not only processes.
     const myThreads = snap.tasks.filter((t) => t.tgid === process.pid);
     expect(myThreads.length).toBe(Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${process.pid}/status`, 'latin1'))?.[1]));
     const kthreadd = snap.tasks.find((t) => t.tid === 2);
     expect(kthreadd?.is_kernel_thread).toBe(true);
-    expect(kthreadd?.flag_names).toContain('PF_KTHREAD');
+    expect((kthreadd?.flags ?? 0) & 0x200000).toBe(0x200000);
     expect(snap.node?.kernel_release).toBe(require('node:os').release());
     expect(snap.node?.loadavg?.total).toBeGreaterThan(0);
     expect(snap.node?.cpu?.interval_ms).toBeGreaterThanOrEqual(100);
     expect(snap.node?.boot_time_unix).toMatch(/^\d{10}$/);
     expect(snap.kmsg.length).toBeGreaterThan(0);
-    expect(BigInt(snap.kmsg_next_seq)).toBe(BigInt(snap.kmsg[snap.kmsg.length - 1].seq) + 1n);
+    expect(snap.kmsg_next_seq).toBe(snap.kmsg[snap.kmsg.length - 1].seq + 1);
   });
 
   it('reads the kernel log from a sequence number on', async () => {
@@ -98,7 +98,7 @@ describe('collector gRPC server over mutual TLS', () => {
     children.push(child);
     await new Promise((r) => setTimeout(r, 100));
     const stat = parseStat(readFileSync(`/proc/${child.pid}/stat`, 'latin1'));
-    const res = await h.client('intruder').remediate({ pid: child.pid, start_time_ticks: String(stat?.startTime), expected_comm: 'sleep', signal: 'SIGKILL', requester: 'test', reason: 'test' });
+    const res = await h.client('intruder').remediate({ pid: child.pid, start_time_ticks: stat?.startTime, expected_comm: 'sleep', signal: 'SIGKILL', requester: 'test', reason: 'test' });
     if (res.status !== 'ok') throw new Error('remediate call failed');
     expect(res.value.status).toBe('NOT_AUTHORISED');
     expect(res.value.message).toMatch(/client intruder may not remediate/);

@@ -32,7 +32,7 @@ export interface KmsgRecord {
 }
 
 export interface KmsgRecord__Output {
-  'seq': (string);
+  'seq': (number);
   /**
    * 0 emerg .. 7 debug
    */
@@ -44,11 +44,11 @@ export interface KmsgRecord__Output {
   /**
    * since boot
    */
-  'monotonic_us': (string);
+  'monotonic_us': (number);
   /**
    * boot time + monotonic, like dmesg -T
    */
-  'wall_time_unix_ms': (string);
+  'wall_time_unix_ms': (number);
   'text': (string);
   /**
    * dictionary lines (SUBSYSTEM=, DEVICE=)

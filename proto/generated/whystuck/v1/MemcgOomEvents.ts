@@ -30,16 +30,16 @@ export interface MemcgOomEvents__Output {
   /**
    * times the limit was hit and the OOM path ran
    */
-  'oom': (string);
+  'oom': (number);
   /**
    * tasks killed
    */
-  'oom_kill': (string);
+  'oom_kill': (number);
   /**
    * v1 memory.oom_control under_oom
    */
   'under_oom': (boolean);
   'oom_kill_disable': (boolean);
-  'limit_bytes': (string);
-  'usage_bytes': (string);
+  'limit_bytes': (number);
+  'usage_bytes': (number);
 }

@@ -59,7 +59,7 @@ export interface NodeFacts__Output {
   /**
    * seconds, from /proc/stat btime
    */
-  'boot_time_unix': (string);
+  'boot_time_unix': (number);
   'uptime_seconds': (number);
   'loadavg': (_whystuck_v1_LoadAvg__Output | null);
   'cpu': (_whystuck_v1_CpuTimes__Output | null);
@@ -78,8 +78,8 @@ export interface NodeFacts__Output {
    */
   'clock_ticks_per_second': (number);
   'cpu_count': (number);
-  'mem_total_kb': (string);
-  'mem_available_kb': (string);
+  'mem_total_kb': (number);
+  'mem_available_kb': (number);
   /**
    * 1, 2, or 3 for hybrid (v1 controllers plus a v2 hierarchy)
    */

@@ -29,5 +29,5 @@ export interface Pressure__Output {
   'avg10': (number);
   'avg60': (number);
   'avg300': (number);
-  'total_us': (string);
+  'total_us': (number);
 }

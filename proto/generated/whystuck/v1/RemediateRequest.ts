@@ -35,7 +35,7 @@ export interface RemediateRequest__Output {
   /**
    * from the snapshot; must match
    */
-  'start_time_ticks': (string);
+  'start_time_ticks': (number);
   /**
    * from the snapshot; must match
    */

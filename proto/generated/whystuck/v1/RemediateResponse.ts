@@ -49,7 +49,7 @@ export interface RemediateResponse__Output {
    * identity and signal bound through a pidfd
    */
   'used_pidfd': (boolean);
-  'signalled_at_unix_ms': (string);
+  'signalled_at_unix_ms': (number);
   /**
    * the task as re-checked before signalling
    */

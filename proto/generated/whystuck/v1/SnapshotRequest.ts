@@ -59,7 +59,7 @@ export interface SnapshotRequest__Output {
   /**
    * Kernel log records with sequence >= kmsg_since_seq. 0 means the whole ring.
    */
-  'kmsg_since_seq': (string);
+  'kmsg_since_seq': (number);
   /**
    * Skip the kernel log entirely.
    */

@@ -41,12 +41,12 @@ export interface SnapshotResponse__Output {
   /**
    * The sequence number to ask for next time (last record + 1).
    */
-  'kmsg_next_seq': (string);
+  'kmsg_next_seq': (number);
   /**
    * Records lost because the ring overwrote them before they were read (EPIPE).
    */
-  'kmsg_lost': (string);
-  'taken_at_unix_ms': (string);
+  'kmsg_lost': (number);
+  'taken_at_unix_ms': (number);
   'duration_ms': (number);
   'collector_version': (string);
   /**

@@ -23,8 +23,7 @@ export interface Task {
   /**
    * task->flags (PF_EXITING 0x4, PF_KTHREAD 0x200000 ...)
    */
-  'flags'?: (number | string | Long);
-  'flag_names'?: (string)[];
+  'flags'?: (number);
   'num_threads'?: (number);
   /**
    * clock ticks since boot: identity against PID reuse
@@ -44,9 +43,9 @@ export interface Task {
    */
   'ns_tgid'?: (number)[];
   /**
-   * inode of /proc/PID/ns/pid
+   * inode of /proc/PID/ns/pid (nsfs inodes are 32-bit)
    */
-  'pid_ns_inode'?: (number | string | Long);
+  'pid_ns_inode'?: (number);
   'tracer_pid'?: (number);
   /**
    * hex masks, as /proc/PID/status prints them
@@ -88,8 +87,8 @@ export interface Task {
    */
   'detail'?: (_whystuck_v1_Detail);
   'stack_read'?: (boolean);
-  'rt_priority'?: (number | string | Long);
-  'nice'?: (number | string | Long);
+  'rt_priority'?: (number);
+  'nice'?: (number);
   'utime_ticks'?: (number | string | Long);
   'stime_ticks'?: (number | string | Long);
   /**
@@ -99,7 +98,7 @@ export interface Task {
   'voluntary_ctxt_switches'?: (number | string | Long);
   'nonvoluntary_ctxt_switches'?: (number | string | Long);
   /**
-   * controller (or "" for v2) -> path
+   * controller (or "" for v2) -> path; set on thread-group leaders only (threads share them).
    */
   'cgroups'?: ({[key: string]: string});
   'freezer_state'?: (string);
@@ -124,13 +123,12 @@ export interface Task__Output {
   /**
    * task->flags (PF_EXITING 0x4, PF_KTHREAD 0x200000 ...)
    */
-  'flags': (string);
-  'flag_names': (string)[];
+  'flags': (number);
   'num_threads': (number);
   /**
    * clock ticks since boot: identity against PID reuse
    */
-  'start_time_ticks': (string);
+  'start_time_ticks': (number);
   /**
    * symbol, or "" when running / not read (see detail)
    */
@@ -145,9 +143,9 @@ export interface Task__Output {
    */
   'ns_tgid': (number)[];
   /**
-   * inode of /proc/PID/ns/pid
+   * inode of /proc/PID/ns/pid (nsfs inodes are 32-bit)
    */
-  'pid_ns_inode': (string);
+  'pid_ns_inode': (number);
   'tracer_pid': (number);
   /**
    * hex masks, as /proc/PID/status prints them
@@ -182,25 +180,25 @@ export interface Task__Output {
   'is_pid_ns_init': (boolean);
   'is_thread_group_leader': (boolean);
   'uid': (number);
-  'vm_rss_kb': (string);
+  'vm_rss_kb': (number);
   /**
    * What was read for this task: BASIC = stat plus the process's status/cgroup;
    * FULL = also its own status and wchan. Stacks are read for the states asked.
    */
   'detail': (_whystuck_v1_Detail__Output);
   'stack_read': (boolean);
-  'rt_priority': (string);
-  'nice': (string);
-  'utime_ticks': (string);
-  'stime_ticks': (string);
+  'rt_priority': (number);
+  'nice': (number);
+  'utime_ticks': (number);
+  'stime_ticks': (number);
   /**
    * last CPU it ran on
    */
   'processor': (number);
-  'voluntary_ctxt_switches': (string);
-  'nonvoluntary_ctxt_switches': (string);
+  'voluntary_ctxt_switches': (number);
+  'nonvoluntary_ctxt_switches': (number);
   /**
-   * controller (or "" for v2) -> path
+   * controller (or "" for v2) -> path; set on thread-group leaders only (threads share them).
    */
   'cgroups': ({[key: string]: string});
   'freezer_state': (string);

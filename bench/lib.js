@@ -1,0 +1,60 @@
+'use strict';
+// Small helpers shared by the benchmarks: medians, child processes, RSS.
+const { spawn, execFileSync } = require('node:child_process');
+const { readFileSync, readdirSync, mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const countThreads = () => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).reduce((sum, p) => {
+  try { return sum + readdirSync(`/proc/${p}/task`).length; } catch { return sum; }
+}, 0);
+
+/** Starts processes of 1,000 sleeping threads each until the node has `target` threads. */
+async function spawnThreads(target) {
+  const dir = mkdtempSync(join(tmpdir(), 'whystuck-bench-'));
+  const bin = join(dir, 'threads');
+  execFileSync('gcc', ['-O2', '-pthread', '-o', bin, join(__dirname, 'threads.c')]);
+  const pids = [];
+  let have = countThreads();
+  while (have < target) {
+    const n = Math.min(1000, target - have);
+    const child = spawn(bin, [String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    pids.push(child.pid);
+    await new Promise((resolve, reject) => {
+      child.stdout.once('data', resolve);
+      child.once('exit', () => reject(new Error('thread spawner died')));
+    });
+    child.stdout.destroy();
+    child.unref();
+    have = countThreads();
+  }
+  return { pids, threads: have, kill: () => pids.forEach((p) => { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }) };
+}
+
+const statusField = (pid, field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 0);
+const cpuTicks = (pid) => {
+  const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+};
+
+/** Starts `whystuck collector` on loopback; resolves with its pid and address. */
+function startCollector(extraArgs = []) {
+  const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'whystuck.js'), 'collector', '--listen', '127.0.0.1:0', '--insecure', '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening (\S+)/.exec(out);
+      if (m) resolve({ pid: child.pid, address: m[1], stop: () => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } } });
+    });
+    child.once('exit', (code) => reject(new Error(`collector exited with ${code}`)));
+  });
+}
+
+module.exports = { median, spawnThreads, statusField, cpuTicks, startCollector, countThreads };

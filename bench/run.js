@@ -1,0 +1,17 @@
+'use strict';
+// `npm run bench`: runs every benchmark and prints figures measured in this run.
+const benches = [require('./collector-snapshot')];
+
+(async () => {
+  let allOk = true;
+  for (const bench of benches) {
+    const result = await bench();
+    allOk &&= result.ok;
+    console.log(`\n== ${result.name} ${result.ok ? '(targets met)' : '(TARGET MISSED)'}`);
+    for (const [k, v] of Object.entries(result.figures)) console.log(`  ${k.padEnd(48)} ${v}`);
+  }
+  process.exitCode = allOk ? 0 : 1;
+})().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync, constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGuardedReader, lockKey, type GuardedReader } from '../../../collector/src/procfs/guarded-reader';
+
+/**
+ * A FIFO with no writer blocks open(2) in the kernel: the same situation as a
+ * /proc/PID/cmdline read waiting on a held mmap lock, without needing one.
+ */
+describe('guarded reader', () => {
+  let dir: string;
+  let reader: GuardedReader;
+  const fifos: string[] = [];
+  const fifo = (name: string): string => {
+    const p = join(dir, name);
+    execFileSync('mkfifo', [p]);
+    fifos.push(p);
+    return p;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'whystuck-guarded-'));
+    reader = createGuardedReader({ poolSize: 2, maxStuck: 3, defaultDeadlineMs: 150 });
+  });
+  afterEach(async () => {
+    // Release every reader still blocked on a FIFO: open the write end once.
+    for (const p of fifos.splice(0)) {
+      try {
+        closeSync(openSync(p, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch { /* no reader waiting */ }
+    }
+    await reader.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads ordinary files', async () => {
+    const r = await reader.read(`/proc/${process.pid}/stat`);
+    expect(r.status).toBe('ok');
+    if (r.status === 'ok') expect(r.text.startsWith(`${process.pid} (`)).toBe(true);
+  });
+
+  it('answers timed-out for a read stuck in the kernel, keeps serving others, and does not send a second thread into the same wait', async () => {
+    const stuck = fifo('cmdline');
+    const t0 = Date.now();
+    const first = await reader.read(stuck);
+    expect(first.status).toBe('timed-out');
+    expect(Date.now() - t0).toBeLessThan(1000);
+    const ok = await reader.read(`/proc/${process.pid}/status`);
+    expect(ok.status).toBe('ok');
+    const again = await reader.read(stuck);
+    expect(again.status).toBe('blocked-earlier');
+    expect(reader.stuck().map((s) => s.path)).toEqual([stuck]);
+  });
+
+  it('serves everything queued behind a stuck read', async () => {
+    const stuck = fifo('maps');
+    const results = await Promise.all([reader.read(stuck), ...Array.from({ length: 20 }, () => reader.read('/proc/self/stat'))]);
+    expect(results[0].status).toBe('timed-out');
+    expect(results.slice(1).every((r) => r.status === 'ok')).toBe(true);
+  });
+
+  it('stops sending threads into the kernel after maxStuck and says why', async () => {
+    const paths = ['a', 'b', 'c', 'd', 'e'].map((n) => fifo(n));
+    const results = [];
+    for (const p of paths) results.push(await reader.read(p));
+    expect(results.slice(0, 3).map((r) => r.status)).toEqual(['timed-out', 'timed-out', 'timed-out']);
+    expect(results[3].status).toBe('no-reader');
+    expect(results[4].status).toBe('no-reader');
+    if (results[4].status === 'no-reader') expect(results[4].reason).toMatch(/3 reader threads are stuck/);
+  });
+
+  it('gets the task readable again once the blocked read returns', async () => {
+    const p = fifo('environ');
+    expect((await reader.read(p)).status).toBe('timed-out');
+    closeSync(openSync(p, constants.O_WRONLY | constants.O_NONBLOCK));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reader.stuck()).toEqual([]);
+  });
+
+  it('groups files by the kernel lock they wait on', () => {
+    expect(lockKey('/proc/42/cmdline')).toBe(lockKey('/proc/42/environ'));
+    expect(lockKey('/proc/42/task/43/maps')).toBe('/proc/42#mm');
+    expect(lockKey('/proc/42/task/43/stack')).toBe('/proc/42/task/43#exec');
+    expect(lockKey('/proc/42/stat')).toBe('/proc/42/stat');
+  });
+});
