@@ -89,8 +89,13 @@ function scan({ req, direction, claims: claimBuffer }: ScanJob): void {
     const cgPath = `${dir}/cgroup`;
     const cg = read(cgPath);
     note(cgPath, cg, tgid, tgid);
-    const cgroups = cg.ok ? parseCgroupFile(cg.text) : [];
+    let cgroups = cg.ok ? parseCgroupFile(cg.text) : [];
     const tids = list(`${dir}/task`);
+    // A leader that exited (fake zombie) has left its cgroups; its live threads have not.
+    if (tids.length > 1 && !cgroups.some((l) => parsePodCgroup(l.path))) {
+      const other = read(`${dir}/task/${tids.find((t) => t !== name)}/cgroup`);
+      if (other.ok && parseCgroupFile(other.text).some((l) => parsePodCgroup(l.path))) cgroups = parseCgroupFile(other.text);
+    }
     if (wanted.size > 0 && !wanted.has(tgid) && !tids.some((t) => wanted.has(Number(t)))) continue;
     // Zombies read cgroup "/", so a pod filter must keep them for attribution later.
     if (req.podUid && !cgroups.some((l) => parsePodCgroup(l.path)?.podUid === req.podUid) && !cgroups.every((l) => l.path === '/')) continue;

@@ -74,10 +74,10 @@ export async function spawnStopped(cgroup?: PodCgroup): Promise<number> {
  * it are never reaped and stay zombies. Returns the host pids.
  */
 export async function spawnPidNamespace(opts: { orphans: number; cgroup?: PodCgroup; extra?: string }): Promise<{ unsharePid: number; initPid: number; zombiePids: number[] }> {
-  const orphans = Array.from({ length: opts.orphans }, () => '(sleep 0.2 &)').join('; ');
-  const script = `${orphans}; ${opts.extra ?? ''} exec sleep 100000`;
+  const orphans = Array.from({ length: opts.orphans }, () => '(sleep 0.2 &)');
+  const script = [...orphans, ...(opts.extra ? [opts.extra] : []), 'exec sleep 100000'].join('; ');
   // The shell waits for a line so it can be put in the pod cgroup before unshare forks.
-  const child = spawn('sh', ['-c', 'read go; exec unshare --pid --fork sh -c "$0"', script], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const child = spawn('sh', ['-c', 'read go; exec unshare --pid --fork sh -c "$0"', script], { stdio: ['pipe', 'ignore', 'inherit'] });
   const unsharePid = trackPid(child.pid);
   if (opts.cgroup) opts.cgroup.addPid(unsharePid);
   child.stdin?.end('go\n');
