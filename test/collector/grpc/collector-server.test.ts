@@ -33,7 +33,7 @@ describe('collector gRPC server over mutual TLS', () => {
     expect(snap.node?.kernel_release).toBe(require('node:os').release());
     expect(snap.node?.loadavg?.total).toBeGreaterThan(0);
     expect(snap.node?.cpu?.interval_ms).toBeGreaterThanOrEqual(100);
-    expect(snap.node?.boot_time_unix).toMatch(/^\d{10}$/);
+    expect(String(snap.node?.boot_time_unix)).toMatch(/^\d{10}$/);
     expect(snap.kmsg.length).toBeGreaterThan(0);
     expect(snap.kmsg_next_seq).toBe(snap.kmsg[snap.kmsg.length - 1].seq + 1);
   });

@@ -29,10 +29,13 @@ export function killTracked(): void {
 export async function cleanupAll(): Promise<void> {
   while (steps.length > 0) {
     const step = steps.pop() as (typeof steps)[number];
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([step.undo(), new Promise((r) => setTimeout(r, 5000))]);
+      await Promise.race([step.undo(), new Promise((r) => (timer = setTimeout(r, 5000)))]);
     } catch (err) {
       process.stderr.write(`cleanup "${step.name}" failed: ${String(err)}\n`);
+    } finally {
+      clearTimeout(timer);
     }
   }
   killTracked();
