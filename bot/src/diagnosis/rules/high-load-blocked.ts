@@ -1,0 +1,39 @@
+import { name, taskRef } from '../context';
+import { finding, type Rule } from '../rule';
+import { blockedTasks } from './d-state-tasks';
+
+/** Load average driven by tasks in D rather than by CPU demand. */
+export const highLoadBlocked: Rule = {
+  id: 'high-load-blocked',
+  run(ctx) {
+    const { loadavg, cpu, taskCounts, cpuCount } = ctx.ev.node;
+    if (!loadavg) return [];
+    const blocked = blockedTasks(ctx);
+    const inD = Math.max(blocked.length, taskCounts?.blocked ?? 0);
+    const load = loadavg.one;
+    if (load < 2 || inD < 2) return [];
+    const running = taskCounts?.running ?? loadavg.running;
+    const idle = cpu?.idlePct;
+    const cpuBound = (running !== undefined && running >= load * 0.7) || (idle !== undefined && idle < 10 && (cpu?.iowaitPct ?? 0) < 10);
+    if (cpuBound) return [];
+    const idleCpus = (idle !== undefined && idle >= 20) || (cpu?.iowaitPct ?? 0) >= 20 || (running !== undefined && running <= load / 2);
+    if (!idleCpus && inD < load / 2) return [];
+    const facts = [
+      `load average ${loadavg.one}, ${loadavg.five}, ${loadavg.fifteen}`,
+      cpu ? `CPU ${idle ?? '?'}% idle, ${cpu.iowaitPct ?? '?'}% iowait` : '',
+      running !== undefined ? `${running} running` : '',
+      cpuCount ? `${cpuCount} CPUs` : '',
+      `${inD} tasks in D seen`,
+    ].filter(Boolean).join('; ');
+    return [finding({
+      id: 'high-load-blocked',
+      severity: 'warning',
+      confidence: idleCpus ? 0.85 : 0.65,
+      title: `Load average ${load} is driven by tasks in D, not CPU demand`,
+      explanation: `${facts}. Linux counts tasks in uninterruptible sleep in the load average although they use no CPU; iowait only shows CPUs idling while block I/O is outstanding, so waits on locks, FUSE or network storage show as idle. The load falls when ${blocked.slice(0, 3).map(name).join(', ') || 'the blocked tasks'} and the others finish their waits; more CPUs would not help.`,
+      evidence: [facts, ...blocked.slice(0, 5).flatMap((t) => t.lines.slice(0, 1))],
+      tasks: blocked.slice(0, 10).map((t) => taskRef(t, 'blocker')),
+      remediations: [{ action: 'manual', effective: 'unknown', risk: 'low', why: 'Resolve what the D tasks wait on (see the uninterruptible-io finding); load follows.' }],
+    })];
+  },
+};

@@ -1,0 +1,40 @@
+import type { Task } from '../../evidence/evidence';
+import { name, taskEvidence, taskRef } from '../context';
+import { finding, plural, type Rule } from '../rule';
+import { describeChain } from '../wait-signature';
+import { blockedTasks } from './d-state-tasks';
+
+const MIN_CONVOY = 3;
+
+/** Many tasks blocked on the same lock: a convoy, with the likely holder named. */
+export const lockContention: Rule = {
+  id: 'lock-contention',
+  run(ctx) {
+    const blocked = blockedTasks(ctx);
+    const lockWaiters = blocked.filter((t) => ctx.signature(t).category === 'lock');
+    const groups = new Map<string, Task[]>();
+    for (const t of lockWaiters) {
+      const s = ctx.signature(t);
+      const caller = s.frames[1]?.fn ?? '';
+      const key = `${s.site.replace(/_(?:read|write)_/, '_')}|${caller}`;
+      (groups.get(key) ?? groups.set(key, []).get(key)!).push(t);
+    }
+    const out = [];
+    for (const g of groups.values()) {
+      if (g.length < MIN_CONVOY) continue;
+      const sub = ctx.signature(g[0]).subsystem;
+      const holders = blocked.filter((t) => ctx.signature(t).category !== 'lock' && (!sub || ctx.signature(t).subsystem === sub));
+      out.push(finding({
+        id: 'lock-contention',
+        severity: 'warning',
+        confidence: holders.length ? 0.75 : 0.6,
+        title: `Lock convoy: ${plural(g.length, 'task')} blocked in ${ctx.signature(g[0]).site}`,
+        explanation: `${g.slice(0, 5).map(name).join(', ')}${g.length > 5 ? ` and ${g.length - 5} more` : ''} wait for the same lock (${describeChain(ctx.signature(g[0]), 4)}). ${holders.length ? `The holder is most likely a task that took it and now waits on I/O itself: ${holders.slice(0, 3).map((t) => `${name(t)} in ${ctx.signature(t).site}`).join(', ')}.` : 'The holder was not in the input: look for a task of the same subsystem that waits on I/O or runs.'} The convoy clears when the holder's wait ends.`,
+        evidence: [...g.slice(0, 4).flatMap((t) => taskEvidence(t, 5)), ...holders.slice(0, 2).flatMap((t) => taskEvidence(t, 5))],
+        tasks: [...g.slice(0, 10).map((t) => taskRef(t, 'waiter')), ...holders.slice(0, 3).map((t) => taskRef(t, 'blocker'))],
+        remediations: [{ action: 'manual', effective: 'unknown', risk: 'low', why: 'Unblock the holder (its I/O); killing waiters does not release a lock they do not hold.' }],
+      }));
+    }
+    return out;
+  },
+};

@@ -1,0 +1,76 @@
+import { emptyEvidence, type BackendEvent, type Evidence, type KernelReport, type LogNote, type Unreadable } from './evidence';
+import { createTaskTable, type TaskTable } from './task-table';
+
+const MAX_REPORTS = 5000;
+
+/**
+ * Collects evidence while a source is read, bounded in memory: repeated
+ * kernel reports and log lines are counted, not stored again.
+ */
+export interface EvidenceBuilder {
+  readonly evidence: Evidence;
+  readonly tasks: TaskTable;
+  addReport(r: KernelReport): void;
+  addBackend(e: Pick<BackendEvent, 'kind' | 'subsystem' | 'target'>, time: string, text: string): void;
+  addNote(kind: LogNote['kind'], target: string, time: string, text: string): void;
+  addInput(kind: string, line: number): void;
+  addUnreadable(line: number, reason: string): void;
+  build(): Evidence;
+}
+
+export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuilder {
+  const evidence = emptyEvidence(source);
+  const tasks = createTaskTable();
+  const reports = new Map<string, KernelReport>();
+  const backend = new Map<string, BackendEvent>();
+  const notes = new Map<string, LogNote>();
+  let droppedReports = 0;
+
+  const reportKey = (r: KernelReport): string =>
+    `${r.kind}|${r.comm ?? ''}|${r.pid ?? ''}|${r.cpu ?? ''}|${r.rip ?? ''}|${r.frames.slice(0, 8).map((f) => f.fn).join(',')}`;
+
+  function extendSpan<T extends { lines: [number, number] }>(list: T[], line: number, same: (x: T) => boolean, make: () => T): void {
+    const last = list[list.length - 1];
+    if (last && same(last) && line - last.lines[1] <= 2) last.lines[1] = line;
+    else list.push(make());
+  }
+
+  return {
+    evidence,
+    tasks,
+    addReport(r) {
+      const key = reportKey(r);
+      const seen = reports.get(key);
+      if (seen) { seen.count += r.count; return; }
+      if (reports.size >= MAX_REPORTS) { droppedReports++; return; }
+      reports.set(key, r);
+    },
+    addBackend(e, time, text) {
+      const key = `${e.kind}|${e.target}`;
+      const seen = backend.get(key);
+      if (seen) { seen.count++; seen.last = { time, text }; return; }
+      backend.set(key, { ...e, first: { time, text }, last: { time, text }, count: 1 });
+    },
+    addNote(kind, target, time, text) {
+      const key = `${kind}|${target}`;
+      const seen = notes.get(key);
+      if (seen) { seen.count++; seen.last = { time, text }; return; }
+      notes.set(key, { kind, target, count: 1, first: { time, text }, last: { time, text } });
+    },
+    addInput(kind, line) {
+      extendSpan(evidence.inputs, line, (x) => x.kind === kind, () => ({ kind, lines: [line, line] }));
+    },
+    addUnreadable(line, reason) {
+      extendSpan<Unreadable>(evidence.unreadable, line, (x) => x.reason === reason, () => ({ lines: [line, line], reason }));
+    },
+    build() {
+      evidence.tasks = tasks.all();
+      evidence.reports = [...reports.values()];
+      evidence.backend = [...backend.values()];
+      evidence.notes = [...notes.values()];
+      if (tasks.dropped) evidence.missing.push(`${tasks.dropped} tasks beyond the first 50000 were not kept`);
+      if (droppedReports) evidence.missing.push(`${droppedReports} distinct kernel reports beyond the first ${MAX_REPORTS} were only counted`);
+      return evidence;
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The one evidence model every rule reads. Two sources fill it: a collector
+ * snapshot (from-snapshot.ts) and pasted text (paste/). A field that is
+ * undefined was not seen; what could not be read is said in `missing`.
+ */
+
+export interface Frame {
+  fn: string;
+  /** "+0x1a3/0x1f0" when printed. */
+  offset: string;
+  /** "fuse" for "[fuse]"; '' for built-in code. */
+  module: string;
+  /** "?" frames of a call trace: stale values on the stack, not the call chain. */
+  unreliable: boolean;
+}
+
+export interface Task {
+  /** Thread id (what the kernel calls pid). 0 when the paste did not say. */
+  tid: number;
+  /** Process id (tgid) when known. */
+  pid?: number;
+  ppid?: number;
+  comm: string;
+  /** One letter as in /proc/PID/stat: R S D Z T t X I P. */
+  state?: string;
+  /** ps STAT modifiers after the letter (s l + N < L). */
+  stateExtra?: string;
+  flags?: number;
+  numThreads?: number;
+  wchan?: string;
+  stack?: Frame[];
+  nsPid?: number[];
+  pidNsInode?: number;
+  isPidNsInit?: boolean;
+  tracerPid?: number;
+  sigPending?: string;
+  sigSharedPending?: string;
+  sigBlocked?: string;
+  cgroupPath?: string;
+  podUid?: string;
+  containerId?: string;
+  cmdline?: string;
+  /** Clock ticks since boot (stat field 22): the identity used against PID reuse. */
+  startTime?: number;
+  /** Start as ps printed it (START, STIME, lstart). */
+  started?: string;
+  isKernelThread?: boolean;
+  freezerState?: string;
+  user?: string;
+  cpuPct?: number;
+  /** "workqueue: writeback wb_workfn (flush-254:16)" from a sysrq/hung-task dump. */
+  workqueue?: string;
+  /** Facts that could not be read, in words ("stack unreadable: timed-out after 250 ms"). */
+  missing: string[];
+  /** The lines that showed this task (capped). */
+  lines: string[];
+}
+
+export type ReportKind =
+  | 'hung-task' | 'soft-lockup' | 'hard-lockup' | 'rcu-stall' | 'oom-kill'
+  | 'kernel-bug' | 'task-dump';
+
+export interface KernelReport {
+  kind: ReportKind;
+  /** Time as printed (monotonic seconds for raw dmesg, the wall-clock text otherwise). */
+  time: string;
+  headline: string;
+  comm?: string;
+  pid?: number;
+  cpu?: number;
+  /** Seconds stuck / blocked, from the headline. */
+  seconds?: number;
+  /** Kernel-mode RIP function ("multi_cpu_stop") when the report has registers. */
+  rip?: string;
+  frames: Frame[];
+  kernelRelease?: string;
+  /** OOM: the memory cgroup that hit its limit ("/kubepods/burstable/pod.../...") and the victim. */
+  oomMemcg?: string;
+  oomConstraint?: string;
+  victim?: { pid: number; comm: string };
+  /** "writeback wb_workfn (flush-254:16)" for kworkers. */
+  workqueue?: string;
+  /** How many times this report (same kind, task and frames) appeared. */
+  count: number;
+  lines: string[];
+}
+
+export type BackendKind =
+  | 'ceph-full' | 'ceph-osd-down' | 'ceph-mon-lost' | 'nfs-not-responding' | 'nfs-ok'
+  | 'iscsi-conn-error' | 'scsi-timeout' | 'nvme-timeout' | 'io-error'
+  | 'xfs-shutdown' | 'xfs-io-error' | 'ext4-error' | 'fuse-error' | 'blk-hung' ;
+
+export interface BackendEvent {
+  kind: BackendKind;
+  subsystem: 'ceph' | 'nfs' | 'iscsi' | 'scsi' | 'nvme' | 'block' | 'xfs' | 'ext4' | 'fuse';
+  /** Device, server or OSD the line names ("rbd3", "nfs01", "osd3", "sdb"). */
+  target: string;
+  first: { time: string; text: string };
+  last: { time: string; text: string };
+  count: number;
+}
+
+export interface LogNote {
+  kind: 'netdev-refcount' | 'runtime-timeout' | 'freezer';
+  target: string;
+  count: number;
+  first: { time: string; text: string };
+  last: { time: string; text: string };
+}
+
+export interface NodeEvidence {
+  hostname?: string;
+  kernelRelease?: string;
+  cpuCount?: number;
+  loadavg?: { one: number; five: number; fifteen: number; running?: number; total?: number };
+  cpu?: { idlePct?: number; iowaitPct?: number; userPct?: number; systemPct?: number };
+  /** From top's "Tasks:" line or /proc/stat. */
+  taskCounts?: { total?: number; running?: number; sleeping?: number; stopped?: number; zombie?: number; blocked?: number };
+  freezers: { path: string; podUid?: string; state: string }[];
+  mounts: { mountPoint: string; fsType: string; source: string; device: string; backing: string }[];
+  memcgOom: { path: string; podUid?: string; oomKills: number; underOom: boolean }[];
+}
+
+export interface InputPart {
+  kind: string;
+  lines: [number, number];
+}
+
+export interface Unreadable {
+  lines: [number, number];
+  reason: string;
+}
+
+export interface Evidence {
+  source: 'paste' | 'snapshot';
+  tasks: Task[];
+  reports: KernelReport[];
+  backend: BackendEvent[];
+  notes: LogNote[];
+  node: NodeEvidence;
+  inputs: InputPart[];
+  unreadable: Unreadable[];
+  /** Read problems of a live snapshot that are evidence themselves (stuck /proc reads). */
+  procReadProblems: { path: string; pid: number; reason: string; triedMs: number }[];
+  /** Whole-node facts that were not available (e.g. "no kernel log: needs CAP_SYSLOG"). */
+  missing: string[];
+}
+
+export function emptyEvidence(source: Evidence['source']): Evidence {
+  return {
+    source, tasks: [], reports: [], backend: [], notes: [],
+    node: { freezers: [], mounts: [], memcgOom: [] },
+    inputs: [], unreadable: [], procReadProblems: [], missing: [],
+  };
+}
+
+export function newTask(tid: number, comm: string): Task {
+  return { tid, comm, missing: [], lines: [] };
+}
+
+/** The process id of a task: tgid when known, else its tid. */
+export const pidOf = (t: Task): number => t.pid ?? t.tid;

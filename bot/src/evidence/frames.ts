@@ -1,0 +1,53 @@
+import type { Frame } from './evidence';
+
+/**
+ * One kernel stack frame in any of the forms people paste:
+ *   [<0>] do_wait+0x1bf/0x230                      /proc/PID/stack
+ *   [<ffffffffba3da5f5>] wait_iff_congested+0x135/0x150 [mod]   old kernels
+ *    ? __wake_up+0x40/0x60                         call trace, unreliable
+ *   __schedule+0x2cd/0x890                         call trace, reliable
+ *   #4 [ffff9adf48673788] wait_iff_congested at ffffffffb61da5f5 [ext4]   crash bt
+ * Trailing notes ("---loops here") are ignored. Bare names without an offset
+ * are not frames (too easily prose).
+ */
+const STACK = /^\s*(?:\[<([0-9a-fx]+)>\]\s*)(\?\s+)?([A-Za-z_.$][\w.$]*)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?:\s+\[([\w-]+)\])?/;
+const TRACE = /^\s*(\?\s+)?([A-Za-z_.$][\w.$]*)(\+0x[0-9a-f]+\/0x[0-9a-f]+)(?:\s+\[([\w-]+)\])?/;
+const CRASH = /^\s*#(\d+)\s+\[([0-9a-f]+)\]\s+([A-Za-z_.$][\w.$]*)\s+at\s+[0-9a-f]+(?:\s+\[([\w-]+)\])?/;
+
+export function parseFrameLine(line: string): Frame | null {
+  let m = STACK.exec(line);
+  if (m) {
+    if (/^0x[0-9a-f]+$/.test(m[3]) || /^f+$/.test(m[3])) return null;
+    const off = /\+0x[0-9a-f]+\/0x[0-9a-f]+/.exec(line.slice(m.index));
+    return { fn: m[3], offset: off ? off[0] : '', module: m[4] ?? '', unreliable: Boolean(m[2]) };
+  }
+  m = TRACE.exec(line);
+  if (m) return { fn: m[2], offset: m[3], module: m[4] ?? '', unreliable: Boolean(m[1]) };
+  m = CRASH.exec(line);
+  if (m) return { fn: m[3], offset: '', module: m[4] ?? '', unreliable: false };
+  return null;
+}
+
+/** "/proc/PID/stack" style: is this line a frame with a [<addr>] prefix? */
+export const isAddressedFrame = (line: string): boolean => /^\s*\[<[0-9a-fx]+>\]/.test(line);
+
+export const isCrashFrame = (line: string): boolean => CRASH.test(line);
+
+export function formatFrame(f: Frame): string {
+  return `${f.unreliable ? '? ' : ''}${f.fn}${f.offset}${f.module ? ` [${f.module}]` : ''}`;
+}
+
+/** Frames that say nothing about why a task waits. */
+const NOISE = new Set([
+  '__schedule', 'schedule', 'schedule_timeout', 'io_schedule', 'io_schedule_timeout',
+  'schedule_preempt_disabled', 'schedule_hrtimeout_range', 'schedule_hrtimeout_range_clock',
+  '__switch_to', '__switch_to_asm', 'ret_from_fork', 'ret_from_fork_asm', 'kthread',
+  'entry_SYSCALL_64_after_hwframe', 'entry_SYSCALL_64_fastpath', 'do_syscall_64', 'system_call_fastpath',
+  'dump_stack', 'dump_stack_lvl', 'preempt_schedule_common', '_cond_resched', '__cond_resched',
+  'srso_alias_return_thunk', 'srso_return_thunk', 'retbleed_return_thunk',
+]);
+
+/** Reliable frames, with scheduler and entry noise dropped: the call chain that matters. */
+export function meaningfulFrames(frames: readonly Frame[] | undefined): Frame[] {
+  return (frames ?? []).filter((f) => !f.unreliable && !NOISE.has(f.fn));
+}

@@ -1,0 +1,33 @@
+/**
+ * The task line of a sysrq-w dump or hung-task report, new and old style:
+ *   task:stat            state:D stack:0     pid:2308  tgid:2308  ppid:2307   task_flags:0x400000 flags:0x00080003
+ *   task:bash state:D stack: 0 pid: 2413 ppid: 2245 flags:0x00000000
+ *   kworker/u16:1   D    0 12572      2 0x80000000
+ *   kworker/0:1     D ffff88003fc13680     0    38      2 0x00000000
+ * Only `task_flags` (6.14+) are task->flags; plain `flags` are thread flags.
+ */
+export interface TaskDumpLine {
+  comm: string;
+  state: string;
+  pid: number;
+  tgid?: number;
+  ppid: number;
+  taskFlags?: number;
+}
+
+const NEW = /^task:(.+?)\s+state:(\w)\s+stack:\s*\d+\s+pid:\s*(\d+)(?:\s+tgid:\s*(\d+))?\s+ppid:\s*(\d+)(?:\s+task_flags:(0x[0-9a-f]+))?/;
+const OLD = /^(\S.*?)\s+([DRSTtZXIP])\s+(?:[0-9a-f]{8,16}\s+)?\d+\s+(\d+)\s+(\d+)\s+0x[0-9a-f]+$/;
+
+export function parseTaskDumpLine(line: string): TaskDumpLine | null {
+  let m = NEW.exec(line);
+  if (m) {
+    return {
+      comm: m[1], state: m[2], pid: Number(m[3]),
+      tgid: m[4] ? Number(m[4]) : undefined, ppid: Number(m[5]),
+      taskFlags: m[6] ? parseInt(m[6], 16) : undefined,
+    };
+  }
+  m = OLD.exec(line);
+  if (m) return { comm: m[1], state: m[2], pid: Number(m[3]), ppid: Number(m[4]) };
+  return null;
+}
