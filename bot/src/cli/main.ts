@@ -6,6 +6,10 @@ export const USAGE = `whystuck — why is this pod, process or node stuck?
 usage:
   whystuck collector --listen HOST:PORT [--tls-cert F --tls-key F --tls-ca F] [--insecure] ...
       the node collector (gRPC); see \`whystuck collector --help\`
+  whystuck analyze [FILE|-] [--json]
+      name the root cause from pasted kernel logs, ps/top, stacks, /proc files
+  whystuck diagnose --local [--pid N | --pod-uid UID | --all] [--json]
+      the same diagnosis from a live snapshot of this machine
   whystuck version
   whystuck help`;
 
@@ -20,6 +24,14 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return runCollector(rest);
+    case 'analyze': {
+      const { runAnalyze } = await import('./analyze-command');
+      return runAnalyze(rest, process);
+    }
+    case 'diagnose': {
+      const { runDiagnose } = await import('./diagnose-command');
+      return runDiagnose(rest, process);
+    }
     case 'version':
     case '--version':
       process.stdout.write(`whystuck ${COLLECTOR_VERSION}\n`);

@@ -56,7 +56,7 @@ export function diagnose(ev: Evidence, rules: Rule[] = RULES): Diagnosis {
   return { summary: summarise(ranked, ev), findings: ranked };
 }
 
-function summarise(findings: Finding[], ev: Evidence): string {
+export function summarise(findings: Finding[], ev: Evidence): string {
   if (!findings.length) {
     const read = ev.inputs.filter((i) => i.kind !== 'unrecognised').length;
     return read || ev.source === 'snapshot'

@@ -16,6 +16,8 @@ import { readNodeLine } from './top-header';
  */
 export interface PasteReader {
   line(text: string): void;
+  /** A line the caller could not pass (too long to buffer): counted and reported. */
+  skipLine(reason: string): void;
   finish(): Evidence;
 }
 
@@ -192,6 +194,10 @@ export function createPasteReader(): PasteReader {
       if (BINARY.test(text)) { b.addUnreadable(n, 'binary data'); return; }
       if (text.trim() === '') { if (stack || status) flush(); return; }
       b.addInput(handle(text), n);
+    },
+    skipLine(reason) {
+      n++;
+      b.addUnreadable(n, reason);
     },
     finish() {
       flush();

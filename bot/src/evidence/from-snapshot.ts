@@ -1,0 +1,87 @@
+import type { SnapshotResponse } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
+import type { Task as ProtoTask } from '../../../proto/generated/whystuck/v1/Task';
+import { createKernelLogReader } from '../paste/kernel-log-reader';
+import type { Evidence, Task } from './evidence';
+import { createEvidenceBuilder } from './evidence-builder';
+
+const num = (v: unknown): number => (v === undefined || v === null || v === '' ? 0 : Number(v));
+
+/**
+ * A collector snapshot (gRPC, SSH or in-process) as evidence. Accepts both
+ * the encoded-side and the decoded-side generated types: numbers may arrive
+ * as strings or Longs.
+ */
+export function evidenceFromSnapshot(snap: SnapshotResponse): Evidence {
+  const b = createEvidenceBuilder('snapshot');
+  const node = snap.node ?? {};
+  const problemsByTid = new Map<number, string[]>();
+  for (const p of snap.read_problems ?? []) {
+    const tid = num(p.tid) || num(p.pid);
+    const text = `${p.path}: ${p.reason}${p.detail ? ` (${p.detail})` : ''}${p.needs_capability ? ` — needs ${p.needs_capability}` : ''}`;
+    if (tid) (problemsByTid.get(tid) ?? problemsByTid.set(tid, []).get(tid)!).push(text);
+    else b.evidence.missing.push(text);
+    if ((p.reason === 'timed-out' || p.reason === 'blocked-earlier') && /\/(?:cmdline|environ|maps|stack|io|syscall)$/.test(p.path ?? '')) {
+      b.evidence.procReadProblems.push({ path: p.path ?? '', pid: num(p.pid), reason: p.reason, triedMs: num(p.tried_ms) });
+    }
+  }
+  for (const t of snap.tasks ?? []) {
+    const task = fromProtoTask(t);
+    task.missing.push(...(problemsByTid.get(task.tid) ?? []));
+    b.tasks.upsert(task.tid, task);
+  }
+  const ev = b.evidence;
+  ev.node = {
+    hostname: node.hostname || undefined,
+    kernelRelease: node.kernel_release || undefined,
+    cpuCount: num(node.cpu_count) || undefined,
+    loadavg: node.loadavg ? {
+      one: num(node.loadavg.one), five: num(node.loadavg.five), fifteen: num(node.loadavg.fifteen),
+      running: num(node.loadavg.running), total: num(node.loadavg.total),
+    } : undefined,
+    cpu: node.cpu ? { idlePct: num(node.cpu.idle_pct), iowaitPct: num(node.cpu.iowait_pct), userPct: num(node.cpu.user_pct), systemPct: num(node.cpu.system_pct) } : undefined,
+    taskCounts: node.cpu ? { running: num(node.cpu.procs_running), blocked: num(node.cpu.procs_blocked) } : undefined,
+    freezers: (node.freezers ?? []).map((f) => ({ path: f.cgroup_path ?? '', podUid: f.pod_uid || undefined, state: f.state ?? '' })),
+    mounts: (node.mounts ?? []).map((m) => ({ mountPoint: m.mount_point ?? '', fsType: m.fs_type ?? '', source: m.source ?? '', device: m.device ?? '', backing: m.backing ?? '' })),
+    memcgOom: (node.memcg_oom ?? []).map((m) => ({ path: m.cgroup_path ?? '', podUid: m.pod_uid || undefined, oomKills: num(m.oom_kill), underOom: Boolean(m.under_oom) })),
+  };
+  const kernel = createKernelLogReader(b);
+  for (const r of snap.kmsg ?? []) {
+    const secs = num(r.monotonic_us) / 1e6;
+    kernel.message(r.text ?? '', secs.toFixed(6));
+  }
+  kernel.finish();
+  ev.inputs.push({ kind: 'snapshot', lines: [0, 0] });
+  return b.build();
+}
+
+function fromProtoTask(t: ProtoTask): Task {
+  const tid = num(t.tid);
+  return {
+    tid,
+    pid: num(t.tgid) || num(t.pid) || tid,
+    ppid: num(t.ppid),
+    comm: t.comm ?? '?',
+    state: t.state || undefined,
+    flags: num(t.flags),
+    numThreads: num(t.num_threads) || undefined,
+    wchan: t.wchan && t.wchan !== '0' ? t.wchan : undefined,
+    stack: t.stack_read || (t.stack ?? []).length ? (t.stack ?? []).map((f) => ({ fn: f.function ?? '', offset: f.offset ?? '', module: f.module ?? '', unreliable: Boolean(f.unreliable) })) : undefined,
+    nsPid: (t.ns_pid ?? []).length ? (t.ns_pid ?? []).map(num) : undefined,
+    pidNsInode: num(t.pid_ns_inode) || undefined,
+    isPidNsInit: Boolean(t.is_pid_ns_init),
+    tracerPid: num(t.tracer_pid) || undefined,
+    sigPending: t.sig_pending || undefined,
+    sigSharedPending: t.sig_shared_pending || undefined,
+    sigBlocked: t.sig_blocked || undefined,
+    cgroupPath: t.cgroup_path || undefined,
+    podUid: t.pod_uid || undefined,
+    containerId: t.container_id || undefined,
+    // The collector reads cmdline for live user-space leaders only: elsewhere '' means "not read".
+    cmdline: t.cmdline || (t.is_thread_group_leader && !t.is_kernel_thread && t.state !== 'Z' ? '' : undefined),
+    startTime: num(t.start_time_ticks),
+    isKernelThread: Boolean(t.is_kernel_thread),
+    freezerState: t.freezer_state || undefined,
+    missing: [],
+    lines: [],
+  };
+}
