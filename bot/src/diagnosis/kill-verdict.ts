@@ -2,6 +2,7 @@ import type { Task } from '../evidence/evidence';
 import { pidOf } from '../evidence/evidence';
 import { name, type DiagnosisContext } from './context';
 import type { Effective, Remediation } from './finding';
+import { isTearingDown } from './pidns-init';
 
 /**
  * Would SIGKILL end this task? The kernel's answer, not a guess:
@@ -19,7 +20,9 @@ export function killVerdict(t: Task, ctx: DiagnosisContext): { effective: Effect
   if (t.state === 'Z' || t.state === 'X') {
     const live = ctx.liveThreads(t);
     if (live > 0) {
-      const stuck = ctx.threadsOf(pidOf(t)).some((x) => x.state === 'D') || ctx.killPending(t) || t.flags !== undefined && (t.flags & 0x4) !== 0;
+      // PF_EXITING on the leader says nothing here: a leader that called pthread_exit has it too.
+      const parent = ctx.parentOf(t);
+      const stuck = ctx.threadsOf(pidOf(t)).some((x) => x.state === 'D') || ctx.killPending(t) || (parent !== undefined && isTearingDown(parent, ctx) !== null);
       if (!stuck) return { effective: 'yes', why: `${who} is a fake zombie: its leader exited but ${live} thread(s) still run; SIGKILL to the process ends them and lets the parent reap it.` };
       return { effective: 'no', why: `${who} is already exiting; its ${live} remaining thread(s) are stuck in the kernel and will not act on a signal until their wait ends.` };
     }

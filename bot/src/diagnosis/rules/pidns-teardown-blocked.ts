@@ -6,15 +6,7 @@ import { signalRemediation } from '../kill-verdict';
 import { finding, plural, uniqueBy, type Rule } from '../rule';
 import { storageFix } from '../storage-fixes';
 import { describeChain } from '../wait-signature';
-
-/** A PID-namespace init that has exited and waits in zap_pid_ns_processes. */
-export function isTearingDown(t: Task, ctx: DiagnosisContext): 'stack' | 'wchan' | null {
-  if (ctx.signature(t).category === 'pidns') return 'stack';
-  if (t.wchan === 'zap_pid_ns_processes') return 'wchan';
-  const exiting = t.flags !== undefined && (t.flags & 0x4) !== 0;
-  if (t.wchan === 'do_wait' && t.cmdline === '' && !t.isKernelThread && t.ppid !== 2 && (exiting || t.isPidNsInit)) return 'wchan';
-  return null;
-}
+import { isTearingDown } from '../pidns-init';
 
 /** Every process below the init (its namespace as far as the evidence shows it). */
 function members(init: Task, ctx: DiagnosisContext): Task[] {

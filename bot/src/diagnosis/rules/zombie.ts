@@ -4,7 +4,7 @@ import { name, taskEvidence, taskRef, type DiagnosisContext } from '../context';
 import type { Finding, Remediation, ZombieKind } from '../finding';
 import { killVerdict, signalRemediation } from '../kill-verdict';
 import { finding, plural, type Rule } from '../rule';
-import { isTearingDown } from './pidns-teardown-blocked';
+import { isTearingDown } from '../pidns-init';
 
 /** Programs that reap orphans when they run as PID 1. */
 const INIT_SYSTEMS = /^(?:systemd|init|tini|tini-static|dumb-init|catatonit|pause|s6-svscan|runit|runsvdir|supervisord|openrc-init|busybox|my_init|docker-init|containerd-shim\S*)$/;
@@ -62,7 +62,7 @@ export const zombie: Rule = {
         severity: kind === 'zombie-with-d-thread' ? 'critical' : list.length >= 10 || kind === 'missing-init' ? 'warning' : 'info',
         confidence: list[0].ppid !== undefined || kind === 'fake-zombie' || kind === 'zombie-with-d-thread' ? 0.85 : 0.6,
         title: `${plural(list.length, 'zombie')} (${kind})${parent ? ` under ${name(parent)}` : ''}`,
-        explanation: `${who} ${list.length === 1 ? 'is a' : 'are'} zombie${list.length === 1 ? '' : 's'}. ${EXPLAIN[kind]} A zombie is already dead: signals to it do nothing; only what reaps it helps.`,
+        explanation: `${who} ${list.length === 1 ? 'is a' : 'are'} zombie${list.length === 1 ? '' : 's'}. ${EXPLAIN[kind]} ${kind === 'fake-zombie' ? 'SIGKILL to the process ends the live threads; then the parent can reap it.' : 'A zombie is already dead: signals to it do nothing; only what reaps it helps.'}`,
         evidence: [...list.slice(0, 6).flatMap((z) => taskEvidence(z, 4)), ...(parent ? taskEvidence(parent, 4) : [])],
         tasks: [...list.slice(0, 10).map((z) => taskRef(z, 'victim')), ...(parent ? [taskRef(parent, 'parent')] : [])],
         remediations,
@@ -101,7 +101,8 @@ function fixes(kind: ZombieKind, list: Task[], parent: Task | undefined, ctx: Di
       break;
     case 'parent-not-reaping':
       if (parent && pidOf(parent) !== 1) {
-        out.push({ ...signalRemediation(parent, ctx, 'SIGTERM', 'medium'), why: `When ${name(parent)} exits, its zombies are re-parented to init (or the nearest subreaper), which reaps them. Fix the parent to wait() for its children.` });
+        const r = signalRemediation(parent, ctx, 'SIGTERM', 'medium');
+        out.push(r.effective === 'no' ? r : { ...r, effective: 'yes', why: `When ${name(parent)} exits, its zombies are re-parented to init (or the nearest subreaper), which reaps them. Fix the parent to wait() for its children.` });
       } else {
         out.push({ action: 'manual', effective: 'unknown', risk: 'low', why: 'Find the parent (ppid in ps) and make it reap (SIGCHLD handler / wait()); restarting the parent releases them.' });
       }
