@@ -1,6 +1,8 @@
 'use strict';
 // `npm run bench`: runs every benchmark and prints figures measured in this run.
-const benches = [require('./collector-snapshot')];
+const only = process.argv[2];
+const all = { snapshot: require('./collector-snapshot'), analyze: require('./analyze-log') };
+const benches = only ? [all[only]] : Object.values(all);
 
 (async () => {
   let allOk = true;
