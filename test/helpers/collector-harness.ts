@@ -23,6 +23,8 @@ export interface Harness {
   server: CollectorServer;
   /** A client whose certificate carries `identity` (signed by the test CA unless `foreignCa`). */
   client(identity: string, opts?: { foreignCa?: CertAuthority; deadlineMs?: number }): CollectorClient;
+  /** Certificate files for a client identity (for code that builds its own clients, like the bot). */
+  clientTls(identity: string): TlsFiles;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,9 @@ export async function startHarness(opts: { remediationClients?: string[]; snapsh
       const c = createCollectorClient({ address, tls, deadlineMs: o.deadlineMs ?? 20000, retries: 0 });
       clients.push(c);
       return c;
+    },
+    clientTls(identity) {
+      return writeTls(dir, `files-${identity}`, authority.issue({ commonName: identity, server: false }), authority.cert);
     },
     async close() {
       for (const c of clients) c.close();

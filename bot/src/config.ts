@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import YAML from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The bot's configuration: secrets from the environment, the rest from a YAML
+ * file (WHYSTUCK_CONFIG) with every key also settable by environment. The
+ * only module that reads process.env. Bad values fail at start naming the
+ * key, the value and what is allowed.
+ */
+export interface BotConfig {
+  slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl?: string };
+  port: number;
+  /** node name -> collector host:port, from WHYSTUCK_COLLECTORS. */
+  collectors: Map<string, string>;
+  collectorInsecure: boolean;
+  collectorTls?: { cert: string; key: string; ca: string };
+  collectorDeadlineMs: number;
+  /** Slack user ids (U…/W…) and user-group ids (S…) allowed to remediate. */
+  remediators: string[];
+  db: string;
+  pagerduty?: { routingKey: string; eventsUrl: string };
+  /** Key for signing action tokens in buttons; defaults to one derived from the signing secret. */
+  actionSecret?: string;
+  kubeconfig?: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly key: string, message: string) {
+    super(`${key}: ${message}`);
+  }
+}
+
+const hostPort = /^(\[[0-9a-f:]+\]|[\w.-]+):(\d{1,5})$/i;
+
+const FileSchema = z.object({
+  port: z.number().int().min(1).max(65535).optional(),
+  collectors: z.record(z.string(), z.string()).optional(),
+  collectorInsecure: z.boolean().optional(),
+  collectorTls: z.object({ cert: z.string(), key: z.string(), ca: z.string() }).optional(),
+  collectorDeadlineMs: z.number().int().min(100).max(120000).optional(),
+  remediators: z.array(z.string()).optional(),
+  db: z.string().optional(),
+  pagerdutyEventsUrl: z.string().url().optional(),
+}).strict();
+
+function parseCollectors(key: string, text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const node = part.slice(0, eq).trim();
+    const addr = part.slice(eq + 1).trim();
+    if (eq <= 0 || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(node) || !hostPort.test(addr)) {
+      throw new ConfigError(key, `"${part}" is not node=host:port (e.g. "host22055=10.0.3.17:7443,node-7=node-7.example:7443")`);
+    }
+    map.set(node, addr);
+  }
+  return map;
+}
+
+export function isLoopbackAddress(addr: string): boolean {
+  const host = (hostPort.exec(addr)?.[1] ?? addr).replace(/^\[|\]$/g, '');
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYSTUCK_CONFIG): BotConfig {
+  let fromFile: z.infer<typeof FileSchema> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError('WHYSTUCK_CONFIG', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const parsed = FileSchema.safeParse(YAML.parse(text) ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ConfigError(`${file}: ${issue.path.join('.') || '(top level)'}`, issue.message);
+    }
+    fromFile = parsed.data;
+  }
+  const collectors = env.WHYSTUCK_COLLECTORS !== undefined
+    ? parseCollectors('WHYSTUCK_COLLECTORS', env.WHYSTUCK_COLLECTORS)
+    : parseCollectors('collectors', Object.entries(fromFile.collectors ?? {}).map(([k, v]) => `${k}=${v}`).join(','));
+  const insecure = env.WHYSTUCK_COLLECTOR_INSECURE !== undefined ? env.WHYSTUCK_COLLECTOR_INSECURE === '1' : fromFile.collectorInsecure ?? false;
+  if (insecure) {
+    for (const [node, addr] of collectors) {
+      if (!isLoopbackAddress(addr)) throw new ConfigError('WHYSTUCK_COLLECTOR_INSECURE', `plaintext is only allowed to loopback collectors; ${node}=${addr} is not loopback. Configure WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA instead.`);
+    }
+  }
+  const tlsParts = [env.WHYSTUCK_COLLECTOR_TLS_CERT, env.WHYSTUCK_COLLECTOR_TLS_KEY, env.WHYSTUCK_COLLECTOR_TLS_CA];
+  let collectorTls = fromFile.collectorTls;
+  if (tlsParts.some(Boolean)) {
+    if (!tlsParts.every(Boolean)) throw new ConfigError('WHYSTUCK_COLLECTOR_TLS_CERT', 'set all three of WHYSTUCK_COLLECTOR_TLS_CERT, WHYSTUCK_COLLECTOR_TLS_KEY and WHYSTUCK_COLLECTOR_TLS_CA (mutual TLS)');
+    collectorTls = { cert: tlsParts[0]!, key: tlsParts[1]!, ca: tlsParts[2]! };
+  }
+  const port = env.PORT !== undefined ? Number(env.PORT) : fromFile.port ?? 3000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', `"${env.PORT}" is not a port number (0-65535)`);
+  const remediators = (env.WHYSTUCK_REMEDIATORS !== undefined ? env.WHYSTUCK_REMEDIATORS.split(',') : fromFile.remediators ?? []).map((s) => s.trim()).filter(Boolean);
+  for (const r of remediators) if (!/^[UWS][A-Z0-9]{2,}$/.test(r)) throw new ConfigError('WHYSTUCK_REMEDIATORS', `"${r}" is not a Slack user id (U…/W…) or user-group id (S…)`);
+  const apiUrl = env.SLACK_API_URL;
+  if (apiUrl !== undefined && !/^https?:\/\/\S+\/$/.test(apiUrl)) throw new ConfigError('SLACK_API_URL', `"${apiUrl}" must be a URL ending in "/" (e.g. https://slack.com/api/)`);
+  if (env.SLACK_BOT_TOKEN !== undefined && !/^xox[bp]-/.test(env.SLACK_BOT_TOKEN)) throw new ConfigError('SLACK_BOT_TOKEN', 'must be a bot token starting with xoxb- (value not shown)');
+  if (env.SLACK_APP_TOKEN !== undefined && !/^xapp-/.test(env.SLACK_APP_TOKEN)) throw new ConfigError('SLACK_APP_TOKEN', 'must be an app-level token starting with xapp- (value not shown)');
+  const deadline = env.WHYSTUCK_COLLECTOR_DEADLINE_MS !== undefined ? Number(env.WHYSTUCK_COLLECTOR_DEADLINE_MS) : fromFile.collectorDeadlineMs ?? 15000;
+  if (!Number.isInteger(deadline) || deadline < 100) throw new ConfigError('WHYSTUCK_COLLECTOR_DEADLINE_MS', `"${env.WHYSTUCK_COLLECTOR_DEADLINE_MS}" must be an integer number of milliseconds >= 100`);
+  return {
+    slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl },
+    port,
+    collectors,
+    collectorInsecure: insecure,
+    collectorTls,
+    collectorDeadlineMs: deadline,
+    remediators,
+    db: env.WHYSTUCK_DB ?? fromFile.db ?? 'whystuck.db',
+    pagerduty: env.PAGERDUTY_ROUTING_KEY ? { routingKey: env.PAGERDUTY_ROUTING_KEY, eventsUrl: env.PAGERDUTY_EVENTS_URL ?? fromFile.pagerdutyEventsUrl ?? 'https://events.pagerduty.com/v2/enqueue' } : undefined,
+    actionSecret: env.WHYSTUCK_ACTION_SECRET,
+    kubeconfig: env.KUBECONFIG,
+  };
+}

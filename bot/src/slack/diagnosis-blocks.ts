@@ -1,0 +1,78 @@
+import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
+import type { PodInfo } from '../kube/pod-lookup';
+
+/** Block Kit limits: 50 blocks per message, 3000 characters per text object, 75 per button label / confirm title. */
+export const MAX_BLOCKS = 50;
+export const MAX_TEXT = 3000;
+
+type Block = Record<string, unknown>;
+
+export const clip = (s: string, n = MAX_TEXT): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+const mrkdwn = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
+const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const code = (lines: string[]): string => clip(`\`\`\`${escape(lines.join('\n')).replace(/```/g, "'''")}\`\`\``);
+
+const ICON = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':white_circle:' };
+
+export interface ButtonSpec { remediation: Remediation; value: string; finding: Finding }
+
+/** Confirm dialog: node, pid, comm, start time, signal and the expected effect. */
+function confirm(node: string, r: Remediation): Block {
+  return {
+    title: { type: 'plain_text', text: clip(`Send ${r.signal} to ${r.pid}?`, 100) },
+    text: { type: 'mrkdwn', text: clip(`*Node* ${node}\n*PID* ${r.pid} (${r.comm ?? '?'}), start time ${r.startTime ?? '?'} ticks\n*Signal* ${r.signal}\n*Expected* ${r.why}`, 300) },
+    confirm: { type: 'plain_text', text: clip(`Send ${r.signal}`, 30) },
+    deny: { type: 'plain_text', text: 'Cancel' },
+    style: 'danger',
+  };
+}
+
+export function rootText(namespace: string, name: string, node?: string): string {
+  return `Looking into ${namespace}/${name}${node ? ` on ${node}` : ''}…`;
+}
+
+/** The diagnosis reply: summary first, then findings with evidence, then actions. */
+export function diagnosisBlocks(opts: { pod: PodInfo; node: string; diagnosis: Diagnosis; buttons: ButtonSpec[]; threadKey: string }): { text: string; blocks: Block[]; overflow: string[] } {
+  const { pod, node, diagnosis, buttons } = opts;
+  const blocks: Block[] = [mrkdwn(`*${escape(diagnosis.summary)}*`)];
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: clip(`pod ${pod.namespace}/${pod.name} · uid ${pod.uid} · node ${node} · ${pod.phase}${pod.deletionTimestamp ? ` · deleting since ${pod.deletionTimestamp}` : ''}${pod.containers.length ? ` · ${pod.containers.map((c) => `${c.name}: ${c.state}`).join(', ')}` : ''}`) }],
+  });
+  const overflow: string[] = [];
+  for (const f of diagnosis.findings) {
+    if (blocks.length > MAX_BLOCKS - 8) { overflow.push(`${f.severity.toUpperCase()} ${f.title}\n${f.explanation}\n${f.evidence.join('\n')}`); continue; }
+    blocks.push({ type: 'divider' });
+    blocks.push(mrkdwn(`${ICON[f.severity]} *${escape(f.title)}*\n${escape(f.explanation)}`));
+    if (f.evidence.length) {
+      const shown = f.evidence.slice(0, 12);
+      blocks.push(mrkdwn(code(shown)));
+      if (f.evidence.length > shown.length) overflow.push(`${f.title}\n${f.evidence.join('\n')}`);
+    }
+    const words = f.remediations.filter((r) => !buttons.some((b) => b.remediation === r));
+    if (words.length) {
+      blocks.push(mrkdwn(words.map((r) => `${r.effective === 'no' ? ':x:' : r.effective === 'yes' ? ':white_check_mark:' : ':grey_question:'} ${r.action === 'signal' ? `${r.signal} ${r.effective === 'no' ? 'cannot end' : 'to'} pid ${r.pid}: ` : ''}${escape(r.why)}${r.command && r.action !== 'signal' ? ` \`${escape(r.command)}\`` : ''}`).join('\n')));
+    }
+    const mine = buttons.filter((b) => b.finding === f).slice(0, 5);
+    if (mine.length) {
+      blocks.push({
+        type: 'actions',
+        elements: mine.map((b, i) => ({
+          type: 'button', action_id: `remediate_${i}`, style: 'danger', value: b.value,
+          text: { type: 'plain_text', text: clip(`${b.remediation.signal} ${b.remediation.pid} (${b.remediation.comm ?? '?'})`, 75) },
+          confirm: confirm(node, b.remediation),
+        })),
+      });
+    }
+  }
+  blocks.push({ type: 'divider' });
+  blocks.push({
+    type: 'actions',
+    elements: [
+      { type: 'button', action_id: 'recheck', text: { type: 'plain_text', text: 'Recheck' }, value: opts.threadKey },
+      { type: 'button', action_id: 'escalate', text: { type: 'plain_text', text: 'Escalate' }, value: opts.threadKey },
+      ...(overflow.length ? [{ type: 'button', action_id: 'show_more', text: { type: 'plain_text', text: 'Show more' }, value: opts.threadKey }] : []),
+    ],
+  });
+  return { text: clip(diagnosis.summary), blocks: blocks.slice(0, MAX_BLOCKS), overflow };
+}

@@ -1,0 +1,36 @@
+import type { CollectorPool } from '../collectors/collector-pool';
+import { diagnose } from '../diagnosis/engine';
+import type { Diagnosis } from '../diagnosis/finding';
+import { scopeDiagnosis } from '../diagnosis/scope-findings';
+import type { Evidence } from '../evidence/evidence';
+import { evidenceFromSnapshot } from '../evidence/from-snapshot';
+import type { KubeLookup, PodInfo } from '../kube/pod-lookup';
+
+export type PodInvestigation =
+  | { status: 'ok'; pod: PodInfo; node: string; evidence: Evidence; diagnosis: Diagnosis; takenAt: number }
+  | { status: 'failed'; stage: 'input' | 'kubernetes' | 'collector'; message: string; pod?: PodInfo };
+
+/**
+ * "Why is pod X stuck": the pod from the Kubernetes API, a snapshot of its
+ * tasks (with node facts and the kernel log) from its node's collector, and
+ * the diagnosis narrowed to the pod. Transport failures come back as values.
+ */
+export async function investigatePod(deps: { kube: KubeLookup; collectors: CollectorPool }, namespace: string, name: string): Promise<PodInvestigation> {
+  const found = await deps.kube.getPod(namespace, name);
+  if (found.status === 'invalid') return { status: 'failed', stage: 'input', message: found.message };
+  if (found.status !== 'ok') return { status: 'failed', stage: 'kubernetes', message: found.message };
+  const pod = found.value;
+  if (!pod.nodeName) return { status: 'failed', stage: 'kubernetes', message: `pod ${namespace}/${name} is not scheduled on a node (phase ${pod.phase})`, pod };
+  const collector = deps.collectors.forNode(pod.nodeName);
+  if (collector.status !== 'ok') return { status: 'failed', stage: 'collector', message: collector.message, pod };
+  const snap = await collector.client.snapshot({ pod_uid: pod.uid });
+  if (snap.status === 'unreachable') return { status: 'failed', stage: 'collector', message: `the collector on ${pod.nodeName} (${snap.address}) is unreachable: ${snap.message}`, pod };
+  if (snap.status === 'rejected') return { status: 'failed', stage: 'collector', message: `the collector on ${pod.nodeName} refused the snapshot: ${snap.message}`, pod };
+  const evidence = evidenceFromSnapshot(snap.value);
+  const whole = diagnose(evidence);
+  const scoped = scopeDiagnosis(evidence, whole, { podUid: pod.uid });
+  const diagnosis: Diagnosis = scoped.status === 'ok'
+    ? scoped.diagnosis
+    : { summary: `No process of ${namespace}/${name} (uid ${pod.uid}) is left on ${pod.nodeName}: the kernel has released it. If the pod is still Terminating, the kubelet or the container runtime did not finish its bookkeeping — check kubelet logs.`, findings: [] };
+  return { status: 'ok', pod, node: pod.nodeName, evidence, diagnosis, takenAt: Date.now() };
+}

@@ -1,0 +1,132 @@
+import pino from 'pino';
+import { createCollectorPool } from '../../../bot/src/collectors/collector-pool';
+import { loadConfig } from '../../../bot/src/config';
+import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
+import { verifyAction } from '../../../bot/src/slack/action-token';
+import { createSlackApp, type SlackBot } from '../../../bot/src/slack/create-slack-app';
+import { startHarness, type Harness } from '../../helpers/collector-harness';
+import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
+import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../../helpers/bot/fake-slack-api';
+import { postSigned, slashCommandBody } from '../../helpers/bot/signed-request';
+import { cleanupAll } from '../../helpers/kernel/cleanup';
+import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
+import { spawnZombies } from '../../helpers/kernel/processes';
+
+const can = cgroupV1Available();
+const describeKernel = can.ok ? describe : describe.skip;
+const SECRET = 'test-signing-secret-8f2a';
+const ACTION_SECRET = 'test-action-secret-19c4';
+
+type Element = { type?: string; action_id?: string; value?: string; text?: { text: string } | string; confirm?: unknown };
+type Block = { type: string; text?: { text: string }; elements?: Element[] };
+const elementText = (e: Element): string => (typeof e.text === 'string' ? e.text : e.text?.text ?? '');
+const blocksOf = (c: SlackCall): Block[] => (c.args.blocks as Block[]) ?? [];
+const allText = (c: SlackCall): string => blocksOf(c).map((b) => b.text?.text ?? (b.elements ?? []).map(elementText).join(' ')).join('\n');
+
+describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () => {
+  let harness: Harness;
+  let slack: FakeSlackApi;
+  let kube: FakeKubeApi;
+  let bot: SlackBot;
+  let url: string;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    slack = await startFakeSlackApi();
+    kube = await startFakeKubeApi();
+    const tls = harness.clientTls('whystuck-bot');
+    const config = loadConfig({
+      SLACK_BOT_TOKEN: 'xoxb-test-token-do-not-log', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
+      WHYSTUCK_COLLECTORS: `node-a=${harness.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+      KUBECONFIG: kube.kubeconfig,
+    });
+    const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
+    bot = createSlackApp({
+      config, logger, actionSecret: ACTION_SECRET,
+      kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
+      collectors: createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: false, deadlineMs: 20000 }),
+    });
+    const port = await bot.start(0);
+    url = `http://127.0.0.1:${port}/slack/events`;
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await slack?.close();
+    await kube?.close();
+    await harness?.close();
+  });
+  afterEach(cleanupAll);
+
+  it('a zombie pod: ack at once, root message, diagnosis in its thread with a signed button for what works', async () => {
+    const pod = createPodCgroup();
+    const { parentPid, zombiePids } = await spawnZombies(2, pod);
+    kube.addPod({ namespace: 'shop', name: 'web-0', uid: pod.podUid, nodeName: 'node-a', containers: [{ name: 'app', id: pod.containerId }] });
+    const res = await postSigned(url, SECRET, slashCommandBody('pod web-0 -n shop'));
+    expect(res.status).toBe(200);
+    const root = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === undefined && String(c.args.text).includes('shop/web-0'));
+    expect(root.args.text).toBe('Looking into shop/web-0…');
+    expect(root.token).toBe('xoxb-test-token-do-not-log');
+    const reply = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && c.args.channel === 'C0INCIDENT');
+    const text = allText(reply);
+    expect(blocksOf(reply)[0].text?.text).toMatch(/zombie/);
+    expect(text).toMatch(/parent-not-reaping/);
+    expect(text).toContain(`pod shop/web-0 · uid ${pod.podUid} · node node-a`);
+    for (const z of zombiePids) expect(text).toContain(String(z));
+    // Only what works is a button: SIGTERM to the parent; the zombies' SIGKILL is explained in words.
+    const buttons = blocksOf(reply).flatMap((b) => b.elements ?? []).filter((e) => e.action_id?.startsWith('remediate_'));
+    expect(buttons).toHaveLength(1);
+    const check = verifyAction(ACTION_SECRET, buttons[0].value!);
+    expect(check.status === 'ok' && check.claims).toMatchObject({ node: 'node-a', pid: parentPid, signal: 'SIGTERM', podUid: pod.podUid });
+    expect(buttons[0].confirm).toMatchObject({ style: 'danger' });
+    expect(text).toMatch(/SIGKILL cannot end pid \d+: .*zombie/);
+    const actionIds = blocksOf(reply).flatMap((b) => b.elements ?? []).map((e) => e.action_id);
+    expect(actionIds).toEqual(expect.arrayContaining(['recheck', 'escalate']));
+    expect(blocksOf(reply).length).toBeLessThanOrEqual(50);
+  });
+
+  it('refuses a bad or stale signature with 401 and does nothing', async () => {
+    const before = slack.calls.length;
+    expect((await postSigned(url, SECRET, slashCommandBody('pod web-0 -n shop'), { badSignature: true })).status).toBe(401);
+    expect((await postSigned(url, SECRET, slashCommandBody('pod web-0 -n shop'), { timestamp: Math.floor(Date.now() / 1000) - 3600 })).status).toBe(401);
+    expect((await postSigned(url, 'some-other-secret', slashCommandBody('pod web-0 -n shop'))).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slack.calls.length).toBe(before);
+  });
+
+  it('rejects shell metacharacters and path tricks in pod names before any lookup', async () => {
+    const lookups = kube.requests.length;
+    for (const name of ['web-0;reboot', '../../etc/passwd', '$(id)', 'web-0 -n kube-system/..']) {
+      const res = await postSigned(url, SECRET, slashCommandBody(`pod ${name}`));
+      expect(res.status).toBe(200);
+    }
+    const errors = await waitCount(() => slack.calls.filter((c) => c.method === 'chat.postEphemeral' && /not a valid (pod|namespace) name/.test(String(c.args.text))).length, 4);
+    expect(errors).toBe(4);
+    expect(kube.requests.length).toBe(lookups);
+  });
+
+  it('an unknown pod is answered in the thread, not with silence', async () => {
+    await postSigned(url, SECRET, slashCommandBody('pod nosuch-0 -n shop'));
+    const reply = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && String(c.args.text).includes('nosuch-0'));
+    expect(reply.args.text).toMatch(/pod shop\/nosuch-0 does not exist/);
+  });
+
+  it('unknown phrasing gets help with examples', async () => {
+    await postSigned(url, SECRET, slashCommandBody('make it faster please'));
+    const help = await slack.waitFor((c) => c.method === 'chat.postEphemeral' && String(c.args.text).includes("didn't understand"));
+    expect(help.args.text).toMatch(/\/whystuck pod NAME/);
+  });
+
+  it('never logs the bot token or the signing secret', () => {
+    const all = logLines.join('');
+    expect(all.length).toBeGreaterThan(0);
+    expect(all).not.toContain('xoxb-test-token-do-not-log');
+    expect(all).not.toContain(SECRET);
+  });
+});
+
+async function waitCount(f: () => number, want: number, timeoutMs = 10000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end && f() < want) await new Promise((r) => setTimeout(r, 50));
+  return f();
+}

@@ -1,0 +1,24 @@
+import { createHmac } from 'node:crypto';
+
+/** Posts to the bot like Slack does: v0 signature over "v0:TIMESTAMP:BODY" with the signing secret. */
+export async function postSigned(url: string, secret: string, body: string, opts: { contentType?: string; timestamp?: number; badSignature?: boolean; headers?: Record<string, string> } = {}): Promise<{ status: number; text: string; ms: number }> {
+  const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  let sig = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  if (opts.badSignature) sig = `v0=${'0'.repeat(64)}`;
+  const t0 = performance.now();
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': opts.contentType ?? 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig, ...opts.headers },
+    body,
+  });
+  const text = await res.text();
+  return { status: res.status, text, ms: performance.now() - t0 };
+}
+
+export function slashCommandBody(text: string, user = 'U0ONCALL', channel = 'C0INCIDENT'): string {
+  return new URLSearchParams({
+    token: 'legacy', team_id: 'T1', team_domain: 'example', channel_id: channel, channel_name: 'incidents',
+    user_id: user, user_name: 'oncall', command: '/whystuck', text, api_app_id: 'A1',
+    response_url: 'http://127.0.0.1:9/response', trigger_id: '1.2.3',
+  }).toString();
+}
