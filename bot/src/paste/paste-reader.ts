@@ -24,8 +24,16 @@ export interface PasteReader {
 export const MAX_LINE_CHARS = 64 * 1024;
 
 const STAT_LINE = /^\d+ \(.*\) [RSDZTtXxIWKP] -?\d+ /;
+/** The first fields of stat only (`cut -d' ' -f1-3 /proc/PID/stat`): "2211 (ps) D" */
+const SHORT_STAT = /^(\d+) \((.*)\) ([RSDZTtXxIWKP])$/;
 const STATUS_LINE = /^(?:Name|Umask|State|Tgid|Ngid|Pid|PPid|TracerPid|Uid|Gid|FDSize|Groups|NStgid|NSpid|NSpgid|NSsid|Kthread|Vm\w+|Rss\w+|HugetlbPages|CoreDumping|THP_enabled|untag_mask|Threads|SigQ|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt|Cap\w+|NoNewPrivs|Seccomp\w*|Speculation\w*|SpeculationIndirectBranch|Cpus_allowed\w*|Mems_allowed\w*|voluntary_ctxt_switches|nonvoluntary_ctxt_switches|x86_Thread_features\w*|Mems_allowed_list):/;
 const CRASH_HEADER = /^PID:\s*(\d+)\s+TASK:\s*[0-9a-f]+\s+CPU:\s*(\d+)\s+COMMAND:\s*"(.*)"/;
+/** crash `ps`: "  41915  41877   3  ffff8e09c4f31070  UN   2.1 1987432 702816  sidekiq" */
+const CRASH_PS = /^\s*>?\s*(\d+)\s+(\d+)\s+(\d+)\s+[0-9a-f]{8,16}\s+(RU|IN|UN|ZO|ST|TR|DE|SW|ID|NE|PA|WA|TK)\s+[\d.]+\s+\d+\s+\d+\s+(.+?)\s*$/;
+const CRASH_STATE: Record<string, string> = { RU: 'R', IN: 'S', UN: 'D', ZO: 'Z', ST: 'T', TR: 't', DE: 'X', SW: 'S', ID: 'I', NE: 'R', PA: 'P', WA: 'S', TK: 'D' };
+/** `grep -H KEY /proc/A/status /proc/B/status`: "/proc/88401/status:NSpid:\t88401\t1" */
+const GREP_H = /^\/proc\/(\d+)(?:\/task\/(\d+))?\/(status|stat|stack|wchan):(.*)$/;
+const RELEASE_LINE = /^\d+\.\d+\.\d+[\w.+~-]*$/;
 const BINARY = /[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]/;
 const FREEZER_STATE = /^(FROZEN|THAWED|FREEZING)$/;
 const RUNTIME_TROUBLE = /context deadline exceeded|PLEG is not healthy|failed to (?:stop|kill) container|did not (?:terminate|exit)|[Tt]imeout waiting for|DeadlineExceeded/;
@@ -49,8 +57,9 @@ export function createPasteReader(): PasteReader {
   let n = 0;
   let ctx: Context = { program: '', table: null, topThreads: false };
   let stack: PendingStack | null = null;
-  let status: { lines: string[]; tid?: number } | null = null;
+  let status: { lines: string[]; tid?: number; pid?: number } | null = null;
   let lastProse = '';
+  let crashLeader = 0;
 
   function flush(): void {
     if (stack) {
@@ -61,10 +70,11 @@ export function createPasteReader(): PasteReader {
     if (status) {
       const st = parseStatus(status.lines.join('\n'));
       const tid = status.tid ?? st.nsPid[0] ?? 0;
+      const statusPid = status.pid;
       const line = status.lines.find((l) => l.startsWith('State:')) ?? status.lines[0];
       status = null;
       b.tasks.upsert(tid, {
-        comm: st.name, state: st.state, pid: st.tgid, ppid: st.ppid, tracerPid: st.tracerPid,
+        comm: st.name, state: st.state, pid: st.tgid ?? statusPid, ppid: st.ppid, tracerPid: st.tracerPid,
         nsPid: st.nsPid.length ? st.nsPid : undefined, numThreads: st.threads,
         sigPending: st.sigPnd, sigSharedPending: st.shdPnd, sigBlocked: st.sigBlk,
         isPidNsInit: st.nsPid.length > 1 ? st.nsPid[st.nsPid.length - 1] === 1 : undefined,
@@ -110,8 +120,29 @@ export function createPasteReader(): PasteReader {
     }
     let m: RegExpExecArray | null;
     if ((m = CRASH_HEADER.exec(text.trim()))) {
-      startStack(Number(m[1]), undefined, m[3], text.trim());
+      const tid = Number(m[1]);
+      // `ps -g` lists a thread group: the leader flush left, its threads indented.
+      if (/^\s/.test(text) && crashLeader) b.tasks.upsert(tid, { pid: crashLeader, comm: m[3] }, text.trim());
+      else crashLeader = tid;
+      startStack(tid, undefined, m[3], text.trim());
       return 'crash-bt';
+    }
+    if ((m = CRASH_PS.exec(text))) {
+      flush();
+      const comm = m[5].replace(/^\[(.*)\]$/, '$1');
+      b.tasks.upsert(Number(m[1]), { ppid: Number(m[2]), state: CRASH_STATE[m[4]], comm, isKernelThread: m[2] === '2' || undefined }, text.trim());
+      return 'crash-ps';
+    }
+    if ((m = GREP_H.exec(text))) {
+      const [, pid, tid, file, rest] = m;
+      const target = { file, pid: Number(pid), tid: tid ? Number(tid) : undefined, path: `/proc/${pid}${tid ? `/task/${tid}` : ''}/${file}` };
+      const same = ctx.target?.path === target.path;
+      if (!same) { flush(); ctx.target = target; }
+      return handle(rest);
+    }
+    if (ctx.program === 'uname' && RELEASE_LINE.test(text.trim())) {
+      b.evidence.node.kernelRelease ??= text.trim();
+      return 'uname';
     }
     if (isAddressedFrame(text) || isCrashFrame(text) || (stack && parseFrameLine(text))) {
       const frame = parseFrameLine(text);
@@ -136,9 +167,14 @@ export function createPasteReader(): PasteReader {
         return 'stat';
       }
     }
+    if ((m = SHORT_STAT.exec(text.trim()))) {
+      flush();
+      b.tasks.upsert(Number(m[1]), { comm: m[2], state: m[3] }, text.trim());
+      return 'stat';
+    }
     if (STATUS_LINE.test(text)) {
       if (stack) flush();
-      status ??= { lines: [], tid: ctx.target?.file === 'status' ? (ctx.target.tid ?? ctx.target.pid) : undefined };
+      status ??= ctx.target?.file === 'status' ? { lines: [], tid: ctx.target.tid ?? ctx.target.pid, pid: ctx.target.pid } : { lines: [] };
       status.lines.push(text.trim());
       return 'status';
     }

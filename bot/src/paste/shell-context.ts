@@ -25,7 +25,7 @@ const PROMPTS: RegExp[] = [
   /^()[\w.-]+@[\w.-]+[#$%>]\s?(.*)$/,
 ];
 
-const KNOWN = /^(?:ps|top|cat|dmesg|journalctl|grep|egrep|head|tail|less|uptime|uname|strace|echo|bt|ls|find|pstree|kubectl|crictl|free|vmstat|iostat|mount|findmnt)$/;
+const KNOWN = /^(?:ps|top|cat|dmesg|journalctl|grep|egrep|head|tail|less|uptime|uname|strace|echo|bt|ls|find|pstree|kubectl|crictl|free|vmstat|iostat|mount|findmnt|crash|docker|systemctl|kill|sleep|awk|cd|w|sudo)$/;
 const BARE = /^(?:sudo\s+)?(?:ps(?:\s+(?:a?ux\w*|-\S+)(?:\s+\S+)*)?|top(?:\s+-\S+(?:\s+\S+)*)?|dmesg(?:\s+-\S+)*|journalctl(?:\s+-\S+)*|uptime|cat\s+\/\S+|echo\s+\w\s*>\s*\/proc\/sysrq-trigger)\s*$/;
 
 export function parseShellLine(line: string): ShellCommand | null {

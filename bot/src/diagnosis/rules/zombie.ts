@@ -64,7 +64,11 @@ export const zombie: Rule = {
         title: `${plural(list.length, 'zombie')} (${kind})${parent ? ` under ${name(parent)}` : ''}`,
         explanation: `${who} ${list.length === 1 ? 'is a' : 'are'} zombie${list.length === 1 ? '' : 's'}. ${EXPLAIN[kind]} ${kind === 'fake-zombie' ? 'SIGKILL to the process ends the live threads; then the parent can reap it.' : 'A zombie is already dead: signals to it do nothing; only what reaps it helps.'}`,
         evidence: [...list.slice(0, 6).flatMap((z) => taskEvidence(z, 4)), ...(parent ? taskEvidence(parent, 4) : [])],
-        tasks: [...list.slice(0, 10).map((z) => taskRef(z, 'victim')), ...(parent ? [taskRef(parent, 'parent')] : [])],
+        tasks: [
+          ...list.slice(0, 50).map((z) => taskRef(z, 'victim')),
+          ...(parent ? [taskRef(parent, 'parent')] : []),
+          ...(kind === 'ptraced' && list[0].tracerPid && ctx.processes.get(list[0].tracerPid) ? [taskRef(ctx.processes.get(list[0].tracerPid)!, 'blocker')] : []),
+        ],
         remediations,
       }));
     }
