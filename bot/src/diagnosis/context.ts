@@ -92,6 +92,7 @@ export function taskRef(t: Task, role: Role): FindingTask {
 /** "stat (pid 2308)" — how a task is named in prose. */
 export function name(t: Task): string {
   const pid = t.tid || t.pid;
+  if (t.comm === '?' || t.comm === '') return pid ? `pid ${pid}${t.pid && t.pid !== t.tid ? ` (thread of ${t.pid})` : ''}` : 'an unnamed task';
   return pid ? `${t.comm} (pid ${pid})` : t.comm;
 }
 

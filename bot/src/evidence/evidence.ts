@@ -58,7 +58,7 @@ export interface Task {
 
 export type ReportKind =
   | 'hung-task' | 'soft-lockup' | 'hard-lockup' | 'rcu-stall' | 'oom-kill'
-  | 'kernel-bug' | 'task-dump';
+  | 'kernel-bug' | 'task-dump' | 'backtrace';
 
 export interface KernelReport {
   kind: ReportKind;

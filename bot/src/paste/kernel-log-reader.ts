@@ -32,6 +32,7 @@ const RIP = /^RIP: 0010:(?:\[<[0-9a-f]+>\]\s+\[<[0-9a-f]+>\]\s+)?([A-Za-z_.$][\w
 const OOM_KILL_LINE = /oom-kill:constraint=(\w+).*?(?:oom_memcg=([^,]+))?,task_memcg=([^,]+)/;
 const OOM_TASK_IN = /Task in (\S+) killed as a result of limit of (\S+)/;
 const REPORT_LINE = /^(?:Call Trace:|<\/?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>|Modules linked in:|Hardware name:|R[A-Z0-9]{1,2}: |RIP: |Code: |FS: |CS: |CR2: |DR\d|Kernel Offset|---\[ end|Workqueue: |Sched_info|irq event stamp|hardirqs|softirqs|Exception stack|PGD |Stack:|Call trace:|pc : |lr : |sp : |x\d+: |Comm: |.*disables this message|\s*(?:Not tainted|Tainted:))|\bCPU: \d+ (?:UID: \d+ )?PID: \d+/;
+const NMI_BACKTRACE = /^NMI backtrace for cpu (\d+)/;
 const NETDEV = /unregister_netdevice: waiting for (\S+) (?:\(netns \S+\) )?to become free\. Usage count = (-?\d+)/;
 const LINUX_VERSION = /^Linux version (\S+)/;
 const SYSRQ_BLOCKED = /Show Blocked State|task\s+PC stack\s+pid father/;
@@ -118,6 +119,15 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
       start('kernel-bug', t, time, {});
       return true;
     }
+    // A CPU backtrace with no report around it (sysrq-l, NMI backtrace): what that CPU was running.
+    if ((m = NMI_BACKTRACE.exec(t))) {
+      start('backtrace', t, time, { cpu: Number(m[1]) });
+      return true;
+    }
+    if (!current && t.startsWith('CPU: ') && (m = CPU_LINE.exec(t))) {
+      start('backtrace', t, time, { cpu: Number(m[1]), pid: Number(m[2]), comm: m[3] });
+      return true;
+    }
     return false;
   }
 
@@ -192,6 +202,6 @@ function taskFromReport(r: KernelReport, dump: TaskDumpLine | undefined): Partia
       workqueue,
     };
   }
-  if (r.kind === 'soft-lockup') return { comm: r.comm ?? '?', state: 'R', stack };
+  if (r.kind === 'soft-lockup' || r.kind === 'backtrace') return { comm: r.comm ?? '?', state: 'R', stack };
   return null;
 }

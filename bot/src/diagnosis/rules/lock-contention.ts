@@ -30,7 +30,15 @@ export const lockContention: Rule = {
     for (const g of groups.values()) {
       if (g.length < MIN_CONVOY) continue;
       const sub = ctx.signature(g[0]).subsystem;
-      const holders = blocked.filter((t) => ctx.signature(t).category !== 'lock' && (!sub || ctx.signature(t).subsystem === sub));
+      const mmap = lockTarget(ctx.signature(g[0]).frames.map((f) => f.fn)) === MMAP;
+      const waiterPids = new Set(g.map((t) => t.pid ?? t.tid));
+      // A holder took the lock and now waits on something else (I/O): it has a stack or wait channel saying so.
+      const holders = blocked.filter((t) => {
+        const s = ctx.signature(t);
+        if (s.category === 'lock' || (!s.frames.length && !t.wchan) || s.category === 'other') return false;
+        if (mmap) return s.frames.some((f) => MM_PATH.test(f.fn));
+        return !sub || s.subsystem === sub;
+      }).sort((a, b) => Number(waiterPids.has(b.pid ?? b.tid)) - Number(waiterPids.has(a.pid ?? a.tid)));
       out.push(finding({
         id: 'lock-contention',
         severity: 'warning',

@@ -1,7 +1,9 @@
+import type { Task } from '../../evidence/evidence';
 import { name, taskEvidence, taskRef } from '../context';
 import { finding, type Rule } from '../rule';
 
 const PROC_READ = /^(?:proc_pid_cmdline_read|get_mm_cmdline|environ_read|proc_pid_get_link|__access_remote_vm|access_remote_vm|mm_access|proc_maps_open|m_start|show_map\w*|proc_pid_stack|proc_pid_wchan|get_task_mm|mmap_read_lock\w*)$/;
+const FAULT = /^(?:_*do_page_fault|do_user_addr_fault|exc_page_fault|page_fault|handle_mm_fault|__handle_mm_fault|do_shared_fault\S*|do_wp_page|do_page_mkwrite)$/;
 const READERS = /^(?:ps|top|htop|pgrep|pkill|pidof|atop|node_exporter|process-exporter|pidstat|w|sysdig|lsof|systemd-cgls|cadvisor|kubelet)$/;
 
 /** Reads of /proc/PID/{cmdline,environ,maps} that block on the target's mmap lock: why ps hangs. */
@@ -14,7 +16,12 @@ export const procReadBlocked: Rule = {
     const all = [...readers, ...suspectReaders];
     if (!all.length && !problems.length) return [];
     const targets = [...new Set(problems.map((p) => p.pid).filter(Boolean))];
-    const holders = targets.flatMap((pid) => ctx.threadsOf(pid)).filter((t) => t.state === 'D' || ctx.signature(t).category === 'reclaim');
+    // The mmap lock is held across a page fault: a thread faulting and waiting on I/O or reclaim holds it.
+    const faulting = (t: Task): boolean => ctx.signature(t).frames.some((f) => FAULT.test(f.fn)) && ['io', 'reclaim', 'fuse', 'nfs'].includes(ctx.signature(t).category);
+    const holders = [
+      ...targets.flatMap((pid) => ctx.threadsOf(pid)).filter((t) => t.state === 'D' || ctx.signature(t).category === 'reclaim'),
+      ...ctx.tasks.filter((t) => (t.state === 'D' || ctx.signature(t).category === 'reclaim') && faulting(t)),
+    ].filter((t, i, a) => a.indexOf(t) === i);
     return [finding({
       id: 'proc-read-blocked',
       severity: 'warning',
