@@ -10,6 +10,8 @@ import { signAction } from './action-token';
 import { diagnosisBlocks, rootText, type ButtonSpec } from './diagnosis-blocks';
 import { investigatePod, type PodInvestigation } from './investigate-pod';
 import { slackLogger } from './pino-slack-logger';
+import { registerRemediation } from './remediate-action';
+import type { AuditStore } from '../audit/audit-store';
 
 export interface SlackAppDeps {
   config: BotConfig;
@@ -19,6 +21,8 @@ export interface SlackAppDeps {
   /** Secret for action tokens (defaults to the config's, else derived from the signing secret). */
   actionSecret: string;
   actionTtlMs?: number;
+  audit: AuditStore;
+  recheckDelayMs?: number;
 }
 
 export interface ThreadContext { channel: string; ts: string; namespace: string; name: string; last?: PodInvestigation }
@@ -118,6 +122,15 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     const [channel, ts] = String((body as { actions?: { value?: string }[] }).actions?.[0]?.value ?? '').split(':');
     const ctx = threads.get(key(channel, ts));
     if (ctx) void answerPod(client, channel, ctx.ts, body.user.id, ctx.namespace, ctx.name);
+  });
+
+  registerRemediation(app, {
+    audit: deps.audit, collectors: deps.collectors, actionSecret: deps.actionSecret, remediators: config.remediators,
+    logger: logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
+    async recheck(client, channel, threadTs) {
+      const ctx = threads.get(key(channel, threadTs));
+      if (ctx) await answerPod(client, channel, ctx.ts, '', ctx.namespace, ctx.name);
+    },
   });
 
   let server: { close(cb: () => void): void; address(): unknown } | undefined;

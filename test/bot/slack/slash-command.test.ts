@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
+import { openAuditStore, type AuditStore } from '../../../bot/src/audit/audit-store';
+import { signAction } from '../../../bot/src/slack/action-token';
 import { createCollectorPool } from '../../../bot/src/collectors/collector-pool';
 import { loadConfig } from '../../../bot/src/config';
 import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
@@ -7,10 +12,10 @@ import { createSlackApp, type SlackBot } from '../../../bot/src/slack/create-sla
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../../helpers/bot/fake-slack-api';
-import { postSigned, slashCommandBody } from '../../helpers/bot/signed-request';
+import { blockActionBody, postSigned, slashCommandBody } from '../../helpers/bot/signed-request';
 import { cleanupAll } from '../../helpers/kernel/cleanup';
 import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
-import { spawnZombies } from '../../helpers/kernel/processes';
+import { spawnZombies, stateOf, waitFor } from '../../helpers/kernel/processes';
 
 const can = cgroupV1Available();
 const describeKernel = can.ok ? describe : describe.skip;
@@ -29,21 +34,25 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
   let kube: FakeKubeApi;
   let bot: SlackBot;
   let url: string;
+  let audit: AuditStore;
+  let dbDir: string;
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    harness = await startHarness();
+    harness = await startHarness({ remediator: { allowHostProcesses: false } });
+    dbDir = mkdtempSync(join(tmpdir(), 'whystuck-audit-'));
+    audit = openAuditStore(join(dbDir, 'audit.db'));
     slack = await startFakeSlackApi();
     kube = await startFakeKubeApi();
     const tls = harness.clientTls('whystuck-bot');
     const config = loadConfig({
       SLACK_BOT_TOKEN: 'xoxb-test-token-do-not-log', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
       WHYSTUCK_COLLECTORS: `node-a=${harness.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
-      KUBECONFIG: kube.kubeconfig,
+      KUBECONFIG: kube.kubeconfig, WHYSTUCK_REMEDIATORS: 'U0ONCALL,S0SRE',
     });
     const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
     bot = createSlackApp({
-      config, logger, actionSecret: ACTION_SECRET,
+      config, logger, actionSecret: ACTION_SECRET, audit, recheckDelayMs: 300,
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
       collectors: createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: false, deadlineMs: 20000 }),
     });
@@ -55,6 +64,8 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     await slack?.close();
     await kube?.close();
     await harness?.close();
+    audit?.close();
+    rmSync(dbDir, { recursive: true, force: true });
   });
   afterEach(cleanupAll);
 
@@ -115,6 +126,59 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     await postSigned(url, SECRET, slashCommandBody('make it faster please'));
     const help = await slack.waitFor((c) => c.method === 'chat.postEphemeral' && String(c.args.text).includes("didn't understand"));
     expect(help.args.text).toMatch(/\/whystuck pod NAME/);
+  });
+
+  it('a click on the button: authorised, audited before and after, signalled, rechecked; a second click is refused', async () => {
+    const pod = createPodCgroup();
+    const { parentPid, zombiePids } = await spawnZombies(2, pod);
+    kube.addPod({ namespace: 'shop', name: 'web-1', uid: pod.podUid, nodeName: 'node-a' });
+    await postSigned(url, SECRET, slashCommandBody('pod web-1 -n shop'));
+    const reply = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && JSON.stringify(c.args.blocks ?? '').includes(String(parentPid)));
+    const button = blocksOf(reply).flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('remediate_'))!;
+    const click = (user: string, value = button.value!): Promise<{ status: number }> => postSigned(url, SECRET, blockActionBody({
+      user, channel: 'C0INCIDENT', messageTs: String(reply.reply?.ts), threadTs: String(reply.args.thread_ts), actionId: button.action_id!, value,
+    }));
+
+    slack.setGroup('S0SRE', ['U0SRE']);
+    // Not in WHYSTUCK_REMEDIATORS, not in the S0SRE group: refused, nothing audited, parent alive.
+    expect((await click('U0INTRUDER')).status).toBe(200);
+    await slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0INTRUDER' && /not allowed to send signals/.test(String(c.args.text)));
+    expect(stateOf(parentPid)).toBe('S');
+    expect(audit.list().filter((e) => e.pid === parentPid)).toEqual([]);
+
+    // A member of the S0SRE user group may.
+    expect((await click('U0SRE')).status).toBe(200);
+    const done = await slack.waitFor((c) => c.method === 'chat.postMessage' && /SIGNALLED/.test(String(c.args.text)) && c.args.thread_ts === reply.args.thread_ts);
+    expect(done.args.text).toMatch(/It is gone|still there/);
+    await waitFor(() => stateOf(parentPid) === undefined, 'the parent to exit');
+    const row = audit.list().find((e) => e.pid === parentPid)!;
+    expect(row).toMatchObject({ user: 'U0SRE', signal: 'SIGTERM', node: 'node-a', outcome: 'SIGNALLED', podUid: pod.podUid });
+    expect(row.finishedAt).toBeDefined();
+
+    // The recheck re-snapshots and posts again in the same thread.
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === reply.args.thread_ts && c !== reply && Array.isArray(c.args.blocks) && c.args.ts === undefined && slack.calls.indexOf(c) > slack.calls.indexOf(done));
+
+    // Double click / replay: the same token is refused with the first result.
+    await click('U0ONCALL');
+    await slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0ONCALL' && /Already done: <@U0SRE> sent SIGTERM/.test(String(c.args.text)));
+    expect(audit.list().filter((e) => e.pid === parentPid)).toHaveLength(1);
+    void zombiePids;
+  });
+
+  it('forged, expired and PID-reused actions are refused', async () => {
+    const pod = createPodCgroup();
+    const { parentPid } = await spawnZombies(1, pod);
+    const base = { user: 'U0ONCALL', channel: 'C0INCIDENT', messageTs: '1.1', threadTs: '1.0', actionId: 'remediate_0' };
+    const claims = { node: 'node-a', pid: parentPid, startTime: 1, comm: 'python3', signal: 'SIGKILL' as const, podUid: pod.podUid, findingId: 'zombie' };
+    await postSigned(url, SECRET, blockActionBody({ ...base, value: signAction('not-our-secret', claims, 60_000) }));
+    await slack.waitFor((c) => c.method === 'chat.postEphemeral' && /not issued by whystuck/.test(String(c.args.text)));
+    await postSigned(url, SECRET, blockActionBody({ ...base, value: signAction(ACTION_SECRET, claims, -1) }));
+    await slack.waitFor((c) => c.method === 'chat.postEphemeral' && /expired/.test(String(c.args.text)));
+    // Signed by us, but the start time is not this process's: the collector refuses (PID reuse guard).
+    await postSigned(url, SECRET, blockActionBody({ ...base, value: signAction(ACTION_SECRET, claims, 60_000) }));
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && /PID_REUSED/.test(String(c.args.text)));
+    expect(stateOf(parentPid)).toBe('S');
+    expect(audit.list().find((e) => e.pid === parentPid)?.outcome).toBe('PID_REUSED');
   });
 
   it('never logs the bot token or the signing secret', () => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 
-export interface SlackCall { method: string; args: Record<string, unknown>; token?: string }
+export interface SlackCall { method: string; args: Record<string, unknown>; token?: string; reply?: Record<string, unknown> }
 
 /**
  * A local stand-in for Slack's Web API (https://slack.com/api/METHOD): accepts
@@ -11,6 +11,8 @@ export interface FakeSlackApi {
   url: string;
   calls: SlackCall[];
   waitFor(pred: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
+  /** Members of a user group, as usergroups.users.list will report them. */
+  setGroup(id: string, users: string[]): void;
   close(): Promise<void>;
 }
 
@@ -28,18 +30,20 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 
 export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const calls: SlackCall[] = [];
+  const groups = new Map<string, string[]>();
   const waiters: { pred: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }[] = [];
   let ts = 1700000000;
   const server: Server = createServer(async (req, res) => {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
     const args = await body(req);
-    const call = { method, args, token: String(req.headers.authorization ?? '').replace(/^Bearer /, '') };
-    calls.push(call);
-    for (const w of [...waiters]) if (w.pred(call)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(call); }
     const reply: Record<string, unknown> = { ok: true };
+    const call: SlackCall = { method, args, token: String(req.headers.authorization ?? '').replace(/^Bearer /, ''), reply };
     if (method === 'auth.test') Object.assign(reply, { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'whystuck' });
     if (method === 'chat.postMessage' || method === 'chat.update') Object.assign(reply, { channel: args.channel, ts: `${ts++}.000100` });
     if (method === 'chat.postEphemeral') Object.assign(reply, { message_ts: `${ts++}.000200` });
+    if (method === 'usergroups.users.list') Object.assign(reply, { users: groups.get(String(args.usergroup)) ?? [] });
+    calls.push(call);
+    for (const w of [...waiters]) if (w.pred(call)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(call); }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply));
   });
@@ -48,6 +52,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   return {
     url: `http://127.0.0.1:${port}/api/`,
     calls,
+    setGroup: (id, users) => { groups.set(id, users); },
     waitFor(pred, timeoutMs = 20000) {
       const seen = calls.find(pred);
       if (seen) return Promise.resolve(seen);

@@ -22,3 +22,16 @@ export function slashCommandBody(text: string, user = 'U0ONCALL', channel = 'C0I
     response_url: 'http://127.0.0.1:9/response', trigger_id: '1.2.3',
   }).toString();
 }
+
+export function blockActionBody(opts: { user: string; channel: string; messageTs: string; threadTs: string; actionId: string; value: string }): string {
+  const payload = {
+    type: 'block_actions', token: 'legacy', api_app_id: 'A1', trigger_id: '1.2.3',
+    user: { id: opts.user, username: 'someone', team_id: 'T1' }, team: { id: 'T1', domain: 'example' },
+    channel: { id: opts.channel, name: 'incidents' },
+    container: { type: 'message', message_ts: opts.messageTs, channel_id: opts.channel, is_ephemeral: false, thread_ts: opts.threadTs },
+    message: { type: 'message', ts: opts.messageTs, thread_ts: opts.threadTs, text: 'diagnosis' },
+    response_url: 'http://127.0.0.1:9/response',
+    actions: [{ type: 'button', action_id: opts.actionId, block_id: 'b', value: opts.value, action_ts: '1700000000.1', text: { type: 'plain_text', text: 'x' } }],
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}

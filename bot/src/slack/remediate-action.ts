@@ -1,0 +1,79 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { AuditStore } from '../audit/audit-store';
+import type { CollectorPool } from '../collectors/collector-pool';
+import { verifyAction } from './action-token';
+import { createAuthoriser } from './authorise';
+
+export interface RemediationDeps {
+  audit: AuditStore;
+  collectors: CollectorPool;
+  actionSecret: string;
+  remediators: string[];
+  logger: Logger;
+  /** Re-snapshot and report in the thread after a signal. */
+  recheck(client: WebClient, channel: string, threadTs: string): Promise<void>;
+  recheckDelayMs?: number;
+}
+
+const SIGNALS = { SIGTERM: 15, SIGKILL: 9, SIGCONT: 18 } as const;
+
+/**
+ * A remediation button: token verified (forged/expired refused), user
+ * authorised, intent audited before the signal (a second click finds it and
+ * is refused), the collector re-checks start time and comm and signals
+ * through a pidfd, the result is audited and posted, then the pod is rechecked.
+ */
+export function registerRemediation(app: App, deps: RemediationDeps): void {
+  const authorised = createAuthoriser(deps.remediators);
+  app.action(/^remediate_\d+$/, async ({ ack, body, action, client }) => {
+    await ack();
+    const b = body as { user: { id: string }; channel?: { id: string }; message?: { ts: string; thread_ts?: string } };
+    const user = b.user.id;
+    const channel = b.channel?.id ?? '';
+    const threadTs = b.message?.thread_ts ?? b.message?.ts ?? '';
+    const log = deps.logger.child({ action: 'remediate', user, channel });
+    const say = (text: string): Promise<unknown> => client.chat.postMessage({ channel, thread_ts: threadTs, text });
+    const refuse = (text: string): Promise<unknown> => client.chat.postEphemeral({ channel, user, thread_ts: threadTs, text });
+    try {
+      const check = verifyAction(deps.actionSecret, String((action as { value?: string }).value ?? ''));
+      if (check.status !== 'ok') { log.warn({ reason: check.status }, 'action refused'); await refuse(`Refused: ${check.message}.`); return; }
+      const c = check.claims;
+      if (!(await authorised(client, user))) {
+        log.warn({ pid: c.pid }, 'not authorised');
+        await refuse(`You are not allowed to send signals: only the users and groups in WHYSTUCK_REMEDIATORS may remediate. Ask on-call, or press Escalate.`);
+        return;
+      }
+      const intent = deps.audit.recordIntent({ tokenId: c.id, user, node: c.node, pid: c.pid, startTime: c.startTime, comm: c.comm, signal: c.signal, podUid: c.podUid, findingId: c.findingId });
+      if (intent.status === 'duplicate') {
+        const p = intent.previous;
+        await refuse(`Already done: <@${p.user}> sent ${p.signal} to ${p.pid} at ${p.at}${p.outcome ? ` — ${p.outcome}: ${p.message}` : ''}. Each button works once; press Recheck for fresh ones.`);
+        return;
+      }
+      const collector = deps.collectors.forNode(c.node);
+      if (collector.status !== 'ok') {
+        deps.audit.recordResult(intent.id, 'FAILED', collector.message);
+        await say(`:warning: Could not send ${c.signal} to ${c.pid}: ${collector.message}`);
+        return;
+      }
+      await say(`<@${user}> is sending ${c.signal} to ${c.pid} (${c.comm}) on ${c.node}… (audit #${intent.id})`);
+      const res = await collector.client.remediate({ pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `slack:${user}`, reason: `${c.findingId}; audit #${intent.id}` });
+      if (res.status !== 'ok') {
+        const msg = res.status === 'unreachable' ? `the collector on ${c.node} is unreachable: ${res.message}` : `the collector refused: ${res.message}`;
+        deps.audit.recordResult(intent.id, 'FAILED', msg);
+        await say(`:x: ${c.signal} to ${c.pid} was not sent: ${msg}`);
+        return;
+      }
+      const r = res.value;
+      deps.audit.recordResult(intent.id, String(r.status), r.message);
+      log.info({ pid: c.pid, signal: SIGNALS[c.signal], status: r.status }, 'remediation');
+      const after = r.status === 'SIGNALLED' ? (r.still_present ? ` It is still there, in state ${r.state_after}${r.wchan_after ? ` (${r.wchan_after})` : ''}.` : ' It is gone.') : '';
+      await say(`${r.status === 'SIGNALLED' ? ':white_check_mark:' : ':no_entry:'} ${r.status}: ${r.message}.${after} Rechecking…`);
+      setTimeout(() => { void deps.recheck(client, channel, threadTs).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
+    } catch (err) {
+      log.error({ err }, 'remediation failed');
+      await refuse('Something went wrong while remediating; nothing more was sent. See the bot log.').catch(() => undefined);
+    }
+  });
+}
