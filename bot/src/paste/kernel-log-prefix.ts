@@ -46,8 +46,11 @@ export function parseLogPrefix(line: string): LogLine | null {
   return null;
 }
 
+/** rsyslog escapes control characters as #ooo (a tab is #011). */
+const unescapeRsyslog = (s: string): string => (s.includes('#0') ? s.replace(/#(0[0-3][0-7])/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))) : s);
+
 function fromSyslog(format: LogLine['format'], time: string, host: string, program: string, rest: string): LogLine {
-  let text = rest;
+  let text = unescapeRsyslog(rest);
   const inner = INNER.exec(text);
   if (inner) text = text.slice(inner[0].length);
   return { format, time, host, program, text };

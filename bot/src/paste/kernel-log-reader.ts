@@ -33,6 +33,8 @@ const OOM_KILL_LINE = /oom-kill:constraint=(\w+).*?(?:oom_memcg=([^,]+))?,task_m
 const OOM_TASK_IN = /Task in (\S+) killed as a result of limit of (\S+)/;
 const REPORT_LINE = /^(?:Call Trace:|<\/?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>|Modules linked in:|Hardware name:|R[A-Z0-9]{1,2}: |RIP: |Code: |FS: |CS: |CR2: |DR\d|Kernel Offset|---\[ end|Workqueue: |Sched_info|irq event stamp|hardirqs|softirqs|Exception stack|PGD |Stack:|Call trace:|pc : |lr : |sp : |x\d+: |Comm: |.*disables this message|\s*(?:Not tainted|Tainted:))|\bCPU: \d+ (?:UID: \d+ )?PID: \d+/;
 const NMI_BACKTRACE = /^NMI backtrace for cpu (\d+)/;
+/** Register dumps vary by arch and version (PKRU:, DR0:, ORIG_RAX:, x86 and arm64): any short upper-case key. */
+const REGISTER_LINE = /^[A-Z][A-Z0-9_]{1,7}: ?\S/;
 const NETDEV = /unregister_netdevice: waiting for (\S+) (?:\(netns \S+\) )?to become free\. Usage count = (-?\d+)/;
 const LINUX_VERSION = /^Linux version (\S+)/;
 const SYSRQ_BLOCKED = /Show Blocked State|task\s+PC stack\s+pid father/;
@@ -120,7 +122,9 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
       return true;
     }
     // A CPU backtrace with no report around it (sysrq-l, NMI backtrace): what that CPU was running.
-    if ((m = NMI_BACKTRACE.exec(t))) {
+    // Inside a stall or lockup report the NMI backtrace names the culprit: the report consumes it.
+    const inStall = current !== null && ['rcu-stall', 'hard-lockup', 'soft-lockup'].includes((current as Current).report.kind);
+    if (!inStall && (m = NMI_BACKTRACE.exec(t))) {
       start('backtrace', t, time, { cpu: Number(m[1]) });
       return true;
     }
@@ -156,14 +160,14 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
       if (r.lines.length < MAX_OOM_LINES) { keep(); return true; }
       return false;
     }
-    if (REPORT_LINE.test(t) || /^Workqueue:/.test(t)) {
+    if (REPORT_LINE.test(t) || REGISTER_LINE.test(t)) {
       cur.inModules = t.startsWith('Modules linked in:');
       if (t.startsWith('Workqueue:')) r.workqueue = t.slice(10).trim();
       keep();
       return true;
     }
     if (cur.inModules && /^[\w\s()+-]+$/.test(t) && !t.includes(':')) { keep(); return true; }
-    if (r.kind === 'rcu-stall' && /^\s*\d+-\.{3}|\(detected by|rcu_\w+ kthread|Sending NMI|NMI backtrace|\btasks=\{|^\s*\d+-/.test(t)) { keep(); return true; }
+    if ((r.kind === 'rcu-stall' || r.kind === 'hard-lockup') && /^\s*\d+-\.{3}|\(detected by|^\(t=\d+ jiffies|rcu_\w+ kthread|Sending NMI|NMI backtrace|\btasks=\{|^\s*\d+-|^rcu: /.test(t)) { keep(); return true; }
     return false;
   }
 
