@@ -12,6 +12,8 @@ import { investigatePod, type PodInvestigation } from './investigate-pod';
 import { slackLogger } from './pino-slack-logger';
 import { registerRemediation } from './remediate-action';
 import type { AuditStore } from '../audit/audit-store';
+import { dedupKeyFor, type EscalationTarget } from '../escalation/pagerduty';
+import { dmesgAnswer, killAnswer, stackAnswer, treeAnswer } from './thread-followups';
 
 export interface SlackAppDeps {
   config: BotConfig;
@@ -23,9 +25,10 @@ export interface SlackAppDeps {
   actionTtlMs?: number;
   audit: AuditStore;
   recheckDelayMs?: number;
+  escalation?: EscalationTarget;
 }
 
-export interface ThreadContext { channel: string; ts: string; namespace: string; name: string; last?: PodInvestigation }
+export interface ThreadContext { channel: string; ts: string; namespace: string; name: string; last?: PodInvestigation; escalated: Set<string> }
 
 export interface SlackBot {
   app: App;
@@ -66,10 +69,11 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
       return;
     }
     const root = threadTs ?? (await client.chat.postMessage({ channel, text: rootText(namespace, name) })).ts!;
-    const ctx: ThreadContext = { channel, ts: root, namespace, name };
+    const ctx: ThreadContext = threads.get(key(channel, root)) ?? { channel, ts: root, namespace, name, escalated: new Set() };
     threads.set(key(channel, root), ctx);
     const inv = await investigatePod(deps, namespace, name);
     ctx.last = inv;
+    if (inv.status === 'ok') await resolveGone(client, ctx, inv);
     if (inv.status === 'failed') {
       await client.chat.postMessage({ channel, thread_ts: root, text: `:warning: ${inv.message}` });
       return;
@@ -78,10 +82,71 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     await client.chat.postMessage({ channel, thread_ts: root, text: reply.text, blocks: reply.blocks as unknown as KnownBlock[] });
   }
 
+  /** A recheck that no longer finds an escalated problem resolves its PagerDuty alert. */
+  async function resolveGone(client: WebClient, ctx: ThreadContext, inv: Extract<PodInvestigation, { status: 'ok' }>): Promise<void> {
+    if (!deps.escalation) return;
+    for (const dedupKey of [...ctx.escalated]) {
+      const still = inv.diagnosis.findings.some((f) => dedupKeyFor(inv.node, inv.pod.uid, f.id) === dedupKey);
+      if (still) continue;
+      const res = await deps.escalation.resolve(dedupKey);
+      if (res.status === 'ok') {
+        ctx.escalated.delete(dedupKey);
+        await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: `:white_check_mark: The problem is gone on recheck; PagerDuty alert ${dedupKey} resolved.` });
+      }
+    }
+  }
+
+  async function escalate(client: WebClient, channel: string, threadTs: string | undefined, user: string): Promise<void> {
+    const ctx = threadTs ? threads.get(key(channel, threadTs)) : undefined;
+    const say = (text: string): Promise<unknown> => (threadTs ? client.chat.postMessage({ channel, thread_ts: threadTs, text }) : client.chat.postEphemeral({ channel, user, text }));
+    if (!ctx?.last || ctx.last.status !== 'ok') { await say('Escalate from a diagnosis thread: ask `/whystuck pod NAME -n NAMESPACE` first, then press Escalate there.'); return; }
+    const inv = ctx.last;
+    const top = inv.diagnosis.findings[0];
+    if (!deps.escalation) { await say('Escalation is not configured: set PAGERDUTY_ROUTING_KEY (and PAGERDUTY_EVENTS_URL for the EU region).'); return; }
+    let link: string | undefined;
+    try { link = (await client.chat.getPermalink({ channel, message_ts: ctx.ts })).permalink; } catch { link = undefined; }
+    const dedupKey = dedupKeyFor(inv.node, inv.pod.uid, top?.id ?? 'none');
+    const res = await deps.escalation.trigger({
+      dedupKey,
+      summary: `${inv.pod.namespace}/${inv.pod.name} on ${inv.node}: ${top?.title ?? inv.diagnosis.summary}`,
+      severity: top?.severity === 'critical' ? 'critical' : top?.severity === 'warning' ? 'warning' : 'info',
+      source: inv.node,
+      details: { summary: inv.diagnosis.summary, findings: inv.diagnosis.findings.map((f) => ({ id: f.id, title: f.title })), escalated_by: user, pod_uid: inv.pod.uid },
+      link,
+    });
+    if (res.status === 'ok') ctx.escalated.add(dedupKey);
+    await say(res.status === 'ok' ? `:rotating_light: <@${user}> escalated to PagerDuty (dedup key \`${dedupKey}\`).` : `:warning: Escalation failed: ${res.message}`);
+  }
+
+  async function followUp(intent: Intent, client: WebClient, channel: string, threadTs: string): Promise<boolean> {
+    const ctx = threads.get(key(channel, threadTs));
+    if (!ctx?.last || ctx.last.status !== 'ok') return false;
+    const inv = ctx.last;
+    const say = (text: string, blocks?: unknown[]): Promise<unknown> => client.chat.postMessage({ channel, thread_ts: threadTs, text, ...(blocks ? { blocks: blocks as KnownBlock[] } : {}) });
+    switch (intent.kind) {
+      case 'stack': await say(stackAnswer(inv.evidence, intent.pid)); return true;
+      case 'dmesg': await say(dmesgAnswer(inv.evidence)); return true;
+      case 'tree': await say(treeAnswer(inv.evidence)); return true;
+      case 'kill': {
+        const a = killAnswer(inv.diagnosis, inv.evidence, intent.pid, intent.signal ?? 'SIGKILL');
+        if (!a.remediation) { await say(a.text); return true; }
+        const finding = inv.diagnosis.findings.find((f) => f.id === a.findingId)!;
+        const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: { summary: a.text, findings: [{ ...finding, remediations: [a.remediation] }] }, buttons: buttonsFor({ ...inv, diagnosis: { summary: a.text, findings: [{ ...finding, remediations: [a.remediation] }] } }), threadKey: key(channel, threadTs) });
+        await say(reply.text, reply.blocks);
+        return true;
+      }
+      default: return false;
+    }
+  }
+
   async function handle(intent: Intent, client: WebClient, channel: string, user: string, threadTs?: string): Promise<void> {
     const log = logger.child({ intent: intent.kind, channel, user });
     try {
+      if (threadTs && (await followUp(intent, client, channel, threadTs))) return;
       switch (intent.kind) {
+        case 'escalate':
+          await escalate(client, channel, threadTs, user);
+          return;
         case 'pod':
           await answerPod(client, channel, threadTs, user, intent.namespace ?? 'default', intent.name);
           return;
@@ -111,10 +176,22 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     void handle(parseCommand(command.text), client, command.channel_id, command.user_id);
   });
 
-  app.event('app_mention', async ({ event, client }) => {
+  const seenEvents = new Set<string>();
+  app.event('app_mention', async ({ event, body, client }) => {
+    // Slack retries an event it thinks was not acknowledged: answer each event id once.
+    const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
+    if (seenEvents.has(eventId)) return;
+    seenEvents.add(eventId);
+    if (seenEvents.size > 10_000) seenEvents.delete(seenEvents.values().next().value as string);
     const threadTs = event.thread_ts;
     const intent = parseWords(event.text);
     void handle(intent, client, event.channel, event.user ?? '', threadTs ?? (intent.kind === 'pod' ? undefined : event.ts));
+  });
+
+  app.action('escalate', async ({ ack, body, client }) => {
+    await ack();
+    const [channel, ts] = String((body as { actions?: { value?: string }[] }).actions?.[0]?.value ?? '').split(':');
+    void escalate(client, channel, ts, body.user.id).catch((err) => logger.error({ err }, 'escalation failed'));
   });
 
   app.action('recheck', async ({ ack, body, client }) => {

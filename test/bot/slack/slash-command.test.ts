@@ -12,7 +12,9 @@ import { createSlackApp, type SlackBot } from '../../../bot/src/slack/create-sla
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../../helpers/bot/fake-slack-api';
-import { blockActionBody, postSigned, slashCommandBody } from '../../helpers/bot/signed-request';
+import { blockActionBody, mentionEventBody, postSigned, slashCommandBody } from '../../helpers/bot/signed-request';
+import { startFakePagerDuty, type FakePagerDuty } from '../../helpers/bot/fake-pagerduty';
+import { createPagerDuty } from '../../../bot/src/escalation/pagerduty';
 import { cleanupAll } from '../../helpers/kernel/cleanup';
 import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
 import { spawnZombies, stateOf, waitFor } from '../../helpers/kernel/processes';
@@ -36,6 +38,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
   let url: string;
   let audit: AuditStore;
   let dbDir: string;
+  let pd: FakePagerDuty;
   const logLines: string[] = [];
 
   beforeAll(async () => {
@@ -43,6 +46,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     dbDir = mkdtempSync(join(tmpdir(), 'whystuck-audit-'));
     audit = openAuditStore(join(dbDir, 'audit.db'));
     slack = await startFakeSlackApi();
+    pd = await startFakePagerDuty();
     kube = await startFakeKubeApi();
     const tls = harness.clientTls('whystuck-bot');
     const config = loadConfig({
@@ -53,6 +57,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
     bot = createSlackApp({
       config, logger, actionSecret: ACTION_SECRET, audit, recheckDelayMs: 300,
+      escalation: createPagerDuty({ routingKey: 'R0UTINGKEY0000000000000000000001', eventsUrl: pd.url }),
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
       collectors: createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: false, deadlineMs: 20000 }),
     });
@@ -62,6 +67,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
   afterAll(async () => {
     await bot?.stop();
     await slack?.close();
+    await pd?.close();
     await kube?.close();
     await harness?.close();
     audit?.close();
@@ -163,6 +169,46 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     await slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0ONCALL' && /Already done: <@U0SRE> sent SIGTERM/.test(String(c.args.text)));
     expect(audit.list().filter((e) => e.pid === parentPid)).toHaveLength(1);
     void zombiePids;
+  });
+
+  it('follow-ups in the thread (stack, dmesg, tree, kill) and Escalate to PagerDuty, resolved when a recheck finds it gone', async () => {
+    const pod = createPodCgroup();
+    const { parentPid, zombiePids } = await spawnZombies(2, pod);
+    kube.addPod({ namespace: 'shop', name: 'web-2', uid: pod.podUid, nodeName: 'node-a' });
+    await postSigned(url, SECRET, slashCommandBody('pod web-2 -n shop'));
+    const reply = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && JSON.stringify(c.args.blocks ?? '').includes(String(parentPid)));
+    const threadTs = String(reply.args.thread_ts);
+    const ask = async (text: string, want: RegExp): Promise<string> => {
+      const mark = slack.calls.length;
+      expect((await postSigned(url, SECRET, mentionEventBody({ text: `<@UBOT> ${text}`, threadTs }), { contentType: 'application/json' })).status).toBe(200);
+      const c = await slack.waitFor((x) => slack.calls.indexOf(x) >= mark && x.method === 'chat.postMessage' && x.args.thread_ts === threadTs && want.test(String(x.args.text)));
+      return String(c.args.text);
+    };
+    expect(await ask(`show the stack of ${parentPid}`, new RegExp(`${parentPid} python3 state=S`))).toMatch(/hrtimer_nanosleep|nanosleep|poll|wait/);
+    expect(await ask('process tree', new RegExp(`${parentPid} S python3`))).toContain(`${zombiePids[0]} Z python3`);
+    await ask('dmesg', /kernel log|\[/);
+    expect(await ask(`kill ${zombiePids[0]}`, /SIGKILL cannot end/)).toMatch(/zombie/);
+
+    // The same event delivered twice (a Slack retry) is answered once.
+    const retried = mentionEventBody({ text: '<@UBOT> process tree', threadTs, eventId: 'EvRETRY1' });
+    const before = slack.calls.filter((c) => c.method === 'chat.postMessage').length;
+    await postSigned(url, SECRET, retried, { contentType: 'application/json' });
+    await postSigned(url, SECRET, retried, { contentType: 'application/json', headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(slack.calls.filter((c) => c.method === 'chat.postMessage').length - before).toBe(1);
+
+    // Escalate: a PagerDuty trigger with a dedup key per node + pod + finding.
+    const escalateButton = blocksOf(reply).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'escalate')!;
+    await postSigned(url, SECRET, blockActionBody({ user: 'U0ONCALL', channel: 'C0INCIDENT', messageTs: String(reply.reply?.ts), threadTs, actionId: 'escalate', value: escalateButton.value! }));
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && /escalated to PagerDuty/.test(String(c.args.text)));
+    const trigger = pd.events.find((e) => e.event_action === 'trigger' && String(e.dedup_key).includes(pod.podUid))!;
+    expect(trigger).toMatchObject({ dedup_key: `whystuck/node-a/${pod.podUid}/zombie`, payload: expect.objectContaining({ severity: 'info', source: 'node-a' }) });
+
+    // The parent goes away; a recheck finds no zombies and resolves the alert.
+    process.kill(parentPid, 'SIGKILL');
+    await waitFor(() => stateOf(parentPid) === undefined, 'the parent to exit');
+    await ask('recheck', /resolved/);
+    expect(pd.events.some((e) => e.event_action === 'resolve' && e.dedup_key === trigger.dedup_key)).toBe(true);
   });
 
   it('forged, expired and PID-reused actions are refused', async () => {

@@ -35,3 +35,11 @@ export function blockActionBody(opts: { user: string; channel: string; messageTs
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
+
+export function mentionEventBody(opts: { text: string; user?: string; channel?: string; threadTs?: string; eventId?: string }): string {
+  const ts = `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+  return JSON.stringify({
+    token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: opts.eventId ?? `Ev${Math.random().toString(36).slice(2)}`, event_time: Math.floor(Date.now() / 1000),
+    event: { type: 'app_mention', user: opts.user ?? 'U0ONCALL', text: opts.text, ts, channel: opts.channel ?? 'C0INCIDENT', event_ts: ts, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}) },
+  });
+}

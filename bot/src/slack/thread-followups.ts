@@ -1,0 +1,59 @@
+import { pidOf, type Evidence, type Task } from '../evidence/evidence';
+import { formatFrame } from '../evidence/frames';
+import type { Diagnosis, Remediation } from '../diagnosis/finding';
+
+/** Answers to follow-ups inside a thread, from the thread's last snapshot. */
+const block = (lines: string[]): string => `\`\`\`${lines.join('\n').slice(0, 2800)}\`\`\``;
+
+export function stackAnswer(ev: Evidence, pidText: string): string {
+  if (!/^\d{1,7}$/.test(pidText)) return `"${pidText.slice(0, 40)}" is not a pid.`;
+  const pid = Number(pidText);
+  const tasks = ev.tasks.filter((t) => t.tid === pid || pidOf(t) === pid);
+  if (!tasks.length) return `pid ${pid} was not in the last snapshot of this thread (press Recheck for a fresh one).`;
+  const lines: string[] = [];
+  for (const t of tasks.slice(0, 8)) {
+    lines.push(`${t.tid} ${t.comm} state=${t.state ?? '?'}${t.wchan ? ` wchan=${t.wchan}` : ''}`);
+    if (t.stack?.length) lines.push(...t.stack.map((f) => `  ${formatFrame(f)}`));
+    else lines.push(`  (no stack: ${t.missing.find((m) => /stack/.test(m)) ?? 'the collector reads stacks for tasks in D, Z, T states'})`);
+  }
+  return block(lines);
+}
+
+export function dmesgAnswer(ev: Evidence): string {
+  const lines = [
+    ...ev.backend.map((e) => `[${e.last.time}] ${e.last.text}${e.count > 1 ? ` (×${e.count})` : ''}`),
+    ...ev.reports.filter((r) => r.kind !== 'task-dump' && r.kind !== 'backtrace').map((r) => `[${r.time}] ${r.headline}${r.count > 1 ? ` (×${r.count})` : ''}`),
+    ...ev.notes.map((n) => `[${n.last.time}] ${n.last.text}${n.count > 1 ? ` (×${n.count})` : ''}`),
+  ];
+  return lines.length ? block(lines.slice(-40)) : 'The kernel log in the last snapshot has nothing about hangs, lockups, OOM kills or storage faults.';
+}
+
+export function treeAnswer(ev: Evidence): string {
+  const procs = new Map<number, Task>();
+  for (const t of ev.tasks) if (t.tid === pidOf(t)) procs.set(t.tid, t);
+  const children = new Map<number, Task[]>();
+  for (const p of procs.values()) if (p.ppid !== undefined) (children.get(p.ppid) ?? children.set(p.ppid, []).get(p.ppid)!).push(p);
+  const roots = [...procs.values()].filter((p) => p.ppid === undefined || !procs.has(p.ppid));
+  const lines: string[] = [];
+  const walk = (p: Task, depth: number): void => {
+    if (lines.length > 60) return;
+    lines.push(`${'  '.repeat(depth)}${p.tid} ${p.state ?? '?'} ${p.comm}${p.numThreads && p.numThreads > 1 ? ` (${p.numThreads} threads)` : ''}${p.wchan ? ` [${p.wchan}]` : ''}`);
+    for (const c of children.get(p.tid) ?? []) walk(c, depth + 1);
+  };
+  for (const r of roots) walk(r, 0);
+  return lines.length ? block(lines) : 'No processes in the last snapshot.';
+}
+
+/** "kill N": the remediation the diagnosis has for N, or why there is none. */
+export function killAnswer(d: Diagnosis, ev: Evidence, pidText: string, signal: 'SIGKILL' | 'SIGTERM'): { text: string; remediation?: Remediation; findingId?: string } {
+  if (!/^\d{1,7}$/.test(pidText)) return { text: `"${pidText.slice(0, 40)}" is not a pid.` };
+  const pid = Number(pidText);
+  for (const f of d.findings) {
+    const r = f.remediations.find((x) => x.action === 'signal' && x.pid === pid && x.signal === signal);
+    if (r && r.effective === 'yes') return { text: `${signal} to ${pid}: ${r.why}`, remediation: r, findingId: f.id };
+    if (r) return { text: `${signal} cannot end pid ${pid}: ${r.why}` };
+  }
+  const t = ev.tasks.find((x) => x.tid === pid);
+  if (!t) return { text: `pid ${pid} was not in the last snapshot of this thread; press Recheck first.` };
+  return { text: `The diagnosis has no finding that ${signal} to ${pid} (${t.comm}, state ${t.state ?? '?'}) would fix, so I won't offer it. Ask again after a Recheck if the situation changed.` };
+}
