@@ -12,6 +12,8 @@ import { z } from 'zod';
 export interface BotConfig {
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl?: string };
   port: number;
+  /** Address the HTTP receiver binds; the deployment sets 0.0.0.0 (WHYSTUCK_LISTEN_HOST), development keeps loopback. */
+  listenHost: string;
   /** node name -> collector host:port, from WHYSTUCK_COLLECTORS. */
   collectors: Map<string, string>;
   collectorInsecure: boolean;
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
   return {
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl },
     port,
+    listenHost: env.WHYSTUCK_LISTEN_HOST ?? '127.0.0.1',
     collectors,
     collectorInsecure: insecure,
     collectorTls,

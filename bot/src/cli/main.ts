@@ -10,6 +10,10 @@ usage:
       name the root cause from pasted kernel logs, ps/top, stacks, /proc files
   whystuck diagnose --local [--pid N | --pod-uid UID | --all] [--json]
       the same diagnosis from a live snapshot of this machine
+  whystuck bot
+      the Slack bot (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)
+  whystuck config check
+      validate the bot's configuration
   whystuck version
   whystuck help`;
 
@@ -31,6 +35,16 @@ export async function main(argv: string[]): Promise<number> {
     case 'diagnose': {
       const { runDiagnose } = await import('./diagnose-command');
       return runDiagnose(rest, process);
+    }
+    case 'bot': {
+      if (rest.includes('--help')) { const { BOT_USAGE } = await import('./run-bot'); process.stdout.write(`${BOT_USAGE}\n`); return 0; }
+      const { runBot } = await import('./run-bot');
+      return runBot();
+    }
+    case 'config': {
+      if (rest[0] !== 'check') { process.stderr.write('usage: whystuck config check\n'); return 2; }
+      const { runConfigCheck } = await import('./run-bot');
+      return runConfigCheck(process.env, process.stdout, process.stderr);
     }
     case 'version':
     case '--version':

@@ -33,15 +33,17 @@ export interface ThreadContext { channel: string; ts: string; namespace: string;
 export interface SlackBot {
   app: App;
   threads: Map<string, ThreadContext>;
-  start(port: number): Promise<number>;
+  /** HTTP mode: listens and returns the port; Socket Mode: connects and returns 0. */
+  start(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
 }
 
 /** The Bolt app in HTTP mode (signature-verified requests on /slack/events). */
 export function createSlackApp(deps: SlackAppDeps): SlackBot {
   const { config, logger } = deps;
+  const socketMode = Boolean(config.slack.appToken);
   const app = new App({
-    signingSecret: config.slack.signingSecret ?? '',
+    ...(socketMode ? { socketMode: true, appToken: config.slack.appToken } : { signingSecret: config.slack.signingSecret ?? '' }),
     token: config.slack.botToken,
     logger: slackLogger(logger.child({ component: 'bolt' })),
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
@@ -214,8 +216,9 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   return {
     app,
     threads,
-    async start(port) {
-      const s = await app.start({ port, host: '127.0.0.1' } as never);
+    async start(port, host = '127.0.0.1') {
+      if (socketMode) { await app.start(); return 0; }
+      const s = await app.start({ port, host } as never);
       server = s as unknown as typeof server;
       const addr = server!.address() as { port: number };
       return addr.port;

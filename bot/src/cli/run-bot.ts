@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { createLogger } from '../../../collector/src/logging/create-logger';
+import { openAuditStore } from '../audit/audit-store';
+import { createCollectorPool } from '../collectors/collector-pool';
+import { ConfigError, loadConfig, type BotConfig } from '../config';
+import { createPagerDuty } from '../escalation/pagerduty';
+import { createKubeLookup } from '../kube/pod-lookup';
+import { createSlackApp } from '../slack/create-slack-app';
+
+export const BOT_USAGE = `usage: whystuck bot
+  The Slack bot. HTTP mode (signed requests on /slack/events, port from PORT)
+  unless SLACK_APP_TOKEN is set (Socket Mode, development, one replica).
+  Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; see \`whystuck config check\`.`;
+
+/** The key that signs button tokens: configured, or derived from the signing secret (never the secret itself). */
+export function actionSecretFor(config: BotConfig): string {
+  return config.actionSecret ?? createHash('sha256').update(`whystuck-actions:${config.slack.signingSecret ?? ''}`).digest('hex');
+}
+
+/** `whystuck config check`: loads and validates, prints a summary without secrets. */
+export function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: string): unknown }, err: { write(s: string): unknown }): number {
+  try {
+    const c = loadConfig(env);
+    const problems: string[] = [];
+    if (!c.slack.botToken) problems.push('SLACK_BOT_TOKEN is not set (xoxb-…): the bot cannot post');
+    if (!c.slack.signingSecret && !c.slack.appToken) problems.push('SLACK_SIGNING_SECRET is not set: HTTP mode cannot verify requests (or set SLACK_APP_TOKEN for Socket Mode)');
+    if (!c.collectors.size) problems.push('WHYSTUCK_COLLECTORS is empty: no node can be reached');
+    if (!c.collectorInsecure && !c.collectorTls && c.collectors.size) problems.push('no collector TLS files (WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA): collectors require mutual TLS');
+    if (!c.remediators.length) problems.push('WHYSTUCK_REMEDIATORS is empty: nobody may remediate (buttons will be refused)');
+    out.write([
+      `mode: ${c.slack.appToken ? 'Socket Mode' : `HTTP on port ${c.port}`}`,
+      `collectors: ${[...c.collectors].map(([n, a]) => `${n}=${a}`).join(', ') || 'none'}${c.collectorInsecure ? ' (plaintext, loopback only)' : ''}`,
+      `remediators: ${c.remediators.join(', ') || 'none'}`,
+      `audit db: ${c.db}`,
+      `escalation: ${c.pagerduty ? `PagerDuty via ${c.pagerduty.eventsUrl}` : 'not configured (PAGERDUTY_ROUTING_KEY)'}`,
+      ...problems.map((p) => `problem: ${p}`),
+    ].join('\n') + '\n');
+    return problems.length ? 1 : 0;
+  } catch (e) {
+    if (e instanceof ConfigError) { err.write(`whystuck: configuration error: ${e.message}\n`); return 2; }
+    throw e;
+  }
+}
+
+/** `whystuck bot`: runs until SIGTERM/SIGINT. */
+export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let config: BotConfig;
+  try {
+    config = loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) { process.stderr.write(`whystuck bot: configuration error: ${e.message}\n`); return 2; }
+    throw e;
+  }
+  if (!config.slack.botToken || (!config.slack.signingSecret && !config.slack.appToken)) {
+    process.stderr.write('whystuck bot: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode); without Slack, use `npm start` for the terminal.\n');
+    return 2;
+  }
+  const logger = createLogger({ name: 'whystuck-bot', level: env.LOG_LEVEL });
+  const audit = openAuditStore(config.db);
+  const collectors = createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: config.collectorInsecure, deadlineMs: config.collectorDeadlineMs });
+  const bot = createSlackApp({
+    config, logger, audit, collectors,
+    kube: createKubeLookup({ kubeconfig: config.kubeconfig }),
+    actionSecret: actionSecretFor(config),
+    escalation: config.pagerduty ? createPagerDuty(config.pagerduty) : undefined,
+  });
+  const port = await bot.start(config.port, config.listenHost);
+  logger.info({ port: config.slack.appToken ? undefined : port, socketMode: Boolean(config.slack.appToken) }, 'whystuck bot started');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      const hard = setTimeout(() => process.exit(1), 10_000);
+      hard.unref();
+      void bot.stop().finally(() => { collectors.close(); audit.close(); resolve(); });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}

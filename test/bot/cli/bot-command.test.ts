@@ -1,0 +1,40 @@
+import { runBot, runConfigCheck } from '../../../bot/src/cli/run-bot';
+
+const sink = () => { const out: string[] = []; return { out, w: { write: (s: string) => out.push(s) } }; };
+
+describe('whystuck config check', () => {
+  it('summarises a good configuration without printing secrets', () => {
+    const o = sink();
+    const e = sink();
+    const code = runConfigCheck({
+      SLACK_BOT_TOKEN: 'xoxb-1-secret-token', SLACK_SIGNING_SECRET: 'shh-signing', WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443',
+      WHYSTUCK_COLLECTOR_INSECURE: '1', WHYSTUCK_REMEDIATORS: 'U0ONCALL', PAGERDUTY_ROUTING_KEY: 'pd-key-secret',
+    }, o.w, e.w);
+    expect(code).toBe(0);
+    const text = o.out.join('');
+    expect(text).toMatch(/mode: HTTP on port 3000/);
+    expect(text).toMatch(/collectors: n1=127.0.0.1:7443 \(plaintext, loopback only\)/);
+    expect(text).not.toMatch(/secret|shh|pd-key/);
+  });
+
+  it('lists what is missing and exits 1; a bad value exits 2 naming the key', () => {
+    const o = sink();
+    expect(runConfigCheck({}, o.w, sink().w)).toBe(1);
+    expect(o.out.join('')).toMatch(/problem: SLACK_BOT_TOKEN is not set/);
+    const e = sink();
+    expect(runConfigCheck({ WHYSTUCK_COLLECTORS: 'x' }, sink().w, e.w)).toBe(2);
+    expect(e.out.join('')).toMatch(/configuration error: WHYSTUCK_COLLECTORS/);
+  });
+});
+
+describe('whystuck bot', () => {
+  it('refuses to start without Slack credentials, pointing to the terminal mode', async () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await runBot({})).toBe(2);
+      expect(write.mock.calls.map((c) => String(c[0])).join('')).toMatch(/set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET/);
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
