@@ -32,13 +32,13 @@ export function rootText(namespace: string, name: string, node?: string): string
 }
 
 /** The diagnosis reply: summary first, then findings with evidence, then actions. */
-export function diagnosisBlocks(opts: { pod: PodInfo; node: string; diagnosis: Diagnosis; buttons: ButtonSpec[]; threadKey: string }): { text: string; blocks: Block[]; overflow: string[] } {
+export function diagnosisBlocks(opts: { pod?: PodInfo; node: string; diagnosis: Diagnosis; buttons: ButtonSpec[]; threadKey: string }): { text: string; blocks: Block[]; overflow: string[] } {
   const { pod, node, diagnosis, buttons } = opts;
   const blocks: Block[] = [mrkdwn(`*${escape(diagnosis.summary)}*`)];
-  blocks.push({
-    type: 'context',
-    elements: [{ type: 'mrkdwn', text: clip(`pod ${pod.namespace}/${pod.name} · uid ${pod.uid} · node ${node} · ${pod.phase}${pod.deletionTimestamp ? ` · deleting since ${pod.deletionTimestamp}` : ''}${pod.containers.length ? ` · ${pod.containers.map((c) => `${c.name}: ${c.state}`).join(', ')}` : ''}`) }],
-  });
+  const where = pod
+    ? `pod ${pod.namespace}/${pod.name} · uid ${pod.uid} · node ${node} · ${pod.phase}${pod.deletionTimestamp ? ` · deleting since ${pod.deletionTimestamp}` : ''}${pod.containers.length ? ` · ${pod.containers.map((c) => `${c.name}: ${c.state}`).join(', ')}` : ''}`
+    : `node ${node}`;
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(where) }] });
   const overflow: string[] = [];
   for (const f of diagnosis.findings) {
     if (blocks.length > MAX_BLOCKS - 8) { overflow.push(`${f.severity.toUpperCase()} ${f.title}\n${f.explanation}\n${f.evidence.join('\n')}`); continue; }

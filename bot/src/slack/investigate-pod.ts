@@ -6,9 +6,12 @@ import type { Evidence } from '../evidence/evidence';
 import { evidenceFromSnapshot } from '../evidence/from-snapshot';
 import type { KubeLookup, PodInfo } from '../kube/pod-lookup';
 
-export type PodInvestigation =
-  | { status: 'ok'; pod: PodInfo; node: string; evidence: Evidence; diagnosis: Diagnosis; takenAt: number }
+/** A diagnosis of a pod (pod set) or of a node / a pid on it (pod absent). */
+export type Investigation =
+  | { status: 'ok'; pod?: PodInfo; node: string; evidence: Evidence; diagnosis: Diagnosis; takenAt: number }
   | { status: 'failed'; stage: 'input' | 'kubernetes' | 'collector'; message: string; pod?: PodInfo };
+
+export type PodInvestigation = Investigation;
 
 /**
  * "Why is pod X stuck": the pod from the Kubernetes API, a snapshot of its

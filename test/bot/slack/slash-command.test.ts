@@ -51,7 +51,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     const tls = harness.clientTls('whystuck-bot');
     const config = loadConfig({
       SLACK_BOT_TOKEN: 'xoxb-test-token-do-not-log', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
-      WHYSTUCK_COLLECTORS: `node-a=${harness.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+      WHYSTUCK_COLLECTORS: `node-a=${harness.address},node-gone=127.0.0.1:9`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
       KUBECONFIG: kube.kubeconfig, WHYSTUCK_REMEDIATORS: 'U0ONCALL,S0SRE',
     });
     const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
@@ -225,6 +225,28 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     await slack.waitFor((c) => c.method === 'chat.postMessage' && /PID_REUSED/.test(String(c.args.text)));
     expect(stateOf(parentPid)).toBe('S');
     expect(audit.list().find((e) => e.pid === parentPid)?.outcome).toBe('PID_REUSED');
+  });
+
+  it('node, pid and sweep questions; a rate-limited post is retried after Retry-After', async () => {
+    const pod = createPodCgroup();
+    const { parentPid } = await spawnZombies(1, pod);
+    await postSigned(url, SECRET, slashCommandBody(`pid node-a ${parentPid}`));
+    const pidReply = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && JSON.stringify(c.args.blocks ?? '').includes(`under python3 (pid ${parentPid})`));
+    expect(allText(pidReply)).toMatch(/node node-a/);
+
+    slack.rateLimitNext('chat.postMessage', 1);
+    const t0 = Date.now();
+    await postSigned(url, SECRET, mentionEventBody({ text: '<@UBOT> anything in D state on node-a?' }), { contentType: 'application/json' });
+    const dReply = await slack.waitFor((c) => c.method === 'chat.postMessage' && /Looking into node node-a/.test(String(c.args.text)));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(slack.calls.some((c) => c.method === 'chat.postMessage (429)')).toBe(true);
+    void dReply;
+
+    await postSigned(url, SECRET, slashCommandBody('sweep'));
+    const sweepMsg = await slack.waitFor((c) => c.method === 'chat.postMessage' && /Sweep of 2 nodes/.test(String(c.args.text)), 30000);
+    expect(sweepMsg.args.text).toMatch(/:warning: \*node-gone\*: the collector on node-gone \(127\.0\.0\.1:9\) is unreachable/);
+    // node-a has at least the zombie left by this test (and whatever else its kernel log holds).
+    expect(sweepMsg.args.text).toMatch(/:(?:red|large_orange)_circle: \*node-a\*: \S/);
   });
 
   it('never logs the bot token or the signing secret', () => {

@@ -11,6 +11,8 @@ export interface FakeSlackApi {
   url: string;
   calls: SlackCall[];
   waitFor(pred: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
+  /** The next call of `method` is answered 429 with Retry-After (Slack's rate limit). */
+  rateLimitNext(method: string, retryAfterSeconds: number): void;
   /** Members of a user group, as usergroups.users.list will report them. */
   setGroup(id: string, users: string[]): void;
   close(): Promise<void>;
@@ -31,11 +33,20 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const calls: SlackCall[] = [];
   const groups = new Map<string, string[]>();
+  const limited = new Map<string, number>();
   const waiters: { pred: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }[] = [];
   let ts = 1700000000;
   const server: Server = createServer(async (req, res) => {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
     const args = await body(req);
+    const wait = limited.get(method);
+    if (wait !== undefined) {
+      limited.delete(method);
+      calls.push({ method: `${method} (429)`, args });
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(wait) });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
     const reply: Record<string, unknown> = { ok: true };
     const call: SlackCall = { method, args, token: String(req.headers.authorization ?? '').replace(/^Bearer /, ''), reply };
     if (method === 'auth.test') Object.assign(reply, { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'whystuck' });
@@ -53,6 +64,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     url: `http://127.0.0.1:${port}/api/`,
     calls,
     setGroup: (id, users) => { groups.set(id, users); },
+    rateLimitNext: (method, seconds) => { limited.set(method, seconds); },
     waitFor(pred, timeoutMs = 20000) {
       const seen = calls.find(pred);
       if (seen) return Promise.resolve(seen);
