@@ -28,7 +28,12 @@ export function killVerdict(t: Task, ctx: DiagnosisContext): { effective: Effect
     }
     return { effective: 'no', why: `${who} is a zombie: it is already dead; only its parent (wait()) or the parent's exit can remove it.` };
   }
-  if (ctx.isFrozen(t)) return { effective: 'no', why: `${who} is frozen by the cgroup freezer; a signal is only acted on after the cgroup is thawed.` };
+  if (ctx.isFrozen(t)) {
+    const v2 = sig.frames.some((f) => /^(?:do_freezer_trap|cgroup_enter_frozen)$/.test(f.fn))
+      || (ctx.ev.node.freezers.some((f) => f.state === 'FROZEN' && f.version === 2) && !ctx.ev.node.freezers.some((f) => f.state === 'FROZEN' && f.version === 1));
+    if (v2) return { effective: 'yes', why: `${who} is frozen by the cgroup v2 freezer, which still lets fatal signals through: SIGKILL ends it (thawing lets it continue instead).` };
+    return { effective: 'no', why: `${who} is frozen by the cgroup v1 freezer; a signal is only acted on after the cgroup is thawed.` };
+  }
   if (sig.category === 'reclaim') {
     return { effective: 'yes', why: `${who} loops in memory-cgroup reclaim; a pending fatal signal makes the charge path give up, so SIGKILL ends the loop.` };
   }

@@ -116,7 +116,8 @@ export interface NodeEvidence {
   cpu?: { idlePct?: number; iowaitPct?: number; userPct?: number; systemPct?: number };
   /** From top's "Tasks:" line or /proc/stat. */
   taskCounts?: { total?: number; running?: number; sleeping?: number; stopped?: number; zombie?: number; blocked?: number };
-  freezers: { path: string; podUid?: string; state: string }[];
+  /** version: 1 = v1 freezer.state (signals wait for the thaw), 2 = v2 cgroup.freeze (fatal signals still kill). */
+  freezers: { path: string; podUid?: string; state: string; version?: 1 | 2 }[];
   mounts: { mountPoint: string; fsType: string; source: string; device: string; backing: string }[];
   memcgOom: { path: string; podUid?: string; oomKills: number; underOom: boolean }[];
 }

@@ -40,7 +40,7 @@ export function evidenceFromSnapshot(snap: SnapshotResponse): Evidence {
     } : undefined,
     cpu: node.cpu ? { idlePct: num(node.cpu.idle_pct), iowaitPct: num(node.cpu.iowait_pct), userPct: num(node.cpu.user_pct), systemPct: num(node.cpu.system_pct) } : undefined,
     taskCounts: node.cpu ? { running: num(node.cpu.procs_running), blocked: num(node.cpu.procs_blocked) } : undefined,
-    freezers: (node.freezers ?? []).map((f) => ({ path: f.cgroup_path ?? '', podUid: f.pod_uid || undefined, state: f.state ?? '' })),
+    freezers: (node.freezers ?? []).map((f) => ({ path: f.cgroup_path ?? '', podUid: f.pod_uid || undefined, state: f.state ?? '', version: num(f.cgroup_version) === 2 ? 2 as const : 1 as const })),
     mounts: (node.mounts ?? []).map((m) => ({ mountPoint: m.mount_point ?? '', fsType: m.fs_type ?? '', source: m.source ?? '', device: m.device ?? '', backing: m.backing ?? '' })),
     memcgOom: (node.memcg_oom ?? []).map((m) => ({ path: m.cgroup_path ?? '', podUid: m.pod_uid || undefined, oomKills: num(m.oom_kill), underOom: Boolean(m.under_oom) })),
   };

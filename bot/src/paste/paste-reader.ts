@@ -33,6 +33,10 @@ const CRASH_PS = /^\s*>?\s*(\d+)\s+(\d+)\s+(\d+)\s+[0-9a-f]{8,16}\s+(RU|IN|UN|ZO
 const CRASH_STATE: Record<string, string> = { RU: 'R', IN: 'S', UN: 'D', ZO: 'Z', ST: 'T', TR: 't', DE: 'X', SW: 'S', ID: 'I', NE: 'R', PA: 'P', WA: 'S', TK: 'D' };
 /** `grep -H KEY /proc/A/status /proc/B/status`: "/proc/88401/status:NSpid:\t88401\t1" */
 const GREP_H = /^\/proc\/(\d+)(?:\/task\/(\d+))?\/(status|stat|stack|wchan):(.*)$/;
+/** `mount` output and /proc/mounts lines: the FUSE, NFS, Ceph mounts a diagnosis can name. */
+const MOUNT_LINE = /^(\S+) on (\/\S*) type (\S+) \((.*)\)$/;
+const PROC_MOUNTS_LINE = /^(\S+) (\/\S*) ((?:fuse|nfs|ceph|xfs|ext4|overlay|btrfs|cifs|glusterfs)\S*) (\S+) \d+ \d+$/;
+const FINDMNT_LINE = /^[\s│├└─|`-]*(\/\S*)\s+(\S+)\s+((?:fuse|nfs|ceph|xfs|ext4|overlay|btrfs|cifs|glusterfs)\S*)\s+(\S+)$/;
 const RELEASE_LINE = /^\d+\.\d+\.\d+[\w.+~-]*$/;
 const BINARY = /[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]/;
 const FREEZER_STATE = /^(FROZEN|THAWED|FREEZING)$/;
@@ -140,6 +144,14 @@ export function createPasteReader(): PasteReader {
       if (!same) { flush(); ctx.target = target; }
       return handle(rest);
     }
+    if ((m = MOUNT_LINE.exec(text.trim())) || (m = PROC_MOUNTS_LINE.exec(text.trim()))) {
+      node.mounts.push({ source: m[1], mountPoint: m[2], fsType: m[3], device: '', backing: '' });
+      return 'mounts';
+    }
+    if (ctx.program === 'findmnt' && (m = FINDMNT_LINE.exec(text))) {
+      node.mounts.push({ mountPoint: m[1], source: m[2], fsType: m[3], device: '', backing: '' });
+      return 'mounts';
+    }
     if (ctx.program === 'uname' && RELEASE_LINE.test(text.trim())) {
       b.evidence.node.kernelRelease ??= text.trim();
       return 'uname';
@@ -204,11 +216,11 @@ export function createPasteReader(): PasteReader {
     }
     const target = ctx.target;
     if (target && (m = FREEZER_STATE.exec(text.trim())) && target.file === 'freezer.state') {
-      node.freezers.push({ path: target.path.replace(/\/freezer\.state$/, ''), state: m[1] });
+      node.freezers.push({ path: target.path.replace(/\/freezer\.state$/, ''), state: m[1], version: 1 });
       return 'freezer';
     }
     if (target && target.file === 'cgroup.events' && (m = /^frozen ([01])$/.exec(text.trim()))) {
-      node.freezers.push({ path: target.path.replace(/\/cgroup\.events$/, ''), state: m[1] === '1' ? 'FROZEN' : 'THAWED' });
+      node.freezers.push({ path: target.path.replace(/\/cgroup\.events$/, ''), state: m[1] === '1' ? 'FROZEN' : 'THAWED', version: 2 });
       return 'freezer';
     }
     const guessed = guessTable(text);

@@ -23,7 +23,10 @@ export const stoppedTask: Rule = {
       title: `${plural(stopped.length, 'task')} stopped (${[...new Set(stopped.map((t) => t.state))].join('/')})`,
       explanation: `${stopped.slice(0, 5).map(name).join(', ')} ${stopped.length === 1 ? 'is' : 'are'} stopped: ${traced.length ? 'state t means a tracer (debugger, strace) stopped it; ' : ''}state T means job-control stop (SIGSTOP, SIGTSTP, SIGTTIN/TTOU). A stopped task does nothing until continued, but is not in D: it does not add to the load average.`,
       evidence: stopped.slice(0, 6).flatMap((t) => taskEvidence(t, 3)),
-      tasks: stopped.slice(0, 10).map((t) => taskRef(t, 'blocker')),
+      tasks: [
+        ...stopped.slice(0, 10).map((t) => taskRef(t, 'victim')),
+        ...[...new Set(traced.map((t) => t.tracerPid).filter((p): p is number => Boolean(p)))].map((p) => ctx.processes.get(p)).filter((t): t is NonNullable<typeof t> => Boolean(t)).map((t) => taskRef(t, 'blocker')),
+      ],
       remediations,
     })];
   },

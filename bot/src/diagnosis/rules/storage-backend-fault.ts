@@ -3,6 +3,7 @@ import { name, taskRef } from '../context';
 import { finding, plural, type Rule } from '../rule';
 import { storageFix } from '../storage-fixes';
 import { blockedTasks } from './d-state-tasks';
+import { fuseDaemons } from '../fuse-daemons';
 
 const SAYS: Record<BackendEvent['kind'], string> = {
   'ceph-full': 'the Ceph pool is full or at its quota', 'ceph-osd-down': 'Ceph OSDs are down',
@@ -52,15 +53,16 @@ export const storageBackendFault: Rule = {
     }
     const fuse = blocked.filter((t) => ctx.signature(t).category === 'fuse');
     const stuck = fuse.filter((t) => ctx.killPending(t) || ctx.ev.reports.some((r) => r.kind === 'hung-task' && r.pid === t.tid));
+    const daemons = fuseDaemons(ctx).slice(0, 3);
     if (!bySubsystem.has('fuse') && stuck.length) {
       out.push(finding({
         id: 'storage-backend-fault',
         severity: 'critical',
         confidence: 0.6,
         title: `FUSE daemon does not answer: ${plural(fuse.length, 'task')} wait in request_wait_answer`,
-        explanation: `${fuse.slice(0, 5).map(name).join(', ')} sent requests to a FUSE filesystem that were read by its daemon and never answered (request_wait_answer). ${stuck.length} of them were killed or reported by the hung-task watchdog and still wait: the daemon is hung or gone.`,
+        explanation: `${fuse.slice(0, 5).map(name).join(', ')} sent requests to a FUSE filesystem that were read by its daemon and never answered (request_wait_answer). ${stuck.length} of them were killed or reported by the hung-task watchdog and still wait: the daemon is hung or gone.${daemons.length ? ` The FUSE daemon${daemons.length > 1 ? 's' : ''}: ${daemons.map(name).join(', ')}${daemons[0].wchan ? ` (waiting in ${daemons[0].wchan})` : ''}.` : ' No FUSE daemon process was in the input: it may have died, leaving the mount without a server.'}`,
         evidence: stuck.flatMap((t) => t.lines.slice(0, 1)),
-        tasks: fuse.slice(0, 10).map((t) => taskRef(t, 'blocker')),
+        tasks: [...daemons.map((t) => taskRef(t, 'blocker')), ...fuse.slice(0, 10).map((t) => taskRef(t, 'waiter'))],
         remediations: [storageFix('fuse', [])],
       }));
     }

@@ -58,7 +58,7 @@ export const uninterruptibleIo: Rule = {
       title: `${plural(tasks.length, 'task')} in uninterruptible sleep (D)${subsystems.size ? ` on ${[...subsystems].join('/')}` : ''}`,
       explanation: sentences.join(' '),
       evidence: key.flatMap((t) => taskEvidence(t, 5)).concat(backend.map((e) => e.last.text)),
-      tasks: key.map((t) => taskRef(t, io(t) ? 'blocker' : 'waiter')),
+      tasks: [...key, ...tasks.filter((t) => !key.includes(t))].slice(0, 100).map((t) => taskRef(t, io(t) ? 'blocker' : 'waiter')),
       remediations,
     })];
   },
