@@ -8,11 +8,11 @@ import type { Investigation } from './investigate-pod';
 const D_STATE: FindingId[] = ['uninterruptible-io', 'pidns-teardown-blocked', 'lock-contention', 'storage-backend-fault', 'hung-task', 'high-load-blocked', 'frozen-cgroup'];
 
 /** "What's wrong with node X", "anything in D on X", "pid X N": a whole-node snapshot, optionally narrowed. */
-export async function investigateNode(deps: { collectors: CollectorPool }, node: string, opts: { pid?: number; focus?: 'zombies' | 'D' } = {}): Promise<Investigation> {
+export async function investigateNode(deps: { collectors: CollectorPool }, node: string, opts: { pid?: number; focus?: 'zombies' | 'D'; problemsOnly?: boolean } = {}): Promise<Investigation> {
   if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(node)) return { status: 'failed', stage: 'input', message: `"${node.slice(0, 60)}" is not a valid node name` };
   const collector = deps.collectors.forNode(node);
   if (collector.status !== 'ok') return { status: 'failed', stage: 'collector', message: collector.message };
-  const snap = await collector.client.snapshot({ whole_node: true });
+  const snap = await collector.client.snapshot({ whole_node: true, problems_only: opts.problemsOnly ?? false });
   if (snap.status === 'unreachable') return { status: 'failed', stage: 'collector', message: `the collector on ${node} (${snap.address}) is unreachable: ${snap.message}` };
   if (snap.status === 'rejected') return { status: 'failed', stage: 'collector', message: `the collector on ${node} refused the snapshot: ${snap.message}` };
   const evidence = evidenceFromSnapshot(snap.value);
@@ -40,7 +40,7 @@ export async function sweep(deps: { collectors: CollectorPool }, concurrency = 3
   async function worker(): Promise<void> {
     while (next < nodes.length) {
       const i = next++;
-      const inv = await investigateNode(deps, nodes[i]);
+      const inv = await investigateNode(deps, nodes[i], { problemsOnly: true });
       out[i] = inv.status === 'ok'
         ? { node: nodes[i], status: 'ok', summary: inv.diagnosis.findings.length ? inv.diagnosis.summary : 'nothing stuck', severity: inv.diagnosis.findings[0]?.severity }
         : { node: nodes[i], status: 'failed', summary: inv.message };

@@ -15,6 +15,7 @@ import { readKmsg } from '../kmsg/read-kmsg';
 import { COLLECTOR_VERSION } from '../version';
 import { InvalidArgumentError } from '../errors';
 import { parsePodCgroup } from '../cgroups/parse-pod-cgroup';
+import { problemTasks } from './filter-problem-tasks';
 
 export interface SnapshotterOptions {
   procRoot?: string;
@@ -33,6 +34,8 @@ export interface Snapshotter {
 }
 
 const MIN_CPU_INTERVAL_MS = 100;
+/** printk level 4: problems-only snapshots keep emerg..warning records. */
+const KERN_WARNING = 4;
 const DEFAULT_DEADLINE_MS = 5000;
 
 export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
@@ -68,6 +71,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     const hostPidNs = scan.processes.find((p) => p.tgid === 1)?.pidNsInode ?? 0;
     let tasks = buildTasks(scan.processes, hostPidNs);
     if (podUid) tasks = tasks.filter((t) => t.pod_uid === podUid);
+    if (req.problems_only) tasks = problemTasks(tasks);
 
     await Promise.all([
       readStacks(selectStackTasks(tasks, req.stack_states ?? []), problems),
@@ -96,7 +100,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
         if (since > r.newestSeq + 1n && r.newestSeq >= 0n) {
           throw new InvalidArgumentError(`kmsg_since_seq ${since} is beyond the kernel log: the newest record is ${r.newestSeq}; ask for 0 (whole ring) or a sequence up to ${r.newestSeq + 1n}`);
         }
-        kmsg = r.records;
+        kmsg = req.problems_only ? r.records.filter((k) => Number(k.level) <= KERN_WARNING) : r.records;
         kmsgNext = r.nextSeq.toString();
         kmsgLost = r.lost.toString();
       } else {

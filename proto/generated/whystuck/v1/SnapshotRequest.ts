@@ -36,6 +36,14 @@ export interface SnapshotRequest {
    */
   'deadline_ms'?: (number);
   /**
+   * Only tasks that are not running or sleeping (D, Z, T, t, X, P), with their
+   * thread-group leaders and parents, and only kernel log records at warning
+   * level or above (hung tasks, lockups, OOM kills, call traces, storage
+   * errors); node facts in full. What a sweep across many nodes needs: a small
+   * answer from a busy node.
+   */
+  'problems_only'?: (boolean);
+  /**
    * Scope. Exactly one of: whole node (default), one pod, a list of pids.
    */
   'scope'?: "whole_node"|"pod_uid"|"pids";
@@ -73,6 +81,14 @@ export interface SnapshotRequest__Output {
    * Overall deadline the collector works to, in milliseconds (default 5000, max 60000).
    */
   'deadline_ms': (number);
+  /**
+   * Only tasks that are not running or sleeping (D, Z, T, t, X, P), with their
+   * thread-group leaders and parents, and only kernel log records at warning
+   * level or above (hung tasks, lockups, OOM kills, call traces, storage
+   * errors); node facts in full. What a sweep across many nodes needs: a small
+   * answer from a busy node.
+   */
+  'problems_only': (boolean);
   /**
    * Scope. Exactly one of: whole node (default), one pod, a list of pids.
    */
