@@ -16,18 +16,23 @@ export function dedupKeyFor(node: string, podUid: string, findingId: string): st
 
 export function createPagerDuty(opts: { routingKey: string; eventsUrl: string; timeoutMs?: number }): EscalationTarget {
   async function send(body: Record<string, unknown>): Promise<EscalationResult> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), opts.timeoutMs ?? 10_000);
+    timer.unref();
     try {
       const res = await fetch(opts.eventsUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ routing_key: opts.routingKey, ...body }),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+        signal: abort.signal,
       });
       const json = (await res.json().catch(() => ({}))) as { status?: string; message?: string; dedup_key?: string; errors?: string[] };
       if (res.status === 202) return { status: 'ok', dedupKey: json.dedup_key ?? String(body.dedup_key) };
       return { status: 'failed', message: `PagerDuty answered ${res.status}: ${json.message ?? ''} ${(json.errors ?? []).join('; ')}`.trim() };
     } catch (err) {
       return { status: 'failed', message: `PagerDuty unreachable at ${opts.eventsUrl}: ${(err as Error).message}` };
+    } finally {
+      clearTimeout(timer);
     }
   }
   return {

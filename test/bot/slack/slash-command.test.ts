@@ -39,6 +39,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
   let audit: AuditStore;
   let dbDir: string;
   let pd: FakePagerDuty;
+  let pool: ReturnType<typeof createCollectorPool>;
   const logLines: string[] = [];
 
   beforeAll(async () => {
@@ -59,13 +60,14 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
       config, logger, actionSecret: ACTION_SECRET, audit, recheckDelayMs: 300,
       escalation: createPagerDuty({ routingKey: 'R0UTINGKEY0000000000000000000001', eventsUrl: pd.url }),
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
-      collectors: createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: false, deadlineMs: 20000 }),
+      collectors: (pool = createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: false, deadlineMs: 20000 })),
     });
     const port = await bot.start(0);
     url = `http://127.0.0.1:${port}/slack/events`;
   });
   afterAll(async () => {
     await bot?.stop();
+    pool?.close();
     await slack?.close();
     await pd?.close();
     await kube?.close();
@@ -207,7 +209,10 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     // The parent goes away; a recheck finds no zombies and resolves the alert.
     process.kill(parentPid, 'SIGKILL');
     await waitFor(() => stateOf(parentPid) === undefined, 'the parent to exit');
+    const mark = slack.calls.length;
     await ask('recheck', /resolved/);
+    // Let the recheck finish posting before the fakes close (the Web API client would retry for minutes).
+    await slack.waitFor((c) => slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && Array.isArray(c.args.blocks));
     expect(pd.events.some((e) => e.event_action === 'resolve' && e.dedup_key === trigger.dedup_key)).toBe(true);
   });
 

@@ -54,6 +54,6 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   return {
     kubeconfig, requests,
     addPod: (p) => pods.set(`${p.namespace}/${p.name}`, p),
-    close: () => new Promise((r) => server.close(() => { rmSync(dir, { recursive: true, force: true }); r(); })),
+    close: () => new Promise((r) => (server.closeAllConnections(), server).close(() => { rmSync(dir, { recursive: true, force: true }); r(); })),
   };
 }

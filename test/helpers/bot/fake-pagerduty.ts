@@ -19,5 +19,5 @@ export async function startFakePagerDuty(): Promise<FakePagerDuty> {
     res.end(JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: body.dedup_key }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v2/enqueue`, events, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v2/enqueue`, events, close: () => new Promise((r) => (server.closeAllConnections(), server).close(() => r())) };
 }

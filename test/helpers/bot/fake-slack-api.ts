@@ -73,6 +73,6 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
         waiters.push({ pred, resolve: (c) => { clearTimeout(timer); resolve(c); } });
       });
     },
-    close: () => new Promise((r) => server.close(() => r())),
+    close: () => new Promise((r) => (server.closeAllConnections(), server).close(() => r())),
   };
 }
