@@ -63,7 +63,9 @@ module.exports = async function slackReplyBench() {
     }
 
     // sweep: 200 collectors on loopback ports, each answering with a recorded whole-node snapshot.
-    const recorded = await pool.forNode('node-a').client.snapshot({ whole_node: true, problems_only: true });
+    const collector = await pool.forNode('node-a');
+    if (collector.status !== 'ok') throw new Error(collector.message);
+    const recorded = await collector.client.snapshot({ whole_node: true, problems_only: true });
     if (recorded.status !== 'ok') throw new Error('could not record a snapshot');
     const addresses = [];
     for (let i = 0; i < 200; i++) {

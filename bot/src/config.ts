@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { isNamespaceName, isNodeName } from './kube/names';
 
 /**
  * The bot's configuration: secrets from the environment, the rest from a YAML
@@ -26,6 +27,28 @@ export interface BotConfig {
   /** Key for signing action tokens in buttons; defaults to one derived from the signing secret. */
   actionSecret?: string;
   kubeconfig?: string;
+  /** Slack channel id -> on-call user-group id (S…) mentioned on Escalate. */
+  oncallGroups: Map<string, string>;
+  /** Escalate a critical finding nobody acted on after this many minutes (fractions allowed); unset = never. */
+  autoEscalateMinutes?: number;
+  /** Finding the collector DaemonSet pod of a node not in WHYSTUCK_COLLECTORS through the Kubernetes API. */
+  collectorDiscovery: CollectorDiscoveryConfig;
+  /** Largest paste (file upload) the bot downloads and reads, in bytes. */
+  pasteMaxBytes: number;
+}
+
+export interface CollectorDiscoveryConfig {
+  namespace: string;
+  /** Label selector of the collector pods (equality terms, comma-separated). */
+  selector: string;
+  /** Port the collector listens on in its pod. */
+  port: number;
+  /**
+   * Name the collector's certificate must carry: pod IPs change and are not in
+   * the certificate, so the bot verifies this fixed DNS name instead. "{node}"
+   * is replaced by the node name, for per-node certificates.
+   */
+  serverName: string;
 }
 
 export class ConfigError extends Error {
@@ -46,20 +69,46 @@ const FileSchema = z.object({
   remediators: z.array(z.string()).optional(),
   db: z.string().optional(),
   pagerdutyEventsUrl: z.string().url().optional(),
+  oncallGroups: z.record(z.string(), z.string()).optional(),
+  autoEscalateMinutes: z.number().positive().max(1440).optional(),
+  collectorNamespace: z.string().optional(),
+  collectorSelector: z.string().optional(),
+  collectorPort: z.number().int().min(1).max(65535).optional(),
+  collectorServerName: z.string().optional(),
+  pasteMaxBytes: z.number().int().min(1024).optional(),
 }).strict();
 
-function parseCollectors(key: string, text: string): Map<string, string> {
+const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+const GROUP_ID = /^S[A-Z0-9]{2,}$/;
+const DNS_NAME = /^(\{node\}|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.(\{node\}|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?))*$/;
+/** One equality-based label selector term: key, key=value, key==value, key!=value or !key. */
+const SELECTOR_TERM = /^(!?([a-z0-9]([a-z0-9.-]*[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?)(\s*(==|=|!=)\s*([A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?)?)?$/;
+
+/** KEY=VALUE,KEY=VALUE (environment) or a YAML mapping, each side checked. */
+function parsePairs(key: string, text: string, ok: (k: string, v: string) => boolean, example: string): Map<string, string> {
   const map = new Map<string, string>();
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const eq = part.indexOf('=');
-    const node = part.slice(0, eq).trim();
-    const addr = part.slice(eq + 1).trim();
-    if (eq <= 0 || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(node) || !hostPort.test(addr)) {
-      throw new ConfigError(key, `"${part}" is not node=host:port (e.g. "host22055=10.0.3.17:7443,node-7=node-7.example:7443")`);
-    }
-    map.set(node, addr);
+    const k = part.slice(0, eq).trim();
+    const v = part.slice(eq + 1).trim();
+    if (eq <= 0 || !ok(k, v)) throw new ConfigError(key, `"${part}" is not ${example}`);
+    map.set(k, v);
   }
   return map;
+}
+
+const fromYamlMap = (m: Record<string, string> | undefined): string => Object.entries(m ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+
+/** A number from the environment (when set) or the file, checked against `ok`. */
+function numberSetting(key: string, envValue: string | undefined, fileValue: number | undefined, ok: (n: number) => boolean, allowed: string): number | undefined {
+  if (envValue === undefined) return fileValue;
+  const n = Number(envValue);
+  if (envValue.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new ConfigError(key, `"${envValue}" ${allowed}`);
+  return n;
+}
+
+function parseCollectors(key: string, text: string): Map<string, string> {
+  return parsePairs(key, text, (node, addr) => isNodeName(node) && hostPort.test(addr), 'node=host:port (e.g. "host22055=10.0.3.17:7443,node-7=node-7.example:7443")');
 }
 
 export function isLoopbackAddress(addr: string): boolean {
@@ -87,7 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
   }
   const collectors = env.WHYSTUCK_COLLECTORS !== undefined
     ? parseCollectors('WHYSTUCK_COLLECTORS', env.WHYSTUCK_COLLECTORS)
-    : parseCollectors('collectors', Object.entries(fromFile.collectors ?? {}).map(([k, v]) => `${k}=${v}`).join(','));
+    : parseCollectors('collectors', fromYamlMap(fromFile.collectors));
   const insecure = env.WHYSTUCK_COLLECTOR_INSECURE !== undefined ? env.WHYSTUCK_COLLECTOR_INSECURE === '1' : fromFile.collectorInsecure ?? false;
   if (insecure) {
     for (const [node, addr] of collectors) {
@@ -110,6 +159,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
   if (env.SLACK_APP_TOKEN !== undefined && !/^xapp-/.test(env.SLACK_APP_TOKEN)) throw new ConfigError('SLACK_APP_TOKEN', 'must be an app-level token starting with xapp- (value not shown)');
   const deadline = env.WHYSTUCK_COLLECTOR_DEADLINE_MS !== undefined ? Number(env.WHYSTUCK_COLLECTOR_DEADLINE_MS) : fromFile.collectorDeadlineMs ?? 15000;
   if (!Number.isInteger(deadline) || deadline < 100) throw new ConfigError('WHYSTUCK_COLLECTOR_DEADLINE_MS', `"${env.WHYSTUCK_COLLECTOR_DEADLINE_MS}" must be an integer number of milliseconds >= 100`);
+  const oncallText = env.WHYSTUCK_ONCALL_GROUPS ?? fromYamlMap(fromFile.oncallGroups);
+  const oncallGroups = parsePairs(env.WHYSTUCK_ONCALL_GROUPS !== undefined ? 'WHYSTUCK_ONCALL_GROUPS' : 'oncallGroups', oncallText,
+    (channel, group) => CHANNEL_ID.test(channel) && GROUP_ID.test(group), 'CHANNEL=USERGROUP with a Slack channel id (C…/G…) and a user-group id (S…), e.g. "C0INCIDENT=S0ONCALL"');
+  const autoEscalateMinutes = numberSetting('WHYSTUCK_AUTO_ESCALATE_MINUTES', env.WHYSTUCK_AUTO_ESCALATE_MINUTES, fromFile.autoEscalateMinutes,
+    (n) => n > 0 && n <= 1440, 'must be a number of minutes above 0 and at most 1440 (fractions allowed, e.g. 0.5); leave it unset to never auto-escalate');
+  const pasteMaxBytes = numberSetting('WHYSTUCK_PASTE_MAX_BYTES', env.WHYSTUCK_PASTE_MAX_BYTES, fromFile.pasteMaxBytes, (n) => Number.isInteger(n) && n >= 1024, 'must be an integer number of bytes >= 1024') ?? 10 * 1024 * 1024;
+  const collectorDiscovery = discoveryConfig(env, fromFile);
   return {
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl },
     port,
@@ -123,5 +179,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
     pagerduty: env.PAGERDUTY_ROUTING_KEY ? { routingKey: env.PAGERDUTY_ROUTING_KEY, eventsUrl: env.PAGERDUTY_EVENTS_URL ?? fromFile.pagerdutyEventsUrl ?? 'https://events.pagerduty.com/v2/enqueue' } : undefined,
     actionSecret: env.WHYSTUCK_ACTION_SECRET,
     kubeconfig: env.KUBECONFIG,
+    oncallGroups,
+    autoEscalateMinutes,
+    collectorDiscovery,
+    pasteMaxBytes,
   };
+}
+
+function discoveryConfig(env: NodeJS.ProcessEnv, fromFile: z.infer<typeof FileSchema>): CollectorDiscoveryConfig {
+  const namespace = env.WHYSTUCK_COLLECTOR_NAMESPACE ?? fromFile.collectorNamespace ?? 'whystuck';
+  if (!isNamespaceName(namespace)) throw new ConfigError('WHYSTUCK_COLLECTOR_NAMESPACE', `"${namespace}" is not a Kubernetes namespace name (lowercase letters, digits and "-", at most 63)`);
+  const selector = env.WHYSTUCK_COLLECTOR_SELECTOR ?? fromFile.collectorSelector ?? 'app.kubernetes.io/name=whystuck-collector';
+  const bad = selector.split(',').map((t) => t.trim()).find((t) => !SELECTOR_TERM.test(t));
+  if (bad !== undefined) throw new ConfigError('WHYSTUCK_COLLECTOR_SELECTOR', `"${bad}" is not a label selector term: use key=value, key!=value, key or !key, comma-separated (e.g. "app.kubernetes.io/name=whystuck-collector")`);
+  const port = numberSetting('WHYSTUCK_COLLECTOR_PORT', env.WHYSTUCK_COLLECTOR_PORT, fromFile.collectorPort, (n) => Number.isInteger(n) && n >= 1 && n <= 65535, 'is not a port number (1-65535)') ?? 7443;
+  const serverName = env.WHYSTUCK_COLLECTOR_SERVER_NAME ?? fromFile.collectorServerName ?? 'whystuck-collector';
+  if (!DNS_NAME.test(serverName) || serverName.length > 253) throw new ConfigError('WHYSTUCK_COLLECTOR_SERVER_NAME', `"${serverName}" is not a DNS name (the name in the collectors' certificate; "{node}" stands for the node name)`);
+  return { namespace, selector, port, serverName };
 }

@@ -4,6 +4,7 @@ import { openAuditStore } from '../audit/audit-store';
 import { createCollectorPool } from '../collectors/collector-pool';
 import { ConfigError, loadConfig, type BotConfig } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
+import { createCollectorFinder } from '../kube/find-collector-pods';
 import { createKubeLookup } from '../kube/pod-lookup';
 import { createSlackApp } from '../slack/create-slack-app';
 
@@ -24,15 +25,18 @@ export function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: string): 
     const problems: string[] = [];
     if (!c.slack.botToken) problems.push('SLACK_BOT_TOKEN is not set (xoxb-…): the bot cannot post');
     if (!c.slack.signingSecret && !c.slack.appToken) problems.push('SLACK_SIGNING_SECRET is not set: HTTP mode cannot verify requests (or set SLACK_APP_TOKEN for Socket Mode)');
-    if (!c.collectors.size) problems.push('WHYSTUCK_COLLECTORS is empty: no node can be reached');
+    if (!c.collectorTls && !c.collectors.size) problems.push('no collector TLS files (WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA) and WHYSTUCK_COLLECTORS is empty: no node can be reached (collectors found through Kubernetes need mutual TLS)');
     if (!c.collectorInsecure && !c.collectorTls && c.collectors.size) problems.push('no collector TLS files (WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA): collectors require mutual TLS');
     if (!c.remediators.length) problems.push('WHYSTUCK_REMEDIATORS is empty: nobody may remediate (buttons will be refused)');
     out.write([
       `mode: ${c.slack.appToken ? 'Socket Mode' : `HTTP on port ${c.port}`}`,
       `collectors: ${[...c.collectors].map(([n, a]) => `${n}=${a}`).join(', ') || 'none'}${c.collectorInsecure ? ' (plaintext, loopback only)' : ''}`,
+      `other nodes: the collector pod (${c.collectorDiscovery.selector} in namespace ${c.collectorDiscovery.namespace}) at its pod IP, port ${c.collectorDiscovery.port}, certificate name ${c.collectorDiscovery.serverName}`,
       `remediators: ${c.remediators.join(', ') || 'none'}`,
       `audit db: ${c.db}`,
-      `escalation: ${c.pagerduty ? `PagerDuty via ${c.pagerduty.eventsUrl}` : 'not configured (PAGERDUTY_ROUTING_KEY)'}`,
+      `escalation: ${c.pagerduty ? `PagerDuty via ${c.pagerduty.eventsUrl}` : 'no PagerDuty (PAGERDUTY_ROUTING_KEY)'}; on-call groups: ${[...c.oncallGroups].map(([ch, g]) => `${ch}=${g}`).join(', ') || 'none'}`,
+      `auto-escalation: ${c.autoEscalateMinutes ? `critical findings nobody acted on after ${c.autoEscalateMinutes} min` : 'off'}`,
+      `pastes: files up to ${c.pasteMaxBytes} bytes`,
       ...problems.map((p) => `problem: ${p}`),
     ].join('\n') + '\n');
     return problems.length ? 1 : 0;
@@ -57,7 +61,11 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   }
   const logger = createLogger({ name: 'whystuck-bot', level: env.LOG_LEVEL });
   const audit = openAuditStore(config.db);
-  const collectors = createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: config.collectorInsecure, deadlineMs: config.collectorDeadlineMs });
+  const d = config.collectorDiscovery;
+  const collectors = createCollectorPool({
+    addresses: config.collectors, tls: config.collectorTls, insecure: config.collectorInsecure, deadlineMs: config.collectorDeadlineMs,
+    discovery: { finder: createCollectorFinder({ kubeconfig: config.kubeconfig, namespace: d.namespace, selector: d.selector }), port: d.port, serverName: d.serverName },
+  });
   const bot = createSlackApp({
     config, logger, audit, collectors,
     kube: createKubeLookup({ kubeconfig: config.kubeconfig }),

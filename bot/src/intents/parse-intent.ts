@@ -52,6 +52,7 @@ export function parseWords(text: string): Intent {
   if ((m = /^(?:kill -15|kill -term|sigterm|terminate) (?:pid )?(\S+)$/i.exec(t))) return { kind: 'kill', pid: m[1], signal: 'SIGTERM' };
   if (/^(?:escalate|page (?:on-?call|someone))$/.test(lower)) return { kind: 'escalate' };
   if (/^(?:help|usage|\?)$/.test(lower)) return { kind: 'help' };
+  if (/^(?:analy[sz]e|analy[sz]e (?:this|a paste|a log|a file)|paste)$/.test(lower)) return { kind: 'analyze' };
   if (/^sweep\b|what(?:'s| is) stuck (?:everywhere|on all nodes)/.test(lower)) return { kind: 'sweep' };
   const focus = /\bzombies?\b|defunct/.test(lower) ? 'zombies' as const : /\bd[ -]state\b|\buninterruptible\b|\bin d\b/.test(lower) ? 'D' as const : undefined;
   if ((m = new RegExp(`\\bnode ${NAME}$|\\bnode ${NAME}\\b`, 'i').exec(t))) return { kind: 'node', node: m[1] ?? m[2], focus };

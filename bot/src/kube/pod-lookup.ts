@@ -1,4 +1,6 @@
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubeCoreApi, kubeFailure } from './kube-client';
+import { isNamespaceName, SUBDOMAIN } from './names';
 
 /** What the bot needs to know about a pod from the Kubernetes API. */
 export interface PodInfo {
@@ -23,12 +25,9 @@ export interface KubeLookup {
   getPod(namespace: string, name: string): Promise<LookupResult<PodInfo>>;
 }
 
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /** Pod and namespace names as Kubernetes allows them; anything else never reaches the API. */
 export function validatePodRef(namespace: string, name: string): string | null {
-  if (!LABEL.test(namespace) || namespace.length > 63) return `"${namespace}" is not a valid namespace name (lowercase letters, digits and "-", at most 63)`;
+  if (!isNamespaceName(namespace)) return `"${namespace}" is not a valid namespace name (lowercase letters, digits and "-", at most 63)`;
   if (!SUBDOMAIN.test(name) || name.length > 253) return `"${name}" is not a valid pod name (lowercase letters, digits, "-" and ".", at most 253)`;
   return null;
 }
@@ -41,11 +40,7 @@ function stateOf(s: k8s.V1ContainerStatus): string {
 }
 
 export function createKubeLookup(opts: { kubeconfig?: string } = {}): KubeLookup {
-  const kc = new k8s.KubeConfig();
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const server = kc.getCurrentCluster()?.server ?? '(no cluster)';
+  const { core, server } = kubeCoreApi(opts.kubeconfig);
 
   return {
     async getPod(namespace, name) {
@@ -55,10 +50,8 @@ export function createKubeLookup(opts: { kubeconfig?: string } = {}): KubeLookup
       try {
         pod = await core.readNamespacedPod({ name, namespace });
       } catch (err) {
-        const code = (err as { code?: number }).code;
-        if (code === 404) return { status: 'not-found', message: `pod ${namespace}/${name} does not exist` };
-        if (code === 403) return { status: 'unreachable', message: `the bot may not read pods in ${namespace} (RBAC: get pods)` };
-        return { status: 'unreachable', message: `Kubernetes API ${server} did not answer: ${(err as Error).message.split('\n')[0]}` };
+        const failed = kubeFailure(err, server, { verb: 'get', resource: 'pods', namespace });
+        return failed.status === 'not-found' ? { status: 'not-found', message: `pod ${namespace}/${name} does not exist` } : { status: 'unreachable', message: failed.message };
       }
       let events: PodInfo['events'] = [];
       try {

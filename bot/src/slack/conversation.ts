@@ -2,19 +2,21 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { CollectorPool } from '../collectors/collector-pool';
-import { dedupKeyFor, type EscalationTarget } from '../escalation/pagerduty';
+import type { EscalationTarget } from '../escalation/pagerduty';
 import { HELP_TEXT, type Intent } from '../intents/parse-intent';
 import { validatePodRef, type KubeLookup } from '../kube/pod-lookup';
 import { signAction } from './action-token';
+import type { PasteAnalysis } from './analyze-paste';
 import { clip, diagnosisBlocks, rootText, type ButtonSpec } from './diagnosis-blocks';
+import { createThreadEscalation } from './escalate-thread';
 import { investigateNode, sweep } from './investigate-node';
 import { investigatePod, type Investigation } from './investigate-pod';
+import { timerScheduler, type Scheduler } from './scheduler';
+import { formatBytes } from './slack-files';
+import { describeTarget, threadKey as key, type OkInvestigation, type Target, type ThreadContext } from './thread-context';
 import { dmesgAnswer, killAnswer, stackAnswer, treeAnswer } from './thread-followups';
 
-export type Target = { kind: 'pod'; namespace: string; name: string } | { kind: 'node'; node: string; pid?: number; focus?: 'zombies' | 'D' };
-type Ok = Extract<Investigation, { status: 'ok' }>;
-
-export interface ThreadContext { channel: string; ts: string; target: Target; last?: Investigation; escalated: Set<string>; overflow: string[] }
+export type { Target, ThreadContext } from './thread-context';
 
 export interface ConversationDeps {
   kube: KubeLookup;
@@ -23,17 +25,29 @@ export interface ConversationDeps {
   actionSecret: string;
   actionTtlMs?: number;
   escalation?: EscalationTarget;
+  /** Channel id -> on-call user group (S…) mentioned on escalation. */
+  oncallGroups?: Map<string, string>;
+  autoEscalateMinutes?: number;
+  /** Runs auto-escalation timers (tests fire them by hand). */
+  scheduler?: Scheduler;
+  /** For the "paste or upload here" hint. */
+  pasteMaxBytes?: number;
 }
 
-const key = (channel: string, ts: string): string => `${channel}:${ts}`;
-const describe = (t: Target): string => (t.kind === 'pod' ? `${t.namespace}/${t.name}` : t.pid !== undefined ? `pid ${t.pid} on ${t.node}` : `node ${t.node}`);
+const PASTE_HINT = 'Paste the text (dmesg, journalctl -k, ps, top, /proc/PID/stack|stat|status, a sysrq-w dump or a crash bt) or upload it as a file in this thread, and I will analyse it.';
 
 /** Everything the bot says, independent of how Slack delivered the question. */
 export function createConversation(deps: ConversationDeps) {
   const threads = new Map<string, ThreadContext>();
+  const escalation = createThreadEscalation({
+    pagerduty: deps.escalation, oncallGroups: deps.oncallGroups ?? new Map(), autoEscalateMinutes: deps.autoEscalateMinutes,
+    scheduler: deps.scheduler ?? timerScheduler, logger: deps.logger,
+  });
 
-  function buttonsFor(inv: Ok): ButtonSpec[] {
+  /** Signed buttons for remediations that work, on live evidence only: a paste never names a process to signal. */
+  function buttonsFor(inv: OkInvestigation): ButtonSpec[] {
     const out: ButtonSpec[] = [];
+    if (inv.evidence.source !== 'snapshot') return out;
     for (const finding of inv.diagnosis.findings) {
       for (const r of finding.remediations) {
         if (r.action !== 'signal' || r.effective !== 'yes' || !r.pid || r.startTime === undefined || !r.signal) continue;
@@ -45,7 +59,33 @@ export function createConversation(deps: ConversationDeps) {
   }
 
   function investigate(t: Target): Promise<Investigation> {
+    if (t.kind === 'paste') return Promise.resolve({ status: 'failed', stage: 'input', message: 'a paste cannot be rechecked: paste fresh output in this thread, or ask `/whystuck pod NAME -n NAMESPACE` for a live look' });
     return t.kind === 'pod' ? investigatePod(deps, t.namespace, t.name) : investigateNode(deps, t.node, { pid: t.pid, focus: t.focus });
+  }
+
+  function contextFor(channel: string, root: string, target: Target): ThreadContext {
+    const ctx: ThreadContext = threads.get(key(channel, root)) ?? { channel, ts: root, target, escalated: new Set(), overflow: [] };
+    threads.set(key(channel, root), ctx);
+    return ctx;
+  }
+
+  /**
+   * The diagnosis reply in the thread. Live evidence also resolves alerts no
+   * longer found and arms or calls off auto-escalation; a paste does neither.
+   */
+  async function postDiagnosis(client: WebClient, ctx: ThreadContext, inv: OkInvestigation, where?: string): Promise<void> {
+    const live = inv.evidence.source === 'snapshot';
+    if (live) await escalation.resolveGone(client, ctx, inv);
+    const note = live ? escalation.armAuto(ctx, inv, () => autoEscalate(client, ctx)) : undefined;
+    const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste' });
+    ctx.overflow = reply.overflow;
+    await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: reply.text, blocks: reply.blocks as unknown as KnownBlock[] });
+  }
+
+  async function autoEscalate(client: WebClient, ctx: ThreadContext): Promise<void> {
+    const fresh = await investigate(ctx.target);
+    if (fresh.status === 'ok') ctx.last = fresh;
+    await escalation.autoEscalate(client, ctx, fresh.status === 'ok' ? fresh : { message: fresh.message });
   }
 
   /** Root message (unless already in a thread), then the diagnosis in the thread. */
@@ -54,50 +94,49 @@ export function createConversation(deps: ConversationDeps) {
       const invalid = validatePodRef(target.namespace, target.name);
       if (invalid) { await client.chat.postEphemeral({ channel, user, text: `I can't look that up: ${invalid}.` }); return; }
     }
-    const root = threadTs ?? (await client.chat.postMessage({ channel, text: target.kind === 'pod' ? rootText(target.namespace, target.name) : `Looking into ${describe(target)}…` })).ts!;
-    const ctx: ThreadContext = threads.get(key(channel, root)) ?? { channel, ts: root, target, escalated: new Set(), overflow: [] };
-    threads.set(key(channel, root), ctx);
+    const root = threadTs ?? (await client.chat.postMessage({ channel, text: target.kind === 'pod' ? rootText(target.namespace, target.name) : `Looking into ${describeTarget(target)}…` })).ts!;
+    const ctx = contextFor(channel, root, target);
     const inv = await investigate(ctx.target);
+    if (inv.status === 'failed') {
+      if (ctx.target.kind !== 'paste') ctx.last = inv;
+      await client.chat.postMessage({ channel, thread_ts: root, text: `:warning: ${inv.message}` });
+      return;
+    }
     ctx.last = inv;
-    if (inv.status === 'failed') { await client.chat.postMessage({ channel, thread_ts: root, text: `:warning: ${inv.message}` }); return; }
-    await resolveGone(client, ctx, inv);
-    const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: buttonsFor(inv), threadKey: key(channel, root) });
-    ctx.overflow = reply.overflow;
-    await client.chat.postMessage({ channel, thread_ts: root, text: reply.text, blocks: reply.blocks as unknown as KnownBlock[] });
+    await postDiagnosis(client, ctx, inv);
   }
 
-  /** A recheck that no longer finds an escalated problem resolves its PagerDuty alert. */
-  async function resolveGone(client: WebClient, ctx: ThreadContext, inv: Ok): Promise<void> {
-    if (!deps.escalation) return;
-    for (const dedupKey of [...ctx.escalated]) {
-      if (inv.diagnosis.findings.some((f) => dedupKeyFor(inv.node, inv.pod?.uid ?? '', f.id) === dedupKey)) continue;
-      const res = await deps.escalation.resolve(dedupKey);
-      if (res.status !== 'ok') continue;
-      ctx.escalated.delete(dedupKey);
-      await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: `:white_check_mark: The problem is gone on recheck; PagerDuty alert ${dedupKey} resolved.` });
+  /**
+   * A paste (modal, message or file) analysed: in its thread when it came in
+   * one, else under a new root message in the channel.
+   */
+  async function answerPaste(client: WebClient, channel: string, threadTs: string | undefined, user: string, analysis: PasteAnalysis): Promise<void> {
+    if (analysis.status !== 'ok') {
+      const text = `:warning: I could not analyse that: ${analysis.message}.`;
+      await (threadTs ? client.chat.postMessage({ channel, thread_ts: threadTs, text }) : client.chat.postEphemeral({ channel, user, text }));
+      return;
     }
+    const root = threadTs ?? (await client.chat.postMessage({ channel, text: `Analysing a paste from <@${user}>…` })).ts!;
+    const ctx = contextFor(channel, root, { kind: 'paste' });
+    // A live thread keeps its live evidence for follow-ups and Recheck; a paste thread follows its latest paste.
+    if (ctx.target.kind === 'paste') ctx.last = analysis.investigation;
+    await postDiagnosis(client, ctx, analysis.investigation, `pasted by <@${user}> · ${analysis.read}`);
   }
 
   async function escalate(client: WebClient, channel: string, threadTs: string | undefined, user: string): Promise<void> {
     const ctx = threadTs ? threads.get(key(channel, threadTs)) : undefined;
-    const say = (text: string): Promise<unknown> => (threadTs ? client.chat.postMessage({ channel, thread_ts: threadTs, text }) : client.chat.postEphemeral({ channel, user, text }));
-    if (!ctx?.last || ctx.last.status !== 'ok') { await say('Escalate from a diagnosis thread: ask `/whystuck pod NAME -n NAMESPACE` first, then press Escalate there.'); return; }
-    if (!deps.escalation) { await say('Escalation is not configured: set PAGERDUTY_ROUTING_KEY (and PAGERDUTY_EVENTS_URL for the EU region).'); return; }
-    const inv = ctx.last;
-    const top = inv.diagnosis.findings[0];
-    let link: string | undefined;
-    try { link = (await client.chat.getPermalink({ channel, message_ts: ctx.ts })).permalink; } catch { link = undefined; }
-    const dedupKey = dedupKeyFor(inv.node, inv.pod?.uid ?? '', top?.id ?? 'none');
-    const res = await deps.escalation.trigger({
-      dedupKey,
-      summary: `${describe(ctx.target)}${inv.pod ? ` on ${inv.node}` : ''}: ${top?.title ?? inv.diagnosis.summary}`,
-      severity: top?.severity === 'critical' ? 'critical' : top?.severity === 'warning' ? 'warning' : 'info',
-      source: inv.node,
-      details: { summary: inv.diagnosis.summary, findings: inv.diagnosis.findings.map((f) => ({ id: f.id, title: f.title })), escalated_by: user, pod_uid: inv.pod?.uid },
-      link,
-    });
-    if (res.status === 'ok') ctx.escalated.add(dedupKey);
-    await say(res.status === 'ok' ? `:rotating_light: <@${user}> escalated to PagerDuty (dedup key \`${dedupKey}\`).` : `:warning: Escalation failed: ${res.message}`);
+    if (!ctx?.last || ctx.last.status !== 'ok') {
+      const text = 'Escalate from a diagnosis thread: ask `/whystuck pod NAME -n NAMESPACE` first, then press Escalate there.';
+      await (threadTs ? client.chat.postMessage({ channel, thread_ts: threadTs, text }) : client.chat.postEphemeral({ channel, user, text }));
+      return;
+    }
+    await escalation.escalate(client, ctx, ctx.last, `<@${user}> escalated`, user);
+  }
+
+  /** Someone is acting on the thread (an authorised remediation): no automatic escalation. */
+  function acting(channel: string, threadTs: string): void {
+    const ctx = threads.get(key(channel, threadTs));
+    if (ctx) escalation.cancelAuto(ctx);
   }
 
   async function followUp(intent: Intent, client: WebClient, channel: string, threadTs: string): Promise<boolean> {
@@ -114,7 +153,7 @@ export function createConversation(deps: ConversationDeps) {
         if (!a.remediation) { await say(a.text); return true; }
         const finding = inv.diagnosis.findings.find((f) => f.id === a.findingId)!;
         const only = { ...inv, diagnosis: { summary: a.text, findings: [{ ...finding, remediations: [a.remediation] }] } };
-        const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: only.diagnosis, buttons: buttonsFor(only), threadKey: key(channel, threadTs) });
+        const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: only.diagnosis, buttons: buttonsFor(only), threadKey: key(channel, threadTs), recheck: ctx.target.kind !== 'paste' });
         await say(reply.text, reply.blocks);
         return true;
       }
@@ -127,6 +166,13 @@ export function createConversation(deps: ConversationDeps) {
     const text = ctx?.overflow.join('\n\n') ?? '';
     if (!text) { await client.chat.postMessage({ channel, thread_ts: threadTs, text: 'Nothing more to show.' }); return; }
     for (let i = 0; i < text.length && i < 30_000; i += 2800) await client.chat.postMessage({ channel, thread_ts: threadTs, text: `\`\`\`${text.slice(i, i + 2800)}\`\`\`` });
+  }
+
+  /** "analyze" without a dialog (a mention): this thread becomes a paste thread. */
+  async function analyzeHere(client: WebClient, channel: string, threadTs: string): Promise<void> {
+    contextFor(channel, threadTs, { kind: 'paste' });
+    const limit = deps.pasteMaxBytes ? ` (files up to ${formatBytes(deps.pasteMaxBytes)})` : '';
+    await client.chat.postMessage({ channel, thread_ts: threadTs, text: `${PASTE_HINT}${limit} Or use \`/whystuck analyze\` for a paste dialog.` });
   }
 
   async function handle(intent: Intent, client: WebClient, channel: string, user: string, threadTs?: string): Promise<void> {
@@ -147,21 +193,23 @@ export function createConversation(deps: ConversationDeps) {
           break;
         }
         case 'sweep': {
-          const lines = await sweep(deps);
+          const { lines, problems } = await sweep(deps);
           const bad = lines.filter((l) => l.status === 'failed' || l.severity);
           const text = lines.length
             ? `*Sweep of ${lines.length} nodes*: ${lines.length - bad.length} with nothing stuck.\n${bad.map((l) => `${l.status === 'failed' ? ':warning:' : l.severity === 'critical' ? ':red_circle:' : ':large_orange_circle:'} *${l.node}*: ${l.summary}`).join('\n')}`
-            : 'No collectors are configured (WHYSTUCK_COLLECTORS).';
-          await client.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: clip(text, 39_000) });
+            : 'No collectors are configured (WHYSTUCK_COLLECTORS) or found through Kubernetes.';
+          const also = problems.map((p) => `\n:warning: ${p}`).join('');
+          await client.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: clip(text + also, 39_000) });
           return;
         }
         case 'escalate': await escalate(client, channel, threadTs, user); return;
+        case 'analyze': if (threadTs) { await analyzeHere(client, channel, threadTs); return; } break;
         case 'help': await client.chat.postEphemeral({ channel, user, text: HELP_TEXT }); return;
         default: break;
       }
       const text = intent.kind === 'unknown'
         ? `I didn't understand "${intent.text.slice(0, 200)}".\n${HELP_TEXT}`
-        : `\`${intent.kind}\` is not available in this version yet.\n${HELP_TEXT}`;
+        : `\`${intent.kind}\` is not available here.\n${HELP_TEXT}`;
       if (threadTs) await client.chat.postMessage({ channel, thread_ts: threadTs, text });
       else await client.chat.postEphemeral({ channel, user, text });
     } catch (err) {
@@ -169,7 +217,11 @@ export function createConversation(deps: ConversationDeps) {
     }
   }
 
-  return { threads, handle, answer, escalate, showMore, key };
+  return {
+    threads, handle, answer, answerPaste, escalate, acting, showMore, key,
+    /** Shutdown: pending auto-escalations are dropped. */
+    close: () => escalation.cancelAll(),
+  };
 }
 
 export type Conversation = ReturnType<typeof createConversation>;

@@ -6,9 +6,12 @@ import type { BotConfig } from '../config';
 import type { EscalationTarget } from '../escalation/pagerduty';
 import { parseCommand, parseWords } from '../intents/parse-intent';
 import type { KubeLookup } from '../kube/pod-lookup';
+import { openAnalyzeModal, registerAnalyzeModal } from './analyze-modal';
 import { createConversation, type ThreadContext } from './conversation';
 import { slackLogger } from './pino-slack-logger';
 import { registerRemediation } from './remediate-action';
+import type { Scheduler } from './scheduler';
+import { registerThreadPastes } from './thread-pastes';
 
 export interface SlackAppDeps {
   config: BotConfig;
@@ -21,6 +24,8 @@ export interface SlackAppDeps {
   audit: AuditStore;
   recheckDelayMs?: number;
   escalation?: EscalationTarget;
+  /** Runs auto-escalation timers; tests pass one they fire by hand. */
+  scheduler?: Scheduler;
 }
 
 export interface SlackBot {
@@ -42,23 +47,36 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
     tokenVerificationEnabled: false,
   });
-  const convo = createConversation({ ...deps, logger: logger.child({ component: 'conversation' }) });
+  const convo = createConversation({
+    ...deps, logger: logger.child({ component: 'conversation' }),
+    oncallGroups: config.oncallGroups, autoEscalateMinutes: config.autoEscalateMinutes, pasteMaxBytes: config.pasteMaxBytes,
+  });
   const { threads } = convo;
   const handle = convo.handle;
   const threadOf = (body: unknown): [string, string] => String((body as { actions?: { value?: string }[] }).actions?.[0]?.value ?? '').split(':') as [string, string];
 
   app.command('/whystuck', async ({ command, ack, client }) => {
     await ack();
-    void handle(parseCommand(command.text), client, command.channel_id, command.user_id);
+    const intent = parseCommand(command.text);
+    if (intent.kind === 'analyze') {
+      void openAnalyzeModal(client, command.trigger_id, command.channel_id).catch((err) => logger.error({ err }, 'opening the analyze dialog failed'));
+      return;
+    }
+    void handle(intent, client, command.channel_id, command.user_id);
   });
+  registerAnalyzeModal(app, convo, logger.child({ component: 'analyze' }));
 
+  // Slack retries an event it thinks was not acknowledged: answer each event id once.
   const seenEvents = new Set<string>();
-  app.event('app_mention', async ({ event, body, client }) => {
-    // Slack retries an event it thinks was not acknowledged: answer each event id once.
-    const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
-    if (seenEvents.has(eventId)) return;
+  const firstDelivery = (eventId: string): boolean => {
+    if (seenEvents.has(eventId)) return false;
     seenEvents.add(eventId);
     if (seenEvents.size > 10_000) seenEvents.delete(seenEvents.values().next().value as string);
+    return true;
+  };
+  app.event('app_mention', async ({ event, body, client }) => {
+    if ((event as { files?: unknown[] }).files?.length) return; // a file with a mention: the message handler reads the file
+    if (!firstDelivery((body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`)) return;
     const threadTs = event.thread_ts;
     const intent = parseWords(event.text);
     void handle(intent, client, event.channel, event.user ?? '', threadTs ?? (['pod', 'node', 'pid', 'sweep'].includes(intent.kind) ? undefined : event.ts));
@@ -83,9 +101,15 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     void convo.showMore(client, channel, ts);
   });
 
+  registerThreadPastes(app, {
+    convo, botToken: config.slack.botToken ?? '', apiUrl: config.slack.apiUrl, maxBytes: config.pasteMaxBytes,
+    logger: logger.child({ component: 'pastes' }), firstDelivery,
+  });
+
   registerRemediation(app, {
     audit: deps.audit, collectors: deps.collectors, actionSecret: deps.actionSecret, remediators: config.remediators,
     logger: logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
+    onActing: (channel, threadTs) => convo.acting(channel, threadTs),
     async recheck(client, channel, threadTs) {
       const ctx = threads.get(convo.key(channel, threadTs));
       if (ctx) await convo.answer(client, channel, ctx.ts, '', ctx.target);
@@ -104,6 +128,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
       return addr.port;
     },
     async stop() {
+      convo.close();
       await app.stop();
     },
   };

@@ -31,17 +31,31 @@ export function rootText(namespace: string, name: string, node?: string): string
   return `Looking into ${namespace}/${name}${node ? ` on ${node}` : ''}…`;
 }
 
+export interface DiagnosisReplyOptions {
+  pod?: PodInfo;
+  node: string;
+  diagnosis: Diagnosis;
+  buttons: ButtonSpec[];
+  threadKey: string;
+  /** The context line under the summary; defaults to the pod or node. */
+  where?: string;
+  /** A context line above the actions (e.g. a pending auto-escalation). */
+  note?: string;
+  /** Offer Recheck (not for a paste: there is nothing live to look at again). Default true. */
+  recheck?: boolean;
+}
+
 /** The diagnosis reply: summary first, then findings with evidence, then actions. */
-export function diagnosisBlocks(opts: { pod?: PodInfo; node: string; diagnosis: Diagnosis; buttons: ButtonSpec[]; threadKey: string }): { text: string; blocks: Block[]; overflow: string[] } {
+export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; blocks: Block[]; overflow: string[] } {
   const { pod, node, diagnosis, buttons } = opts;
   const blocks: Block[] = [mrkdwn(`*${escape(diagnosis.summary)}*`)];
-  const where = pod
+  const where = opts.where ?? (pod
     ? `pod ${pod.namespace}/${pod.name} · uid ${pod.uid} · node ${node} · ${pod.phase}${pod.deletionTimestamp ? ` · deleting since ${pod.deletionTimestamp}` : ''}${pod.containers.length ? ` · ${pod.containers.map((c) => `${c.name}: ${c.state}`).join(', ')}` : ''}`
-    : `node ${node}`;
+    : `node ${node}`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(where) }] });
   const overflow: string[] = [];
   for (const f of diagnosis.findings) {
-    if (blocks.length > MAX_BLOCKS - 8) { overflow.push(`${f.severity.toUpperCase()} ${f.title}\n${f.explanation}\n${f.evidence.join('\n')}`); continue; }
+    if (blocks.length > MAX_BLOCKS - 9) { overflow.push(`${f.severity.toUpperCase()} ${f.title}\n${f.explanation}\n${f.evidence.join('\n')}`); continue; }
     blocks.push({ type: 'divider' });
     blocks.push(mrkdwn(`${ICON[f.severity]} *${escape(f.title)}*\n${escape(f.explanation)}`));
     if (f.evidence.length) {
@@ -66,10 +80,11 @@ export function diagnosisBlocks(opts: { pod?: PodInfo; node: string; diagnosis: 
     }
   }
   blocks.push({ type: 'divider' });
+  if (opts.note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(opts.note) }] });
   blocks.push({
     type: 'actions',
     elements: [
-      { type: 'button', action_id: 'recheck', text: { type: 'plain_text', text: 'Recheck' }, value: opts.threadKey },
+      ...(opts.recheck === false ? [] : [{ type: 'button', action_id: 'recheck', text: { type: 'plain_text', text: 'Recheck' }, value: opts.threadKey }]),
       { type: 'button', action_id: 'escalate', text: { type: 'plain_text', text: 'Escalate' }, value: opts.threadKey },
       ...(overflow.length ? [{ type: 'button', action_id: 'show_more', text: { type: 'plain_text', text: 'Show more' }, value: opts.threadKey }] : []),
     ],

@@ -3,18 +3,17 @@ import { diagnose } from '../diagnosis/engine';
 import type { Diagnosis, FindingId } from '../diagnosis/finding';
 import { scopeDiagnosis } from '../diagnosis/scope-findings';
 import { evidenceFromSnapshot } from '../evidence/from-snapshot';
+import { isNodeName } from '../kube/names';
 import type { Investigation } from './investigate-pod';
+import { snapshotNode } from './snapshot-node';
 
 const D_STATE: FindingId[] = ['uninterruptible-io', 'pidns-teardown-blocked', 'lock-contention', 'storage-backend-fault', 'hung-task', 'high-load-blocked', 'frozen-cgroup'];
 
 /** "What's wrong with node X", "anything in D on X", "pid X N": a whole-node snapshot, optionally narrowed. */
 export async function investigateNode(deps: { collectors: CollectorPool }, node: string, opts: { pid?: number; focus?: 'zombies' | 'D'; problemsOnly?: boolean } = {}): Promise<Investigation> {
-  if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(node)) return { status: 'failed', stage: 'input', message: `"${node.slice(0, 60)}" is not a valid node name` };
-  const collector = deps.collectors.forNode(node);
-  if (collector.status !== 'ok') return { status: 'failed', stage: 'collector', message: collector.message };
-  const snap = await collector.client.snapshot({ whole_node: true, problems_only: opts.problemsOnly ?? false });
-  if (snap.status === 'unreachable') return { status: 'failed', stage: 'collector', message: `the collector on ${node} (${snap.address}) is unreachable: ${snap.message}` };
-  if (snap.status === 'rejected') return { status: 'failed', stage: 'collector', message: `the collector on ${node} refused the snapshot: ${snap.message}` };
+  if (!isNodeName(node)) return { status: 'failed', stage: 'input', message: `"${node.slice(0, 60)}" is not a valid node name` };
+  const snap = await snapshotNode(deps.collectors, node, { whole_node: true, problems_only: opts.problemsOnly ?? false });
+  if (snap.status !== 'ok') return { status: 'failed', stage: 'collector', message: snap.message };
   const evidence = evidenceFromSnapshot(snap.value);
   let diagnosis: Diagnosis = diagnose(evidence);
   if (opts.pid !== undefined) {
@@ -33,8 +32,8 @@ export async function investigateNode(deps: { collectors: CollectorPool }, node:
 export interface SweepLine { node: string; status: 'ok' | 'failed'; summary: string; severity?: 'critical' | 'warning' | 'info' }
 
 /** Every node at once (bounded parallelism): what is stuck where. */
-export async function sweep(deps: { collectors: CollectorPool }, concurrency = 32): Promise<SweepLine[]> {
-  const nodes = deps.collectors.nodes();
+export async function sweep(deps: { collectors: CollectorPool }, concurrency = 32): Promise<{ lines: SweepLine[]; problems: string[] }> {
+  const { nodes, problems } = await deps.collectors.nodes();
   const out: SweepLine[] = new Array(nodes.length);
   let next = 0;
   async function worker(): Promise<void> {
@@ -47,5 +46,5 @@ export async function sweep(deps: { collectors: CollectorPool }, concurrency = 3
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, nodes.length) }, worker));
-  return out;
+  return { lines: out, problems };
 }

@@ -5,6 +5,7 @@ import { scopeDiagnosis } from '../diagnosis/scope-findings';
 import type { Evidence } from '../evidence/evidence';
 import { evidenceFromSnapshot } from '../evidence/from-snapshot';
 import type { KubeLookup, PodInfo } from '../kube/pod-lookup';
+import { snapshotNode } from './snapshot-node';
 
 /** A diagnosis of a pod (pod set) or of a node / a pid on it (pod absent). */
 export type Investigation =
@@ -24,11 +25,8 @@ export async function investigatePod(deps: { kube: KubeLookup; collectors: Colle
   if (found.status !== 'ok') return { status: 'failed', stage: 'kubernetes', message: found.message };
   const pod = found.value;
   if (!pod.nodeName) return { status: 'failed', stage: 'kubernetes', message: `pod ${namespace}/${name} is not scheduled on a node (phase ${pod.phase})`, pod };
-  const collector = deps.collectors.forNode(pod.nodeName);
-  if (collector.status !== 'ok') return { status: 'failed', stage: 'collector', message: collector.message, pod };
-  const snap = await collector.client.snapshot({ pod_uid: pod.uid });
-  if (snap.status === 'unreachable') return { status: 'failed', stage: 'collector', message: `the collector on ${pod.nodeName} (${snap.address}) is unreachable: ${snap.message}`, pod };
-  if (snap.status === 'rejected') return { status: 'failed', stage: 'collector', message: `the collector on ${pod.nodeName} refused the snapshot: ${snap.message}`, pod };
+  const snap = await snapshotNode(deps.collectors, pod.nodeName, { pod_uid: pod.uid });
+  if (snap.status !== 'ok') return { status: 'failed', stage: 'collector', message: snap.message, pod };
   const evidence = evidenceFromSnapshot(snap.value);
   const whole = diagnose(evidence);
   const scoped = scopeDiagnosis(evidence, whole, { podUid: pod.uid });

@@ -15,6 +15,8 @@ export interface RemediationDeps {
   /** Re-snapshot and report in the thread after a signal. */
   recheck(client: WebClient, channel: string, threadTs: string): Promise<void>;
   recheckDelayMs?: number;
+  /** An authorised remediation started in this thread: someone is acting (calls off auto-escalation). */
+  onActing?(channel: string, threadTs: string): void;
 }
 
 const SIGNALS = { SIGTERM: 15, SIGKILL: 9, SIGCONT: 18 } as const;
@@ -51,7 +53,8 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
         await refuse(`Already done: <@${p.user}> sent ${p.signal} to ${p.pid} at ${p.at}${p.outcome ? ` — ${p.outcome}: ${p.message}` : ''}. Each button works once; press Recheck for fresh ones.`);
         return;
       }
-      const collector = deps.collectors.forNode(c.node);
+      deps.onActing?.(channel, threadTs);
+      const collector = await deps.collectors.forNode(c.node);
       if (collector.status !== 'ok') {
         deps.audit.recordResult(intent.id, 'FAILED', collector.message);
         await say(`:warning: Could not send ${c.signal} to ${c.pid}: ${collector.message}`);

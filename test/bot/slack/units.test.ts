@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../../bot/src/config';
 import { parseCommand, parseWords } from '../../../bot/src/intents/parse-intent';
 import { signAction, verifyAction } from '../../../bot/src/slack/action-token';
@@ -23,6 +26,7 @@ describe('intents', () => {
     ['process tree', { kind: 'tree' }],
     ['recheck', { kind: 'recheck' }],
     ['kill 112272', { kind: 'kill', pid: '112272', signal: 'SIGKILL' }],
+    ['<@UBOT> analyze this', { kind: 'analyze' }],
     ['<@UBOT> make coffee', { kind: 'unknown', text: 'make coffee' }],
   ])('%s', (text, intent) => expect(parseWords(text)).toMatchObject(intent));
 });
@@ -61,9 +65,52 @@ describe('config', () => {
     [{ SLACK_BOT_TOKEN: 'secret-value-here' }, /SLACK_BOT_TOKEN: must be a bot token starting with xoxb- \(value not shown\)/],
     [{ PORT: 'http' }, /PORT: "http" is not a port number/],
     [{ WHYSTUCK_COLLECTOR_TLS_CERT: '/x.crt' }, /set all three/],
+    [{ WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=oncall' }, /WHYSTUCK_ONCALL_GROUPS: "C0INCIDENT=oncall" is not CHANNEL=USERGROUP with a Slack channel id \(C…\/G…\) and a user-group id \(S…\)/],
+    [{ WHYSTUCK_ONCALL_GROUPS: '#incidents=S0ONCALL' }, /WHYSTUCK_ONCALL_GROUPS: "#incidents=S0ONCALL" is not CHANNEL=USERGROUP/],
+    [{ WHYSTUCK_AUTO_ESCALATE_MINUTES: '0' }, /WHYSTUCK_AUTO_ESCALATE_MINUTES: "0" must be a number of minutes above 0 and at most 1440/],
+    [{ WHYSTUCK_AUTO_ESCALATE_MINUTES: 'soon' }, /WHYSTUCK_AUTO_ESCALATE_MINUTES: "soon" must be a number of minutes/],
+    [{ WHYSTUCK_COLLECTOR_NAMESPACE: 'Whystuck_NS' }, /WHYSTUCK_COLLECTOR_NAMESPACE: "Whystuck_NS" is not a Kubernetes namespace name/],
+    [{ WHYSTUCK_COLLECTOR_SELECTOR: 'app in (a,b)' }, /WHYSTUCK_COLLECTOR_SELECTOR: "app in \(a" is not a label selector term: use key=value/],
+    [{ WHYSTUCK_COLLECTOR_PORT: '70000' }, /WHYSTUCK_COLLECTOR_PORT: "70000" is not a port number/],
+    [{ WHYSTUCK_COLLECTOR_SERVER_NAME: '10.0.0.1:7443' }, /WHYSTUCK_COLLECTOR_SERVER_NAME: "10.0.0.1:7443" is not a DNS name/],
+    [{ WHYSTUCK_PASTE_MAX_BYTES: '1e3' }, /WHYSTUCK_PASTE_MAX_BYTES: "1e3" must be an integer number of bytes >= 1024/],
   ])('%j fails naming the key and the fix', (env, msg) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv, undefined)).toThrow(ConfigError);
     expect(() => loadConfig(env as NodeJS.ProcessEnv, undefined)).toThrow(msg);
+  });
+  it('on-call groups, auto-escalation, collector discovery and the paste cap: defaults, environment and YAML', () => {
+    const d = loadConfig({}, undefined);
+    expect(d.oncallGroups.size).toBe(0);
+    expect(d.autoEscalateMinutes).toBeUndefined();
+    expect(d.collectorDiscovery).toEqual({ namespace: 'whystuck', selector: 'app.kubernetes.io/name=whystuck-collector', port: 7443, serverName: 'whystuck-collector' });
+    expect(d.pasteMaxBytes).toBe(10 * 1024 * 1024);
+    const e = loadConfig({
+      WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL, G0PRIVATE=S0SRE', WHYSTUCK_AUTO_ESCALATE_MINUTES: '0.5',
+      WHYSTUCK_COLLECTOR_NAMESPACE: 'ops', WHYSTUCK_COLLECTOR_SELECTOR: 'app=collector,tier!=canary', WHYSTUCK_COLLECTOR_PORT: '9443',
+      WHYSTUCK_COLLECTOR_SERVER_NAME: '{node}.collectors.whystuck', WHYSTUCK_PASTE_MAX_BYTES: '4096',
+    }, undefined);
+    expect([...e.oncallGroups]).toEqual([['C0INCIDENT', 'S0ONCALL'], ['G0PRIVATE', 'S0SRE']]);
+    expect(e.autoEscalateMinutes).toBe(0.5);
+    expect(e.collectorDiscovery).toEqual({ namespace: 'ops', selector: 'app=collector,tier!=canary', port: 9443, serverName: '{node}.collectors.whystuck' });
+    expect(e.pasteMaxBytes).toBe(4096);
+
+    const dir = mkdtempSync(join(tmpdir(), 'whystuck-config-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, 'oncallGroups:\n  C0INCIDENT: S0ONCALL\nautoEscalateMinutes: 5\ncollectorNamespace: monitoring\ncollectorPort: 7444\n');
+      const y = loadConfig({}, file);
+      expect([...y.oncallGroups]).toEqual([['C0INCIDENT', 'S0ONCALL']]);
+      expect(y.autoEscalateMinutes).toBe(5);
+      expect(y.collectorDiscovery).toMatchObject({ namespace: 'monitoring', port: 7444 });
+      // The environment wins over the file.
+      expect(loadConfig({ WHYSTUCK_AUTO_ESCALATE_MINUTES: '2' }, file).autoEscalateMinutes).toBe(2);
+      writeFileSync(file, 'oncallGroups:\n  incidents: S0ONCALL\n');
+      expect(() => loadConfig({}, file)).toThrow(/oncallGroups: "incidents=S0ONCALL" is not CHANNEL=USERGROUP/);
+      writeFileSync(file, 'autoEscalateMinutes: -1\n');
+      expect(() => loadConfig({}, file)).toThrow(new RegExp(`${file}: autoEscalateMinutes`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('never puts a secret value in an error', () => {
     try { loadConfig({ SLACK_BOT_TOKEN: 'hunter2-secret' }, undefined); } catch (e) { expect((e as Error).message).not.toContain('hunter2'); }

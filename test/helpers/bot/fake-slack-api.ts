@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 export interface SlackCall { method: string; args: Record<string, unknown>; token?: string; reply?: Record<string, unknown> }
 
+/** A file object as message events and files.info carry it. */
+export interface FakeSlackFile { id: string; name: string; mimetype: string; filetype: string; size: number; mode: string; url_private: string; url_private_download: string }
+
 /**
  * A local stand-in for Slack's Web API (https://slack.com/api/METHOD): accepts
  * form or JSON bodies like the real one, answers { ok: true, ... } and
@@ -15,6 +18,12 @@ export interface FakeSlackApi {
   rateLimitNext(method: string, retryAfterSeconds: number): void;
   /** Members of a user group, as usergroups.users.list will report them. */
   setGroup(id: string, users: string[]): void;
+  /**
+   * An uploaded file, served at its url_private(_download) like files.slack.com:
+   * with a Bearer token the bytes (recorded as a "file.download" call), without
+   * one Slack's HTML sign-in page. `size` overrides the size the metadata claims.
+   */
+  addFile(name: string, content: string | Buffer, opts?: { mimetype?: string; size?: number }): FakeSlackFile;
   close(): Promise<void>;
 }
 
@@ -35,8 +44,24 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const groups = new Map<string, string[]>();
   const limited = new Map<string, number>();
   const waiters: { pred: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }[] = [];
+  const files = new Map<string, { meta: FakeSlackFile; content: Buffer }>();
   let ts = 1700000000;
+  const record = (call: SlackCall): void => {
+    calls.push(call);
+    for (const w of [...waiters]) if (w.pred(call)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(call); }
+  };
   const server: Server = createServer(async (req, res) => {
+    const file = /^\/files-pri\/T1-(F\w+)\/(?:download\/)?[^/]+$/.exec((req.url ?? '').split('?')[0]);
+    if (file && req.method === 'GET') {
+      const f = files.get(file[1]);
+      const token = /^Bearer (xox[bp]-\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      record({ method: 'file.download', args: { id: file[1], url: req.url }, token });
+      if (!f) { res.writeHead(404, { 'content-type': 'text/plain' }); res.end('file not found'); return; }
+      if (!token) { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end('<!DOCTYPE html><html><body>Sign in to Slack</body></html>'); return; }
+      res.writeHead(200, { 'content-type': f.meta.mimetype, 'content-length': String(f.content.length) });
+      res.end(f.content);
+      return;
+    }
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
     const args = await body(req);
     const wait = limited.get(method);
@@ -53,8 +78,12 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     if (method === 'chat.postMessage' || method === 'chat.update') Object.assign(reply, { channel: args.channel, ts: `${ts++}.000100` });
     if (method === 'chat.postEphemeral') Object.assign(reply, { message_ts: `${ts++}.000200` });
     if (method === 'usergroups.users.list') Object.assign(reply, { users: groups.get(String(args.usergroup)) ?? [] });
-    calls.push(call);
-    for (const w of [...waiters]) if (w.pred(call)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(call); }
+    if (method === 'views.open') Object.assign(reply, { view: { id: `V${ts++}`, ...(args.view as object) } });
+    if (method === 'files.info') {
+      const f = files.get(String(args.file));
+      if (f) Object.assign(reply, { file: f.meta }); else Object.assign(reply, { ok: false, error: 'file_not_found' });
+    }
+    record(call);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply));
   });
@@ -64,6 +93,17 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     url: `http://127.0.0.1:${port}/api/`,
     calls,
     setGroup: (id, users) => { groups.set(id, users); },
+    addFile(name, content, opts = {}) {
+      const id = `F${String(files.size + 1).padStart(8, '0')}`;
+      const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+      const base = `http://127.0.0.1:${port}/files-pri/T1-${id}`;
+      const meta: FakeSlackFile = {
+        id, name, mimetype: opts.mimetype ?? 'text/plain', filetype: 'text', size: opts.size ?? bytes.length, mode: 'hosted',
+        url_private: `${base}/${encodeURIComponent(name)}`, url_private_download: `${base}/download/${encodeURIComponent(name)}`,
+      };
+      files.set(id, { meta, content: bytes });
+      return meta;
+    },
     rateLimitNext: (method, seconds) => { limited.set(method, seconds); },
     waitFor(pred, timeoutMs = 20000) {
       const seen = calls.find(pred);

@@ -36,10 +36,46 @@ export function blockActionBody(opts: { user: string; channel: string; messageTs
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
-export function mentionEventBody(opts: { text: string; user?: string; channel?: string; threadTs?: string; eventId?: string }): string {
-  const ts = `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+const newTs = (): string => `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+
+/** The Events API envelope around one event. */
+function eventCallback(event: Record<string, unknown>, eventId?: string): string {
   return JSON.stringify({
-    token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: opts.eventId ?? `Ev${Math.random().toString(36).slice(2)}`, event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'app_mention', user: opts.user ?? 'U0ONCALL', text: opts.text, ts, channel: opts.channel ?? 'C0INCIDENT', event_ts: ts, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}) },
+    token: 'legacy', team_id: 'T1', api_app_id: 'A1', type: 'event_callback', event_id: eventId ?? `Ev${Math.random().toString(36).slice(2)}`, event_time: Math.floor(Date.now() / 1000),
+    event,
   });
+}
+
+export function mentionEventBody(opts: { text: string; user?: string; channel?: string; threadTs?: string; eventId?: string }): string {
+  const ts = newTs();
+  return eventCallback({ type: 'app_mention', user: opts.user ?? 'U0ONCALL', text: opts.text, ts, channel: opts.channel ?? 'C0INCIDENT', event_ts: ts, ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}) }, opts.eventId);
+}
+
+/**
+ * A message event (message.channels) as Slack sends it for a reply in a
+ * thread: plain text, or subtype file_share with the uploaded files' objects.
+ */
+export function messageEventBody(opts: { text?: string; user?: string; channel?: string; threadTs?: string; parentUserId?: string; files?: object[]; botId?: string; eventId?: string }): string {
+  const ts = newTs();
+  return eventCallback({
+    type: 'message', channel_type: 'channel', user: opts.user ?? 'U0ONCALL', text: opts.text ?? '', ts, event_ts: ts, channel: opts.channel ?? 'C0INCIDENT',
+    ...(opts.threadTs ? { thread_ts: opts.threadTs, parent_user_id: opts.parentUserId ?? 'UBOT' } : {}),
+    ...(opts.files ? { subtype: 'file_share', files: opts.files, upload: false, display_as_bot: false } : {}),
+    ...(opts.botId ? { bot_id: opts.botId } : {}),
+  }, opts.eventId);
+}
+
+/** The view_submission interaction Slack posts when someone submits a modal. */
+export function viewSubmissionBody(opts: { user?: string; callbackId: string; privateMetadata: string; values: Record<string, Record<string, { type: string; value: string | null }>> }): string {
+  const payload = {
+    type: 'view_submission', token: 'legacy', api_app_id: 'A1', trigger_id: '4.5.6',
+    team: { id: 'T1', domain: 'example' }, user: { id: opts.user ?? 'U0ONCALL', username: 'oncall', team_id: 'T1' },
+    view: {
+      id: 'V1', team_id: 'T1', type: 'modal', callback_id: opts.callbackId, private_metadata: opts.privateMetadata,
+      title: { type: 'plain_text', text: 'whystuck analyze' }, blocks: [], hash: '1.abc', app_id: 'A1', bot_id: 'BBOT',
+      state: { values: opts.values },
+    },
+    response_urls: [],
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

@@ -1,0 +1,18 @@
+import * as k8s from '@kubernetes/client-node';
+
+/** The core API from KUBECONFIG (or in-cluster / default), and the server it talks to (for messages). */
+export function kubeCoreApi(kubeconfig?: string): { core: k8s.CoreV1Api; server: string } {
+  const kc = new k8s.KubeConfig();
+  if (kubeconfig) kc.loadFromFile(kubeconfig);
+  else kc.loadFromDefault();
+  return { core: kc.makeApiClient(k8s.CoreV1Api), server: kc.getCurrentCluster()?.server ?? '(no cluster)' };
+}
+
+/** An API error as a sentence that names the fix; `what` is the RBAC verb and resource, e.g. "list pods". */
+export function kubeFailure(err: unknown, server: string, what: { verb: string; resource: string; namespace: string }): { status: 'not-found' | 'unreachable'; code?: number; message: string } {
+  const code = (err as { code?: number }).code;
+  if (code === 404) return { status: 'not-found', code, message: `${what.resource} not found in ${what.namespace}` };
+  if (code === 401) return { status: 'unreachable', code, message: `Kubernetes API ${server} refused the bot's credentials (401): check its service account token or KUBECONFIG` };
+  if (code === 403) return { status: 'unreachable', code, message: `the bot may not ${what.verb} ${what.resource} in ${what.namespace} (RBAC: grant "${what.verb}" on ${what.resource} to the bot's service account)` };
+  return { status: 'unreachable', code, message: `Kubernetes API ${server} did not answer: ${(err as Error).message.split('\n')[0]}` };
+}

@@ -1,0 +1,69 @@
+import type { App } from '@slack/bolt';
+import type { View } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { analyzePasteText } from './analyze-paste';
+import type { Conversation } from './conversation';
+import { clip } from './diagnosis-blocks';
+
+export const ANALYZE_CALLBACK = 'whystuck_analyze';
+const BLOCK = 'paste';
+const INPUT = 'text';
+/** Slack's limit for a plain_text_input. */
+const MAX_CHARS = 3000;
+const CHANNEL = /^[CGD][A-Z0-9]{2,}$/;
+
+/** The paste dialog; the channel the command came from rides in private_metadata. */
+export function analyzeModal(channel: string): View {
+  return {
+    type: 'modal',
+    callback_id: ANALYZE_CALLBACK,
+    private_metadata: JSON.stringify({ channel }),
+    title: { type: 'plain_text', text: 'whystuck analyze' },
+    submit: { type: 'plain_text', text: 'Analyse' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: BLOCK,
+        label: { type: 'plain_text', text: 'Paste what you have' },
+        element: {
+          type: 'plain_text_input', action_id: INPUT, multiline: true, max_length: MAX_CHARS,
+          placeholder: { type: 'plain_text', text: 'dmesg, journalctl -k, ps aux, top -H, /proc/PID/stack, crash bt… mixed is fine' },
+        },
+        hint: { type: 'plain_text', text: `Up to ${MAX_CHARS.toLocaleString('en')} characters. For longer logs, upload the file in a whystuck thread.` },
+      },
+    ],
+  };
+}
+
+/** `/whystuck analyze`: the dialog must open within the trigger id's 3 seconds. */
+export async function openAnalyzeModal(client: WebClient, triggerId: string, channel: string): Promise<void> {
+  await client.views.open({ trigger_id: triggerId, view: analyzeModal(channel) });
+}
+
+interface Submission {
+  user: { id: string };
+  view: { private_metadata?: string; state: { values: Record<string, Record<string, { value?: string | null }>> } };
+}
+
+/**
+ * The dialog's submission: an empty or unreadable paste keeps the dialog open
+ * with the reason under the box; a usable one closes it and the diagnosis is
+ * posted in the channel (root message + thread), like any other answer.
+ */
+export function registerAnalyzeModal(app: App, convo: Conversation, logger: Logger): void {
+  app.view(ANALYZE_CALLBACK, async ({ ack, body, client }) => {
+    const b = body as unknown as Submission;
+    const text = b.view.state.values[BLOCK]?.[INPUT]?.value ?? '';
+    let channel = '';
+    try { channel = String((JSON.parse(b.view.private_metadata || '{}') as { channel?: unknown }).channel ?? ''); } catch { channel = ''; }
+    const refuse = (message: string): Promise<void> => ack({ response_action: 'errors', errors: { [BLOCK]: clip(message, 300) } });
+    if (!CHANNEL.test(channel)) { await refuse('This dialog lost track of its channel: close it and run /whystuck analyze again in the channel.'); return; }
+    if (!text.trim()) { await refuse('The box is empty: paste dmesg, journalctl -k, ps or top output, /proc/PID/stack|stat|status or a crash bt.'); return; }
+    const analysis = analyzePasteText(text);
+    if (analysis.status !== 'ok') { await refuse(`${analysis.message[0].toUpperCase()}${analysis.message.slice(1)}.`); return; }
+    await ack();
+    void convo.answerPaste(client, channel, undefined, b.user.id, analysis).catch((err) => logger.error({ err }, 'posting a paste analysis failed'));
+  });
+}

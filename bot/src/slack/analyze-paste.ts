@@ -1,0 +1,52 @@
+import type { Readable } from 'node:stream';
+import { diagnose } from '../diagnosis/engine';
+import type { Evidence } from '../evidence/evidence';
+import { parsePaste } from '../paste/paste-reader';
+import { readPasteStream } from '../paste/read-paste-stream';
+import type { Investigation } from './investigate-pod';
+
+/** A pasted text or uploaded file, diagnosed like `whystuck analyze`; or why it could not be. */
+export type PasteAnalysis =
+  | { status: 'ok'; investigation: Extract<Investigation, { status: 'ok' }>; read: string }
+  | { status: 'unusable'; message: string };
+
+const WHAT_WE_READ = 'kernel log (dmesg, dmesg -T, journalctl -k, /var/log/messages), ps or top output, /proc/PID/stack|stat|status, a sysrq-w dump or a crash bt';
+
+const span = (l: [number, number]): string => (l[0] === l[1] ? `${l[0]}` : `${l[0]}-${l[1]}`);
+
+/** Null when the evidence has something the rules can use; otherwise what is wrong with the paste, naming the fix. */
+export function pasteProblem(ev: Evidence, what = 'this paste'): string | null {
+  if (ev.inputs.some((i) => i.kind !== 'unrecognised' && i.kind !== 'command')) return null;
+  const binary = ev.unreadable.filter((u) => u.reason === 'binary data');
+  if (binary.length) return `${what} looks like binary data (lines ${binary.slice(0, 3).map((u) => span(u.lines)).join(', ')}), not text: paste or upload the text output itself (a compressed log must be unpacked first)`;
+  if (!ev.inputs.length && !ev.unreadable.length) return `${what} is empty: paste the ${WHAT_WE_READ}`;
+  const lines = Math.max(0, ...ev.inputs.map((i) => i.lines[1]), ...ev.unreadable.map((u) => u.lines[1]));
+  return `nothing in ${what} (${lines} line${lines === 1 ? '' : 's'}) reads as a ${WHAT_WE_READ}: paste the raw output with its timestamps and headers`;
+}
+
+/** "Read: kernel-log (lines 1-40); ps (lines 41-60)" for the reply's context line. */
+function readSummary(ev: Evidence): string {
+  const read = ev.inputs.filter((x) => x.kind !== 'unrecognised' && x.kind !== 'command');
+  const kinds = [...new Set(read.map((x) => x.kind))];
+  const skipped = ev.inputs.filter((x) => x.kind === 'unrecognised').length + ev.unreadable.length;
+  return `read ${kinds.map((k) => `${k} (lines ${read.filter((x) => x.kind === k).map((x) => span(x.lines)).slice(0, 3).join(', ')})`).join('; ')}${skipped ? ` · ${skipped} passage${skipped === 1 ? '' : 's'} not understood` : ''}`;
+}
+
+function conclude(ev: Evidence, what: string): PasteAnalysis {
+  const problem = pasteProblem(ev, what);
+  if (problem) return { status: 'unusable', message: problem };
+  const diagnosis = diagnose(ev);
+  return { status: 'ok', read: readSummary(ev), investigation: { status: 'ok', node: ev.node.hostname ?? 'paste', evidence: ev, diagnosis, takenAt: Date.now() } };
+}
+
+/** Slack message text: code fences dropped, &amp; &lt; &gt; decoded (a modal's plain text input is already raw). */
+export function slackMessageText(text: string): string {
+  return text.replace(/```/g, '\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export const analyzePasteText = (text: string, what?: string): PasteAnalysis => conclude(parsePaste(text), what ?? 'this paste');
+
+/** Streams (files): bounded memory whatever the size; a stream error propagates to the caller. */
+export async function analyzePasteStream(input: Readable, what: string): Promise<PasteAnalysis> {
+  return conclude(await readPasteStream(input), what);
+}

@@ -1,0 +1,125 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { dedupKeyFor, type EscalationTarget } from '../escalation/pagerduty';
+import type { Scheduler } from './scheduler';
+import { describeTarget, type OkInvestigation, type ThreadContext } from './thread-context';
+
+export interface ThreadEscalationDeps {
+  /** PagerDuty Events v2, when PAGERDUTY_ROUTING_KEY is set. */
+  pagerduty?: EscalationTarget;
+  /** Channel id -> on-call user group mentioned on escalation. */
+  oncallGroups: Map<string, string>;
+  autoEscalateMinutes?: number;
+  scheduler: Scheduler;
+  logger: Logger;
+}
+
+const minutes = (m: number): string => (m === 1 ? '1 minute' : `${Number(m.toFixed(2))} minutes`);
+const topCritical = (inv: OkInvestigation) => inv.diagnosis.findings.find((f) => f.severity === 'critical');
+const keyOf = (inv: OkInvestigation, findingId: string): string => dedupKeyFor(inv.node, inv.pod?.uid ?? '', findingId);
+
+/**
+ * Escalation from a thread: a PagerDuty trigger and/or a mention of the
+ * channel's on-call user group; alerts resolved when a recheck no longer finds
+ * them; and, when configured, automatic escalation of a critical finding
+ * nobody acted on (armed with the diagnosis, called off by a remediation,
+ * an escalation or a recheck without it).
+ */
+export function createThreadEscalation(deps: ThreadEscalationDeps) {
+  const armed = new Set<ThreadContext>();
+
+  const configuredFor = (channel: string): boolean => Boolean(deps.pagerduty || deps.oncallGroups.get(channel));
+
+  function cancelAuto(ctx: ThreadContext): void {
+    ctx.autoEscalation?.cancel();
+    ctx.autoEscalation = undefined;
+    armed.delete(ctx);
+  }
+
+  /** `opener` says who escalates: "<@U0ONCALL> escalated" or the automatic sentence. */
+  async function escalate(client: WebClient, ctx: ThreadContext, inv: OkInvestigation, opener: string, by: string): Promise<void> {
+    cancelAuto(ctx);
+    ctx.escalatedOnce = true;
+    const say = (text: string): Promise<unknown> => client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text });
+    if (!configuredFor(ctx.channel)) { await say(`Escalation is not configured for this channel: set PAGERDUTY_ROUTING_KEY (and PAGERDUTY_EVENTS_URL for the EU region), or an on-call user group for <#${ctx.channel}> in WHYSTUCK_ONCALL_GROUPS (CHANNEL=S…).`); return; }
+    const reached: string[] = [];
+    let failure = '';
+    const group = deps.oncallGroups.get(ctx.channel);
+    if (group) reached.push(`<!subteam^${group}> (on-call for this channel)`);
+    if (deps.pagerduty) {
+      const top = inv.diagnosis.findings[0];
+      let link: string | undefined;
+      try { link = (await client.chat.getPermalink({ channel: ctx.channel, message_ts: ctx.ts })).permalink; } catch { link = undefined; }
+      const dedupKey = keyOf(inv, top?.id ?? 'none');
+      const res = await deps.pagerduty.trigger({
+        dedupKey,
+        summary: `${describeTarget(ctx.target)}${inv.pod ? ` on ${inv.node}` : ''}: ${top?.title ?? inv.diagnosis.summary}`,
+        severity: top?.severity === 'critical' ? 'critical' : top?.severity === 'warning' ? 'warning' : 'info',
+        source: inv.node,
+        details: { summary: inv.diagnosis.summary, findings: inv.diagnosis.findings.map((f) => ({ id: f.id, title: f.title })), escalated_by: by, pod_uid: inv.pod?.uid },
+        link,
+      });
+      if (res.status === 'ok') { ctx.escalated.add(dedupKey); reached.push(`PagerDuty (dedup key \`${dedupKey}\`)`); } else failure = res.message;
+    }
+    if (!reached.length) { await say(`:warning: Escalation failed: ${failure}`); return; }
+    await say(`:rotating_light: ${opener} to ${reached.join(' and ')}.${failure ? ` :warning: PagerDuty failed: ${failure}` : ''}`);
+  }
+
+  /** A recheck that no longer finds an escalated problem resolves its PagerDuty alert. */
+  async function resolveGone(client: WebClient, ctx: ThreadContext, inv: OkInvestigation): Promise<void> {
+    if (!deps.pagerduty) return;
+    for (const dedupKey of [...ctx.escalated]) {
+      if (inv.diagnosis.findings.some((f) => keyOf(inv, f.id) === dedupKey)) continue;
+      const res = await deps.pagerduty.resolve(dedupKey);
+      if (res.status !== 'ok') continue;
+      ctx.escalated.delete(dedupKey);
+      await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: `:white_check_mark: The problem is gone on recheck; PagerDuty alert ${dedupKey} resolved.` });
+    }
+  }
+
+  /**
+   * After a live diagnosis: a critical finding arms the timer (once per
+   * thread; a recheck keeps the first deadline), none calls it off. Returns
+   * the line the reply shows while armed.
+   */
+  function armAuto(ctx: ThreadContext, inv: OkInvestigation, fire: () => Promise<void>): string | undefined {
+    const m = deps.autoEscalateMinutes;
+    if (!topCritical(inv)) { cancelAuto(ctx); return undefined; }
+    if (!m || ctx.target.kind === 'paste' || ctx.escalatedOnce || !configuredFor(ctx.channel)) return undefined;
+    if (!ctx.autoEscalation) {
+      const ms = Math.round(m * 60_000);
+      const timer = deps.scheduler.after(ms, () => {
+        if (ctx.autoEscalation !== entry) return; // called off meanwhile
+        ctx.autoEscalation = undefined;
+        armed.delete(ctx);
+        void fire().catch((err) => deps.logger.error({ err }, 'auto-escalation failed'));
+      });
+      const entry = { at: Date.now() + ms, cancel: timer.cancel };
+      ctx.autoEscalation = entry;
+      armed.add(ctx);
+    }
+    const at = Math.floor(ctx.autoEscalation.at / 1000);
+    return `:alarm_clock: Critical: escalates to on-call automatically <!date^${at}^at {time}|at ${new Date(at * 1000).toISOString().slice(11, 16)} UTC> (after ${minutes(m)}) unless someone remediates or presses Escalate.`;
+  }
+
+  /** The timer fired: escalate with the freshest evidence, or stand down if it is gone. */
+  async function autoEscalate(client: WebClient, ctx: ThreadContext, fresh: OkInvestigation | { message: string }): Promise<void> {
+    const after = minutes(deps.autoEscalateMinutes ?? 0);
+    if ('diagnosis' in fresh) {
+      if (!topCritical(fresh)) { await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: `Not escalating: after ${after} a fresh snapshot no longer shows a critical finding.` }); return; }
+      await escalate(client, ctx, fresh, `Nobody acted on this critical finding within ${after} and a fresh snapshot still shows it: escalated automatically`, 'whystuck (auto-escalation)');
+      return;
+    }
+    const last = ctx.last?.status === 'ok' ? ctx.last : undefined;
+    if (!last) return;
+    await escalate(client, ctx, last, `Nobody acted on this critical finding within ${after} and the recheck failed (${fresh.message}): escalated automatically`, 'whystuck (auto-escalation)');
+  }
+
+  return {
+    escalate, resolveGone, armAuto, autoEscalate, cancelAuto,
+    /** Shutdown: no timer outlives the app. */
+    cancelAll() { for (const ctx of [...armed]) cancelAuto(ctx); },
+  };
+}
+
+export type ThreadEscalation = ReturnType<typeof createThreadEscalation>;

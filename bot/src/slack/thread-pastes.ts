@@ -1,0 +1,65 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { analyzePasteStream, analyzePasteText, slackMessageText, type PasteAnalysis } from './analyze-paste';
+import type { Conversation } from './conversation';
+import { FileRefused, openSlackFiles, type SlackFile } from './slack-files';
+
+export interface ThreadPasteDeps {
+  convo: Conversation;
+  botToken: string;
+  apiUrl?: string;
+  maxBytes: number;
+  logger: Logger;
+  /** True the first time an event id is seen (Slack retries events). */
+  firstDelivery(eventId: string): boolean;
+}
+
+interface MessageEvent {
+  subtype?: string;
+  user?: string;
+  bot_id?: string;
+  text?: string;
+  ts: string;
+  thread_ts?: string;
+  parent_user_id?: string;
+  channel: string;
+  files?: SlackFile[];
+}
+
+/**
+ * Text and files posted in a whystuck thread are analysed like
+ * `whystuck analyze`. A file is always answered (it was posted to be read);
+ * a text message only when it reads as logs or process listings, so the
+ * people talking in the thread are not answered with "nothing recognised".
+ */
+export function registerThreadPastes(app: App, deps: ThreadPasteDeps): void {
+  app.event('message', async ({ event, body, context, client }) => {
+    const m = event as unknown as MessageEvent;
+    if (!m.thread_ts || m.thread_ts === m.ts || m.bot_id || !m.user || (m.subtype && m.subtype !== 'file_share')) return;
+    const mention = context.botUserId ? `<@${context.botUserId}>` : undefined;
+    const files = m.files ?? [];
+    if (!files.length && mention && m.text?.includes(mention)) return; // the app_mention handler answers it
+    const ours = deps.convo.threads.has(deps.convo.key(m.channel, m.thread_ts)) || (context.botUserId !== undefined && m.parent_user_id === context.botUserId);
+    if (!ours) return;
+    if (!deps.firstDelivery((body as { event_id?: string }).event_id ?? `${m.channel}:${m.ts}`)) return;
+    const log = deps.logger.child({ channel: m.channel, user: m.user, files: files.length });
+    void (async () => {
+      const analysis = files.length ? await readFiles(client, files, log) : analyzePasteText(slackMessageText(m.text ?? ''), 'this message');
+      if (!files.length && analysis.status !== 'ok') return; // conversation, not a paste
+      await deps.convo.answerPaste(client, m.channel, m.thread_ts, m.user!, analysis);
+    })().catch((err) => log.error({ err }, 'analysing a paste in a thread failed'));
+  });
+
+  async function readFiles(client: WebClient, files: SlackFile[], log: Logger): Promise<PasteAnalysis> {
+    const what = files.length === 1 ? (files[0].name ?? 'the file') : `${files.length} files`;
+    try {
+      const stream = await openSlackFiles(files, { client, botToken: deps.botToken, apiUrl: deps.apiUrl, maxBytes: deps.maxBytes });
+      return await analyzePasteStream(stream, what);
+    } catch (err) {
+      if (err instanceof FileRefused) return { status: 'unusable', message: err.message };
+      log.warn({ err }, 'file download failed');
+      return { status: 'unusable', message: `downloading ${what} from Slack failed: ${(err as Error).message}` };
+    }
+  }
+}

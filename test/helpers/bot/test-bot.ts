@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { openAuditStore, type AuditStore } from '../../../bot/src/audit/audit-store';
+import { createCollectorPool, type CollectorPool } from '../../../bot/src/collectors/collector-pool';
+import { loadConfig, type BotConfig } from '../../../bot/src/config';
+import type { EscalationTarget } from '../../../bot/src/escalation/pagerduty';
+import type { KubeLookup } from '../../../bot/src/kube/pod-lookup';
+import { createSlackApp, type SlackBot } from '../../../bot/src/slack/create-slack-app';
+import type { Scheduler } from '../../../bot/src/slack/scheduler';
+import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from './fake-slack-api';
+import { postSigned } from './signed-request';
+
+export const SIGNING_SECRET = 'test-signing-secret-8f2a';
+export const BOT_TOKEN = 'xoxb-test-token-do-not-log';
+export const ACTION_SECRET = 'test-action-secret-19c4';
+
+type Element = { type?: string; action_id?: string; value?: string; text?: { text: string } | string; confirm?: unknown };
+export type Block = { type: string; text?: { text: string }; elements?: Element[] };
+const elementText = (e: Element): string => (typeof e.text === 'string' ? e.text : e.text?.text ?? '');
+export const blocksOf = (c: SlackCall): Block[] => (c.args.blocks as Block[]) ?? [];
+/** Everything a reader sees in a message's blocks, one block per line. */
+export const allText = (c: SlackCall): string => blocksOf(c).map((b) => b.text?.text ?? (b.elements ?? []).map(elementText).join(' ')).join('\n');
+export const actionIds = (c: SlackCall): string[] => blocksOf(c).flatMap((b) => b.elements ?? []).map((e) => e.action_id ?? '').filter(Boolean);
+
+export interface TestBot {
+  url: string;
+  slack: FakeSlackApi;
+  bot: SlackBot;
+  config: BotConfig;
+  audit: AuditStore;
+  collectors: CollectorPool;
+  logLines: string[];
+  /** Posts a form (slash command, interaction) or JSON (event) body signed like Slack. */
+  send(body: string): Promise<{ status: number; text: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real Bolt app on 127.0.0.1:0 against a fake Slack Web API, configured
+ * through loadConfig from `env` like production; collectors, Kubernetes and
+ * escalation are passed in (or a pool built from the config).
+ */
+export async function startTestBot(opts: { env?: Record<string, string>; kube?: KubeLookup; collectors?: (config: BotConfig) => CollectorPool; escalation?: EscalationTarget; scheduler?: Scheduler; recheckDelayMs?: number } = {}): Promise<TestBot> {
+  const slack = await startFakeSlackApi();
+  const dbDir = mkdtempSync(join(tmpdir(), 'whystuck-audit-'));
+  const audit = openAuditStore(join(dbDir, 'audit.db'));
+  const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, ...opts.env }, undefined);
+  const collectors = opts.collectors?.(config) ?? createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: config.collectorInsecure, deadlineMs: 20000 });
+  const logLines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
+  const kube: KubeLookup = opts.kube ?? { getPod: async (ns, name) => ({ status: 'not-found', message: `pod ${ns}/${name} does not exist` }) };
+  const bot = createSlackApp({ config, logger, actionSecret: ACTION_SECRET, audit, kube, collectors, escalation: opts.escalation, scheduler: opts.scheduler, recheckDelayMs: opts.recheckDelayMs ?? 300 });
+  const port = await bot.start(0);
+  const url = `http://127.0.0.1:${port}/slack/events`;
+  return {
+    url, slack, bot, config, audit, collectors, logLines,
+    send: (body) => postSigned(url, SIGNING_SECRET, body, body.startsWith('{') ? { contentType: 'application/json' } : {}),
+    async close() {
+      await bot.stop();
+      collectors.close();
+      await slack.close();
+      audit.close();
+      rmSync(dbDir, { recursive: true, force: true });
+    },
+  };
+}
