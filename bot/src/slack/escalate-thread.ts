@@ -14,7 +14,7 @@ export interface ThreadEscalationDeps {
   logger: Logger;
 }
 
-const minutes = (m: number): string => (m === 1 ? '1 minute' : `${Number(m.toFixed(2))} minutes`);
+const minutes = (m: number): string => (m === 1 ? '1 minute' : m > 1 ? `${Number(m.toFixed(2))} minutes` : `${Number((m * 60).toFixed(1))} seconds`);
 const topCritical = (inv: OkInvestigation) => inv.diagnosis.findings.find((f) => f.severity === 'critical');
 const keyOf = (inv: OkInvestigation, findingId: string): string => dedupKeyFor(inv.node, inv.pod?.uid ?? '', findingId);
 

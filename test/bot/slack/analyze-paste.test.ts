@@ -2,15 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { SlackCall } from '../../helpers/bot/fake-slack-api';
-import { mentionEventBody, messageEventBody, slashCommandBody, viewSubmissionBody } from '../../helpers/bot/signed-request';
-import { actionIds, allText, blocksOf, BOT_TOKEN, startTestBot, type TestBot } from '../../helpers/bot/test-bot';
+import { mentionEventBody, messageEventBody } from '../../helpers/bot/signed-request';
+import { actionIds, allText, blocksOf, BOT_TOKEN, openAnalyzeDialog, pasteThread, startTestBot, submitAnalyzeDialog, type AnalyzeModal, type TestBot } from '../../helpers/bot/test-bot';
 
 const corpus = (id: string): string => readFileSync(join(__dirname, '../../fixtures/corpus', id, 'input.txt'), 'utf8');
 /** `cat /proc/PID/stat` before the crash bt: the paste then carries a start time, like a live snapshot would. */
 const STAT = '$ cat /proc/112272/stat\n112272 (runc:[2:INIT]) D 112260 112272 112260 0 -1 4194560 3042 0 0 0 12 310 0 0 20 0 1 0 17708600 7536640 1750 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 21 0 0 0 0 0\n\n';
 const MEMCG_PASTE = STAT + corpus('s-006-runc-init-cow-memcg-reclaim');
-
-type Modal = { callback_id: string; private_metadata: string; blocks: { type: string; block_id: string; element: { type: string; action_id: string; multiline?: boolean; max_length?: number } }[] };
 
 describe('Slack: analysing pasted text and uploaded files', () => {
   let t: TestBot;
@@ -19,30 +17,9 @@ describe('Slack: analysing pasted text and uploaded files', () => {
   beforeAll(async () => { t = await startTestBot({ env: { WHYSTUCK_PASTE_MAX_BYTES: '8192' } }); });
   afterAll(async () => { await t?.close(); });
 
-  async function openModal(channel = 'C0INCIDENT'): Promise<Modal> {
-    const mark = t.slack.calls.length;
-    expect((await t.send(slashCommandBody('analyze', 'U0ONCALL', channel))).status).toBe(200);
-    const open = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'views.open');
-    expect(open.args.trigger_id).toBe('1.2.3');
-    return open.args.view as Modal;
-  }
-  const submit = (modal: Modal, text: string | null, privateMetadata = modal.private_metadata): Promise<{ status: number; text: string }> => {
-    const input = modal.blocks[0];
-    return t.send(viewSubmissionBody({ callbackId: modal.callback_id, privateMetadata, values: { [input.block_id]: { [input.element.action_id]: { type: 'plain_text_input', value: text } } } }));
-  };
-
-  /** Submits the memcg paste through the dialog; returns the root and the diagnosis reply. */
-  async function pasteThread(): Promise<{ root: SlackCall; reply: SlackCall; threadTs: string }> {
-    const modal = await openModal();
-    const mark = t.slack.calls.length;
-    const res = await submit(modal, MEMCG_PASTE);
-    expect(res.status).toBe(200);
-    expect(res.text).not.toMatch(/errors/);
-    const root = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === undefined);
-    const threadTs = String(root.reply?.ts);
-    const reply = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === threadTs);
-    return { root, reply, threadTs };
-  }
+  const openModal = (channel?: string): Promise<AnalyzeModal> => openAnalyzeDialog(t, channel);
+  const submit = (modal: AnalyzeModal, text: string | null, privateMetadata?: string) => submitAnalyzeDialog(t, modal, text, privateMetadata);
+  const memcgThread = () => pasteThread(t, MEMCG_PASTE);
 
   it('/whystuck analyze opens a dialog with a multiline box; the channel rides in private_metadata', async () => {
     const modal = await openModal('C0OTHER');
@@ -54,7 +31,7 @@ describe('Slack: analysing pasted text and uploaded files', () => {
   });
 
   it('a submitted paste closes the dialog and is diagnosed in a thread of the channel it came from, with words and no buttons', async () => {
-    const { root, reply } = await pasteThread();
+    const { root, reply } = await memcgThread();
     expect(root.args).toMatchObject({ channel: 'C0INCIDENT', text: 'Analysing a paste from <@U0ONCALL>…' });
     expect(reply.args.channel).toBe('C0INCIDENT');
     expect(blocksOf(reply)[0].text?.text).toMatch(/runc:\[2:INIT\] \(pid 112272\) loops in memory-cgroup reclaim on a page fault/);
@@ -81,7 +58,7 @@ describe('Slack: analysing pasted text and uploaded files', () => {
   });
 
   it('text pasted in the thread is analysed there (Slack escapes and code fences undone); talk in the thread is left alone', async () => {
-    const { threadTs } = await pasteThread();
+    const { threadTs } = await memcgThread();
     const mark = t.slack.calls.length;
     await t.send(messageEventBody({ text: 'thanks, looking at it now', threadTs }));
     const slackEscaped = `\`\`\`${corpus('r-001-hung-task-fuse-6x').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}\`\`\``;
@@ -94,7 +71,7 @@ describe('Slack: analysing pasted text and uploaded files', () => {
   });
 
   it('a file uploaded in the thread is downloaded with the bot token and analysed there; follow-ups use it', async () => {
-    const { threadTs } = await pasteThread();
+    const { threadTs } = await memcgThread();
     const file = t.slack.addFile('dmesg-node7.txt', corpus('s-001-pod-terminating-zap-pid-ns'));
     const mark = t.slack.calls.length;
     await t.send(messageEventBody({ text: 'here is what the node says', threadTs, files: [file] }));
@@ -111,7 +88,7 @@ describe('Slack: analysing pasted text and uploaded files', () => {
   });
 
   it('files over the size cap are refused before download, or cut off when the metadata understated them', async () => {
-    const { threadTs } = await pasteThread();
+    const { threadTs } = await memcgThread();
     const big = t.slack.addFile('dmesg-full.txt', corpus('s-002-ceph-full-d-state'));
     let mark = t.slack.calls.length;
     await t.send(messageEventBody({ threadTs, files: [big] }));
@@ -127,7 +104,7 @@ describe('Slack: analysing pasted text and uploaded files', () => {
   });
 
   it('files not hosted by Slack never get the token; images and stubs are handled', async () => {
-    const { threadTs } = await pasteThread();
+    const { threadTs } = await memcgThread();
     const seen: string[] = [];
     const other: Server = createServer((req, res) => { seen.push(String(req.headers.authorization ?? 'none')); res.end('[ 1.0] INFO: task x:1 blocked for more than 120 seconds.'); });
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));

@@ -10,7 +10,7 @@ import type { KubeLookup } from '../../../bot/src/kube/pod-lookup';
 import { createSlackApp, type SlackBot } from '../../../bot/src/slack/create-slack-app';
 import type { Scheduler } from '../../../bot/src/slack/scheduler';
 import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from './fake-slack-api';
-import { postSigned } from './signed-request';
+import { postSigned, slashCommandBody, viewSubmissionBody } from './signed-request';
 
 export const SIGNING_SECRET = 'test-signing-secret-8f2a';
 export const BOT_TOKEN = 'xoxb-test-token-do-not-log';
@@ -65,4 +65,34 @@ export async function startTestBot(opts: { env?: Record<string, string>; kube?: 
       rmSync(dbDir, { recursive: true, force: true });
     },
   };
+}
+
+export type AnalyzeModal = { callback_id: string; private_metadata: string; blocks: { type: string; block_id: string; element: { type: string; action_id: string; multiline?: boolean; max_length?: number } }[] };
+
+/** `/whystuck analyze` in `channel`: the dialog the bot opened (views.open with the command's trigger id). */
+export async function openAnalyzeDialog(t: TestBot, channel = 'C0INCIDENT', user = 'U0ONCALL'): Promise<AnalyzeModal> {
+  const mark = t.slack.calls.length;
+  const res = await t.send(slashCommandBody('analyze', user, channel));
+  if (res.status !== 200) throw new Error(`slash command answered ${res.status}`);
+  const open = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'views.open');
+  if (open.args.trigger_id !== '1.2.3') throw new Error(`views.open with trigger_id ${String(open.args.trigger_id)}`);
+  return open.args.view as AnalyzeModal;
+}
+
+/** Submits the dialog with `text` in its box (as a view_submission interaction). */
+export function submitAnalyzeDialog(t: TestBot, modal: AnalyzeModal, text: string | null, privateMetadata = modal.private_metadata): Promise<{ status: number; text: string }> {
+  const input = modal.blocks[0];
+  return t.send(viewSubmissionBody({ callbackId: modal.callback_id, privateMetadata, values: { [input.block_id]: { [input.element.action_id]: { type: 'plain_text_input', value: text } } } }));
+}
+
+/** A paste through the dialog: the root message in the channel and the diagnosis in its thread. */
+export async function pasteThread(t: TestBot, text: string, channel = 'C0INCIDENT'): Promise<{ root: SlackCall; reply: SlackCall; threadTs: string }> {
+  const modal = await openAnalyzeDialog(t, channel);
+  const mark = t.slack.calls.length;
+  const res = await submitAnalyzeDialog(t, modal, text);
+  if (res.status !== 200 || /errors/.test(res.text)) throw new Error(`the dialog refused the paste: ${res.status} ${res.text}`);
+  const root = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === undefined && c.args.channel === channel);
+  const threadTs = String(root.reply?.ts);
+  const reply = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === threadTs);
+  return { root, reply, threadTs };
 }
