@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { hostname, release } from 'node:os';
 import type { Logger } from 'pino';
 import type { NodeCollectorHandlers } from '../../../proto/generated/whystuck/v1/NodeCollector';
+import type { SnapshotResponse } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
 import { loadCollectorProto } from '../proto/load-proto';
 import type { Snapshotter } from '../snapshot/snapshotter';
 import type { Remediator } from '../remediate/remediator';
@@ -41,9 +42,10 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
         callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
         return;
       }
-      opts.snapshotter.snapshot(call.request).then((res) => {
-        log.debug({ tasks: res.tasks?.length, ms: res.duration_ms, problems: res.read_problems?.length }, 'snapshot taken');
-        callback(null, res);
+      opts.snapshotter.snapshotBytes(call.request).then((res) => {
+        log.debug({ tasks: res.taskCount, ms: res.durationMs, problems: res.problemCount, bytes: res.bytes.length }, 'snapshot taken');
+        // Already protobuf: the service's serializer passes encoded snapshots through.
+        callback(null, res.bytes as unknown as SnapshotResponse);
       }, (err: Error) => {
         if (err instanceof InvalidArgumentError) {
           callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message });

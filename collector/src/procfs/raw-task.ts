@@ -40,6 +40,49 @@ export interface ScanRequest {
   allThreadDetails: boolean;
 }
 
+/** A pod (and container) as the scan found it in a cgroup path. */
+export interface PodEntry {
+  uid: string;
+  containerId: string;
+  runtime: string;
+  qos: string;
+}
+
+/**
+ * Tasks as the scan worker sends them: each already encoded as a Task
+ * message, plus the few columns the snapshot still decides on (which tasks to
+ * keep, whose stack and cmdline to read, pod attribution, freezer state).
+ * Typed arrays travel by transfer, not by copy; no task object is ever cloned
+ * across threads.
+ */
+export interface TaskBatch {
+  type: 'tasks';
+  /** Encoded Task messages back to back (fields only: no tag, no length). */
+  bytes: Uint8Array;
+  /** End offset of each task in `bytes`. */
+  ends: Uint32Array;
+  tid: Int32Array;
+  tgid: Int32Array;
+  ppid: Int32Array;
+  pidNs: Float64Array;
+  /** The state letter's char code. */
+  state: Uint8Array;
+  /** TASK_LEADER | TASK_KTHREAD | TASK_NS_INIT */
+  bits: Uint8Array;
+  /** Index into the scan's pod table; -1: no pod cgroup. */
+  pod: Int32Array;
+  /** Index into the scan's path table of the task's freezer cgroup; -1: none. */
+  freezer: Int32Array;
+  /** Pod and path table entries first seen in this batch, in index order. */
+  newPods: PodEntry[];
+  newPaths: string[];
+  problems: RawProblem[];
+}
+
+export const TASK_LEADER = 1;
+export const TASK_KTHREAD = 2;
+export const TASK_NS_INIT = 4;
+
 export type ScanMessage =
-  | { type: 'processes'; processes: RawProcess[]; problems: RawProblem[] }
+  | TaskBatch
   | { type: 'done'; visitedProcesses: number };

@@ -2,21 +2,23 @@
  * Worker thread: walks <procRoot>/<pid>/task/<tid> and reads the files that
  * take no lock on the target (stat, status, wchan, cgroup, ns/pid), with
  * plain synchronous reads into one reused buffer — the fastest way Node has.
- * Results stream back in batches so that a scan stuck on a strange proc root
- * still delivers everything read before the stall. The shared `progress`
- * array tells the main thread which task it is on. Workers live across
- * snapshots; the main thread replaces one if it ever gets stuck.
- *
- * Two workers share a scan: one walks the process list forwards, the other
- * backwards, and each process is claimed with an atomic bit in a shared
- * bitmap, so the work splits itself however threads are spread over processes.
+ * Each task is encoded as a protobuf Task message right where it is read, so
+ * no task object outlives its thread's iteration or is cloned across
+ * threads; batches of encoded tasks and a few columns stream back (typed
+ * arrays, transferred) so that a scan stuck on a strange proc root still
+ * delivers everything read before the stall. The shared `progress` array
+ * tells the main thread which task it is on. The worker lives across
+ * snapshots; the main thread replaces it if it ever gets stuck.
  */
 import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseStat } from './parse-stat';
 import { parseStatus, type ProcStatus } from './parse-status';
 import { parseCgroupFile, parsePodCgroup } from '../cgroups/parse-pod-cgroup';
-import type { RawProblem, RawProcess, ScanMessage, ScanRequest } from './raw-task';
+import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT, type PodEntry, type RawProblem, type RawProcess, type ScanMessage, type ScanRequest, type TaskBatch } from './raw-task';
+import { processFacts, toTask } from '../snapshot/build-tasks';
+import { taskCodec } from '../proto/snapshot-codec';
+import { Out } from '../proto/wire-codec';
 
 const buf = Buffer.allocUnsafe(64 * 1024);
 const progress = new Int32Array(workerData.progress as SharedArrayBuffer);
@@ -46,43 +48,98 @@ function list(path: string): string[] {
 
 const GONE = new Set(['ENOENT', 'ESRCH']);
 
-interface ScanJob {
-  req: ScanRequest;
-  /** 1 = walk forwards, -1 = backwards. */
-  direction: 1 | -1;
-  /** One bit per tgid: set by whichever worker takes that process. */
-  claims: SharedArrayBuffer;
+const BATCH_TASKS = 2048;
+const codec = taskCodec();
+
+/** Builds one batch of encoded tasks with its columns. */
+class BatchWriter {
+  out = new Out();
+  ends: number[] = [];
+  tid: number[] = [];
+  tgid: number[] = [];
+  ppid: number[] = [];
+  pidNs: number[] = [];
+  state: number[] = [];
+  bits: number[] = [];
+  pod: number[] = [];
+  freezer: number[] = [];
+  newPods: PodEntry[] = [];
+  newPaths: string[] = [];
+
+  get size(): number {
+    return this.ends.length;
+  }
+
+  take(problems: RawProblem[]): TaskBatch {
+    const bytes = new Uint8Array(this.out.pos);
+    bytes.set(this.out.buf.subarray(0, this.out.pos));
+    return {
+      type: 'tasks', bytes, ends: Uint32Array.from(this.ends),
+      tid: Int32Array.from(this.tid), tgid: Int32Array.from(this.tgid), ppid: Int32Array.from(this.ppid),
+      pidNs: Float64Array.from(this.pidNs), state: Uint8Array.from(this.state), bits: Uint8Array.from(this.bits),
+      pod: Int32Array.from(this.pod), freezer: Int32Array.from(this.freezer),
+      newPods: this.newPods, newPaths: this.newPaths, problems,
+    };
+  }
 }
 
-function claim(claims: Int32Array, tgid: number): boolean {
-  const word = tgid >>> 5;
-  if (word >= claims.length) return true;
-  const bit = 1 << (tgid & 31);
-  return (Atomics.or(claims, word, bit) & bit) === 0;
-}
-
-function scan({ req, direction, claims: claimBuffer }: ScanJob): void {
-  const claims = new Int32Array(claimBuffer);
+function scan(req: ScanRequest): void {
   const problems: RawProblem[] = [];
-  let batch: RawProcess[] = [];
-  let batchThreads = 0;
+  const podIndex = new Map<string, number>();
+  const pathIndex = new Map<string, number>();
+  let batch = new BatchWriter();
   const flush = (): void => {
-    if (batch.length === 0 && problems.length === 0) return;
-    const msg: ScanMessage = { type: 'processes', processes: batch, problems: problems.splice(0) };
-    parentPort?.postMessage(msg);
-    batch = [];
-    batchThreads = 0;
+    if (batch.size === 0 && problems.length === 0) return;
+    const msg = batch.take(problems.splice(0));
+    const transfer = [msg.bytes, msg.ends, msg.tid, msg.tgid, msg.ppid, msg.pidNs, msg.state, msg.bits, msg.pod, msg.freezer].map((a) => a.buffer as ArrayBuffer);
+    parentPort?.postMessage(msg satisfies ScanMessage, transfer);
+    batch = new BatchWriter();
+  };
+  const emit = (proc: RawProcess): void => {
+    const facts = processFacts(proc);
+    let pod = -1;
+    if (facts.pod) {
+      const key = `${facts.pod.podUid}/${facts.pod.containerId}/${facts.pod.runtime}`;
+      pod = podIndex.get(key) ?? -1;
+      if (pod < 0) {
+        pod = podIndex.size;
+        podIndex.set(key, pod);
+        batch.newPods.push({ uid: facts.pod.podUid, containerId: facts.pod.containerId, runtime: facts.pod.runtime, qos: facts.pod.qosClass });
+      }
+    }
+    let freezer = -1;
+    const freezerPath = facts.cgroups.freezer;
+    if (freezerPath) {
+      freezer = pathIndex.get(freezerPath) ?? -1;
+      if (freezer < 0) {
+        freezer = pathIndex.size;
+        pathIndex.set(freezerPath, freezer);
+        batch.newPaths.push(freezerPath);
+      }
+    }
+    for (const th of proc.threads) {
+      const task = toTask(proc, th, facts);
+      codec.encodeInto(batch.out, task);
+      batch.ends.push(batch.out.pos);
+      batch.tid.push(th.tid);
+      batch.tgid.push(proc.tgid);
+      batch.ppid.push(th.stat.ppid);
+      batch.pidNs.push(proc.pidNsInode);
+      batch.state.push(th.stat.state.charCodeAt(0) || 0);
+      batch.bits.push((task.is_thread_group_leader ? TASK_LEADER : 0) | (task.is_kernel_thread ? TASK_KTHREAD : 0) | (task.is_pid_ns_init ? TASK_NS_INIT : 0));
+      batch.pod.push(pod);
+      batch.freezer.push(freezer);
+    }
+    if (batch.size >= BATCH_TASKS) flush();
   };
   const note = (path: string, r: Read, pid: number, tid: number): void => {
     if (!r.ok && !GONE.has(r.code)) problems.push({ path, code: r.code, pid, tid });
   };
   const wanted = new Set(req.pids);
   const entries = list(req.procRoot).filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
-  if (direction < 0) entries.reverse();
   let visited = 0;
   for (const name of entries) {
     const tgid = Number(name);
-    if (!claim(claims, tgid)) continue;
     const dir = `${req.procRoot}/${name}`;
     progress[0] = tgid;
     progress[1] = 0;
@@ -141,13 +198,11 @@ function scan({ req, direction, claims: claimBuffer }: ScanJob): void {
       }
       proc.threads.push({ tid, stat, full, status, wchan });
     }
-    batch.push(proc);
-    batchThreads += proc.threads.length;
-    if (batchThreads >= 2048) flush();
+    emit(proc);
   }
   flush();
   const done: ScanMessage = { type: 'done', visitedProcesses: visited };
   parentPort?.postMessage(done);
 }
 
-parentPort?.on('message', (job: ScanJob) => scan(job));
+parentPort?.on('message', (req: ScanRequest) => scan(req));

@@ -1,9 +1,26 @@
 import type { Worker } from 'node:worker_threads';
-import type { RawProblem, RawProcess, ScanMessage, ScanRequest } from './raw-task';
+import type { PodEntry, RawProblem, ScanMessage, ScanRequest, TaskBatch } from './raw-task';
 import { siblingEntry, startWorker } from '../workers/start-worker';
 
+/** Every task the scan read: encoded messages plus columns, indexed 0..count-1. */
+export interface TaskTable {
+  count: number;
+  /** The encoded Task message (fields only) of task i. */
+  bytes(i: number): Uint8Array;
+  tid: Int32Array;
+  tgid: Int32Array;
+  ppid: Int32Array;
+  pidNs: Float64Array;
+  state: Uint8Array;
+  bits: Uint8Array;
+  pod: Int32Array;
+  freezer: Int32Array;
+  pods: PodEntry[];
+  paths: string[];
+}
+
 export interface ScanResult {
-  processes: RawProcess[];
+  tasks: TaskTable;
   problems: RawProblem[];
   /** Set when the scan did not finish before its deadline: where it stalled. */
   stalled?: { pid: number; tid: number; afterMs: number };
@@ -14,79 +31,109 @@ export interface TaskScanner {
   close(): Promise<void>;
 }
 
-interface ScanWorker {
-  worker: Worker;
-  progress: Int32Array;
+type Column = 'tid' | 'tgid' | 'ppid' | 'pidNs' | 'state' | 'bits' | 'pod' | 'freezer';
+const COLUMNS: Column[] = ['tid', 'tgid', 'ppid', 'pidNs', 'state', 'bits', 'pod', 'freezer'];
+
+function join<T extends Int32Array | Float64Array | Uint8Array>(parts: T[], make: (n: number) => T): T {
+  const out = make(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p as never, at);
+    at += p.length;
+  }
+  return out;
 }
 
-/** tgids are below pid_max, at most 2^22 on Linux. */
-const MAX_PID = 1 << 22;
+function tableOf(batches: TaskBatch[], pods: PodEntry[], paths: string[]): TaskTable {
+  const first: number[] = [];
+  let count = 0;
+  for (const b of batches) {
+    first.push(count);
+    count += b.ends.length;
+  }
+  const col = <K extends Column>(k: K): TaskBatch[K] => {
+    const parts = batches.map((b) => b[k]);
+    const ctor = (parts[0]?.constructor ?? (k === 'pidNs' ? Float64Array : k === 'state' || k === 'bits' ? Uint8Array : Int32Array)) as new (n: number) => TaskBatch[K];
+    return join(parts as Array<TaskBatch[K]>, (n) => new ctor(n));
+  };
+  const columns = Object.fromEntries(COLUMNS.map((k) => [k, col(k)])) as Pick<TaskTable, Column>;
+  // Task i lives in batch `owner[i]`.
+  const owner = new Uint16Array(count);
+  batches.forEach((b, k) => owner.fill(k, first[k], first[k] + b.ends.length));
+  return {
+    count,
+    ...columns,
+    pods,
+    paths,
+    bytes(i) {
+      const b = batches[owner[i]];
+      const j = i - first[owner[i]];
+      return b.bytes.subarray(j === 0 ? 0 : b.ends[j - 1], b.ends[j]);
+    },
+  };
+}
 
 /**
- * Runs the /proc walk on long-lived worker threads (two by default, one per
- * direction) so the event loop — and with it the gRPC server — stays free
- * while tens of thousands of files are read. A scan that passes its deadline
- * returns what it has; its workers are written off (they may be blocked in
- * the kernel) and fresh ones serve the next snapshot.
+ * Runs the /proc walk on a long-lived worker thread, so the event loop — and
+ * with it the gRPC server — stays free while tens of thousands of files are
+ * read. A scan that passes its deadline returns what it has; the worker is
+ * written off (it may be blocked in the kernel) and a fresh one serves the
+ * next snapshot. One worker: a second one bought ~30 ms on two cores and cost
+ * a whole V8 isolate (~9 MB) of the collector's memory budget.
  */
-export function createTaskScanner(opts: { workers?: 1 | 2 } = {}): TaskScanner {
+export function createTaskScanner(): TaskScanner {
   const entry = siblingEntry(__filename, 'scan-worker');
-  const count = opts.workers ?? 2;
-  let pool: ScanWorker[] = [];
+  let current: { worker: Worker; progress: Int32Array } | undefined;
   let busy: Promise<unknown> = Promise.resolve();
 
-  const ensure = (): ScanWorker[] => {
-    while (pool.length < count) {
+  const ensure = (): { worker: Worker; progress: Int32Array } => {
+    if (!current) {
       const sab = new SharedArrayBuffer(8);
       const worker = startWorker(entry, { progress: sab });
       worker.unref();
-      pool.push({ worker, progress: new Int32Array(sab) });
+      current = { worker, progress: new Int32Array(sab) };
     }
-    return pool;
+    return current;
   };
 
   const run = (req: ScanRequest, deadlineMs: number): Promise<ScanResult> =>
     new Promise<ScanResult>((resolve) => {
-      const workers = ensure();
-      const claims = new SharedArrayBuffer(MAX_PID / 8);
-      const result: ScanResult = { processes: [], problems: [] };
+      const sw = ensure();
+      const batches: TaskBatch[] = [];
+      const pods: PodEntry[] = [];
+      const paths: string[] = [];
+      const problems: RawProblem[] = [];
       const started = performance.now();
-      let pending = workers.length;
-      const detach: Array<() => void> = [];
+      let stalled: ScanResult['stalled'];
       const finish = (): void => {
         clearTimeout(timer);
-        for (const d of detach) d();
-        result.processes.sort((a, b) => a.tgid - b.tgid);
-        resolve(result);
+        sw.worker.off('message', onMessage);
+        sw.worker.off('error', onError);
+        resolve({ tasks: tableOf(batches, pods, paths), problems, stalled });
       };
-      workers.forEach((sw, i) => {
-        const onMessage = (msg: ScanMessage): void => {
-          if (msg.type === 'processes') {
-            for (const p of msg.processes) result.processes.push(p);
-            for (const p of msg.problems) result.problems.push(p);
-          } else if (--pending === 0) {
-            finish();
-          }
-        };
-        const onError = (err: Error): void => {
-          pool = pool.filter((x) => x !== sw);
-          result.problems.push({ path: req.procRoot, code: `scan worker failed: ${err.message}`, pid: 0, tid: 0 });
-          if (--pending === 0) finish();
-        };
-        sw.worker.on('message', onMessage);
-        sw.worker.on('error', onError);
-        detach.push(() => {
-          sw.worker.off('message', onMessage);
-          sw.worker.off('error', onError);
-        });
-        sw.worker.postMessage({ req, direction: i === 0 ? 1 : -1, claims });
-      });
+      const onMessage = (msg: ScanMessage): void => {
+        if (msg.type === 'tasks') {
+          batches.push(msg);
+          pods.push(...msg.newPods);
+          paths.push(...msg.newPaths);
+          problems.push(...msg.problems);
+        } else {
+          finish();
+        }
+      };
+      const onError = (err: Error): void => {
+        current = undefined;
+        problems.push({ path: req.procRoot, code: `scan worker failed: ${err.message}`, pid: 0, tid: 0 });
+        finish();
+      };
+      sw.worker.on('message', onMessage);
+      sw.worker.on('error', onError);
+      sw.worker.postMessage(req);
       const timer = setTimeout(() => {
-        const stuck = workers[0];
-        result.stalled = { pid: stuck.progress[0], tid: stuck.progress[1], afterMs: Math.round(performance.now() - started) };
-        // The threads may be blocked in the kernel: never wait for them again.
-        for (const sw of workers) void sw.worker.terminate().catch(() => 0);
-        pool = [];
+        stalled = { pid: sw.progress[0], tid: sw.progress[1], afterMs: Math.round(performance.now() - started) };
+        // The thread may be blocked in the kernel: never wait for it again.
+        void sw.worker.terminate().catch(() => 0);
+        current = undefined;
         finish();
       }, deadlineMs);
     });
@@ -98,9 +145,9 @@ export function createTaskScanner(opts: { workers?: 1 | 2 } = {}): TaskScanner {
       return next;
     },
     async close() {
-      const workers = pool;
-      pool = [];
-      await Promise.all(workers.map((sw) => sw.worker.terminate().catch(() => 0)));
+      const sw = current;
+      current = undefined;
+      await sw?.worker.terminate().catch(() => 0);
     },
   };
 }

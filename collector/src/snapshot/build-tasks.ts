@@ -15,49 +15,81 @@ export function buildTasks(processes: RawProcess[], hostPidNs: number): Task[] {
     const shared = processFacts(p);
     for (const th of p.threads) tasks.push(toTask(p, th, shared));
   }
-  const byTid = new Map<number, Task>();
-  for (const t of tasks) byTid.set(t.tid as number, t);
-  const nsPod = new Map<number, Task>();
-  for (const t of tasks) {
-    const ns = Number(t.pid_ns_inode);
-    if (t.pod_uid && ns && ns !== hostPidNs && !nsPod.has(ns)) nsPod.set(ns, t);
-  }
   const inherit = (t: Task, from: Task, how: string): void => {
     t.pod_uid = from.pod_uid;
     t.container_id = from.container_id;
     t.container_runtime = from.container_runtime;
     t.pod_attribution = how;
   };
-  // Walking the ppid chain lets orphans' descendants of a pod task inherit too.
-  for (const t of tasks) {
-    if (t.pod_uid || t.is_kernel_thread) continue;
-    const seen = new Set<number>();
-    let p = byTid.get(t.ppid as number);
-    while (p && !p.pod_uid && !seen.has(p.tid as number) && (p.tid as number) > 1) {
-      seen.add(p.tid as number);
-      p = byTid.get(p.ppid as number);
-    }
-    const ns = Number(t.pid_ns_inode);
-    if (p?.pod_uid) inherit(t, p, 'parent');
-    else if (ns && ns !== hostPidNs && nsPod.has(ns)) inherit(t, nsPod.get(ns) as Task, 'pid-namespace');
-  }
+  inheritPods({
+    count: tasks.length,
+    tid: (i) => tasks[i].tid as number,
+    ppid: (i) => tasks[i].ppid as number,
+    pidNs: (i) => Number(tasks[i].pid_ns_inode),
+    hasPod: (i) => Boolean(tasks[i].pod_uid),
+    isKernelThread: (i) => Boolean(tasks[i].is_kernel_thread),
+    inherit: (i, from, how) => inherit(tasks[i], tasks[from], how),
+  }, hostPidNs);
   return tasks;
 }
 
-interface ProcessFacts {
+/** The task table pod attribution works on: Task objects, or the scanner's columns. */
+export interface AttributionTable {
+  count: number;
+  tid(i: number): number;
+  ppid(i: number): number;
+  pidNs(i: number): number;
+  hasPod(i: number): boolean;
+  isKernelThread(i: number): boolean;
+  /** Task i takes the pod of task `from`; `how` is 'parent' or 'pid-namespace'. */
+  inherit(i: number, from: number, how: string): void;
+}
+
+/**
+ * A zombie has left its cgroups (its /proc/PID/cgroup reads "/"), so a task
+ * without a pod cgroup inherits the pod of its nearest ancestor that has one
+ * (orphans' descendants included), or else of the other tasks in its
+ * (non-host) PID namespace.
+ */
+export function inheritPods(t: AttributionTable, hostPidNs: number): void {
+  const byTid = new Map<number, number>();
+  for (let i = 0; i < t.count; i++) byTid.set(t.tid(i), i);
+  const nsPod = new Map<number, number>();
+  for (let i = 0; i < t.count; i++) {
+    const ns = t.pidNs(i);
+    if (t.hasPod(i) && ns && ns !== hostPidNs && !nsPod.has(ns)) nsPod.set(ns, i);
+  }
+  const withPod: number[] = [];
+  for (let i = 0; i < t.count; i++) {
+    if (t.hasPod(i) || t.isKernelThread(i)) continue;
+    const seen = new Set<number>();
+    let p = byTid.get(t.ppid(i));
+    while (p !== undefined && !t.hasPod(p) && !seen.has(p) && t.tid(p) > 1) {
+      seen.add(p);
+      p = byTid.get(t.ppid(p));
+    }
+    const ns = t.pidNs(i);
+    if (p !== undefined && t.hasPod(p)) withPod.push(i, p, 0);
+    else if (ns && ns !== hostPidNs && nsPod.has(ns)) withPod.push(i, nsPod.get(ns) as number, 1);
+  }
+  // Applied afterwards, so that attribution never chains through an inherited pod.
+  for (let k = 0; k < withPod.length; k += 3) t.inherit(withPod[k], withPod[k + 1], withPod[k + 2] === 0 ? 'parent' : 'pid-namespace');
+}
+
+export interface ProcessFacts {
   pod: PodCgroup | null;
   path: string;
   cgroups: Record<string, string>;
 }
 
-function processFacts(p: RawProcess): ProcessFacts {
+export function processFacts(p: RawProcess): ProcessFacts {
   const { pod, path } = podFromCgroupLines(p.cgroups);
   const cgroups: Record<string, string> = {};
   for (const l of p.cgroups) cgroups[l.controllers] = l.path;
   return { pod, path, cgroups };
 }
 
-function toTask(p: RawProcess, th: RawThread, f: ProcessFacts): Task {
+export function toTask(p: RawProcess, th: RawThread, f: ProcessFacts): Task {
   const leader = th.tid === p.tgid;
   // A leader's own status is the process's; other threads have theirs only at FULL detail.
   const own = leader ? p.status : th.status;
@@ -108,13 +140,4 @@ function toTask(p: RawProcess, th: RawThread, f: ProcessFacts): Task {
     nonvoluntary_ctxt_switches: own?.nonvoluntaryCtxtSwitches ?? 0,
     freezer_state: '',
   };
-}
-
-/** Tasks whose kernel stack is read: asked-for states, namespace inits, parents of zombies. */
-export function selectStackTasks(tasks: Task[], states: string[]): Task[] {
-  const wanted = new Set(states.length > 0 ? states : ['D', 'Z', 'T', 't']);
-  const zombieParents = new Set<number>();
-  for (const t of tasks) if (t.state === 'Z') zombieParents.add(t.ppid as number);
-  return tasks.filter((t) => wanted.has(t.state as string) || t.is_pid_ns_init
-    || (zombieParents.has(t.tgid as number)));
 }

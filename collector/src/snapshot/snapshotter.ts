@@ -1,21 +1,23 @@
 import type { Logger } from 'pino';
 import type { SnapshotRequest__Output } from '../../../proto/generated/whystuck/v1/SnapshotRequest';
-import type { SnapshotResponse } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
+import type { SnapshotResponse, SnapshotResponse__Output } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
 import type { ReadProblem } from '../../../proto/generated/whystuck/v1/ReadProblem';
 import type { PodSummary } from '../../../proto/generated/whystuck/v1/PodSummary';
 import type { Task } from '../../../proto/generated/whystuck/v1/Task';
 import { createGuardedReader, type GuardedReader } from '../procfs/guarded-reader';
-import { createTaskScanner, type TaskScanner } from '../procfs/task-scanner';
+import { createTaskScanner, type TaskScanner, type TaskTable } from '../procfs/task-scanner';
+import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT } from '../procfs/raw-task';
+import { snapshotCodec, taskCodec, TASKS_FIELD_TAG } from '../proto/snapshot-codec';
+import { Out } from '../proto/wire-codec';
 import { parseStack } from '../procfs/parse-stack';
 import { redactCmdline } from '../procfs/redact-cmdline';
-import { buildTasks, selectStackTasks } from './build-tasks';
+import { inheritPods } from './build-tasks';
 import { problemFromCode, problemFromGuarded } from './read-problems';
 import { readNodeFacts, sampleCpu } from '../node/read-node-facts';
 import { readKmsg } from '../kmsg/read-kmsg';
 import { COLLECTOR_VERSION } from '../version';
 import { InvalidArgumentError } from '../errors';
-import { parsePodCgroup } from '../cgroups/parse-pod-cgroup';
-import { problemTasks } from './filter-problem-tasks';
+import { problemTaskMask, stackTaskMask, type TaskKeys } from './filter-problem-tasks';
 
 export interface SnapshotterOptions {
   procRoot?: string;
@@ -28,26 +30,40 @@ export interface SnapshotterOptions {
 }
 
 export interface Snapshotter {
-  snapshot(req: Partial<SnapshotRequest__Output>): Promise<SnapshotResponse>;
+  /** The snapshot as objects (in-process users: `whystuck diagnose --local`, tests). */
+  snapshot(req: Partial<SnapshotRequest__Output>): Promise<SnapshotResponse__Output>;
+  /** The snapshot as protobuf bytes, ready for the wire: what the gRPC server sends. */
+  snapshotBytes(req: Partial<SnapshotRequest__Output>): Promise<EncodedSnapshot>;
   readonly reader: GuardedReader;
   close(): Promise<void>;
 }
 
-const MIN_CPU_INTERVAL_MS = 100;
+export interface EncodedSnapshot {
+  bytes: Buffer;
+  taskCount: number;
+  durationMs: number;
+  problemCount: number;
+}
+
+const MIN_CPU_INTERVAL_MS = 50;
 /** printk level 4: problems-only snapshots keep emerg..warning records. */
 const KERN_WARNING = 4;
 const DEFAULT_DEADLINE_MS = 5000;
+const Z = 'Z'.charCodeAt(0);
+
+/** What the snapshot adds to a scanned task's encoded message (appended fields win). */
+type TaskExtra = Partial<Pick<Task, 'pod_uid' | 'container_id' | 'container_runtime' | 'pod_attribution' | 'stack' | 'stack_read' | 'cmdline' | 'freezer_state'>>;
 
 export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   const procRoot = opts.procRoot ?? '/proc';
   const sysRoot = opts.sysRoot ?? '/sys';
   const cgroupRoot = opts.cgroupRoot ?? '/sys/fs/cgroup';
   const readDeadlineMs = opts.readDeadlineMs ?? 250;
-  const reader = createGuardedReader({ defaultDeadlineMs: readDeadlineMs });
+  const reader = createGuardedReader({ defaultDeadlineMs: readDeadlineMs, poolSize: 1 });
   const scanner: TaskScanner = createTaskScanner();
   const warned = new Set<string>();
 
-  async function snapshot(req: Partial<SnapshotRequest__Output>): Promise<SnapshotResponse> {
+  async function snapshotBytes(req: Partial<SnapshotRequest__Output>): Promise<EncodedSnapshot> {
     const t0 = performance.now();
     const takenAt = Date.now();
     const deadlineMs = Math.min(req.deadline_ms || DEFAULT_DEADLINE_MS, 60000);
@@ -68,14 +84,26 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       const s = scan.stalled;
       problems.push({ path: `${procRoot}/${s.pid}${s.tid ? `/task/${s.tid}` : ''}`, reason: 'timed-out', detail: 'the task scan stalled here; tasks after it are missing from this snapshot', tried_ms: s.afterMs, pid: s.pid, tid: s.tid, needs_capability: '' });
     }
-    const hostPidNs = scan.processes.find((p) => p.tgid === 1)?.pidNsInode ?? 0;
-    let tasks = buildTasks(scan.processes, hostPidNs);
-    if (podUid) tasks = tasks.filter((t) => t.pod_uid === podUid);
-    if (req.problems_only) tasks = problemTasks(tasks);
+    const t = scan.tasks;
+    const extras = new Map<number, TaskExtra>();
+    const extra = (i: number): TaskExtra => {
+      let e = extras.get(i);
+      if (!e) extras.set(i, (e = {}));
+      return e;
+    };
+    attributePods(t, extra);
 
+    // Which tasks this snapshot keeps, in scan order.
+    let kept: number[] = [];
+    for (let i = 0; i < t.count; i++) if (!podUid || t.pods[t.pod[i]]?.uid === podUid) kept.push(i);
+    if (req.problems_only) {
+      const keep = problemTaskMask(keysOf(t, kept));
+      kept = kept.filter((_, k) => keep[k]);
+    }
+    const stackMask = stackTaskMask(keysOf(t, kept), req.stack_states ?? []);
     await Promise.all([
-      readStacks(selectStackTasks(tasks, req.stack_states ?? []), problems),
-      readCmdlines(tasks, problems),
+      readStacks(kept.filter((_, k) => stackMask[k]), t, extra, problems),
+      readCmdlines(kept.filter((i) => (t.bits[i] & TASK_LEADER) && !(t.bits[i] & TASK_KTHREAD) && t.state[i] !== Z), t, extra, problems),
     ]);
 
     const wait = MIN_CPU_INTERVAL_MS - (performance.now() - cpuAt);
@@ -83,10 +111,9 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     const node = await readNodeFacts(src, cpu1, Math.round(performance.now() - cpuAt));
     const freezer = new Map(node.freezers?.map((f) => [f.cgroup_path, f.state]) ?? []);
     if (freezer.size > 0) {
-      const leaders = new Map(tasks.filter((t) => t.is_thread_group_leader).map((t) => [t.tgid, t.cgroups?.freezer ?? '']));
-      for (const t of tasks) {
-        const path = leaders.get(t.tgid) ?? '';
-        if (freezer.has(path)) t.freezer_state = freezer.get(path);
+      for (const i of kept) {
+        const state = freezer.get(t.paths[t.freezer[i]] ?? '');
+        if (state) extra(i).freezer_state = state;
       }
     }
 
@@ -108,43 +135,46 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       }
     }
     warnMissingCapabilities(problems);
-    return {
-      node, tasks, kmsg,
+    const durationMs = Math.round(performance.now() - t0);
+    const head = snapshotCodec().encode({
+      node, tasks: [], kmsg,
       read_problems: problems,
       kmsg_next_seq: kmsgNext,
       kmsg_lost: kmsgLost,
       taken_at_unix_ms: String(takenAt),
-      duration_ms: Math.round(performance.now() - t0),
+      duration_ms: durationMs,
       collector_version: COLLECTOR_VERSION,
       proc_root: procRoot,
-      pods: summarisePods(tasks),
-    };
+      pods: summarisePods(t, kept, extras),
+    });
+    return { bytes: appendTasks(head, t, kept, extras), taskCount: kept.length, durationMs, problemCount: problems.length };
   }
 
-  async function readStacks(targets: Task[], problems: ReadProblem[]): Promise<void> {
-    await Promise.all(targets.map(async (t) => {
-      const path = `${procRoot}/${t.tgid}/task/${t.tid}/stack`;
+  async function readStacks(targets: number[], t: TaskTable, extra: (i: number) => TaskExtra, problems: ReadProblem[]): Promise<void> {
+    await Promise.all(targets.map(async (i) => {
+      const path = `${procRoot}/${t.tgid[i]}/task/${t.tid[i]}/stack`;
       const r = await reader.read(path);
       if (r.status === 'ok') {
-        t.stack = parseStack(r.text);
-        t.stack_read = true;
+        const e = extra(i);
+        e.stack = parseStack(r.text);
+        e.stack_read = true;
         return;
       }
-      const p = problemFromGuarded(path, r, t.tgid as number, t.tid as number);
+      const p = problemFromGuarded(path, r, t.tgid[i], t.tid[i]);
       if (p && p.reason !== 'vanished') problems.push(p);
     }));
   }
 
-  async function readCmdlines(tasks: Task[], problems: ReadProblem[]): Promise<void> {
-    const leaders = tasks.filter((t) => t.is_thread_group_leader && !t.is_kernel_thread && t.state !== 'Z');
-    await Promise.all(leaders.map(async (t) => {
-      const path = `${procRoot}/${t.tgid}/cmdline`;
+  async function readCmdlines(leaders: number[], t: TaskTable, extra: (i: number) => TaskExtra, problems: ReadProblem[]): Promise<void> {
+    await Promise.all(leaders.map(async (i) => {
+      const path = `${procRoot}/${t.tgid[i]}/cmdline`;
       const r = await reader.read(path, { maxBytes: 4096 });
       if (r.status === 'ok') {
-        t.cmdline = redactCmdline(r.text);
+        const cmdline = redactCmdline(r.text);
+        if (cmdline) extra(i).cmdline = cmdline;
         return;
       }
-      const p = problemFromGuarded(path, r, t.tgid as number, t.tid as number);
+      const p = problemFromGuarded(path, r, t.tgid[i], t.tid[i]);
       if (p && p.reason !== 'vanished') problems.push(p);
     }));
   }
@@ -159,7 +189,10 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   }
 
   return {
-    snapshot,
+    snapshotBytes,
+    async snapshot(req) {
+      return snapshotCodec().decode((await snapshotBytes(req)).bytes);
+    },
     reader,
     async close() {
       await Promise.all([reader.close(), scanner.close()]);
@@ -167,15 +200,74 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   };
 }
 
-function summarisePods(tasks: Task[]): PodSummary[] {
+/** Tasks without a pod cgroup inherit one (zombies, orphans; see inheritPods). */
+function attributePods(t: TaskTable, extra: (i: number) => TaskExtra): void {
+  // The host's PID namespace: init's, or kthreadd's where init's ns link is not readable.
+  let hostPidNs = 0;
+  for (let i = 0; i < t.count && !hostPidNs; i++) if (t.tid[i] === 1) hostPidNs = t.pidNs[i];
+  for (let i = 0; i < t.count && !hostPidNs; i++) if (t.tid[i] === 2) hostPidNs = t.pidNs[i];
+  inheritPods({
+    count: t.count,
+    tid: (i) => t.tid[i],
+    ppid: (i) => t.ppid[i],
+    pidNs: (i) => t.pidNs[i],
+    hasPod: (i) => t.pod[i] >= 0,
+    isKernelThread: (i) => (t.bits[i] & TASK_KTHREAD) !== 0,
+    inherit: (i, from, how) => {
+      t.pod[i] = t.pod[from];
+      const pod = t.pods[t.pod[i]];
+      Object.assign(extra(i), { pod_uid: pod.uid, container_id: pod.containerId, container_runtime: pod.runtime, pod_attribution: how });
+    },
+  }, hostPidNs);
+}
+
+function keysOf(t: TaskTable, idx: number[]): TaskKeys {
+  return {
+    count: idx.length,
+    state: (k) => String.fromCharCode(t.state[idx[k]]),
+    tid: (k) => t.tid[idx[k]],
+    tgid: (k) => t.tgid[idx[k]],
+    ppid: (k) => t.ppid[idx[k]],
+    isPidNsInit: (k) => (t.bits[idx[k]] & TASK_NS_INIT) !== 0,
+  };
+}
+
+/**
+ * The response's bytes: its other fields, then each kept task as field 2 —
+ * the scanner's encoding followed by this snapshot's additions (protobuf
+ * merges a message's repeated occurrences of fields: appended ones win).
+ */
+function appendTasks(head: Buffer, t: TaskTable, kept: number[], extras: Map<number, TaskExtra>): Buffer {
+  const out = new Out();
+  out.ensure(head.length);
+  out.buf.set(head, 0);
+  out.pos = head.length;
+  const codec = taskCodec();
+  for (const i of kept) {
+    const base = t.bytes(i);
+    out.varint(TASKS_FIELD_TAG);
+    const body = out.begin();
+    out.ensure(base.length);
+    out.buf.set(base, out.pos);
+    out.pos += base.length;
+    const e = extras.get(i);
+    if (e) codec.encodeInto(out, e as Task);
+    out.end(body);
+  }
+  return out.buf.subarray(0, out.pos);
+}
+
+function summarisePods(t: TaskTable, kept: number[], extras: Map<number, TaskExtra>): PodSummary[] {
   const pods = new Map<string, { containers: Set<string>; count: number; qos: string }>();
-  for (const t of tasks) {
-    if (!t.pod_uid) continue;
-    const p = pods.get(t.pod_uid) ?? { containers: new Set<string>(), count: 0, qos: '' };
-    if (t.container_id) p.containers.add(t.container_id);
+  for (const i of kept) {
+    const entry = t.pods[t.pod[i]];
+    if (!entry) continue;
+    const p = pods.get(entry.uid) ?? { containers: new Set<string>(), count: 0, qos: '' };
+    if (entry.containerId) p.containers.add(entry.containerId);
     p.count++;
-    if (!p.qos) p.qos = parsePodCgroup(t.cgroup_path ?? '')?.qosClass ?? '';
-    pods.set(t.pod_uid, p);
+    // an inherited pod says nothing of the task's own QoS cgroup
+    if (!p.qos && !extras.get(i)?.pod_attribution) p.qos = entry.qos;
+    pods.set(entry.uid, p);
   }
   return [...pods].map(([uid, p]) => ({ pod_uid: uid, qos_class: p.qos, container_ids: [...p.containers].sort(), task_count: p.count }));
 }
