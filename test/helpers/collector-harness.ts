@@ -37,10 +37,11 @@ function writeTls(dir: string, name: string, issued: { cert: string; key: string
 }
 
 /** A real collector gRPC server with mutual TLS on 127.0.0.1:0, and clients for it. */
-export async function startHarness(opts: { remediationClients?: string[]; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions } = {}): Promise<Harness> {
+export async function startHarness(opts: { remediationClients?: string[]; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions; /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] } } = {}): Promise<Harness> {
   const authority = testCa();
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-grpc-'));
-  const serverTls = writeTls(dir, 'server', authority.issue({ commonName: 'collector', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }), authority.cert);
+  const names = opts.serverNames ?? { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
+  const serverTls = writeTls(dir, 'server', authority.issue({ commonName: 'collector', dnsNames: names.dnsNames, ipAddresses: names.ipAddresses ?? [] }), authority.cert);
   const logger = pino({ level: 'silent' });
   const snapshotter = createSnapshotter(opts.snapshotter);
   const remediator = createRemediator({ settleMs: 300, ...opts.remediator });

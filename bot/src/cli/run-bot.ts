@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createLogger } from '../../../collector/src/logging/create-logger';
 import { openAuditStore } from '../audit/audit-store';
-import { createCollectorPool } from '../collectors/collector-pool';
+import { collectorPoolFromConfig } from '../collectors/pool-from-config';
 import { ConfigError, loadConfig, type BotConfig } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
-import { createCollectorFinder } from '../kube/find-collector-pods';
 import { createKubeLookup } from '../kube/pod-lookup';
 import { createSlackApp } from '../slack/create-slack-app';
 
@@ -61,11 +60,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   }
   const logger = createLogger({ name: 'whystuck-bot', level: env.LOG_LEVEL });
   const audit = openAuditStore(config.db);
-  const d = config.collectorDiscovery;
-  const collectors = createCollectorPool({
-    addresses: config.collectors, tls: config.collectorTls, insecure: config.collectorInsecure, deadlineMs: config.collectorDeadlineMs,
-    discovery: { finder: createCollectorFinder({ kubeconfig: config.kubeconfig, namespace: d.namespace, selector: d.selector }), port: d.port, serverName: d.serverName },
-  });
+  const collectors = collectorPoolFromConfig(config);
   const bot = createSlackApp({
     config, logger, audit, collectors,
     kube: createKubeLookup({ kubeconfig: config.kubeconfig }),

@@ -196,7 +196,7 @@ export function createConversation(deps: ConversationDeps) {
           const { lines, problems } = await sweep(deps);
           const bad = lines.filter((l) => l.status === 'failed' || l.severity);
           const text = lines.length
-            ? `*Sweep of ${lines.length} nodes*: ${lines.length - bad.length} with nothing stuck.\n${bad.map((l) => `${l.status === 'failed' ? ':warning:' : l.severity === 'critical' ? ':red_circle:' : ':large_orange_circle:'} *${l.node}*: ${l.summary}`).join('\n')}`
+            ? `*Sweep of ${lines.length} node${lines.length === 1 ? '' : 's'}*: ${lines.length - bad.length} with nothing stuck.\n${bad.map((l) => `${l.status === 'failed' ? ':warning:' : l.severity === 'critical' ? ':red_circle:' : ':large_orange_circle:'} *${l.node}*: ${l.summary}`).join('\n')}`
             : 'No collectors are configured (WHYSTUCK_COLLECTORS) or found through Kubernetes.';
           const also = problems.map((p) => `\n:warning: ${p}`).join('');
           await client.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: clip(text + also, 39_000) });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { openAuditStore, type AuditStore } from '../../../bot/src/audit/audit-store';
-import { createCollectorPool, type CollectorPool } from '../../../bot/src/collectors/collector-pool';
+import type { CollectorPool } from '../../../bot/src/collectors/collector-pool';
+import { collectorPoolFromConfig } from '../../../bot/src/collectors/pool-from-config';
 import { loadConfig, type BotConfig } from '../../../bot/src/config';
 import type { EscalationTarget } from '../../../bot/src/escalation/pagerduty';
 import type { KubeLookup } from '../../../bot/src/kube/pod-lookup';
@@ -39,15 +40,15 @@ export interface TestBot {
 
 /**
  * The real Bolt app on 127.0.0.1:0 against a fake Slack Web API, configured
- * through loadConfig from `env` like production; collectors, Kubernetes and
- * escalation are passed in (or a pool built from the config).
+ * through loadConfig from `env` like production (the collector pool too, with
+ * discovery through KUBECONFIG); Kubernetes lookups and escalation are passed in.
  */
 export async function startTestBot(opts: { env?: Record<string, string>; kube?: KubeLookup; collectors?: (config: BotConfig) => CollectorPool; escalation?: EscalationTarget; scheduler?: Scheduler; recheckDelayMs?: number } = {}): Promise<TestBot> {
   const slack = await startFakeSlackApi();
   const dbDir = mkdtempSync(join(tmpdir(), 'whystuck-audit-'));
   const audit = openAuditStore(join(dbDir, 'audit.db'));
   const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, ...opts.env }, undefined);
-  const collectors = opts.collectors?.(config) ?? createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: config.collectorInsecure, deadlineMs: 20000 });
+  const collectors = opts.collectors?.(config) ?? collectorPoolFromConfig(config);
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
   const kube: KubeLookup = opts.kube ?? { getPod: async (ns, name) => ({ status: 'not-found', message: `pod ${ns}/${name} does not exist` }) };
