@@ -154,7 +154,7 @@ function runScript(client: Client, where: string, script: string, words: Array<s
       channel?.close();
       resolve(r);
     };
-    const timer = setTimeout(() => fail({ status: 'rejected', code: 'COMMAND_TIMEOUT', address: where, message: `${what} did not finish within ${Math.round(deadlineMs / 100) / 10} s (command deadline)` }), deadlineMs);
+    const timer = setTimeout(() => fail({ status: 'rejected', code: 'COMMAND_TIMEOUT', address: where, message: `${what} did not finish within ${deadlineMs < 1000 ? `${deadlineMs} ms` : `${Math.round(deadlineMs / 100) / 10} s`} (command deadline)` }), deadlineMs);
     client.exec(command, (err, stream) => {
       if (err) { fail({ status: 'rejected', code: 'SCRIPT_FAILED', address: where, message: `cannot run a command on ${where}: ${err.message}` }); return; }
       if (settled) { stream.close(); return; }
