@@ -9,7 +9,8 @@ import { checkDiagnosis } from '../helpers/bot/corpus-cases';
 import { cleanupAll, trackPid } from '../helpers/kernel/cleanup';
 import { cgroupV1Available, createPodCgroup } from '../helpers/kernel/pod-cgroup';
 import { fuseAvailable, startFuse } from '../helpers/kernel/fuse-mount';
-import { spawnFakeZombie, spawnPidNamespace, spawnStopped, spawnZombies, stateOf, waitFor } from '../helpers/kernel/processes';
+import { spawnUnkillableStat } from '../helpers/kernel/unkillable-task';
+import { spawnFakeZombie, spawnPidNamespace, spawnStopped, spawnZombies, waitFor } from '../helpers/kernel/processes';
 
 const can = cgroupV1Available();
 const fuse = fuseAvailable();
@@ -60,14 +61,7 @@ describeKernel('the rules on live snapshots of real kernel states (same expectat
 
   it('an unkillable D task behind an unanswered FUSE request: uninterruptible-io, SIGKILL not offered as working', async () => {
     const pod = createPodCgroup();
-    const mnt = await startFuse({ hang: '*' });
-    const child = spawn('sh', ['-c', 'read go; exec stat "$0"', `${mnt.mountpoint}/data/file`], { stdio: ['pipe', 'ignore', 'ignore'] });
-    const pid = trackPid(child.pid);
-    pod.addPid(pid);
-    child.stdin?.end('go\n');
-    await mnt.waitHung(1);
-    process.kill(pid, 'SIGKILL');
-    await waitFor(() => stateOf(pid) === 'D', 'the killed stat to sit in D');
+    const { pid, mnt } = await spawnUnkillableStat(pod);
     const d = await diagnosePod(pod.podUid);
     expect(checkDiagnosis(d, { must: ['uninterruptible-io', 'storage-backend-fault'], must_not: ['zombie', 'frozen-cgroup'], key_tasks: [{ pid, comm: 'stat', kill9_effective: false }] })).toEqual([]);
     expect(only(d, 'uninterruptible-io')[0].explanation).toMatch(/SIGKILL pending/);

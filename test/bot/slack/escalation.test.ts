@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPagerDuty } from '../../../bot/src/escalation/pagerduty';
@@ -11,8 +10,9 @@ import { startFakePagerDuty, type FakePagerDuty } from '../../helpers/bot/fake-p
 import type { SlackCall } from '../../helpers/bot/fake-slack-api';
 import { blockActionBody, mentionEventBody, slashCommandBody } from '../../helpers/bot/signed-request';
 import { ACTION_SECRET, allText, blocksOf, pasteThread, startTestBot, type TestBot } from '../../helpers/bot/test-bot';
-import { cleanupAll, trackPid } from '../../helpers/kernel/cleanup';
-import { fuseAvailable, startFuse, type FuseMount } from '../../helpers/kernel/fuse-mount';
+import { cleanupAll } from '../../helpers/kernel/cleanup';
+import { fuseAvailable, type FuseMount } from '../../helpers/kernel/fuse-mount';
+import { spawnUnkillableStat } from '../../helpers/kernel/unkillable-task';
 import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
 import { stateOf, waitFor } from '../../helpers/kernel/processes';
 
@@ -117,14 +117,7 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
   /** A pod whose `stat` sits in D, SIGKILL pending, behind a FUSE request nobody answers. */
   async function stuckPod(name: string): Promise<{ podUid: string; pid: number; mnt: FuseMount }> {
     const pod = createPodCgroup();
-    const mnt = await startFuse({ hang: '*' });
-    const child = spawn('sh', ['-c', 'read go; exec stat "$0"', `${mnt.mountpoint}/data/file`], { stdio: ['pipe', 'ignore', 'ignore'] });
-    const pid = trackPid(child.pid);
-    pod.addPid(pid);
-    child.stdin?.end('go\n');
-    await mnt.waitHung(1);
-    process.kill(pid, 'SIGKILL');
-    await waitFor(() => stateOf(pid) === 'D', 'the killed stat to sit in D');
+    const { pid, mnt } = await spawnUnkillableStat(pod);
     kube.addPod({ namespace: 'shop', name, uid: pod.podUid, nodeName: 'node-a' });
     return { podUid: pod.podUid, pid, mnt };
   }

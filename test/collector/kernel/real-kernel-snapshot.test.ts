@@ -6,6 +6,7 @@ import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { cleanupAll, trackPid } from '../../helpers/kernel/cleanup';
 import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
 import { fuseAvailable, startFuse } from '../../helpers/kernel/fuse-mount';
+import { spawnUnkillableStat } from '../../helpers/kernel/unkillable-task';
 import { spawnFakeZombie, spawnPidNamespace, spawnStopped, spawnZombies, stateOf, waitFor } from '../../helpers/kernel/processes';
 
 const can = cgroupV1Available();
@@ -72,14 +73,7 @@ describeKernel('real kernel states, snapshotted through the gRPC server', () => 
 
   it('an unkillable D task: SIGKILL pending, request_wait_answer on the stack, until the FUSE connection is aborted', async () => {
     const pod = createPodCgroup();
-    const mnt = await startFuse({ hang: '*' });
-    const child = spawn('sh', ['-c', 'read go; exec stat "$0"', `${mnt.mountpoint}/data/file`], { stdio: ['pipe', 'ignore', 'ignore'] });
-    const pid = trackPid(child.pid);
-    pod.addPid(pid);
-    child.stdin?.end('go\n');
-    await mnt.waitHung(1);
-    process.kill(pid, 'SIGKILL');
-    await waitFor(() => stateOf(pid) === 'D', 'the killed stat to sit in D');
+    const { pid, mnt } = await spawnUnkillableStat(pod);
     const snap = await snapshotPod(pod.podUid);
     const t = task(snap, pid);
     expect(t).toMatchObject({ state: 'D', comm: 'stat', pod_uid: pod.podUid, stack_read: true });
