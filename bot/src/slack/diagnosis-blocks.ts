@@ -54,8 +54,9 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
     : `node ${node}`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(where) }] });
   const overflow: string[] = [];
+  // A finding takes at most 5 blocks; the closing divider, note and actions 3: stop before 50.
   for (const f of diagnosis.findings) {
-    if (blocks.length > MAX_BLOCKS - 9) { overflow.push(`${f.severity.toUpperCase()} ${f.title}\n${f.explanation}\n${f.evidence.join('\n')}`); continue; }
+    if (blocks.length > MAX_BLOCKS - 8) { overflow.push(`${f.severity.toUpperCase()} ${f.title}\n${f.explanation}\n${f.evidence.join('\n')}`); continue; }
     blocks.push({ type: 'divider' });
     blocks.push(mrkdwn(`${ICON[f.severity]} *${escape(f.title)}*\n${escape(f.explanation)}`));
     if (f.evidence.length) {
