@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { analyzePasteText } from './analyze-paste';
+import { analyzePasteText, type PasteAnalysis } from './analyze-paste';
 import type { Conversation } from './conversation';
 import { clip } from './diagnosis-blocks';
 
@@ -64,6 +64,24 @@ export function registerAnalyzeModal(app: App, convo: Conversation, logger: Logg
     const analysis = analyzePasteText(text);
     if (analysis.status !== 'ok') { await refuse(`${analysis.message[0].toUpperCase()}${analysis.message.slice(1)}.`); return; }
     await ack();
-    void convo.answerPaste(client, channel, undefined, b.user.id, analysis).catch((err) => logger.error({ err }, 'posting a paste analysis failed'));
+    void postAnalysis(client, convo, channel, b.user.id, analysis).catch((err) => logger.error({ err }, 'posting a paste analysis failed'));
   });
+}
+
+/**
+ * Slash commands work in channels the bot is not a member of; posting there
+ * does not. Then the analysis goes to the user's direct messages with the bot,
+ * saying why.
+ */
+async function postAnalysis(client: WebClient, convo: Conversation, channel: string, user: string, analysis: PasteAnalysis): Promise<void> {
+  try {
+    await convo.answerPaste(client, channel, undefined, user, analysis);
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    if (code !== 'not_in_channel' && code !== 'channel_not_found') throw err;
+    const dm = (await client.conversations.open({ users: user })).channel?.id;
+    if (!dm) throw err;
+    await client.chat.postMessage({ channel: dm, text: `I cannot post in <#${channel}> (${code}): invite me there with \`/invite @whystuck\`. Here is your analysis instead.` });
+    await convo.answerPaste(client, dm, undefined, user, analysis);
+  }
 }

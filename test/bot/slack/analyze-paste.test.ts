@@ -43,6 +43,18 @@ describe('Slack: analysing pasted text and uploaded files', () => {
     expect(actionIds(reply)).toEqual(['escalate']);
   });
 
+  it('from a channel the bot is not in, the analysis arrives in a direct message saying why', async () => {
+    t.slack.refuseChannel('C0NOTIN', 'not_in_channel');
+    const modal = await openModal('C0NOTIN');
+    const mark = t.slack.calls.length;
+    expect((await submit(modal, MEMCG_PASTE)).status).toBe(200);
+    const why = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.channel === 'D0ONCALL' && c.args.thread_ts === undefined && /cannot post/.test(String(c.args.text)));
+    expect(why.args.text).toBe('I cannot post in <#C0NOTIN> (not_in_channel): invite me there with `/invite @whystuck`. Here is your analysis instead.');
+    const root = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'D0ONCALL' && c.args.text === 'Analysing a paste from <@U0ONCALL>…');
+    const reply = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === root.reply?.ts);
+    expect(blocksOf(reply)[0].text?.text).toMatch(/memory-cgroup reclaim/);
+  });
+
   it('an empty or unreadable paste keeps the dialog open with the reason under the box', async () => {
     const modal = await openModal();
     const before = t.slack.calls.filter((c) => c.method === 'chat.postMessage').length;

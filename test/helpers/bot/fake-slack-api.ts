@@ -24,6 +24,8 @@ export interface FakeSlackApi {
    * one Slack's HTML sign-in page. `size` overrides the size the metadata claims.
    */
   addFile(name: string, content: string | Buffer, opts?: { mimetype?: string; size?: number }): FakeSlackFile;
+  /** chat.postMessage to this channel fails with `error` (e.g. not_in_channel: the bot is not a member). */
+  refuseChannel(channel: string, error: string): void;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const limited = new Map<string, number>();
   const waiters: { pred: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }[] = [];
   const files = new Map<string, { meta: FakeSlackFile; content: Buffer }>();
+  const refused = new Map<string, string>();
   let ts = 1700000000;
   const record = (call: SlackCall): void => {
     calls.push(call);
@@ -75,7 +78,9 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     const reply: Record<string, unknown> = { ok: true };
     const call: SlackCall = { method, args, token: String(req.headers.authorization ?? '').replace(/^Bearer /, ''), reply };
     if (method === 'auth.test') Object.assign(reply, { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1', user: 'whystuck' });
-    if (method === 'chat.postMessage' || method === 'chat.update') Object.assign(reply, { channel: args.channel, ts: `${ts++}.000100` });
+    if (method === 'chat.postMessage' && refused.has(String(args.channel))) Object.assign(reply, { ok: false, error: refused.get(String(args.channel)) });
+    else if (method === 'chat.postMessage' || method === 'chat.update') Object.assign(reply, { channel: args.channel, ts: `${ts++}.000100` });
+    if (method === 'conversations.open') Object.assign(reply, { channel: { id: `D${String(args.users).replace(/^U/, '')}` } });
     if (method === 'chat.postEphemeral') Object.assign(reply, { message_ts: `${ts++}.000200` });
     if (method === 'usergroups.users.list') Object.assign(reply, { users: groups.get(String(args.usergroup)) ?? [] });
     if (method === 'views.open') Object.assign(reply, { view: { id: `V${ts++}`, ...(args.view as object) } });
@@ -93,6 +98,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     url: `http://127.0.0.1:${port}/api/`,
     calls,
     setGroup: (id, users) => { groups.set(id, users); },
+    refuseChannel: (channel, error) => { refused.set(channel, error); },
     addFile(name, content, opts = {}) {
       const id = `F${String(files.size + 1).padStart(8, '0')}`;
       const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
