@@ -1,20 +1,32 @@
 import { parseArgs } from 'node:util';
+import type { SnapshotResponse } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
 import { createSnapshotter } from '../../../collector/src/snapshot/snapshotter';
 import { diagnose } from '../diagnosis/engine';
 import { scopeDiagnosis } from '../diagnosis/scope-findings';
 import { evidenceFromSnapshot } from '../evidence/from-snapshot';
 import { toJson } from '../render/render-json';
 import { renderText } from '../render/render-text';
+import { isPid, isPodUidPrefix, MAX_PID } from '../ssh/check-request';
+import { sshSnapshot } from '../ssh/ssh-snapshot';
 import type { CliIo } from './analyze-command';
+import { SSH_CLI_OPTIONS, sshTargetFromCli } from './ssh-target-options';
 
-export const DIAGNOSE_USAGE = `usage: whystuck diagnose --local [--pid N | --pod-uid UID | --all] [--json]
-  Snapshots this machine in-process (the collector's code as a library) and
-  runs the same rules as analyze. --pod-uid accepts a unique UID prefix.`;
+export const DIAGNOSE_USAGE = `usage: whystuck diagnose (--local | --ssh USER@HOST[:PORT] --ssh-key FILE --known-hosts FILE)
+                         [--pid N | --pod-uid UID | --all] [--json]
+  --local snapshots this machine in-process (the collector's code as a library);
+  --ssh snapshots a node without a collector over SSH with a fixed read-only
+  script. Both run the same rules as analyze. --pod-uid accepts a unique UID prefix.
+  SSH options:
+    --ssh-key FILE                 private key (passphrase: WHYSTUCK_SSH_KEY_PASSPHRASE)
+    --known-hosts FILE             OpenSSH known_hosts (plain or hashed entries)
+    --host-key-fingerprint SHA256:...  pinned host key (repeatable; instead of or with --known-hosts)
+    --jump USER@HOST[:PORT]        reach the node through a jump host (same key and host-key checks)
+    --connect-timeout SECONDS      connect and log in (default 10)
+    --command-timeout SECONDS      each remote script run (default 30)
+  Exit: 0 diagnosed, 1 pid or pod not found, 2 usage error, 3 the node could not be snapshotted.`;
 
-const UID = /^[0-9a-f][0-9a-f-]{0,35}$/i;
-
-/** `whystuck diagnose --local`: 0 diagnosed, 1 pid/pod not found, 2 usage error. */
-export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: string } = {}): Promise<number> {
+/** `whystuck diagnose --local | --ssh`: 0 diagnosed, 1 pid/pod not found, 2 usage error, 3 no snapshot. */
+export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: string; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -22,6 +34,7 @@ export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: 
       options: {
         local: { type: 'boolean' }, pid: { type: 'string' }, 'pod-uid': { type: 'string' }, all: { type: 'boolean' },
         json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'proc-root': { type: 'string' },
+        ...SSH_CLI_OPTIONS,
       },
       strict: true, allowPositionals: false,
     }));
@@ -30,31 +43,43 @@ export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: 
     return 2;
   }
   if (values.help) { io.stdout.write(`${DIAGNOSE_USAGE}\n`); return 0; }
-  if (!values.local) { io.stderr.write(`whystuck diagnose: say where: --local (this machine)\n${DIAGNOSE_USAGE}\n`); return 2; }
+  if (Boolean(values.local) === (values.ssh !== undefined)) {
+    io.stderr.write(`whystuck diagnose: say where: --local (this machine) or --ssh USER@HOST (a node over SSH)\n${DIAGNOSE_USAGE}\n`);
+    return 2;
+  }
   const scopes = [values.pid !== undefined, values['pod-uid'] !== undefined, Boolean(values.all)].filter(Boolean).length;
   if (scopes > 1) { io.stderr.write('whystuck diagnose: use only one of --pid, --pod-uid, --all\n'); return 2; }
   let pid: number | undefined;
   if (values.pid !== undefined) {
-    if (!/^\d+$/.test(values.pid) || Number(values.pid) < 1 || Number(values.pid) > 4194304) {
-      io.stderr.write(`whystuck diagnose: --pid must be a process id between 1 and 4194304, not "${values.pid}"\n`);
+    if (!/^\d+$/.test(values.pid) || !isPid(Number(values.pid))) {
+      io.stderr.write(`whystuck diagnose: --pid must be a process id between 1 and ${MAX_PID}, not "${values.pid}"\n`);
       return 2;
     }
     pid = Number(values.pid);
   }
   const podUid = values['pod-uid'];
-  if (podUid !== undefined && !UID.test(podUid)) {
+  if (podUid !== undefined && !isPodUidPrefix(podUid)) {
     io.stderr.write(`whystuck diagnose: --pod-uid must be a pod UID or its prefix (hex digits and dashes), not "${podUid}"\n`);
     return 2;
   }
-  const snapshotter = createSnapshotter({ procRoot: values['proc-root'] ?? opts.procRoot });
-  try {
-    const snap = await snapshotter.snapshot({ scope: 'whole_node', whole_node: true });
-    const ev = evidenceFromSnapshot(snap);
-    const scoped = scopeDiagnosis(ev, diagnose(ev), { pid, podUid });
-    if (scoped.status === 'not-found') { io.stderr.write(`whystuck diagnose: ${scoped.message}\n`); return 1; }
-    io.stdout.write(values.json ? `${JSON.stringify(toJson(ev, scoped.diagnosis), null, 2)}\n` : renderText(ev, scoped.diagnosis));
-    return 0;
-  } finally {
-    await snapshotter.close();
+  let snap: SnapshotResponse;
+  if (values.ssh !== undefined) {
+    const target = sshTargetFromCli(values, opts.env ?? {});
+    if (!target.ok) { io.stderr.write(`whystuck diagnose: ${target.message}\n`); return 2; }
+    const res = await sshSnapshot(target.value, { scope: 'whole_node', whole_node: true });
+    if (res.status !== 'ok') { io.stderr.write(`whystuck diagnose: ${res.message}\n`); return 3; }
+    snap = res.value;
+  } else {
+    const snapshotter = createSnapshotter({ procRoot: values['proc-root'] ?? opts.procRoot });
+    try {
+      snap = await snapshotter.snapshot({ scope: 'whole_node', whole_node: true });
+    } finally {
+      await snapshotter.close();
+    }
   }
+  const ev = evidenceFromSnapshot(snap);
+  const scoped = scopeDiagnosis(ev, diagnose(ev), { pid, podUid });
+  if (scoped.status === 'not-found') { io.stderr.write(`whystuck diagnose: ${scoped.message}\n`); return 1; }
+  io.stdout.write(values.json ? `${JSON.stringify(toJson(ev, scoped.diagnosis), null, 2)}\n` : renderText(ev, scoped.diagnosis));
+  return 0;
 }

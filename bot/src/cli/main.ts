@@ -10,6 +10,8 @@ usage:
       name the root cause from pasted kernel logs, ps/top, stacks, /proc files
   whystuck diagnose --local [--pid N | --pod-uid UID | --all] [--json]
       the same diagnosis from a live snapshot of this machine
+  whystuck diagnose --ssh USER@HOST[:PORT] --ssh-key FILE --known-hosts FILE [...]
+      the same diagnosis of a node without a collector, over SSH
   whystuck bot
       the Slack bot (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)
   whystuck config check
@@ -34,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'diagnose': {
       const { runDiagnose } = await import('./diagnose-command');
-      return runDiagnose(rest, process);
+      return runDiagnose(rest, process, { env: process.env });
     }
     case 'bot': {
       if (rest.includes('--help')) { const { BOT_USAGE } = await import('./run-bot'); process.stdout.write(`${BOT_USAGE}\n`); return 0; }
