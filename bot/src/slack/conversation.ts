@@ -76,16 +76,16 @@ export function createConversation(deps: ConversationDeps) {
   async function postDiagnosis(client: WebClient, ctx: ThreadContext, inv: OkInvestigation, where?: string): Promise<void> {
     const live = inv.evidence.source === 'snapshot';
     if (live) await escalation.resolveGone(client, ctx, inv);
-    const note = live ? escalation.armAuto(ctx, inv, () => autoEscalate(client, ctx)) : undefined;
+    const note = live ? escalation.armAuto(ctx, inv, (armedBy) => autoEscalate(client, ctx, armedBy)) : undefined;
     const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste' });
     ctx.overflow = reply.overflow;
     await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: reply.text, blocks: reply.blocks as unknown as KnownBlock[] });
   }
 
-  async function autoEscalate(client: WebClient, ctx: ThreadContext): Promise<void> {
+  async function autoEscalate(client: WebClient, ctx: ThreadContext, armedBy: OkInvestigation): Promise<void> {
     const fresh = await investigate(ctx.target);
     if (fresh.status === 'ok') ctx.last = fresh;
-    await escalation.autoEscalate(client, ctx, fresh.status === 'ok' ? fresh : { message: fresh.message });
+    await escalation.autoEscalate(client, ctx, fresh.status === 'ok' ? fresh : { message: fresh.message }, armedBy);
   }
 
   /** Root message (unless already in a thread), then the diagnosis in the thread. */

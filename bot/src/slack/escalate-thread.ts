@@ -82,7 +82,7 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
    * thread; a recheck keeps the first deadline), none calls it off. Returns
    * the line the reply shows while armed.
    */
-  function armAuto(ctx: ThreadContext, inv: OkInvestigation, fire: () => Promise<void>): string | undefined {
+  function armAuto(ctx: ThreadContext, inv: OkInvestigation, fire: (armedBy: OkInvestigation) => Promise<void>): string | undefined {
     const m = deps.autoEscalateMinutes;
     if (!topCritical(inv)) { cancelAuto(ctx); return undefined; }
     if (!m || ctx.target.kind === 'paste' || ctx.escalatedOnce || !configuredFor(ctx.channel)) return undefined;
@@ -92,27 +92,30 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
         if (ctx.autoEscalation !== entry) return; // called off meanwhile
         ctx.autoEscalation = undefined;
         armed.delete(ctx);
-        void fire().catch((err) => deps.logger.error({ err }, 'auto-escalation failed'));
+        void fire(entry.armedBy).catch((err) => deps.logger.error({ err }, 'auto-escalation failed'));
       });
-      const entry = { at: Date.now() + ms, cancel: timer.cancel };
+      const entry = { at: Date.now() + ms, cancel: timer.cancel, armedBy: inv };
       ctx.autoEscalation = entry;
       armed.add(ctx);
     }
+    ctx.autoEscalation.armedBy = inv;
     const at = Math.floor(ctx.autoEscalation.at / 1000);
     return `:alarm_clock: Critical: escalates to on-call automatically <!date^${at}^at {time}|at ${new Date(at * 1000).toISOString().slice(11, 16)} UTC> (after ${minutes(m)}) unless someone remediates or presses Escalate.`;
   }
 
-  /** The timer fired: escalate with the freshest evidence, or stand down if it is gone. */
-  async function autoEscalate(client: WebClient, ctx: ThreadContext, fresh: OkInvestigation | { message: string }): Promise<void> {
+  /**
+   * The timer fired: escalate with the freshest evidence, or stand down if it
+   * is gone. When the fresh look failed (collector down), the diagnosis that
+   * armed the timer is escalated, with the failure.
+   */
+  async function autoEscalate(client: WebClient, ctx: ThreadContext, fresh: OkInvestigation | { message: string }, armedBy: OkInvestigation): Promise<void> {
     const after = minutes(deps.autoEscalateMinutes ?? 0);
     if ('diagnosis' in fresh) {
       if (!topCritical(fresh)) { await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: `Not escalating: after ${after} a fresh snapshot no longer shows a critical finding.` }); return; }
       await escalate(client, ctx, fresh, `Nobody acted on this critical finding within ${after} and a fresh snapshot still shows it: escalated automatically`, 'whystuck (auto-escalation)');
       return;
     }
-    const last = ctx.last?.status === 'ok' ? ctx.last : undefined;
-    if (!last) return;
-    await escalate(client, ctx, last, `Nobody acted on this critical finding within ${after} and the recheck failed (${fresh.message}): escalated automatically`, 'whystuck (auto-escalation)');
+    await escalate(client, ctx, armedBy, `Nobody acted on this critical finding within ${after} and the recheck failed (${fresh.message}): escalated automatically`, 'whystuck (auto-escalation)');
   }
 
   return {

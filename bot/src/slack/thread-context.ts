@@ -8,8 +8,8 @@ export type Target =
 
 export type OkInvestigation = Extract<Investigation, { status: 'ok' }>;
 
-/** A pending automatic escalation: when it fires, and how to call it off. */
-export interface AutoEscalation { at: number; cancel(): void }
+/** A pending automatic escalation: when it fires, how to call it off, and the latest diagnosis that armed it. */
+export interface AutoEscalation { at: number; cancel(): void; armedBy: OkInvestigation }
 
 export interface ThreadContext {
   channel: string;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { collectorPoolFromConfig } from '../../../bot/src/collectors/pool-from-config';
 import { createPagerDuty } from '../../../bot/src/escalation/pagerduty';
 import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
 import { signAction } from '../../../bot/src/slack/action-token';
@@ -90,6 +91,8 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
   let pd: FakePagerDuty;
   let t: TestBot;
   const scheduler = manualScheduler();
+  /** Set to make every collector lookup fail (as if the node's collector went away). */
+  let collectorDown: string | undefined;
 
   beforeAll(async () => {
     harness = await startHarness();
@@ -104,6 +107,10 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
       escalation: createPagerDuty({ routingKey: ROUTING_KEY, eventsUrl: pd.url }),
       scheduler,
+      collectors: (config) => {
+        const real = collectorPoolFromConfig(config);
+        return { ...real, forNode: async (node) => (collectorDown ? { status: 'unknown-node', message: collectorDown } : real.forNode(node)) };
+      },
     });
   });
   afterAll(async () => {
@@ -206,6 +213,30 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
       expect(auto.args.text).toBe(':rotating_light: Nobody acted on this critical finding within 0.1 seconds and a fresh snapshot still shows it: escalated automatically to <!subteam^S0ONCALL> (on-call for this channel).');
     } finally {
       await quick.close();
+    }
+  });
+
+  it('when the time comes and it is gone, nothing is escalated; when the collector is down, the last diagnosis is escalated with the failure', async () => {
+    const gone = await stuckPod('stuck-5');
+    const first = await diagnosed('stuck-5');
+    gone.mnt.abort();
+    await waitFor(() => stateOf(gone.pid) === undefined, 'the stuck stat to exit');
+    let mark = t.slack.calls.length;
+    first.task.fire();
+    const stood = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === first.threadTs);
+    expect(stood.args.text).toBe('Not escalating: after 5 minutes a fresh snapshot no longer shows a critical finding.');
+    expect(pd.events.some((e) => String(e.dedup_key).includes(gone.podUid))).toBe(false);
+
+    const down = await stuckPod('stuck-6');
+    const second = await diagnosed('stuck-6');
+    collectorDown = 'the collector on node-a is unreachable: connection refused (test)';
+    try {
+      mark = t.slack.calls.length;
+      second.task.fire();
+      const paged = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === second.threadTs);
+      expect(paged.args.text).toBe(`:rotating_light: Nobody acted on this critical finding within 5 minutes and the recheck failed (the collector on node-a is unreachable: connection refused (test)): escalated automatically to <!subteam^S0ONCALL> (on-call for this channel) and PagerDuty (dedup key \`whystuck/node-a/${down.podUid}/storage-backend-fault\`).`);
+    } finally {
+      collectorDown = undefined;
     }
   });
 
