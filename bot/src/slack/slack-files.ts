@@ -59,14 +59,21 @@ async function complete(f: SlackFile, client: WebClient): Promise<SlackFile> {
 }
 
 async function open(f: SlackFile, o: FileReadOptions, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
-  const url = f.url_private_download ?? f.url_private ?? '';
+  let url = f.url_private_download ?? f.url_private ?? '';
   const name = f.name ?? f.id;
-  if (!mayCarryToken(url, o.apiUrl)) throw new FileRefused(`${name} is not hosted by Slack (${url ? new URL(url).host : 'no URL'}); I only send my token to Slack`);
-  const res = await fetch(url, { headers: { authorization: `Bearer ${o.botToken}` }, redirect: 'manual', signal });
-  if (res.status !== 200 || !res.body) throw new FileRefused(`Slack answered ${res.status} for ${name}${res.status === 403 || res.status === 302 ? ': the bot needs the files:read scope' : ''}`);
-  if ((res.headers.get('content-type') ?? '').includes('text/html')) throw new FileRefused(`Slack sent a web page instead of ${name}: the bot token lacks the files:read scope (reinstall the app with it)`);
-  return res.body as unknown as AsyncIterable<Uint8Array>;
+  if (!mayCarryToken(url, o.apiUrl)) throw new FileRefused(`${name} is not hosted by Slack (${hostOf(url)}); I only send my token to Slack`);
+  // Redirects are followed by hand, so the token never follows one off Slack's hosts.
+  for (let hops = 0; ; hops++) {
+    const res = await fetch(url, { headers: mayCarryToken(url, o.apiUrl) ? { authorization: `Bearer ${o.botToken}` } : {}, redirect: 'manual', signal });
+    const next = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && next && hops < 3) { await res.body?.cancel(); url = new URL(next, url).toString(); continue; }
+    if (res.status !== 200 || !res.body) throw new FileRefused(`Slack answered ${res.status} for ${name}${res.status === 403 ? ': the bot needs the files:read scope' : ''}`);
+    if ((res.headers.get('content-type') ?? '').includes('text/html')) throw new FileRefused(`Slack sent a web page instead of ${name}: the bot token lacks the files:read scope (reinstall the app with it)`);
+    return res.body as unknown as AsyncIterable<Uint8Array>;
+  }
 }
+
+const hostOf = (url: string): string => { try { return new URL(url).host; } catch { return 'no URL'; } };
 
 /**
  * The files of one message as one text stream (read in order, like one paste

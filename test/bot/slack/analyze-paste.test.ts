@@ -129,6 +129,15 @@ describe('Slack: analysing pasted text and uploaded files', () => {
       expect(refused.args.text).toMatch(/dmesg\.txt is not hosted by Slack \(127\.0\.0\.1:\d+\); I only send my token to Slack/);
       expect(seen).toEqual([]);
 
+      // A Slack URL that redirects elsewhere (a CDN, a pre-signed link): followed, but without the token.
+      const redirected = t.slack.addFile('dmesg-cdn.txt', '', { redirectTo: `http://127.0.0.1:${port}/signed/dmesg.txt` });
+      mark = t.slack.calls.length;
+      await t.send(messageEventBody({ threadTs, files: [redirected] }));
+      const viaCdn = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs);
+      expect(blocksOf(viaCdn)[0].text?.text).toMatch(/hung task/);
+      expect(t.slack.calls.find((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'file.download')?.token).toBe(BOT_TOKEN);
+      expect(seen).toEqual(['none']);
+
       const image = t.slack.addFile('screenshot.png', Buffer.from([0x89, 0x50, 0x4e, 0x47]), { mimetype: 'image/png' });
       mark = t.slack.calls.length;
       await t.send(messageEventBody({ threadTs, files: [image] }));

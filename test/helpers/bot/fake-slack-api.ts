@@ -23,7 +23,7 @@ export interface FakeSlackApi {
    * with a Bearer token the bytes (recorded as a "file.download" call), without
    * one Slack's HTML sign-in page. `size` overrides the size the metadata claims.
    */
-  addFile(name: string, content: string | Buffer, opts?: { mimetype?: string; size?: number }): FakeSlackFile;
+  addFile(name: string, content: string | Buffer, opts?: { mimetype?: string; size?: number; redirectTo?: string }): FakeSlackFile;
   /** chat.postMessage to this channel fails with `error` (e.g. not_in_channel: the bot is not a member). */
   refuseChannel(channel: string, error: string): void;
   close(): Promise<void>;
@@ -46,7 +46,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const groups = new Map<string, string[]>();
   const limited = new Map<string, number>();
   const waiters: { pred: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }[] = [];
-  const files = new Map<string, { meta: FakeSlackFile; content: Buffer }>();
+  const files = new Map<string, { meta: FakeSlackFile; content: Buffer; redirectTo?: string }>();
   const refused = new Map<string, string>();
   let ts = 1700000000;
   const record = (call: SlackCall): void => {
@@ -61,6 +61,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       record({ method: 'file.download', args: { id: file[1], url: req.url }, token });
       if (!f) { res.writeHead(404, { 'content-type': 'text/plain' }); res.end('file not found'); return; }
       if (!token) { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end('<!DOCTYPE html><html><body>Sign in to Slack</body></html>'); return; }
+      if (f.redirectTo) { res.writeHead(302, { location: f.redirectTo }); res.end(); return; }
       res.writeHead(200, { 'content-type': f.meta.mimetype, 'content-length': String(f.content.length) });
       res.end(f.content);
       return;
@@ -107,7 +108,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
         id, name, mimetype: opts.mimetype ?? 'text/plain', filetype: 'text', size: opts.size ?? bytes.length, mode: 'hosted',
         url_private: `${base}/${encodeURIComponent(name)}`, url_private_download: `${base}/download/${encodeURIComponent(name)}`,
       };
-      files.set(id, { meta, content: bytes });
+      files.set(id, { meta, content: bytes, redirectTo: opts.redirectTo });
       return meta;
     },
     rateLimitNext: (method, seconds) => { limited.set(method, seconds); },
