@@ -1,22 +1,24 @@
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { BadConfigError, InsecureListenError } from '../errors';
 import { isLoopbackHost } from '../grpc/tls';
 
-const schema = z.object({
-  listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:7443 or 127.0.0.1:7443'),
-  tlsCert: z.string().optional(),
-  tlsKey: z.string().optional(),
-  tlsCa: z.string().optional(),
-  insecure: z.boolean(),
-  procRoot: z.string().startsWith('/', 'an absolute path'),
-  remediationClients: z.array(z.string().min(1)),
-  allowHostProcesses: z.boolean(),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
-  readDeadlineMs: z.number().int().min(10).max(10000),
-});
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const LISTEN = /^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/;
 
-export type CollectorConfig = z.infer<typeof schema> & { host: string; port: number };
+export interface CollectorConfig {
+  listen: string;
+  host: string;
+  port: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  insecure: boolean;
+  procRoot: string;
+  remediationClients: string[];
+  allowHostProcesses: boolean;
+  logLevel: (typeof LOG_LEVELS)[number];
+  readDeadlineMs: number;
+}
 
 export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--tls-cert F --tls-key F --tls-ca F] [--insecure]
        [--proc-root DIR] [--remediation-clients ID,ID] [--allow-host-processes]
@@ -54,24 +56,30 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
   } catch (err) {
     throw new BadConfigError(`${(err as Error).message}\n${COLLECTOR_USAGE}`);
   }
-  const parsed = schema.safeParse({
-    listen: values.listen ?? '',
-    tlsCert: values['tls-cert'],
-    tlsKey: values['tls-key'],
-    tlsCa: values['tls-ca'],
-    insecure: values.insecure,
-    procRoot: values['proc-root'],
-    remediationClients: String(values['remediation-clients'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    allowHostProcesses: values['allow-host-processes'],
-    logLevel: values['log-level'] ?? env.WHYSTUCK_LOG_LEVEL ?? 'info',
-    readDeadlineMs: Number(values['read-deadline-ms']),
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.join('.');
-    throw new BadConfigError(`bad ${key}: ${issue.message}\n${COLLECTOR_USAGE}`);
-  }
-  const c = parsed.data;
+  // Plain checks rather than a schema library: the collector's memory budget is tight (zod alone is ~7 MB).
+  const bad = (key: string, why: string): never => {
+    throw new BadConfigError(`bad ${key}: ${why}\n${COLLECTOR_USAGE}`);
+  };
+  const listen = String(values.listen ?? '');
+  if (!LISTEN.test(listen)) bad('listen', 'expected HOST:PORT, e.g. 0.0.0.0:7443 or 127.0.0.1:7443');
+  const procRoot = String(values['proc-root']);
+  if (!procRoot.startsWith('/')) bad('procRoot', 'an absolute path');
+  const logLevel = String(values['log-level'] ?? env.WHYSTUCK_LOG_LEVEL ?? 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) bad('logLevel', `one of ${LOG_LEVELS.join(', ')}`);
+  const readDeadlineMs = Number(values['read-deadline-ms']);
+  if (!Number.isInteger(readDeadlineMs) || readDeadlineMs < 10 || readDeadlineMs > 10000) bad('readDeadlineMs', 'an integer number of milliseconds from 10 to 10000');
+  const c = {
+    listen,
+    tlsCert: values['tls-cert'] as string | undefined,
+    tlsKey: values['tls-key'] as string | undefined,
+    tlsCa: values['tls-ca'] as string | undefined,
+    insecure: Boolean(values.insecure),
+    procRoot,
+    remediationClients: String(values['remediation-clients'] ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    allowHostProcesses: Boolean(values['allow-host-processes']),
+    logLevel: logLevel as CollectorConfig['logLevel'],
+    readDeadlineMs,
+  };
   const tlsGiven = [c.tlsCert, c.tlsKey, c.tlsCa].filter(Boolean).length;
   if (tlsGiven > 0 && tlsGiven < 3) throw new BadConfigError('mutual TLS needs all three of --tls-cert, --tls-key and --tls-ca');
   const sep = c.listen.lastIndexOf(':');

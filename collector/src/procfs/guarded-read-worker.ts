@@ -3,14 +3,24 @@
  * (cmdline/environ/maps wait on the target's mmap lock, stack/io/syscall on
  * its exec lock, anything on a FUSE-backed proc root). It reads one path at a
  * time and answers each; the main thread decides when it has waited too long.
+ *
+ * The same thread also runs the task scan (scan-proc.ts), streaming batches
+ * back before its final answer: one V8 isolate costs ~9 MB of the collector's
+ * memory budget, and the scan and the risky reads of a snapshot never overlap.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import type { ScanMessage, ScanRequest, TaskBatch } from './raw-task';
+import type * as ScanProc from './scan-proc';
 
-export interface ReadRequest { id: number; path: string; maxBytes: number }
+export type ReadRequest =
+  | { id: number; kind: 'read'; path: string; maxBytes: number }
+  | { id: number; kind: 'scan'; scan: ScanRequest; progress: SharedArrayBuffer };
 export type ReadReply =
   | { id: number; ok: true; text: string; truncated: boolean }
-  | { id: number; ok: false; code: string; message: string };
+  | { id: number; ok: false; code: string; message: string }
+  /** A scan's batch, sent before the scan's final reply. */
+  | { id: number; partial: TaskBatch };
 
 function readCapped(path: string, maxBytes: number): { text: string; truncated: boolean } {
   const buf = Buffer.allocUnsafe(Math.min(maxBytes, 1 << 20));
@@ -28,10 +38,24 @@ function readCapped(path: string, maxBytes: number): { text: string; truncated: 
   }
 }
 
+/** Loaded on the first scan: reads must not wait for the scan's code (protobuf schema) to load. */
+let scanProc: typeof ScanProc.scanProc | undefined;
+
+function runScan(req: Extract<ReadRequest, { kind: 'scan' }>): ReadReply {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  scanProc ??= (require('./scan-proc') as typeof ScanProc).scanProc;
+  let visited = 0;
+  scanProc(req.scan, req.progress, (msg: ScanMessage, transfer) => {
+    if (msg.type === 'tasks') parentPort?.postMessage({ id: req.id, partial: msg } satisfies ReadReply, transfer);
+    else visited = msg.visitedProcesses;
+  });
+  return { id: req.id, ok: true, text: String(visited), truncated: false };
+}
+
 parentPort?.on('message', (req: ReadRequest) => {
   let reply: ReadReply;
   try {
-    reply = { id: req.id, ok: true, ...readCapped(req.path, req.maxBytes) };
+    reply = req.kind === 'scan' ? runScan(req) : { id: req.id, ok: true, ...readCapped(req.path, req.maxBytes) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     reply = { id: req.id, ok: false, code: e.code ?? 'EIO', message: e.message };

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { ReadReply, ReadRequest } from './guarded-read-worker';
+import type { ScanRequest, TaskBatch } from './raw-task';
 import { siblingEntry, startWorker } from '../workers/start-worker';
 
 /**
@@ -24,6 +25,12 @@ export type GuardedResult =
 
 export interface GuardedReader {
   read(path: string, opts?: { deadlineMs?: number; maxBytes?: number }): Promise<GuardedResult>;
+  /**
+   * Runs a task scan on a reader thread under the same guard: batches arrive
+   * through `onBatch`; a scan past its deadline answers `timed-out` and its
+   * thread is written off. On success the text is the count of processes visited.
+   */
+  scan(req: ScanRequest, opts: { deadlineMs: number; progress: SharedArrayBuffer; onBatch: (batch: TaskBatch) => void }): Promise<GuardedResult>;
   /** Paths whose read is stuck in the kernel right now, with how long. */
   stuck(): Array<{ path: string; forMs: number }>;
   close(): Promise<void>;
@@ -38,6 +45,7 @@ export interface GuardedReaderOptions {
 
 interface Pending {
   req: ReadRequest;
+  onBatch?: (batch: TaskBatch) => void;
   deadlineMs: number;
   key: string;
   resolve: (r: GuardedResult) => void;
@@ -63,6 +71,9 @@ export function lockKey(path: string): string {
 
 const PIPELINE = 8;
 
+/** What a request reads, for results and the stuck list. */
+const what = (req: ReadRequest): string => (req.kind === 'read' ? req.path : `${req.scan.procRoot} (task scan)`);
+
 export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedReader {
   const poolSize = opts.poolSize ?? 2;
   const maxStuck = opts.maxStuck ?? 16;
@@ -86,6 +97,11 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
   }
 
   function onReply(reader: Reader, reply: ReadReply): void {
+    if ('partial' in reply) {
+      // A scan's batch: delivered unless the scan was already written off.
+      if (!reader.stuckOn && reader.inFlight[0]?.req.id === reply.id) reader.inFlight[0].onBatch?.(reply.partial);
+      return;
+    }
     if (reader.stuckOn) {
       // A written-off read came back: the lock is free again; retire the thread.
       blocked.delete(reader.stuckOn.key);
@@ -145,7 +161,7 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
       const since = blocked.get(p.key);
       if (since !== undefined) {
         queue.shift();
-        p.resolve({ status: 'blocked-earlier', blockedForMs: now() - since, path: p.req.path });
+        p.resolve({ status: 'blocked-earlier', blockedForMs: now() - since, path: what(p.req) });
         continue;
       }
       if (idle.length === 0 || stuckReaders.length >= maxStuck) {
@@ -166,25 +182,28 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     }
   }
 
+  function submit(req: ReadRequest, deadlineMs: number, key: string, onBatch?: (batch: TaskBatch) => void): Promise<GuardedResult> {
+    if (closed) return Promise.resolve({ status: 'no-reader', reason: 'reader closed' });
+    return new Promise<GuardedResult>((resolve) => {
+      queue.push({ req, onBatch, deadlineMs, key, resolve, startedAt: now() });
+      pump();
+    });
+  }
+
   for (let i = 0; i < poolSize; i++) idle.push(spawn());
 
   return {
     read(path, o = {}) {
-      if (closed) return Promise.resolve({ status: 'no-reader', reason: 'reader closed' });
-      return new Promise<GuardedResult>((resolve) => {
-        queue.push({
-          req: { id: nextId++, path, maxBytes: o.maxBytes ?? 64 * 1024 },
-          deadlineMs: o.deadlineMs ?? defaultDeadlineMs,
-          key: lockKey(path),
-          resolve,
-          startedAt: now(),
-        });
-        pump();
-      });
+      return submit({ id: nextId++, kind: 'read', path, maxBytes: o.maxBytes ?? 64 * 1024 }, o.deadlineMs ?? defaultDeadlineMs, lockKey(path));
+    },
+    scan(req, o) {
+      const id = nextId++;
+      // A key of its own: a scan that stalled is retried by the next snapshot on a fresh thread.
+      return submit({ id, kind: 'scan', scan: req, progress: o.progress }, o.deadlineMs, `${req.procRoot}#scan${id}`, o.onBatch);
     },
     stuck() {
       const t = now();
-      return stuckReaders.map((r) => ({ path: r.stuckOn?.req.path ?? '?', forMs: t - (blocked.get(r.stuckOn?.key ?? '') ?? t) }));
+      return stuckReaders.map((r) => ({ path: r.stuckOn ? what(r.stuckOn.req) : '?', forMs: t - (blocked.get(r.stuckOn?.key ?? '') ?? t) }));
     },
     async close() {
       closed = true;

@@ -1,5 +1,6 @@
 /**
- * Worker thread: walks <procRoot>/<pid>/task/<tid> and reads the files that
+ * Runs on a reader worker thread (see guarded-read-worker.ts): walks
+ * <procRoot>/<pid>/task/<tid> and reads the files that
  * take no lock on the target (stat, status, wchan, cgroup, ns/pid), with
  * plain synchronous reads into one reused buffer — the fastest way Node has.
  * Each task is encoded as a protobuf Task message right where it is read, so
@@ -7,11 +8,10 @@
  * threads; batches of encoded tasks and a few columns stream back (typed
  * arrays, transferred) so that a scan stuck on a strange proc root still
  * delivers everything read before the stall. The shared `progress` array
- * tells the main thread which task it is on. The worker lives across
- * snapshots; the main thread replaces it if it ever gets stuck.
+ * tells the main thread which task it is on; if the walk ever gets stuck, the
+ * guarded reader writes the thread off like any other stuck read.
  */
 import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
 import { parseStat } from './parse-stat';
 import { parseStatus, type ProcStatus } from './parse-status';
 import { parseCgroupFile, parsePodCgroup } from '../cgroups/parse-pod-cgroup';
@@ -21,7 +21,6 @@ import { taskCodec } from '../proto/snapshot-codec';
 import { Out } from '../proto/wire-codec';
 
 const buf = Buffer.allocUnsafe(64 * 1024);
-const progress = new Int32Array(workerData.progress as SharedArrayBuffer);
 
 type Read = { ok: true; text: string } | { ok: false; code: string };
 
@@ -83,7 +82,11 @@ class BatchWriter {
   }
 }
 
-function scan(req: ScanRequest): void {
+/** Sends a message to the thread that asked for the scan, transferring the listed buffers. */
+export type Post = (msg: ScanMessage, transfer: ArrayBuffer[]) => void;
+
+export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, post: Post): void {
+  const progress = new Int32Array(progressBuffer);
   const problems: RawProblem[] = [];
   const podIndex = new Map<string, number>();
   const pathIndex = new Map<string, number>();
@@ -92,7 +95,7 @@ function scan(req: ScanRequest): void {
     if (batch.size === 0 && problems.length === 0) return;
     const msg = batch.take(problems.splice(0));
     const transfer = [msg.bytes, msg.ends, msg.tid, msg.tgid, msg.ppid, msg.pidNs, msg.state, msg.bits, msg.pod, msg.freezer].map((a) => a.buffer as ArrayBuffer);
-    parentPort?.postMessage(msg satisfies ScanMessage, transfer);
+    post(msg, transfer);
     batch = new BatchWriter();
   };
   const emit = (proc: RawProcess): void => {
@@ -202,7 +205,5 @@ function scan(req: ScanRequest): void {
   }
   flush();
   const done: ScanMessage = { type: 'done', visitedProcesses: visited };
-  parentPort?.postMessage(done);
+  post(done, []);
 }
-
-parentPort?.on('message', (req: ScanRequest) => scan(req));

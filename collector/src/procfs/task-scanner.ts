@@ -1,6 +1,5 @@
-import type { Worker } from 'node:worker_threads';
-import type { PodEntry, RawProblem, ScanMessage, ScanRequest, TaskBatch } from './raw-task';
-import { siblingEntry, startWorker } from '../workers/start-worker';
+import type { PodEntry, RawProblem, ScanRequest, TaskBatch } from './raw-task';
+import type { GuardedReader } from './guarded-reader';
 
 /** Every task the scan read: encoded messages plus columns, indexed 0..count-1. */
 export interface TaskTable {
@@ -28,7 +27,6 @@ export interface ScanResult {
 
 export interface TaskScanner {
   scan(req: ScanRequest, deadlineMs: number): Promise<ScanResult>;
-  close(): Promise<void>;
 }
 
 type Column = 'tid' | 'tgid' | 'ppid' | 'pidNs' | 'state' | 'bits' | 'pod' | 'freezer';
@@ -74,80 +72,48 @@ function tableOf(batches: TaskBatch[], pods: PodEntry[], paths: string[]): TaskT
 }
 
 /**
- * Runs the /proc walk on a long-lived worker thread, so the event loop — and
+ * Runs the /proc walk on a guarded reader thread, so the event loop — and
  * with it the gRPC server — stays free while tens of thousands of files are
- * read. A scan that passes its deadline returns what it has; the worker is
+ * read. A scan that passes its deadline returns what it has; its thread is
  * written off (it may be blocked in the kernel) and a fresh one serves the
- * next snapshot. One worker: a second one bought ~30 ms on two cores and cost
- * a whole V8 isolate (~9 MB) of the collector's memory budget.
+ * next read or snapshot.
  */
-export function createTaskScanner(): TaskScanner {
-  const entry = siblingEntry(__filename, 'scan-worker');
-  let current: { worker: Worker; progress: Int32Array } | undefined;
+export function createTaskScanner(reader: GuardedReader): TaskScanner {
   let busy: Promise<unknown> = Promise.resolve();
 
-  const ensure = (): { worker: Worker; progress: Int32Array } => {
-    if (!current) {
-      const sab = new SharedArrayBuffer(8);
-      const worker = startWorker(entry, { progress: sab });
-      worker.unref();
-      current = { worker, progress: new Int32Array(sab) };
-    }
-    return current;
-  };
-
-  const run = (req: ScanRequest, deadlineMs: number): Promise<ScanResult> =>
-    new Promise<ScanResult>((resolve) => {
-      const sw = ensure();
-      const batches: TaskBatch[] = [];
-      const pods: PodEntry[] = [];
-      const paths: string[] = [];
-      const problems: RawProblem[] = [];
-      const started = performance.now();
-      let stalled: ScanResult['stalled'];
-      const finish = (): void => {
-        clearTimeout(timer);
-        sw.worker.off('message', onMessage);
-        sw.worker.off('error', onError);
-        resolve({ tasks: tableOf(batches, pods, paths), problems, stalled });
-      };
-      const onMessage = (msg: ScanMessage): void => {
-        if (msg.type === 'tasks') {
-          batches.push(msg);
-          pods.push(...msg.newPods);
-          paths.push(...msg.newPaths);
-          problems.push(...msg.problems);
-        } else {
-          finish();
-        }
-      };
-      const onError = (err: Error): void => {
-        current = undefined;
-        problems.push({ path: req.procRoot, code: `scan worker failed: ${err.message}`, pid: 0, tid: 0 });
-        finish();
-      };
-      sw.worker.on('message', onMessage);
-      sw.worker.on('error', onError);
-      sw.worker.postMessage(req);
-      const timer = setTimeout(() => {
-        stalled = { pid: sw.progress[0], tid: sw.progress[1], afterMs: Math.round(performance.now() - started) };
-        // The thread may be blocked in the kernel: never wait for it again.
-        void sw.worker.terminate().catch(() => 0);
-        current = undefined;
-        finish();
-      }, deadlineMs);
+  const run = async (req: ScanRequest, deadlineMs: number): Promise<ScanResult> => {
+    const batches: TaskBatch[] = [];
+    const pods: PodEntry[] = [];
+    const paths: string[] = [];
+    const problems: RawProblem[] = [];
+    const progress = new SharedArrayBuffer(8);
+    const r = await reader.scan(req, {
+      deadlineMs,
+      progress,
+      onBatch: (batch) => {
+        batches.push(batch);
+        pods.push(...batch.newPods);
+        paths.push(...batch.newPaths);
+        problems.push(...batch.problems);
+      },
     });
+    let stalled: ScanResult['stalled'];
+    if (r.status === 'timed-out') {
+      const at = new Int32Array(progress);
+      stalled = { pid: at[0], tid: at[1], afterMs: Math.round(r.tookMs) };
+    } else if (r.status === 'error') {
+      problems.push({ path: req.procRoot, code: `task scan failed: ${r.message}`, pid: 0, tid: 0 });
+    } else if (r.status !== 'ok') {
+      problems.push({ path: req.procRoot, code: `task scan not run: ${r.status === 'no-reader' ? r.reason : 'blocked'}`, pid: 0, tid: 0 });
+    }
+    return { tasks: tableOf(batches, pods, paths), problems, stalled };
+  };
 
   return {
     scan(req, deadlineMs) {
       const next = busy.then(() => run(req, deadlineMs));
       busy = next.catch(() => undefined);
       return next;
-    },
-    async close() {
-      const sw = current;
-      current = undefined;
-      await sw?.worker.terminate().catch(() => 0);
     },
   };
 }

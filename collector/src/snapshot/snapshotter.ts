@@ -45,7 +45,8 @@ export interface EncodedSnapshot {
   problemCount: number;
 }
 
-const MIN_CPU_INTERVAL_MS = 50;
+/** /proc/stat counts 10 ms ticks: under 100 ms, CPU percentages would come in steps of 10 % or worse. */
+const MIN_CPU_INTERVAL_MS = 100;
 /** printk level 4: problems-only snapshots keep emerg..warning records. */
 const KERN_WARNING = 4;
 const DEFAULT_DEADLINE_MS = 5000;
@@ -59,8 +60,9 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   const sysRoot = opts.sysRoot ?? '/sys';
   const cgroupRoot = opts.cgroupRoot ?? '/sys/fs/cgroup';
   const readDeadlineMs = opts.readDeadlineMs ?? 250;
+  // One reader thread does the scan and then the risky reads; more join only while some are stuck.
   const reader = createGuardedReader({ defaultDeadlineMs: readDeadlineMs, poolSize: 1 });
-  const scanner: TaskScanner = createTaskScanner();
+  const scanner: TaskScanner = createTaskScanner(reader);
   const warned = new Set<string>();
 
   async function snapshotBytes(req: Partial<SnapshotRequest__Output>): Promise<EncodedSnapshot> {
@@ -195,7 +197,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     },
     reader,
     async close() {
-      await Promise.all([reader.close(), scanner.close()]);
+      await reader.close();
     },
   };
 }
