@@ -12,8 +12,14 @@ usage:
       the same diagnosis from a live snapshot of this machine
   whystuck diagnose --ssh USER@HOST[:PORT] --ssh-key FILE --known-hosts FILE [...]
       the same diagnosis of a node without a collector, over SSH
+  whystuck start [--once "QUESTION"] [--terminal] [--no-kube] [--allow-host-processes]
+      npm start: the Slack bot with Slack credentials, else a collector on loopback and a chat about this machine
   whystuck bot
       the Slack bot (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)
+  whystuck certs --out DIR
+      a development CA and collector/bot certificates for mutual TLS
+  whystuck collector-health [--address HOST:PORT] --tls-cert F --tls-key F --tls-ca F
+      the collector's Health (the DaemonSet's probe)
   whystuck config check
       validate the bot's configuration
   whystuck version
@@ -42,6 +48,18 @@ export async function main(argv: string[]): Promise<number> {
       if (rest.includes('--help')) { const { BOT_USAGE } = await import('./run-bot'); process.stdout.write(`${BOT_USAGE}\n`); return 0; }
       const { runBot } = await import('./run-bot');
       return runBot();
+    }
+    case 'start': {
+      const { runStart } = await import('../terminal/run-start');
+      return runStart(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, isTty: Boolean(process.stdin.isTTY && process.stdout.isTTY), env: process.env });
+    }
+    case 'certs': {
+      const { runCerts } = await import('./certs-command');
+      return runCerts(rest, process);
+    }
+    case 'collector-health': {
+      const { runCollectorHealth } = await import('./collector-health-command');
+      return runCollectorHealth(rest, process);
     }
     case 'config': {
       if (rest[0] !== 'check') { process.stderr.write('usage: whystuck config check\n'); return 2; }

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createCollectorClient, type CollectorClient } from '../../../collector/src/grpc/client';
+import { createCollectorServer } from '../../../collector/src/grpc/server';
+import { serverCredentials, type TlsFiles } from '../../../collector/src/grpc/tls';
+import { createRemediator } from '../../../collector/src/remediate/remediator';
+import { createSnapshotter } from '../../../collector/src/snapshot/snapshotter';
+import { createCertAuthority } from '../../../collector/src/tls/dev-certs';
+
+/** The certificate identity the terminal's client presents; the only one allowed to call Remediate. */
+export const TERMINAL_CLIENT_ID = 'whystuck-terminal';
+/** The name the local collector's certificate carries and the client verifies (as in a cluster). */
+export const COLLECTOR_NAME = 'whystuck-collector';
+
+export interface LocalCollector {
+  address: string;
+  client: CollectorClient;
+  close(): Promise<void>;
+}
+
+/**
+ * A collector for this machine, in this process, on 127.0.0.1 and a free
+ * port, with mutual TLS from a CA made for this run only (keys written to a
+ * private temporary directory only until both ends have read them): the terminal
+ * talks to it exactly as the Slack bot talks to a node's collector.
+ */
+export async function startLocalCollector(opts: { logger: Logger; allowHostProcesses: boolean; deadlineMs?: number }): Promise<LocalCollector> {
+  const dir = mkdtempSync(join(tmpdir(), 'whystuck-local-'));
+  const write = (name: string, issued: { cert: string; key: string }, ca: string): TlsFiles => {
+    const files = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`), ca: join(dir, 'ca.crt') };
+    writeFileSync(files.cert, issued.cert);
+    writeFileSync(files.key, issued.key, { mode: 0o600 });
+    writeFileSync(files.ca, ca);
+    return files;
+  };
+  const ca = createCertAuthority('whystuck local CA (this run only)', 2);
+  const serverTls = write('server', ca.issue({ commonName: COLLECTOR_NAME, dnsNames: [COLLECTOR_NAME, 'localhost'], ipAddresses: ['127.0.0.1'], client: false, days: 2 }), ca.cert);
+  const clientTls = write('client', ca.issue({ commonName: TERMINAL_CLIENT_ID, server: false, days: 2 }), ca.cert);
+  const snapshotter = createSnapshotter({ logger: opts.logger.child({ component: 'snapshot' }) });
+  const remediator = createRemediator({ allowHostProcesses: opts.allowHostProcesses, logger: opts.logger.child({ component: 'remediate' }) });
+  const server = createCollectorServer({ snapshotter, remediator, remediationClients: [TERMINAL_CLIENT_ID], logger: opts.logger.child({ component: 'grpc' }) });
+  let port: number;
+  try {
+    port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', serverTls, false));
+  } catch (err) {
+    await snapshotter.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const address = `127.0.0.1:${port}`;
+  const client = createCollectorClient({ address, tls: clientTls, serverName: COLLECTOR_NAME, deadlineMs: opts.deadlineMs ?? 30_000, retries: 1 });
+  // Both ends hold their keys in memory now: the files go at once.
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    address,
+    client,
+    async close() {
+      client.close();
+      await server.shutdown(1000);
+      await snapshotter.close();
+    },
+  };
+}

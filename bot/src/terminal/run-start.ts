@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../../../collector/src/logging/create-logger';
+import { openAuditStore } from '../audit/audit-store';
+import { createCollectorPool } from '../collectors/collector-pool';
+import { collectorPoolFromConfig } from '../collectors/pool-from-config';
+import { ConfigError } from '../config';
+import { createPagerDuty } from '../escalation/pagerduty';
+import { createKubeLookup } from '../kube/pod-lookup';
+import { startLocalCollector, type LocalCollector } from './local-collector';
+import { withLocalCollector } from './local-pool';
+import { createLocalPodLookup } from './local-pods';
+import { EXIT_CODES } from './outcome-recorder';
+import { privilegeNote } from './privilege-note';
+import { createTerminalOutput, runTerminalChat } from './terminal-chat';
+import { loadTerminalConfig, localUserAllowed, type TerminalConfig } from './terminal-config';
+import { createTerminalSession } from './terminal-session';
+
+export const START_USAGE = `usage: whystuck start [--once "QUESTION"] [--terminal] [--no-kube] [--allow-host-processes]
+  Without Slack credentials (SLACK_BOT_TOKEN): a collector for this machine on
+  127.0.0.1 (mutual TLS, certificates made for this run) and a chat about this
+  machine in the terminal — the Slack bot's intents, diagnosis and guarded
+  remediation, buttons as numbered choices. With SLACK_BOT_TOKEN set: the Slack bot.
+  --once "QUESTION"        answer one question and exit (implies --terminal)
+  --terminal               the terminal chat even when Slack credentials are set
+  --no-kube                pods by UID from this machine's cgroups even with a kubeconfig
+  --allow-host-processes   remediation may signal processes outside pod cgroups
+  Exit (--once): 0 answered, 1 pid or pod not found, 2 not understood or bad
+  configuration, 3 no snapshot (collector or Kubernetes API unavailable).`;
+
+export interface StartIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  isTty: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Options for tests: a shorter wait before the recheck that follows a signal. */
+export interface StartOptions { recheckDelayMs?: number }
+
+/** `whystuck start` (`npm start`): the Slack bot with Slack credentials, else the terminal chat. */
+export async function runStart(args: string[], io: StartIo, opts: StartOptions = {}): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { once: { type: 'string' }, terminal: { type: 'boolean' }, 'no-kube': { type: 'boolean' }, 'allow-host-processes': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true, allowPositionals: false,
+    }));
+  } catch (err) {
+    io.stderr.write(`whystuck start: ${(err as Error).message}\n${START_USAGE}\n`);
+    return 2;
+  }
+  if (values.help) { io.stdout.write(`${START_USAGE}\n`); return 0; }
+  const once = values.once;
+  if (once !== undefined && !once.trim()) { io.stderr.write('whystuck start: --once needs a question, e.g. --once "why is pid 1234 stuck"\n'); return 2; }
+  if (once === undefined && !values.terminal && io.env.SLACK_BOT_TOKEN) {
+    const { runBot } = await import('../cli/run-bot');
+    return runBot(io.env);
+  }
+  let config: TerminalConfig;
+  try {
+    config = loadTerminalConfig(io.env, { allowHostProcesses: values['allow-host-processes'], noKube: values['no-kube'], isTty: io.isTty });
+  } catch (e) {
+    if (e instanceof ConfigError) { io.stderr.write(`whystuck start: configuration error: ${e.message}\n`); return 2; }
+    throw e;
+  }
+  return runTerminal(config, io, once, opts);
+}
+
+async function runTerminal(config: TerminalConfig, io: StartIo, once: string | undefined, opts: StartOptions): Promise<number> {
+  const logger = createLogger({ name: 'whystuck', level: config.logLevel });
+  let local: LocalCollector;
+  try {
+    local = await startLocalCollector({ logger, allowHostProcesses: config.allowHostProcesses, deadlineMs: config.bot.collectorDeadlineMs });
+  } catch (err) {
+    io.stderr.write(`whystuck start: cannot start the local collector: ${(err as Error).message}\n`);
+    return 3;
+  }
+  const bot = config.bot;
+  const others = config.kube
+    ? collectorPoolFromConfig(bot)
+    : createCollectorPool({ addresses: bot.collectors, tls: bot.collectorTls, insecure: bot.collectorInsecure, deadlineMs: bot.collectorDeadlineMs });
+  const collectors = withLocalCollector({ node: config.nodeName, address: local.address, client: local.client }, others);
+  const audit = openAuditStore(config.db);
+  const output = createTerminalOutput(io);
+  const session = createTerminalSession({
+    config, local: local.client, collectors, audit, logger,
+    kube: config.kube ? createKubeLookup({ kubeconfig: config.kube.kubeconfig }) : createLocalPodLookup(local.client, config.nodeName),
+    out: (text) => output.out(text),
+    // Choices are signed like Slack buttons, with a key that lives as long as this chat.
+    actionSecret: randomBytes(32).toString('hex'),
+    interactive: once === undefined,
+    escalation: bot.pagerduty ? createPagerDuty(bot.pagerduty) : undefined,
+    recheckDelayMs: opts.recheckDelayMs,
+  });
+  try {
+    const health = await local.client.health();
+    const note = health.status === 'ok' ? privilegeNote(health.value, config.user, config.uid) : `⚠ the local collector's Health failed: ${health.message}`;
+    if (once !== undefined) {
+      const res = await session.handleLine(once);
+      if (note) io.stderr.write(`${note}\n`);
+      return EXIT_CODES[res.outcome];
+    }
+    output.out([
+      `whystuck — a chat about ${config.nodeName}. Collector on ${local.address} (mutual TLS, certificates made for this run).`,
+      config.kube ? 'Pods by name through the Kubernetes API (kubeconfig).' : 'No Kubernetes API: pods by UID from this machine\'s cgroups (`pods` lists them).',
+      `Remediation: ${localUserAllowed(config) ? `allowed for ${config.user.replace(/^local:/, '')}` : 'not allowed for this user (WHYSTUCK_LOCAL_REMEDIATORS)'}${config.allowHostProcesses ? ', host processes too' : ', pod processes only (--allow-host-processes for others)'}; audit log ${config.db}.`,
+      ...(note ? [note] : []),
+      'Ask, e.g. "why is pid 1234 stuck" or "what\'s stuck here"; `help` for more, `quit` to leave.',
+    ].join('\n'));
+    await runTerminalChat(session, io, output);
+    return 0;
+  } finally {
+    session.close();
+    collectors.close();
+    audit.close();
+    await Promise.race([local.close(), new Promise((r) => setTimeout(r, 3000).unref())]);
+  }
+}
