@@ -30,6 +30,8 @@ export interface RenderedMessage {
   choices: Choice[];
 }
 
+const THREAD_ACTIONS = new Set(['recheck', 'escalate', 'show_more']);
+
 const plain = (t: TextObject | string | undefined): string => (typeof t === 'string' ? t : t?.text ?? '');
 
 /** `numbered: false` lists the buttons by name only (a one-shot answer nobody can pick from). */
@@ -51,11 +53,13 @@ export function renderBlocks(blocks: unknown[], style: TextStyle & { numbered?: 
         const row: string[] = [];
         for (const e of b.elements ?? []) {
           if (e.type !== 'button' || !e.action_id) continue;
+          // Listed by name only: the follow-up buttons (Recheck, Escalate, Show more) mean nothing after the answer.
+          if (style.numbered === false && THREAD_ACTIONS.has(e.action_id)) continue;
           const choice: Choice = { number: firstNumber + choices.length, label: plain(e.text), actionId: e.action_id, value: e.value ?? '', confirm: e.confirm };
           choices.push(choice);
           row.push(style.numbered === false ? choice.label : `[${choice.number}] ${choice.label}`);
         }
-        if (row.length) lines.push(style.numbered === false ? `  Actions: ${row.join(' · ')}` : `  ${row.join('   ')}`);
+        if (row.length) lines.push(style.numbered === false ? `  Offered in the interactive chat (npm start): ${row.join(' · ')}` : `  ${row.join('   ')}`);
         break;
       }
       default:

@@ -31,6 +31,9 @@ export function matchPod(pods: PodSummary__Output[], text: string, node: string)
   const found = pods.filter((p) => p.pod_uid.startsWith(want));
   if (found.length === 1) return { status: 'ok', pod: found[0] };
   const known = pods.slice(0, 10).map((p) => p.pod_uid).join(', ');
+  if (!found.length && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(want)) {
+    return { status: 'not-found', message: `no process of pod ${want} is left on ${node}: its cgroups hold no tasks (the kernel has released it)` };
+  }
   if (found.length > 1) return { status: 'not-found', message: `pod UID prefix ${want} matches ${found.length} pods on ${node}: ${found.map((p) => p.pod_uid).join(', ')}; type more of it` };
   return { status: 'not-found', message: `no pod with UID ${want}… on ${node}${known ? ` (pods here: ${known})` : ' (no pod cgroups here)'}` };
 }

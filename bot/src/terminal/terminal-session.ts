@@ -11,7 +11,7 @@ import type { KubeLookup } from '../kube/pod-lookup';
 import { createConversation } from '../slack/conversation';
 import { registerRemediation } from '../slack/remediate-action';
 import type { Scheduler } from '../slack/scheduler';
-import { formatPods, listLocalPods } from './local-pods';
+import { formatPods, listLocalPods, matchPod } from './local-pods';
 import { createOutcomeRecorder, type Outcome } from './outcome-recorder';
 import { parseTerminalInput, TERMINAL_HELP } from './parse-terminal-input';
 import { localUserAllowed, type TerminalConfig } from './terminal-config';
@@ -77,7 +77,7 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
     }
     const thread = m.threadTs ?? m.ts;
     for (const w of [...waiters]) {
-      if (w.thread === thread && m.blocks?.length) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+      if (w.thread === thread) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
     }
   }
 
@@ -98,7 +98,7 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
     },
   });
 
-  /** After a signal the handler rechecks later: `idle()` waits for that diagnosis (bounded). */
+  /** After a signal the handler rechecks later: `idle()` waits for its answer in the thread (bounded). */
   function expectRecheck(thread: string): void {
     const done = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, (deps.recheckDelayMs ?? 2000) + 30_000);
@@ -109,15 +109,24 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
     void done.then(() => rechecks.delete(done));
   }
 
+  /**
+   * Without a Kubernetes API a pod is a UID (or unique prefix) found in this
+   * machine's cgroups, in namespace "local"; the thread keeps the full UID so
+   * a recheck after the pod's processes are gone says so.
+   */
+  async function localPod(intent: Extract<Intent, { kind: 'pod' }>): Promise<Intent> {
+    const listed = await listLocalPods(deps.local);
+    const m = listed.status === 'ok' ? matchPod(listed.pods, intent.name, config.nodeName) : undefined;
+    return { ...intent, namespace: 'local', name: m?.status === 'ok' ? m.pod.pod_uid : intent.name };
+  }
+
   async function ask(intent: Intent): Promise<Outcome> {
     switch (intent.kind) {
       case 'help': deps.out(TERMINAL_HELP); return 'answered';
       case 'unknown': deps.out(`I didn't understand "${intent.text.slice(0, 200)}".\n${TERMINAL_HELP}`); return 'not-understood';
       case 'analyze': deps.out('For pasted logs, ps, top or stacks use `whystuck analyze FILE` (or `… | whystuck analyze -`): same engine, same findings.'); return 'answered';
       case 'pod': case 'node': case 'pid': case 'sweep': {
-        // Without a Kubernetes API a pod is a UID (prefix) found in this machine's cgroups: namespace "local".
-        const asked = intent.kind === 'pod' && !config.kube ? { ...intent, namespace: 'local' } : intent;
-        await convo.handle(asked, client, TERMINAL_CHANNEL, user, undefined);
+        await convo.handle(intent.kind === 'pod' && !config.kube ? await localPod(intent) : intent, client, TERMINAL_CHANNEL, user, undefined);
         return 'answered';
       }
       default:
