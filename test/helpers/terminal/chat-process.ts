@@ -11,6 +11,40 @@ export function requireBuild(): void {
   if (!existsSync(join(ROOT, 'dist', 'bot', 'src', 'terminal', 'run-start.js'))) throw new Error('dist/ has no terminal chat: run `npm run build` first (npm ci does it)');
 }
 
+/** Text that grows (a process's stdout), and waiting until the part after a mark matches. */
+export interface TextWatch {
+  text(): string;
+  append(s: string): void;
+  /** Rejects early when `ended()` says nothing more will come. */
+  waitFor(re: RegExp, opts?: { from?: number; timeoutMs?: number }): Promise<RegExpExecArray>;
+  /** Wakes waiters after the source ended. */
+  end(): void;
+}
+
+export function watchText(ended: () => string | undefined = () => undefined, context: () => string = () => ''): TextWatch {
+  let out = '';
+  const listeners = new Set<() => void>();
+  return {
+    text: () => out,
+    append(s) { out += s; for (const l of [...listeners]) l(); },
+    end() { for (const l of [...listeners]) l(); },
+    waitFor(re, opts = {}) {
+      const from = opts.from ?? 0;
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const m = re.exec(out.slice(from));
+          if (m) { listeners.delete(check); clearTimeout(timer); resolve(m); return; }
+          const why = ended();
+          if (why) { listeners.delete(check); clearTimeout(timer); reject(new Error(`${why} before printing ${re}:\n${out.slice(from)}${context()}`)); }
+        };
+        const timer = setTimeout(() => { listeners.delete(check); reject(new Error(`timed out waiting for ${re}; output so far:\n${out.slice(from)}${context()}`)); }, opts.timeoutMs ?? 30_000);
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
 export interface ChatProcess {
   child: ChildProcess;
   /** Everything printed so far. */
@@ -33,30 +67,17 @@ export function startChat(args: string[], env: NodeJS.ProcessEnv, prefix: string
   const argv = [...prefix, process.execPath, BIN, ...args];
   const child = spawn(argv[0], argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
   trackPid(child.pid);
-  let out = '';
   let err = '';
-  const listeners = new Set<() => void>();
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString('utf8'); for (const l of listeners) l(); });
+  const out = watchText(() => (child.exitCode !== null ? `whystuck exited (${child.exitCode})` : undefined), () => `\n--- stderr:\n${err}`);
+  child.stdout!.on('data', (d: Buffer) => out.append(d.toString('utf8')));
   child.stderr!.on('data', (d: Buffer) => { err += d.toString('utf8'); });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => { for (const l of listeners) l(); resolve(code); }));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => { out.end(); resolve(code); }));
   return {
     child,
-    stdout: () => out,
+    stdout: () => out.text(),
     stderr: () => err,
     send(line) { child.stdin!.write(`${line}\n`); },
-    waitFor(re, opts = {}) {
-      const from = opts.from ?? 0;
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const m = re.exec(out.slice(from));
-          if (m) { listeners.delete(check); clearTimeout(timer); resolve(m); return; }
-          if (child.exitCode !== null) { listeners.delete(check); clearTimeout(timer); reject(new Error(`whystuck exited (${child.exitCode}) before printing ${re}:\n${out.slice(from)}\n--- stderr:\n${err}`)); }
-        };
-        const timer = setTimeout(() => { listeners.delete(check); reject(new Error(`timed out waiting for ${re}; output so far:\n${out.slice(from)}\n--- stderr:\n${err}`)); }, opts.timeoutMs ?? 30_000);
-        listeners.add(check);
-        check();
-      });
-    },
+    waitFor: (re, opts) => out.waitFor(re, opts),
     exited: () => exit,
     kill() { try { child.kill('SIGKILL'); } catch { /* gone */ } },
   };
