@@ -1,0 +1,230 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer';
+import YAML from 'yaml';
+import { runCerts } from '../../bot/src/cli/certs-command';
+import { loadConfig } from '../../bot/src/config';
+import { renderKustomization, repoPath, type K8sObject } from '../helpers/deploy/render-kustomize';
+
+/**
+ * The kustomize base and overlays rendered (our renderer, and kubectl's
+ * kustomize where installed — they must agree), every object validated
+ * against the Kubernetes schemas (kubernetes-models; unknown fields caught by
+ * a round trip through @kubernetes/client-node's typed models), and the
+ * security-relevant choices asserted one by one.
+ */
+type Validator = { new (data: unknown): { validate(): void } };
+
+function modelFor(o: K8sObject): Validator {
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+  const mod = group === 'cert-manager.io' ? require(`@kubernetes-models/cert-manager/${group}/${version}/${o.kind}`) : require(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`);
+  return mod[o.kind] as Validator;
+}
+
+/** Fields the typed client models do not know (typos such as readOnlyRootFileSystem), as paths. */
+function unknownFields(o: K8sObject): string[] {
+  // The client's model names: V1DaemonSet, V1ClusterRole, V1NetworkPolicy… (the group is not part of them for these kinds).
+  const version = o.apiVersion.split('/').pop()!;
+  const type = `${version.replace(/^./, (c) => c.toUpperCase())}${o.kind}`;
+  const round = ObjectSerializer.serialize(ObjectSerializer.deserialize(structuredClone(o), type), type) as unknown;
+  const lost: string[] = [];
+  const walk = (a: unknown, b: unknown, path: string): void => {
+    if (Array.isArray(a)) { a.forEach((x, i) => walk(x, (b as unknown[] | undefined)?.[i], `${path}[${i}]`)); return; }
+    if (typeof a !== 'object' || a === null) return;
+    for (const [k, v] of Object.entries(a)) {
+      const other = (b as Record<string, unknown> | undefined)?.[k];
+      if (other === undefined) lost.push(`${path}.${k}`);
+      else walk(v, other, `${path}.${k}`);
+    }
+  };
+  walk(o, round, o.kind);
+  return lost;
+}
+
+const canonical = (v: unknown): unknown => {
+  if (Array.isArray(v)) {
+    const items = v.map(canonical);
+    return items.every((x) => typeof x === 'object' && x !== null && 'name' in x) ? items.sort((a, b) => String((a as { name: string }).name).localeCompare(String((b as { name: string }).name))) : items;
+  }
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]));
+  return v;
+};
+/** Secret data as bytes: kubectl folds long base64 into lines. */
+const unfold = (o: K8sObject): K8sObject => (o.kind === 'Secret' ? { ...o, data: Object.fromEntries(Object.entries(o.data as Record<string, string>).map(([k, v]) => [k, v.replace(/\s/g, '')])) } : o);
+const byId = (objs: K8sObject[]): Record<string, unknown> => Object.fromEntries(objs.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, canonical(unfold(o))]));
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+
+let dir: string;
+const rendered: Record<string, K8sObject[]> = {};
+beforeAll(() => {
+  // The dev overlay reads files people create: certificates from `whystuck certs` and slack.env.
+  dir = mkdtempSync(join(tmpdir(), 'whystuck-kustomize-'));
+  cpSync(repoPath('deploy', 'kustomize'), join(dir, 'kustomize'), { recursive: true });
+  const dev = join(dir, 'kustomize', 'overlays', 'dev');
+  const quiet = { stdout: { write: () => true }, stderr: { write: (s: string) => { throw new Error(s); } } };
+  expect(runCerts(['--out', join(dev, 'certs')], quiet)).toBe(0);
+  cpSync(join(dev, 'slack.env.example'), join(dev, 'slack.env'));
+  for (const name of ['base', 'overlays/production', 'overlays/dev']) rendered[name] = renderKustomization(join(dir, 'kustomize', name));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const find = (objs: K8sObject[], kind: string, name: string): any => {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`no ${kind} ${name}`);
+  return o;
+};
+
+describe('deploy/kustomize', () => {
+  it.each(['base', 'overlays/production', 'overlays/dev'])('%s: every object is valid against the Kubernetes schemas, with no unknown fields', (name) => {
+    const objs = rendered[name];
+    expect(objs.length).toBeGreaterThan(8);
+    for (const o of objs) {
+      const Model = modelFor(o);
+      expect(() => new Model(o).validate()).not.toThrow();
+      if (o.apiVersion !== 'cert-manager.io/v1') expect(unknownFields(o)).toEqual([]);
+      if (o.kind !== 'Namespace' && o.kind !== 'ClusterRole' && o.kind !== 'ClusterRoleBinding') expect(`${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`).toBe(`${o.kind}/${o.metadata.name} in whystuck`);
+      expect(o.metadata.labels?.['app.kubernetes.io/part-of']).toBe('whystuck');
+    }
+  });
+
+  it('the schema checks can fail: a typo and a wrong type are caught', () => {
+    const ds = structuredClone(find(rendered.base, 'DaemonSet', 'whystuck-collector'));
+    ds.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem = true;
+    expect(unknownFields(ds)).toEqual(['DaemonSet.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem']);
+    ds.spec.template.spec.hostPID = 'yes';
+    expect(() => new (modelFor(ds))(ds).validate()).toThrow(/hostPID/);
+    const cert = structuredClone(find(rendered['overlays/production'], 'Certificate', 'whystuck-collector'));
+    cert.spec.usages = ['server auth', 'serverauth'];
+    expect(() => new (modelFor(cert))(cert).validate()).toThrow(/usages/);
+  });
+
+  (kubectl ? it : it.skip).each(['base', 'overlays/production', 'overlays/dev'])('%s: kubectl kustomize renders the same objects', (name) => {
+    const res = spawnSync('kubectl', ['kustomize', join(dir, 'kustomize', name)], { encoding: 'utf8' });
+    expect(res.stderr).toBe('');
+    const theirs = YAML.parseAllDocuments(res.stdout).map((d) => d.toJSON() as K8sObject);
+    expect(byId(rendered[name])).toEqual(byId(theirs));
+  });
+
+  it('collector DaemonSet: hostPID, every node, not privileged, exactly the five capabilities, read-only host mounts, limits, probes on Health', () => {
+    const ds = find(rendered['overlays/production'], 'DaemonSet', 'whystuck-collector');
+    const pod = ds.spec.template.spec;
+    expect(pod.hostPID).toBe(true);
+    expect(pod.hostNetwork).toBeUndefined();
+    expect(pod.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const c = pod.containers[0];
+    expect(c.securityContext.privileged).toBe(false);
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['SYS_ADMIN', 'SYSLOG', 'KILL', 'SYS_PTRACE', 'DAC_READ_SEARCH'] });
+    for (const m of c.volumeMounts) expect(m.readOnly).toBe(true);
+    const hostPaths = pod.volumes.filter((v: { hostPath?: unknown }) => v.hostPath).map((v: { hostPath: { path: string; type: string } }) => v.hostPath);
+    expect(hostPaths).toEqual([{ path: '/sys/fs/cgroup', type: 'Directory' }, { path: '/dev/kmsg', type: 'CharDevice' }]);
+    expect(c.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(c.resources.limits.memory).toMatch(/^\d+Mi$/);
+    expect(c.image).toBe('registry.example.com/whystuck/collector:0.1.0');
+    expect(c.command).toBeUndefined(); // the image's entrypoint applies deploy/collector.node-flags
+    expect(c.args.slice(0, 2)).toEqual(['collector', '--listen=0.0.0.0:7443']);
+    expect(c.args).toEqual(expect.arrayContaining(['--tls-cert=/tls/tls.crt', '--tls-key=/tls/tls.key', '--tls-ca=/tls/ca.crt', '--remediation-clients=whystuck-bot']));
+    for (const probe of [c.livenessProbe, c.readinessProbe]) {
+      expect(probe.exec.command.slice(0, 2)).toEqual(['whystuck-collector', 'collector-health']);
+      expect(probe.exec.command).toEqual(expect.arrayContaining(['--tls-cert=/tls/tls.crt', '--address=127.0.0.1:7443']));
+    }
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'tls').secret.secretName).toBe('whystuck-collector-tls');
+  });
+
+  it('bot Deployment: non-root, no capabilities, read-only root, TLS and Slack secrets wired, audit on a PVC in production; its YAML config loads', () => {
+    const dep = find(rendered['overlays/production'], 'Deployment', 'whystuck-bot');
+    const pod = dep.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
+    const c = pod.containers[0];
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.envFrom).toEqual([{ secretRef: { name: 'whystuck-slack' } }, { secretRef: { name: 'whystuck-pagerduty', optional: true } }]);
+    const env = Object.fromEntries(c.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+    expect(env).toMatchObject({ WHYSTUCK_COLLECTOR_TLS_CERT: '/tls/tls.crt', WHYSTUCK_COLLECTOR_TLS_KEY: '/tls/tls.key', WHYSTUCK_COLLECTOR_TLS_CA: '/tls/ca.crt', WHYSTUCK_DB: '/data/whystuck.db', WHYSTUCK_LISTEN_HOST: '0.0.0.0' });
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'whystuck-audit' } });
+    expect(find(rendered.base, 'Deployment', 'whystuck-bot').spec.template.spec.volumes.find((v: { name: string }) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
+
+    const cm = find(rendered.base, 'ConfigMap', 'whystuck-bot-config');
+    const file = join(dir, 'whystuck.yaml');
+    writeFileSync(file, cm.data['whystuck.yaml']);
+    const config = loadConfig({ ...Object.fromEntries(c.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value])), WHYSTUCK_COLLECTOR_NAMESPACE: 'whystuck' }, file);
+    expect(config.collectorDiscovery).toEqual({ namespace: 'whystuck', selector: 'app.kubernetes.io/name=whystuck-collector', port: 7443, serverName: 'whystuck-collector' });
+    // The discovery selector matches the DaemonSet's pods.
+    expect(find(rendered.base, 'DaemonSet', 'whystuck-collector').spec.template.metadata.labels['app.kubernetes.io/name']).toBe('whystuck-collector');
+  });
+
+  it('RBAC: the bot may only get/list/watch pods, nodes and events; the collector has no API access at all', () => {
+    const role = find(rendered.base, 'ClusterRole', 'whystuck-bot');
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods', 'nodes', 'events'], verbs: ['get', 'list', 'watch'] }]);
+    const binding = find(rendered.base, 'ClusterRoleBinding', 'whystuck-bot');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'whystuck-bot', namespace: 'whystuck' }]);
+    expect(rendered.base.filter((o) => /Role/.test(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ClusterRole/whystuck-bot', 'ClusterRoleBinding/whystuck-bot']);
+    expect(find(rendered.base, 'ServiceAccount', 'whystuck-collector').automountServiceAccountToken).toBe(false);
+  });
+
+  it('NetworkPolicy: only bot pods reach the collectors, on 7443 only', () => {
+    const np = find(rendered.base, 'NetworkPolicy', 'whystuck-collector');
+    expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'whystuck-collector' });
+    expect(np.spec.policyTypes).toEqual(['Ingress']);
+    expect(np.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'whystuck-bot' } } }], ports: [{ protocol: 'TCP', port: 7443 }] }]);
+    expect(find(rendered.base, 'Deployment', 'whystuck-bot').spec.template.metadata.labels['app.kubernetes.io/name']).toBe('whystuck-bot');
+  });
+
+  it('cert-manager: a CA just for whystuck; the collector certificate carries DNS:whystuck-collector and serves, the bot certificate is client-only as whystuck-bot', () => {
+    const prod = rendered['overlays/production'];
+    expect(find(prod, 'Certificate', 'whystuck-ca').spec).toMatchObject({ isCA: true, issuerRef: { name: 'whystuck-selfsigned', kind: 'Issuer' } });
+    expect(find(prod, 'Issuer', 'whystuck-ca').spec).toEqual({ ca: { secretName: 'whystuck-ca' } });
+    const collector = find(prod, 'Certificate', 'whystuck-collector').spec;
+    expect(collector).toMatchObject({ secretName: 'whystuck-collector-tls', issuerRef: { name: 'whystuck-ca' } });
+    expect(collector.dnsNames).toContain('whystuck-collector');
+    expect(collector.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
+    const bot = find(prod, 'Certificate', 'whystuck-bot').spec;
+    expect(bot).toMatchObject({ secretName: 'whystuck-bot-tls', commonName: 'whystuck-bot' });
+    expect(bot.usages).toContain('client auth');
+    expect(bot.usages).not.toContain('server auth');
+  });
+
+  it('dev overlay: the TLS secrets hold what `whystuck certs` wrote, the Slack secret what slack.env says', () => {
+    const dev = rendered['overlays/dev'];
+    const tls = find(dev, 'Secret', 'whystuck-collector-tls');
+    expect(tls.type).toBe('kubernetes.io/tls');
+    const certs = join(dir, 'kustomize', 'overlays', 'dev', 'certs');
+    expect(Buffer.from(tls.data['tls.crt'], 'base64').toString()).toBe(readFileSync(join(certs, 'collector.crt'), 'utf8'));
+    expect(Buffer.from(find(dev, 'Secret', 'whystuck-bot-tls').data['tls.key'], 'base64').toString()).toBe(readFileSync(join(certs, 'bot.key'), 'utf8'));
+    expect(Object.keys(find(dev, 'Secret', 'whystuck-slack').data).sort()).toEqual(['SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'WHYSTUCK_ACTION_SECRET']);
+    expect(readFileSync(repoPath('deploy', 'kustomize', 'overlays', 'dev', '.gitignore'), 'utf8')).toMatch(/^certs\/$[\s\S]*^slack\.env$/m);
+  });
+});
+
+describe('images', () => {
+  const dockerfile = readFileSync(repoPath('deploy', 'Dockerfile'), 'utf8');
+
+  it('one multi-stage Dockerfile: a build stage with dev dependencies pruned, a non-root bot, a collector started through the node-flags entrypoint', () => {
+    const stages = [...dockerfile.matchAll(/^FROM \S+(?: AS (\S+))?$/gm)].map((m) => m[1]);
+    expect(stages).toEqual(['build', 'runtime', 'collector', 'bot']);
+    expect(dockerfile).toMatch(/npm ci && npm prune --omit=dev/);
+    const bot = dockerfile.slice(dockerfile.indexOf('AS bot'));
+    expect(bot).toMatch(/^USER 10001:10001$/m);
+    const collector = dockerfile.slice(dockerfile.indexOf('AS collector'), dockerfile.indexOf('AS bot'));
+    expect(collector).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/whystuck-collector"\]$/m);
+    expect(collector).toContain('COPY deploy/collector.node-flags ./deploy/collector.node-flags');
+    for (const m of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) expect(() => readFileSync(repoPath(m[1]))).not.toThrow(/ENOENT/);
+  });
+
+  it('the collector entrypoint starts node with exactly the flags in deploy/collector.node-flags', () => {
+    const fake = mkdtempSync(join(tmpdir(), 'whystuck-node-'));
+    try {
+      writeFileSync(join(fake, 'node'), '#!/bin/sh\nprintf "%s\\n" "$@"\n');
+      chmodSync(join(fake, 'node'), 0o755);
+      const res = spawnSync('sh', [repoPath('deploy', 'docker', 'whystuck-collector'), 'collector', '--listen=0.0.0.0:7443'], { env: { PATH: `${fake}:/usr/bin:/bin`, WHYSTUCK_APP: repoPath() }, encoding: 'utf8' });
+      expect(res.status).toBe(0);
+      const flags = readFileSync(repoPath('deploy', 'collector.node-flags'), 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+      expect(flags).toContain('--max-semi-space-size=1');
+      expect(res.stdout.trim().split('\n')).toEqual([...flags, repoPath('bin', 'whystuck.js'), 'collector', '--listen=0.0.0.0:7443']);
+    } finally {
+      rmSync(fake, { recursive: true, force: true });
+    }
+  });
+});
