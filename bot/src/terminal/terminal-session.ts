@@ -73,7 +73,7 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
       deps.out(r.text);
     } else {
       const text = mrkdwnToText(m.text, style);
-      deps.out(m.threadTs || m.kind === 'ephemeral' ? text : `» ${text}`);
+      deps.out(m.threadTs || m.kind === 'ephemeral' ? text : `\n» ${text}`);
     }
     const thread = m.threadTs ?? m.ts;
     for (const w of [...waiters]) {

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAuditStore } from '../../../bot/src/audit/audit-store';
 import { cleanupAll, onCleanup } from '../../helpers/kernel/cleanup';
 import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
-import { spawnZombies, stateOf, waitFor } from '../../helpers/kernel/processes';
+import { fuseAvailable, startFuse } from '../../helpers/kernel/fuse-mount';
+import { spawnPidNamespace, spawnZombies, stateOf, waitFor } from '../../helpers/kernel/processes';
 import { startChat, terminalEnv } from '../../helpers/terminal/chat-process';
 
 /**
@@ -130,6 +131,43 @@ describeKernel('npm start in the terminal, against a real zombie pod', () => {
     chat.send('quit');
     expect(await chat.exited()).toBe(0);
     expect(stateOf(parentPid)).toBe('S');
+  });
+});
+
+const fuse = fuseAvailable();
+(can.ok && fuse.ok ? describe : describe.skip)('seed 000 in the terminal (the README example)', () => {
+  afterEach(cleanupAll);
+
+  it('a pod whose PID-namespace teardown waits on a task in D behind FUSE: named as such, nothing offered that cannot work', async () => {
+    const pod = createPodCgroup();
+    const mnt = await startFuse({ hang: '*' });
+    const ns = await spawnPidNamespace({ orphans: 0, cgroup: pod, extra: `(stat ${mnt.mountpoint}/vol/x >/dev/null 2>&1 &)` });
+    await mnt.waitHung(1);
+    process.kill(ns.initPid, 'SIGKILL');
+    await waitFor(() => /zap_pid_ns_processes/.test(readFileSync(`/proc/${ns.initPid}/stack`, 'latin1')), 'the init to wait in zap_pid_ns_processes');
+    const dir = tempDir();
+    const chat = startChat(['start'], terminalEnv(dir, { WHYSTUCK_NODE_NAME: 'node-7' }));
+    onCleanup('chat', () => chat.kill());
+    await chat.waitFor(/quit` to leave/);
+    let mark = chat.stdout().length;
+    chat.send(`why is pod ${pod.podUid.slice(0, 8)} stuck terminating?`);
+    await chat.waitFor(/\[\d+\] Recheck/, { from: mark });
+    const answer = chat.stdout().slice(mark);
+    expect(answer).toContain(`CRITICAL PID-namespace teardown blocked: sleep (pid ${ns.initPid}) waits in zap_pid_ns_processes for stat (pid `);
+    expect(answer).toContain(`${ns.initPid}`);
+    expect(answer).toMatch(/stat \(pid \d+\)/);
+    expect(answer).not.toMatch(/\] SIG(KILL|TERM) /); // no signal would end it: none is a choice
+    const stat = /stat \(pid (\d+)\)/.exec(answer)![1];
+    mark = chat.stdout().length;
+    chat.send(`show the stack of ${ns.initPid}`);
+    await chat.waitFor(/zap_pid_ns_processes/, { from: mark });
+    mark = chat.stdout().length;
+    chat.send(`kill ${stat}`);
+    await chat.waitFor(new RegExp(`SIGKILL cannot end pid ${stat}|no finding that SIGKILL to ${stat}`), { from: mark });
+    chat.send('quit');
+    expect(await chat.exited()).toBe(0);
+    if (process.env.WHYSTUCK_TRANSCRIPT) writeFileSync(process.env.WHYSTUCK_TRANSCRIPT, chat.stdout());
+    mnt.abort();
   });
 });
 
