@@ -8,8 +8,9 @@ import { startHarness, type Harness } from '../helpers/collector-harness';
 import { checkDiagnosis } from '../helpers/bot/corpus-cases';
 import { cleanupAll, trackPid } from '../helpers/kernel/cleanup';
 import { cgroupV1Available, createPodCgroup } from '../helpers/kernel/pod-cgroup';
-import { fuseAvailable, startFuse } from '../helpers/kernel/fuse-mount';
+import { fuseAvailable } from '../helpers/kernel/fuse-mount';
 import { spawnUnkillableStat } from '../helpers/kernel/unkillable-task';
+import { spawnBlockedPidnsTeardown } from '../helpers/kernel/blocked-pidns-teardown';
 import { spawnFakeZombie, spawnPidNamespace, spawnStopped, spawnZombies, waitFor } from '../helpers/kernel/processes';
 
 const can = cgroupV1Available();
@@ -71,11 +72,8 @@ describeKernel('the rules on live snapshots of real kernel states (same expectat
 
   it('a blocked PID-namespace teardown (seed 000) is named with its init and the task in D', async () => {
     const pod = createPodCgroup();
-    const mnt = await startFuse({ hang: '*' });
-    const ns = await spawnPidNamespace({ orphans: 0, cgroup: pod, extra: `(stat ${mnt.mountpoint}/vol/x >/dev/null 2>&1 &)` });
-    await mnt.waitHung(1);
-    process.kill(ns.initPid, 'SIGKILL');
-    await waitFor(() => /zap_pid_ns_processes/.test(readFileSync(`/proc/${ns.initPid}/stack`, 'latin1')), 'the init to wait in zap_pid_ns_processes');
+    const { initPid, mnt } = await spawnBlockedPidnsTeardown(pod);
+    const ns = { initPid };
     const d = await diagnosePod(pod.podUid);
     const blocked = only(d, 'pidns-teardown-blocked')[0];
     expect(blocked).toBeDefined();

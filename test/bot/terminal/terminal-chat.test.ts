@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAuditStore } from '../../../bot/src/audit/audit-store';
 import { cleanupAll, onCleanup } from '../../helpers/kernel/cleanup';
 import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
-import { fuseAvailable, startFuse } from '../../helpers/kernel/fuse-mount';
-import { spawnPidNamespace, spawnZombies, stateOf, waitFor } from '../../helpers/kernel/processes';
+import { spawnBlockedPidnsTeardown } from '../../helpers/kernel/blocked-pidns-teardown';
+import { fuseAvailable } from '../../helpers/kernel/fuse-mount';
+import { spawnZombies, stateOf, waitFor } from '../../helpers/kernel/processes';
 import { startChat, terminalEnv } from '../../helpers/terminal/chat-process';
 
 /**
@@ -140,11 +141,8 @@ const fuse = fuseAvailable();
 
   it('a pod whose PID-namespace teardown waits on a task in D behind FUSE: named as such, nothing offered that cannot work', async () => {
     const pod = createPodCgroup();
-    const mnt = await startFuse({ hang: '*' });
-    const ns = await spawnPidNamespace({ orphans: 0, cgroup: pod, extra: `(stat ${mnt.mountpoint}/vol/x >/dev/null 2>&1 &)` });
-    await mnt.waitHung(1);
-    process.kill(ns.initPid, 'SIGKILL');
-    await waitFor(() => /zap_pid_ns_processes/.test(readFileSync(`/proc/${ns.initPid}/stack`, 'latin1')), 'the init to wait in zap_pid_ns_processes');
+    const { initPid, mnt } = await spawnBlockedPidnsTeardown(pod);
+    const ns = { initPid };
     const dir = tempDir();
     const chat = startChat(['start'], terminalEnv(dir, { WHYSTUCK_NODE_NAME: 'node-7' }));
     onCleanup('chat', () => chat.kill());
