@@ -43,9 +43,9 @@ const cpuTicks = (pid) => {
   return Number(f[11]) + Number(f[12]);
 };
 
-/** Starts `whystuck collector` on loopback; resolves with its pid and address. */
+/** Starts the collector as deployed (bin/whystuck-collector) on loopback; resolves with its pid and address. */
 function startCollector(extraArgs = []) {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'whystuck.js'), 'collector', '--listen', '127.0.0.1:0', '--insecure', '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(join(__dirname, '..', 'bin', 'whystuck-collector'), ['--listen', '127.0.0.1:0', '--insecure', '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {

@@ -11,6 +11,7 @@ import { certificateIdentities } from './tls';
 import { remediateRequestProblem, snapshotRequestProblem } from './validate-request';
 import { CAPABILITY_USE, effectiveCapabilities } from './capabilities';
 import { COLLECTOR_VERSION } from '../version';
+import { createMemoryReleaser } from '../memory/release-memory';
 
 export interface CollectorServerOptions {
   snapshotter: Snapshotter;
@@ -33,6 +34,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
   let serving = true;
   let nextRpc = 1;
   const allowed = new Set(opts.remediationClients);
+  const releaser = createMemoryReleaser();
 
   const handlers: NodeCollectorHandlers = {
     Snapshot(call, callback) {
@@ -46,6 +48,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
         log.debug({ tasks: res.taskCount, ms: res.durationMs, problems: res.problemCount, bytes: res.bytes.length }, 'snapshot taken');
         // Already protobuf: the service's serializer passes encoded snapshots through.
         callback(null, res.bytes as unknown as SnapshotResponse);
+        releaser.schedule();
       }, (err: Error) => {
         if (err instanceof InvalidArgumentError) {
           callback({ code: grpc.status.INVALID_ARGUMENT, details: err.message });
@@ -112,6 +115,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
     },
     shutdown(graceMs) {
       serving = false;
+      releaser.cancel();
       return new Promise((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();

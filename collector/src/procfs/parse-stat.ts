@@ -23,29 +23,56 @@ export interface ProcStat {
   blocked: boolean;
 }
 
+/** Fields after comm that the collector keeps, by field number (state is 3). */
+const WANTED_LAST = 40;
+/** Reused for every line (parsing is synchronous): field n's numeric value. */
+const f = new Float64Array(WANTED_LAST + 1);
+
+/**
+ * Walks the line once, reading numbers digit by digit: a 10,000-thread scan
+ * parses 10,000 of these, and splitting each into fifty strings was a third
+ * of the scan's time.
+ */
 export function parseStat(line: string): ProcStat | null {
   const open = line.indexOf('(');
   const close = line.lastIndexOf(')');
   if (open < 0 || close < open) return null;
   const pid = Number(line.slice(0, open).trim());
-  const rest = line.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state); field N is rest[N - 3].
-  if (!Number.isInteger(pid) || rest.length < 20) return null;
-  const f = (n: number): string => rest[n - 3] ?? '0';
+  if (!Number.isInteger(pid) || line.charCodeAt(close + 1) !== 32) return null;
+  // f[n] = numeric value of field n (4..40); negative numbers (nice, priority) allowed.
+  f.fill(0);
+  let i = close + 2;
+  const state = line.charAt(i);
+  let field = 3;
+  const n = line.length;
+  while (field < WANTED_LAST && i < n) {
+    // skip to the next field
+    while (i < n && line.charCodeAt(i) !== 32) i++;
+    i++;
+    field++;
+    if (i >= n) break;
+    let neg = false;
+    if (line.charCodeAt(i) === 45) { neg = true; i++; }
+    let v = 0;
+    for (let c = line.charCodeAt(i); c >= 48 && c <= 57; c = line.charCodeAt(++i)) v = v * 10 + (c - 48);
+    f[field] = neg ? -v : v;
+  }
+  // Fewer than 22 fields is not a stat line (start time is field 22).
+  if (field < 22) return null;
   return {
     pid,
     comm: line.slice(open + 1, close),
-    state: f(3),
-    ppid: Number(f(4)),
-    flags: Number(f(9)),
-    utime: Number(f(14)),
-    stime: Number(f(15)),
-    priority: Number(f(18)),
-    nice: Number(f(19)),
-    numThreads: Number(f(20)),
-    startTime: Number(f(22)),
-    blocked: f(35) === '1',
-    processor: Number(f(39)),
-    rtPriority: Number(f(40)),
+    state,
+    ppid: f[4],
+    flags: f[9],
+    utime: f[14],
+    stime: f[15],
+    priority: f[18],
+    nice: f[19],
+    numThreads: f[20],
+    startTime: f[22],
+    blocked: f[35] === 1,
+    processor: f[39],
+    rtPriority: f[40],
   };
 }

@@ -38,6 +38,11 @@ export interface ScanRequest {
   /** States that get FULL detail (own status and wchan). */
   fullStates: string;
   allThreadDetails: boolean;
+  /**
+   * Set when several threads share the scan: each walks the process list from
+   * its own end and takes a process by setting its bit in `claims` first.
+   */
+  share?: { claims: SharedArrayBuffer; backwards: boolean };
 }
 
 /** A pod (and container) as the scan found it in a cgroup path. */

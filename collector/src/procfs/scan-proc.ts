@@ -51,8 +51,16 @@ const BATCH_TASKS = 2048;
 const codec = taskCodec();
 
 /** Builds one batch of encoded tasks with its columns. */
+/** One encoding buffer for the worker's life: batches copy out of it, it is never reallocated per batch. */
+const scratch = new Out();
+
 class BatchWriter {
-  out = new Out();
+  out = scratch;
+
+  constructor() {
+    scratch.pos = 0;
+  }
+
   ends: number[] = [];
   tid: number[] = [];
   tgid: number[] = [];
@@ -80,6 +88,14 @@ class BatchWriter {
       newPods: this.newPods, newPaths: this.newPaths, problems,
     };
   }
+}
+
+/** Takes process `tgid` for this thread: false when another thread already has it. */
+function claim(claims: Int32Array, tgid: number): boolean {
+  const word = tgid >>> 5;
+  if (word >= claims.length) return true;
+  const bit = 1 << (tgid & 31);
+  return (Atomics.or(claims, word, bit) & bit) === 0;
 }
 
 /** Sends a message to the thread that asked for the scan, transferring the listed buffers. */
@@ -141,8 +157,11 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
   const wanted = new Set(req.pids);
   const entries = list(req.procRoot).filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
   let visited = 0;
+  const claims = req.share ? new Int32Array(req.share.claims) : undefined;
+  if (req.share?.backwards) entries.reverse();
   for (const name of entries) {
     const tgid = Number(name);
+    if (claims && !claim(claims, tgid)) continue;
     const dir = `${req.procRoot}/${name}`;
     progress[0] = tgid;
     progress[1] = 0;

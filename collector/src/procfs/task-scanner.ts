@@ -78,7 +78,8 @@ function tableOf(batches: TaskBatch[], pods: PodEntry[], paths: string[]): TaskT
  * written off (it may be blocked in the kernel) and a fresh one serves the
  * next read or snapshot.
  */
-export function createTaskScanner(reader: GuardedReader): TaskScanner {
+export function createTaskScanner(reader: GuardedReader, opts: { parts?: number } = {}): TaskScanner {
+  const parts = opts.parts ?? 1;
   let busy: Promise<unknown> = Promise.resolve();
 
   const run = async (req: ScanRequest, deadlineMs: number): Promise<ScanResult> => {
@@ -86,25 +87,39 @@ export function createTaskScanner(reader: GuardedReader): TaskScanner {
     const pods: PodEntry[] = [];
     const paths: string[] = [];
     const problems: RawProblem[] = [];
-    const progress = new SharedArrayBuffer(8);
-    const r = await reader.scan(req, {
-      deadlineMs,
-      progress,
-      onBatch: (batch) => {
-        batches.push(batch);
-        pods.push(...batch.newPods);
-        paths.push(...batch.newPaths);
-        problems.push(...batch.problems);
-      },
-    });
+    // tgids are below pid_max, at most 2^22 on Linux: one bit each.
+    const claims = parts > 1 ? new SharedArrayBuffer((1 << 22) / 8) : undefined;
+    const results = await Promise.all(Array.from({ length: parts }, async (_, part) => {
+      const progress = new SharedArrayBuffer(8);
+      // Each part numbers its own pods and paths: map them into the scan's tables.
+      const podOf: number[] = [];
+      const pathOf: number[] = [];
+      const r = await reader.scan(claims ? { ...req, share: { claims, backwards: part % 2 === 1 } } : req, {
+        deadlineMs,
+        progress,
+        onBatch: (batch) => {
+          for (const p of batch.newPods) podOf.push(pods.push(p) - 1);
+          for (const p of batch.newPaths) pathOf.push(paths.push(p) - 1);
+          for (let i = 0; i < batch.pod.length; i++) {
+            if (batch.pod[i] >= 0) batch.pod[i] = podOf[batch.pod[i]];
+            if (batch.freezer[i] >= 0) batch.freezer[i] = pathOf[batch.freezer[i]];
+          }
+          batches.push(batch);
+          problems.push(...batch.problems);
+        },
+      });
+      return { r, progress };
+    }));
     let stalled: ScanResult['stalled'];
-    if (r.status === 'timed-out') {
-      const at = new Int32Array(progress);
-      stalled = { pid: at[0], tid: at[1], afterMs: Math.round(r.tookMs) };
-    } else if (r.status === 'error') {
-      problems.push({ path: req.procRoot, code: `task scan failed: ${r.message}`, pid: 0, tid: 0 });
-    } else if (r.status !== 'ok') {
-      problems.push({ path: req.procRoot, code: `task scan not run: ${r.status === 'no-reader' ? r.reason : 'blocked'}`, pid: 0, tid: 0 });
+    for (const { r, progress } of results) {
+      if (r.status === 'timed-out') {
+        const at = new Int32Array(progress);
+        stalled ??= { pid: at[0], tid: at[1], afterMs: Math.round(r.tookMs) };
+      } else if (r.status === 'error') {
+        problems.push({ path: req.procRoot, code: `task scan failed: ${r.message}`, pid: 0, tid: 0 });
+      } else if (r.status !== 'ok') {
+        problems.push({ path: req.procRoot, code: `task scan not run: ${r.status === 'no-reader' ? r.reason : 'blocked'}`, pid: 0, tid: 0 });
+      }
     }
     return { tasks: tableOf(batches, pods, paths), problems, stalled };
   };

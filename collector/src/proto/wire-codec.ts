@@ -53,8 +53,12 @@ const WIRE_FIXED32 = 5;
 // ---------------------------------------------------------------- buffers
 
 export class Out {
-  buf = Buffer.allocUnsafe(64 * 1024);
+  buf: Buffer;
   pos = 0;
+
+  constructor(size = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -164,7 +168,7 @@ export class Out {
   end(body: number): void {
     const len = this.pos - body;
     const start = body - 3;
-    const lenBytes = len < 0x80 ? 1 : len < 0x4000 ? 2 : len < 0x200000 ? 3 : varintSize(len);
+    const lenBytes = len < 0x80 ? 1 : len < 0x4000 ? 2 : len < 0x200000 ? 3 : varintLength(len);
     if (lenBytes !== 3) {
       this.ensure(lenBytes - 3);
       this.buf.copyWithin(start + lenBytes, body, this.pos);
@@ -177,7 +181,7 @@ export class Out {
   }
 }
 
-function varintSize(v: number): number {
+export function varintLength(v: number): number {
   let n = 1;
   while (v >= 128) { v = Math.floor(v / 128); n++; }
   return n;
@@ -596,9 +600,21 @@ function writeLoose(out: Out, f: FieldPlan, v: unknown, R: Runtime): void {
     return;
   }
   out.varint(tagOf(f, wireType(f.kind)));
-  const fi = R.F.indexOf(f) >= 0 ? R.F.indexOf(f) : R.F.push(f) - 1;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  new Function('out', 'v', 'R', writeExpr(f, fi, 'v'))(out, v, R);
+  const n = v as number;
+  switch (f.kind) {
+    case 'string': out.string(v); break;
+    case 'bool': out.byte(v ? 1 : 0); break;
+    case 'int32': out.int(n); break;
+    case 'uint32': out.varint(n >>> 0); break;
+    case 'sint32': out.varint(((n << 1) ^ (n >> 31)) >>> 0); break;
+    case 'int64': case 'uint64': out.long(v); break;
+    case 'sint64': { const b = toBig(v); out.varint64((b << 1n) ^ (b >> 63n)); break; }
+    case 'double': out.double(n); break;
+    case 'float': out.float(n); break;
+    case 'bytes': out.bytes(v as Uint8Array); break;
+    case 'enum': out.int(typeof v === 'number' ? v : (f.enumValues?.[v as string] ?? R.enumValue(R.F.indexOf(f), v))); break;
+    default: throw new Error(`wire-codec: cannot write ${f.kind} here`);
+  }
 }
 
 function readLoose(inp: In, f: FieldPlan): unknown {

@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createGuardedReader } from '../../../collector/src/procfs/guarded-reader';
+import { createTaskScanner } from '../../../collector/src/procfs/task-scanner';
+import { TASK_LEADER } from '../../../collector/src/procfs/raw-task';
+import { taskCodec } from '../../../collector/src/proto/snapshot-codec';
+
+const REQ = { procRoot: '/proc', pids: [], podUid: '', fullStates: 'DZTtXxWP', allThreadDetails: false };
+
+describe('task scanner', () => {
+  it.each([1, 2])('scans every task exactly once with %i thread(s), each encoded as its own Task message', async (parts) => {
+    const reader = createGuardedReader({ poolSize: parts });
+    try {
+      const { tasks: t, problems, stalled } = await createTaskScanner(reader, { parts }).scan(REQ, 10000);
+      expect(stalled).toBeUndefined();
+      expect(problems.filter((p) => !/ns\/pid/.test(p.path))).toEqual([]);
+      const tids = Array.from(t.tid);
+      expect(new Set(tids).size).toBe(tids.length);
+      // this process's threads and kthreadd, seen with the right columns
+      const mine = readdirSync(`/proc/${process.pid}/task`).map(Number);
+      for (const tid of mine) expect(tids).toContain(tid);
+      const me = tids.indexOf(process.pid);
+      expect([t.tgid[me], t.ppid[me], t.bits[me] & TASK_LEADER]).toEqual([process.pid, process.ppid, TASK_LEADER]);
+      const decoded = taskCodec().decode(t.bytes(me));
+      expect(decoded).toMatchObject({ pid: process.pid, tid: process.pid, ppid: process.ppid, is_thread_group_leader: true });
+      expect(String.fromCharCode(t.state[me])).toBe(decoded.state);
+      expect(tids).toContain(2);
+      for (let i = 0; i < t.count; i++) if (t.pod[i] >= 0) expect(t.pods[t.pod[i]]?.uid).toMatch(/^[0-9a-f-]{32,36}$/);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
+describe('bin/whystuck-collector', () => {
+  it('runs the collector command under its deployment flags (node accepts them)', () => {
+    const r = spawnSync(join(__dirname, '..', '..', '..', 'bin', 'whystuck-collector'), ['--help'], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/bad option|not allowed/);
+    expect(r.stdout + r.stderr).toMatch(/usage: whystuck collector --listen HOST:PORT/);
+  });
+});
