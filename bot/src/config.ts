@@ -3,6 +3,10 @@ import { isIP } from 'node:net';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { isNamespaceName, isNodeName } from './kube/names';
+import { FINGERPRINT } from './ssh/host-key-fingerprint';
+import { readKnownHostsFile } from './ssh/known-hosts';
+import { loadPrivateKeyFile } from './ssh/private-key';
+import { parseSshAddress } from './ssh/ssh-address';
 
 /**
  * The bot's configuration: secrets from the environment, the rest from a YAML
@@ -35,6 +39,30 @@ export interface BotConfig {
   collectorDiscovery: CollectorDiscoveryConfig;
   /** Largest paste (file upload) the bot downloads and reads, in bytes. */
   pasteMaxBytes: number;
+  /** Reading a node over SSH when its collector cannot be reached; absent = off. */
+  ssh?: SshFallbackConfig;
+}
+
+/** The SSH fallback: who logs in where, with which key, trusting which host keys. */
+export interface SshFallbackConfig {
+  user: string;
+  /** Private key file (in Kubernetes a mounted Secret's ssh-privatekey); re-read when it changes. */
+  keyFile: string;
+  /** WHYSTUCK_SSH_KEY_PASSPHRASE, environment only: a function, so logging or serialising the config never shows it. */
+  keyPassphrase?: () => string;
+  /** OpenSSH known_hosts file; re-read when it changes. */
+  knownHostsFile?: string;
+  /** Pinned host key fingerprints (SHA256:…). */
+  fingerprints: string[];
+  /** Jump host USER@HOST[:PORT]. */
+  jump?: string;
+  port: number;
+  /** How a node name becomes the SSH host: a name template ("{node}" = node name) or "internal-ip" (the node's InternalIP from the Kubernetes API). */
+  host: string;
+  /** node -> HOST[:PORT], before `host`. */
+  hosts: Map<string, string>;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
 }
 
 export interface CollectorDiscoveryConfig {
@@ -76,6 +104,18 @@ const FileSchema = z.object({
   collectorPort: z.number().int().min(1).max(65535).optional(),
   collectorServerName: z.string().optional(),
   pasteMaxBytes: z.number().int().min(1024).optional(),
+  ssh: z.object({
+    user: z.string().optional(),
+    keyFile: z.string().optional(),
+    knownHosts: z.string().optional(),
+    hostKeyFingerprints: z.array(z.string()).optional(),
+    jump: z.string().optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    host: z.string().optional(),
+    hosts: z.record(z.string(), z.string()).optional(),
+    connectTimeoutMs: z.number().int().min(100).max(600000).optional(),
+    commandTimeoutMs: z.number().int().min(100).max(600000).optional(),
+  }).strict().optional(),
 }).strict();
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
@@ -166,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
     (n) => n > 0 && n <= 1440, 'must be a number of minutes above 0 and at most 1440 (fractions allowed, e.g. 0.5); leave it unset to never auto-escalate');
   const pasteMaxBytes = numberSetting('WHYSTUCK_PASTE_MAX_BYTES', env.WHYSTUCK_PASTE_MAX_BYTES, fromFile.pasteMaxBytes, (n) => Number.isInteger(n) && n >= 1024, 'must be an integer number of bytes >= 1024') ?? 10 * 1024 * 1024;
   const collectorDiscovery = discoveryConfig(env, fromFile);
+  const ssh = sshFallbackConfig(env, fromFile.ssh ?? {});
   return {
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl },
     port,
@@ -183,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
     autoEscalateMinutes,
     collectorDiscovery,
     pasteMaxBytes,
+    ssh,
   };
 }
 
@@ -196,4 +238,51 @@ function discoveryConfig(env: NodeJS.ProcessEnv, fromFile: z.infer<typeof FileSc
   const serverName = env.WHYSTUCK_COLLECTOR_SERVER_NAME ?? fromFile.collectorServerName ?? 'whystuck-collector';
   if (!DNS_NAME.test(serverName) || serverName.length > 253) throw new ConfigError('WHYSTUCK_COLLECTOR_SERVER_NAME', `"${serverName}" is not a DNS name (the name in the collectors' certificate; "{node}" stands for the node name)`);
   return { namespace, selector, port, serverName };
+}
+
+/** The SSH fallback settings: off unless a key file is given; the key and known_hosts are read once here so a bad one stops the bot at start. */
+function sshFallbackConfig(env: NodeJS.ProcessEnv, f: NonNullable<z.infer<typeof FileSchema>['ssh']>): SshFallbackConfig | undefined {
+  const name = (envKey: string, fileKey: string): string => (env[envKey] !== undefined ? envKey : `ssh.${fileKey}`);
+  const keyFile = env.WHYSTUCK_SSH_KEY_FILE || f.keyFile;
+  const others = ['WHYSTUCK_SSH_KNOWN_HOSTS', 'WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS', 'WHYSTUCK_SSH_JUMP', 'WHYSTUCK_SSH_HOST', 'WHYSTUCK_SSH_HOSTS'].filter((k) => env[k]);
+  if (!keyFile) {
+    const set = [...others, ...Object.keys(f).map((k) => `ssh.${k}`)];
+    if (set.length) throw new ConfigError('WHYSTUCK_SSH_KEY_FILE', `not set, but ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'}: the SSH fallback needs the private key it logs in with (a file; in Kubernetes mount the Secret's ssh-privatekey), or unset those to leave the fallback off`);
+    return undefined;
+  }
+  const passphrase = env.WHYSTUCK_SSH_KEY_PASSPHRASE || undefined;
+  const key = loadPrivateKeyFile(keyFile, { passphrase });
+  if (!key.ok) throw new ConfigError(name('WHYSTUCK_SSH_KEY_FILE', 'keyFile'), key.message);
+  const user = env.WHYSTUCK_SSH_USER ?? f.user ?? 'root';
+  if (!parseSshAddress(`${user}@node`).ok) throw new ConfigError(name('WHYSTUCK_SSH_USER', 'user'), `"${user}" is not a login name (letters, digits, _ . -; up to 32)`);
+  const port = numberSetting('WHYSTUCK_SSH_PORT', env.WHYSTUCK_SSH_PORT, f.port, (n) => Number.isInteger(n) && n >= 1 && n <= 65535, 'is not a port number (1-65535)') ?? 22;
+  const knownHostsFile = env.WHYSTUCK_SSH_KNOWN_HOSTS || f.knownHosts;
+  if (knownHostsFile) {
+    const known = readKnownHostsFile(knownHostsFile);
+    if (!known.ok) throw new ConfigError(name('WHYSTUCK_SSH_KNOWN_HOSTS', 'knownHosts'), known.message);
+  }
+  const fingerprints = (env.WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS !== undefined ? env.WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS.split(',') : f.hostKeyFingerprints ?? []).map((s) => s.trim()).filter(Boolean);
+  const badPin = fingerprints.find((p) => !FINGERPRINT.test(p));
+  if (badPin !== undefined) throw new ConfigError(name('WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS', 'hostKeyFingerprints'), `"${badPin}" is not a host key fingerprint: give it as OpenSSH prints it, "SHA256:" and 43 base64 characters (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the node)`);
+  if (!knownHostsFile && !fingerprints.length) throw new ConfigError('WHYSTUCK_SSH_KNOWN_HOSTS', 'the SSH fallback always checks host keys: set WHYSTUCK_SSH_KNOWN_HOSTS (an OpenSSH known_hosts file listing the nodes, e.g. made with ssh-keyscan and checked) or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (SHA256:…, comma-separated)');
+  const jump = env.WHYSTUCK_SSH_JUMP || f.jump || undefined;
+  if (jump) {
+    const parsed = parseSshAddress(jump, name('WHYSTUCK_SSH_JUMP', 'jump'));
+    if (!parsed.ok) throw new ConfigError(name('WHYSTUCK_SSH_JUMP', 'jump'), parsed.message.replace(/^\S+ must/, 'must'));
+  }
+  const host = env.WHYSTUCK_SSH_HOST ?? f.host ?? '{node}';
+  if (host !== 'internal-ip' && (!/\{node\}/.test(host) || host.includes(':') || !parseSshAddress(`${user}@${host.replace(/\{node\}/g, 'node')}`).ok)) {
+    throw new ConfigError(name('WHYSTUCK_SSH_HOST', 'host'), `"${host}" must be "internal-ip" (the node's InternalIP from the Kubernetes API; the bot needs "get nodes") or a host name with "{node}" for the node name, e.g. "{node}" or "{node}.nodes.example.com"`);
+  }
+  const hostsKey = env.WHYSTUCK_SSH_HOSTS !== undefined ? 'WHYSTUCK_SSH_HOSTS' : 'ssh.hosts';
+  const hosts = parsePairs(hostsKey, env.WHYSTUCK_SSH_HOSTS ?? fromYamlMap(f.hosts), (node, addr) => isNodeName(node) && parseSshAddress(`${user}@${addr}`).ok,
+    'node=HOST[:PORT] (e.g. "node-7=10.0.3.17,node-8=[fd00::8]:2222")');
+  const ms = (envKey: string, fileValue: number | undefined, fallback: number): number =>
+    numberSetting(envKey, env[envKey], fileValue, (n) => Number.isInteger(n) && n >= 100 && n <= 600_000, 'must be an integer number of milliseconds from 100 to 600000') ?? fallback;
+  return {
+    user, keyFile, knownHostsFile, fingerprints, jump, port, host, hosts,
+    ...(passphrase !== undefined ? { keyPassphrase: () => passphrase } : {}),
+    connectTimeoutMs: ms('WHYSTUCK_SSH_CONNECT_TIMEOUT_MS', f.connectTimeoutMs, 10_000),
+    commandTimeoutMs: ms('WHYSTUCK_SSH_COMMAND_TIMEOUT_MS', f.commandTimeoutMs, 30_000),
+  };
 }

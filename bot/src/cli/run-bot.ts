@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createLogger } from '../../../collector/src/logging/create-logger';
 import { openAuditStore } from '../audit/audit-store';
 import { collectorPoolFromConfig } from '../collectors/pool-from-config';
+import { describeSshFallback } from '../collectors/ssh-fallback';
 import { ConfigError, loadConfig, type BotConfig } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
@@ -36,6 +37,7 @@ export function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: string): 
       `escalation: ${c.pagerduty ? `PagerDuty via ${c.pagerduty.eventsUrl}` : 'no PagerDuty (PAGERDUTY_ROUTING_KEY)'}; on-call groups: ${[...c.oncallGroups].map(([ch, g]) => `${ch}=${g}`).join(', ') || 'none'}`,
       `auto-escalation: ${c.autoEscalateMinutes ? `critical findings nobody acted on after ${c.autoEscalateMinutes} min` : 'off'}`,
       `pastes: files up to ${c.pasteMaxBytes} bytes`,
+      `ssh fallback (nodes without a reachable collector): ${c.ssh ? describeSshFallback(c.ssh) : 'off (set WHYSTUCK_SSH_KEY_FILE and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS)'}`,
       ...problems.map((p) => `problem: ${p}`),
     ].join('\n') + '\n');
     return problems.length ? 1 : 0;

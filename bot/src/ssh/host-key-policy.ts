@@ -29,8 +29,10 @@ const ALGORITHMS: Array<[string, string[]]> = [
  * known_hosts lists (changed), or a @revoked one is refused, and the message
  * shows the fingerprint and exactly how to trust it after checking.
  */
-export function createHostKeyPolicy(opts: { knownHosts?: KnownHosts; fingerprints?: string[] }): Checked<HostKeyPolicy> {
+export function createHostKeyPolicy(opts: { knownHosts?: KnownHosts; fingerprints?: string[]; /** How messages name the pin setting: the CLI's "--host-key-fingerprint" (default), or "NAME=" for an environment setting. */ pinSetting?: string }): Checked<HostKeyPolicy> {
   const pins = opts.fingerprints ?? [];
+  const pinSetting = opts.pinSetting ?? '--host-key-fingerprint';
+  const pinWith = (fp: string): string => `${pinSetting}${pinSetting.endsWith('=') ? '' : ' '}${fp}`;
   const badPin = pins.find((f) => !FINGERPRINT.test(f));
   if (badPin !== undefined) {
     return invalid('BAD_FINGERPRINT', `${JSON.stringify(badPin)} is not a host key fingerprint: give it as OpenSSH prints it, "SHA256:" and 43 base64 characters (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the node)`);
@@ -62,11 +64,11 @@ export function createHostKeyPolicy(opts: { knownHosts?: KnownHosts; fingerprint
         message: `the host key of ${name} has CHANGED: it presents ${type} ${fingerprint}, but ${known?.source} line${others.length > 1 ? 's' : ''} ${others.map((e) => e.line).join(', ')} list${others.length > 1 ? '' : 's'} a different key (${others.map((e) => `${e.keyType} ${sha256Fingerprint(e.key)}`).join(', ')}). Either the node was reinstalled or someone is in the middle; nothing was sent. If the node was reinstalled, ${check}, then replace the old entry: \`ssh-keygen -R '${name}' -f ${known?.source}\` and add the line\n  ${line}`,
       };
     }
-    const where = known ? `not in ${known.source}` : 'not one of the pinned fingerprints (--host-key-fingerprint)';
+    const where = known ? `not in ${known.source}` : `not one of the pinned fingerprints (${pinSetting.replace(/=$/, '')})`;
     const keyscan = known ? ` (or \`ssh-keyscan${port === 22 ? '' : ` -p ${port}`} -t ${shortKeyType(type)} ${host} >> ${known.source}\`, which trusts whatever answers: compare the fingerprint)` : '';
     return {
       ok: false, code: 'HOST_KEY_UNKNOWN', fingerprint,
-      message: `the host key of ${name} is ${where}: it presents ${type} ${fingerprint}. Nothing was sent. To trust it, ${check}, then ${known ? `add this line to ${known.source}${keyscan}:\n  ${line}\nor pin it with --host-key-fingerprint ${fingerprint}` : `pin it with --host-key-fingerprint ${fingerprint}`}`,
+      message: `the host key of ${name} is ${where}: it presents ${type} ${fingerprint}. Nothing was sent. To trust it, ${check}, then ${known ? `add this line to ${known.source}${keyscan}:\n  ${line}\nor pin it with ${pinWith(fingerprint)}` : `pin it with ${pinWith(fingerprint)}`}`,
     };
   }
 
