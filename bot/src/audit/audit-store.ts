@@ -15,6 +15,8 @@ export interface AuditIntent {
   signal: string;
   podUid?: string;
   findingId: string;
+  /** What performs the signal: the node's collector (default) or the SSH fallback. */
+  path?: 'collector' | 'ssh';
 }
 
 export interface AuditEntry extends AuditIntent {
@@ -56,11 +58,16 @@ const MIGRATIONS = [
      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
 ];
 
-type Row = { id: number; token_id: string; at: string; user: string; node: string; pid: number; start_time: number; comm: string; signal: string; pod_uid: string | null; finding_id: string; outcome: string | null; message: string | null; finished_at: string | null };
+/** Columns added after the first release, with their definitions: added to an older database when missing. */
+const ADDED_COLUMNS: Array<[string, string]> = [
+  ['path', "path TEXT NOT NULL DEFAULT 'collector'"],
+];
+
+type Row = { id: number; token_id: string; at: string; user: string; node: string; pid: number; start_time: number; comm: string; signal: string; pod_uid: string | null; finding_id: string; path: string; outcome: string | null; message: string | null; finished_at: string | null };
 
 const fromRow = (r: Row): AuditEntry => ({
   id: r.id, tokenId: r.token_id, at: r.at, user: r.user, node: r.node, pid: r.pid, startTime: r.start_time, comm: r.comm,
-  signal: r.signal, podUid: r.pod_uid ?? undefined, findingId: r.finding_id, outcome: r.outcome ?? undefined,
+  signal: r.signal, podUid: r.pod_uid ?? undefined, findingId: r.finding_id, path: r.path === 'ssh' ? 'ssh' : 'collector', outcome: r.outcome ?? undefined,
   message: r.message ?? undefined, finishedAt: r.finished_at ?? undefined,
 });
 
@@ -69,14 +76,16 @@ export function openAuditStore(path: string): AuditStore {
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   for (const m of MIGRATIONS) db.exec(m);
-  const insert = db.prepare(`INSERT INTO remediation_audit (token_id, at, user, node, pid, start_time, comm, signal, pod_uid, finding_id)
-    VALUES (@tokenId, @at, @user, @node, @pid, @startTime, @comm, @signal, @podUid, @findingId) ON CONFLICT(token_id) DO NOTHING`);
+  const have = new Set((db.prepare('PRAGMA table_info(remediation_audit)').all() as { name: string }[]).map((c) => c.name));
+  for (const [name, definition] of ADDED_COLUMNS) if (!have.has(name)) db.exec(`ALTER TABLE remediation_audit ADD COLUMN ${definition}`);
+  const insert = db.prepare(`INSERT INTO remediation_audit (token_id, at, user, node, pid, start_time, comm, signal, pod_uid, finding_id, path)
+    VALUES (@tokenId, @at, @user, @node, @pid, @startTime, @comm, @signal, @podUid, @findingId, @path) ON CONFLICT(token_id) DO NOTHING`);
   const byToken = db.prepare('SELECT * FROM remediation_audit WHERE token_id = ?');
   const finish = db.prepare('UPDATE remediation_audit SET outcome = ?, message = ?, finished_at = ? WHERE id = ? AND outcome IS NULL');
   const recent = db.prepare('SELECT * FROM remediation_audit ORDER BY id DESC LIMIT ?');
   return {
     recordIntent(i) {
-      const info = insert.run({ ...i, podUid: i.podUid ?? null, at: new Date().toISOString() });
+      const info = insert.run({ ...i, podUid: i.podUid ?? null, path: i.path ?? 'collector', at: new Date().toISOString() });
       if (info.changes === 1) return { status: 'new', id: Number(info.lastInsertRowid) };
       return { status: 'duplicate', previous: fromRow(byToken.get(i.tokenId) as Row) };
     },

@@ -14,6 +14,8 @@ export interface ActionClaims {
   signal: 'SIGKILL' | 'SIGTERM' | 'SIGCONT';
   podUid?: string;
   findingId: string;
+  /** The path the diagnosis came by and the signal goes: the collector (absent) or SSH. */
+  via?: 'ssh';
   /** Unix ms after which the action is refused. */
   exp: number;
 }

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { CollectorPool } from '../collectors/collector-pool';
+import type { SshFallback } from '../collectors/ssh-fallback';
 import type { EscalationTarget } from '../escalation/pagerduty';
 import { HELP_TEXT, type Intent } from '../intents/parse-intent';
 import { validatePodRef, type KubeLookup } from '../kube/pod-lookup';
@@ -11,6 +12,7 @@ import { clip, diagnosisBlocks, rootText, type ButtonSpec } from './diagnosis-bl
 import { createThreadEscalation } from './escalate-thread';
 import { investigateNode, sweep } from './investigate-node';
 import { investigatePod, type Investigation } from './investigate-pod';
+import type { NodePath } from './node-access';
 import { timerScheduler, type Scheduler } from './scheduler';
 import { formatBytes } from './slack-files';
 import { describeTarget, threadKey as key, type OkInvestigation, type Target, type ThreadContext } from './thread-context';
@@ -32,6 +34,11 @@ export interface ConversationDeps {
   scheduler?: Scheduler;
   /** For the "paste or upload here" hint. */
   pasteMaxBytes?: number;
+  /**
+   * Reading nodes over SSH when their collector cannot be reached. Absent:
+   * collector failures are said as they are; disabled: with how to enable it.
+   */
+  ssh?: SshFallback;
 }
 
 const PASTE_HINT = 'Paste the text (dmesg, journalctl -k, ps, top, /proc/PID/stack|stat|status, a sysrq-w dump or a crash bt) or upload it as a file in this thread, and I will analyse it.';
@@ -51,16 +58,18 @@ export function createConversation(deps: ConversationDeps) {
     for (const finding of inv.diagnosis.findings) {
       for (const r of finding.remediations) {
         if (r.action !== 'signal' || r.effective !== 'yes' || !r.pid || r.startTime === undefined || !r.signal) continue;
-        const value = signAction(deps.actionSecret, { node: inv.node, pid: r.pid, startTime: r.startTime, comm: r.comm ?? '', signal: r.signal, podUid: inv.pod?.uid, findingId: finding.id }, deps.actionTtlMs ?? 15 * 60_000);
+        const via = inv.source?.path === 'ssh' ? { via: 'ssh' as const } : {};
+        const value = signAction(deps.actionSecret, { node: inv.node, pid: r.pid, startTime: r.startTime, comm: r.comm ?? '', signal: r.signal, podUid: inv.pod?.uid, findingId: finding.id, ...via }, deps.actionTtlMs ?? 15 * 60_000);
         out.push({ remediation: r, value, finding });
       }
     }
     return out;
   }
 
-  function investigate(t: Target): Promise<Investigation> {
+  /** `via: 'ssh'`: straight over SSH (the recheck after a signal sent that way). */
+  function investigate(t: Target, via?: NodePath): Promise<Investigation> {
     if (t.kind === 'paste') return Promise.resolve({ status: 'failed', stage: 'input', message: 'a paste cannot be rechecked: paste fresh output in this thread, or ask `/whystuck pod NAME -n NAMESPACE` for a live look' });
-    return t.kind === 'pod' ? investigatePod(deps, t.namespace, t.name) : investigateNode(deps, t.node, { pid: t.pid, focus: t.focus });
+    return t.kind === 'pod' ? investigatePod(deps, t.namespace, t.name, { via }) : investigateNode(deps, t.node, { pid: t.pid, focus: t.focus, via });
   }
 
   function contextFor(channel: string, root: string, target: Target): ThreadContext {
@@ -77,7 +86,7 @@ export function createConversation(deps: ConversationDeps) {
     const live = inv.evidence.source === 'snapshot';
     if (live) await escalation.resolveGone(client, ctx, inv);
     const note = live ? escalation.armAuto(ctx, inv, (armedBy) => autoEscalate(client, ctx, armedBy)) : undefined;
-    const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste' });
+    const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste', source: inv.source });
     ctx.overflow = reply.overflow;
     await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: reply.text, blocks: reply.blocks as unknown as KnownBlock[] });
   }
@@ -89,17 +98,17 @@ export function createConversation(deps: ConversationDeps) {
   }
 
   /** Root message (unless already in a thread), then the diagnosis in the thread. */
-  async function answer(client: WebClient, channel: string, threadTs: string | undefined, user: string, target: Target): Promise<void> {
+  async function answer(client: WebClient, channel: string, threadTs: string | undefined, user: string, target: Target, opts: { via?: NodePath } = {}): Promise<void> {
     if (target.kind === 'pod') {
       const invalid = validatePodRef(target.namespace, target.name);
       if (invalid) { await client.chat.postEphemeral({ channel, user, text: `I can't look that up: ${invalid}.` }); return; }
     }
     const root = threadTs ?? (await client.chat.postMessage({ channel, text: target.kind === 'pod' ? rootText(target.namespace, target.name) : `Looking into ${describeTarget(target)}…` })).ts!;
     const ctx = contextFor(channel, root, target);
-    const inv = await investigate(ctx.target);
+    const inv = await investigate(ctx.target, opts.via);
     if (inv.status === 'failed') {
       if (ctx.target.kind !== 'paste') ctx.last = inv;
-      await client.chat.postMessage({ channel, thread_ts: root, text: `:warning: ${inv.message}` });
+      await client.chat.postMessage({ channel, thread_ts: root, text: `:warning: ${inv.message}${inv.hint ? `\n${inv.hint}` : ''}` });
       return;
     }
     ctx.last = inv;
@@ -153,7 +162,7 @@ export function createConversation(deps: ConversationDeps) {
         if (!a.remediation) { await say(a.text); return true; }
         const finding = inv.diagnosis.findings.find((f) => f.id === a.findingId)!;
         const only = { ...inv, diagnosis: { summary: a.text, findings: [{ ...finding, remediations: [a.remediation] }] } };
-        const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: only.diagnosis, buttons: buttonsFor(only), threadKey: key(channel, threadTs), recheck: ctx.target.kind !== 'paste' });
+        const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: only.diagnosis, buttons: buttonsFor(only), threadKey: key(channel, threadTs), recheck: ctx.target.kind !== 'paste', source: inv.source });
         await say(reply.text, reply.blocks);
         return true;
       }

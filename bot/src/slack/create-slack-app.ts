@@ -2,6 +2,7 @@ import { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AuditStore } from '../audit/audit-store';
 import type { CollectorPool } from '../collectors/collector-pool';
+import { sshFallbackFromConfig, type SshFallback } from '../collectors/ssh-fallback';
 import type { BotConfig } from '../config';
 import type { EscalationTarget } from '../escalation/pagerduty';
 import { parseCommand, parseWords } from '../intents/parse-intent';
@@ -26,6 +27,8 @@ export interface SlackAppDeps {
   escalation?: EscalationTarget;
   /** Runs auto-escalation timers; tests pass one they fire by hand. */
   scheduler?: Scheduler;
+  /** Reading nodes without a reachable collector over SSH; defaults to the configuration's (off unless WHYSTUCK_SSH_KEY_FILE is set). */
+  ssh?: SshFallback;
 }
 
 export interface SlackBot {
@@ -47,8 +50,9 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
     tokenVerificationEnabled: false,
   });
+  const ssh = deps.ssh ?? sshFallbackFromConfig(config);
   const convo = createConversation({
-    ...deps, logger: logger.child({ component: 'conversation' }),
+    ...deps, ssh, logger: logger.child({ component: 'conversation' }),
     oncallGroups: config.oncallGroups, autoEscalateMinutes: config.autoEscalateMinutes, pasteMaxBytes: config.pasteMaxBytes,
   });
   const { threads } = convo;
@@ -107,12 +111,12 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   });
 
   registerRemediation(app, {
-    audit: deps.audit, collectors: deps.collectors, actionSecret: deps.actionSecret, remediators: config.remediators,
+    audit: deps.audit, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, remediators: config.remediators,
     logger: logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
     onActing: (channel, threadTs) => convo.acting(channel, threadTs),
-    async recheck(client, channel, threadTs) {
+    async recheck(client, channel, threadTs, via) {
       const ctx = threads.get(convo.key(channel, threadTs));
-      if (ctx) await convo.answer(client, channel, ctx.ts, '', ctx.target);
+      if (ctx) await convo.answer(client, channel, ctx.ts, '', ctx.target, { via });
     },
   });
 

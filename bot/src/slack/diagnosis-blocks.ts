@@ -1,5 +1,6 @@
 import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
 import type { PodInfo } from '../kube/pod-lookup';
+import type { SnapshotSource } from './node-access';
 
 /** Block Kit limits: 50 blocks per message, 3000 characters per text object, 75 per button label / confirm title. */
 export const MAX_BLOCKS = 50;
@@ -16,11 +17,11 @@ const ICON = { critical: ':red_circle:', warning: ':large_orange_circle:', info:
 
 export interface ButtonSpec { remediation: Remediation; value: string; finding: Finding }
 
-/** Confirm dialog: node, pid, comm, start time, signal and the expected effect. */
-function confirm(node: string, r: Remediation): Block {
+/** Confirm dialog: node (and the path, over SSH), pid, comm, start time, signal and the expected effect. */
+function confirm(node: string, r: Remediation, viaSsh: boolean): Block {
   return {
     title: { type: 'plain_text', text: clip(`Send ${r.signal} to ${r.pid}?`, 100) },
-    text: { type: 'mrkdwn', text: clip(`*Node* ${node}\n*PID* ${r.pid} (${r.comm ?? '?'}), start time ${r.startTime ?? '?'} ticks\n*Signal* ${r.signal}\n*Expected* ${r.why}`, 300) },
+    text: { type: 'mrkdwn', text: clip(`*Node* ${node}${viaSsh ? ' (over SSH)' : ''}\n*PID* ${r.pid} (${r.comm ?? '?'}), start time ${r.startTime ?? '?'} ticks\n*Signal* ${r.signal}\n*Expected* ${r.why}`, 300) },
     confirm: { type: 'plain_text', text: clip(`Send ${r.signal}`, 30) },
     deny: { type: 'plain_text', text: 'Cancel' },
     style: 'danger',
@@ -43,6 +44,14 @@ export interface DiagnosisReplyOptions {
   note?: string;
   /** Offer Recheck (not for a paste: there is nothing live to look at again). Default true. */
   recheck?: boolean;
+  /** How the snapshot was taken: a line says so when it was over SSH. */
+  source?: SnapshotSource;
+}
+
+/** The line under the summary of a diagnosis read over SSH: that, and why. */
+export function sshSourceLine(source: SnapshotSource): string {
+  const why = source.collectorFailure ? ` because ${source.collectorFailure.replace(/[.]$/, '')}` : ', the way the last signal was sent';
+  return `:electric_plug: Read over SSH (${source.where})${why}. Signals from these buttons go over SSH too, re-checked on the node.`;
 }
 
 /** The diagnosis reply: summary first, then findings with evidence, then actions. */
@@ -53,6 +62,8 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
     ? `pod ${pod.namespace}/${pod.name} · uid ${pod.uid} · node ${node} · ${pod.phase}${pod.deletionTimestamp ? ` · deleting since ${pod.deletionTimestamp}` : ''}${pod.containers.length ? ` · ${pod.containers.map((c) => `${c.name}: ${c.state}`).join(', ')}` : ''}`
     : `node ${node}`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(where) }] });
+  const viaSsh = opts.source?.path === 'ssh';
+  if (opts.source && viaSsh) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escape(sshSourceLine(opts.source))) }] });
   const overflow: string[] = [];
   // A finding takes at most 5 blocks; the closing divider, note and actions 3: stop before 50.
   for (const f of diagnosis.findings) {
@@ -75,7 +86,7 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
         elements: mine.map((b, i) => ({
           type: 'button', action_id: `remediate_${i}`, style: 'danger', value: b.value,
           text: { type: 'plain_text', text: clip(`${b.remediation.signal} ${b.remediation.pid} (${b.remediation.comm ?? '?'})`, 75) },
-          confirm: confirm(node, b.remediation),
+          confirm: confirm(node, b.remediation, viaSsh),
         })),
       });
     }

@@ -1,19 +1,18 @@
-import type { CollectorPool } from '../collectors/collector-pool';
 import { diagnose } from '../diagnosis/engine';
 import type { Diagnosis, FindingId } from '../diagnosis/finding';
 import { scopeDiagnosis } from '../diagnosis/scope-findings';
 import { evidenceFromSnapshot } from '../evidence/from-snapshot';
 import { isNodeName } from '../kube/names';
 import type { Investigation } from './investigate-pod';
-import { snapshotNode } from './snapshot-node';
+import { snapshotNode, type NodeAccessDeps, type NodePath } from './node-access';
 
 const D_STATE: FindingId[] = ['uninterruptible-io', 'pidns-teardown-blocked', 'lock-contention', 'storage-backend-fault', 'hung-task', 'high-load-blocked', 'frozen-cgroup'];
 
 /** "What's wrong with node X", "anything in D on X", "pid X N": a whole-node snapshot, optionally narrowed. */
-export async function investigateNode(deps: { collectors: CollectorPool }, node: string, opts: { pid?: number; focus?: 'zombies' | 'D'; problemsOnly?: boolean } = {}): Promise<Investigation> {
+export async function investigateNode(deps: NodeAccessDeps, node: string, opts: { pid?: number; focus?: 'zombies' | 'D'; problemsOnly?: boolean; via?: NodePath } = {}): Promise<Investigation> {
   if (!isNodeName(node)) return { status: 'failed', stage: 'input', message: `"${node.slice(0, 60)}" is not a valid node name` };
-  const snap = await snapshotNode(deps.collectors, node, { whole_node: true, problems_only: opts.problemsOnly ?? false });
-  if (snap.status !== 'ok') return { status: 'failed', stage: 'collector', message: snap.message };
+  const snap = await snapshotNode(deps, node, { whole_node: true, problems_only: opts.problemsOnly ?? false }, { via: opts.via });
+  if (snap.status !== 'ok') return { status: 'failed', stage: 'collector', message: snap.message, hint: snap.hint };
   const evidence = evidenceFromSnapshot(snap.value);
   let diagnosis: Diagnosis = diagnose(evidence);
   if (opts.pid !== undefined) {
@@ -26,25 +25,31 @@ export async function investigateNode(deps: { collectors: CollectorPool }, node:
     const findings = diagnosis.findings.filter((f) => keep(f.id));
     diagnosis = { findings, summary: findings.length ? diagnosis.summary : opts.focus === 'zombies' ? `No zombies on ${node}.` : `Nothing in D on ${node}: no task in uninterruptible sleep.` };
   }
-  return { status: 'ok', node, evidence, diagnosis, takenAt: Date.now() };
+  return { status: 'ok', node, evidence, diagnosis, takenAt: Date.now(), source: snap.source };
 }
 
 export interface SweepLine { node: string; status: 'ok' | 'failed'; summary: string; severity?: 'critical' | 'warning' | 'info' }
 
-/** Every node at once (bounded parallelism): what is stuck where. */
-export async function sweep(deps: { collectors: CollectorPool }, concurrency = 32): Promise<{ lines: SweepLine[]; problems: string[] }> {
+/**
+ * Every node at once (bounded parallelism): what is stuck where. A node read
+ * over SSH says so in its line; how to enable SSH is said once, in `problems`.
+ */
+export async function sweep(deps: NodeAccessDeps, concurrency = 32): Promise<{ lines: SweepLine[]; problems: string[] }> {
   const { nodes, problems } = await deps.collectors.nodes();
   const out: SweepLine[] = new Array(nodes.length);
   let next = 0;
+  let hint: string | undefined;
   async function worker(): Promise<void> {
     while (next < nodes.length) {
       const i = next++;
       const inv = await investigateNode(deps, nodes[i], { problemsOnly: true });
+      if (inv.status === 'failed' && inv.hint) hint = inv.hint;
+      const viaSsh = inv.status === 'ok' && inv.source?.path === 'ssh' ? ` (read over SSH: ${inv.source.collectorFailure ?? 'as asked'})` : '';
       out[i] = inv.status === 'ok'
-        ? { node: nodes[i], status: 'ok', summary: inv.diagnosis.findings.length ? inv.diagnosis.summary : 'nothing stuck', severity: inv.diagnosis.findings[0]?.severity }
+        ? { node: nodes[i], status: 'ok', summary: `${inv.diagnosis.findings.length ? inv.diagnosis.summary : 'nothing stuck'}${viaSsh}`, severity: inv.diagnosis.findings[0]?.severity }
         : { node: nodes[i], status: 'failed', summary: inv.message };
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, nodes.length) }, worker));
-  return { lines: out, problems };
+  return { lines: out, problems: hint ? [...problems, hint] : problems };
 }

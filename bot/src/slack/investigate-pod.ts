@@ -1,16 +1,15 @@
-import type { CollectorPool } from '../collectors/collector-pool';
 import { diagnose } from '../diagnosis/engine';
 import type { Diagnosis } from '../diagnosis/finding';
 import { scopeDiagnosis } from '../diagnosis/scope-findings';
 import type { Evidence } from '../evidence/evidence';
 import { evidenceFromSnapshot } from '../evidence/from-snapshot';
 import type { KubeLookup, PodInfo } from '../kube/pod-lookup';
-import { snapshotNode } from './snapshot-node';
+import { snapshotNode, type NodeAccessDeps, type NodePath, type SnapshotSource } from './node-access';
 
 /** A diagnosis of a pod (pod set) or of a node / a pid on it (pod absent). */
 export type Investigation =
-  | { status: 'ok'; pod?: PodInfo; node: string; evidence: Evidence; diagnosis: Diagnosis; takenAt: number }
-  | { status: 'failed'; stage: 'input' | 'kubernetes' | 'collector'; message: string; pod?: PodInfo };
+  | { status: 'ok'; pod?: PodInfo; node: string; evidence: Evidence; diagnosis: Diagnosis; takenAt: number; /** How the snapshot was taken (live evidence only). */ source?: SnapshotSource }
+  | { status: 'failed'; stage: 'input' | 'kubernetes' | 'collector'; message: string; pod?: PodInfo; /** How to enable the SSH fallback, when it is off. */ hint?: string };
 
 export type PodInvestigation = Investigation;
 
@@ -19,19 +18,19 @@ export type PodInvestigation = Investigation;
  * tasks (with node facts and the kernel log) from its node's collector, and
  * the diagnosis narrowed to the pod. Transport failures come back as values.
  */
-export async function investigatePod(deps: { kube: KubeLookup; collectors: CollectorPool }, namespace: string, name: string): Promise<PodInvestigation> {
+export async function investigatePod(deps: { kube: KubeLookup } & NodeAccessDeps, namespace: string, name: string, opts: { via?: NodePath } = {}): Promise<PodInvestigation> {
   const found = await deps.kube.getPod(namespace, name);
   if (found.status === 'invalid') return { status: 'failed', stage: 'input', message: found.message };
   if (found.status !== 'ok') return { status: 'failed', stage: 'kubernetes', message: found.message };
   const pod = found.value;
   if (!pod.nodeName) return { status: 'failed', stage: 'kubernetes', message: `pod ${namespace}/${name} is not scheduled on a node (phase ${pod.phase})`, pod };
-  const snap = await snapshotNode(deps.collectors, pod.nodeName, { pod_uid: pod.uid });
-  if (snap.status !== 'ok') return { status: 'failed', stage: 'collector', message: snap.message, pod };
+  const snap = await snapshotNode(deps, pod.nodeName, { pod_uid: pod.uid }, opts);
+  if (snap.status !== 'ok') return { status: 'failed', stage: 'collector', message: snap.message, pod, hint: snap.hint };
   const evidence = evidenceFromSnapshot(snap.value);
   const whole = diagnose(evidence);
   const scoped = scopeDiagnosis(evidence, whole, { podUid: pod.uid });
   const diagnosis: Diagnosis = scoped.status === 'ok'
     ? scoped.diagnosis
     : { summary: `No process of ${namespace}/${name} (uid ${pod.uid}) is left on ${pod.nodeName}: the kernel has released it. If the pod is still Terminating, the kubelet or the container runtime did not finish its bookkeeping — check kubelet logs.`, findings: [] };
-  return { status: 'ok', pod, node: pod.nodeName, evidence, diagnosis, takenAt: Date.now() };
+  return { status: 'ok', pod, node: pod.nodeName, evidence, diagnosis, takenAt: Date.now(), source: snap.source };
 }

@@ -3,17 +3,21 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { AuditStore } from '../audit/audit-store';
 import type { CollectorPool } from '../collectors/collector-pool';
+import type { SshFallback } from '../collectors/ssh-fallback';
 import { verifyAction } from './action-token';
 import { createAuthoriser } from './authorise';
+import { remediateNode, type NodePath } from './node-access';
 
 export interface RemediationDeps {
   audit: AuditStore;
   collectors: CollectorPool;
+  /** For buttons on a diagnosis read over SSH: the signal goes over SSH too. */
+  ssh?: SshFallback;
   actionSecret: string;
   remediators: string[];
   logger: Logger;
-  /** Re-snapshot and report in the thread after a signal. */
-  recheck(client: WebClient, channel: string, threadTs: string): Promise<void>;
+  /** Re-snapshot and report in the thread after a signal, along the path the signal took. */
+  recheck(client: WebClient, channel: string, threadTs: string, via: NodePath): Promise<void>;
   recheckDelayMs?: number;
   /** An authorised remediation started in this thread: someone is acting (calls off auto-escalation). */
   onActing?(channel: string, threadTs: string): void;
@@ -23,9 +27,11 @@ const SIGNALS = { SIGTERM: 15, SIGKILL: 9, SIGCONT: 18 } as const;
 
 /**
  * A remediation button: token verified (forged/expired refused), user
- * authorised, intent audited before the signal (a second click finds it and
- * is refused), the collector re-checks start time and comm and signals
- * through a pidfd, the result is audited and posted, then the pod is rechecked.
+ * authorised, intent audited before the signal with the path it takes (a
+ * second click finds it and is refused), the collector re-checks start time
+ * and comm and signals through a pidfd — or, for a diagnosis read over SSH,
+ * signal.sh re-checks them on the node —, the result is audited and posted,
+ * then the pod is rechecked the same way.
  */
 export function registerRemediation(app: App, deps: RemediationDeps): void {
   const authorised = createAuthoriser(deps.remediators);
@@ -47,33 +53,27 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
         await refuse(`You are not allowed to send signals: only the users and groups in WHYSTUCK_REMEDIATORS may remediate. Ask on-call, or press Escalate.`);
         return;
       }
-      const intent = deps.audit.recordIntent({ tokenId: c.id, user, node: c.node, pid: c.pid, startTime: c.startTime, comm: c.comm, signal: c.signal, podUid: c.podUid, findingId: c.findingId });
+      const via: NodePath = c.via === 'ssh' ? 'ssh' : 'collector';
+      const intent = deps.audit.recordIntent({ tokenId: c.id, user, node: c.node, pid: c.pid, startTime: c.startTime, comm: c.comm, signal: c.signal, podUid: c.podUid, findingId: c.findingId, path: via });
       if (intent.status === 'duplicate') {
         const p = intent.previous;
         await refuse(`Already done: <@${p.user}> sent ${p.signal} to ${p.pid} at ${p.at}${p.outcome ? ` — ${p.outcome}: ${p.message}` : ''}. Each button works once; press Recheck for fresh ones.`);
         return;
       }
       deps.onActing?.(channel, threadTs);
-      const collector = await deps.collectors.forNode(c.node);
-      if (collector.status !== 'ok') {
-        deps.audit.recordResult(intent.id, 'FAILED', collector.message);
-        await say(`:warning: Could not send ${c.signal} to ${c.pid}: ${collector.message}`);
-        return;
-      }
-      await say(`<@${user}> is sending ${c.signal} to ${c.pid} (${c.comm}) on ${c.node}… (audit #${intent.id})`);
-      const res = await collector.client.remediate({ pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `slack:${user}`, reason: `${c.findingId}; audit #${intent.id}` });
+      await say(`<@${user}> is sending ${c.signal} to ${c.pid} (${c.comm}) on ${c.node}${via === 'ssh' ? ' over SSH' : ''}… (audit #${intent.id})`);
+      const res = await remediateNode(deps, c.node, { pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `slack:${user}`, reason: `${c.findingId}; audit #${intent.id}` }, via);
       if (res.status !== 'ok') {
-        const msg = res.status === 'unreachable' ? `the collector on ${c.node} is unreachable: ${res.message}` : `the collector refused: ${res.message}`;
-        deps.audit.recordResult(intent.id, 'FAILED', msg);
-        await say(`:x: ${c.signal} to ${c.pid} was not sent: ${msg}`);
+        deps.audit.recordResult(intent.id, 'FAILED', res.message);
+        await say(`:x: ${c.signal} to ${c.pid} was not sent: ${res.message}`);
         return;
       }
       const r = res.value;
-      deps.audit.recordResult(intent.id, String(r.status), r.message);
-      log.info({ pid: c.pid, signal: SIGNALS[c.signal], status: r.status }, 'remediation');
+      deps.audit.recordResult(intent.id, String(r.status), r.message ?? '');
+      log.info({ pid: c.pid, signal: SIGNALS[c.signal], status: r.status, path: via, where: res.where }, 'remediation');
       const after = r.status === 'SIGNALLED' ? (r.still_present ? ` It is still there, in state ${r.state_after}${r.wchan_after ? ` (${r.wchan_after})` : ''}.` : ' It is gone.') : '';
       await say(`${r.status === 'SIGNALLED' ? ':white_check_mark:' : ':no_entry:'} ${r.status}: ${r.message}.${after} Rechecking…`);
-      setTimeout(() => { void deps.recheck(client, channel, threadTs).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
+      setTimeout(() => { void deps.recheck(client, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
     } catch (err) {
       log.error({ err }, 'remediation failed');
       await refuse('Something went wrong while remediating; nothing more was sent. See the bot log.').catch(() => undefined);

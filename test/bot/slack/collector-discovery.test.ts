@@ -53,7 +53,8 @@ describeKernel('Slack: a node without a WHYSTUCK_COLLECTORS entry is reached thr
     await t.send(slashCommandBody('node node-z'));
     const root = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.text === 'Looking into node node-z…');
     const said = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === root.reply?.ts);
-    expect(said.args.text).toBe(':warning: no collector is configured for node node-z in WHYSTUCK_COLLECTORS and there is no collector pod on it (pods in namespace whystuck with labels app.kubernetes.io/name=whystuck-collector): is the DaemonSet scheduled there (taints, nodeSelector)?');
+    expect(said.args.text).toBe(':warning: no collector is configured for node node-z in WHYSTUCK_COLLECTORS and there is no collector pod on it (pods in namespace whystuck with labels app.kubernetes.io/name=whystuck-collector): is the DaemonSet scheduled there (taints, nodeSelector)?'
+      + '\nTo read such nodes over SSH instead, set WHYSTUCK_SSH_KEY_FILE (a private key authorised for root on the nodes; in Kubernetes a mounted Secret) and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (host keys are always checked).');
   });
 
   it('a collector pod that does not answer: the thread names the pod, its address and the error', async () => {

@@ -22,6 +22,8 @@ export interface FakeKubeApi {
   /** "GET /api/v1/namespaces/shop/pods/web-0", with the query string when there is one. */
   requests: string[];
   addPod(p: FakePod): void;
+  /** A node with its addresses (GET /api/v1/nodes/NAME), e.g. for the SSH fallback's InternalIP. */
+  addNode(n: { name: string; internalIP?: string; hostname?: string }): void;
   /** Lists of pods in this namespace are answered 403 Forbidden (RBAC). */
   forbidList(namespace: string): void;
   close(): Promise<void>;
@@ -62,6 +64,7 @@ function podJson(p: FakePod): Record<string, unknown> {
 
 export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const pods = new Map<string, FakePod>();
+  const nodes = new Map<string, { name: string; internalIP?: string; hostname?: string }>();
   const forbidden = new Set<string>();
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -69,7 +72,14 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     requests.push(`${req.method} ${url.pathname}${url.search}`);
     const send = (code: number, obj: unknown): void => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
     const status = (code: number, reason: string, message: string): void => send(code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
-    let m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(url.pathname);
+    let m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
+    if (m) {
+      const n = nodes.get(m[1]);
+      if (!n) return status(404, 'NotFound', `nodes "${m[1]}" not found`);
+      const addresses = [...(n.internalIP ? [{ type: 'InternalIP', address: n.internalIP }] : []), { type: 'Hostname', address: n.hostname ?? n.name }];
+      return send(200, { kind: 'Node', apiVersion: 'v1', metadata: { name: n.name }, spec: {}, status: { addresses, conditions: [{ type: 'Ready', status: 'True' }] } });
+    }
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(url.pathname);
     if (m) {
       const p = pods.get(`${m[1]}/${m[2]}`);
       if (!p) return status(404, 'NotFound', `pods "${m[2]}" not found`);
@@ -109,6 +119,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   return {
     kubeconfig, requests,
     addPod: (p) => pods.set(`${p.namespace}/${p.name}`, p),
+    addNode: (n) => { nodes.set(n.name, n); },
     forbidList: (ns) => { forbidden.add(ns); },
     close: () => new Promise((r) => (server.closeAllConnections(), server).close(() => { rmSync(dir, { recursive: true, force: true }); r(); })),
   };

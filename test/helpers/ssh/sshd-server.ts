@@ -40,7 +40,8 @@ export function fingerprintOf(pubFile: string): string {
   return spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { encoding: 'utf8' }).stdout.split(/\s+/)[1];
 }
 
-function freePort(): Promise<number> {
+/** A loopback port free a moment ago: nothing listens on it (also a collector address that refuses connections). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
