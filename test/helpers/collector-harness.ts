@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -8,6 +8,9 @@ import { createRemediator, type RemediatorOptions } from '../../collector/src/re
 import { createCollectorServer, type CollectorServer } from '../../collector/src/grpc/server';
 import { serverCredentials, type TlsFiles } from '../../collector/src/grpc/tls';
 import { createCollectorClient, type CollectorClient } from '../../collector/src/grpc/client';
+import { createWatchJournal, type WatchJournal } from '../../collector/src/watch/journal';
+import { createCollectorMetrics, type CollectorMetrics } from '../../collector/src/watch/metrics';
+import { createWatcher, type Watcher, type WatcherOptions } from '../../collector/src/watch/watcher';
 
 /** One CA for the whole test run: RSA key generation is the slow part. */
 let ca: CertAuthority | undefined;
@@ -25,6 +28,10 @@ export interface Harness {
   client(identity: string, opts?: { foreignCa?: CertAuthority; deadlineMs?: number }): CollectorClient;
   /** Certificate files for a client identity (for code that builds its own clients, like the bot). */
   clientTls(identity: string): TlsFiles;
+  /** Watch mode, when the harness was started with `watch`. */
+  watcher?: Watcher;
+  journal?: WatchJournal;
+  metrics?: CollectorMetrics;
   close(): Promise<void>;
 }
 
@@ -37,7 +44,7 @@ function writeTls(dir: string, name: string, issued: { cert: string; key: string
 }
 
 /** A real collector gRPC server with mutual TLS on 127.0.0.1:0, and clients for it. */
-export async function startHarness(opts: { remediationClients?: string[]; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions; /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] } } = {}): Promise<Harness> {
+export async function startHarness(opts: { remediationClients?: string[]; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions; /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] }; /** Watch mode (not started: call watcher.start() or its *Now methods). */ watch?: Partial<WatcherOptions> } = {}): Promise<Harness> {
   const authority = testCa();
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-grpc-'));
   const names = opts.serverNames ?? { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
@@ -45,12 +52,20 @@ export async function startHarness(opts: { remediationClients?: string[]; snapsh
   const logger = pino({ level: 'silent' });
   const snapshotter = createSnapshotter(opts.snapshotter);
   const remediator = createRemediator({ settleMs: 300, ...opts.remediator });
-  const server = createCollectorServer({ snapshotter, remediator, remediationClients: opts.remediationClients ?? ['whystuck-bot'], logger });
+  let watch: { watcher: Watcher; journal: WatchJournal; metrics: CollectorMetrics } | undefined;
+  if (opts.watch) {
+    const journal = createWatchJournal({ hostname: 'harness' });
+    const metrics = createCollectorMetrics();
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1] ?? 0) * 1000;
+    const watcher = createWatcher({ snapshotter, journal, metrics, logger, procRoot: opts.snapshotter?.procRoot ?? '/proc', bootTimeMs: btime, ...opts.watch });
+    watch = { watcher, journal, metrics };
+  }
+  const server = createCollectorServer({ snapshotter, remediator, remediationClients: opts.remediationClients ?? ['whystuck-bot'], logger, journal: watch?.journal, metrics: watch?.metrics });
   const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', serverTls, false));
   const address = `127.0.0.1:${port}`;
   const clients: CollectorClient[] = [];
   return {
-    address, dir, snapshotter, server,
+    address, dir, snapshotter, server, ...watch,
     client(identity, o = {}) {
       const issuer = o.foreignCa ?? authority;
       const tls = writeTls(dir, `client-${identity}-${clients.length}`, issuer.issue({ commonName: identity, server: false }), authority.cert);
@@ -62,6 +77,7 @@ export async function startHarness(opts: { remediationClients?: string[]; snapsh
       return writeTls(dir, `files-${identity}`, authority.issue({ commonName: identity, server: false }), authority.cert);
     },
     async close() {
+      watch?.watcher.stop();
       for (const c of clients) c.close();
       await server.shutdown(1000);
       await snapshotter.close();

@@ -50,6 +50,7 @@ export function createCollectorPool(opts: CollectorPoolOptions): CollectorPool {
       snapshot: async (req) => watch(await client.snapshot(req)),
       remediate: async (req) => watch(await client.remediate(req)),
       health: async () => watch(await client.health()),
+      watch: (req) => client.watch(req),
       close: () => client.close(),
     };
     return wrapped;

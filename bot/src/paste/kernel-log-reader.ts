@@ -1,7 +1,8 @@
 import type { KernelReport, Task } from '../evidence/evidence';
 import type { EvidenceBuilder } from '../evidence/evidence-builder';
 import { parseFrameLine } from '../evidence/frames';
-import { classifyBackendLine } from './backend-events';
+import { classifyBackendLine } from '../../../collector/src/kmsg/backend-patterns';
+import { HARD, HUNG, NETDEV, OOM_KILLED, OOM_KILL_LINE, RCU, SOFT } from '../../../collector/src/kmsg/report-patterns';
 import { parseTaskDumpLine, type TaskDumpLine } from './task-dump-line';
 
 /**
@@ -19,23 +20,16 @@ export interface KernelLogReader {
 const MAX_REPORT_LINES = 60;
 const MAX_OOM_LINES = 400;
 
-const HUNG = /INFO: task (.+):(\d+) blocked for more than (\d+) seconds/;
-const SOFT = /BUG: soft lockup - CPU#(\d+) stuck for (\d+)s! \[(.+):(\d+)\]/;
-const HARD = /[Ww]atchdog detected hard LOCKUP on cpu (\d+)/;
-const RCU = /\b(rcu_\w+|rcu) (?:detected stalls? on CPUs\/tasks|self-detected stall on CPU)|INFO: (rcu_\w+) (?:detected|self-detected) stall/;
 const OOM_START = /^(.+?) invoked oom-killer: /;
-const OOM_KILLED = /(?:Memory cgroup out of memory|Out of memory(?: \(oom_kill_allocating_task\))?): Kill(?:ed)? process (\d+) \((.+?)\)|^Killed process (\d+) \((.+?)\)/;
 const BUG = /^(?:BUG: (?!soft lockup)|kernel BUG at |general protection fault|Oops: |Kernel panic - not syncing|WARNING: CPU: \d+ PID: \d+ at |Unable to handle kernel )/;
 const CPU_LINE = /\bCPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (\S+)/;
 const RELEASE = /(?:Not tainted|Tainted: [A-Z ]*?)\s+(\d+\.\d+[\w.+~-]*)/;
 const RIP = /^RIP: 0010:(?:\[<[0-9a-f]+>\]\s+\[<[0-9a-f]+>\]\s+)?([A-Za-z_.$][\w.$]*)\+/;
-const OOM_KILL_LINE = /oom-kill:constraint=(\w+).*?(?:oom_memcg=([^,]+))?,task_memcg=([^,]+)/;
 const OOM_TASK_IN = /Task in (\S+) killed as a result of limit of (\S+)/;
 const REPORT_LINE = /^(?:Call Trace:|<\/?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>|Modules linked in:|Hardware name:|R[A-Z0-9]{1,2}: |RIP: |Code: |FS: |CS: |CR2: |DR\d|Kernel Offset|---\[ end|Workqueue: |Sched_info|irq event stamp|hardirqs|softirqs|Exception stack|PGD |Stack:|Call trace:|pc : |lr : |sp : |x\d+: |Comm: |.*disables this message|\s*(?:Not tainted|Tainted:))|\bCPU: \d+ (?:UID: \d+ )?PID: \d+/;
 const NMI_BACKTRACE = /^NMI backtrace for cpu (\d+)/;
 /** Register dumps vary by arch and version (PKRU:, DR0:, ORIG_RAX:, x86 and arm64): any short upper-case key. */
 const REGISTER_LINE = /^[A-Z][A-Z0-9_]{1,7}: ?\S/;
-const NETDEV = /unregister_netdevice: waiting for (\S+) (?:\(netns \S+\) )?to become free\. Usage count = (-?\d+)/;
 const LINUX_VERSION = /^Linux version (\S+)/;
 const SYSRQ_BLOCKED = /Show Blocked State|task\s+PC stack\s+pid father/;
 

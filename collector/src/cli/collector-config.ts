@@ -18,11 +18,19 @@ export interface CollectorConfig {
   allowHostProcesses: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
   readDeadlineMs: number;
+  /** Watch mode: how often tasks are looked at (0 = kernel log only). */
+  watchIntervalMs: number;
+  watchDTasks: number;
+  watchZombies: number;
+  watchPersistSeconds: number;
+  /** Prometheus /metrics (HOST:PORT), off when unset. */
+  metricsListen?: { host: string; port: number };
 }
 
 export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--tls-cert F --tls-key F --tls-ca F] [--insecure]
        [--proc-root DIR] [--remediation-clients ID,ID] [--allow-host-processes]
-       [--read-deadline-ms N] [--log-level LEVEL]
+       [--read-deadline-ms N] [--log-level LEVEL] [--metrics-listen HOST:PORT]
+       [--watch-interval-ms N] [--watch-d-tasks N] [--watch-zombies N] [--watch-persist-seconds N]
 
   --listen HOST:PORT         where the gRPC server binds
   --tls-cert/--tls-key/--tls-ca  mutual TLS: server certificate, key, and the CA client certificates must chain to
@@ -30,7 +38,13 @@ export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--
   --proc-root DIR            read tasks from DIR instead of /proc (tests)
   --remediation-clients IDS  client certificate identities (CN or SAN) allowed to call Remediate
   --allow-host-processes     let Remediate signal processes outside Kubernetes pod cgroups
-  --read-deadline-ms N       deadline for each read that can block (default 250)`;
+  --read-deadline-ms N       deadline for each read that can block (default 250)
+  --metrics-listen HOST:PORT Prometheus metrics at http://HOST:PORT/metrics (off by default)
+  Watch mode (the Watch RPC; kernel-log reports are always classified):
+  --watch-interval-ms N      how often tasks are looked at for persistent states (default 10000; 0 = never)
+  --watch-d-tasks N          D tasks in one pod that make a pile-up (default 3)
+  --watch-zombies N          zombies in one pod, and growing, that make an alert (default 5)
+  --watch-persist-seconds N  how long a state must hold before it is raised (default 30)`;
 
 /** Parses and validates the collector's flags (environment: WHYSTUCK_LOG_LEVEL). */
 export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): CollectorConfig {
@@ -49,6 +63,11 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
         'allow-host-processes': { type: 'boolean', default: false },
         'log-level': { type: 'string' },
         'read-deadline-ms': { type: 'string', default: '250' },
+        'metrics-listen': { type: 'string' },
+        'watch-interval-ms': { type: 'string', default: '10000' },
+        'watch-d-tasks': { type: 'string', default: '3' },
+        'watch-zombies': { type: 'string', default: '5' },
+        'watch-persist-seconds': { type: 'string', default: '30' },
       },
       strict: true,
       allowPositionals: false,
@@ -68,8 +87,28 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) bad('logLevel', `one of ${LOG_LEVELS.join(', ')}`);
   const readDeadlineMs = Number(values['read-deadline-ms']);
   if (!Number.isInteger(readDeadlineMs) || readDeadlineMs < 10 || readDeadlineMs > 10000) bad('readDeadlineMs', 'an integer number of milliseconds from 10 to 10000');
+  const int = (flag: string, key: string, min: number, max: number): number => {
+    const v = Number(values[flag]);
+    if (!Number.isInteger(v) || v < min || v > max) bad(key, `an integer from ${min} to ${max}`);
+    return v;
+  };
+  const watchIntervalMs = int('watch-interval-ms', 'watchIntervalMs', 0, 3600000);
+  if (watchIntervalMs > 0 && watchIntervalMs < 1000) bad('watchIntervalMs', '0 (off) or at least 1000: each look reads every task on the node');
+  let metricsListen: CollectorConfig['metricsListen'];
+  if (values['metrics-listen'] !== undefined) {
+    const m = String(values['metrics-listen']);
+    if (!LISTEN.test(m)) bad('metricsListen', 'expected HOST:PORT, e.g. 0.0.0.0:9464');
+    const at = m.lastIndexOf(':');
+    metricsListen = { host: m.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(m.slice(at + 1)) };
+    if (metricsListen.port > 65535) bad('metricsListen', `port ${metricsListen.port} is above 65535`);
+  }
   const c = {
     listen,
+    watchIntervalMs,
+    watchDTasks: int('watch-d-tasks', 'watchDTasks', 1, 100000),
+    watchZombies: int('watch-zombies', 'watchZombies', 1, 1000000),
+    watchPersistSeconds: int('watch-persist-seconds', 'watchPersistSeconds', 0, 86400),
+    metricsListen,
     tlsCert: values['tls-cert'] as string | undefined,
     tlsKey: values['tls-key'] as string | undefined,
     tlsCa: values['tls-ca'] as string | undefined,

@@ -6,6 +6,12 @@ import { createCollectorServer } from '../grpc/server';
 import { serverCredentials } from '../grpc/tls';
 import { CollectorError } from '../errors';
 import { loadCollectorConfig } from './collector-config';
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { createWatchJournal } from '../watch/journal';
+import { createCollectorMetrics } from '../watch/metrics';
+import { createWatcher } from '../watch/watcher';
+import { startMetricsServer } from '../watch/metrics-server';
 
 const GRACE_MS = 5000;
 
@@ -24,7 +30,16 @@ export async function runCollector(argv: string[]): Promise<number> {
   const logger: Logger = createLogger({ name: 'whystuck-collector', level: config.logLevel });
   const snapshotter = createSnapshotter({ procRoot: config.procRoot, readDeadlineMs: config.readDeadlineMs, logger: logger.child({ component: 'snapshot' }) });
   const remediator = createRemediator({ procRoot: config.procRoot, allowHostProcesses: config.allowHostProcesses, logger: logger.child({ component: 'remediate' }) });
-  const server = createCollectorServer({ snapshotter, remediator, remediationClients: config.remediationClients, logger: logger.child({ component: 'grpc' }) });
+  const metrics = createCollectorMetrics();
+  const journal = createWatchJournal({ hostname: hostname() });
+  const watcher = createWatcher({
+    snapshotter, journal, metrics, logger: logger.child({ component: 'watch' }),
+    procRoot: config.procRoot,
+    bootTimeMs: bootTimeMs(),
+    observeMs: config.watchIntervalMs,
+    thresholds: { dTasks: config.watchDTasks, zombies: config.watchZombies, persistMs: config.watchPersistSeconds * 1000 },
+  });
+  const server = createCollectorServer({ snapshotter, remediator, remediationClients: config.remediationClients, logger: logger.child({ component: 'grpc' }), journal, metrics });
   let port: number;
   try {
     const creds = serverCredentials(config.host, config.tlsCert ? { cert: config.tlsCert, key: config.tlsKey as string, ca: config.tlsCa as string } : undefined, config.insecure);
@@ -33,6 +48,21 @@ export async function runCollector(argv: string[]): Promise<number> {
     process.stderr.write(`whystuck collector: cannot listen on ${config.listen}: ${(err as Error).message}\n`);
     await snapshotter.close();
     return 2;
+  }
+  watcher.start();
+  let metricsServer: import('node:http').Server | undefined;
+  if (config.metricsListen) {
+    try {
+      const m = await startMetricsServer(metrics.registry, config.metricsListen.host, config.metricsListen.port);
+      metricsServer = m.server;
+      process.stdout.write(`metrics ${config.metricsListen.host}:${m.port}\n`);
+    } catch (err) {
+      process.stderr.write(`whystuck collector: cannot serve metrics on ${config.metricsListen.host}:${config.metricsListen.port}: ${(err as Error).message}\n`);
+      watcher.stop();
+      await server.shutdown(0);
+      await snapshotter.close();
+      return 2;
+    }
   }
   logger.info({ address: `${config.host}:${port}`, tls: Boolean(config.tlsCert), procRoot: config.procRoot, pidfd: remediator.pidfdSupported, remediationClients: config.remediationClients }, 'collector listening');
   // Tests and scripts read the bound port from this line.
@@ -43,6 +73,8 @@ export async function runCollector(argv: string[]): Promise<number> {
       logger.info({ signal }, 'shutting down');
       const hard = setTimeout(() => hardExit(logger, 'grace period over'), GRACE_MS + 1000);
       hard.unref();
+      watcher.stop();
+      metricsServer?.close();
       void server.shutdown(GRACE_MS).then(async () => {
         const stuck = snapshotter.reader.stuck();
         await snapshotter.close();
@@ -55,6 +87,12 @@ export async function runCollector(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** Boot time from the kernel (btime in /proc/stat), for kernel-log wall-clock times. */
+function bootTimeMs(): number {
+  const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'));
+  return m ? Number(m[1]) * 1000 : Date.now() - process.uptime() * 1000;
 }
 
 function hardExit(logger: Logger, why: string): never {

@@ -5,6 +5,8 @@ import type { SnapshotResponse__Output } from '../../../proto/generated/whystuck
 import type { RemediateRequest } from '../../../proto/generated/whystuck/v1/RemediateRequest';
 import type { RemediateResponse__Output } from '../../../proto/generated/whystuck/v1/RemediateResponse';
 import type { HealthResponse__Output } from '../../../proto/generated/whystuck/v1/HealthResponse';
+import type { WatchRequest } from '../../../proto/generated/whystuck/v1/WatchRequest';
+import type { WatchEvent__Output } from '../../../proto/generated/whystuck/v1/WatchEvent';
 import { loadCollectorProto } from '../proto/load-proto';
 import { clientCredentials, type TlsFiles } from './tls';
 
@@ -13,7 +15,15 @@ export type CallResult<T> =
   | { status: 'unreachable'; address: string; message: string }
   | { status: 'rejected'; code: grpc.status; message: string };
 
+/** A Watch stream: its events in order; `close` ends it. */
+export interface WatchStream {
+  events: AsyncIterable<WatchEvent__Output>;
+  close(): void;
+}
+
 export interface CollectorClient {
+  /** Opens a Watch stream (no deadline: it lives until closed or the collector goes). */
+  watch(req: WatchRequest): WatchStream;
   snapshot(req: SnapshotRequest): Promise<CallResult<SnapshotResponse__Output>>;
   remediate(req: RemediateRequest): Promise<CallResult<RemediateResponse__Output>>;
   health(): Promise<CallResult<HealthResponse__Output>>;
@@ -68,6 +78,13 @@ export function createCollectorClient(opts: CollectorClientOptions): CollectorCl
     snapshot: (req) => idempotent((deadline, cb) => client.Snapshot(req, { deadline }, cb)),
     remediate: (req) => once((deadline, cb) => client.Remediate(req, { deadline }, cb)),
     health: () => idempotent((deadline, cb) => client.Health({}, { deadline }, cb)),
+    watch(req) {
+      const call = client.Watch(req);
+      return {
+        events: call as AsyncIterable<WatchEvent__Output>,
+        close: () => call.cancel(),
+      };
+    },
     close: () => client.close(),
   };
 }

@@ -12,6 +12,9 @@ import { remediateRequestProblem, snapshotRequestProblem } from './validate-requ
 import { CAPABILITY_USE, effectiveCapabilities } from './capabilities';
 import { COLLECTOR_VERSION } from '../version';
 import { createMemoryReleaser } from '../memory/release-memory';
+import type { WatchJournal } from '../watch/journal';
+import type { CollectorMetrics } from '../watch/metrics';
+import { streamJournal } from './stream-journal';
 
 export interface CollectorServerOptions {
   snapshotter: Snapshotter;
@@ -19,6 +22,9 @@ export interface CollectorServerOptions {
   /** Certificate identities (CN or SAN) allowed to call Remediate. */
   remediationClients: string[];
   logger: Logger;
+  /** Watch mode's journal; without one, Watch answers UNIMPLEMENTED. */
+  journal?: WatchJournal;
+  metrics?: CollectorMetrics;
 }
 
 export interface CollectorServer {
@@ -47,6 +53,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
       opts.snapshotter.snapshotBytes(call.request).then((res) => {
         log.debug({ tasks: res.taskCount, ms: res.durationMs, problems: res.problemCount, bytes: res.bytes.length }, 'snapshot taken');
         // Already protobuf: the service's serializer passes encoded snapshots through.
+        opts.metrics?.snapshotSeconds.observe(res.durationMs / 1000);
         callback(null, res.bytes as unknown as SnapshotResponse);
         releaser.schedule();
       }, (err: Error) => {
@@ -84,6 +91,26 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
       }, (err: Error) => {
         log.error({ err }, 'remediation failed');
         callback({ code: grpc.status.INTERNAL, details: `remediation failed: ${err.message}` });
+      });
+    },
+
+    Watch(call) {
+      const log = opts.logger.child({ rpc: 'Watch', rpcId: nextRpc++ });
+      if (!opts.journal) {
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'this collector runs without watch mode' });
+        return;
+      }
+      const journal = opts.journal;
+      const since = Number(call.request.since_seq ?? 0);
+      if (call.request.journal_id === journal.id && since > journal.lastSeq) {
+        call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: `since_seq ${since} is beyond this journal's last event ${journal.lastSeq}; resume from a sequence you received, or 0` });
+        return;
+      }
+      opts.metrics?.watchSubscribers.inc();
+      log.info({ journal: call.request.journal_id || undefined, since }, 'watch stream opened');
+      void streamJournal(call, journal, call.request.journal_id === journal.id ? since : 0).finally(() => {
+        opts.metrics?.watchSubscribers.dec();
+        log.info('watch stream closed');
       });
     },
 

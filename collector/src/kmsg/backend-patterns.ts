@@ -1,4 +1,5 @@
-import type { BackendEvent } from '../evidence/evidence';
+// The kinds are the bot's evidence model's (a type-only import: nothing of the bot is loaded).
+import type { BackendEvent } from '../../../bot/src/evidence/evidence';
 
 /**
  * Kernel log lines that say a storage backend failed, is full, or stopped

@@ -18,6 +18,9 @@ import { readKmsg } from '../kmsg/read-kmsg';
 import { COLLECTOR_VERSION } from '../version';
 import { InvalidArgumentError } from '../errors';
 import { problemTaskMask, stackTaskMask, type TaskKeys } from './filter-problem-tasks';
+import type { Observation } from '../watch/conditions';
+import { detectCgroupLayout } from '../cgroups/cgroup-layout';
+import { readFreezerStates } from '../cgroups/read-cgroup-states';
 
 export interface SnapshotterOptions {
   procRoot?: string;
@@ -34,8 +37,22 @@ export interface Snapshotter {
   snapshot(req: Partial<SnapshotRequest__Output>): Promise<SnapshotResponse__Output>;
   /** The snapshot as protobuf bytes, ready for the wire: what the gRPC server sends. */
   snapshotBytes(req: Partial<SnapshotRequest__Output>): Promise<EncodedSnapshot>;
+  /**
+   * A light look for watch mode: counts of tasks by pod and state, the tasks
+   * in D or Z and the PID-namespace inits (decoded, pods attributed), frozen
+   * pods. No node facts, no kernel log, no cmdlines.
+   */
+  observe(): Promise<NodeObservation>;
   readonly reader: GuardedReader;
   close(): Promise<void>;
+}
+
+export interface NodeObservation extends Observation {
+  /** pod UID ('' = not in a pod) -> state letter -> tasks. */
+  counts: Map<string, Map<string, number>>;
+  taskCount: number;
+  durationMs: number;
+  readTimeouts: number;
 }
 
 export interface EncodedSnapshot {
@@ -193,7 +210,48 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     }
   }
 
+  async function observe(): Promise<NodeObservation> {
+    const t0 = performance.now();
+    const atMs = Date.now();
+    const scan = await scanner.scan({ procRoot, pids: [], podUid: '', fullStates: 'DZ', allThreadDetails: false }, DEFAULT_DEADLINE_MS);
+    const t = scan.tasks;
+    const extras = new Map<number, TaskExtra>();
+    attributePods(t, (i) => {
+      let e = extras.get(i);
+      if (!e) extras.set(i, (e = {}));
+      return e;
+    });
+    const counts = new Map<string, Map<string, number>>();
+    const tasks: Observation['tasks'] = [];
+    let readTimeouts = scan.stalled ? 1 : 0;
+    const inits: number[] = [];
+    for (let i = 0; i < t.count; i++) {
+      const pod = t.pods[t.pod[i]]?.uid ?? '';
+      const state = String.fromCharCode(t.state[i]);
+      const byState = counts.get(pod) ?? new Map<string, number>();
+      byState.set(state, (byState.get(state) ?? 0) + 1);
+      counts.set(pod, byState);
+      const nsInit = (t.bits[i] & TASK_NS_INIT) !== 0;
+      if (state !== 'D' && state !== 'Z' && !nsInit) continue;
+      tasks.push({ pid: t.tid[i], tgid: t.tgid[i], state, podUid: pod, isPidNsInit: nsInit, inTeardown: false });
+      if (nsInit) inits.push(tasks.length - 1);
+    }
+    // An init tearing its namespace down is exiting (PF_EXITING) and waits in zap_pid_ns_processes.
+    await Promise.all(inits.map(async (k) => {
+      const task = tasks[k];
+      const r = await reader.read(`${procRoot}/${task.tgid}/task/${task.pid}/stack`);
+      if (r.status === 'timed-out') readTimeouts++;
+      task.inTeardown = r.status === 'ok' && parseStack(r.text).some((f) => f.function === 'zap_pid_ns_processes');
+    }));
+    const layout = detectCgroupLayout(cgroupRoot);
+    const frozenPods = readFreezerStates(layout)
+      .filter((f) => f.pod_uid && /^(FROZEN|1|frozen)$/.test(f.state ?? ''))
+      .map((f) => ({ podUid: f.pod_uid as string, path: f.cgroup_path ?? '' }));
+    return { atMs, tasks, frozenPods, counts, taskCount: t.count, durationMs: Math.round(performance.now() - t0), readTimeouts };
+  }
+
   return {
+    observe,
     snapshotBytes,
     async snapshot(req) {
       return snapshotCodec().decode((await snapshotBytes(req)).bytes);

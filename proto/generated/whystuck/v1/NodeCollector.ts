@@ -8,6 +8,8 @@ import type { RemediateRequest as _whystuck_v1_RemediateRequest, RemediateReques
 import type { RemediateResponse as _whystuck_v1_RemediateResponse, RemediateResponse__Output as _whystuck_v1_RemediateResponse__Output } from '../../whystuck/v1/RemediateResponse';
 import type { SnapshotRequest as _whystuck_v1_SnapshotRequest, SnapshotRequest__Output as _whystuck_v1_SnapshotRequest__Output } from '../../whystuck/v1/SnapshotRequest';
 import type { SnapshotResponse as _whystuck_v1_SnapshotResponse, SnapshotResponse__Output as _whystuck_v1_SnapshotResponse__Output } from '../../whystuck/v1/SnapshotResponse';
+import type { WatchEvent as _whystuck_v1_WatchEvent, WatchEvent__Output as _whystuck_v1_WatchEvent__Output } from '../../whystuck/v1/WatchEvent';
+import type { WatchRequest as _whystuck_v1_WatchRequest, WatchRequest__Output as _whystuck_v1_WatchRequest__Output } from '../../whystuck/v1/WatchRequest';
 
 export interface NodeCollectorClient extends grpc.Client {
   /**
@@ -55,6 +57,19 @@ export interface NodeCollectorClient extends grpc.Client {
   snapshot(argument: _whystuck_v1_SnapshotRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_whystuck_v1_SnapshotResponse__Output>): grpc.ClientUnaryCall;
   snapshot(argument: _whystuck_v1_SnapshotRequest, callback: grpc.requestCallback<_whystuck_v1_SnapshotResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Watch mode: classified kernel-log reports and persistent state changes as
+   * they happen, resumable by sequence number (see WatchRequest).
+   */
+  Watch(argument: _whystuck_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_whystuck_v1_WatchEvent__Output>;
+  Watch(argument: _whystuck_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_whystuck_v1_WatchEvent__Output>;
+  /**
+   * Watch mode: classified kernel-log reports and persistent state changes as
+   * they happen, resumable by sequence number (see WatchRequest).
+   */
+  watch(argument: _whystuck_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_whystuck_v1_WatchEvent__Output>;
+  watch(argument: _whystuck_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_whystuck_v1_WatchEvent__Output>;
+  
 }
 
 export interface NodeCollectorHandlers extends grpc.UntypedServiceImplementation {
@@ -73,10 +88,17 @@ export interface NodeCollectorHandlers extends grpc.UntypedServiceImplementation
    */
   Snapshot: grpc.handleUnaryCall<_whystuck_v1_SnapshotRequest__Output, _whystuck_v1_SnapshotResponse>;
   
+  /**
+   * Watch mode: classified kernel-log reports and persistent state changes as
+   * they happen, resumable by sequence number (see WatchRequest).
+   */
+  Watch: grpc.handleServerStreamingCall<_whystuck_v1_WatchRequest__Output, _whystuck_v1_WatchEvent>;
+  
 }
 
 export interface NodeCollectorDefinition extends grpc.ServiceDefinition {
   Health: MethodDefinition<_whystuck_v1_HealthRequest, _whystuck_v1_HealthResponse, _whystuck_v1_HealthRequest__Output, _whystuck_v1_HealthResponse__Output>
   Remediate: MethodDefinition<_whystuck_v1_RemediateRequest, _whystuck_v1_RemediateResponse, _whystuck_v1_RemediateRequest__Output, _whystuck_v1_RemediateResponse__Output>
   Snapshot: MethodDefinition<_whystuck_v1_SnapshotRequest, _whystuck_v1_SnapshotResponse, _whystuck_v1_SnapshotRequest__Output, _whystuck_v1_SnapshotResponse__Output>
+  Watch: MethodDefinition<_whystuck_v1_WatchRequest, _whystuck_v1_WatchEvent, _whystuck_v1_WatchRequest__Output, _whystuck_v1_WatchEvent__Output>
 }

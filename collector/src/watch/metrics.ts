@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The collector's Prometheus metrics (its own registry: nothing global, nothing sampled in the background). */
+export interface CollectorMetrics {
+  registry: Registry;
+  tasks: Gauge<'pod_uid' | 'state'>;
+  zombies: Gauge<'pod_uid'>;
+  kernelReports: Counter<'kind'>;
+  conditionsActive: Gauge<'kind'>;
+  observeSeconds: Histogram;
+  snapshotSeconds: Histogram;
+  readTimeouts: Counter;
+  blockedReaders: Gauge;
+  watchSubscribers: Gauge;
+  journalSeq: Gauge;
+  kmsgLost: Gauge;
+}
+
+export function createCollectorMetrics(): CollectorMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    tasks: new Gauge({ name: 'whystuck_collector_tasks', help: 'Tasks (threads) on the node by pod UID ("" = not in a pod) and state letter, at the last look', labelNames: ['pod_uid', 'state'], registers }),
+    zombies: new Gauge({ name: 'whystuck_collector_zombies', help: 'Zombie processes by pod UID ("" = not in a pod), at the last look', labelNames: ['pod_uid'], registers }),
+    kernelReports: new Counter({ name: 'whystuck_collector_kernel_reports_total', help: 'Kernel-log reports classified by watch mode, by kind', labelNames: ['kind'], registers }),
+    conditionsActive: new Gauge({ name: 'whystuck_collector_conditions_active', help: 'Persistent conditions raised and not yet cleared, by kind', labelNames: ['kind'], registers }),
+    observeSeconds: new Histogram({ name: 'whystuck_collector_observe_seconds', help: 'Time of a watch-mode look at the node', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers }),
+    snapshotSeconds: new Histogram({ name: 'whystuck_collector_snapshot_seconds', help: 'Time to take a Snapshot RPC in the collector', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    readTimeouts: new Counter({ name: 'whystuck_collector_read_timeouts_total', help: 'Reads that passed their deadline (blocked in the kernel)', registers }),
+    blockedReaders: new Gauge({ name: 'whystuck_collector_blocked_readers', help: 'Reader threads stuck in the kernel right now', registers }),
+    watchSubscribers: new Gauge({ name: 'whystuck_collector_watch_subscribers', help: 'Open Watch streams', registers }),
+    journalSeq: new Gauge({ name: 'whystuck_collector_watch_journal_seq', help: 'Sequence number of the last watch event', registers }),
+    kmsgLost: new Gauge({ name: 'whystuck_collector_kmsg_lost', help: 'Kernel-log records overwritten before watch mode read them', registers }),
+  };
+}
