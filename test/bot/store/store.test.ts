@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,7 +192,6 @@ describe.each(backends)('store on $name', (backend) => {
 /** Statements outside the Store interface, to prove what the database itself refuses. */
 async function rawSql(backend: Backend, _store: Store): Promise<(sql: string) => Promise<unknown>> {
   if (backend.name === 'SQLite') {
-    const Database = (await import('better-sqlite3')).default;
     return async (sql) => { const db = new Database(sqlitePath); try { return db.prepare(sql).run(); } finally { db.close(); } };
   }
   return (sql) => server!.sql(sql, pgUrl);
