@@ -109,7 +109,7 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 6,
-    name: 'watch-mode incidents (one open per key) and the kernel-log sequence read per node',
+    name: 'watch-mode incidents (one open per key) and the kernel-log journal and sequence read per node',
     sqlite: `CREATE TABLE IF NOT EXISTS incidents (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         key TEXT NOT NULL,
@@ -126,7 +126,7 @@ export const MIGRATIONS: Migration[] = [
       );
       CREATE UNIQUE INDEX IF NOT EXISTS incidents_one_open_per_key ON incidents (key) WHERE state <> 'resolved';
       CREATE INDEX IF NOT EXISTS incidents_by_node ON incidents (node, state);
-      CREATE TABLE IF NOT EXISTS kmsg_cursors (node TEXT PRIMARY KEY, seq INTEGER NOT NULL, updated_at TEXT NOT NULL);`,
+      CREATE TABLE IF NOT EXISTS kmsg_cursors (node TEXT PRIMARY KEY, journal_id TEXT NOT NULL, seq INTEGER NOT NULL, updated_at TEXT NOT NULL);`,
     postgres: `CREATE TABLE IF NOT EXISTS incidents (
         id BIGSERIAL PRIMARY KEY,
         key TEXT NOT NULL,
@@ -143,6 +143,6 @@ export const MIGRATIONS: Migration[] = [
       );
       CREATE UNIQUE INDEX IF NOT EXISTS incidents_one_open_per_key ON incidents (key) WHERE state <> 'resolved';
       CREATE INDEX IF NOT EXISTS incidents_by_node ON incidents (node, state);
-      CREATE TABLE IF NOT EXISTS kmsg_cursors (node TEXT PRIMARY KEY, seq BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now());`,
+      CREATE TABLE IF NOT EXISTS kmsg_cursors (node TEXT PRIMARY KEY, journal_id TEXT NOT NULL, seq BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now());`,
   },
 ];

@@ -127,13 +127,14 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
         : await q<IncidentRow>("SELECT * FROM incidents WHERE state <> 'resolved' AND node = $1 ORDER BY id", [node]);
       return r.rows.map(incidentFromRow);
     },
-    async kmsgSeq(node) {
-      const r = await q<{ seq: string }>('SELECT seq FROM kmsg_cursors WHERE node = $1', [node]);
-      return r.rows[0] ? Number(r.rows[0].seq) : undefined;
+    async kmsgCursor(node) {
+      const r = await q<{ journal_id: string; seq: string }>('SELECT journal_id, seq FROM kmsg_cursors WHERE node = $1', [node]);
+      return r.rows[0] && { journalId: r.rows[0].journal_id, seq: Number(r.rows[0].seq) };
     },
-    async advanceKmsgSeq(node, seq) {
-      const r = await q(`INSERT INTO kmsg_cursors (node, seq) VALUES ($1, $2)
-        ON CONFLICT (node) DO UPDATE SET seq = EXCLUDED.seq, updated_at = now() WHERE kmsg_cursors.seq < EXCLUDED.seq`, [node, seq]);
+    async advanceKmsgCursor(node, c) {
+      const r = await q(`INSERT INTO kmsg_cursors (node, journal_id, seq) VALUES ($1, $2, $3)
+        ON CONFLICT (node) DO UPDATE SET journal_id = EXCLUDED.journal_id, seq = EXCLUDED.seq, updated_at = now()
+        WHERE kmsg_cursors.journal_id <> EXCLUDED.journal_id OR kmsg_cursors.seq < EXCLUDED.seq`, [node, c.journalId, c.seq]);
       return r.rowCount === 1;
     },
     async ping() {

@@ -59,9 +59,10 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
   const setState = db.prepare("UPDATE incidents SET state = ?, updated_at = ? WHERE id = ? AND state <> 'resolved'");
   const openAll = db.prepare("SELECT * FROM incidents WHERE state <> 'resolved' ORDER BY id");
   const openOnNode = db.prepare("SELECT * FROM incidents WHERE state <> 'resolved' AND node = ? ORDER BY id");
-  const getSeq = db.prepare('SELECT seq FROM kmsg_cursors WHERE node = ?');
-  const putSeq = db.prepare(`INSERT INTO kmsg_cursors (node, seq, updated_at) VALUES (?, ?, ?)
-    ON CONFLICT(node) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at WHERE kmsg_cursors.seq < excluded.seq`);
+  const getCursor = db.prepare('SELECT journal_id, seq FROM kmsg_cursors WHERE node = ?');
+  const putCursor = db.prepare(`INSERT INTO kmsg_cursors (node, journal_id, seq, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT(node) DO UPDATE SET journal_id = excluded.journal_id, seq = excluded.seq, updated_at = excluded.updated_at
+    WHERE kmsg_cursors.journal_id <> excluded.journal_id OR kmsg_cursors.seq < excluded.seq`);
   let lastPurge = 0;
 
   return {
@@ -107,12 +108,12 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
       setState.run(state, now(), id);
     },
     openIncidents: async (node) => ((node === undefined ? openAll.all() : openOnNode.all(node)) as IncidentRow[]).map(incidentFromRow),
-    async kmsgSeq(node) {
-      const row = getSeq.get(node) as { seq: number } | undefined;
-      return row?.seq;
+    async kmsgCursor(node) {
+      const row = getCursor.get(node) as { journal_id: string; seq: number } | undefined;
+      return row && { journalId: row.journal_id, seq: row.seq };
     },
-    async advanceKmsgSeq(node, seq) {
-      return putSeq.run(node, seq, now()).changes === 1;
+    async advanceKmsgCursor(node, c) {
+      return putCursor.run(node, c.journalId, c.seq, now()).changes === 1;
     },
     async ping() {
       const t0 = performance.now();

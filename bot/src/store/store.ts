@@ -48,10 +48,14 @@ export interface Store {
   setIncidentState(id: number, state: IncidentState): Promise<void>;
   openIncidents(node?: string): Promise<Incident[]>;
 
-  /** The last kernel-log sequence number read from a node's collector. */
-  kmsgSeq(node: string): Promise<number | undefined>;
-  /** Moves a node's sequence forward (never back); false when it was already at or past `seq`. */
-  advanceKmsgSeq(node: string, seq: number): Promise<boolean>;
+  /** Where reading a node's collector watch stream stopped: its journal and the last sequence number handled. */
+  kmsgCursor(node: string): Promise<KmsgCursor | undefined>;
+  /**
+   * Moves a node's cursor forward: within one journal never back (false when
+   * it was already at or past `seq`); a different journal (the collector
+   * restarted) replaces it.
+   */
+  advanceKmsgCursor(node: string, cursor: KmsgCursor): Promise<boolean>;
 
   /** One cheap round trip: readiness. */
   ping(): Promise<StoreHealth>;
@@ -94,6 +98,9 @@ export interface ThreadRecord {
   ts: string;
   data: string;
 }
+
+/** A position in a collector's watch journal (WatchRequest.journal_id / since_seq). */
+export interface KmsgCursor { journalId: string; seq: number }
 
 export type IncidentState = 'open' | 'acknowledged' | 'resolved';
 

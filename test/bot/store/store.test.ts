@@ -165,15 +165,18 @@ describe.each(backends)('store on $name', (backend) => {
     expect(again.incident.id).not.toBe(inc.id);
   });
 
-  it('kernel-log sequence per node: only moves forward, concurrent writers keep the highest', async () => {
-    expect(await a.kmsgSeq('node-k')).toBeUndefined();
-    expect(await a.advanceKmsgSeq('node-k', 100)).toBe(true);
-    expect(await b.advanceKmsgSeq('node-k', 99)).toBe(false);
-    expect(await b.advanceKmsgSeq('node-k', 100)).toBe(false);
-    expect(await b.kmsgSeq('node-k')).toBe(100);
-    await Promise.all([150, 9_007_199_254, 120, 4000].map((n, i) => (i % 2 ? a : b).advanceKmsgSeq('node-k', n)));
-    expect(await a.kmsgSeq('node-k')).toBe(9_007_199_254);
-    expect(await a.kmsgSeq('node-other')).toBeUndefined();
+  it('kernel-log cursor per node: only moves forward within a journal, a new journal replaces it, concurrent writers keep the highest', async () => {
+    expect(await a.kmsgCursor('node-k')).toBeUndefined();
+    expect(await a.advanceKmsgCursor('node-k', { journalId: 'j1', seq: 100 })).toBe(true);
+    expect(await b.advanceKmsgCursor('node-k', { journalId: 'j1', seq: 99 })).toBe(false);
+    expect(await b.advanceKmsgCursor('node-k', { journalId: 'j1', seq: 100 })).toBe(false);
+    expect(await b.kmsgCursor('node-k')).toEqual({ journalId: 'j1', seq: 100 });
+    await Promise.all([150, 9_007_199_254, 120, 4000].map((n, i) => (i % 2 ? a : b).advanceKmsgCursor('node-k', { journalId: 'j1', seq: n })));
+    expect(await a.kmsgCursor('node-k')).toEqual({ journalId: 'j1', seq: 9_007_199_254 });
+    // The collector restarted: a new journal starts from its own sequence numbers.
+    expect(await b.advanceKmsgCursor('node-k', { journalId: 'j2', seq: 3 })).toBe(true);
+    expect(await a.kmsgCursor('node-k')).toEqual({ journalId: 'j2', seq: 3 });
+    expect(await a.kmsgCursor('node-other')).toBeUndefined();
   });
 
   it('ping answers while open and says what is wrong once closed; reopening migrates nothing and keeps the data', async () => {
