@@ -38,6 +38,8 @@ export interface ScanRequest {
   /** States that get FULL detail (own status and wchan). */
   fullStates: string;
   allThreadDetails: boolean;
+  /** Read each process's leader only (its threads are not listed). */
+  leadersOnly?: boolean;
   /**
    * Set when several threads share the scan: each walks the process list from
    * its own end and takes a process by setting its bit in `claims` first.

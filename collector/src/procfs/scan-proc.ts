@@ -169,7 +169,8 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
     const cg = read(cgPath);
     note(cgPath, cg, tgid, tgid);
     let cgroups = cg.ok ? parseCgroupFile(cg.text) : [];
-    const tids = list(`${dir}/task`);
+    // Leaders only: one stat per process, no thread list (a cheap look when no task is in D).
+    const tids = req.leadersOnly ? [name] : list(`${dir}/task`);
     // A leader that exited (fake zombie) has left its cgroups; its live threads have not.
     if (tids.length > 1 && !cgroups.some((l) => parsePodCgroup(l.path))) {
       const other = read(`${dir}/task/${tids.find((t) => t !== name)}/cgroup`);

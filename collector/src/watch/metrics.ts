@@ -5,6 +5,7 @@ export interface CollectorMetrics {
   registry: Registry;
   tasks: Gauge<'pod_uid' | 'state'>;
   zombies: Gauge<'pod_uid'>;
+  lookThreads: Gauge;
   kernelReports: Counter<'kind'>;
   conditionsActive: Gauge<'kind'>;
   observeSeconds: Histogram;
@@ -21,7 +22,8 @@ export function createCollectorMetrics(): CollectorMetrics {
   const registers = [registry];
   return {
     registry,
-    tasks: new Gauge({ name: 'whystuck_collector_tasks', help: 'Tasks (threads) on the node by pod UID ("" = not in a pod) and state letter, at the last look', labelNames: ['pod_uid', 'state'], registers }),
+    tasks: new Gauge({ name: 'whystuck_collector_tasks', help: 'Tasks on the node by pod UID ("" = not in a pod) and state letter at the last look: every thread when some task was in D, thread-group leaders otherwise (see whystuck_collector_look_threads)', labelNames: ['pod_uid', 'state'], registers }),
+    lookThreads: new Gauge({ name: 'whystuck_collector_look_threads', help: '1 when the last look read every thread (some task was in D), 0 when it read thread-group leaders only', registers }),
     zombies: new Gauge({ name: 'whystuck_collector_zombies', help: 'Zombie processes by pod UID ("" = not in a pod), at the last look', labelNames: ['pod_uid'], registers }),
     kernelReports: new Counter({ name: 'whystuck_collector_kernel_reports_total', help: 'Kernel-log reports classified by watch mode, by kind', labelNames: ['kind'], registers }),
     conditionsActive: new Gauge({ name: 'whystuck_collector_conditions_active', help: 'Persistent conditions raised and not yet cleared, by kind', labelNames: ['kind'], registers }),

@@ -83,6 +83,7 @@ export function createWatcher(opts: WatcherOptions): Watcher {
     const m = opts.metrics;
     if (!m) return;
     m.tasks.reset();
+    m.lookThreads.set(o.leadersOnly ? 0 : 1);
     m.zombies.reset();
     for (const [pod, states] of o.counts) {
       for (const [state, n] of states) m.tasks.set({ pod_uid: pod, state }, n);
