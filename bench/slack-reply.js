@@ -28,7 +28,7 @@ module.exports = async function slackReplyBench() {
   const { createSlackApp } = req('bot/src/slack/create-slack-app.ts');
   const { createKubeLookup } = req('bot/src/kube/pod-lookup.ts');
   const { createCollectorPool } = req('bot/src/collectors/collector-pool.ts');
-  const { openAuditStore } = req('bot/src/audit/audit-store.ts');
+  const { openSqliteStore } = req('bot/src/store/sqlite-store.ts');
   const { createCollectorServer } = req('collector/src/grpc/server.ts');
   const { serverCredentials } = req('collector/src/grpc/tls.ts');
 
@@ -48,7 +48,7 @@ module.exports = async function slackReplyBench() {
     const config = loadConfig(env, undefined);
     const logger = pino({ level: 'silent' });
     const pool = createCollectorPool({ addresses: config.collectors, insecure: true, deadlineMs: 20000 });
-    bot = createSlackApp({ config, logger, actionSecret: 'bench', audit: openAuditStore(join(dir, 'a.db')), kube: createKubeLookup({ kubeconfig: kube.kubeconfig }), collectors: pool });
+    bot = createSlackApp({ config, logger, actionSecret: 'bench', store: openSqliteStore(join(dir, 'a.db')), kube: createKubeLookup({ kubeconfig: kube.kubeconfig }), collectors: pool });
     const url = `http://127.0.0.1:${await bot.start(0)}/slack/events`;
 
     const acks = [];
@@ -75,7 +75,7 @@ module.exports = async function slackReplyBench() {
       addresses.push(`node-${i}=127.0.0.1:${port}`);
     }
     const sweepConfig = loadConfig({ ...env, WHYSTUCK_COLLECTORS: addresses.join(',') }, undefined);
-    const sweepBot = createSlackApp({ config: sweepConfig, logger, actionSecret: 'bench', audit: openAuditStore(join(dir, 'b.db')), kube: createKubeLookup({ kubeconfig: kube.kubeconfig }), collectors: createCollectorPool({ addresses: sweepConfig.collectors, insecure: true, deadlineMs: 20000 }) });
+    const sweepBot = createSlackApp({ config: sweepConfig, logger, actionSecret: 'bench', store: openSqliteStore(join(dir, 'b.db')), kube: createKubeLookup({ kubeconfig: kube.kubeconfig }), collectors: createCollectorPool({ addresses: sweepConfig.collectors, insecure: true, deadlineMs: 20000 }) });
     const sweepUrl = `http://127.0.0.1:${await sweepBot.start(0)}/slack/events`;
     const sweeps = [];
     for (let i = 0; i < 3; i++) {

@@ -7,6 +7,7 @@ import { FINGERPRINT } from './ssh/host-key-fingerprint';
 import { readKnownHostsFile } from './ssh/known-hosts';
 import { loadPrivateKeyFile } from './ssh/private-key';
 import { parseSshAddress } from './ssh/ssh-address';
+import { databaseUrlProblem } from './store/database-url';
 
 /**
  * The bot's configuration: secrets from the environment, the rest from a YAML
@@ -26,7 +27,10 @@ export interface BotConfig {
   collectorDeadlineMs: number;
   /** Slack user ids (U…/W…) and user-group ids (S…) allowed to remediate. */
   remediators: string[];
+  /** The SQLite store (one replica), used when there is no databaseUrl. */
   db: string;
+  /** WHYSTUCK_DATABASE_URL (environment only: it carries a password): PostgreSQL shared by every replica. */
+  databaseUrl?: string;
   pagerduty?: { routingKey: string; eventsUrl: string };
   /** Key for signing action tokens in buttons; defaults to one derived from the signing secret. */
   actionSecret?: string;
@@ -206,6 +210,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
     (n) => n > 0 && n <= 1440, 'must be a number of minutes above 0 and at most 1440 (fractions allowed, e.g. 0.5); leave it unset to never auto-escalate');
   const pasteMaxBytes = numberSetting('WHYSTUCK_PASTE_MAX_BYTES', env.WHYSTUCK_PASTE_MAX_BYTES, fromFile.pasteMaxBytes, (n) => Number.isInteger(n) && n >= 1024, 'must be an integer number of bytes >= 1024') ?? 10 * 1024 * 1024;
   const collectorDiscovery = discoveryConfig(env, fromFile);
+  const databaseUrl = env.WHYSTUCK_DATABASE_URL || undefined;
+  const urlProblem = databaseUrl && databaseUrlProblem(databaseUrl);
+  if (urlProblem) throw new ConfigError('WHYSTUCK_DATABASE_URL', `${urlProblem} (value not shown); unset it for the embedded SQLite store of one replica (WHYSTUCK_DB)`);
   const ssh = sshFallbackConfig(env, fromFile.ssh ?? {});
   return {
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl },
@@ -217,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
     collectorDeadlineMs: deadline,
     remediators,
     db: env.WHYSTUCK_DB ?? fromFile.db ?? 'whystuck.db',
+    databaseUrl,
     pagerduty: env.PAGERDUTY_ROUTING_KEY ? { routingKey: env.PAGERDUTY_ROUTING_KEY, eventsUrl: env.PAGERDUTY_EVENTS_URL ?? fromFile.pagerdutyEventsUrl ?? 'https://events.pagerduty.com/v2/enqueue' } : undefined,
     actionSecret: env.WHYSTUCK_ACTION_SECRET,
     kubeconfig: env.KUBECONFIG,

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createLogger } from '../../../collector/src/logging/create-logger';
-import { openAuditStore } from '../audit/audit-store';
 import { collectorPoolFromConfig } from '../collectors/pool-from-config';
 import { describeSshFallback } from '../collectors/ssh-fallback';
 import { ConfigError, loadConfig, type BotConfig } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
 import { createSlackApp } from '../slack/create-slack-app';
+import { checkStore } from '../store/check-store';
+import { StoreError } from '../store/errors';
+import { openStore } from '../store/open-store';
 
 export const BOT_USAGE = `usage: whystuck bot
   The Slack bot. HTTP mode (signed requests on /slack/events, port from PORT)
@@ -18,11 +20,13 @@ export function actionSecretFor(config: BotConfig): string {
   return config.actionSecret ?? createHash('sha256').update(`whystuck-actions:${config.slack.signingSecret ?? ''}`).digest('hex');
 }
 
-/** `whystuck config check`: loads and validates, prints a summary without secrets. */
-export function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: string): unknown }, err: { write(s: string): unknown }): number {
+/** `whystuck config check`: loads and validates, prints a summary without secrets, and tries the store. */
+export async function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: string): unknown }, err: { write(s: string): unknown }): Promise<number> {
   try {
     const c = loadConfig(env);
     const problems: string[] = [];
+    const store = await checkStore({ databaseUrl: c.databaseUrl, sqlitePath: c.db });
+    if (store.problem) problems.push(store.problem);
     if (!c.slack.botToken) problems.push('SLACK_BOT_TOKEN is not set (xoxb-…): the bot cannot post');
     if (!c.slack.signingSecret && !c.slack.appToken) problems.push('SLACK_SIGNING_SECRET is not set: HTTP mode cannot verify requests (or set SLACK_APP_TOKEN for Socket Mode)');
     if (!c.collectorTls && !c.collectors.size) problems.push('no collector TLS files (WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA) and WHYSTUCK_COLLECTORS is empty: no node can be reached (collectors found through Kubernetes need mutual TLS)');
@@ -33,7 +37,7 @@ export function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: string): 
       `collectors: ${[...c.collectors].map(([n, a]) => `${n}=${a}`).join(', ') || 'none'}${c.collectorInsecure ? ' (plaintext, loopback only)' : ''}`,
       `other nodes: the collector pod (${c.collectorDiscovery.selector} in namespace ${c.collectorDiscovery.namespace}) at its pod IP, port ${c.collectorDiscovery.port}, certificate name ${c.collectorDiscovery.serverName}`,
       `remediators: ${c.remediators.join(', ') || 'none'}`,
-      `audit db: ${c.db}`,
+      store.line,
       `escalation: ${c.pagerduty ? `PagerDuty via ${c.pagerduty.eventsUrl}` : 'no PagerDuty (PAGERDUTY_ROUTING_KEY)'}; on-call groups: ${[...c.oncallGroups].map(([ch, g]) => `${ch}=${g}`).join(', ') || 'none'}`,
       `auto-escalation: ${c.autoEscalateMinutes ? `critical findings nobody acted on after ${c.autoEscalateMinutes} min` : 'off'}`,
       `pastes: files up to ${c.pasteMaxBytes} bytes`,
@@ -61,10 +65,17 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
     return 2;
   }
   const logger = createLogger({ name: 'whystuck-bot', level: env.LOG_LEVEL });
-  const audit = openAuditStore(config.db);
+  let store;
+  try {
+    store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.db, onError: (err) => logger.warn({ err }, 'store connection lost; the pool reconnects') });
+  } catch (e) {
+    if (e instanceof StoreError) { process.stderr.write(`whystuck bot: store: ${e.message}\n`); return 2; }
+    throw e;
+  }
+  logger.info({ store: store.location }, 'store ready');
   const collectors = collectorPoolFromConfig(config);
   const bot = createSlackApp({
-    config, logger, audit, collectors,
+    config, logger, store, collectors,
     kube: createKubeLookup({ kubeconfig: config.kubeconfig }),
     actionSecret: actionSecretFor(config),
     escalation: config.pagerduty ? createPagerDuty(config.pagerduty) : undefined,
@@ -76,7 +87,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
       logger.info({ signal }, 'shutting down');
       const hard = setTimeout(() => process.exit(1), 10_000);
       hard.unref();
-      void bot.stop().finally(() => { collectors.close(); audit.close(); resolve(); });
+      void bot.stop().finally(() => { collectors.close(); void store.close().finally(resolve); });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

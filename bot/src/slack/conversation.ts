@@ -13,10 +13,12 @@ import { createThreadEscalation } from './escalate-thread';
 import { investigateNode, sweep } from './investigate-node';
 import { investigatePod, type Investigation } from './investigate-pod';
 import type { NodePath } from './node-access';
+import type { Store } from '../store/store';
 import { timerScheduler, type Scheduler } from './scheduler';
 import { formatBytes } from './slack-files';
 import { describeTarget, threadKey as key, type OkInvestigation, type Target, type ThreadContext } from './thread-context';
 import { dmesgAnswer, killAnswer, stackAnswer, treeAnswer } from './thread-followups';
+import { threadFromRecord, threadToRecord } from './thread-record';
 
 export type { Target, ThreadContext } from './thread-context';
 
@@ -39,13 +41,21 @@ export interface ConversationDeps {
    * collector failures are said as they are; disabled: with how to enable it.
    */
   ssh?: SshFallback;
+  /**
+   * Thread context shared by the replicas (the store): a follow-up answered
+   * by another replica finds the thread. Absent: this process's memory only.
+   */
+  store?: Pick<Store, 'saveThread' | 'loadThread'>;
 }
 
 const PASTE_HINT = 'Paste the text (dmesg, journalctl -k, ps, top, /proc/PID/stack|stat|status, a sysrq-w dump or a crash bt) or upload it as a file in this thread, and I will analyse it.';
 
 /** Everything the bot says, independent of how Slack delivered the question. */
 export function createConversation(deps: ConversationDeps) {
+  /** This replica's copy of each thread (and its auto-escalation timer); the store has the truth. */
   const threads = new Map<string, ThreadContext>();
+  /** What each cached thread was last saved or loaded as: unchanged in the store means the copy is current. */
+  const savedAs = new WeakMap<ThreadContext, string>();
   const escalation = createThreadEscalation({
     pagerduty: deps.escalation, oncallGroups: deps.oncallGroups ?? new Map(), autoEscalateMinutes: deps.autoEscalateMinutes,
     scheduler: deps.scheduler ?? timerScheduler, logger: deps.logger,
@@ -72,8 +82,35 @@ export function createConversation(deps: ConversationDeps) {
     return t.kind === 'pod' ? investigatePod(deps, t.namespace, t.name, { via }) : investigateNode(deps, t.node, { pid: t.pid, focus: t.focus, via });
   }
 
-  function contextFor(channel: string, root: string, target: Target): ThreadContext {
-    const ctx: ThreadContext = threads.get(key(channel, root)) ?? { channel, ts: root, target, escalated: new Set(), overflow: [] };
+  /** A thread's context: from the store when another replica changed it since this one last saw it. */
+  async function thread(channel: string, ts: string): Promise<ThreadContext | undefined> {
+    const cached = threads.get(key(channel, ts));
+    if (!deps.store) return cached;
+    let rec;
+    try { rec = await deps.store.loadThread(channel, ts); } catch (err) { deps.logger.error({ err }, 'reading the thread from the store failed; using this replica\'s copy'); return cached; }
+    if (!rec || (cached && savedAs.get(cached) === rec.data)) return cached;
+    const loaded = threadFromRecord(rec);
+    if (!loaded) return cached;
+    const ctx = cached ? Object.assign(cached, { ...loaded, autoEscalation: cached.autoEscalation }) : loaded;
+    savedAs.set(ctx, rec.data);
+    threads.set(key(channel, ts), ctx);
+    return ctx;
+  }
+
+  /** Writes the thread for the other replicas; a store failure is logged, the answer still goes out. */
+  async function persist(ctx: ThreadContext): Promise<void> {
+    if (!deps.store) return;
+    const rec = threadToRecord(ctx);
+    try {
+      await deps.store.saveThread(rec);
+      savedAs.set(ctx, rec.data);
+    } catch (err) {
+      deps.logger.error({ err }, 'saving the thread to the store failed: other replicas will not know it');
+    }
+  }
+
+  async function contextFor(channel: string, root: string, target: Target): Promise<ThreadContext> {
+    const ctx: ThreadContext = (await thread(channel, root)) ?? { channel, ts: root, target, escalated: new Set(), overflow: [] };
     threads.set(key(channel, root), ctx);
     return ctx;
   }
@@ -88,13 +125,18 @@ export function createConversation(deps: ConversationDeps) {
     const note = live ? escalation.armAuto(ctx, inv, (armedBy) => autoEscalate(client, ctx, armedBy)) : undefined;
     const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste', source: inv.source });
     ctx.overflow = reply.overflow;
+    await persist(ctx); // before the reply: a follow-up to it may reach another replica
     await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: reply.text, blocks: reply.blocks as unknown as KnownBlock[] });
   }
 
   async function autoEscalate(client: WebClient, ctx: ThreadContext, armedBy: OkInvestigation): Promise<void> {
-    const fresh = await investigate(ctx.target);
-    if (fresh.status === 'ok') ctx.last = fresh;
-    await escalation.autoEscalate(client, ctx, fresh.status === 'ok' ? fresh : { message: fresh.message }, armedBy);
+    // Someone may have acted or escalated through another replica meanwhile.
+    const now = (await thread(ctx.channel, ctx.ts)) ?? ctx;
+    if (now.acted || now.escalatedOnce) return;
+    const fresh = await investigate(now.target);
+    if (fresh.status === 'ok') now.last = fresh;
+    await escalation.autoEscalate(client, now, fresh.status === 'ok' ? fresh : { message: fresh.message }, armedBy);
+    await persist(now);
   }
 
   /** Root message (unless already in a thread), then the diagnosis in the thread. */
@@ -104,10 +146,11 @@ export function createConversation(deps: ConversationDeps) {
       if (invalid) { await client.chat.postEphemeral({ channel, user, text: `I can't look that up: ${invalid}.` }); return; }
     }
     const root = threadTs ?? (await client.chat.postMessage({ channel, text: target.kind === 'pod' ? rootText(target.namespace, target.name) : `Looking into ${describeTarget(target)}…` })).ts!;
-    const ctx = contextFor(channel, root, target);
+    const ctx = await contextFor(channel, root, target);
     const inv = await investigate(ctx.target, opts.via);
     if (inv.status === 'failed') {
       if (ctx.target.kind !== 'paste') ctx.last = inv;
+      await persist(ctx);
       await client.chat.postMessage({ channel, thread_ts: root, text: `:warning: ${inv.message}${inv.hint ? `\n${inv.hint}` : ''}` });
       return;
     }
@@ -126,30 +169,34 @@ export function createConversation(deps: ConversationDeps) {
       return;
     }
     const root = threadTs ?? (await client.chat.postMessage({ channel, text: `Analysing a paste from <@${user}>…` })).ts!;
-    const ctx = contextFor(channel, root, { kind: 'paste' });
+    const ctx = await contextFor(channel, root, { kind: 'paste' });
     // A live thread keeps its live evidence for follow-ups and Recheck; a paste thread follows its latest paste.
     if (ctx.target.kind === 'paste') ctx.last = analysis.investigation;
     await postDiagnosis(client, ctx, analysis.investigation, `pasted by <@${user}> · ${analysis.read}`);
   }
 
   async function escalate(client: WebClient, channel: string, threadTs: string | undefined, user: string): Promise<void> {
-    const ctx = threadTs ? threads.get(key(channel, threadTs)) : undefined;
+    const ctx = threadTs ? await thread(channel, threadTs) : undefined;
     if (!ctx?.last || ctx.last.status !== 'ok') {
       const text = 'Escalate from a diagnosis thread: ask `/whystuck pod NAME -n NAMESPACE` first, then press Escalate there.';
       await (threadTs ? client.chat.postMessage({ channel, thread_ts: threadTs, text }) : client.chat.postEphemeral({ channel, user, text }));
       return;
     }
     await escalation.escalate(client, ctx, ctx.last, `<@${user}> escalated`, user);
+    await persist(ctx);
   }
 
   /** Someone is acting on the thread (an authorised remediation): no automatic escalation. */
-  function acting(channel: string, threadTs: string): void {
-    const ctx = threads.get(key(channel, threadTs));
-    if (ctx) escalation.cancelAuto(ctx);
+  async function acting(channel: string, threadTs: string): Promise<void> {
+    const ctx = await thread(channel, threadTs);
+    if (!ctx) return;
+    escalation.cancelAuto(ctx);
+    ctx.acted = true;
+    await persist(ctx);
   }
 
   async function followUp(intent: Intent, client: WebClient, channel: string, threadTs: string): Promise<boolean> {
-    const ctx = threads.get(key(channel, threadTs));
+    const ctx = await thread(channel, threadTs);
     if (!ctx?.last || ctx.last.status !== 'ok') return false;
     const inv = ctx.last;
     const say = (text: string, blocks?: unknown[]): Promise<unknown> => client.chat.postMessage({ channel, thread_ts: threadTs, text, ...(blocks ? { blocks: blocks as KnownBlock[] } : {}) });
@@ -171,7 +218,7 @@ export function createConversation(deps: ConversationDeps) {
   }
 
   async function showMore(client: WebClient, channel: string, threadTs: string): Promise<void> {
-    const ctx = threads.get(key(channel, threadTs));
+    const ctx = await thread(channel, threadTs);
     const text = ctx?.overflow.join('\n\n') ?? '';
     if (!text) { await client.chat.postMessage({ channel, thread_ts: threadTs, text: 'Nothing more to show.' }); return; }
     for (let i = 0; i < text.length && i < 30_000; i += 2800) await client.chat.postMessage({ channel, thread_ts: threadTs, text: `\`\`\`${text.slice(i, i + 2800)}\`\`\`` });
@@ -179,7 +226,7 @@ export function createConversation(deps: ConversationDeps) {
 
   /** "analyze" without a dialog (a mention): this thread becomes a paste thread. */
   async function analyzeHere(client: WebClient, channel: string, threadTs: string): Promise<void> {
-    contextFor(channel, threadTs, { kind: 'paste' });
+    await persist(await contextFor(channel, threadTs, { kind: 'paste' }));
     const limit = deps.pasteMaxBytes ? ` (files up to ${formatBytes(deps.pasteMaxBytes)})` : '';
     await client.chat.postMessage({ channel, thread_ts: threadTs, text: `${PASTE_HINT}${limit} Or use \`/whystuck analyze\` for a paste dialog.` });
   }
@@ -197,7 +244,7 @@ export function createConversation(deps: ConversationDeps) {
           return;
         }
         case 'recheck': {
-          const ctx = threadTs ? threads.get(key(channel, threadTs)) : undefined;
+          const ctx = threadTs ? await thread(channel, threadTs) : undefined;
           if (ctx) { await answer(client, channel, ctx.ts, user, ctx.target); return; }
           break;
         }
@@ -227,7 +274,7 @@ export function createConversation(deps: ConversationDeps) {
   }
 
   return {
-    threads, handle, answer, answerPaste, escalate, acting, showMore, key,
+    threads, thread, handle, answer, answerPaste, escalate, acting, showMore, key,
     /** Shutdown: pending auto-escalations are dropped. */
     close: () => escalation.cancelAll(),
   };

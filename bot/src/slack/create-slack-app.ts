@@ -1,12 +1,12 @@
-import { App } from '@slack/bolt';
+import { App, type CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { AuditStore } from '../audit/audit-store';
 import type { CollectorPool } from '../collectors/collector-pool';
 import { sshFallbackFromConfig, type SshFallback } from '../collectors/ssh-fallback';
 import type { BotConfig } from '../config';
 import type { EscalationTarget } from '../escalation/pagerduty';
 import { parseCommand, parseWords } from '../intents/parse-intent';
 import type { KubeLookup } from '../kube/pod-lookup';
+import type { Store, StoreHealth } from '../store/store';
 import { openAnalyzeModal, registerAnalyzeModal } from './analyze-modal';
 import { createConversation, type ThreadContext } from './conversation';
 import { slackLogger } from './pino-slack-logger';
@@ -22,7 +22,8 @@ export interface SlackAppDeps {
   /** Secret for action tokens (defaults to the config's, else derived from the signing secret). */
   actionSecret: string;
   actionTtlMs?: number;
-  audit: AuditStore;
+  /** Audit log, used tokens, handled event ids and thread context: SQLite for one replica, PostgreSQL shared by several. */
+  store: Store;
   recheckDelayMs?: number;
   escalation?: EscalationTarget;
   /** Runs auto-escalation timers; tests pass one they fire by hand. */
@@ -31,9 +32,14 @@ export interface SlackAppDeps {
   ssh?: SshFallback;
 }
 
+/** How long an event id stays claimed: Slack retries within minutes (immediately, after 1 and after 5 minutes). */
+const EVENT_CLAIM_MS = 60 * 60_000;
+
 export interface SlackBot {
   app: App;
   threads: Map<string, ThreadContext>;
+  /** What GET /readyz answers: ready while started and the store answers. */
+  readiness(): Promise<{ ready: boolean; store: StoreHealth }>;
   /** HTTP mode: listens and returns the port; Socket Mode: connects and returns 0. */
   start(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
@@ -43,8 +49,23 @@ export interface SlackBot {
 export function createSlackApp(deps: SlackAppDeps): SlackBot {
   const { config, logger } = deps;
   const socketMode = Boolean(config.slack.appToken);
+  let started = false;
+  async function readiness(): Promise<{ ready: boolean; store: StoreHealth }> {
+    const store = await deps.store.ping();
+    return { ready: started && store.status === 'ok', store };
+  }
+  // Kubernetes' readiness probe (HTTP mode): a replica whose store is unreachable takes no Slack traffic.
+  const readyz: CustomRoute = {
+    path: '/readyz', method: ['GET'],
+    handler: (_req, res) => {
+      void readiness().then((r) => {
+        res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ready: r.ready, store: deps.store.kind, ...r.store }));
+      });
+    },
+  };
   const app = new App({
-    ...(socketMode ? { socketMode: true, appToken: config.slack.appToken } : { signingSecret: config.slack.signingSecret ?? '' }),
+    ...(socketMode ? { socketMode: true, appToken: config.slack.appToken } : { signingSecret: config.slack.signingSecret ?? '', customRoutes: [readyz] }),
     token: config.slack.botToken,
     logger: slackLogger(logger.child({ component: 'bolt' })),
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
@@ -52,7 +73,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   });
   const ssh = deps.ssh ?? sshFallbackFromConfig(config);
   const convo = createConversation({
-    ...deps, ssh, logger: logger.child({ component: 'conversation' }),
+    ...deps, ssh, store: deps.store, logger: logger.child({ component: 'conversation' }),
     oncallGroups: config.oncallGroups, autoEscalateMinutes: config.autoEscalateMinutes, pasteMaxBytes: config.pasteMaxBytes,
   });
   const { threads } = convo;
@@ -70,17 +91,18 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   });
   registerAnalyzeModal(app, convo, logger.child({ component: 'analyze' }));
 
-  // Slack retries an event it thinks was not acknowledged: answer each event id once.
-  const seenEvents = new Set<string>();
-  const firstDelivery = (eventId: string): boolean => {
-    if (seenEvents.has(eventId)) return false;
-    seenEvents.add(eventId);
-    if (seenEvents.size > 10_000) seenEvents.delete(seenEvents.values().next().value as string);
-    return true;
+  // Slack retries an event it thinks was not acknowledged, possibly to another replica: answer each event id once.
+  const firstDelivery = async (eventId: string): Promise<boolean> => {
+    try {
+      return await deps.store.claimEvent(eventId, EVENT_CLAIM_MS);
+    } catch (err) {
+      logger.error({ err, eventId }, 'the store could not claim the event; answering it (a retry may be answered twice)');
+      return true;
+    }
   };
   app.event('app_mention', async ({ event, body, client }) => {
     if ((event as { files?: unknown[] }).files?.length) return; // a file with a mention: the message handler reads the file
-    if (!firstDelivery((body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`)) return;
+    if (!(await firstDelivery((body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`))) return;
     const threadTs = event.thread_ts;
     const intent = parseWords(event.text);
     void handle(intent, client, event.channel, event.user ?? '', threadTs ?? (['pod', 'node', 'pid', 'sweep'].includes(intent.kind) ? undefined : event.ts));
@@ -95,7 +117,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   app.action('recheck', async ({ ack, body, client }) => {
     await ack();
     const [channel, ts] = threadOf(body);
-    const ctx = threads.get(convo.key(channel, ts));
+    const ctx = await convo.thread(channel, ts);
     if (ctx) void convo.answer(client, channel, ctx.ts, body.user.id, ctx.target);
   });
 
@@ -111,11 +133,11 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   });
 
   registerRemediation(app, {
-    audit: deps.audit, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, remediators: config.remediators,
+    audit: deps.store, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, remediators: config.remediators,
     logger: logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
     onActing: (channel, threadTs) => convo.acting(channel, threadTs),
     async recheck(client, channel, threadTs, via) {
-      const ctx = threads.get(convo.key(channel, threadTs));
+      const ctx = await convo.thread(channel, threadTs);
       if (ctx) await convo.answer(client, channel, ctx.ts, '', ctx.target, { via });
     },
   });
@@ -124,14 +146,17 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   return {
     app,
     threads,
+    readiness,
     async start(port, host = '127.0.0.1') {
-      if (socketMode) { await app.start(); return 0; }
+      if (socketMode) { await app.start(); started = true; return 0; }
       const s = await app.start({ port, host } as never);
       server = s as unknown as typeof server;
       const addr = server!.address() as { port: number };
+      started = true;
       return addr.port;
     },
     async stop() {
+      started = false;
       convo.close();
       await app.stop();
     },

@@ -1,15 +1,19 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { AuditStore } from '../audit/audit-store';
 import type { CollectorPool } from '../collectors/collector-pool';
 import type { SshFallback } from '../collectors/ssh-fallback';
+import { awaitAuditResult } from '../store/await-audit-result';
+import type { AuditEntry, Store } from '../store/store';
 import { verifyAction } from './action-token';
 import { createAuthoriser } from './authorise';
 import { remediateNode, type NodePath } from './node-access';
 
 export interface RemediationDeps {
-  audit: AuditStore;
+  /** The audit log: one row per action token, shared by every replica. */
+  audit: Pick<Store, 'recordIntent' | 'recordResult' | 'auditByToken'>;
+  /** How long a second click waits for the first one's result (default 5 s). */
+  duplicateWaitMs?: number;
   collectors: CollectorPool;
   /** For buttons on a diagnosis read over SSH: the signal goes over SSH too. */
   ssh?: SshFallback;
@@ -20,10 +24,15 @@ export interface RemediationDeps {
   recheck(client: WebClient, channel: string, threadTs: string, via: NodePath): Promise<void>;
   recheckDelayMs?: number;
   /** An authorised remediation started in this thread: someone is acting (calls off auto-escalation). */
-  onActing?(channel: string, threadTs: string): void;
+  onActing?(channel: string, threadTs: string): Promise<void> | void;
 }
 
 const SIGNALS = { SIGTERM: 15, SIGKILL: 9, SIGCONT: 18 } as const;
+
+const alreadyDone = (p: AuditEntry): string =>
+  `Already done: <@${p.user}> sent ${p.signal} to ${p.pid} at ${p.at} (audit #${p.id}) — ${p.outcome}${p.message ? `: ${p.message}` : ''}. Each button works once; press Recheck for fresh ones.`;
+const beingHandled = (p: AuditEntry): string =>
+  `Already being handled: <@${p.user}> is sending ${p.signal} to ${p.pid} since ${p.at} (audit #${p.id}), by another replica or click, and there is no result yet. Nothing more was sent; press Recheck in a moment to see the outcome.`;
 
 /**
  * A remediation button: token verified (forged/expired refused), user
@@ -54,22 +63,24 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
         return;
       }
       const via: NodePath = c.via === 'ssh' ? 'ssh' : 'collector';
-      const intent = deps.audit.recordIntent({ tokenId: c.id, user, node: c.node, pid: c.pid, startTime: c.startTime, comm: c.comm, signal: c.signal, podUid: c.podUid, findingId: c.findingId, path: via });
+      const intent = await deps.audit.recordIntent({ tokenId: c.id, user, node: c.node, pid: c.pid, startTime: c.startTime, comm: c.comm, signal: c.signal, podUid: c.podUid, findingId: c.findingId, path: via });
       if (intent.status === 'duplicate') {
-        const p = intent.previous;
-        await refuse(`Already done: <@${p.user}> sent ${p.signal} to ${p.pid} at ${p.at}${p.outcome ? ` — ${p.outcome}: ${p.message}` : ''}. Each button works once; press Recheck for fresh ones.`);
+        // The same token clicked again, retried, or received by another replica: answer with the first one's result.
+        const first = await awaitAuditResult(deps.audit, intent.previous, { timeoutMs: deps.duplicateWaitMs ?? 5000 });
+        log.info({ pid: c.pid, audit: first.entry.id, first: first.status }, 'action token already used');
+        await refuse(first.status === 'done' ? alreadyDone(first.entry) : beingHandled(first.entry));
         return;
       }
-      deps.onActing?.(channel, threadTs);
+      await deps.onActing?.(channel, threadTs);
       await say(`<@${user}> is sending ${c.signal} to ${c.pid} (${c.comm}) on ${c.node}${via === 'ssh' ? ' over SSH' : ''}… (audit #${intent.id})`);
       const res = await remediateNode(deps, c.node, { pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `slack:${user}`, reason: `${c.findingId}; audit #${intent.id}` }, via);
       if (res.status !== 'ok') {
-        deps.audit.recordResult(intent.id, 'FAILED', res.message);
+        await deps.audit.recordResult(intent.id, 'FAILED', res.message);
         await say(`:x: ${c.signal} to ${c.pid} was not sent: ${res.message}`);
         return;
       }
       const r = res.value;
-      deps.audit.recordResult(intent.id, String(r.status), r.message ?? '');
+      await deps.audit.recordResult(intent.id, String(r.status), r.message ?? '');
       log.info({ pid: c.pid, signal: SIGNALS[c.signal], status: r.status, path: via, where: res.where }, 'remediation');
       const after = r.status === 'SIGNALLED' ? (r.still_present ? ` It is still there, in state ${r.state_after}${r.wchan_after ? ` (${r.wchan_after})` : ''}.` : ' It is gone.') : '';
       await say(`${r.status === 'SIGNALLED' ? ':white_check_mark:' : ':no_entry:'} ${r.status}: ${r.message}.${after} Rechecking…`);

@@ -20,6 +20,8 @@ export interface ThreadContext {
   escalated: Set<string>;
   /** Someone (or the timer) escalated this thread: it is not armed again. */
   escalatedOnce?: boolean;
+  /** An authorised remediation started here (on any replica): never auto-escalated. */
+  acted?: boolean;
   autoEscalation?: AutoEscalation;
   overflow: string[];
 }

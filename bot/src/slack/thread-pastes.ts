@@ -12,7 +12,7 @@ export interface ThreadPasteDeps {
   maxBytes: number;
   logger: Logger;
   /** True the first time an event id is seen (Slack retries events). */
-  firstDelivery(eventId: string): boolean;
+  firstDelivery(eventId: string): Promise<boolean>;
 }
 
 interface MessageEvent {
@@ -40,9 +40,9 @@ export function registerThreadPastes(app: App, deps: ThreadPasteDeps): void {
     const mention = context.botUserId ? `<@${context.botUserId}>` : undefined;
     const files = m.files ?? [];
     if (!files.length && mention && m.text?.includes(mention)) return; // the app_mention handler answers it
-    const ours = deps.convo.threads.has(deps.convo.key(m.channel, m.thread_ts)) || (context.botUserId !== undefined && m.parent_user_id === context.botUserId);
+    const ours = (context.botUserId !== undefined && m.parent_user_id === context.botUserId) || (await deps.convo.thread(m.channel, m.thread_ts)) !== undefined;
     if (!ours) return;
-    if (!deps.firstDelivery((body as { event_id?: string }).event_id ?? `${m.channel}:${m.ts}`)) return;
+    if (!(await deps.firstDelivery((body as { event_id?: string }).event_id ?? `${m.channel}:${m.ts}`))) return;
     const log = deps.logger.child({ channel: m.channel, user: m.user, files: files.length });
     void (async () => {
       const analysis = files.length ? await readFiles(client, files, log) : analyzePasteText(slackMessageText(m.text ?? ''), 'this message');

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../../collector/src/logging/create-logger';
-import { openAuditStore } from '../audit/audit-store';
 import { createCollectorPool } from '../collectors/collector-pool';
 import { collectorPoolFromConfig } from '../collectors/pool-from-config';
 import { ConfigError } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
+import { openSqliteStore } from '../store/sqlite-store';
 import { startLocalCollector, type LocalCollector } from './local-collector';
 import { withLocalCollector } from './local-pool';
 import { createLocalPodLookup } from './local-pods';
@@ -83,7 +83,8 @@ async function runTerminal(config: TerminalConfig, io: StartIo, once: string | u
     ? collectorPoolFromConfig(bot)
     : createCollectorPool({ addresses: bot.collectors, tls: bot.collectorTls, insecure: bot.collectorInsecure, deadlineMs: bot.collectorDeadlineMs });
   const collectors = withLocalCollector({ node: config.nodeName, address: local.address, client: local.client }, others);
-  const audit = openAuditStore(config.db);
+  // The terminal chat is one process on one machine: always the embedded SQLite store.
+  const audit = openSqliteStore(config.db);
   const output = createTerminalOutput(io);
   const session = createTerminalSession({
     config, local: local.client, collectors, audit, logger,
@@ -115,7 +116,7 @@ async function runTerminal(config: TerminalConfig, io: StartIo, once: string | u
   } finally {
     session.close();
     collectors.close();
-    audit.close();
+    await audit.close();
     await Promise.race([local.close(), new Promise((r) => setTimeout(r, 3000).unref())]);
   }
 }

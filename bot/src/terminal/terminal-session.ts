@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AuditStore } from '../audit/audit-store';
+import type { Store } from '../store/store';
 import { createActionRegistry } from '../chat/action-registry';
 import { renderBlocks, renderConfirm, type Choice } from '../chat/blocks-to-text';
 import { createChatClient, type PostedMessage } from '../chat/chat-client';
@@ -26,7 +26,7 @@ export interface TerminalSessionDeps {
   local: CollectorClient;
   collectors: CollectorPool;
   kube: KubeLookup;
-  audit: AuditStore;
+  audit: Pick<Store, 'recordIntent' | 'recordResult' | 'auditByToken' | 'listAudit'>;
   logger: Logger;
   /** Shows a piece of output (no trailing newline needed). */
   out(text: string): void;
@@ -176,8 +176,8 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
     }
   }
 
-  function showAudit(): void {
-    const rows = deps.audit.list(10);
+  async function showAudit(): Promise<void> {
+    const rows = await deps.audit.listAudit(10);
     deps.out(rows.length
       ? `Last remediations (audit log ${config.db}):\n${rows.map((r) => `  #${r.id} ${r.at} ${r.user} ${r.signal} ${r.pid} (${r.comm}) on ${r.node}: ${r.outcome ?? 'no result recorded'}${r.message ? ` — ${r.message}` : ''}`).join('\n')}`
       : `No remediations in the audit log (${config.db}).`);
@@ -198,7 +198,7 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
       case 'empty': return { outcome: 'answered' };
       case 'quit': return { outcome: 'answered', quit: true };
       case 'help': deps.out(TERMINAL_HELP); return { outcome: 'answered' };
-      case 'audit': showAudit(); return { outcome: 'answered' };
+      case 'audit': await showAudit(); return { outcome: 'answered' };
       case 'pods': {
         const listed = await listLocalPods(deps.local);
         deps.out(listed.status === 'ok' ? formatPods(listed.pods, config.nodeName) : `⚠ ${listed.message}`);

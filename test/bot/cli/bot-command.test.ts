@@ -3,10 +3,10 @@ import { runBot, runConfigCheck } from '../../../bot/src/cli/run-bot';
 const sink = () => { const out: string[] = []; return { out, w: { write: (s: string) => out.push(s) } }; };
 
 describe('whystuck config check', () => {
-  it('summarises a good configuration without printing secrets', () => {
+  it('summarises a good configuration without printing secrets', async () => {
     const o = sink();
     const e = sink();
-    const code = runConfigCheck({
+    const code = await runConfigCheck({
       SLACK_BOT_TOKEN: 'xoxb-1-secret-token', SLACK_SIGNING_SECRET: 'shh-signing', WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443',
       WHYSTUCK_COLLECTOR_INSECURE: '1', WHYSTUCK_REMEDIATORS: 'U0ONCALL', PAGERDUTY_ROUTING_KEY: 'pd-key-secret',
     }, o.w, e.w);
@@ -17,12 +17,12 @@ describe('whystuck config check', () => {
     expect(text).not.toMatch(/secret|shh|pd-key/);
   });
 
-  it('lists what is missing and exits 1; a bad value exits 2 naming the key', () => {
+  it('lists what is missing and exits 1; a bad value exits 2 naming the key', async () => {
     const o = sink();
-    expect(runConfigCheck({}, o.w, sink().w)).toBe(1);
+    expect(await runConfigCheck({}, o.w, sink().w)).toBe(1);
     expect(o.out.join('')).toMatch(/problem: SLACK_BOT_TOKEN is not set/);
     const e = sink();
-    expect(runConfigCheck({ WHYSTUCK_COLLECTORS: 'x' }, sink().w, e.w)).toBe(2);
+    expect(await runConfigCheck({ WHYSTUCK_COLLECTORS: 'x' }, sink().w, e.w)).toBe(2);
     expect(e.out.join('')).toMatch(/configuration error: WHYSTUCK_COLLECTORS/);
   });
 });

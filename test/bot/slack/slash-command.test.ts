@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { openAuditStore, type AuditStore } from '../../../bot/src/audit/audit-store';
 import { signAction } from '../../../bot/src/slack/action-token';
 import { createCollectorPool } from '../../../bot/src/collectors/collector-pool';
 import { loadConfig } from '../../../bot/src/config';
 import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
 import { verifyAction } from '../../../bot/src/slack/action-token';
 import { createSlackApp, type SlackBot } from '../../../bot/src/slack/create-slack-app';
+import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
+import type { Store } from '../../../bot/src/store/store';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from '../../helpers/bot/fake-slack-api';
@@ -36,7 +37,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
   let kube: FakeKubeApi;
   let bot: SlackBot;
   let url: string;
-  let audit: AuditStore;
+  let store: Store;
   let dbDir: string;
   let pd: FakePagerDuty;
   let pool: ReturnType<typeof createCollectorPool>;
@@ -45,7 +46,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
   beforeAll(async () => {
     harness = await startHarness({ remediator: { allowHostProcesses: false } });
     dbDir = mkdtempSync(join(tmpdir(), 'whystuck-audit-'));
-    audit = openAuditStore(join(dbDir, 'audit.db'));
+    store = openSqliteStore(join(dbDir, 'store.db'));
     slack = await startFakeSlackApi();
     pd = await startFakePagerDuty();
     kube = await startFakeKubeApi();
@@ -57,7 +58,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     });
     const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
     bot = createSlackApp({
-      config, logger, actionSecret: ACTION_SECRET, audit, recheckDelayMs: 300,
+      config, logger, actionSecret: ACTION_SECRET, store, recheckDelayMs: 300,
       escalation: createPagerDuty({ routingKey: 'R0UTINGKEY0000000000000000000001', eventsUrl: pd.url }),
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
       collectors: (pool = createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: false, deadlineMs: 20000 })),
@@ -72,7 +73,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     await pd?.close();
     await kube?.close();
     await harness?.close();
-    audit?.close();
+    await store?.close();
     rmSync(dbDir, { recursive: true, force: true });
   });
   afterEach(cleanupAll);
@@ -152,14 +153,14 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     expect((await click('U0INTRUDER')).status).toBe(200);
     await slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0INTRUDER' && /not allowed to send signals/.test(String(c.args.text)));
     expect(stateOf(parentPid)).toBe('S');
-    expect(audit.list().filter((e) => e.pid === parentPid)).toEqual([]);
+    expect((await store.listAudit()).filter((e) => e.pid === parentPid)).toEqual([]);
 
     // A member of the S0SRE user group may.
     expect((await click('U0SRE')).status).toBe(200);
     const done = await slack.waitFor((c) => c.method === 'chat.postMessage' && /SIGNALLED/.test(String(c.args.text)) && c.args.thread_ts === reply.args.thread_ts);
     expect(done.args.text).toMatch(/It is gone|still there/);
     await waitFor(() => stateOf(parentPid) === undefined, 'the parent to exit');
-    const row = audit.list().find((e) => e.pid === parentPid)!;
+    const row = (await store.listAudit()).find((e) => e.pid === parentPid)!;
     expect(row).toMatchObject({ user: 'U0SRE', signal: 'SIGTERM', node: 'node-a', outcome: 'SIGNALLED', podUid: pod.podUid });
     expect(row.finishedAt).toBeDefined();
 
@@ -169,7 +170,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     // Double click / replay: the same token is refused with the first result.
     await click('U0ONCALL');
     await slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0ONCALL' && /Already done: <@U0SRE> sent SIGTERM/.test(String(c.args.text)));
-    expect(audit.list().filter((e) => e.pid === parentPid)).toHaveLength(1);
+    expect((await store.listAudit()).filter((e) => e.pid === parentPid)).toHaveLength(1);
     void zombiePids;
   });
 
@@ -229,7 +230,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     await postSigned(url, SECRET, blockActionBody({ ...base, value: signAction(ACTION_SECRET, claims, 60_000) }));
     await slack.waitFor((c) => c.method === 'chat.postMessage' && /PID_REUSED/.test(String(c.args.text)));
     expect(stateOf(parentPid)).toBe('S');
-    expect(audit.list().find((e) => e.pid === parentPid)?.outcome).toBe('PID_REUSED');
+    expect((await store.listAudit()).find((e) => e.pid === parentPid)?.outcome).toBe('PID_REUSED');
   });
 
   it('node, pid and sweep questions; a rate-limited post is retried after Retry-After', async () => {

@@ -89,20 +89,20 @@ const sink = () => { const out: string[] = []; return { out, w: { write: (s: str
     expect(() => loadConfig(env() as NodeJS.ProcessEnv, undefined)).toThrow(msg);
   });
 
-  it('the passphrase never shows: not in errors, not in the serialised config, not in config check', () => {
+  it('the passphrase never shows: not in errors, not in the serialised config, not in config check', async () => {
     const env = { WHYSTUCK_SSH_KEY_FILE: encrypted, WHYSTUCK_SSH_KEY_PASSPHRASE: 'correct horse battery', WHYSTUCK_SSH_KNOWN_HOSTS: knownHosts, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
     const c = loadConfig(env, undefined);
     expect(c.ssh?.keyPassphrase?.()).toBe('correct horse battery');
     expect(JSON.stringify(c)).not.toContain('correct horse');
     try { loadConfig({ ...env, WHYSTUCK_SSH_KEY_PASSPHRASE: 'wrong horse' }, undefined); } catch (e) { expect((e as Error).message).not.toContain('horse'); }
     const o = sink();
-    runConfigCheck(env, o.w, sink().w);
+    await runConfigCheck(env, o.w, sink().w);
     const text = o.out.join('');
     expect(text).toContain(`ssh fallback (nodes without a reachable collector): root@{node}:22, key ${encrypted} (with a passphrase), host keys from ${knownHosts}, deadlines 10000 ms to log in, 30000 ms per command`);
     expect(text).not.toContain('horse');
     expect(text).not.toContain(readFileSync(encrypted, 'utf8').split('\n')[1]);
     const off = sink();
-    runConfigCheck({}, off.w, sink().w);
+    await runConfigCheck({}, off.w, sink().w);
     expect(off.out.join('')).toContain('ssh fallback (nodes without a reachable collector): off (set WHYSTUCK_SSH_KEY_FILE and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS)');
   });
 

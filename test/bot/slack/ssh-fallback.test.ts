@@ -96,7 +96,7 @@ describeSsh('Slack: a node whose collector cannot be reached is read over SSH, a
     const done = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && /SIGNALLED/.test(String(c.args.text)));
     expect(done.args.text).toMatch(new RegExp(`sent SIGTERM to pid ${parentPid} \\(python3\\) over SSH`));
     await waitFor(() => stateOf(parentPid) === undefined || stateOf(parentPid) === 'Z', 'the parent to die');
-    const row = t.audit.list().find((e) => e.pid === parentPid)!;
+    const row = (await t.store.listAudit()).find((e) => e.pid === parentPid)!;
     expect(row).toMatchObject({ user: 'U0ONCALL', node: 'node-s', signal: 'SIGTERM', podUid: pod.podUid, path: 'ssh', outcome: 'SIGNALLED' });
     // The recheck goes straight over SSH (the path the signal took), and says so.
     const recheck = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) > t.slack.calls.indexOf(done) && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && Array.isArray(c.args.blocks), 40_000);

@@ -94,12 +94,16 @@ describe.each(backends)('store on $name', (backend) => {
   });
 
   it('audit: append-only — rows cannot be deleted and an intent cannot be rewritten', async () => {
-    expect((await a.listAudit(1000)).length).toBeGreaterThan(0);
-    const raw = await rawSql(backend, a);
-    await expect(raw("DELETE FROM remediation_audit WHERE token_id = 'tok-1'")).rejects.toThrow(/append-only/);
-    await expect(raw("UPDATE remediation_audit SET pid = 1 WHERE token_id = 'tok-replay'")).rejects.toThrow(/append-only/);
-    await expect(raw("UPDATE remediation_audit SET outcome = 'FAILED' WHERE token_id = 'tok-1'")).rejects.toThrow(/append-only/);
-    expect(await a.auditByToken('tok-1')).toMatchObject({ outcome: 'SIGNALLED' });
+    const done = await a.recordIntent(intent('tok-ro-1'));
+    if (done.status !== 'new') throw new Error('expected a new intent');
+    await a.recordResult(done.id, 'SIGNALLED', 'sent');
+    await a.recordIntent(intent('tok-ro-2'));
+    const raw = await rawSql(backend);
+    await expect(raw("DELETE FROM remediation_audit WHERE token_id = 'tok-ro-1'")).rejects.toThrow(/append-only/);
+    await expect(raw("UPDATE remediation_audit SET pid = 1 WHERE token_id = 'tok-ro-2'")).rejects.toThrow(/append-only/);
+    await expect(raw("UPDATE remediation_audit SET outcome = 'FAILED' WHERE token_id = 'tok-ro-1'")).rejects.toThrow(/append-only/);
+    expect(await a.auditByToken('tok-ro-1')).toMatchObject({ outcome: 'SIGNALLED' });
+    expect(await a.auditByToken('tok-ro-2')).toMatchObject({ pid: 4242 });
   });
 
   it('the second caller waits for the first one\'s result, or says it is still in flight', async () => {
@@ -193,7 +197,7 @@ describe.each(backends)('store on $name', (backend) => {
 });
 
 /** Statements outside the Store interface, to prove what the database itself refuses. */
-async function rawSql(backend: Backend, _store: Store): Promise<(sql: string) => Promise<unknown>> {
+async function rawSql(backend: Backend): Promise<(sql: string) => Promise<unknown>> {
   if (backend.name === 'SQLite') {
     return async (sql) => { const db = new Database(sqlitePath); try { return db.prepare(sql).run(); } finally { db.close(); } };
   }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAuditStore } from '../../../bot/src/audit/audit-store';
+import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
 import { cleanupAll, onCleanup } from '../../helpers/kernel/cleanup';
 import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
 import { spawnBlockedPidnsTeardown } from '../../helpers/kernel/blocked-pidns-teardown';
@@ -75,9 +75,9 @@ describeKernel('npm start in the terminal, against a real zombie pod', () => {
     chat.send('quit');
     expect(await chat.exited()).toBe(0);
 
-    const audit = openAuditStore(join(dir, 'audit.db'));
-    const rows = audit.list();
-    audit.close();
+    const audit = openSqliteStore(join(dir, 'audit.db'));
+    const rows = await audit.listAudit();
+    await audit.close();
     expect(rows).toEqual([expect.objectContaining({ user: 'local:root', node: 'test-node', pid: parentPid, comm: 'python3', signal: 'SIGTERM', podUid: pod.podUid, findingId: 'zombie', outcome: 'SIGNALLED' })]);
     expect(rows[0].startTime).toBe(Number(confirm[3]));
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { openAuditStore } from '../../../bot/src/audit/audit-store';
+import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
 import { runStart } from '../../../bot/src/terminal/run-start';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 import { cleanupAll, onCleanup } from '../../helpers/kernel/cleanup';
@@ -76,9 +76,9 @@ describeKernel('the terminal chat session', () => {
     expect(stateOf(parentPid)).toBe('S');
     chat.send('quit');
     await chat.done;
-    const audit = openAuditStore(join(chat.dir, 'audit.db'));
-    expect(audit.list()).toEqual([]);
-    audit.close();
+    const audit = openSqliteStore(join(chat.dir, 'audit.db'));
+    expect(await audit.listAudit()).toEqual([]);
+    await audit.close();
   });
 
   it('follow-ups about the last answer: stack, process tree, kill of a zombie explained, escalate unconfigured, recheck', async () => {

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { openAuditStore, type AuditStore } from '../../../bot/src/audit/audit-store';
 import type { CollectorPool } from '../../../bot/src/collectors/collector-pool';
 import { collectorPoolFromConfig } from '../../../bot/src/collectors/pool-from-config';
 import { loadConfig, type BotConfig } from '../../../bot/src/config';
@@ -10,6 +9,8 @@ import type { EscalationTarget } from '../../../bot/src/escalation/pagerduty';
 import type { KubeLookup } from '../../../bot/src/kube/pod-lookup';
 import { createSlackApp, type SlackBot } from '../../../bot/src/slack/create-slack-app';
 import type { Scheduler } from '../../../bot/src/slack/scheduler';
+import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
+import type { Store } from '../../../bot/src/store/store';
 import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from './fake-slack-api';
 import { postSigned, slashCommandBody, viewSubmissionBody } from './signed-request';
 
@@ -30,7 +31,8 @@ export interface TestBot {
   slack: FakeSlackApi;
   bot: SlackBot;
   config: BotConfig;
-  audit: AuditStore;
+  /** The bot's store (SQLite in a temporary directory): audit log, event claims, threads. */
+  store: Store;
   collectors: CollectorPool;
   logLines: string[];
   /** Posts a form (slash command, interaction) or JSON (event) body signed like Slack. */
@@ -46,23 +48,23 @@ export interface TestBot {
 export async function startTestBot(opts: { env?: Record<string, string>; kube?: KubeLookup; collectors?: (config: BotConfig) => CollectorPool; escalation?: EscalationTarget; scheduler?: Scheduler; recheckDelayMs?: number } = {}): Promise<TestBot> {
   const slack = await startFakeSlackApi();
   const dbDir = mkdtempSync(join(tmpdir(), 'whystuck-audit-'));
-  const audit = openAuditStore(join(dbDir, 'audit.db'));
+  const store = openSqliteStore(join(dbDir, 'store.db'));
   const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, ...opts.env }, undefined);
   const collectors = opts.collectors?.(config) ?? collectorPoolFromConfig(config);
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
   const kube: KubeLookup = opts.kube ?? { getPod: async (ns, name) => ({ status: 'not-found', message: `pod ${ns}/${name} does not exist` }) };
-  const bot = createSlackApp({ config, logger, actionSecret: ACTION_SECRET, audit, kube, collectors, escalation: opts.escalation, scheduler: opts.scheduler, recheckDelayMs: opts.recheckDelayMs ?? 300 });
+  const bot = createSlackApp({ config, logger, actionSecret: ACTION_SECRET, store, kube, collectors, escalation: opts.escalation, scheduler: opts.scheduler, recheckDelayMs: opts.recheckDelayMs ?? 300 });
   const port = await bot.start(0);
   const url = `http://127.0.0.1:${port}/slack/events`;
   return {
-    url, slack, bot, config, audit, collectors, logLines,
+    url, slack, bot, config, store, collectors, logLines,
     send: (body) => postSigned(url, SIGNING_SECRET, body, body.startsWith('{') ? { contentType: 'application/json' } : {}),
     async close() {
       await bot.stop();
       collectors.close();
       await slack.close();
-      audit.close();
+      await store.close();
       rmSync(dbDir, { recursive: true, force: true });
     },
   };
