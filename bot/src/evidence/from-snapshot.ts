@@ -24,8 +24,11 @@ export function evidenceFromSnapshot(snap: SnapshotResponse): Evidence {
       b.evidence.procReadProblems.push({ path: p.path ?? '', pid: num(p.pid), reason: p.reason, triedMs: num(p.tried_ms) });
     }
   }
+  // A BASIC thread's process-wide facts are on its leader (see Task.detail in the proto).
+  const leaders = new Map<number, ProtoTask>();
+  for (const t of snap.tasks ?? []) if (t.is_thread_group_leader) leaders.set(num(t.tgid), t);
   for (const t of snap.tasks ?? []) {
-    const task = fromProtoTask(t);
+    const task = fromProtoTask(t, t.is_thread_group_leader ? undefined : leaders.get(num(t.tgid)));
     task.missing.push(...(problemsByTid.get(task.tid) ?? []));
     b.tasks.upsert(task.tid, task);
   }
@@ -54,7 +57,7 @@ export function evidenceFromSnapshot(snap: SnapshotResponse): Evidence {
   return b.build();
 }
 
-function fromProtoTask(t: ProtoTask): Task {
+function fromProtoTask(t: ProtoTask, leader?: ProtoTask): Task {
   const tid = num(t.tid);
   return {
     tid,
@@ -71,9 +74,9 @@ function fromProtoTask(t: ProtoTask): Task {
     isPidNsInit: Boolean(t.is_pid_ns_init),
     tracerPid: num(t.tracer_pid) || undefined,
     sigPending: t.sig_pending || undefined,
-    sigSharedPending: t.sig_shared_pending || undefined,
+    sigSharedPending: t.sig_shared_pending || leader?.sig_shared_pending || undefined,
     sigBlocked: t.sig_blocked || undefined,
-    cgroupPath: t.cgroup_path || undefined,
+    cgroupPath: t.cgroup_path || leader?.cgroup_path || undefined,
     podUid: t.pod_uid || undefined,
     containerId: t.container_id || undefined,
     // The collector reads cmdline for live user-space leaders only: elsewhere '' means "not read".

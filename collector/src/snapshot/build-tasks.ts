@@ -1,5 +1,6 @@
 import type { Task } from '../../../proto/generated/whystuck/v1/Task';
 import type { RawProcess, RawThread } from '../procfs/raw-task';
+import type { ProcStatus } from '../procfs/parse-status';
 import { isKernelThread } from '../procfs/task-flags';
 import { podFromCgroupLines, type PodCgroup } from '../cgroups/parse-pod-cgroup';
 
@@ -93,7 +94,11 @@ export function toTask(p: RawProcess, th: RawThread, f: ProcessFacts): Task {
   const leader = th.tid === p.tgid;
   // A leader's own status is the process's; other threads have theirs only at FULL detail.
   const own = leader ? p.status : th.status;
-  const st = own ?? p.status;
+  // Process-wide facts travel once per process, on the leader (and on FULL threads, which
+  // are read in their own right): a BASIC thread leaves them to its leader, like `cgroups`.
+  // On a 10,000-thread node that halves the snapshot.
+  const st: ProcStatus = own ?? (leader ? p.status : { nsPid: [], nsTgid: [] });
+  const processWide = leader || th.full;
   const stat = th.stat;
   return {
     pid: p.tgid,
@@ -116,7 +121,7 @@ export function toTask(p: RawProcess, th: RawThread, f: ProcessFacts): Task {
     sig_blocked: own?.sigBlk ?? '',
     sig_ignored: st.sigIgn ?? '',
     sig_caught: st.sigCgt ?? '',
-    cgroup_path: f.path,
+    cgroup_path: processWide ? f.path : '',
     cgroups: leader ? f.cgroups : {},
     pod_uid: f.pod?.podUid ?? '',
     container_id: f.pod?.containerId ?? '',

@@ -82,8 +82,11 @@ export interface Task {
   'uid'?: (number);
   'vm_rss_kb'?: (number | string | Long);
   /**
-   * What was read for this task: BASIC = stat plus the process's status/cgroup;
+   * What was read for this task: BASIC = its stat (threads in R/S/I...);
    * FULL = also its own status and wchan. Stacks are read for the states asked.
+   * Process-wide facts (ns_tgid, sig_shared_pending, sig_ignored, sig_caught,
+   * cgroup_path, uid, vm_rss_kb, cgroups) are sent on the thread-group leader
+   * and on FULL threads; a BASIC non-leader thread leaves them to its leader.
    */
   'detail'?: (_whystuck_v1_Detail);
   'stack_read'?: (boolean);
@@ -182,8 +185,11 @@ export interface Task__Output {
   'uid': (number);
   'vm_rss_kb': (number);
   /**
-   * What was read for this task: BASIC = stat plus the process's status/cgroup;
+   * What was read for this task: BASIC = its stat (threads in R/S/I...);
    * FULL = also its own status and wchan. Stacks are read for the states asked.
+   * Process-wide facts (ns_tgid, sig_shared_pending, sig_ignored, sig_caught,
+   * cgroup_path, uid, vm_rss_kb, cgroups) are sent on the thread-group leader
+   * and on FULL threads; a BASIC non-leader thread leaves them to its leader.
    */
   'detail': (_whystuck_v1_Detail__Output);
   'stack_read': (boolean);
