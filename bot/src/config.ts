@@ -8,6 +8,7 @@ import { readKnownHostsFile } from './ssh/known-hosts';
 import { loadPrivateKeyFile } from './ssh/private-key';
 import { parseSshAddress } from './ssh/ssh-address';
 import { databaseUrlProblem } from './store/database-url';
+import { metricsListenFrom, WATCH_FILE_KEYS, watchConfigFrom, type WatchConfig } from './watch/watch-config';
 
 /**
  * The bot's configuration: secrets from the environment, the rest from a YAML
@@ -45,6 +46,10 @@ export interface BotConfig {
   pasteMaxBytes: number;
   /** Reading a node over SSH when its collector cannot be reached; absent = off. */
   ssh?: SshFallbackConfig;
+  /** Watch mode: alerts from the collectors' Watch streams to one channel; absent = off (no WHYSTUCK_ALERT_CHANNEL). */
+  watch?: WatchConfig;
+  /** The bot's Prometheus endpoint (GET /metrics), HOST:PORT; absent = off. */
+  metricsListen?: { host: string; port: number };
 }
 
 /** The SSH fallback: who logs in where, with which key, trusting which host keys. */
@@ -120,6 +125,7 @@ const FileSchema = z.object({
     connectTimeoutMs: z.number().int().min(100).max(600000).optional(),
     commandTimeoutMs: z.number().int().min(100).max(600000).optional(),
   }).strict().optional(),
+  ...WATCH_FILE_KEYS,
 }).strict();
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
@@ -214,6 +220,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
   const urlProblem = databaseUrl && databaseUrlProblem(databaseUrl);
   if (urlProblem) throw new ConfigError('WHYSTUCK_DATABASE_URL', `${urlProblem} (value not shown); unset it for the embedded SQLite store of one replica (WHYSTUCK_DB)`);
   const ssh = sshFallbackConfig(env, fromFile.ssh ?? {});
+  const fail = (key: string, message: string): never => { throw new ConfigError(key, message); };
+  const watch = watchConfigFrom(env, fromFile, fail);
+  const metricsListen = metricsListenFrom(env, fromFile, fail);
   return {
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl },
     port,
@@ -233,6 +242,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
     collectorDiscovery,
     pasteMaxBytes,
     ssh,
+    watch,
+    metricsListen,
   };
 }
 

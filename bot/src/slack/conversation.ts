@@ -46,6 +46,10 @@ export interface ConversationDeps {
    * by another replica finds the thread. Absent: this process's memory only.
    */
   store?: Pick<Store, 'saveThread' | 'loadThread'>;
+  /** Metrics hooks: a question asked (its intent, or "paste"), a diagnosis posted, an escalation. */
+  onQuestion?(kind: string): void;
+  onDiagnosis?(inv: OkInvestigation): void;
+  onEscalation?(how: 'button' | 'auto', result: 'ok' | 'failed'): void;
 }
 
 const PASTE_HINT = 'Paste the text (dmesg, journalctl -k, ps, top, /proc/PID/stack|stat|status, a sysrq-w dump or a crash bt) or upload it as a file in this thread, and I will analyse it.';
@@ -58,7 +62,7 @@ export function createConversation(deps: ConversationDeps) {
   const savedAs = new WeakMap<ThreadContext, string>();
   const escalation = createThreadEscalation({
     pagerduty: deps.escalation, oncallGroups: deps.oncallGroups ?? new Map(), autoEscalateMinutes: deps.autoEscalateMinutes,
-    scheduler: deps.scheduler ?? timerScheduler, logger: deps.logger,
+    scheduler: deps.scheduler ?? timerScheduler, logger: deps.logger, onEscalation: deps.onEscalation,
   });
 
   /** Signed buttons for remediations that work, on live evidence only: a paste never names a process to signal. */
@@ -120,6 +124,7 @@ export function createConversation(deps: ConversationDeps) {
    * longer found and arms or calls off auto-escalation; a paste does neither.
    */
   async function postDiagnosis(client: WebClient, ctx: ThreadContext, inv: OkInvestigation, where?: string): Promise<void> {
+    deps.onDiagnosis?.(inv);
     const live = inv.evidence.source === 'snapshot';
     if (live) await escalation.resolveGone(client, ctx, inv);
     const note = live ? escalation.armAuto(ctx, inv, (armedBy) => autoEscalate(client, ctx, armedBy)) : undefined;
@@ -163,6 +168,7 @@ export function createConversation(deps: ConversationDeps) {
    * one, else under a new root message in the channel.
    */
   async function answerPaste(client: WebClient, channel: string, threadTs: string | undefined, user: string, analysis: PasteAnalysis): Promise<void> {
+    deps.onQuestion?.('paste');
     if (analysis.status !== 'ok') {
       const text = `:warning: I could not analyse that: ${analysis.message}.`;
       await (threadTs ? client.chat.postMessage({ channel, thread_ts: threadTs, text }) : client.chat.postEphemeral({ channel, user, text }));
@@ -233,6 +239,7 @@ export function createConversation(deps: ConversationDeps) {
 
   async function handle(intent: Intent, client: WebClient, channel: string, user: string, threadTs?: string): Promise<void> {
     const log = deps.logger.child({ intent: intent.kind, channel, user });
+    deps.onQuestion?.(intent.kind);
     try {
       if (threadTs && (await followUp(intent, client, channel, threadTs))) return;
       switch (intent.kind) {

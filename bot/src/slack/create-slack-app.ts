@@ -6,9 +6,10 @@ import type { BotConfig } from '../config';
 import type { EscalationTarget } from '../escalation/pagerduty';
 import { parseCommand, parseWords } from '../intents/parse-intent';
 import type { KubeLookup } from '../kube/pod-lookup';
+import type { BotMetrics } from '../metrics/bot-metrics';
 import type { Store, StoreHealth } from '../store/store';
 import { openAnalyzeModal, registerAnalyzeModal } from './analyze-modal';
-import { createConversation, type ThreadContext } from './conversation';
+import { createConversation, type Conversation, type ThreadContext } from './conversation';
 import { slackLogger } from './pino-slack-logger';
 import { registerRemediation } from './remediate-action';
 import type { Scheduler } from './scheduler';
@@ -30,6 +31,8 @@ export interface SlackAppDeps {
   scheduler?: Scheduler;
   /** Reading nodes without a reachable collector over SSH; defaults to the configuration's (off unless WHYSTUCK_SSH_KEY_FILE is set). */
   ssh?: SshFallback;
+  /** Prometheus counters: questions, diagnoses by finding id, remediations by outcome, escalations. */
+  metrics?: BotMetrics;
 }
 
 /** How long an event id stays claimed: Slack retries within minutes (immediately, after 1 and after 5 minutes). */
@@ -38,6 +41,8 @@ const EVENT_CLAIM_MS = 60 * 60_000;
 export interface SlackBot {
   app: App;
   threads: Map<string, ThreadContext>;
+  /** What a question gets: watch mode answers its alerts' threads with it. */
+  conversation: Conversation;
   /** What GET /readyz answers: ready while started and the store answers. */
   readiness(): Promise<{ ready: boolean; store: StoreHealth }>;
   /** HTTP mode: listens and returns the port; Socket Mode: connects and returns 0. */
@@ -72,8 +77,17 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     tokenVerificationEnabled: false,
   });
   const ssh = deps.ssh ?? sshFallbackFromConfig(config);
+  const m = deps.metrics;
   const convo = createConversation({
     ...deps, ssh, store: deps.store, logger: logger.child({ component: 'conversation' }),
+    ...(m ? {
+      onQuestion: (kind: string) => m.questions.inc({ intent: kind }),
+      onDiagnosis: (inv: { diagnosis: { findings: { id: string }[] } }) => {
+        if (!inv.diagnosis.findings.length) m.diagnoses.inc({ finding_id: 'none' });
+        for (const f of inv.diagnosis.findings) m.diagnoses.inc({ finding_id: f.id });
+      },
+      onEscalation: (how: string, result: string) => m.escalations.inc({ how, result }),
+    } : {}),
     oncallGroups: config.oncallGroups, autoEscalateMinutes: config.autoEscalateMinutes, pasteMaxBytes: config.pasteMaxBytes,
   });
   const { threads } = convo;
@@ -133,7 +147,11 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   });
 
   registerRemediation(app, {
-    audit: deps.store, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, remediators: config.remediators,
+    audit: m ? {
+      recordIntent: (i) => deps.store.recordIntent(i),
+      auditByToken: (id) => deps.store.auditByToken(id),
+      async recordResult(id, outcome, message) { await deps.store.recordResult(id, outcome, message); m.remediations.inc({ outcome }); },
+    } : deps.store, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, remediators: config.remediators,
     logger: logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
     onActing: (channel, threadTs) => convo.acting(channel, threadTs),
     async recheck(client, channel, threadTs, via) {
@@ -146,6 +164,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   return {
     app,
     threads,
+    conversation: convo,
     readiness,
     async start(port, host = '127.0.0.1') {
       if (socketMode) { await app.start(); started = true; return 0; }

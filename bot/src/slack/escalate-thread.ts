@@ -12,6 +12,8 @@ export interface ThreadEscalationDeps {
   autoEscalateMinutes?: number;
   scheduler: Scheduler;
   logger: Logger;
+  /** Counts escalations (metrics): by the Escalate button or automatically, and whether anyone was reached. */
+  onEscalation?(how: 'button' | 'auto', result: 'ok' | 'failed'): void;
 }
 
 const minutes = (m: number): string => (m === 1 ? '1 minute' : m > 1 ? `${Number(m.toFixed(2))} minutes` : `${Number((m * 60).toFixed(1))} seconds`);
@@ -61,6 +63,7 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
       });
       if (res.status === 'ok') { ctx.escalated.add(dedupKey); reached.push(`PagerDuty (dedup key \`${dedupKey}\`)`); } else failure = res.message;
     }
+    deps.onEscalation?.(by.startsWith('whystuck') ? 'auto' : 'button', reached.length ? 'ok' : 'failed');
     if (!reached.length) { await say(`:warning: Escalation failed: ${failure}`); return; }
     await say(`:rotating_light: ${opener} to ${reached.join(' and ')}.${failure ? ` :warning: PagerDuty failed: ${failure}` : ''}`);
   }
