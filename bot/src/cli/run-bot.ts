@@ -9,6 +9,13 @@ import { createSlackApp } from '../slack/create-slack-app';
 import { checkStore } from '../store/check-store';
 import { StoreError } from '../store/errors';
 import { openStore } from '../store/open-store';
+import { startMetricsServer } from '../../../collector/src/watch/metrics-server';
+import { sshFallbackFromConfig } from '../collectors/ssh-fallback';
+import { createPodNames } from '../kube/pod-names';
+import { createBotMetrics } from '../metrics/bot-metrics';
+import { createWatchMode } from '../watch/start-watch-mode';
+import { describeWatch } from '../watch/watch-config';
+import type { WatchManager } from '../watch/watch-manager';
 
 export const BOT_USAGE = `usage: whystuck bot
   The Slack bot. HTTP mode (signed requests on /slack/events, port from PORT)
@@ -42,6 +49,8 @@ export async function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: str
       `auto-escalation: ${c.autoEscalateMinutes ? `critical findings nobody acted on after ${c.autoEscalateMinutes} min` : 'off'}`,
       `pastes: files up to ${c.pasteMaxBytes} bytes`,
       `ssh fallback (nodes without a reachable collector): ${c.ssh ? describeSshFallback(c.ssh) : 'off (set WHYSTUCK_SSH_KEY_FILE and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS)'}`,
+      `watch mode: ${describeWatch(c.watch)}`,
+      `metrics: ${c.metricsListen ? `http://${c.metricsListen.host}:${c.metricsListen.port}/metrics` : 'off (WHYSTUCK_METRICS_LISTEN)'}`,
       ...problems.map((p) => `problem: ${p}`),
     ].join('\n') + '\n');
     return problems.length ? 1 : 0;
@@ -74,20 +83,41 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   }
   logger.info({ store: store.location }, 'store ready');
   const collectors = collectorPoolFromConfig(config);
+  const metrics = createBotMetrics();
+  const ssh = sshFallbackFromConfig(config);
+  const escalation = config.pagerduty ? createPagerDuty(config.pagerduty) : undefined;
   const bot = createSlackApp({
-    config, logger, store, collectors,
+    config, logger, store, collectors, ssh, metrics, escalation,
     kube: createKubeLookup({ kubeconfig: config.kubeconfig }),
     actionSecret: actionSecretFor(config),
-    escalation: config.pagerduty ? createPagerDuty(config.pagerduty) : undefined,
   });
+  let metricsServer: import('node:http').Server | undefined;
+  if (config.metricsListen) {
+    try {
+      metricsServer = (await startMetricsServer(metrics.registry, config.metricsListen.host, config.metricsListen.port)).server;
+    } catch (e) {
+      process.stderr.write(`whystuck bot: cannot serve metrics on ${config.metricsListen.host}:${config.metricsListen.port} (WHYSTUCK_METRICS_LISTEN): ${(e as Error).message}\n`);
+      await store.close();
+      return 2;
+    }
+  }
   const port = await bot.start(config.port, config.listenHost);
-  logger.info({ port: config.slack.appToken ? undefined : port, socketMode: Boolean(config.slack.appToken) }, 'whystuck bot started');
+  logger.info({ port: config.slack.appToken ? undefined : port, socketMode: Boolean(config.slack.appToken), metrics: config.metricsListen }, 'whystuck bot started');
+  let watch: WatchManager | undefined;
+  if (config.watch) {
+    watch = createWatchMode({
+      watch: config.watch, collectors, ssh, store, client: bot.app.client, conversation: bot.conversation,
+      pagerduty: escalation, oncallGroups: config.oncallGroups, podNames: createPodNames({ kubeconfig: config.kubeconfig }), metrics, logger,
+    });
+    await watch.start();
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down');
       const hard = setTimeout(() => process.exit(1), 10_000);
       hard.unref();
-      void bot.stop().finally(() => { collectors.close(); void store.close().finally(resolve); });
+      metricsServer?.close();
+      void (watch?.stop() ?? Promise.resolve()).then(() => bot.stop()).finally(() => { collectors.close(); void store.close().finally(resolve); });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
