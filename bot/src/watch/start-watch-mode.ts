@@ -36,6 +36,8 @@ export interface WatchModeDeps {
   scheduler?: Scheduler;
   backoff?: () => Backoff;
   relistMs?: number;
+  /** The clock replays are judged by (tests move it). */
+  now?: () => number;
 }
 
 /** The request a quiet-period check needs: the task, the pod, or the node's problems. */
@@ -59,10 +61,10 @@ export function createWatchMode(deps: WatchModeDeps): WatchManager {
     pager: createIncidentPager({ pagerduty: deps.pagerduty, oncallGroup: deps.oncallGroups.get(deps.watch.channel), metrics: deps.metrics }),
     diagnoser: deps.conversation ? conversationDiagnoser(deps.conversation) : undefined,
     podNames: deps.podNames, look, resolveAfterMs: deps.watch.resolveAfterMs, scheduler: deps.scheduler ?? timerScheduler,
-    metrics: deps.metrics, logger,
+    metrics: deps.metrics, logger, now: deps.now,
   });
   return createWatchManager({
     collectors: deps.collectors, store: deps.store, alerter, maxAgeMs: deps.watch.maxAgeMs,
-    relistMs: deps.relistMs, backoff: deps.backoff, logger, metrics: deps.metrics,
+    relistMs: deps.relistMs, backoff: deps.backoff, logger, metrics: deps.metrics, now: deps.now,
   });
 }

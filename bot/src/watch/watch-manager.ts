@@ -17,6 +17,7 @@ export interface WatchManagerDeps {
   backoff?: () => Backoff;
   logger: Logger;
   metrics?: BotMetrics;
+  now?: () => number;
 }
 
 export interface WatchManager {
@@ -48,7 +49,7 @@ export function createWatchManager(deps: WatchManagerDeps): WatchManager {
       if (watches.has(node)) continue;
       watches.set(node, startNodeWatch({
         node, collectors: deps.collectors, store: deps.store, onEvent: (ev) => deps.alerter.handle(ev),
-        maxAgeMs: deps.maxAgeMs, backoff: deps.backoff?.(), logger: log, metrics: deps.metrics,
+        maxAgeMs: deps.maxAgeMs, backoff: deps.backoff?.(), logger: log, metrics: deps.metrics, now: deps.now,
       }));
     }
     // A node whose collector pod is gone from the list: stop watching it (not when listing failed).

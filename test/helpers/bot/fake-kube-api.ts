@@ -85,7 +85,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       if (!p) return status(404, 'NotFound', `pods "${m[2]}" not found`);
       return send(200, podJson(p));
     }
-    m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
+    m = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?pods$/.exec(url.pathname);
     if (m) {
       const ns = m[1];
       if (forbidden.has(ns)) return status(403, 'Forbidden', `pods is forbidden: User "system:serviceaccount:whystuck:whystuck-bot" cannot list resource "pods" in API group "" in the namespace "${ns}"`);
@@ -94,7 +94,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       if (typeof labels === 'string') return status(400, 'BadRequest', labels);
       if (typeof fields === 'string') return status(400, 'BadRequest', fields);
       const items = [...pods.values()]
-        .filter((p) => p.namespace === ns && labels(p.labels ?? {}))
+        .filter((p) => (ns === undefined || p.namespace === ns) && labels(p.labels ?? {}))
         .filter((p) => fields({ 'metadata.name': p.name, 'metadata.namespace': p.namespace, 'spec.nodeName': p.nodeName, 'status.phase': p.phase ?? 'Running', 'status.podIP': p.podIP }))
         .map(podJson);
       return send(200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items });

@@ -7,6 +7,7 @@ import { collectorPoolFromConfig } from '../../../bot/src/collectors/pool-from-c
 import { loadConfig, type BotConfig } from '../../../bot/src/config';
 import type { EscalationTarget } from '../../../bot/src/escalation/pagerduty';
 import type { KubeLookup } from '../../../bot/src/kube/pod-lookup';
+import type { BotMetrics } from '../../../bot/src/metrics/bot-metrics';
 import { createSlackApp, type SlackBot } from '../../../bot/src/slack/create-slack-app';
 import type { Scheduler } from '../../../bot/src/slack/scheduler';
 import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
@@ -45,7 +46,7 @@ export interface TestBot {
  * through loadConfig from `env` like production (the collector pool too, with
  * discovery through KUBECONFIG); Kubernetes lookups and escalation are passed in.
  */
-export async function startTestBot(opts: { env?: Record<string, string>; kube?: KubeLookup; collectors?: (config: BotConfig) => CollectorPool; escalation?: EscalationTarget; scheduler?: Scheduler; recheckDelayMs?: number } = {}): Promise<TestBot> {
+export async function startTestBot(opts: { env?: Record<string, string>; kube?: KubeLookup; collectors?: (config: BotConfig) => CollectorPool; escalation?: EscalationTarget; scheduler?: Scheduler; recheckDelayMs?: number; metrics?: BotMetrics } = {}): Promise<TestBot> {
   const slack = await startFakeSlackApi();
   const dbDir = mkdtempSync(join(tmpdir(), 'whystuck-audit-'));
   const store = openSqliteStore(join(dbDir, 'store.db'));
@@ -54,7 +55,7 @@ export async function startTestBot(opts: { env?: Record<string, string>; kube?: 
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
   const kube: KubeLookup = opts.kube ?? { getPod: async (ns, name) => ({ status: 'not-found', message: `pod ${ns}/${name} does not exist` }) };
-  const bot = createSlackApp({ config, logger, actionSecret: ACTION_SECRET, store, kube, collectors, escalation: opts.escalation, scheduler: opts.scheduler, recheckDelayMs: opts.recheckDelayMs ?? 300 });
+  const bot = createSlackApp({ config, logger, actionSecret: ACTION_SECRET, store, kube, collectors, escalation: opts.escalation, scheduler: opts.scheduler, recheckDelayMs: opts.recheckDelayMs ?? 300, metrics: opts.metrics });
   const port = await bot.start(0);
   const url = `http://127.0.0.1:${port}/slack/events`;
   return {
