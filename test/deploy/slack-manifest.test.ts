@@ -11,6 +11,8 @@ import { repoPath } from '../helpers/deploy/render-kustomize';
 const SCOPES_OF_METHOD: Record<string, string[]> = {
   'chat.postMessage': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.delete': ['chat:write'],
   'chat.getPermalink': [],
   'conversations.open': ['im:write'],
   'files.info': ['files:read'],
