@@ -28,12 +28,16 @@ export const STORED_TASKS_MAX = 2000;
 const QUIET = new Set(['S', 'R', 'I']);
 
 /**
- * A whole-node snapshot (10,000 threads) would make every answer write
- * megabytes: keep the tasks of the findings, every task not simply sleeping
- * or running (D, Z, T, …), and their parents up to init.
+ * The evidence as a thread stores it: without the raw lines of each task and
+ * kernel report (the diagnosis made from them is stored already; follow-ups
+ * read states, stacks, times and headlines), and for a whole-node snapshot
+ * (10,000 threads) only the tasks follow-ups are likely to ask about: those
+ * of the findings, every task not simply sleeping or running (D, Z, T, …),
+ * and their parents up to init. Keeps each write to a few kilobytes.
  */
-export function trimEvidence(ev: Evidence, inv: Extract<Investigation, { status: 'ok' }>): Evidence {
-  if (ev.tasks.length <= STORED_TASKS_MAX) return ev;
+export function evidenceForStorage(ev: Evidence, inv: Extract<Investigation, { status: 'ok' }>): Evidence {
+  const reports = ev.reports.map((r) => ({ ...r, lines: [] }));
+  if (ev.tasks.length <= STORED_TASKS_MAX) return { ...ev, reports, tasks: ev.tasks.map((t) => ({ ...t, lines: [] })) };
   const named = new Set<number>();
   for (const f of inv.diagnosis.findings) for (const t of f.tasks) { if (t.pid) named.add(t.pid); if (t.tid) named.add(t.tid); }
   const byTid = new Map(ev.tasks.map((t) => [t.tid, t]));
@@ -47,12 +51,12 @@ export function trimEvidence(ev: Evidence, inv: Extract<Investigation, { status:
     }
   };
   for (const t of ev.tasks) if (!QUIET.has(t.state ?? '') || named.has(t.tid) || named.has(pidOf(t))) add(t);
-  const tasks = ev.tasks.filter((t) => keep.has(t));
-  return { ...ev, tasks, missing: [...ev.missing, `only ${tasks.length} of ${ev.tasks.length} tasks kept for follow-ups (those of the findings, not sleeping or running, and their parents); press Recheck for all`] };
+  const tasks = ev.tasks.filter((t) => keep.has(t)).map((t) => ({ ...t, lines: [] }));
+  return { ...ev, reports, tasks, missing: [...ev.missing, `only ${tasks.length} of ${ev.tasks.length} tasks kept for follow-ups (those of the findings, not sleeping or running, and their parents); press Recheck for all`] };
 }
 
 export function threadToRecord(ctx: ThreadContext): ThreadRecord {
-  const last = ctx.last?.status === 'ok' ? { ...ctx.last, evidence: trimEvidence(ctx.last.evidence, ctx.last) } : ctx.last;
+  const last = ctx.last?.status === 'ok' ? { ...ctx.last, evidence: evidenceForStorage(ctx.last.evidence, ctx.last) } : ctx.last;
   const stored: Stored = { v: 1, target: ctx.target, last, escalated: [...ctx.escalated], escalatedOnce: ctx.escalatedOnce, acted: ctx.acted, overflow: ctx.overflow };
   return { channel: ctx.channel, ts: ctx.ts, data: JSON.stringify(stored) };
 }
