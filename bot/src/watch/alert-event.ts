@@ -32,7 +32,7 @@ const KINDS: Record<string, KindInfo> = {
 };
 
 /** Kinds that page at once unless configured otherwise: the critical ones. */
-export const DEFAULT_PAGE_KINDS = Object.entries(KINDS).filter(([, k]) => k.severity === 'critical').map(([kind]) => kind);
+export const DEFAULT_PAGE_KINDS: readonly string[] = Object.entries(KINDS).filter(([, k]) => k.severity === 'critical').map(([kind]) => kind);
 
 /** One watch event as the alerting side needs it: which incident, what happened, in words. */
 export interface AlertEvent {

@@ -82,7 +82,7 @@ export function watchConfigFrom(env: NodeJS.ProcessEnv, f: FileSettings, fail: F
   }
   const mute = list(env.WHYSTUCK_ALERT_MUTE, f.alertMute);
   const pageText = env.WHYSTUCK_ALERT_PAGE_KINDS !== undefined ? env.WHYSTUCK_ALERT_PAGE_KINDS.split(',') : f.alertPageKinds;
-  const pageKinds = pageText === undefined ? DEFAULT_PAGE_KINDS : pageText.map((s) => s.trim()).filter((s) => s && s !== 'none');
+  const pageKinds = pageText === undefined ? [...DEFAULT_PAGE_KINDS] : pageText.map((s) => s.trim()).filter((s) => s && s !== 'none');
   const badKind = pageKinds.find((k) => !ALERT_KINDS.includes(k));
   if (badKind !== undefined) fail(name('WHYSTUCK_ALERT_PAGE_KINDS', 'alertPageKinds'), `"${badKind}" is not a watch kind; allowed: ${ALERT_KINDS.join(', ')} (or "none")`);
   return {
