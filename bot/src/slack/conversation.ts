@@ -113,8 +113,10 @@ export function createConversation(deps: ConversationDeps) {
     }
   }
 
-  async function contextFor(channel: string, root: string, target: Target): Promise<ThreadContext> {
-    const ctx: ThreadContext = (await thread(channel, root)) ?? { channel, ts: root, target, escalated: new Set(), overflow: [] };
+  /** `fresh`: a root message just posted, which no other replica can know yet. */
+  async function contextFor(channel: string, root: string, target: Target, fresh = false): Promise<ThreadContext> {
+    const known = fresh ? undefined : await thread(channel, root);
+    const ctx: ThreadContext = known ?? { channel, ts: root, target, escalated: new Set(), overflow: [] };
     threads.set(key(channel, root), ctx);
     return ctx;
   }
@@ -151,7 +153,7 @@ export function createConversation(deps: ConversationDeps) {
       if (invalid) { await client.chat.postEphemeral({ channel, user, text: `I can't look that up: ${invalid}.` }); return; }
     }
     const root = threadTs ?? (await client.chat.postMessage({ channel, text: target.kind === 'pod' ? rootText(target.namespace, target.name) : `Looking into ${describeTarget(target)}…` })).ts!;
-    const ctx = await contextFor(channel, root, target);
+    const ctx = await contextFor(channel, root, target, threadTs === undefined);
     const inv = await investigate(ctx.target, opts.via);
     if (inv.status === 'failed') {
       if (ctx.target.kind !== 'paste') ctx.last = inv;
@@ -175,7 +177,7 @@ export function createConversation(deps: ConversationDeps) {
       return;
     }
     const root = threadTs ?? (await client.chat.postMessage({ channel, text: `Analysing a paste from <@${user}>…` })).ts!;
-    const ctx = await contextFor(channel, root, { kind: 'paste' });
+    const ctx = await contextFor(channel, root, { kind: 'paste' }, threadTs === undefined);
     // A live thread keeps its live evidence for follow-ups and Recheck; a paste thread follows its latest paste.
     if (ctx.target.kind === 'paste') ctx.last = analysis.investigation;
     await postDiagnosis(client, ctx, analysis.investigation, `pasted by <@${user}> · ${analysis.read}`);

@@ -29,14 +29,14 @@ const QUIET = new Set(['S', 'R', 'I']);
 
 /**
  * The evidence as a thread stores it: without the raw lines of each task and
- * kernel report (the diagnosis made from them is stored already; follow-ups
- * read states, stacks, times and headlines), and for a whole-node snapshot
+ * kernel report nor the reports' call traces (the diagnosis made from them is
+ * stored already; follow-ups read states, task stacks, times and headlines), and for a whole-node snapshot
  * (10,000 threads) only the tasks follow-ups are likely to ask about: those
  * of the findings, every task not simply sleeping or running (D, Z, T, …),
  * and their parents up to init. Keeps each write to a few kilobytes.
  */
 export function evidenceForStorage(ev: Evidence, inv: Extract<Investigation, { status: 'ok' }>): Evidence {
-  const reports = ev.reports.map((r) => ({ ...r, lines: [] }));
+  const reports = ev.reports.map((r) => ({ ...r, frames: [], lines: [] }));
   if (ev.tasks.length <= STORED_TASKS_MAX) return { ...ev, reports, tasks: ev.tasks.map((t) => ({ ...t, lines: [] })) };
   const named = new Set<number>();
   for (const f of inv.diagnosis.findings) for (const t of f.tasks) { if (t.pid) named.add(t.pid); if (t.tid) named.add(t.tid); }

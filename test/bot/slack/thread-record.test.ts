@@ -30,7 +30,7 @@ describe('thread context as the store keeps it', () => {
     expect(back.autoEscalation).toBeUndefined();
     const ev = (back.last as Extract<Investigation, { status: 'ok' }>).evidence;
     expect(ev.tasks.map((t) => t.lines)).toEqual([[], [], [], []]);
-    expect(ev.reports[0].lines).toEqual([]);
+    expect(ev.reports[0]).toMatchObject({ lines: [], frames: [] });
     // The answers read the same from the stored copy.
     expect(stackAnswer(ev, '7')).toBe(stackAnswer(inv.evidence, '7'));
     expect(treeAnswer(ev)).toBe(treeAnswer(inv.evidence));
