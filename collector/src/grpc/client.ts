@@ -48,6 +48,9 @@ export function createCollectorClient(opts: CollectorClientOptions): CollectorCl
   const channelOptions: grpc.ChannelOptions = {
     // A 10,000-thread node snapshot is ~4-5 MB; gRPC's default limit is 4 MB.
     'grpc.max_receive_message_length': 256 * 1024 * 1024,
+    // HTTP/2 starts each stream with a 64 KB window: a snapshot would wait for a
+    // WINDOW_UPDATE round trip through both event loops every 64 KB.
+    'grpc-node.flow_control_window': 16 * 1024 * 1024,
     ...(opts.serverName ? { 'grpc.ssl_target_name_override': opts.serverName, 'grpc.default_authority': opts.serverName } : {}),
   };
   const client = new proto.whystuck.v1.NodeCollector(opts.address, clientCredentials(opts.tls), channelOptions) as NodeCollectorClient;

@@ -50,6 +50,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
         callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
         return;
       }
+      releaser.beforeSnapshot();
       opts.snapshotter.snapshotBytes(call.request).then((res) => {
         log.debug({ tasks: res.taskCount, ms: res.durationMs, problems: res.problemCount, bytes: res.bytes.length }, 'snapshot taken');
         // Already protobuf: the service's serializer passes encoded snapshots through.

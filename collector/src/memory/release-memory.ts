@@ -1,16 +1,19 @@
 import koffi from 'koffi';
 
 /**
- * Gives a snapshot's memory back once the answer is on its way.
+ * Gives snapshots' memory back.
  *
  * A whole-node snapshot briefly holds a few megabytes of buffers (scan
- * batches, the encoded response, gRPC's framed copy). V8 frees them at its
- * next collection, whenever that comes, and glibc keeps freed pages in its
- * arenas; on a DaemonSet with a memory limit, both show up as a peak that
- * creeps up snapshot after snapshot. After each snapshot: a full collection
- * when the process runs with --expose-gc (bin/whystuck-collector does), then
- * malloc_trim(0), which hands free arena pages back to the kernel. Together
- * ~15 ms of the collector's main thread, after the reply was written.
+ * batches, the encoded response, gRPC's framed copy). V8 frees buffers only
+ * at a full collection, which it starts on its own only after tens of
+ * megabytes of them, and glibc keeps freed pages in its arenas; on a
+ * DaemonSet with a memory limit both show up as a peak that creeps up
+ * snapshot after snapshot. So: a full collection (when the process runs with
+ * --expose-gc, as bin/whystuck-collector does), then malloc_trim(0), which
+ * hands free arena pages back to the kernel. A full collection blocks the
+ * event loop for 20-50 ms here, so it runs when the collector has been quiet
+ * for a second, or before a snapshot once past snapshots' buffers exceed
+ * `budgetBytes` — every few snapshots in a burst, not in every one.
  */
 type Trim = (pad: number) => number;
 let trim: Trim | null | undefined;
@@ -26,26 +29,39 @@ function mallocTrim(): Trim | null {
 }
 
 export function releaseMemory(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
+  (globalThis as { gc?: () => void }).gc?.();
   mallocTrim()?.(0);
 }
 
-/** Calls releaseMemory once, shortly after the last of a burst of snapshots. */
-export function createMemoryReleaser(delayMs = 50): { schedule(): void; cancel(): void } {
+export interface MemoryReleaser {
+  /** A snapshot ended: release once the collector stays quiet. */
+  schedule(): void;
+  /** A snapshot starts: release first if past snapshots left too much behind. */
+  beforeSnapshot(): void;
+  cancel(): void;
+}
+
+export function createMemoryReleaser(opts: { quietMs?: number; budgetBytes?: number } = {}): MemoryReleaser {
+  const quietMs = opts.quietMs ?? 1000;
+  const budget = opts.budgetBytes ?? 4 * 1024 * 1024;
   let timer: NodeJS.Timeout | undefined;
+  const cancel = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
   return {
     schedule() {
-      if (timer) clearTimeout(timer);
+      cancel();
       timer = setTimeout(() => {
         timer = undefined;
         releaseMemory();
-      }, delayMs);
+      }, quietMs);
       timer.unref();
     },
-    cancel() {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
+    beforeSnapshot() {
+      cancel();
+      if (process.memoryUsage().arrayBuffers > budget) releaseMemory();
     },
+    cancel,
   };
 }
