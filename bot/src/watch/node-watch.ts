@@ -22,6 +22,8 @@ export interface NodeWatchDeps {
   now?: () => number;
   /** A replay that pauses this long has caught up: conditions it left raised are alerted (default 1 s). */
   catchUpMs?: number;
+  /** The last kernel report handled per node, kept by the manager: a replay after a collector restart skips it and what came before. */
+  handledKmsg?: Map<string, { seq: number; wallMs: number }>;
 }
 
 export interface NodeWatch {
@@ -30,9 +32,6 @@ export interface NodeWatch {
   /** Closes the stream and waits until the event being handled is done. */
   stop(): Promise<void>;
 }
-
-/** The last kernel report handled per node, in this process: a replay after a collector restart skips it and what came before. */
-const handledKmsg = new Map<string, { seq: number; wallMs: number }>();
 
 /**
  * One node's Watch stream, for as long as the bot runs: resumed from the
@@ -49,6 +48,7 @@ export function startNodeWatch(deps: NodeWatchDeps): NodeWatch {
   const log = deps.logger.child({ node });
   const backoff = deps.backoff ?? createBackoff();
   const now = deps.now ?? Date.now;
+  const handledKmsg = deps.handledKmsg ?? new Map<string, { seq: number; wallMs: number }>();
   let stopped = false;
   let connected = false;
   let stream: WatchStream | undefined;

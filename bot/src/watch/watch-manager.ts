@@ -36,6 +36,8 @@ export interface WatchManager {
 export function createWatchManager(deps: WatchManagerDeps): WatchManager {
   const log = deps.logger;
   const watches = new Map<string, NodeWatch>();
+  /** Per node, the last kernel report handled while this bot runs: a collector that restarted replays its ring, this much is known handled. */
+  const handledKmsg = new Map<string, { seq: number; wallMs: number }>();
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
   let refreshing: Promise<void> | undefined;
@@ -49,7 +51,7 @@ export function createWatchManager(deps: WatchManagerDeps): WatchManager {
       if (watches.has(node)) continue;
       watches.set(node, startNodeWatch({
         node, collectors: deps.collectors, store: deps.store, onEvent: (ev) => deps.alerter.handle(ev),
-        maxAgeMs: deps.maxAgeMs, backoff: deps.backoff?.(), logger: log, metrics: deps.metrics, now: deps.now,
+        maxAgeMs: deps.maxAgeMs, backoff: deps.backoff?.(), logger: log, metrics: deps.metrics, now: deps.now, handledKmsg,
       }));
     }
     // A node whose collector pod is gone from the list: stop watching it (not when listing failed).

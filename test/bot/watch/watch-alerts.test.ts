@@ -11,6 +11,7 @@ import type { Scheduler } from '../../../bot/src/slack/scheduler';
 import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
 import { createWatchMode, type WatchModeDeps } from '../../../bot/src/watch/start-watch-mode';
 import type { WatchManager } from '../../../bot/src/watch/watch-manager';
+import { createBackoff } from '../../../bot/src/watch/backoff';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 import { startFakePagerDuty, type FakePagerDuty } from '../../helpers/bot/fake-pagerduty';
@@ -307,6 +308,53 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
       await store.close();
     }
   });
+
+  it('the collector restarts (a new journal): the stream reconnects with backoff, the new journal\'s replay of the kernel ring alerts nothing twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'whystuck-watch-'));
+    dirs.push(dir);
+    const store = openSqliteStore(join(dir, 'restart.db'));
+    const harnessOpts = { watch: { observeMs: 500, kmsgPollMs: 100, thresholds: { dTasks: 3, zombies: 3, persistMs: 1000 } } };
+    const first = await startHarness(harnessOpts);
+    first.watcher!.start();
+    let current: Harness = first;
+    let second: Harness | undefined;
+    const local = createBotMetrics();
+    const collectors = {
+      ...t.collectors,
+      forNode: async () => ({ status: 'ok' as const, client: current.client('whystuck-bot'), address: current.address, where: current.address }),
+      nodes: async () => ({ nodes: ['node-a'], problems: [] }),
+    };
+    const m = await startWatch({ store, collectors, metrics: local, watch: { ...t.config.watch!, channel: 'C0RESTART' }, backoff: () => createBackoff({ initialMs: 50, maxMs: 400 }) });
+    const restarted = (needle: string): SlackCall[] => alertsAbout(needle, 'C0RESTART');
+    try {
+      await waitFor(() => { void local.watchStreams.get().then((g) => { open = g.values[0]?.value ?? 0; }); return open === 1; }, 'the stream to the first collector');
+      const p = createPodCgroup({ memoryLimitBytes: 32 * MiB });
+      await oomKill(p);
+      await t.slack.waitFor((c) => c.args.channel === 'C0RESTART' && c.args.thread_ts === undefined && allText(c).includes(p.podUid));
+      const ts = String(restarted(p.podUid)[0].reply?.ts);
+
+      second = await startHarness(harnessOpts);
+      second.watcher!.start();
+      current = second;
+      await first.close(); // the stream breaks; the bot reconnects to the new collector process
+      const q = createPodCgroup({ memoryLimitBytes: 32 * MiB });
+      await oomKill(q);
+      await t.slack.waitFor((c) => c.args.channel === 'C0RESTART' && c.args.thread_ts === undefined && allText(c).includes(q.podUid), 30000);
+      await waitFor(() => { void store.kmsgCursor('node-a').then((c) => { cursorJournal = c?.journalId; }); return cursorJournal === second!.journal!.id; }, 'the cursor on the new journal');
+      expect(second.journal!.after(0, 100000).some((e) => e.kernel_report?.pod_uid === p.podUid)).toBe(true); // replayed from the ring…
+      await sleep(1000);
+      expect(restarted(p.podUid)).toHaveLength(1); // …and not alerted again
+      expect(t.slack.calls.filter((c) => c.method === 'chat.update' && c.args.ts === ts)).toEqual([]);
+      expect(restarted(q.podUid)).toHaveLength(1);
+    } finally {
+      await m.stop();
+      await store.close();
+      await second?.close();
+      if (current === first) await first.close();
+    }
+  });
+  let open = 0;
+  let cursorJournal: string | undefined;
 
   it('metrics: watch events by kind, alerts, incidents, escalations, diagnoses by finding id, remediations, questions', async () => {
     const mark = t.slack.calls.length;
