@@ -164,11 +164,17 @@ describe('deploy/kustomize', () => {
     expect(find(rendered.base, 'ServiceAccount', 'whystuck-collector').automountServiceAccountToken).toBe(false);
   });
 
-  it('NetworkPolicy: only bot pods reach the collectors, on 7443 only', () => {
+  it('NetworkPolicy: only bot pods reach the collectors\' gRPC port 7443; only scraper namespaces their metrics port', () => {
     const np = find(rendered.base, 'NetworkPolicy', 'whystuck-collector');
     expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'whystuck-collector' });
     expect(np.spec.policyTypes).toEqual(['Ingress']);
-    expect(np.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'whystuck-bot' } } }], ports: [{ protocol: 'TCP', port: 7443 }] }]);
+    expect(np.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'whystuck-bot' } } }], ports: [{ protocol: 'TCP', port: 7443 }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'whystuck.io/metrics-scraper': 'true' } } }], ports: [{ protocol: 'TCP', port: 9464 }] },
+    ]);
+    const collector = find(rendered.base, 'DaemonSet', 'whystuck-collector').spec.template.spec.containers[0];
+    expect(collector.args).toContain('--metrics-listen=0.0.0.0:9464');
+    expect(collector.ports).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'metrics', containerPort: 9464 })]));
     expect(find(rendered.base, 'Deployment', 'whystuck-bot').spec.template.metadata.labels['app.kubernetes.io/name']).toBe('whystuck-bot');
   });
 
