@@ -11,7 +11,8 @@
 // (fake API). In the same run, for the ratios: the same 50 on one replica
 // with the embedded SQLite store, and the 50 all about one node, whose single
 // real collector then takes 50 snapshots of 10,000 threads at once.
-// Targets (issue 4, kept under load): reply p50 <= 300 ms, p95 <= 600 ms; ack p95 <= 100 ms.
+// Targets (issue 8: the p95 targets of issue 4 under 50 at once): reply p95 <= 600 ms, ack p95 <= 100 ms.
+// (Issue 4 also has p50 <= 300 ms for one question at a time; printed for reference.)
 require('./ts-hook');
 const { join } = require('node:path');
 const { mkdtempSync, rmSync } = require('node:fs');
@@ -120,11 +121,11 @@ module.exports = async function haReplicasBench() {
     const ack95 = pct(two.acks, 95);
     return {
       name: `HA: ${QUESTIONS} questions at once across two replicas on PostgreSQL (50 pods on 50 nodes; snapshot of a 10,000-thread node)`,
-      ok: p50 <= 300 && p95 <= 600 && ack95 <= 100,
+      ok: p95 <= 600 && ack95 <= 100, // issue 8: the p95 targets hold under 50 at once
       figures: {
         'threads on the node the snapshot was recorded on': threads.threads,
         'questions measured': `${two.replies.length} (${ROUNDS - 1} rounds of ${QUESTIONS} at once, after a warm-up round)`,
-        'two replicas, PostgreSQL: reply p50 (ms, target <= 300)': p50.toFixed(0),
+        'two replicas, PostgreSQL: reply p50 (ms; one question alone: <= 300)': p50.toFixed(0),
         'two replicas, PostgreSQL: reply p95 (ms, target <= 600)': p95.toFixed(0),
         'two replicas, PostgreSQL: ack p95 / max (ms, target <= 100)': `${ack95.toFixed(0)} / ${Math.max(...two.acks).toFixed(0)}`,
         'one replica, SQLite: reply p50 / p95 (ms)': `${median(one.replies).toFixed(0)} / ${pct(one.replies, 95).toFixed(0)}`,
