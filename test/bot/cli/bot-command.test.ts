@@ -15,6 +15,24 @@ describe('whystuck config check', () => {
     expect(text).toMatch(/mode: HTTP on port 3000/);
     expect(text).toMatch(/collectors: n1=127.0.0.1:7443 \(plaintext, loopback only\)/);
     expect(text).not.toMatch(/secret|shh|pd-key/);
+    expect(text).toMatch(/store: SQLite whystuck\.db \(one replica; set WHYSTUCK_DATABASE_URL for PostgreSQL shared by several\), (writable|will be created)/);
+  });
+
+  it('names the PostgreSQL store, says when it cannot connect, never shows the password; a bad URL exits 2', async () => {
+    const o = sink();
+    const code = await runConfigCheck({
+      SLACK_BOT_TOKEN: 'xoxb-1-secret-token', SLACK_SIGNING_SECRET: 'shh-signing', WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443',
+      WHYSTUCK_COLLECTOR_INSECURE: '1', WHYSTUCK_REMEDIATORS: 'U0ONCALL', WHYSTUCK_DATABASE_URL: 'postgres://bot:pw-do-not-print@127.0.0.1:9/whystuck',
+    }, o.w, sink().w);
+    expect(code).toBe(1);
+    const text = o.out.join('');
+    expect(text).toMatch(/store: PostgreSQL bot@127\.0\.0\.1:9\/whystuck \(shared by every replica\)/);
+    expect(text).toMatch(/problem: cannot connect to PostgreSQL bot@127\.0\.0\.1:9\/whystuck: .*check WHYSTUCK_DATABASE_URL/);
+    expect(text).not.toContain('pw-do-not-print');
+    const e = sink();
+    expect(await runConfigCheck({ WHYSTUCK_DATABASE_URL: 'mysql://u:pw-do-not-print@db/x' }, sink().w, e.w)).toBe(2);
+    expect(e.out.join('')).toMatch(/configuration error: WHYSTUCK_DATABASE_URL: has scheme "mysql": use postgres:\/\/USER:PASSWORD@HOST:5432\/DATABASE/);
+    expect(e.out.join('')).not.toContain('pw-do-not-print');
   });
 
   it('lists what is missing and exits 1; a bad value exits 2 naming the key', async () => {
