@@ -28,7 +28,9 @@ export function scopeDiagnosis(ev: Evidence, d: Diagnosis, scope: { pid?: number
     return { status: 'ok', diagnosis: d };
   }
   const own = d.findings.filter(keep);
-  const findings = own.length ? d.findings.filter((f) => keep(f) || NODE_WIDE.has(f.id)) : [];
+  // The scope's own findings lead; node-wide causes that do not involve it follow as context
+  // (a FUSE daemon hung elsewhere on the node does not explain this pod's zombies).
+  const findings = own.length ? [...own, ...d.findings.filter((f) => !keep(f) && NODE_WIDE.has(f.id))] : [];
   const summary = findings.length ? summarise(findings, ev) : describeHealthy(ev, scope);
   return { status: 'ok', diagnosis: { summary, findings } };
 }
