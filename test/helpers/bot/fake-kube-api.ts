@@ -15,7 +15,10 @@ export interface FakePod {
 /**
  * A local Kubernetes API server speaking the real paths and JSON (v1 Pod,
  * v1 PodList with label and field selectors applied as the API server applies
- * them, v1 EventList, v1 Status for errors), and a kubeconfig that points at it.
+ * them, v1 EventList, v1 Status for errors; coordination.k8s.io/v1 Lease and
+ * LeaseList with create, list, get and replace, a resourceVersion per write
+ * and 409 Conflict when a replace carries a stale one, 409 AlreadyExists on a
+ * second create), and a kubeconfig that points at it.
  */
 export interface FakeKubeApi {
   kubeconfig: string;
@@ -26,7 +29,18 @@ export interface FakeKubeApi {
   addNode(n: { name: string; internalIP?: string; hostname?: string }): void;
   /** Lists of pods in this namespace are answered 403 Forbidden (RBAC). */
   forbidList(namespace: string): void;
+  /** coordination.k8s.io/v1 Leases stored (as the API server returns them), by namespace. */
+  leases(namespace: string): KubeLease[];
+  /** The Lease API answers 503 while true (an API server outage). */
+  leasesDown(down: boolean): void;
   close(): Promise<void>;
+}
+
+/** A coordination.k8s.io/v1 Lease as JSON. */
+export interface KubeLease {
+  apiVersion: 'coordination.k8s.io/v1'; kind: 'Lease';
+  metadata: { name: string; namespace: string; resourceVersion: string; uid: string; creationTimestamp: string; labels?: Record<string, string> };
+  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
 
 type Selector = (fields: Record<string, string | undefined>) => boolean;
@@ -67,12 +81,55 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const nodes = new Map<string, { name: string; internalIP?: string; hostname?: string }>();
   const forbidden = new Set<string>();
   const requests: string[] = [];
+  const leases = new Map<string, KubeLease>();
+  let leasesDown = false;
+  let resourceVersion = 1000;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push(`${req.method} ${url.pathname}${url.search}`);
     const send = (code: number, obj: unknown): void => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
-    const status = (code: number, reason: string, message: string): void => send(code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
-    let m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
+    const status = (code: number, reason: string, message: string, details?: Record<string, unknown>): void => send(code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? { details } : {}) });
+    let m = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(url.pathname);
+    if (m) {
+      const [, ns, name] = m;
+      if (leasesDown) return status(503, 'ServiceUnavailable', 'the server is currently unable to handle the request');
+      if (req.method === 'GET' && !name) {
+        const items = [...leases.values()].filter((l) => l.metadata.namespace === ns);
+        return send(200, { kind: 'LeaseList', apiVersion: 'coordination.k8s.io/v1', metadata: { resourceVersion: String(resourceVersion) }, items });
+      }
+      if (req.method === 'GET') {
+        const l = leases.get(`${ns}/${name}`);
+        return l ? send(200, l) : status(404, 'NotFound', `leases.coordination.k8s.io "${name}" not found`, { name, group: 'coordination.k8s.io', kind: 'leases' });
+      }
+      if (req.method !== 'POST' && req.method !== 'PUT') return status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      let body = '';
+      req.on('data', (d: Buffer) => { body += d.toString('utf8'); });
+      req.on('end', () => {
+        let obj: KubeLease;
+        try { obj = JSON.parse(body) as KubeLease; } catch { return status(400, 'BadRequest', 'invalid JSON'); }
+        if (obj.kind !== 'Lease' || obj.apiVersion !== 'coordination.k8s.io/v1') return status(400, 'BadRequest', `expected a coordination.k8s.io/v1 Lease, got ${obj.apiVersion} ${obj.kind}`);
+        const key = `${ns}/${req.method === 'PUT' ? name : obj.metadata?.name}`;
+        const existing = leases.get(key);
+        if (req.method === 'POST') {
+          if (existing) return status(409, 'AlreadyExists', `leases.coordination.k8s.io "${obj.metadata.name}" already exists`, { name: obj.metadata.name, group: 'coordination.k8s.io', kind: 'leases' });
+        } else {
+          if (obj.metadata?.name !== name) return status(400, 'BadRequest', 'the name of the object does not match the name on the URL');
+          if (!existing) return status(404, 'NotFound', `leases.coordination.k8s.io "${name}" not found`);
+          if (obj.metadata.resourceVersion !== existing.metadata.resourceVersion) {
+            return status(409, 'Conflict', `Operation cannot be fulfilled on leases.coordination.k8s.io "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: 'coordination.k8s.io', kind: 'leases' });
+          }
+        }
+        const stored: KubeLease = {
+          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+          metadata: { ...obj.metadata, name: key.split('/')[1], namespace: ns, resourceVersion: String(++resourceVersion), uid: existing?.metadata.uid ?? `lease-${resourceVersion}`, creationTimestamp: existing?.metadata.creationTimestamp ?? new Date().toISOString() },
+          spec: obj.spec ?? {},
+        };
+        leases.set(key, stored);
+        return send(req.method === 'POST' ? 201 : 200, stored);
+      });
+      return;
+    }
+    m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
     if (m) {
       const n = nodes.get(m[1]);
       if (!n) return status(404, 'NotFound', `nodes "${m[1]}" not found`);
@@ -121,6 +178,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     addPod: (p) => pods.set(`${p.namespace}/${p.name}`, p),
     addNode: (n) => { nodes.set(n.name, n); },
     forbidList: (ns) => { forbidden.add(ns); },
+    leases: (ns) => [...leases.values()].filter((l) => l.metadata.namespace === ns),
+    leasesDown: (down) => { leasesDown = down; },
     close: () => new Promise((r) => (server.closeAllConnections(), server).close(() => { rmSync(dir, { recursive: true, force: true }); r(); })),
   };
 }
