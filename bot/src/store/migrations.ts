@@ -145,4 +145,10 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX IF NOT EXISTS incidents_by_node ON incidents (node, state);
       CREATE TABLE IF NOT EXISTS kmsg_cursors (node TEXT PRIMARY KEY, journal_id TEXT NOT NULL, seq BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now());`,
   },
+  {
+    version: 7,
+    name: 'watch shards: the newest lease transition (fencing token) per shard; cursors are written only by its holder',
+    sqlite: `CREATE TABLE IF NOT EXISTS watch_fences (shard TEXT PRIMARY KEY, token INTEGER NOT NULL, holder TEXT, updated_at TEXT NOT NULL);`,
+    postgres: `CREATE TABLE IF NOT EXISTS watch_fences (shard TEXT PRIMARY KEY, token BIGINT NOT NULL, holder TEXT, updated_at TIMESTAMPTZ NOT NULL DEFAULT now());`,
+  },
 ];

@@ -131,10 +131,23 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       const r = await q<{ journal_id: string; seq: string }>('SELECT journal_id, seq FROM kmsg_cursors WHERE node = $1', [node]);
       return r.rows[0] && { journalId: r.rows[0].journal_id, seq: Number(r.rows[0].seq) };
     },
-    async advanceKmsgCursor(node, c) {
-      const r = await q(`INSERT INTO kmsg_cursors (node, journal_id, seq) VALUES ($1, $2, $3)
+    async advanceKmsgCursor(node, c, fence) {
+      // With a fence: the shard's fence row is read FOR SHARE, so a new holder's fence (an UPDATE of that row)
+      // either waits for this write or is seen by it (READ COMMITTED re-reads the updated row), never interleaves.
+      const r = fence
+        ? await q(`WITH ok AS (SELECT 1 FROM watch_fences WHERE shard = $4 AND token <= $5 FOR SHARE)
+            INSERT INTO kmsg_cursors (node, journal_id, seq) SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM ok)
+            ON CONFLICT (node) DO UPDATE SET journal_id = EXCLUDED.journal_id, seq = EXCLUDED.seq, updated_at = now()
+            WHERE kmsg_cursors.journal_id <> EXCLUDED.journal_id OR kmsg_cursors.seq < EXCLUDED.seq`, [node, c.journalId, c.seq, fence.shard, fence.token])
+        : await q(`INSERT INTO kmsg_cursors (node, journal_id, seq) VALUES ($1, $2, $3)
         ON CONFLICT (node) DO UPDATE SET journal_id = EXCLUDED.journal_id, seq = EXCLUDED.seq, updated_at = now()
         WHERE kmsg_cursors.journal_id <> EXCLUDED.journal_id OR kmsg_cursors.seq < EXCLUDED.seq`, [node, c.journalId, c.seq]);
+      return r.rowCount === 1;
+    },
+    async fenceWatchShard(f) {
+      const r = await q(`INSERT INTO watch_fences (shard, token, holder) VALUES ($1, $2, $3)
+        ON CONFLICT (shard) DO UPDATE SET token = EXCLUDED.token, holder = EXCLUDED.holder, updated_at = now()
+        WHERE watch_fences.token <= EXCLUDED.token`, [f.shard, f.token, f.holder ?? null]);
       return r.rowCount === 1;
     },
     async ping() {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { StoreError } from './errors';
 import { MIGRATIONS, type Migration } from './migrations';
 import { auditFromRow, incidentFromRow, type AuditRow, type IncidentRow } from './rows';
-import type { Store } from './store';
+import type { KmsgCursor, Store, WatchFence } from './store';
 
 /**
  * Applies the migrations not yet recorded, each in an IMMEDIATE transaction
@@ -63,6 +63,12 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
   const putCursor = db.prepare(`INSERT INTO kmsg_cursors (node, journal_id, seq, updated_at) VALUES (?, ?, ?, ?)
     ON CONFLICT(node) DO UPDATE SET journal_id = excluded.journal_id, seq = excluded.seq, updated_at = excluded.updated_at
     WHERE kmsg_cursors.journal_id <> excluded.journal_id OR kmsg_cursors.seq < excluded.seq`);
+  const fenceOk = db.prepare('SELECT 1 FROM watch_fences WHERE shard = ? AND token <= ?');
+  const putFence = db.prepare(`INSERT INTO watch_fences (shard, token, holder, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT(shard) DO UPDATE SET token = excluded.token, holder = excluded.holder, updated_at = excluded.updated_at
+    WHERE watch_fences.token <= excluded.token`);
+  const fencedAdvance = db.transaction((node: string, c: KmsgCursor, f: WatchFence): boolean =>
+    fenceOk.get(f.shard, f.token) !== undefined && putCursor.run(node, c.journalId, c.seq, now()).changes === 1);
   let lastPurge = 0;
 
   return {
@@ -112,8 +118,12 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
       const row = getCursor.get(node) as { journal_id: string; seq: number } | undefined;
       return row && { journalId: row.journal_id, seq: row.seq };
     },
-    async advanceKmsgCursor(node, c) {
+    async advanceKmsgCursor(node, c, fence) {
+      if (fence) return fencedAdvance(node, c, fence);
       return putCursor.run(node, c.journalId, c.seq, now()).changes === 1;
+    },
+    async fenceWatchShard(f) {
+      return putFence.run(f.shard, f.token, f.holder ?? null, now()).changes === 1;
     },
     async ping() {
       const t0 = performance.now();

@@ -53,9 +53,17 @@ export interface Store {
   /**
    * Moves a node's cursor forward: within one journal never back (false when
    * it was already at or past `seq`); a different journal (the collector
-   * restarted) replaces it.
+   * restarted) replaces it. With a fence (watch mode split across replicas),
+   * only a writer whose token is the newest stored for the shard moves it:
+   * a replica that lost the shard's lease is refused (false).
    */
-  advanceKmsgCursor(node: string, cursor: KmsgCursor): Promise<boolean>;
+  advanceKmsgCursor(node: string, cursor: KmsgCursor, fence?: WatchFence): Promise<boolean>;
+  /**
+   * Records that `fence.holder` now holds the shard with `fence.token` (the
+   * lease's transition count): true unless a newer token is stored. From then
+   * on cursor writes with an older token are refused.
+   */
+  fenceWatchShard(fence: WatchFence): Promise<boolean>;
 
   /** One cheap round trip: readiness. */
   ping(): Promise<StoreHealth>;
@@ -98,6 +106,9 @@ export interface ThreadRecord {
   ts: string;
   data: string;
 }
+
+/** A watch shard's lease and its fencing token (Lease spec.leaseTransitions when it was taken). */
+export interface WatchFence { shard: string; token: number; holder?: string }
 
 /** A position in a collector's watch journal (WatchRequest.journal_id / since_seq). */
 export interface KmsgCursor { journalId: string; seq: number }

@@ -185,6 +185,27 @@ describe.each(backends)('store on $name', (backend) => {
     expect(await a.kmsgCursor('node-other')).toBeUndefined();
   });
 
+  it('fenced cursor writes: only the newest holder of a watch shard moves a cursor; the replica that lost the lease is refused', async () => {
+    expect(await a.fenceWatchShard({ shard: 'whystuck-watch-shard-2', token: 3, holder: 'bot-a' })).toBe(true);
+    expect(await a.advanceKmsgCursor('node-f', { journalId: 'j1', seq: 10 }, { shard: 'whystuck-watch-shard-2', token: 3 })).toBe(true);
+    // b takes the shard over (lease transition 4); a, not yet aware, keeps writing.
+    expect(await b.fenceWatchShard({ shard: 'whystuck-watch-shard-2', token: 4, holder: 'bot-b' })).toBe(true);
+    expect(await a.advanceKmsgCursor('node-f', { journalId: 'j1', seq: 20 }, { shard: 'whystuck-watch-shard-2', token: 3 })).toBe(false);
+    expect(await b.kmsgCursor('node-f')).toEqual({ journalId: 'j1', seq: 10 });
+    expect(await b.advanceKmsgCursor('node-f', { journalId: 'j1', seq: 15 }, { shard: 'whystuck-watch-shard-2', token: 4 })).toBe(true);
+    // An older token never replaces a newer one; a shard never fenced refuses fenced writes.
+    expect(await a.fenceWatchShard({ shard: 'whystuck-watch-shard-2', token: 3, holder: 'bot-a' })).toBe(false);
+    expect(await a.advanceKmsgCursor('node-g', { journalId: 'j1', seq: 1 }, { shard: 'whystuck-watch-shard-5', token: 1 })).toBe(false);
+    // Racing: the old holder's writes and the new holder's fence, concurrently; afterwards the old one is refused.
+    const racing = await Promise.all([
+      ...[16, 17, 18].map((n) => a.advanceKmsgCursor('node-f', { journalId: 'j1', seq: n }, { shard: 'whystuck-watch-shard-2', token: 4 })),
+      b.fenceWatchShard({ shard: 'whystuck-watch-shard-2', token: 5, holder: 'bot-b' }),
+    ]);
+    expect(racing[3]).toBe(true);
+    expect(await a.advanceKmsgCursor('node-f', { journalId: 'j1', seq: 30 }, { shard: 'whystuck-watch-shard-2', token: 4 })).toBe(false);
+    expect((await b.kmsgCursor('node-f'))!.seq).toBeLessThan(30);
+  });
+
   it('ping answers while open and says what is wrong once closed; reopening migrates nothing and keeps the data', async () => {
     expect(await a.ping()).toMatchObject({ status: 'ok' });
     const c = await backend.open();
