@@ -13,7 +13,8 @@ import { startMetricsServer } from '../../../collector/src/watch/metrics-server'
 import { sshFallbackFromConfig } from '../collectors/ssh-fallback';
 import { createPodNames } from '../kube/pod-names';
 import { createBotMetrics } from '../metrics/bot-metrics';
-import { createWatchMode } from '../watch/start-watch-mode';
+import { createWatchMode, type WatchShards } from '../watch/start-watch-mode';
+import { watchShardsFromEnv } from '../watch/watch-shards-config';
 import { describeWatch } from '../watch/watch-config';
 import type { WatchManager } from '../watch/watch-manager';
 
@@ -101,14 +102,24 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
       return 2;
     }
   }
+  let shards: WatchShards | undefined;
+  try {
+    shards = config.watch ? watchShardsFromEnv(process.env, { storeKind: store.kind, kubeconfig: config.kubeconfig }) : undefined;
+  } catch (e) {
+    process.stderr.write(`whystuck bot: ${(e as Error).message}\n`);
+    collectors.close();
+    await store.close();
+    return 2;
+  }
   const port = await bot.start(config.port, config.listenHost);
   logger.info({ port: config.slack.appToken ? undefined : port, socketMode: Boolean(config.slack.appToken), metrics: config.metricsListen }, 'whystuck bot started');
   let watch: WatchManager | undefined;
   if (config.watch) {
     watch = createWatchMode({
       watch: config.watch, collectors, ssh, store, client: bot.app.client, conversation: bot.conversation,
-      pagerduty: escalation, oncallGroups: config.oncallGroups, podNames: createPodNames({ kubeconfig: config.kubeconfig }), metrics, logger,
+      pagerduty: escalation, oncallGroups: config.oncallGroups, podNames: createPodNames({ kubeconfig: config.kubeconfig }), metrics, logger, shards,
     });
+    if (shards) logger.info({ replica: shards.identity, shards: shards.shards, leaseSeconds: (shards.leaseDurationMs ?? 10_000) / 1000 }, 'watch mode split across replicas with Kubernetes Leases');
     await watch.start();
   }
   await new Promise<void>((resolve) => {

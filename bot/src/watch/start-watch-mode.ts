@@ -17,12 +17,13 @@ import { stillThere, type IncidentSubject } from './still-there';
 import { conversationDiagnoser, type ConversationLike } from './thread-diagnoser';
 import type { WatchConfig } from './watch-config';
 import { createWatchManager, type WatchManager } from './watch-manager';
+import { createShardLeases, type LeaseApi, type ShardLeases } from './shard-leases';
 
 export interface WatchModeDeps {
   watch: WatchConfig;
   collectors: CollectorPool;
   ssh?: SshFallback;
-  store: Pick<Store, 'openIncident' | 'setIncidentMessage' | 'setIncidentDedupKey' | 'setIncidentState' | 'openIncidents' | 'kmsgCursor' | 'advanceKmsgCursor'>;
+  store: Pick<Store, 'openIncident' | 'setIncidentMessage' | 'setIncidentDedupKey' | 'setIncidentState' | 'openIncidents' | 'kmsgCursor' | 'advanceKmsgCursor' | 'fenceWatchShard'>;
   /** The Slack app's Web API client. */
   client: WebClient;
   /** The Slack conversation: the alert's thread gets the diagnosis a question would, and its buttons work. */
@@ -38,6 +39,23 @@ export interface WatchModeDeps {
   relistMs?: number;
   /** The clock replays are judged by (tests move it). */
   now?: () => number;
+  /**
+   * Several replicas: nodes split into shards, one Kubernetes Lease each;
+   * this replica watches only the nodes of the shards it holds. Without it
+   * (one replica, no Kubernetes API) every node is watched.
+   */
+  shards?: WatchShards;
+}
+
+export interface WatchShards {
+  api: LeaseApi;
+  /** This replica (the pod name, or hostname-pid). */
+  identity: string;
+  shards: number;
+  leaseDurationMs?: number;
+  renewEveryMs?: number;
+  /** Lease name prefix (default whystuck-watch). */
+  prefix?: string;
 }
 
 /** The request a quiet-period check needs: the task, the pod, or the node's problems. */
@@ -63,8 +81,43 @@ export function createWatchMode(deps: WatchModeDeps): WatchManager {
     podNames: deps.podNames, look, resolveAfterMs: deps.watch.resolveAfterMs, scheduler: deps.scheduler ?? timerScheduler,
     metrics: deps.metrics, logger, now: deps.now,
   });
-  return createWatchManager({
+  const manager = createWatchManager({
     collectors: deps.collectors, store: deps.store, alerter, maxAgeMs: deps.watch.maxAgeMs,
     relistMs: deps.relistMs, backoff: deps.backoff, logger, metrics: deps.metrics, now: deps.now,
+    ownership: deps.shards && { fenceFor: (node) => fenceFor(node) },
   });
+  if (!deps.shards) return manager;
+  const sh = deps.shards;
+  let leases: ShardLeases | undefined;
+  const fenceFor = (node: string): { shard: string; token: number; holder: string } | undefined => {
+    const h = leases?.heldShard(leases.shardOf(node));
+    return h && { shard: h.lease, token: h.token, holder: sh.identity };
+  };
+  leases = createShardLeases({
+    api: sh.api, identity: sh.identity, shards: sh.shards, leaseDurationMs: sh.leaseDurationMs, renewEveryMs: sh.renewEveryMs, prefix: sh.prefix,
+    logger, now: deps.now,
+    // Taken: fence the shard first (the previous holder's cursor writes are refused from now on), then watch its nodes from the stored cursors.
+    onAcquired: async (s) => {
+      if (!(await deps.store.fenceWatchShard({ shard: s.lease, token: s.token, holder: sh.identity }))) {
+        logger.error({ lease: s.lease, token: s.token }, 'a newer holder of this watch shard is recorded in the store than the lease says (was the Lease deleted and re-created?): not watching it');
+        return false;
+      }
+      void manager.ownershipChanged();
+      return true;
+    },
+    // Released or lost: its streams are closed (and the events being handled finished) before the lease is given up.
+    onReleased: () => manager.ownershipChanged(),
+  });
+  const l = leases;
+  return {
+    ...manager,
+    async start() {
+      await manager.start();
+      await l.start();
+    },
+    async stop() {
+      await l.stop();
+      await manager.stop();
+    },
+  };
 }

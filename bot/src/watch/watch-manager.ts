@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CollectorPool } from '../collectors/collector-pool';
 import type { BotMetrics } from '../metrics/bot-metrics';
-import type { Store } from '../store/store';
+import type { Store, WatchFence } from '../store/store';
 import type { Backoff } from './backoff';
 import type { IncidentAlerter } from './incident-alerter';
 import { startNodeWatch, type NodeWatch } from './node-watch';
@@ -18,6 +18,12 @@ export interface WatchManagerDeps {
   logger: Logger;
   metrics?: BotMetrics;
   now?: () => number;
+  /**
+   * Several replicas: the fence of the shard a node is in while this replica
+   * holds its lease, undefined otherwise. Only owned nodes are watched, and
+   * their cursors are written with the fence. Without it every node is watched.
+   */
+  ownership?: { fenceFor(node: string): WatchFence | undefined };
 }
 
 export interface WatchManager {
@@ -26,6 +32,8 @@ export interface WatchManager {
   nodes(): string[];
   /** Streams closed, the events being handled and the Slack calls they started finished. */
   stop(): Promise<void>;
+  /** The shards held changed: nodes no longer owned are stopped (awaited), newly owned ones started. */
+  ownershipChanged(): Promise<void>;
 }
 
 /**
@@ -42,27 +50,47 @@ export function createWatchManager(deps: WatchManagerDeps): WatchManager {
   let stopping = false;
   let refreshing: Promise<void> | undefined;
 
+  /** The nodes last listed. */
+  let listed: string[] = [];
+
+  function startWatch(node: string, fence: WatchFence | undefined): NodeWatch {
+    const store = fence
+      ? { kmsgCursor: (n: string) => deps.store.kmsgCursor(n), advanceKmsgCursor: (n: string, c: Parameters<Store['advanceKmsgCursor']>[1]) => deps.store.advanceKmsgCursor(n, c, fence) }
+      : deps.store;
+    return startNodeWatch({
+      node, collectors: deps.collectors, store, onEvent: (ev) => deps.alerter.handle(ev),
+      maxAgeMs: deps.maxAgeMs, backoff: deps.backoff?.(), logger: log, metrics: deps.metrics, now: deps.now, handledKmsg,
+    });
+  }
+
+  /** Watches exactly the listed nodes this replica owns; stops of the others are awaited. */
+  async function reconcile(opts: { dropUnlisted: boolean }): Promise<void> {
+    const want = new Set(listed);
+    const stops: Promise<void>[] = [];
+    for (const [node, w] of watches) {
+      const owned = !deps.ownership || deps.ownership.fenceFor(node) !== undefined;
+      if (owned && (want.has(node) || !opts.dropUnlisted)) continue;
+      watches.delete(node);
+      log.info({ node }, owned ? 'node no longer listed: watch stopped' : 'node\'s shard not held here any more: watch stopped');
+      stops.push(w.stop());
+    }
+    await Promise.all(stops);
+    if (stopping) return;
+    for (const node of listed) {
+      if (watches.has(node)) continue;
+      const fence = deps.ownership?.fenceFor(node);
+      if (deps.ownership && !fence) continue;
+      watches.set(node, startWatch(node, fence));
+    }
+  }
+
   async function refresh(): Promise<void> {
     const { nodes, problems } = await deps.collectors.nodes();
     for (const p of problems) log.warn({ problem: p }, 'not every collector could be listed');
     if (stopping) return;
-    const want = new Set(nodes);
-    for (const node of nodes) {
-      if (watches.has(node)) continue;
-      watches.set(node, startNodeWatch({
-        node, collectors: deps.collectors, store: deps.store, onEvent: (ev) => deps.alerter.handle(ev),
-        maxAgeMs: deps.maxAgeMs, backoff: deps.backoff?.(), logger: log, metrics: deps.metrics, now: deps.now, handledKmsg,
-      }));
-    }
     // A node whose collector pod is gone from the list: stop watching it (not when listing failed).
-    if (!problems.length) {
-      for (const [node, w] of watches) {
-        if (want.has(node)) continue;
-        watches.delete(node);
-        log.info({ node }, 'node no longer listed: watch stopped');
-        void w.stop();
-      }
-    }
+    listed = problems.length ? [...new Set([...listed, ...nodes])] : nodes;
+    await reconcile({ dropUnlisted: !problems.length });
   }
 
   const refreshOnce = (): Promise<void> => (refreshing ??= refresh().catch((err: Error) => log.error({ err }, 'listing the collectors failed')).finally(() => { refreshing = undefined; }));
@@ -76,6 +104,7 @@ export function createWatchManager(deps: WatchManagerDeps): WatchManager {
       timer.unref();
     },
     nodes: () => [...watches.keys()],
+    ownershipChanged: () => reconcile({ dropUnlisted: false }),
     async stop() {
       stopping = true;
       clearInterval(timer);
