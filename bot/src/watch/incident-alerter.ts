@@ -134,6 +134,7 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
   function updateMessage(l: Live): Promise<void> {
     l.dirty = true;
     if (l.updating) return l.updating;
+    // A Slack failure is logged, not thrown: it must not hold up the node's stream (the next event updates again).
     l.updating = track((async () => {
       while (l.dirty) {
         l.dirty = false;
@@ -141,7 +142,10 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
         await deps.client.chat.update({ channel: l.incident.slackChannel ?? deps.channel, ts: l.incident.slackTs!, text, blocks: blocks as unknown as KnownBlock[] });
         deps.metrics?.alerts.inc({ outcome: l.view.resolved ? 'resolved' : 'updated' });
       }
-    })().finally(() => { l.updating = undefined; }));
+    })().catch((err: Error) => {
+      deps.metrics?.alerts.inc({ outcome: 'failed' });
+      log.error({ err, incident: l.incident.id }, 'updating the alert message failed');
+    }).finally(() => { l.updating = undefined; }));
     return l.updating;
   }
 
@@ -213,7 +217,8 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
       const r = await deps.pager.resolve(l.incident.pagerdutyDedupKey);
       pd = r.ok ? ` PagerDuty alert \`${l.incident.pagerdutyDedupKey}\` resolved.` : ` :warning: Resolving PagerDuty alert \`${l.incident.pagerdutyDedupKey}\` failed: ${r.message}`;
     }
-    await deps.client.chat.postMessage({ channel: l.incident.slackChannel ?? deps.channel, thread_ts: l.incident.slackTs, text: `:white_check_mark: Resolved: ${why}.${pd}` });
+    await deps.client.chat.postMessage({ channel: l.incident.slackChannel ?? deps.channel, thread_ts: l.incident.slackTs, text: `:white_check_mark: Resolved: ${why}.${pd}` })
+      .catch((err: Error) => log.error({ err, incident: l.incident.id }, 'saying the incident is resolved failed'));
   }
 
   async function openLive(key: string, node: string): Promise<Live | undefined> {
@@ -242,8 +247,15 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
     Object.assign(l, { kind: ev.kind, severity: ev.severity });
     Object.assign(l.view, { title: ev.title, severity: ev.severity, latest: ev.text, lastMs: Math.max(l.view.lastMs, ev.atMs), events: l.view.events + 1, ...(ev.pids?.length ? { pids: ev.pids } : {}), ...(ev.target ? { target: ev.target } : {}) });
     if (ev.pid) l.subject.pid = ev.pid;
-    if (!l.incident.slackTs) await post(l, ev);
-    else await updateMessage(l);
+    if (!l.incident.slackTs) {
+      // Slack refused or failed (not in the channel, an outage past the client's retries): the incident
+      // stays open without a message, and its next event tries again. (The store failing to open the
+      // incident above is thrown: the stream reconnects and the event is read again.)
+      await post(l, ev).catch((err: Error & { data?: { error?: string } }) => {
+        deps.metrics?.alerts.inc({ outcome: 'failed' });
+        log.error({ err, incident: l!.incident.id, channel: deps.channel }, `posting the alert failed${err.data?.error === 'not_in_channel' || err.data?.error === 'channel_not_found' ? ': invite the bot to the alert channel (WHYSTUCK_ALERT_CHANNEL)' : ''}`);
+      });
+    } else await updateMessage(l);
     armQuietCheck(l);
   }
 

@@ -22,6 +22,8 @@ export interface NodeWatchDeps {
   now?: () => number;
   /** A replay that pauses this long has caught up: conditions it left raised are alerted (default 1 s). */
   catchUpMs?: number;
+  /** No event, not even a heartbeat (the collector sends one every 15 s), for this long: the stream is dead; reconnect (default 45 s). */
+  silenceMs?: number;
   /** The last kernel report handled per node, kept by the manager: a replay after a collector restart skips it and what came before. */
   handledKmsg?: Map<string, { seq: number; wallMs: number }>;
 }
@@ -149,12 +151,22 @@ export function startNodeWatch(deps: NodeWatchDeps): NodeWatch {
     log.info({ where: lookup.where, journal: stored?.journalId, since: stored?.seq }, 'watching');
     connected = true;
     deps.metrics?.watchStreams.inc();
+    // A collector that vanished without closing the connection (node down, partition) sends nothing,
+    // not even heartbeats: after `silenceMs` the stream is closed and opened again.
+    let silent: NodeJS.Timeout | undefined;
+    const listen = (): void => {
+      clearTimeout(silent);
+      silent = setTimeout(() => { log.warn({ silenceMs: deps.silenceMs ?? 45_000 }, 'no event nor heartbeat from the collector: reconnecting'); s.close(); }, deps.silenceMs ?? 45_000);
+    };
+    listen();
     try {
       for await (const raw of s.events) {
         if (stopped) break;
+        clearTimeout(silent); // silence is counted while waiting for the collector, not while handling
         backoff.reset();
         const fromStart = raw.journal_id !== stored?.journalId;
         await serial(() => handle(raw, fromStart));
+        listen();
       }
       if (!stopped) log.warn('the collector ended the watch stream');
     } catch (err) {
@@ -164,6 +176,7 @@ export function startNodeWatch(deps: NodeWatchDeps): NodeWatch {
         await deps.store.advanceKmsgCursor(node, { journalId: '', seq: 0 }).catch(() => undefined);
       }
     } finally {
+      clearTimeout(silent);
       connected = false;
       deps.metrics?.watchStreams.dec();
       s.close();
