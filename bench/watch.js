@@ -9,7 +9,7 @@
 //    10 s) and the bot's Watch stream open, on this idle node: utime+stime from /proc/PID/stat over
 //    20 s, after 15 s of warm-up. Target < 1% of a core.
 require('./ts-hook');
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -35,7 +35,8 @@ async function settled(calls, quietMs) {
 module.exports = async function watchBench() {
   const { startFakeSlackApi } = req('test/helpers/bot/fake-slack-api.ts');
   const { createPodCgroup } = req('test/helpers/kernel/pod-cgroup.ts');
-  const { cleanupAll, trackPid } = req('test/helpers/kernel/cleanup.ts');
+  const { cleanupAll } = req('test/helpers/kernel/cleanup.ts');
+  const { spawnOomVictim } = req('test/helpers/kernel/oom-kill.ts');
   const { loadConfig } = req('bot/src/config.ts');
   const { createSlackApp } = req('bot/src/slack/create-slack-app.ts');
   const { createCollectorPool } = req('bot/src/collectors/collector-pool.ts');
@@ -78,14 +79,9 @@ module.exports = async function watchBench() {
     const latencies = [];
     for (let i = 0; i < RUNS; i++) {
       const pod = createPodCgroup({ memoryLimitBytes: 32 * 1024 * 1024 });
-      const child = spawn('sh', ['-c', 'read go; exec python3 -c "x = bytearray(256 * 1024 * 1024)"'], { stdio: ['pipe', 'ignore', 'ignore'] });
-      trackPid(child.pid);
-      pod.addPid(child.pid);
-      const exited = new Promise((r) => child.once('exit', (_c, sig) => r({ sig, at: performance.now() })));
       const posted = slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === undefined && JSON.stringify(c.args.blocks ?? '').includes(pod.podUid), 10000).then(() => performance.now());
-      child.stdin.end('go\n');
-      const { sig, at } = await exited;
-      if (sig !== 'SIGKILL') throw new Error(`the OOM victim exited with ${sig}, not SIGKILL: is the memory cgroup limit applied?`);
+      const { signal, exitedAt: at } = await spawnOomVictim(pod);
+      if (signal !== 'SIGKILL') throw new Error(`the OOM victim exited with ${signal}, not SIGKILL: is the memory cgroup limit applied?`);
       latencies.push((await posted) - at);
       await settled(slack.calls, 500); // its thread's diagnosis, before the next kill
       await cleanupAll();

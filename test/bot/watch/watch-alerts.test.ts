@@ -23,6 +23,7 @@ import { fuseAvailable, startFuse } from '../../helpers/kernel/fuse-mount';
 import { cgroupV1Available, createPodCgroup, type PodCgroup } from '../../helpers/kernel/pod-cgroup';
 import { spawnPython, spawnZombies, stateOf, waitFor } from '../../helpers/kernel/processes';
 import { spawnUnkillableStat } from '../../helpers/kernel/unkillable-task';
+import { spawnOomVictim } from '../../helpers/kernel/oom-kill';
 
 const ROUTING_KEY = 'R0UTINGKEY0000000000000000000001';
 const CHANNEL = 'C0ALERTS';
@@ -52,13 +53,9 @@ function manualScheduler(): Scheduler & { fireAll(): void } {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A process in the pod that allocates far beyond the pod's 32 MiB memory limit: the memcg OOM killer ends it. */
+/** A memcg OOM kill in the pod (its limit is 32 MiB). */
 async function oomKill(pod: PodCgroup): Promise<number> {
-  const child = spawn('sh', ['-c', 'read go; exec python3 -c "x = bytearray(256 * 1024 * 1024)"'], { stdio: ['pipe', 'ignore', 'ignore'] });
-  const pid = trackPid(child.pid);
-  pod.addPid(pid);
-  child.stdin?.end('go\n');
-  const signal = await new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, sig) => r(sig)));
+  const { pid, signal } = await spawnOomVictim(pod);
   expect(signal).toBe('SIGKILL');
   return pid;
 }
