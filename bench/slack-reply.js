@@ -63,9 +63,9 @@ module.exports = async function slackReplyBench() {
     }
 
     // sweep: 200 collectors on loopback ports, each answering with a recorded whole-node snapshot.
-    const collector = await pool.forNode('node-a');
-    if (collector.status !== 'ok') throw new Error(collector.message);
-    const recorded = await collector.client.snapshot({ whole_node: true, problems_only: true });
+    const found = await pool.forNode('node-a');
+    if (found.status !== 'ok') throw new Error(found.message);
+    const recorded = await found.client.snapshot({ whole_node: true, problems_only: true });
     if (recorded.status !== 'ok') throw new Error('could not record a snapshot');
     const addresses = [];
     for (let i = 0; i < 200; i++) {
