@@ -190,7 +190,7 @@ export function createShardLeases(o: ShardLeasesOptions): ShardLeases {
         await write({ ...w, holder: undefined, renewTimeMs: undefined, acquireTimeMs: undefined }, true).catch(() => undefined);
         continue;
       }
-      log.info({ shard: i, lease: h.lease, token: h.token, previous: l?.holder, replicas: live.size, fair }, 'watch shard taken');
+      log.info({ shard: i, lease: h.lease, transitions: h.token, previous: l?.holder, replicas: live.size, fair }, 'watch shard taken');
     }
   }
 

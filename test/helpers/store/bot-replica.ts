@@ -14,6 +14,8 @@ export interface BotReplica {
   log(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves when it has exited. */
   stop(): Promise<void>;
+  /** SIGKILL at once (a crashed pod: nothing released); resolves when it has exited. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -45,5 +47,10 @@ require(${JSON.stringify(join(ROOT, 'bot', 'src', 'cli', 'main.ts'))}).main(['bo
     });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the bot replica exited (${code}) before it started:\n${log}`)); });
   });
-  return { pid: child.pid!, url: `http://127.0.0.1:${port}/slack/events`, readyz: `http://127.0.0.1:${port}/readyz`, log: () => log, stop };
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { pid: child.pid!, url: `http://127.0.0.1:${port}/slack/events`, readyz: `http://127.0.0.1:${port}/readyz`, log: () => log, stop, kill };
 }
