@@ -134,7 +134,7 @@ describe('deploy/kustomize', () => {
     expect(pod.volumes.find((v: { name: string }) => v.name === 'tls').secret.secretName).toBe('whystuck-collector-tls');
   });
 
-  it('bot Deployment: non-root, no capabilities, read-only root, TLS and Slack secrets wired, audit on a PVC in production; its YAML config loads', () => {
+  it('bot Deployment: non-root, no capabilities, read-only root, TLS and Slack secrets wired; production: 2+ replicas on PostgreSQL, ready when the store answers, a disruption budget; its YAML config loads', () => {
     const dep = find(rendered['overlays/production'], 'Deployment', 'whystuck-bot');
     const pod = dep.spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
@@ -143,8 +143,20 @@ describe('deploy/kustomize', () => {
     expect(c.envFrom).toEqual([{ secretRef: { name: 'whystuck-slack' } }, { secretRef: { name: 'whystuck-pagerduty', optional: true } }]);
     const env = Object.fromEntries(c.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
     expect(env).toMatchObject({ WHYSTUCK_COLLECTOR_TLS_CERT: '/tls/tls.crt', WHYSTUCK_COLLECTOR_TLS_KEY: '/tls/tls.key', WHYSTUCK_COLLECTOR_TLS_CA: '/tls/ca.crt', WHYSTUCK_DB: '/data/whystuck.db', WHYSTUCK_LISTEN_HOST: '0.0.0.0' });
-    expect(pod.volumes.find((v: { name: string }) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'whystuck-audit' } });
     expect(find(rendered.base, 'Deployment', 'whystuck-bot').spec.template.spec.volumes.find((v: { name: string }) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
+    // several replicas share PostgreSQL (from a Secret), split watch mode through Leases, and are ready only with their store
+    expect(dep.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    expect(c.env.find((e: { name: string }) => e.name === 'WHYSTUCK_DATABASE_URL')).toEqual({ name: 'WHYSTUCK_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'whystuck-database', key: 'url' } } });
+    expect(env).toMatchObject({ WHYSTUCK_WATCH_LEASES: 'on', WHYSTUCK_METRICS_LISTEN: '0.0.0.0:9465' });
+    expect(c.env.filter((e: { name: string }) => e.name === 'POD_NAME' || e.name === 'POD_NAMESPACE').map((e: { valueFrom: { fieldRef: { fieldPath: string } } }) => e.valueFrom.fieldRef.fieldPath)).toEqual(['metadata.name', 'metadata.namespace']);
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
+    expect(find(rendered['overlays/production'], 'PodDisruptionBudget', 'whystuck-bot').spec).toEqual({ minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'whystuck-bot' } } });
+    expect(rendered['overlays/production'].some((o) => o.kind === 'PersistentVolumeClaim')).toBe(false);
+    // the dev overlay stays one replica on SQLite, in Socket Mode (no HTTP receiver, so no /readyz)
+    const devBot = find(rendered['overlays/dev'], 'Deployment', 'whystuck-bot');
+    expect(devBot.spec.replicas).toBe(1);
+    expect(devBot.spec.template.spec.containers[0].readinessProbe).toBeUndefined();
 
     const cm = find(rendered.base, 'ConfigMap', 'whystuck-bot-config');
     const file = join(dir, 'whystuck.yaml');
@@ -155,12 +167,16 @@ describe('deploy/kustomize', () => {
     expect(find(rendered.base, 'DaemonSet', 'whystuck-collector').spec.template.metadata.labels['app.kubernetes.io/name']).toBe('whystuck-collector');
   });
 
-  it('RBAC: the bot may only get/list/watch pods, nodes and events; the collector has no API access at all', () => {
+  it('RBAC: the bot may only get/list/watch pods, nodes and events, and keep Leases in its own namespace; the collector has no API access at all', () => {
     const role = find(rendered.base, 'ClusterRole', 'whystuck-bot');
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods', 'nodes', 'events'], verbs: ['get', 'list', 'watch'] }]);
     const binding = find(rendered.base, 'ClusterRoleBinding', 'whystuck-bot');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'whystuck-bot', namespace: 'whystuck' }]);
-    expect(rendered.base.filter((o) => /Role/.test(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ClusterRole/whystuck-bot', 'ClusterRoleBinding/whystuck-bot']);
+    const leases = find(rendered.base, 'Role', 'whystuck-bot-leases');
+    expect(leases.metadata.namespace).toBe('whystuck');
+    expect(leases.rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update'] }]);
+    expect(find(rendered.base, 'RoleBinding', 'whystuck-bot-leases')).toMatchObject({ roleRef: { kind: 'Role', name: 'whystuck-bot-leases' }, subjects: [{ kind: 'ServiceAccount', name: 'whystuck-bot', namespace: 'whystuck' }] });
+    expect(rendered.base.filter((o) => /Role/.test(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ClusterRole/whystuck-bot', 'ClusterRoleBinding/whystuck-bot', 'Role/whystuck-bot-leases', 'RoleBinding/whystuck-bot-leases']);
     expect(find(rendered.base, 'ServiceAccount', 'whystuck-collector').automountServiceAccountToken).toBe(false);
   });
 
