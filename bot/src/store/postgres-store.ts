@@ -147,8 +147,13 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     async fenceWatchShard(f) {
       const r = await q(`INSERT INTO watch_fences (shard, token, holder) VALUES ($1, $2, $3)
         ON CONFLICT (shard) DO UPDATE SET token = EXCLUDED.token, holder = EXCLUDED.holder, updated_at = now()
-        WHERE watch_fences.token <= EXCLUDED.token`, [f.shard, f.token, f.holder ?? null]);
+        WHERE watch_fences.token < EXCLUDED.token OR (watch_fences.token = EXCLUDED.token AND watch_fences.holder IS NOT DISTINCT FROM EXCLUDED.holder)`, [f.shard, f.token, f.holder ?? null]);
       return r.rowCount === 1;
+    },
+    async watchFence(shard) {
+      const r = await q<{ shard: string; token: string; holder: string | null }>('SELECT shard, token, holder FROM watch_fences WHERE shard = $1', [shard]);
+      const row = r.rows[0];
+      return row && { shard: row.shard, token: Number(row.token), ...(row.holder !== null ? { holder: row.holder } : {}) };
     },
     async ping() {
       const t0 = performance.now();

@@ -66,7 +66,8 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
   const fenceOk = db.prepare('SELECT 1 FROM watch_fences WHERE shard = ? AND token <= ?');
   const putFence = db.prepare(`INSERT INTO watch_fences (shard, token, holder, updated_at) VALUES (?, ?, ?, ?)
     ON CONFLICT(shard) DO UPDATE SET token = excluded.token, holder = excluded.holder, updated_at = excluded.updated_at
-    WHERE watch_fences.token <= excluded.token`);
+    WHERE watch_fences.token < excluded.token OR (watch_fences.token = excluded.token AND watch_fences.holder IS excluded.holder)`);
+  const getFence = db.prepare('SELECT shard, token, holder FROM watch_fences WHERE shard = ?');
   const fencedAdvance = db.transaction((node: string, c: KmsgCursor, f: WatchFence): boolean =>
     fenceOk.get(f.shard, f.token) !== undefined && putCursor.run(node, c.journalId, c.seq, now()).changes === 1);
   let lastPurge = 0;
@@ -124,6 +125,10 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
     },
     async fenceWatchShard(f) {
       return putFence.run(f.shard, f.token, f.holder ?? null, now()).changes === 1;
+    },
+    async watchFence(shard) {
+      const row = getFence.get(shard) as { shard: string; token: number; holder: string | null } | undefined;
+      return row && { shard: row.shard, token: Number(row.token), ...(row.holder !== null ? { holder: row.holder } : {}) };
     },
     async ping() {
       const t0 = performance.now();

@@ -60,10 +60,19 @@ export interface Store {
   advanceKmsgCursor(node: string, cursor: KmsgCursor, fence?: WatchFence): Promise<boolean>;
   /**
    * Records that `fence.holder` now holds the shard with `fence.token` (the
-   * lease's transition count): true unless a newer token is stored. From then
-   * on cursor writes with an older token are refused.
+   * lease's transition count): true when the token is newer than the one
+   * stored (or the same token of the same holder), false otherwise — two
+   * holders never share a token. From then on cursor writes with an older
+   * token are refused.
    */
   fenceWatchShard(fence: WatchFence): Promise<boolean>;
+  /**
+   * The newest fence stored for a shard: a replica taking the shard's lease
+   * makes the lease's transition count greater than its token, so a Lease
+   * deleted and re-created (its count back at 0) still yields a token the
+   * store accepts.
+   */
+  watchFence(shard: string): Promise<WatchFence | undefined>;
 
   /** One cheap round trip: readiness. */
   ping(): Promise<StoreHealth>;

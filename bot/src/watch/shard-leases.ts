@@ -14,7 +14,9 @@ import type { Logger } from 'pino';
  * read, and a 409 Conflict means another replica changed the lease first (it
  * won). The lease's transition count is the fencing token: it grows on every
  * change of holder, so a replica that lost a shard cannot write after the new
- * holder (see Store.fenceWatchShard).
+ * holder (see Store.fenceWatchShard). It is also kept above the token stored
+ * for the shard (storedToken), so a Lease deleted and re-created, its count
+ * back at 0, does not lock every replica out of the shard.
  */
 
 /** The parts of a coordination.k8s.io/v1 Lease this uses; times in ms since the epoch. */
@@ -55,6 +57,14 @@ export interface ShardLeasesOptions {
   renewEveryMs?: number;
   now?: () => number;
   logger: Logger;
+  /**
+   * The newest fencing token recorded for a shard's lease (Store.watchFence),
+   * read before the lease is taken: the new transition count is above both
+   * the lease's and this, so a Lease deleted and re-created (its count back
+   * at 0) still gets a token the store accepts. Throwing: the shard is not
+   * taken this round.
+   */
+  storedToken?(lease: string): Promise<number | undefined>;
   /** A shard was taken: resolve when this replica may act on it (e.g. its fence is stored). False: give it back. */
   onAcquired?(s: HeldShard): Promise<boolean>;
   /** A shard is about to be released (awaited before the lease is given up), or was lost (already someone else's). */
@@ -179,7 +189,15 @@ export function createShardLeases(o: ShardLeasesOptions): ShardLeases {
       const l = byName.get(shardName(i));
       // Free, expired, or still ours from before (dropped at the renew deadline, or this pod's container restarted).
       if (l && !expired(l, t) && l.holder !== o.identity) continue;
-      const w = await write({ ...renewed(l ?? { name: shardName(i), transitions: 0 }, t), acquireTimeMs: t, transitions: (l?.transitions ?? 0) + 1 }, !!l)
+      let stored: number | undefined;
+      try {
+        stored = await o.storedToken?.(shardName(i));
+      } catch (err) {
+        log.warn({ err: { message: (err as Error).message }, shard: i }, 'reading the stored fence of a watch shard failed: not taking it now');
+        continue;
+      }
+      const transitions = Math.max(l?.transitions ?? 0, stored ?? 0) + 1;
+      const w = await write({ ...renewed(l ?? { name: shardName(i), transitions: 0 }, t), acquireTimeMs: t, transitions }, !!l)
         .catch((err: Error) => { log.warn({ err: { message: err.message }, shard: i }, 'taking a watch lease failed'); return undefined; });
       if (!w) continue;
       const h = { shard: i, lease: w.name, token: w.transitions, renewedMs: t, rv: w.resourceVersion };

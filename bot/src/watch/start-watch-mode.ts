@@ -23,7 +23,7 @@ export interface WatchModeDeps {
   watch: WatchConfig;
   collectors: CollectorPool;
   ssh?: SshFallback;
-  store: Pick<Store, 'openIncident' | 'setIncidentMessage' | 'setIncidentDedupKey' | 'setIncidentState' | 'openIncidents' | 'kmsgCursor' | 'advanceKmsgCursor' | 'fenceWatchShard'>;
+  store: Pick<Store, 'openIncident' | 'setIncidentMessage' | 'setIncidentDedupKey' | 'setIncidentState' | 'openIncidents' | 'kmsgCursor' | 'advanceKmsgCursor' | 'fenceWatchShard' | 'watchFence'>;
   /** The Slack app's Web API client. */
   client: WebClient;
   /** The Slack conversation: the alert's thread gets the diagnosis a question would, and its buttons work. */
@@ -96,10 +96,12 @@ export function createWatchMode(deps: WatchModeDeps): WatchManager {
   leases = createShardLeases({
     api: sh.api, identity: sh.identity, shards: sh.shards, leaseDurationMs: sh.leaseDurationMs, renewEveryMs: sh.renewEveryMs, prefix: sh.prefix,
     logger, now: deps.now,
+    // The lease's new transition count is kept above the token stored for the shard (a re-created Lease starts at 0).
+    storedToken: async (lease) => (await deps.store.watchFence(lease))?.token,
     // Taken: fence the shard first (the previous holder's cursor writes are refused from now on), then watch its nodes from the stored cursors.
     onAcquired: async (s) => {
       if (!(await deps.store.fenceWatchShard({ shard: s.lease, token: s.token, holder: sh.identity }))) {
-        logger.error({ lease: s.lease, token: s.token }, 'a newer holder of this watch shard is recorded in the store than the lease says (was the Lease deleted and re-created?): not watching it');
+        logger.error({ lease: s.lease, token: s.token }, 'a newer holder of this watch shard is recorded in the store than the lease says (another replica fenced it meanwhile): not watching it');
         return false;
       }
       void manager.ownershipChanged();

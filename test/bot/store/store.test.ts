@@ -204,6 +204,11 @@ describe.each(backends)('store on $name', (backend) => {
     expect(racing[3]).toBe(true);
     expect(await a.advanceKmsgCursor('node-f', { journalId: 'j1', seq: 30 }, { shard: 'whystuck-watch-shard-2', token: 4 })).toBe(false);
     expect((await b.kmsgCursor('node-f'))!.seq).toBeLessThan(30);
+    // Two holders never share a token: the same token is accepted again only from its holder.
+    expect(await a.fenceWatchShard({ shard: 'whystuck-watch-shard-2', token: 5, holder: 'bot-a' })).toBe(false);
+    expect(await b.fenceWatchShard({ shard: 'whystuck-watch-shard-2', token: 5, holder: 'bot-b' })).toBe(true);
+    expect(await a.watchFence('whystuck-watch-shard-2')).toEqual({ shard: 'whystuck-watch-shard-2', token: 5, holder: 'bot-b' });
+    expect(await a.watchFence('whystuck-watch-shard-9')).toBeUndefined();
   });
 
   it('ping answers while open and says what is wrong once closed; reopening migrates nothing and keeps the data', async () => {

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { kubeLeaseApi } from '../../../bot/src/kube/lease-api';
+import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
 import { createShardLeases, LeaseConflict, shardOfNode, type HeldShard, type LeaseApi, type LeaseRecord, type ShardLeases } from '../../../bot/src/watch/shard-leases';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 
@@ -207,5 +211,47 @@ describe('Leases through the Kubernetes API (fake API server speaking coordinati
     await b.tick();
     expect(shardsOf(b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     await b.stop();
+  });
+
+  it('a Lease deleted and re-created: the new holder\'s transition count goes above the stored fence, so it is accepted and watches; the old holders stay refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'whystuck-fence-'));
+    const store = openSqliteStore(join(dir, 'store.db'));
+    try {
+      const api = kubeLeaseApi({ kubeconfig: kube.kubeconfig, namespace: 'ns3', prefix: 'whystuck-watch' });
+      // Wired as in start-watch-mode: the stored token read before taking, the shard fenced once taken.
+      const replicaOn = (identity: string): ShardLeases => createShardLeases({
+        api, identity, shards: 1, logger,
+        storedToken: async (lease) => (await store.watchFence(lease))?.token,
+        onAcquired: (s) => store.fenceWatchShard({ shard: s.lease, token: s.token, holder: identity }),
+      });
+      const a = replicaOn('bot-a');
+      const b = replicaOn('bot-b');
+      await a.tick();
+      const tokenA = a.heldShard(0)!.token;
+      expect(tokenA).toBe(1);
+      expect(await store.advanceKmsgCursor('node-x', { journalId: 'j1', seq: 5 }, { shard: 'whystuck-watch-shard-0', token: tokenA })).toBe(true);
+      await a.stop();
+      await b.tick();
+      const tokenB = b.heldShard(0)!.token;
+      expect(tokenB).toBe(2);
+      expect(await store.watchFence('whystuck-watch-shard-0')).toEqual({ shard: 'whystuck-watch-shard-0', token: 2, holder: 'bot-b' });
+
+      // Someone deletes the Lease; it is re-created from scratch (leaseTransitions 0).
+      expect(kube.deleteLease('ns3', 'whystuck-watch-shard-0')).toBe(true);
+      await b.tick(); // b's lease is gone: lost; the shard is free, b takes it again
+      expect(b.heldShard(0)?.token).toBe(3);
+      const lease = kube.leases('ns3').find((l) => l.metadata.name === 'whystuck-watch-shard-0')!;
+      expect(lease.spec).toMatchObject({ holderIdentity: 'bot-b', leaseTransitions: 3 });
+      expect(await store.watchFence('whystuck-watch-shard-0')).toMatchObject({ token: 3, holder: 'bot-b' });
+      // The new holder moves the cursor; the holders before it (tokens 1 and 2) cannot.
+      expect(await store.advanceKmsgCursor('node-x', { journalId: 'j1', seq: 6 }, { shard: 'whystuck-watch-shard-0', token: 3 })).toBe(true);
+      expect(await store.advanceKmsgCursor('node-x', { journalId: 'j1', seq: 7 }, { shard: 'whystuck-watch-shard-0', token: tokenA })).toBe(false);
+      expect(await store.advanceKmsgCursor('node-x', { journalId: 'j1', seq: 7 }, { shard: 'whystuck-watch-shard-0', token: tokenB })).toBe(false);
+      expect(await store.kmsgCursor('node-x')).toEqual({ journalId: 'j1', seq: 6 });
+      await b.stop();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

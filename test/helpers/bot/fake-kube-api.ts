@@ -33,6 +33,8 @@ export interface FakeKubeApi {
   leases(namespace: string): KubeLease[];
   /** The Lease API answers 503 while true (an API server outage). */
   leasesDown(down: boolean): void;
+  /** Deletes a Lease as `kubectl delete lease` would (a create afterwards starts from scratch: leaseTransitions 0). */
+  deleteLease(namespace: string, name: string): boolean;
   close(): Promise<void>;
 }
 
@@ -180,6 +182,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     forbidList: (ns) => { forbidden.add(ns); },
     leases: (ns) => [...leases.values()].filter((l) => l.metadata.namespace === ns),
     leasesDown: (down) => { leasesDown = down; },
+    deleteLease: (ns, name) => leases.delete(`${ns}/${name}`),
     close: () => new Promise((r) => (server.closeAllConnections(), server).close(() => { rmSync(dir, { recursive: true, force: true }); r(); })),
   };
 }
