@@ -34,12 +34,24 @@ export interface IncidentAlerterDeps {
   metrics?: BotMetrics;
   logger: Logger;
   now?: () => number;
+  /**
+   * Several replicas: whether this replica holds the shard of a node now.
+   * Only incidents of owned nodes are restored, checked and resolved here (the
+   * other replicas act on theirs). Without it every node is owned.
+   */
+  owns?(node: string): boolean;
 }
 
 export interface IncidentAlerter {
   handle(ev: AlertEvent): Promise<void>;
-  /** After a restart: the open incidents of this channel, their quiet-period checks armed again. */
+  /** After a restart: the open incidents of this channel on owned nodes, their quiet-period checks armed again. */
   restore(): Promise<void>;
+  /**
+   * The shards held changed: incidents of nodes no longer owned are dropped
+   * (their checks cancelled, the one running finished), those of newly owned
+   * nodes are picked up from the store with their checks armed.
+   */
+  ownershipChanged(): Promise<void>;
   /** Resolves when every Slack call and PagerDuty call started so far has finished. */
   drain(): Promise<void>;
   close(): void;
@@ -75,6 +87,8 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
   const pending = new Set<Promise<unknown>>();
   const locks = new Map<string, Promise<void>>();
   let closed = false;
+  let syncing: Promise<void> = Promise.resolve();
+  const owned = (node: string): boolean => !deps.owns || deps.owns(node);
 
   const track = <T>(p: Promise<T>): Promise<T> => {
     const q = p.catch((err: Error) => { log.error({ err }, 'watch alert step failed'); }) as Promise<unknown>;
@@ -120,9 +134,19 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
     });
   }
 
+  /** This replica no longer owns the incident's node: forget it here (its new owner acts on it). */
+  function drop(l: Live): void {
+    l.timer?.cancel();
+    if (live.get(l.incident.key) === l) live.delete(l.incident.key);
+    gauge();
+  }
+
   async function quietCheck(l: Live): Promise<void> {
     if (live.get(l.incident.key) !== l || closed) return;
+    if (!owned(l.incident.node)) { drop(l); return; }
     const seen = await deps.look(l.incident.node, l.subject);
+    if (live.get(l.incident.key) !== l || closed) return;
+    if (!owned(l.incident.node)) { drop(l); return; }
     if (seen === 'gone') {
       await resolve(l, `no new event for ${minutes(deps.resolveAfterMs)} and a fresh look at ${l.incident.node} no longer shows it`);
       return;
@@ -259,21 +283,46 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
     armQuietCheck(l);
   }
 
+  const restorable = (incident: Incident): boolean => ALERT_KINDS.includes(kindOf(incident.key)) && (!incident.slackChannel || incident.slackChannel === deps.channel);
+
+  /** Drops the incidents of nodes not owned, picks up the open ones of owned nodes; one at a time. */
+  function sync(): Promise<void> {
+    syncing = syncing.then(async () => {
+      if (closed) return;
+      const dropped: Promise<void>[] = [];
+      for (const l of [...live.values()]) {
+        if (owned(l.incident.node)) continue;
+        drop(l);
+        // A check or an event of it already running finishes before the shard is given up.
+        const running = locks.get(l.incident.key);
+        if (running) dropped.push(running);
+      }
+      await Promise.all(dropped);
+      const candidates = (await deps.store.openIncidents()).filter((i) => restorable(i) && owned(i.node) && !live.has(i.key));
+      const fresh = new Map<string, Promise<Incident[]>>();
+      await Promise.all(candidates.map((candidate) => locked(candidate.key, async () => {
+        if (closed || live.has(candidate.key) || !owned(candidate.node)) return;
+        // Read again under the incident's lock: it may have been resolved since (by the replica that owned it before).
+        if (!fresh.has(candidate.node)) fresh.set(candidate.node, deps.store.openIncidents(candidate.node));
+        const incident = (await fresh.get(candidate.node)!).find((i) => i.id === candidate.id);
+        if (!incident || live.has(incident.key) || !owned(incident.node)) return;
+        const l = fromIncident(incident);
+        live.set(incident.key, l);
+        armQuietCheck(l, Date.parse(incident.updatedAt) + deps.resolveAfterMs - now());
+      })));
+      gauge();
+    }).catch((err: Error) => log.error({ err }, 'picking up the incidents of the watch shards held failed'));
+    return syncing;
+  }
+
   return {
     handle(ev) {
       if (closed) return Promise.resolve();
       if (deps.policy.muted(ev)) { deps.metrics?.alerts.inc({ outcome: 'muted' }); return Promise.resolve(); }
       return locked(ev.key, () => handleLocked(ev));
     },
-    async restore() {
-      for (const incident of await deps.store.openIncidents()) {
-        if (!ALERT_KINDS.includes(kindOf(incident.key)) || (incident.slackChannel && incident.slackChannel !== deps.channel) || live.has(incident.key)) continue;
-        const l = fromIncident(incident);
-        live.set(incident.key, l);
-        armQuietCheck(l, Date.parse(incident.updatedAt) + deps.resolveAfterMs - now());
-      }
-      gauge();
-    },
+    restore: sync,
+    ownershipChanged: sync,
     async drain() {
       while (pending.size || locks.size) await Promise.allSettled([...pending, ...locks.values()]);
     },

@@ -80,6 +80,8 @@ export function createWatchMode(deps: WatchModeDeps): WatchManager {
     diagnoser: deps.conversation ? conversationDiagnoser(deps.conversation) : undefined,
     podNames: deps.podNames, look, resolveAfterMs: deps.watch.resolveAfterMs, scheduler: deps.scheduler ?? timerScheduler,
     metrics: deps.metrics, logger, now: deps.now,
+    // Several replicas: only the incidents of nodes in the shards held here are restored, checked and resolved here.
+    owns: deps.shards && ((node) => fenceFor(node) !== undefined),
   });
   const manager = createWatchManager({
     collectors: deps.collectors, store: deps.store, alerter, maxAgeMs: deps.watch.maxAgeMs,

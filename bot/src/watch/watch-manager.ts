@@ -32,7 +32,7 @@ export interface WatchManager {
   nodes(): string[];
   /** Streams closed, the events being handled and the Slack calls they started finished. */
   stop(): Promise<void>;
-  /** The shards held changed: nodes no longer owned are stopped (awaited), newly owned ones started. */
+  /** The shards held changed: nodes no longer owned are stopped (awaited), newly owned ones started; the alerter's incidents follow. */
   ownershipChanged(): Promise<void>;
 }
 
@@ -104,7 +104,11 @@ export function createWatchManager(deps: WatchManagerDeps): WatchManager {
       timer.unref();
     },
     nodes: () => [...watches.keys()],
-    ownershipChanged: () => reconcile({ dropUnlisted: false }),
+    async ownershipChanged() {
+      await reconcile({ dropUnlisted: false });
+      // The incidents follow the nodes: those of shards lost are left to their new owner, those of shards taken are picked up.
+      await deps.alerter.ownershipChanged();
+    },
     async stop() {
       stopping = true;
       clearInterval(timer);
