@@ -285,6 +285,20 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
     await sleep(1200);
     await spawnZombies(2, pod);
     await waitFor(() => h.journal!.after(0, 100000).some((e) => e.condition?.kind === 'zombie-growth' && e.condition.pod_uid === pod.podUid && e.condition.state === 'RAISED'), 'the zombie growth raised');
+    // Earlier tests' conditions must have cleared in the journal first (their pods were torn
+    // down, but the collector notices at its next look): a condition still raised is alerted, rightly.
+    const stillRaised = (): string[] => {
+      const open = new Set<string>();
+      for (const e of h.journal!.after(0, 100000)) {
+        const c = e.condition;
+        if (!c?.pod_uid || c.pod_uid === pod.podUid) continue;
+        const key = `${c.kind}|${c.pod_uid}`;
+        if (c.state === 'RAISED') open.add(key);
+        else open.delete(key);
+      }
+      return [...open];
+    };
+    await waitFor(() => stillRaised().length === 0, 'earlier conditions to clear');
     const earlier = h.journal!.after(0, 100000).filter((e) => e.kernel_report?.pod_uid || (e.condition?.pod_uid && e.condition.pod_uid !== pod.podUid));
     expect(earlier.length).toBeGreaterThan(0);
     // A second bot, two hours later by its clock, with nothing stored: it reads the whole journal.
