@@ -13,6 +13,9 @@ import type { IncidentPager } from './incident-pager';
 import type { IncidentSubject } from './still-there';
 import type { ThreadDiagnoser } from './thread-diagnoser';
 
+/** How long a replica waits for another one that just opened an incident to record its message. */
+const POSTING_GRACE_MS = 3000;
+
 export type IncidentStore = Pick<Store, 'openIncident' | 'setIncidentMessage' | 'setIncidentDedupKey' | 'setIncidentState' | 'openIncidents'>;
 
 /** A fresh look at a node: is the incident's subject still there? `unknown` when the node could not be read. */
@@ -255,6 +258,18 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
     return restored;
   }
 
+  /** The Slack message of an incident once some replica has recorded it, polling the store for up to `ms`. */
+  async function messageOf(incident: Incident, ms: number): Promise<{ slackChannel: string; slackTs: string } | undefined> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      const stored = (await deps.store.openIncidents(incident.node)).find((i) => i.id === incident.id);
+      if (!stored) return undefined;
+      if (stored.slackTs) return { slackChannel: stored.slackChannel ?? deps.channel, slackTs: stored.slackTs };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return undefined;
+  }
+
   async function handleLocked(ev: AlertEvent): Promise<void> {
     if (ev.action === 'clear') {
       const l = await openLive(ev.key, ev.node);
@@ -271,6 +286,12 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
     Object.assign(l, { kind: ev.kind, severity: ev.severity });
     Object.assign(l.view, { title: ev.title, severity: ev.severity, latest: ev.text, lastMs: Math.max(l.view.lastMs, ev.atMs), events: l.view.events + 1, ...(ev.pids?.length ? { pids: ev.pids } : {}), ...(ev.target ? { target: ev.target } : {}) });
     if (ev.pid) l.subject.pid = ev.pid;
+    if (!l.incident.slackTs && opened.status === 'existing' && now() - Date.parse(opened.incident.openedAt) < POSTING_GRACE_MS) {
+      // Opened moments ago by another replica (a shard changing hands): it is posting the
+      // message now. Wait for its ts rather than post a second message and delete one.
+      const ts = await messageOf(opened.incident, POSTING_GRACE_MS);
+      if (ts) Object.assign(l.incident, ts);
+    }
     if (!l.incident.slackTs) {
       // Slack refused or failed (not in the channel, an outage past the client's retries): the incident
       // stays open without a message, and its next event tries again. (The store failing to open the
