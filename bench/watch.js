@@ -65,7 +65,7 @@ module.exports = async function watchBench() {
     const kube = { getPod: async (ns, name) => ({ status: 'not-found', message: `pod ${ns}/${name} does not exist` }) };
     bot = createSlackApp({ config, logger, store, kube, collectors: pool, actionSecret: 'bench', metrics });
     await bot.start(0);
-    watch = createWatchMode({ watch: config.watch, collectors: pool, store, client: bot.app.client, conversation: bot.conversation, oncallGroups: new Map(), metrics, logger });
+    watch = createWatchMode({ watch: config.watch, collectors: pool, store, client: bot.client, conversation: bot.conversation, oncallGroups: new Map(), metrics, logger });
     await watch.start();
     await sleep(1000);
     await settled(slack.calls, 2000); // the first connection's replay of the kernel ring

@@ -116,7 +116,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   let watch: WatchManager | undefined;
   if (config.watch) {
     watch = createWatchMode({
-      watch: config.watch, collectors, ssh, store, client: bot.app.client, conversation: bot.conversation,
+      watch: config.watch, collectors, ssh, store, client: bot.client, conversation: bot.conversation,
       pagerduty: escalation, oncallGroups: config.oncallGroups, podNames: createPodNames({ kubeconfig: config.kubeconfig }), metrics, logger, shards,
     });
     if (shards) logger.info({ replica: shards.identity, shards: shards.shards, leaseSeconds: (shards.leaseDurationMs ?? 10_000) / 1000 }, 'watch mode split across replicas with Kubernetes Leases');

@@ -1,4 +1,4 @@
-import { App, type CustomRoute } from '@slack/bolt';
+import { App, webApi, type Authorize, type CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { CollectorPool } from '../collectors/collector-pool';
 import { sshFallbackFromConfig, type SshFallback } from '../collectors/ssh-fallback';
@@ -40,6 +40,8 @@ const EVENT_CLAIM_MS = 60 * 60_000;
 
 export interface SlackBot {
   app: App;
+  /** A Web API client with the bot token, for work outside Bolt's listeners (watch-mode alerts). */
+  client: webApi.WebClient;
   threads: Map<string, ThreadContext>;
   /** What a question gets: watch mode answers its alerts' threads with it. */
   conversation: Conversation;
@@ -48,6 +50,26 @@ export interface SlackBot {
   /** HTTP mode: listens and returns the port; Socket Mode: connects and returns 0. */
   start(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
+}
+
+/**
+ * Who the bot is, asked of Slack once (auth.test) and kept. Bolt, given a token
+ * with token verification off, asks on every request, before any listener can
+ * ack: an extra round trip to Slack in front of every 3-second deadline, and
+ * auth.test calls by the hundred in a burst. A failed ask is retried by the
+ * next request instead of being kept.
+ */
+function cachedAuthorize(client: webApi.WebClient, botToken: string): Authorize<boolean> {
+  let who: Promise<{ botId?: string; botUserId?: string; teamId?: string }> | undefined;
+  return async () => {
+    who ??= client.auth.test().then((r) => ({ botId: r.bot_id, botUserId: r.user_id, teamId: r.team_id }));
+    try {
+      return { botToken, ...(await who) };
+    } catch (err) {
+      who = undefined;
+      throw err;
+    }
+  };
 }
 
 /** The Bolt app: HTTP mode (signature-verified requests on /slack/events) or Socket Mode. */
@@ -69,12 +91,13 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
       });
     },
   };
+  const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined;
+  const client = new webApi.WebClient(config.slack.botToken, { ...clientOptions, logger: slackLogger(logger.child({ component: 'slack-web-api' })) });
   const app = new App({
     ...(socketMode ? { socketMode: true, appToken: config.slack.appToken } : { signingSecret: config.slack.signingSecret ?? '', customRoutes: [readyz] }),
-    token: config.slack.botToken,
+    authorize: cachedAuthorize(client, config.slack.botToken ?? ''),
     logger: slackLogger(logger.child({ component: 'bolt' })),
-    clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
-    tokenVerificationEnabled: false,
+    clientOptions,
   });
   const ssh = deps.ssh ?? sshFallbackFromConfig(config);
   const m = deps.metrics;
@@ -163,6 +186,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   let server: { close(cb: () => void): void; address(): unknown } | undefined;
   return {
     app,
+    client,
     threads,
     conversation: convo,
     readiness,

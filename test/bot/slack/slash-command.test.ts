@@ -137,6 +137,13 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     expect(help.args.text).toMatch(/\/whystuck pod NAME/);
   });
 
+  it('asks Slack who the bot is once, not in front of every ack', async () => {
+    const before = slack.calls.filter((c) => c.method === 'chat.postEphemeral').length;
+    for (let i = 0; i < 3; i++) await postSigned(url, SECRET, slashCommandBody(`gibberish ${i}`));
+    await waitFor(() => slack.calls.filter((c) => c.method === 'chat.postEphemeral').length >= before + 3, 'three help answers');
+    expect(slack.calls.filter((c) => c.method === 'auth.test')).toHaveLength(1);
+  });
+
   it('a click on the button: authorised, audited before and after, signalled, rechecked; a second click is refused', async () => {
     const pod = createPodCgroup();
     const { parentPid, zombiePids } = await spawnZombies(2, pod);

@@ -73,7 +73,7 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
 
   const startWatch = async (over: Partial<WatchModeDeps> = {}): Promise<WatchManager> => {
     const w = createWatchMode({
-      watch: t.config.watch!, collectors: t.collectors, store: t.store, client: t.bot.app.client, conversation: t.bot.conversation,
+      watch: t.config.watch!, collectors: t.collectors, store: t.store, client: t.bot.client, conversation: t.bot.conversation,
       pagerduty: escalation, oncallGroups: t.config.oncallGroups, podNames: createPodNames({ kubeconfig: kube.kubeconfig }), metrics,
       logger: pino({ level: 'silent' }), scheduler, ...over,
     });
