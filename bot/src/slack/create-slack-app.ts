@@ -33,6 +33,37 @@ export interface SlackAppDeps {
   ssh?: SshFallback;
   /** Prometheus counters: questions, diagnoses by finding id, remediations by outcome, escalations. */
   metrics?: BotMetrics;
+  /** How long a Slack reachability check (auth.test) counts for readiness; default 30 s. */
+  slackProbeTtlMs?: number;
+}
+
+export type SlackHealth = { status: 'ok' } | { status: 'unavailable'; message: string };
+
+/**
+ * Whether Slack's Web API answers (auth.test, no retries, 3 s), asked at most
+ * once per `ttlMs`: a readiness probe every few seconds costs one call per
+ * replica per half minute.
+ */
+function slackProbe(config: BotConfig, ttlMs: number, logger: Logger): () => Promise<SlackHealth> {
+  const client = new webApi.WebClient(config.slack.botToken, {
+    logger: slackLogger(logger.child({ component: 'slack-probe' })),
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: { retries: 0 },
+    timeout: 3000,
+  });
+  let last: { at: number; result: Promise<SlackHealth> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at >= ttlMs) {
+      last = {
+        at: Date.now(),
+        result: client.auth.test().then(
+          (): SlackHealth => ({ status: 'ok' }),
+          (err: Error & { data?: { error?: string } }): SlackHealth => ({ status: 'unavailable', message: `Slack's Web API (auth.test): ${err.data?.error ?? err.message}` }),
+        ),
+      };
+    }
+    return last.result;
+  };
 }
 
 /** How long an event id stays claimed: Slack retries within minutes (immediately, after 1 and after 5 minutes). */
@@ -45,8 +76,8 @@ export interface SlackBot {
   threads: Map<string, ThreadContext>;
   /** What a question gets: watch mode answers its alerts' threads with it. */
   conversation: Conversation;
-  /** What GET /readyz answers: ready while started and the store answers. */
-  readiness(): Promise<{ ready: boolean; store: StoreHealth }>;
+  /** What GET /readyz answers: ready while started, the store answers and Slack's Web API does. */
+  readiness(): Promise<{ ready: boolean; store: StoreHealth; slack: SlackHealth }>;
   /** HTTP mode: listens and returns the port; Socket Mode: connects and returns 0. */
   start(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
@@ -77,17 +108,18 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   const { config, logger } = deps;
   const socketMode = Boolean(config.slack.appToken);
   let started = false;
-  async function readiness(): Promise<{ ready: boolean; store: StoreHealth }> {
-    const store = await deps.store.ping();
-    return { ready: started && store.status === 'ok', store };
+  const slackHealth = slackProbe(config, deps.slackProbeTtlMs ?? 30_000, logger);
+  async function readiness(): Promise<{ ready: boolean; store: StoreHealth; slack: SlackHealth }> {
+    const [store, slack] = await Promise.all([deps.store.ping(), slackHealth()]);
+    return { ready: started && store.status === 'ok' && slack.status === 'ok', store, slack };
   }
-  // Kubernetes' readiness probe (HTTP mode): a replica whose store is unreachable takes no Slack traffic.
+  // Kubernetes' readiness probe (HTTP mode): a replica whose store or Slack is unreachable takes no Slack traffic.
   const readyz: CustomRoute = {
     path: '/readyz', method: ['GET'],
     handler: (_req, res) => {
       void readiness().then((r) => {
         res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ready: r.ready, store: deps.store.kind, ...r.store }));
+        res.end(JSON.stringify({ ready: r.ready, store: deps.store.kind, ...r.store, slack: r.slack }));
       });
     },
   };

@@ -46,7 +46,7 @@ export interface TestBot {
  * through loadConfig from `env` like production (the collector pool too, with
  * discovery through KUBECONFIG); Kubernetes lookups and escalation are passed in.
  */
-export async function startTestBot(opts: { env?: Record<string, string>; kube?: KubeLookup; collectors?: (config: BotConfig) => CollectorPool; escalation?: EscalationTarget; scheduler?: Scheduler; recheckDelayMs?: number; metrics?: BotMetrics } = {}): Promise<TestBot> {
+export async function startTestBot(opts: { env?: Record<string, string>; kube?: KubeLookup; collectors?: (config: BotConfig) => CollectorPool; escalation?: EscalationTarget; scheduler?: Scheduler; recheckDelayMs?: number; metrics?: BotMetrics; slackProbeTtlMs?: number } = {}): Promise<TestBot> {
   const slack = await startFakeSlackApi();
   const dbDir = mkdtempSync(join(tmpdir(), 'whystuck-audit-'));
   const store = openSqliteStore(join(dbDir, 'store.db'));
@@ -55,7 +55,7 @@ export async function startTestBot(opts: { env?: Record<string, string>; kube?: 
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
   const kube: KubeLookup = opts.kube ?? { getPod: async (ns, name) => ({ status: 'not-found', message: `pod ${ns}/${name} does not exist` }) };
-  const bot = createSlackApp({ config, logger, actionSecret: ACTION_SECRET, store, kube, collectors, escalation: opts.escalation, scheduler: opts.scheduler, recheckDelayMs: opts.recheckDelayMs ?? 300, metrics: opts.metrics });
+  const bot = createSlackApp({ config, logger, actionSecret: ACTION_SECRET, store, kube, collectors, escalation: opts.escalation, scheduler: opts.scheduler, recheckDelayMs: opts.recheckDelayMs ?? 300, metrics: opts.metrics, slackProbeTtlMs: opts.slackProbeTtlMs });
   const port = await bot.start(0);
   const url = `http://127.0.0.1:${port}/slack/events`;
   return {
