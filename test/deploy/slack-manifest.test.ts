@@ -12,6 +12,7 @@ const SCOPES_OF_METHOD: Record<string, string[]> = {
   'chat.postMessage': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
   'chat.update': ['chat:write'],
+  'auth.test': [], // who the bot is, and readiness: no scope
   'chat.delete': ['chat:write'],
   'chat.getPermalink': [],
   'conversations.open': ['im:write'],

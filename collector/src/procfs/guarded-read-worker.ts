@@ -20,7 +20,9 @@ export type ReadReply =
   | { id: number; ok: true; text: string; truncated: boolean }
   | { id: number; ok: false; code: string; message: string }
   /** A scan's batch, sent before the scan's final reply. */
-  | { id: number; partial: TaskBatch };
+  | { id: number; partial: TaskBatch }
+  /** The scan's code is loaded and the walk begins: its deadline counts from here. */
+  | { id: number; started: true };
 
 function readCapped(path: string, maxBytes: number): { text: string; truncated: boolean } {
   const buf = Buffer.allocUnsafe(Math.min(maxBytes, 1 << 20));
@@ -44,6 +46,7 @@ let scanProc: typeof ScanProc.scanProc | undefined;
 function runScan(req: Extract<ReadRequest, { kind: 'scan' }>): ReadReply {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   scanProc ??= (require('./scan-proc') as typeof ScanProc).scanProc;
+  parentPort?.postMessage({ id: req.id, started: true } satisfies ReadReply);
   let visited = 0;
   scanProc(req.scan, req.progress, (msg: ScanMessage, transfer) => {
     if (msg.type === 'tasks') parentPort?.postMessage({ id: req.id, partial: msg } satisfies ReadReply, transfer);

@@ -97,6 +97,11 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
   }
 
   function onReply(reader: Reader, reply: ReadReply): void {
+    if ('started' in reply) {
+      // Loading the scan's code (the first time, on a busy machine, or compiling it in tests) is not the walk.
+      if (!reader.stuckOn && reader.inFlight[0]?.req.id === reply.id) reader.headSince = now();
+      return;
+    }
     if ('partial' in reply) {
       // A scan's batch: delivered unless the scan was already written off.
       if (!reader.stuckOn && reader.inFlight[0]?.req.id === reply.id) reader.inFlight[0].onBatch?.(reply.partial);
