@@ -13,7 +13,11 @@ export function scopeDiagnosis(ev: Evidence, d: Diagnosis, scope: { pid?: number
   if (scope.pid !== undefined) {
     const pid = scope.pid;
     const task = ev.tasks.find((t) => t.tid === pid) ;
-    if (!task) return { status: 'not-found', message: `pid ${pid} is not on this machine (it may have exited)` };
+    if (!task) {
+      // A partial snapshot cannot say a task is gone: say why it may be missing instead.
+      const partial = ev.missing.find((m) => /task scan stalled/.test(m));
+      return { status: 'not-found', message: partial ? `pid ${pid} is not in this snapshot, which is incomplete (${partial}); ask again` : `pid ${pid} is not on this machine (it may have exited)` };
+    }
     const tgid = pidOf(task);
     keep = (f) => f.tasks.some((t) => t.pid === tgid || t.tid === pid);
   } else if (scope.podUid !== undefined) {

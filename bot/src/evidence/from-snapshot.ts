@@ -18,7 +18,8 @@ export function evidenceFromSnapshot(snap: SnapshotResponse): Evidence {
   for (const p of snap.read_problems ?? []) {
     const tid = num(p.tid) || num(p.pid);
     const text = `${p.path}: ${p.reason}${p.detail ? ` (${p.detail})` : ''}${p.needs_capability ? ` — needs ${p.needs_capability}` : ''}`;
-    if (tid) (problemsByTid.get(tid) ?? problemsByTid.set(tid, []).get(tid)!).push(text);
+    // A stalled scan concerns the whole snapshot (tasks after it are missing), not the task it stalled on.
+    if (tid && !/the task scan stalled/.test(p.detail ?? '')) (problemsByTid.get(tid) ?? problemsByTid.set(tid, []).get(tid)!).push(text);
     else b.evidence.missing.push(text);
     if ((p.reason === 'timed-out' || p.reason === 'blocked-earlier') && /\/(?:cmdline|environ|maps|stack|io|syscall)$/.test(p.path ?? '')) {
       b.evidence.procReadProblems.push({ path: p.path ?? '', pid: num(p.pid), reason: p.reason, triedMs: num(p.tried_ms) });

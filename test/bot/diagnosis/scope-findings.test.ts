@@ -40,3 +40,17 @@ describe('scoping a diagnosis to one pod', () => {
     expect(scoped).toEqual({ status: 'not-found', message: `no tasks of pod ffff on this machine (pods here: ${POD})` });
   });
 });
+
+describe('scoping to a pid a snapshot does not hold', () => {
+  it('says the snapshot is incomplete when the task scan stalled, rather than that the pid is gone', () => {
+    const ev = evidenceFromSnapshot({
+      tasks: [task({ pid: 1, ppid: 0, comm: 'systemd', state: 'S' })],
+      read_problems: [{ path: '/proc/4242/task/4242', reason: 'timed-out', detail: 'the task scan stalled here; tasks after it are missing from this snapshot', tried_ms: 3000, pid: 4242, tid: 4242 }],
+    });
+    const scoped = scopeDiagnosis(ev, diagnose(ev), { pid: 5000 });
+    expect(scoped.status === 'not-found' && scoped.message).toMatch(/pid 5000 is not in this snapshot, which is incomplete \(.*the task scan stalled here.*\); ask again/);
+    const whole = evidenceFromSnapshot({ tasks: [task({ pid: 1, ppid: 0, comm: 'systemd', state: 'S' })] });
+    const gone = scopeDiagnosis(whole, diagnose(whole), { pid: 5000 });
+    expect(gone.status === 'not-found' && gone.message).toBe('pid 5000 is not on this machine (it may have exited)');
+  });
+});
