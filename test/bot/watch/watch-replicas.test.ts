@@ -104,6 +104,11 @@ async function zombieGrowth(pod: PodCgroup): Promise<void> {
     for (const n of NODES) await slack.waitFor((c) => alerts(pod1.podUid, n).includes(c), 30_000);
 
     // The replica watching node-a dies (SIGKILL: no lease released), and a new problem starts at once.
+    // Not in the instant between posting an alert and recording it: a crash there can leave a second
+    // alert (chat.postMessage has no idempotency key; see the README's limits).
+    // (The log names the incident by its message ts: incident keys are redacted with the other secrets.)
+    const recorded = (n: string): boolean => alerts(pod1.podUid, n).some((c) => replicas.get(owner)!.log().split('\n').some((l) => l.includes('alert posted') && l.includes(`"ts":"${String(c.reply?.ts)}"`)));
+    await waitFor(() => NODES.filter((n) => holders().get(shardOfNode(n, SHARDS)) === owner).every(recorded), 'the owner to record its alerts', 10_000);
     await replicas.get(owner)!.kill();
     const killedAt = Date.now();
     const pod2 = createPodCgroup();
