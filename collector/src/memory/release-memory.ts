@@ -43,7 +43,7 @@ export interface MemoryReleaser {
 
 export function createMemoryReleaser(opts: { quietMs?: number; budgetBytes?: number } = {}): MemoryReleaser {
   const quietMs = opts.quietMs ?? 1000;
-  const budget = opts.budgetBytes ?? 4 * 1024 * 1024;
+  const budget = opts.budgetBytes ?? 2 * 1024 * 1024;
   let timer: NodeJS.Timeout | undefined;
   const cancel = (): void => {
     if (timer) clearTimeout(timer);

@@ -78,38 +78,56 @@ function tableOf(batches: TaskBatch[], pods: PodEntry[], paths: string[]): TaskT
  * written off (it may be blocked in the kernel) and a fresh one serves the
  * next read or snapshot.
  */
-export function createTaskScanner(reader: GuardedReader, opts: { parts?: number } = {}): TaskScanner {
+export function createTaskScanner(reader: GuardedReader, opts: { parts?: number; mainThreadShare?: boolean } = {}): TaskScanner {
   const parts = opts.parts ?? 1;
   let busy: Promise<unknown> = Promise.resolve();
+  // tgids are below pid_max, at most 2^22 on Linux: one bit each. Reused, cleared per scan.
+  let claimBits: SharedArrayBuffer | undefined;
 
   const run = async (req: ScanRequest, deadlineMs: number): Promise<ScanResult> => {
     const batches: TaskBatch[] = [];
     const pods: PodEntry[] = [];
     const paths: string[] = [];
     const problems: RawProblem[] = [];
-    // tgids are below pid_max, at most 2^22 on Linux: one bit each.
-    const claims = parts > 1 ? new SharedArrayBuffer((1 << 22) / 8) : undefined;
-    const results = await Promise.all(Array.from({ length: parts }, async (_, part) => {
-      const progress = new SharedArrayBuffer(8);
-      // Each part numbers its own pods and paths: map them into the scan's tables.
+    /** Each part numbers its own pods and paths: its batches are mapped into the scan's tables. */
+    const collector = (): ((batch: TaskBatch) => void) => {
       const podOf: number[] = [];
       const pathOf: number[] = [];
-      const r = await reader.scan(claims ? { ...req, share: { claims, backwards: part % 2 === 1 } } : req, {
-        deadlineMs,
-        progress,
-        onBatch: (batch) => {
-          for (const p of batch.newPods) podOf.push(pods.push(p) - 1);
-          for (const p of batch.newPaths) pathOf.push(paths.push(p) - 1);
-          for (let i = 0; i < batch.pod.length; i++) {
-            if (batch.pod[i] >= 0) batch.pod[i] = podOf[batch.pod[i]];
-            if (batch.freezer[i] >= 0) batch.freezer[i] = pathOf[batch.freezer[i]];
-          }
-          batches.push(batch);
-          problems.push(...batch.problems);
-        },
+      return (batch) => {
+        for (const p of batch.newPods) podOf.push(pods.push(p) - 1);
+        for (const p of batch.newPaths) pathOf.push(paths.push(p) - 1);
+        for (let i = 0; i < batch.pod.length; i++) {
+          if (batch.pod[i] >= 0) batch.pod[i] = podOf[batch.pod[i]];
+          if (batch.freezer[i] >= 0) batch.freezer[i] = pathOf[batch.freezer[i]];
+        }
+        batches.push(batch);
+        problems.push(...batch.problems);
+      };
+    };
+    // The main thread joins the walk only on the real procfs, whose stat, status, wchan, cgroup and
+    // ns links take no lock on the target (a proc root of another kind, like a FUSE mount in tests,
+    // could block it); it takes processes from the other end, and stays off the risky files.
+    const mainJoins = Boolean(opts.mainThreadShare) && req.procRoot === '/proc' && req.pids.length === 0 && !req.podUid;
+    const shared = parts > 1 || mainJoins;
+    let claims: SharedArrayBuffer | undefined;
+    if (shared) {
+      claimBits ??= new SharedArrayBuffer((1 << 22) / 8);
+      new Int32Array(claimBits).fill(0);
+      claims = claimBits;
+    }
+    const pending = Array.from({ length: parts }, (_, part) => {
+      const progress = new SharedArrayBuffer(8);
+      const result = reader.scan(claims ? { ...req, share: { claims, backwards: part % 2 === 1 } } : req, { deadlineMs, progress, onBatch: collector() });
+      return result.then((r) => ({ r, progress }));
+    });
+    if (mainJoins && claims) {
+      const onBatch = collector();
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./scan-proc') as typeof import('./scan-proc')).scanProc({ ...req, share: { claims, backwards: true } }, new SharedArrayBuffer(8), (msg) => {
+        if (msg.type === 'tasks') onBatch(msg);
       });
-      return { r, progress };
-    }));
+    }
+    const results = await Promise.all(pending);
     let stalled: ScanResult['stalled'];
     for (const { r, progress } of results) {
       if (r.status === 'timed-out') {

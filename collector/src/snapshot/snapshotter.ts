@@ -82,7 +82,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   // One reader thread does the scan and then the risky reads; more join only while some are stuck.
   // (Splitting the scan over two threads took ~35% off its time and cost ~20 MB of the 100 MB budget.)
   const reader = createGuardedReader({ defaultDeadlineMs: readDeadlineMs, poolSize: 1 });
-  const scanner: TaskScanner = createTaskScanner(reader);
+  const scanner: TaskScanner = createTaskScanner(reader, { mainThreadShare: true });
   const warned = new Set<string>();
 
   async function snapshotBytes(req: Partial<SnapshotRequest__Output>): Promise<EncodedSnapshot> {

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
  * installs a small swc require hook so the .ts entry can be loaded.
  */
 /** Workers read files and build small objects: a small heap keeps the collector's RSS low. */
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 2 };
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 1 };
 
 export function startWorker(entry: string, workerData: unknown): Worker {
   if (!entry.endsWith('.ts')) return new Worker(entry, { workerData, resourceLimits: RESOURCE_LIMITS });

@@ -9,10 +9,10 @@ import { taskCodec } from '../../../collector/src/proto/snapshot-codec';
 const REQ = { procRoot: '/proc', pids: [], podUid: '', fullStates: 'DZTtXxWP', allThreadDetails: false };
 
 describe('task scanner', () => {
-  it.each([1, 2])('scans every task exactly once with %i thread(s), each encoded as its own Task message', async (parts) => {
+  it.each([[1, false], [2, false], [1, true]])('scans every task exactly once with %i reader thread(s), main thread joining: %s; each encoded as its own Task message', async (parts, mainThreadShare) => {
     const reader = createGuardedReader({ poolSize: parts });
     try {
-      const { tasks: t, problems, stalled } = await createTaskScanner(reader, { parts }).scan(REQ, 10000);
+      const { tasks: t, problems, stalled } = await createTaskScanner(reader, { parts, mainThreadShare }).scan(REQ, 10000);
       expect(stalled).toBeUndefined();
       expect(problems.filter((p) => !/ns\/pid/.test(p.path))).toEqual([]);
       const tids = Array.from(t.tid);
