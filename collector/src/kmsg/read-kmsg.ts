@@ -13,6 +13,26 @@ export type KmsgResult =
  * /dev/kmsg cannot seek to a sequence number, so records below `sinceSeq`
  * are read and dropped.
  */
+/**
+ * One read() of a non-blocking /dev/kmsg descriptor: a record; 'end' when
+ * there is none yet (EAGAIN); 'skip' for records overwritten before they were
+ * read (EPIPE), one larger than `buf` (EINVAL) or one that does not parse.
+ * Any other error is thrown.
+ */
+export function readKmsgRecord(fd: number, buf: Buffer, bootTimeMs: number): KmsgRecord | 'end' | 'skip' {
+  let n: number;
+  try {
+    n = readSync(fd, buf, 0, buf.length, null);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN') return 'end';
+    if (code === 'EPIPE' || code === 'EINVAL') return 'skip';
+    throw err;
+  }
+  if (n === 0) return 'end';
+  return parseKmsgRecord(buf.toString('utf8', 0, n), bootTimeMs) ?? 'skip';
+}
+
 export function readKmsg(opts: { sinceSeq: bigint; bootTimeMs: number; path?: string; maxRecords?: number }): KmsgResult {
   let fd: number;
   try {
@@ -29,19 +49,9 @@ export function readKmsg(opts: { sinceSeq: bigint; bootTimeMs: number; path?: st
   let lastSeq = -1n;
   try {
     for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE') continue;
-        if (code === 'EAGAIN') break;
-        if (code === 'EINVAL') continue; // a record larger than the buffer
-        throw err;
-      }
-      if (n === 0) break;
-      const rec = parseKmsgRecord(buf.toString('utf8', 0, n), opts.bootTimeMs);
-      if (!rec) continue;
+      const rec = readKmsgRecord(fd, buf, opts.bootTimeMs);
+      if (rec === 'end') break;
+      if (rec === 'skip') continue;
       const seq = BigInt(String(rec.seq));
       if (lastSeq >= 0n && seq > lastSeq + 1n) lost += seq - lastSeq - 1n;
       lastSeq = seq;

@@ -62,12 +62,8 @@ export interface PodEntry {
  * Typed arrays travel by transfer, not by copy; no task object is ever cloned
  * across threads.
  */
-export interface TaskBatch {
-  type: 'tasks';
-  /** Encoded Task messages back to back (fields only: no tag, no length). */
-  bytes: Uint8Array;
-  /** End offset of each task in `bytes`. */
-  ends: Uint32Array;
+/** The per-task columns a snapshot decides on, index i = task i. */
+export interface TaskColumns {
   tid: Int32Array;
   tgid: Int32Array;
   ppid: Int32Array;
@@ -80,6 +76,14 @@ export interface TaskBatch {
   pod: Int32Array;
   /** Index into the scan's path table of the task's freezer cgroup; -1: none. */
   freezer: Int32Array;
+}
+
+export interface TaskBatch extends TaskColumns {
+  type: 'tasks';
+  /** Encoded Task messages back to back (fields only: no tag, no length). */
+  bytes: Uint8Array;
+  /** End offset of each task in `bytes`. */
+  ends: Uint32Array;
   /** Pod and path table entries first seen in this batch, in index order. */
   newPods: PodEntry[];
   newPaths: string[];

@@ -1,19 +1,11 @@
-import type { PodEntry, RawProblem, ScanRequest, TaskBatch } from './raw-task';
+import type { PodEntry, RawProblem, ScanRequest, TaskBatch, TaskColumns } from './raw-task';
 import type { GuardedReader } from './guarded-reader';
 
 /** Every task the scan read: encoded messages plus columns, indexed 0..count-1. */
-export interface TaskTable {
+export interface TaskTable extends TaskColumns {
   count: number;
   /** The encoded Task message (fields only) of task i. */
   bytes(i: number): Uint8Array;
-  tid: Int32Array;
-  tgid: Int32Array;
-  ppid: Int32Array;
-  pidNs: Float64Array;
-  state: Uint8Array;
-  bits: Uint8Array;
-  pod: Int32Array;
-  freezer: Int32Array;
   pods: PodEntry[];
   paths: string[];
 }
@@ -29,7 +21,7 @@ export interface TaskScanner {
   scan(req: ScanRequest, deadlineMs: number): Promise<ScanResult>;
 }
 
-type Column = 'tid' | 'tgid' | 'ppid' | 'pidNs' | 'state' | 'bits' | 'pod' | 'freezer';
+type Column = keyof TaskColumns;
 const COLUMNS: Column[] = ['tid', 'tgid', 'ppid', 'pidNs', 'state', 'bits', 'pod', 'freezer'];
 
 function join<T extends Int32Array | Float64Array | Uint8Array>(parts: T[], make: (n: number) => T): T {

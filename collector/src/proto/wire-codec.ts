@@ -561,8 +561,8 @@ function runtime(): Runtime {
       for (const [k, val] of entries) {
         out.varint(tagOf(f, WIRE_DELIMITED));
         const s = out.begin();
-        writeLoose(out, keyField, f.keyKind === 'string' ? String(k) : Number(k), R);
-        if (val !== undefined && val !== null) writeLoose(out, value, val, R);
+        writeLoose(out, keyField, f.keyKind === 'string' ? String(k) : Number(k));
+        if (val !== undefined && val !== null) writeLoose(out, value, val);
         out.end(s);
       }
     },
@@ -591,7 +591,7 @@ function runtime(): Runtime {
 }
 
 /** Maps are rare and small: their keys and values go through these generic paths. */
-function writeLoose(out: Out, f: FieldPlan, v: unknown, R: Runtime): void {
+function writeLoose(out: Out, f: FieldPlan, v: unknown): void {
   if (f.kind === 'message') {
     out.varint(tagOf(f, WIRE_DELIMITED));
     const s = out.begin();
@@ -612,7 +612,12 @@ function writeLoose(out: Out, f: FieldPlan, v: unknown, R: Runtime): void {
     case 'double': out.double(n); break;
     case 'float': out.float(n); break;
     case 'bytes': out.bytes(v as Uint8Array); break;
-    case 'enum': out.int(typeof v === 'number' ? v : (f.enumValues?.[v as string] ?? R.enumValue(R.F.indexOf(f), v))); break;
+    case 'enum': {
+      const n = typeof v === 'number' ? v : f.enumValues?.[v as string];
+      if (n === undefined) throw new Error(`wire-codec: ${String(v)} is not a value of the enum of ${f.name}`);
+      out.int(n);
+      break;
+    }
     default: throw new Error(`wire-codec: cannot write ${f.kind} here`);
   }
 }

@@ -1,6 +1,6 @@
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import type { KmsgRecord } from '../../../proto/generated/whystuck/v1/KmsgRecord';
-import { parseKmsgRecord } from '../kmsg/parse-kmsg-record';
+import { readKmsgRecord } from '../kmsg/read-kmsg';
 
 /**
  * Follows /dev/kmsg with one non-blocking descriptor kept open: each poll
@@ -44,21 +44,17 @@ export function createKmsgFollower(opts: { path?: string; bootTimeMs: number }):
       if (!open()) return [];
       const out: KmsgRecord[] = [];
       for (;;) {
-        let n: number;
+        let rec: ReturnType<typeof readKmsgRecord>;
         try {
-          n = readSync(fd, buf, 0, buf.length, null);
+          rec = readKmsgRecord(fd, buf, opts.bootTimeMs);
         } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'EAGAIN') break;
-          if (code === 'EPIPE' || code === 'EINVAL') continue;
-          problem = `${path}: ${code}`;
+          problem = `${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
           closeSync(fd);
           fd = -1;
           break;
         }
-        if (n === 0) break;
-        const rec = parseKmsgRecord(buf.toString('utf8', 0, n), opts.bootTimeMs);
-        if (!rec) continue;
+        if (rec === 'end') break;
+        if (rec === 'skip') continue;
         const seq = Number(rec.seq);
         if (lastSeq >= 0 && seq > lastSeq + 1) lost += seq - lastSeq - 1;
         if (seq <= lastSeq) continue;
