@@ -130,8 +130,10 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       readCmdlines(kept.filter((i) => (t.bits[i] & TASK_LEADER) && !(t.bits[i] & TASK_KTHREAD) && t.state[i] !== Z), t, extra, problems),
     ]);
 
-    const wait = MIN_CPU_INTERVAL_MS - (performance.now() - cpuAt);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // Timers may fire a fraction of a millisecond early: wait until the interval has really passed.
+    for (let wait = MIN_CPU_INTERVAL_MS - (performance.now() - cpuAt); wait > 0; wait = MIN_CPU_INTERVAL_MS - (performance.now() - cpuAt)) {
+      await new Promise((r) => setTimeout(r, Math.ceil(wait)));
+    }
     const node = await readNodeFacts(src, cpu1, Math.round(performance.now() - cpuAt));
     const freezer = new Map(node.freezers?.map((f) => [f.cgroup_path, f.state]) ?? []);
     if (freezer.size > 0) {
