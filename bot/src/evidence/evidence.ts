@@ -28,6 +28,8 @@ export interface Task {
   flags?: number;
   numThreads?: number;
   wchan?: string;
+  /** The wait channel was cut to this many characters (`ps -l` prints 6, `wchan:N` N): match it by prefix. */
+  wchanWidth?: number;
   stack?: Frame[];
   nsPid?: number[];
   pidNsInode?: number;
@@ -50,11 +52,32 @@ export interface Task {
   cpuPct?: number;
   /** "workqueue: writeback wb_workfn (flush-254:16)" from a sysrq/hung-task dump. */
   workqueue?: string;
+  /**
+   * Where facts came from when not observed directly: 'derived' (inferred from
+   * other facts, e.g. a state read off the kernel stack) or 'stated' (a person
+   * said it in prose). A field absent here was observed. A kill verdict never
+   * rests on derived or stated facts alone.
+   */
+  provenance?: Partial<Record<TaskFact, 'derived' | 'stated'>>;
+  /**
+   * How the task is known when no line of its own showed it: only as another
+   * task's parent, a lock owner, an OOM invoker, an oops' current task, or a
+   * pid named in prose. Findings may name it; nothing may signal it on that alone.
+   */
+  placeholder?: 'ppid' | 'lock-owner' | 'oom-invoker' | 'oops-task' | 'stated' | 'strace-target';
+  /** The task has exited (do_exit seen, or `[name]` with no memory and children left). */
+  exited?: boolean;
+  /** Signal dispositions from /proc/PID/status (hex masks). */
+  sigCaught?: string;
+  sigIgnored?: string;
   /** Facts that could not be read, in words ("stack unreadable: timed-out after 250 ms"). */
   missing: string[];
   /** The lines that showed this task (capped). */
   lines: string[];
 }
+
+/** The Task fields a provenance can be recorded for. */
+export type TaskFact = 'state' | 'ppid' | 'comm' | 'wchan' | 'stack' | 'numThreads' | 'exited' | 'isPidNsInit' | 'pid';
 
 export type ReportKind =
   | 'hung-task' | 'soft-lockup' | 'hard-lockup' | 'rcu-stall' | 'oom-kill'
@@ -80,6 +103,14 @@ export interface KernelReport {
   victim?: { pid: number; comm: string };
   /** "writeback wb_workfn (flush-254:16)" for kworkers. */
   workqueue?: string;
+  /** Hung task: "blocked on a mutex likely owned by task X:PID" (and rwsem / semaphore variants). */
+  blocker?: { pid: number; comm: string; lock?: string };
+  /** "Kernel panic - not syncing: REASON". */
+  panicReason?: string;
+  /** RCU stall: the pids the report lists as stalled or starved (kthread named). */
+  stalledPids?: number[];
+  /** The report was cut before its end (a `[...]` or the paste ended inside it). */
+  partial?: boolean;
   /** How many times this report (same kind, task and frames) appeared. */
   count: number;
   lines: string[];
@@ -132,6 +163,36 @@ export interface Unreadable {
   reason: string;
 }
 
+/**
+ * A fact a person stated in prose ("stuck in zap_pid_ns_processes", "kill -9
+ * does nothing", "load 50 with CPUs idle"): low confidence, enough to suggest a
+ * finding and ask for the evidence that would confirm it, never enough for a
+ * signal to be "effective".
+ */
+export interface StatedFact {
+  kind: 'wait-site' | 'state' | 'kill-ineffective' | 'load-idle' | 'terminating' | 'hang' | 'zombie' | 'oom' | 'other';
+  /** The sentence as written (trimmed, capped). */
+  text: string;
+  line: number;
+  pid?: number;
+  comm?: string;
+  /** Function or wait channel named ("zap_pid_ns_processes", "rwsem_down_read_slowpath"). */
+  site?: string;
+  state?: string;
+  load?: number;
+}
+
+/** A Kubernetes object named by a paste (`kubectl get pod -o wide`, describe, events) or read from the API. */
+export interface KubeObject {
+  kind: 'pod' | 'node' | 'volume' | 'finalizer' | 'namespace' | 'pvc' | 'container' | 'other';
+  name: string;
+  namespace?: string;
+  /** Status column / phase / Ready condition as printed ("Terminating", "NotReady"). */
+  status?: string;
+  node?: string;
+  line?: string;
+}
+
 export interface Evidence {
   source: 'paste' | 'snapshot';
   tasks: Task[];
@@ -145,6 +206,12 @@ export interface Evidence {
   procReadProblems: { path: string; pid: number; reason: string; triedMs: number }[];
   /** Whole-node facts that were not available (e.g. "no kernel log: needs CAP_SYSLOG"). */
   missing: string[];
+  /** Facts stated in prose (paste only). */
+  stated: StatedFact[];
+  /** Kubernetes objects the input names. */
+  objects: KubeObject[];
+  /** Lines where the paste was cut (`[...]`, `...`, "snip"): lists and reports near them are partial. */
+  cuts: number[];
 }
 
 export function emptyEvidence(source: Evidence['source']): Evidence {
@@ -152,6 +219,7 @@ export function emptyEvidence(source: Evidence['source']): Evidence {
     source, tasks: [], reports: [], backend: [], notes: [],
     node: { freezers: [], mounts: [], memcgOom: [] },
     inputs: [], unreadable: [], procReadProblems: [], missing: [],
+    stated: [], objects: [], cuts: [],
   };
 }
 

@@ -6,28 +6,35 @@ export interface Expected {
   must: string[];
   may?: string[];
   must_not: string[];
-  key_tasks: { pid: number; comm: string; kill9_effective: boolean | null }[];
-  zombie_kind?: string;
+  /** pid null: the evidence never prints it (not scored, but the kill9 rule holds for the task by name). */
+  key_tasks: { pid: number | null; comm: string | null; kill9_effective: boolean | null }[];
+  /** A kind, a list of kinds any one of which is right, or null when the evidence cannot fix it. */
+  zombie_kind?: string | string[] | null;
+  /** World corpus: Kubernetes objects whose names must appear in some finding. */
+  key_objects?: { kind: string; name: string }[];
   root_cause?: string;
 }
 
 export interface CorpusCase { name: string; dir: string; input: string; expected: Expected }
 
+const FIXTURES = path.resolve(__dirname, '../../fixtures');
 const ROOTS = [
-  path.resolve(__dirname, '../../fixtures/corpus'),
-  path.resolve(__dirname, '../../fixtures/cases'),
-  // The team's shared corpus, when this checkout sits beside it: new cases there run too.
+  path.join(FIXTURES, 'corpus'),
+  path.join(FIXTURES, 'cases'),
+  path.join(FIXTURES, 'corpus-world'),
+  // The team's shared corpora, when this checkout sits beside them: new cases there run too.
   path.resolve(__dirname, '../../../../shared/corpus'),
+  path.resolve(__dirname, '../../../../shared/corpus-world'),
 ];
 
-/** Every case folder (input.txt + expected.json) of the vendored corpus, our own cases and the shared corpus. */
-export function loadCases(): CorpusCase[] {
+/** Every case folder (input.txt + expected.json) of the vendored corpora, our own cases and the shared ones. */
+export function loadCases(filter: (name: string) => boolean = () => true): CorpusCase[] {
   const seen = new Map<string, CorpusCase>();
   for (const root of ROOTS) {
     if (!existsSync(root)) continue;
     for (const name of readdirSync(root).sort()) {
       const dir = path.join(root, name);
-      if (seen.has(name) || !existsSync(path.join(dir, 'expected.json'))) continue;
+      if (seen.has(name) || !filter(name) || !existsSync(path.join(dir, 'expected.json'))) continue;
       seen.set(name, {
         name, dir,
         input: readFileSync(path.join(dir, 'input.txt'), 'utf8'),
@@ -38,6 +45,8 @@ export function loadCases(): CorpusCase[] {
   return [...seen.values()];
 }
 
+const SIGNALS_THAT_END = new Set(['SIGKILL', 'SIGTERM']);
+
 /** What is wrong with a diagnosis against a case's expectations; [] when it passes. */
 export function checkDiagnosis(d: Diagnosis, e: Expected): string[] {
   const ids = d.findings.map((f) => f.id as string);
@@ -45,17 +54,24 @@ export function checkDiagnosis(d: Diagnosis, e: Expected): string[] {
   for (const id of e.must) if (!ids.includes(id)) problems.push(`missing finding ${id}`);
   for (const id of e.must_not) if (ids.includes(id)) problems.push(`wrong finding ${id}`);
   for (const k of e.key_tasks) {
-    if (!d.findings.some((f) => f.tasks.some((t) => t.pid === k.pid || t.tid === k.pid))) problems.push(`key task ${k.comm} (${k.pid}) not named`);
-    if (k.kill9_effective === false) {
-      for (const f of d.findings) {
-        for (const r of f.remediations) {
-          if (r.pid === k.pid && (r.signal === 'SIGKILL' || r.signal === 'SIGTERM') && r.effective === 'yes') problems.push(`${f.id} claims ${r.signal} works on ${k.pid}`);
-        }
+    if (k.pid !== null && !d.findings.some((f) => f.tasks.some((t) => t.pid === k.pid || t.tid === k.pid))) problems.push(`key task ${k.comm} (${k.pid}) not named`);
+    if (k.kill9_effective !== false) continue;
+    for (const f of d.findings) {
+      for (const r of f.remediations) {
+        if (!r.signal || !SIGNALS_THAT_END.has(r.signal) || r.effective !== 'yes') continue;
+        const same = k.pid !== null ? r.pid === k.pid : r.comm !== undefined && r.comm === k.comm;
+        if (same) problems.push(`${f.id} claims ${r.signal} works on ${k.pid ?? k.comm}`);
       }
     }
   }
-  if (e.zombie_kind && !d.findings.some((f) => f.id === 'zombie' && f.kind === e.zombie_kind)) {
-    problems.push(`zombie kind ${e.zombie_kind} expected, got ${d.findings.filter((f) => f.id === 'zombie').map((f) => f.kind).join(',') || 'none'}`);
+  if (e.zombie_kind) {
+    const want = Array.isArray(e.zombie_kind) ? e.zombie_kind : [e.zombie_kind];
+    const got = d.findings.filter((f) => f.id === 'zombie').map((f) => f.kind as string);
+    if (!got.some((k) => want.includes(k))) problems.push(`zombie kind ${want.join('|')} expected, got ${got.join(',') || 'none'}`);
+  }
+  for (const o of e.key_objects ?? []) {
+    const named = d.findings.some((f) => [f.title, f.explanation, ...f.evidence].some((s) => s.includes(o.name)));
+    if (!named) problems.push(`${o.kind} ${o.name} not named`);
   }
   return problems;
 }
