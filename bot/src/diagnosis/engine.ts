@@ -1,5 +1,6 @@
 import type { Evidence } from '../evidence/evidence';
 import { createContext } from './context';
+import { inferFacts } from './infer';
 import type { Diagnosis, Finding, FindingId } from './finding';
 import type { Rule } from './rule';
 import { containerRuntimeHang } from './rules/container-runtime-hang';
@@ -43,6 +44,7 @@ export function rankFindings(findings: Finding[]): Finding[] {
 
 /** Runs every rule on the evidence; a rule that throws is reported, not fatal. */
 export function diagnose(ev: Evidence, rules: Rule[] = RULES): Diagnosis {
+  inferFacts(ev);
   const ctx = createContext(ev);
   const findings: Finding[] = [];
   for (const rule of rules) {

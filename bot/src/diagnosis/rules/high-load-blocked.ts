@@ -11,24 +11,31 @@ export const highLoadBlocked: Rule = {
     const blocked = blockedTasks(ctx);
     const inD = Math.max(blocked.length, taskCounts?.blocked ?? 0);
     const load = loadavg.one;
-    if (load < 2 || inD < 2) return [];
     const running = taskCounts?.running ?? loadavg.running;
     const idle = cpu?.idlePct;
     const cpuBound = (running !== undefined && running >= load * 0.7) || (idle !== undefined && idle < 10 && (cpu?.iowaitPct ?? 0) < 10);
-    if (cpuBound) return [];
+    if (load < 2 || cpuBound) return [];
     const idleCpus = (idle !== undefined && idle >= 20) || (cpu?.iowaitPct ?? 0) >= 20 || (running !== undefined && running <= load / 2);
-    if (!idleCpus && inD < load / 2) return [];
+    // Relational, not a fixed number: the load is far above what runs and what the CPUs are doing, so the rest is tasks in D —
+    // seen in the input, or not shown but implied (load counts R + D; mostly idle CPUs cannot be behind it).
+    const cpus = cpuCount ?? 1;
+    const busyCpus = idle !== undefined ? cpus * (100 - idle - (cpu?.iowaitPct ?? 0)) / 100 : undefined;
+    const implied = idle !== undefined && idle >= 50 && load >= Math.max(4, 2 * cpus * (1 - idle / 100) + 2) && (running === undefined || running <= load / 4)
+      ? Math.round(load - Math.max(running ?? 0, busyCpus ?? 0)) : 0;
+    if (inD < 2 && implied < 2) return [];
+    if (!idleCpus && inD < load / 2 && implied < 2) return [];
     const facts = [
       `load average ${loadavg.one}, ${loadavg.five}, ${loadavg.fifteen}`,
       cpu ? `CPU ${idle ?? '?'}% idle, ${cpu.iowaitPct ?? '?'}% iowait` : '',
       running !== undefined ? `${running} running` : '',
       cpuCount ? `${cpuCount} CPUs` : '',
       `${inD} tasks in D seen`,
+      implied > inD ? `about ${implied} in D implied by the load` : '',
     ].filter(Boolean).join('; ');
     return [finding({
       id: 'high-load-blocked',
       severity: 'warning',
-      confidence: idleCpus ? 0.85 : 0.65,
+      confidence: inD >= 2 ? (idleCpus ? 0.85 : 0.65) : 0.6,
       title: `Load average ${load} is driven by tasks in D, not CPU demand`,
       explanation: `${facts}. Linux counts tasks in uninterruptible sleep in the load average although they use no CPU; iowait only shows CPUs idling while block I/O is outstanding, so waits on locks, FUSE or network storage show as idle. The load falls when ${blocked.slice(0, 3).map(name).join(', ') || 'the blocked tasks'} and the others finish their waits; more CPUs would not help.`,
       evidence: [facts, ...blocked.slice(0, 5).flatMap((t) => t.lines.slice(0, 1))],
