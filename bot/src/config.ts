@@ -44,6 +44,8 @@ export interface BotConfig {
   collectorDiscovery: CollectorDiscoveryConfig;
   /** Largest paste (file upload) the bot downloads and reads, in bytes. */
   pasteMaxBytes: number;
+  /** Time for reading one paste (off the event loop); past it the answer covers what was read and says where it stopped. */
+  pasteTimeBudgetMs: number;
   /** Reading a node over SSH when its collector cannot be reached; absent = off. */
   ssh?: SshFallbackConfig;
   /** Watch mode: alerts from the collectors' Watch streams to one channel; absent = off (no WHYSTUCK_ALERT_CHANNEL). */
@@ -113,6 +115,7 @@ const FileSchema = z.object({
   collectorPort: z.number().int().min(1).max(65535).optional(),
   collectorServerName: z.string().optional(),
   pasteMaxBytes: z.number().int().min(1024).optional(),
+  pasteTimeBudgetMs: z.number().int().min(100).max(600000).optional(),
   ssh: z.object({
     user: z.string().optional(),
     keyFile: z.string().optional(),
@@ -215,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
   const autoEscalateMinutes = numberSetting('WHYSTUCK_AUTO_ESCALATE_MINUTES', env.WHYSTUCK_AUTO_ESCALATE_MINUTES, fromFile.autoEscalateMinutes,
     (n) => n > 0 && n <= 1440, 'must be a number of minutes above 0 and at most 1440 (fractions allowed, e.g. 0.5); leave it unset to never auto-escalate');
   const pasteMaxBytes = numberSetting('WHYSTUCK_PASTE_MAX_BYTES', env.WHYSTUCK_PASTE_MAX_BYTES, fromFile.pasteMaxBytes, (n) => Number.isInteger(n) && n >= 1024, 'must be an integer number of bytes >= 1024') ?? 10 * 1024 * 1024;
+  const pasteTimeBudgetMs = numberSetting('WHYSTUCK_PASTE_TIME_BUDGET_MS', env.WHYSTUCK_PASTE_TIME_BUDGET_MS, fromFile.pasteTimeBudgetMs, (n) => Number.isInteger(n) && n >= 100 && n <= 600000, 'must be an integer number of milliseconds from 100 to 600000') ?? 10_000;
   const collectorDiscovery = discoveryConfig(env, fromFile);
   const databaseUrl = env.WHYSTUCK_DATABASE_URL || undefined;
   const urlProblem = databaseUrl && databaseUrlProblem(databaseUrl);
@@ -241,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
     autoEscalateMinutes,
     collectorDiscovery,
     pasteMaxBytes,
+    pasteTimeBudgetMs,
     ssh,
     watch,
     metricsListen,

@@ -1,14 +1,19 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { diagnose } from '../diagnosis/engine';
-import { readPasteStream } from '../paste/read-paste-stream';
+import { AnalysisStalled, analyzeStreamInWorker } from '../paste/analyze-in-worker';
 import { toJson } from '../render/render-json';
 import { renderText } from '../render/render-text';
 
-export const ANALYZE_USAGE = `usage: whystuck analyze [FILE|-] [--json]
+export const ANALYZE_USAGE = `usage: whystuck analyze [FILE|-] [--json] [--time-budget SECONDS]
   Reads kernel logs (dmesg, dmesg -T, journalctl -k, /var/log/messages), ps/top
   output, /proc/PID/stack|stat|status and crash bt — mixed in one paste is fine —
-  and names the root cause. FILE "-" or no FILE reads standard input.`;
+  and names the root cause. FILE "-" or no FILE reads standard input.
+  --time-budget  stop reading after SECONDS (default 60; 0 = no limit) and
+                 diagnose what was read, saying at which line it stopped`;
+
+/** The CLI reads whole logs (100 MB in a few seconds): a generous budget, still a bound. */
+const CLI_BUDGET_S = 60;
+const NO_LIMIT_MS = 2 ** 31 - 1;
 
 export interface CliIo {
   stdin: Readable & { isTTY?: boolean };
@@ -23,7 +28,20 @@ const REASONS: Record<string, string> = {
 /** `whystuck analyze`: exit 0 after a diagnosis, 2 for usage errors or an unreadable file. */
 export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
   const json = args.includes('--json');
-  const rest = args.filter((a) => a !== '--json');
+  let rest = args.filter((a) => a !== '--json');
+  let budgetS = CLI_BUDGET_S;
+  const at = rest.findIndex((a) => a === '--time-budget' || a.startsWith('--time-budget='));
+  if (at >= 0) {
+    const eq = rest[at].indexOf('=');
+    const value = eq >= 0 ? rest[at].slice(eq + 1) : rest[at + 1];
+    const n = Number(value);
+    if (value === undefined || value.trim() === '' || !Number.isFinite(n) || n < 0) {
+      io.stderr.write(`whystuck analyze: --time-budget needs a number of seconds (0 = no limit)\n${ANALYZE_USAGE}\n`);
+      return 2;
+    }
+    budgetS = n;
+    rest = rest.filter((_, i) => i !== at && (eq >= 0 || i !== at + 1));
+  }
   if (rest.includes('--help') || rest.includes('-h')) { io.stdout.write(`${ANALYZE_USAGE}\n`); return 0; }
   const unknown = rest.find((a) => a.startsWith('-') && a !== '-');
   if (unknown || rest.length > 1) {
@@ -46,15 +64,17 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
       return 2;
     }
   }
-  let ev;
+  let analysis;
   try {
-    ev = await readPasteStream(input);
+    // Read and diagnosed in a worker thread, within the budget: past it, what was read is diagnosed and the cut is said.
+    analysis = await analyzeStreamInWorker(input, { budgetMs: budgetS > 0 ? Math.min(NO_LIMIT_MS, budgetS * 1000) : NO_LIMIT_MS });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    io.stderr.write(`whystuck analyze: cannot read ${file === '-' ? 'standard input' : file}: ${REASONS[code] ?? (err as Error).message}\n`);
+    const why = err instanceof AnalysisStalled ? err.message : REASONS[code] ?? (err as Error).message;
+    io.stderr.write(`whystuck analyze: cannot read ${file === '-' ? 'standard input' : file}: ${why}\n`);
     return 2;
   }
-  const d = diagnose(ev);
+  const { evidence: ev, diagnosis: d } = analysis;
   io.stdout.write(json ? `${JSON.stringify(toJson(ev, d), null, 2)}\n` : renderText(ev, d));
   return 0;
 }

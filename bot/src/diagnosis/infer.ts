@@ -105,6 +105,8 @@ function applyStated(ev: Evidence, f: StatedFact, byTid: Map<number, Task>): voi
     const named = ev.tasks.filter((x) => x.comm === f.comm);
     if (named.length === 1) t = named[0];
   }
+  // "several zombie chrome processes" beside a listing that shows them: the sentence is about those.
+  if (!t && f.kind === 'zombie' && ev.tasks.some((x) => x.state === 'Z' && (!f.comm || x.comm === f.comm || x.comm === '?'))) return;
   if (!t && f.pid === undefined && f.kind === 'wait-site' && f.site && siteOf(f.site)?.kind === 'pidns') t = namespaceInitCandidate(ev);
   if (!t) {
     if (f.pid === undefined && f.kind !== 'zombie' && !f.comm) return;
@@ -113,6 +115,7 @@ function applyStated(ev: Evidence, f: StatedFact, byTid: Map<number, Task>): voi
     ev.tasks.push(t);
     if (f.pid !== undefined) byTid.set(f.pid, t);
   }
+  if (f.kind === 'zombie' && f.pid !== undefined && t.state !== undefined && t.state !== 'Z') return;
   if (f.kind === 'zombie' && t.state === undefined) { t.state = 'Z'; mark(t, 'state', 'stated'); }
   if (f.kind === 'state' && f.state && t.state === undefined) { t.state = f.state; mark(t, 'state', 'stated'); }
   if (f.kind === 'wait-site' && f.site && !t.stack?.length && !t.wchan) {

@@ -1,5 +1,7 @@
 import { emptyEvidence, type BackendEvent, type Evidence, type KernelReport, type LogNote, type Unreadable } from './evidence';
 import { createTaskTable, type TaskTable } from './task-table';
+import { logTimeScale } from './log-time-scale';
+import { timeSeconds } from '../paste/kernel-log-time';
 
 const MAX_REPORTS = 5000;
 
@@ -15,6 +17,8 @@ export interface EvidenceBuilder {
   addNote(kind: LogNote['kind'], target: string, time: string, text: string): void;
   addInput(kind: string, line: number): void;
   addUnreadable(line: number, reason: string): void;
+  /** A log line's time as printed: the evidence keeps the oldest and newest per clock (its span and its "now"). */
+  logTime(time: string): void;
   build(): Evidence;
 }
 
@@ -25,6 +29,8 @@ export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuild
   const backend = new Map<string, BackendEvent>();
   const notes = new Map<string, LogNote>();
   let droppedReports = 0;
+  let lastLogTime = '';
+  const spanSeconds = new Map<string, { first: number; last: number }>();
 
   const reportKey = (r: KernelReport): string =>
     `${r.kind}|${r.comm ?? ''}|${r.pid ?? ''}|${r.cpu ?? ''}|${r.rip ?? ''}|${r.frames.slice(0, 8).map((f) => f.fn).join(',')}`;
@@ -41,7 +47,7 @@ export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuild
     addReport(r) {
       const key = reportKey(r);
       const seen = reports.get(key);
-      if (seen) { seen.count += r.count; return; }
+      if (seen) { seen.count += r.count; if (r.time) seen.lastTime = r.lastTime ?? r.time; return; }
       if (reports.size >= MAX_REPORTS) { droppedReports++; return; }
       reports.set(key, r);
     },
@@ -59,6 +65,18 @@ export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuild
     },
     addInput(kind, line) {
       extendSpan(evidence.inputs, line, (x) => x.kind === kind, () => ({ kind, lines: [line, line] }));
+    },
+    logTime(time) {
+      if (time === lastLogTime) return;
+      lastLogTime = time;
+      const scale = logTimeScale(time);
+      const secs = scale && timeSeconds(time);
+      if (!scale || secs === undefined) return;
+      const spans = ((evidence.clock ??= {}).logSpans ??= {});
+      const span = spans[scale];
+      const at = spanSeconds.get(scale);
+      if (!span || !at) { spans[scale] = { first: time, last: time }; spanSeconds.set(scale, { first: secs, last: secs }); return; }
+      if (secs > at.last) { span.last = time; at.last = secs; } else if (secs < at.first) { span.first = time; at.first = secs; }
     },
     addUnreadable(line, reason) {
       extendSpan<Unreadable>(evidence.unreadable, line, (x) => x.reason === reason, () => ({ lines: [line, line], reason }));

@@ -1,3 +1,5 @@
+import type { LogTimeScale } from './log-time-scale';
+
 /**
  * The one evidence model every rule reads. Two sources fill it: a collector
  * snapshot (from-snapshot.ts) and pasted text (paste/). A field that is
@@ -113,6 +115,8 @@ export interface KernelReport {
   partial?: boolean;
   /** How many times this report (same kind, task and frames) appeared. */
   count: number;
+  /** Time of its last appearance, when it appeared more than once (`time` is the first). */
+  lastTime?: string;
   lines: string[];
 }
 
@@ -132,7 +136,7 @@ export interface BackendEvent {
 }
 
 export interface LogNote {
-  kind: 'netdev-refcount' | 'runtime-timeout' | 'freezer';
+  kind: 'netdev-refcount' | 'runtime-timeout' | 'runtime-kill-failed' | 'freezer';
   target: string;
   count: number;
   first: { time: string; text: string };
@@ -151,6 +155,12 @@ export interface NodeEvidence {
   freezers: { path: string; podUid?: string; state: string; version?: 1 | 2 }[];
   mounts: { mountPoint: string; fsType: string; source: string; device: string; backing: string }[];
   memcgOom: { path: string; podUid?: string; oomKills: number; underOom: boolean }[];
+  /**
+   * Memory cgroups at their limit without an OOM kill (memory.events `max`/`high`
+   * counts with oom_kill 0, or usage at memory.max / limit_in_bytes): reclaim
+   * pressure, the ground a reclaim loop grows on.
+   */
+  memcgPressure?: { path: string; podUid?: string; maxEvents?: number; highEvents?: number; limitBytes?: number; usageBytes?: number; line: string }[];
 }
 
 export interface InputPart {
@@ -170,7 +180,11 @@ export interface Unreadable {
  * signal to be "effective".
  */
 export interface StatedFact {
-  kind: 'wait-site' | 'state' | 'kill-ineffective' | 'load-idle' | 'terminating' | 'hang' | 'zombie' | 'oom' | 'other';
+  kind: 'wait-site' | 'state' | 'kill-ineffective' | 'load-idle' | 'terminating' | 'hang' | 'zombie' | 'oom'
+    | 'upstream-defect' | 'orphans' | 'memory-at-limit' | 'other';
+  /** upstream-defect: the bug or commit cited, and whether the text says it was fixed or reverted. */
+  ref?: string;
+  fixed?: boolean;
   /** The sentence as written (trimmed, capped). */
   text: string;
   line: number;
@@ -190,6 +204,8 @@ export interface KubeObject {
   /** Status column / phase / Ready condition as printed ("Terminating", "NotReady"). */
   status?: string;
   node?: string;
+  /** CPU / memory use as `kubectl top` or `docker stats` printed it ("cpu 250m, memory 512Mi (93%)"). */
+  usage?: string;
   line?: string;
 }
 
@@ -212,6 +228,42 @@ export interface Evidence {
   objects: KubeObject[];
   /** Lines where the paste was cut (`[...]`, `...`, "snip"): lists and reports near them are partial. */
   cuts: number[];
+  /**
+   * Reads of another process's /proc files seen not to return (an strace of
+   * `ps` or of `-p PID` that stops in open/read of /proc/TARGET/cmdline):
+   * the reader waits behind the target (its mmap lock, usually).
+   */
+  blockedReads: { readerPid?: number; readerComm?: string; path: string; targetPid: number; syscall: string; line: number; text: string }[];
+  /**
+   * Snapshot only: the tasks the kernel log describes (hung-task reports,
+   * lockup dumps) as they were then. They are history, not live tasks: the
+   * live ones are in `tasks`; a report about a task still in that state is
+   * matched to it by pid and start time (diagnosis/recency.ts).
+   */
+  logTasks?: Task[];
+  /** What "now" is for this evidence and how far back its kernel log reaches. */
+  clock?: EvidenceClock;
+}
+
+/** Snapshot times (a paste's "now" is its newest line, found from the lines themselves). */
+export interface EvidenceClock {
+  /** When the snapshot was taken (unix ms). */
+  takenAtMs?: number;
+  /** Boot time (unix seconds): monotonic log times + this = wall clock. */
+  bootTimeUnix?: number;
+  /** Seconds since boot when the snapshot was taken: the reference for monotonic log times. */
+  uptimeSeconds?: number;
+  /** USER_HZ: start times in ticks / this = seconds since boot. */
+  clockTicksPerSecond?: number;
+  /** The oldest kernel-log record read (monotonic seconds as the log prints them). */
+  logFrom?: string;
+  /** Records older than logFrom were lost (the ring overwrote them). */
+  logOverwritten?: boolean;
+  /**
+   * The oldest and newest time of the log lines read, per clock (a paste's
+   * "now" is its newest line; times on different clocks are not comparable).
+   */
+  logSpans?: Partial<Record<LogTimeScale, { first: string; last: string }>>;
 }
 
 export function emptyEvidence(source: Evidence['source']): Evidence {
@@ -219,7 +271,7 @@ export function emptyEvidence(source: Evidence['source']): Evidence {
     source, tasks: [], reports: [], backend: [], notes: [],
     node: { freezers: [], mounts: [], memcgOom: [] },
     inputs: [], unreadable: [], procReadProblems: [], missing: [],
-    stated: [], objects: [], cuts: [],
+    stated: [], objects: [], cuts: [], blockedReads: [],
   };
 }
 

@@ -11,7 +11,7 @@ const num = (v: unknown): number => (v === undefined || v === null || v === '' ?
  * the encoded-side and the decoded-side generated types: numbers may arrive
  * as strings or Longs.
  */
-export function evidenceFromSnapshot(snap: SnapshotResponse): Evidence {
+export function evidenceFromSnapshot(snap: SnapshotResponse, opts: { /** The kernel-log sequence the snapshot was asked from (0: the whole ring). */ kmsgSinceSeq?: number } = {}): Evidence {
   const b = createEvidenceBuilder('snapshot');
   const node = snap.node ?? {};
   const problemsByTid = new Map<number, string[]>();
@@ -48,14 +48,46 @@ export function evidenceFromSnapshot(snap: SnapshotResponse): Evidence {
     mounts: (node.mounts ?? []).map((m) => ({ mountPoint: m.mount_point ?? '', fsType: m.fs_type ?? '', source: m.source ?? '', device: m.device ?? '', backing: m.backing ?? '' })),
     memcgOom: (node.memcg_oom ?? []).map((m) => ({ path: m.cgroup_path ?? '', podUid: m.pod_uid || undefined, oomKills: num(m.oom_kill), underOom: Boolean(m.under_oom) })),
   };
-  const kernel = createKernelLogReader(b);
-  for (const r of snap.kmsg ?? []) {
+  ev.inputs.push({ kind: 'snapshot', lines: [0, 0] });
+  b.build();
+  readKernelLog(snap, ev, opts.kmsgSinceSeq ?? 0);
+  return ev;
+}
+
+/**
+ * The kernel log through the same reader as a paste, into a builder of its
+ * own: a task a report describes (a hung-task report's stack, a lockup's
+ * task) is what it was then, not a live task, so it goes to `logTasks` and
+ * never into the live task table (recency.ts matches a report to the live
+ * task when the same task is still in that state).
+ */
+function readKernelLog(snap: SnapshotResponse, ev: Evidence, sinceSeq: number): void {
+  const node = snap.node ?? {};
+  const records = snap.kmsg ?? [];
+  ev.clock = {
+    takenAtMs: num(snap.taken_at_unix_ms) || undefined,
+    bootTimeUnix: num(node.boot_time_unix) || undefined,
+    uptimeSeconds: num(node.uptime_seconds) || undefined,
+    clockTicksPerSecond: num(node.clock_ticks_per_second) || undefined,
+  };
+  if (!records.length) return;
+  const kb = createEvidenceBuilder('snapshot');
+  const kernel = createKernelLogReader(kb);
+  for (const r of records) {
     const secs = num(r.monotonic_us) / 1e6;
     kernel.message(r.text ?? '', secs.toFixed(6));
   }
   kernel.finish();
-  ev.inputs.push({ kind: 'snapshot', lines: [0, 0] });
-  return b.build();
+  const log = kb.build();
+  ev.reports = log.reports;
+  ev.backend = log.backend;
+  ev.notes = log.notes;
+  ev.logTasks = log.tasks;
+  ev.missing.push(...log.missing);
+  ev.node.kernelRelease ??= log.node.kernelRelease;
+  const first = records[0];
+  ev.clock.logFrom = (num(first.monotonic_us) / 1e6).toFixed(6);
+  ev.clock.logOverwritten = num(snap.kmsg_lost) > 0 || num(first.seq) > sinceSeq;
 }
 
 function fromProtoTask(t: ProtoTask, leader?: ProtoTask): Task {
@@ -77,6 +109,9 @@ function fromProtoTask(t: ProtoTask, leader?: ProtoTask): Task {
     sigPending: t.sig_pending || undefined,
     sigSharedPending: t.sig_shared_pending || leader?.sig_shared_pending || undefined,
     sigBlocked: t.sig_blocked || undefined,
+    // Dispositions are process-wide: a BASIC thread leaves them to its leader.
+    sigCaught: t.sig_caught || leader?.sig_caught || undefined,
+    sigIgnored: t.sig_ignored || leader?.sig_ignored || undefined,
     cgroupPath: t.cgroup_path || leader?.cgroup_path || undefined,
     podUid: t.pod_uid || undefined,
     containerId: t.container_id || undefined,

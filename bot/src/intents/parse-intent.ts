@@ -10,6 +10,8 @@ export type Intent =
   | { kind: 'sweep' } | { kind: 'analyze' } | { kind: 'escalate' } | { kind: 'help' }
   | { kind: 'stack'; pid: string } | { kind: 'dmesg' } | { kind: 'tree' } | { kind: 'recheck' }
   | { kind: 'kill'; pid: string; signal?: 'SIGKILL' | 'SIGTERM' }
+  /** What the kernel log shows from earlier, by place: all of it beyond the window, or only some kinds (finding ids). */
+  | { kind: 'history'; all?: boolean; what?: string[] }
   | { kind: 'unknown'; text: string };
 
 const clean = (text: string): string => text.replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, ' ').replace(/[?!]+\s*$/, '').replace(/\s+/g, ' ').trim();
@@ -51,6 +53,8 @@ export function parseWords(text: string): Intent {
   if ((m = /^(?:kill(?: -9| -kill)?|sigkill) (?:pid )?(\S+)$/i.exec(t))) return { kind: 'kill', pid: m[1], signal: 'SIGKILL' };
   if ((m = /^(?:kill -15|kill -term|sigterm|terminate) (?:pid )?(\S+)$/i.exec(t))) return { kind: 'kill', pid: m[1], signal: 'SIGTERM' };
   if (/^(?:escalate|page (?:on-?call|someone))$/.test(lower)) return { kind: 'escalate' };
+  const history = historyWords(lower);
+  if (history) return history;
   if (/^(?:help|usage|\?)$/.test(lower)) return { kind: 'help' };
   if (/^(?:analy[sz]e|analy[sz]e (?:this|a paste|a log|a file)|paste)$/.test(lower)) return { kind: 'analyze' };
   if (/^sweep\b|what(?:'s| is) stuck (?:everywhere|on all nodes)/.test(lower)) return { kind: 'sweep' };
@@ -65,10 +69,30 @@ export function parseWords(text: string): Intent {
   return { kind: 'unknown', text: t };
 }
 
+/** What each kind of history is called in a question. */
+const HISTORY_KINDS: [RegExp, string[]][] = [
+  [/^(?:oom(?:[- ]?kills?)?|ooms|out of memory kills?|oom killer)$/, ['oom-kill']],
+  [/^(?:hung[- ]tasks?|hung[- ]task reports?|blocked tasks? reports?)$/, ['hung-task']],
+  [/^(?:(?:soft |hard )?lockups?|rcu stalls?|stalls)$/, ['soft-lockup', 'hard-lockup', 'rcu-stall']],
+  [/^(?:i\/?o errors?|storage (?:errors?|messages?|faults?)|disk errors?)$/, ['storage-backend-fault']],
+  [/^(?:kernel (?:bugs?|oops(?:es)?)|oops(?:es)?|bugs?)$/, ['kernel-bug']],
+];
+
+/** "history", "all history", "what happened earlier", "show the OOM kills", "hung tasks". */
+function historyWords(lower: string): Intent | undefined {
+  const t = lower.replace(/^(?:show (?:me )?|list |what about |and )/, '').replace(/^(?:all (?:of )?)?the /, (m) => (m.startsWith('all') ? 'all ' : ''));
+  if (/^(?:(?:all|full|whole|complete|entire) (?:the )?(?:history|kernel log history)|history,? all|everything earlier|all earlier)$/.test(t)) return { kind: 'history', all: true };
+  if (/^(?:history|earlier|what happened (?:before|earlier)|past events|(?:kernel )?log history|the past)$/.test(t)) return { kind: 'history' };
+  const all = t.startsWith('all ');
+  const what = t.replace(/^all /, '').replace(/ (?:history|earlier)$/, '');
+  for (const [re, ids] of HISTORY_KINDS) if (re.test(what)) return { kind: 'history', what: ids, ...(all ? { all: true } : {}) };
+  return undefined;
+}
+
 export const HELP_TEXT = [
   '*whystuck* — why is this pod, process or node stuck?',
   '• `/whystuck pod NAME [-n NAMESPACE]` — e.g. `/whystuck pod prometheus-0 -n monitoring`',
   '• `/whystuck node NAME`, `/whystuck pid NODE PID`, `/whystuck sweep`, `/whystuck analyze`, `/whystuck escalate`',
   '• or ask: “why is pod prometheus-0 terminating?”, “what\'s wrong with node host22055”, “anything in D state on node-7?”',
-  '• in a thread: “show the stack of 8912”, “dmesg”, “process tree”, “recheck”, “kill 112272”',
+  '• in a thread: “show the stack of 8912”, “dmesg”, “process tree”, “recheck”, “kill 112272”, “history” (what the kernel log shows from earlier, by place; “all history”, “show the OOM kills”)',
 ].join('\n');

@@ -6,6 +6,11 @@
  *   journalctl -k  "Nov 07 06:45:09 host22055 kernel: ..."
  *   syslog         "Jan  5 03:41:25 compute-4 kernel: [ 123.4] watchdog: ..."
  *   ISO syslog     "2022-11-07T06:45:09.123+01:00 host kernel: ..."
+ *   dmesg --time-format=iso "2022-11-07T06:45:09,123456+01:00 INFO: task ..."
+ *   journalctl -k -o short-monotonic "[  783.891329] host22055 kernel: ..."
+ * with what may stand in front of those: a syslog priority ("<3>"), the
+ * facility and level of `dmesg -x` ("kern  :err   : "), and after a dmesg
+ * time the printk caller id of CONFIG_PRINTK_CALLER ("[    T123]", "[  C3]").
  * Other programs' syslog lines (kubelet, containerd) are returned too, with
  * their program name, because some of them are evidence (runtime timeouts).
  */
@@ -23,12 +28,29 @@ const HUMAN = new RegExp(`^\\[((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MON} [ \\d]\\d 
 const SYSLOG = new RegExp(`^(${MON} ([ \\d]\\d) \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?) (\\S+) ([\\w./@:-]+?)(?:\\[(\\d+)\\])?: ?(.*)$`);
 const ISO = /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) ([\w./@:-]+?)(?:\[(\d+)\])?: ?(.*)$/;
 const INNER = /^\[\s*(\d+\.\d+)\] ?/;
+const DMESG_ISO = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d{6}[+-]\d\d:\d\d) (.*)$/;
+const PRIORITY = /^<\d{1,3}>/;
+const DMESG_X = /^(?:kern|user|daemon) *:(?:emerg|alert|crit|err|warn|notice|info|debug) *: /;
+const CALLER = /^\[ *[TC]\d{1,7}\] ?/;
+const MONOTONIC_HOST = /^([\w.-]{1,64}) kernel: (.*)$/;
 
 export function parseLogPrefix(line: string): LogLine | null {
   const c = line.charCodeAt(0);
+  if (c === 60 /* < */) {
+    const pri = PRIORITY.exec(line);
+    return pri ? parseLogPrefix(line.slice(pri[0].length)) : null;
+  }
+  if (c === 107 /* k */ || c === 117 /* u */ || c === 100 /* d */) {
+    const x = DMESG_X.exec(line);
+    return x ? parseLogPrefix(line.slice(x[0].length)) : null;
+  }
   if (c === 91 /* [ */) {
     let m = RAW.exec(line);
-    if (m) return { format: 'dmesg', time: m[1], program: 'kernel', text: m[2] };
+    if (m) {
+      // journalctl -o short-monotonic: "[ 5.123456] host kernel: text"
+      const j = m[2].includes(' kernel: ') ? MONOTONIC_HOST.exec(m[2]) : null;
+      return j ? { format: 'journalctl', time: m[1], host: j[1], program: 'kernel', text: j[2] } : { format: 'dmesg', time: m[1], program: 'kernel', text: stripCaller(m[2]) };
+    }
     m = HUMAN.exec(line);
     if (m) return { format: 'dmesg-T', time: m[1], program: 'kernel', text: m[2] };
     return null;
@@ -39,12 +61,15 @@ export function parseLogPrefix(line: string): LogLine | null {
     return fromSyslog(m[2].startsWith('0') ? 'journalctl' : 'syslog', m[1], m[3], m[4], m[6]);
   }
   if (c >= 48 && c <= 57 /* digit */) {
+    const d = DMESG_ISO.exec(line);
+    if (d) return { format: 'dmesg', time: d[1], program: 'kernel', text: stripCaller(d[2]) };
     const m = ISO.exec(line);
-    if (!m) return null;
-    return fromSyslog('journalctl', m[1], m[2], m[3], m[5]);
+    return m ? fromSyslog('journalctl', m[1], m[2], m[3], m[5]) : null;
   }
   return null;
 }
+
+const stripCaller = (text: string): string => (text.charCodeAt(0) === 91 ? text.replace(CALLER, '') : text);
 
 /** rsyslog escapes control characters as #ooo (a tab is #011). */
 const unescapeRsyslog = (s: string): string => (s.includes('#0') ? s.replace(/#(0[0-3][0-7])/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))) : s);

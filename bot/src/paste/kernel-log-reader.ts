@@ -1,205 +1,102 @@
-import type { KernelReport, Task } from '../evidence/evidence';
 import type { EvidenceBuilder } from '../evidence/evidence-builder';
-import { parseFrameLine } from '../evidence/frames';
 import { classifyBackendLine } from '../../../collector/src/kmsg/backend-patterns';
-import { HARD, HUNG, NETDEV, OOM_KILLED, OOM_KILL_LINE, RCU, SOFT } from '../../../collector/src/kmsg/report-patterns';
-import { parseTaskDumpLine, type TaskDumpLine } from './task-dump-line';
+import { NETDEV } from '../../../collector/src/kmsg/report-patterns';
+import { createReportCore, sameEvent } from './kernel-report-core';
+import { continueReport } from './kernel-report-continue';
+import { detectHeadline } from './kernel-report-headlines';
+import { isBodyLine, reportFrame } from './kernel-report-body';
+import { timeSeconds } from './kernel-log-time';
 
 /**
  * Turns kernel log messages (one per call, prefix already stripped) into
- * evidence: multi-line reports kept together (hung task, soft/hard lockup,
- * RCU stall, OOM, BUG/Oops/WARNING, sysrq-w task dumps), storage backend
- * faults, netdev refcount leaks. The same reader serves pastes and /dev/kmsg.
+ * evidence: multi-line reports kept together (hung task with its blocker,
+ * soft/hard lockup, RCU stall with the tasks it dumps, OOM, BUG/Oops/GPF/
+ * WARNING, panics, sysrq-w task dumps), storage backend faults, netdev
+ * refcount leaks. The same reader serves pastes and /dev/kmsg.
+ *
+ * A report starts at a headline (kernel-report-headlines.ts) and stays open
+ * while its lines follow the grammar of a report body (kernel-report-body.ts,
+ * kernel-report-continue.ts), including lines pasted without their prefix
+ * (time '') and lines wrapped by whatever displayed the log. It closes at a
+ * line that is not part of it, or at a line whose time is too far from its
+ * headline to be the same event (kernel-report-core.ts).
  */
 export interface KernelLogReader {
   /** Returns false when the message meant nothing to the reader. */
   message(text: string, time: string): boolean;
+  /**
+   * A line pasted without a log prefix: taken when a report is open and the
+   * line is part of its body (a frame, registers, stack words), so that a
+   * trace pasted under a timestamped headline attaches to it.
+   */
+  continues(text: string): boolean;
+  /** The input was cut here (`[...]`): the open report is partial unless it goes on. */
+  cut(): void;
   finish(): void;
 }
 
-const MAX_REPORT_LINES = 60;
-const MAX_OOM_LINES = 400;
-
-const OOM_START = /^(.+?) invoked oom-killer: /;
-const BUG = /^(?:BUG: (?!soft lockup)|kernel BUG at |general protection fault|Oops: |Kernel panic - not syncing|WARNING: CPU: \d+ PID: \d+ at |Unable to handle kernel )/;
-const CPU_LINE = /\bCPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (\S+)/;
-const RELEASE = /(?:Not tainted|Tainted: [A-Z ]*?)\s+(\d+\.\d+[\w.+~-]*)/;
-const RIP = /^RIP: 0010:(?:\[<[0-9a-f]+>\]\s+\[<[0-9a-f]+>\]\s+)?([A-Za-z_.$][\w.$]*)\+/;
-const OOM_TASK_IN = /Task in (\S+) killed as a result of limit of (\S+)/;
-const REPORT_LINE = /^(?:Call Trace:|<\/?(?:TASK|IRQ|NMI|EOI|SOFTIRQ)>|Modules linked in:|Hardware name:|R[A-Z0-9]{1,2}: |RIP: |Code: |FS: |CS: |CR2: |DR\d|Kernel Offset|---\[ end|Workqueue: |Sched_info|irq event stamp|hardirqs|softirqs|Exception stack|PGD |Stack:|Call trace:|pc : |lr : |sp : |x\d+: |Comm: |.*disables this message|\s*(?:Not tainted|Tainted:))|\bCPU: \d+ (?:UID: \d+ )?PID: \d+/;
-const NMI_BACKTRACE = /^NMI backtrace for cpu (\d+)/;
-/** Register dumps vary by arch and version (PKRU:, DR0:, ORIG_RAX:, x86 and arm64): any short upper-case key. */
-const REGISTER_LINE = /^[A-Z][A-Z0-9_]{1,7}: ?\S/;
-const LINUX_VERSION = /^Linux version (\S+)/;
 const SYSRQ_BLOCKED = /Show Blocked State|task\s+PC stack\s+pid father/;
-
-interface Current {
-  report: KernelReport;
-  inModules: boolean;
-  dump?: TaskDumpLine;
-}
+const LINUX_VERSION = /^Linux version (\S+)/;
+const CRASH_RELEASE = /^RELEASE: (\d+\.\d+\S*)$/;
+const CUT_HERE = /^-+\[ cut here \]-+$/;
+const CUT = /^[[(<]?\s*(?:\.{3,}|…|(?:-+\s*)?snip(?:ped)?(?:\s*-+)?|truncated|cut)\s*[\])>]?$/i;
+const CUT_FIRST = '[(<.…-sStTcC';
+const FENCE = /^(?:`{3}|~{3})/;
 
 export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
-  let current: Current | null = null;
-  let sysrqOldFormat = false;
+  const core = createReportCore(b);
 
-  function start(kind: KernelReport['kind'], text: string, time: string, extra: Partial<KernelReport>, dump?: TaskDumpLine): void {
-    finishCurrent();
-    current = { report: { kind, time, headline: text.trim(), frames: [], count: 1, lines: [text.trim()], ...extra }, inModules: false, dump };
+  function markCut(): void {
+    const cur = core.current;
+    if (cur && !cur.ended && !cur.oom?.killed) cur.cutPending = true;
   }
 
-  function finishCurrent(): void {
-    if (!current) return;
-    const { report: r, dump } = current;
-    current = null;
-    if (r.kernelRelease && !b.evidence.node.kernelRelease) b.evidence.node.kernelRelease = r.kernelRelease;
-    const taskFacts = taskFromReport(r, dump);
-    if (taskFacts && r.pid) b.tasks.upsert(r.pid, taskFacts, r.headline);
-    b.addReport(r);
-  }
-
-  function detect(text: string, time: string): boolean {
+  /** Lines that stand alone: backend faults, netdev leaks, the kernel version, the sysrq-w header. */
+  function standalone(t: string, time: string): boolean {
+    if ((t.includes('Show Blocked') || t.includes('PC stack')) && SYSRQ_BLOCKED.test(t)) { core.sysrqOldFormat = true; return true; }
+    const backend = classifyBackendLine(t);
+    if (backend) { b.addBackend(backend, time, t); return true; }
     let m: RegExpExecArray | null;
-    const t = text.trimStart();
-    if (t.startsWith('task:') || (sysrqOldFormat && /\s0x[0-9a-f]+$/.test(t))) {
-      const dump = parseTaskDumpLine(t);
-      if (dump) {
-        const cur = current as Current | null;
-        if (cur?.report.kind === 'hung-task' && cur.report.pid === dump.pid && cur.report.frames.length === 0) {
-          cur.report.comm = dump.comm;
-          cur.report.lines.push(t);
-          cur.dump = dump;
-          return true;
-        }
-        start('task-dump', t, time, { comm: dump.comm, pid: dump.pid }, dump);
-        return true;
-      }
-    }
-    if (t.includes('INFO: task') && (m = HUNG.exec(t))) {
-      start('hung-task', t, time, { comm: m[1], pid: Number(m[2]), seconds: Number(m[3]) });
-      sysrqOldFormat = true;
-      return true;
-    }
-    if (t.includes('soft lockup') && (m = SOFT.exec(t))) {
-      start('soft-lockup', t, time, { cpu: Number(m[1]), seconds: Number(m[2]), comm: m[3], pid: Number(m[4]) });
-      return true;
-    }
-    if (t.includes('LOCKUP') && (m = HARD.exec(t))) {
-      start('hard-lockup', t, time, { cpu: Number(m[1]) });
-      return true;
-    }
-    if (t.includes('stall') && RCU.test(t)) {
-      start('rcu-stall', t, time, {});
-      return true;
-    }
-    if (t.includes('invoked oom-killer') && (m = OOM_START.exec(t))) {
-      start('oom-kill', t, time, { comm: m[1] });
-      return true;
-    }
-    if ((t.includes('Killed process') || t.includes('Kill process')) && (m = OOM_KILLED.exec(t))) {
-      const pid = Number(m[1] ?? m[3]);
-      const comm = m[2] ?? m[4];
-      const cur = current as Current | null;
-      if (cur && cur.report.kind === 'oom-kill' && !cur.report.victim) {
-        cur.report.victim = { pid, comm };
-        cur.report.lines.push(t);
-        if (/Memory cgroup/.test(t)) cur.report.oomConstraint ??= 'CONSTRAINT_MEMCG';
-        finishCurrent();
-      } else if (!cur || cur.report.kind !== 'oom-kill') {
-        start('oom-kill', t, time, { victim: { pid, comm }, oomConstraint: /Memory cgroup/.test(t) ? 'CONSTRAINT_MEMCG' : undefined });
-        finishCurrent();
-      }
-      return true;
-    }
-    if (BUG.test(t)) {
-      start('kernel-bug', t, time, {});
-      return true;
-    }
-    // A CPU backtrace with no report around it (sysrq-l, NMI backtrace): what that CPU was running.
-    // Inside a stall or lockup report the NMI backtrace names the culprit: the report consumes it.
-    const inStall = current !== null && ['rcu-stall', 'hard-lockup', 'soft-lockup'].includes((current as Current).report.kind);
-    if (!inStall && (m = NMI_BACKTRACE.exec(t))) {
-      start('backtrace', t, time, { cpu: Number(m[1]) });
-      return true;
-    }
-    if (!current && t.startsWith('CPU: ') && (m = CPU_LINE.exec(t))) {
-      start('backtrace', t, time, { cpu: Number(m[1]), pid: Number(m[2]), comm: m[3] });
-      return true;
-    }
-    return false;
-  }
-
-  function consume(cur: Current, raw: string): boolean {
-    const r = cur.report;
-    const t = raw.trim();
-    const keep = (): void => { if (r.lines.length < (r.kind === 'oom-kill' ? MAX_OOM_LINES : MAX_REPORT_LINES)) r.lines.push(t); };
-    const frame = parseFrameLine(raw);
-    if (frame) {
-      if (r.frames.length < 200) r.frames.push(frame);
-      keep();
-      cur.inModules = false;
-      return true;
-    }
-    let m: RegExpExecArray | null;
-    if ((m = CPU_LINE.exec(t))) {
-      r.pid ??= Number(m[2]);
-      r.comm ??= m[3];
-      r.cpu ??= Number(m[1]);
-    }
-    if ((m = RELEASE.exec(t))) r.kernelRelease ??= m[1];
-    if ((m = RIP.exec(t))) r.rip ??= m[1];
-    if (r.kind === 'oom-kill') {
-      if ((m = OOM_KILL_LINE.exec(t))) { r.oomConstraint = m[1]; r.oomMemcg = m[2] ?? m[3]; }
-      if ((m = OOM_TASK_IN.exec(t))) r.oomMemcg ??= m[2];
-      if (r.lines.length < MAX_OOM_LINES) { keep(); return true; }
-      return false;
-    }
-    if (REPORT_LINE.test(t) || REGISTER_LINE.test(t)) {
-      cur.inModules = t.startsWith('Modules linked in:');
-      if (t.startsWith('Workqueue:')) r.workqueue = t.slice(10).trim();
-      keep();
-      return true;
-    }
-    if (cur.inModules && /^[\w\s()+-]+$/.test(t) && !t.includes(':')) { keep(); return true; }
-    if ((r.kind === 'rcu-stall' || r.kind === 'hard-lockup') && /^\s*\d+-\.{3}|\(detected by|^\(t=\d+ jiffies|rcu_\w+ kthread|Sending NMI|NMI backtrace|\btasks=\{|^\s*\d+-|^rcu: /.test(t)) { keep(); return true; }
+    if (t.includes('unregister_netdevice') && (m = NETDEV.exec(t))) { b.addNote('netdev-refcount', m[1], time, t); return true; }
+    if ((t.startsWith('Linux version') && (m = LINUX_VERSION.exec(t))) || (t.startsWith('RELEASE: ') && (m = CRASH_RELEASE.exec(t)))) { b.evidence.node.kernelRelease ??= m[1]; return true; }
     return false;
   }
 
   return {
     message(text, time) {
-      if (text.trim() === '') return true;
-      if (detect(text, time)) return true;
-      const cur = current as Current | null;
-      if (cur && consume(cur, text)) return true;
-      finishCurrent();
       const t = text.trim();
-      if (SYSRQ_BLOCKED.test(t)) { sysrqOldFormat = true; return true; }
-      const backend = classifyBackendLine(t);
-      if (backend) { b.addBackend(backend, time, t); return true; }
-      let m: RegExpExecArray | null;
-      if (t.includes('unregister_netdevice') && (m = NETDEV.exec(t))) { b.addNote('netdev-refcount', m[1], time, t); return true; }
-      if ((m = LINUX_VERSION.exec(t))) { b.evidence.node.kernelRelease ??= m[1]; return true; }
-      return false;
+      if (t === '') return true;
+      const c = t.charCodeAt(0);
+      // A code fence neither ends a report nor belongs to it: the trace after it may be the report's.
+      if ((c === 96 || c === 126) && FENCE.test(t)) return false;
+      if (t.length <= 40 && CUT_FIRST.includes(t[0]) && CUT.test(t)) {
+        markCut();
+        return core.current !== null;
+      }
+      let cur = core.current;
+      if (cur && time !== '' && !sameEvent(cur.start, timeSeconds(time))) { core.finish(); cur = null; }
+      if (c === 45 /* - */ && CUT_HERE.test(t)) { core.finish(); return true; }
+      if (detectHeadline(core, t, time)) {
+        // A line the open report took (a die line, a kill line, a task it dumps): whatever was cut before it, it goes on.
+        if (cur && core.current === cur) cur.cutPending = false;
+        return true;
+      }
+      cur = core.current;
+      if (cur && continueReport(core, cur, text, t, time)) { cur.cutPending = false; return true; }
+      core.finish();
+      return standalone(t, time);
     },
-    finish: finishCurrent,
+    continues(text) {
+      const cur = core.current;
+      const t = text.trim();
+      if (!cur || t === '' || !(reportFrame(text) || isBodyLine(t))) return false;
+      if (!continueReport(core, cur, text, t, '')) return false;
+      cur.cutPending = false;
+      return true;
+    },
+    cut: markCut,
+    finish: () => core.finish(),
   };
 }
 
-/** What a report says about its task (hung task and task dumps: state and stack). */
-function taskFromReport(r: KernelReport, dump: TaskDumpLine | undefined): Partial<Task> | null {
-  const workqueue = r.workqueue;
-  const stack = r.frames.length ? r.frames : undefined;
-  if (r.kind === 'task-dump' || r.kind === 'hung-task') {
-    return {
-      comm: dump?.comm ?? r.comm ?? '?',
-      state: dump?.state ?? 'D',
-      pid: dump?.tgid,
-      ppid: dump?.ppid,
-      flags: dump?.taskFlags,
-      stack,
-      workqueue,
-    };
-  }
-  if (r.kind === 'soft-lockup' || r.kind === 'backtrace') return { comm: r.comm ?? '?', state: 'R', stack };
-  return null;
-}
+export const READER_PATTERNS: readonly RegExp[] = [SYSRQ_BLOCKED, LINUX_VERSION, CRASH_RELEASE, CUT_HERE, CUT, FENCE];

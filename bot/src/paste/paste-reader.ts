@@ -5,9 +5,14 @@ import { createEvidenceBuilder } from '../evidence/evidence-builder';
 import { isAddressedFrame, isCrashFrame, parseFrameLine } from '../evidence/frames';
 import { createKernelLogReader } from './kernel-log-reader';
 import { parseLogPrefix } from './kernel-log-prefix';
-import { guessTable, parseHeader, parseRow, tableFromPsCommand, type PsTable } from './ps-table';
+import { createNormaliser, type NormalLine } from './normalise';
+import { createTableReader } from './ps-table';
 import { fileArgs, parseShellLine, procTarget, type ShellCommand } from './shell-context';
 import { readNodeLine } from './top-header';
+import { createSecondaryReaders } from './secondary-readers';
+import { classifyRuntimeError } from './runtime-errors';
+import { readUpstreamRef } from './upstream-refs';
+import { readProseClaims } from './prose-claims';
 
 /**
  * Reads a paste line by line (streaming: nothing but bounded evidence is
@@ -22,15 +27,13 @@ export interface PasteReader {
 }
 
 export const MAX_LINE_CHARS = 64 * 1024;
+const MAX_CUTS = 10_000;
 
 const STAT_LINE = /^\d+ \(.*\) [RSDZTtXxIWKP] -?\d+ /;
 /** The first fields of stat only (`cut -d' ' -f1-3 /proc/PID/stat`): "2211 (ps) D" */
 const SHORT_STAT = /^(\d+) \((.*)\) ([RSDZTtXxIWKP])$/;
 const STATUS_LINE = /^(?:Name|Umask|State|Tgid|Ngid|Pid|PPid|TracerPid|Uid|Gid|FDSize|Groups|NStgid|NSpid|NSpgid|NSsid|Kthread|Vm\w+|Rss\w+|HugetlbPages|CoreDumping|THP_enabled|untag_mask|Threads|SigQ|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt|Cap\w+|NoNewPrivs|Seccomp\w*|Speculation\w*|SpeculationIndirectBranch|Cpus_allowed\w*|Mems_allowed\w*|voluntary_ctxt_switches|nonvoluntary_ctxt_switches|x86_Thread_features\w*|Mems_allowed_list):/;
 const CRASH_HEADER = /^PID:\s*(\d+)\s+TASK:\s*[0-9a-f]+\s+CPU:\s*(\d+)\s+COMMAND:\s*"(.*)"/;
-/** crash `ps`: "  41915  41877   3  ffff8e09c4f31070  UN   2.1 1987432 702816  sidekiq" */
-const CRASH_PS = /^\s*>?\s*(\d+)\s+(\d+)\s+(\d+)\s+[0-9a-f]{8,16}\s+(RU|IN|UN|ZO|ST|TR|DE|SW|ID|NE|PA|WA|TK)\s+[\d.]+\s+\d+\s+\d+\s+(.+?)\s*$/;
-const CRASH_STATE: Record<string, string> = { RU: 'R', IN: 'S', UN: 'D', ZO: 'Z', ST: 'T', TR: 't', DE: 'X', SW: 'S', ID: 'I', NE: 'R', PA: 'P', WA: 'S', TK: 'D' };
 /** `grep -H KEY /proc/A/status /proc/B/status`: "/proc/88401/status:NSpid:\t88401\t1" */
 const GREP_H = /^\/proc\/(\d+)(?:\/task\/(\d+))?\/(status|stat|stack|wchan):(.*)$/;
 /** `mount` output and /proc/mounts lines: the FUSE, NFS, Ceph mounts a diagnosis can name. */
@@ -38,7 +41,6 @@ const MOUNT_LINE = /^(\S+) on (\/\S*) type (\S+) \((.*)\)$/;
 const PROC_MOUNTS_LINE = /^(\S+) (\/\S*) ((?:fuse|nfs|ceph|xfs|ext4|overlay|btrfs|cifs|glusterfs)\S*) (\S+) \d+ \d+$/;
 const FINDMNT_LINE = /^[\s│├└─|`-]*(\/\S*)\s+(\S+)\s+((?:fuse|nfs|ceph|xfs|ext4|overlay|btrfs|cifs|glusterfs)\S*)\s+(\S+)$/;
 const RELEASE_LINE = /^\d+\.\d+\.\d+[\w.+~-]*$/;
-const BINARY = /[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]/;
 const FREEZER_STATE = /^(FROZEN|THAWED|FREEZING)$/;
 const RUNTIME_TROUBLE = /context deadline exceeded|PLEG is not healthy|failed to (?:stop|kill) container|did not (?:terminate|exit)|[Tt]imeout waiting for|DeadlineExceeded/;
 const RUNTIMES = /^(?:kubelet|containerd|dockerd|crio|conmon|containerd-shim.*)$/;
@@ -46,7 +48,6 @@ const RUNTIMES = /^(?:kubelet|containerd|dockerd|crio|conmon|containerd-shim.*)$
 interface Context {
   cwd?: string;
   program: string;
-  table: PsTable | null;
   target?: { file: string; pid?: number; tid?: number; path: string };
   topThreads: boolean;
   topPid?: number;
@@ -57,9 +58,25 @@ interface PendingStack { tid: number; pid?: number; comm?: string; frames: Frame
 export function createPasteReader(): PasteReader {
   const b = createEvidenceBuilder('paste');
   const kernel = createKernelLogReader(b);
+  const secondary = createSecondaryReaders(b);
+  /** The paste line number of the line being handled (the normaliser may hold lines back). */
+  let lineNo = 0;
   const node = b.evidence.node;
   let n = 0;
-  let ctx: Context = { program: '', table: null, topThreads: false };
+  let ctx: Context = { program: '', topThreads: false };
+  // ps / top / crash / pstree / crictl tables; buffered header-less rows that turn out not to be rows are read again here.
+  const tables = createTableReader({
+    tasks: b.tasks,
+    objects: b.evidence.objects,
+    input: (kind, line) => b.addInput(kind, line),
+    replay: (text, line) => {
+      const at = lineNo;
+      lineNo = line;
+      const kind = handle(text);
+      lineNo = at;
+      return kind;
+    },
+  });
   let stack: PendingStack | null = null;
   let status: { lines: string[]; tid?: number; pid?: number } | null = null;
   let lastProse = '';
@@ -80,15 +97,14 @@ export function createPasteReader(): PasteReader {
       b.tasks.upsert(tid, {
         comm: st.name, state: st.state, pid: st.tgid ?? statusPid, ppid: st.ppid, tracerPid: st.tracerPid,
         nsPid: st.nsPid.length ? st.nsPid : undefined, numThreads: st.threads,
-        sigPending: st.sigPnd, sigSharedPending: st.shdPnd, sigBlocked: st.sigBlk,
+        sigPending: st.sigPnd, sigSharedPending: st.shdPnd, sigBlocked: st.sigBlk, sigCaught: st.sigCgt, sigIgnored: st.sigIgn,
         isPidNsInit: st.nsPid.length > 1 ? st.nsPid[st.nsPid.length - 1] === 1 : undefined,
       }, line);
     }
   }
 
   function onCommand(cmd: ShellCommand): void {
-    ctx = { cwd: cmd.cwd ?? ctx.cwd, program: cmd.program, table: null, topThreads: false };
-    if (cmd.program === 'ps') ctx.table = tableFromPsCommand(cmd.args);
+    ctx = { cwd: cmd.cwd ?? ctx.cwd, program: cmd.program, topThreads: false };
     if (cmd.program === 'top') {
       ctx.topThreads = /(?:^|\s)-\w*H/.test(cmd.args);
       const p = /-p\s*(\d+)/.exec(cmd.args);
@@ -101,6 +117,35 @@ export function createPasteReader(): PasteReader {
     }
   }
 
+  /** The host a syslog line names is the node it came from. */
+  const hosts = new Set<string>();
+  function noteHost(host: string, line: string): void {
+    if (hosts.has(host) || hosts.size >= 20 || host === 'localhost' || !/^[a-z0-9][\w.-]*$/i.test(host)) return;
+    hosts.add(host);
+    b.evidence.objects.push({ kind: 'node', name: host, line: line.trim().slice(0, 300) });
+  }
+
+  /** A sentence citing an upstream kernel defect (bugzilla, lore, a commit) and what became of it. */
+  function citesUpstream(text: string): boolean {
+    const ref = readUpstreamRef(text);
+    if (!ref || b.evidence.stated.length >= 500) return false;
+    b.evidence.stated.push({ kind: 'upstream-defect', text: text.trim().slice(0, 300), line: lineNo, ref: ref.ref, fixed: ref.fixed || undefined });
+    return true;
+  }
+
+  /** Orphans piling up, memory flat at its limit: said in words. */
+  function claims(text: string): boolean {
+    const found = readProseClaims(text);
+    for (const c of found) if (b.evidence.stated.length < 500) b.evidence.stated.push({ ...c, line: lineNo });
+    return found.length > 0;
+  }
+
+  function runtimeError(text: string, time: string): boolean {
+    const e = classifyRuntimeError(text);
+    if (e) b.addNote('runtime-kill-failed', e.target, time, text.trim().slice(0, 500));
+    return e !== null;
+  }
+
   function startStack(tid: number, pid: number | undefined, comm: string | undefined, line: string): PendingStack {
     flush();
     stack = { tid, pid, comm, frames: [], line };
@@ -108,20 +153,30 @@ export function createPasteReader(): PasteReader {
   }
 
   function handle(text: string): string {
+    tables.before(text);
     const log = parseLogPrefix(text);
     if (log) {
       flush();
+      if (log.host) noteHost(log.host, text);
+      b.logTime(log.time);
+      if (log.program !== 'kernel') secondary.logLine(log);
       if (log.program === 'kernel') kernel.message(log.text, log.time);
+      else if (runtimeError(log.text, log.time)) { /* recorded */ }
       else if (RUNTIMES.test(log.program) && RUNTIME_TROUBLE.test(log.text)) b.addNote('runtime-timeout', log.program, log.time, log.text.trim());
       return log.format;
     }
     const cmd = parseShellLine(text);
     if (cmd) {
+      // First: rows held back before the command are read in their place.
+      tables.command(cmd.program, cmd.args, text);
       flush();
       kernel.finish();
       onCommand(cmd);
+      secondary.command(cmd, lineNo);
       return 'command';
     }
+    const other = secondary.line(text, lineNo);
+    if (other) { flush(); return other; }
     let m: RegExpExecArray | null;
     if ((m = CRASH_HEADER.exec(text.trim()))) {
       const tid = Number(m[1]);
@@ -130,12 +185,6 @@ export function createPasteReader(): PasteReader {
       else crashLeader = tid;
       startStack(tid, undefined, m[3], text.trim());
       return 'crash-bt';
-    }
-    if ((m = CRASH_PS.exec(text))) {
-      flush();
-      const comm = m[5].replace(/^\[(.*)\]$/, '$1');
-      b.tasks.upsert(Number(m[1]), { ppid: Number(m[2]), state: CRASH_STATE[m[4]], comm, isKernelThread: m[2] === '2' || undefined }, text.trim());
-      return 'crash-ps';
     }
     if ((m = GREP_H.exec(text))) {
       const [, pid, tid, file, rest] = m;
@@ -194,26 +243,11 @@ export function createPasteReader(): PasteReader {
     const nodeLine = readNodeLine(text, node);
     if (nodeLine) {
       if (/^\s*Threads:/.test(text)) ctx.topThreads = true;
-      if (/^top - /.test(text.trim()) && ctx.program !== 'top') ctx = { ...ctx, program: 'top', table: null };
+      if (/^top - /.test(text.trim()) && ctx.program !== 'top') ctx = { ...ctx, program: 'top' };
       return nodeLine === 'load' && !/^top - /.test(text.trim()) ? 'loadavg' : 'top';
     }
-    const header = parseHeader(text, ctx.program === 'top');
-    if (header) {
-      if (ctx.program === 'top' || header.columns.includes('skip') && /\bPR\b/.test(text)) {
-        header.pidIsTid = ctx.topThreads;
-        header.tgid = ctx.topThreads ? ctx.topPid : undefined;
-        header.columns = header.columns.map((c, i) => (c === 'cmd' && i === header.columns.length - 1 && /\bPR\b/.test(text) ? 'comm' : c));
-      }
-      ctx.table = header;
-      return ctx.program === 'top' || /\bPR\b/.test(text) ? 'top' : 'ps';
-    }
-    if (ctx.table) {
-      const row = parseRow(ctx.table, text);
-      if (row) {
-        b.tasks.upsert(row.tid, row.facts, text.trim());
-        return ctx.program === 'top' ? 'top' : 'ps';
-      }
-    }
+    const table = tables.line(text, lineNo, ctx);
+    if (table !== null) return table;
     const target = ctx.target;
     if (target && (m = FREEZER_STATE.exec(text.trim())) && target.file === 'freezer.state') {
       node.freezers.push({ path: target.path.replace(/\/freezer\.state$/, ''), state: m[1], version: 1 });
@@ -223,33 +257,49 @@ export function createPasteReader(): PasteReader {
       node.freezers.push({ path: target.path.replace(/\/cgroup\.events$/, ''), state: m[1] === '1' ? 'FROZEN' : 'THAWED', version: 2 });
       return 'freezer';
     }
-    const guessed = guessTable(text);
-    if (guessed) {
-      ctx.table = guessed;
-      const row = parseRow(guessed, text);
-      if (row) { b.tasks.upsert(row.tid, row.facts, text.trim()); return 'ps'; }
-    }
     if (kernel.message(text, '')) return 'kernel-log';
+    if (runtimeError(text, '')) return 'runtime-log';
     lastProse = text.trim();
-    return 'unrecognised';
+    const cited = citesUpstream(text) || claims(text);
+    return secondary.last(text, lineNo) ?? (cited ? 'prose' : 'unrecognised');
   }
+
+  /** Every line passes the normaliser (quotes, gutters, markdown, cuts, wraps) before any recogniser. */
+  function read(r: NormalLine): void {
+    if (r.kind === 'skip') { b.addUnreadable(r.line, r.reason); return; }
+    // A cut is neither evidence read nor unrecognised input: it makes what is open partial.
+    if (r.kind === 'cut') {
+      if (b.evidence.cuts.length < MAX_CUTS) b.evidence.cuts.push(r.line);
+      kernel.cut();
+      return;
+    }
+    if (r.text.trim() === '') { tables.blank(); if (stack || status) flush(); return; }
+    lineNo = r.line;
+    const kind = handle(r.text);
+    // '': a table row held until its block ends (recorded then).
+    if (!kind) return;
+    b.addInput(kind, r.line);
+    if (r.last !== undefined) b.addInput(kind, r.last);
+  }
+  const normaliser = createNormaliser(read);
 
   return {
     line(raw) {
       n++;
       const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (text.length > MAX_LINE_CHARS) { b.addUnreadable(n, `line longer than ${MAX_LINE_CHARS} characters`); return; }
-      if (BINARY.test(text)) { b.addUnreadable(n, 'binary data'); return; }
-      if (text.trim() === '') { if (stack || status) flush(); return; }
-      b.addInput(handle(text), n);
+      if (text.length > MAX_LINE_CHARS) { normaliser.skip(n, `line longer than ${MAX_LINE_CHARS} characters`); return; }
+      normaliser.line(text, n);
     },
     skipLine(reason) {
       n++;
-      b.addUnreadable(n, reason);
+      normaliser.skip(n, reason);
     },
     finish() {
+      normaliser.end();
+      tables.finish();
       flush();
       kernel.finish();
+      secondary.finish();
       return b.build();
     },
   };

@@ -1,10 +1,14 @@
 /**
- * The task line of a sysrq-w dump or hung-task report, new and old style:
+ * The task line of a sysrq-w/-t dump, hung-task report or RCU stall task dump, new and old style:
  *   task:stat            state:D stack:0     pid:2308  tgid:2308  ppid:2307   task_flags:0x400000 flags:0x00080003
  *   task:bash state:D stack: 0 pid: 2413 ppid: 2245 flags:0x00000000
+ *   task:stress          state:R  running task     stack:0     pid:1234  ppid:1      flags:0x00004008
  *   kworker/u16:1   D    0 12572      2 0x80000000
  *   kworker/0:1     D ffff88003fc13680     0    38      2 0x00000000
+ *   stress          R  running task        0  1234      1 0x00000008
  * Only `task_flags` (6.14+) are task->flags; plain `flags` are thread flags.
+ * The comm is at most 15 characters in the kernel (bounded here, so the
+ * patterns stay linear on any line).
  */
 export interface TaskDumpLine {
   comm: string;
@@ -15,8 +19,8 @@ export interface TaskDumpLine {
   taskFlags?: number;
 }
 
-const NEW = /^task:(.+?)\s+state:(\w)\s+stack:\s*\d+\s+pid:\s*(\d+)(?:\s+tgid:\s*(\d+))?\s+ppid:\s*(\d+)(?:\s+task_flags:(0x[0-9a-f]+))?/;
-const OLD = /^(\S.*?)\s+([DRSTtZXIP])\s+(?:[0-9a-f]{8,16}\s+)?\d+\s+(\d+)\s+(\d+)\s+0x[0-9a-f]+$/;
+const NEW = /^task:(.{1,32}?) +state:(\w)(?: +running task)? +stack: *\d+ +pid: *(\d+)(?: +tgid: *(\d+))? +ppid: *(\d+)(?: +task_flags:(0x[0-9a-f]+))?/;
+const OLD = /^(\S.{0,31}?) +([DRSTtZXIPKW])(?: +running task)? +(?:[0-9a-f]{8,16} +)?\d+ +(\d+) +(\d+) +0x[0-9a-f]+$/;
 
 export function parseTaskDumpLine(line: string): TaskDumpLine | null {
   let m = NEW.exec(line);

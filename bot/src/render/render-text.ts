@@ -1,5 +1,7 @@
 import type { Evidence } from '../evidence/evidence';
 import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
+import { whenWords, type WhenStyle } from '../diagnosis/when-words';
+import { historyEntry, isEarlier, spanWords, styleFor, windowWords } from './history-words';
 
 const MARK: Record<Remediation['effective'], string> = { yes: 'works', no: 'will NOT work', unknown: 'may help' };
 
@@ -19,8 +21,9 @@ function action(r: Remediation): string {
   return `[${MARK[r.effective]}, risk ${r.risk}] ${r.action === 'signal' ? what : r.action}: ${r.why}`;
 }
 
-function renderFinding(f: Finding, i: number): string {
-  const out = [`${i + 1}. [${f.severity.toUpperCase()}] ${f.title}`, `   (${f.id}${f.kind ? `/${f.kind}` : ''}, confidence ${f.confidence.toFixed(2)})`, wrap(f.explanation, '   ')];
+function renderFinding(f: Finding, i: number, style: WhenStyle): string {
+  const out = [`${i + 1}. [${f.severity.toUpperCase()}] ${f.title}`, `   (${f.id}${f.kind ? `/${f.kind}` : ''}, confidence ${f.confidence.toFixed(2)}) · ${whenWords(f, style)}`, wrap(f.explanation, '   ')];
+  if (f.breakdown?.length) out.push('   Where:', ...historyEntry(f, style, 12).slice(2).map((l) => `   ${l}`));
   if (f.evidence.length) out.push('   Evidence:', ...f.evidence.slice(0, 12).map((e) => `     ${e.length > 160 ? `${e.slice(0, 157)}...` : e}`));
   if (f.tasks.length) out.push(`   Tasks: ${f.tasks.slice(0, 8).map((t) => `${t.comm}:${t.tid ?? t.pid ?? '?'} ${t.state} (${t.role})`).join(', ')}`);
   if (f.remediations.length) {
@@ -30,10 +33,24 @@ function renderFinding(f: Finding, i: number): string {
   return out.join('\n');
 }
 
-/** Human output: the ranked summary sentence, then each finding with evidence and actions. */
+/**
+ * Human output: the ranked summary sentence, then what is stuck now, each
+ * finding with evidence and actions, then what the kernel log shows from
+ * earlier (grouped, with where and when), then what was read.
+ */
 export function renderText(ev: Evidence, d: Diagnosis): string {
+  const style = styleFor(d);
   const parts = [d.summary, ''];
-  d.findings.forEach((f, i) => parts.push(renderFinding(f, i), ''));
+  const now = d.findings.filter((f) => !isEarlier(f));
+  const earlier = d.findings.filter(isEarlier);
+  now.forEach((f, i) => parts.push(renderFinding(f, i, style), ''));
+  const h = d.history;
+  if (h && (earlier.length || h.older.length)) {
+    const scope = [windowWords(h), spanWords(h, style)].filter(Boolean).join('; ');
+    parts.push(`Earlier, from the log (${scope}): ${earlier.length ? `${earlier.length} finding${earlier.length === 1 ? '' : 's'}, none of it live now` : 'nothing'}.`, '');
+    earlier.forEach((f, i) => parts.push(renderFinding(f, now.length + i, style), ''));
+    if (h.older.length) parts.push(`Older than that (${h.older.length}; --all-history shows them): ${h.older.slice(0, 4).map((f) => f.title).join(' · ')}${h.older.length > 4 ? ' · …' : ''}`, '');
+  }
   const read = ev.inputs.filter((x) => x.kind !== 'unrecognised' && x.kind !== 'command');
   if (ev.source === 'paste') {
     const kinds = [...new Set(read.map((x) => x.kind))];

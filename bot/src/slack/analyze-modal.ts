@@ -37,6 +37,9 @@ export function analyzeModal(channel: string): View {
   };
 }
 
+/** A submitted dialog waits for its answer (Slack allows 3 s): its paste (3,000 characters at most) gets this long to be read. */
+const MODAL_BUDGET_MS = 2000;
+
 /** `/whystuck analyze`: the dialog must open within the trigger id's 3 seconds. */
 export async function openAnalyzeModal(client: WebClient, triggerId: string, channel: string): Promise<void> {
   await client.views.open({ trigger_id: triggerId, view: analyzeModal(channel) });
@@ -52,7 +55,7 @@ interface Submission {
  * with the reason under the box; a usable one closes it and the diagnosis is
  * posted in the channel (root message + thread), like any other answer.
  */
-export function registerAnalyzeModal(app: App, convo: Conversation, logger: Logger): void {
+export function registerAnalyzeModal(app: App, convo: Conversation, logger: Logger, timeBudgetMs = MODAL_BUDGET_MS): void {
   app.view(ANALYZE_CALLBACK, async ({ ack, body, client }) => {
     const b = body as unknown as Submission;
     const text = b.view.state.values[BLOCK]?.[INPUT]?.value ?? '';
@@ -61,7 +64,8 @@ export function registerAnalyzeModal(app: App, convo: Conversation, logger: Logg
     const refuse = (message: string): Promise<void> => ack({ response_action: 'errors', errors: { [BLOCK]: clip(message, 300) } });
     if (!CHANNEL.test(channel)) { await refuse('This dialog lost track of its channel: close it and run /whystuck analyze again in the channel.'); return; }
     if (!text.trim()) { await refuse('The box is empty: paste dmesg, journalctl -k, ps or top output, /proc/PID/stack|stat|status or a crash bt.'); return; }
-    const analysis = analyzePasteText(text);
+    // The dialog must be answered within Slack's 3 s: the paste is read off the event loop within a shorter budget.
+    const analysis = await analyzePasteText(text, undefined, Math.min(timeBudgetMs, MODAL_BUDGET_MS));
     if (analysis.status !== 'ok') { await refuse(`${analysis.message[0].toUpperCase()}${analysis.message.slice(1)}.`); return; }
     await ack();
     void postAnalysis(client, convo, channel, b.user.id, analysis).catch((err) => logger.error({ err }, 'posting a paste analysis failed'));

@@ -1,8 +1,6 @@
 import type { Readable } from 'node:stream';
-import { diagnose } from '../diagnosis/engine';
 import type { Evidence } from '../evidence/evidence';
-import { parsePaste } from '../paste/paste-reader';
-import { readPasteStream } from '../paste/read-paste-stream';
+import { AnalysisStalled, analyzeStreamInWorker, analyzeTextInWorker, cutNote, DEFAULT_TIME_BUDGET_MS, type WorkerAnalysis } from '../paste/analyze-in-worker';
 import type { Investigation } from './investigate-pod';
 
 /** A pasted text or uploaded file, diagnosed like `whystuck analyze`; or why it could not be. */
@@ -32,21 +30,32 @@ function readSummary(ev: Evidence): string {
   return `read ${kinds.map((k) => `${k} (lines ${read.filter((x) => x.kind === k).map((x) => span(x.lines)).slice(0, 3).join(', ')})`).join('; ')}${skipped ? ` · ${skipped} passage${skipped === 1 ? '' : 's'} not understood` : ''}`;
 }
 
-function conclude(ev: Evidence, what: string): PasteAnalysis {
+/** What the worker read and diagnosed (off the event loop, within the time budget), as an answer. */
+function conclude(a: WorkerAnalysis, what: string): PasteAnalysis {
+  const ev = a.evidence;
   const problem = pasteProblem(ev, what);
+  if (problem && a.cut) return { status: 'unusable', message: `${what} could not be read in time: ${cutNote(a.cut)}` };
   if (problem) return { status: 'unusable', message: problem };
-  const diagnosis = diagnose(ev);
-  return { status: 'ok', read: readSummary(ev), investigation: { status: 'ok', node: ev.node.hostname ?? 'paste', evidence: ev, diagnosis, takenAt: Date.now() } };
+  const cut = a.cut ? ` · ${cutNote(a.cut)}` : '';
+  return { status: 'ok', read: `${readSummary(ev)}${cut}`, investigation: { status: 'ok', node: ev.node.hostname ?? 'paste', evidence: ev, diagnosis: a.diagnosis, takenAt: Date.now() } };
 }
+
+const stalled = (err: unknown, what: string): PasteAnalysis => {
+  if (err instanceof AnalysisStalled) return { status: 'unusable', message: `${what} could not be read: ${err.message}` };
+  throw err;
+};
 
 /** Slack message text: code fences dropped, &amp; &lt; &gt; decoded (a modal's plain text input is already raw). */
 export function slackMessageText(text: string): string {
   return text.replace(/```/g, '\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-export const analyzePasteText = (text: string, what?: string): PasteAnalysis => conclude(parsePaste(text), what ?? 'this paste');
+/** Text (a message, the dialog's box), read and diagnosed in a worker thread within `budgetMs`. */
+export async function analyzePasteText(text: string, what = 'this paste', budgetMs = DEFAULT_TIME_BUDGET_MS): Promise<PasteAnalysis> {
+  return analyzeTextInWorker(text, { budgetMs }).then((a) => conclude(a, what), (err) => stalled(err, what));
+}
 
-/** Streams (files): bounded memory whatever the size; a stream error propagates to the caller. */
-export async function analyzePasteStream(input: Readable, what: string): Promise<PasteAnalysis> {
-  return conclude(await readPasteStream(input), what);
+/** Streams (files): bounded memory whatever the size, off the event loop, within `budgetMs`; a stream error propagates to the caller. */
+export async function analyzePasteStream(input: Readable, what: string, budgetMs = DEFAULT_TIME_BUDGET_MS): Promise<PasteAnalysis> {
+  return analyzeStreamInWorker(input, { budgetMs }).then((a) => conclude(a, what), (err) => stalled(err, what));
 }

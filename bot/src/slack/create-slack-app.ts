@@ -158,7 +158,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     }
     void handle(intent, client, command.channel_id, command.user_id);
   });
-  registerAnalyzeModal(app, convo, logger.child({ component: 'analyze' }));
+  registerAnalyzeModal(app, convo, logger.child({ component: 'analyze' }), config.pasteTimeBudgetMs);
 
   // Slack retries an event it thinks was not acknowledged, possibly to another replica: answer each event id once.
   const firstDelivery = async (eventId: string): Promise<boolean> => {
@@ -197,7 +197,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   });
 
   registerThreadPastes(app, {
-    convo, botToken: config.slack.botToken ?? '', apiUrl: config.slack.apiUrl, maxBytes: config.pasteMaxBytes,
+    convo, botToken: config.slack.botToken ?? '', apiUrl: config.slack.apiUrl, maxBytes: config.pasteMaxBytes, timeBudgetMs: config.pasteTimeBudgetMs,
     logger: logger.child({ component: 'pastes' }), firstDelivery,
   });
 

@@ -1,4 +1,6 @@
 import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
+import { whenWords, type WhenStyle } from '../diagnosis/when-words';
+import { historyEntry, historyLine, isEarlier, spanWords, styleFor, windowWords } from '../render/history-words';
 import type { PodInfo } from '../kube/pod-lookup';
 import type { SnapshotSource } from './node-access';
 
@@ -12,8 +14,22 @@ export const clip = (s: string, n = MAX_TEXT): string => (s.length <= n ? s : `$
 const mrkdwn = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const code = (lines: string[]): string => clip(`\`\`\`${escape(lines.join('\n')).replace(/```/g, "'''")}\`\`\``);
+/** A suggested command: inline code, or a code block when a backtick or newline (inside its quotes) would end inline code. */
+const inlineCommand = (cmd: string): string => (/[`\n]/.test(cmd) ? `\n${code([cmd])}` : ` \`${escape(cmd)}\``);
 
 const ICON = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':white_circle:' };
+
+/** Wall-clock times as Slack date tokens: each reader sees them in their own time zone (the terminal shows the fallback). */
+const slackClock: WhenStyle['clock'] = (ms, text) => `<!date^${Math.floor(ms / 1000)}^{time}|${text}>`;
+
+/** Without a finding that is current, this many history findings are shown in full (they are the answer then). */
+const HISTORY_IN_FULL = 3;
+
+/** A finding as "Show more" and the history follow-up give it: title, when, explanation, where, evidence. */
+export function findingText(f: Finding, style: WhenStyle): string {
+  const where = f.breakdown?.length ? `\n${historyEntry(f, style, 30).slice(2).join('\n')}` : '';
+  return `${f.severity.toUpperCase()} ${f.title}\n${whenWords(f, style)}\n${f.explanation}${where}\n${f.evidence.join('\n')}`;
+}
 
 export interface ButtonSpec { remediation: Remediation; value: string; finding: Finding }
 
@@ -65,11 +81,18 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
   const viaSsh = opts.source?.path === 'ssh';
   if (opts.source && viaSsh) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escape(sshSourceLine(opts.source))) }] });
   const overflow: string[] = [];
-  // A finding takes at most 5 blocks; the closing divider, note and actions 3: stop before 50.
-  for (const f of diagnosis.findings) {
-    if (blocks.length > MAX_BLOCKS - 8) { overflow.push(`${f.severity.toUpperCase()} ${f.title}\n${f.explanation}\n${f.evidence.join('\n')}`); continue; }
+  const style = styleFor(diagnosis, slackClock);
+  const plain = styleFor(diagnosis);
+  // The first screen: what is stuck now in full; history in one line under it (in full only when nothing is current).
+  const now = diagnosis.findings.filter((f) => !isEarlier(f));
+  const earlier = diagnosis.findings.filter(isEarlier);
+  const full = now.length ? now : earlier.slice(0, HISTORY_IN_FULL);
+  const summarised = earlier.filter((f) => !full.includes(f));
+  // A finding takes at most 5 blocks; the history line, closing divider, note and actions 4: stop before 50.
+  for (const f of full) {
+    if (blocks.length > MAX_BLOCKS - 9) { overflow.push(findingText(f, plain)); continue; }
     blocks.push({ type: 'divider' });
-    blocks.push(mrkdwn(`${ICON[f.severity]} *${escape(f.title)}*\n${escape(f.explanation)}`));
+    blocks.push(mrkdwn(`${ICON[f.severity]} *${escape(f.title)}* · ${whenWords(f, style)}\n${escape(f.explanation)}`));
     if (f.evidence.length) {
       const shown = f.evidence.slice(0, 12);
       blocks.push(mrkdwn(code(shown)));
@@ -77,7 +100,7 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
     }
     const words = f.remediations.filter((r) => !buttons.some((b) => b.remediation === r));
     if (words.length) {
-      blocks.push(mrkdwn(words.map((r) => `${r.effective === 'no' ? ':x:' : r.effective === 'yes' ? ':white_check_mark:' : ':grey_question:'} ${r.action === 'signal' ? `${r.signal} ${r.effective === 'no' ? 'cannot end' : 'to'} pid ${r.pid}: ` : ''}${escape(r.why)}${r.command && r.action !== 'signal' ? ` \`${escape(r.command)}\`` : ''}`).join('\n')));
+      blocks.push(mrkdwn(words.map((r) => `${r.effective === 'no' ? ':x:' : r.effective === 'yes' ? ':white_check_mark:' : ':grey_question:'} ${r.action === 'signal' ? `${r.signal} ${r.effective === 'no' ? 'cannot end' : 'to'} pid ${r.pid}: ` : ''}${escape(r.why)}${r.command && r.action !== 'signal' ? inlineCommand(r.command) : ''}`).join('\n')));
     }
     const mine = buttons.filter((b) => b.finding === f).slice(0, 5);
     if (mine.length) {
@@ -91,6 +114,12 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
       });
     }
   }
+  for (const f of summarised) overflow.push(findingText(f, plain));
+  const h = diagnosis.history;
+  const line = summarised.length || h?.older.length
+    ? `${historyLine({ ...diagnosis, findings: summarised }, style, 3, escape)} — say "history" for where and when`
+    : h && full.some(isEarlier) ? `Nothing above is live now: history from ${[windowWords(h), spanWords(h, style)].filter(Boolean).join('; ')}. Say "history" for where and when.` : '';
+  if (line) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`:clock3: ${line}`) }] });
   blocks.push({ type: 'divider' });
   if (opts.note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(opts.note) }] });
   blocks.push({

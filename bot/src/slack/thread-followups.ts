@@ -1,6 +1,8 @@
 import { pidOf, type Evidence, type Task } from '../evidence/evidence';
 import { formatFrame } from '../evidence/frames';
-import type { Diagnosis, Remediation } from '../diagnosis/finding';
+import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
+import type { WhenStyle } from '../diagnosis/when-words';
+import { historyEntry, isEarlier, spanWords, styleFor, windowWords } from '../render/history-words';
 
 /** Answers to follow-ups inside a thread, from the thread's last snapshot. */
 const block = (lines: string[]): string => `\`\`\`${lines.join('\n').slice(0, 2800)}\`\`\``;
@@ -57,3 +59,38 @@ export function killAnswer(d: Diagnosis, ev: Evidence, pidText: string, signal: 
   if (!t) return { text: `pid ${pid} was not in the last snapshot of this thread; press Recheck first.` };
   return { text: `The diagnosis has no finding that ${signal} to ${pid} (${t.comm}, state ${t.state ?? '?'}) would fix, so I won't offer it. Ask again after a Recheck if the situation changed.` };
 }
+
+const NAMES: Record<string, string> = {
+  'oom-kill': 'OOM kills', 'hung-task': 'hung-task reports', 'soft-lockup': 'lockups or RCU stalls',
+  'storage-backend-fault': 'storage errors', 'kernel-bug': 'kernel BUG/Oops reports',
+};
+
+/**
+ * "history", "all history", "show the OOM kills": what the kernel log shows
+ * from earlier, each condition with where (pod, task, CPU, device), how many
+ * times and when — and the current findings the log recorded before (since
+ * when). `clock` renders wall-clock times (Slack date tokens).
+ */
+export function historyAnswer(d: Diagnosis, ask: { all?: boolean; what?: string[] }, clock?: WhenStyle['clock']): string {
+  const style = styleFor(d, clock);
+  const h = d.history;
+  if (!h) return 'This evidence has no times (a paste without timestamps), so nothing in it can be told apart as earlier: everything above is as of the paste.';
+  const wanted = (f: Finding): boolean => !ask.what || ask.what.includes(f.id);
+  const dated = (f: Finding): boolean => isEarlier(f) || Boolean(f.breakdown?.length) || (f.first_seen?.seconds_ago ?? 0) > (f.last_seen?.seconds_ago ?? 0);
+  const shown = d.findings.filter((f) => dated(f) && wanted(f));
+  const older = h.older.filter(wanted);
+  const scope = [windowWords(h), spanWords(h, style)].filter(Boolean).join('; ');
+  const what = ask.what ? NAMES[ask.what[0]] ?? ask.what.join(', ') : undefined;
+  const lines: string[] = [];
+  const now = shown.filter((f) => !isEarlier(f));
+  const earlier = shown.filter(isEarlier);
+  if (now.length) lines.push('*Still now* (the log recorded it earlier too):', ...now.flatMap((f) => historyEntry(f, style).map(escape)));
+  if (earlier.length) lines.push(`*Earlier* (${scope}):`, ...earlier.flatMap((f) => historyEntry(f, style).map(escape)));
+  if (ask.all && older.length) lines.push(`*Older than that*:`, ...older.flatMap((f) => historyEntry(f, style).map(escape)));
+  const hidden = !ask.all && older.length ? `\n${older.length} more ${older.length === 1 ? 'group' : 'groups'} of ${what ?? 'history'} from before ${windowWords(h)}: say "all history"${ask.what ? ` or "all ${what}"` : ''}.` : '';
+  if (!lines.length) return `No ${what ?? 'history'} in the kernel log of this look (${scope}).${hidden}`;
+  return clipText(`${lines.join('\n')}${hidden}`);
+}
+
+const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/&lt;(!date\^[^&]*?)&gt;/g, '<$1>');
+const clipText = (s: string): string => (s.length <= 39_000 ? s : `${s.slice(0, 38_990)}\n…`);

@@ -10,6 +10,8 @@ export interface ThreadPasteDeps {
   botToken: string;
   apiUrl?: string;
   maxBytes: number;
+  /** Time for reading one paste (default 10 s). */
+  timeBudgetMs?: number;
   logger: Logger;
   /** True the first time an event id is seen (Slack retries events). */
   firstDelivery(eventId: string): Promise<boolean>;
@@ -45,7 +47,7 @@ export function registerThreadPastes(app: App, deps: ThreadPasteDeps): void {
     if (!(await deps.firstDelivery((body as { event_id?: string }).event_id ?? `${m.channel}:${m.ts}`))) return;
     const log = deps.logger.child({ channel: m.channel, user: m.user, files: files.length });
     void (async () => {
-      const analysis = files.length ? await readFiles(client, files, log) : analyzePasteText(slackMessageText(m.text ?? ''), 'this message');
+      const analysis = files.length ? await readFiles(client, files, log) : await analyzePasteText(slackMessageText(m.text ?? ''), 'this message', deps.timeBudgetMs);
       if (!files.length && analysis.status !== 'ok') return; // conversation, not a paste
       await deps.convo.answerPaste(client, m.channel, m.thread_ts, m.user!, analysis);
     })().catch((err) => log.error({ err }, 'analysing a paste in a thread failed'));
@@ -55,7 +57,7 @@ export function registerThreadPastes(app: App, deps: ThreadPasteDeps): void {
     const what = files.length === 1 ? (files[0].name ?? 'the file') : `${files.length} files`;
     try {
       const stream = await openSlackFiles(files, { client, botToken: deps.botToken, apiUrl: deps.apiUrl, maxBytes: deps.maxBytes });
-      return await analyzePasteStream(stream, what);
+      return await analyzePasteStream(stream, what, deps.timeBudgetMs);
     } catch (err) {
       if (err instanceof FileRefused) return { status: 'unusable', message: err.message };
       log.warn({ err }, 'file download failed');

@@ -1,5 +1,6 @@
 import { name, taskEvidence, taskRef } from '../context';
 import { finding, plural, type Rule } from '../rule';
+import { shellQuote } from '../shell-quote';
 
 /** Tasks held by the cgroup freezer: they look like D on v1, but nothing is wrong with I/O. */
 export const frozenCgroup: Rule = {
@@ -21,7 +22,8 @@ export const frozenCgroup: Rule = {
       remediations: [{
         action: 'manual', effective: 'yes', risk: 'medium',
         why: 'Thaw the cgroup once whoever froze it is done (or gone); the tasks continue where they stopped. Signals (even SIGKILL) are only acted on after the thaw.',
-        command: cgroups[0] ? (v2 ? `echo 0 > ${cgroups[0].path}/cgroup.freeze` : `echo THAWED > ${cgroups[0].path}/freezer.state`) : 'echo THAWED > /sys/fs/cgroup/freezer/<path>/freezer.state',
+        // The cgroup path may be named from inside a container: quoted, never bare.
+        command: cgroups[0] ? (v2 ? `echo 0 > ${shellQuote(`${cgroups[0].path}/cgroup.freeze`)}` : `echo THAWED > ${shellQuote(`${cgroups[0].path}/freezer.state`)}`) : 'echo THAWED > /sys/fs/cgroup/freezer/PATH/freezer.state',
       }],
     })];
   },

@@ -1,4 +1,5 @@
-import { name, taskRef } from '../context';
+import { name, taskRef, type DiagnosisContext } from '../context';
+import type { Finding } from '../finding';
 import { finding, type Rule } from '../rule';
 import { blockedTasks } from './d-state-tasks';
 
@@ -7,7 +8,7 @@ export const highLoadBlocked: Rule = {
   id: 'high-load-blocked',
   run(ctx) {
     const { loadavg, cpu, taskCounts, cpuCount } = ctx.ev.node;
-    if (!loadavg) return [];
+    if (!loadavg) return statedOnly(ctx);
     const blocked = blockedTasks(ctx);
     const inD = Math.max(blocked.length, taskCounts?.blocked ?? 0);
     const load = loadavg.one;
@@ -44,3 +45,20 @@ export const highLoadBlocked: Rule = {
     })];
   },
 };
+
+/** "load ~50 while the CPUs were idle", said in words: suggest it, and ask for the numbers that would show it. */
+function statedOnly(ctx: DiagnosisContext): Finding[] {
+  const said = ctx.ev.stated.find((f) => f.kind === 'load-idle');
+  if (!said) return [];
+  const blocked = blockedTasks(ctx);
+  return [finding({
+    id: 'high-load-blocked',
+    severity: 'warning',
+    confidence: 0.45,
+    title: `Load${said.load !== undefined ? ` ~${said.load}` : ''} with idle CPUs (as stated): tasks in D drive it`,
+    explanation: `The text says: "${said.text.slice(0, 200)}". A high load average with idle CPUs means tasks in uninterruptible sleep (D), which Linux counts in the load although they use no CPU${blocked.length ? `; ${blocked.slice(0, 3).map(name).join(', ')} ${blocked.length === 1 ? 'is' : 'are'} in D here` : ''}. Confirm with the numbers: \`cat /proc/loadavg; grep procs_blocked /proc/stat; ps -eLo pid,tid,stat,wchan:32,comm | awk '$3 ~ /^D/'\`.`,
+    evidence: [said.text],
+    tasks: blocked.slice(0, 10).map((t) => taskRef(t, 'blocker')),
+    remediations: [{ action: 'manual', effective: 'unknown', risk: 'low', why: 'Resolve what the D tasks wait on (see the uninterruptible-io finding); load follows.', command: "cat /proc/loadavg; grep procs_blocked /proc/stat" }],
+  })];
+}

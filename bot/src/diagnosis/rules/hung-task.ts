@@ -10,7 +10,8 @@ export const hungTask: Rule = {
   id: 'hung-task',
   run(ctx) {
     return ctx.ev.reports.filter((r) => r.kind === 'hung-task').map((r) => {
-      const task = (r.pid !== undefined ? ctx.byTid.get(r.pid) : undefined) ?? { ...newTask(r.pid ?? 0, r.comm ?? '?'), state: 'D' };
+      // A task the evidence does not show (a live snapshot's history, a report pasted alone): as the report shows it.
+      const task = (r.pid !== undefined ? ctx.byTid.get(r.pid) : undefined) ?? { ...newTask(r.pid ?? 0, r.comm ?? '?'), state: 'D', stack: r.frames.length ? r.frames : undefined };
       const s = ctx.signature(task);
       return finding({
         id: 'hung-task',

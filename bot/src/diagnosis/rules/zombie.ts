@@ -43,7 +43,8 @@ const EXPLAIN: Record<ZombieKind, string> = {
 export const zombie: Rule = {
   id: 'zombie',
   run(ctx) {
-    const zombies = [...ctx.processes.values()].filter((t) => t.state === 'Z' && (t.pid === undefined || t.tid === t.pid));
+    const zombies = [...ctx.processes.values(), ...ctx.tasks.filter((t) => !pidOf(t))]
+      .filter((t) => t.state === 'Z' && (t.pid === undefined || t.tid === t.pid));
     const groups = new Map<string, Task[]>();
     for (const z of zombies) {
       const kind = zombieKind(z, ctx);
@@ -55,14 +56,16 @@ export const zombie: Rule = {
       const kind = key.split('|')[0] as ZombieKind;
       const parent = ctx.parentOf(list[0]);
       const who = list.slice(0, 5).map(name).join(', ') + (list.length > 5 ? ` and ${list.length - 5} more` : '');
-      const remediations = fixes(kind, list, parent, ctx);
+      // Said in words, not shown: name it, ask for the evidence, act on nothing.
+      const stated = list.every((z) => z.provenance?.state === 'stated' || !pidOf(z));
+      const remediations = stated ? [confirmZombie(list[0])] : fixes(kind, list, parent, ctx);
       out.push(finding({
         id: 'zombie',
         kind,
         severity: kind === 'zombie-with-d-thread' ? 'critical' : list.length >= 10 || kind === 'missing-init' ? 'warning' : 'info',
-        confidence: list[0].ppid !== undefined || kind === 'fake-zombie' || kind === 'zombie-with-d-thread' ? 0.85 : 0.6,
-        title: `${plural(list.length, 'zombie')} (${kind})${parent ? ` under ${name(parent)}` : ''}`,
-        explanation: `${who} ${list.length === 1 ? 'is a' : 'are'} zombie${list.length === 1 ? '' : 's'}. ${EXPLAIN[kind]} ${kind === 'fake-zombie' ? 'SIGKILL to the process ends the live threads; then the parent can reap it.' : 'A zombie is already dead: signals to it do nothing; only what reaps it helps.'}`,
+        confidence: stated ? 0.4 : list[0].ppid !== undefined || kind === 'fake-zombie' || kind === 'zombie-with-d-thread' ? 0.85 : 0.6,
+        title: `${plural(list.length, 'zombie')} (${kind}${stated ? ', as stated' : ''})${parent ? ` under ${name(parent)}` : ''}`,
+        explanation: `${who} ${list.length === 1 ? 'is a' : 'are'} zombie${list.length === 1 ? '' : 's'}${stated ? ' (as the text says; no process listing shows it)' : ''}. ${stated ? 'Without its parent, threads and stacks the reason cannot be told apart; ' : ''}${EXPLAIN[kind]} ${kind === 'fake-zombie' ? 'SIGKILL to the process ends the live threads; then the parent can reap it.' : 'A zombie is already dead: signals to it do nothing; only what reaps it helps.'}`,
         evidence: [...list.slice(0, 6).flatMap((z) => taskEvidence(z, 4)), ...(parent ? taskEvidence(parent, 4) : [])],
         tasks: [
           ...list.slice(0, 50).map((z) => taskRef(z, 'victim')),
@@ -75,6 +78,15 @@ export const zombie: Rule = {
     return out;
   },
 };
+
+function confirmZombie(z: Task): Remediation {
+  const pid = pidOf(z);
+  return {
+    action: 'manual', effective: 'unknown', risk: 'low',
+    why: `Confirm and find who should reap it: its parent, its threads and what they wait on. A zombie itself cannot be killed; its parent reaping it (or exiting) removes it.`,
+    command: pid ? `ps -o pid,ppid,stat,wchan:32,comm -p ${pid}; cat /proc/${pid}/status; cat /proc/${pid}/task/*/stack` : 'ps -eLo pid,tid,ppid,stat,wchan:32,comm | awk \'$4 ~ /^Z/\'',
+  };
+}
 
 function fixes(kind: ZombieKind, list: Task[], parent: Task | undefined, ctx: DiagnosisContext): Remediation[] {
   const z = list[0];
@@ -89,7 +101,7 @@ function fixes(kind: ZombieKind, list: Task[], parent: Task | undefined, ctx: Di
       break;
     case 'ptraced': {
       const tracer = z.tracerPid ? ctx.processes.get(z.tracerPid) : undefined;
-      if (tracer) out.push({ ...signalRemediation(tracer, ctx, 'SIGTERM', 'medium'), why: `Ending the tracer ${name(tracer)} detaches it; the zombie is then reported to and reaped by its real parent.` });
+      if (tracer) out.push(signalRemediation(tracer, ctx, 'SIGTERM', 'medium', { endsProblem: true, because: `Ending the tracer ${name(tracer)} detaches it; the zombie is then reported to and reaped by its real parent.` }));
       else out.push({ action: 'manual', effective: 'yes', risk: 'medium', why: `Detach or end the tracer (TracerPid ${z.tracerPid ?? 'in /proc/PID/status'}).` });
       out.push(noKill);
       break;
@@ -100,13 +112,12 @@ function fixes(kind: ZombieKind, list: Task[], parent: Task | undefined, ctx: Di
         { action: 'kubectl', effective: 'yes', risk: 'medium', why: 'Restarting the pod removes the zombies now (they come back until the image has an init).', command: 'kubectl delete pod POD' });
       break;
     case 'parent-blocked':
-      if (parent) out.push(signalRemediation(parent, ctx));
+      if (parent) out.push(signalRemediation(parent, ctx, 'SIGKILL', 'medium', { endsProblem: true }));
       out.push(noKill, { action: 'manual', effective: 'yes', risk: 'low', why: `Resolve what ${parent ? name(parent) : 'the parent'} waits on (its stack); once it runs again it can reap its children.` });
       break;
     case 'parent-not-reaping':
       if (parent && pidOf(parent) !== 1) {
-        const r = signalRemediation(parent, ctx, 'SIGTERM', 'medium');
-        out.push(r.effective === 'no' ? r : { ...r, effective: 'yes', why: `When ${name(parent)} exits, its zombies are re-parented to init (or the nearest subreaper), which reaps them. Fix the parent to wait() for its children.` });
+        out.push(signalRemediation(parent, ctx, 'SIGTERM', 'medium', { endsProblem: true, because: `When ${name(parent)} exits, its zombies are re-parented to init (or the nearest subreaper), which reaps them. Fix the parent to wait() for its children.` }));
       } else {
         out.push({ action: 'manual', effective: 'unknown', risk: 'low', why: 'Find the parent (ppid in ps) and make it reap (SIGCHLD handler / wait()); restarting the parent releases them.' });
       }

@@ -1,0 +1,104 @@
+import type { Evidence } from '../evidence/evidence';
+import type { Finding, HistoryScope, SeenAt } from './finding';
+import { diagnoseGroup, groupItems } from './history-groups';
+import { splitByRecency, type LogItem } from './recency';
+import { recencyClock, type RecencyClock } from './recency-clock';
+import type { Rule } from './rule';
+import { runRules } from './run-rules';
+
+export interface RecencyOptions {
+  /** History kept, in seconds before the reference (default 24 h; since boot when that is shorter), or 'all'. */
+  historyWindow?: number | 'all';
+}
+
+export const DEFAULT_HISTORY_WINDOW_SECONDS = 24 * 3600;
+
+/**
+ * The rules over time: once on the present (recency.ts), once per group of
+ * history records (history-groups.ts). Every finding comes back with `when`
+ * and `last_seen`; a current finding the kernel log recorded earlier too
+ * says since when (`first_seen`). History older than the window is kept
+ * aside (`history.older`) for "all history".
+ */
+export function diagnoseOverTime(ev: Evidence, rules: Rule[], opts: RecencyOptions = {}): { findings: Finding[]; history?: HistoryScope } {
+  const clock = recencyClock(ev);
+  const split = splitByRecency(ev, clock);
+  const now: Finding[] = [];
+  const counted: Finding[] = [];
+  for (const f of runRules(split.current, rules, ev.missing)) (f.when === 'earlier' ? counted : now).push(f);
+  dateCurrent(now, split.currentItems, clock);
+  if (!clock.timed) return { findings: [...now, ...counted.map((f) => ({ ...f, last_seen: f.last_seen ?? {} }))] };
+
+  const uptime = clock.uptime;
+  const asked = opts.historyWindow ?? DEFAULT_HISTORY_WINDOW_SECONDS;
+  const window = asked === 'all' ? 'all' : uptime !== undefined ? Math.min(asked, Math.ceil(uptime)) : asked;
+  const inWindow: LogItem[] = [];
+  const older: LogItem[] = [];
+  for (const it of split.history) {
+    const a = clock.ago(it.last);
+    (window !== 'all' && a !== undefined && a > window ? older : inWindow).push(it);
+  }
+  const earlier = groupItems(inWindow).flatMap((g) => diagnoseGroup(g, ev, clock, rules, ev.missing));
+  const olderFindings = groupItems(older).flatMap((g) => diagnoseGroup(g, ev, clock, rules, ev.missing));
+  // Facts that count past events (a memory cgroup's OOM counter): history, unless the log already tells it.
+  for (const f of counted) {
+    const told = [...earlier, ...olderFindings].some((h) => h.id === f.id && (h.breakdown ?? []).some((p) => p.podUid && f.title.includes(p.podUid)));
+    if (!told) earlier.push({ ...f, when: 'earlier', last_seen: f.last_seen ?? {} });
+  }
+  const c = ev.clock;
+  const logFrom = c?.logFrom ?? oldestSpan(ev);
+  return {
+    findings: [...now, ...earlier],
+    history: {
+      window_seconds: window,
+      reference: clock.reference,
+      reference_at: clock.now(),
+      ...(logFrom ? { log_from: clock.seen(logFrom) } : {}),
+      ...(c?.logOverwritten !== undefined ? { log_overwritten: c.logOverwritten } : {}),
+      older: olderFindings,
+    },
+  };
+}
+
+/** A paste's oldest line, on the clock its newest line is on. */
+function oldestSpan(ev: Evidence): string | undefined {
+  const spans = ev.clock?.logSpans ?? {};
+  return (spans.iso ?? spans.local ?? spans.syslog ?? spans.mono)?.first;
+}
+
+/**
+ * Current findings: `when: now`, last seen at the reference (a paste's
+ * finding drawn from timed lines: their newest), first seen at the oldest
+ * current record naming the same task or quoted in its evidence — a task in
+ * D now that the watchdog reported ten minutes ago has been stuck since at
+ * least then.
+ */
+function dateCurrent(findings: Finding[], items: LogItem[], clock: RecencyClock): void {
+  for (const f of findings) {
+    f.when = 'now';
+    const related = items.filter((it) => relates(f, it));
+    let first: LogItem | undefined;
+    let last: LogItem | undefined;
+    for (const it of related) {
+      const a = clock.ago(it.first);
+      if (a !== undefined && (!first || a > (clock.ago(first.first) ?? 0))) first = it;
+      const b = clock.ago(it.last);
+      if (b !== undefined && (!last || b < (clock.ago(last.last) ?? Infinity))) last = it;
+    }
+    f.last_seen = clock.reference === 'snapshot' || !last ? clock.now() : clock.seen(last.last);
+    const since: SeenAt | undefined = first ? clock.seen(first.first) : undefined;
+    if (since && (since.seconds_ago ?? 0) > (f.last_seen.seconds_ago ?? 0)) f.first_seen = since;
+  }
+}
+
+function relates(f: Finding, it: LogItem): boolean {
+  const r = it.report;
+  if (r) {
+    const pids = new Set<number>();
+    for (const t of f.tasks) { if (t.pid) pids.add(t.pid); if (t.tid) pids.add(t.tid); }
+    if ((r.pid && pids.has(r.pid)) || (r.victim && pids.has(r.victim.pid)) || (r.stalledPids ?? []).some((p) => pids.has(p))) return true;
+    return f.evidence.some((e) => e.includes(r.headline));
+  }
+  const texts = it.backend ? [it.backend.first.text, it.backend.last.text] : [it.note!.first.text, it.note!.last.text];
+  return f.evidence.some((e) => texts.some((t) => t && e.includes(t)));
+}

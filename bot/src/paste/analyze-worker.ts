@@ -1,0 +1,120 @@
+/**
+ * Worker thread that reads a paste and diagnoses it (see analyze-in-worker.ts).
+ * It stops reading when the time budget runs out — between lines, so what
+ * was read stays consistent — and diagnoses what it read, saying where it
+ * stopped. A line the reader cannot get through is the main thread's to
+ * catch: it watches `progress` and ends this thread. One job at a time; the
+ * thread is reused for the next one.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { diagnose } from '../diagnosis/engine';
+import { createPasteReader, MAX_LINE_CHARS, type PasteReader } from './paste-reader';
+import { cutNote, type AnalysisCut, type AnalyzeJob, type AnalyzeWorkerData, type FromWorker, type ToWorker } from './analyze-protocol';
+
+const port = parentPort!;
+const progress = new Int32Array((workerData as AnalyzeWorkerData).progress);
+const tooLong = `line longer than ${MAX_LINE_CHARS} characters`;
+
+interface Job extends AnalyzeJob {
+  deadline: number;
+  reader: PasteReader;
+  n: number;
+  cut: AnalysisCut | null;
+  carry: Buffer | null;
+  overlong: boolean;
+  finished: boolean;
+}
+
+let job: Job | null = null;
+
+/** Line `n + 1` is next: false once reading has stopped. */
+function mayRead(j: Job): boolean {
+  if (j.cut) return false;
+  const next = j.n + 1;
+  if (j.stopBeforeLine !== undefined && next >= j.stopBeforeLine) { j.cut = { line: next, reason: 'stalled', budgetMs: j.stalledBudgetMs ?? j.budgetMs }; return false; }
+  if (Date.now() >= j.deadline) { j.cut = { line: next, reason: 'time-budget', budgetMs: j.budgetMs }; return false; }
+  j.n = next;
+  Atomics.store(progress, 0, next);
+  if (j.stallForTest?.line === next) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, j.stallForTest.ms);
+  return true;
+}
+
+const line = (j: Job, text: string): void => { if (mayRead(j)) j.reader.line(text); };
+const skip = (j: Job, reason: string): void => { if (mayRead(j)) j.reader.skipLine(reason); };
+
+/** Bytes of a stream: lines decoded one by one, as read-paste-stream does (an overlong line is skipped, not buffered). */
+function chunk(j: Job, bytes: Buffer): void {
+  let start = 0;
+  for (;;) {
+    if (j.cut) return;
+    const nl = bytes.indexOf(10, start);
+    if (nl < 0) break;
+    if (j.overlong) skip(j, tooLong);
+    else if (j.carry) line(j, Buffer.concat([j.carry, bytes.subarray(start, nl)]).toString('utf8'));
+    else line(j, bytes.toString('utf8', start, nl));
+    j.carry = null;
+    j.overlong = false;
+    start = nl + 1;
+  }
+  if (start < bytes.length && !j.overlong) {
+    const rest = bytes.subarray(start);
+    if ((j.carry?.length ?? 0) + rest.length > MAX_LINE_CHARS * 4) { j.overlong = true; j.carry = null; } else j.carry = j.carry ? Buffer.concat([j.carry, rest]) : Buffer.from(rest);
+  }
+}
+
+function finish(j: Job): void {
+  if (j.finished) return;
+  j.finished = true;
+  if (!j.cut) {
+    if (j.overlong) skip(j, tooLong);
+    else if (j.carry) line(j, j.carry.toString('utf8'));
+  }
+  const evidence = j.reader.finish();
+  const cut = j.cut;
+  if (cut) {
+    evidence.missing.push(cutNote(cut));
+    evidence.unreadable.push({ lines: [cut.line, cut.line], reason: `not read: ${cut.reason === 'time-budget' ? 'the time budget ran out here' : 'this line could not be read within the time budget'}; nothing from here on was read` });
+  }
+  const diagnosis = diagnose(evidence);
+  if (cut) diagnosis.summary = `${diagnosis.summary} (${cutNote(cut)}.)`;
+  job = null;
+  post({ kind: 'done', job: j.job, evidence, diagnosis, lines: j.n, ...(cut ? { cut } : {}) });
+}
+
+function post(m: FromWorker): void {
+  Atomics.store(progress, 1, 0);
+  port.postMessage(m);
+}
+
+port.on('message', (m: ToWorker) => {
+  Atomics.store(progress, 1, 1); // busy
+  try {
+    if (m.kind === 'start') {
+      const { kind: _kind, ...spec } = m;
+      job = { ...spec, deadline: Date.now() + m.budgetMs, reader: createPasteReader(), n: 0, cut: null, carry: null, overlong: false, finished: false };
+      Atomics.store(progress, 0, 0);
+      Atomics.store(progress, 1, 0);
+      return;
+    }
+    const j = job;
+    if (!j || j.job !== m.job) { Atomics.store(progress, 1, 0); return; } // a job that already ended
+    switch (m.kind) {
+      case 'chunk':
+        chunk(j, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+        post(j.cut ? { kind: 'cut', job: j.job, line: j.cut.line } : { kind: 'ack', job: j.job });
+        return;
+      case 'stop':
+        if (!j.cut) j.cut = { line: j.n + 1, reason: 'time-budget', budgetMs: j.budgetMs };
+        finish(j);
+        return;
+      case 'end':
+        finish(j);
+        return;
+    }
+  } catch (err) {
+    job = null;
+    post({ kind: 'error', job: m.job, message: (err as Error).stack ?? String(err) });
+  }
+});
+
+post({ kind: 'ready' });
