@@ -1,15 +1,17 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { AnalysisStalled, analyzeStreamInWorker } from '../paste/analyze-in-worker';
+import { withAllHistory } from '../diagnosis/all-history';
+import { AnalysisStalled, analyzeFileInWorker, analyzeStreamInWorker } from '../paste/analyze-in-worker';
 import { toJson } from '../render/render-json';
 import { renderText } from '../render/render-text';
 
-export const ANALYZE_USAGE = `usage: whystuck analyze [FILE|-] [--json] [--time-budget SECONDS]
+export const ANALYZE_USAGE = `usage: whystuck analyze [FILE|-] [--json] [--all-history] [--time-budget SECONDS]
   Reads kernel logs (dmesg, dmesg -T, journalctl -k, /var/log/messages), ps/top
   output, /proc/PID/stack|stat|status and crash bt — mixed in one paste is fine —
   and names the root cause. FILE "-" or no FILE reads standard input.
   --time-budget  stop reading after SECONDS (default 60; 0 = no limit) and
-                 diagnose what was read, saying at which line it stopped`;
+                 diagnose what was read, saying at which line it stopped
+  --all-history  history older than 24 h before the newest line too (grouped)`;
 
 /** The CLI reads whole logs (100 MB in a few seconds): a generous budget, still a bound. */
 const CLI_BUDGET_S = 60;
@@ -28,7 +30,8 @@ const REASONS: Record<string, string> = {
 /** `whystuck analyze`: exit 0 after a diagnosis, 2 for usage errors or an unreadable file. */
 export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
   const json = args.includes('--json');
-  let rest = args.filter((a) => a !== '--json');
+  const allHistory = args.includes('--all-history');
+  let rest = args.filter((a) => a !== '--json' && a !== '--all-history');
   let budgetS = CLI_BUDGET_S;
   const at = rest.findIndex((a) => a === '--time-budget' || a.startsWith('--time-budget='));
   if (at >= 0) {
@@ -49,7 +52,8 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const file = rest[0] ?? '-';
-  let input: Readable;
+  // A FILE is read by the worker thread itself (by descriptor); standard input is fed to it from here.
+  let input: Readable | number;
   if (file === '-') {
     if (io.stdin.isTTY) { io.stderr.write(`whystuck analyze: paste text on standard input or name a FILE\n${ANALYZE_USAGE}\n`); return 2; }
     input = io.stdin;
@@ -57,7 +61,7 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
     try {
       const fd = fs.openSync(file, 'r');
       if (fs.fstatSync(fd).isDirectory()) { fs.closeSync(fd); throw Object.assign(new Error('is a directory'), { code: 'EISDIR' }); }
-      input = fs.createReadStream('', { fd, highWaterMark: 1 << 20 });
+      input = fd;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       io.stderr.write(`whystuck analyze: cannot read ${file}: ${REASONS[code] ?? (err as Error).message}\n`);
@@ -67,14 +71,16 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
   let analysis;
   try {
     // Read and diagnosed in a worker thread, within the budget: past it, what was read is diagnosed and the cut is said.
-    analysis = await analyzeStreamInWorker(input, { budgetMs: budgetS > 0 ? Math.min(NO_LIMIT_MS, budgetS * 1000) : NO_LIMIT_MS });
+    const budget = { budgetMs: budgetS > 0 ? Math.min(NO_LIMIT_MS, budgetS * 1000) : NO_LIMIT_MS };
+    analysis = typeof input === 'number' ? await analyzeFileInWorker(input, budget).finally(() => fs.closeSync(input as number)) : await analyzeStreamInWorker(input, budget);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const why = err instanceof AnalysisStalled ? err.message : REASONS[code] ?? (err as Error).message;
     io.stderr.write(`whystuck analyze: cannot read ${file === '-' ? 'standard input' : file}: ${why}\n`);
     return 2;
   }
-  const { evidence: ev, diagnosis: d } = analysis;
+  const { evidence: ev } = analysis;
+  const d = allHistory ? withAllHistory(analysis.diagnosis) : analysis.diagnosis;
   io.stdout.write(json ? `${JSON.stringify(toJson(ev, d), null, 2)}\n` : renderText(ev, d));
   return 0;
 }

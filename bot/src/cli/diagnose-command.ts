@@ -12,10 +12,12 @@ import type { CliIo } from './analyze-command';
 import { SSH_CLI_OPTIONS, sshTargetFromCli } from './ssh-target-options';
 
 export const DIAGNOSE_USAGE = `usage: whystuck diagnose (--local | --ssh USER@HOST[:PORT] --ssh-key FILE --known-hosts FILE)
-                         [--pid N | --pod-uid UID | --all] [--json]
+                         [--pid N | --pod-uid UID | --all] [--json] [--all-history]
   --local snapshots this machine in-process (the collector's code as a library);
   --ssh snapshots a node without a collector over SSH with a fixed read-only
   script. Both run the same rules as analyze. --pod-uid accepts a unique UID prefix.
+  What is stuck now comes first; the kernel log's history follows, grouped, from
+  the last 24 h (or since boot); --all-history shows all of it.
   SSH options:
     --ssh-key FILE                 private key (passphrase: WHYSTUCK_SSH_KEY_PASSPHRASE)
     --known-hosts FILE             OpenSSH known_hosts (plain or hashed entries)
@@ -33,7 +35,7 @@ export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: 
       args,
       options: {
         local: { type: 'boolean' }, pid: { type: 'string' }, 'pod-uid': { type: 'string' }, all: { type: 'boolean' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'proc-root': { type: 'string' },
+        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'proc-root': { type: 'string' }, 'all-history': { type: 'boolean' },
         ...SSH_CLI_OPTIONS,
       },
       strict: true, allowPositionals: false,
@@ -78,7 +80,7 @@ export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: 
     }
   }
   const ev = evidenceFromSnapshot(snap);
-  const scoped = scopeDiagnosis(ev, diagnose(ev), { pid, podUid });
+  const scoped = scopeDiagnosis(ev, diagnose(ev, undefined, values['all-history'] ? { historyWindow: 'all' } : {}), { pid, podUid });
   if (scoped.status === 'not-found') { io.stderr.write(`whystuck diagnose: ${scoped.message}\n`); return 1; }
   io.stdout.write(values.json ? `${JSON.stringify(toJson(ev, scoped.diagnosis), null, 2)}\n` : renderText(ev, scoped.diagnosis));
   return 0;

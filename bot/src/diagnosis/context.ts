@@ -46,7 +46,8 @@ export function createContext(ev: Evidence): DiagnosisContext {
     (children.get(p.ppid) ?? children.set(p.ppid, []).get(p.ppid)!).push(p);
   }
   const sigs = new Map<Task, WaitSignature>();
-  const frozenPaths = ev.node.freezers.filter((f) => f.state === 'FROZEN');
+  // A freezer state read without its path (a bare `FROZEN`) says nothing about which tasks it holds.
+  const frozenPaths = ev.node.freezers.filter((f) => f.state === 'FROZEN' && (f.path !== '' || f.podUid !== undefined));
 
   const ctx: DiagnosisContext = {
     ev,

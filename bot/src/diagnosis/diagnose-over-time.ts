@@ -51,6 +51,7 @@ export function diagnoseOverTime(ev: Evidence, rules: Rule[], opts: RecencyOptio
     findings: [...now, ...earlier],
     history: {
       window_seconds: window,
+      ...(window !== 'all' && uptime !== undefined && window >= uptime ? { since_boot: true } : {}),
       reference: clock.reference,
       reference_at: clock.now(),
       ...(logFrom ? { log_from: clock.seen(logFrom) } : {}),

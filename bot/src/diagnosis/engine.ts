@@ -63,19 +63,43 @@ export function diagnose(ev: Evidence, rules: Rule[] = RULES, opts: RecencyOptio
 }
 
 export function summarise(findings: Finding[], ev: Evidence): string {
-  if (!findings.length) {
-    const read = ev.inputs.filter((i) => i.kind !== 'unrecognised').length;
-    return read || ev.source === 'snapshot'
-      ? 'Nothing stuck: no task in D, no zombies, and no kernel reports of hangs, lockups or OOM kills in this evidence.'
-      : 'Nothing in this input could be read as kernel logs, ps/top output, stacks or /proc files.';
-  }
+  if (!findings.length) return nothingFound(ev);
   // The headline is what is stuck now; history only when nothing is.
   const now = findings.filter((f) => f.when !== 'earlier');
   if (!now.length) {
     const last = findings[0].last_seen?.seconds_ago;
-    return `Nothing stuck now. Earlier: ${findings[0].title}${last !== undefined ? ` (${ago(last, ev.source === 'snapshot' ? 'snapshot' : 'newest line')})` : ''}.`;
+    const dated = last === undefined || /most recent|\bago\b|before the last line/.test(findings[0].title);
+    return `Nothing stuck now. Earlier: ${findings[0].title}${dated ? '' : ` (${ago(last, ev.source === 'snapshot' ? 'snapshot' : 'newest line')})`}.`;
   }
   const [first, ...rest] = now;
   const also = [...new Set(rest.filter((f) => f.severity !== 'info' && f.id !== first.id).map((f) => f.id.replace(/-/g, ' ')))].slice(0, 3);
   return `${first.title}${also.length ? `; also ${also.join(' and ')}` : ''}.`;
+}
+
+/** Kinds of input that are words about the evidence, not evidence. */
+const NOT_EVIDENCE = new Set(['unrecognised', 'prose', 'command']);
+
+/**
+ * No finding. "Nothing stuck" only when evidence was read and nothing of it
+ * was left unread; otherwise say what could not be read, and what the text
+ * claims that the input does not show.
+ */
+function nothingFound(ev: Evidence): string {
+  const read = ev.inputs.filter((i) => !NOT_EVIDENCE.has(i.kind) && !i.kind.startsWith('unread')).length;
+  const unread = [
+    ...ev.inputs.filter((i) => i.kind.startsWith('unread')).map((i) => ({ lines: i.lines, reason: i.kind.replace(/^unread:\s*/, '') })),
+    ...ev.unreadable,
+  ].sort((a, b) => a.lines[0] - b.lines[0]);
+  const span = (l: [number, number]): string => (l[0] === l[1] ? `line ${l[0]}` : `lines ${l[0]}–${l[1]}`);
+  const unreadText = unread.length
+    ? ` Could not read ${unread.slice(0, 3).map((u) => `${span(u.lines)} (${u.reason})`).join(', ')}${unread.length > 3 ? ` and ${unread.length - 3} more places` : ''}: a finding may be in there.`
+    : '';
+  const claims = ev.stated.filter((f) => f.kind !== 'upstream-defect');
+  const claimText = claims.length
+    ? ` The text says "${claims[0].text.slice(0, 120)}"${claims.length > 1 ? ` (and ${claims.length - 1} more such statement${claims.length > 2 ? 's' : ''})` : ''}, but the input holds no evidence of it: paste \`ps -eLo pid,tid,ppid,stat,wchan:32,comm\`, the kernel stacks (\`cat /proc/PID/stack\`) or \`dmesg -T\`.`
+    : '';
+  if (ev.source === 'snapshot' && !unread.length) return 'Nothing stuck: no task in D, no zombies, and no kernel reports of hangs, lockups or OOM kills in this evidence.';
+  if (!read) return `Nothing in this input could be read as kernel logs, ps/top output, stacks or /proc files.${unreadText}${claimText}`;
+  if (unread.length || claims.length) return `Nothing stuck in what could be read.${unreadText}${claimText}`;
+  return 'Nothing stuck: no task in D, no zombies, and no kernel reports of hangs, lockups or OOM kills in this evidence.';
 }

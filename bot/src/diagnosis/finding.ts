@@ -93,6 +93,8 @@ export interface HistoryPlace {
 export interface HistoryScope {
   /** History kept: the last N seconds before the reference, or all of it. */
   window_seconds: number | 'all';
+  /** The window reaches back to the node's boot (it has been up for less than the window). */
+  since_boot?: boolean;
   /** The reference every seconds_ago counts from. */
   reference: 'snapshot' | 'newest line';
   reference_at?: SeenAt;

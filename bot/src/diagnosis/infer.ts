@@ -1,4 +1,4 @@
-import type { Evidence, StatedFact, Task, TaskFact } from '../evidence/evidence';
+import type { Evidence, Frame, StatedFact, Task, TaskFact } from '../evidence/evidence';
 import { newTask, pidOf } from '../evidence/evidence';
 import { siteOf, siteOfWchan } from './wait-sites';
 import { waitSignature } from './wait-signature';
@@ -37,6 +37,8 @@ export function inferFacts(ev: Evidence): void {
   placeholderParents(ev, byTid);
   for (const f of ev.stated) applyStated(ev, f, byTid);
 }
+
+const frame = (fn: string): Frame => ({ fn, offset: '', module: '', unreliable: false });
 
 function mark(t: Task, fact: TaskFact, how: 'derived' | 'stated'): void {
   (t.provenance ??= {})[fact] = how;
@@ -118,7 +120,11 @@ function applyStated(ev: Evidence, f: StatedFact, byTid: Map<number, Task>): voi
   if (f.kind === 'zombie' && f.pid !== undefined && t.state !== undefined && t.state !== 'Z') return;
   if (f.kind === 'zombie' && t.state === undefined) { t.state = 'Z'; mark(t, 'state', 'stated'); }
   if (f.kind === 'state' && f.state && t.state === undefined) { t.state = f.state; mark(t, 'state', 'stated'); }
-  if (f.kind === 'wait-site' && f.site && !t.stack?.length && !t.wchan) {
+  if (f.kind === 'wait-site' && f.site && !t.stack?.length && t.wchan && t.wchan !== f.site) {
+    // The wait channel is where it sleeps; the stated function is further down the same chain ("in zap_pid_ns_processes").
+    t.stack = [frame(t.wchan), frame(f.site)];
+    mark(t, 'stack', 'stated');
+  } else if (f.kind === 'wait-site' && f.site && !t.stack?.length && !t.wchan) {
     t.wchan = f.site;
     mark(t, 'wchan', 'stated');
     if (t.state === undefined) {

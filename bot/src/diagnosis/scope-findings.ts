@@ -1,7 +1,8 @@
 import type { Evidence } from '../evidence/evidence';
 import { pidOf } from '../evidence/evidence';
 import { summarise } from './engine';
-import type { Diagnosis, Finding } from './finding';
+import type { Diagnosis, Finding, HistoryPlace } from './finding';
+import { scopeGrouped } from './scope-history';
 
 const NODE_WIDE = new Set(['storage-backend-fault', 'known-kernel-issue', 'high-load-blocked']);
 
@@ -10,6 +11,7 @@ export type ScopeResult = { status: 'ok'; diagnosis: Diagnosis } | { status: 'no
 /** Narrows a whole-node diagnosis to one process or one pod (node-wide causes kept when they apply). */
 export function scopeDiagnosis(ev: Evidence, d: Diagnosis, scope: { pid?: number; podUid?: string }): ScopeResult {
   let keep: (f: Finding) => boolean;
+  let place: (p: HistoryPlace) => boolean;
   if (scope.pid !== undefined) {
     const pid = scope.pid;
     const task = ev.tasks.find((t) => t.tid === pid) ;
@@ -19,7 +21,11 @@ export function scopeDiagnosis(ev: Evidence, d: Diagnosis, scope: { pid?: number
       return { status: 'not-found', message: partial ? `pid ${pid} is not in this snapshot, which is incomplete (${partial}); ask again` : `pid ${pid} is not on this machine (it may have exited)` };
     }
     const tgid = pidOf(task);
-    keep = (f) => f.tasks.some((t) => t.pid === tgid || t.tid === pid);
+    // History about this pid from before the task started was about another process (the pid was reused).
+    const startedAt = task.startTime !== undefined && ev.clock?.clockTicksPerSecond && ev.clock.uptimeSeconds ? ev.clock.uptimeSeconds - task.startTime / ev.clock.clockTicksPerSecond : undefined;
+    const before = (f: Finding): boolean => f.when === 'earlier' && startedAt !== undefined && (f.last_seen?.seconds_ago ?? 0) > startedAt + 1;
+    keep = (f) => f.tasks.some((t) => t.pid === tgid || t.tid === pid) && !before(f);
+    place = (p) => (p.pids ?? []).some((x) => x === tgid || x === pid);
   } else if (scope.podUid !== undefined) {
     const uid = scope.podUid.toLowerCase();
     const pods = [...new Set(ev.tasks.map((t) => t.podUid).filter(Boolean))] as string[];
@@ -28,15 +34,21 @@ export function scopeDiagnosis(ev: Evidence, d: Diagnosis, scope: { pid?: number
       return { status: 'not-found', message: match.length > 1 ? `pod UID prefix ${uid} matches ${match.length} pods: ${match.join(', ')}` : `no tasks of pod ${uid} on this machine${pods.length ? ` (pods here: ${pods.slice(0, 10).join(', ')})` : ' (no pod cgroups found)'}` };
     }
     keep = (f) => f.tasks.some((t) => t.podUid === match[0]);
+    place = (p) => p.podUid === match[0];
   } else {
     return { status: 'ok', diagnosis: d };
   }
-  const own = d.findings.filter(keep);
+  // A grouped history finding keeps only the scope's own records (its pod's OOM kills, not the node's).
+  const reference = d.history?.reference ?? (ev.source === 'snapshot' ? 'snapshot' : 'newest line');
+  const own = d.findings.filter(keep).map((f) => scopeGrouped(f, place, reference)).filter((f): f is Finding => f !== undefined);
   // The scope's own findings lead; node-wide causes that do not involve it follow as context
   // (a FUSE daemon hung elsewhere on the node does not explain this pod's zombies).
-  const findings = own.length ? [...own, ...d.findings.filter((f) => !keep(f) && NODE_WIDE.has(f.id))] : [];
+  const context = own.length ? [...own, ...d.findings.filter((f) => !keep(f) && NODE_WIDE.has(f.id))] : [];
+  // What is stuck now before history, the order otherwise kept.
+  const findings = [...context.filter((f) => f.when !== 'earlier'), ...context.filter((f) => f.when === 'earlier')];
   const summary = findings.length ? summarise(findings, ev) : describeHealthy(ev, scope);
-  return { status: 'ok', diagnosis: { summary, findings } };
+  const history = d.history && { ...d.history, older: d.history.older.filter(keep).map((f) => scopeGrouped(f, place, reference)).filter((f): f is Finding => f !== undefined) };
+  return { status: 'ok', diagnosis: { summary, findings, ...(history ? { history } : {}) } };
 }
 
 function describeHealthy(ev: Evidence, scope: { pid?: number; podUid?: string }): string {

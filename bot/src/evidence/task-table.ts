@@ -1,4 +1,4 @@
-import { newTask, type Task } from './evidence';
+import { newTask, type Task, type TaskFact } from './evidence';
 
 const MAX_LINES_PER_TASK = 4;
 const MAX_TASKS = 50_000;
@@ -22,7 +22,13 @@ export function createTaskTable(): TaskTable {
 
   function merge(task: Task, facts: Partial<Task>, line?: string): Task {
     for (const [key, value] of Object.entries(facts) as [keyof Task, unknown][]) {
-      if (value === undefined || key === 'missing' || key === 'lines') continue;
+      if (value === undefined || key === 'missing' || key === 'lines' || key === 'provenance') continue;
+      // An observed value replaces a derived or stated one; a derived or stated value never replaces an observed one.
+      const how = facts.provenance?.[key as TaskFact];
+      const had = task.provenance?.[key as TaskFact];
+      if (how && task[key] !== undefined && !had) continue;
+      if (how) (task.provenance ??= {})[key as TaskFact] = how;
+      else if (had && task.provenance) delete task.provenance[key as TaskFact];
       if (key === 'comm' && (value === '' || (task.comm && value === '?'))) continue;
       if (key === 'stack' && task.stack && (value as unknown[]).length < task.stack.length) continue;
       (task as unknown as Record<string, unknown>)[key] = value;

@@ -135,7 +135,7 @@ interface Run {
   drained(): Promise<void>;
   /** The worker stopped reading (cut, done, stalled or failed): send no more input. */
   readonly stopped: boolean;
-  send(m: { kind: 'chunk'; data: Uint8Array } | { kind: 'end' }, transfer?: ArrayBuffer[]): void;
+  send(m: { kind: 'chunk'; data: Uint8Array } | { kind: 'fd'; fd: number } | { kind: 'end' }, transfer?: ArrayBuffer[]): void;
   /** The caller gives up (its input failed): the worker is ended. */
   abort(): void;
 }
@@ -179,7 +179,7 @@ function run(opts: AnalyzeInWorkerOptions, again?: { stopBeforeLine: number; sta
           if (settle(() => resolve({ status: 'ok', value: { evidence: m.evidence, diagnosis: m.diagnosis, lines: m.lines, ...(m.cut ? { cut: m.cut } : {}) } }))) release(p);
           break;
         case 'error':
-          if (settle(() => reject(new Error(`analysis failed: ${m.message}`)))) release(p);
+          if (settle(() => reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {})))) release(p);
           break;
       }
     };
@@ -296,6 +296,20 @@ export async function analyzeStreamInWorker(input: Readable, opts: AnalyzeInWork
     }
   }
   if (!r.stopped) r.send({ kind: 'end' });
+  const outcome = await r.result;
+  if (outcome.status === 'stalled') throw new AnalysisStalled(outcome.line, opts.budgetMs ?? DEFAULT_TIME_BUDGET_MS);
+  return outcome.value;
+}
+
+/**
+ * A file given as an open descriptor (the CLI's FILE): the worker reads it
+ * itself, so nothing passes through the main thread and memory stays at one
+ * buffer whatever the size. The descriptor stays open (the caller closes it);
+ * a read error (EISDIR, EIO) rejects with its code.
+ */
+export async function analyzeFileInWorker(fd: number, opts: AnalyzeInWorkerOptions = {}): Promise<WorkerAnalysis> {
+  const r = run(opts);
+  r.send({ kind: 'fd', fd });
   const outcome = await r.result;
   if (outcome.status === 'stalled') throw new AnalysisStalled(outcome.line, opts.budgetMs ?? DEFAULT_TIME_BUDGET_MS);
   return outcome.value;

@@ -28,6 +28,8 @@ export interface AnalyzeWorkerData {
 export type ToWorker =
   | ({ kind: 'start' } & AnalyzeJob)
   | { kind: 'chunk'; job: number; data: Uint8Array }
+  /** A file the worker reads itself (no copies through the main thread): an open descriptor, left open. */
+  | { kind: 'fd'; job: number; fd: number }
   | { kind: 'end'; job: number }
   | { kind: 'stop'; job: number };
 
@@ -36,7 +38,7 @@ export type FromWorker =
   | { kind: 'ack'; job: number }
   | { kind: 'cut'; job: number; line: number }
   | { kind: 'done'; job: number; evidence: Evidence; diagnosis: Diagnosis; lines: number; cut?: AnalysisCut }
-  | { kind: 'error'; job: number; message: string };
+  | { kind: 'error'; job: number; message: string; code?: string };
 
 const seconds = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
 

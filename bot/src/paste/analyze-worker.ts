@@ -6,6 +6,7 @@
  * catch: it watches `progress` and ends this thread. One job at a time; the
  * thread is reused for the next one.
  */
+import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { diagnose } from '../diagnosis/engine';
 import { createPasteReader, MAX_LINE_CHARS, type PasteReader } from './paste-reader';
@@ -103,6 +104,18 @@ port.on('message', (m: ToWorker) => {
         chunk(j, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
         post(j.cut ? { kind: 'cut', job: j.job, line: j.cut.line } : { kind: 'ack', job: j.job });
         return;
+      case 'fd': {
+        // One buffer, reused: a file of any size costs this thread 1 MiB (lines are decoded to strings as they are read).
+        const buf = Buffer.allocUnsafe(1 << 20);
+        for (;;) {
+          if (j.cut) break;
+          const got = readSync(m.fd, buf, 0, buf.length, null);
+          if (got === 0) break;
+          chunk(j, buf.subarray(0, got));
+        }
+        finish(j);
+        return;
+      }
       case 'stop':
         if (!j.cut) j.cut = { line: j.n + 1, reason: 'time-budget', budgetMs: j.budgetMs };
         finish(j);
@@ -113,7 +126,8 @@ port.on('message', (m: ToWorker) => {
     }
   } catch (err) {
     job = null;
-    post({ kind: 'error', job: m.job, message: (err as Error).stack ?? String(err) });
+    const code = (err as NodeJS.ErrnoException).code;
+    post({ kind: 'error', job: m.job, message: (err as Error).message ?? String(err), ...(code ? { code } : {}) });
   }
 });
 

@@ -42,6 +42,7 @@ const CUT_HERE = /^-+\[ cut here \]-+$/;
 const CUT = /^[[(<]?\s*(?:\.{3,}|…|(?:-+\s*)?snip(?:ped)?(?:\s*-+)?|truncated|cut)\s*[\])>]?$/i;
 const CUT_FIRST = '[(<.…-sStTcC';
 const FENCE = /^(?:`{3}|~{3})/;
+const RSYSLOG_TAB = /#011/g;
 
 export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
   const core = createReportCore(b);
@@ -63,7 +64,9 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
   }
 
   return {
-    message(text, time) {
+    message(raw, time) {
+      // rsyslog writes a tab as "#011"; a line pasted without its syslog prefix keeps the escape.
+      const text = time === '' && raw.includes('#011') ? raw.replace(RSYSLOG_TAB, '\t') : raw;
       const t = text.trim();
       if (t === '') return true;
       const c = t.charCodeAt(0);
@@ -99,4 +102,4 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
   };
 }
 
-export const READER_PATTERNS: readonly RegExp[] = [SYSRQ_BLOCKED, LINUX_VERSION, CRASH_RELEASE, CUT_HERE, CUT, FENCE];
+export const READER_PATTERNS: readonly RegExp[] = [SYSRQ_BLOCKED, LINUX_VERSION, CRASH_RELEASE, CUT_HERE, CUT, FENCE, RSYSLOG_TAB];

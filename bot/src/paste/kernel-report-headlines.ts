@@ -20,14 +20,16 @@ import { parseTaskDumpLine } from './task-dump-line';
 const WARNING_TASK = /^WARNING: CPU: (\d+) (?:UID: \d+ )?PID: (\d+) /;
 const CRASH_PANIC = /^PANIC: "(.{1,200})"$/;
 const OLD_TASK_END = / 0x[0-9a-f]+$/;
+const OLD_TASK_FLAGS = / 0x[0-9a-f]{8}$/;
 const NMI_BACKTRACE = /^NMI backtrace for cpu (\d+)$/;
 
 /** Returns true when the line was taken (a report started, or the open one took it). `time` is '' for a line pasted without its prefix. */
 export function detectHeadline(core: ReportCore, t: string, time: string): boolean {
   let m: RegExpExecArray | null;
   const cur = core.current;
-  // Old-style task lines ("dd  D    0 59750  51044 0x00004004") are taken after a hung-task or sysrq header, or when the line came with its log prefix.
-  if (t.startsWith('task:') || ((core.sysrqOldFormat || time !== '') && t.includes(' 0x') && OLD_TASK_END.test(t))) {
+  // Old-style task lines ("dd  D    0 59750  51044 0x00004004") are taken after a hung-task or sysrq header, when the
+  // line came with its log prefix, or when their flags have the kernel's eight hex digits.
+  if (t.startsWith('task:') || (t.includes(' 0x') && (core.sysrqOldFormat || time !== '' ? OLD_TASK_END : OLD_TASK_FLAGS).test(t))) {
     if (taskDump(core, t, time)) return true;
   }
   if (t.includes('INFO: task')) {

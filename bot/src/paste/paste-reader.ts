@@ -9,6 +9,7 @@ import { createNormaliser, type NormalLine } from './normalise';
 import { createTableReader } from './ps-table';
 import { fileArgs, parseShellLine, procTarget, type ShellCommand } from './shell-context';
 import { readNodeLine } from './top-header';
+import { createVmstatReader } from './vmstat';
 import { createSecondaryReaders } from './secondary-readers';
 import { classifyRuntimeError } from './runtime-errors';
 import { readUpstreamRef } from './upstream-refs';
@@ -25,6 +26,9 @@ export interface PasteReader {
   skipLine(reason: string): void;
   finish(): Evidence;
 }
+
+/** The input kind of a `[...]` line: what was cut there was not pasted, so it could not be read. */
+export const CUT_INPUT = 'unread: cut from the paste ([...])';
 
 export const MAX_LINE_CHARS = 64 * 1024;
 const MAX_CUTS = 10_000;
@@ -59,6 +63,7 @@ export function createPasteReader(): PasteReader {
   const b = createEvidenceBuilder('paste');
   const kernel = createKernelLogReader(b);
   const secondary = createSecondaryReaders(b);
+  const vmstat = createVmstatReader(b.evidence.node);
   /** The paste line number of the line being handled (the normaliser may hold lines back). */
   let lineNo = 0;
   const node = b.evidence.node;
@@ -240,6 +245,7 @@ export function createPasteReader(): PasteReader {
       return 'status';
     }
     flush();
+    if (vmstat.line(text)) return 'vmstat';
     const nodeLine = readNodeLine(text, node);
     if (nodeLine) {
       if (/^\s*Threads:/.test(text)) ctx.topThreads = true;
@@ -267,9 +273,10 @@ export function createPasteReader(): PasteReader {
   /** Every line passes the normaliser (quotes, gutters, markdown, cuts, wraps) before any recogniser. */
   function read(r: NormalLine): void {
     if (r.kind === 'skip') { b.addUnreadable(r.line, r.reason); return; }
-    // A cut is neither evidence read nor unrecognised input: it makes what is open partial.
+    // A cut is not evidence read: it is input the paste does not hold, and it makes what is open partial.
     if (r.kind === 'cut') {
       if (b.evidence.cuts.length < MAX_CUTS) b.evidence.cuts.push(r.line);
+      b.addInput(CUT_INPUT, r.line);
       kernel.cut();
       return;
     }

@@ -16,18 +16,18 @@ export function styleFor(d: Diagnosis, clock?: WhenStyle['clock']): WhenStyle {
 /** "the last 24 h", "since boot (5 h ago)", "all of it". */
 export function windowWords(h: HistoryScope): string {
   if (h.window_seconds === 'all') return 'all of it';
-  const boot = h.log_from && h.reference === 'snapshot' && h.log_from.seconds_ago !== undefined && h.window_seconds < 24 * 3600 && h.window_seconds >= h.log_from.seconds_ago - 60;
-  if (boot) return `since boot (${duration(h.window_seconds)} ago)`;
+  if (h.since_boot) return `since boot, ${duration(h.window_seconds)} ago`;
   return `the last ${duration(h.window_seconds)}${h.reference === 'snapshot' ? '' : ' before the last line'}`;
 }
 
-/** "the kernel log reaches back to 05:02 (3 h ago); older records were overwritten". */
+/** "the kernel log reaches back to 05:02 (3 h ago); older records were overwritten", or that it has everything since boot. */
 export function spanWords(h: HistoryScope, style: WhenStyle): string {
   if (!h.log_from) return '';
+  if (h.reference === 'snapshot' && h.log_overwritten === false) return h.since_boot ? 'the kernel log has all of it' : 'the kernel log has every record since boot';
   const at = clockTime(h.log_from, style);
   const rel = h.log_from.seconds_ago !== undefined ? ago(h.log_from.seconds_ago, style.reference) : '';
   const when = at ? `${at}${rel ? ` (${rel})` : ''}` : rel || `[${h.log_from.log_time}]`;
-  const lost = h.log_overwritten === true ? '; older records were overwritten' : h.log_overwritten === false && h.reference === 'snapshot' ? ', to boot' : '';
+  const lost = h.log_overwritten ? '; older records were overwritten' : '';
   return `the ${h.reference === 'snapshot' ? 'kernel log' : 'pasted log'} reaches back to ${when}${lost}`;
 }
 
@@ -59,7 +59,8 @@ function placeLine(p: HistoryPlace, style: WhenStyle): string {
   const b = clockTime(p.last_seen, style);
   const when = p.count > 1 && a && b && a !== b ? `between ${a} and ${b}` : b ?? (p.last_seen.seconds_ago !== undefined ? ago(p.last_seen.seconds_ago, style.reference) : '');
   const pids = p.pids?.length ? ` (pid${p.pids.length > 1 ? 's' : ''} ${p.pids.slice(0, 6).join(', ')}${p.pids.length > 6 ? ', …' : ''})` : '';
-  return `${p.place}: ${p.count} time${p.count === 1 ? '' : 's'}${when ? ` ${when}` : ''}${p.detail ? ` — ${p.detail}` : ''}${pids}`;
+  const times = p.count === 1 ? `once${when ? ` at ${when}` : ''}` : `${p.count} times${when ? ` ${when}` : ''}`;
+  return `${p.place}: ${times}${p.detail ? ` — ${p.detail}` : ''}${pids}`;
 }
 
 /** A history finding with its breakdown by place, for the "history" follow-up. */

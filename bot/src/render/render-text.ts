@@ -49,7 +49,7 @@ export function renderText(ev: Evidence, d: Diagnosis): string {
     const scope = [windowWords(h), spanWords(h, style)].filter(Boolean).join('; ');
     parts.push(`Earlier, from the log (${scope}): ${earlier.length ? `${earlier.length} finding${earlier.length === 1 ? '' : 's'}, none of it live now` : 'nothing'}.`, '');
     earlier.forEach((f, i) => parts.push(renderFinding(f, now.length + i, style), ''));
-    if (h.older.length) parts.push(`Older than that (${h.older.length}; --all-history shows them): ${h.older.slice(0, 4).map((f) => f.title).join(' · ')}${h.older.length > 4 ? ' · …' : ''}`, '');
+    if (h.older.length) parts.push(`Older than that (${h.older.length}; --all-history shows them in full): ${h.older.slice(0, 4).map((f) => f.title).join(' · ')}${h.older.length > 4 ? ' · …' : ''}`, '');
   }
   const read = ev.inputs.filter((x) => x.kind !== 'unrecognised' && x.kind !== 'command');
   if (ev.source === 'paste') {

@@ -17,7 +17,7 @@ import type { Store } from '../store/store';
 import { timerScheduler, type Scheduler } from './scheduler';
 import { formatBytes } from './slack-files';
 import { describeTarget, threadKey as key, type OkInvestigation, type Target, type ThreadContext } from './thread-context';
-import { dmesgAnswer, killAnswer, stackAnswer, treeAnswer } from './thread-followups';
+import { dmesgAnswer, historyAnswer, killAnswer, stackAnswer, treeAnswer } from './thread-followups';
 import { threadFromRecord, threadToRecord } from './thread-record';
 
 export type { Target, ThreadContext } from './thread-context';
@@ -212,6 +212,7 @@ export function createConversation(deps: ConversationDeps) {
       case 'stack': await say(stackAnswer(inv.evidence, intent.pid)); return true;
       case 'dmesg': await say(dmesgAnswer(inv.evidence)); return true;
       case 'tree': await say(treeAnswer(inv.evidence)); return true;
+      case 'history': await say(historyAnswer(inv.diagnosis, intent, (ms, text) => `<!date^${Math.floor(ms / 1000)}^{time}|${text}>`)); return true;
       case 'kill': {
         const a = killAnswer(inv.diagnosis, inv.evidence, intent.pid, intent.signal ?? 'SIGKILL');
         if (!a.remediation) { await say(a.text); return true; }

@@ -92,7 +92,7 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
   for (const f of full) {
     if (blocks.length > MAX_BLOCKS - 9) { overflow.push(findingText(f, plain)); continue; }
     blocks.push({ type: 'divider' });
-    blocks.push(mrkdwn(`${ICON[f.severity]} *${escape(f.title)}* · ${whenWords(f, style)}\n${escape(f.explanation)}`));
+    blocks.push(mrkdwn(`${ICON[f.severity]} *${escape(f.title)}*${f.when ? ` · ${whenWords(f, style)}` : ''}\n${escape(f.explanation)}`));
     if (f.evidence.length) {
       const shown = f.evidence.slice(0, 12);
       blocks.push(mrkdwn(code(shown)));

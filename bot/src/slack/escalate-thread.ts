@@ -17,7 +17,9 @@ export interface ThreadEscalationDeps {
 }
 
 const minutes = (m: number): string => (m === 1 ? '1 minute' : m > 1 ? `${Number(m.toFixed(2))} minutes` : `${Number((m * 60).toFixed(1))} seconds`);
-const topCritical = (inv: OkInvestigation) => inv.diagnosis.findings.find((f) => f.severity === 'critical');
+/** What is stuck now: history (what the kernel log shows from before) never pages, arms or keeps an alert open. */
+const current = (inv: OkInvestigation) => inv.diagnosis.findings.filter((f) => f.when !== 'earlier');
+const topCritical = (inv: OkInvestigation) => current(inv).find((f) => f.severity === 'critical');
 const keyOf = (inv: OkInvestigation, findingId: string): string => dedupKeyFor(inv.node, inv.pod?.uid ?? '', findingId);
 
 /**
@@ -49,7 +51,7 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
     const group = deps.oncallGroups.get(ctx.channel);
     if (group) reached.push(`<!subteam^${group}> (on-call for this channel)`);
     if (deps.pagerduty) {
-      const top = inv.diagnosis.findings[0];
+      const top = current(inv)[0] ?? inv.diagnosis.findings[0];
       let link: string | undefined;
       try { link = (await client.chat.getPermalink({ channel: ctx.channel, message_ts: ctx.ts })).permalink; } catch { link = undefined; }
       const dedupKey = keyOf(inv, top?.id ?? 'none');
@@ -72,7 +74,7 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
   async function resolveGone(client: WebClient, ctx: ThreadContext, inv: OkInvestigation): Promise<void> {
     if (!deps.pagerduty) return;
     for (const dedupKey of [...ctx.escalated]) {
-      if (inv.diagnosis.findings.some((f) => keyOf(inv, f.id) === dedupKey)) continue;
+      if (current(inv).some((f) => keyOf(inv, f.id) === dedupKey)) continue;
       const res = await deps.pagerduty.resolve(dedupKey);
       if (res.status !== 'ok') continue;
       ctx.escalated.delete(dedupKey);

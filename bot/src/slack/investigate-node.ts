@@ -22,7 +22,8 @@ export async function investigateNode(deps: NodeAccessDeps, node: string, opts: 
   }
   if (opts.focus) {
     const keep = opts.focus === 'zombies' ? (id: FindingId) => id === 'zombie' : (id: FindingId) => D_STATE.includes(id);
-    const findings = diagnosis.findings.filter((f) => keep(f.id));
+    // "Anything in D?" is about now: the kernel log's old hung-task reports are not in D.
+    const findings = diagnosis.findings.filter((f) => keep(f.id) && f.when !== 'earlier');
     diagnosis = { findings, summary: findings.length ? diagnosis.summary : opts.focus === 'zombies' ? `No zombies on ${node}.` : `Nothing in D on ${node}: no task in uninterruptible sleep.` };
   }
   return { status: 'ok', node, evidence, diagnosis, takenAt: Date.now(), source: snap.source };
@@ -45,8 +46,10 @@ export async function sweep(deps: NodeAccessDeps, concurrency = 32): Promise<{ l
       const inv = await investigateNode(deps, nodes[i], { problemsOnly: true });
       if (inv.status === 'failed' && inv.hint) hint = inv.hint;
       const viaSsh = inv.status === 'ok' && inv.source?.path === 'ssh' ? ` (read over SSH: ${inv.source.collectorFailure ?? 'as asked'})` : '';
+      // A node is flagged for what is stuck now; its history is said only in the summary.
+      const now = inv.status === 'ok' ? inv.diagnosis.findings.find((f) => f.when !== 'earlier') : undefined;
       out[i] = inv.status === 'ok'
-        ? { node: nodes[i], status: 'ok', summary: `${inv.diagnosis.findings.length ? inv.diagnosis.summary : 'nothing stuck'}${viaSsh}`, severity: inv.diagnosis.findings[0]?.severity }
+        ? { node: nodes[i], status: 'ok', summary: `${inv.diagnosis.findings.length ? inv.diagnosis.summary : 'nothing stuck'}${viaSsh}`, severity: now?.severity }
         : { node: nodes[i], status: 'failed', summary: inv.message };
     }
   }

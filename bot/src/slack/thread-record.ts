@@ -37,6 +37,8 @@ const QUIET = new Set(['S', 'R', 'I']);
  */
 export function evidenceForStorage(ev: Evidence, inv: Extract<Investigation, { status: 'ok' }>): Evidence {
   const reports = ev.reports.map((r) => ({ ...r, frames: [], lines: [] }));
+  // The kernel log's tasks as they were then: the diagnosis made from them is stored already.
+  ev = { ...ev, logTasks: undefined };
   if (ev.tasks.length <= STORED_TASKS_MAX) return { ...ev, reports, tasks: ev.tasks.map((t) => ({ ...t, lines: [] })) };
   const named = new Set<number>();
   for (const f of inv.diagnosis.findings) for (const t of f.tasks) { if (t.pid) named.add(t.pid); if (t.tid) named.add(t.tid); }

@@ -11,7 +11,7 @@ export type TerminalInput =
   | { kind: 'choice'; number: number }
   | { kind: 'intent'; intent: Intent };
 
-const FOLLOW_UPS = new Set<Intent['kind']>(['stack', 'dmesg', 'tree', 'recheck', 'kill', 'escalate', 'analyze', 'sweep', 'help']);
+const FOLLOW_UPS = new Set<Intent['kind']>(['stack', 'dmesg', 'tree', 'recheck', 'kill', 'escalate', 'analyze', 'sweep', 'help', 'history']);
 const HERE = new Set(['here', 'this', 'localhost', 'me', 'local']);
 const VAGUE = /\b(stuck|wrong|hung|hangs?|hanging|zombies?|defunct|d[ -]state|uninterruptible|load|slow|unkillable|this (machine|node|host|box))\b|^(status|check)$/i;
 
@@ -29,7 +29,8 @@ export function parseTerminalInput(line: string, localNode: string): TerminalInp
   if (/^(quit|exit|q|bye)$/.test(lower)) return { kind: 'quit' };
   if (/^(help|usage|\?)$/.test(lower)) return { kind: 'help' };
   if (/^((list|show|which|what) )?pods( here| on this (machine|node))?$/.test(lower)) return { kind: 'pods' };
-  if (/^(audit|history|audit log|show (the )?audit( log)?)$/.test(lower)) return { kind: 'audit' };
+  // "history" is the kernel log's history of the last answer; the remediation history is the audit log.
+  if (/^(audit|audit log|show (the )?audit( log)?|remediation history|(show )?(the )?remediations)$/.test(lower)) return { kind: 'audit' };
 
   const words = parseWords(text);
   if (FOLLOW_UPS.has(words.kind)) return { kind: 'intent', intent: words };
@@ -49,7 +50,8 @@ export const TERMINAL_HELP = [
   'Ask about this machine in plain words, e.g.:',
   '  why is pid 1234 stuck            what\'s stuck here              any zombies?',
   '  anything in D state?             why is pod 6f1c2a4e stuck       pods',
-  'Then, about the last answer: "show the stack of 8912", "dmesg", "process tree", "recheck", "kill 112272".',
+  'Then, about the last answer: "show the stack of 8912", "dmesg", "process tree", "recheck", "kill 112272",',
+  '  "history" (what the kernel log shows from earlier, by pod and time), "all history", "show the OOM kills".',
   'A number picks one of the listed choices (a signal asks for confirmation first).',
   '`audit` shows the last remediations, `quit` ends. Slack\'s forms work too: pod NAME -n NS, node NAME, pid NODE PID, sweep.',
 ].join('\n');

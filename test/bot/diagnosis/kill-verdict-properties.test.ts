@@ -181,7 +181,7 @@ describe('kill verdict properties', () => {
   it('holds over generated evidence (zombies, D waits, exiting, frozen, kernel threads, namespace inits, placeholders, provenance)', () => {
     const bad: string[] = [];
     let yes = 0;
-    for (let seed = 1; seed <= Number(process.env.VERDICT_SEEDS ?? 1500); seed++) {
+    for (let seed = 1; seed <= Number(process.env.VERDICT_SEEDS ?? 1000); seed++) {
       const ev = generated(seed);
       const d = diagnose(ev, [...RULES, liar]);
       yes += d.findings.flatMap((f) => f.remediations).filter((r) => r.effective === 'yes' && r.action === 'signal').length;

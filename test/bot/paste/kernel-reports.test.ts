@@ -107,8 +107,9 @@ describe('hung tasks and their blockers', () => {
     ));
     expect(ev.tasks.find((t) => t.tid === 48213)).toMatchObject({ comm: 'rsync', state: 'D', ppid: 48190 });
     expect(fns(ev.tasks.find((t) => t.tid === 48213))).toContain('nfs_page_group_lock_wait');
-    // Without a prefix and with no hung-task or sysrq header before it, the same shape is not taken for a task.
-    expect(read('rsync           D    0 48213  48190 0x00000000').tasks).toEqual([]);
+    // Without a prefix and with no hung-task or sysrq header before it, only the kernel's eight-digit flags make it a task line.
+    expect(read('rsync           D    0 48213  48190 0x00000000').tasks.map((t) => t.tid)).toEqual([48213]);
+    expect(read('rsync           D    0 48213  48190 0x0').tasks).toEqual([]);
   });
 
   it('an owner comm with a colon and digits is read whole', () => {
@@ -135,6 +136,17 @@ describe('hung tasks and their blockers', () => {
 });
 
 describe('traces pasted without their prefix', () => {
+  it('keep their rsyslog tab escapes readable', () => {
+    const ev = read(lines(
+      'rcu: INFO: rcu_preempt self-detected stall on CPU',
+      'rcu: #0117-....: (20999 ticks this GP) idle=2f6/1/0x4000000000000000 softirq=81/81 fqs=9011',
+      '#011(t=21000 jiffies g=77121 q=1811 ncpus=16)',
+      'CPU: 7 PID: 311 Comm: kcompactd0 Not tainted 5.14.0-427.el9.x86_64 #1',
+      'RIP: 0010:isolate_migratepages_block+0x3c4/0xf50',
+    ));
+    expect(only(ev, 'rcu-stall')[0]).toMatchObject({ cpu: 7, pid: 311, comm: 'kcompactd0', rip: 'isolate_migratepages_block' });
+  });
+
   it('attach to the timestamped headline before them', () => {
     const ev = read(lines(
       '[ 4431.207716] INFO: task containerd-shim:2817 blocked for more than 120 seconds.',

@@ -19,6 +19,7 @@ import { internals, isSkip, TRANSFORMS, variantsOf, type Variant } from '../../h
 const OMISSION = /^missing finding |^key task .* not named$|^zombie kind .* expected, got |^\S+ \S+ not named$/;
 
 const inRange = (n: number, [a, b]: [number, number]): boolean => n >= a && n <= b;
+const CUT_LINE = /^\s*\[\.\.\.\]\s*$/;
 
 /**
  * The honest alternative to the right answer, strictly: (1) nothing false —
@@ -46,7 +47,11 @@ function whyNotHonestlyUnread(v: Variant, ev: Evidence, d: Diagnosis, problems: 
     const m = /^key task .* \((\d+)\) not named$/.exec(p);
     if (!m) continue;
     const pid = new RegExp(`\\b${m[1]}\\b`);
-    const explained = named.some((span) => lines.some((l, i) => changed.has(i + 1) && inRange(i + 1, span) && pid.test(l)));
+    // A row that was kept while the rows around it were cut away: the finding it belongs to needed the rows behind
+    // the cut, and the summary names the cut — a loss explained, as long as the pid is still there to be seen.
+    const cutNamed = named.some(([a, b]) => lines.slice(a - 1, b).some((l) => CUT_LINE.test(l)));
+    const explained = named.some((span) => lines.some((l, i) => changed.has(i + 1) && inRange(i + 1, span) && pid.test(l)))
+      || (cutNamed && lines.some((l) => pid.test(l)));
     if (!explained) return `key task ${m[1]} is lost without an unread line that shows it`;
   }
   return null;

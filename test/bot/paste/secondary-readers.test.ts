@@ -317,10 +317,15 @@ describe('no pattern is super-linear on long lines', () => {
       (l) => { const r = createCgroupReader(b); r.line(l, 1); r.bare(l, 1); r.command('/sys/fs/cgroup/x/memory.stat'); r.line(l, 1); r.finish(); },
       (l) => statedFacts(l, 1, { lastCommand: 'ps' }),
     ];
-    for (const read of readers) {
-      const t0 = process.hrtime.bigint();
-      read(line);
-      expect(Number(process.hrtime.bigint() - t0) / 1e6).toBeLessThan(50);
+    for (const [i, read] of readers.entries()) {
+      // The best of three runs: a garbage collection is not the pattern's cost.
+      let best = Infinity;
+      for (let run = 0; run < 3; run++) {
+        const t0 = performance.now();
+        read(line);
+        best = Math.min(best, performance.now() - t0);
+      }
+      expect([i, best < 50]).toEqual([i, true]);
     }
   });
 });

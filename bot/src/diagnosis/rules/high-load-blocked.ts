@@ -23,7 +23,9 @@ export const highLoadBlocked: Rule = {
     const busyCpus = idle !== undefined ? cpus * (100 - idle - (cpu?.iowaitPct ?? 0)) / 100 : undefined;
     const implied = idle !== undefined && idle >= 50 && load >= Math.max(4, 2 * cpus * (1 - idle / 100) + 2) && (running === undefined || running <= load / 4)
       ? Math.round(load - Math.max(running ?? 0, busyCpus ?? 0)) : 0;
-    if (inD < 2 && implied < 2) return [];
+    // A listing cut with `[...]` may hide the rest of the D tasks: one seen is enough when the load says there are more.
+    const minSeen = ctx.ev.cuts.length ? 1 : 2;
+    if (inD < minSeen && implied < 2) return [];
     if (!idleCpus && inD < load / 2 && implied < 2) return [];
     const facts = [
       `load average ${loadavg.one}, ${loadavg.five}, ${loadavg.fifteen}`,

@@ -7,6 +7,8 @@ import { finding, type Rule } from '../rule';
 import { killPids } from '../shell-quote';
 
 const THRESHOLD = 10;
+/** A list cut with `[...]` shows only part of the pile: fewer rows prove as much when they are most of what is shown. */
+const THRESHOLD_CUT = 2;
 
 /** Many copies of one program re-parented to init (or a container's PID 1) and left running. */
 export const orphanAccumulation: Rule = {
@@ -19,7 +21,9 @@ export const orphanAccumulation: Rule = {
       const key = `${t.ppid}|${t.comm}`;
       (groups.get(key) ?? groups.set(key, []).get(key)!).push(t);
     }
-    const piles = [...groups.values()].filter((g) => g.length >= THRESHOLD);
+    const cut = ctx.ev.cuts.length > 0;
+    const shown = [...ctx.processes.values()].filter((t) => t.ppid !== undefined && !t.placeholder).length;
+    const piles = [...groups.values()].filter((g) => g.length >= THRESHOLD || (cut && g.length >= THRESHOLD_CUT && g.length * 2 >= shown));
     if (!piles.length) return statedOrphans(ctx);
     return piles.map((g) => {
       const parent = ctx.processes.get(g[0].ppid!);
@@ -27,7 +31,7 @@ export const orphanAccumulation: Rule = {
         id: 'orphan-accumulation',
         severity: 'warning',
         confidence: 0.7,
-        title: `${g.length} orphaned ${g[0].comm} processes under ${parent ? name(parent) : `pid ${g[0].ppid}`}`,
+        title: `${cut && g.length < THRESHOLD ? 'At least ' : ''}${g.length} orphaned ${g[0].comm} processes under ${parent ? name(parent) : `pid ${g[0].ppid}`}`,
         explanation: `${g.length} ${g[0].comm} processes have ${parent ? name(parent) : `pid ${g[0].ppid}`} as parent: their original parents exited without ending them, so they were re-parented to init and keep running (and using memory, pids and file handles). Typical causes: a supervisor killed with SIGKILL, health-check or cron scripts that time out, or \`sh -c\` wrappers killed without their process group.`,
         evidence: g.slice(0, 8).flatMap((t) => t.lines.slice(0, 1)),
         tasks: g.slice(0, 10).map((t) => taskRef(t, 'victim')),

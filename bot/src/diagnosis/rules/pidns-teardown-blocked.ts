@@ -64,7 +64,7 @@ export const pidnsTeardownBlocked: Rule = {
       out.push(finding({
         id: 'pidns-teardown-blocked',
         severity: 'critical',
-        confidence: how === 'stack' ? 0.95 : 0.7,
+        confidence: init.provenance?.stack || init.provenance?.wchan ? 0.5 : how === 'stack' ? 0.95 : 0.7,
         title: `PID-namespace teardown blocked: ${name(init)} waits in zap_pid_ns_processes${blockers.length ? ` for ${blockers.slice(0, 3).map(name).join(', ')}` : ''}`,
         explanation: parts.join(' '),
         evidence: [...taskEvidence(init, 5), ...blockers.slice(0, 6).flatMap((t) => taskEvidence(t, 5)), ...backend.slice(0, 2).map((e) => e.last.text)],

@@ -1,6 +1,6 @@
 import { name, taskEvidence, taskRef } from '../context';
-import { pidOf } from '../../evidence/evidence';
 import type { Remediation } from '../finding';
+import { signalRemediation } from '../kill-verdict';
 import { finding, plural, type Rule } from '../rule';
 
 /** Tasks stopped by job control (T) or by a tracer (t). */
@@ -10,11 +10,8 @@ export const stoppedTask: Rule = {
     const stopped = [...ctx.processes.values()].filter((t) => t.state === 'T' || t.state === 't');
     if (!stopped.length) return [];
     const traced = stopped.filter((t) => t.state === 't' || t.tracerPid);
-    const remediations: Remediation[] = stopped.filter((t) => !traced.includes(t)).slice(0, 3).map((t) => ({
-      action: 'signal', pid: pidOf(t), signal: 'SIGCONT', effective: 'yes', risk: 'low', comm: t.comm,
-      ...(t.startTime !== undefined ? { startTime: t.startTime } : {}),
-      why: `${name(t)} was stopped (SIGSTOP/SIGTSTP or a frozen terminal job); SIGCONT resumes it.`, command: `kill -CONT ${pidOf(t)}`,
-    }));
+    // Whether SIGCONT works is the kill verdict's to say (a state only inferred, a freezer, a tracer: not "yes").
+    const remediations: Remediation[] = stopped.filter((t) => !traced.includes(t)).slice(0, 3).map((t) => signalRemediation(t, ctx, 'SIGCONT', 'low'));
     for (const t of traced.slice(0, 3)) remediations.push({ action: 'manual', effective: 'yes', risk: 'low', why: `${name(t)} is stopped by its tracer${t.tracerPid ? ` (pid ${t.tracerPid})` : ''}: continue or detach the debugger (gdb "continue"/"detach", or end the tracer).` });
     return [finding({
       id: 'stopped-task',
