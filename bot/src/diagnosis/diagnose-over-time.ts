@@ -12,6 +12,8 @@ export interface RecencyOptions {
 }
 
 export const DEFAULT_HISTORY_WINDOW_SECONDS = 24 * 3600;
+/** Records of the first minute after boot: a ring that lost only those still tells everything since boot. */
+const BOOT_MESSAGES_SECONDS = 60;
 
 /**
  * The rules over time: once on the present (recency.ts), once per group of
@@ -47,6 +49,8 @@ export function diagnoseOverTime(ev: Evidence, rules: Rule[], opts: RecencyOptio
   }
   const c = ev.clock;
   const logFrom = c?.logFrom ?? oldestSpan(ev);
+  // A ring that lost only the first boot messages still reaches back to boot.
+  const fromBoot = c?.logFrom !== undefined && Number(c.logFrom) < BOOT_MESSAGES_SECONDS;
   return {
     findings: [...now, ...earlier],
     history: {
@@ -55,7 +59,7 @@ export function diagnoseOverTime(ev: Evidence, rules: Rule[], opts: RecencyOptio
       reference: clock.reference,
       reference_at: clock.now(),
       ...(logFrom ? { log_from: clock.seen(logFrom) } : {}),
-      ...(c?.logOverwritten !== undefined ? { log_overwritten: c.logOverwritten } : {}),
+      ...(c?.logOverwritten !== undefined ? { log_overwritten: c.logOverwritten && !fromBoot } : {}),
       older: olderFindings,
     },
   };

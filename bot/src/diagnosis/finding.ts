@@ -98,7 +98,7 @@ export interface HistoryScope {
   /** The reference every seconds_ago counts from. */
   reference: 'snapshot' | 'newest line';
   reference_at?: SeenAt;
-  /** The oldest record of the kernel log read, and whether older ones were lost (overwritten in the ring). */
+  /** The oldest record of the kernel log read, and whether older ones were lost (overwritten in the ring; the first minute after boot aside). */
   log_from?: SeenAt;
   log_overwritten?: boolean;
   /** History older than the window, grouped the same way ("all history" shows it). */

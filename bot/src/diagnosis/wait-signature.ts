@@ -86,7 +86,10 @@ export function waitSignature(task: Task): WaitSignature {
   let category: WaitCategory;
   if (anywhere('freezer') || (!fns.length && top?.kind === 'freezer')) category = 'freezer';
   else if (fns.includes('zap_pid_ns_processes') || (!fns.length && top?.kind === 'pidns')) category = 'pidns';
-  else if (fns.some((f) => RECLAIM.test(f)) && fns.some((f) => CHARGE.test(f) || /fault|getblk|page_mkwrite|alloc_pages/.test(f)) && !fns.some((f) => OOM.test(f))) category = 'reclaim';
+  // Looping in reclaim: a memcg charge that reclaims, or a task whose wait is reclaim itself. A task asleep on I/O
+  // beneath global reclaim (shrink_slab → xfs_iunpin_wait) waits for that I/O; it does not loop.
+  else if (fns.some((f) => RECLAIM.test(f)) && !fns.some((f) => OOM.test(f))
+    && (fns.some((f) => CHARGE.test(f)) || (fns.some((f) => /fault|getblk|page_mkwrite|alloc_pages/.test(f)) && (!top || top.kind === 'reclaim' || top.kind === 'idle')))) category = 'reclaim';
   else if (top) category = top.kind === 'driver' && !subsystem ? 'io' : top.kind;
   else if (subsystem === 'fuse') category = 'fuse';
   else if (subsystem === 'nfs') category = 'nfs';

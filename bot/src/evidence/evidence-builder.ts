@@ -33,7 +33,7 @@ export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuild
   const spanSeconds = new Map<string, { first: number; last: number }>();
 
   const reportKey = (r: KernelReport): string =>
-    `${r.kind}|${r.comm ?? ''}|${r.pid ?? ''}|${r.cpu ?? ''}|${r.rip ?? ''}|${r.frames.slice(0, 8).map((f) => f.fn).join(',')}`;
+    `${r.kind}|${r.comm ?? ''}|${r.pid ?? ''}|${r.victim?.pid ?? ''}|${r.cpu ?? ''}|${r.rip ?? ''}|${r.frames.slice(0, 8).map((f) => f.fn).join(',')}`;
 
   function extendSpan<T extends { lines: [number, number] }>(list: T[], line: number, same: (x: T) => boolean, make: () => T): void {
     const last = list[list.length - 1];

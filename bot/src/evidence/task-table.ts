@@ -33,6 +33,8 @@ export function createTaskTable(): TaskTable {
       if (key === 'stack' && task.stack && (value as unknown[]).length < task.stack.length) continue;
       (task as unknown as Record<string, unknown>)[key] = value;
     }
+    // Seen in its own right (a ps row, a stack, a dump): no longer only a reference.
+    if (facts.placeholder === undefined && task.placeholder !== undefined && line !== undefined) delete task.placeholder;
     for (const m of facts.missing ?? []) if (!task.missing.includes(m)) task.missing.push(m);
     if (line && task.lines.length < MAX_LINES_PER_TASK && !task.lines.includes(line)) task.lines.push(line);
     return task;

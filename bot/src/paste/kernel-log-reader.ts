@@ -1,3 +1,4 @@
+import type { Frame } from '../evidence/evidence';
 import type { EvidenceBuilder } from '../evidence/evidence-builder';
 import { classifyBackendLine } from '../../../collector/src/kmsg/backend-patterns';
 import { NETDEV } from '../../../collector/src/kmsg/report-patterns';
@@ -46,6 +47,20 @@ const RSYSLOG_TAB = /#011/g;
 
 export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
   const core = createReportCore(b);
+  /** Frames logged with no report open: a trace whose header was cut or never pasted. */
+  let orphan: { frames: Frame[]; lines: string[] } | null = null;
+
+  function endOrphan(): void {
+    if (!orphan) return;
+    const o = orphan;
+    orphan = null;
+    const thread = kernelThreadOf(o.frames);
+    b.tasks.upsert(0, {
+      comm: thread ?? '?', stack: o.frames, isKernelThread: thread !== undefined || undefined,
+      missing: ['the header of this trace (task name, pid, state) is not in the input'],
+      ...(thread ? { provenance: { comm: 'derived' } } : {}),
+    }, o.lines[0]);
+  }
 
   function markCut(): void {
     const cur = core.current;
@@ -78,6 +93,16 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
       }
       let cur = core.current;
       if (cur && time !== '' && !sameEvent(cur.start, timeSeconds(time))) { core.finish(); cur = null; }
+      if (!cur) {
+        const frame = reportFrame(text);
+        if (frame) {
+          orphan ??= { frames: [], lines: [] };
+          if (orphan.frames.length < 200) orphan.frames.push(frame);
+          if (orphan.lines.length < 2) orphan.lines.push(t);
+          return true;
+        }
+        endOrphan();
+      }
       if (c === 45 /* - */ && CUT_HERE.test(t)) { core.finish(); return true; }
       if (detectHeadline(core, t, time)) {
         // A line the open report took (a die line, a kill line, a task it dumps): whatever was cut before it, it goes on.
@@ -97,9 +122,24 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
       cur.cutPending = false;
       return true;
     },
-    cut: markCut,
-    finish: () => core.finish(),
+    cut() { markCut(); endOrphan(); },
+    finish: () => { endOrphan(); core.finish(); },
   };
+}
+
+/** The main function of a kernel thread at the bottom of its stack names the thread. */
+const KTHREAD_MAINS: Record<string, string> = {
+  kswapd: 'kswapd', xfsaild: 'xfsaild', worker_thread: 'kworker', kjournald2: 'jbd2', khugepaged: 'khugepaged',
+  kcompactd: 'kcompactd', rcu_gp_kthread: 'rcu_gp', smpboot_thread_fn: 'ksoftirqd', kthreadd: 'kthreadd', rescuer_thread: 'kworker',
+};
+
+function kernelThreadOf(frames: readonly Frame[]): string | undefined {
+  if (!frames.some((f) => f.fn === 'kthread' || f.fn === 'ret_from_fork')) return undefined;
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const name = KTHREAD_MAINS[frames[i].fn];
+    if (name) return name;
+  }
+  return undefined;
 }
 
 export const READER_PATTERNS: readonly RegExp[] = [SYSRQ_BLOCKED, LINUX_VERSION, CRASH_RELEASE, CUT_HERE, CUT, FENCE, RSYSLOG_TAB];

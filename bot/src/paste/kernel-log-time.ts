@@ -23,7 +23,8 @@ function parse(time: string): number | undefined {
   if (time === '') return undefined;
   const c = time.charCodeAt(0);
   if (c >= 48 && c <= 57) {
-    if (/^\d+(?:\.\d+)?$/.test(time)) return Number(time);
+    const n = Number(time);
+    if (!Number.isNaN(n)) return n;
     const ms = Date.parse(time.replace(',', '.'));
     return Number.isNaN(ms) ? undefined : ms / 1000;
   }

@@ -180,6 +180,8 @@ export function createPasteReader(): PasteReader {
       secondary.command(cmd, lineNo);
       return 'command';
     }
+    // A trace pasted without its timestamps under a timestamped headline belongs to that report.
+    if (kernel.continues(text)) { flush(); return 'kernel-log'; }
     const other = secondary.line(text, lineNo);
     if (other) { flush(); return other; }
     let m: RegExpExecArray | null;

@@ -19,10 +19,13 @@ export interface TaskDumpLine {
   taskFlags?: number;
 }
 
+const MAX_LINE = 512;
 const NEW = /^task:(.{1,32}?) +state:(\w)(?: +running task)? +stack: *\d+ +pid: *(\d+)(?: +tgid: *(\d+))? +ppid: *(\d+)(?: +task_flags:(0x[0-9a-f]+))?/;
 const OLD = /^(\S.{0,31}?) +([DRSTtZXIPKW])(?: +running task)? +(?:[0-9a-f]{8,16} +)?\d+ +(\d+) +(\d+) +0x[0-9a-f]+$/;
 
 export function parseTaskDumpLine(line: string): TaskDumpLine | null {
+  // The kernel prints these lines in well under 200 characters; longer is not one (and costs the patterns nothing).
+  if (line.length > MAX_LINE) return null;
   let m = NEW.exec(line);
   if (m) {
     return {

@@ -58,7 +58,7 @@ function placeLine(p: HistoryPlace, style: WhenStyle): string {
   const a = clockTime(p.first_seen, style);
   const b = clockTime(p.last_seen, style);
   const when = p.count > 1 && a && b && a !== b ? `between ${a} and ${b}` : b ?? (p.last_seen.seconds_ago !== undefined ? ago(p.last_seen.seconds_ago, style.reference) : '');
-  const pids = p.pids?.length ? ` (pid${p.pids.length > 1 ? 's' : ''} ${p.pids.slice(0, 6).join(', ')}${p.pids.length > 6 ? ', …' : ''})` : '';
+  const pids = p.pids?.length && !p.place.includes('(pid') ? ` (pid${p.pids.length > 1 ? 's' : ''} ${p.pids.slice(0, 6).join(', ')}${p.pids.length > 6 ? ', …' : ''})` : '';
   const times = p.count === 1 ? `once${when ? ` at ${when}` : ''}` : `${p.count} times${when ? ` ${when}` : ''}`;
   return `${p.place}: ${times}${p.detail ? ` — ${p.detail}` : ''}${pids}`;
 }

@@ -1,6 +1,6 @@
 import type { KmsgRecord } from '../../../proto/generated/whystuck/v1/KmsgRecord';
 import type { KernelReportEvent } from '../../../proto/generated/whystuck/v1/KernelReportEvent';
-import { HARD, HUNG, NETDEV, OOM_KILLED, OOM_KILL_LINE, RCU, SOFT } from '../kmsg/report-patterns';
+import { HARD, HUNG, NETDEV, OOM_KILLED, OOM_KILL_LINE, OOM_SELECTED, RCU, SOFT } from '../kmsg/report-patterns';
 import { classifyBackendLine } from '../kmsg/backend-patterns';
 import { parsePodCgroup } from '../cgroups/parse-pod-cgroup';
 
@@ -24,7 +24,8 @@ export function createKmsgClassifier(): (rec: KmsgRecord) => KernelReport | null
       oomMemcg = { seq, constraint: m[1], memcg: m[3] || m[2] || '' };
       return null;
     }
-    if ((m = OOM_KILLED.exec(text))) {
+    // "Kill process N (x) score S or sacrifice child" only chooses; the "Killed process" line after it is the kill.
+    if (!OOM_SELECTED.test(text) && (m = OOM_KILLED.exec(text))) {
       const memcg = oomMemcg && seq - oomMemcg.seq < 50 ? oomMemcg : undefined;
       oomMemcg = undefined;
       return {

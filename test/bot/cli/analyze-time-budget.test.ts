@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { runAnalyze } from '../../../bot/src/cli/analyze-command';
 import { loadCases } from '../../helpers/bot/corpus-cases';
@@ -25,6 +28,24 @@ describe('whystuck analyze --time-budget', () => {
     const doc = JSON.parse(json.out.join(''));
     expect(doc.missing.join('\n')).toMatch(/input cut at line \d+: the 0\.5 s time budget ran out/);
     expect(doc.findings.map((f: { id: string }) => f.id)).toEqual(expect.arrayContaining(['hung-task']));
+  });
+
+  it('a FILE is read by the worker itself (by descriptor), with the same budget', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'whystuck-budget-'));
+    try {
+      const file = join(dir, 'dmesg.txt');
+      writeFileSync(file, `${record}\n${filler(400_000)}\n`);
+      const t = io();
+      expect(await runAnalyze([file, '--time-budget', '0.5'], t.io)).toBe(0);
+      expect(t.out.join('').split('\n')[0]).toMatch(/FUSE daemon .*\(input cut at line \d+: the 0\.5 s time budget ran out/);
+      const whole = io();
+      expect(await runAnalyze([join(dir, 'small.txt')], whole.io)).toBe(2);
+      writeFileSync(join(dir, 'small.txt'), record);
+      expect(await runAnalyze([join(dir, 'small.txt')], whole.io)).toBe(0);
+      expect(whole.out.join('')).not.toMatch(/input cut/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('within the budget (or with 0 = no limit) nothing is cut', async () => {

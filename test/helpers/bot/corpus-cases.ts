@@ -13,6 +13,8 @@ export interface Expected {
   /** World corpus: Kubernetes objects whose names must appear in some finding. */
   key_objects?: { kind: string; name: string }[];
   root_cause?: string;
+  /** Finding id -> 'now' | 'earlier' where the evidence fixes it (issue 14): every finding of that id says so. */
+  when?: Record<string, 'now' | 'earlier'>;
 }
 
 export interface CorpusCase { name: string; dir: string; input: string; expected: Expected }
@@ -68,6 +70,10 @@ export function checkDiagnosis(d: Diagnosis, e: Expected): string[] {
     const want = Array.isArray(e.zombie_kind) ? e.zombie_kind : [e.zombie_kind];
     const got = d.findings.filter((f) => f.id === 'zombie').map((f) => f.kind as string);
     if (!got.some((k) => want.includes(k))) problems.push(`zombie kind ${want.join('|')} expected, got ${got.join(',') || 'none'}`);
+  }
+  for (const [id, when] of Object.entries(e.when ?? {})) {
+    const got = d.findings.filter((f) => f.id === id).map((f) => f.when ?? 'now');
+    if (got.some((w) => w !== when)) problems.push(`${id} should be "${when}", is ${got.join(', ')}`);
   }
   for (const o of e.key_objects ?? []) {
     const named = d.findings.some((f) => [f.title, f.explanation, ...f.evidence].some((s) => s.includes(o.name)));
