@@ -69,7 +69,7 @@ export function placeOf(it: LogItem): Pick<HistoryPlace, 'place' | 'podUid' | 'p
     const limit = usage ? `, limit ${Math.round(Number(usage[2]) / 1024)} MiB` : '';
     const v = r.victim ?? (r.pid ? { pid: r.pid, comm: r.comm ?? '?' } : undefined);
     return {
-      place: pod ? `pod ${pod.podUid}` : r.oomMemcg ? `memory cgroup ${r.oomMemcg}` : 'the node',
+      place: pod ? `pod ${pod.podUid}` : r.oomMemcg ? `memory cgroup ${r.oomMemcg}` : isMemcgOom(r) ? 'a memory cgroup the report does not name' : 'the node',
       podUid: pod?.podUid, pids: v ? [v.pid] : [], detail: `${v?.comm ?? '?'}${limit}`,
     };
   }

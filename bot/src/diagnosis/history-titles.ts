@@ -42,9 +42,10 @@ function details(b: HistoryPlace[]): string {
 function where(id: Finding['id'], b: HistoryPlace[]): string {
   const pods = b.filter((p) => p.podUid);
   if (id === 'oom-kill') {
-    if (pods.length === b.length && pods.length > 1) return ` in ${pods.length} pods`;
     if (b.length === 1) return ` in ${b[0].place}`;
-    return ` in ${plural(b.length, 'place')}`;
+    const others = b.length - pods.length;
+    if (!pods.length) return ` in ${plural(b.length, 'memory cgroup')}`;
+    return ` in ${pods.length === 1 ? pods[0].place : `${pods.length} pods`}${others ? ` and ${plural(others, 'other memory cgroup')}` : ''}`;
   }
   if (id === 'hung-task' || id === 'uninterruptible-io') return b.length > 1 ? ` for ${b.length} tasks` : ` for ${b[0]?.place ?? 'a task'}`;
   if (id === 'soft-lockup' || id === 'hard-lockup' || id === 'rcu-stall') {

@@ -2,7 +2,7 @@ import { diagnose } from '../../../bot/src/diagnosis/engine';
 import type { Diagnosis } from '../../../bot/src/diagnosis/finding';
 import type { Evidence } from '../../../bot/src/evidence/evidence';
 import { parsePaste } from '../../../bot/src/paste/paste-reader';
-import { checkDiagnosis, loadCases, type CorpusCase } from '../../helpers/bot/corpus-cases';
+import { checkDiagnosis, KNOWN_GAPS, loadCases, type CorpusCase } from '../../helpers/bot/corpus-cases';
 import { internals, isSkip, TRANSFORMS, variantsOf, type Variant } from '../../helpers/bot/paste-variants';
 
 /**
@@ -63,6 +63,8 @@ const baseline = new Map<string, string[]>(cases.map((c) => [c.name, checkDiagno
 type Row = readonly [string, CorpusCase, Variant];
 const rows = new Map<string, Row[]>(TRANSFORMS.map((t) => [t.name, []]));
 for (const c of cases) {
+  // A case whose own paste is a known gap has no right answer to keep: its variants say nothing.
+  if (KNOWN_GAPS[c.name]) continue;
   for (const { name, outcome } of variantsOf(c)) if (!isSkip(outcome)) rows.get(name)!.push([c.name, c, outcome] as const);
 }
 

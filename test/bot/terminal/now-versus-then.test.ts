@@ -52,7 +52,7 @@ if (!run) process.stderr.write(`terminal now-versus-then test skipped: ${[can, f
     expect(earlier).toBeGreaterThan(answer.indexOf(`under python3 (pid ${parentPid}) · now`));
     expect(answer.slice(0, earlier)).not.toMatch(pidRe);
     expect(answer).not.toMatch(new RegExp(`SIG\\w+ (?:cannot end pid |to pid )?${stuck.pid}\\b`));
-    expect(answer.slice(earlier)).toMatch(/^◷ Earlier \((?:the last 24 h|since boot, [^;]+ ago); the kernel log [^)]*\): .*hung-task|Hung task: stat/);
+    expect(answer.slice(earlier)).toMatch(/^◷ Earlier \((?:the last 24 h|since boot, [^;]+ ago); the kernel log .*\): .*(?:hung-task report|Hung task: stat)/);
 
     mark = chat.stdout().length;
     chat.send('history');
