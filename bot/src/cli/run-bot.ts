@@ -104,7 +104,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   }
   let shards: WatchShards | undefined;
   try {
-    shards = config.watch ? watchShardsFromEnv(process.env, { storeKind: store.kind, kubeconfig: config.kubeconfig }) : undefined;
+    shards = config.watch ? watchShardsFromEnv(env, { storeKind: store.kind, kubeconfig: config.kubeconfig }) : undefined;
   } catch (e) {
     process.stderr.write(`whystuck bot: ${(e as Error).message}\n`);
     collectors.close();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
@@ -153,8 +154,17 @@ export function createConversation(deps: ConversationDeps) {
       if (invalid) { await client.chat.postEphemeral({ channel, user, text: `I can't look that up: ${invalid}.` }); return; }
     }
     const root = threadTs ?? (await client.chat.postMessage({ channel, text: target.kind === 'pod' ? rootText(target.namespace, target.name) : `Looking into ${describeTarget(target)}…` })).ts!;
-    const ctx = await contextFor(channel, root, target, threadTs === undefined);
-    const inv = await investigate(ctx.target, opts.via);
+    try {
+      await answerIn(client, channel, root, target, threadTs === undefined, opts.via);
+    } catch (err) {
+      // "Looking into…" must not be followed by silence: say it failed, with a reference to find it in the log.
+      await client.chat.postMessage({ channel, thread_ts: root, text: failureText(err, deps.logger, `looking into ${describeTarget(target)}`) });
+    }
+  }
+
+  async function answerIn(client: WebClient, channel: string, root: string, target: Target, fresh: boolean, via: NodePath | undefined): Promise<void> {
+    const ctx = await contextFor(channel, root, target, fresh);
+    const inv = await investigate(ctx.target, via);
     if (inv.status === 'failed') {
       if (ctx.target.kind !== 'paste') ctx.last = inv;
       await persist(ctx);
@@ -279,7 +289,12 @@ export function createConversation(deps: ConversationDeps) {
       if (threadTs) await client.chat.postMessage({ channel, thread_ts: threadTs, text });
       else await client.chat.postEphemeral({ channel, user, text });
     } catch (err) {
-      log.error({ err }, 'answering failed');
+      const text = failureText(err, log, 'answering');
+      try {
+        await (threadTs ? client.chat.postMessage({ channel, thread_ts: threadTs, text }) : client.chat.postEphemeral({ channel, user, text }));
+      } catch (postErr) {
+        log.error({ err: postErr }, 'telling the user that answering failed failed too');
+      }
     }
   }
 
@@ -291,3 +306,10 @@ export function createConversation(deps: ConversationDeps) {
 }
 
 export type Conversation = ReturnType<typeof createConversation>;
+
+/** One line for the user when something unexpected failed, with a reference id that is also in the log. */
+export function failureText(err: unknown, logger: { error: (obj: object, msg: string) => void }, doing: string): string {
+  const ref = randomBytes(4).toString('hex');
+  logger.error({ err, ref }, `${doing} failed`);
+  return `:warning: Something went wrong ${doing} (reference ${ref}); the bot's log has the details.`;
+}

@@ -9,7 +9,7 @@ import type { KubeLookup } from '../kube/pod-lookup';
 import type { BotMetrics } from '../metrics/bot-metrics';
 import type { Store, StoreHealth } from '../store/store';
 import { openAnalyzeModal, registerAnalyzeModal } from './analyze-modal';
-import { createConversation, type Conversation, type ThreadContext } from './conversation';
+import { createConversation, failureText, type Conversation, type ThreadContext } from './conversation';
 import { slackLogger } from './pino-slack-logger';
 import { registerRemediation } from './remediate-action';
 import type { Scheduler } from './scheduler';
@@ -156,7 +156,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
       void openAnalyzeModal(client, command.trigger_id, command.channel_id).catch((err) => logger.error({ err }, 'opening the analyze dialog failed'));
       return;
     }
-    void handle(intent, client, command.channel_id, command.user_id);
+    void handle(intent, client, command.channel_id, command.user_id).catch((err) => logger.error({ err }, 'answering a command failed'));
   });
   registerAnalyzeModal(app, convo, logger.child({ component: 'analyze' }), config.pasteTimeBudgetMs);
 
@@ -174,7 +174,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     if (!(await firstDelivery((body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`))) return;
     const threadTs = event.thread_ts;
     const intent = parseWords(event.text);
-    void handle(intent, client, event.channel, event.user ?? '', threadTs ?? (['pod', 'node', 'pid', 'sweep'].includes(intent.kind) ? undefined : event.ts));
+    void handle(intent, client, event.channel, event.user ?? '', threadTs ?? (['pod', 'node', 'pid', 'sweep'].includes(intent.kind) ? undefined : event.ts))
+      .catch((err) => logger.error({ err }, 'answering a mention failed'));
   });
 
   app.action('escalate', async ({ ack, body, client }) => {
@@ -187,13 +188,14 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     await ack();
     const [channel, ts] = threadOf(body);
     const ctx = await convo.thread(channel, ts);
-    if (ctx) void convo.answer(client, channel, ctx.ts, body.user.id, ctx.target);
+    if (ctx) void convo.answer(client, channel, ctx.ts, body.user.id, ctx.target).catch((err) => logger.error({ err }, 'recheck failed'));
   });
 
   app.action('show_more', async ({ ack, body, client }) => {
     await ack();
     const [channel, ts] = threadOf(body);
-    void convo.showMore(client, channel, ts);
+    void convo.showMore(client, channel, ts).catch((err) =>
+      client.chat.postMessage({ channel, thread_ts: ts, text: failureText(err, logger, 'showing more') }).catch((postErr) => logger.error({ err: postErr }, 'show more failed')));
   });
 
   registerThreadPastes(app, {
