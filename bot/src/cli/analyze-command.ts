@@ -1,3 +1,4 @@
+import { neutraliseControls } from '../render/terminal-safe';
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { withAllHistory } from '../diagnosis/all-history';
@@ -81,6 +82,6 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
   }
   const { evidence: ev } = analysis;
   const d = allHistory ? withAllHistory(analysis.diagnosis) : analysis.diagnosis;
-  io.stdout.write(json ? `${JSON.stringify(toJson(ev, d), null, 2)}\n` : renderText(ev, d));
+  io.stdout.write(json ? `${JSON.stringify(toJson(ev, d), null, 2)}\n` : neutraliseControls(renderText(ev, d)));
   return 0;
 }

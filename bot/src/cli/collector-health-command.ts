@@ -1,3 +1,4 @@
+import { neutraliseControls } from '../render/terminal-safe';
 import { parseArgs } from 'node:util';
 import { createCollectorClient } from '../../../collector/src/grpc/client';
 import type { CliIo } from './analyze-command';
@@ -44,7 +45,7 @@ export async function runCollectorHealth(args: string[], io: Pick<CliIo, 'stdout
     const res = await client.health();
     if (res.status !== 'ok') { io.stderr.write(`whystuck collector-health: ${res.status}: ${res.message}\n`); return 3; }
     const h = res.value;
-    io.stdout.write(`${h.status} ${h.hostname} version ${h.version}; capabilities ${h.capabilities.join(',') || 'none'}${h.blocked_readers ? `; ${h.blocked_readers} reader threads blocked in the kernel` : ''}\n`);
+    io.stdout.write(neutraliseControls(`${h.status} ${h.hostname} version ${h.version}; capabilities ${h.capabilities.join(',') || 'none'}${h.blocked_readers ? `; ${h.blocked_readers} reader threads blocked in the kernel` : ''}`) + '\n');
     return h.status === 'SERVING' ? 0 : 1;
   } finally {
     client.close();

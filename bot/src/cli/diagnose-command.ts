@@ -1,3 +1,4 @@
+import { neutraliseControls } from '../render/terminal-safe';
 import { parseArgs } from 'node:util';
 import type { SnapshotResponse } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
 import { createSnapshotter } from '../../../collector/src/snapshot/snapshotter';
@@ -82,6 +83,6 @@ export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: 
   const ev = evidenceFromSnapshot(snap);
   const scoped = scopeDiagnosis(ev, diagnose(ev, undefined, values['all-history'] ? { historyWindow: 'all' } : {}), { pid, podUid });
   if (scoped.status === 'not-found') { io.stderr.write(`whystuck diagnose: ${scoped.message}\n`); return 1; }
-  io.stdout.write(values.json ? `${JSON.stringify(toJson(ev, scoped.diagnosis), null, 2)}\n` : renderText(ev, scoped.diagnosis));
+  io.stdout.write(values.json ? `${JSON.stringify(toJson(ev, scoped.diagnosis), null, 2)}\n` : neutraliseControls(renderText(ev, scoped.diagnosis)));
   return 0;
 }

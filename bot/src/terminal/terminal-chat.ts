@@ -1,4 +1,5 @@
 import { createInterface, type Interface } from 'node:readline';
+import { neutraliseControls } from '../render/terminal-safe';
 import type { TerminalSession } from './terminal-session';
 
 export interface ChatIo {
@@ -21,7 +22,7 @@ export function createTerminalOutput(io: ChatIo): TerminalOutput {
     out(text) {
       const redraw = Boolean(rl) && io.isTty && !busy;
       if (redraw) io.stdout.write('\r\x1b[K');
-      io.stdout.write(`${text}\n`);
+      io.stdout.write(`${neutraliseControls(text, { keepBold: true })}\n`);
       if (redraw) rl!.prompt(true);
     },
     attach(r, b) { rl = r; busy = b; },
