@@ -17,7 +17,9 @@ export const uninterruptibleIo: Rule = {
   id: 'uninterruptible-io',
   run(ctx) {
     const tasks = blockedTasks(ctx);
-    if (!tasks.length) return [];
+    // Tasks in D on a sleeping lock (rtnl_mutex, mmap_lock, an inode lock) are lock contention, not I/O: the lock rule
+    // explains them. They count here only beside tasks that do wait on I/O (the likely holders).
+    if (!tasks.some((t) => ctx.signature(t).category !== 'lock')) return [];
     const groups = new Map<string, Task[]>();
     for (const t of tasks) {
       const s = ctx.signature(t);
