@@ -30,7 +30,9 @@ describe('zombie kinds', () => {
       ' 4188  4120 Z    -                                sh',
     ]);
     expect(zombieKinds(d)).toEqual(['parent-blocked']);
-    expect(ids(d)).toContain('uninterruptible-io');
+    // A task in D on a rwsem is lock contention, not I/O (issue 13's wait-site table).
+    expect(ids(d)).toContain('lock-contention');
+    expect(ids(d)).not.toContain('uninterruptible-io');
     const f = d.findings.find((x) => x.id === 'zombie')!;
     expect(f.remediations.some((r) => r.pid === 4120 && r.signal === 'SIGKILL' && r.effective === 'yes')).toBe(false);
   });
