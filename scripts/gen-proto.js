@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Regenerates proto/generated from proto/whystuck/v1/*.proto with the same
+// Regenerates proto/generated from proto/whystuck/v1/*.proto (and the vendored
+// CRI API, proto/vendor/cri-api/api.proto) with the same
 // loader options the runtime uses (collector/src/proto/load-proto.ts).
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
@@ -10,4 +11,6 @@ execFileSync(process.execPath, [
   '--keepCase', '--longs=Number', '--enums=String', '--defaults', '--oneofs',
   '--grpcLib=@grpc/grpc-js', '--outDir', out, `--includeDirs=${path.join(root, 'proto')}`,
   '--includeComments', 'whystuck/v1/collector.proto',
+  // The CRI v1 contract (vendored, unmodified) the collector reads the container runtime with.
+  'vendor/cri-api/api.proto',
 ], { stdio: 'inherit', cwd: root });

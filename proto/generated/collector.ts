@@ -21,6 +21,10 @@ import type { Pressure as _whystuck_v1_Pressure, Pressure__Output as _whystuck_v
 import type { ReadProblem as _whystuck_v1_ReadProblem, ReadProblem__Output as _whystuck_v1_ReadProblem__Output } from './whystuck/v1/ReadProblem';
 import type { RemediateRequest as _whystuck_v1_RemediateRequest, RemediateRequest__Output as _whystuck_v1_RemediateRequest__Output } from './whystuck/v1/RemediateRequest';
 import type { RemediateResponse as _whystuck_v1_RemediateResponse, RemediateResponse__Output as _whystuck_v1_RemediateResponse__Output } from './whystuck/v1/RemediateResponse';
+import type { RuntimeContainer as _whystuck_v1_RuntimeContainer, RuntimeContainer__Output as _whystuck_v1_RuntimeContainer__Output } from './whystuck/v1/RuntimeContainer';
+import type { RuntimeSandbox as _whystuck_v1_RuntimeSandbox, RuntimeSandbox__Output as _whystuck_v1_RuntimeSandbox__Output } from './whystuck/v1/RuntimeSandbox';
+import type { RuntimeShim as _whystuck_v1_RuntimeShim, RuntimeShim__Output as _whystuck_v1_RuntimeShim__Output } from './whystuck/v1/RuntimeShim';
+import type { RuntimeView as _whystuck_v1_RuntimeView, RuntimeView__Output as _whystuck_v1_RuntimeView__Output } from './whystuck/v1/RuntimeView';
 import type { SnapshotRequest as _whystuck_v1_SnapshotRequest, SnapshotRequest__Output as _whystuck_v1_SnapshotRequest__Output } from './whystuck/v1/SnapshotRequest';
 import type { SnapshotResponse as _whystuck_v1_SnapshotResponse, SnapshotResponse__Output as _whystuck_v1_SnapshotResponse__Output } from './whystuck/v1/SnapshotResponse';
 import type { StackFrame as _whystuck_v1_StackFrame, StackFrame__Output as _whystuck_v1_StackFrame__Output } from './whystuck/v1/StackFrame';
@@ -57,6 +61,10 @@ export interface ProtoGrpcType {
       RemediateRequest: MessageTypeDefinition<_whystuck_v1_RemediateRequest, _whystuck_v1_RemediateRequest__Output>
       RemediateResponse: MessageTypeDefinition<_whystuck_v1_RemediateResponse, _whystuck_v1_RemediateResponse__Output>
       RemediateStatus: EnumTypeDefinition
+      RuntimeContainer: MessageTypeDefinition<_whystuck_v1_RuntimeContainer, _whystuck_v1_RuntimeContainer__Output>
+      RuntimeSandbox: MessageTypeDefinition<_whystuck_v1_RuntimeSandbox, _whystuck_v1_RuntimeSandbox__Output>
+      RuntimeShim: MessageTypeDefinition<_whystuck_v1_RuntimeShim, _whystuck_v1_RuntimeShim__Output>
+      RuntimeView: MessageTypeDefinition<_whystuck_v1_RuntimeView, _whystuck_v1_RuntimeView__Output>
       Signal: EnumTypeDefinition
       SnapshotRequest: MessageTypeDefinition<_whystuck_v1_SnapshotRequest, _whystuck_v1_SnapshotRequest__Output>
       SnapshotResponse: MessageTypeDefinition<_whystuck_v1_SnapshotResponse, _whystuck_v1_SnapshotResponse__Output>

@@ -79,12 +79,12 @@ function oldestSpan(ev: Evidence): string | undefined {
  * least then.
  */
 function dateCurrent(findings: Finding[], items: LogItem[], clock: RecencyClock): void {
+  const related = relatedItems(items);
   for (const f of findings) {
     f.when = 'now';
-    const related = items.filter((it) => relates(f, it));
     let first: LogItem | undefined;
     let last: LogItem | undefined;
-    for (const it of related) {
+    for (const it of related(f)) {
       const a = clock.ago(it.first);
       if (a !== undefined && (!first || a > (clock.ago(first.first) ?? 0))) first = it;
       const b = clock.ago(it.last);
@@ -96,14 +96,37 @@ function dateCurrent(findings: Finding[], items: LogItem[], clock: RecencyClock)
   }
 }
 
-function relates(f: Finding, it: LogItem): boolean {
-  const r = it.report;
-  if (r) {
-    const pids = new Set<number>();
-    for (const t of f.tasks) { if (t.pid) pids.add(t.pid); if (t.tid) pids.add(t.tid); }
-    if ((r.pid && pids.has(r.pid)) || (r.victim && pids.has(r.victim.pid)) || (r.stalledPids ?? []).some((p) => pids.has(p))) return true;
-    return f.evidence.some((e) => e.includes(r.headline));
+/**
+ * The current records a finding rests on: reports naming one of its tasks
+ * (as theirs, a victim, a stalled task) or quoted in its evidence, storage
+ * and log notes quoted in its evidence. Indexed once: a 100 MB log has
+ * thousands of records and hundreds of findings.
+ */
+function relatedItems(items: LogItem[]): (f: Finding) => Set<LogItem> {
+  const byPid = new Map<number, LogItem[]>();
+  const byHeadline = new Map<string, LogItem[]>();
+  const texts: LogItem[] = [];
+  const add = <K>(m: Map<K, LogItem[]>, k: K | undefined, it: LogItem): void => {
+    if (k === undefined || k === 0) return;
+    (m.get(k) ?? m.set(k, []).get(k)!).push(it);
+  };
+  for (const it of items) {
+    const r = it.report;
+    if (!r) { texts.push(it); continue; }
+    add(byPid, r.pid, it); add(byPid, r.victim?.pid, it);
+    for (const p of r.stalledPids ?? []) add(byPid, p, it);
+    add(byHeadline, r.headline, it);
   }
-  const texts = it.backend ? [it.backend.first.text, it.backend.last.text] : [it.note!.first.text, it.note!.last.text];
-  return f.evidence.some((e) => texts.some((t) => t && e.includes(t)));
+  return (f) => {
+    const out = new Set<LogItem>();
+    for (const t of f.tasks) for (const p of [t.pid, t.tid]) if (p) for (const it of byPid.get(p) ?? []) out.add(it);
+    for (const e of f.evidence) {
+      for (const it of byHeadline.get(e.replace(/^\[[^\]]*\] /, '')) ?? []) out.add(it);
+      for (const it of texts) {
+        const ts = it.backend ? [it.backend.first.text, it.backend.last.text] : [it.note!.first.text, it.note!.last.text];
+        if (ts.some((t) => t && e.includes(t))) out.add(it);
+      }
+    }
+    return out;
+  };
 }

@@ -6,7 +6,9 @@ import type { Diagnosis, Finding, FindingId } from './finding';
 import type { Rule } from './rule';
 import { ago } from './when-words';
 import { containerRuntimeHang } from './rules/container-runtime-hang';
+import { finalizerBlocked } from './rules/finalizer-blocked';
 import { frozenCgroup } from './rules/frozen-cgroup';
+import { gracefulTermination } from './rules/graceful-termination';
 import { hardLockup } from './rules/hard-lockup';
 import { highLoadBlocked } from './rules/high-load-blocked';
 import { hungTask } from './rules/hung-task';
@@ -15,6 +17,7 @@ import { knownKernelIssue } from './rules/known-kernel-issue';
 import { lockContention } from './rules/lock-contention';
 import { memcgReclaimLoop } from './rules/memcg-reclaim-loop';
 import { netdevRefcountLeak } from './rules/netdev-refcount-leak';
+import { nodeUnreachable } from './rules/node-unreachable';
 import { oomKill } from './rules/oom-kill';
 import { orphanAccumulation } from './rules/orphan-accumulation';
 import { pidnsTeardownBlocked } from './rules/pidns-teardown-blocked';
@@ -25,13 +28,21 @@ import { softLockup } from './rules/soft-lockup';
 import { stoppedTask } from './rules/stopped-task';
 import { storageBackendFault } from './rules/storage-backend-fault';
 import { uninterruptibleIo } from './rules/uninterruptible-io';
+import { volumeTeardownBlocked } from './rules/volume-teardown-blocked';
 import { zombie } from './rules/zombie';
 
+/**
+ * A stuck pod is answered top down (ARCHITECTURE.md, "A stuck pod has layers"): a node that does not
+ * answer first (nothing on it can act), then the kernel, runtime and volume layers the kubelet waits on,
+ * then a finalizer (what remains once the kubelet is done), and last a grace period still running.
+ */
 export const RULES: Rule[] = [
+  nodeUnreachable,
   pidnsTeardownBlocked, storageBackendFault, memcgReclaimLoop, knownKernelIssue, kernelBug,
   hardLockup, softLockup, rcuStall, lockContention, oomKill, zombie, frozenCgroup,
-  containerRuntimeHang, runtimeKillFailed, uninterruptibleIo, hungTask, highLoadBlocked, procReadBlocked,
+  containerRuntimeHang, runtimeKillFailed, volumeTeardownBlocked, uninterruptibleIo, hungTask, highLoadBlocked, procReadBlocked,
   stoppedTask, netdevRefcountLeak, orphanAccumulation,
+  finalizerBlocked, gracefulTermination,
 ];
 
 /** Causes before symptoms: a finding that explains others ranks first. */

@@ -7,6 +7,7 @@ import type { RecencyClock } from './recency-clock';
 import type { Rule } from './rule';
 import { runRules } from './run-rules';
 import { waitSignature } from './wait-signature';
+import { ago, type Reference } from './when-words';
 
 /**
  * History, grouped: one finding per condition and place — all memory-cgroup
@@ -111,8 +112,11 @@ export function breakdownOf(items: LogItem[], clock: RecencyClock): HistoryPlace
       first_seen: earliest(its, clock), last_seen: clock.seen(sorted[sorted.length - 1].last),
       ...(details.size ? { detail: [...details].slice(0, 3).join('; ') } : {}),
     };
-  }).sort((a, b) => (a.last_seen.seconds_ago ?? 0) - (b.last_seen.seconds_ago ?? 0));
+  }).sort((a, b) => (a.last_seen.seconds_ago ?? 0) - (b.last_seen.seconds_ago ?? 0)).slice(0, MAX_PLACES);
 }
+
+/** Places kept in a breakdown (the most recent): enough for any follow-up, bounded for the thread store. */
+const MAX_PLACES = 200;
 
 /**
  * The findings of one group of history records: the rules run on evidence
@@ -140,7 +144,9 @@ export function diagnoseGroup(group: HistoryGroup, ev: Evidence, clock: RecencyC
     const merged: Finding = {
       ...latest,
       title: members.length > 1 || count > 1 ? titleHistory(latest, { count, breakdown, first, last, reference: clock.reference, members }) : latest.title,
-      explanation: members.length > 1 ? `${titleHistory(latest, { count, breakdown, first, last, reference: clock.reference, members, sentence: when })} The most recent: ${latest.explanation}` : latest.explanation,
+      explanation: members.length > 1
+        ? `${titleHistory(latest, { count, breakdown, first, last, reference: clock.reference, members, sentence: when })} The most recent: ${latest.explanation}`
+        : when === 'earlier' ? `${recorded(last, count, clock.reference)} ${latest.explanation}` : latest.explanation,
       evidence: [...new Set(members.slice(-3).flatMap((m) => m.evidence))].slice(0, 40),
       tasks: uniqueTasks(members.flatMap((m) => m.tasks)).slice(0, 100),
       remediations: when === 'earlier' ? historyRemediations(members.flatMap((m) => m.remediations)) : uniqueRemediations(members.flatMap((m) => m.remediations)),
@@ -150,6 +156,12 @@ export function diagnoseGroup(group: HistoryGroup, ev: Evidence, clock: RecencyC
     };
     return merged;
   });
+}
+
+/** "The kernel log recorded this 41 min ago; nothing live in this evidence shows it now." */
+function recorded(last: SeenAt, count: number, reference: Reference): string {
+  const when = last.seconds_ago !== undefined ? ` ${count > 1 ? `${count} times, last ` : ''}${ago(last.seconds_ago, reference)}` : '';
+  return `The kernel log recorded this${when}; nothing live in this evidence shows it now.`;
 }
 
 function uniqueTasks(tasks: Finding['tasks']): Finding['tasks'] {

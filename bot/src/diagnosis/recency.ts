@@ -70,9 +70,9 @@ export function splitByRecency(ev: Evidence, clock: RecencyClock): RecencySplit 
   const items = logItems(ev);
   if (!clock.timed || !items.length) return { current: ev, currentItems: items, history: [] };
   const snapshot = ev.source === 'snapshot';
-  const logOnly = snapshot ? new Set<Task>() : logOnlyTasks(ev);
+  const naming = snapshot ? new Map<number, KernelReport[]>() : reportsByTask(ev.reports);
   const live = new Map<number, Task>();
-  for (const t of ev.tasks) if (t.tid && !logOnly.has(t)) live.set(t.tid, t);
+  for (const t of ev.tasks) if (t.tid && !seenOnlyIn(t, naming.get(t.tid))) live.set(t.tid, t);
 
   const recent = (it: LogItem): boolean => {
     const a = clock.ago(it.last);
@@ -86,9 +86,14 @@ export function splitByRecency(ev: Evidence, clock: RecencyClock): RecencySplit 
     const at = clock.uptime !== undefined ? clock.uptime - (clock.ago(time) ?? 0) : undefined;
     return started !== undefined && at !== undefined && started > at + 1 ? undefined : t;
   };
+  /** The same task still in D, in the same wait when both the report and the live task show where. */
   const stillBlocked = (r: KernelReport, it: LogItem): boolean => {
     if (r.kind !== 'hung-task' && r.kind !== 'task-dump') return false;
-    return sameLiveTask(r.pid, it.first)?.state === 'D';
+    const t = sameLiveTask(r.pid, it.first);
+    if (t?.state !== 'D') return false;
+    const then = r.frames.length ? waitSignature({ ...t, stack: r.frames }).site : '';
+    const now = t.stack?.length ? waitSignature(t).site : '';
+    return !then || !now || then === now;
   };
   const isCurrent = (it: LogItem): boolean => {
     const r = it.report!;
@@ -106,7 +111,7 @@ export function splitByRecency(ev: Evidence, clock: RecencyClock): RecencySplit 
     if (it.report.kind === 'oom-kill') history.push(snapshot || !recent(it) ? it : { ...it, current: true });
     else (isCurrent(it) ? currentItems : history).push(it);
   }
-  const tasks = snapshot || !history.length ? ev.tasks : withoutHistoryTasks(ev.tasks, logOnly, currentItems);
+  const tasks = snapshot || !history.length ? ev.tasks : withoutHistoryTasks(ev.tasks, naming, currentItems);
   const waitedOn = new Set<string>();
   for (const t of tasks) {
     if (t.state !== 'D') continue;
@@ -130,24 +135,36 @@ export function splitByRecency(ev: Evidence, clock: RecencyClock): RecencySplit 
   return { current, currentItems, history };
 }
 
-/**
- * Tasks of a paste known only from kernel-log reports (every line that
- * showed them is a report's line): what the log said they were then. A ps
- * row, a /proc file or a stack pasted on its own makes a task live.
- */
-function logOnlyTasks(ev: Evidence): Set<Task> {
-  const out = new Set<Task>();
-  if (!ev.reports.length) return out;
-  const reportLines = new Set<string>();
-  for (const r of ev.reports) { reportLines.add(r.headline); for (const l of r.lines) reportLines.add(l); }
-  for (const t of ev.tasks) if (t.lines.length && t.lines.every((l) => reportLines.has(l))) out.add(t);
+/** The reports that name each task: as theirs, a victim, a lock owner, a stalled task. */
+function reportsByTask(reports: KernelReport[]): Map<number, KernelReport[]> {
+  const out = new Map<number, KernelReport[]>();
+  const add = (pid: number | undefined, r: KernelReport): void => {
+    if (!pid) return;
+    const list = out.get(pid) ?? out.set(pid, []).get(pid)!;
+    if (list[list.length - 1] !== r) list.push(r);
+  };
+  for (const r of reports) {
+    add(r.pid, r); add(r.victim?.pid, r); add(r.blocker?.pid, r);
+    for (const p of r.stalledPids ?? []) add(p, r);
+  }
   return out;
 }
 
-/** Live tasks, and the log-only ones a current report still shows. */
-function withoutHistoryTasks(tasks: Task[], logOnly: Set<Task>, currentItems: LogItem[]): Task[] {
-  if (!logOnly.size) return tasks;
-  const currentLines = new Set<string>();
-  for (const it of currentItems) if (it.report) { currentLines.add(it.report.headline); for (const l of it.report.lines) currentLines.add(l); }
-  return tasks.filter((t) => !logOnly.has(t) || t.lines.some((l) => currentLines.has(l)));
+/**
+ * A task of a paste known only from kernel-log reports (every line that
+ * showed it is one of theirs): what the log said it was then. A ps row, a
+ * /proc file or a stack pasted on its own makes a task live.
+ */
+function seenOnlyIn(t: Task, reports: KernelReport[] | undefined): boolean {
+  if (!reports?.length || !t.lines.length) return false;
+  return t.lines.every((l) => reports.some((r) => r.headline === l || r.lines.includes(l)));
+}
+
+/** Live tasks, and those only history reports show dropped (a current report keeps its own). */
+function withoutHistoryTasks(tasks: Task[], naming: Map<number, KernelReport[]>, currentItems: LogItem[]): Task[] {
+  const current = new Set(currentItems.flatMap((i) => (i.report ? [i.report] : [])));
+  return tasks.filter((t) => {
+    const reports = t.tid ? naming.get(t.tid) : undefined;
+    return !reports || reports.some((r) => current.has(r)) || !seenOnlyIn(t, reports);
+  });
 }

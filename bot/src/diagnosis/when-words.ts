@@ -83,7 +83,8 @@ export function whenWords(f: Finding, style: WhenStyle): string {
     const a = clockTime(first, style);
     const b = clockTime(last, style);
     const rel = last.seconds_ago !== undefined ? `, last ${ago(last.seconds_ago, style.reference)}` : '';
-    const span = a && b ? `between ${a} and ${b}` : `between [${first.log_time}] and [${last.log_time}]`;
+    const same = clockTime(first, { reference: style.reference }) === clockTime(last, { reference: style.reference });
+    const span = a && b ? (same ? `at ${b}` : `between ${a} and ${b}`) : `between [${first.log_time}] and [${last.log_time}]`;
     return `${label}: ${count} times ${span}${rel}`;
   }
   if (f.when !== 'earlier') {

@@ -1,7 +1,7 @@
 import { emptyEvidence, type BackendEvent, type Evidence, type KernelReport, type LogNote, type Unreadable } from './evidence';
 import { createTaskTable, type TaskTable } from './task-table';
 import { logTimeScale } from './log-time-scale';
-import { timeSeconds } from '../paste/kernel-log-time';
+import { isMonoTime, timeSeconds } from '../paste/kernel-log-time';
 
 const MAX_REPORTS = 5000;
 
@@ -64,13 +64,18 @@ export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuild
       notes.set(key, { kind, target, count: 1, first: { time, text }, last: { time, text } });
     },
     addInput(kind, line) {
-      extendSpan(evidence.inputs, line, (x) => x.kind === kind, () => ({ kind, lines: [line, line] }));
+      // extendSpan, inlined: called for every line read.
+      const list = evidence.inputs;
+      const last = list[list.length - 1];
+      if (last && last.kind === kind && line - last.lines[1] <= 2) last.lines[1] = line;
+      else list.push({ kind, lines: [line, line] });
     },
     logTime(time) {
       if (time === lastLogTime) return;
       lastLogTime = time;
-      const scale = logTimeScale(time);
-      const secs = scale && timeSeconds(time);
+      const secs = timeSeconds(time);
+      // Monotonic seconds, the common case, told without a pattern (the shape logTimeScale calls 'mono').
+      const scale = isMonoTime(time) ? 'mono' : logTimeScale(time);
       if (!scale || secs === undefined) return;
       const spans = ((evidence.clock ??= {}).logSpans ??= {});
       const span = spans[scale];

@@ -209,6 +209,193 @@ export interface KubeObject {
   line?: string;
 }
 
+/**
+ * The Kubernetes layer of a stuck pod: the API objects (pods, nodes, events),
+ * the kubelet's volume operations, the container runtime's view (CRI), and who
+ * holds a pod's mounts. Pastes fill it (paste/kube-*.ts: kubectl YAML / JSON /
+ * describe / get, kubelet and runtime logs, crictl); live reads fill the same
+ * fields (the API with the bot's client, the CRI v1 API on the node). Times are
+ * kept as printed (RFC 3339, RFC 1123, `date`); `now` is what ages count from.
+ * Runtime stop/kill errors stay in `notes` (kind 'runtime-kill-failed'): they
+ * are log records with times, dated like the others.
+ */
+export interface KubeEvidence {
+  pods: KubePod[];
+  nodes: KubeNode[];
+  events: KubeEvent[];
+  volumes: KubeVolumeIssue[];
+  mountHolders: KubeMountHolder[];
+  runtime: { sandboxes: CriSandbox[]; containers: CriContainer[]; unanswered?: string };
+  /**
+   * Lines of the workload's own log (a container's klog/JSON/logfmt output,
+   * not the kubelet's or the runtime's): the program still runs and logs.
+   */
+  containerLog?: { count: number; first: string; last: string };
+  /** What the person says about the pods in words (paste only). */
+  stated: KubeStatement[];
+  /** The time the evidence was taken (live: the API read, RFC 3339; a paste: a `date` it shows, as printed). */
+  now?: string;
+}
+
+export interface KubePod {
+  /** metadata.name; the uid when nothing else names it (kubelet lines often give only the uid). */
+  name: string;
+  namespace?: string;
+  uid?: string;
+  /** spec.nodeName. */
+  node?: string;
+  /** status.phase. */
+  phase?: string;
+  /** What kubectl printed as STATUS ("Terminating", "Running", "Unknown"). */
+  shown?: string;
+  /** status.reason / status.message ("NodeLost", "Node X which was running pod Y is unresponsive"). */
+  reason?: string;
+  message?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  terminationGracePeriodSeconds?: number;
+  creationTimestamp?: string;
+  /** metadata.finalizers in order (undefined: not seen; [] seen empty). */
+  finalizers?: string[];
+  ownerReferences?: { kind: string; name: string; uid?: string; controller?: boolean }[];
+  /** READY as kubectl printed it. */
+  ready?: { ready: number; total: number };
+  containers: KubeContainerStatus[];
+  /** preStop hooks of the spec, per container ("exec: /bin/drain.sh", "httpGet: /shutdown"). */
+  preStop?: { container: string; action: string }[];
+  /** spec.volumes: name and source ("secret", "persistentVolumeClaim data-0", "nfs 10.0.0.5:/export"). */
+  volumes?: { name: string; source: string; claim?: string }[];
+  conditions?: { type: string; status: string; reason?: string }[];
+  /** The object was cut before its end: a field not seen may exist. */
+  partial?: boolean;
+  /** Known only from words (a sentence, `kubectl delete pod NAME` quoted in prose). */
+  stated?: boolean;
+  /** A deletion was asked for (`kubectl delete pod`, a sentence) with no deletionTimestamp shown. */
+  deletionAsked?: string;
+  lines: string[];
+}
+
+export interface KubeContainerStatus {
+  name: string;
+  /** 'running' | 'waiting' | 'terminated' (state now); lastState as `last`. */
+  state?: string;
+  reason?: string;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  ready?: boolean;
+  containerId?: string;
+  restartCount?: number;
+  last?: { state: string; reason?: string; exitCode?: number; finishedAt?: string };
+}
+
+export interface KubeNode {
+  name: string;
+  /** The Ready condition's status: 'True' | 'False' | 'Unknown'. */
+  ready?: string;
+  /** What kubectl printed as STATUS ("NotReady", "Ready,SchedulingDisabled"). */
+  shown?: string;
+  reason?: string;
+  message?: string;
+  lastHeartbeat?: string;
+  lastTransition?: string;
+  taints: { key: string; value?: string; effect: string; timeAdded?: string }[];
+  unschedulable?: boolean;
+  lines: string[];
+}
+
+export interface KubeEvent {
+  type?: string;
+  reason: string;
+  /** The involved object ("pod", "web-0", "shop"); describe's events are its object's. */
+  object?: { kind: string; name: string; namespace?: string };
+  source?: string;
+  message: string;
+  count?: number;
+  /** Age as printed ("3m", "3m (x12 over 40m)") or times (firstTimestamp / lastTimestamp). */
+  age?: string;
+  first?: string;
+  last?: string;
+  line: string;
+}
+
+/** A kubelet volume operation that fails (or a pod volume path that errors when touched). */
+export interface KubeVolumeIssue {
+  /** The pod's name for the volume ("cattle-token-dp24k", "data", a PV name "pvc-…"). */
+  volume: string;
+  operation: 'unmount' | 'unmount-device' | 'subpath-cleanup' | 'detach' | 'mount' | 'attach' | 'multi-attach' | 'access';
+  /** The error as printed after the operation ("remove …: device or resource busy"). */
+  error: string;
+  errno?: 'EBUSY' | 'ESTALE' | 'EIO' | 'ENOTCONN' | 'EXIT32' | 'DRIVER' | 'TIMEOUT' | 'OTHER';
+  podUid?: string;
+  pod?: string;
+  namespace?: string;
+  /** Volume plugin ("kubernetes.io/secret", "kubernetes.io/csi") and CSI driver when named. */
+  plugin?: string;
+  driver?: string;
+  pvc?: string;
+  /** The path under the kubelet's directory the error names. */
+  path?: string;
+  count: number;
+  time?: string;
+  line: string;
+}
+
+/** A task whose mount namespace (or open files, cwd) holds a pod's mount. */
+export interface KubeMountHolder {
+  pid: number;
+  comm?: string;
+  mountNs?: string;
+  how: 'mount' | 'open-file' | 'cwd';
+  /** The mount point as that task sees it ("/host/var/lib/kubelet/pods/…/cattle-token-dp24k"). */
+  path: string;
+  podUid?: string;
+  volume?: string;
+  fsType?: string;
+  line: string;
+}
+
+export interface CriSandbox {
+  id: string;
+  name?: string;
+  namespace?: string;
+  podUid?: string;
+  /** SANDBOX_READY | SANDBOX_NOTREADY (crictl pods prints Ready / NotReady). */
+  state?: string;
+  createdAt?: string;
+  line: string;
+}
+
+export interface CriContainer {
+  id: string;
+  name?: string;
+  podSandboxId?: string;
+  pod?: string;
+  podUid?: string;
+  /** CONTAINER_CREATED | CONTAINER_RUNNING | CONTAINER_EXITED | CONTAINER_UNKNOWN (crictl ps prints Running / Exited). */
+  state?: string;
+  pid?: number;
+  exitCode?: number;
+  reason?: string;
+  createdAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  line: string;
+}
+
+export interface KubeStatement {
+  /** 'stuck': a pod said to hang / stay Terminating; 'deleted': a deletion asked for; 'finalizer': a finalizer named; 'fixed-by': what made it go away. */
+  kind: 'stuck' | 'deleted' | 'finalizer' | 'fixed-by';
+  text: string;
+  line: number;
+  pod?: string;
+  finalizer?: string;
+}
+
+export function emptyKubeEvidence(): KubeEvidence {
+  return { pods: [], nodes: [], events: [], volumes: [], mountHolders: [], runtime: { sandboxes: [], containers: [] }, stated: [] };
+}
+
 export interface Evidence {
   source: 'paste' | 'snapshot';
   tasks: Task[];
@@ -226,6 +413,8 @@ export interface Evidence {
   stated: StatedFact[];
   /** Kubernetes objects the input names. */
   objects: KubeObject[];
+  /** The Kubernetes layer (API objects, volumes, runtime) when the input shows it. */
+  kube?: KubeEvidence;
   /** Lines where the paste was cut (`[...]`, `...`, "snip"): lists and reports near them are partial. */
   cuts: number[];
   /**

@@ -15,17 +15,31 @@ const TRACE = /^\s*(\?\s+)?([A-Za-z_.$][\w.$]*)(\+0x[0-9a-f]+\/0x[0-9a-f]+)(?:\s
 const CRASH = /^\s*#(\d+)\s+\[([0-9a-f]+)\]\s+([A-Za-z_.$][\w.$]*)\s+at\s+[0-9a-f]+(?:\s+\[([\w-]+)\])?/;
 
 export function parseFrameLine(line: string): Frame | null {
-  let m = STACK.exec(line);
-  if (m) {
+  // After the blanks each pattern allows, STACK needs "[<", CRASH "#", TRACE "?" or a name, and a "+0x" offset:
+  // the first character tells which one can match (most lines: none).
+  let i = 0;
+  while (isSpace(line.charCodeAt(i))) i++;
+  const c = line.charCodeAt(i);
+  let m: RegExpExecArray | null;
+  if (c === 91 /* [ */) {
+    if (line.charCodeAt(i + 1) !== 60 /* < */ || !(m = STACK.exec(line))) return null;
     if (/^0x[0-9a-f]+$/.test(m[3]) || /^f+$/.test(m[3])) return null;
     const off = /\+0x[0-9a-f]+\/0x[0-9a-f]+/.exec(line.slice(m.index));
     return { fn: m[3], offset: off ? off[0] : '', module: m[4] ?? '', unreliable: Boolean(m[2]) };
   }
-  m = TRACE.exec(line);
-  if (m) return { fn: m[2], offset: m[3], module: m[4] ?? '', unreliable: Boolean(m[1]) };
-  m = CRASH.exec(line);
-  if (m) return { fn: m[3], offset: '', module: m[4] ?? '', unreliable: false };
-  return null;
+  if (c === 35 /* # */) {
+    if (!(m = CRASH.exec(line))) return null;
+    return { fn: m[3], offset: '', module: m[4] ?? '', unreliable: false };
+  }
+  if (!line.includes('+0x', i) || !(m = TRACE.exec(line))) return null;
+  return { fn: m[2], offset: m[3], module: m[4] ?? '', unreliable: Boolean(m[1]) };
+}
+
+/** What `\s` matches. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** "/proc/PID/stack" style: is this line a frame with a [<addr>] prefix? */

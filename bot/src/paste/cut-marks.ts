@@ -70,7 +70,8 @@ export function hasInlineCut(line: string): boolean {
   let lead = 0;
   while (line.charCodeAt(lead) === 32) lead++;
   if (line.charCodeAt(lead) === 91 /* [ */) {
-    const close = line.slice(lead, lead + 9).indexOf(']') + lead;
+    const at = line.indexOf(']', lead);
+    const close = at >= 0 && at < lead + 9 ? at : lead - 1;
     if (close > lead && line.charCodeAt(close + 1) === 32 && BRACKETED.test(line.slice(lead, close + 1))) return true;
   }
   return false;

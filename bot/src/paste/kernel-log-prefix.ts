@@ -23,7 +23,6 @@ export interface LogLine {
 }
 
 const MON = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
-const RAW = /^\[\s*(\d+\.\d+)\] ?(.*)$/;
 const HUMAN = new RegExp(`^\\[((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MON} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4})\\] ?(.*)$`);
 const SYSLOG = new RegExp(`^(${MON} ([ \\d]\\d) \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?) (\\S+) ([\\w./@:-]+?)(?:\\[(\\d+)\\])?: ?(.*)$`);
 const ISO = /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) ([\w./@:-]+?)(?:\[(\d+)\])?: ?(.*)$/;
@@ -34,7 +33,8 @@ const DMESG_X = /^(?:kern|user|daemon) *:(?:emerg|alert|crit|err|warn|notice|inf
 const CALLER = /^\[ *[TC]\d{1,7}\] ?/;
 const MONOTONIC_HOST = /^([\w.-]{1,64}) kernel: (.*)$/;
 
-export function parseLogPrefix(line: string): LogLine | null {
+/** `clean`: the caller knows the line holds no line terminator (\r, \u2028, \u2029), which no prefix pattern's message may hold. */
+export function parseLogPrefix(line: string, clean = false): LogLine | null {
   const c = line.charCodeAt(0);
   if (c === 60 /* < */) {
     const pri = PRIORITY.exec(line);
@@ -45,13 +45,9 @@ export function parseLogPrefix(line: string): LogLine | null {
     return x ? parseLogPrefix(line.slice(x[0].length)) : null;
   }
   if (c === 91 /* [ */) {
-    let m = RAW.exec(line);
-    if (m) {
-      // journalctl -o short-monotonic: "[ 5.123456] host kernel: text"
-      const j = m[2].includes(' kernel: ') ? MONOTONIC_HOST.exec(m[2]) : null;
-      return j ? { format: 'journalctl', time: m[1], host: j[1], program: 'kernel', text: j[2] } : { format: 'dmesg', time: m[1], program: 'kernel', text: stripCaller(m[2]) };
-    }
-    m = HUMAN.exec(line);
+    const raw = rawDmesg(line, clean);
+    if (raw) return raw;
+    const m = HUMAN.exec(line);
     if (m) return { format: 'dmesg-T', time: m[1], program: 'kernel', text: m[2] };
     return null;
   }
@@ -67,6 +63,39 @@ export function parseLogPrefix(line: string): LogLine | null {
     return m ? fromSyslog('journalctl', m[1], m[2], m[3], m[5]) : null;
   }
   return null;
+}
+
+/**
+ * "[  783.891329] text": RAW (`^\[\s*(\d+\.\d+)\] ?(.*)$`) scanned by hand,
+ * the shape of most lines of a log; null where RAW would not match
+ * (including a message holding a line terminator, which `.` refuses).
+ */
+function rawDmesg(line: string, clean: boolean): LogLine | null {
+  let i = 1;
+  while (isSpace(line.charCodeAt(i))) i++;
+  const from = i;
+  while (isDigit(line.charCodeAt(i))) i++;
+  if (i === from || line.charCodeAt(i) !== 46 /* . */) return null;
+  const frac = ++i;
+  while (isDigit(line.charCodeAt(i))) i++;
+  if (i === frac || line.charCodeAt(i) !== 93 /* ] */) return null;
+  const time = line.slice(from, i);
+  i++;
+  if (line.charCodeAt(i) === 32) i++;
+  const rest = i === line.length ? '' : line.slice(i);
+  if (!clean && (rest.includes('\n') || rest.includes('\r') || rest.includes('\u2028') || rest.includes('\u2029'))) return null;
+  // journalctl -o short-monotonic: "[ 5.123456] host kernel: text"
+  const j = rest.includes(' kernel: ') ? MONOTONIC_HOST.exec(rest) : null;
+  return j ? { format: 'journalctl', time, host: j[1], program: 'kernel', text: j[2] } : { format: 'dmesg', time, program: 'kernel', text: stripCaller(rest) };
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** What `\s` matches. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 const stripCaller = (text: string): string => (text.charCodeAt(0) === 91 ? text.replace(CALLER, '') : text);

@@ -1,10 +1,10 @@
 import type { Frame } from '../evidence/evidence';
 import type { EvidenceBuilder } from '../evidence/evidence-builder';
-import { classifyBackendLine } from '../../../collector/src/kmsg/backend-patterns';
+import { BACKEND_WORDS, classifyBackendLine } from '../../../collector/src/kmsg/backend-patterns';
 import { NETDEV } from '../../../collector/src/kmsg/report-patterns';
 import { createReportCore, sameEvent } from './kernel-report-core';
 import { continueReport } from './kernel-report-continue';
-import { detectHeadline } from './kernel-report-headlines';
+import { detectHeadline, endsLikeTaskLine, HEADLINE_STARTS, HEADLINE_WORDS } from './kernel-report-headlines';
 import { isBodyLine, reportFrame } from './kernel-report-body';
 import { timeSeconds } from './kernel-log-time';
 
@@ -44,6 +44,14 @@ const CUT = /^[[(<]?\s*(?:\.{3,}|…|(?:-+\s*)?snip(?:ped)?(?:\s*-+)?|truncated|
 const CUT_FIRST = '[(<.…-sStTcC';
 const FENCE = /^(?:`{3}|~{3})/;
 const RSYSLOG_TAB = /#011/g;
+/** What a standalone line needs (see standalone()). */
+const STANDALONE_WORDS = /Show Blocked|PC stack|unregister_netdevice|^Linux version|^RELEASE: /;
+/**
+ * One scan for what detectHeadline and standalone() need, together: a line
+ * without any of it is neither a headline nor a line that stands alone, so
+ * most lines of a log cost one pattern instead of some thirty tests.
+ */
+const MAY_TAKE = new RegExp([HEADLINE_STARTS, HEADLINE_WORDS, STANDALONE_WORDS, BACKEND_WORDS].map((re) => re.source).join('|'));
 
 export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
   const core = createReportCore(b);
@@ -104,7 +112,9 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
         endOrphan();
       }
       if (c === 45 /* - */ && CUT_HERE.test(t)) { core.finish(); return true; }
-      if (detectHeadline(core, t, time)) {
+      const may = MAY_TAKE.test(t) || endsLikeTaskLine(t);
+      if (!may && !cur) return false;
+      if (may && detectHeadline(core, t, time)) {
         // A line the open report took (a die line, a kill line, a task it dumps): whatever was cut before it, it goes on.
         if (cur && core.current === cur) cur.cutPending = false;
         return true;
@@ -112,7 +122,7 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
       cur = core.current;
       if (cur && continueReport(core, cur, text, t, time)) { cur.cutPending = false; return true; }
       core.finish();
-      return standalone(t, time);
+      return may && standalone(t, time);
     },
     continues(text) {
       const cur = core.current;
@@ -142,4 +152,4 @@ function kernelThreadOf(frames: readonly Frame[]): string | undefined {
   return undefined;
 }
 
-export const READER_PATTERNS: readonly RegExp[] = [SYSRQ_BLOCKED, LINUX_VERSION, CRASH_RELEASE, CUT_HERE, CUT, FENCE, RSYSLOG_TAB];
+export const READER_PATTERNS: readonly RegExp[] = [SYSRQ_BLOCKED, LINUX_VERSION, CRASH_RELEASE, CUT_HERE, CUT, FENCE, RSYSLOG_TAB, STANDALONE_WORDS, MAY_TAKE];

@@ -11,13 +11,46 @@ const HUMAN = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) (\
 
 let lastText = '';
 let lastValue: number | undefined;
+let lastMono = false;
 
 export function timeSeconds(time: string): number | undefined {
   if (time === lastText) return lastValue;
   lastText = time;
-  lastValue = parse(time);
+  const mono = monoSeconds(time);
+  lastMono = mono !== undefined;
+  lastValue = lastMono ? mono : parse(time);
   return lastValue;
 }
+
+/** Is the time monotonic seconds ("84629.739949")? Known from timeSeconds' last parse, the common case, without a pattern. */
+export function isMonoTime(time: string): boolean {
+  timeSeconds(time);
+  return lastMono;
+}
+
+/**
+ * Monotonic seconds ("84629.739949", /^\d+(?:\.\d+)?$/) without Number():
+ * the digits as one integer N (exact below 2^53) over 10^k (exact up to
+ * 10^22) is one correctly rounded division, the very double Number() gives.
+ * undefined when the text is not of that shape (or too long to be exact).
+ */
+export function monoSeconds(time: string): number | undefined {
+  const len = time.length;
+  if (len === 0 || len > 17) return undefined;
+  let n = 0;
+  let dot = -1;
+  for (let i = 0; i < len; i++) {
+    const c = time.charCodeAt(i);
+    if (c >= 48 && c <= 57) n = n * 10 + (c - 48);
+    else if (c === 46 /* . */ && dot < 0 && i > 0 && i < len - 1) dot = i;
+    else return undefined;
+  }
+  // At most 16 digits: below 10^16, but 2^53 is about 9.007e15.
+  if (n > Number.MAX_SAFE_INTEGER) return undefined;
+  return dot < 0 ? n : n / POW10[len - 1 - dot];
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
 
 function parse(time: string): number | undefined {
   if (time === '') return undefined;

@@ -23,6 +23,24 @@ const OLD_TASK_END = / 0x[0-9a-f]+$/;
 const OLD_TASK_FLAGS = / 0x[0-9a-f]{8}$/;
 const NMI_BACKTRACE = /^NMI backtrace for cpu (\d+)$/;
 
+/**
+ * What every line detectHeadline takes holds: one of these starts or words
+ * (each branch below tests one of them, or a pattern that needs one, before
+ * anything else), or the end of an old-style task line. A line with none of
+ * them is refused at the cost of one scan — most lines of a log.
+ */
+export const HEADLINE_STARTS = /^(?:task:|Kernel |PANIC: |oom|Task in \/|Memory cgroup stats for \/|memory: usage |BUG: |kernel |Oops|Internal error: |Unable to handle kernel |WARNING: |general protection fault|invalid opcode: |unable to execute userspace code|[a-z][a-z0-9 ]{2,40}: [0-9a-f]{4}|NMI backtrace for cpu|CPU: )/;
+export const HEADLINE_WORDS = /INFO: task|soft lockup|LOCKUP|stall|kthread|invoked oom-killer|Kill/;
+
+/** Does the line end as an old-style task line does (OLD_TASK_END, " 0x" and hex digits)? Looked at from the end. */
+export function endsLikeTaskLine(t: string): boolean {
+  let i = t.length - 1;
+  while (i >= 0 && isLowerHex(t.charCodeAt(i))) i--;
+  return i < t.length - 1 && i >= 2 && t.charCodeAt(i) === 120 /* x */ && t.charCodeAt(i - 1) === 48 /* 0 */ && t.charCodeAt(i - 2) === 32;
+}
+
+const isLowerHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+
 /** Returns true when the line was taken (a report started, or the open one took it). `time` is '' for a line pasted without its prefix. */
 export function detectHeadline(core: ReportCore, t: string, time: string): boolean {
   let m: RegExpExecArray | null;

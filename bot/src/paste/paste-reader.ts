@@ -14,6 +14,7 @@ import { createSecondaryReaders } from './secondary-readers';
 import { classifyRuntimeError } from './runtime-errors';
 import { readUpstreamRef } from './upstream-refs';
 import { readProseClaims } from './prose-claims';
+import { createKubeLayer } from './kube-layer';
 
 /**
  * Reads a paste line by line (streaming: nothing but bounded evidence is
@@ -290,7 +291,9 @@ export function createPasteReader(): PasteReader {
     b.addInput(kind, r.line);
     if (r.last !== undefined) b.addInput(kind, r.last);
   }
-  const normaliser = createNormaliser(read);
+  // The Kubernetes layer (kubectl objects, describe, events, kubelet / runtime lines) sees each line first.
+  const kube = createKubeLayer(b);
+  const normaliser = createNormaliser(kube.wrap(read));
 
   return {
     line(raw) {
@@ -305,10 +308,12 @@ export function createPasteReader(): PasteReader {
     },
     finish() {
       normaliser.end();
+      kube.end();
       tables.finish();
       flush();
       kernel.finish();
       secondary.finish();
+      kube.finish();
       return b.build();
     },
   };

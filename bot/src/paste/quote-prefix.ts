@@ -93,13 +93,17 @@ const MAX_LEVELS = 32;
 
 export interface QuoteLevels { count: number; end: number; inner: number; marker: boolean }
 
+/** Not quoted (shared: never changed). */
+const UNQUOTED: Readonly<QuoteLevels> = Object.freeze({ count: 0, end: 0, inner: 0, marker: false });
+
 export function quoteLevels(s: string): QuoteLevels {
   let i = 0;
   while (i < 3 && s.charCodeAt(i) === 32) i++;
+  if (s.charCodeAt(i) !== 62 /* > */) return UNQUOTED;
   const out: QuoteLevels = { count: 0, end: 0, inner: 0, marker: false };
   while (s.charCodeAt(i) === 62 /* > */) {
     // Nobody quotes 32 deep: a run of `>` that long is text (an arrow, an ASCII rule), not a quote.
-    if (out.count === MAX_LEVELS) return { count: 0, end: 0, inner: 0, marker: false };
+    if (out.count === MAX_LEVELS) return UNQUOTED;
     out.marker = isMarkerAt(s, i);
     i++;
     if (s.charCodeAt(i) === 32) i++;

@@ -31,6 +31,16 @@ export function spanWords(h: HistoryScope, style: WhenStyle): string {
   return `the ${h.reference === 'snapshot' ? 'kernel log' : 'pasted log'} reaches back to ${when}${lost}`;
 }
 
+/**
+ * The window and the span together: "the last 24 h; the kernel log reaches
+ * back to 05:02 (3 h ago); older records were overwritten". A paste's window
+ * is left out when nothing in it is older (its own span says enough).
+ */
+export function scopeWords(h: HistoryScope, style: WhenStyle): string {
+  const window = h.reference === 'newest line' && !h.older.length && h.window_seconds !== 'all' ? '' : windowWords(h);
+  return [window, spanWords(h, style)].filter(Boolean).join('; ');
+}
+
 /** A history finding in a few words: its title, and when when the title does not say. */
 export function briefly(f: Finding, style: WhenStyle, esc: (s: string) => string = (s) => s): string {
   if (/most recent|\bago\b|before the last line/.test(f.title)) return esc(f.title);
@@ -47,7 +57,7 @@ export function historyLine(d: Diagnosis, style: WhenStyle, max = 3, esc: (s: st
   const earlier = d.findings.filter(isEarlier);
   const older = d.history?.older.length ?? 0;
   if (!earlier.length && !older) return '';
-  const scope = d.history ? [windowWords(d.history), spanWords(d.history, style)].filter(Boolean).join('; ') : '';
+  const scope = d.history ? scopeWords(d.history, style) : '';
   const shown = earlier.slice(0, max).map((f) => briefly(f, style, esc));
   const more = earlier.length > max ? ` · and ${earlier.length - max} more` : '';
   const aside = older ? ` (${older} older group${older === 1 ? '' : 's'} outside the window: "all history")` : '';
@@ -57,9 +67,11 @@ export function historyLine(d: Diagnosis, style: WhenStyle, max = 3, esc: (s: st
 function placeLine(p: HistoryPlace, style: WhenStyle): string {
   const a = clockTime(p.first_seen, style);
   const b = clockTime(p.last_seen, style);
-  const when = p.count > 1 && a && b && a !== b ? `between ${a} and ${b}` : b ?? (p.last_seen.seconds_ago !== undefined ? ago(p.last_seen.seconds_ago, style.reference) : '');
+  const plain = { reference: style.reference };
+  const between = p.count > 1 && a && b && clockTime(p.first_seen, plain) !== clockTime(p.last_seen, plain);
+  const when = between ? `between ${a} and ${b}` : b ? `at ${b}` : p.last_seen.seconds_ago !== undefined ? ago(p.last_seen.seconds_ago, style.reference) : '';
   const pids = p.pids?.length && !p.place.includes('(pid') ? ` (pid${p.pids.length > 1 ? 's' : ''} ${p.pids.slice(0, 6).join(', ')}${p.pids.length > 6 ? ', …' : ''})` : '';
-  const times = p.count === 1 ? `once${when ? ` at ${when}` : ''}` : `${p.count} times${when ? ` ${when}` : ''}`;
+  const times = `${p.count === 1 ? 'once' : `${p.count} times`}${when ? ` ${when}` : ''}`;
   return `${p.place}: ${times}${p.detail ? ` — ${p.detail}` : ''}${pids}`;
 }
 

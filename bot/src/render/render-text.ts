@@ -1,7 +1,7 @@
 import type { Evidence } from '../evidence/evidence';
 import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
 import { whenWords, type WhenStyle } from '../diagnosis/when-words';
-import { historyEntry, isEarlier, spanWords, styleFor, windowWords } from './history-words';
+import { historyEntry, isEarlier, scopeWords, styleFor } from './history-words';
 
 const MARK: Record<Remediation['effective'], string> = { yes: 'works', no: 'will NOT work', unknown: 'may help' };
 
@@ -46,7 +46,7 @@ export function renderText(ev: Evidence, d: Diagnosis): string {
   now.forEach((f, i) => parts.push(renderFinding(f, i, style), ''));
   const h = d.history;
   if (h && (earlier.length || h.older.length)) {
-    const scope = [windowWords(h), spanWords(h, style)].filter(Boolean).join('; ');
+    const scope = scopeWords(h, style);
     parts.push(`Earlier, from the log (${scope}): ${earlier.length ? `${earlier.length} finding${earlier.length === 1 ? '' : 's'}, none of it live now` : 'nothing'}.`, '');
     earlier.forEach((f, i) => parts.push(renderFinding(f, now.length + i, style), ''));
     if (h.older.length) parts.push(`Older than that (${h.older.length}; --all-history shows them in full): ${h.older.slice(0, 4).map((f) => f.title).join(' · ')}${h.older.length > 4 ? ' · …' : ''}`, '');

@@ -1,6 +1,6 @@
 import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
 import { whenWords, type WhenStyle } from '../diagnosis/when-words';
-import { historyEntry, historyLine, isEarlier, spanWords, styleFor, windowWords } from '../render/history-words';
+import { historyEntry, historyLine, isEarlier, scopeWords, styleFor } from '../render/history-words';
 import type { PodInfo } from '../kube/pod-lookup';
 import type { SnapshotSource } from './node-access';
 
@@ -118,7 +118,7 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
   const h = diagnosis.history;
   const line = summarised.length || h?.older.length
     ? `${historyLine({ ...diagnosis, findings: summarised }, style, 3, escape)} — say "history" for where and when`
-    : h && full.some(isEarlier) ? `Nothing above is live now: it is history (${[windowWords(h), spanWords(h, style)].filter(Boolean).join('; ')}). Say "history" for where and when.` : '';
+    : h && full.some(isEarlier) ? `Nothing above is live now: it is history (${scopeWords(h, style)}). Say "history" for where and when.` : '';
   if (line) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`:clock3: ${line}`) }] });
   blocks.push({ type: 'divider' });
   if (opts.note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(opts.note) }] });

@@ -1,5 +1,6 @@
 import { diagnose } from '../diagnosis/engine';
-import type { Diagnosis } from '../diagnosis/finding';
+import type { Diagnosis, Finding } from '../diagnosis/finding';
+import { scopeGrouped } from '../diagnosis/scope-history';
 import { scopeDiagnosis } from '../diagnosis/scope-findings';
 import type { Evidence } from '../evidence/evidence';
 import { evidenceFromSnapshot } from '../evidence/from-snapshot';
@@ -29,8 +30,22 @@ export async function investigatePod(deps: { kube: KubeLookup } & NodeAccessDeps
   const evidence = evidenceFromSnapshot(snap.value);
   const whole = diagnose(evidence);
   const scoped = scopeDiagnosis(evidence, whole, { podUid: pod.uid });
-  const diagnosis: Diagnosis = scoped.status === 'ok'
-    ? scoped.diagnosis
-    : { summary: `No process of ${namespace}/${name} (uid ${pod.uid}) is left on ${pod.nodeName}: the kernel has released it. If the pod is still Terminating, the kubelet or the container runtime did not finish its bookkeeping — check kubelet logs.`, findings: [] };
+  const diagnosis: Diagnosis = scoped.status === 'ok' ? scoped.diagnosis : gone(whole, pod, namespace, name);
   return { status: 'ok', pod, node: pod.nodeName, evidence, diagnosis, takenAt: Date.now(), source: snap.source };
+}
+
+/**
+ * No process of the pod is left: said so, with what the kernel log recorded
+ * about the pod before (its OOM kills: often why it is gone or restarting).
+ */
+function gone(whole: Diagnosis, pod: PodInfo, namespace: string, name: string): Diagnosis {
+  const reference = whole.history?.reference ?? 'snapshot';
+  const own = whole.findings
+    .filter((f) => f.when === 'earlier' && f.breakdown?.some((p) => p.podUid === pod.uid))
+    .map((f) => scopeGrouped(f, (p) => p.podUid === pod.uid, reference))
+    .filter((f): f is Finding => f !== undefined);
+  const summary = `No process of ${namespace}/${name} (uid ${pod.uid}) is left on ${pod.nodeName}: the kernel has released it. If the pod is still Terminating, the kubelet or the container runtime did not finish its bookkeeping — check kubelet logs.`;
+  return own.length
+    ? { summary: `${summary} Earlier: ${own[0].title}.`, findings: own, ...(whole.history ? { history: { ...whole.history, older: [] } } : {}) }
+    : { summary, findings: [] };
 }

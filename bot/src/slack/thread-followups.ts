@@ -1,8 +1,9 @@
 import { pidOf, type Evidence, type Task } from '../evidence/evidence';
 import { formatFrame } from '../evidence/frames';
 import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
-import type { WhenStyle } from '../diagnosis/when-words';
-import { historyEntry, isEarlier, spanWords, styleFor, windowWords } from '../render/history-words';
+import { recencyClock } from '../diagnosis/recency-clock';
+import { ago, type WhenStyle } from '../diagnosis/when-words';
+import { historyEntry, isEarlier, scopeWords, styleFor, windowWords } from '../render/history-words';
 
 /** Answers to follow-ups inside a thread, from the thread's last snapshot. */
 const block = (lines: string[]): string => `\`\`\`${lines.join('\n').slice(0, 2800)}\`\`\``;
@@ -22,10 +23,16 @@ export function stackAnswer(ev: Evidence, pidText: string): string {
 }
 
 export function dmesgAnswer(ev: Evidence): string {
+  // Each record with how long before the snapshot (or the paste's newest line) it was logged.
+  const clock = recencyClock(ev);
+  const rel = (time: string): string => {
+    const a = clock.timed ? clock.ago(time) : undefined;
+    return a === undefined ? '' : ` — ${ago(a, clock.reference)}`;
+  };
   const lines = [
-    ...ev.backend.map((e) => `[${e.last.time}] ${e.last.text}${e.count > 1 ? ` (×${e.count})` : ''}`),
-    ...ev.reports.filter((r) => r.kind !== 'task-dump' && r.kind !== 'backtrace').map((r) => `[${r.time}] ${r.headline}${r.count > 1 ? ` (×${r.count})` : ''}`),
-    ...ev.notes.map((n) => `[${n.last.time}] ${n.last.text}${n.count > 1 ? ` (×${n.count})` : ''}`),
+    ...ev.backend.map((e) => `[${e.last.time}] ${e.last.text}${e.count > 1 ? ` (×${e.count})` : ''}${rel(e.last.time)}`),
+    ...ev.reports.filter((r) => r.kind !== 'task-dump' && r.kind !== 'backtrace').map((r) => `[${r.time}] ${r.headline}${r.count > 1 ? ` (×${r.count})` : ''}${rel(r.lastTime ?? r.time)}`),
+    ...ev.notes.map((n) => `[${n.last.time}] ${n.last.text}${n.count > 1 ? ` (×${n.count})` : ''}${rel(n.last.time)}`),
   ];
   return lines.length ? block(lines.slice(-40)) : 'The kernel log in the last snapshot has nothing about hangs, lockups, OOM kills or storage faults.';
 }
@@ -79,7 +86,7 @@ export function historyAnswer(d: Diagnosis, ask: { all?: boolean; what?: string[
   const dated = (f: Finding): boolean => isEarlier(f) || Boolean(f.breakdown?.length) || (f.first_seen?.seconds_ago ?? 0) > (f.last_seen?.seconds_ago ?? 0);
   const shown = d.findings.filter((f) => dated(f) && wanted(f));
   const older = h.older.filter(wanted);
-  const scope = [windowWords(h), spanWords(h, style)].filter(Boolean).join('; ');
+  const scope = scopeWords(h, style);
   const what = ask.what ? NAMES[ask.what[0]] ?? ask.what.join(', ') : undefined;
   const lines: string[] = [];
   const now = shown.filter((f) => !isEarlier(f));

@@ -25,12 +25,19 @@ export interface CollectorConfig {
   watchPersistSeconds: number;
   /** Prometheus /metrics (HOST:PORT), off when unset. */
   metricsListen?: { host: string; port: number };
+  /** The container runtime's CRI socket; unset: the first of the usual sockets found under hostRoot. */
+  runtimeEndpoint?: string;
+  /** Where the host's files are (the usual runtime sockets are looked for under it). */
+  hostRoot: string;
+  /** Deadline of the runtime's answers in a snapshot, in ms. */
+  runtimeDeadlineMs: number;
 }
 
 export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--tls-cert F --tls-key F --tls-ca F] [--insecure]
        [--proc-root DIR] [--remediation-clients ID,ID] [--allow-host-processes]
        [--read-deadline-ms N] [--log-level LEVEL] [--metrics-listen HOST:PORT]
        [--watch-interval-ms N] [--watch-d-tasks N] [--watch-zombies N] [--watch-persist-seconds N]
+       [--runtime-endpoint unix:///PATH] [--host-root DIR] [--runtime-deadline-ms N]
 
   --listen HOST:PORT         where the gRPC server binds
   --tls-cert/--tls-key/--tls-ca  mutual TLS: server certificate, key, and the CA client certificates must chain to
@@ -40,6 +47,11 @@ export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--
   --allow-host-processes     let Remediate signal processes outside Kubernetes pod cgroups
   --read-deadline-ms N       deadline for each read that can block (default 250)
   --metrics-listen HOST:PORT Prometheus metrics at http://HOST:PORT/metrics (off by default)
+  --runtime-endpoint EP      the container runtime's CRI socket (unix:///run/containerd/containerd.sock);
+                             default: the first of the usual containerd / CRI-O sockets found
+  --host-root DIR            where the host's files are, for finding the runtime socket (default /;
+                             /proc/1/root is tried too, which reaches the host's /run under hostPID)
+  --runtime-deadline-ms N    how long the runtime has to answer a snapshot's CRI calls (default 2000)
   Watch mode (the Watch RPC; kernel-log reports are always classified):
   --watch-interval-ms N      how often tasks are looked at for persistent states (default 10000; 0 = never)
   --watch-d-tasks N          D tasks in one pod that make a pile-up (default 3)
@@ -68,6 +80,9 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
         'watch-d-tasks': { type: 'string', default: '3' },
         'watch-zombies': { type: 'string', default: '5' },
         'watch-persist-seconds': { type: 'string', default: '30' },
+        'runtime-endpoint': { type: 'string' },
+        'host-root': { type: 'string', default: '/' },
+        'runtime-deadline-ms': { type: 'string', default: '2000' },
       },
       strict: true,
       allowPositionals: false,
@@ -102,8 +117,18 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
     metricsListen = { host: m.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(m.slice(at + 1)) };
     if (metricsListen.port > 65535) bad('metricsListen', `port ${metricsListen.port} is above 65535`);
   }
+  let runtimeEndpoint: string | undefined;
+  if (values['runtime-endpoint'] !== undefined) {
+    runtimeEndpoint = String(values['runtime-endpoint']);
+    if (!/^(unix:\/\/)?\/\S+$/.test(runtimeEndpoint)) bad('runtimeEndpoint', 'a unix socket: unix:///run/containerd/containerd.sock or /run/crio/crio.sock');
+  }
+  const hostRoot = String(values['host-root']);
+  if (!hostRoot.startsWith('/')) bad('hostRoot', 'an absolute path');
   const c = {
     listen,
+    runtimeEndpoint,
+    hostRoot,
+    runtimeDeadlineMs: int('runtime-deadline-ms', 'runtimeDeadlineMs', 100, 30000),
     watchIntervalMs,
     watchDTasks: int('watch-d-tasks', 'watchDTasks', 1, 100000),
     watchZombies: int('watch-zombies', 'watchZombies', 1, 1000000),

@@ -28,7 +28,10 @@ export async function runCollector(argv: string[]): Promise<number> {
     throw err;
   }
   const logger: Logger = createLogger({ name: 'whystuck-collector', level: config.logLevel });
-  const snapshotter = createSnapshotter({ procRoot: config.procRoot, readDeadlineMs: config.readDeadlineMs, logger: logger.child({ component: 'snapshot' }) });
+  const snapshotter = createSnapshotter({
+    procRoot: config.procRoot, readDeadlineMs: config.readDeadlineMs, logger: logger.child({ component: 'snapshot' }),
+    runtime: { endpoint: config.runtimeEndpoint, hostRoot: config.hostRoot, deadlineMs: config.runtimeDeadlineMs },
+  });
   const remediator = createRemediator({ procRoot: config.procRoot, allowHostProcesses: config.allowHostProcesses, logger: logger.child({ component: 'remediate' }) });
   const metrics = createCollectorMetrics();
   const journal = createWatchJournal({ hostname: hostname() });

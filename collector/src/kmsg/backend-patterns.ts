@@ -10,6 +10,12 @@ import type { BackendEvent } from '../../../bot/src/evidence/evidence';
  */
 interface Pattern {
   re: RegExp;
+  /**
+   * Words of PREFILTER_WORDS (bits) one of which every match holds, or a
+   * literal every match holds: a pattern whose words the line lacks is not
+   * tried. Patterns with neither (case-insensitive ones) are always tried.
+   */
+  needs?: number | string;
   kind: BackendEvent['kind'];
   subsystem: BackendEvent['subsystem'];
   /** Group holding the target (device, server, osd); 0 = fixed target below. A second group is tried when the first did not take part. */
@@ -21,43 +27,67 @@ interface Pattern {
 /** An sd line: "sd 2:0:0:0: [sdb] tag#12 ..." (group 1 H:C:T:L, group 2 disk). */
 const SD = String.raw`\bsd (\d+:\d+:\d+:\d+): (?:\[(\w+)\] )?(?:tag#\d+ )?`;
 
+const PREFILTER = /libceph|nfs:|connection\d|session\d|nvme|sd \d|scsi host|ata\d|error, dev|error on dev|I\/O error|XFS \(|EXT4-fs|Aborting journal|fuse:/;
+/** PREFILTER's words as bits, in its order. */
+const W = {
+  libceph: 1 << 0, nfs: 1 << 1, connection: 1 << 2, session: 1 << 3, nvme: 1 << 4, sd: 1 << 5, scsiHost: 1 << 6, ata: 1 << 7,
+  errorDev: 1 << 8, errorOnDev: 1 << 9, ioError: 1 << 10, xfs: 1 << 11, ext4: 1 << 12, aborting: 1 << 13, fuse: 1 << 14,
+};
+
 const PATTERNS: Pattern[] = [
   { re: /libceph: (?:FULL or reached pool quota|(?=.*\bpool\b).*\bfull\b)/i, kind: 'ceph-full', subsystem: 'ceph', group: 0, target: 'ceph pool' },
-  { re: /libceph: (osd\d+)\b.*\b(?:down|socket closed|socket error|connect error|bad crc)/, kind: 'ceph-osd-down', subsystem: 'ceph', group: 1 },
-  { re: /libceph: (mon\d+)\b.*\b(?:session lost|hunting|socket closed|connection lost|socket error)/, kind: 'ceph-mon-lost', subsystem: 'ceph', group: 1 },
-  { re: /\bnfs: server (\S+) not responding/, kind: 'nfs-not-responding', subsystem: 'nfs', group: 1 },
-  { re: /\bnfs: server (\S+) OK/, kind: 'nfs-ok', subsystem: 'nfs', group: 1 },
+  { re: /libceph: (osd\d+)\b.*\b(?:down|socket closed|socket error|connect error|bad crc)/, kind: 'ceph-osd-down', subsystem: 'ceph', group: 1, needs: W.libceph },
+  { re: /libceph: (mon\d+)\b.*\b(?:session lost|hunting|socket closed|connection lost|socket error)/, kind: 'ceph-mon-lost', subsystem: 'ceph', group: 1, needs: W.libceph },
+  { re: /\bnfs: server (\S+) not responding/, kind: 'nfs-not-responding', subsystem: 'nfs', group: 1, needs: W.nfs },
+  { re: /\bnfs: server (\S+) OK/, kind: 'nfs-ok', subsystem: 'nfs', group: 1, needs: W.nfs },
   // iSCSI initiator: connection errors and the session giving up (I/O to its disks then fails).
-  { re: /\b(connection\d+:\d+): (?:detected conn error|ping timeout|iscsi_conn_failure)/, kind: 'iscsi-conn-error', subsystem: 'iscsi', group: 1 },
-  { re: /\b(session\d+): session recovery timed out/, kind: 'iscsi-conn-error', subsystem: 'iscsi', group: 1 },
+  { re: /\b(connection\d+:\d+): (?:detected conn error|ping timeout|iscsi_conn_failure)/, kind: 'iscsi-conn-error', subsystem: 'iscsi', group: 1, needs: W.connection },
+  { re: /\b(session\d+): session recovery timed out/, kind: 'iscsi-conn-error', subsystem: 'iscsi', group: 1, needs: W.session },
   // NVMe (PCIe and over fabrics): command timeouts, keep-alive loss, error recovery and reconnect loops, removal.
-  { re: /\bnvme (nvme\d+): (?:I\/O (?:tag )?\d+ (?:\(\w+\) )?(?:opcode 0x[0-9a-f]+ \([\w\/ ]{1,16}\) )?QID \d+ timeout|queue \d+: timeout (?:request|cid)|failed nvme_keep_alive|[Ff]ailed to send keep[- ]?alive|keep[- ]?alive (?:timeout|failed|expired)|starting error recovery|Reconnecting in|Failed reconnect|failed to connect (?:socket|queue)|controller is down|resetting controller|Abort status|Device not ready|Removing after probe failure|Disabling device after reset failure)/, kind: 'nvme-timeout', subsystem: 'nvme', group: 1 },
+  { re: /\bnvme (nvme\d+): (?:I\/O (?:tag )?\d+ (?:\(\w+\) )?(?:opcode 0x[0-9a-f]+ \([\w\/ ]{1,16}\) )?QID \d+ timeout|queue \d+: timeout (?:request|cid)|failed nvme_keep_alive|[Ff]ailed to send keep[- ]?alive|keep[- ]?alive (?:timeout|failed|expired)|starting error recovery|Reconnecting in|Failed reconnect|failed to connect (?:socket|queue)|controller is down|resetting controller|Abort status|Device not ready|Removing after probe failure|Disabling device after reset failure)/, kind: 'nvme-timeout', subsystem: 'nvme', group: 1, needs: W.nvme },
   // Multipath with no live path: I/O waits ("requeuing") or fails.
-  { re: /(?:\b(nvme\d+(?:c\d+)?n\d+): )?no (?:usable|available) path - requeuing I\/O/, kind: 'nvme-timeout', subsystem: 'nvme', group: 1 },
-  { re: /(?:\b(nvme\d+(?:c\d+)?n\d+): )?no (?:usable|available) path - failing I\/O/, kind: 'io-error', subsystem: 'nvme', group: 1 },
+  { re: /(?:\b(nvme\d+(?:c\d+)?n\d+): )?no (?:usable|available) path - requeuing I\/O/, kind: 'nvme-timeout', subsystem: 'nvme', group: 1, needs: 'path - ' },
+  { re: /(?:\b(nvme\d+(?:c\d+)?n\d+): )?no (?:usable|available) path - failing I\/O/, kind: 'io-error', subsystem: 'nvme', group: 1, needs: 'path - ' },
   // libata error handler.
-  { re: /\b(ata\d+)(?:\.\d+)?: (?:exception Emask .*\b(?:frozen|timeout)\b|hard resetting link|soft resetting link|COMRESET failed|link is slow to respond|qc timeout|failed to IDENTIFY|revalidation failed|limiting SATA link speed|SATA link down|disabled$|EH pending after|failed to recover)/, kind: 'scsi-timeout', subsystem: 'scsi', group: 1 },
-  { re: /\b(ata\d+)(?:\.\d+)?: (?:exception Emask|failed command: |error: \{ [A-Z ]*(?:UNC|IDNF|ABRT|ICRC)|status: \{ [A-Z ]*ERR)/, kind: 'io-error', subsystem: 'scsi', group: 1 },
+  { re: /\b(ata\d+)(?:\.\d+)?: (?:exception Emask .*\b(?:frozen|timeout)\b|hard resetting link|soft resetting link|COMRESET failed|link is slow to respond|qc timeout|failed to IDENTIFY|revalidation failed|limiting SATA link speed|SATA link down|disabled$|EH pending after|failed to recover)/, kind: 'scsi-timeout', subsystem: 'scsi', group: 1, needs: W.ata },
+  { re: /\b(ata\d+)(?:\.\d+)?: (?:exception Emask|failed command: |error: \{ [A-Z ]*(?:UNC|IDNF|ABRT|ICRC)|status: \{ [A-Z ]*ERR)/, kind: 'io-error', subsystem: 'scsi', group: 1, needs: W.ata },
   // SCSI disks: timeouts, failed commands, sense errors, offline devices.
-  { re: new RegExp(`${SD}(?:.*timing out command|abort|FAILED Result: .*(?:DID_TIME_OUT|DRIVER_TIMEOUT)| ?Result: .*(?:DID_TIME_OUT|DRIVER_TIMEOUT))`), kind: 'scsi-timeout', subsystem: 'scsi', group: 2, alt: 1 },
-  { re: new RegExp(`${SD}(?:FAILED Result|Sense Key : (?:Medium|Hardware) Error|Unhandled (?:error|sense) code| ?Result: hostbyte=DID_(?!OK\\b)|rejecting I\\/O to (?:offline|dead) device|Device offlined|scsi_io_completion)`), kind: 'io-error', subsystem: 'scsi', group: 2, alt: 1 },
+  { re: new RegExp(`${SD}(?:.*timing out command|abort|FAILED Result: .*(?:DID_TIME_OUT|DRIVER_TIMEOUT)| ?Result: .*(?:DID_TIME_OUT|DRIVER_TIMEOUT))`), kind: 'scsi-timeout', subsystem: 'scsi', group: 2, alt: 1, needs: W.sd },
+  { re: new RegExp(`${SD}(?:FAILED Result|Sense Key : (?:Medium|Hardware) Error|Unhandled (?:error|sense) code| ?Result: hostbyte=DID_(?!OK\\b)|rejecting I\\/O to (?:offline|dead) device|Device offlined|scsi_io_completion)`), kind: 'io-error', subsystem: 'scsi', group: 2, alt: 1, needs: W.sd },
   { re: /\bscsi host\d+: .*\b(?:abort|reset|timed out)\b/i, kind: 'scsi-timeout', subsystem: 'scsi', group: 0, target: 'scsi' },
   // Block layer completions: "blk_update_request: I/O error, dev sdb", 6.x "I/O error, dev sdb, sector ... op 0x1:(WRITE)",
   // "critical medium error, dev sdb", "Buffer I/O error on device sdb1".
-  { re: /\b(?:I\/O|critical (?:medium|target|nexus|space allocation|protection)|timeout|recoverable transport) error,? (?:on )?dev(?:ice)? ([\w-]+)/, kind: 'io-error', subsystem: 'block', group: 1 },
-  { re: /\bXFS \(([\w-]+)\): .*(?:Filesystem has been shut down|[Ss]hutting down filesystem|xfs_do_force_shutdown)/, kind: 'xfs-shutdown', subsystem: 'xfs', group: 1 },
-  { re: /\bXFS \(([\w-]+)\): .*(?:[Ll]og I\/O [Ee]rror|metadata I\/O error|writeback error|I\/O error)/, kind: 'xfs-io-error', subsystem: 'xfs', group: 1 },
-  { re: /\bEXT4-fs (?:error|warning) \(device ([\w-]+)\)/, kind: 'ext4-error', subsystem: 'ext4', group: 1 },
-  { re: /\bEXT4-fs \(([\w-]+)\): (?:.*\berror\b|Remounting filesystem read-only|I\/O error)/, kind: 'ext4-error', subsystem: 'ext4', group: 1 },
-  { re: /\bAborting journal on device ([\w-]+)/, kind: 'ext4-error', subsystem: 'ext4', group: 1 },
+  { re: /\b(?:I\/O|critical (?:medium|target|nexus|space allocation|protection)|timeout|recoverable transport) error,? (?:on )?dev(?:ice)? ([\w-]+)/, kind: 'io-error', subsystem: 'block', group: 1, needs: ' error' },
+  { re: /\bXFS \(([\w-]+)\): .*(?:Filesystem has been shut down|[Ss]hutting down filesystem|xfs_do_force_shutdown)/, kind: 'xfs-shutdown', subsystem: 'xfs', group: 1, needs: W.xfs },
+  { re: /\bXFS \(([\w-]+)\): .*(?:[Ll]og I\/O [Ee]rror|metadata I\/O error|writeback error|I\/O error)/, kind: 'xfs-io-error', subsystem: 'xfs', group: 1, needs: W.xfs },
+  { re: /\bEXT4-fs (?:error|warning) \(device ([\w-]+)\)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4 },
+  { re: /\bEXT4-fs \(([\w-]+)\): (?:.*\berror\b|Remounting filesystem read-only|I\/O error)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4 },
+  { re: /\bAborting journal on device ([\w-]+)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.aborting },
   { re: /\bfuse: (?:.*\b(?:abort|connection lost|daemon)\b.*)/i, kind: 'fuse-error', subsystem: 'fuse', group: 0, target: 'fuse' },
 ];
 
-const PREFILTER = /libceph|nfs:|connection\d|session\d|nvme|sd \d|scsi host|ata\d|error, dev|error on dev|I\/O error|XFS \(|EXT4-fs|Aborting journal|fuse:/;
+/** Every line a pattern is tried on holds one of these words (for one-scan gates of callers). */
+export const BACKEND_WORDS: RegExp = PREFILTER;
+/** PREFILTER's words, one group each (bit i - 1 of a line's words is group i); no two can start at one place. */
+const PREFILTER_WORDS = new RegExp(PREFILTER.source.split('|').map((w) => `(${w})`).join('|'), 'g');
+
+/** Which of PREFILTER's words the line holds (bits): 0 when none, where PREFILTER refuses the line. */
+function wordsOf(text: string): number {
+  let bits = 0;
+  PREFILTER_WORDS.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = PREFILTER_WORDS.exec(text))) {
+    for (let g = 1; g < m.length; g++) if (m[g] !== undefined) { bits |= 1 << (g - 1); break; }
+    PREFILTER_WORDS.lastIndex = m.index + 1;
+  }
+  return bits;
+}
 
 export function classifyBackendLine(text: string): Pick<BackendEvent, 'kind' | 'subsystem' | 'target'> | null {
-  if (!PREFILTER.test(text)) return null;
+  const words = wordsOf(text);
+  if (words === 0) return null;
   for (const p of PATTERNS) {
+    if (typeof p.needs === 'number' ? (p.needs & words) === 0 : p.needs !== undefined && !text.includes(p.needs)) continue;
     const m = p.re.exec(text);
     if (m) return { kind: p.kind, subsystem: p.subsystem, target: (p.group ? m[p.group] ?? (p.alt ? m[p.alt] : undefined) : p.target) ?? p.subsystem };
   }

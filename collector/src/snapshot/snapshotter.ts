@@ -21,6 +21,9 @@ import { problemTaskMask, stackTaskMask, type TaskKeys } from './filter-problem-
 import type { Observation } from '../watch/conditions';
 import { detectCgroupLayout } from '../cgroups/cgroup-layout';
 import { readFreezerStates } from '../cgroups/read-cgroup-states';
+import { createRuntimeReader, DEFAULT_RUNTIME_DEADLINE_MS, type RuntimeReaderOptions } from '../runtime/runtime-reader';
+import { attachRuntimePids, firstProcesses, shimCandidates } from '../runtime/runtime-pids';
+import { readShims } from '../runtime/read-shims';
 
 export interface SnapshotterOptions {
   procRoot?: string;
@@ -30,6 +33,8 @@ export interface SnapshotterOptions {
   /** Deadline for each read that can block (stack, cmdline), in ms. */
   readDeadlineMs?: number;
   logger?: Logger;
+  /** The container runtime (CRI) the snapshots read; false: none (no runtime section). */
+  runtime?: Omit<RuntimeReaderOptions, 'procRoot' | 'logger'> | false;
 }
 
 export interface Snapshotter {
@@ -84,6 +89,8 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   const reader = createGuardedReader({ defaultDeadlineMs: readDeadlineMs, poolSize: 1 });
   const scanner: TaskScanner = createTaskScanner(reader, { mainThreadShare: true });
   const warned = new Set<string>();
+  const runtimeReader = opts.runtime === false ? undefined : createRuntimeReader({ ...opts.runtime, procRoot, logger: opts.logger?.child({ component: 'runtime' }) });
+  const runtimeDeadlineMs = (opts.runtime && opts.runtime.deadlineMs) || DEFAULT_RUNTIME_DEADLINE_MS;
 
   async function snapshotBytes(req: Partial<SnapshotRequest__Output>): Promise<EncodedSnapshot> {
     const t0 = performance.now();
@@ -95,6 +102,9 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     const pids = req.scope === 'pids' ? (req.pids?.pids ?? []) : [];
     const podUid = req.scope === 'pod_uid' ? (req.pod_uid ?? '') : '';
     const problems: ReadProblem[] = [];
+    // The runtime is asked in parallel with the task walk (its own deadline, well inside the snapshot's).
+    const wantRuntime = runtimeReader && !req.problems_only && !req.skip_runtime && req.scope !== 'pids';
+    const runtimeRead = wantRuntime ? runtimeReader.read(podUid, Math.min(runtimeDeadlineMs, Math.max(100, Math.round(deadlineMs * 0.4)))) : undefined;
 
     const scan = await scanner.scan({
       procRoot, pids, podUid,
@@ -125,9 +135,11 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       kept = kept.filter((_, k) => keep[k]);
     }
     const stackMask = stackTaskMask(keysOf(t, kept), req.stack_states ?? []);
-    await Promise.all([
+    const first = runtimeRead ? firstProcesses(t) : undefined;
+    const [, , shims] = await Promise.all([
       readStacks(kept.filter((_, k) => stackMask[k]), t, extra, problems),
       readCmdlines(kept.filter((i) => (t.bits[i] & TASK_LEADER) && !(t.bits[i] & TASK_KTHREAD) && t.state[i] !== Z), t, extra, problems),
+      first ? readShims(shimCandidates(t, first, !podUid), reader, procRoot, problems) : undefined,
     ]);
 
     // Timers may fire a fraction of a millisecond early: wait until the interval has really passed.
@@ -160,6 +172,14 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
         problems.push(problemFromCode(opts.kmsgPath ?? '/dev/kmsg', r.code, 0, 0));
       }
     }
+    let runtime: SnapshotResponse['runtime'];
+    if (runtimeRead && first) {
+      const r = await runtimeRead;
+      attachRuntimePids(r.view, first);
+      r.view.shims = shims ?? [];
+      problems.push(...r.problems);
+      runtime = r.view;
+    }
     warnMissingCapabilities(problems);
     const durationMs = Math.round(performance.now() - t0);
     const head = snapshotCodec().encode({
@@ -172,6 +192,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       collector_version: COLLECTOR_VERSION,
       proc_root: procRoot,
       pods: summarisePods(t, kept, extras),
+      runtime,
     });
     return { bytes: appendTasks(head, t, kept, extras), taskCount: kept.length, durationMs, problemCount: problems.length };
   }

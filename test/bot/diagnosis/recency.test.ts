@@ -60,6 +60,13 @@ describe('now versus then on a live snapshot', () => {
     expect(io?.first_seen).toBeUndefined();
   });
 
+  it('the same task in D now but in another wait: the report was another condition, history', () => {
+    const nfs = { ...stuckStat(2308, 4390), wchan: 'rpc_wait_bit_killable', stack: [{ function: 'rpc_wait_bit_killable', offset: '+0x1e/0xa0', module: 'sunrpc' }, { function: '__rpc_execute', offset: '+0x11e/0x3e0', module: 'sunrpc' }] };
+    const { d } = look({ uptime: 5000, tasks: [nfs], log: hungTaskReport(4400, 2308) });
+    expect(d.findings.find((f) => f.id === 'hung-task')?.when).toBe('earlier');
+    for (const f of d.findings.filter((x) => x.when === 'now')) expect(f.first_seen).toBeUndefined();
+  });
+
   it('17 OOM kills in 14 pods over 52 minutes are one finding, counted by pod, most recent 3 min ago', () => {
     const uptime = 10_000;
     const log: LogLine[] = [];

@@ -1,10 +1,13 @@
+import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
+import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 import type { SlackCall } from '../../helpers/bot/fake-slack-api';
 import { mentionEventBody, slashCommandBody } from '../../helpers/bot/signed-request';
 import { blocksOf, startTestBot, type TestBot } from '../../helpers/bot/test-bot';
 import { cleanupAll } from '../../helpers/kernel/cleanup';
 import { fuseAvailable } from '../../helpers/kernel/fuse-mount';
 import { hungTaskDetectorAvailable, lowerHungTaskTimeout, spawnReportedHungTask } from '../../helpers/kernel/hung-task-report';
+import { spawnOomVictim } from '../../helpers/kernel/oom-kill';
 import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
 import { spawnZombies } from '../../helpers/kernel/processes';
 
@@ -27,19 +30,26 @@ const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) 
 (run ? describe : describe.skip)('Slack: what is stuck now leads; the kernel log\'s history is one line and one follow-up away', () => {
   let h: Harness;
   let t: TestBot;
+  let kube: FakeKubeApi;
   let restore: (() => void) | undefined;
   beforeAll(async () => {
     h = await startHarness();
+    kube = await startFakeKubeApi();
     restore = lowerHungTaskTimeout();
     const tls = h.clientTls('whystuck-bot');
-    t = await startTestBot({ env: { WHYSTUCK_COLLECTORS: `node-a=${h.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca, WHYSTUCK_REMEDIATORS: 'U0ONCALL' } });
+    t = await startTestBot({
+      env: { WHYSTUCK_COLLECTORS: `node-a=${h.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca, WHYSTUCK_REMEDIATORS: 'U0ONCALL' },
+      kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
+    });
   });
   afterAll(async () => {
     await cleanupAll();
     restore?.();
     await t?.close();
+    await kube?.close();
     await h?.close();
   });
+  afterEach(cleanupAll);
 
   it('/whystuck node: the zombie pod is the headline, the released task\'s report is history with its time; "history" and "show the hung tasks" in the thread', async () => {
     const stuck = await spawnReportedHungTask(createPodCgroup());
@@ -63,7 +73,7 @@ const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) 
     expect(JSON.stringify(blocks)).not.toMatch(new RegExp(`(?:SIGKILL|SIGTERM) (?:cannot end pid |to pid |)${stuck.pid}\\b`));
     // History: one line at the bottom of the first screen, with the window and the log's span.
     const line = blocks.filter((b) => b.type === 'context').map(textOf).find((x) => x.startsWith(':clock3: Earlier'));
-    expect(line).toMatch(/^:clock3: Earlier \((?:the last 24 h|since boot, [^;]+ ago); the kernel log (?:has|reaches back)[^)]*\): .+ — say "history" for where and when$/);
+    expect(line).toMatch(/^:clock3: Earlier \((?:the last 24 h|since boot, [^;]+ ago); the kernel log (?:has|reaches back).*\): .+ — say "history" for where and when$/);
 
     const ask = async (text: string, want: RegExp): Promise<string> => {
       const at = t.slack.calls.length;
@@ -77,5 +87,19 @@ const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) 
     expect(history).toMatch(/^\*Earlier\* \(/);
     expect(await ask('show the hung tasks', /hung-task|Hung task/)).toMatch(place);
     expect(await ask('show the OOM kills', /OOM kill/)).not.toMatch(pidRe);
+  });
+
+  it('/whystuck pod whose only process was OOM-killed: nothing of it is left, and its kills are said as history, dated', async () => {
+    const pod = createPodCgroup({ memoryLimitBytes: 32 * 1024 * 1024 });
+    kube.addPod({ namespace: 'shop', name: 'oom-1', uid: pod.podUid, nodeName: 'node-a' });
+    const { pid, signal } = await spawnOomVictim(pod);
+    expect(signal).toBe('SIGKILL');
+    const mark = t.slack.calls.length;
+    await t.send(slashCommandBody('pod oom-1 -n shop'));
+    const reply = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && Array.isArray(c.args.blocks), 30_000);
+    const blocks = blocksOf(reply);
+    expect(textOf(blocks[0])).toMatch(new RegExp(`^\\*No process of shop/oom-1 \\(uid ${pod.podUid}\\) is left on node-a: .* Earlier: Memory-cgroup OOM kill: python3 \\(pid ${pid}\\) in pod ${pod.podUid}, limit 32 MiB\\.\\*$`));
+    const finding = blocks.map(textOf).find((x) => x.startsWith(':large_orange_circle: *Memory-cgroup OOM kill'));
+    expect(finding).toMatch(/\* · earlier: <!date\^\d+\^\{time\}\|\d\d:\d\d> \((?:\d+ s ago|just now)\)\n/);
   });
 });

@@ -44,6 +44,11 @@ export interface SnapshotRequest {
    */
   'problems_only'?: (boolean);
   /**
+   * Skip the container runtime (SnapshotResponse.runtime): no CRI calls.
+   * problems_only snapshots and pid-scoped snapshots skip it too.
+   */
+  'skip_runtime'?: (boolean);
+  /**
    * Scope. Exactly one of: whole node (default), one pod, a list of pids.
    */
   'scope'?: "whole_node"|"pod_uid"|"pids";
@@ -89,6 +94,11 @@ export interface SnapshotRequest__Output {
    * answer from a busy node.
    */
   'problems_only': (boolean);
+  /**
+   * Skip the container runtime (SnapshotResponse.runtime): no CRI calls.
+   * problems_only snapshots and pid-scoped snapshots skip it too.
+   */
+  'skip_runtime': (boolean);
   /**
    * Scope. Exactly one of: whole node (default), one pod, a list of pids.
    */

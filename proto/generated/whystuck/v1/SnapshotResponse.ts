@@ -5,6 +5,7 @@ import type { Task as _whystuck_v1_Task, Task__Output as _whystuck_v1_Task__Outp
 import type { KmsgRecord as _whystuck_v1_KmsgRecord, KmsgRecord__Output as _whystuck_v1_KmsgRecord__Output } from '../../whystuck/v1/KmsgRecord';
 import type { ReadProblem as _whystuck_v1_ReadProblem, ReadProblem__Output as _whystuck_v1_ReadProblem__Output } from '../../whystuck/v1/ReadProblem';
 import type { PodSummary as _whystuck_v1_PodSummary, PodSummary__Output as _whystuck_v1_PodSummary__Output } from '../../whystuck/v1/PodSummary';
+import type { RuntimeView as _whystuck_v1_RuntimeView, RuntimeView__Output as _whystuck_v1_RuntimeView__Output } from '../../whystuck/v1/RuntimeView';
 import type { Long } from '@grpc/proto-loader';
 
 export interface SnapshotResponse {
@@ -31,6 +32,11 @@ export interface SnapshotResponse {
    * Pods found on the node (from task cgroups), with how many tasks each.
    */
   'pods'?: (_whystuck_v1_PodSummary)[];
+  /**
+   * The container runtime's view of the pods in scope (CRI), with its shim
+   * processes. Absent when skipped (skip_runtime, problems_only, pids scope).
+   */
+  'runtime'?: (_whystuck_v1_RuntimeView | null);
 }
 
 export interface SnapshotResponse__Output {
@@ -57,4 +63,9 @@ export interface SnapshotResponse__Output {
    * Pods found on the node (from task cgroups), with how many tasks each.
    */
   'pods': (_whystuck_v1_PodSummary__Output)[];
+  /**
+   * The container runtime's view of the pods in scope (CRI), with its shim
+   * processes. Absent when skipped (skip_runtime, problems_only, pids scope).
+   */
+  'runtime': (_whystuck_v1_RuntimeView__Output | null);
 }

@@ -1,0 +1,130 @@
+import type { KubeMountHolder, KubePod, KubeVolumeIssue, Task } from '../../evidence/evidence';
+import { name, taskRef } from '../context';
+import type { FindingTask, Remediation } from '../finding';
+import { signalRemediation } from '../kill-verdict';
+import { finding, type Rule } from '../rule';
+import { shellQuote } from '../shell-quote';
+import { blockedTasks } from './d-state-tasks';
+import { isDeleting, podName, saysDeleted, saysStuck } from './kube-pods';
+
+/**
+ * The kubelet cannot unmount / clean up / detach a volume of the pod, so the
+ * pod cannot finish terminating: the mount, why (busy: another mount
+ * namespace or a process holds it; a stale NFS handle; EIO from a device
+ * gone underneath; a CSI driver not registered), its holders and the tasks
+ * in D on it, and the backend's state. A signal only through the kill
+ * verdict (signalRemediation), never claimed here.
+ */
+const TEARDOWN = new Set<KubeVolumeIssue['operation']>(['unmount', 'unmount-device', 'subpath-cleanup', 'detach', 'multi-attach']);
+
+const WHY: Record<NonNullable<KubeVolumeIssue['errno']>, string> = {
+  EBUSY: 'the mount is busy: another mount namespace still holds a copy of it (a container that mounts the host\'s /var/lib/kubelet or / with propagation), or a process has a file open or its cwd under it',
+  ESTALE: 'the NFS server no longer knows the file handle (it restarted or the export changed): every lookup on the path fails with ESTALE, so the kubelet\'s clean-up aborts and retries forever',
+  EIO: 'the device under the mount returns I/O errors (detached or failed): the kubelet\'s stat of the mount fails before it unmounts, so it never does',
+  ENOTCONN: 'the daemon behind the mount (FUSE, a CSI node plugin) is gone: the mount answers "transport endpoint is not connected"',
+  EXIT32: 'umount failed (exit status 32): the mount is busy or already gone underneath',
+  DRIVER: 'the volume\'s CSI driver is not registered on the node (its node plugin pod is not running), so nobody can unmount it',
+  TIMEOUT: 'the operation timed out: the backend does not answer',
+  OTHER: 'the operation fails',
+};
+
+const OPERATION: Record<KubeVolumeIssue['operation'], string> = {
+  unmount: 'unmount (TearDown)', 'unmount-device': 'unmount the device (global mount)', 'subpath-cleanup': 'clean up the subPath mounts',
+  detach: 'detach', 'multi-attach': 'attach on the new node (Multi-Attach: still attached to the old one)', mount: 'mount', attach: 'attach', access: 'read the mount',
+};
+
+function holdersOf(holders: KubeMountHolder[], v: KubeVolumeIssue): KubeMountHolder[] {
+  return holders.filter((h) => (v.podUid === undefined || h.podUid === undefined || h.podUid === v.podUid) && (h.volume === v.volume || (v.path !== undefined && h.path.endsWith(v.path))));
+}
+
+export const volumeTeardownBlocked: Rule = {
+  id: 'volume-teardown-blocked',
+  run(ctx) {
+    const kube = ctx.ev.kube;
+    if (!kube || !kube.volumes.length) return [];
+    const deleting = kube.pods.filter(isDeleting);
+    const said = saysStuck(ctx.ev) ?? saysDeleted(ctx.ev);
+    // Teardown failures always; errors touching a pod volume or mounting it only while a pod is being deleted.
+    const issues = kube.volumes.filter((v) => TEARDOWN.has(v.operation) || (v.operation === 'access' && (deleting.length > 0 || said !== undefined)));
+    if (!issues.length) return [];
+    const groups = new Map<string, KubeVolumeIssue[]>();
+    for (const v of issues) {
+      const key = `${v.podUid ?? v.pod ?? ''}|${v.volume}`;
+      (groups.get(key) ?? groups.set(key, []).get(key)!).push(v);
+    }
+    const blocked = blockedTasks(ctx);
+    const out = [];
+    for (const list of groups.values()) {
+      const v = list[0];
+      const errnos = [...new Set(list.map((x) => x.errno ?? 'OTHER'))];
+      const pod: KubePod | undefined = kube.pods.find((p) => (v.podUid && (p.uid === v.podUid || p.name === v.podUid)) || (v.pod && p.name === v.pod))
+        ?? (deleting.length === 1 ? deleting[0] : undefined);
+      const podText = pod ? `pod ${podName(pod)}${pod.uid && pod.uid !== pod.name ? ` (uid ${pod.uid})` : ''}` : v.podUid ? `pod ${v.podUid}` : undefined;
+      const holders = holdersOf(kube.mountHolders, v);
+      const holderTasks: { h: KubeMountHolder; t?: Task }[] = holders.map((h) => ({ h, t: ctx.processes.get(h.pid) ?? ctx.byTid.get(h.pid) }));
+      const fsOf = v.plugin?.includes('nfs') || errnos.includes('ESTALE') ? 'nfs' : undefined;
+      const waiters = blocked.filter((t) => (fsOf ? ctx.signature(t).subsystem === 'nfs' : errnos.includes('EIO') && ['xfs', 'ext4', 'block'].includes(ctx.signature(t).subsystem ?? ''))).slice(0, 5);
+      const backend = ctx.ev.backend.filter((b) => b.kind !== 'nfs-ok' && (fsOf ? b.subsystem === 'nfs' : errnos.includes('EIO')));
+      const parts: string[] = [];
+      const ops = [...new Set(list.map((x) => OPERATION[x.operation]))].join(', ');
+      parts.push(`The kubelet fails to ${ops} for volume "${v.volume}"${v.plugin ? ` (${v.plugin}${v.driver ? `, driver ${v.driver}` : ''})` : ''}${podText ? ` of ${podText}` : ''}${list.reduce((n, x) => n + x.count, 0) > 1 ? `, ${list.reduce((n, x) => n + x.count, 0)} times in this input` : ''}: ${errnos.map((e) => WHY[e]).join('; ')}.`);
+      if (v.error) parts.push(`The error: "${v.error.slice(0, 240)}".`);
+      if (v.path) parts.push(`Path: ${v.path}.`);
+      parts.push('Until that step succeeds the kubelet does not finish the pod, and it stays Terminating; it retries with a growing back-off (up to about 2 minutes).');
+      if (holders.length) parts.push(`Held by ${holders.slice(0, 5).map((h) => `${h.comm ? `${h.comm} (pid ${h.pid})` : `pid ${h.pid}`}, which has it mounted at ${h.path}${h.fsType ? ` (${h.fsType})` : ''} in its own mount namespace`).join('; ')}: while it holds that copy the directory stays busy. Restarting that process (its container) drops its mount namespace and the copy with it; the lasting fix is its mount propagation (HostToContainer / rslave rather than a private copy of the host's /var/lib/kubelet).`);
+      else if (errnos.includes('EBUSY')) parts.push(`Who holds it is not in this input: on the node, \`grep -l ${shellQuote(v.podUid ?? v.volume)} /proc/[0-9]*/mountinfo\` lists the processes whose mount namespace still has it.`);
+      if (waiters.length) parts.push(`Tasks in D on the same storage: ${waiters.map(name).join(', ')} — they wait for the backend too (see the uninterruptible-io finding).`);
+      if (backend.length) parts.push(`The backend: ${backend.slice(0, 2).map((b) => `"${b.last.text.slice(0, 160)}"`).join('; ')}.`);
+      const remediations: Remediation[] = [];
+      const ref = v.path ? shellQuote(v.path) : undefined;
+      for (const { h, t } of holderTasks.slice(0, 3)) {
+        if (t) {
+          remediations.push(signalRemediation(t, ctx, 'SIGKILL', 'medium', {
+            because: `${h.comm ?? `pid ${h.pid}`} holds a copy of the pod's mount in its mount namespace; when it exits the copy goes and the kubelet's next retry removes the volume. Restarting its pod (so its controller recreates it) is gentler.`,
+          }));
+        }
+      }
+      if (errnos.includes('EBUSY')) {
+        remediations.push({
+          action: 'manual', effective: 'unknown', risk: 'low',
+          why: 'Find what holds the mount: mount namespaces that still have it, then files or cwd under it; restart the container that holds it.',
+          command: `grep -l ${shellQuote(v.podUid ?? v.volume)} /proc/[0-9]*/mountinfo`,
+        });
+      }
+      if (errnos.includes('ESTALE') && ref) {
+        remediations.push({ action: 'manual', effective: 'unknown', risk: 'medium', why: 'A stale NFS handle does not come back: lazily unmount the stale mount on the node so the kubelet\'s clean-up can proceed (processes still using it lose it).', command: `umount -l ${ref}` });
+      }
+      if (errnos.includes('EIO') && ref) {
+        // Every mount of the failing device: the pod's own first, then the global mount.
+        const paths = list.map((x) => x.path).filter((p): p is string => p !== undefined);
+        const mounts = ctx.ev.node.mounts;
+        const devices = new Set(mounts.filter((m) => paths.some((p) => p === m.mountPoint || p.startsWith(`${m.mountPoint}/`))).map((m) => m.source));
+        const all = [...new Set([...mounts.filter((m) => devices.has(m.source) && m.source.startsWith('/dev/')).map((m) => m.mountPoint), ...paths])]
+          .sort((a, b) => Number(b.includes('/pods/')) - Number(a.includes('/pods/')));
+        remediations.push({ action: 'manual', effective: 'unknown', risk: 'medium', why: 'The device is gone under the mount: unmount it by hand on the node, the pod\'s mount first, then the global mount; the kubelet then finishes the pod. Reattach or replace the disk for the next pod.', command: all.slice(0, 6).map((p) => `umount ${shellQuote(p)}`).join('; ') });
+      }
+      if (errnos.includes('DRIVER')) {
+        remediations.push({ action: 'manual', effective: 'unknown', risk: 'low', why: `Start the CSI node plugin${v.driver ? ` of ${v.driver}` : ''} on this node (its DaemonSet pod): once it registers, the kubelet can unmount.` });
+      }
+      if (list.some((x) => x.operation === 'multi-attach')) {
+        remediations.push({ action: 'manual', effective: 'unknown', risk: 'low', why: 'The volume is still attached to the node of the old pod: finish that pod\'s teardown (or, for a node really down, the out-of-service taint) so the attach-detach controller can detach it.' });
+      }
+      if (!remediations.length) remediations.push({ action: 'manual', effective: 'unknown', risk: 'low', why: 'Read the kubelet\'s log for this volume on the node (`journalctl -u kubelet | grep VOLUME`) and fix what the error names; the kubelet retries on its own.' });
+      const tasks: FindingTask[] = [
+        ...holderTasks.map(({ h, t }) => (t ? taskRef(t, 'blocker') : { pid: h.pid, tid: h.pid, comm: h.comm ?? '?', state: '?', role: 'blocker' as const })),
+        ...waiters.map((t) => taskRef(t, 'waiter')),
+      ];
+      out.push(finding({
+        id: 'volume-teardown-blocked',
+        severity: 'warning',
+        confidence: list.some((x) => TEARDOWN.has(x.operation)) ? 0.85 : 0.65,
+        title: `Volume "${v.volume}"${podText ? ` of ${podText}` : ''} cannot be torn down: ${errnos.map((e) => (e === 'OTHER' ? 'the kubelet\'s operation fails' : e === 'EXIT32' ? 'umount fails' : e === 'DRIVER' ? 'CSI driver not registered' : e)).join(', ')}${holders.length ? `, held by ${holders[0].comm ?? `pid ${holders[0].pid}`}` : ''}`,
+        explanation: parts.join(' '),
+        evidence: [...list.slice(0, 3).map((x) => x.line), ...holders.slice(0, 3).map((h) => h.line), ...(said && !list.some((x) => TEARDOWN.has(x.operation)) ? [said] : []), `volume ${v.volume}`, ...(podText ? [podText] : [])],
+        tasks,
+        remediations,
+      }));
+    }
+    return out;
+  },
+};
