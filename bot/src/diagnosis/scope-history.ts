@@ -18,9 +18,15 @@ export function scopeGrouped(f: Finding, keep: (p: HistoryPlace) => boolean, ref
   const last = newest(places.map((p) => p.last_seen));
   const pids = new Set(places.flatMap((p) => p.pids ?? []));
   const pods = new Set(places.map((p) => p.podUid).filter(Boolean));
+  const facts = { count, breakdown: places, first, last, reference, members: [f] };
+  // The group's own words are about all its places: the scope's records are told again, with the lines that show them.
+  const mine = (line: string): boolean => [...pids].some((p) => line.includes(String(p))) || [...pods].some((u) => u !== undefined && line.includes(u));
+  const evidence = f.evidence.filter(mine);
   return {
     ...f,
-    title: count > 1 ? titleHistory(f, { count, breakdown: places, first, last, reference, members: [f] }) : f.title,
+    title: titleHistory(f, facts),
+    explanation: titleHistory(f, { ...facts, sentence: f.when ?? 'earlier' }),
+    evidence: evidence.length ? evidence : f.evidence,
     tasks: f.tasks.filter((t) => (t.pid !== null && pids.has(t.pid)) || (t.podUid !== undefined && pods.has(t.podUid))),
     count, first_seen: first, last_seen: last, breakdown: places,
   };

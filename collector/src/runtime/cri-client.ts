@@ -44,6 +44,8 @@ export function createCriClient(opts: { endpoint: string }): CriClient {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.enable_retries': 0,
     'grpc.service_config_disable_resolution': 1,
+    // Its own subchannels, closed with it: no connection to the runtime outlives the snapshot.
+    'grpc.use_local_subchannel_pool': 1,
   });
   return {
     endpoint,

@@ -98,8 +98,9 @@ const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) 
     await t.send(slashCommandBody('pod oom-1 -n shop'));
     const reply = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && Array.isArray(c.args.blocks), 30_000);
     const blocks = blocksOf(reply);
-    expect(textOf(blocks[0])).toMatch(new RegExp(`^\\*No process of shop/oom-1 \\(uid ${pod.podUid}\\) is left on node-a: .* Earlier: Memory-cgroup OOM kill: python3 \\(pid ${pid}\\) in pod ${pod.podUid}, limit 32 MiB\\.\\*$`));
-    const finding = blocks.map(textOf).find((x) => x.startsWith(':large_orange_circle: *Memory-cgroup OOM kill'));
+    expect(textOf(blocks[0])).toMatch(new RegExp(`^\\*No process of shop/oom-1 \\(uid ${pod.podUid}\\) is left on node-a: .* Earlier: 1 OOM kill in pod ${pod.podUid} (?:\\d+ s ago|just now) \\(python3, limit 32 MiB\\)\\.\\*$`));
+    const finding = blocks.map(textOf).find((x) => x.startsWith(`:large_orange_circle: *1 OOM kill in pod ${pod.podUid}`));
+    expect(blocks.map(textOf).join('\n')).toContain(`Killed process ${pid} (python3)`);
     expect(finding).toMatch(/\* · earlier: <!date\^\d+\^\{time\}\|\d\d:\d\d> \((?:\d+ s ago|just now)\)\n/);
   });
 });

@@ -19,10 +19,10 @@ export function hungTaskDetectorAvailable(): { ok: true } | { ok: false; reason:
  * also runs at process exit as a last resort).
  */
 export function lowerHungTaskTimeout(): () => void {
-  let saved: { timeout: string; warnings: string } | undefined = {
-    timeout: readFileSync(HUNG.timeout, 'utf8').trim(),
-    warnings: readFileSync(HUNG.warnings, 'utf8').trim(),
-  };
+  const now = { timeout: readFileSync(HUNG.timeout, 'utf8').trim(), warnings: readFileSync(HUNG.warnings, 'utf8').trim() };
+  // Already lowered by another test running at the same time: restoring is its job (writing back
+  // its lowered value when it has restored meanwhile would leave the machine with a 2 s watchdog).
+  let saved: { timeout: string; warnings: string } | undefined = now.timeout === '2' ? undefined : now;
   const restore = (): void => {
     if (!saved) return;
     writeFileSync(HUNG.timeout, saved.timeout);
