@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -18,6 +18,7 @@ import { startFakePagerDuty, type FakePagerDuty } from '../../helpers/bot/fake-p
 import type { SlackCall } from '../../helpers/bot/fake-slack-api';
 import { blockActionBody, slashCommandBody } from '../../helpers/bot/signed-request';
 import { actionIds, allText, blocksOf, startTestBot, type TestBot } from '../../helpers/bot/test-bot';
+import { lowerHungTaskTimeout } from '../../helpers/kernel/hung-task-report';
 import { cleanupAll, trackPid } from '../../helpers/kernel/cleanup';
 import { fuseAvailable, startFuse } from '../../helpers/kernel/fuse-mount';
 import { cgroupV1Available, createPodCgroup, type PodCgroup } from '../../helpers/kernel/pod-cgroup';
@@ -203,19 +204,9 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
   });
 
   describe('a hung-task report (hung_task_timeout_secs lowered to 2 for the test)', () => {
-    let saved: { timeout: string; warnings: string } | undefined;
-    const restore = (): void => {
-      if (!saved) return;
-      writeFileSync(HUNG.timeout, saved.timeout);
-      writeFileSync(HUNG.warnings, saved.warnings);
-      saved = undefined;
-    };
+    let restore: () => void = () => undefined;
     beforeAll(() => {
-      if (!hungTasks) return;
-      saved = { timeout: readFileSync(HUNG.timeout, 'utf8').trim(), warnings: readFileSync(HUNG.warnings, 'utf8').trim() };
-      process.once('exit', restore);
-      writeFileSync(HUNG.timeout, '2');
-      writeFileSync(HUNG.warnings, '-1');
+      if (hungTasks) restore = lowerHungTaskTimeout();
     });
     afterAll(async () => {
       await cleanupAll(); // no task left in D to be reported once the timeout is back
