@@ -34,7 +34,7 @@ import { zombie } from './rules/zombie';
 /**
  * A stuck pod is answered top down (ARCHITECTURE.md, "A stuck pod has layers"): a node that does not
  * answer first (nothing on it can act), then the kernel, runtime and volume layers the kubelet waits on,
- * then a finalizer (what remains once the kubelet is done), and last a grace period still running.
+ * then a grace period still running, and last a finalizer (what remains once the kubelet is done).
  */
 export const RULES: Rule[] = [
   nodeUnreachable,
@@ -42,7 +42,7 @@ export const RULES: Rule[] = [
   hardLockup, softLockup, rcuStall, lockContention, oomKill, zombie, frozenCgroup,
   containerRuntimeHang, runtimeKillFailed, volumeTeardownBlocked, uninterruptibleIo, hungTask, highLoadBlocked, procReadBlocked,
   stoppedTask, netdevRefcountLeak, orphanAccumulation,
-  finalizerBlocked, gracefulTermination,
+  gracefulTermination, finalizerBlocked,
 ];
 
 /** Causes before symptoms: a finding that explains others ranks first. */

@@ -3,6 +3,7 @@ import type { Task as ProtoTask } from '../../../proto/generated/whystuck/v1/Tas
 import { createKernelLogReader } from '../paste/kernel-log-reader';
 import type { Evidence, Task } from './evidence';
 import { createEvidenceBuilder } from './evidence-builder';
+import { runtimeFromSnapshot } from './runtime-from-snapshot';
 
 const num = (v: unknown): number => (v === undefined || v === null || v === '' ? 0 : Number(v));
 
@@ -48,6 +49,8 @@ export function evidenceFromSnapshot(snap: SnapshotResponse, opts: { /** The ker
     mounts: (node.mounts ?? []).map((m) => ({ mountPoint: m.mount_point ?? '', fsType: m.fs_type ?? '', source: m.source ?? '', device: m.device ?? '', backing: m.backing ?? '' })),
     memcgOom: (node.memcg_oom ?? []).map((m) => ({ path: m.cgroup_path ?? '', podUid: m.pod_uid || undefined, oomKills: num(m.oom_kill), underOom: Boolean(m.under_oom) })),
   };
+  // The container runtime's view (CRI) into the Kubernetes layer; its shims as tasks.
+  runtimeFromSnapshot(snap, b);
   ev.inputs.push({ kind: 'snapshot', lines: [0, 0] });
   b.build();
   readKernelLog(snap, ev, opts.kmsgSinceSeq ?? 0);

@@ -96,10 +96,12 @@ export function createEventTable(kube: KubeEvidence, objectOf: () => Obj, onNode
     let object = cell('OBJECT') ? objectRef(cell('OBJECT')!, ns) : undefined;
     if (!object && cell('NAME') && cell('KIND')) object = { kind: cell('KIND')!.toLowerCase(), name: cell('NAME')!.replace(/\.[0-9a-f]{10,}$/, ''), namespace: ns };
     const count = cell('COUNT');
+    const age = cell('AGE') ?? cell('LAST SEEN');
+    const times = age ? /\(x(\d+) over/.exec(age) : null;
     add({
       type, reason, object: object ?? objectOf(), source: cell('FROM') ?? cell('SOURCE'), message,
-      count: count && /^\d+$/.test(count) ? Number(count) : undefined,
-      age: cell('AGE') ?? cell('LAST SEEN'), line: text.trim().slice(0, 400),
+      count: count && /^\d+$/.test(count) ? Number(count) : times ? Number(times[1]) : undefined,
+      age, line: text.trim().slice(0, 400),
     });
     return true;
   }

@@ -4,7 +4,7 @@ import type { ContainerObject } from './container-table';
 import { readApiObject } from './kube-api';
 import { createDescribeReader } from './kube-describe';
 import { createEventTable, type EventTable } from './kube-events';
-import { createKubeLogReader } from './kube-log-lines';
+import { createKubeLogReader, kubeRelevant } from './kube-log-lines';
 import {
   jsonShaped, looseJsonField, MAX_OBJECT_CHARS, MAX_OBJECT_LINES, opensJson, parseObject, scanJson,
   yamlContinues, yamlKeyLine, yamlStart, type Scan, type Syntax,
@@ -250,11 +250,16 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     }
     if (held.length) releaseHeld();
     // Syslog / journal lines: the kernel's are not ours.
-    if (((c >= 65 && c <= 83 && t.charCodeAt(3) === 32) || (isDigit(c) && t.charCodeAt(4) === 45)) && !t.includes(' kernel: ')) {
-      const log = parseLogPrefix(t);
-      if (log) {
-        if (logs.line(log.text, log.host, log.time)) read = true;
-        return false;
+    if ((c >= 65 && c <= 83 && t.charCodeAt(3) === 32) || (isDigit(c) && t.charCodeAt(4) === 45)) {
+      // The prefix is split only for a line that says something about the layer (one gate over the whole line first).
+      if (t.includes(' kernel: ')) return false;
+      if (!kubeRelevant(t)) { if (parseLogPrefix(t)) return false; }
+      else {
+        const log = parseLogPrefix(t);
+        if (log) {
+          if (logs.line(log.text, log.host, log.time, true)) read = true;
+          return false;
+        }
       }
     }
     const logged = logLine(trimmed);
@@ -362,9 +367,12 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
           if (m) ready = { ready: Number(m[1]), total: Number(m[2]) };
         }
         const isUid = UID.test(o.name);
-        upsertPod(kube, { name: o.name, namespace: o.namespace, uid: isUid ? o.name : undefined, shown: o.status, node: o.node, ready }, o.status ? o.line : undefined);
+        // What a structured reader (describe's Status:, an object) saw wins over a table's reading.
+        const known = kube.pods.find((p) => p.name === o.name && (!p.namespace || !o.namespace || p.namespace === o.namespace));
+        upsertPod(kube, { name: o.name, namespace: o.namespace, uid: isUid ? o.name : undefined, shown: known?.shown ?? o.status, node: known?.node ?? o.node, ready: known?.ready ?? ready }, o.status ? o.line : undefined);
       } else if (o.kind === 'node') {
-        upsertNode(kube, { name: o.name, shown: o.status }, o.status ? o.line : undefined);
+        const known = kube.nodes.find((n) => n.name === o.name);
+        upsertNode(kube, { name: o.name, shown: known?.shown ?? o.status }, o.status ? o.line : undefined);
       } else if (o.kind === 'container' && co.id) {
         upsertContainer(kube, { id: co.id, name: o.name, pod: co.pod, podSandboxId: co.podId, state: o.status, line: o.line ?? '' });
       }

@@ -34,31 +34,44 @@ const K8S_FILE = /^(?:kube|kubelet|pod_|pod|remote_|operation_|nested|reconcil|r
 
 export interface KubeLogReader {
   /** A log line (prefix split off when there was one); true when it said something about the Kubernetes layer. */
-  line(text: string, host: string | undefined, time: string): boolean;
+  line(text: string, host: string | undefined, time: string, gated?: boolean): boolean;
   /** A klog line at column 0 with no journal prefix: the kubelet's, or a workload's own log. */
   klog(text: string): 'k8s' | 'workload' | null;
 }
 
+/** A journal repeats the same pods on most lines: each (pod, uid, node) is recorded once. */
+const MAX_SEEN = 10_000;
+
 export function createKubeLogReader(kube: KubeEvidence): KubeLogReader {
+  const seen = new Set<string>();
   return {
-    line(text, host, time) {
-      if (!RELEVANT.test(text)) return false;
-      const line = text.trim().slice(0, 500);
+    line(text, host, time, gated) {
+      if (!gated && !RELEVANT.test(text)) return false;
+      let kept: string | undefined;
+      const lineOf = (): string => (kept ??= text.trim().slice(0, 500));
       let said = false;
       const key = POD_KEY.exec(text);
       const old = key ? null : POD_OLD.exec(text);
       const uid = POD_UID.exec(text)?.[1] ?? old?.[3];
       const podName = key?.[2] ?? old?.[1] ?? POD_NAME.exec(text)?.[1];
       const namespace = key?.[1] ?? old?.[2];
-      if (podName || uid) upsertPod(kube, { name: podName ?? uid, namespace, uid, node: host }, line);
+      if (podName || uid) {
+        const k = `${namespace ?? ''}/${podName ?? ''}|${uid ?? ''}|${host ?? ''}`;
+        if (!seen.has(k)) {
+          if (seen.size < MAX_SEEN) seen.add(k);
+          upsertPod(kube, { name: podName ?? uid, namespace, uid, node: host }, lineOf());
+        }
+      }
       const v = volumeIssueOf(text);
       if (v) {
+        const line = lineOf();
         addVolumeIssue(kube, { ...v, pod: v.pod ?? podName, namespace: v.namespace ?? namespace, podUid: v.podUid ?? uid, line, time: time || undefined });
         if (v.podUid && !podName && !uid) upsertPod(kube, { name: v.podUid, uid: v.podUid, node: host }, line);
         said = true;
       }
       const object = podName ? { kind: 'pod', name: podName, namespace } : uid ? { kind: 'pod', name: uid } : undefined;
       if (text.includes('Killing')) {
+        const line = lineOf();
         if (text.includes('Killing unwanted pod')) {
           addEvent(kube, { reason: 'KillingUnwanted', source: 'kubelet', object, message: line, last: time || undefined, line });
           said = true;
@@ -69,11 +82,13 @@ export function createKubeLogReader(kube: KubeEvidence): KubeLogReader {
           said = true;
         }
       }
-      if (PRESTOP.test(text)) {
+      if ((text.includes('reStop') || text.includes('lifecycle hook')) && PRESTOP.test(text)) {
+        const line = lineOf();
         addEvent(kube, { type: 'Warning', reason: 'FailedPreStopHook', source: 'kubelet', object, message: line, last: time || undefined, line });
         said = true;
       }
-      if (/[Nn]ot ?[Rr]eady/.test(text)) {
+      if (text.includes('eady') && /[Nn]ot ?[Rr]eady/.test(text)) {
+        const line = lineOf();
         const node = NODE_SAYS.exec(text)?.[1] ?? NODE_RECORDING.exec(text)?.[1] ?? (/became not ready|NotReady/.test(text) ? NODE_KEY.exec(text)?.[1] : undefined);
         if (node) {
           const kubeletNotReady = /KubeletNotReady|container runtime|PLEG/.test(text);

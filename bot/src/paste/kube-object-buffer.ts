@@ -13,7 +13,9 @@ import YAML from 'yaml';
  *         `podIP:` …) — then the indented key lines just before it belong to it;
  *         ends at a blank line, a cut, or a line at column 0 that is not a key.
  *   loose JSON fields  `"state": "CONTAINER_EXITED",` lines without their braces.
- * Every scan is one pass over the line; nothing backtracks.
+ * Every scan is one pass over the line; nothing backtracks. JSON is parsed as
+ * JSON only (never handed to the YAML parser); YAML lines no kubectl prints
+ * (flow collections nested deep, values longer than 8 KB) are left out.
  */
 export const MAX_OBJECT_LINES = 5000;
 export const MAX_OBJECT_CHARS = 1 << 20;
@@ -127,7 +129,7 @@ export function repairJson(text: string): string | null {
     const body = trimTrailing(scan.inString ? `${s}"` : s);
     const closed = body + scanAll(body).closers;
     try { JSON.parse(closed); return closed; } catch { /* drop the last element */ }
-    if (scan.boundary <= 0) return null;
+    if (scan.boundary <= 0 || scan.boundary >= s.length) return null;
     s = s.slice(0, scan.boundary);
   }
   return null;
@@ -136,15 +138,45 @@ export function repairJson(text: string): string | null {
 export interface Parsed { value: unknown; repaired: boolean }
 
 /** JSON as JSON (repaired when cut); YAML with the yaml package, keeping what parsed before an error. */
+/** Flow collections nested deeper than this are not Kubernetes output: such a line is left out of a YAML parse. */
+const MAX_FLOW_BRACKETS = 64;
+const MAX_YAML_LINE = 8192;
+
+/**
+ * The YAML parser's time grows with deeply nested flow collections and very
+ * long scalars; kubectl prints neither. A line with more brackets than any
+ * object has is dropped; an overlong value is replaced by null.
+ */
+function tameYaml(text: string): string {
+  const lines = text.split('\n');
+  let changed = false;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    let brackets = 0;
+    for (let j = 0; j < l.length && brackets <= MAX_FLOW_BRACKETS; j++) {
+      const c = l.charCodeAt(j);
+      if (c === 123 || c === 91) brackets++;
+    }
+    if (brackets > MAX_FLOW_BRACKETS) { lines[i] = ''; changed = true; continue; }
+    if (l.length > MAX_YAML_LINE) {
+      const colon = l.indexOf(': ');
+      lines[i] = colon > 0 && colon < 200 ? `${l.slice(0, colon)}: ~` : '';
+      changed = true;
+    }
+  }
+  return changed ? lines.join('\n') : text;
+}
+
 export function parseObject(syntax: Syntax, text: string, cut: boolean): Parsed | null {
   if (syntax === 'json' || syntax === 'json-fields') {
     const body = syntax === 'json-fields' ? `{${trimTrailing(text)}}` : text;
     try { return { value: JSON.parse(body), repaired: false }; } catch { /* cut or not quite JSON */ }
     const repaired = repairJson(body);
-    if (repaired !== null) return { value: JSON.parse(repaired), repaired: true };
+    if (repaired === null) return null;
+    try { return { value: JSON.parse(repaired), repaired: true }; } catch { return null; }
   }
   try {
-    const doc = YAML.parseDocument(text, { prettyErrors: false, strict: false, uniqueKeys: false });
+    const doc = YAML.parseDocument(tameYaml(text), { prettyErrors: false, strict: false, uniqueKeys: false });
     const value: unknown = doc.toJS({ maxAliasCount: 10 });
     if (value === null || typeof value !== 'object') return null;
     return { value, repaired: cut || doc.errors.length > 0 };

@@ -11,6 +11,8 @@ export type VolumeIssueFacts = Omit<KubeVolumeIssue, 'count' | 'line' | 'time'>;
 
 /** One cheap pass before any of the patterns below. */
 const GATE = /olume|ount|Input\/output error|tale (?:NFS )?file handle|Multi-Attach|not connected/;
+/** …and says something failed: a volume line that only reports progress is not an issue. */
+const FAILS = /fail|rror|Unable|Multi-Attach|busy|tale (?:NFS )?file|not connected|timed out|not found/;
 
 const OPERATIONS: [RegExp, KubeVolumeIssue['operation']][] = [
   [/UnmountVolume\.TearDown(?:At)? failed|TearDownAt failed|UnmountVolume failed/, 'unmount'],
@@ -59,7 +61,7 @@ export function kubeletPath(text: string): string | undefined {
 }
 
 export function volumeIssueOf(raw: string): VolumeIssueFacts | null {
-  if (raw.length > 16_384 || !GATE.test(raw)) return null;
+  if (raw.length > 16_384 || !GATE.test(raw) || !FAILS.test(raw)) return null;
   // Journal and JSON logs escape the kubelet's quotes, sometimes twice.
   const text = raw.includes('\\"') ? raw.replace(/\\+"/g, '"') : raw;
   let operation: KubeVolumeIssue['operation'] | undefined;

@@ -13,6 +13,11 @@ import { parsePaste } from '../../../bot/src/paste/paste-reader';
  */
 const paste = (...lines: string[]): string => lines.join('\n');
 const kinds = (ev: ReturnType<typeof parsePaste>): string[] => ev.inputs.map((i) => i.kind);
+/** Rows aligned the way kubectl's tabwriter prints them (three spaces after the widest cell). */
+const table = (...rows: string[][]): string[] => {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('').trimEnd());
+};
 
 const POD_YAML = [
   'apiVersion: v1',
@@ -284,13 +289,17 @@ describe('kubectl get events and get nodes', () => {
       '12m         Normal    Killing             pod/ledger-7c9d8f5b6-q2xlm   Stopping container ledger',
       '',
       '$ kubectl get events -A -o wide',
-      'NAMESPACE   LAST SEEN   TYPE      REASON         OBJECT             SUBOBJECT   SOURCE                 MESSAGE                                                                 FIRST SEEN   COUNT   NAME',
-      'shop        41s         Warning   FailedUnmount  pod/web-0                      kubelet, node-a        UnmountVolume.TearDown failed for volume "data" : device or resource busy   25m          13      web-0.17b2c3d4e5f6',
+      ...table(
+        ['NAMESPACE', 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME'],
+        ['shop', '41s', 'Warning', 'FailedUnmount', 'pod/web-0', '', 'kubelet, node-a', 'UnmountVolume.TearDown failed for volume "data" : device or resource busy', '25m', '13', 'web-0.17b2c3d4e5f6'],
+        ['shop', '2m', 'Normal', 'Killing', 'pod/web-0', 'spec.containers{nginx}', 'kubelet, node-a', 'Stopping container nginx', '2m', '1', 'web-0.17b2c3d4e5a1'],
+      ),
     ));
     const k = ev.kube!;
     expect(k.events.find((e) => e.reason === 'FailedPreStopHook')).toMatchObject({ type: 'Warning', object: { kind: 'pod', name: 'ledger-7c9d8f5b6-q2xlm' }, age: '3m' });
     expect(k.events.find((e) => e.reason === 'FailedUnmount')).toMatchObject({ count: 13, source: 'kubelet, node-a', object: { kind: 'pod', name: 'web-0', namespace: 'shop' } });
     expect(k.volumes).toEqual([expect.objectContaining({ volume: 'data', operation: 'unmount', errno: 'EBUSY', pod: 'web-0', namespace: 'shop' })]);
+    expect(k.events.find((e) => e.reason === 'Killing' && e.object?.name === 'web-0')).toMatchObject({ message: 'Stopping container nginx', count: 1 });
   });
 
   it('an "Events:" block pasted without its describe belongs to the pod its Scheduled event names', () => {

@@ -1,5 +1,7 @@
 import type { SnapshotResponse__Output } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
 import type { RuntimeView__Output } from '../../../proto/generated/whystuck/v1/RuntimeView';
+import { diagnose } from '../../../bot/src/diagnosis/engine';
+import { evidenceFromSnapshot } from '../../../bot/src/evidence/from-snapshot';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { cleanupAll } from '../../helpers/kernel/cleanup';
 import { fuseAvailable, startFuse } from '../../helpers/kernel/fuse-mount';
@@ -88,7 +90,9 @@ describeContainerd('the container runtime (a real containerd, pods made through 
     // Exited: the runtime's exit code, reason and times.
     const exited = runtimeOf(await snapshot({ pod_uid: pod.uid }));
     expect(exited.containers).toEqual([expect.objectContaining({ id, state: 'CONTAINER_EXITED', exit_code: 3, reason: 'Error', pid: 0 })]);
-    expect(exited.containers[0].finished_unix_ms).toBeGreaterThanOrEqual(exited.containers[0].started_unix_ms);
+    // (containerd stamps started_at when StartContainer returns: a process that exits at once may finish "before" it.)
+    expect(Math.abs(exited.containers[0].finished_unix_ms - exited.containers[0].started_unix_ms)).toBeLessThan(5000);
+    expect(exited.containers[0].finished_unix_ms).toBeGreaterThan(Date.now() - 120000);
 
     await ctrd.cri.call('RemoveContainer', { container_id: id });
     const rt = runtimeOf(await snapshot({ pod_uid: pod.uid }));
@@ -126,5 +130,13 @@ describeContainerd('the container runtime (a real containerd, pods made through 
     expect(task?.stack.map((f) => f.function)).toContain('request_wait_answer');
     expect(BigInt(`0x${task?.sig_pending || '0'}`) | BigInt(`0x${task?.sig_shared_pending || '0'}`)).not.toBe(0n);
     expect(rt.shims.find((s) => s.serves_id === pod.sandboxId)?.child_pids).toContain(pid);
+
+    // The bot's evidence: the runtime's container, running, whose pid is the task in D; the diagnosis names that task.
+    const ev = evidenceFromSnapshot(snap);
+    expect(ev.kube?.runtime.containers).toEqual([expect.objectContaining({ id, name: 'reader', state: 'CONTAINER_RUNNING', pid, podUid: pod.uid, podSandboxId: pod.sandboxId, pod: 'reader-0' })]);
+    expect(ev.kube?.runtime.unanswered).toBeUndefined();
+    expect(ev.tasks.find((t) => t.tid === pid)).toMatchObject({ state: 'D', containerId: id });
+    const d = diagnose(ev);
+    expect(d.findings.find((f) => f.id === 'uninterruptible-io')?.tasks.map((t) => t.pid)).toContain(pid);
   });
 });

@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
@@ -65,8 +64,7 @@ describe('a container runtime that does not answer is evidence, and the collecto
     const host = mkdtempSync(join(tmpdir(), 'whystuck-host-'));
     mkdirSync(join(host, 'run', 'crio'), { recursive: true });
     const sock = join(host, 'run', 'crio', 'crio.sock');
-    const server: Server = createServer((c) => c.on('error', () => undefined));
-    await new Promise<void>((r) => server.listen(sock, r));
+    await startSilentSocket({ path: sock });
     const empty = mkdtempSync(join(tmpdir(), 'whystuck-nohost-'));
     const found = createSnapshotter({ runtime: { hostRoot: host, deadlineMs: 300 } });
     const none = createSnapshotter({ runtime: { hostRoot: empty }, procRoot: '/proc' });
@@ -82,7 +80,7 @@ describe('a container runtime that does not answer is evidence, and the collecto
     } finally {
       await found.close();
       await none.close();
-      server.close();
+      await cleanupAll();
       rmSync(host, { recursive: true, force: true });
       rmSync(empty, { recursive: true, force: true });
     }

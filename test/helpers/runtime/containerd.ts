@@ -30,6 +30,8 @@ export function containerdAvailable(): { ok: true } | { ok: false; reason: strin
     if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) return { ok: false, reason: `${bin} is not installed (Debian packages containerd and runc; .ci/run installs them)` };
   }
   if (!existsSync(BUSYBOX)) return { ok: false, reason: `${BUSYBOX} is missing (Debian package busybox-static)` };
+  // The image holds busybox alone: a dynamic one (Debian's busybox) would need a libc in it.
+  if (/\/ld-(linux|musl)/.test(readFileSync(BUSYBOX).subarray(0, 4096).toString('latin1'))) return { ok: false, reason: `${BUSYBOX} is dynamically linked: install busybox-static` };
   if (!existsSync('/sys/fs/cgroup/memory/tasks') && !existsSync('/sys/fs/cgroup/cgroup.controllers')) return { ok: false, reason: 'no cgroup hierarchy at /sys/fs/cgroup' };
   return { ok: true };
 }

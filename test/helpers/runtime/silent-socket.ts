@@ -9,9 +9,9 @@ import { onCleanup } from '../kernel/cleanup';
  * runtime that is wedged (its socket listening, its gRPC server stuck).
  * Closed and removed by cleanupAll().
  */
-export async function startSilentSocket(): Promise<{ path: string; accepted: () => number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'whystuck-silent-'));
-  const path = join(dir, 'containerd.sock');
+export async function startSilentSocket(opts: { /** Where to listen (default: a new temporary directory). */ path?: string } = {}): Promise<{ path: string; accepted: () => number }> {
+  const dir = opts.path ? undefined : mkdtempSync(join(tmpdir(), 'whystuck-silent-'));
+  const path = opts.path ?? join(dir as string, 'containerd.sock');
   const held: Socket[] = [];
   let accepted = 0;
   const server = createServer((s) => {
@@ -26,7 +26,7 @@ export async function startSilentSocket(): Promise<{ path: string; accepted: () 
   onCleanup(`silent socket ${path}`, async () => {
     for (const s of held) s.destroy();
     await new Promise((r) => server.close(r));
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir ?? path, { recursive: true, force: true });
   });
   return { path, accepted: () => accepted };
 }

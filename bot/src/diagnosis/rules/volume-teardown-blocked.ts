@@ -7,6 +7,8 @@ import { shellQuote } from '../shell-quote';
 import { blockedTasks } from './d-state-tasks';
 import { isDeleting, podName, saysDeleted, saysStuck } from './kube-pods';
 
+const UID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * The kubelet cannot unmount / clean up / detach a volume of the pod, so the
  * pod cannot finish terminating: the mount, why (busy: another mount
@@ -61,7 +63,12 @@ export const volumeTeardownBlocked: Rule = {
         ?? (deleting.length === 1 ? deleting[0] : undefined);
       const podText = pod ? `pod ${podName(pod)}${pod.uid && pod.uid !== pod.name ? ` (uid ${pod.uid})` : ''}` : v.podUid ? `pod ${v.podUid}` : undefined;
       const holders = holdersOf(kube.mountHolders, v);
-      const holderTasks: { h: KubeMountHolder; t?: Task }[] = holders.map((h) => ({ h, t: ctx.processes.get(h.pid) ?? ctx.byTid.get(h.pid) }));
+      const holderTasks: { h: KubeMountHolder; t?: Task }[] = holders.map((h) => {
+        const t = ctx.processes.get(h.pid) ?? ctx.byTid.get(h.pid);
+        // The task's own comm (a ps row, its status) names it better than a sentence did.
+        return { h: t && t.comm && t.comm !== '?' ? { ...h, comm: t.comm } : h, t };
+      });
+      const named = holderTasks.map(({ h }) => h);
       const fsOf = v.plugin?.includes('nfs') || errnos.includes('ESTALE') ? 'nfs' : undefined;
       const waiters = blocked.filter((t) => (fsOf ? ctx.signature(t).subsystem === 'nfs' : errnos.includes('EIO') && ['xfs', 'ext4', 'block'].includes(ctx.signature(t).subsystem ?? ''))).slice(0, 5);
       const backend = ctx.ev.backend.filter((b) => b.kind !== 'nfs-ok' && (fsOf ? b.subsystem === 'nfs' : errnos.includes('EIO')));
@@ -71,8 +78,8 @@ export const volumeTeardownBlocked: Rule = {
       if (v.error) parts.push(`The error: "${v.error.slice(0, 240)}".`);
       if (v.path) parts.push(`Path: ${v.path}.`);
       parts.push('Until that step succeeds the kubelet does not finish the pod, and it stays Terminating; it retries with a growing back-off (up to about 2 minutes).');
-      if (holders.length) parts.push(`Held by ${holders.slice(0, 5).map((h) => `${h.comm ? `${h.comm} (pid ${h.pid})` : `pid ${h.pid}`}, which has it mounted at ${h.path}${h.fsType ? ` (${h.fsType})` : ''} in its own mount namespace`).join('; ')}: while it holds that copy the directory stays busy. Restarting that process (its container) drops its mount namespace and the copy with it; the lasting fix is its mount propagation (HostToContainer / rslave rather than a private copy of the host's /var/lib/kubelet).`);
-      else if (errnos.includes('EBUSY')) parts.push(`Who holds it is not in this input: on the node, \`grep -l ${shellQuote(v.podUid ?? v.volume)} /proc/[0-9]*/mountinfo\` lists the processes whose mount namespace still has it.`);
+      if (named.length) parts.push(`Held by ${named.slice(0, 5).map((h) => `${h.comm ? `${h.comm} (pid ${h.pid})` : `pid ${h.pid}`}, which has it mounted at ${h.path}${h.fsType ? ` (${h.fsType})` : ''} in its own mount namespace`).join('; ')}: while it holds that copy the directory stays busy. Restarting that process (its container) drops its mount namespace and the copy with it; the lasting fix is its mount propagation (HostToContainer / rslave rather than a private copy of the host's /var/lib/kubelet).`);
+      else if (errnos.includes('EBUSY')) parts.push(`Who holds it is not in this input: on the node, the processes whose /proc/PID/mountinfo still lists ${v.podUid ? `the pod's uid ${v.podUid}` : `the volume ${v.volume}`} hold it in their mount namespace.`);
       if (waiters.length) parts.push(`Tasks in D on the same storage: ${waiters.map(name).join(', ')} — they wait for the backend too (see the uninterruptible-io finding).`);
       if (backend.length) parts.push(`The backend: ${backend.slice(0, 2).map((b) => `"${b.last.text.slice(0, 160)}"`).join('; ')}.`);
       const remediations: Remediation[] = [];
@@ -80,15 +87,19 @@ export const volumeTeardownBlocked: Rule = {
       for (const { h, t } of holderTasks.slice(0, 3)) {
         if (t) {
           remediations.push(signalRemediation(t, ctx, 'SIGKILL', 'medium', {
+            // Ending a container's init ends its PID namespace and, with its last process, the mount namespace that holds the copy.
+            endsProblem: t.isPidNsInit === true,
             because: `${h.comm ?? `pid ${h.pid}`} holds a copy of the pod's mount in its mount namespace; when it exits the copy goes and the kubelet's next retry removes the volume. Restarting its pod (so its controller recreates it) is gentler.`,
           }));
         }
       }
       if (errnos.includes('EBUSY')) {
+        // Only the API server's uid goes into grep (a fixed string of hex and dashes): never a name a tenant chose.
+        const uid = v.podUid && UID.test(v.podUid) ? v.podUid : undefined;
         remediations.push({
           action: 'manual', effective: 'unknown', risk: 'low',
           why: 'Find what holds the mount: mount namespaces that still have it, then files or cwd under it; restart the container that holds it.',
-          command: `grep -l ${shellQuote(v.podUid ?? v.volume)} /proc/[0-9]*/mountinfo`,
+          ...(uid ? { command: `grep -l -F ${uid} /proc/[0-9]*/mountinfo` } : {}),
         });
       }
       if (errnos.includes('ESTALE') && ref) {
@@ -118,7 +129,7 @@ export const volumeTeardownBlocked: Rule = {
         id: 'volume-teardown-blocked',
         severity: 'warning',
         confidence: list.some((x) => TEARDOWN.has(x.operation)) ? 0.85 : 0.65,
-        title: `Volume "${v.volume}"${podText ? ` of ${podText}` : ''} cannot be torn down: ${errnos.map((e) => (e === 'OTHER' ? 'the kubelet\'s operation fails' : e === 'EXIT32' ? 'umount fails' : e === 'DRIVER' ? 'CSI driver not registered' : e)).join(', ')}${holders.length ? `, held by ${holders[0].comm ?? `pid ${holders[0].pid}`}` : ''}`,
+        title: `Volume "${v.volume}"${podText ? ` of ${podText}` : ''} cannot be torn down: ${errnos.map((e) => (e === 'OTHER' ? 'the kubelet\'s operation fails' : e === 'EXIT32' ? 'umount fails' : e === 'DRIVER' ? 'CSI driver not registered' : e)).join(', ')}${named.length ? `, held by ${named[0].comm ?? `pid ${named[0].pid}`}` : ''}`,
         explanation: parts.join(' '),
         evidence: [...list.slice(0, 3).map((x) => x.line), ...holders.slice(0, 3).map((h) => h.line), ...(said && !list.some((x) => TEARDOWN.has(x.operation)) ? [said] : []), `volume ${v.volume}`, ...(podText ? [podText] : [])],
         tasks,
