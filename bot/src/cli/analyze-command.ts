@@ -1,10 +1,7 @@
 import { neutraliseControls } from '../render/terminal-safe';
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { withAllHistory } from '../diagnosis/all-history';
 import { AnalysisStalled, analyzeFileInWorker, analyzeStreamInWorker } from '../paste/analyze-in-worker';
-import { toJson } from '../render/render-json';
-import { renderText } from '../render/render-text';
 
 export const ANALYZE_USAGE = `usage: whystuck analyze [FILE|-] [--json] [--all-history] [--time-budget SECONDS]
   Reads kernel logs (dmesg, dmesg -T, journalctl -k, /var/log/messages), ps/top
@@ -70,10 +67,15 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
     }
   }
   let analysis;
+  let renderers;
   try {
     // Read and diagnosed in a worker thread, within the budget: past it, what was read is diagnosed and the cut is said.
-    const budget = { budgetMs: budgetS > 0 ? Math.min(NO_LIMIT_MS, budgetS * 1000) : NO_LIMIT_MS };
-    analysis = typeof input === 'number' ? await analyzeFileInWorker(input, budget).finally(() => fs.closeSync(input as number)) : await analyzeStreamInWorker(input, budget);
+    // Only rendered here: the evidence comes back without its tasks and reports (much less to copy between threads).
+    const budget = { budgetMs: budgetS > 0 ? Math.min(NO_LIMIT_MS, budgetS * 1000) : NO_LIMIT_MS, forRendering: true };
+    const reading = typeof input === 'number' ? analyzeFileInWorker(input, budget).finally(() => fs.closeSync(input as number)) : analyzeStreamInWorker(input, budget);
+    // The renderers (and the diagnosis modules they bring) load here while the worker reads, not before it starts.
+    renderers = Promise.all([import('../diagnosis/all-history'), import('../render/render-json'), import('../render/render-text')]);
+    analysis = await reading;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const why = err instanceof AnalysisStalled ? err.message : REASONS[code] ?? (err as Error).message;
@@ -81,6 +83,7 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const { evidence: ev } = analysis;
+  const [{ withAllHistory }, { toJson }, { renderText }] = await renderers;
   const d = allHistory ? withAllHistory(analysis.diagnosis) : analysis.diagnosis;
   io.stdout.write(json ? `${JSON.stringify(toJson(ev, d), null, 2)}\n` : neutraliseControls(renderText(ev, d)));
   return 0;

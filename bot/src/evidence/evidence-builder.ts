@@ -31,6 +31,9 @@ export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuild
   let droppedReports = 0;
   let lastLogTime = '';
   const spanSeconds = new Map<string, { first: number; last: number }>();
+  let lastScale = '';
+  let lastSpan: { first: string; last: string } | undefined;
+  let lastAt: { first: number; last: number } | undefined;
 
   const reportKey = (r: KernelReport): string =>
     `${r.kind}|${r.comm ?? ''}|${r.pid ?? ''}|${r.victim?.pid ?? ''}|${r.cpu ?? ''}|${r.rip ?? ''}|${r.frames.slice(0, 8).map((f) => f.fn).join(',')}`;
@@ -74,13 +77,22 @@ export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuild
       if (time === lastLogTime) return;
       lastLogTime = time;
       const secs = timeSeconds(time);
+      // Every time but '' is on some clock.
+      if (secs === undefined) return;
       // Monotonic seconds, the common case, told without a pattern (the shape logTimeScale calls 'mono').
-      const scale = isMonoTime(time) ? 'mono' : logTimeScale(time);
-      if (!scale || secs === undefined) return;
-      const spans = ((evidence.clock ??= {}).logSpans ??= {});
-      const span = spans[scale];
-      const at = spanSeconds.get(scale);
-      if (!span || !at) { spans[scale] = { first: time, last: time }; spanSeconds.set(scale, { first: secs, last: secs }); return; }
+      const scale = isMonoTime(time) ? 'mono' : logTimeScale(time)!;
+      // The clock of the line before, most often this line's: its span at hand.
+      let span = lastSpan;
+      let at = lastAt;
+      if (scale !== lastScale || !span || !at) {
+        const spans = ((evidence.clock ??= {}).logSpans ??= {});
+        span = spans[scale];
+        at = spanSeconds.get(scale);
+        if (!span || !at) { spans[scale] = { first: time, last: time }; spanSeconds.set(scale, { first: secs, last: secs }); return; }
+        lastScale = scale;
+        lastSpan = span;
+        lastAt = at;
+      }
       if (secs > at.last) { span.last = time; at.last = secs; } else if (secs < at.first) { span.first = time; at.first = secs; }
     },
     addUnreadable(line, reason) {

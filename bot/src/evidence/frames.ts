@@ -42,10 +42,19 @@ function isSpace(c: number): boolean {
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
-/** "/proc/PID/stack" style: is this line a frame with a [<addr>] prefix? */
-export const isAddressedFrame = (line: string): boolean => /^\s*\[<[0-9a-fx]+>\]/.test(line);
+const ADDRESSED = /^\s*\[<[0-9a-fx]+>\]/;
 
-export const isCrashFrame = (line: string): boolean => CRASH.test(line);
+/** The first character after the leading blanks (`\s`). */
+function firstAfterBlanks(line: string): number {
+  let i = 0;
+  while (isSpace(line.charCodeAt(i))) i++;
+  return line.charCodeAt(i);
+}
+
+/** "/proc/PID/stack" style: is this line a frame with a [<addr>] prefix? */
+export const isAddressedFrame = (line: string): boolean => firstAfterBlanks(line) === 91 /* [ */ && ADDRESSED.test(line);
+
+export const isCrashFrame = (line: string): boolean => firstAfterBlanks(line) === 35 /* # */ && CRASH.test(line);
 
 export function formatFrame(f: Frame): string {
   return `${f.unreliable ? '? ' : ''}${f.fn}${f.offset}${f.module ? ` [${f.module}]` : ''}`;

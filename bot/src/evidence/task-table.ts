@@ -21,7 +21,10 @@ export function createTaskTable(): TaskTable {
   let dropped = 0;
 
   function merge(task: Task, facts: Partial<Task>, line?: string): Task {
-    for (const [key, value] of Object.entries(facts) as [keyof Task, unknown][]) {
+    // for-in over a plain object of facts: its own keys in Object.entries' order, without an array per key.
+    for (const k in facts) {
+      const key = k as keyof Task;
+      const value: unknown = facts[key];
       if (value === undefined || key === 'missing' || key === 'lines' || key === 'provenance') continue;
       // An observed value replaces a derived or stated one; a derived or stated value never replaces an observed one.
       const how = facts.provenance?.[key as TaskFact];

@@ -30,6 +30,14 @@ export interface AnalyzeInWorkerOptions {
   graceMs?: number;
   /** Tests only: block the worker on this line for `ms`, as a regex that never returns would. */
   stallForTest?: { line: number; ms: number };
+  /**
+   * The caller only renders the answer (the CLI: render-text, render-json use
+   * the findings and the evidence's inputs, unreadable lines and what is
+   * missing): the evidence comes back without its tasks and kernel reports,
+   * which the findings already name and quote. They are most of what a big
+   * input yields (12 MB for a 100 MB log), copied between threads otherwise.
+   */
+  forRendering?: boolean;
 }
 
 export interface WorkerAnalysis {
@@ -82,7 +90,7 @@ const idle: Pooled[] = [];
 let jobs = 0;
 
 function spawn(): Pooled {
-  const progress = new SharedArrayBuffer(8);
+  const progress = new SharedArrayBuffer(12);
   const worker = startAnalyzeWorker({ progress });
   let readyResolve!: () => void;
   let readyReject!: (err: Error) => void;
@@ -187,10 +195,12 @@ function run(opts: AnalyzeInWorkerOptions, again?: { stopBeforeLine: number; sta
     void p.ready.then(() => {
       if (settled) return;
       started = true;
-      p.worker.postMessage({ kind: 'start', job, budgetMs, ...(again ?? {}), ...(opts.stallForTest ? { stallForTest: opts.stallForTest } : {}) } satisfies ToWorker);
+      p.worker.postMessage({ kind: 'start', job, budgetMs, ...(again ?? {}), ...(opts.stallForTest ? { stallForTest: opts.stallForTest } : {}), ...(opts.forRendering ? { forRendering: true } : {}) } satisfies ToWorker);
       for (const q of queue.splice(0)) post(q.m, q.transfer);
-      // At the deadline: a worker waiting for input is told to stop and answer; a busy one stops by itself at its next line.
+      // At the deadline: a worker waiting for input is told to stop and answer; a busy one stops by itself at its next line
+      // (it sees the flag set here, and looks at its own clock too).
       timers.push(setTimeout(() => {
+        Atomics.store(p.progress, 2, 1);
         if (Atomics.load(p.progress, 1) === 0) { stop(); post({ kind: 'stop', job }); }
       }, budgetMs));
       // Past the grace period a worker still busy is stuck on one line: end it.

@@ -18,10 +18,12 @@ export interface AnalyzeJob {
   stalledBudgetMs?: number;
   /** Tests: block the thread on this line for `ms`, as a regex that never returns would. */
   stallForTest?: { line: number; ms: number };
+  /** The caller only renders the answer: the evidence comes back without its tasks and kernel reports. */
+  forRendering?: boolean;
 }
 
 export interface AnalyzeWorkerData {
-  /** Int32 [line being read, busy (1) or waiting for input (0)]. */
+  /** Int32 [line being read, busy (1) or waiting for input (0), the budget ran out (1: set by the caller's timer)]. */
   progress: SharedArrayBuffer;
 }
 

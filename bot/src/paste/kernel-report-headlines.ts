@@ -24,13 +24,16 @@ const OLD_TASK_FLAGS = / 0x[0-9a-f]{8}$/;
 const NMI_BACKTRACE = /^NMI backtrace for cpu (\d+)$/;
 
 /**
- * What every line detectHeadline takes holds: one of these starts or words
- * (each branch below tests one of them, or a pattern that needs one, before
- * anything else), or the end of an old-style task line. A line with none of
- * them is refused at the cost of one scan — most lines of a log.
+ * What every line detectHeadline takes holds: one of these starts or words,
+ * or the end of an old-style task line. Each branch below tests one of them
+ * before anything else, or a pattern that holds one (SOFT holds "BUG: soft
+ * lockup", RCU and RCU_STARVED "rcu", OOM_KILLED and OOM_SELECTED "Kill",
+ * KERNEL_BUG's last alternative a lower-case word, ": " and four hex digits at
+ * the start). A line with none of them is refused at the cost of a scan or
+ * two — most lines of a log. Words only, no groups: they are combined with others.
  */
 export const HEADLINE_STARTS = /^(?:task:|Kernel |PANIC: |oom|Task in \/|Memory cgroup stats for \/|memory: usage |BUG: |kernel |Oops|Internal error: |Unable to handle kernel |WARNING: |general protection fault|invalid opcode: |unable to execute userspace code|[a-z][a-z0-9 ]{2,40}: [0-9a-f]{4}|NMI backtrace for cpu|CPU: )/;
-export const HEADLINE_WORDS = /INFO: task|soft lockup|LOCKUP|stall|kthread|invoked oom-killer|Kill/;
+export const HEADLINE_WORDS = /INFO: task|BUG: soft lockup|LOCKUP|rcu|invoked oom-killer|Kill/;
 
 /** Does the line end as an old-style task line does (OLD_TASK_END, " 0x" and hex digits)? Looked at from the end. */
 export function endsLikeTaskLine(t: string): boolean {

@@ -57,9 +57,13 @@ const KLOG_TIME = /^[IWEF](\d{4} \d\d:\d\d:\d\d\.\d+)/;
 const LOGFMT_TIME = /^time="([^"]{1,64})"/;
 const JSON_TIME = /"(?:time|ts|timestamp)":"([^"]{1,64})"/;
 const READY = /^(\d+)\/(\d+)$/;
+/** The stamp a journal / syslog line starts with ("Mar 11 09:41:30", "2024-03-11T09:41:30"): cheaper than splitting the prefix. */
+const JOURNAL_STAMP = /^(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)/;
 const MAX_HELD = 40;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** A whole API or CRI object on one line (jq -c, a JSON log of one): read as an object, not as a log line. */
+const oneLineObject = (t: string): boolean => t.length < MAX_OBJECT_CHARS && (t.includes('"apiVersion"') || t.includes('"state":"CONTAINER_') || t.includes('"state":"SANDBOX_'));
 const indentOf = (r: NormalLine): number => (r.kind === 'text' ? r.text.length - r.text.trimStart().length : 0);
 
 export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
@@ -112,7 +116,11 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     else held = [];
     const texts = records.map((x) => (x.kind === 'text' ? x.text : ''));
     open = { syntax, how, records, texts, chars: texts.reduce((n, t) => n + t.length, 0), scan: { depth: 0, inString: false, escaped: false }, cut: false };
-    if (syntax === 'json') open.scan = scanJson(r.text, open.scan);
+    if (syntax === 'json') {
+      open.scan = scanJson(r.text, open.scan);
+      // `kubectl get -o json | jq -c .`: the whole object on its line.
+      if (open.scan.depth === 0) close();
+    }
   }
 
   /** Parses the open object; its lines are recorded as read, or given back when it was nothing. */
@@ -216,7 +224,7 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     } else {
       return null;
     }
-    if (logs.line(text, undefined, time)) read = true;
+    if (logs.line(text, () => ({ time }))) read = true;
     // A bare kubelet volume error is taken (nothing else reads it); other log lines go on to the paste reader.
     return c !== 123 && volumeIssueOf(text) ? 'log-volume' : 'log';
   }
@@ -237,7 +245,7 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     const c0 = trimmed.charCodeAt(0);
     // Objects.
     if (!again) {
-      if ((c0 === 123 || c0 === 91) && opensJson(trimmed)) { start('json', 'json', r, false); return true; }
+      if ((c0 === 123 || c0 === 91) && (opensJson(trimmed) || oneLineObject(trimmed))) { start('json', 'json', r, false); return true; }
       if (c0 === 34 && looseJsonField(trimmed)) { start('json-fields', 'fields', r, false); return true; }
       const y = (c === 32 || (c >= 97 && c <= 122)) && !describe.active ? yamlStart(t) : null;
       if (y) { start('yaml', y, r, y === 'fragment'); return true; }
@@ -250,17 +258,17 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     }
     if (held.length) releaseHeld();
     // Syslog / journal lines: the kernel's are not ours.
-    if ((c >= 65 && c <= 83 && t.charCodeAt(3) === 32) || (isDigit(c) && t.charCodeAt(4) === 45)) {
-      // The prefix is split only for a line that says something about the layer (one gate over the whole line first).
+    if (((c >= 65 && c <= 83 && t.charCodeAt(3) === 32) || (isDigit(c) && t.charCodeAt(4) === 45)) && JOURNAL_STAMP.test(t)) {
+      // A journal line: the kernel's are not ours; the prefix is split only when something is recorded.
       if (t.includes(' kernel: ')) return false;
-      if (!kubeRelevant(t)) { if (parseLogPrefix(t)) return false; }
-      else {
-        const log = parseLogPrefix(t);
-        if (log) {
-          if (logs.line(log.text, log.host, log.time, true)) read = true;
-          return false;
-        }
+      if (kubeRelevant(t)) {
+        const where = (): { host?: string; time: string } => {
+          const log = parseLogPrefix(t);
+          return log ? { host: log.host, time: log.time } : { time: '' };
+        };
+        if (logs.line(t, where, true)) read = true;
       }
+      return false;
     }
     const logged = logLine(trimmed);
     if (logged === 'log') return false;
@@ -283,7 +291,7 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     if (t.includes('kubectl') || t.includes('crictl') || t.includes('mountinfo')) command(t);
     if (isDigit(c) && t.includes(' - ') && mountinfo(t, r)) return true;
     // Pod fields printed one per line ("deletionTimestamp = 2024-…").
-    if (t.includes(' = ') || t.includes('=')) {
+    if (t.includes('=')) {
       const m = LOOSE_EQ.exec(t);
       const pod = m ? currentPod() : undefined;
       if (m && pod) {

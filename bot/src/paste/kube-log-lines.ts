@@ -34,7 +34,8 @@ const K8S_FILE = /^(?:kube|kubelet|pod_|pod|remote_|operation_|nested|reconcil|r
 
 export interface KubeLogReader {
   /** A log line (prefix split off when there was one); true when it said something about the Kubernetes layer. */
-  line(text: string, host: string | undefined, time: string, gated?: boolean): boolean;
+  /** `where`: the line's host and time, asked only when something is recorded (splitting a journal prefix costs). */
+  line(text: string, where: () => { host?: string; time: string }, gated?: boolean): boolean;
   /** A klog line at column 0 with no journal prefix: the kubelet's, or a workload's own log. */
   klog(text: string): 'k8s' | 'workload' | null;
 }
@@ -45,8 +46,10 @@ const MAX_SEEN = 10_000;
 export function createKubeLogReader(kube: KubeEvidence): KubeLogReader {
   const seen = new Set<string>();
   return {
-    line(text, host, time, gated) {
+    line(text, where, gated) {
       if (!gated && !RELEVANT.test(text)) return false;
+      let at: { host?: string; time: string } | undefined;
+      const place = (): { host?: string; time: string } => (at ??= where());
       let kept: string | undefined;
       const lineOf = (): string => (kept ??= text.trim().slice(0, 500));
       let said = false;
@@ -56,35 +59,35 @@ export function createKubeLogReader(kube: KubeEvidence): KubeLogReader {
       const podName = key?.[2] ?? old?.[1] ?? POD_NAME.exec(text)?.[1];
       const namespace = key?.[1] ?? old?.[2];
       if (podName || uid) {
-        const k = `${namespace ?? ''}/${podName ?? ''}|${uid ?? ''}|${host ?? ''}`;
+        const k = `${namespace ?? ''}/${podName ?? ''}|${uid ?? ''}`;
         if (!seen.has(k)) {
           if (seen.size < MAX_SEEN) seen.add(k);
-          upsertPod(kube, { name: podName ?? uid, namespace, uid, node: host }, lineOf());
+          upsertPod(kube, { name: podName ?? uid, namespace, uid, node: place().host }, lineOf());
         }
       }
       const v = volumeIssueOf(text);
       if (v) {
         const line = lineOf();
-        addVolumeIssue(kube, { ...v, pod: v.pod ?? podName, namespace: v.namespace ?? namespace, podUid: v.podUid ?? uid, line, time: time || undefined });
-        if (v.podUid && !podName && !uid) upsertPod(kube, { name: v.podUid, uid: v.podUid, node: host }, line);
+        addVolumeIssue(kube, { ...v, pod: v.pod ?? podName, namespace: v.namespace ?? namespace, podUid: v.podUid ?? uid, line, time: place().time || undefined });
+        if (v.podUid && !podName && !uid) upsertPod(kube, { name: v.podUid, uid: v.podUid, node: place().host }, line);
         said = true;
       }
       const object = podName ? { kind: 'pod', name: podName, namespace } : uid ? { kind: 'pod', name: uid } : undefined;
       if (text.includes('Killing')) {
         const line = lineOf();
         if (text.includes('Killing unwanted pod')) {
-          addEvent(kube, { reason: 'KillingUnwanted', source: 'kubelet', object, message: line, last: time || undefined, line });
+          addEvent(kube, { reason: 'KillingUnwanted', source: 'kubelet', object, message: line, last: place().time || undefined, line });
           said = true;
         } else if (/Killing container with (?:a )?grace period|Killing container/.test(text)) {
           const grace = GRACE.exec(text)?.[1];
           const container = CONTAINER.exec(text)?.[1];
-          addEvent(kube, { reason: 'Killing', source: 'kubelet', object, message: `Stopping container${container ? ` ${container}` : ''}${grace ? ` (grace period ${grace}s)` : ''}`, last: time || undefined, line });
+          addEvent(kube, { reason: 'Killing', source: 'kubelet', object, message: `Stopping container${container ? ` ${container}` : ''}${grace ? ` (grace period ${grace}s)` : ''}`, last: place().time || undefined, line });
           said = true;
         }
       }
       if ((text.includes('reStop') || text.includes('lifecycle hook')) && PRESTOP.test(text)) {
         const line = lineOf();
-        addEvent(kube, { type: 'Warning', reason: 'FailedPreStopHook', source: 'kubelet', object, message: line, last: time || undefined, line });
+        addEvent(kube, { type: 'Warning', reason: 'FailedPreStopHook', source: 'kubelet', object, message: line, last: place().time || undefined, line });
         said = true;
       }
       if (text.includes('eady') && /[Nn]ot ?[Rr]eady/.test(text)) {

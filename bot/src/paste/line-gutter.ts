@@ -1,6 +1,6 @@
 import { parseFrameLine } from '../evidence/frames';
 import { parseLogPrefix } from './kernel-log-prefix';
-import { lookahead, type LineSink, type LineStage, type NormalLine } from './line-stage';
+import { lookahead, type LineSink, type NormalLine, type PassingStage } from './line-stage';
 import { parseShellLine } from './shell-context';
 
 /**
@@ -65,7 +65,7 @@ function provesGutter(content: string): boolean {
     || PS_ROW.test(t) || parseShellLine(t) !== null);
 }
 
-export function createGutterStage(sink: LineSink, window = 8): LineStage {
+export function createGutterStage(sink: LineSink, window = 8): PassingStage {
   let run: { style: Style; last: number } | null = null;
   /** A ps/top header was seen in the current block (since the last blank line) outside a gutter. */
   let headerInBlock = false;
@@ -97,7 +97,7 @@ export function createGutterStage(sink: LineSink, window = 8): LineStage {
     return seen >= need && (proof || (empty && text));
   }
 
-  return lookahead(window, (head, ahead) => {
+  const stage = lookahead(window, (head, ahead) => {
     if (head.kind !== 'text') { run = null; headerInBlock = false; sink(head); return; }
     const text = head.text;
     if (run) {
@@ -128,6 +128,17 @@ export function createGutterStage(sink: LineSink, window = 8): LineStage {
     else if (first >= 65 && first <= 90 && CAPS_LINE.test(text) && PS_HEADER.test(text)) headerInBlock = true;
     sink(head);
   }, (r) => run !== null || (r.kind === 'text' && isDigit(firstNonBlank(r.text))));
+  return {
+    push: stage.push,
+    end: stage.end,
+    // No run of numbers going on, nothing held back, not a number first: the line is no gutter's (a ps header is noted, as decide does).
+    passes(r) {
+      const first = r.text.charCodeAt(0);
+      if (stage.held > 0 || run !== null || isDigit(first)) return false;
+      if (first >= 65 && first <= 90 && CAPS_LINE.test(r.text) && PS_HEADER.test(r.text)) headerInBlock = true;
+      return true;
+    },
+  };
 }
 
 /** The first character that is not a blank (NaN on an empty or blank line). */

@@ -18,6 +18,22 @@ export interface LineStage {
   end(): void;
 }
 
+/**
+ * A stage that can tell, for a plain text line (printable ASCII, not blank,
+ * not starting with a blank), that pushing it would pass it on unchanged at
+ * once: `passes` then notes the line as push would and returns true, and the
+ * caller hands the line to the next stage itself (the fast way through the
+ * normaliser for most lines of a log). False: nothing was noted, push it.
+ */
+export interface PassingStage extends LineStage {
+  passes(r: Extract<NormalLine, { kind: 'text' }>): boolean;
+}
+
+/** A lookahead stage and how many records it holds back. */
+export interface LookaheadStage extends LineStage {
+  readonly held: number;
+}
+
 export type LineSink = (r: NormalLine) => void;
 
 /**
@@ -27,9 +43,10 @@ export type LineSink = (r: NormalLine) => void;
  * A record that `needs` no lookahead, arriving when nothing waits, is decided
  * at once: most lines of a long log never wait.
  */
-export function lookahead(size: number, decide: (head: NormalLine, ahead: NormalLine[]) => void, needs: (r: NormalLine) => boolean = () => true): LineStage {
+export function lookahead(size: number, decide: (head: NormalLine, ahead: NormalLine[]) => void, needs: (r: NormalLine) => boolean = () => true): LookaheadStage {
   const queue: NormalLine[] = [];
   return {
+    get held() { return queue.length; },
     push(r) {
       if (queue.length === 0 && !needs(r)) { decide(r, queue); return; }
       queue.push(r);

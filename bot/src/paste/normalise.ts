@@ -67,7 +67,20 @@ export function createNormaliser(sink: LineSink): Normaliser {
   const stages: LineStage[] = [quote, gutter, markdown, marks, wrap];
   return {
     line(raw, lineNo) {
-      if (!ROUGH.test(raw)) { quote.push({ kind: 'text', text: raw, line: lineNo, plain: true }); return; }
+      if (!ROUGH.test(raw)) {
+        const r = { kind: 'text' as const, text: raw, line: lineNo, plain: true };
+        // Most lines of a log: plain, not blank, no blank first. When neither the quote nor the gutter stage
+        // holds lines back or wants this one, and markdown has nothing to undo, it goes straight to the cut marks.
+        const c = raw.charCodeAt(0);
+        if (c !== 32 && raw.length > 0 && quote.passes(r)) {
+          if (!gutter.passes(r)) { gutter.push(r); return; }
+          tabs.expand(raw, false);
+          marks.push(r);
+          return;
+        }
+        quote.push(r);
+        return;
+      }
       if (BINARY.test(raw)) { quote.push({ kind: 'skip', line: lineNo, reason: 'binary data' }); return; }
       quote.push({ kind: 'text', text: cleanChars(raw), line: lineNo });
     },

@@ -86,6 +86,8 @@ export function createPasteReader(): PasteReader {
   let stack: PendingStack | null = null;
   let status: { lines: string[]; tid?: number; pid?: number } | null = null;
   let lastProse = '';
+  /** The line being read when the normaliser knows it is plain ASCII. */
+  let plainText: string | null = null;
   let crashLeader = 0;
 
   function flush(): void {
@@ -160,7 +162,7 @@ export function createPasteReader(): PasteReader {
 
   function handle(text: string): string {
     tables.before(text);
-    const log = parseLogPrefix(text);
+    const log = parseLogPrefix(text, text === plainText);
     if (log) {
       flush();
       if (log.host) noteHost(log.host, text);
@@ -186,22 +188,24 @@ export function createPasteReader(): PasteReader {
     const other = secondary.line(text, lineNo);
     if (other) { flush(); return other; }
     let m: RegExpExecArray | null;
-    if ((m = CRASH_HEADER.exec(text.trim()))) {
+    // The line without its blanks, for the patterns below that want it so (each tries only lines that can hold its first words).
+    const trimmed = text.trim();
+    if (trimmed.startsWith('PID:') && (m = CRASH_HEADER.exec(trimmed))) {
       const tid = Number(m[1]);
       // `ps -g` lists a thread group: the leader flush left, its threads indented.
-      if (/^\s/.test(text) && crashLeader) b.tasks.upsert(tid, { pid: crashLeader, comm: m[3] }, text.trim());
+      if (/^\s/.test(text) && crashLeader) b.tasks.upsert(tid, { pid: crashLeader, comm: m[3] }, trimmed);
       else crashLeader = tid;
-      startStack(tid, undefined, m[3], text.trim());
+      startStack(tid, undefined, m[3], trimmed);
       return 'crash-bt';
     }
-    if ((m = GREP_H.exec(text))) {
+    if (text.charCodeAt(0) === 47 /* / */ && (m = GREP_H.exec(text))) {
       const [, pid, tid, file, rest] = m;
       const target = { file, pid: Number(pid), tid: tid ? Number(tid) : undefined, path: `/proc/${pid}${tid ? `/task/${tid}` : ''}/${file}` };
       const same = ctx.target?.path === target.path;
       if (!same) { flush(); ctx.target = target; }
       return handle(rest);
     }
-    if ((m = MOUNT_LINE.exec(text.trim())) || (m = PROC_MOUNTS_LINE.exec(text.trim()))) {
+    if (trimmed.includes(' /') && ((m = MOUNT_LINE.exec(trimmed)) || (m = PROC_MOUNTS_LINE.exec(trimmed)))) {
       node.mounts.push({ source: m[1], mountPoint: m[2], fsType: m[3], device: '', backing: '' });
       return 'mounts';
     }
@@ -209,8 +213,8 @@ export function createPasteReader(): PasteReader {
       node.mounts.push({ mountPoint: m[1], source: m[2], fsType: m[3], device: '', backing: '' });
       return 'mounts';
     }
-    if (ctx.program === 'uname' && RELEASE_LINE.test(text.trim())) {
-      b.evidence.node.kernelRelease ??= text.trim();
+    if (ctx.program === 'uname' && RELEASE_LINE.test(trimmed)) {
+      b.evidence.node.kernelRelease ??= trimmed;
       return 'uname';
     }
     if (isAddressedFrame(text) || isCrashFrame(text) || (stack && parseFrameLine(text))) {
@@ -218,33 +222,33 @@ export function createPasteReader(): PasteReader {
       if (!stack) {
         const t = ctx.target?.file === 'stack' ? ctx.target : undefined;
         const guess = /^(\S+)\s+(?:stack|的|kernel stack)/i.exec(lastProse);
-        startStack(t?.tid ?? t?.pid ?? 0, t?.pid, t ? undefined : guess?.[1], text.trim());
+        startStack(t?.tid ?? t?.pid ?? 0, t?.pid, t ? undefined : guess?.[1], trimmed);
       }
       if (frame) stack!.frames.push(frame);
       return isCrashFrame(text) ? 'crash-bt' : 'stack';
     }
-    if (STAT_LINE.test(text)) {
+    if (isDigit(text.charCodeAt(0)) && STAT_LINE.test(text)) {
       flush();
-      const st = parseStat(text.trim());
+      const st = parseStat(trimmed);
       if (st) {
         const isTask = ctx.target?.tid !== undefined;
         b.tasks.upsert(st.pid, {
           comm: st.comm, state: st.state, ppid: st.ppid, flags: st.flags, numThreads: st.numThreads,
           startTime: st.startTime, pid: isTask ? ctx.target?.pid : st.pid,
           isKernelThread: (st.flags & 0x200000) !== 0,
-        }, text.trim());
+        }, trimmed);
         return 'stat';
       }
     }
-    if ((m = SHORT_STAT.exec(text.trim()))) {
+    if (isDigit(trimmed.charCodeAt(0)) && (m = SHORT_STAT.exec(trimmed))) {
       flush();
-      b.tasks.upsert(Number(m[1]), { comm: m[2], state: m[3] }, text.trim());
+      b.tasks.upsert(Number(m[1]), { comm: m[2], state: m[3] }, trimmed);
       return 'stat';
     }
     if (STATUS_LINE.test(text)) {
       if (stack) flush();
       status ??= ctx.target?.file === 'status' ? { lines: [], tid: ctx.target.tid ?? ctx.target.pid, pid: ctx.target.pid } : { lines: [] };
-      status.lines.push(text.trim());
+      status.lines.push(trimmed);
       return 'status';
     }
     flush();
@@ -252,23 +256,23 @@ export function createPasteReader(): PasteReader {
     const nodeLine = readNodeLine(text, node);
     if (nodeLine) {
       if (/^\s*Threads:/.test(text)) ctx.topThreads = true;
-      if (/^top - /.test(text.trim()) && ctx.program !== 'top') ctx = { ...ctx, program: 'top' };
-      return nodeLine === 'load' && !/^top - /.test(text.trim()) ? 'loadavg' : 'top';
+      if (/^top - /.test(trimmed) && ctx.program !== 'top') ctx = { ...ctx, program: 'top' };
+      return nodeLine === 'load' && !/^top - /.test(trimmed) ? 'loadavg' : 'top';
     }
     const table = tables.line(text, lineNo, ctx);
     if (table !== null) return table;
     const target = ctx.target;
-    if (target && (m = FREEZER_STATE.exec(text.trim())) && target.file === 'freezer.state') {
+    if (target && (m = FREEZER_STATE.exec(trimmed)) && target.file === 'freezer.state') {
       node.freezers.push({ path: target.path.replace(/\/freezer\.state$/, ''), state: m[1], version: 1 });
       return 'freezer';
     }
-    if (target && target.file === 'cgroup.events' && (m = /^frozen ([01])$/.exec(text.trim()))) {
+    if (target && target.file === 'cgroup.events' && (m = /^frozen ([01])$/.exec(trimmed))) {
       node.freezers.push({ path: target.path.replace(/\/cgroup\.events$/, ''), state: m[1] === '1' ? 'FROZEN' : 'THAWED', version: 2 });
       return 'freezer';
     }
     if (kernel.message(text, '')) return 'kernel-log';
     if (runtimeError(text, '')) return 'runtime-log';
-    lastProse = text.trim();
+    lastProse = trimmed;
     const cited = citesUpstream(text) || claims(text);
     return secondary.last(text, lineNo) ?? (cited ? 'prose' : 'unrecognised');
   }
@@ -285,7 +289,10 @@ export function createPasteReader(): PasteReader {
     }
     if (r.text.trim() === '') { tables.blank(); if (stack || status) flush(); return; }
     lineNo = r.line;
+    // Known to hold printable ASCII only (no line terminator): the prefix reader need not look.
+    plainText = r.plain ? r.text : null;
     const kind = handle(r.text);
+    plainText = null;
     // '': a table row held until its block ends (recorded then).
     if (!kind) return;
     b.addInput(kind, r.line);
@@ -318,6 +325,8 @@ export function createPasteReader(): PasteReader {
     },
   };
 }
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /** For tests and small inputs: the whole paste at once. */
 export function parsePaste(text: string): Evidence {

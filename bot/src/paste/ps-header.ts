@@ -24,6 +24,11 @@ const MAX_HEADER_COLUMNS = 40;
 
 export function parseHeader(line: string, ctx: HeaderContext): TableLayout | null {
   if (line.length > 2000) return null;
+  // Every word of a header is a LABEL: the first one starts with a capital, "%" or the n of nTH (most lines fail here).
+  let i = 0;
+  while (isBlank(line.charCodeAt(i))) i++;
+  const first = line.charCodeAt(i);
+  if (!((first >= 65 && first <= 90) || first === 37 || first === 110)) return null;
   const tokens = scanTokens(line, MAX_HEADER_COLUMNS + 1);
   if (tokens.length < 2 || tokens.length > MAX_HEADER_COLUMNS) return null;
   const words = tokens.map((t) => t.text);
@@ -49,6 +54,9 @@ export function parseHeader(line: string, ctx: HeaderContext): TableLayout | nul
   if (top && ctx.topThreads) { layout.pidIsTid = true; layout.tgid = ctx.topPid; }
   return layout;
 }
+
+/** What scanTokens takes for a blank. */
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 11 || c === 12 || c === 13 || c === 160;
 
 /**
  * How wide ps printed the WCHAN column: the distance to the next label when

@@ -1,4 +1,4 @@
-import { isBlank, lookahead, type LineSink, type LineStage, type NormalLine } from './line-stage';
+import { isBlank, lookahead, type LineSink, type NormalLine, type PassingStage } from './line-stage';
 
 /**
  * Strips the quote prefix of a block quoted from a ticket, a mail or a chat
@@ -12,7 +12,7 @@ import { isBlank, lookahead, type LineSink, type LineStage, type NormalLine } fr
  * lines of the same block; and inside a real quote a deeper `>` followed by
  * spaces and a number is that marker, kept for the crash reader.
  */
-export function createQuoteStage(sink: LineSink, window = 4): LineStage {
+export function createQuoteStage(sink: LineSink, window = 4): PassingStage {
   let prev: 'quote' | 'marker' | 'plain' | 'blank' = 'blank';
   /** The last unquoted line of the current block (since the last blank line). */
   let blockPlain: string | null = null;
@@ -31,7 +31,7 @@ export function createQuoteStage(sink: LineSink, window = 4): LineStage {
     sink(text === r.text ? r : { ...r, text });
   }
 
-  return lookahead(window, (head, ahead) => {
+  const stage = lookahead(window, (head, ahead) => {
     if (head.kind !== 'text' || isBlank(head)) {
       prev = 'blank';
       blockPlain = null;
@@ -66,6 +66,17 @@ export function createQuoteStage(sink: LineSink, window = 4): LineStage {
     blockPlain = text;
     sink(head);
   }, (r) => r.kind === 'text' && quotePrefix(r.text) > 0);
+  return {
+    push: stage.push,
+    end: stage.end,
+    // Nothing held back and no quote mark first: an unquoted line, noted as the block's last plain line (as decide does).
+    passes(r) {
+      if (stage.held > 0 || r.text.charCodeAt(0) === 62 /* > */) return false;
+      prev = 'plain';
+      blockPlain = r.text;
+      return true;
+    },
+  };
 }
 
 /** The lines after the head up to the next blank: is the first one quoted, and the unquoted ones. */

@@ -11,11 +11,13 @@ import type { BackendEvent } from '../../../bot/src/evidence/evidence';
 interface Pattern {
   re: RegExp;
   /**
-   * Words of PREFILTER_WORDS (bits) one of which every match holds, or a
-   * literal every match holds: a pattern whose words the line lacks is not
-   * tried. Patterns with neither (case-insensitive ones) are always tried.
+   * Words of PREFILTER (bits) one of which every match holds, or a literal
+   * every match holds: a pattern whose words the line lacks is not tried.
+   * Case-insensitive patterns have none (they are cheap: each starts with its word).
    */
   needs?: number | string;
+  /** And one of these literals (each match holds one). */
+  andOneOf?: readonly string[];
   kind: BackendEvent['kind'];
   subsystem: BackendEvent['subsystem'];
   /** Group holding the target (device, server, osd); 0 = fixed target below. A second group is tried when the first did not take part. */
@@ -60,25 +62,34 @@ const PATTERNS: Pattern[] = [
   { re: /\b(?:I\/O|critical (?:medium|target|nexus|space allocation|protection)|timeout|recoverable transport) error,? (?:on )?dev(?:ice)? ([\w-]+)/, kind: 'io-error', subsystem: 'block', group: 1, needs: ' error' },
   { re: /\bXFS \(([\w-]+)\): .*(?:Filesystem has been shut down|[Ss]hutting down filesystem|xfs_do_force_shutdown)/, kind: 'xfs-shutdown', subsystem: 'xfs', group: 1, needs: W.xfs },
   { re: /\bXFS \(([\w-]+)\): .*(?:[Ll]og I\/O [Ee]rror|metadata I\/O error|writeback error|I\/O error)/, kind: 'xfs-io-error', subsystem: 'xfs', group: 1, needs: W.xfs },
-  { re: /\bEXT4-fs (?:error|warning) \(device ([\w-]+)\)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4 },
-  { re: /\bEXT4-fs \(([\w-]+)\): (?:.*\berror\b|Remounting filesystem read-only|I\/O error)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4 },
+  { re: /\bEXT4-fs (?:error|warning) \(device ([\w-]+)\)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4, andOneOf: [' (device '] },
+  { re: /\bEXT4-fs \(([\w-]+)\): (?:.*\berror\b|Remounting filesystem read-only|I\/O error)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4, andOneOf: ['error', 'Remounting filesystem read-only'] },
   { re: /\bAborting journal on device ([\w-]+)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.aborting },
   { re: /\bfuse: (?:.*\b(?:abort|connection lost|daemon)\b.*)/i, kind: 'fuse-error', subsystem: 'fuse', group: 0, target: 'fuse' },
 ];
 
 /** Every line a pattern is tried on holds one of these words (for one-scan gates of callers). */
 export const BACKEND_WORDS: RegExp = PREFILTER;
-/** PREFILTER's words, one group each (bit i - 1 of a line's words is group i); no two can start at one place. */
-const PREFILTER_WORDS = new RegExp(PREFILTER.source.split('|').map((w) => `(${w})`).join('|'), 'g');
+/** PREFILTER's words, each on its own (sticky: tried where the scan found one) and all of them (global: the scan). */
+const WORD_AT = PREFILTER.source.split('|').map((w) => new RegExp(w, 'y'));
+const ANY_WORD = new RegExp(PREFILTER.source, 'g');
+/** The bit of each word as found ("ata3", "EXT4-fs"): a few distinct strings. */
+const wordBits = new Map<string, number>();
 
-/** Which of PREFILTER's words the line holds (bits): 0 when none, where PREFILTER refuses the line. */
+/** Which of PREFILTER's words the line holds (bits): 0 when none, where PREFILTER refuses the line. No two words can start at one place. */
 function wordsOf(text: string): number {
   let bits = 0;
-  PREFILTER_WORDS.lastIndex = 0;
+  ANY_WORD.lastIndex = 0;
   let m: RegExpExecArray | null;
-  while ((m = PREFILTER_WORDS.exec(text))) {
-    for (let g = 1; g < m.length; g++) if (m[g] !== undefined) { bits |= 1 << (g - 1); break; }
-    PREFILTER_WORDS.lastIndex = m.index + 1;
+  while ((m = ANY_WORD.exec(text))) {
+    let bit = wordBits.get(m[0]);
+    if (bit === undefined) {
+      bit = 0;
+      for (let i = 0; i < WORD_AT.length && !bit; i++) { WORD_AT[i].lastIndex = m.index; if (WORD_AT[i].test(text)) bit = 1 << i; }
+      if (wordBits.size < 1000) wordBits.set(m[0], bit);
+    }
+    bits |= bit;
+    ANY_WORD.lastIndex = m.index + 1;
   }
   return bits;
 }
@@ -88,6 +99,7 @@ export function classifyBackendLine(text: string): Pick<BackendEvent, 'kind' | '
   if (words === 0) return null;
   for (const p of PATTERNS) {
     if (typeof p.needs === 'number' ? (p.needs & words) === 0 : p.needs !== undefined && !text.includes(p.needs)) continue;
+    if (p.andOneOf && !p.andOneOf.some((w) => text.includes(w))) continue;
     const m = p.re.exec(text);
     if (m) return { kind: p.kind, subsystem: p.subsystem, target: (p.group ? m[p.group] ?? (p.alt ? m[p.alt] : undefined) : p.target) ?? p.subsystem };
   }

@@ -32,9 +32,9 @@ export function socketPath(endpoint: string): string {
 /**
  * A read-only client of the runtime's CRI RuntimeService on its unix socket.
  * Async gRPC (grpc-js) with a deadline on every call: a runtime that accepts
- * and never answers costs the deadline, never the event loop. One channel per
- * use (a snapshot): a runtime that was down a moment ago is tried afresh
- * instead of through grpc's reconnect backoff.
+ * and never answers costs the deadline, never the event loop. Its owner
+ * closes it after a failure (runtime-reader.ts): a runtime that was down a
+ * moment ago is then tried afresh, not through grpc's reconnect backoff.
  */
 export function createCriClient(opts: { endpoint: string }): CriClient {
   const endpoint = unixEndpoint(opts.endpoint);
@@ -44,7 +44,7 @@ export function createCriClient(opts: { endpoint: string }): CriClient {
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.enable_retries': 0,
     'grpc.service_config_disable_resolution': 1,
-    // Its own subchannels, closed with it: no connection to the runtime outlives the snapshot.
+    // Its own subchannels, closed with it: no connection to the runtime outlives the client.
     'grpc.use_local_subchannel_pool': 1,
   });
   return {

@@ -10,7 +10,7 @@ import type { ContainerStatusResponse__Output } from '../../../proto/generated/r
 import type { PodSandboxStatusRequest } from '../../../proto/generated/runtime/v1/PodSandboxStatusRequest';
 import type { PodSandboxStatusResponse__Output } from '../../../proto/generated/runtime/v1/PodSandboxStatusResponse';
 import { protoRoot } from '../proto/proto-root';
-import { compileCodec } from '../proto/wire-codec';
+import { compileCodec, Out } from '../proto/wire-codec';
 
 /** The vendored CRI v1 contract (kubernetes/cri-api, unmodified): proto/vendor/cri-api/api.proto. */
 export function criProtoPath(): string {
@@ -54,7 +54,16 @@ export function criCodecs(): Codecs {
     method.resolve();
     const req = compileCodec<CriMethods[M][0], unknown>(method.resolvedRequestType as protobuf.Type);
     const res = compileCodec<unknown, CriMethods[M][1]>(method.resolvedResponseType as protobuf.Type);
-    return { path: `/runtime.v1.RuntimeService/${name}`, serialize: (v) => req.encode(v), deserialize: (b) => res.decode(b) };
+    return {
+      path: `/runtime.v1.RuntimeService/${name}`,
+      // Requests are a few bytes: a small buffer, not the codec's default 64 KB one per call.
+      serialize: (v) => {
+        const out = new Out(128);
+        req.encodeInto(out, v);
+        return out.buf.subarray(0, out.pos);
+      },
+      deserialize: (b) => res.decode(b),
+    };
   };
   codecs = {
     Version: make('Version'),

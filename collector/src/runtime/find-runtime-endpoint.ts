@@ -28,15 +28,9 @@ export async function findRuntimeEndpoint(opts: { configured?: string; hostRoot?
   const roots = [opts.hostRoot ?? '/'];
   // /proc/1/root only on the real procfs (another proc root may be a test's FUSE mount).
   if ((opts.procRoot ?? '/proc') === '/proc' && !roots.includes('/proc/1/root')) roots.push('/proc/1/root');
-  const searched: string[] = [];
-  for (const root of roots) {
-    for (const sock of USUAL_RUNTIME_SOCKETS) {
-      const path = root === '/' ? sock : join(root, sock);
-      searched.push(path);
-      try {
-        if ((await stat(path)).isSocket()) return { status: 'found', endpoint: unixEndpoint(path) };
-      } catch { /* absent or not ours to see: try the next */ }
-    }
-  }
-  return { status: 'not-found', searched };
+  const searched = roots.flatMap((root) => USUAL_RUNTIME_SOCKETS.map((sock) => (root === '/' ? sock : join(root, sock))));
+  // All at once (one turn of the event loop, not one per path); the first in order wins.
+  const sockets = await Promise.all(searched.map((path) => stat(path).then((s) => s.isSocket(), () => false)));
+  const at = sockets.indexOf(true);
+  return at >= 0 ? { status: 'found', endpoint: unixEndpoint(searched[at]) } : { status: 'not-found', searched };
 }

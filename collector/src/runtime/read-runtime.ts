@@ -9,7 +9,7 @@ import { socketPath, type CriClient, type CriResult } from './cri-client';
 /** The kubelet's label for a pod's uid, on sandboxes and containers. */
 const POD_UID_LABEL = 'io.kubernetes.pod.uid';
 /** Status calls in flight at once on a whole-node read (one HTTP/2 connection). */
-const CONCURRENCY = 16;
+const CONCURRENCY = 8;
 
 export interface RuntimeRead {
   view: RuntimeView;

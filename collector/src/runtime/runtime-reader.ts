@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createCriClient } from './cri-client';
+import { createCriClient, type CriClient } from './cri-client';
 import { findRuntimeEndpoint } from './find-runtime-endpoint';
 import { readRuntime, type RuntimeRead } from './read-runtime';
 
@@ -17,6 +17,8 @@ export interface RuntimeReaderOptions {
 export interface RuntimeReader {
   /** The runtime's view of one pod (`podUid`) or of every pod (''): never throws, never waits past the deadline. */
   read(podUid: string, deadlineMs?: number): Promise<RuntimeRead>;
+  /** Closes the channel to the runtime. */
+  close(): void;
 }
 
 export const DEFAULT_RUNTIME_DEADLINE_MS = 2000;
@@ -24,11 +26,18 @@ export const DEFAULT_RUNTIME_DEADLINE_MS = 2000;
 export function createRuntimeReader(opts: RuntimeReaderOptions = {}): RuntimeReader {
   const defaultDeadline = opts.deadlineMs ?? DEFAULT_RUNTIME_DEADLINE_MS;
   let warnedNotFound = false;
+  // One channel to the runtime, kept while it answers (a connected channel sends at once).
+  let cached: CriClient | undefined;
+  const drop = (): void => {
+    cached?.close();
+    cached = undefined;
+  };
   return {
     async read(podUid, deadlineMs = defaultDeadline) {
       const t0 = performance.now();
       const found = await findRuntimeEndpoint({ configured: opts.endpoint, hostRoot: opts.hostRoot, procRoot: opts.procRoot });
       if (found.status === 'not-found') {
+        drop();
         if (!warnedNotFound) opts.logger?.info({ searched: found.searched }, 'no container runtime socket found: snapshots carry no runtime view (set --runtime-endpoint)');
         warnedNotFound = true;
         return {
@@ -40,11 +49,15 @@ export function createRuntimeReader(opts: RuntimeReaderOptions = {}): RuntimeRea
           problems: [],
         };
       }
-      let client;
       try {
-        client = createCriClient({ endpoint: found.endpoint });
-        return await readRuntime(client, { podUid, deadlineMs, endpointSource: found.status });
+        if (cached && cached.endpoint !== found.endpoint) drop();
+        cached ??= createCriClient({ endpoint: found.endpoint });
+        const read = await readRuntime(cached, { podUid, deadlineMs, endpointSource: found.status });
+        // A runtime that did not answer gets a fresh channel next time, not grpc's reconnect backoff.
+        if (read.view.status !== 'ok') drop();
+        return read;
       } catch (err) {
+        drop();
         opts.logger?.error({ err, endpoint: found.endpoint }, 'reading the container runtime failed');
         return {
           view: {
@@ -54,9 +67,8 @@ export function createRuntimeReader(opts: RuntimeReaderOptions = {}): RuntimeRea
           },
           problems: [],
         };
-      } finally {
-        client?.close();
       }
     },
+    close: drop,
   };
 }

@@ -96,15 +96,15 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     const t0 = performance.now();
     const takenAt = Date.now();
     const deadlineMs = Math.min(req.deadline_ms || DEFAULT_DEADLINE_MS, 60000);
+    const podUid = req.scope === 'pod_uid' ? (req.pod_uid ?? '') : '';
+    // The runtime is asked first, in parallel with everything else (its own deadline, well inside the snapshot's).
+    const wantRuntime = runtimeReader && !req.problems_only && !req.skip_runtime && req.scope !== 'pids';
+    const runtimeRead = wantRuntime ? runtimeReader.read(podUid, Math.min(runtimeDeadlineMs, Math.max(100, Math.round(deadlineMs * 0.4)))) : undefined;
     const src = { procRoot, sysRoot, cgroupRoot, reader };
     const cpu1 = await sampleCpu(src);
     const cpuAt = performance.now();
     const pids = req.scope === 'pids' ? (req.pids?.pids ?? []) : [];
-    const podUid = req.scope === 'pod_uid' ? (req.pod_uid ?? '') : '';
     const problems: ReadProblem[] = [];
-    // The runtime is asked in parallel with the task walk (its own deadline, well inside the snapshot's).
-    const wantRuntime = runtimeReader && !req.problems_only && !req.skip_runtime && req.scope !== 'pids';
-    const runtimeRead = wantRuntime ? runtimeReader.read(podUid, Math.min(runtimeDeadlineMs, Math.max(100, Math.round(deadlineMs * 0.4)))) : undefined;
 
     const scan = await scanner.scan({
       procRoot, pids, podUid,
@@ -288,6 +288,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     },
     reader,
     async close() {
+      runtimeReader?.close();
       await reader.close();
     },
   };

@@ -152,6 +152,17 @@ describe('kubectl get pod -o json, crictl inspect', () => {
     expect(parseObject('json', '{"x": "unterminated', true)?.value).toEqual({ x: 'unterminated' });
   });
 
+  it('one object on one line (jq -c)', () => {
+    const ev = parsePaste(paste('$ kubectl get pod web-0 -n shop -o json | jq -c .', JSON.stringify(JSON.parse(json.join('\n')))));
+    expect(ev.kube!.pods[0]).toMatchObject({ name: 'web-0', finalizers: ['kubernetes.io/pvc-protection'] });
+  });
+
+  it('quoted with "> " in a reply, inside a fence', () => {
+    const ev = parsePaste(paste('> ```json', ...json.map((l) => `> ${l}`), '> ```', '', 'same here'));
+    expect(ev.kube!.pods[0]).toMatchObject({ name: 'web-0', finalizers: ['kubernetes.io/pvc-protection'] });
+    expect(ev.kube!.pods[0].partial).toBeUndefined();
+  });
+
   it('a List of pods and nodes (kubectl get pods,nodes -o json)', () => {
     const list = { kind: 'List', items: [
       { kind: 'Pod', metadata: { name: 'a', namespace: 'x' }, spec: { nodeName: 'n1' }, status: { phase: 'Running' } },
@@ -300,6 +311,17 @@ describe('kubectl get events and get nodes', () => {
     expect(k.events.find((e) => e.reason === 'FailedUnmount')).toMatchObject({ count: 13, source: 'kubelet, node-a', object: { kind: 'pod', name: 'web-0', namespace: 'shop' } });
     expect(k.volumes).toEqual([expect.objectContaining({ volume: 'data', operation: 'unmount', errno: 'EBUSY', pod: 'web-0', namespace: 'shop' })]);
     expect(k.events.find((e) => e.reason === 'Killing' && e.object?.name === 'web-0')).toMatchObject({ message: 'Stopping container nginx', count: 1 });
+  });
+
+  it('the old get events columns (LAST SEEN FIRST SEEN COUNT NAME KIND …)', () => {
+    const ev = parsePaste(paste(
+      '$ kubectl get events',
+      ...table(
+        ['LAST SEEN', 'FIRST SEEN', 'COUNT', 'NAME', 'KIND', 'SUBOBJECT', 'TYPE', 'REASON', 'SOURCE', 'MESSAGE'],
+        ['1m', '1h', '31', 'mongo-1.15a7f0e3c2b1d4e5', 'Pod', '', 'Warning', 'FailedKillPod', 'kubelet, node-6', 'error killing pod: failed to "StopContainer" for "mongo" with StopContainerError: "rpc error: code = DeadlineExceeded desc = context deadline exceeded"'],
+      ),
+    ));
+    expect(ev.kube!.events).toEqual([expect.objectContaining({ reason: 'FailedKillPod', count: 31, object: { kind: 'pod', name: 'mongo-1', namespace: undefined }, source: 'kubelet, node-6' })]);
   });
 
   it('an "Events:" block pasted without its describe belongs to the pod its Scheduled event names', () => {
