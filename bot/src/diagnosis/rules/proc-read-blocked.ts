@@ -34,8 +34,10 @@ export const procReadBlocked: Rule = {
     ].filter((t, i, a) => a.indexOf(t) === i);
     // Whoever ran the reader waits for it in turn: a task whose stack the paste shows asleep in poll/select/wait
     // (a watchdog, a parent reading its pipe) and that is neither reader nor holder.
-    const consumers = ctx.tasks.filter((t) => t.stack?.length && !t.placeholder && !all.includes(t) && !holders.includes(t) && !targetTasks.includes(t)
-      && ctx.signature(t).category === 'idle' && CONSUMER_WAIT.test(baseName(ctx.signature(t).site))).slice(0, 3);
+    // Singled out by the paste (a stack or a wait channel of its own), not one of many rows of a listing.
+    const idle = ctx.tasks.filter((t) => (t.stack?.length || t.wchan) && (!t.placeholder || t.placeholder === 'stated') && !all.includes(t) && !holders.includes(t) && !targetTasks.includes(t)
+      && ctx.signature(t).category === 'idle' && CONSUMER_WAIT.test(baseName(ctx.signature(t).site)));
+    const consumers = idle.length <= 3 ? idle : idle.filter((t) => t.stack?.length).slice(0, 3);
     return [finding({
       id: 'proc-read-blocked',
       severity: 'warning',
