@@ -9,7 +9,7 @@ function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 
-const normalise = (text: string): string => text.replace(/^\/\/ Original file: .*$/m, '');
+const normalise = (text: string): string => text.replace(/^\/\/ Original file: .*$/gm, '');
 
 describe('proto/generated', () => {
   it('is exactly what proto-loader-gen-types makes of proto/ (run `npm run gen:proto` after editing a .proto)', () => {

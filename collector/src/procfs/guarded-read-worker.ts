@@ -22,7 +22,9 @@ export type ReadReply =
   /** A scan's batch, sent before the scan's final reply. */
   | { id: number; partial: TaskBatch }
   /** The scan's code is loaded and the walk begins: its deadline counts from here. */
-  | { id: number; started: true };
+  | { id: number; started: true }
+  /** The thread has loaded its code: deadlines of reads sent before count from here. */
+  | { ready: true };
 
 function readCapped(path: string, maxBytes: number): { text: string; truncated: boolean } {
   const buf = Buffer.allocUnsafe(Math.min(maxBytes, 1 << 20));
@@ -65,3 +67,6 @@ parentPort?.on('message', (req: ReadRequest) => {
   }
   parentPort?.postMessage(reply);
 });
+
+// Loaded: from now on a read's deadline measures the read, not the thread's start.
+parentPort?.postMessage({ ready: true } satisfies ReadReply);

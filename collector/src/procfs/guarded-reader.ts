@@ -56,6 +56,9 @@ interface Reader {
   worker: Worker;
   inFlight: Pending[];
   headSince: number;
+  /** The thread has loaded its code (it said so); until then a deadline does not run out, for up to LOAD_GRACE_MS. */
+  loaded: boolean;
+  spawnedAt: number;
   stuckOn?: Pending;
 }
 
@@ -70,6 +73,8 @@ export function lockKey(path: string): string {
 }
 
 const PIPELINE = 8;
+/** A thread that has not loaded its code after this long is judged like any other. */
+const LOAD_GRACE_MS = 10_000;
 
 /** What a request reads, for results and the stuck list. */
 const what = (req: ReadRequest): string => (req.kind === 'read' ? req.path : `${req.scan.procRoot} (task scan)`);
@@ -89,7 +94,7 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
   let watchdog: NodeJS.Timeout | undefined;
 
   function spawn(): Reader {
-    const reader: Reader = { worker: startWorker(entry, null), inFlight: [], headSince: now() };
+    const reader: Reader = { worker: startWorker(entry, null), inFlight: [], headSince: now(), loaded: false, spawnedAt: now() };
     reader.worker.unref();
     reader.worker.on('message', (reply: ReadReply) => onReply(reader, reply));
     reader.worker.on('error', () => retire(reader));
@@ -97,6 +102,12 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
   }
 
   function onReply(reader: Reader, reply: ReadReply): void {
+    if ('ready' in reply) {
+      // Starting a thread (loading its code on a busy machine, compiling it in tests) is not the read.
+      reader.loaded = true;
+      if (reader.inFlight.length) reader.headSince = now();
+      return;
+    }
     if ('started' in reply) {
       // Loading the scan's code (the first time, on a busy machine, or compiling it in tests) is not the walk.
       if (!reader.stuckOn && reader.inFlight[0]?.req.id === reply.id) reader.headSince = now();
@@ -142,6 +153,7 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     for (const reader of [...idle]) {
       const head = reader.inFlight[0];
       if (!head || t - reader.headSince <= head.deadlineMs) continue;
+      if (!reader.loaded && t - reader.spawnedAt < LOAD_GRACE_MS) continue;
       reader.inFlight.shift();
       reader.stuckOn = head;
       blocked.set(head.key, t);
