@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
-import { siblingEntry } from '../../../collector/src/workers/start-worker';
+import type { Worker } from 'node:worker_threads';
+import { siblingEntry, startWorker } from '../../../collector/src/workers/start-worker';
 import type { Diagnosis } from '../diagnosis/finding';
 import type { Evidence } from '../evidence/evidence';
 import type { AnalysisCut, AnalyzeWorkerData, FromWorker, ToWorker } from './analyze-protocol';
@@ -58,20 +58,7 @@ export class AnalysisStalled extends Error {
 
 /** The worker entry in the same flavour as this module: compiled .js in the package, .ts under jest (through swc). */
 function startAnalyzeWorker(workerData: AnalyzeWorkerData): Worker {
-  const entry = siblingEntry(__filename, 'analyze-worker');
-  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData, resourceLimits: RESOURCE_LIMITS });
-  const bootstrap = `
-    const fs = require('node:fs');
-    const swc = require('@swc/core');
-    require.extensions['.ts'] = (module, filename) => {
-      const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
-        filename, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' },
-      });
-      module._compile(code, filename);
-    };
-    require(${JSON.stringify(entry)});
-  `;
-  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: RESOURCE_LIMITS });
+  return startWorker(siblingEntry(__filename, 'analyze-worker'), workerData, RESOURCE_LIMITS);
 }
 
 /** A worker thread and what it is doing; idle ones are kept (unref'd) for the next paste. */

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 /**
  * Starts a worker thread from a module path. Compiled builds load the .js file
@@ -8,8 +8,8 @@ import { Worker } from 'node:worker_threads';
 /** Workers read files and build small objects: a small heap keeps the collector's RSS low. */
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 1 };
 
-export function startWorker(entry: string, workerData: unknown): Worker {
-  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData, resourceLimits: RESOURCE_LIMITS });
+export function startWorker(entry: string, workerData: unknown, resourceLimits: ResourceLimits = RESOURCE_LIMITS): Worker {
+  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData, resourceLimits });
   const bootstrap = `
     const fs = require('node:fs');
     const swc = require('@swc/core');
@@ -21,7 +21,7 @@ export function startWorker(entry: string, workerData: unknown): Worker {
     };
     require(${JSON.stringify(entry)});
   `;
-  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: RESOURCE_LIMITS });
+  return new Worker(bootstrap, { eval: true, workerData, resourceLimits });
 }
 
 /** The sibling module `name` of a module, in the same flavour (.ts or .js). */
