@@ -3,6 +3,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { snapshotCodec } from '../../collector/src/proto/snapshot-codec';
+import { compileCodec } from '../../collector/src/proto/wire-codec';
 import { LOADER_OPTIONS } from '../../collector/src/proto/load-proto';
 import { criCodecs } from '../../collector/src/runtime/cri-proto';
 import type { SnapshotResponse } from '../../proto/generated/whystuck/v1/SnapshotResponse';
@@ -37,6 +38,14 @@ describe('the runtime section on the wire', () => {
     expect(decoded.runtime?.shims[0].start_time_ticks).toBe(2 ** 40 + 3);
   });
 
+  it('an older reader skips it: an unknown length-delimited field is stepped over, not taken for a truncation', () => {
+    const older = new protobuf.Root().loadSync(join(PROTO_DIR, 'whystuck/v1/collector.proto'), { keepCase: true });
+    older.lookupType('whystuck.v1.SnapshotResponse').remove(older.lookupType('whystuck.v1.SnapshotResponse').fields.runtime);
+    const olderCodec = compileCodec<unknown, { duration_ms: number; collector_version: string }>(older.lookupType('whystuck.v1.SnapshotResponse'));
+    const bytes = snapshotCodec().encode({ ...value, collector_version: 'after' } as unknown as SnapshotResponse);
+    expect(olderCodec.decode(bytes)).toMatchObject({ duration_ms: 12, collector_version: 'after' });
+  });
+
   it('is absent (null) when the collector did not read the runtime, as for an older collector', () => {
     const decoded = snapshotCodec().decode(snapshotCodec().encode({ duration_ms: 1 }));
     expect(decoded.runtime).toBeNull();
@@ -56,23 +65,51 @@ describe('the vendored CRI contract', () => {
     for (const f of files) expect(readFileSync(join(vendored, f)).equals(readFileSync(join(upstream, f)))).toBe(true);
   });
 
-  it("the collector's compiled CRI codecs read and write what proto-loader (the kubelet-side stock path) does", () => {
+  it("the collector's CRI codecs read what proto-loader reads, for the fields they keep, and skip the rest", () => {
     const def = protoLoader.loadSync('api.proto', { ...LOADER_OPTIONS, includeDirs: [join(PROTO_DIR, 'vendor', 'cri-api')] });
     const service = def['runtime.v1.RuntimeService'] as Record<string, protoLoader.MethodDefinition<unknown, unknown>>;
     const codecs = criCodecs();
+    /** Every key of `ours` (recursively) has proto-loader's value. */
+    const agrees = (ours: unknown, stock: unknown, at = ''): void => {
+      if (ours && typeof ours === 'object' && !Array.isArray(ours) && Object.keys(ours).length > 0) {
+        for (const [k, v] of Object.entries(ours)) agrees(v, (stock as Record<string, unknown>)[k], `${at}.${k}`);
+      } else if (Array.isArray(ours)) {
+        expect([at, ours.length]).toEqual([at, (stock as unknown[]).length]);
+        ours.forEach((v, i) => agrees(v, (stock as unknown[])[i], `${at}[${i}]`));
+      } else {
+        expect([at, ours]).toEqual([at, stock]);
+      }
+    };
     const list = {
       containers: [{
-        id: 'b'.repeat(64), pod_sandbox_id: 'a'.repeat(64), metadata: { name: 'app', attempt: 3 }, image: { image: 'docker.io/whystuck/busybox:test' },
-        image_ref: 'sha256:00', state: 'CONTAINER_EXITED', created_at: '1764590000123456789', labels: { 'io.kubernetes.pod.uid': 'u' }, annotations: {},
+        id: 'b'.repeat(64), pod_sandbox_id: 'a'.repeat(64), metadata: { name: 'app', attempt: 3 }, image: { image: 'docker.io/whystuck/busybox:test', annotations: { a: 'b' } },
+        image_ref: 'sha256:00', state: 'CONTAINER_EXITED', created_at: '1764590000123456789', labels: { 'io.kubernetes.pod.uid': 'u' }, annotations: { big: 'x'.repeat(1000) },
       }],
     };
     const bytes = service.ListContainers.responseSerialize(list);
-    expect(codecs.ListContainers.deserialize(bytes)).toEqual(service.ListContainers.responseDeserialize(bytes));
-    const status = { status: { id: 'b', state: 'CONTAINER_EXITED', exit_code: 137, reason: 'OOMKilled', finished_at: '1764590000999000000', labels: {}, mounts: [{ container_path: '/x', host_path: '/y', propagation: 'PROPAGATION_HOST_TO_CONTAINER' }] }, info: {} };
+    const ours = codecs.ListContainers.deserialize(bytes);
+    agrees(ours, service.ListContainers.responseDeserialize(bytes));
+    expect(ours.containers[0]).toEqual({
+      id: 'b'.repeat(64), pod_sandbox_id: 'a'.repeat(64), metadata: { name: 'app', attempt: 3 }, image: { image: 'docker.io/whystuck/busybox:test' },
+      image_ref: 'sha256:00', state: 'CONTAINER_EXITED', created_at: 1764590000123456789, labels: { 'io.kubernetes.pod.uid': 'u' },
+    });
+
+    const status = { status: { id: 'b', state: 'CONTAINER_EXITED', exit_code: 137, reason: 'OOMKilled', message: 'm', started_at: '1764590000000000000', finished_at: '1764590000999000000', labels: { l: 'v' }, mounts: [{ container_path: '/x', host_path: '/y', propagation: 'PROPAGATION_HOST_TO_CONTAINER' }] }, info: { pid: '12' } };
     const sb = service.ContainerStatus.responseSerialize(status);
-    expect(codecs.ContainerStatus.deserialize(sb)).toEqual(service.ContainerStatus.responseDeserialize(sb));
-    for (const req of [{ container_id: 'b', verbose: false }, { container_id: 'b', verbose: true }]) {
-      expect(service.ContainerStatus.requestDeserialize(codecs.ContainerStatus.serialize(req))).toEqual(service.ContainerStatus.requestDeserialize(service.ContainerStatus.requestSerialize(req)));
+    const st = codecs.ContainerStatus.deserialize(sb);
+    agrees(st, service.ContainerStatus.responseDeserialize(sb));
+    expect(st.status).toMatchObject({ exit_code: 137, reason: 'OOMKilled', finished_at: 1764590000999000000 });
+    expect(Object.keys(st.status ?? {})).not.toContain('mounts');
+    expect(Object.keys(st)).toEqual(['status']);
+
+    const sandbox = { status: { id: 's', state: 'SANDBOX_NOTREADY', network: { ip: '10.0.0.9' }, linux: { namespaces: { options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } }, metadata: { name: 'web-0', uid: 'u', namespace: 'shop', attempt: 1 } } };
+    const pb = service.PodSandboxStatus.responseSerialize(sandbox);
+    agrees(codecs.PodSandboxStatus.deserialize(pb), service.PodSandboxStatus.responseDeserialize(pb));
+    expect(codecs.PodSandboxStatus.deserialize(pb).status?.linux?.namespaces?.options?.network).toBe('NODE');
+
+    for (const [m, req] of [['ContainerStatus', { container_id: 'b', verbose: false }], ['PodSandboxStatus', { pod_sandbox_id: 's', verbose: true }], ['Version', { version: 'v1' }], ['ListContainers', { filter: { pod_sandbox_id: 's', label_selector: { a: 'b' } } }]] as const) {
+      const codec = codecs[m] as { serialize(v: unknown): Buffer };
+      expect(service[m].requestDeserialize(codec.serialize(req))).toEqual(service[m].requestDeserialize(service[m].requestSerialize(req)));
     }
     expect(codecs.ListPodSandbox.path).toBe('/runtime.v1.RuntimeService/ListPodSandbox');
   });

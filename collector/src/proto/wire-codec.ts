@@ -331,7 +331,8 @@ export class In {
     switch (wire) {
       case WIRE_VARINT: this.varint64(); break;
       case WIRE_FIXED64: this.pos += 8; break;
-      case WIRE_DELIMITED: this.pos += this.varint(); break;
+      // (the length first: `this.pos += this.varint()` would add it to the position before the length was read)
+      case WIRE_DELIMITED: { const len = this.varint(); this.pos += len; break; }
       case WIRE_FIXED32: this.pos += 4; break;
       default: throw new Error(`wire-codec: unknown wire type ${wire}`);
     }

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, readlinkSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onCleanup, trackPid } from '../kernel/cleanup';
 import { waitFor } from '../kernel/processes';
@@ -71,15 +72,29 @@ const kill = (pid: number): void => {
   } catch { /* gone */ }
 };
 
-/** Processes whose command line contains `needle` (the shims name containerd's socket). */
-function processesMentioning(needle: string): number[] {
+/**
+ * This containerd's shims: processes named containerd-shim whose working
+ * directory (their task's bundle) is under `dir`. Only stat and the cwd link
+ * are read — never another process's cmdline, which blocks behind a held
+ * mmap lock (the hang tests make exactly such processes).
+ */
+function shimsUnder(dir: string): number[] {
   return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(needle);
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      if (!stat.includes('(containerd-shim')) return false;
+      return readlinkSync(`/proc/${pid}/cwd`).startsWith(`${dir}/`);
     } catch {
       return false;
     }
   });
+}
+
+/** The shim sockets containerd 1.6 made for this instance: /run/containerd/s/sha256(address/namespace/id). */
+function shimSocketsOf(socket: string, stateDir: string): string[] {
+  const tasks = join(stateDir, 'io.containerd.runtime.v2.task', 'k8s.io');
+  const ids = existsSync(tasks) ? readdirSync(tasks) : [];
+  return ids.map((id) => join(SHIM_SOCKETS, createHash('sha256').update(join(socket, 'k8s.io', id)).digest('hex')));
 }
 
 /**
@@ -98,7 +113,6 @@ export async function startContainerd(): Promise<TestContainerd> {
   const podCgroups = new Set<string>();
   const hadRunContainerd = existsSync('/run/containerd');
   const hadShimSockets = existsSync(SHIM_SOCKETS);
-  const shimSocketsBefore = new Set(hadShimSockets ? readdirSync(SHIM_SOCKETS) : []);
   // runc makes the pods' parents (/kubepods/burstable) as needed: removed again where they were not there before.
   const newParents = cgroupRoots().flatMap((root) => ['/kubepods/burstable', '/kubepods'].filter((p) => !existsSync(`${root}${p}`)).map((p) => `${root}${p}`));
   let pid = 0;
@@ -108,7 +122,7 @@ export async function startContainerd(): Promise<TestContainerd> {
   onCleanup(`containerd ${dir}`, async () => {
     cri?.close();
     if (pid) kill(pid);
-    for (const p of processesMentioning(socket)) kill(p);
+    for (const p of shimsUnder(dir)) kill(p);
     const left = [...podCgroups].flatMap((cg) => cgroupRoots().flatMap((root) => pidsIn(`${root}${cg}`)));
     for (const p of left) kill(p);
     await waitFor(() => [...podCgroups].every((cg) => cgroupRoots().every((root) => pidsIn(`${root}${cg}`).length === 0)), 'the pods\' processes to exit', 3000).catch(() => undefined);
@@ -129,11 +143,13 @@ export async function startContainerd(): Promise<TestContainerd> {
         rmdirSync(d);
       } catch { /* busy (another test's pods) or gone */ }
     }
-    if (existsSync(SHIM_SOCKETS)) {
-      for (const s of readdirSync(SHIM_SOCKETS)) if (!shimSocketsBefore.has(s)) rmSync(join(SHIM_SOCKETS, s), { force: true });
-      if (!hadShimSockets) rmSync(SHIM_SOCKETS, { recursive: true, force: true });
+    // Only this instance's shim sockets; the directories only when empty (another containerd may use them).
+    for (const s of shimSocketsOf(socket, join(dir, 'state'))) rmSync(s, { force: true });
+    for (const [d, had] of [[SHIM_SOCKETS, hadShimSockets], ['/run/containerd', hadRunContainerd]] as const) {
+      try {
+        if (!had) rmdirSync(d);
+      } catch { /* not empty, or gone */ }
     }
-    if (!hadRunContainerd) rmSync('/run/containerd', { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   });
 
