@@ -44,11 +44,6 @@ function mark(t: Task, fact: TaskFact, how: 'derived' | 'stated'): void {
   (t.provenance ??= {})[fact] = how;
 }
 
-/** Was this fact only derived or stated (not observed)? */
-export function isInferred(t: Task, fact: TaskFact): boolean {
-  return t.placeholder !== undefined || t.provenance?.[fact] !== undefined;
-}
-
 function stateFromStack(t: Task): void {
   if (t.state !== undefined) return;
   const sig = waitSignature(t);
