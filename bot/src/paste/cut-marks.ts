@@ -53,6 +53,13 @@ export function isCutLine(line: string): boolean {
 
 const BRACKETED = /^(?:\[\s*(?:\.{3}|…)\s*\]|\(\s*(?:\.{3}|…)\s*\)|\[snip\])$/i;
 
+/** What `\s` matches. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
 /**
  * A line cut short or cut at its start: "... waiting for container [...]",
  * "[...] flags:0x4000". The line keeps its mark (a table reader reads a cut
@@ -64,12 +71,17 @@ export function hasInlineCut(line: string): boolean {
   const c = line.charCodeAt(end - 1);
   if (c === 93 /* ] */ || c === 41 /* ) */) {
     const from = Math.max(0, end - 9);
-    const open = from + line.slice(from, end).lastIndexOf(c === 93 ? '[' : '(');
+    const at = line.lastIndexOf(c === 93 ? '[' : '(', end - 1);
+    const open = at >= from ? at : from - 1;
     if (open > from - 1 && open > 0 && line.charCodeAt(open - 1) === 32 && BRACKETED.test(line.slice(open, end))) return true;
   }
   let lead = 0;
   while (line.charCodeAt(lead) === 32) lead++;
-  if (line.charCodeAt(lead) === 91 /* [ */) {
+  // "[...]", "[ … ]", "[snip]" (BRACKETED, any case): after the bracket and its blanks, a dot, an ellipsis or an s.
+  let after = lead + 1;
+  while (isSpace(line.charCodeAt(after))) after++;
+  const d = line.charCodeAt(after);
+  if (line.charCodeAt(lead) === 91 /* [ */ && (d === 46 || d === 0x2026 || d === 115 || d === 83)) {
     const at = line.indexOf(']', lead);
     const close = at >= 0 && at < lead + 9 ? at : lead - 1;
     if (close > lead && line.charCodeAt(close + 1) === 32 && BRACKETED.test(line.slice(lead, close + 1))) return true;

@@ -84,20 +84,9 @@ function rawDmesg(line: string, clean: boolean): LogLine | null {
   if (line.charCodeAt(i) === 32) i++;
   const rest = i === line.length ? '' : line.slice(i);
   if (!clean && (rest.includes('\n') || rest.includes('\r') || rest.includes('\u2028') || rest.includes('\u2029'))) return null;
-  // journalctl -o short-monotonic: "[ 5.123456] host kernel: text"
-  const j = hostThenKernel(rest) ? MONOTONIC_HOST.exec(rest) : null;
+  // journalctl -o short-monotonic: "[ 5.123456] host kernel: text" (anchored: fails at the first character no host name has)
+  const j = MONOTONIC_HOST.exec(rest);
   return j ? { format: 'journalctl', time, host: j[1], program: 'kernel', text: j[2] } : { format: 'dmesg', time, program: 'kernel', text: stripCaller(rest) };
-}
-
-/** What MONOTONIC_HOST needs first: up to 64 host characters ([\w.-]), then " kernel: ". */
-function hostThenKernel(s: string): boolean {
-  let k = 0;
-  while (k < 64 && isHostChar(s.charCodeAt(k))) k++;
-  return k > 0 && s.charCodeAt(k) === 32 && s.charCodeAt(k + 1) === 107 /* k */ && s.startsWith(' kernel: ', k);
-}
-
-function isHostChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45;
 }
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;

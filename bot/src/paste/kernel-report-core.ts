@@ -55,7 +55,8 @@ export interface OpenReport {
 
 export interface ReportCore {
   readonly b: EvidenceBuilder;
-  readonly current: OpenReport | null;
+  /** The open report (set by start and finish only). */
+  current: OpenReport | null;
   /** Old-style task lines ("comm  D  0  pid  ppid 0x...") are expected: a hung-task or sysrq header was read. */
   sysrqOldFormat: boolean;
   start(kind: KernelReport['kind'], text: string, time: string, extra: Partial<KernelReport>, dump?: TaskDumpLine): OpenReport;
@@ -101,7 +102,8 @@ export function createReportCore(b: EvidenceBuilder): ReportCore {
 
   const core: ReportCore = {
     b,
-    get current() { return current; },
+    // A field, not a getter: read for every line of a log (kept equal to `current`).
+    current: null,
     sysrqOldFormat: false,
 
     start(kind, text, time, extra, dump) {
@@ -113,6 +115,7 @@ export function createReportCore(b: EvidenceBuilder): ReportCore {
       };
       if (kind === 'oom-kill') cur.oom = { killed: false };
       current = cur;
+      core.current = cur;
       return cur;
     },
 
@@ -120,6 +123,7 @@ export function createReportCore(b: EvidenceBuilder): ReportCore {
       const cur = current;
       if (!cur) return;
       current = null;
+      core.current = null;
       endSection(cur);
       const r = cur.report;
       if (cur.oom) closeOom(r, cur.oom);

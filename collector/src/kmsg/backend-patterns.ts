@@ -62,7 +62,7 @@ const PATTERNS: Pattern[] = [
   { re: /\b(?:I\/O|critical (?:medium|target|nexus|space allocation|protection)|timeout|recoverable transport) error,? (?:on )?dev(?:ice)? ([\w-]+)/, kind: 'io-error', subsystem: 'block', group: 1, needs: ' error' },
   { re: /\bXFS \(([\w-]+)\): .*(?:Filesystem has been shut down|[Ss]hutting down filesystem|xfs_do_force_shutdown)/, kind: 'xfs-shutdown', subsystem: 'xfs', group: 1, needs: W.xfs },
   { re: /\bXFS \(([\w-]+)\): .*(?:[Ll]og I\/O [Ee]rror|metadata I\/O error|writeback error|I\/O error)/, kind: 'xfs-io-error', subsystem: 'xfs', group: 1, needs: W.xfs },
-  { re: /\bEXT4-fs (?:error|warning) \(device ([\w-]+)\)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4, andOneOf: [' (device '] },
+  { re: /\bEXT4-fs (?:error|warning) \(device ([\w-]+)\)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4, andOneOf: ['(device '] },
   { re: /\bEXT4-fs \(([\w-]+)\): (?:.*\berror\b|Remounting filesystem read-only|I\/O error)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4, andOneOf: ['error', 'Remounting filesystem read-only'] },
   { re: /\bAborting journal on device ([\w-]+)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.aborting },
   { re: /\bfuse: (?:.*\b(?:abort|connection lost|daemon)\b.*)/i, kind: 'fuse-error', subsystem: 'fuse', group: 0, target: 'fuse' },
@@ -73,8 +73,14 @@ export const BACKEND_WORDS: RegExp = PREFILTER;
 /** PREFILTER's words, each on its own (sticky: tried where the scan found one) and all of them (global: the scan). */
 const WORD_AT = PREFILTER.source.split('|').map((w) => new RegExp(w, 'y'));
 const ANY_WORD = new RegExp(PREFILTER.source, 'g');
-/** The bit of each word as found ("ata3", "EXT4-fs"): a few distinct strings. */
-const wordBits = new Map<string, number>();
+/** The words that can start with a pair of characters (key: the two char codes), with their bits. */
+const WORDS_BY_START = new Map<number, { at: RegExp; bit: number }[]>();
+PREFILTER.source.split('|').forEach((w, i) => {
+  // Every word starts with two literal characters (no class, no escape before the third).
+  const plain = w.replace(/\\(.)/g, '$1');
+  const key = plain.charCodeAt(0) * 65536 + plain.charCodeAt(1);
+  WORDS_BY_START.set(key, [...(WORDS_BY_START.get(key) ?? []), { at: WORD_AT[i], bit: 1 << i }]);
+});
 
 /** Which of PREFILTER's words the line holds (bits): 0 when none, where PREFILTER refuses the line. No two words can start at one place. */
 function wordsOf(text: string): number {
@@ -82,14 +88,11 @@ function wordsOf(text: string): number {
   ANY_WORD.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = ANY_WORD.exec(text))) {
-    let bit = wordBits.get(m[0]);
-    if (bit === undefined) {
-      bit = 0;
-      for (let i = 0; i < WORD_AT.length && !bit; i++) { WORD_AT[i].lastIndex = m.index; if (WORD_AT[i].test(text)) bit = 1 << i; }
-      if (wordBits.size < 1000) wordBits.set(m[0], bit);
-    }
-    bits |= bit;
-    ANY_WORD.lastIndex = m.index + 1;
+    const at = m.index;
+    const words = WORDS_BY_START.get(text.charCodeAt(at) * 65536 + text.charCodeAt(at + 1))!;
+    if (words.length === 1) bits |= words[0].bit;
+    else for (const w of words) { w.at.lastIndex = at; if (w.at.test(text)) { bits |= w.bit; break; } }
+    ANY_WORD.lastIndex = at + 1;
   }
   return bits;
 }

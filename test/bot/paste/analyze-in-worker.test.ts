@@ -52,17 +52,18 @@ describe('analysis off the event loop, with a time budget', () => {
     big.charCodeAt(big.length - 1);
     await new Promise((r) => setTimeout(r, 500));
     const t0 = Date.now();
-    const { value, ticks, longestGapMs } = await ticking(() => analyzeTextInWorker(big, { budgetMs: 1000 }));
+    // A budget well short of what reading it all takes (some 600 ms to 1 s on the development VM).
+    const { value, ticks, longestGapMs } = await ticking(() => analyzeTextInWorker(big, { budgetMs: 300 }));
     const elapsed = Date.now() - t0;
-    expect(value.cut).toMatchObject({ reason: 'time-budget', budgetMs: 1000 });
+    expect(value.cut).toMatchObject({ reason: 'time-budget', budgetMs: 300 });
     expect(value.cut!.line).toBeGreaterThan(1);
     expect(value.cut!.line).toBeLessThan(600_000);
-    expect(value.diagnosis.summary).toContain(`input cut at line ${value.cut!.line}: the 1 s time budget ran out`);
+    expect(value.diagnosis.summary).toContain(`input cut at line ${value.cut!.line}: the 0.3 s time budget ran out`);
     expect(value.evidence.missing.join('\n')).toMatch(/input cut at line \d+/);
     // What came before the cut was read and diagnosed.
     expect(ids(value.diagnosis)).toEqual(expect.arrayContaining(ids(diagnose(parsePaste(record)))));
     // The event loop kept turning all along (loose bounds: a loaded CI box delays timers by itself).
-    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeGreaterThanOrEqual(300);
     expect(ticks).toBeGreaterThan(elapsed / 100);
     expect(longestGapMs).toBeLessThan(500);
   });
