@@ -235,7 +235,7 @@ describe('images', () => {
     for (const m of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) expect(() => readFileSync(repoPath(m[1]))).not.toThrow(/ENOENT/);
   });
 
-  it('the collector entrypoint starts node with exactly the flags in deploy/collector.node-flags', () => {
+  it('the collector entrypoint starts node with exactly the flags in deploy/collector.node-flags, on the collector\'s own command line', () => {
     const fake = mkdtempSync(join(tmpdir(), 'whystuck-node-'));
     try {
       writeFileSync(join(fake, 'node'), '#!/bin/sh\nprintf "%s\\n" "$@"\n');
@@ -244,7 +244,7 @@ describe('images', () => {
       expect(res.status).toBe(0);
       const flags = readFileSync(repoPath('deploy', 'collector.node-flags'), 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
       expect(flags).toContain('--max-semi-space-size=1');
-      expect(res.stdout.trim().split('\n')).toEqual([...flags, repoPath('bin', 'whystuck.js'), 'collector', '--listen=0.0.0.0:7443']);
+      expect(res.stdout.trim().split('\n')).toEqual([...flags, repoPath('bin', 'whystuck-collector.js'), 'collector', '--listen=0.0.0.0:7443']);
     } finally {
       rmSync(fake, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createCertAuthority } from '../../../collector/src/tls/dev-certs';
+import { createCertAuthority } from '../../../collector/src';
 import type { CliIo } from './analyze-command';
 
 export const CERTS_USAGE = `usage: whystuck certs --out DIR [--days N] [--namespace NS] [--force]

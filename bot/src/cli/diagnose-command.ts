@@ -1,7 +1,7 @@
 import { neutraliseControls } from '../render/terminal-safe';
 import { parseArgs } from 'node:util';
 import type { SnapshotResponse } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
-import { createSnapshotter } from '../../../collector/src/snapshot/snapshotter';
+import { createSnapshotter } from '../../../collector/src';
 import { diagnose } from '../diagnosis/engine';
 import { scopeDiagnosis } from '../diagnosis/scope-findings';
 import { evidenceFromSnapshot } from '../evidence/from-snapshot';

@@ -1,4 +1,4 @@
-import { COLLECTOR_VERSION } from '../../../collector/src/version';
+import { COLLECTOR_VERSION, collectorMain } from '../../../collector/src';
 
 export const USAGE = `whystuck — why is this pod, process or node stuck?
 
@@ -28,16 +28,10 @@ usage:
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'collector': {
-      if (rest.includes('--help')) {
-        const { COLLECTOR_USAGE } = await import('../../../collector/src/cli/collector-config');
-        process.stdout.write(`${COLLECTOR_USAGE}\n`);
-        return 0;
-      }
-      // Loaded only for this command, like the others: it brings gRPC, metrics and logging (~0.4 s of CPU at start).
-      const { runCollector } = await import('../../../collector/src/cli/run-collector');
-      return runCollector(rest);
-    }
+    case 'collector':
+    case 'collector-health':
+      // The collector's own command line (bin/whystuck-collector): it loads what the command needs when it runs.
+      return collectorMain(argv);
     case 'analyze': {
       const { runAnalyze } = await import('./analyze-command');
       return runAnalyze(rest, process);
@@ -58,10 +52,6 @@ export async function main(argv: string[]): Promise<number> {
     case 'certs': {
       const { runCerts } = await import('./certs-command');
       return runCerts(rest, process);
-    }
-    case 'collector-health': {
-      const { runCollectorHealth } = await import('./collector-health-command');
-      return runCollectorHealth(rest, process);
     }
     case 'config': {
       if (rest[0] !== 'check') { process.stderr.write('usage: whystuck config check\n'); return 2; }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createLogger } from '../../../collector/src/logging/create-logger';
+import { createLogger, startMetricsServer } from '../../../collector/src';
 import { collectorPoolFromConfig } from '../collectors/pool-from-config';
 import { describeSshFallback } from '../collectors/ssh-fallback';
 import { ConfigError, loadConfig, type BotConfig } from '../config';
@@ -9,7 +9,6 @@ import { createSlackApp } from '../slack/create-slack-app';
 import { checkStore } from '../store/check-store';
 import { StoreError } from '../store/errors';
 import { openStore } from '../store/open-store';
-import { startMetricsServer } from '../../../collector/src/watch/metrics-server';
 import { sshFallbackFromConfig } from '../collectors/ssh-fallback';
 import { createPodNames } from '../kube/pod-names';
 import { createBotMetrics } from '../metrics/bot-metrics';

@@ -1,5 +1,4 @@
-import { createCollectorClient, type CallResult, type CollectorClient } from '../../../collector/src/grpc/client';
-import type { TlsFiles } from '../../../collector/src/grpc/tls';
+import { createCollectorClient, type CallResult, type CollectorClient, type TlsFiles } from '../../../collector/src';
 import { pickCollectorPod, type CollectorFinder } from '../kube/find-collector-pods';
 import { isNodeName } from '../kube/names';
 

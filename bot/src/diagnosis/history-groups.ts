@@ -1,4 +1,4 @@
-import { parsePodCgroup } from '../../../collector/src/cgroups/parse-pod-cgroup';
+import { parsePodCgroup } from '../../../collector/src';
 import { emptyEvidence, newTask, type Evidence, type KernelReport } from '../evidence/evidence';
 import type { Finding, HistoryPlace, Remediation, SeenAt } from './finding';
 import { titleHistory } from './history-titles';

@@ -1,3 +1,4 @@
+import type { BackendLineKind, BackendSubsystem } from '../../../collector/src';
 import type { LogTimeScale } from './log-time-scale';
 
 /**
@@ -120,14 +121,12 @@ export interface KernelReport {
   lines: string[];
 }
 
-export type BackendKind =
-  | 'ceph-full' | 'ceph-osd-down' | 'ceph-mon-lost' | 'nfs-not-responding' | 'nfs-ok'
-  | 'iscsi-conn-error' | 'scsi-timeout' | 'nvme-timeout' | 'io-error'
-  | 'xfs-shutdown' | 'xfs-io-error' | 'ext4-error' | 'fuse-error' | 'blk-hung' ;
+/** The kinds of the collector's classification of backend lines, and the bot's own blk-hung (block I/O that hangs). */
+export type BackendKind = BackendLineKind | 'blk-hung';
 
 export interface BackendEvent {
   kind: BackendKind;
-  subsystem: 'ceph' | 'nfs' | 'iscsi' | 'scsi' | 'nvme' | 'block' | 'xfs' | 'ext4' | 'fuse';
+  subsystem: BackendSubsystem;
   /** Device, server or OSD the line names ("rbd3", "nfs01", "osd3", "sdb"). */
   target: string;
   first: { time: string; text: string };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
-import { LeaseConflict, type LeaseApi, type LeaseRecord } from '../watch/shard-leases';
+import { LeaseConflict, type LeaseApi, type LeaseRecord } from './lease-types';
 
 /** The namespace the bot runs in: POD_NAMESPACE, the service account's namespace file, or `whystuck`. */
 export function botNamespace(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
-import { siblingEntry, startWorker } from '../../../collector/src/workers/start-worker';
+import { siblingEntry, startWorker } from '../../../collector/src';
 import type { Diagnosis } from '../diagnosis/finding';
 import type { Evidence } from '../evidence/evidence';
 import type { AnalysisCut, AnalyzeWorkerData, FromWorker, ToWorker } from './analyze-protocol';

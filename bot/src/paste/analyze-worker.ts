@@ -6,6 +6,7 @@
  * catch: it watches `progress` and ends this thread. One job at a time; the
  * thread is reused for the next one.
  */
+import { isAscii } from 'node:buffer';
 import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { diagnose } from '../diagnosis/engine';
@@ -44,9 +45,16 @@ function mayRead(j: Job): boolean {
 const line = (j: Job, text: string): void => { if (mayRead(j)) j.reader.line(text); };
 const skip = (j: Job, reason: string): void => { if (mayRead(j)) j.reader.skipLine(reason); };
 
+/**
+ * ASCII text is decoded a unit of whole lines at a time (one native call, not
+ * one per line) and cut into lines there. A line kept as evidence may hold on
+ * to its unit, so a unit is small: 64 KiB at most, past a line that is longer.
+ */
+const ASCII_UNIT = 64 * 1024;
+
 /** Bytes of a stream: lines decoded one by one, as read-paste-stream does (an overlong line is skipped, not buffered). */
 function chunk(j: Job, bytes: Buffer): void {
-  let start = 0;
+  let start = j.carry || j.overlong ? 0 : asciiLines(j, bytes);
   for (;;) {
     if (j.cut) return;
     const nl = bytes.indexOf(10, start);
@@ -62,6 +70,25 @@ function chunk(j: Job, bytes: Buffer): void {
     const rest = bytes.subarray(start);
     if ((j.carry?.length ?? 0) + rest.length > MAX_LINE_CHARS * 4) { j.overlong = true; j.carry = null; } else j.carry = j.carry ? Buffer.concat([j.carry, rest]) : Buffer.from(rest);
   }
+}
+
+/** The whole lines of an ASCII chunk (none carried over): where the rest starts (the whole chunk when it is not ASCII). */
+function asciiLines(j: Job, bytes: Buffer): number {
+  if (!isAscii(bytes)) return 0;
+  let start = 0;
+  while (start < bytes.length && !j.cut) {
+    let nl = bytes.lastIndexOf(10, Math.min(bytes.length, start + ASCII_UNIT) - 1);
+    if (nl < start) nl = bytes.indexOf(10, start + ASCII_UNIT);
+    if (nl < 0) break;
+    const unit = bytes.latin1Slice(start, nl + 1);
+    for (let p = 0; p < unit.length && !j.cut;) {
+      const q = unit.indexOf('\n', p);
+      line(j, unit.substring(p, q));
+      p = q + 1;
+    }
+    start = nl + 1;
+  }
+  return start;
 }
 
 function finish(j: Job): void {

@@ -84,8 +84,8 @@ function rawDmesg(line: string, clean: boolean): LogLine | null {
   if (line.charCodeAt(i) === 32) i++;
   const rest = i === line.length ? '' : line.slice(i);
   if (!clean && (rest.includes('\n') || rest.includes('\r') || rest.includes('\u2028') || rest.includes('\u2029'))) return null;
-  // journalctl -o short-monotonic: "[ 5.123456] host kernel: text" (anchored: fails at the first character no host name has)
-  const j = MONOTONIC_HOST.exec(rest);
+  // journalctl -o short-monotonic: "[ 5.123456] host kernel: text" (most lines lack the word: told by one scan)
+  const j = rest.includes(' kernel: ') ? MONOTONIC_HOST.exec(rest) : null;
   return j ? { format: 'journalctl', time, host: j[1], program: 'kernel', text: j[2] } : { format: 'dmesg', time, program: 'kernel', text: stripCaller(rest) };
 }
 

@@ -1,7 +1,6 @@
 import type { Frame } from '../evidence/evidence';
 import type { EvidenceBuilder } from '../evidence/evidence-builder';
-import { BACKEND_WORDS, classifyBackendLine } from '../../../collector/src/kmsg/backend-patterns';
-import { NETDEV } from '../../../collector/src/kmsg/report-patterns';
+import { BACKEND_WORDS, classifyBackendLine, NETDEV } from '../../../collector/src';
 import { createReportCore, sameEvent } from './kernel-report-core';
 import { continueReport } from './kernel-report-continue';
 import { detectHeadline, endsLikeTaskLine, HEADLINE_STARTS, HEADLINE_WORDS } from './kernel-report-headlines';

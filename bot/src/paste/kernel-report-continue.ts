@@ -1,4 +1,4 @@
-import { classifyBackendLine } from '../../../collector/src/kmsg/backend-patterns';
+import { classifyBackendLine } from '../../../collector/src';
 import { STALLS, addStalled, type OpenReport, type ReportCore } from './kernel-report-core';
 import { currentTask, isBodyLine, kernelRip, reportFrame } from './kernel-report-body';
 import { readOomLine } from './oom-report-lines';

@@ -1,8 +1,5 @@
 import type { KernelReport } from '../evidence/evidence';
-import {
-  DIE_LINE, HARD, HUNG, HUNG_BLOCKER, HUNG_PASTED, isKernelBugHeadline, OOM_KILLED, OOM_KILL_LINE, OOM_REAPED, OOM_SELECTED, OOM_START,
-  PANIC, RCU, RCU_STARVED, SOFT, panicKind,
-} from '../../../collector/src/kmsg/report-patterns';
+import { DIE_LINE, HARD, HUNG, HUNG_BLOCKER, HUNG_PASTED, isKernelBugHeadline, OOM_KILLED, OOM_KILL_LINE, OOM_REAPED, OOM_SELECTED, OOM_START, PANIC, RCU, RCU_STARVED, SOFT, panicKind } from '../../../collector/src';
 import { addStalled, STALLS, type ReportCore } from './kernel-report-core';
 import { currentTask } from './kernel-report-body';
 import { timeSeconds } from './kernel-log-time';

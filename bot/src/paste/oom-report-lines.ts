@@ -1,5 +1,5 @@
 import type { KernelReport } from '../evidence/evidence';
-import { OOM_KILLED, OOM_KILL_LINE, OOM_KILL_TASK, OOM_SELECTED } from '../../../collector/src/kmsg/report-patterns';
+import { OOM_KILLED, OOM_KILL_LINE, OOM_KILL_TASK, OOM_SELECTED } from '../../../collector/src';
 
 /**
  * The lines of an OOM-killer report that say who dies and in which memory

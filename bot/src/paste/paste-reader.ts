@@ -1,5 +1,4 @@
-import { parseStat } from '../../../collector/src/procfs/parse-stat';
-import { parseStatus } from '../../../collector/src/procfs/parse-status';
+import { parseStat, parseStatus } from '../../../collector/src';
 import type { Evidence, Frame } from '../evidence/evidence';
 import { createEvidenceBuilder } from '../evidence/evidence-builder';
 import { isAddressedFrame, isCrashFrame, parseFrameLine } from '../evidence/frames';

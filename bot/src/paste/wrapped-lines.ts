@@ -1,4 +1,4 @@
-import { HARD, HUNG, NETDEV, OOM_KILLED, RCU, SOFT } from '../../../collector/src/kmsg/report-patterns';
+import { HARD, HUNG, NETDEV, OOM_KILLED, RCU, SOFT } from '../../../collector/src';
 import { parseFrameLine } from '../evidence/frames';
 import { parseLogPrefix } from './kernel-log-prefix';
 import type { LineSink, LineStage, NormalLine } from './line-stage';

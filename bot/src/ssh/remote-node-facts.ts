@@ -2,9 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { NodeFacts } from '../../../proto/generated/whystuck/v1/NodeFacts';
-import type { GuardedReader, GuardedResult } from '../../../collector/src/procfs/guarded-reader';
-import { readNodeFacts } from '../../../collector/src/node/read-node-facts';
-import { parseProcStat } from '../../../collector/src/node/parse-proc-stat';
+import { type GuardedReader, type GuardedResult, readNodeFacts, parseProcStat } from '../../../collector/src';
 import { utf8 } from './remote-records';
 import type { RemoteScan } from './remote-scan';
 

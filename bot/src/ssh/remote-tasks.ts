@@ -1,11 +1,6 @@
 import type { SnapshotRequest__Output } from '../../../proto/generated/whystuck/v1/SnapshotRequest';
 import type { Task } from '../../../proto/generated/whystuck/v1/Task';
-import type { RawProcess } from '../../../collector/src/procfs/raw-task';
-import { parseStat, type ProcStat } from '../../../collector/src/procfs/parse-stat';
-import { parseStatus, type ProcStatus } from '../../../collector/src/procfs/parse-status';
-import { parseCgroupFile, parsePodCgroup, type CgroupLine } from '../../../collector/src/cgroups/parse-pod-cgroup';
-import { buildTasks } from '../../../collector/src/snapshot/build-tasks';
-import { problemTasks } from '../../../collector/src/snapshot/filter-problem-tasks';
+import { type RawProcess, parseStat, type ProcStat, parseStatus, type ProcStatus, parseCgroupFile, parsePodCgroup, type CgroupLine, buildTasks, problemTasks } from '../../../collector/src';
 import { hostPidNamespace, stackTasks } from './snapshot-parts';
 import type { RemoteScan } from './remote-scan';
 

@@ -2,10 +2,7 @@ import type { SnapshotRequest__Output } from '../../../proto/generated/whystuck/
 import type { SnapshotResponse } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
 import type { ReadProblem } from '../../../proto/generated/whystuck/v1/ReadProblem';
 import type { Task } from '../../../proto/generated/whystuck/v1/Task';
-import { parseStack } from '../../../collector/src/procfs/parse-stack';
-import { redactCmdline } from '../../../collector/src/procfs/redact-cmdline';
-import { problemFromCode, problemFromGuarded } from '../../../collector/src/snapshot/read-problems';
-import { COLLECTOR_VERSION } from '../../../collector/src/version';
+import { parseStack, redactCmdline, problemFromCode, problemFromGuarded, COLLECTOR_VERSION } from '../../../collector/src';
 import type { SshFailure, SshResult } from './errors';
 import { openSshSession, type ScriptOutput, type SshNodeTarget, type SshSession } from './ssh-session';
 import { remoteScript } from './remote-scripts';

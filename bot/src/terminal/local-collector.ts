@@ -2,12 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createCollectorClient, type CollectorClient } from '../../../collector/src/grpc/client';
-import { createCollectorServer } from '../../../collector/src/grpc/server';
-import { serverCredentials, type TlsFiles } from '../../../collector/src/grpc/tls';
-import { createRemediator } from '../../../collector/src/remediate/remediator';
-import { createSnapshotter } from '../../../collector/src/snapshot/snapshotter';
-import { createCertAuthority } from '../../../collector/src/tls/dev-certs';
+import { createCollectorClient, type CollectorClient, createCollectorServer, serverCredentials, type TlsFiles, createRemediator, createSnapshotter, createCertAuthority } from '../../../collector/src';
 
 /** The certificate identity the terminal's client presents; the only one allowed to call Remediate. */
 export const TERMINAL_CLIENT_ID = 'whystuck-terminal';

@@ -1,5 +1,5 @@
 import type { PodSummary__Output } from '../../../proto/generated/whystuck/v1/PodSummary';
-import type { CollectorClient } from '../../../collector/src/grpc/client';
+import type { CollectorClient } from '../../../collector/src';
 import type { KubeLookup, LookupResult, PodInfo } from '../kube/pod-lookup';
 
 /**

@@ -1,4 +1,4 @@
-import type { CollectorClient } from '../../../collector/src/grpc/client';
+import type { CollectorClient } from '../../../collector/src';
 import type { CollectorPool } from '../collectors/collector-pool';
 
 /** This machine's collector answers for `node`; every other node goes to the bot's usual pool (WHYSTUCK_COLLECTORS, discovery). */

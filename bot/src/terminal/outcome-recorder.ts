@@ -1,4 +1,4 @@
-import type { CollectorClient } from '../../../collector/src/grpc/client';
+import type { CollectorClient } from '../../../collector/src';
 import type { CollectorPool } from '../collectors/collector-pool';
 import type { KubeLookup } from '../kube/pod-lookup';
 

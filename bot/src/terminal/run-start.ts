@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../../collector/src/logging/create-logger';
+import { createLogger } from '../../../collector/src';
 import { createCollectorPool } from '../collectors/collector-pool';
 import { collectorPoolFromConfig } from '../collectors/pool-from-config';
 import { ConfigError } from '../config';

@@ -15,7 +15,7 @@ import { formatPods, listLocalPods, matchPod } from './local-pods';
 import { createOutcomeRecorder, type Outcome } from './outcome-recorder';
 import { parseTerminalInput, TERMINAL_HELP } from './parse-terminal-input';
 import { localUserAllowed, type TerminalConfig } from './terminal-config';
-import type { CollectorClient } from '../../../collector/src/grpc/client';
+import type { CollectorClient } from '../../../collector/src';
 
 /** The one "channel" of a terminal chat; each question opens a thread in it. */
 export const TERMINAL_CHANNEL = 'terminal';

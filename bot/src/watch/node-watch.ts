@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WatchEvent__Output } from '../../../proto/generated/whystuck/v1/WatchEvent';
-import type { WatchStream } from '../../../collector/src/grpc/client';
+import type { WatchStream } from '../../../collector/src';
 import type { CollectorPool } from '../collectors/collector-pool';
 import type { BotMetrics } from '../metrics/bot-metrics';
 import type { KmsgCursor, Store } from '../store/store';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { LeaseConflict, type LeaseApi, type LeaseRecord } from '../kube/lease-types';
 
 /**
  * Watch work split across replicas with Kubernetes Leases: nodes fall into
@@ -18,29 +19,6 @@ import type { Logger } from 'pino';
  * for the shard (storedToken), so a Lease deleted and re-created, its count
  * back at 0, does not lock every replica out of the shard.
  */
-
-/** The parts of a coordination.k8s.io/v1 Lease this uses; times in ms since the epoch. */
-export interface LeaseRecord {
-  name: string;
-  resourceVersion?: string;
-  holder?: string;
-  durationSeconds?: number;
-  acquireTimeMs?: number;
-  renewTimeMs?: number;
-  transitions: number;
-}
-
-/** The Lease API of one namespace. create/replace reject with LeaseConflict on 409 (and on AlreadyExists). */
-export interface LeaseApi {
-  list(): Promise<LeaseRecord[]>;
-  create(l: LeaseRecord): Promise<LeaseRecord>;
-  /** Replaces the lease when its resourceVersion is still `l.resourceVersion`. */
-  replace(l: LeaseRecord): Promise<LeaseRecord>;
-}
-
-export class LeaseConflict extends Error {
-  constructor(name: string) { super(`lease ${name} was changed by someone else (409 Conflict)`); }
-}
 
 /** A held shard: its lease name and its fencing token (the lease's transition count when it was taken). */
 export interface HeldShard { shard: number; lease: string; token: number }

@@ -17,7 +17,8 @@ import { stillThere, type IncidentSubject } from './still-there';
 import { conversationDiagnoser, type ConversationLike } from './thread-diagnoser';
 import type { WatchConfig } from './watch-config';
 import { createWatchManager, type WatchManager } from './watch-manager';
-import { createShardLeases, type LeaseApi, type ShardLeases } from './shard-leases';
+import type { LeaseApi } from '../kube/lease-types';
+import { createShardLeases, type ShardLeases } from './shard-leases';
 
 export interface WatchModeDeps {
   watch: WatchConfig;

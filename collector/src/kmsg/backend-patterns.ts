@@ -1,5 +1,4 @@
-// The kinds are the bot's evidence model's (a type-only import: nothing of the bot is loaded).
-import type { BackendEvent } from '../../../bot/src/evidence/evidence';
+import type { BackendLine, BackendLineKind, BackendSubsystem } from './backend-kinds';
 
 /**
  * Kernel log lines that say a storage backend failed, is full, or stopped
@@ -18,8 +17,8 @@ interface Pattern {
   needs?: number | string;
   /** And one of these literals (each match holds one). */
   andOneOf?: readonly string[];
-  kind: BackendEvent['kind'];
-  subsystem: BackendEvent['subsystem'];
+  kind: BackendLineKind;
+  subsystem: BackendSubsystem;
   /** Group holding the target (device, server, osd); 0 = fixed target below. A second group is tried when the first did not take part. */
   group: number;
   alt?: number;
@@ -97,7 +96,7 @@ function wordsOf(text: string): number {
   return bits;
 }
 
-export function classifyBackendLine(text: string): Pick<BackendEvent, 'kind' | 'subsystem' | 'target'> | null {
+export function classifyBackendLine(text: string): BackendLine | null {
   const words = wordsOf(text);
   if (words === 0) return null;
   for (const p of PATTERNS) {

@@ -18,9 +18,6 @@ import { readKmsg } from '../kmsg/read-kmsg';
 import { COLLECTOR_VERSION } from '../version';
 import { InvalidArgumentError } from '../errors';
 import { problemTaskMask, stackTaskMask, type TaskKeys } from './filter-problem-tasks';
-import type { Observation } from '../watch/conditions';
-import { detectCgroupLayout } from '../cgroups/cgroup-layout';
-import { readFreezerStates } from '../cgroups/read-cgroup-states';
 import { createRuntimeReader, DEFAULT_RUNTIME_DEADLINE_MS, type RuntimeReaderOptions } from '../runtime/runtime-reader';
 import { attachRuntimePids, firstProcesses, shimCandidates } from '../runtime/runtime-pids';
 import { readShims } from '../runtime/read-shims';
@@ -42,24 +39,11 @@ export interface Snapshotter {
   snapshot(req: Partial<SnapshotRequest__Output>): Promise<SnapshotResponse__Output>;
   /** The snapshot as protobuf bytes, ready for the wire: what the gRPC server sends. */
   snapshotBytes(req: Partial<SnapshotRequest__Output>): Promise<EncodedSnapshot>;
-  /**
-   * A light look for watch mode: counts of tasks by pod and state, the tasks
-   * in D or Z and the PID-namespace inits (decoded, pods attributed), frozen
-   * pods. No node facts, no kernel log, no cmdlines.
-   */
-  observe(): Promise<NodeObservation>;
+  /** The reader every read of /proc goes through, and the task scanner (watch mode's look, collector/src/watch/observe.ts, uses both). */
   readonly reader: GuardedReader;
+  readonly scanner: TaskScanner;
+  readonly roots: { procRoot: string; sysRoot: string; cgroupRoot: string };
   close(): Promise<void>;
-}
-
-export interface NodeObservation extends Observation {
-  /** pod UID ('' = not in a pod) -> state letter -> tasks. */
-  counts: Map<string, Map<string, number>>;
-  /** No task was in D: only thread-group leaders were read (counts are of processes). */
-  leadersOnly: boolean;
-  taskCount: number;
-  durationMs: number;
-  readTimeouts: number;
 }
 
 export interface EncodedSnapshot {
@@ -235,58 +219,14 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     }
   }
 
-  async function observe(): Promise<NodeObservation> {
-    const t0 = performance.now();
-    const atMs = Date.now();
-    // Zombies, namespace inits and frozen pods are processes; only a D pile-up needs every
-    // thread. The kernel counts tasks in D (procs_blocked): with none, leaders are enough,
-    // and an idle node with 10,000 threads costs a few hundred reads instead of 10,000.
-    const blocked = (await sampleCpu({ procRoot, sysRoot, cgroupRoot, reader })).procsBlocked;
-    const leadersOnly = blocked === 0;
-    const scan = await scanner.scan({ procRoot, pids: [], podUid: '', fullStates: 'DZ', allThreadDetails: false, leadersOnly }, DEFAULT_DEADLINE_MS);
-    const t = scan.tasks;
-    const extras = new Map<number, TaskExtra>();
-    attributePods(t, (i) => {
-      let e = extras.get(i);
-      if (!e) extras.set(i, (e = {}));
-      return e;
-    });
-    const counts = new Map<string, Map<string, number>>();
-    const tasks: Observation['tasks'] = [];
-    let readTimeouts = scan.stalled ? 1 : 0;
-    const inits: number[] = [];
-    for (let i = 0; i < t.count; i++) {
-      const pod = t.pods[t.pod[i]]?.uid ?? '';
-      const state = String.fromCharCode(t.state[i]);
-      const byState = counts.get(pod) ?? new Map<string, number>();
-      byState.set(state, (byState.get(state) ?? 0) + 1);
-      counts.set(pod, byState);
-      const nsInit = (t.bits[i] & TASK_NS_INIT) !== 0;
-      if (state !== 'D' && state !== 'Z' && !nsInit) continue;
-      tasks.push({ pid: t.tid[i], tgid: t.tgid[i], state, podUid: pod, isPidNsInit: nsInit, inTeardown: false });
-      if (nsInit) inits.push(tasks.length - 1);
-    }
-    // An init tearing its namespace down is exiting (PF_EXITING) and waits in zap_pid_ns_processes.
-    await Promise.all(inits.map(async (k) => {
-      const task = tasks[k];
-      const r = await reader.read(`${procRoot}/${task.tgid}/task/${task.pid}/stack`);
-      if (r.status === 'timed-out') readTimeouts++;
-      task.inTeardown = r.status === 'ok' && parseStack(r.text).some((f) => f.function === 'zap_pid_ns_processes');
-    }));
-    const layout = detectCgroupLayout(cgroupRoot);
-    const frozenPods = readFreezerStates(layout)
-      .filter((f) => f.pod_uid && /^(FROZEN|1|frozen)$/.test(f.state ?? ''))
-      .map((f) => ({ podUid: f.pod_uid as string, path: f.cgroup_path ?? '' }));
-    return { atMs, tasks, frozenPods, counts, leadersOnly, taskCount: t.count, durationMs: Math.round(performance.now() - t0), readTimeouts };
-  }
-
   return {
-    observe,
     snapshotBytes,
     async snapshot(req) {
       return snapshotCodec().decode((await snapshotBytes(req)).bytes);
     },
     reader,
+    scanner,
+    roots: { procRoot, sysRoot, cgroupRoot },
     async close() {
       runtimeReader?.close();
       await reader.close();
@@ -294,8 +234,8 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   };
 }
 
-/** Tasks without a pod cgroup inherit one (zombies, orphans; see inheritPods). */
-function attributePods(t: TaskTable, extra: (i: number) => TaskExtra): void {
+/** Tasks without a pod cgroup inherit one (zombies, orphans; see inheritPods); `extra` gets each inheritor's pod fields. */
+export function attributePods(t: TaskTable, extra?: (i: number) => TaskExtra): void {
   // The host's PID namespace: init's, or kthreadd's where init's ns link is not readable.
   let hostPidNs = 0;
   for (let i = 0; i < t.count && !hostPidNs; i++) if (t.tid[i] === 1) hostPidNs = t.pidNs[i];
@@ -310,7 +250,7 @@ function attributePods(t: TaskTable, extra: (i: number) => TaskExtra): void {
     inherit: (i, from, how) => {
       t.pod[i] = t.pod[from];
       const pod = t.pods[t.pod[i]];
-      Object.assign(extra(i), { pod_uid: pod.uid, container_id: pod.containerId, container_runtime: pod.runtime, pod_attribution: how });
+      if (extra) Object.assign(extra(i), { pod_uid: pod.uid, container_id: pod.containerId, container_runtime: pod.runtime, pod_attribution: how });
     },
   }, hostPidNs);
 }

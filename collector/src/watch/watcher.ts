@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Snapshotter, NodeObservation } from '../snapshot/snapshotter';
+import type { Snapshotter } from '../snapshot/snapshotter';
+import { observeNode, type NodeObservation } from './observe';
 import type { WatchJournal } from './journal';
 import type { CollectorMetrics } from './metrics';
 import { createKmsgClassifier, type KernelReport } from './classify-kmsg';
@@ -97,7 +98,7 @@ export function createWatcher(opts: WatcherOptions): Watcher {
   }
 
   async function observe(): Promise<void> {
-    const o = await opts.snapshotter.observe();
+    const o = await observeNode(opts.snapshotter);
     for (const condition of tracker.observe(o)) {
       const ev = opts.journal.append({ condition });
       opts.metrics?.journalSeq.set(ev.seq);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { runCerts } from '../../../bot/src/cli/certs-command';
-import { runCollectorHealth } from '../../../bot/src/cli/collector-health-command';
+import { runCollectorHealth } from '../../../collector/src/cli/health-command';
 import { createCollectorClient } from '../../../collector/src/grpc/client';
 import { createCollectorServer } from '../../../collector/src/grpc/server';
 import { serverCredentials } from '../../../collector/src/grpc/tls';

@@ -40,4 +40,32 @@ describe('a file read by the analysis worker', () => {
       }
     }
   });
+
+  it('reads an ASCII file (decoded a unit of lines at a time) as reading its text here does, long lines and chunk edges included', async () => {
+    const cases = loadCases(() => true);
+    const ascii = cases.map((c) => c.input.replace(/[^\x00-\x7f]/g, '?'));
+    // Past the worker's 1 MiB reads and its 64 KiB units, with lines of 60,000 (read) and 70,000 characters (too long: skipped).
+    const parts: string[] = [];
+    for (let i = 0; parts.join('\n').length < 3_000_000; i++) {
+      parts.push(ascii[i % ascii.length]);
+      if (i % 50 === 7) parts.push(`[ ${i}.5] ${'x'.repeat(60_000)}`);
+      if (i % 50 === 31) parts.push('y'.repeat(70_000));
+    }
+    const text = parts.join('\n');
+    const file = path.join(dir, 'ascii.txt');
+    writeFileSync(file, text);
+    const here = parsePaste(text);
+    // The worker diagnoses what it read, which adds derived facts to the evidence: so here too.
+    const diagnosis = diagnose(here);
+    const fd = openSync(file, 'r');
+    try {
+      const a = await analyzeFileInWorker(fd, {});
+      expect(a.diagnosis.findings.map((f) => f.id)).toEqual(diagnosis.findings.map((f) => f.id));
+      expect(a.cut).toBeUndefined();
+      expect(a.evidence.unreadable.some((u) => /longer than/.test(u.reason))).toBe(true);
+      expect(a.evidence).toEqual(here);
+    } finally {
+      closeSync(fd);
+    }
+  });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { kubeLeaseApi } from '../../../bot/src/kube/lease-api';
 import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
-import { createShardLeases, LeaseConflict, shardOfNode, type HeldShard, type LeaseApi, type LeaseRecord, type ShardLeases } from '../../../bot/src/watch/shard-leases';
+import { LeaseConflict, type LeaseApi, type LeaseRecord } from '../../../bot/src/kube/lease-types';
+import { createShardLeases, shardOfNode, type HeldShard, type ShardLeases } from '../../../bot/src/watch/shard-leases';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 
 const logger = pino({ level: 'silent' });

@@ -1,4 +1,4 @@
-import { parsePodCgroup } from '../../../../collector/src/cgroups/parse-pod-cgroup';
+import { parsePodCgroup } from '../../../../collector/src';
 import { newTask } from '../../evidence/evidence';
 import { taskRef } from '../context';
 import type { Finding } from '../finding';

@@ -1,7 +1,14 @@
-import { neutraliseControls } from '../render/terminal-safe';
 import { parseArgs } from 'node:util';
-import { createCollectorClient } from '../../../collector/src/grpc/client';
-import type { CliIo } from './analyze-command';
+import { createCollectorClient } from '../grpc/client';
+
+/** Where a command writes. */
+export interface CommandIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+/** Control characters other than newline and tab as visible `\xNN` text: a hostname or message cannot drive the terminal. */
+const visible = (text: string): string => text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 export const COLLECTOR_HEALTH_USAGE = `usage: whystuck collector-health [--address HOST:PORT] (--tls-cert F --tls-key F --tls-ca F | --insecure)
                                 [--server-name NAME] [--timeout-ms N]
@@ -12,7 +19,7 @@ export const COLLECTOR_HEALTH_USAGE = `usage: whystuck collector-health [--addre
   Exit: 0 SERVING, 1 NOT_SERVING, 2 usage error, 3 unreachable or refused.`;
 
 /** `whystuck collector-health`: one Health call, one line out. */
-export async function runCollectorHealth(args: string[], io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<number> {
+export async function runCollectorHealth(args: string[], io: CommandIo): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -45,7 +52,7 @@ export async function runCollectorHealth(args: string[], io: Pick<CliIo, 'stdout
     const res = await client.health();
     if (res.status !== 'ok') { io.stderr.write(`whystuck collector-health: ${res.status}: ${res.message}\n`); return 3; }
     const h = res.value;
-    io.stdout.write(neutraliseControls(`${h.status} ${h.hostname} version ${h.version}; capabilities ${h.capabilities.join(',') || 'none'}${h.blocked_readers ? `; ${h.blocked_readers} reader threads blocked in the kernel` : ''}`) + '\n');
+    io.stdout.write(visible(`${h.status} ${h.hostname} version ${h.version}; capabilities ${h.capabilities.join(',') || 'none'}${h.blocked_readers ? `; ${h.blocked_readers} reader threads blocked in the kernel` : ''}`) + '\n');
     return h.status === 'SERVING' ? 0 : 1;
   } finally {
     client.close();

@@ -1,0 +1,74 @@
+/**
+ * The collector's surface: the only module of collector/ the bot imports
+ * (scripts/check-boundaries.js and the lint enforce it). Tests may reach
+ * inside; the bot may not.
+ *
+ * Loading this module must stay cheap: the paste reader (and its worker
+ * thread) and every `whystuck` command import it. The text parsers below are
+ * plain modules, exported as they are. What brings gRPC, protobuf, pino or
+ * node-forge (together ~0.4 s of CPU and tens of MB) is loaded on first call,
+ * through the functions at the end, which have the same signatures as the
+ * modules' own.
+ */
+
+import type * as GrpcClient from './grpc/client';
+import type * as GrpcServer from './grpc/server';
+import type * as GrpcTls from './grpc/tls';
+import type * as Logging from './logging/create-logger';
+import type * as Remediation from './remediate/remediator';
+import type * as Snapshots from './snapshot/snapshotter';
+import type * as DevCerts from './tls/dev-certs';
+
+export { COLLECTOR_VERSION } from './version';
+
+// ---- Parsers of /proc, cgroup and node text: the SSH path reads the same files, pastes hold the same text.
+export { parseStat, type ProcStat } from './procfs/parse-stat';
+export { parseStatus, type ProcStatus } from './procfs/parse-status';
+export { parseStack } from './procfs/parse-stack';
+export { redactCmdline } from './procfs/redact-cmdline';
+export { isKernelThread } from './procfs/task-flags';
+export type { RawProcess } from './procfs/raw-task';
+export type { GuardedReader, GuardedResult } from './procfs/guarded-reader';
+export { parseCgroupFile, parsePodCgroup, podFromCgroupLines, type CgroupLine } from './cgroups/parse-pod-cgroup';
+export { readNodeFacts } from './node/read-node-facts';
+export { parseProcStat } from './node/parse-proc-stat';
+
+// ---- The snapshotter's steps that other ways of reading a node (SSH) share.
+export { buildTasks } from './snapshot/build-tasks';
+export { problemTasks, stackTaskMask, taskKeys } from './snapshot/filter-problem-tasks';
+export { problemFromCode, problemFromGuarded } from './snapshot/read-problems';
+
+// ---- The kernel log: records, kernel reports (hung task, lockups, RCU, OOM, panic, BUG) and storage backend lines.
+export { parseKmsgRecord } from './kmsg/parse-kmsg-record';
+export {
+  DIE_LINE, HARD, HUNG, HUNG_BLOCKER, HUNG_PASTED, isKernelBugHeadline, KERNEL_BUG, NETDEV, OOM_KILLED, OOM_KILL_LINE, OOM_KILL_TASK,
+  OOM_REAPED, OOM_SELECTED, OOM_START, PANIC, panicKind, RCU, RCU_STARVED, SOFT, type PanicKind,
+} from './kmsg/report-patterns';
+export { BACKEND_WORDS, classifyBackendLine } from './kmsg/backend-patterns';
+export type { BackendLine, BackendLineKind, BackendSubsystem } from './kmsg/backend-kinds';
+
+// ---- Small runtime pieces: worker threads with their own limits, a /metrics endpoint.
+export { siblingEntry, startWorker } from './workers/start-worker';
+export { startMetricsServer } from './watch/metrics-server';
+
+// ---- The collector's command line (collector, collector-health, version): loads each command's modules on demand.
+export { main as collectorMain } from './cli/main';
+
+// ---- Loaded on first call (see above).
+export type { CallResult, CollectorClient, WatchStream } from './grpc/client';
+export type { TlsFiles } from './grpc/tls';
+export type { Snapshotter } from './snapshot/snapshotter';
+
+// require() on call, not import: a static import would load gRPC and protobuf with the parsers.
+/** A gRPC client of one collector (mutual TLS or loopback plaintext). */
+export const createCollectorClient: typeof GrpcClient.createCollectorClient = (...a) => (require('./grpc/client') as typeof GrpcClient).createCollectorClient(...a);
+/** The collector's gRPC server (an in-process collector: the terminal's, tests'). */
+export const createCollectorServer: typeof GrpcServer.createCollectorServer = (...a) => (require('./grpc/server') as typeof GrpcServer).createCollectorServer(...a);
+export const serverCredentials: typeof GrpcTls.serverCredentials = (...a) => (require('./grpc/tls') as typeof GrpcTls).serverCredentials(...a);
+/** A live snapshot of this machine (`whystuck diagnose --local`, the in-process collector). */
+export const createSnapshotter: typeof Snapshots.createSnapshotter = (...a) => (require('./snapshot/snapshotter') as typeof Snapshots).createSnapshotter(...a);
+export const createRemediator: typeof Remediation.createRemediator = (...a) => (require('./remediate/remediator') as typeof Remediation).createRemediator(...a);
+/** A development CA and certificates for mutual TLS (`whystuck certs`, the terminal's collector). */
+export const createCertAuthority: typeof DevCerts.createCertAuthority = (...a) => (require('./tls/dev-certs') as typeof DevCerts).createCertAuthority(...a);
+/** The JSON logger both programs use. */
+export const createLogger: typeof Logging.createLogger = (...a) => (require('./logging/create-logger') as typeof Logging).createLogger(...a);
