@@ -51,7 +51,7 @@ export async function startHarness(opts: { remediationClients?: string[]; snapsh
   const serverTls = writeTls(dir, 'server', authority.issue({ commonName: 'collector', dnsNames: names.dnsNames, ipAddresses: names.ipAddresses ?? [] }), authority.cert);
   const logger = pino({ level: 'silent' });
   const snapshotter = createSnapshotter(opts.snapshotter);
-  const remediator = createRemediator({ settleMs: 300, ...opts.remediator });
+  const remediator = createRemediator({ settleMs: 300, reader: snapshotter.reader, ...opts.remediator });
   let watch: { watcher: Watcher; journal: WatchJournal; metrics: CollectorMetrics } | undefined;
   if (opts.watch) {
     const journal = createWatchJournal({ hostname: 'harness' });

@@ -48,39 +48,56 @@ const skip = (j: Job, reason: string): void => { if (mayRead(j)) j.reader.skipLi
 /**
  * ASCII text is decoded a unit of whole lines at a time (one native call, not
  * one per line) and cut into lines there. A line kept as evidence may hold on
- * to its unit, so a unit is small: 64 KiB at most, past a line that is longer.
+ * to its unit, so a unit is small: 4 KiB at most, past a line that is longer
+ * (64 KiB units held 80 MB more of a 100 MB log in memory).
  */
-const ASCII_UNIT = 64 * 1024;
+const ASCII_UNIT = 4 * 1024;
 
 /** Bytes of a stream: lines decoded one by one, as read-paste-stream does (an overlong line is skipped, not buffered). */
 function chunk(j: Job, bytes: Buffer): void {
-  let start = j.carry || j.overlong ? 0 : asciiLines(j, bytes);
-  for (;;) {
-    if (j.cut) return;
-    const nl = bytes.indexOf(10, start);
-    if (nl < 0) break;
-    if (j.overlong) skip(j, tooLong);
-    else if (j.carry) line(j, Buffer.concat([j.carry, bytes.subarray(start, nl)]).toString('utf8'));
-    else line(j, bytes.toString('utf8', start, nl));
-    j.carry = null;
-    j.overlong = false;
-    start = nl + 1;
+  let start = 0;
+  // The line carried over from the last chunk ends first (or the whole chunk goes on with it).
+  let whole = true;
+  if (j.carry || j.overlong) {
+    const nl = bytes.indexOf(10);
+    if (nl >= 0) { endLine(j, bytes, 0, nl); start = nl + 1; } else whole = false;
   }
+  if (whole) {
+    // The whole lines after it may be ASCII; the rest is decoded line by line.
+    start = asciiLines(j, bytes, start);
+    for (;;) {
+      if (j.cut) return;
+      const nl = bytes.indexOf(10, start);
+      if (nl < 0) break;
+      endLine(j, bytes, start, nl);
+      start = nl + 1;
+    }
+  }
+  if (j.cut) return;
   if (start < bytes.length && !j.overlong) {
     const rest = bytes.subarray(start);
     if ((j.carry?.length ?? 0) + rest.length > MAX_LINE_CHARS * 4) { j.overlong = true; j.carry = null; } else j.carry = j.carry ? Buffer.concat([j.carry, rest]) : Buffer.from(rest);
   }
 }
 
-/** The whole lines of an ASCII chunk (none carried over): where the rest starts (the whole chunk when it is not ASCII). */
-function asciiLines(j: Job, bytes: Buffer): number {
-  if (!isAscii(bytes)) return 0;
-  let start = 0;
+/** The line from `start` to the newline at `nl`, after what was carried over. */
+function endLine(j: Job, bytes: Buffer, start: number, nl: number): void {
+  if (j.overlong) skip(j, tooLong);
+  else if (j.carry) line(j, Buffer.concat([j.carry, bytes.subarray(start, nl)]).toString('utf8'));
+  else line(j, bytes.toString('utf8', start, nl));
+  j.carry = null;
+  j.overlong = false;
+}
+
+/** The whole lines of `bytes` from `from` on when they are ASCII: where the rest starts (`from` when they are not). */
+function asciiLines(j: Job, bytes: Buffer, from: number): number {
+  if (!isAscii(from === 0 ? bytes : bytes.subarray(from))) return from;
+  let start = from;
   while (start < bytes.length && !j.cut) {
     let nl = bytes.lastIndexOf(10, Math.min(bytes.length, start + ASCII_UNIT) - 1);
     if (nl < start) nl = bytes.indexOf(10, start + ASCII_UNIT);
     if (nl < 0) break;
-    const unit = bytes.latin1Slice(start, nl + 1);
+    const unit = bytes.toString('latin1', start, nl + 1);
     for (let p = 0; p < unit.length && !j.cut;) {
       const q = unit.indexOf('\n', p);
       line(j, unit.substring(p, q));

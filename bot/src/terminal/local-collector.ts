@@ -34,7 +34,7 @@ export async function startLocalCollector(opts: { logger: Logger; allowHostProce
   const serverTls = write('server', ca.issue({ commonName: COLLECTOR_NAME, dnsNames: [COLLECTOR_NAME, 'localhost'], ipAddresses: ['127.0.0.1'], client: false, days: 2 }), ca.cert);
   const clientTls = write('client', ca.issue({ commonName: TERMINAL_CLIENT_ID, server: false, days: 2 }), ca.cert);
   const snapshotter = createSnapshotter({ logger: opts.logger.child({ component: 'snapshot' }) });
-  const remediator = createRemediator({ allowHostProcesses: opts.allowHostProcesses, logger: opts.logger.child({ component: 'remediate' }) });
+  const remediator = createRemediator({ allowHostProcesses: opts.allowHostProcesses, logger: opts.logger.child({ component: 'remediate' }), reader: snapshotter.reader });
   const server = createCollectorServer({ snapshotter, remediator, remediationClients: [TERMINAL_CLIENT_ID], logger: opts.logger.child({ component: 'grpc' }) });
   let port: number;
   try {

@@ -32,7 +32,7 @@ export async function runCollector(argv: string[]): Promise<number> {
     procRoot: config.procRoot, readDeadlineMs: config.readDeadlineMs, logger: logger.child({ component: 'snapshot' }),
     runtime: { endpoint: config.runtimeEndpoint, hostRoot: config.hostRoot, deadlineMs: config.runtimeDeadlineMs },
   });
-  const remediator = createRemediator({ procRoot: config.procRoot, allowHostProcesses: config.allowHostProcesses, logger: logger.child({ component: 'remediate' }) });
+  const remediator = createRemediator({ procRoot: config.procRoot, allowHostProcesses: config.allowHostProcesses, logger: logger.child({ component: 'remediate' }), reader: snapshotter.reader });
   const metrics = createCollectorMetrics();
   const journal = createWatchJournal({ hostname: hostname() });
   const watcher = createWatcher({

@@ -12,12 +12,15 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ScanMessage, ScanRequest, TaskBatch } from './raw-task';
 import type * as ScanProc from './scan-proc';
+import { readCgroupMap, type CgroupMap } from './cgroup-pass';
 
 export type ReadRequest =
   | { id: number; kind: 'read'; path: string; maxBytes: number }
-  | { id: number; kind: 'scan'; scan: ScanRequest; progress: SharedArrayBuffer };
+  | { id: number; kind: 'scan'; scan: ScanRequest; progress: SharedArrayBuffer }
+  /** Every process's cgroup membership (see cgroup-pass.ts). */
+  | { id: number; kind: 'cgroups'; procRoot: string; only?: number[]; progress: SharedArrayBuffer };
 export type ReadReply =
-  | { id: number; ok: true; text: string; truncated: boolean }
+  | { id: number; ok: true; text: string; truncated: boolean; cgroups?: CgroupMap }
   | { id: number; ok: false; code: string; message: string }
   /** A scan's batch, sent before the scan's final reply. */
   | { id: number; partial: TaskBatch }
@@ -60,7 +63,9 @@ function runScan(req: Extract<ReadRequest, { kind: 'scan' }>): ReadReply {
 parentPort?.on('message', (req: ReadRequest) => {
   let reply: ReadReply;
   try {
-    reply = req.kind === 'scan' ? runScan(req) : { id: req.id, ok: true, ...readCapped(req.path, req.maxBytes) };
+    if (req.kind === 'scan') reply = runScan(req);
+    else if (req.kind === 'cgroups') reply = { id: req.id, ok: true, text: '', truncated: false, cgroups: readCgroupMap(req.procRoot, new Int32Array(req.progress), req.only) };
+    else reply = { id: req.id, ok: true, ...readCapped(req.path, req.maxBytes) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     reply = { id: req.id, ok: false, code: e.code ?? 'EIO', message: e.message };

@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { ReadReply, ReadRequest } from './guarded-read-worker';
 import type { ScanRequest, TaskBatch } from './raw-task';
+import type { CgroupMap } from './cgroup-pass';
 import { siblingEntry, startWorker } from '../workers/start-worker';
 
 /**
@@ -17,7 +18,7 @@ import { siblingEntry, startWorker } from '../workers/start-worker';
  * returns, its worker is retired and the task is readable again.
  */
 export type GuardedResult =
-  | { status: 'ok'; text: string; truncated: boolean; tookMs: number }
+  | { status: 'ok'; text: string; truncated: boolean; tookMs: number; cgroups?: CgroupMap }
   | { status: 'error'; code: string; message: string; tookMs: number }
   | { status: 'timed-out'; tookMs: number }
   | { status: 'blocked-earlier'; blockedForMs: number; path: string }
@@ -31,6 +32,12 @@ export interface GuardedReader {
    * thread is written off. On success the text is the count of processes visited.
    */
   scan(req: ScanRequest, opts: { deadlineMs: number; progress: SharedArrayBuffer; onBatch: (batch: TaskBatch) => void }): Promise<GuardedResult>;
+  /**
+   * Reads every process's /proc/PID/cgroup (or `only` these tgids) in one
+   * request under one deadline (they all wait on the kernel's cgroup_mutex).
+   * On success `cgroups` holds the map; `progress[0]` is the tgid being read.
+   */
+  cgroups(procRoot: string, opts: { deadlineMs: number; progress: SharedArrayBuffer; only?: number[] }): Promise<GuardedResult>;
   /** Paths whose read is stuck in the kernel right now, with how long. */
   stuck(): Array<{ path: string; forMs: number }>;
   close(): Promise<void>;
@@ -62,22 +69,29 @@ interface Reader {
   stuckOn?: Pending;
 }
 
-/** Files that wait on the same kernel lock of the same task share a key. */
+/**
+ * Files that wait on the same kernel lock of the same task share a key;
+ * cgroup membership files of every task share one (the global cgroup_mutex).
+ */
 export function lockKey(path: string): string {
   const m = /^(.*\/\d+(?:\/task\/\d+)?)\/([a-z_]+)$/.exec(path);
   if (!m) return path;
   const taskDir = m[1].replace(/\/task\/\d+$/, '');
+  if (m[2] === 'cgroup') return cgroupKey(taskDir.replace(/\/\d+$/, ''));
   if (['cmdline', 'environ', 'maps', 'smaps', 'smaps_rollup', 'numa_maps', 'mem'].includes(m[2])) return `${taskDir}#mm`;
   if (['stack', 'io', 'syscall', 'personality'].includes(m[2])) return `${m[1]}#exec`;
   return path;
 }
+
+/** The lock every /proc/PID/cgroup read under `procRoot` waits on. */
+export const cgroupKey = (procRoot: string): string => `${procRoot}#cgroup_mutex`;
 
 const PIPELINE = 8;
 /** A thread that has not loaded its code after this long is judged like any other. */
 const LOAD_GRACE_MS = 10_000;
 
 /** What a request reads, for results and the stuck list. */
-const what = (req: ReadRequest): string => (req.kind === 'read' ? req.path : `${req.scan.procRoot} (task scan)`);
+const what = (req: ReadRequest): string => (req.kind === 'read' ? req.path : req.kind === 'scan' ? `${req.scan.procRoot} (task scan)` : `${req.procRoot}/*/cgroup (cgroup membership)`);
 
 export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedReader {
   const poolSize = opts.poolSize ?? 2;
@@ -129,7 +143,7 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     const tookMs = now() - reader.headSince;
     reader.headSince = now();
     head.resolve(reply.ok
-      ? { status: 'ok', text: reply.text, truncated: reply.truncated, tookMs }
+      ? { status: 'ok', text: reply.text, truncated: reply.truncated, tookMs, ...(reply.cgroups ? { cgroups: reply.cgroups } : {}) }
       : { status: 'error', code: reply.code, message: reply.message, tookMs });
     pump();
   }
@@ -217,6 +231,9 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
       const id = nextId++;
       // A key of its own: a scan that stalled is retried by the next snapshot on a fresh thread.
       return submit({ id, kind: 'scan', scan: req, progress: o.progress }, o.deadlineMs, `${req.procRoot}#scan${id}`, o.onBatch);
+    },
+    cgroups(procRoot, o) {
+      return submit({ id: nextId++, kind: 'cgroups', procRoot, only: o.only, progress: o.progress }, o.deadlineMs, cgroupKey(procRoot));
     },
     stuck() {
       const t = now();

@@ -1,6 +1,7 @@
 import type { ProcStat } from './parse-stat';
 import type { ProcStatus } from './parse-status';
 import type { CgroupLine } from '../cgroups/parse-pod-cgroup';
+import type { CgroupMap } from './cgroup-pass';
 
 /** What the scan read for one process: process-wide files once, then each thread. */
 export interface RawProcess {
@@ -44,7 +45,13 @@ export interface ScanRequest {
    * Set when several threads share the scan: each walks the process list from
    * its own end and takes a process by setting its bit in `claims` first.
    */
-  share?: { claims: SharedArrayBuffer; backwards: boolean };
+  share?: { claims: SharedArrayBuffer; backwards: boolean; /** The main thread: never reads a cgroup file (it skips processes the map lacks). */ noCgroupReads?: boolean };
+  /**
+   * Cgroup membership read beforehand (cgroup-pass.ts): processes found in it
+   * are not read again. null: membership unknown (the pass timed out) — no
+   * cgroup file is read and no task is attributed. Absent: read in the walk.
+   */
+  cgroups?: CgroupMap | null;
 }
 
 /** A pod (and container) as the scan found it in a cgroup path. */

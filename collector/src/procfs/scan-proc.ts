@@ -14,9 +14,10 @@
 import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 import { parseStat } from './parse-stat';
 import { parseStatus, type ProcStatus } from './parse-status';
-import { parseCgroupFile, parsePodCgroup } from '../cgroups/parse-pod-cgroup';
+import { parseCgroupFile, parsePodCgroup, type CgroupLine } from '../cgroups/parse-pod-cgroup';
 import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT, type PodEntry, type RawProblem, type RawProcess, type ScanMessage, type ScanRequest, type TaskBatch } from './raw-task';
-import { processFacts, toTask } from '../snapshot/build-tasks';
+import { processFacts, toTask, type ProcessFacts } from '../snapshot/build-tasks';
+import type { CgroupMap } from './cgroup-pass';
 import { taskCodec } from '../proto/snapshot-codec';
 import { Out } from '../proto/wire-codec';
 
@@ -114,8 +115,15 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
     post(msg, transfer);
     batch = new BatchWriter();
   };
-  const emit = (proc: RawProcess): void => {
-    const facts = processFacts(proc);
+  // Cgroup files read beforehand: tgid -> text index; each distinct text parsed once, its facts built once.
+  const known = new Map<number, number>();
+  if (req.cgroups) for (let i = 0; i < req.cgroups.tgids.length; i++) known.set(req.cgroups.tgids[i], req.cgroups.text[i]);
+  const parsedText: CgroupLine[][] = [];
+  const factsOfText: ProcessFacts[] = [];
+  const emit = (proc: RawProcess, textIndex: number): void => {
+    let facts: ProcessFacts;
+    if (textIndex >= 0) facts = factsOfText[textIndex] ??= processFacts(proc);
+    else facts = processFacts(proc);
     let pod = -1;
     if (facts.pod) {
       const key = `${facts.pod.podUid}/${facts.pod.containerId}/${facts.pod.runtime}`;
@@ -161,20 +169,28 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
   if (req.share?.backwards) entries.reverse();
   for (const name of entries) {
     const tgid = Number(name);
+    // The main thread leaves processes whose cgroups were not read beforehand to the reader thread.
+    if (req.share?.noCgroupReads && req.cgroups !== null && !known.has(tgid)) continue;
     if (claims && !claim(claims, tgid)) continue;
     const dir = `${req.procRoot}/${name}`;
     progress[0] = tgid;
     progress[1] = 0;
-    const cgPath = `${dir}/cgroup`;
-    const cg = read(cgPath);
-    note(cgPath, cg, tgid, tgid);
-    let cgroups = cg.ok ? parseCgroupFile(cg.text) : [];
+    const textIndex = known.get(tgid) ?? -1;
+    let cgroups: CgroupLine[] = [];
     // Leaders only: one stat per process, no thread list (a cheap look when no task is in D).
     const tids = req.leadersOnly ? [name] : list(`${dir}/task`);
-    // A leader that exited (fake zombie) has left its cgroups; its live threads have not.
-    if (tids.length > 1 && !cgroups.some((l) => parsePodCgroup(l.path))) {
-      const other = read(`${dir}/task/${tids.find((t) => t !== name)}/cgroup`);
-      if (other.ok && parseCgroupFile(other.text).some((l) => parsePodCgroup(l.path))) cgroups = parseCgroupFile(other.text);
+    if (textIndex >= 0) {
+      cgroups = parsedText[textIndex] ??= parseCgroupFile((req.cgroups as CgroupMap).texts[textIndex]);
+    } else if (req.cgroups !== null) {
+      const cgPath = `${dir}/cgroup`;
+      const cg = read(cgPath);
+      note(cgPath, cg, tgid, tgid);
+      cgroups = cg.ok ? parseCgroupFile(cg.text) : [];
+      // A leader that exited (fake zombie) has left its cgroups; its live threads have not.
+      if (tids.length > 1 && !cgroups.some((l) => parsePodCgroup(l.path))) {
+        const other = read(`${dir}/task/${tids.find((t) => t !== name)}/cgroup`);
+        if (other.ok && parseCgroupFile(other.text).some((l) => parsePodCgroup(l.path))) cgroups = parseCgroupFile(other.text);
+      }
     }
     if (wanted.size > 0 && !wanted.has(tgid) && !tids.some((t) => wanted.has(Number(t)))) continue;
     // Zombies read cgroup "/", so a pod filter must keep them for attribution later.
@@ -221,7 +237,7 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
       }
       proc.threads.push({ tid, stat, full, status, wchan });
     }
-    emit(proc);
+    emit(proc, textIndex);
   }
   flush();
   const done: ScanMessage = { type: 'done', visitedProcesses: visited };

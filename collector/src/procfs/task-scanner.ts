@@ -1,5 +1,6 @@
 import type { PodEntry, RawProblem, ScanRequest, TaskBatch, TaskColumns } from './raw-task';
 import type { GuardedReader } from './guarded-reader';
+import type { CgroupMap } from './cgroup-pass';
 
 /** Every task the scan read: encoded messages plus columns, indexed 0..count-1. */
 export interface TaskTable extends TaskColumns {
@@ -15,10 +16,37 @@ export interface ScanResult {
   problems: RawProblem[];
   /** Set when the scan did not finish before its deadline: where it stalled. */
   stalled?: { pid: number; tid: number; afterMs: number };
+  /** Whether tasks could be attributed to pods: their cgroup membership was read, or why not. */
+  cgroups: { status: 'read' } | { status: 'unknown'; path: string; reason: 'timed-out' | 'blocked-earlier' | 'skipped'; triedMs: number; pid: number };
 }
 
 export interface TaskScanner {
+  /**
+   * Scans. A request equal to one still waiting for its turn shares that
+   * scan (it has not started, so it is no older than this caller).
+   */
   scan(req: ScanRequest, deadlineMs: number): Promise<ScanResult>;
+  stats(): TaskScannerStats;
+}
+
+export interface TaskScannerStats {
+  /** /proc walks started. */
+  scans: number;
+  /** scan() calls that shared a waiting scan instead. */
+  coalesced: number;
+  /** Cgroup passes that did not finish (or were not tried: the cgroup lock was known stuck). */
+  cgroupsUnknown: number;
+}
+
+export interface TaskScannerOptions {
+  parts?: number;
+  mainThreadShare?: boolean;
+  /**
+   * Deadline of the cgroup pass that runs before each walk (see
+   * cgroup-pass.ts); 0: no pass, the walk reads cgroup files itself (on a
+   * reader thread; the main thread then stays out of the walk).
+   */
+  cgroupDeadlineMs?: number;
 }
 
 type Column = keyof TaskColumns;
@@ -70,13 +98,38 @@ function tableOf(batches: TaskBatch[], pods: PodEntry[], paths: string[]): TaskT
  * written off (it may be blocked in the kernel) and a fresh one serves the
  * next read or snapshot.
  */
-export function createTaskScanner(reader: GuardedReader, opts: { parts?: number; mainThreadShare?: boolean } = {}): TaskScanner {
+export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOptions = {}): TaskScanner {
   const parts = opts.parts ?? 1;
+  const cgroupDeadlineMs = opts.cgroupDeadlineMs ?? 1000;
   let busy: Promise<unknown> = Promise.resolve();
+  const waiting = new Map<string, Promise<ScanResult>>();
+  const counts: TaskScannerStats = { scans: 0, coalesced: 0, cgroupsUnknown: 0 };
   // tgids are below pid_max, at most 2^22 on Linux: one bit each. Reused, cleared per scan.
   let claimBits: SharedArrayBuffer | undefined;
 
+  /** The cgroup pass: the map, null when membership is unknown (with why), undefined to read in the walk. */
+  const readCgroups = async (procRoot: string, deadlineMs: number): Promise<{ map: CgroupMap | null | undefined; state: ScanResult['cgroups'] }> => {
+    if (cgroupDeadlineMs <= 0) return { map: undefined, state: { status: 'read' } };
+    const progress = new SharedArrayBuffer(4);
+    const r = await reader.cgroups(procRoot, { deadlineMs: Math.min(cgroupDeadlineMs, deadlineMs), progress });
+    if (r.status === 'ok' && r.cgroups) return { map: r.cgroups, state: { status: 'read' } };
+    // An error (say, the proc root is not listable) is the walk's to report.
+    if (r.status === 'error' || r.status === 'ok') return { map: undefined, state: { status: 'read' } };
+    counts.cgroupsUnknown++;
+    if (r.status === 'timed-out') {
+      const pid = new Int32Array(progress)[0];
+      return { map: null, state: { status: 'unknown', path: `${procRoot}/${pid || '*'}/cgroup`, reason: 'timed-out', triedMs: Math.round(r.tookMs), pid } };
+    }
+    if (r.status === 'blocked-earlier') return { map: null, state: { status: 'unknown', path: `${procRoot}/*/cgroup`, reason: 'blocked-earlier', triedMs: Math.round(r.blockedForMs), pid: 0 } };
+    return { map: null, state: { status: 'unknown', path: `${procRoot}/*/cgroup`, reason: 'skipped', triedMs: 0, pid: 0 } };
+  };
+
   const run = async (req: ScanRequest, deadlineMs: number): Promise<ScanResult> => {
+    counts.scans++;
+    const t0 = performance.now();
+    const cg = req.cgroups === undefined ? await readCgroups(req.procRoot, deadlineMs) : { map: req.cgroups, state: { status: 'read' } as const };
+    if (cg.map !== undefined) req = { ...req, cgroups: cg.map };
+    deadlineMs = Math.max(100, deadlineMs - (performance.now() - t0));
     const batches: TaskBatch[] = [];
     const pods: PodEntry[] = [];
     const paths: string[] = [];
@@ -99,7 +152,9 @@ export function createTaskScanner(reader: GuardedReader, opts: { parts?: number;
     // The main thread joins the walk only on the real procfs, whose stat, status, wchan, cgroup and
     // ns links take no lock on the target (a proc root of another kind, like a FUSE mount in tests,
     // could block it); it takes processes from the other end, and stays off the risky files.
-    const mainJoins = Boolean(opts.mainThreadShare) && req.procRoot === '/proc' && req.pids.length === 0 && !req.podUid;
+    // It never reads a cgroup file (they wait on the kernel's global cgroup_mutex): it joins only with
+    // the cgroup pass's map (or none at all), and leaves processes missing from the map to the reader thread.
+    const mainJoins = Boolean(opts.mainThreadShare) && req.procRoot === '/proc' && req.pids.length === 0 && !req.podUid && req.cgroups !== undefined;
     const shared = parts > 1 || mainJoins;
     let claims: SharedArrayBuffer | undefined;
     if (shared) {
@@ -115,7 +170,7 @@ export function createTaskScanner(reader: GuardedReader, opts: { parts?: number;
     if (mainJoins && claims) {
       const onBatch = collector();
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require('./scan-proc') as typeof import('./scan-proc')).scanProc({ ...req, share: { claims, backwards: true } }, new SharedArrayBuffer(8), (msg) => {
+      (require('./scan-proc') as typeof import('./scan-proc')).scanProc({ ...req, share: { claims, backwards: true, noCgroupReads: true } }, new SharedArrayBuffer(8), (msg) => {
         if (msg.type === 'tasks') onBatch(msg);
       });
     }
@@ -131,14 +186,25 @@ export function createTaskScanner(reader: GuardedReader, opts: { parts?: number;
         problems.push({ path: req.procRoot, code: `task scan not run: ${r.status === 'no-reader' ? r.reason : 'blocked'}`, pid: 0, tid: 0 });
       }
     }
-    return { tasks: tableOf(batches, pods, paths), problems, stalled };
+    return { tasks: tableOf(batches, pods, paths), problems, stalled, cgroups: cg.state };
   };
 
   return {
     scan(req, deadlineMs) {
-      const next = busy.then(() => run(req, deadlineMs));
+      const key = JSON.stringify({ ...req, cgroups: req.cgroups === undefined ? 'read' : req.cgroups === null ? 'none' : 'given' });
+      const same = req.cgroups === undefined || req.cgroups === null ? waiting.get(key) : undefined;
+      if (same) {
+        counts.coalesced++;
+        return same;
+      }
+      const next: Promise<ScanResult> = busy.then(() => {
+        if (waiting.get(key) === next) waiting.delete(key);
+        return run(req, deadlineMs);
+      });
+      if (req.cgroups === undefined || req.cgroups === null) waiting.set(key, next);
       busy = next.catch(() => undefined);
       return next;
     },
+    stats: () => ({ ...counts }),
   };
 }

@@ -7,6 +7,7 @@ import { parseStat, type ProcStat } from '../procfs/parse-stat';
 import { isKernelThread } from '../procfs/task-flags';
 import { parseCgroupFile, podFromCgroupLines } from '../cgroups/parse-pod-cgroup';
 import { createPidfd, ERRNO, type Pidfd } from './pidfd';
+import { createGuardedReader, type GuardedReader } from '../procfs/guarded-reader';
 
 /** Signals a remediation may send, by proto name. */
 export const ALLOWED_SIGNALS: Record<string, number> = {
@@ -22,6 +23,8 @@ export interface RemediatorOptions {
   settleMs?: number;
   logger?: Logger;
   pidfd?: Pidfd;
+  /** Reads cgroup membership off the main thread, with a deadline (default: a reader of its own, made on first use). */
+  reader?: GuardedReader;
   /** The collector's own pid (protected). */
   selfPid?: number;
 }
@@ -39,26 +42,41 @@ function readStat(procRoot: string, pid: number): ProcStat | null {
   }
 }
 
-/** The pod of a process, from any of its threads (a fake zombie's leader has left its cgroups), else its parent's. */
-function podOf(procRoot: string, pid: number, ppid: number): string {
-  const fromPid = (p: number): string => {
+/**
+ * The pod of a process, from any of its threads (a fake zombie's leader has
+ * left its cgroups), else its parent's. The cgroup files are read on a
+ * guarded reader thread: they wait on the kernel's global cgroup_mutex, and a
+ * held one must not stop the collector. `unknown` when a read did not answer.
+ */
+async function podOf(reader: GuardedReader, procRoot: string, pid: number, ppid: number): Promise<{ pod: string } | { unknown: string }> {
+  const fromPid = async (p: number): Promise<{ pod: string } | { unknown: string }> => {
     let tids: string[] = [];
     try {
       tids = readdirSync(`${procRoot}/${p}/task`);
     } catch {
-      return '';
+      return { pod: '' };
     }
     for (const tid of tids) {
-      try {
-        const pod = podFromCgroupLines(parseCgroupFile(readFileSync(`${procRoot}/${p}/task/${tid}/cgroup`, 'latin1'))).pod;
-        if (pod) return pod.podUid;
-      } catch {
-        /* vanished thread */
+      const path = `${procRoot}/${p}/task/${tid}/cgroup`;
+      const r = await reader.read(path, { maxBytes: 16 * 1024 });
+      if (r.status === 'ok') {
+        const pod = podFromCgroupLines(parseCgroupFile(r.text)).pod;
+        if (pod) return { pod: pod.podUid };
+        continue;
       }
+      if (r.status === 'error') continue; // vanished thread
+      const why = r.status === 'timed-out'
+        ? `reading ${path} did not answer in ${Math.round(r.tookMs)} ms`
+        : r.status === 'blocked-earlier'
+          ? `reads of cgroup membership have been blocked in the kernel for ${Math.round(r.blockedForMs)} ms`
+          : `no reader thread is left (${r.reason})`;
+      return { unknown: `${why} — /proc/PID/cgroup waits on the kernel's global cgroup_mutex, which some task is holding` };
     }
-    return '';
+    return { pod: '' };
   };
-  return fromPid(pid) || (ppid > 1 ? fromPid(ppid) : '');
+  const own = await fromPid(pid);
+  if ('unknown' in own || own.pod || ppid <= 1) return own;
+  return fromPid(ppid);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -79,7 +97,10 @@ export function createRemediator(opts: RemediatorOptions = {}): Remediator {
     return { status, message, still_present: status !== 'NOT_FOUND', used_pidfd: false };
   }
 
-  function checkTarget(req: RemediateRequest__Output, stat: ProcStat | null): RemediateResponse | null {
+  let ownReader: GuardedReader | undefined;
+  const cgroupReader = (): GuardedReader => opts.reader ?? (ownReader ??= createGuardedReader({ poolSize: 1, defaultDeadlineMs: 1000 }));
+
+  async function checkTarget(req: RemediateRequest__Output, stat: ProcStat | null): Promise<RemediateResponse | null> {
     if (!stat) return refuse('NOT_FOUND', `pid ${req.pid} is gone already`);
     if (String(stat.startTime) !== String(req.start_time_ticks) || stat.comm !== req.expected_comm) {
       return refuse('PID_REUSED', `pid ${req.pid} is now "${stat.comm}" started at tick ${stat.startTime}, not "${req.expected_comm}" started at tick ${req.start_time_ticks}: the process the snapshot saw is gone and its pid was reused; nothing was signalled`);
@@ -87,7 +108,9 @@ export function createRemediator(opts: RemediatorOptions = {}): Remediator {
     if (req.pid === 1) return refuse('PROTECTED', 'pid 1 of the host is never signalled');
     if (isKernelThread(stat.flags)) return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is a kernel thread; signals cannot end it`);
     if (req.pid === selfPid) return refuse('PROTECTED', 'the collector does not signal itself');
-    if (!opts.allowHostProcesses && !podOf(procRoot, req.pid, stat.ppid)) {
+    const found = opts.allowHostProcesses ? { pod: '' } : await podOf(cgroupReader(), procRoot, req.pid, stat.ppid);
+    if ('unknown' in found) return refuse('FAILED', `pid ${req.pid} (${stat.comm}) was not signalled: its pod is unknown (${found.unknown}). Whether it is a pod's process or a protected one cannot be checked; try again once the node's cgroup_mutex is free`);
+    if (!opts.allowHostProcesses && !found.pod) {
       return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is not in a Kubernetes pod cgroup; start the collector with --allow-host-processes to allow host processes`);
     }
     return null;
@@ -131,7 +154,7 @@ export function createRemediator(opts: RemediatorOptions = {}): Remediator {
       const fd = pidfd.open(req.pid);
       if (!fd.ok) return fd.errno === 3 ? refuse('NOT_FOUND', `pid ${req.pid} is gone already`) : refuse('FAILED', `pidfd_open(${req.pid}) failed: ${ERRNO[fd.errno] ?? fd.errno}`);
       try {
-        const refused = checkTarget(req, readStat(procRoot, req.pid));
+        const refused = await checkTarget(req, readStat(procRoot, req.pid));
         if (refused) return refused;
         const sent = pidfd.sendSignal(fd.value, signal);
         if (!sent.ok) {
@@ -142,7 +165,7 @@ export function createRemediator(opts: RemediatorOptions = {}): Remediator {
       }
       return after(req, Date.now(), true);
     }
-    const refused = checkTarget(req, readStat(procRoot, req.pid));
+    const refused = await checkTarget(req, readStat(procRoot, req.pid));
     if (refused) return refused;
     try {
       process.kill(req.pid, signal);

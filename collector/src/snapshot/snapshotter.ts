@@ -5,7 +5,7 @@ import type { ReadProblem } from '../../../proto/generated/whystuck/v1/ReadProbl
 import type { PodSummary } from '../../../proto/generated/whystuck/v1/PodSummary';
 import type { Task } from '../../../proto/generated/whystuck/v1/Task';
 import { createGuardedReader, type GuardedReader } from '../procfs/guarded-reader';
-import { createTaskScanner, type TaskScanner, type TaskTable } from '../procfs/task-scanner';
+import { createTaskScanner, type ScanResult, type TaskScanner, type TaskScannerStats, type TaskTable } from '../procfs/task-scanner';
 import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT } from '../procfs/raw-task';
 import { snapshotCodec, taskCodec, TASKS_FIELD_TAG } from '../proto/snapshot-codec';
 import { Out, varintLength } from '../proto/wire-codec';
@@ -42,8 +42,14 @@ export interface Snapshotter {
   /** The reader every read of /proc goes through, and the task scanner (watch mode's look, collector/src/watch/observe.ts, uses both). */
   readonly reader: GuardedReader;
   readonly scanner: TaskScanner;
+  /** Snapshots taken and /proc walks started (coalesced scans count once): for tests and metrics. */
+  stats(): SnapshotterStats;
   readonly roots: { procRoot: string; sysRoot: string; cgroupRoot: string };
   close(): Promise<void>;
+}
+
+export interface SnapshotterStats extends TaskScannerStats {
+  snapshots: number;
 }
 
 export interface EncodedSnapshot {
@@ -71,12 +77,16 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   // One reader thread does the scan and then the risky reads; more join only while some are stuck.
   // (Splitting the scan over two threads took ~35% off its time and cost ~20 MB of the 100 MB budget.)
   const reader = createGuardedReader({ defaultDeadlineMs: readDeadlineMs, poolSize: 1 });
-  const scanner: TaskScanner = createTaskScanner(reader, { mainThreadShare: true });
+  // Cgroup membership is read first, in one pass on the reader thread under its own deadline (cgroup-pass.ts).
+  const scanner: TaskScanner = createTaskScanner(reader, { mainThreadShare: true, cgroupDeadlineMs: Math.max(1000, readDeadlineMs * 4) });
+  const attributed = new WeakMap<TaskTable, Map<number, TaskExtra>>();
+  let snapshots = 0;
   const warned = new Set<string>();
   const runtimeReader = opts.runtime === false ? undefined : createRuntimeReader({ ...opts.runtime, procRoot, logger: opts.logger?.child({ component: 'runtime' }) });
   const runtimeDeadlineMs = (opts.runtime && opts.runtime.deadlineMs) || DEFAULT_RUNTIME_DEADLINE_MS;
 
   async function snapshotBytes(req: Partial<SnapshotRequest__Output>): Promise<EncodedSnapshot> {
+    snapshots++;
     const t0 = performance.now();
     const takenAt = Date.now();
     const deadlineMs = Math.min(req.deadline_ms || DEFAULT_DEADLINE_MS, 60000);
@@ -107,14 +117,25 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       if (!e) extras.set(i, (e = {}));
       return e;
     };
-    attributePods(t, extra);
+    // A scan may be shared by several snapshots: its pods are attributed once, each snapshot copies the result.
+    let inherited = attributed.get(t);
+    if (!inherited) {
+      const found = new Map<number, TaskExtra>();
+      attributePods(t, (i) => found.get(i) ?? found.set(i, {}).get(i) as TaskExtra);
+      attributed.set(t, (inherited = found));
+    }
+    for (const [i, e] of inherited) extras.set(i, { ...e });
+    const cgroupsUnknown = scan.cgroups.status === 'unknown' ? scan.cgroups : undefined;
+    if (cgroupsUnknown) problems.push(cgroupProblem(cgroupsUnknown, podUid));
 
     // Which tasks this snapshot keeps, in scan order.
     let kept: number[] = [];
-    for (let i = 0; i < t.count; i++) if (!podUid || t.pods[t.pod[i]]?.uid === podUid) kept.push(i);
+    for (let i = 0; i < t.count; i++) if (!podUid || cgroupsUnknown || t.pods[t.pod[i]]?.uid === podUid) kept.push(i);
+    if (cgroupsUnknown) for (const i of kept) extra(i).pod_attribution = 'unknown';
     // Process order (parts of a shared scan interleave); a stable sort keeps each process's threads in order.
     kept.sort((a, b) => t.tgid[a] - t.tgid[b]);
-    if (req.problems_only) {
+    // Without cgroups no task can be placed in the pod: a pod's snapshot falls back to the node's problem tasks.
+    if (req.problems_only || (podUid && cgroupsUnknown)) {
       const keep = problemTaskMask(keysOf(t, kept));
       kept = kept.filter((_, k) => keep[k]);
     }
@@ -226,12 +247,24 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     },
     reader,
     scanner,
+    stats: () => ({ snapshots, ...scanner.stats() }),
     roots: { procRoot, sysRoot, cgroupRoot },
     async close() {
       runtimeReader?.close();
       await reader.close();
     },
   };
+}
+
+/** The read problem of a snapshot whose tasks could not be placed in pods. */
+function cgroupProblem(u: Extract<ScanResult['cgroups'], { status: 'unknown' }>, podUid: string): ReadProblem {
+  const why = u.reason === 'timed-out'
+    ? `reading cgroup membership did not finish in ${u.triedMs} ms (/proc/PID/cgroup waits on the kernel's global cgroup_mutex: a task holding it is itself a common reason pods hang)`
+    : u.reason === 'blocked-earlier'
+      ? `an earlier read of cgroup membership has been blocked in the kernel for ${u.triedMs} ms (the global cgroup_mutex), so it was not tried again`
+      : 'cgroup membership was not read: every reader thread is stuck in the kernel';
+  const effect = podUid ? `; no task could be placed in pod ${podUid}, so this snapshot holds the node's problem tasks instead` : '';
+  return { path: u.path, reason: u.reason, detail: `${why}; pod attribution is unknown for every task${effect}`, tried_ms: u.triedMs, pid: 0, tid: 0, needs_capability: '' };
 }
 
 /** Tasks without a pod cgroup inherit one (zombies, orphans; see inheritPods); `extra` gets each inheritor's pod fields. */

@@ -82,5 +82,8 @@ describe('guarded reader', () => {
     expect(lockKey('/proc/42/task/43/maps')).toBe('/proc/42#mm');
     expect(lockKey('/proc/42/task/43/stack')).toBe('/proc/42/task/43#exec');
     expect(lockKey('/proc/42/stat')).toBe('/proc/42/stat');
+    // Every cgroup membership file waits on the one global cgroup_mutex.
+    expect(lockKey('/proc/42/cgroup')).toBe(lockKey('/proc/7/task/9/cgroup'));
+    expect(lockKey('/proc/42/cgroup')).toBe('/proc#cgroup_mutex');
   });
 });

@@ -33,6 +33,36 @@ describe('task scanner', () => {
   });
 });
 
+describe('cgroup membership read in one guarded pass before the walk', () => {
+  it('attributes the same pods as reading cgroup files in the walk, and the main thread then joins the walk', async () => {
+    const reader = createGuardedReader({ poolSize: 1 });
+    try {
+      const podOf = (t: Awaited<ReturnType<ReturnType<typeof createTaskScanner>['scan']>>['tasks']): Map<number, string> => {
+        const m = new Map<number, string>();
+        for (let i = 0; i < t.count; i++) m.set(t.tid[i], `${t.pods[t.pod[i]]?.uid ?? ''}|${t.paths[t.freezer[i]] ?? ''}`);
+        return m;
+      };
+      const inWalk = await createTaskScanner(reader, { cgroupDeadlineMs: 0 }).scan(REQ, 10000);
+      const scanner = createTaskScanner(reader, { mainThreadShare: true });
+      const withPass = await scanner.scan(REQ, 10000);
+      expect(withPass.cgroups).toEqual({ status: 'read' });
+      expect(scanner.stats()).toMatchObject({ scans: 1, cgroupsUnknown: 0 });
+      const a = podOf(inWalk.tasks);
+      const b = podOf(withPass.tasks);
+      // Tasks alive in both scans are attributed alike.
+      let compared = 0;
+      for (const [tid, v] of a) {
+        if (!b.has(tid)) continue;
+        expect([tid, b.get(tid)]).toEqual([tid, v]);
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(10);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
 describe('bin/whystuck-collector', () => {
   it('runs the collector command under its deployment flags (node accepts them)', () => {
     const r = spawnSync(join(__dirname, '..', '..', '..', 'bin', 'whystuck-collector'), ['--help'], { encoding: 'utf8' });

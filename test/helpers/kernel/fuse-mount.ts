@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, trackPid } from './cleanup';
@@ -42,7 +42,7 @@ function abortConnection(mountpoint: string): void {
  * content). Reads of paths matching `hang` are never answered; hang '*' holds
  * every request after INIT. Torn down by cleanupAll(): abort, kill, umount -l.
  */
-export async function startFuse(opts: { files?: Record<string, string>; hang: string }): Promise<FuseMount> {
+export async function startFuse(opts: { files?: Record<string, string>; /** relative path -> symlink target */ links?: Record<string, string>; hang: string }): Promise<FuseMount> {
   const base = mkdtempSync(join(tmpdir(), 'whystuck-fuse-'));
   const mountpoint = join(base, 'mnt');
   const backing = join(base, 'backing');
@@ -50,6 +50,10 @@ export async function startFuse(opts: { files?: Record<string, string>; hang: st
   for (const [rel, content] of Object.entries(opts.files ?? {})) {
     spawnSync('mkdir', ['-p', join(backing, rel, '..')]);
     writeFileSync(join(backing, rel), content);
+  }
+  for (const [rel, target] of Object.entries(opts.links ?? {})) {
+    spawnSync('mkdir', ['-p', join(backing, rel, '..')]);
+    symlinkSync(target, join(backing, rel));
   }
   const daemon = spawn('python3', [join(__dirname, 'fuse_server.py'), mountpoint, backing, opts.hang], { stdio: ['ignore', 'pipe', 'inherit'] });
   const daemonPid = trackPid(daemon.pid);

@@ -3,7 +3,7 @@
 
 Used by integration tests to create real kernel states:
   fuse_server.py MOUNTPOINT BACKING_DIR HANG_REGEX
-serves BACKING_DIR read-only at MOUNTPOINT. A READ of any file whose relative
+serves BACKING_DIR read-only at MOUNTPOINT (symlinks as symlinks). A READ of any file whose relative
 path matches HANG_REGEX is taken from /dev/fuse and never answered, so the
 reader sits in the kernel in request_wait_answer. HANG_REGEX "*" means every
 request after INIT is never answered (a `stat` below the mount blocks).
@@ -14,7 +14,7 @@ import errno, os, re, stat, struct, subprocess, sys
 IN_HDR = struct.Struct('<IIQQIIIHH')
 OUT_HDR = struct.Struct('<IiQ')
 ATTR = struct.Struct('<QQQQQQIIIIIIIIII')
-LOOKUP, FORGET, GETATTR, OPEN, READ, STATFS, RELEASE = 1, 2, 3, 14, 15, 17, 18
+LOOKUP, FORGET, GETATTR, READLINK, OPEN, READ, STATFS, RELEASE = 1, 2, 3, 5, 14, 15, 17, 18
 GETXATTR, LISTXATTR, FLUSH, INIT, OPENDIR, READDIR, RELEASEDIR = 22, 23, 25, 26, 27, 28, 29
 ACCESS, INTERRUPT, DESTROY, BATCH_FORGET = 34, 36, 38, 42
 NO_REPLY = {FORGET, INTERRUPT, BATCH_FORGET}
@@ -40,7 +40,7 @@ def node(rel):
 
 def attr(rel):
     st = os.lstat(os.path.join(backing, rel) if rel else backing)
-    mode = st.st_mode if stat.S_ISDIR(st.st_mode) else (stat.S_IFREG | 0o444)
+    mode = st.st_mode if stat.S_ISDIR(st.st_mode) else (stat.S_IFLNK | 0o777) if stat.S_ISLNK(st.st_mode) else (stat.S_IFREG | 0o444)
     return ATTR.pack(ids[rel], st.st_size, 1, 0, 0, 0, 0, 0, 0, mode, 1, 0, 0, 0, 4096, 0)
 
 
@@ -88,6 +88,8 @@ while True:
             reply(unique, 0, struct.pack('<QQQQII', nid, 0, 1, 1, 0, 0) + attr(child))
         elif op == GETATTR:
             reply(unique, 0, struct.pack('<QII', 1, 0, 0) + attr(rel))
+        elif op == READLINK:
+            reply(unique, 0, os.readlink(os.path.join(backing, rel)).encode())
         elif op in (OPEN, OPENDIR):
             handles[unique] = rel
             reply(unique, 0, struct.pack('<QII', unique, 1 if op == OPEN else 0, 0))  # FOPEN_DIRECT_IO
