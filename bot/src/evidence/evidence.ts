@@ -234,6 +234,40 @@ export interface KubeEvidence {
   stated: KubeStatement[];
   /** The time the evidence was taken (live: the API read, RFC 3339; a paste: a `date` it shows, as printed). */
   now?: string;
+  /** PersistentVolumeClaims (a pod's claims, read live or pasted). */
+  claims?: KubeClaim[];
+  /** storage.k8s.io VolumeAttachments (the pod's node's, read live or pasted). */
+  attachments?: KubeAttachment[];
+  /** CSINode objects: the CSI drivers registered on each node. */
+  csiNodes?: { node: string; drivers: string[]; line: string }[];
+  /** Live API reads that failed or did not answer in time: said in the answer, never dropped. */
+  unread?: { what: string; why: string }[];
+}
+
+export interface KubeClaim {
+  name: string;
+  namespace?: string;
+  /** Bound PersistentVolume (spec.volumeName). */
+  volumeName?: string;
+  phase?: string;
+  storageClass?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  line: string;
+}
+
+export interface KubeAttachment {
+  name: string;
+  node?: string;
+  /** spec.attacher: the CSI driver. */
+  attacher?: string;
+  /** spec.source.persistentVolumeName. */
+  pv?: string;
+  attached?: boolean;
+  attachError?: string;
+  detachError?: string;
+  deletionTimestamp?: string;
+  line: string;
 }
 
 export interface KubePod {

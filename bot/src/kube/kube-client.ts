@@ -8,6 +8,29 @@ export function kubeCoreApi(kubeconfig?: string): { core: k8s.CoreV1Api; server:
   return { core: kc.makeApiClient(k8s.CoreV1Api), server: kc.getCurrentCluster()?.server ?? '(no cluster)' };
 }
 
+/** The core and storage.k8s.io APIs from one KUBECONFIG (or in-cluster / default): a pod's layer reads both. */
+export function kubeApis(kubeconfig?: string): { core: k8s.CoreV1Api; storage: k8s.StorageV1Api; server: string } {
+  const kc = new k8s.KubeConfig();
+  if (kubeconfig) kc.loadFromFile(kubeconfig);
+  else kc.loadFromDefault();
+  return { core: kc.makeApiClient(k8s.CoreV1Api), storage: kc.makeApiClient(k8s.StorageV1Api), server: kc.getCurrentCluster()?.server ?? '(no cluster)' };
+}
+
+/**
+ * Per-call options that abort the request when `signal` fires (the client's
+ * fetch takes the signal from its request context): a read past its deadline
+ * is cancelled, not left running.
+ */
+export function abortable(signal: AbortSignal): k8s.ConfigurationOptions {
+  return {
+    middleware: [{
+      pre: (ctx) => { ctx.setSignal(signal); return new k8s.Observable(Promise.resolve(ctx)); },
+      post: (res) => new k8s.Observable(Promise.resolve(res)),
+    }],
+    middlewareMergeStrategy: 'append',
+  };
+}
+
 /** An API error as a sentence that names the fix; `what` is the RBAC verb and resource, e.g. "list pods". */
 export function kubeFailure(err: unknown, server: string, what: { verb: string; resource: string; namespace: string }): { status: 'not-found' | 'unreachable'; code?: number; message: string } {
   const code = (err as { code?: number }).code;

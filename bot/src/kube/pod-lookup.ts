@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
-import { kubeCoreApi, kubeFailure } from './kube-client';
+import { abortable, kubeApis, kubeFailure } from './kube-client';
 import { isNamespaceName, SUBDOMAIN } from './names';
+import { apiJson, podRef, readPodLayer, type PodLayerReading, type PodRef } from './pod-layer';
 
 /** What the bot needs to know about a pod from the Kubernetes API. */
 export interface PodInfo {
@@ -11,7 +12,10 @@ export interface PodInfo {
   phase: string;
   deletionTimestamp?: string;
   containers: { name: string; id: string; state: string }[];
-  events: { type: string; reason: string; message: string; time: string }[];
+  /** The pod as the API returned it (JSON), for the evidence's Kubernetes layer; absent without an API. */
+  raw?: Record<string, unknown>;
+  /** What the layer reads start from (claims, CSI volumes); absent without an API. */
+  ref?: PodRef;
 }
 
 export type LookupResult<T> =
@@ -23,6 +27,12 @@ export type LookupResult<T> =
 /** The Kubernetes side of a question: an interface so tests can point it at a fake API server. */
 export interface KubeLookup {
   getPod(namespace: string, name: string): Promise<LookupResult<PodInfo>>;
+  /**
+   * Starts reading the rest of the pod's Kubernetes layer (node, events,
+   * volumes; pod-layer.ts) — meant to run beside the node snapshot. Absent
+   * where there is no API (pods from this machine's cgroups).
+   */
+  readLayer?(pod: PodInfo): PodLayerReading | undefined;
 }
 
 /** Pod and namespace names as Kubernetes allows them; anything else never reaches the API. */
@@ -39,28 +49,29 @@ function stateOf(s: k8s.V1ContainerStatus): string {
   return 'unknown';
 }
 
-export function createKubeLookup(opts: { kubeconfig?: string } = {}): KubeLookup {
-  const { core, server } = kubeCoreApi(opts.kubeconfig);
+/** Each API read's deadline unless told otherwise. */
+export const KUBE_READ_DEADLINE_MS = 3000;
+
+export function createKubeLookup(opts: { kubeconfig?: string; /** Each read's deadline (ms). */ deadlineMs?: number } = {}): KubeLookup {
+  const { core, storage, server } = kubeApis(opts.kubeconfig);
+  const deadlineMs = opts.deadlineMs ?? KUBE_READ_DEADLINE_MS;
 
   return {
     async getPod(namespace, name) {
       const invalid = validatePodRef(namespace, name);
       if (invalid) return { status: 'invalid', message: invalid };
       let pod: k8s.V1Pod;
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), deadlineMs);
       try {
-        pod = await core.readNamespacedPod({ name, namespace });
+        pod = await core.readNamespacedPod({ name, namespace }, abortable(ac.signal));
       } catch (err) {
+        if (ac.signal.aborted) return { status: 'unreachable', message: `Kubernetes API ${server} did not answer within ${deadlineMs} ms (get pod ${namespace}/${name})` };
         const failed = kubeFailure(err, server, { verb: 'get', resource: 'pods', namespace });
         return failed.status === 'not-found' ? { status: 'not-found', message: `pod ${namespace}/${name} does not exist` } : { status: 'unreachable', message: failed.message };
+      } finally {
+        clearTimeout(timer);
       }
-      let events: PodInfo['events'] = [];
-      try {
-        const list = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.uid=${pod.metadata?.uid ?? ''}` });
-        events = list.items.map((e) => ({
-          type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '',
-          time: String(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? ''),
-        })).slice(-10);
-      } catch { /* events are extra evidence; their absence is not fatal */ }
       const statuses = pod.status?.containerStatuses ?? [];
       return {
         status: 'ok',
@@ -71,9 +82,14 @@ export function createKubeLookup(opts: { kubeconfig?: string } = {}): KubeLookup
           phase: pod.status?.phase ?? 'Unknown',
           deletionTimestamp: pod.metadata?.deletionTimestamp ? new Date(pod.metadata.deletionTimestamp).toISOString() : undefined,
           containers: statuses.map((s) => ({ name: s.name, id: (s.containerID ?? '').replace(/^\w+:\/\//, ''), state: stateOf(s) })),
-          events,
+          raw: apiJson(pod, 'Pod', 'v1'),
+          ref: podRef(pod),
         },
       };
+    },
+    readLayer(pod) {
+      if (!pod.ref || !pod.ref.nodeName) return undefined;
+      return readPodLayer(pod.ref, { core, storage, server, deadlineMs });
     },
   };
 }

@@ -11,6 +11,7 @@ import {
 } from './kube-object-buffer';
 import { createKubeProse, kubectlPod } from './kube-prose';
 import { addLine, addVolumeIssue, UID, upsertContainer, upsertNode, upsertPod, upsertSandbox, volumePath } from './kube-store';
+import { joinStorage } from './kube-storage-api';
 import { volumeIssueOf } from './kube-volume-text';
 import { parseLogPrefix } from './kernel-log-prefix';
 import type { LineSink, NormalLine } from './line-stage';
@@ -353,6 +354,7 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
       joinObjects();
       joinHolders();
       backendFromAccessErrors();
+      joinStorage(kube);
       const any = read || kube.pods.length || kube.nodes.length || kube.events.length || kube.volumes.length || kube.runtime.containers.length || kube.runtime.sandboxes.length || kube.stated.length;
       if (any) b.evidence.kube = kube;
     },

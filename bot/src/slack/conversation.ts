@@ -131,7 +131,7 @@ export function createConversation(deps: ConversationDeps) {
     const live = inv.evidence.source === 'snapshot';
     if (live) await escalation.resolveGone(client, ctx, inv);
     const note = live ? escalation.armAuto(ctx, inv, (armedBy) => autoEscalate(client, ctx, armedBy)) : undefined;
-    const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste', source: inv.source });
+    const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste', source: inv.source, unread: live ? inv.evidence.kube?.unread : undefined });
     ctx.overflow = reply.overflow;
     await persist(ctx); // before the reply: a follow-up to it may reach another replica
     await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: reply.text, blocks: reply.blocks as unknown as KnownBlock[] });

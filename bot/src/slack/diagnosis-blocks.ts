@@ -62,6 +62,13 @@ export interface DiagnosisReplyOptions {
   recheck?: boolean;
   /** How the snapshot was taken: a line says so when it was over SSH. */
   source?: SnapshotSource;
+  /** What could not be read live (Kubernetes API reads, the node): said under the summary, never left out. */
+  unread?: { what: string; why: string }[];
+}
+
+/** The line that names what was not read: "Not read: events of shop/web-0 (no answer within 3000 ms); …". */
+export function unreadLine(unread: { what: string; why: string }[]): string {
+  return `:warning: Not read: ${unread.slice(0, 6).map((u) => `${u.what} (${u.why.replace(/[.]$/, '')})`).join('; ')}${unread.length > 6 ? `; and ${unread.length - 6} more` : ''}. The answer is from what was read.`;
 }
 
 /** The line under the summary of a diagnosis read over SSH: that, and why. */
@@ -80,6 +87,7 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(where) }] });
   const viaSsh = opts.source?.path === 'ssh';
   if (opts.source && viaSsh) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escape(sshSourceLine(opts.source))) }] });
+  if (opts.unread?.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escape(unreadLine(opts.unread))) }] });
   const overflow: string[] = [];
   const style = styleFor(diagnosis, slackClock);
   const plain = styleFor(diagnosis);

@@ -57,7 +57,6 @@ export function createLocalPodLookup(client: CollectorClient, node: string): Kub
           namespace: 'local', name: p.pod_uid, uid: p.pod_uid, nodeName: node,
           phase: `unknown (no Kubernetes API; ${p.task_count} tasks in its cgroups)`,
           containers: p.container_ids.map((id) => ({ name: id.slice(0, 12), id, state: 'found in cgroups' })),
-          events: [],
         },
       };
     },

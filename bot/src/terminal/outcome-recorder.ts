@@ -47,6 +47,7 @@ export function createOutcomeRecorder(collectors: CollectorPool, kube: KubeLooku
         else if (res.status !== 'ok') notFound = true;
         return res;
       },
+      ...(kube.readLayer ? { readLayer: (pod) => kube.readLayer!(pod) } : {}),
     },
     failure: () => (unavailable ? 'unavailable' : notFound ? 'not-found' : undefined),
     reset() { unavailable = false; notFound = false; },

@@ -1,21 +1,64 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface FakePod {
   namespace: string; name: string; uid: string; nodeName: string; phase?: string; deleting?: boolean;
-  containers?: { name: string; id: string }[];
+  /** A container's state (default running since 02:00); `terminated` with its exit code and reason. */
+  containers?: { name: string; id: string; state?: 'running' | 'terminated' | 'waiting'; exitCode?: number; reason?: string }[];
   labels?: Record<string, string>;
   podIP?: string;
   /** Ready condition (default: true when Running). */
   ready?: boolean;
+  /** metadata.deletionTimestamp (RFC 3339); `deleting` alone sets 2026-11-24T03:00:00Z. */
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  terminationGracePeriodSeconds?: number;
+  finalizers?: string[];
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  /** status.reason / status.message ("NodeLost"). */
+  reason?: string;
+  message?: string;
+  /** spec.volumes: a claim (persistentVolumeClaim) or an emptyDir. */
+  volumes?: { name: string; claimName?: string }[];
 }
 
+/** A v1 Node as the API server returns it: the Ready condition with its heartbeat, taints. */
+export interface FakeNode {
+  name: string; internalIP?: string; hostname?: string;
+  /** Ready condition status (default 'True'). */
+  ready?: 'True' | 'False' | 'Unknown';
+  reason?: string; message?: string;
+  /** lastHeartbeatTime of the Ready condition (RFC 3339; default: now). */
+  lastHeartbeat?: string;
+  taints?: { key: string; value?: string; effect: string; timeAdded?: string }[];
+}
+
+/** A core/v1 Event about an object (a pod, by name and uid). */
+export interface FakeEvent {
+  namespace: string;
+  involved: { kind: string; name: string; namespace?: string; uid?: string };
+  type: 'Normal' | 'Warning'; reason: string; message: string;
+  count?: number; firstTimestamp?: string; lastTimestamp?: string; source?: string;
+}
+
+export interface FakeClaim { namespace: string; name: string; volumeName?: string; phase?: string; storageClassName?: string }
+export interface FakeVolumeAttachment { name: string; nodeName: string; attacher: string; pv: string; attached: boolean; detachError?: string; attachError?: string; deletionTimestamp?: string }
+
+/** How a path answers instead of normally: an HTTP error status (with a v1 Status), or never (until closed). */
+export type FakeFault = { status: number; reason?: string; message?: string } | { hang: true } | { delayMs: number };
+
 /**
- * A local Kubernetes API server speaking the real paths and JSON (v1 Pod,
+ * A local Kubernetes API server speaking the real paths and JSON (v1 Pod with
+ * deletionTimestamp, finalizers, ownerReferences, container states and claims;
  * v1 PodList with label and field selectors applied as the API server applies
- * them, v1 EventList, v1 Status for errors; coordination.k8s.io/v1 Lease and
+ * them; v1 Node with its Ready condition, heartbeat and taints; v1 EventList
+ * with the events' field selectors and limit, items without kind as the API
+ * server lists them; v1 PersistentVolumeClaim; storage.k8s.io/v1
+ * VolumeAttachmentList (no field selector on spec.nodeName, as the real one)
+ * and CSINode; v1 Status for errors; injected faults: an error status, a
+ * delay, or no answer at all; coordination.k8s.io/v1 Lease and
  * LeaseList with create, list, get and replace, a resourceVersion per write
  * and 409 Conflict when a replace carries a stale one, 409 AlreadyExists on a
  * second create), and a kubeconfig that points at it.
@@ -25,8 +68,18 @@ export interface FakeKubeApi {
   /** "GET /api/v1/namespaces/shop/pods/web-0", with the query string when there is one. */
   requests: string[];
   addPod(p: FakePod): void;
-  /** A node with its addresses (GET /api/v1/nodes/NAME), e.g. for the SSH fallback's InternalIP. */
-  addNode(n: { name: string; internalIP?: string; hostname?: string }): void;
+  /** A node with its addresses (GET /api/v1/nodes/NAME), e.g. for the SSH fallback's InternalIP, its Ready condition and taints. */
+  addNode(n: FakeNode): void;
+  /** An event (GET /api/v1/namespaces/NS/events, field selectors involvedObject.* / reason / type applied). */
+  addEvent(e: FakeEvent): void;
+  /** A PersistentVolumeClaim (GET /api/v1/namespaces/NS/persistentvolumeclaims/NAME). */
+  addClaim(c: FakeClaim): void;
+  /** A storage.k8s.io/v1 VolumeAttachment (GET /apis/storage.k8s.io/v1/volumeattachments). */
+  addVolumeAttachment(a: FakeVolumeAttachment): void;
+  /** A storage.k8s.io/v1 CSINode with the drivers registered on it (GET /apis/storage.k8s.io/v1/csinodes/NODE). */
+  addCsiNode(node: string, drivers: string[]): void;
+  /** Requests whose path matches answer with `fault` instead (null: normally again). */
+  fault(path: RegExp, fault: FakeFault | null): void;
   /** Lists of pods in this namespace are answered 403 Forbidden (RBAC). */
   forbidList(namespace: string): void;
   /** coordination.k8s.io/v1 Leases stored (as the API server returns them), by namespace. */
@@ -62,33 +115,105 @@ function parseSelector(text: string, known?: Set<string>): Selector | string {
 }
 
 const POD_FIELDS = new Set(['metadata.name', 'metadata.namespace', 'spec.nodeName', 'status.phase', 'status.podIP']);
+/** The field selectors the API server supports for events (pkg/registry/core/event/strategy.go). */
+const EVENT_FIELDS = new Set(['metadata.name', 'metadata.namespace', 'involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type']);
+
+function containerState(c: NonNullable<FakePod['containers']>[number]): Record<string, unknown> {
+  if (c.state === 'terminated') return { terminated: { exitCode: c.exitCode ?? 0, reason: c.reason ?? 'Completed', startedAt: '2026-11-24T02:00:00Z', finishedAt: '2026-11-24T03:00:05Z', containerID: `containerd://${c.id}` } };
+  if (c.state === 'waiting') return { waiting: { reason: c.reason ?? 'ContainerCreating' } };
+  return { running: { startedAt: '2026-11-24T02:00:00Z' } };
+}
 
 function podJson(p: FakePod): Record<string, unknown> {
   const phase = p.phase ?? 'Running';
+  const deletionTimestamp = p.deletionTimestamp ?? (p.deleting ? '2026-11-24T03:00:00Z' : undefined);
   return {
     kind: 'Pod', apiVersion: 'v1',
-    metadata: { name: p.name, namespace: p.namespace, uid: p.uid, labels: p.labels ?? {}, ...(p.deleting ? { deletionTimestamp: '2026-11-24T03:00:00Z' } : {}) },
-    spec: { nodeName: p.nodeName, containers: (p.containers ?? []).map((c) => ({ name: c.name, image: 'example' })) },
+    metadata: {
+      name: p.name, namespace: p.namespace, uid: p.uid, labels: p.labels ?? {}, creationTimestamp: '2026-11-24T01:59:58Z',
+      ...(deletionTimestamp ? { deletionTimestamp, deletionGracePeriodSeconds: p.deletionGracePeriodSeconds ?? 30 } : {}),
+      ...(p.finalizers ? { finalizers: p.finalizers } : {}),
+      ...(p.ownerReferences ? { ownerReferences: p.ownerReferences.map((o) => ({ blockOwnerDeletion: true, ...o })) } : {}),
+    },
+    spec: {
+      nodeName: p.nodeName, terminationGracePeriodSeconds: p.terminationGracePeriodSeconds ?? 30,
+      containers: (p.containers ?? []).map((c) => ({ name: c.name, image: 'example' })),
+      ...(p.volumes ? { volumes: p.volumes.map((v) => (v.claimName ? { name: v.name, persistentVolumeClaim: { claimName: v.claimName } } : { name: v.name, emptyDir: {} })) } : {}),
+    },
     status: {
       phase,
+      ...(p.reason ? { reason: p.reason } : {}),
+      ...(p.message ? { message: p.message } : {}),
       ...(p.podIP ? { podIP: p.podIP, podIPs: [{ ip: p.podIP }] } : {}),
       conditions: [{ type: 'Ready', status: (p.ready ?? phase === 'Running') ? 'True' : 'False' }],
-      containerStatuses: (p.containers ?? []).map((c) => ({ name: c.name, containerID: `containerd://${c.id}`, ready: false, restartCount: 0, image: 'example', imageID: '', state: { running: { startedAt: '2026-11-24T02:00:00Z' } } })),
+      containerStatuses: (p.containers ?? []).map((c) => ({ name: c.name, containerID: `containerd://${c.id}`, ready: false, restartCount: 0, image: 'example', imageID: '', state: containerState(c) })),
     },
+  };
+}
+
+function nodeJson(n: FakeNode): Record<string, unknown> {
+  const addresses = [...(n.internalIP ? [{ type: 'InternalIP', address: n.internalIP }] : []), { type: 'Hostname', address: n.hostname ?? n.name }];
+  const beat = n.lastHeartbeat ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const ready = n.ready ?? 'True';
+  return {
+    kind: 'Node', apiVersion: 'v1', metadata: { name: n.name, uid: `node-${n.name}` },
+    spec: n.taints?.length ? { taints: n.taints } : {},
+    status: {
+      addresses,
+      conditions: [{
+        type: 'Ready', status: ready, lastHeartbeatTime: beat, lastTransitionTime: beat,
+        reason: n.reason ?? (ready === 'True' ? 'KubeletReady' : ready === 'Unknown' ? 'NodeStatusUnknown' : 'KubeletNotReady'),
+        message: n.message ?? (ready === 'True' ? 'kubelet is posting ready status' : ready === 'Unknown' ? 'Kubelet stopped posting node status.' : 'container runtime is down'),
+      }],
+    },
+  };
+}
+
+function eventJson(e: FakeEvent, i: number): Record<string, unknown> {
+  // As the API server lists them: the items carry no kind / apiVersion.
+  return {
+    metadata: { name: `${e.involved.name}.${(0x17f000000 + i).toString(16)}`, namespace: e.namespace, uid: `event-${i}`, creationTimestamp: e.firstTimestamp ?? '2026-11-24T03:00:00Z' },
+    involvedObject: { kind: e.involved.kind, namespace: e.involved.namespace ?? e.namespace, name: e.involved.name, ...(e.involved.uid ? { uid: e.involved.uid } : {}), apiVersion: 'v1' },
+    reason: e.reason, message: e.message, type: e.type, count: e.count ?? 1,
+    firstTimestamp: e.firstTimestamp ?? '2026-11-24T03:00:00Z', lastTimestamp: e.lastTimestamp ?? e.firstTimestamp ?? '2026-11-24T03:00:00Z',
+    source: { component: e.source ?? 'kubelet' }, reportingComponent: e.source ?? 'kubelet', reportingInstance: '',
+  };
+}
+
+function claimJson(c: FakeClaim): Record<string, unknown> {
+  return {
+    kind: 'PersistentVolumeClaim', apiVersion: 'v1',
+    metadata: { name: c.name, namespace: c.namespace, uid: `pvc-uid-${c.name}`, finalizers: ['kubernetes.io/pvc-protection'] },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...(c.volumeName ? { volumeName: c.volumeName } : {}), ...(c.storageClassName ? { storageClassName: c.storageClassName } : {}) },
+    status: { phase: c.phase ?? (c.volumeName ? 'Bound' : 'Pending') },
+  };
+}
+
+function attachmentJson(a: FakeVolumeAttachment): Record<string, unknown> {
+  const err = (message: string): Record<string, unknown> => ({ time: '2026-11-24T03:01:00Z', message });
+  return {
+    metadata: { name: a.name, uid: `va-${a.name}`, ...(a.deletionTimestamp ? { deletionTimestamp: a.deletionTimestamp, finalizers: [`external-attacher/${a.attacher.replace(/\//g, '-')}`] } : {}) },
+    spec: { attacher: a.attacher, nodeName: a.nodeName, source: { persistentVolumeName: a.pv } },
+    status: { attached: a.attached, ...(a.detachError ? { detachError: err(a.detachError) } : {}), ...(a.attachError ? { attachError: err(a.attachError) } : {}) },
   };
 }
 
 export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const pods = new Map<string, FakePod>();
-  const nodes = new Map<string, { name: string; internalIP?: string; hostname?: string }>();
+  const nodes = new Map<string, FakeNode>();
+  const events: FakeEvent[] = [];
+  const claims = new Map<string, FakeClaim>();
+  const attachments = new Map<string, FakeVolumeAttachment>();
+  const csiNodes = new Map<string, string[]>();
+  const faults: { path: RegExp; fault: FakeFault }[] = [];
+  const hanging = new Set<() => void>();
   const forbidden = new Set<string>();
   const requests: string[] = [];
   const leases = new Map<string, KubeLease>();
   let leasesDown = false;
   let resourceVersion = 1000;
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    requests.push(`${req.method} ${url.pathname}${url.search}`);
+  /** How the real API server answers a request. */
+  function route(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const send = (code: number, obj: unknown): void => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
     const status = (code: number, reason: string, message: string, details?: Record<string, unknown>): void => send(code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? { details } : {}) });
     let m = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(url.pathname);
@@ -134,9 +259,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
     if (m) {
       const n = nodes.get(m[1]);
-      if (!n) return status(404, 'NotFound', `nodes "${m[1]}" not found`);
-      const addresses = [...(n.internalIP ? [{ type: 'InternalIP', address: n.internalIP }] : []), { type: 'Hostname', address: n.hostname ?? n.name }];
-      return send(200, { kind: 'Node', apiVersion: 'v1', metadata: { name: n.name }, spec: {}, status: { addresses, conditions: [{ type: 'Ready', status: 'True' }] } });
+      if (!n) return status(404, 'NotFound', `nodes "${m[1]}" not found`, { name: m[1], kind: 'nodes' });
+      return send(200, nodeJson(n));
     }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(url.pathname);
     if (m) {
@@ -160,9 +284,56 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(url.pathname);
     if (m) {
-      return send(200, { kind: 'EventList', apiVersion: 'v1', metadata: {}, items: [{ metadata: { name: 'e1', namespace: m[1] }, involvedObject: { kind: 'Pod' }, type: 'Normal', reason: 'Killing', message: 'Stopping container app', lastTimestamp: '2026-11-24T03:00:01Z' }] });
+      const ns = m[1];
+      const fields = parseSelector(url.searchParams.get('fieldSelector') ?? '', EVENT_FIELDS);
+      if (typeof fields === 'string') return status(400, 'BadRequest', fields);
+      const limit = Number(url.searchParams.get('limit') ?? 0);
+      const items = events.map(eventJson).filter((e, i) => {
+        const ev = events[i];
+        return ev.namespace === ns && fields({
+          'metadata.name': (e.metadata as { name: string }).name, 'metadata.namespace': ns, 'involvedObject.kind': ev.involved.kind, 'involvedObject.namespace': ev.involved.namespace ?? ns,
+          'involvedObject.name': ev.involved.name, 'involvedObject.uid': ev.involved.uid ?? '', reason: ev.reason, type: ev.type, source: ev.source ?? 'kubelet', reportingComponent: ev.source ?? 'kubelet',
+        });
+      });
+      return send(200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion: String(resourceVersion) }, items: limit > 0 ? items.slice(0, limit) : items });
     }
-    return status(404, 'NotFound', 'not found');
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/persistentvolumeclaims\/([^/]+)$/.exec(url.pathname);
+    if (m) {
+      const c = claims.get(`${m[1]}/${m[2]}`);
+      return c ? send(200, claimJson(c)) : status(404, 'NotFound', `persistentvolumeclaims "${m[2]}" not found`, { name: m[2], kind: 'persistentvolumeclaims' });
+    }
+    if (url.pathname === '/apis/storage.k8s.io/v1/volumeattachments') {
+      if (url.searchParams.get('fieldSelector')?.includes('spec.')) return status(400, 'BadRequest', `field label not supported: ${url.searchParams.get('fieldSelector')}`);
+      return send(200, { kind: 'VolumeAttachmentList', apiVersion: 'storage.k8s.io/v1', metadata: { resourceVersion: String(resourceVersion) }, items: [...attachments.values()].map(attachmentJson) });
+    }
+    m = /^\/apis\/storage\.k8s\.io\/v1\/csinodes\/([^/]+)$/.exec(url.pathname);
+    if (m) {
+      const drivers = csiNodes.get(m[1]);
+      if (!drivers) return status(404, 'NotFound', `csinodes.storage.k8s.io "${m[1]}" not found`, { name: m[1], group: 'storage.k8s.io', kind: 'csinodes' });
+      return send(200, { kind: 'CSINode', apiVersion: 'storage.k8s.io/v1', metadata: { name: m[1], uid: `csinode-${m[1]}` }, spec: { drivers: drivers.map((d) => ({ name: d, nodeID: m![1], topologyKeys: null })) } });
+    }
+    return status(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    requests.push(`${req.method} ${url.pathname}${url.search}`);
+    const f = faults.find((x) => x.path.test(url.pathname))?.fault;
+    if (!f) return route(req, res, url);
+    if ('status' in f) {
+      res.writeHead(f.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: f.message ?? `injected ${f.status}`, reason: f.reason ?? (f.status === 403 ? 'Forbidden' : 'InternalError'), code: f.status }));
+      return;
+    }
+    if ('hang' in f) {
+      // Never answers; freed when the client gives up or the server closes.
+      const free = (): void => { res.destroy(); };
+      hanging.add(free);
+      res.on('close', () => hanging.delete(free));
+      return;
+    }
+    const t = setTimeout(() => route(req, res, url), f.delayMs);
+    res.on('close', () => clearTimeout(t));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -179,10 +350,19 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     kubeconfig, requests,
     addPod: (p) => pods.set(`${p.namespace}/${p.name}`, p),
     addNode: (n) => { nodes.set(n.name, n); },
+    addEvent: (e) => { events.push(e); resourceVersion++; },
+    addClaim: (c) => { claims.set(`${c.namespace}/${c.name}`, c); },
+    addVolumeAttachment: (a) => { attachments.set(a.name, a); },
+    addCsiNode: (node, drivers) => { csiNodes.set(node, drivers); },
+    fault: (path, fault) => {
+      const at = faults.findIndex((x) => x.path.source === path.source);
+      if (at >= 0) faults.splice(at, 1);
+      if (fault) faults.push({ path, fault });
+    },
     forbidList: (ns) => { forbidden.add(ns); },
     leases: (ns) => [...leases.values()].filter((l) => l.metadata.namespace === ns),
     leasesDown: (down) => { leasesDown = down; },
     deleteLease: (ns, name) => leases.delete(`${ns}/${name}`),
-    close: () => new Promise((r) => (server.closeAllConnections(), server).close(() => { rmSync(dir, { recursive: true, force: true }); r(); })),
+    close: () => new Promise((r) => { for (const free of [...hanging]) free(); server.closeAllConnections(); server.close(() => { rmSync(dir, { recursive: true, force: true }); r(); }); }),
   };
 }
