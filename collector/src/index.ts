@@ -5,15 +5,18 @@
  *
  * Loading this module must stay cheap: the paste reader (and its worker
  * thread) and every `whystuck` command import it. The text parsers below are
- * plain modules, exported as they are. What brings gRPC, protobuf, pino or
- * node-forge (together ~0.4 s of CPU and tens of MB) is loaded on first call,
- * through the functions at the end, which have the same signatures as the
- * modules' own.
+ * plain modules, exported as they are. What brings gRPC, protobuf, pino,
+ * node-forge or node:http (together ~0.4 s of CPU and tens of MB), or is used
+ * by one command only, is loaded on first call, through the functions at the
+ * end, which have the same signatures as the modules' own.
  */
 
 import type * as GrpcClient from './grpc/client';
 import type * as GrpcServer from './grpc/server';
 import type * as GrpcTls from './grpc/tls';
+import type * as CollectorCli from './cli/main';
+import type * as MetricsServer from './watch/metrics-server';
+import type * as NodeFacts from './node/read-node-facts';
 import type * as Logging from './logging/create-logger';
 import type * as Remediation from './remediate/remediator';
 import type * as Snapshots from './snapshot/snapshotter';
@@ -30,7 +33,6 @@ export { isKernelThread } from './procfs/task-flags';
 export type { RawProcess } from './procfs/raw-task';
 export type { GuardedReader, GuardedResult } from './procfs/guarded-reader';
 export { parseCgroupFile, parsePodCgroup, podFromCgroupLines, type CgroupLine } from './cgroups/parse-pod-cgroup';
-export { readNodeFacts } from './node/read-node-facts';
 export { parseProcStat } from './node/parse-proc-stat';
 
 // ---- The snapshotter's steps that other ways of reading a node (SSH) share.
@@ -47,19 +49,15 @@ export {
 export { BACKEND_WORDS, classifyBackendLine } from './kmsg/backend-patterns';
 export type { BackendLine, BackendLineKind, BackendSubsystem } from './kmsg/backend-kinds';
 
-// ---- Small runtime pieces: worker threads with their own limits, a /metrics endpoint.
+// ---- Worker threads with their own resource limits (the paste analysis runs in one).
 export { siblingEntry, startWorker } from './workers/start-worker';
-export { startMetricsServer } from './watch/metrics-server';
-
-// ---- The collector's command line (collector, collector-health, version): loads each command's modules on demand.
-export { main as collectorMain } from './cli/main';
 
 // ---- Loaded on first call (see above).
 export type { CallResult, CollectorClient, WatchStream } from './grpc/client';
 export type { TlsFiles } from './grpc/tls';
 export type { Snapshotter } from './snapshot/snapshotter';
 
-// require() on call, not import: a static import would load gRPC and protobuf with the parsers.
+/* eslint-disable @typescript-eslint/no-require-imports -- require() on call: a static import would load gRPC and protobuf with the parsers */
 /** A gRPC client of one collector (mutual TLS or loopback plaintext). */
 export const createCollectorClient: typeof GrpcClient.createCollectorClient = (...a) => (require('./grpc/client') as typeof GrpcClient).createCollectorClient(...a);
 /** The collector's gRPC server (an in-process collector: the terminal's, tests'). */
@@ -70,5 +68,12 @@ export const createSnapshotter: typeof Snapshots.createSnapshotter = (...a) => (
 export const createRemediator: typeof Remediation.createRemediator = (...a) => (require('./remediate/remediator') as typeof Remediation).createRemediator(...a);
 /** A development CA and certificates for mutual TLS (`whystuck certs`, the terminal's collector). */
 export const createCertAuthority: typeof DevCerts.createCertAuthority = (...a) => (require('./tls/dev-certs') as typeof DevCerts).createCertAuthority(...a);
+/** Node-wide facts (load, memory, pressure, mounts) read through a guarded reader: the SSH path's, over its remote reader. */
+export const readNodeFacts: typeof NodeFacts.readNodeFacts = (...a) => (require('./node/read-node-facts') as typeof NodeFacts).readNodeFacts(...a);
+/** A Prometheus /metrics endpoint (node:http loads with it). */
+export const startMetricsServer: typeof MetricsServer.startMetricsServer = (...a) => (require('./watch/metrics-server') as typeof MetricsServer).startMetricsServer(...a);
+/** The collector's command line (collector, collector-health, version): `whystuck collector ...` comes here. */
+export const collectorMain: typeof CollectorCli.main = (...a) => (require('./cli/main') as typeof CollectorCli).main(...a);
 /** The JSON logger both programs use. */
 export const createLogger: typeof Logging.createLogger = (...a) => (require('./logging/create-logger') as typeof Logging).createLogger(...a);
+/* eslint-enable @typescript-eslint/no-require-imports -- end of the lazy loads */

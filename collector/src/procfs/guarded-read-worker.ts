@@ -49,7 +49,7 @@ function readCapped(path: string, maxBytes: number): { text: string; truncated: 
 let scanProc: typeof ScanProc.scanProc | undefined;
 
 function runScan(req: Extract<ReadRequest, { kind: 'scan' }>): ReadReply {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the first scan, not with the worker (see scanProc above)
   scanProc ??= (require('./scan-proc') as typeof ScanProc).scanProc;
   parentPort?.postMessage({ id: req.id, started: true } satisfies ReadReply);
   let visited = 0;

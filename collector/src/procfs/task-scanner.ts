@@ -169,7 +169,7 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
     });
     if (mainJoins && claims) {
       const onBatch = collector();
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the scan code loads in this thread only when it joins a scan
       (require('./scan-proc') as typeof import('./scan-proc')).scanProc({ ...req, share: { claims, backwards: true, noCgroupReads: true } }, new SharedArrayBuffer(8), (msg) => {
         if (msg.type === 'tasks') onBatch(msg);
       });

@@ -471,7 +471,7 @@ function compileEncoder(plan: MessagePlan, R: Runtime): MessagePlan['encode'] {
       lines.push(`if (${present}) { out.varint(${tagOf(f, wireType(f.kind))}); ${writeExpr(f, fi, 'v')} }`);
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the encoder is compiled from the message's schema (our .proto), never from input
   return new Function('R', `return function encode_${plan.type.name}(out, o) {\n${lines.join('\n')}\n};`)(R) as MessagePlan['encode'];
 }
 
@@ -542,7 +542,7 @@ function compileDecoder(plan: MessagePlan, R: Runtime): MessagePlan['decode'] {
     }
     if (inp.pos > inp.end) throw new Error(${q(`wire-codec: truncated ${plan.type.name}`)});
     return o;`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the decoder is compiled from the message's schema (our .proto), never from input
   return new Function('R', `return function decode_${plan.type.name}(inp) {${body}\n};`)(R) as MessagePlan['decode'];
 }
 
