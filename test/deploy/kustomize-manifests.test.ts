@@ -167,9 +167,15 @@ describe('deploy/kustomize', () => {
     expect(find(rendered.base, 'DaemonSet', 'whystuck-collector').spec.template.metadata.labels['app.kubernetes.io/name']).toBe('whystuck-collector');
   });
 
-  it('RBAC: the bot may only get/list/watch pods, nodes and events, and keep Leases in its own namespace; the collector has no API access at all', () => {
+  it('RBAC: the bot may only read what it reads (pods, nodes, events, claims, VolumeAttachments, CSINodes), and keep Leases in its own namespace; the collector has no API access at all', () => {
     const role = find(rendered.base, 'ClusterRole', 'whystuck-bot');
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods', 'nodes', 'events'], verbs: ['get', 'list', 'watch'] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['nodes', 'persistentvolumeclaims'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+      { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['list'] },
+      { apiGroups: ['storage.k8s.io'], resources: ['csinodes'], verbs: ['get'] },
+    ]);
     const binding = find(rendered.base, 'ClusterRoleBinding', 'whystuck-bot');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'whystuck-bot', namespace: 'whystuck' }]);
     const leases = find(rendered.base, 'Role', 'whystuck-bot-leases');

@@ -12,6 +12,8 @@ export type Intent =
   | { kind: 'kill'; pid: string; signal?: 'SIGKILL' | 'SIGTERM' }
   /** What the kernel log shows from earlier, by place: all of it beyond the window, or only some kinds (finding ids). */
   | { kind: 'history'; all?: boolean; what?: string[] }
+  /** The pod's Kubernetes layer in a thread: its events, finalizers, the runtime's view, its volumes and mounts. */
+  | { kind: 'layer'; what: 'events' | 'finalizers' | 'runtime' | 'mounts' }
   | { kind: 'unknown'; text: string };
 
 const clean = (text: string): string => text.replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, ' ').replace(/[?!]+\s*$/, '').replace(/\s+/g, ' ').trim();
@@ -55,6 +57,8 @@ export function parseWords(text: string): Intent {
   if (/^(?:escalate|page (?:on-?call|someone))$/.test(lower)) return { kind: 'escalate' };
   const history = historyWords(lower);
   if (history) return history;
+  const layer = layerWords(lower);
+  if (layer) return { kind: 'layer', what: layer };
   if (/^(?:help|usage|\?)$/.test(lower)) return { kind: 'help' };
   if (/^(?:analy[sz]e|analy[sz]e (?:this|a paste|a log|a file)|paste)$/.test(lower)) return { kind: 'analyze' };
   if (/^sweep\b|what(?:'s| is) stuck (?:everywhere|on all nodes)/.test(lower)) return { kind: 'sweep' };
@@ -67,6 +71,16 @@ export function parseWords(text: string): Intent {
   if ((m = new RegExp(`^why is ${NAME} (?:stuck|terminating|hanging|hung)(?: in (?:namespace )?${NAME})?$`, 'i').exec(t))) return { kind: 'pod', name: m[1], namespace: m[2], focus };
   if ((m = new RegExp(`\\bpod ${NAME}\\b`, 'i').exec(t))) return { kind: 'pod', name: m[1], focus };
   return { kind: 'unknown', text: t };
+}
+
+/** "events", "show the finalizers", "the runtime", "crictl", "mounts", "volumes". */
+function layerWords(lower: string): 'events' | 'finalizers' | 'runtime' | 'mounts' | undefined {
+  const t = lower.replace(/^(?:show (?:me )?|list |what about |and |what are )/, '').replace(/^(?:the |its |the pod'?s |pod )/, '');
+  if (/^(?:events?|kubernetes events|kubectl events)$/.test(t)) return 'events';
+  if (/^finali[sz]ers?$/.test(t)) return 'finalizers';
+  if (/^(?:runtime|container runtime|runtime'?s view|cri|crictl|containerd|cri-o|sandbox(?:es)?|containers)$/.test(t)) return 'runtime';
+  if (/^(?:mounts?|volumes?|volume mounts|pvcs?|storage|who holds the mounts?)$/.test(t)) return 'mounts';
+  return undefined;
 }
 
 /** What each kind of history is called in a question. */
@@ -95,4 +109,5 @@ export const HELP_TEXT = [
   '• `/whystuck node NAME`, `/whystuck pid NODE PID`, `/whystuck sweep`, `/whystuck analyze`, `/whystuck escalate`',
   '• or ask: “why is pod prometheus-0 terminating?”, “what\'s wrong with node host22055”, “anything in D state on node-7?”',
   '• in a thread: “show the stack of 8912”, “dmesg”, “process tree”, “recheck”, “kill 112272”, “history” (what the kernel log shows from earlier, by place; “all history”, “show the OOM kills”)',
+  '• about a pod, in its thread: “events”, “finalizers”, “runtime” (what containerd / CRI-O report), “mounts” (its volumes, claims, attachments and mounts)',
 ].join('\n');

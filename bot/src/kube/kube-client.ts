@@ -37,5 +37,19 @@ export function kubeFailure(err: unknown, server: string, what: { verb: string; 
   if (code === 404) return { status: 'not-found', code, message: `${what.resource} not found in ${what.namespace}` };
   if (code === 401) return { status: 'unreachable', code, message: `Kubernetes API ${server} refused the bot's credentials (401): check its service account token or KUBECONFIG` };
   if (code === 403) return { status: 'unreachable', code, message: `the bot may not ${what.verb} ${what.resource} in ${what.namespace} (RBAC: grant "${what.verb}" on ${what.resource} to the bot's service account)` };
+  if (typeof code === 'number' && code >= 400) {
+    const said = statusMessage((err as { body?: unknown }).body);
+    return { status: 'unreachable', code, message: `Kubernetes API ${server} answered ${code}${said ? `: ${said}` : ''} (${what.verb} ${what.resource})` };
+  }
   return { status: 'unreachable', code, message: `Kubernetes API ${server} did not answer: ${(err as Error).message.split('\n')[0]}` };
+}
+
+/** The message of a v1 Status the API server answered with (the error's body, as text or parsed). */
+function statusMessage(body: unknown): string | undefined {
+  let b = body;
+  if (typeof body === 'string') {
+    try { b = JSON.parse(body); } catch { return body.trim().slice(0, 200) || undefined; }
+  }
+  const m = (b as { message?: unknown } | undefined)?.message;
+  return typeof m === 'string' && m ? m.slice(0, 300) : undefined;
 }

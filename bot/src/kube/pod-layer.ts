@@ -58,10 +58,11 @@ const MAX_ATTACHMENTS = 200;
 /**
  * An object as the client returns it, back to the API's JSON: the models keep
  * the JSON field names for these kinds, and times become RFC 3339 strings
- * again (Date.toJSON). List items carry no kind in the API's answer: set here.
+ * again as the API prints them (Date.toJSON, whole seconds without ".000").
+ * List items carry no kind in the API's answer: set here.
  */
 export const apiJson = (value: unknown, kind: string, apiVersion: string): Record<string, unknown> =>
-  ({ ...(JSON.parse(JSON.stringify(value)) as Record<string, unknown>), kind, apiVersion });
+  ({ ...(JSON.parse(JSON.stringify(value).replace(/(T\d\d:\d\d:\d\d)\.000Z"/g, '$1Z"')) as Record<string, unknown>), kind, apiVersion });
 
 export function readPodLayer(pod: PodRef, opts: PodLayerOptions): PodLayerReading {
   const started = Date.now();

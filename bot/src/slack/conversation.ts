@@ -19,6 +19,7 @@ import { timerScheduler, type Scheduler } from './scheduler';
 import { formatBytes } from './slack-files';
 import { describeTarget, threadKey as key, type OkInvestigation, type Target, type ThreadContext } from './thread-context';
 import { dmesgAnswer, historyAnswer, killAnswer, stackAnswer, treeAnswer } from './thread-followups';
+import { layerAnswer } from './layer-followups';
 import { threadFromRecord, threadToRecord } from './thread-record';
 
 export type { Target, ThreadContext } from './thread-context';
@@ -223,6 +224,7 @@ export function createConversation(deps: ConversationDeps) {
       case 'dmesg': await say(dmesgAnswer(inv.evidence)); return true;
       case 'tree': await say(treeAnswer(inv.evidence)); return true;
       case 'history': await say(historyAnswer(inv.diagnosis, intent, (ms, text) => `<!date^${Math.floor(ms / 1000)}^{time}|${text}>`)); return true;
+      case 'layer': await say(layerAnswer(inv.evidence, intent.what, inv.pod && { uid: inv.pod.uid, name: inv.pod.name, namespace: inv.pod.namespace })); return true;
       case 'kill': {
         const a = killAnswer(inv.diagnosis, inv.evidence, intent.pid, intent.signal ?? 'SIGKILL');
         if (!a.remediation) { await say(a.text); return true; }

@@ -11,7 +11,7 @@ export type TerminalInput =
   | { kind: 'choice'; number: number }
   | { kind: 'intent'; intent: Intent };
 
-const FOLLOW_UPS = new Set<Intent['kind']>(['stack', 'dmesg', 'tree', 'recheck', 'kill', 'escalate', 'analyze', 'sweep', 'help', 'history']);
+const FOLLOW_UPS = new Set<Intent['kind']>(['stack', 'dmesg', 'tree', 'recheck', 'kill', 'escalate', 'analyze', 'sweep', 'help', 'history', 'layer']);
 const HERE = new Set(['here', 'this', 'localhost', 'me', 'local']);
 const VAGUE = /\b(stuck|wrong|hung|hangs?|hanging|zombies?|defunct|d[ -]state|uninterruptible|load|slow|unkillable|this (machine|node|host|box))\b|^(status|check)$/i;
 
@@ -51,7 +51,8 @@ export const TERMINAL_HELP = [
   '  why is pid 1234 stuck            what\'s stuck here              any zombies?',
   '  anything in D state?             why is pod 6f1c2a4e stuck       pods',
   'Then, about the last answer: "show the stack of 8912", "dmesg", "process tree", "recheck", "kill 112272",',
-  '  "history" (what the kernel log shows from earlier, by pod and time), "all history", "show the OOM kills".',
+  '  "history" (what the kernel log shows from earlier, by pod and time), "all history", "show the OOM kills";',
+  '  about a pod: "events", "finalizers", "runtime" (what the container runtime reports), "mounts" (volumes, claims, mounts).',
   'A number picks one of the listed choices (a signal asks for confirmation first).',
   '`audit` shows the last remediations, `quit` ends. Slack\'s forms work too: pod NAME -n NS, node NAME, pid NODE PID, sweep.',
 ].join('\n');

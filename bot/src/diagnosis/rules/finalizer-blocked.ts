@@ -61,7 +61,8 @@ const KNOWN: { test: (f: string) => boolean; owner: (f: string, p: KubePod) => O
   },
 ];
 
-function ownerOf(f: string, p: KubePod, kube: KubeEvidence): Owner & { alive?: string } {
+/** Who removes finalizer `f` of pod `p`, what it does first, and what removing it by hand skips (also the "finalizers" follow-up). */
+export function ownerOf(f: string, p: KubePod, kube: KubeEvidence): Owner & { alive?: string } {
   const known = KNOWN.find((k) => k.test(f));
   if (known) return known.owner(f, p);
   const domain = f.includes('/') ? f.slice(0, f.indexOf('/')) : f;

@@ -54,7 +54,8 @@ export function runtimeViewFacts(ctx: DiagnosisContext): RuntimeViewFacts {
     if (tasks.length) out.stuck.push({ container: c, pod, tasks });
   }
   const now = nowOf(ctx.ev);
-  for (const s of rt.sandboxes) {
+  // A runtime that did not answer every call gives a partial list: no sandbox is "left" on that.
+  for (const s of rt.unanswered ? [] : rt.sandboxes) {
     if (!READY(s)) continue;
     const pod = podOfSandbox(s.id);
     if (!pod) continue;
