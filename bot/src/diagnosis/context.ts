@@ -105,6 +105,7 @@ export function taskEvidence(t: Task, frames = 6): string[] {
   }
   const stack = (t.stack ?? []).filter((f) => !f.unreliable).slice(0, frames);
   if (stack.length) out.push(`stack of ${t.tid || t.comm}: ${stack.map(formatFrame).join(' | ')}`);
+  if (t.userStack?.length) out.push(`user-space stack of ${t.tid || t.comm}: ${t.userStack.slice(0, frames).map((f) => f.fn).join(' | ')}`);
   for (const m of t.missing) out.push(`${t.comm}: ${m}`);
   return out;
 }

@@ -29,7 +29,8 @@ function verdictFor(r: Remediation, ctx: DiagnosisContext): Verdict {
 }
 
 function enforce(r: Remediation, ctx: DiagnosisContext): Remediation {
-  if (r.action !== 'signal' || !r.signal) return r;
+  // Every signal, sent by a button or by hand (SIGCHLD is 'manual').
+  if (!r.signal) return r;
   const v = verdictFor(r, ctx);
   const effective = weaker(r.effective, v.effective);
   if (effective === r.effective) return r;

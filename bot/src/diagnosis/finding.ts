@@ -27,7 +27,8 @@ export interface FindingTask {
 export interface Remediation {
   action: 'signal' | 'manual' | 'kubectl';
   pid?: number;
-  signal?: 'SIGKILL' | 'SIGTERM' | 'SIGCONT';
+  /** SIGCHLD only with action 'manual' (advice to send by hand; no button): the collector sends SIGKILL, SIGTERM and SIGCONT. */
+  signal?: 'SIGKILL' | 'SIGTERM' | 'SIGCONT' | 'SIGCHLD';
   effective: Effective;
   risk: 'low' | 'medium' | 'high';
   why: string;

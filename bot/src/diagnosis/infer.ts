@@ -1,5 +1,6 @@
 import type { Evidence, Frame, StatedFact, Task, TaskFact } from '../evidence/evidence';
 import { newTask, pidOf } from '../evidence/evidence';
+import { inferFromUserWaits } from './infer-user-waits';
 import { siteOf, siteOfWchan } from './wait-sites';
 import { waitSignature } from './wait-signature';
 
@@ -18,7 +19,9 @@ import { waitSignature } from './wait-signature';
  * - the thread group of tasks seen only per thread;
  * - pids named only as a parent become placeholder tasks findings can name;
  * - a stated state or wait site about a pid (or about the only task that
- *   fits) is attached to that task.
+ *   fits) is attached to that task;
+ * - user-space waits (debugger backtraces): who waits for which child, and
+ *   the parent of a zombie seen waiting for SIGCHLD (infer-user-waits.ts).
  */
 export function inferFacts(ev: Evidence): void {
   const byTid = new Map<number, Task>();
@@ -36,6 +39,7 @@ export function inferFacts(ev: Evidence): void {
   }
   placeholderParents(ev, byTid);
   for (const f of ev.stated) applyStated(ev, f, byTid);
+  inferFromUserWaits(ev, byTid);
 }
 
 const frame = (fn: string): Frame => ({ fn, offset: '', module: '', unreliable: false });

@@ -16,12 +16,15 @@ import { exitingHow, isTearingDown, namespaceInit } from './pidns-init';
  *   signal it has no handler for, even one sent from the host. When the
  *   dispositions were not read, SIGTERM is 'unknown' at best.
  * - SIGCONT: resumes a job-control stop (T), not a ptrace stop (t).
+ * - SIGCHLD: ends nothing; it wakes a process seen waiting for it (sigwait
+ *   and kin in its user-space stack) so it goes on to reap its children. Its
+ *   default action is to ignore it, so it helps no one else.
  * A 'yes' never rests on facts that were only derived or stated, nor on a
  * task that was only referenced (a placeholder): those give 'unknown'.
  * Rules cannot override it: enforceVerdicts() re-derives every signal
  * remediation from here after the rules ran.
  */
-export type VerdictSignal = 'SIGKILL' | 'SIGTERM' | 'SIGCONT';
+export type VerdictSignal = 'SIGKILL' | 'SIGTERM' | 'SIGCONT' | 'SIGCHLD';
 
 export interface Verdict { effective: Effective; why: string }
 
@@ -47,6 +50,7 @@ const RANK: Record<Effective, number> = { no: 0, unknown: 1, yes: 2 };
 export const weaker = (a: Effective, b: Effective): Effective => (RANK[a] <= RANK[b] ? a : b);
 
 const SIGTERM_BIT = 1n << 14n;
+const SIGCHLD_BIT = 1n << 16n;
 
 function bit(mask: string | undefined, b: bigint): boolean | undefined {
   if (mask === undefined || !/^[0-9a-f]{1,32}$/i.test(mask.trim())) return undefined;
@@ -195,12 +199,48 @@ function sigcontBase(t: Task, ctx: DiagnosisContext): Base {
   return { effective: 'no', why: `${who} is not stopped (${t.state}): SIGCONT changes nothing.`, basis: [] };
 }
 
+/**
+ * SIGCHLD ends no task: it tells a parent a child changed state. A parent
+ * asleep in a signal wait for it (sigwait, sigtimedwait, sigsuspend — the
+ * signal is blocked there, and a blocked signal is delivered even to a
+ * namespace init) wakes and goes on to reap. A parent with a handler runs it.
+ * Anyone else ignores it (its default action).
+ */
+function sigchldBase(t: Task, ctx: DiagnosisContext): Base {
+  const who = name(t);
+  if (isKernelThread(t)) return { effective: 'no', why: `${who} is a kernel thread: it has no children to reap.`, basis: [] };
+  if (t.state === 'Z' || t.state === 'X') return { effective: 'no', why: `${who} is dead (a zombie): it reaps nothing.`, basis: [] };
+  const exiting = isTearingDown(t, ctx) ? 'it waits in zap_pid_ns_processes' : exitingHow(t);
+  if (exiting) return { effective: 'no', why: `${who} is exiting (${exiting}): a SIGCHLD changes nothing.`, basis: [] };
+  if (ctx.isFrozen(t)) return { effective: 'no', why: `${who} is held by the cgroup freezer: it handles SIGCHLD only after the thaw.`, basis: [] };
+  if (t.state === 'T' || t.state === 't') return { effective: 'no', why: `${who} is stopped: SIGCHLD stays pending until it is continued.`, basis: [] };
+  if (t.state === 'D') return { effective: 'no', why: `${who} is in uninterruptible sleep (${ctx.signature(t).site || 'D'}): SIGCHLD waits until that wait ends.`, basis: [] };
+  const w = t.userWait;
+  if (w?.kind === 'signal') {
+    if (w.forChild) {
+      return {
+        effective: 'yes',
+        why: `${who} sleeps in ${w.fn}() waiting for a signal, in code that waits for a child: SIGCHLD is blocked there and is delivered even to a namespace init, so it wakes and goes on to reap.`,
+        basis: ['userStack', 'pid'],
+      };
+    }
+    return { effective: 'unknown', why: `${who} sleeps in ${w.fn}() waiting for a signal; which signals it waits for is not in this evidence.`, basis: [] };
+  }
+  const leader = ctx.processes.get(pidOf(t));
+  if (bit(t.sigIgnored ?? leader?.sigIgnored, SIGCHLD_BIT)) return { effective: 'no', why: `${who} ignores SIGCHLD (SigIgn bit 17): its children are reaped by the kernel, and a signal does nothing.`, basis: [] };
+  if (bit(t.sigCaught ?? leader?.sigCaught, SIGCHLD_BIT)) return { effective: 'unknown', why: `${who} has a SIGCHLD handler (SigCgt bit 17): whether it reaps is up to that handler.`, basis: [] };
+  if (w?.kind === 'child') return { effective: 'no', why: `${who} waits in ${w.fn}() for ${w.pid !== undefined && w.pid > 0 ? `pid ${w.pid} only` : 'a child'}: SIGCHLD does not end that wait nor make it reap another child.`, basis: [] };
+  return { effective: 'unknown', why: `SIGCHLD's default action is to ignore it: it only helps a process that waits for it, and this evidence does not show that ${who} does.`, basis: [] };
+}
+
 const FACT_WORDS: Partial<Record<TaskFact, string>> = {
+  userStack: 'user-space stack',
   state: 'state', stack: 'kernel stack', wchan: 'wait channel', numThreads: 'thread count', pid: 'pid', exited: 'exit', isPidNsInit: 'namespace-init role', ppid: 'parent',
 };
 const PLACEHOLDER_WORDS: Record<NonNullable<Task['placeholder']>, string> = {
   ppid: 'as another task\'s parent', 'lock-owner': 'as a lock owner', 'oom-invoker': 'as the task that invoked the OOM killer',
   'oops-task': 'as the current task of a kernel oops', stated: 'in prose', 'strace-target': 'as the target of an strace',
+  'waited-child': 'as the child another task waits for',
 };
 
 /** Why a 'yes' is not confirmed by what was observed, or null when it is. */
@@ -223,7 +263,9 @@ function unconfirmed(t: Task, v: Base, ctx: DiagnosisContext): string | null {
 /** What `signal` would do to the task, and why. */
 export function killVerdict(t: Task, ctx: DiagnosisContext, signal: VerdictSignal = 'SIGKILL', opts: VerdictOptions = {}): Verdict {
   const endsProblem = Boolean(opts.endsProblem);
-  let v = signal === 'SIGCONT' ? sigcontBase(t, ctx) : signal === 'SIGTERM' ? sigtermBase(t, ctx, endsProblem) : fatalBase(t, ctx, 'SIGKILL', endsProblem);
+  let v = signal === 'SIGCONT' ? sigcontBase(t, ctx)
+    : signal === 'SIGCHLD' ? sigchldBase(t, ctx)
+      : signal === 'SIGTERM' ? sigtermBase(t, ctx, endsProblem) : fatalBase(t, ctx, 'SIGKILL', endsProblem);
   if (signal === 'SIGKILL' && v.effective === 'yes' && namespaceInit(t) === 'pid1') {
     v = capped(v, 'unknown', 'pid 1 is the init of its PID namespace: SIGKILL from inside that namespace is ignored; from the host it works only under the host pid (NSpid in /proc/PID/status) — and on the host\'s own init it panics the node.');
   }
@@ -239,7 +281,7 @@ export interface SignalRemediationOptions extends VerdictOptions {
   because?: string;
 }
 
-const KILL_FLAG: Record<VerdictSignal, string> = { SIGKILL: '-9', SIGTERM: '-15', SIGCONT: '-CONT' };
+const KILL_FLAG: Record<VerdictSignal, string> = { SIGKILL: '-9', SIGTERM: '-15', SIGCONT: '-CONT', SIGCHLD: '-CHLD' };
 
 /** A signal remediation whose effectiveness is the verdict's, nothing else. */
 export function signalRemediation(t: Task, ctx: DiagnosisContext, signal: VerdictSignal = 'SIGKILL', risk: Remediation['risk'] = 'medium', opts: SignalRemediationOptions = {}): Remediation {
@@ -252,7 +294,8 @@ export function signalRemediation(t: Task, ctx: DiagnosisContext, signal: Verdic
     why = `${why} This evidence does not give its pid: find it first (ps -eo pid,stat,wchan:32,comm) and check it is the same task.`;
   }
   return {
-    action: 'signal', ...(pid ? { pid } : {}), signal, effective, risk, why,
+    // SIGCHLD is advice to send by hand: the collector sends only signals that end or continue a task.
+    action: signal === 'SIGCHLD' ? 'manual' : 'signal', ...(pid ? { pid } : {}), signal, effective, risk, why,
     // Only the pid goes into the command: never a name the tenant chose.
     command: `kill ${KILL_FLAG[signal]} ${pid || 'PID'}`,
     comm: t.comm,

@@ -55,6 +55,10 @@ export interface Task {
   cpuPct?: number;
   /** "workqueue: writeback wb_workfn (flush-254:16)" from a sysrq/hung-task dump. */
   workqueue?: string;
+  /** Its user-space stack, innermost first, from a debugger's backtrace (gdb `bt`, pstack, eu-stack). */
+  userStack?: UserFrame[];
+  /** What it waits on in user space, read off `userStack` (diagnosis/user-wait-sites.ts). */
+  userWait?: UserWait;
   /**
    * Where facts came from when not observed directly: 'derived' (inferred from
    * other facts, e.g. a state read off the kernel stack) or 'stated' (a person
@@ -67,7 +71,7 @@ export interface Task {
    * task's parent, a lock owner, an OOM invoker, an oops' current task, or a
    * pid named in prose. Findings may name it; nothing may signal it on that alone.
    */
-  placeholder?: 'ppid' | 'lock-owner' | 'oom-invoker' | 'oops-task' | 'stated' | 'strace-target';
+  placeholder?: 'ppid' | 'lock-owner' | 'oom-invoker' | 'oops-task' | 'stated' | 'strace-target' | 'waited-child';
   /** The task has exited (do_exit seen, or `[name]` with no memory and children left). */
   exited?: boolean;
   /** Signal dispositions from /proc/PID/status (hex masks). */
@@ -80,7 +84,40 @@ export interface Task {
 }
 
 /** The Task fields a provenance can be recorded for. */
-export type TaskFact = 'state' | 'ppid' | 'comm' | 'wchan' | 'stack' | 'numThreads' | 'exited' | 'isPidNsInit' | 'pid';
+export type TaskFact = 'state' | 'ppid' | 'comm' | 'wchan' | 'stack' | 'numThreads' | 'exited' | 'isPidNsInit' | 'pid' | 'userStack';
+
+/** One frame of a user-space backtrace: "#1  0x… in __libc_waitpid (pid=9124, stat_loc=…, options=0) at waitpid.c:31". */
+export interface UserFrame {
+  /** As printed ("__libc_waitpid", "Pid1Main(void*)", "??"). */
+  fn: string;
+  /** The argument list as printed, without its parentheses (capped); undefined when none was printed. */
+  args?: string;
+  /** "waitpid.c:31" after `at`, or the library after `from`. */
+  where?: string;
+}
+
+/**
+ * What a task waits on in user space, from the innermost frames of its
+ * backtrace (system-call wrappers skipped):
+ *   child   waitpid / wait4 / waitid: `pid` is the child waited for (-1 any
+ *           child, 0 or less than -1 a process group); `nohang` with WNOHANG
+ *   signal  sigwait / sigtimedwait / sigwaitinfo / sigsuspend / pause
+ *   poll    poll / select / epoll_wait;  futex  a mutex, condition variable,
+ *           semaphore or join;  io  read / recv / accept / connect / write;
+ *           sleep  nanosleep
+ */
+export interface UserWait {
+  kind: 'child' | 'signal' | 'poll' | 'futex' | 'io' | 'sleep';
+  /** The frame that waits, as printed. */
+  fn: string;
+  pid?: number;
+  nohang?: boolean;
+  /**
+   * The task waits to learn that a child exited: a blocking wait call, or a
+   * signal wait whose callers say so (WaitForChild, reap_children, a SIGCHLD handler).
+   */
+  forChild?: boolean;
+}
 
 export type ReportKind =
   | 'hung-task' | 'soft-lockup' | 'hard-lockup' | 'rcu-stall' | 'oom-kill'

@@ -6,11 +6,13 @@ import { statedFacts } from './prose-facts';
 import { fileArgs, procTarget, type ShellCommand } from './shell-context';
 import { createStraceReader } from './strace-reader';
 import { createUsageReader } from './usage-tables';
+import { createUserStackReader } from './user-stack-reader';
 
 /**
  * The readers behind the main ones, in one place for the paste reader:
- * strace, perf, Kubernetes objects (kubectl, events, kubelet lines), docker
- * stats / kubectl top, memory-cgroup files, and — last of all — prose.
+ * strace, debugger backtraces (gdb, pstack, eu-stack), perf, Kubernetes
+ * objects (kubectl, events, kubelet lines), docker stats / kubectl top,
+ * memory-cgroup files, and — last of all — prose.
  *   line()  runs early, on every line without a log prefix: only lines in the
  *           context of a command (strace, kubectl, perf, cat FILE) or of an
  *           unmistakable shape are taken; everything else costs a few
@@ -34,6 +36,7 @@ const PERF_COMMAND = /^(?:\S*[#$%>]\s*)?(?:sudo\s+)?perf\s+(report|script|top)\b
 export function createSecondaryReaders(b: EvidenceBuilder): SecondaryReaders {
   const strace = createStraceReader(b);
   const perf = createPerfReader(b);
+  const stacks = createUserStackReader(b);
   const kube = createKubeReader(b);
   const usage = createUsageReader(b);
   const cgroup = createCgroupReader(b);
@@ -42,6 +45,7 @@ export function createSecondaryReaders(b: EvidenceBuilder): SecondaryReaders {
 
   function command(program: string, args: string, raw: string, n: number): void {
     strace.command(program, args);
+    stacks.command(program, args);
     perf.command(program, args);
     kube.command(program, args);
     usage.command(program, args);
@@ -67,6 +71,10 @@ export function createSecondaryReaders(b: EvidenceBuilder): SecondaryReaders {
         return kind;
       }
       if (strace.active) strace.end();
+      if ((kind = stacks.line(text, n))) {
+        if (kind === 'command') lastCommand = { text: text.trim(), line: n };
+        return kind;
+      }
       if (text.length < 400 && text.slice(0, 80).includes('perf ')) {
         const m = PERF_COMMAND.exec(text.trim());
         if (m) { command('perf', `${m[1]}${m[2]}`, text, n); return 'command'; }
@@ -93,6 +101,7 @@ export function createSecondaryReaders(b: EvidenceBuilder): SecondaryReaders {
     },
     finish() {
       strace.finish();
+      stacks.finish();
       perf.finish();
       kube.end();
       cgroup.finish();

@@ -73,7 +73,7 @@ export function createConversation(deps: ConversationDeps) {
     if (inv.evidence.source !== 'snapshot') return out;
     for (const finding of inv.diagnosis.findings) {
       for (const r of finding.remediations) {
-        if (r.action !== 'signal' || r.effective !== 'yes' || !r.pid || r.startTime === undefined || !r.signal) continue;
+        if (r.action !== 'signal' || r.effective !== 'yes' || !r.pid || r.startTime === undefined || !r.signal || r.signal === 'SIGCHLD') continue;
         const via = inv.source?.path === 'ssh' ? { via: 'ssh' as const } : {};
         const value = signAction(deps.actionSecret, { node: inv.node, pid: r.pid, startTime: r.startTime, comm: r.comm ?? '', signal: r.signal, podUid: inv.pod?.uid, findingId: finding.id, ...via }, deps.actionTtlMs ?? 15 * 60_000);
         out.push({ remediation: r, value, finding });

@@ -22,9 +22,7 @@ export interface Expected {
  * are `it.failing`: they pass while the gap is there and fail the day it
  * closes, so the entry is removed then. Empty is the goal.
  */
-export const KNOWN_GAPS: Record<string, string> = {
-  'w1-07-bazel-sandbox-pid1-sigwait-missed-sigchld': 'the key task (9124) is named only as the argument of waitpid() in a gdb user-space backtrace, which no reader reads yet',
-};
+export const KNOWN_GAPS: Record<string, string> = {};
 
 export interface CorpusCase { name: string; dir: string; input: string; expected: Expected }
 

@@ -19,9 +19,35 @@ export function zombieKind(z: Task, ctx: DiagnosisContext): ZombieKind {
   }
   if (z.tracerPid) return 'ptraced';
   if (parent?.state === 'D') return 'parent-blocked';
-  if (parent && isNamespaceInit(parent) && !INIT_SYSTEMS.test(parent.comm)) return 'missing-init';
+  // An init seen waiting to learn that a child exited does reap: it missed this one.
+  if (parent && isNamespaceInit(parent) && !INIT_SYSTEMS.test(parent.comm) && !awaitsChildExit(parent)) return 'missing-init';
   if (!parent && z.ppid === 1 && ctx.byTid.get(1) === undefined && z.nsPid && z.nsPid.length > 1) return 'missing-init';
   return 'parent-not-reaping';
+}
+
+/** Seen in user space waiting for a signal in code that waits for a child (sigwait in WaitForChild, reap_children…). */
+function awaitsChildExit(t: Task): boolean {
+  return t.userWait?.kind === 'signal' && t.userWait.forChild === true;
+}
+
+/** What the parent is seen doing in user space, and who waits on it in turn. */
+function parentWords(parent: Task, ctx: DiagnosisContext): string {
+  const w = parent.userWait;
+  let out = '';
+  if (w && awaitsChildExit(parent)) {
+    out = ` ${name(parent)} is alive and asleep in ${w.fn}() waiting for a signal, in code that waits for a child: it missed the SIGCHLD of this child's exit (SIGCHLD is not queued: one that comes before the wait, or while another is pending, is lost), so it never calls wait() for it.`;
+  } else if (w?.kind === 'child' && w.pid !== undefined && w.pid > 0) {
+    out = ` ${name(parent)} is blocked in ${w.fn}() for pid ${w.pid} only: it reaps no other child until that one exits.`;
+  }
+  const waiters = waitersOn(parent, ctx);
+  if (waiters.length) out += ` ${waiters.slice(0, 3).map(name).join(', ')} ${waiters.length === 1 ? 'waits' : 'wait'} in turn for ${name(parent)} to exit (${waiters[0].userWait!.fn}()), so ${waiters.length === 1 ? 'it hangs' : 'they hang'} as well.`;
+  return out;
+}
+
+/** Tasks blocked in waitpid() for this task. */
+function waitersOn(t: Task, ctx: DiagnosisContext): Task[] {
+  const pid = pidOf(t);
+  return pid ? ctx.tasks.filter((x) => x !== t && x.userWait?.kind === 'child' && !x.userWait.nohang && x.userWait.pid === pid) : [];
 }
 
 function isNamespaceInit(t: Task): boolean {
@@ -58,18 +84,22 @@ export const zombie: Rule = {
       const who = list.slice(0, 5).map(name).join(', ') + (list.length > 5 ? ` and ${list.length - 5} more` : '');
       // Said in words, not shown: name it, ask for the evidence, act on nothing.
       const stated = list.every((z) => z.provenance?.state === 'stated' || !pidOf(z));
-      const remediations = stated ? [confirmZombie(list[0])] : fixes(kind, list, parent, ctx);
+      // A parent seen waiting for SIGCHLD can be woken whatever the zombie's evidence: the verdict says whether it works.
+      const nudge = parent && awaitsChildExit(parent) && pidOf(parent) ? [wakeParent(parent, ctx)] : [];
+      const remediations = stated ? [confirmZombie(list[0]), ...nudge] : [...nudge, ...fixes(kind, list, parent, ctx)];
+      const waiters = parent ? waitersOn(parent, ctx) : [];
       out.push(finding({
         id: 'zombie',
         kind,
         severity: kind === 'zombie-with-d-thread' ? 'critical' : list.length >= 10 || kind === 'missing-init' ? 'warning' : 'info',
         confidence: stated ? 0.4 : list[0].ppid !== undefined || kind === 'fake-zombie' || kind === 'zombie-with-d-thread' ? 0.85 : 0.6,
         title: `${plural(list.length, 'zombie')} (${kind}${stated ? ', as stated' : ''})${parent ? ` under ${name(parent)}` : ''}`,
-        explanation: `${who} ${list.length === 1 ? 'is a' : 'are'} zombie${list.length === 1 ? '' : 's'}${stated ? ' (as the text says; no process listing shows it)' : ''}. ${stated ? 'Without its parent, threads and stacks the reason cannot be told apart; ' : ''}${EXPLAIN[kind]} ${kind === 'fake-zombie' ? 'SIGKILL to the process ends the live threads; then the parent can reap it.' : 'A zombie is already dead: signals to it do nothing; only what reaps it helps.'}`,
-        evidence: [...list.slice(0, 6).flatMap((z) => taskEvidence(z, 4)), ...(parent ? taskEvidence(parent, 4) : [])],
+        explanation: `${who} ${list.length === 1 ? 'is a' : 'are'} zombie${list.length === 1 ? '' : 's'}${stated ? ' (as the text says; no process listing shows it)' : ''}. ${stated && !parent ? 'Without its parent, threads and stacks the reason cannot be told apart; ' : ''}${EXPLAIN[kind]}${parent ? parentWords(parent, ctx) : ''} ${kind === 'fake-zombie' ? 'SIGKILL to the process ends the live threads; then the parent can reap it.' : 'A zombie is already dead: signals to it do nothing; only what reaps it helps.'}`,
+        evidence: [...list.slice(0, 6).flatMap((z) => taskEvidence(z, 4)), ...(parent ? taskEvidence(parent, 4) : []), ...waiters.slice(0, 3).flatMap((w) => taskEvidence(w, 4))],
         tasks: [
           ...list.slice(0, 50).map((z) => taskRef(z, 'victim')),
           ...(parent ? [taskRef(parent, 'parent')] : []),
+          ...waiters.slice(0, 10).map((w) => taskRef(w, 'waiter')),
           ...(kind === 'ptraced' && list[0].tracerPid && ctx.processes.get(list[0].tracerPid) ? [taskRef(ctx.processes.get(list[0].tracerPid)!, 'blocker')] : []),
         ],
         remediations,
@@ -78,6 +108,13 @@ export const zombie: Rule = {
     return out;
   },
 };
+
+/** `kill -CHLD PARENT`: wakes a parent asleep waiting for SIGCHLD so it reaps. */
+function wakeParent(parent: Task, ctx: DiagnosisContext): Remediation {
+  return signalRemediation(parent, ctx, 'SIGCHLD', 'low', {
+    because: `Once awake it reaps the dead child; if the zombies come back, the program needs to call waitpid(-1, …, WNOHANG) in a loop after each wake (SIGCHLD notifications merge and can be missed).`,
+  });
+}
 
 function confirmZombie(z: Task): Remediation {
   const pid = pidOf(z);
