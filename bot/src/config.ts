@@ -28,6 +28,8 @@ export interface BotConfig {
   collectorDeadlineMs: number;
   /** Slack user ids (U…/W…) and user-group ids (S…) allowed to remediate. */
   remediators: string[];
+  /** Namespaces whose pods get no remediation button (WHYSTUCK_PROTECTED_NAMESPACES; default kube-system and the collectors' namespace). */
+  protectedNamespaces: string[];
   /** The SQLite store (one replica), used when there is no databaseUrl. */
   db: string;
   /** WHYSTUCK_DATABASE_URL (environment only: it carries a password): PostgreSQL shared by every replica. */
@@ -106,6 +108,7 @@ const FileSchema = z.object({
   collectorTls: z.object({ cert: z.string(), key: z.string(), ca: z.string() }).optional(),
   collectorDeadlineMs: z.number().int().min(100).max(120000).optional(),
   remediators: z.array(z.string()).optional(),
+  protectedNamespaces: z.array(z.string()).optional(),
   db: z.string().optional(),
   pagerdutyEventsUrl: z.string().url().optional(),
   oncallGroups: z.record(z.string(), z.string()).optional(),
@@ -220,6 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
   const pasteMaxBytes = numberSetting('WHYSTUCK_PASTE_MAX_BYTES', env.WHYSTUCK_PASTE_MAX_BYTES, fromFile.pasteMaxBytes, (n) => Number.isInteger(n) && n >= 1024, 'must be an integer number of bytes >= 1024') ?? 10 * 1024 * 1024;
   const pasteTimeBudgetMs = numberSetting('WHYSTUCK_PASTE_TIME_BUDGET_MS', env.WHYSTUCK_PASTE_TIME_BUDGET_MS, fromFile.pasteTimeBudgetMs, (n) => Number.isInteger(n) && n >= 100 && n <= 600000, 'must be an integer number of milliseconds from 100 to 600000') ?? 10_000;
   const collectorDiscovery = discoveryConfig(env, fromFile);
+  const protectedNamespaces = (env.WHYSTUCK_PROTECTED_NAMESPACES !== undefined ? env.WHYSTUCK_PROTECTED_NAMESPACES.split(',') : fromFile.protectedNamespaces ?? ['kube-system', collectorDiscovery.namespace])
+    .map((s) => s.trim()).filter(Boolean);
+  for (const ns of protectedNamespaces) if (!isNamespaceName(ns)) throw new ConfigError('WHYSTUCK_PROTECTED_NAMESPACES', `"${ns}" is not a namespace name`);
   const databaseUrl = env.WHYSTUCK_DATABASE_URL || undefined;
   const urlProblem = databaseUrl && databaseUrlProblem(databaseUrl);
   if (urlProblem) throw new ConfigError('WHYSTUCK_DATABASE_URL', `${urlProblem} (value not shown); unset it for the embedded SQLite store of one replica (WHYSTUCK_DB)`);
@@ -236,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
     collectorTls,
     collectorDeadlineMs: deadline,
     remediators,
+    protectedNamespaces,
     db: env.WHYSTUCK_DB ?? fromFile.db ?? 'whystuck.db',
     databaseUrl,
     pagerduty: env.PAGERDUTY_ROUTING_KEY ? { routingKey: env.PAGERDUTY_ROUTING_KEY, eventsUrl: env.PAGERDUTY_EVENTS_URL ?? fromFile.pagerdutyEventsUrl ?? 'https://events.pagerduty.com/v2/enqueue' } : undefined,

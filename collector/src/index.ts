@@ -49,6 +49,9 @@ export {
 export { BACKEND_WORDS, classifyBackendLine } from './kmsg/backend-patterns';
 export type { BackendLine, BackendLineKind, BackendSubsystem } from './kmsg/backend-kinds';
 
+// ---- Who is who between the bot and the collectors: one URI SAN per certificate (plain module, no TLS loaded).
+export { BOT_IDENTITY, checkIdentity, nodeIdentity, nodeOfIdentity } from './tls/identity';
+
 // ---- Worker threads with their own resource limits (the paste analysis runs in one).
 export { siblingEntry, startWorker } from './workers/start-worker';
 
@@ -68,6 +71,7 @@ export const createSnapshotter: typeof Snapshots.createSnapshotter = (...a) => (
 export const createRemediator: typeof Remediation.createRemediator = (...a) => (require('./remediate/remediator') as typeof Remediation).createRemediator(...a);
 /** A development CA and certificates for mutual TLS (`whystuck certs`, the terminal's collector). */
 export const createCertAuthority: typeof DevCerts.createCertAuthority = (...a) => (require('./tls/dev-certs') as typeof DevCerts).createCertAuthority(...a);
+export const loadCertAuthority: typeof DevCerts.loadCertAuthority = (...a) => (require('./tls/dev-certs') as typeof DevCerts).loadCertAuthority(...a);
 /** Node-wide facts (load, memory, pressure, mounts) read through a guarded reader: the SSH path's, over its remote reader. */
 export const readNodeFacts: typeof NodeFacts.readNodeFacts = (...a) => (require('./node/read-node-facts') as typeof NodeFacts).readNodeFacts(...a);
 /** A Prometheus /metrics endpoint (node:http loads with it). */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createCertAuthority, type CertAuthority } from '../../collector/src/tls/dev-certs';
+import { BOT_IDENTITY, nodeIdentity } from '../../collector/src/tls/identity';
 import { createSnapshotter, type Snapshotter, type SnapshotterOptions } from '../../collector/src/snapshot/snapshotter';
 import { createRemediator, type RemediatorOptions } from '../../collector/src/remediate/remediator';
 import { createCollectorServer, type CollectorServer } from '../../collector/src/grpc/server';
@@ -24,8 +25,17 @@ export interface Harness {
   dir: string;
   snapshotter: Snapshotter;
   server: CollectorServer;
-  /** A client whose certificate carries `identity` (signed by the test CA unless `foreignCa`). */
-  client(identity: string, opts?: { foreignCa?: CertAuthority; deadlineMs?: number }): CollectorClient;
+  /** The node this collector serves (its certificate's spiffe://whystuck/node/NAME, the node its Remediate accepts). */
+  nodeName: string;
+  /** The server's certificate files (rewrite them to test reloading). */
+  serverTls: TlsFiles;
+  /**
+   * A client whose certificate carries `identity` (signed by the test CA unless
+   * `foreignCa`): "whystuck-bot" is the bot's certificate as `whystuck certs`
+   * issues it (CN whystuck-bot, URI SAN spiffe://whystuck/bot); a spiffe:// URI
+   * is that URI SAN alone; anything else is a CN without a URI SAN.
+   */
+  client(identity: string, opts?: { foreignCa?: CertAuthority; deadlineMs?: number; expectedIdentity?: string }): CollectorClient;
   /** Certificate files for a client identity (for code that builds its own clients, like the bot). */
   clientTls(identity: string): TlsFiles;
   /** Watch mode, when the harness was started with `watch`. */
@@ -44,11 +54,19 @@ function writeTls(dir: string, name: string, issued: { cert: string; key: string
 }
 
 /** A real collector gRPC server with mutual TLS on 127.0.0.1:0, and clients for it. */
-export async function startHarness(opts: { remediationClients?: string[]; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions; /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] }; /** Watch mode (not started: call watcher.start() or its *Now methods). */ watch?: Partial<WatcherOptions> } = {}): Promise<Harness> {
+/** What a client certificate for `identity` carries (see Harness.client). */
+export function clientCertFor(identity: string): { commonName: string; uris: string[] } {
+  if (identity === 'whystuck-bot') return { commonName: identity, uris: [BOT_IDENTITY] };
+  if (identity.startsWith('spiffe://')) return { commonName: 'client', uris: [identity] };
+  return { commonName: identity, uris: [] };
+}
+
+export async function startHarness(opts: { /** Default node-a. */ nodeName?: string; botIdentity?: string; /** How often the server's TLS files are looked at (default 10 s). */ reloadIntervalMs?: number; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions; /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] }; /** Watch mode (not started: call watcher.start() or its *Now methods). */ watch?: Partial<WatcherOptions> } = {}): Promise<Harness> {
   const authority = testCa();
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-grpc-'));
   const names = opts.serverNames ?? { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
-  const serverTls = writeTls(dir, 'server', authority.issue({ commonName: 'collector', dnsNames: names.dnsNames, ipAddresses: names.ipAddresses ?? [] }), authority.cert);
+  const nodeName = opts.nodeName ?? 'node-a';
+  const serverTls = writeTls(dir, 'server', authority.issue({ commonName: 'collector', uris: [nodeIdentity(nodeName)], dnsNames: names.dnsNames, ipAddresses: names.ipAddresses ?? [] }), authority.cert);
   const logger = pino({ level: 'silent' });
   const snapshotter = createSnapshotter(opts.snapshotter);
   const remediator = createRemediator({ settleMs: 300, reader: snapshotter.reader, ...opts.remediator });
@@ -60,21 +78,21 @@ export async function startHarness(opts: { remediationClients?: string[]; snapsh
     const watcher = createWatcher({ snapshotter, journal, metrics, logger, procRoot: opts.snapshotter?.procRoot ?? '/proc', bootTimeMs: btime, ...opts.watch });
     watch = { watcher, journal, metrics };
   }
-  const server = createCollectorServer({ snapshotter, remediator, remediationClients: opts.remediationClients ?? ['whystuck-bot'], logger, journal: watch?.journal, metrics: watch?.metrics });
-  const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', serverTls, false));
+  const server = createCollectorServer({ snapshotter, remediator, botIdentity: opts.botIdentity, nodeName, logger, journal: watch?.journal, metrics: watch?.metrics });
+  const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', serverTls, false, { intervalMs: opts.reloadIntervalMs }));
   const address = `127.0.0.1:${port}`;
   const clients: CollectorClient[] = [];
   return {
-    address, dir, snapshotter, server, ...watch,
+    address, dir, snapshotter, server, nodeName, serverTls, ...watch,
     client(identity, o = {}) {
       const issuer = o.foreignCa ?? authority;
-      const tls = writeTls(dir, `client-${identity}-${clients.length}`, issuer.issue({ commonName: identity, server: false }), authority.cert);
-      const c = createCollectorClient({ address, tls, deadlineMs: o.deadlineMs ?? 20000, retries: 0 });
+      const tls = writeTls(dir, `client-${clients.length}`, issuer.issue({ ...clientCertFor(identity), server: false }), authority.cert);
+      const c = createCollectorClient({ address, tls, deadlineMs: o.deadlineMs ?? 20000, retries: 0, expectedIdentity: o.expectedIdentity });
       clients.push(c);
       return c;
     },
     clientTls(identity) {
-      return writeTls(dir, `files-${identity}`, authority.issue({ commonName: identity, server: false }), authority.cert);
+      return writeTls(dir, `files-${identity.replace(/[^\w.-]/g, '_')}`, authority.issue({ ...clientCertFor(identity), server: false }), authority.cert);
     },
     async close() {
       watch?.watcher.stop();

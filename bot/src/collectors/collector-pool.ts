@@ -1,4 +1,4 @@
-import { createCollectorClient, type CallResult, type CollectorClient, type TlsFiles } from '../../../collector/src';
+import { createCollectorClient, nodeIdentity, type CallResult, type CollectorClient, type TlsFiles } from '../../../collector/src';
 import { pickCollectorPod, type CollectorFinder } from '../kube/find-collector-pods';
 import { isNodeName } from '../kube/names';
 
@@ -77,7 +77,8 @@ export function createCollectorPool(opts: CollectorPoolOptions): CollectorPool {
     const serverName = d.serverName.replace(/\{node\}/g, node);
     if (cached?.address === address) { cached.at = Date.now(); return { status: 'ok', client: cached.client, address, where: cached.where }; }
     cached?.client.close();
-    const client = forgetting(node, createCollectorClient({ address, tls: opts.tls, serverName, deadlineMs: opts.deadlineMs, retries: 2 }));
+    // The certificate must be this node's collector's (spiffe://whystuck/node/NODE), not any collector's.
+    const client = forgetting(node, createCollectorClient({ address, tls: opts.tls, serverName, expectedIdentity: nodeIdentity(node), deadlineMs: opts.deadlineMs, retries: 2 }));
     const entry: Found = { at: Date.now(), address, where: `pod ${pod.namespace}/${pod.name} at ${address}, certificate name ${serverName}`, client };
     found.set(node, entry);
     return { status: 'ok', client, address, where: entry.where };
@@ -92,7 +93,7 @@ export function createCollectorPool(opts: CollectorPoolOptions): CollectorPool {
       }
       let client = clients.get(node);
       if (!client) {
-        client = createCollectorClient({ address, tls: opts.insecure ? undefined : opts.tls, deadlineMs: opts.deadlineMs, retries: 2 });
+        client = createCollectorClient({ address, tls: opts.insecure ? undefined : opts.tls, expectedIdentity: opts.insecure ? undefined : nodeIdentity(node), deadlineMs: opts.deadlineMs, retries: 2 });
         clients.set(node, client);
       }
       return { status: 'ok', client, address, where: address };

@@ -13,6 +13,8 @@ export interface ActionClaims {
   comm: string;
   signal: 'SIGKILL' | 'SIGTERM' | 'SIGCONT';
   podUid?: string;
+  /** The pod's namespace, when the diagnosis knew it: a protected namespace is refused at the click too. */
+  podNamespace?: string;
   findingId: string;
   /** The path the diagnosis came by and the signal goes: the collector (absent) or SSH. */
   via?: 'ssh';

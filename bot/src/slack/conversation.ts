@@ -8,6 +8,7 @@ import type { EscalationTarget } from '../escalation/pagerduty';
 import { HELP_TEXT, type Intent } from '../intents/parse-intent';
 import { validatePodRef, type KubeLookup } from '../kube/pod-lookup';
 import { signAction } from './action-token';
+import { DEFAULT_PROTECTED_NAMESPACES } from './remediate-action';
 import type { PasteAnalysis } from './analyze-paste';
 import { clip, diagnosisBlocks, rootText, type ButtonSpec } from './diagnosis-blocks';
 import { createThreadEscalation } from './escalate-thread';
@@ -52,6 +53,8 @@ export interface ConversationDeps {
   onQuestion?(kind: string): void;
   onDiagnosis?(inv: OkInvestigation): void;
   onEscalation?(how: 'button' | 'auto', result: 'ok' | 'failed'): void;
+  /** Pods in these namespaces get no remediation button (default kube-system and whystuck). */
+  protectedNamespaces?: string[];
 }
 
 const PASTE_HINT = 'Paste the text (dmesg, journalctl -k, ps, top, /proc/PID/stack|stat|status, a sysrq-w dump or a crash bt) or upload it as a file in this thread, and I will analyse it.';
@@ -67,15 +70,20 @@ export function createConversation(deps: ConversationDeps) {
     scheduler: deps.scheduler ?? timerScheduler, logger: deps.logger, onEscalation: deps.onEscalation,
   });
 
-  /** Signed buttons for remediations that work, on live evidence only: a paste never names a process to signal. */
+  /**
+   * Signed buttons for remediations that work, on live evidence only: a paste
+   * never names a process to signal; nor for a pod in a protected namespace
+   * (kube-system, whystuck's own: WHYSTUCK_PROTECTED_NAMESPACES).
+   */
   function buttonsFor(inv: OkInvestigation): ButtonSpec[] {
     const out: ButtonSpec[] = [];
     if (inv.evidence.source !== 'snapshot') return out;
+    if (inv.pod && (deps.protectedNamespaces ?? DEFAULT_PROTECTED_NAMESPACES).includes(inv.pod.namespace)) return out;
     for (const finding of inv.diagnosis.findings) {
       for (const r of finding.remediations) {
         if (r.action !== 'signal' || r.effective !== 'yes' || !r.pid || r.startTime === undefined || !r.signal || r.signal === 'SIGCHLD') continue;
         const via = inv.source?.path === 'ssh' ? { via: 'ssh' as const } : {};
-        const value = signAction(deps.actionSecret, { node: inv.node, pid: r.pid, startTime: r.startTime, comm: r.comm ?? '', signal: r.signal, podUid: inv.pod?.uid, findingId: finding.id, ...via }, deps.actionTtlMs ?? 15 * 60_000);
+        const value = signAction(deps.actionSecret, { node: inv.node, pid: r.pid, startTime: r.startTime, comm: r.comm ?? '', signal: r.signal, podUid: inv.pod?.uid, podNamespace: inv.pod?.namespace, findingId: finding.id, ...via }, deps.actionTtlMs ?? 15 * 60_000);
         out.push({ remediation: r, value, finding });
       }
     }

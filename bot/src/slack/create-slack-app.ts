@@ -144,6 +144,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
       onEscalation: (how: string, result: string) => m.escalations.inc({ how, result }),
     } : {}),
     oncallGroups: config.oncallGroups, autoEscalateMinutes: config.autoEscalateMinutes, pasteMaxBytes: config.pasteMaxBytes,
+    protectedNamespaces: config.protectedNamespaces,
   });
   const { threads } = convo;
   const handle = convo.handle;
@@ -209,6 +210,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
       auditByToken: (id) => deps.store.auditByToken(id),
       async recordResult(id, outcome, message) { await deps.store.recordResult(id, outcome, message); m.remediations.inc({ outcome }); },
     } : deps.store, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, remediators: config.remediators,
+    protectedNamespaces: config.protectedNamespaces,
     logger: logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
     onActing: (channel, threadTs) => convo.acting(channel, threadTs),
     async recheck(client, channel, threadTs, via) {

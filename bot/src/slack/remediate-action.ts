@@ -1,11 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
 import type { CollectorPool } from '../collectors/collector-pool';
 import type { SshFallback } from '../collectors/ssh-fallback';
 import { awaitAuditResult } from '../store/await-audit-result';
 import type { AuditEntry, Store } from '../store/store';
-import { verifyAction } from './action-token';
+import { verifyAction, type ActionClaims } from './action-token';
 import { createAuthoriser } from './authorise';
 import { remediateNode, type NodePath } from './node-access';
 
@@ -19,6 +20,8 @@ export interface RemediationDeps {
   ssh?: SshFallback;
   actionSecret: string;
   remediators: string[];
+  /** Namespaces whose pods are never signalled from a button (default kube-system and whystuck). */
+  protectedNamespaces?: string[];
   logger: Logger;
   /** Re-snapshot and report in the thread after a signal, along the path the signal took. */
   recheck(client: WebClient, channel: string, threadTs: string, via: NodePath): Promise<void>;
@@ -28,6 +31,27 @@ export interface RemediationDeps {
 }
 
 const SIGNALS = { SIGTERM: 15, SIGKILL: 9, SIGCONT: 18 } as const;
+
+/** Namespaces whose pods get no remediation button and whose tokens are refused, unless configured otherwise. */
+export const DEFAULT_PROTECTED_NAMESPACES = ['kube-system', 'whystuck'];
+
+/**
+ * A refused click goes into the audit log too (not only the log file), as a
+ * row of its own that never consumes the button's token: an unauthorised
+ * click must not use up the button on-call is about to press. Forged and
+ * expired tokens have no trusted claims: their row names only the user.
+ */
+async function auditRefusal(audit: RemediationDeps['audit'], user: string, outcome: string, message: string, c: ActionClaims | undefined, log: Logger): Promise<void> {
+  try {
+    const row = await audit.recordIntent({
+      tokenId: `refused:${randomUUID()}`, user, node: c?.node ?? '', pid: c?.pid ?? 0, startTime: c?.startTime ?? 0, comm: c?.comm ?? '',
+      signal: c?.signal ?? '', podUid: c?.podUid, findingId: c?.findingId ?? '', path: c?.via === 'ssh' ? 'ssh' : 'collector',
+    });
+    if (row.status === 'new') await audit.recordResult(row.id, outcome, message);
+  } catch (err) {
+    log.error({ err, outcome }, 'could not write the refusal to the audit log');
+  }
+}
 
 const alreadyDone = (p: AuditEntry): string =>
   `Already done: <@${p.user}> sent ${p.signal} to ${p.pid} at ${p.at} (audit #${p.id}) — ${p.outcome}${p.message ? `: ${p.message}` : ''}. Each button works once; press Recheck for fresh ones.`;
@@ -55,11 +79,24 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
     const refuse = (text: string): Promise<unknown> => client.chat.postEphemeral({ channel, user, thread_ts: threadTs, text });
     try {
       const check = verifyAction(deps.actionSecret, String((action as { value?: string }).value ?? ''));
-      if (check.status !== 'ok') { log.warn({ reason: check.status }, 'action refused'); await refuse(`Refused: ${check.message}.`); return; }
+      if (check.status !== 'ok') {
+        log.warn({ reason: check.status }, 'action refused');
+        await auditRefusal(deps.audit, user, `REFUSED_${check.status.toUpperCase()}`, check.message, undefined, log);
+        await refuse(`Refused: ${check.message}.`);
+        return;
+      }
       const c = check.claims;
       if (!(await authorised(client, user))) {
         log.warn({ pid: c.pid }, 'not authorised');
+        await auditRefusal(deps.audit, user, 'REFUSED_UNAUTHORISED', 'not in WHYSTUCK_REMEDIATORS', c, log);
         await refuse(`You are not allowed to send signals: only the users and groups in WHYSTUCK_REMEDIATORS may remediate. Ask on-call, or press Escalate.`);
+        return;
+      }
+      const shielded = deps.protectedNamespaces ?? DEFAULT_PROTECTED_NAMESPACES;
+      if (c.podNamespace && shielded.includes(c.podNamespace)) {
+        log.warn({ pid: c.pid, namespace: c.podNamespace }, 'protected namespace');
+        await auditRefusal(deps.audit, user, 'REFUSED_PROTECTED', `pods in namespace ${c.podNamespace} are protected (WHYSTUCK_PROTECTED_NAMESPACES)`, c, log);
+        await refuse(`Refused: pods in namespace ${c.podNamespace} are never signalled from whystuck (WHYSTUCK_PROTECTED_NAMESPACES).`);
         return;
       }
       const via: NodePath = c.via === 'ssh' ? 'ssh' : 'collector';
@@ -73,7 +110,7 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
       }
       await deps.onActing?.(channel, threadTs);
       await say(`<@${user}> is sending ${c.signal} to ${c.pid} (${c.comm}) on ${c.node}${via === 'ssh' ? ' over SSH' : ''}… (audit #${intent.id})`);
-      const res = await remediateNode(deps, c.node, { pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `slack:${user}`, reason: `${c.findingId}; audit #${intent.id}` }, via);
+      const res = await remediateNode(deps, c.node, { pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `slack:${user}`, reason: `${c.findingId}; audit #${intent.id}`, node: c.node }, via);
       if (res.status !== 'ok') {
         await deps.audit.recordResult(intent.id, 'FAILED', res.message);
         await say(`:x: ${c.signal} to ${c.pid} was not sent: ${res.message}`);

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createCollectorClient, type CollectorClient, createCollectorServer, serverCredentials, type TlsFiles, createRemediator, createSnapshotter, createCertAuthority } from '../../../collector/src';
+import { createCollectorClient, type CollectorClient, createCollectorServer, serverCredentials, type TlsFiles, createRemediator, createSnapshotter, createCertAuthority, nodeIdentity } from '../../../collector/src';
 
-/** The certificate identity the terminal's client presents; the only one allowed to call Remediate. */
-export const TERMINAL_CLIENT_ID = 'whystuck-terminal';
+/** The certificate identity (URI SAN) the terminal's client presents; the only one allowed to call Snapshot, Watch and Remediate. */
+export const TERMINAL_CLIENT_ID = 'spiffe://whystuck/terminal';
 /** The name the local collector's certificate carries and the client verifies (as in a cluster). */
 export const COLLECTOR_NAME = 'whystuck-collector';
 
@@ -21,7 +21,7 @@ export interface LocalCollector {
  * private temporary directory only until both ends have read them): the terminal
  * talks to it exactly as the Slack bot talks to a node's collector.
  */
-export async function startLocalCollector(opts: { logger: Logger; allowHostProcesses: boolean; deadlineMs?: number }): Promise<LocalCollector> {
+export async function startLocalCollector(opts: { logger: Logger; allowHostProcesses: boolean; deadlineMs?: number; /** This machine's node name: the collector's identity, and the node its Remediate accepts. */ nodeName: string }): Promise<LocalCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-local-'));
   const write = (name: string, issued: { cert: string; key: string }, ca: string): TlsFiles => {
     const files = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`), ca: join(dir, 'ca.crt') };
@@ -31,11 +31,12 @@ export async function startLocalCollector(opts: { logger: Logger; allowHostProce
     return files;
   };
   const ca = createCertAuthority('whystuck local CA (this run only)', 2);
-  const serverTls = write('server', ca.issue({ commonName: COLLECTOR_NAME, dnsNames: [COLLECTOR_NAME, 'localhost'], ipAddresses: ['127.0.0.1'], client: false, days: 2 }), ca.cert);
-  const clientTls = write('client', ca.issue({ commonName: TERMINAL_CLIENT_ID, server: false, days: 2 }), ca.cert);
+  const identity = nodeIdentity(opts.nodeName);
+  const serverTls = write('server', ca.issue({ commonName: COLLECTOR_NAME, uris: [identity], dnsNames: [COLLECTOR_NAME, 'localhost'], ipAddresses: ['127.0.0.1'], client: false, days: 2 }), ca.cert);
+  const clientTls = write('client', ca.issue({ commonName: 'whystuck-terminal', uris: [TERMINAL_CLIENT_ID], server: false, days: 2 }), ca.cert);
   const snapshotter = createSnapshotter({ logger: opts.logger.child({ component: 'snapshot' }) });
   const remediator = createRemediator({ allowHostProcesses: opts.allowHostProcesses, logger: opts.logger.child({ component: 'remediate' }), reader: snapshotter.reader });
-  const server = createCollectorServer({ snapshotter, remediator, remediationClients: [TERMINAL_CLIENT_ID], logger: opts.logger.child({ component: 'grpc' }) });
+  const server = createCollectorServer({ snapshotter, remediator, botIdentity: TERMINAL_CLIENT_ID, nodeName: opts.nodeName, logger: opts.logger.child({ component: 'grpc' }) });
   let port: number;
   try {
     port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', serverTls, false));
@@ -45,7 +46,7 @@ export async function startLocalCollector(opts: { logger: Logger; allowHostProce
     throw err;
   }
   const address = `127.0.0.1:${port}`;
-  const client = createCollectorClient({ address, tls: clientTls, serverName: COLLECTOR_NAME, deadlineMs: opts.deadlineMs ?? 30_000, retries: 1 });
+  const client = createCollectorClient({ address, tls: clientTls, serverName: COLLECTOR_NAME, expectedIdentity: identity, deadlineMs: opts.deadlineMs ?? 30_000, retries: 1 });
   // Both ends hold their keys in memory now: the files go at once.
   rmSync(dir, { recursive: true, force: true });
   return {

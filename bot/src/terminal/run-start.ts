@@ -73,7 +73,7 @@ async function runTerminal(config: TerminalConfig, io: StartIo, once: string | u
   const logger = createLogger({ name: 'whystuck', level: config.logLevel });
   let local: LocalCollector;
   try {
-    local = await startLocalCollector({ logger, allowHostProcesses: config.allowHostProcesses, deadlineMs: config.bot.collectorDeadlineMs });
+    local = await startLocalCollector({ logger, allowHostProcesses: config.allowHostProcesses, deadlineMs: config.bot.collectorDeadlineMs, nodeName: config.nodeName });
   } catch (err) {
     io.stderr.write(`whystuck start: cannot start the local collector: ${(err as Error).message}\n`);
     return 3;

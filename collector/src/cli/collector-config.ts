@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { BadConfigError, InsecureListenError } from '../errors';
 import { isLoopbackHost } from '../grpc/tls';
+import { BOT_IDENTITY, isNodeName } from '../tls/identity';
+import { hostname } from 'node:os';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 const LISTEN = /^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/;
@@ -14,7 +16,10 @@ export interface CollectorConfig {
   tlsCa?: string;
   insecure: boolean;
   procRoot: string;
-  remediationClients: string[];
+  /** The one client identity (exact URI SAN) allowed Snapshot, Watch and Remediate. */
+  botIdentity: string;
+  /** The node this collector serves: --node-name, else NODE_NAME (downward API spec.nodeName), else the hostname. */
+  nodeName: string;
   allowHostProcesses: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
   readDeadlineMs: number;
@@ -34,7 +39,7 @@ export interface CollectorConfig {
 }
 
 export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--tls-cert F --tls-key F --tls-ca F] [--insecure]
-       [--proc-root DIR] [--remediation-clients ID,ID] [--allow-host-processes]
+       [--proc-root DIR] [--node-name NAME] [--bot-identity URI] [--allow-host-processes]
        [--read-deadline-ms N] [--log-level LEVEL] [--metrics-listen HOST:PORT]
        [--watch-interval-ms N] [--watch-d-tasks N] [--watch-zombies N] [--watch-persist-seconds N]
        [--runtime-endpoint unix:///PATH] [--host-root DIR] [--runtime-deadline-ms N]
@@ -43,7 +48,11 @@ export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--
   --tls-cert/--tls-key/--tls-ca  mutual TLS: server certificate, key, and the CA client certificates must chain to
   --insecure                 plaintext, allowed only on a loopback address
   --proc-root DIR            read tasks from DIR instead of /proc (tests)
-  --remediation-clients IDS  client certificate identities (CN or SAN) allowed to call Remediate
+  --node-name NAME           the Kubernetes node this collector serves (default: $NODE_NAME, set from
+                             spec.nodeName by the DaemonSet; else the hostname); Remediate refuses other nodes
+  --bot-identity URI         the one client identity (exact URI SAN of its certificate) allowed to call
+                             Snapshot, Watch and Remediate (default spiffe://whystuck/bot); Health is open
+                             to any certificate from the CA
   --allow-host-processes     let Remediate signal processes outside Kubernetes pod cgroups
   --read-deadline-ms N       deadline for each read that can block (default 250)
   --metrics-listen HOST:PORT Prometheus metrics at http://HOST:PORT/metrics (off by default)
@@ -58,7 +67,7 @@ export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--
   --watch-zombies N          zombies in one pod, and growing, that make an alert (default 5)
   --watch-persist-seconds N  how long a state must hold before it is raised (default 30)`;
 
-/** Parses and validates the collector's flags (environment: WHYSTUCK_LOG_LEVEL). */
+/** Parses and validates the collector's flags (environment: WHYSTUCK_LOG_LEVEL, NODE_NAME, WHYSTUCK_NODE_NAME). */
 export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): CollectorConfig {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -71,7 +80,9 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
         'tls-ca': { type: 'string' },
         insecure: { type: 'boolean', default: false },
         'proc-root': { type: 'string', default: '/proc' },
-        'remediation-clients': { type: 'string', default: '' },
+        'remediation-clients': { type: 'string' },
+        'node-name': { type: 'string' },
+        'bot-identity': { type: 'string', default: BOT_IDENTITY },
         'allow-host-processes': { type: 'boolean', default: false },
         'log-level': { type: 'string' },
         'read-deadline-ms': { type: 'string', default: '250' },
@@ -122,6 +133,13 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
     runtimeEndpoint = String(values['runtime-endpoint']);
     if (!/^(unix:\/\/)?\/\S+$/.test(runtimeEndpoint)) bad('runtimeEndpoint', 'a unix socket: unix:///run/containerd/containerd.sock or /run/crio/crio.sock');
   }
+  if (values['remediation-clients'] !== undefined) {
+    bad('remediationClients', 'this flag is gone: only the bot may call Snapshot, Watch and Remediate, named by one exact URI SAN (--bot-identity, default spiffe://whystuck/bot); CN and DNS names no longer authorise');
+  }
+  const botIdentity = String(values['bot-identity']);
+  if (!/^spiffe:\/\/[a-z0-9.-]+\/\S+$/.test(botIdentity)) bad('botIdentity', 'a URI SAN like spiffe://whystuck/bot');
+  const nodeName = String(values['node-name'] ?? env.NODE_NAME ?? env.WHYSTUCK_NODE_NAME ?? hostname()).toLowerCase();
+  if (!isNodeName(nodeName)) bad('nodeName', `"${nodeName}" is not a Kubernetes node name (lowercase letters, digits, '-' and '.')`);
   const hostRoot = String(values['host-root']);
   if (!hostRoot.startsWith('/')) bad('hostRoot', 'an absolute path');
   const c = {
@@ -139,7 +157,8 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
     tlsCa: values['tls-ca'] as string | undefined,
     insecure: Boolean(values.insecure),
     procRoot,
-    remediationClients: String(values['remediation-clients'] ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    botIdentity,
+    nodeName,
     allowHostProcesses: Boolean(values['allow-host-processes']),
     logLevel: logLevel as CollectorConfig['logLevel'],
     readDeadlineMs,

@@ -42,10 +42,14 @@ export async function runCollector(argv: string[]): Promise<number> {
     observeMs: config.watchIntervalMs,
     thresholds: { dTasks: config.watchDTasks, zombies: config.watchZombies, persistMs: config.watchPersistSeconds * 1000 },
   });
-  const server = createCollectorServer({ snapshotter, remediator, remediationClients: config.remediationClients, logger: logger.child({ component: 'grpc' }), journal, metrics });
+  const server = createCollectorServer({ snapshotter, remediator, botIdentity: config.botIdentity, nodeName: config.nodeName, procRoot: config.procRoot, logger: logger.child({ component: 'grpc' }), journal, metrics });
   let port: number;
   try {
-    const creds = serverCredentials(config.host, config.tlsCert ? { cert: config.tlsCert, key: config.tlsKey as string, ca: config.tlsCa as string } : undefined, config.insecure);
+    const tlsLog = logger.child({ component: 'tls' });
+    const creds = serverCredentials(config.host, config.tlsCert ? { cert: config.tlsCert, key: config.tlsKey as string, ca: config.tlsCa as string } : undefined, config.insecure, {
+      onReload: (m) => tlsLog.info({ serial: m.serial, validTo: m.validTo }, 'certificate files changed: new connections use the new certificate'),
+      onError: (err) => tlsLog.warn({ err: err.message }, 'certificate files changed but do not make a valid set yet; keeping the previous ones'),
+    });
     port = await server.listen(`${config.host}:${config.port}`, creds);
   } catch (err) {
     process.stderr.write(`whystuck collector: cannot listen on ${config.listen}: ${(err as Error).message}\n`);
@@ -67,7 +71,7 @@ export async function runCollector(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  logger.info({ address: `${config.host}:${port}`, tls: Boolean(config.tlsCert), procRoot: config.procRoot, pidfd: remediator.pidfdSupported, remediationClients: config.remediationClients }, 'collector listening');
+  logger.info({ address: `${config.host}:${port}`, tls: Boolean(config.tlsCert), procRoot: config.procRoot, pidfd: remediator.pidfdSupported, node: config.nodeName, botIdentity: config.botIdentity }, 'collector listening');
   // Tests and scripts read the bound port from this line.
   process.stdout.write(`listening ${config.host}:${port}\n`);
 

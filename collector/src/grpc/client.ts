@@ -35,8 +35,14 @@ export interface CollectorClientOptions {
   tls?: TlsFiles;
   /** Per-call deadline; every call has one. */
   deadlineMs?: number;
-  /** Name the server certificate must carry, when it differs from the address host. */
+  /** Name the server certificate must carry, when it differs from the address host (without `expectedIdentity`). */
   serverName?: string;
+  /**
+   * The one URI SAN the server certificate must carry, e.g.
+   * spiffe://whystuck/node/NAME (identity.ts): it replaces the host-name check,
+   * and another node's collector is refused.
+   */
+  expectedIdentity?: string;
   /** Retries for idempotent reads (Snapshot, Health): capped, jittered. */
   retries?: number;
 }
@@ -53,7 +59,7 @@ export function createCollectorClient(opts: CollectorClientOptions): CollectorCl
     'grpc-node.flow_control_window': 16 * 1024 * 1024,
     ...(opts.serverName ? { 'grpc.ssl_target_name_override': opts.serverName, 'grpc.default_authority': opts.serverName } : {}),
   };
-  const client = new proto.whystuck.v1.NodeCollector(opts.address, clientCredentials(opts.tls), channelOptions) as NodeCollectorClient;
+  const client = new proto.whystuck.v1.NodeCollector(opts.address, clientCredentials(opts.tls, { expectedIdentity: opts.expectedIdentity }), channelOptions) as NodeCollectorClient;
   const deadlineMs = opts.deadlineMs ?? 15000;
   const retries = opts.retries ?? 2;
 

@@ -7,7 +7,8 @@ import { loadCollectorProto } from '../proto/load-proto';
 import type { Snapshotter } from '../snapshot/snapshotter';
 import type { Remediator } from '../remediate/remediator';
 import { InvalidArgumentError } from '../errors';
-import { certificateIdentities } from './tls';
+import { authoriseCaller, type Rpc } from './authorise-caller';
+import { BOT_IDENTITY } from '../tls/identity';
 import { remediateRequestProblem, snapshotRequestProblem } from './validate-request';
 import { CAPABILITY_USE, effectiveCapabilities } from './capabilities';
 import { COLLECTOR_VERSION } from '../version';
@@ -22,8 +23,16 @@ import type { SnapshotRequest__Output } from '../../../proto/generated/whystuck/
 export interface CollectorServerOptions {
   snapshotter: Snapshotter;
   remediator: Remediator;
-  /** Certificate identities (CN or SAN) allowed to call Remediate. */
-  remediationClients: string[];
+  /**
+   * The one client identity (exact URI SAN) allowed to call Snapshot, Watch
+   * and Remediate (default spiffe://whystuck/bot); Health is open to any
+   * certificate from the CA. See authorise-caller.ts.
+   */
+  botIdentity?: string;
+  /** The node this collector serves (downward API spec.nodeName): Remediate refuses requests for another node. */
+  nodeName: string;
+  /** Told in Health. */
+  procRoot?: string;
   logger: Logger;
   /** Watch mode's journal; without one, Watch answers UNIMPLEMENTED. */
   journal?: WatchJournal;
@@ -84,7 +93,15 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
   let serving = true;
   let watchStreams = 0;
   let nextRpc = 1;
-  const allowed = new Set(opts.remediationClients);
+  const botIdentity = opts.botIdentity ?? BOT_IDENTITY;
+  // A plaintext listener exists only on loopback (serverCredentials refuses others).
+  let plaintext = false;
+  const refusedCaller = (rpc: Rpc, call: { getAuthContext(): unknown; getPeer(): string }, log: Logger): string | null => {
+    const v = authoriseCaller(call, rpc, botIdentity, plaintext);
+    if (v.ok) return null;
+    log.warn({ peer: call.getPeer(), presented: v.presented, reason: v.message }, `${rpc} refused: caller not authorised`);
+    return v.message;
+  };
   const releaser = createMemoryReleaser();
   const gate = createSnapshotGate<SnapshotRequest__Output, EncodedSnapshot>({
     maxRunning: limits.maxRunningSnapshots,
@@ -101,6 +118,11 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
   const handlers: NodeCollectorHandlers = {
     Snapshot(call, callback) {
       const log = opts.logger.child({ rpc: 'Snapshot', rpcId: nextRpc++ });
+      const notAllowed = refusedCaller('Snapshot', call, log);
+      if (notAllowed) {
+        callback({ code: grpc.status.PERMISSION_DENIED, details: notAllowed });
+        return;
+      }
       const problem = snapshotRequestProblem(call.request);
       if (problem) {
         callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
@@ -138,16 +160,9 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
 
     Remediate(call, callback) {
       const log = opts.logger.child({ rpc: 'Remediate', rpcId: nextRpc++ });
-      const identities = certificateIdentities(call.getAuthContext()?.sslPeerCertificate);
-      if (!identities.some((id) => allowed.has(id))) {
-        log.warn({ identities, pid: call.request.pid }, 'remediation refused: client not authorised');
-        callback(null, {
-          status: 'NOT_AUTHORISED',
-          message: identities.length > 0
-            ? `client ${identities.join(', ')} may not remediate: add its certificate identity to the collector's --remediation-clients`
-            : 'only clients with a certificate listed in --remediation-clients may remediate (this connection has no client certificate)',
-          still_present: true,
-        });
+      const notAllowed = refusedCaller('Remediate', call, log);
+      if (notAllowed) {
+        callback(null, { status: 'NOT_AUTHORISED', message: notAllowed, still_present: true });
         return;
       }
       const problem = remediateRequestProblem(call.request);
@@ -155,8 +170,13 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
         callback({ code: grpc.status.INVALID_ARGUMENT, details: problem });
         return;
       }
+      if (call.request.node !== opts.nodeName) {
+        log.warn({ node: call.request.node, pid: call.request.pid, requester: call.request.requester }, 'remediation refused: another node');
+        callback(null, { status: 'WRONG_NODE', message: `this collector serves node ${opts.nodeName}, not ${call.request.node}: nothing was signalled`, still_present: true });
+        return;
+      }
       opts.remediator.remediate(call.request).then((res) => {
-        log.info({ pid: call.request.pid, signal: call.request.signal, requester: call.request.requester, client: identities[0], status: res.status }, 'remediation answered');
+        log.info({ pid: call.request.pid, signal: call.request.signal, requester: call.request.requester, node: call.request.node, client: botIdentity, status: res.status }, 'remediation answered');
         callback(null, res);
       }, (err: Error) => {
         log.error({ err }, 'remediation failed');
@@ -166,6 +186,11 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
 
     Watch(call) {
       const log = opts.logger.child({ rpc: 'Watch', rpcId: nextRpc++ });
+      const notAllowed = refusedCaller('Watch', call, log);
+      if (notAllowed) {
+        call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: notAllowed });
+        return;
+      }
       if (!opts.journal) {
         call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'this collector runs without watch mode' });
         return;
@@ -203,6 +228,8 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
         missing,
         pidfd_supported: opts.remediator.pidfdSupported,
         blocked_readers: opts.snapshotter.reader.stuck().length,
+        proc_root: opts.procRoot ?? '/proc',
+        node_name: opts.nodeName,
       });
     },
   };
@@ -211,6 +238,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
   return {
     listen(address, credentials) {
       return new Promise((resolve, reject) => {
+        plaintext = !credentials._isSecure();
         server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
       });
     },

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { CollectorError, InsecureListenError } from '../errors';
+import { checkIdentity } from '../tls/identity';
+import { createReloadingTls, type ReloadingTls, type ReloadingTlsOptions } from '../tls/reloading-tls';
 
 export interface TlsFiles {
   cert: string;
@@ -13,41 +14,48 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
-function read(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new CollectorError('TLS_FILES', `cannot read the ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-}
-
 /**
  * Server credentials: mutual TLS (client certificates signed by the CA are
- * required), or plaintext only on a loopback address with --insecure.
+ * required), or plaintext only on a loopback address with --insecure. The
+ * TLS files are read again when they change (a renewal needs no restart).
  */
-export function serverCredentials(host: string, tls: TlsFiles | undefined, insecure: boolean): grpc.ServerCredentials {
+export function serverCredentials(host: string, tls: TlsFiles | undefined, insecure: boolean, reload: ReloadingTlsOptions = {}): grpc.ServerCredentials {
   if (tls) {
-    return grpc.ServerCredentials.createSsl(read(tls.ca, 'CA certificate'), [{ cert_chain: read(tls.cert, 'certificate'), private_key: read(tls.key, 'private key') }], true);
+    const files = createReloadingTls(tls, reload);
+    // The same provider for CA and identity (grpc-js 1.14 swaps the two arguments internally).
+    return grpc.experimental.createCertificateProviderServerCredentials(files, files, true);
   }
   if (!insecure) throw new CollectorError('TLS_FILES', 'the collector needs --tls-cert, --tls-key and --tls-ca (mutual TLS), or --insecure on a loopback address');
   if (!isLoopbackHost(host)) throw new InsecureListenError(host);
   return grpc.ServerCredentials.createInsecure();
 }
 
-export function clientCredentials(tls: TlsFiles | undefined): grpc.ChannelCredentials {
-  if (!tls) return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(read(tls.ca, 'CA certificate'), read(tls.key, 'private key'), read(tls.cert, 'certificate'));
-}
+/** One reloading provider per set of files, shared by every channel that uses them. */
+const clientFiles = new Map<string, ReloadingTls>();
 
-/** The identities a peer certificate proves: its CN and every DNS / URI SAN. */
-export function certificateIdentities(cert: { subject?: { CN?: string | string[] }; subjectaltname?: string } | undefined): string[] {
-  if (!cert) return [];
-  const ids: string[] = [];
-  const cn = cert.subject?.CN;
-  if (cn) ids.push(...(Array.isArray(cn) ? cn : [cn]));
-  for (const part of (cert.subjectaltname ?? '').split(',')) {
-    const m = /^\s*(DNS|URI):(.+)$/.exec(part);
-    if (m) ids.push(m[2].trim());
+/**
+ * Channel credentials. With `expectedIdentity`, the server's certificate must
+ * carry exactly that one URI SAN (e.g. spiffe://whystuck/node/NAME): the
+ * collector of another node, whose certificate the same CA signed, is refused.
+ * That check replaces the DNS host-name check. Files are read again when they change.
+ */
+export function clientCredentials(tls: TlsFiles | undefined, opts: { expectedIdentity?: string } = {}): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  const key = JSON.stringify([tls.cert, tls.key, tls.ca]);
+  let files = clientFiles.get(key);
+  if (files) files.check();
+  else {
+    files = createReloadingTls(tls);
+    clientFiles.set(key, files);
   }
-  return ids;
+  const expected = opts.expectedIdentity;
+  const verify: grpc.VerifyOptions = expected
+    ? {
+      checkServerIdentity: (_host, cert) => {
+        const c = checkIdentity(cert, expected);
+        return c.ok ? undefined : Object.assign(new Error(`the server is not ${expected}: ${c.reason}`), { code: 'ERR_WHYSTUCK_IDENTITY' });
+      },
+    }
+    : {};
+  return grpc.experimental.createCertificateProviderChannelCredentials(files, files, verify);
 }

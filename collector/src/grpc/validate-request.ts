@@ -31,5 +31,6 @@ export function remediateRequestProblem(req: RemediateRequest__Output): string |
   if (!/^[1-9]\d*$/.test(String(req.start_time_ticks))) return 'start_time_ticks is required: the start time from the snapshot guards against PID reuse';
   if (!req.expected_comm) return 'expected_comm is required: the comm from the snapshot guards against PID reuse';
   if (!req.requester) return 'requester is required: say who asked (e.g. slack:U123ABC)';
+  if (!req.node) return 'node is required: the node the caller means to act on (the collector refuses any node but its own)';
   return null;
 }

@@ -5,7 +5,8 @@ import type { RemediateRequest__Output } from '../../../proto/generated/whystuck
 import type { RemediateResponse } from '../../../proto/generated/whystuck/v1/RemediateResponse';
 import { parseStat, type ProcStat } from '../procfs/parse-stat';
 import { isKernelThread } from '../procfs/task-flags';
-import { parseCgroupFile, podFromCgroupLines } from '../cgroups/parse-pod-cgroup';
+import { parseCgroupFile } from '../cgroups/parse-pod-cgroup';
+import { exeName, kubeletPodOfLines, ownPodUid, ownProcessTree, pidNamespaceProblem, protectedProcessKind } from './protected';
 import { createPidfd, ERRNO, type Pidfd } from './pidfd';
 import { createGuardedReader, type GuardedReader } from '../procfs/guarded-reader';
 
@@ -23,10 +24,12 @@ export interface RemediatorOptions {
   settleMs?: number;
   logger?: Logger;
   pidfd?: Pidfd;
+  /** The collector's own pid (protected, with its ancestors). */
+  selfPid?: number;
   /** Reads cgroup membership off the main thread, with a deadline (default: a reader of its own, made on first use). */
   reader?: GuardedReader;
-  /** The collector's own pid (protected). */
-  selfPid?: number;
+  /** The collector's own pod (protected; default: from /proc/self/cgroup, '' outside Kubernetes). */
+  ownPodUid?: string;
 }
 
 export interface Remediator {
@@ -44,7 +47,8 @@ function readStat(procRoot: string, pid: number): ProcStat | null {
 
 /**
  * The pod of a process, from any of its threads (a fake zombie's leader has
- * left its cgroups), else its parent's. The cgroup files are read on a
+ * left its cgroups), else its parent's; only pod cgroups under kubelet's
+ * kubepods hierarchy count (protected.ts). The cgroup files are read on a
  * guarded reader thread: they wait on the kernel's global cgroup_mutex, and a
  * held one must not stop the collector. `unknown` when a read did not answer.
  */
@@ -60,8 +64,8 @@ async function podOf(reader: GuardedReader, procRoot: string, pid: number, ppid:
       const path = `${procRoot}/${p}/task/${tid}/cgroup`;
       const r = await reader.read(path, { maxBytes: 16 * 1024 });
       if (r.status === 'ok') {
-        const pod = podFromCgroupLines(parseCgroupFile(r.text)).pod;
-        if (pod) return { pod: pod.podUid };
+        const pod = kubeletPodOfLines(parseCgroupFile(r.text));
+        if (pod) return { pod };
         continue;
       }
       if (r.status === 'error') continue; // vanished thread
@@ -92,6 +96,7 @@ export function createRemediator(opts: RemediatorOptions = {}): Remediator {
   const pidfd = opts.pidfd ?? createPidfd();
   const selfPid = opts.selfPid ?? process.pid;
   const settleMs = opts.settleMs ?? 1000;
+  const ownPod = opts.ownPodUid ?? ownPodUid();
 
   function refuse(status: RemediateResponse['status'], message: string): RemediateResponse {
     return { status, message, still_present: status !== 'NOT_FOUND', used_pidfd: false };
@@ -108,10 +113,16 @@ export function createRemediator(opts: RemediatorOptions = {}): Remediator {
     if (req.pid === 1) return refuse('PROTECTED', 'pid 1 of the host is never signalled');
     if (isKernelThread(stat.flags)) return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is a kernel thread; signals cannot end it`);
     if (req.pid === selfPid) return refuse('PROTECTED', 'the collector does not signal itself');
-    const found = opts.allowHostProcesses ? { pod: '' } : await podOf(cgroupReader(), procRoot, req.pid, stat.ppid);
+    // Never overridable, not even by --allow-host-processes.
+    const kind = protectedProcessKind(stat.comm, exeName(procRoot, req.pid));
+    if (kind) return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is ${kind}: whystuck never signals it`);
+    if (ownProcessTree(procRoot, selfPid).has(req.pid)) return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is an ancestor of the collector (its container's init, the shell or launcher that started it): whystuck never signals it`);
+    const found = await podOf(cgroupReader(), procRoot, req.pid, stat.ppid);
     if ('unknown' in found) return refuse('FAILED', `pid ${req.pid} (${stat.comm}) was not signalled: its pod is unknown (${found.unknown}). Whether it is a pod's process or a protected one cannot be checked; try again once the node's cgroup_mutex is free`);
-    if (!opts.allowHostProcesses && !found.pod) {
-      return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is not in a Kubernetes pod cgroup; start the collector with --allow-host-processes to allow host processes`);
+    const pod = found.pod;
+    if (pod && pod === ownPod) return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is in the collector's own pod ${pod}: whystuck never signals it`);
+    if (!opts.allowHostProcesses && !pod) {
+      return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is not in a Kubernetes pod cgroup (under kubepods); start the collector with --allow-host-processes to allow host processes`);
     }
     return null;
   }
@@ -150,6 +161,9 @@ export function createRemediator(opts: RemediatorOptions = {}): Remediator {
     const signal = ALLOWED_SIGNALS[String(req.signal)];
     if (!signal) return refuse('SIGNAL_NOT_ALLOWED', `signal ${req.signal} is not allowed; allowed: ${Object.keys(ALLOWED_SIGNALS).join(', ')}`);
     opts.logger?.info({ pid: req.pid, comm: req.expected_comm, signal: req.signal, requester: req.requester, reason: req.reason }, 'remediation requested');
+    // A pid read from another PID namespace's procfs names another process here.
+    const foreign = pidNamespaceProblem(procRoot, selfPid);
+    if (foreign) return refuse('PROTECTED', foreign);
     if (pidfd.supported) {
       const fd = pidfd.open(req.pid);
       if (!fd.ok) return fd.errno === 3 ? refuse('NOT_FOUND', `pid ${req.pid} is gone already`) : refuse('FAILED', `pidfd_open(${req.pid}) failed: ${ERRNO[fd.errno] ?? fd.errno}`);

@@ -12,7 +12,8 @@ export interface IssuedCert {
 }
 
 export interface CertAuthority extends IssuedCert {
-  issue(opts: { commonName: string; dnsNames?: string[]; ipAddresses?: string[]; server?: boolean; client?: boolean; days?: number }): IssuedCert;
+  /** `uris`: URI SANs — the identity (identity.ts): spiffe://whystuck/bot, spiffe://whystuck/node/NAME. */
+  issue(opts: { commonName: string; dnsNames?: string[]; ipAddresses?: string[]; uris?: string[]; server?: boolean; client?: boolean; days?: number }): IssuedCert;
 }
 
 function newKeyPair(): { privatePem: string; publicKey: forge.pki.PublicKey; privateKey: forge.pki.PrivateKey } {
@@ -43,16 +44,25 @@ export function createCertAuthority(commonName = 'whystuck development CA', days
     { name: 'subjectKeyIdentifier' },
   ]);
   caCert.sign(caKeys.privateKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  return authority(caCert, caKeys.privateKey, caKeys.privatePem, days);
+}
 
+/** A CA from its PEM files (an RSA key), to issue more certificates later (`whystuck certs --add-nodes`). */
+export function loadCertAuthority(certPem: string, keyPem: string, days = 365): CertAuthority {
+  return authority(forge.pki.certificateFromPem(certPem), forge.pki.privateKeyFromPem(keyPem), keyPem, days);
+}
+
+function authority(caCert: forge.pki.Certificate, caKey: forge.pki.PrivateKey, caKeyPem: string, days: number): CertAuthority {
+  const caKeys = { privateKey: caKey };
   return {
     cert: forge.pki.certificateToPem(caCert),
-    key: caKeys.privatePem,
-    issue({ commonName: cn, dnsNames = [], ipAddresses = [], server = true, client = true, days: d = days }) {
+    key: caKeyPem,
+    issue({ commonName: cn, dnsNames = [], ipAddresses = [], uris = [], server = true, client = true, days: d = days }) {
       const keys = newKeyPair();
       const cert = baseCert(keys.publicKey, d);
       cert.setSubject([{ name: 'commonName', value: cn }, { name: 'organizationName', value: 'whystuck' }]);
       cert.setIssuer(caCert.subject.attributes);
-      const altNames = [...dnsNames.map((value) => ({ type: 2, value })), ...ipAddresses.map((ip) => ({ type: 7, ip }))];
+      const altNames = [...uris.map((value) => ({ type: 6, value })), ...dnsNames.map((value) => ({ type: 2, value })), ...ipAddresses.map((ip) => ({ type: 7, ip }))];
       cert.setExtensions([
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },

@@ -25,8 +25,8 @@ describe('whystuck certs --out DIR', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'whystuck-certs-'));
     const c = capture();
-    expect(runCerts(['--out', join(dir, 'pki'), '--days', '30', '--namespace', 'ops'], c.io)).toBe(0);
-    expect(c.out()).toContain('--remediation-clients whystuck-bot');
+    expect(runCerts(['--out', join(dir, 'pki'), '--days', '30', '--namespace', 'ops', '--nodes', 'node-a,node-b'], c.io)).toBe(0);
+    expect(c.out()).toContain('--node-name node-a --tls-cert');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string): string => join(dir, 'pki', name);
@@ -37,7 +37,7 @@ describe('whystuck certs --out DIR', () => {
     expect(ca.ca).toBe(true);
     expect(ca.subject).toContain('CN=whystuck development CA');
     expect(ca.verify(ca.publicKey)).toBe(true);
-    for (const name of ['collector', 'bot']) {
+    for (const name of ['collector-node-a', 'collector-node-b', 'bot']) {
       const c = cert(`${name}.crt`);
       expect(c.ca).toBe(false);
       expect(c.checkIssued(ca)).toBe(true);
@@ -53,16 +53,30 @@ describe('whystuck certs --out DIR', () => {
     expect(createPublicKey(readFileSync(file('bot.key'))).export({ format: 'pem', type: 'spki' })).toBe(cert('bot.crt').publicKey.export({ format: 'pem', type: 'spki' }));
   });
 
-  it('the collector certificate carries DNS:whystuck-collector (the name the bot verifies) and serves and authenticates; the bot certificate only authenticates, as whystuck-bot', () => {
-    const collector = cert('collector.crt');
-    expect(collector.subject).toContain('CN=whystuck-collector');
-    expect(collector.subjectAltName?.split(', ')).toEqual(expect.arrayContaining(['DNS:whystuck-collector', 'DNS:whystuck-collector.ops.svc', 'DNS:localhost', 'IP Address:127.0.0.1']));
-    expect(collector.checkHost('whystuck-collector')).toBe('whystuck-collector');
-    expect(collector.keyUsage).toEqual(expect.arrayContaining([SERVER_AUTH, CLIENT_AUTH]));
+  it('each node gets its own collector certificate, URI SAN spiffe://whystuck/node/NAME (one URI SAN), serving and authenticating; the bot certificate only authenticates, as spiffe://whystuck/bot', () => {
+    for (const node of ['node-a', 'node-b']) {
+      const collector = cert(`collector-${node}.crt`);
+      const sans = collector.subjectAltName?.split(', ') ?? [];
+      expect(sans).toEqual(expect.arrayContaining([`URI:spiffe://whystuck/node/${node}`, 'DNS:whystuck-collector', 'DNS:whystuck-collector.ops.svc', 'DNS:localhost', 'IP Address:127.0.0.1']));
+      expect(sans.filter((x) => x.startsWith('URI:'))).toEqual([`URI:spiffe://whystuck/node/${node}`]);
+      expect(collector.keyUsage).toEqual(expect.arrayContaining([SERVER_AUTH, CLIENT_AUTH]));
+    }
+    expect(cert('collector-node-a.crt').publicKey.export({ format: 'der', type: 'spki' })).not.toEqual(cert('collector-node-b.crt').publicKey.export({ format: 'der', type: 'spki' }));
     const bot = cert('bot.crt');
-    expect(bot.subject).toContain('CN=whystuck-bot');
+    expect(bot.subjectAltName).toBe('URI:spiffe://whystuck/bot');
     expect(bot.keyUsage).toEqual([CLIENT_AUTH]);
-    expect(bot.checkHost('whystuck-collector')).toBeUndefined();
+  });
+
+  it('--add-nodes issues more node certificates from the CA already there, and nothing else', () => {
+    const before = readFileSync(file('ca.crt'), 'utf8');
+    const c = capture();
+    expect(runCerts(['--out', join(dir, 'pki'), '--add-nodes', 'node-c'], c.io)).toBe(0);
+    expect(readFileSync(file('ca.crt'), 'utf8')).toBe(before);
+    const added = cert('collector-node-c.crt');
+    expect(added.checkIssued(cert('ca.crt'))).toBe(true);
+    expect(added.verify(cert('ca.crt').publicKey)).toBe(true);
+    expect(added.subjectAltName).toContain('URI:spiffe://whystuck/node/node-c');
+    expect(c.out().split('\n')[0]).not.toContain('bot.crt'); // only the new node's files were written
   });
 
   it('refuses to overwrite without --force, and rejects bad arguments', () => {
@@ -72,23 +86,26 @@ describe('whystuck certs --out DIR', () => {
     expect(runCerts([], capture().io)).toBe(2);
     expect(runCerts(['--out', join(dir, 'x'), '--days', '0'], capture().io)).toBe(2);
     expect(runCerts(['--out', join(dir, 'x'), '--namespace', 'Bad_NS'], capture().io)).toBe(2);
+    expect(runCerts(['--out', join(dir, 'x'), '--nodes', 'Node_A'], capture().io)).toBe(2);
+    expect(runCerts(['--out', join(dir, 'x'), '--add-nodes', 'node-z'], capture().io)).toBe(2); // no CA there
   });
 
-  it('works for real: a collector on 127.0.0.1 with these files answers the bot (name whystuck-collector) and collector-health; only whystuck-bot may remediate', async () => {
+  it('works for real: a collector on 127.0.0.1 with node-a\'s files answers the bot (verifying node-a) and collector-health; its own certificate may not read or remediate', async () => {
     const snapshotter = createSnapshotter();
-    const server = createCollectorServer({ snapshotter, remediator: createRemediator(), remediationClients: ['whystuck-bot'], logger: pino({ level: 'silent' }) });
-    const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', { cert: file('collector.crt'), key: file('collector.key'), ca: file('ca.crt') }, false));
-    const bot = createCollectorClient({ address: `127.0.0.1:${port}`, tls: { cert: file('bot.crt'), key: file('bot.key'), ca: file('ca.crt') }, serverName: 'whystuck-collector', retries: 0, deadlineMs: 10_000 });
-    const probe = createCollectorClient({ address: `127.0.0.1:${port}`, tls: { cert: file('collector.crt'), key: file('collector.key'), ca: file('ca.crt') }, serverName: 'whystuck-collector', retries: 0, deadlineMs: 10_000 });
+    const server = createCollectorServer({ snapshotter, remediator: createRemediator(), nodeName: 'node-a', logger: pino({ level: 'silent' }) });
+    const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', { cert: file('collector-node-a.crt'), key: file('collector-node-a.key'), ca: file('ca.crt') }, false));
+    const bot = createCollectorClient({ address: `127.0.0.1:${port}`, tls: { cert: file('bot.crt'), key: file('bot.key'), ca: file('ca.crt') }, expectedIdentity: 'spiffe://whystuck/node/node-a', retries: 0, deadlineMs: 10_000 });
+    const probe = createCollectorClient({ address: `127.0.0.1:${port}`, tls: { cert: file('collector-node-a.crt'), key: file('collector-node-a.key'), ca: file('ca.crt') }, serverName: 'whystuck-collector', retries: 0, deadlineMs: 10_000 });
     try {
       const health = await bot.health();
-      expect(health).toMatchObject({ status: 'ok', value: { status: 'SERVING' } });
+      expect(health).toMatchObject({ status: 'ok', value: { status: 'SERVING', node_name: 'node-a' } });
       const c = capture();
-      expect(await runCollectorHealth(['--address', `127.0.0.1:${port}`, '--tls-cert', file('collector.crt'), '--tls-key', file('collector.key'), '--tls-ca', file('ca.crt')], c.io)).toBe(0);
+      expect(await runCollectorHealth(['--address', `127.0.0.1:${port}`, '--tls-cert', file('collector-node-a.crt'), '--tls-key', file('collector-node-a.key'), '--tls-ca', file('ca.crt')], c.io)).toBe(0);
       expect(c.out()).toMatch(/^SERVING \S+ version /);
-      // The collector's own certificate (used by its probe) is not a remediation client.
-      const refused = await probe.remediate({ pid: 999_999, start_time_ticks: 1, expected_comm: 'x', signal: 'SIGTERM', requester: 'probe', reason: 'test' });
-      expect(refused).toMatchObject({ status: 'ok', value: { status: 'NOT_AUTHORISED', message: expect.stringContaining('client whystuck-collector') } });
+      // The collector's own certificate (used by its probe) reads Health only.
+      const refused = await probe.remediate({ pid: 999_999, start_time_ticks: 1, expected_comm: 'x', signal: 'SIGTERM', requester: 'probe', reason: 'test', node: 'node-a' });
+      expect(refused).toMatchObject({ status: 'ok', value: { status: 'NOT_AUTHORISED', message: expect.stringContaining('its certificate is spiffe://whystuck/node/node-a, not spiffe://whystuck/bot') } });
+      expect(await probe.snapshot({ pids: { pids: [process.pid] } })).toMatchObject({ status: 'rejected', code: 7 });
       const wrongName = capture();
       expect(await runCollectorHealth(['--address', `127.0.0.1:${port}`, '--tls-cert', file('bot.crt'), '--tls-key', file('bot.key'), '--tls-ca', file('ca.crt'), '--server-name', 'someone-else', '--timeout-ms', '2000'], wrongName.io)).toBe(3);
     } finally {

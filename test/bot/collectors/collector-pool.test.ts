@@ -13,17 +13,17 @@ const SELECTOR = 'app.kubernetes.io/name=whystuck-collector';
  * certificate name — real collectors whose certificates do or do not carry it.
  */
 describe('collector pool: finding the collector pod of a node through Kubernetes', () => {
-  let named: Harness; // certificate: DNS whystuck-collector only (no IP: the pod IP is never in it)
-  let plain: Harness; // certificate: localhost and 127.0.0.1, not whystuck-collector
-  let perNode: Harness; // certificate: node-c.collectors.whystuck
+  let named: Harness; // node-d's certificate (URI SAN spiffe://whystuck/node/node-d), DNS whystuck-collector only (no IP: the pod IP is never in it)
+  let plain: Harness; // node-a's certificate, localhost and 127.0.0.1
+  let perNode: Harness; // node-c's certificate, DNS node-c.collectors.whystuck
   let kube: FakeKubeApi;
   const pools: CollectorPool[] = [];
 
   beforeAll(async () => {
     [named, plain, perNode] = await Promise.all([
-      startHarness({ serverNames: { dnsNames: ['whystuck-collector'] } }),
-      startHarness(),
-      startHarness({ serverNames: { dnsNames: ['node-c.collectors.whystuck'] } }),
+      startHarness({ nodeName: 'node-d', serverNames: { dnsNames: ['whystuck-collector'] } }),
+      startHarness({ nodeName: 'node-a' }),
+      startHarness({ nodeName: 'node-c', serverNames: { dnsNames: ['node-c.collectors.whystuck'] } }),
     ]);
     kube = await startFakeKubeApi();
     // Decoys first: were a selector not sent, the list would start with one of them (an unroutable TEST-NET address).
@@ -65,19 +65,19 @@ describe('collector pool: finding the collector pod of a node through Kubernetes
     expect(kube.requests.length).toBe(mark + 1);
   });
 
-  it('a collector whose certificate lacks the name is refused, even though its IP is in it; the next call asks Kubernetes again', async () => {
+  it('a collector whose certificate is another node\'s (same CA, its IP in it) is refused; the next call asks Kubernetes again', async () => {
     const p = pool(port(plain));
     const found = await p.forNode('node-d');
     if (found.status !== 'ok') throw new Error(found.message);
     const snap = await found.client.snapshot({ pids: { pids: [1] } });
     expect(snap.status).toBe('unreachable');
-    expect(snap.status === 'unreachable' && snap.message).toMatch(/whystuck-collector.*(altnames|DNS:localhost)/);
+    expect(snap.status === 'unreachable' && snap.message).toMatch(/not spiffe:\/\/whystuck\/node\/node-d|spiffe:\/\/whystuck\/node\/node-a, not spiffe:\/\/whystuck\/node\/node-d/);
     const mark = kube.requests.length;
     await p.forNode('node-d');
     expect(kube.requests.length).toBe(mark + 1);
   });
 
-  it('"{node}" in the certificate name is the node: per-node certificates', async () => {
+  it('"{node}" in the certificate name is the node (the name asked for; the identity checked is node-c\'s URI SAN)', async () => {
     const p = pool(port(perNode), { serverName: '{node}.collectors.whystuck' });
     const found = await p.forNode('node-c');
     if (found.status !== 'ok') throw new Error(found.message);

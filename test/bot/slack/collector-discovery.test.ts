@@ -18,7 +18,7 @@ describeKernel('Slack: a node without a WHYSTUCK_COLLECTORS entry is reached thr
 
   beforeAll(async () => {
     // The collector's certificate names the service, not an address: pod IPs change.
-    harness = await startHarness({ serverNames: { dnsNames: ['whystuck-collector'] } });
+    harness = await startHarness({ nodeName: 'node-d', serverNames: { dnsNames: ['whystuck-collector'] } });
     kube = await startFakeKubeApi();
     kube.addPod({ namespace: 'whystuck', name: 'whystuck-collector-x7k2p', uid: 'u-col', nodeName: 'node-d', labels: { 'app.kubernetes.io/name': 'whystuck-collector' }, podIP: '127.0.0.1' });
     const tls = harness.clientTls('whystuck-bot');

@@ -156,18 +156,18 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     }));
 
     slack.setGroup('S0SRE', ['U0SRE']);
-    // Not in WHYSTUCK_REMEDIATORS, not in the S0SRE group: refused, nothing audited, parent alive.
+    // Not in WHYSTUCK_REMEDIATORS, not in the S0SRE group: refused, parent alive; the refusal is audited (a row of its own: the token is not used up).
     expect((await click('U0INTRUDER')).status).toBe(200);
     await slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0INTRUDER' && /not allowed to send signals/.test(String(c.args.text)));
     expect(stateOf(parentPid)).toBe('S');
-    expect((await store.listAudit()).filter((e) => e.pid === parentPid)).toEqual([]);
+    expect((await store.listAudit()).filter((e) => e.pid === parentPid)).toEqual([expect.objectContaining({ user: 'U0INTRUDER', outcome: 'REFUSED_UNAUTHORISED', node: 'node-a', signal: 'SIGTERM' })]);
 
     // A member of the S0SRE user group may.
     expect((await click('U0SRE')).status).toBe(200);
     const done = await slack.waitFor((c) => c.method === 'chat.postMessage' && /SIGNALLED/.test(String(c.args.text)) && c.args.thread_ts === reply.args.thread_ts);
     expect(done.args.text).toMatch(/It is gone|still there/);
     await waitFor(() => stateOf(parentPid) === undefined, 'the parent to exit');
-    const row = (await store.listAudit()).find((e) => e.pid === parentPid)!;
+    const row = (await store.listAudit()).find((e) => e.pid === parentPid && e.user === 'U0SRE')!;
     expect(row).toMatchObject({ user: 'U0SRE', signal: 'SIGTERM', node: 'node-a', outcome: 'SIGNALLED', podUid: pod.podUid });
     expect(row.finishedAt).toBeDefined();
 
@@ -177,7 +177,7 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     // Double click / replay: the same token is refused with the first result.
     await click('U0ONCALL');
     await slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0ONCALL' && /Already done: <@U0SRE> sent SIGTERM/.test(String(c.args.text)));
-    expect((await store.listAudit()).filter((e) => e.pid === parentPid)).toHaveLength(1);
+    expect((await store.listAudit()).filter((e) => e.pid === parentPid && !e.outcome?.startsWith('REFUSED_'))).toHaveLength(1);
     void zombiePids;
   });
 
@@ -238,6 +238,10 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     await slack.waitFor((c) => c.method === 'chat.postMessage' && /PID_REUSED/.test(String(c.args.text)));
     expect(stateOf(parentPid)).toBe('S');
     expect((await store.listAudit()).find((e) => e.pid === parentPid)?.outcome).toBe('PID_REUSED');
+    // The forged and the expired click are in the audit log too, not only in the log file (a forged token's claims are not trusted: no pid).
+    const refused = (await store.listAudit()).filter((e) => e.user === 'U0ONCALL' && e.outcome?.startsWith('REFUSED_'));
+    expect(refused.map((e) => e.outcome)).toEqual(expect.arrayContaining(['REFUSED_FORGED', 'REFUSED_EXPIRED']));
+    expect(refused.find((e) => e.outcome === 'REFUSED_FORGED')).toMatchObject({ pid: 0, node: '', message: expect.stringMatching(/not issued by whystuck/) });
   });
 
   it('node, pid and sweep questions; a rate-limited post is retried after Retry-After', async () => {

@@ -39,7 +39,7 @@ describe('a node\'s watch stream', () => {
   const logger = pino({ level: 'silent' });
 
   async function serve(journal: WatchJournal): Promise<CollectorClient> {
-    const server = createCollectorServer({ snapshotter: {} as Snapshotter, remediator: {} as Remediator, remediationClients: [], logger, journal });
+    const server = createCollectorServer({ snapshotter: {} as Snapshotter, remediator: {} as Remediator, nodeName: 'node-a', logger, journal });
     const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', undefined, true));
     servers.push(server);
     const client = createCollectorClient({ address: `127.0.0.1:${port}`, deadlineMs: 5000, retries: 0 });

@@ -52,7 +52,7 @@ async function zombieGrowth(pod: PodCgroup): Promise<void> {
     server = await startPostgres();
     const url = await server.createDatabase('watchreplicas');
     for (let i = 0; i < NODES.length; i++) {
-      const h = await startHarness({ watch: { observeMs: 500, kmsgPollMs: 100, thresholds: { zombies: 2, persistMs: 500 } } });
+      const h = await startHarness({ nodeName: NODES[i], watch: { observeMs: 500, kmsgPollMs: 100, thresholds: { zombies: 2, persistMs: 500 } } });
       h.watcher!.start();
       harnesses.push(h);
     }

@@ -2,8 +2,17 @@ import { loadCollectorConfig } from '../../../collector/src/cli/collector-config
 
 describe('collector flags', () => {
   it('parses a mutual-TLS configuration', () => {
-    const c = loadCollectorConfig(['--listen', '0.0.0.0:7443', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-ca', 'ca.pem', '--remediation-clients', 'whystuck-bot, ops', '--read-deadline-ms', '500'], {});
-    expect(c).toMatchObject({ host: '0.0.0.0', port: 7443, insecure: false, procRoot: '/proc', remediationClients: ['whystuck-bot', 'ops'], logLevel: 'info', readDeadlineMs: 500, allowHostProcesses: false });
+    const c = loadCollectorConfig(['--listen', '0.0.0.0:7443', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-ca', 'ca.pem', '--read-deadline-ms', '500'], { NODE_NAME: 'node-7' });
+    expect(c).toMatchObject({ host: '0.0.0.0', port: 7443, insecure: false, procRoot: '/proc', botIdentity: 'spiffe://whystuck/bot', nodeName: 'node-7', logLevel: 'info', readDeadlineMs: 500, allowHostProcesses: false });
+  });
+
+  it('knows its node from --node-name, else NODE_NAME (the DaemonSet\'s downward API), else the hostname; refuses the old CN-based flag', () => {
+    expect(loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure', '--node-name', 'node-b'], { NODE_NAME: 'node-7' }).nodeName).toBe('node-b');
+    expect(loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure'], {}).nodeName).toBe(require('node:os').hostname().toLowerCase());
+    expect(() => loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure', '--node-name', 'Bad_Name'], {})).toThrow(/bad nodeName/);
+    expect(() => loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure', '--remediation-clients', 'whystuck-bot'], {})).toThrow(/--bot-identity/);
+    expect(() => loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure', '--bot-identity', 'whystuck-bot'], {})).toThrow(/bad botIdentity/);
+    expect(loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure', '--bot-identity', 'spiffe://corp/whystuck-bot'], {}).botIdentity).toBe('spiffe://corp/whystuck-bot');
   });
 
   it('takes the log level from WHYSTUCK_LOG_LEVEL unless the flag says otherwise', () => {

@@ -8,7 +8,7 @@ describe('collector gRPC server over mutual TLS', () => {
   let h: Harness;
   const children: ChildProcess[] = [];
   beforeAll(async () => {
-    h = await startHarness({ remediationClients: ['whystuck-bot'] });
+    h = await startHarness();
   });
   afterAll(async () => {
     for (const c of children) if (c.pid) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
@@ -93,15 +93,15 @@ describe('collector gRPC server over mutual TLS', () => {
     expect(res.status).toBe('unreachable');
   });
 
-  it('refuses Remediate to a client identity not in --remediation-clients', async () => {
+  it('refuses Remediate to a client certificate without the bot\'s URI SAN', async () => {
     const child = spawn('sleep', ['300'], { stdio: 'ignore' });
     children.push(child);
     await new Promise((r) => setTimeout(r, 100));
     const stat = parseStat(readFileSync(`/proc/${child.pid}/stat`, 'latin1'));
-    const res = await h.client('intruder').remediate({ pid: child.pid, start_time_ticks: stat?.startTime, expected_comm: 'sleep', signal: 'SIGKILL', requester: 'test', reason: 'test' });
+    const res = await h.client('intruder').remediate({ pid: child.pid, start_time_ticks: stat?.startTime, expected_comm: 'sleep', signal: 'SIGKILL', requester: 'test', reason: 'test', node: h.nodeName });
     if (res.status !== 'ok') throw new Error('remediate call failed');
     expect(res.value.status).toBe('NOT_AUTHORISED');
-    expect(res.value.message).toMatch(/client intruder may not remediate/);
+    expect(res.value.message).toMatch(/only spiffe:\/\/whystuck\/bot may call Remediate: its certificate has no URI SAN/);
     expect(parseStat(readFileSync(`/proc/${child.pid}/stat`, 'latin1'))?.state).toBe('S');
   });
 });

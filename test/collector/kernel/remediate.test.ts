@@ -19,7 +19,7 @@ const identity = (pid: number): { start: number; comm: string } => {
 describeKernel('Remediate: guarded signals', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ remediationClients: ['whystuck-bot'] });
+    h = await startHarness();
   });
   afterAll(async () => {
     await h.close();
@@ -37,7 +37,7 @@ describeKernel('Remediate: guarded signals', () => {
   }
 
   const remediate = async (pid: number, start: number, comm: string, signal: 'SIGKILL' | 'SIGTERM' | 'SIGCONT' | 'SIGNAL_UNSPECIFIED' = 'SIGKILL') => {
-    const res = await h.client('whystuck-bot').remediate({ pid, start_time_ticks: start, expected_comm: comm, signal, requester: 'slack:U123', reason: 'test' });
+    const res = await h.client('whystuck-bot').remediate({ pid, start_time_ticks: start, expected_comm: comm, signal, requester: 'slack:U123', reason: 'test', node: h.nodeName });
     if (res.status !== 'ok') throw new Error(`remediate failed: ${JSON.stringify(res)}`);
     return res.value;
   };
@@ -105,9 +105,9 @@ describeKernel('Remediate: guarded signals', () => {
   });
 
   it('answers INVALID_ARGUMENT for requests without the snapshot identity', async () => {
-    const res = await h.client('whystuck-bot').remediate({ pid: -5, start_time_ticks: 1, expected_comm: 'x', signal: 'SIGKILL', requester: 'r' });
+    const res = await h.client('whystuck-bot').remediate({ pid: -5, start_time_ticks: 1, expected_comm: 'x', signal: 'SIGKILL', requester: 'r', node: h.nodeName });
     expect(res).toMatchObject({ status: 'rejected', code: 3 });
-    const res2 = await h.client('whystuck-bot').remediate({ pid: 100, start_time_ticks: 0, expected_comm: 'x', signal: 'SIGKILL', requester: 'r' });
+    const res2 = await h.client('whystuck-bot').remediate({ pid: 100, start_time_ticks: 0, expected_comm: 'x', signal: 'SIGKILL', requester: 'r', node: h.nodeName });
     expect(res2.status === 'rejected' && res2.message).toMatch(/start_time_ticks is required/);
   });
 });

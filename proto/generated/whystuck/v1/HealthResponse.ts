@@ -23,6 +23,10 @@ export interface HealthResponse {
    */
   'blocked_readers'?: (number);
   'proc_root'?: (string);
+  /**
+   * the node this collector serves (downward API spec.nodeName)
+   */
+  'node_name'?: (string);
 }
 
 export interface HealthResponse__Output {
@@ -47,4 +51,8 @@ export interface HealthResponse__Output {
    */
   'blocked_readers': (number);
   'proc_root': (string);
+  /**
+   * the node this collector serves (downward API spec.nodeName)
+   */
+  'node_name': (string);
 }

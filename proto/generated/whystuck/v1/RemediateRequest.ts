@@ -25,6 +25,11 @@ export interface RemediateRequest {
    * why (finding id, audit id)
    */
   'reason'?: (string);
+  /**
+   * The node (Kubernetes node name) the caller means to act on. Required: a
+   * collector refuses (WRONG_NODE) a request for any node but its own.
+   */
+  'node'?: (string);
 }
 
 export interface RemediateRequest__Output {
@@ -49,4 +54,9 @@ export interface RemediateRequest__Output {
    * why (finding id, audit id)
    */
   'reason': (string);
+  /**
+   * The node (Kubernetes node name) the caller means to act on. Required: a
+   * collector refuses (WRONG_NODE) a request for any node but its own.
+   */
+  'node': (string);
 }

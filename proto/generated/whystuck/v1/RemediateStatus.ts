@@ -15,7 +15,7 @@ export const RemediateStatus = {
    */
   NOT_FOUND: 'NOT_FOUND',
   /**
-   * host PID 1, kernel thread, the collector itself, or a host process
+   * host PID 1, kernel thread, a node daemon (kubelet, runtime, sshd, systemd, ...), the collector's own pod, or a host process
    */
   PROTECTED: 'PROTECTED',
   /**
@@ -23,13 +23,17 @@ export const RemediateStatus = {
    */
   SIGNAL_NOT_ALLOWED: 'SIGNAL_NOT_ALLOWED',
   /**
-   * client identity not in --remediation-clients
+   * client certificate is not the bot's identity (--bot-identity)
    */
   NOT_AUTHORISED: 'NOT_AUTHORISED',
   /**
    * the kernel refused (errno in message)
    */
   FAILED: 'FAILED',
+  /**
+   * the request's node is not this collector's node
+   */
+  WRONG_NODE: 'WRONG_NODE',
 } as const;
 
 export type RemediateStatus =
@@ -51,7 +55,7 @@ export type RemediateStatus =
   | 'NOT_FOUND'
   | 3
   /**
-   * host PID 1, kernel thread, the collector itself, or a host process
+   * host PID 1, kernel thread, a node daemon (kubelet, runtime, sshd, systemd, ...), the collector's own pod, or a host process
    */
   | 'PROTECTED'
   | 4
@@ -61,7 +65,7 @@ export type RemediateStatus =
   | 'SIGNAL_NOT_ALLOWED'
   | 5
   /**
-   * client identity not in --remediation-clients
+   * client certificate is not the bot's identity (--bot-identity)
    */
   | 'NOT_AUTHORISED'
   | 6
@@ -70,5 +74,10 @@ export type RemediateStatus =
    */
   | 'FAILED'
   | 7
+  /**
+   * the request's node is not this collector's node
+   */
+  | 'WRONG_NODE'
+  | 8
 
 export type RemediateStatus__Output = typeof RemediateStatus[keyof typeof RemediateStatus]
