@@ -126,7 +126,8 @@ describe('deploy/kustomize', () => {
     expect(c.image).toBe('registry.example.com/whystuck/collector:0.1.0');
     expect(c.command).toBeUndefined(); // the image's entrypoint applies deploy/collector.node-flags
     expect(c.args.slice(0, 2)).toEqual(['collector', '--listen=0.0.0.0:7443']);
-    expect(c.args).toEqual(expect.arrayContaining(['--tls-cert=/tls/tls.crt', '--tls-key=/tls/tls.key', '--tls-ca=/tls/ca.crt', '--remediation-clients=whystuck-bot']));
+    expect(c.args).toEqual(expect.arrayContaining(['--tls-cert=/tls/tls.crt', '--tls-key=/tls/tls.key', '--tls-ca=/tls/ca.crt', '--bot-identity=spiffe://whystuck/bot']));
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }]));
     for (const probe of [c.livenessProbe, c.readinessProbe]) {
       expect(probe.exec.command.slice(0, 2)).toEqual(['whystuck-collector', 'collector-health']);
       expect(probe.exec.command).toEqual(expect.arrayContaining(['--tls-cert=/tls/tls.crt', '--address=127.0.0.1:7443']));
@@ -209,7 +210,7 @@ describe('deploy/kustomize', () => {
     expect(collector.dnsNames).toContain('whystuck-collector');
     expect(collector.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
     const bot = find(prod, 'Certificate', 'whystuck-bot').spec;
-    expect(bot).toMatchObject({ secretName: 'whystuck-bot-tls', commonName: 'whystuck-bot' });
+    expect(bot).toMatchObject({ secretName: 'whystuck-bot-tls', commonName: 'whystuck-bot', uris: ['spiffe://whystuck/bot'] });
     expect(bot.usages).toContain('client auth');
     expect(bot.usages).not.toContain('server auth');
   });

@@ -10,6 +10,7 @@ export const CERTS_USAGE = `usage: whystuck certs --out DIR [--nodes NAME,NAME] 
        whystuck certs --out DIR --add-nodes NAME,NAME [--days N] [--namespace NS] [--force]
   Writes a development PKI for mutual TLS between the bot and the collectors:
     ca.crt, ca.key              the CA (keep ca.key out of the cluster)
+    collector.crt/.key          with one node only: the same as collector-NAME (the dev overlay's Secret)
     collector-NAME.crt/.key     one per node: URI SAN spiffe://whystuck/node/NAME (the identity the bot
                                 verifies for that node; another node's certificate is refused), server +
                                 client auth, also DNS whystuck-collector, the service names in NS,
@@ -72,6 +73,9 @@ export function runCerts(args: string[], io: Pick<CliIo, 'stdout' | 'stderr'>, e
       server: true, client: true, days,
     });
     files.push([`collector-${node}.crt`, collector.cert, 0o644], [`collector-${node}.key`, collector.key, 0o600]);
+    // One node (a kind/minikube dev cluster): also as collector.crt/.key, the files the dev overlay's Secret takes.
+    // On a cluster of more nodes the other collectors would present this node's identity and the bot refuses them.
+    if (nodes.length === 1 && !adding) files.push(['collector.crt', collector.cert, 0o644], ['collector.key', collector.key, 0o600]);
   }
   const existing = files.map(([n]) => n).filter((n) => existsSync(join(dir, n)));
   if (existing.length && !values.force) { io.stderr.write(`whystuck certs: ${existing.map((n) => join(dir, n)).join(', ')} already exist; use --force to replace them\n`); return 1; }
