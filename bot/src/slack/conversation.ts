@@ -138,8 +138,10 @@ export function createConversation(deps: ConversationDeps) {
   async function postDiagnosis(client: WebClient, ctx: ThreadContext, inv: OkInvestigation, where?: string): Promise<void> {
     deps.onDiagnosis?.(inv);
     const live = inv.evidence.source === 'snapshot';
-    if (live) await escalation.resolveGone(client, ctx, inv);
-    const note = live ? escalation.armAuto(ctx, inv, (armedBy) => autoEscalate(client, ctx, armedBy)) : undefined;
+    // An answer from the Kubernetes API alone (the node could not be read) says nothing of the kernel's findings: it resolves none and calls no timer off.
+    const nodeRead = live && inv.source !== undefined;
+    if (nodeRead) await escalation.resolveGone(client, ctx, inv);
+    const note = nodeRead ? escalation.armAuto(ctx, inv, (armedBy) => autoEscalate(client, ctx, armedBy)) : undefined;
     const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste', source: inv.source, unread: live ? inv.evidence.kube?.unread : undefined });
     ctx.overflow = reply.overflow;
     await persist(ctx); // before the reply: a follow-up to it may reach another replica
