@@ -36,6 +36,32 @@ async function spawnThreads(target) {
   return { pids, threads: have, kill: () => pids.forEach((p) => { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }) };
 }
 
+/**
+ * Starts `processes` processes of `threadsEach` sleeping threads each (one
+ * parent forking the rest; they die with it): the node shape of a busy
+ * Kubernetes node is many small processes, not a few big ones.
+ */
+async function spawnShape(processes, threadsEach) {
+  const dir = mkdtempSync(join(tmpdir(), 'whystuck-bench-'));
+  const bin = join(dir, 'threads');
+  execFileSync('gcc', ['-O2', '-pthread', '-o', bin, join(__dirname, 'threads.c')]);
+  const child = spawn(bin, [String(threadsEach - 1), String(processes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    child.stdout.once('data', resolve);
+    child.once('exit', () => reject(new Error('thread spawner died')));
+  });
+  child.stdout.destroy();
+  child.unref();
+  return { pids: [child.pid], threads: countThreads(), kill: () => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } } };
+}
+
+/** CPU time (ms) used so far by this process's waited-for children (cutime + cstime). */
+const childrenCpuMs = () => {
+  const s = readFileSync('/proc/self/stat', 'latin1');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10;
+};
+
 const statusField = (pid, field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 0);
 const cpuTicks = (pid) => {
   const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -57,4 +83,4 @@ function startCollector(extraArgs = []) {
   });
 }
 
-module.exports = { median, spawnThreads, statusField, cpuTicks, startCollector, countThreads };
+module.exports = { median, spawnThreads, spawnShape, childrenCpuMs, statusField, cpuTicks, startCollector, countThreads };

@@ -55,6 +55,9 @@ function answeringReader(files: Map<string, string>): GuardedReader {
     async scan(): Promise<GuardedResult> {
       return { status: 'no-reader', reason: 'tasks are scanned by the remote script' };
     },
+    async readMany(paths: string[]): Promise<GuardedResult[]> {
+      return Promise.all(paths.map((p) => reader.read(p)));
+    },
     async cgroups(): Promise<GuardedResult> {
       return { status: 'no-reader', reason: 'cgroup membership is read by the remote script' };
     },

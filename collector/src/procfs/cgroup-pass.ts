@@ -11,7 +11,8 @@
  * instead of stalling its scan on the first process.
  *
  * A fake zombie (an exited leader whose threads live on) has left its
- * cgroups: its leader's file reads "/", so another thread's file is read.
+ * cgroups: where a leader's file reads "/" on every line, another thread's
+ * file is read, and kept when it names a pod.
  */
 import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
 import { parsePodCgroup } from '../cgroups/parse-pod-cgroup';
@@ -36,6 +37,16 @@ function readText(path: string): string | null {
   } finally {
     if (fd >= 0) closeSync(fd);
   }
+}
+
+/** Every line's path is "/": what an exited leader reads (or a task of the root cgroup). */
+function onlyRoot(text: string): boolean {
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const b = line.indexOf(':', line.indexOf(':') + 1);
+    if (b < 0 || line.length !== b + 2 || line.charCodeAt(b + 1) !== 47) return false;
+  }
+  return true;
 }
 
 function namesPod(text: string): boolean {
@@ -63,7 +74,8 @@ export function readCgroupMap(procRoot: string, progress: Int32Array, only?: num
     progress[0] = tgid;
     let t = readText(`${procRoot}/${name}/cgroup`);
     if (t === null) continue;
-    if (!namesPod(t)) {
+    // Only a leader that reads the root cgroup everywhere may have left its cgroups.
+    if (onlyRoot(t)) {
       let tids: string[] = [];
       try {
         tids = readdirSync(`${procRoot}/${name}/task`);

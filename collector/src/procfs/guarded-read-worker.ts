@@ -18,12 +18,18 @@ export type ReadRequest =
   | { id: number; kind: 'read'; path: string; maxBytes: number }
   | { id: number; kind: 'scan'; scan: ScanRequest; progress: SharedArrayBuffer }
   /** Every process's cgroup membership (see cgroup-pass.ts). */
-  | { id: number; kind: 'cgroups'; procRoot: string; only?: number[]; progress: SharedArrayBuffer };
+  | { id: number; kind: 'cgroups'; procRoot: string; only?: number[]; progress: SharedArrayBuffer }
+  /** Many reads in one message; progress[0] = 1 + the index being read (a stuck one is known by it). */
+  | { id: number; kind: 'many'; paths: string[]; maxBytes: number; progress: SharedArrayBuffer };
+/** One read of a `many` request. */
+export type ManyResult = { ok: true; text: string; truncated: boolean } | { ok: false; code: string; message: string };
 export type ReadReply =
   | { id: number; ok: true; text: string; truncated: boolean; cgroups?: CgroupMap }
   | { id: number; ok: false; code: string; message: string }
   /** A scan's batch, sent before the scan's final reply. */
   | { id: number; partial: TaskBatch }
+  /** Results of a `many` request from index `from` on, sent before its final reply. */
+  | { id: number; many: { from: number; results: ManyResult[] } }
   /** The scan's code is loaded and the walk begins: its deadline counts from here. */
   | { id: number; started: true }
   /** The thread has loaded its code: deadlines of reads sent before count from here. */
@@ -60,10 +66,35 @@ function runScan(req: Extract<ReadRequest, { kind: 'scan' }>): ReadReply {
   return { id: req.id, ok: true, text: String(visited), truncated: false };
 }
 
+/** Results go back in chunks: a read stuck later in the list does not hold back those done before it. */
+const MANY_CHUNK = 64;
+
+function runMany(req: Extract<ReadRequest, { kind: 'many' }>): ReadReply {
+  const progress = new Int32Array(req.progress);
+  let results: ManyResult[] = [];
+  let from = 0;
+  for (let i = 0; i < req.paths.length; i++) {
+    Atomics.store(progress, 0, i + 1);
+    try {
+      results.push({ ok: true, ...readCapped(req.paths[i], req.maxBytes) });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      results.push({ ok: false, code: e.code ?? 'EIO', message: e.message });
+    }
+    if (results.length === MANY_CHUNK || i === req.paths.length - 1) {
+      parentPort?.postMessage({ id: req.id, many: { from, results } } satisfies ReadReply);
+      from = i + 1;
+      results = [];
+    }
+  }
+  return { id: req.id, ok: true, text: '', truncated: false };
+}
+
 parentPort?.on('message', (req: ReadRequest) => {
   let reply: ReadReply;
   try {
     if (req.kind === 'scan') reply = runScan(req);
+    else if (req.kind === 'many') reply = runMany(req);
     else if (req.kind === 'cgroups') reply = { id: req.id, ok: true, text: '', truncated: false, cgroups: readCgroupMap(req.procRoot, new Int32Array(req.progress), req.only) };
     else reply = { id: req.id, ok: true, ...readCapped(req.path, req.maxBytes) };
   } catch (err) {

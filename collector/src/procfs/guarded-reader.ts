@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import type { ReadReply, ReadRequest } from './guarded-read-worker';
+import type { ManyResult, ReadReply, ReadRequest } from './guarded-read-worker';
 import type { ScanRequest, TaskBatch } from './raw-task';
 import type { CgroupMap } from './cgroup-pass';
 import { siblingEntry, startWorker } from '../workers/start-worker';
@@ -27,6 +27,12 @@ export type GuardedResult =
 export interface GuardedReader {
   read(path: string, opts?: { deadlineMs?: number; maxBytes?: number }): Promise<GuardedResult>;
   /**
+   * Reads many files with one message to a reader thread and a few back, each
+   * read under its own deadline (a thread stuck on one is written off like
+   * any other; the reads after it go on on another thread). Results in order.
+   */
+  readMany(paths: string[], opts?: { deadlineMs?: number; maxBytes?: number }): Promise<GuardedResult[]>;
+  /**
    * Runs a task scan on a reader thread under the same guard: batches arrive
    * through `onBatch`; a scan past its deadline answers `timed-out` and its
    * thread is written off. On success the text is the count of processes visited.
@@ -53,6 +59,10 @@ export interface GuardedReaderOptions {
 interface Pending {
   req: ReadRequest;
   onBatch?: (batch: TaskBatch) => void;
+  onMany?: (from: number, results: ManyResult[]) => void;
+  /** `many`: the item seen in progress, and since when (each item has the deadline). */
+  itemAt?: number;
+  itemSince?: number;
   deadlineMs: number;
   key: string;
   resolve: (r: GuardedResult) => void;
@@ -91,7 +101,12 @@ const PIPELINE = 8;
 const LOAD_GRACE_MS = 10_000;
 
 /** What a request reads, for results and the stuck list. */
-const what = (req: ReadRequest): string => (req.kind === 'read' ? req.path : req.kind === 'scan' ? `${req.scan.procRoot} (task scan)` : `${req.procRoot}/*/cgroup (cgroup membership)`);
+const what = (req: ReadRequest): string => {
+  if (req.kind === 'read') return req.path;
+  if (req.kind === 'scan') return `${req.scan.procRoot} (task scan)`;
+  if (req.kind === 'many') return req.paths[Math.max(0, Atomics.load(new Int32Array(req.progress), 0) - 1)] ?? '?';
+  return `${req.procRoot}/*/cgroup (cgroup membership)`;
+};
 
 export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedReader {
   const poolSize = opts.poolSize ?? 2;
@@ -125,6 +140,10 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     if ('started' in reply) {
       // Loading the scan's code (the first time, on a busy machine, or compiling it in tests) is not the walk.
       if (!reader.stuckOn && reader.inFlight[0]?.req.id === reply.id) reader.headSince = now();
+      return;
+    }
+    if ('many' in reply) {
+      if (!reader.stuckOn && reader.inFlight[0]?.req.id === reply.id) reader.inFlight[0].onMany?.(reply.many.from, reply.many.results);
       return;
     }
     if ('partial' in reply) {
@@ -166,16 +185,29 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     const t = now();
     for (const reader of [...idle]) {
       const head = reader.inFlight[0];
-      if (!head || t - reader.headSince <= head.deadlineMs) continue;
+      if (!head) continue;
+      let since = reader.headSince;
+      if (head.req.kind === 'many') {
+        // Each read of the list has the deadline, counted from when the thread reached it.
+        const at = Atomics.load(new Int32Array(head.req.progress), 0);
+        if (at !== head.itemAt) {
+          head.itemAt = at;
+          head.itemSince = t;
+        }
+        since = Math.max(since, head.itemSince ?? since);
+      }
+      if (t - since <= head.deadlineMs) continue;
       if (!reader.loaded && t - reader.spawnedAt < LOAD_GRACE_MS) continue;
       reader.inFlight.shift();
       reader.stuckOn = head;
+      // A list is stuck on one of its files: that file's lock is the one held.
+      if (head.req.kind === 'many' && head.itemAt) head.key = lockKey(head.req.paths[head.itemAt - 1]);
       blocked.set(head.key, t);
       idle.splice(idle.indexOf(reader), 1);
       stuckReaders.push(reader);
       for (const p of reader.inFlight.reverse()) queue.unshift(p);
       reader.inFlight = [];
-      head.resolve({ status: 'timed-out', tookMs: t - reader.headSince });
+      head.resolve({ status: 'timed-out', tookMs: t - since });
       if (stuckReaders.length < maxStuck) idle.push(spawn());
     }
     pump();
@@ -213,12 +245,51 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     }
   }
 
-  function submit(req: ReadRequest, deadlineMs: number, key: string, onBatch?: (batch: TaskBatch) => void): Promise<GuardedResult> {
+  function submit(req: ReadRequest, deadlineMs: number, key: string, onBatch?: (batch: TaskBatch) => void, onMany?: Pending['onMany']): Promise<GuardedResult> {
     if (closed) return Promise.resolve({ status: 'no-reader', reason: 'reader closed' });
     return new Promise<GuardedResult>((resolve) => {
-      queue.push({ req, onBatch, deadlineMs, key, resolve, startedAt: now() });
+      queue.push({ req, onBatch, onMany, deadlineMs, key, resolve, startedAt: now() });
       pump();
     });
+  }
+
+  async function readMany(paths: string[], o: { deadlineMs?: number; maxBytes?: number }): Promise<GuardedResult[]> {
+    const deadlineMs = o.deadlineMs ?? defaultDeadlineMs;
+    const maxBytes = o.maxBytes ?? 64 * 1024;
+    const results: Array<GuardedResult | undefined> = new Array(paths.length);
+    let todo = paths.map((_, i) => i);
+    while (todo.length > 0) {
+      // Files whose lock is known stuck are not tried.
+      const t = now();
+      todo = todo.filter((i) => {
+        const since = blocked.get(lockKey(paths[i]));
+        if (since === undefined) return true;
+        results[i] = { status: 'blocked-earlier', blockedForMs: t - since, path: paths[i] };
+        return false;
+      });
+      if (todo.length === 0) break;
+      const list = todo;
+      const progress = new SharedArrayBuffer(4);
+      const started = now();
+      const id = nextId++;
+      const r = await submit({ id, kind: 'many', paths: list.map((i) => paths[i]), maxBytes, progress }, deadlineMs, `#many${id}`, undefined, (from, got) => {
+        const took = now() - started;
+        got.forEach((g, k) => {
+          results[list[from + k]] = g.ok ? { status: 'ok', text: g.text, truncated: g.truncated, tookMs: took } : { status: 'error', code: g.code, message: g.message, tookMs: took };
+        });
+      });
+      if (r.status === 'ok') break;
+      if (r.status === 'timed-out') {
+        const at = Atomics.load(new Int32Array(progress), 0) - 1;
+        if (at >= 0 && at < list.length) results[list[at]] = r;
+        // The rest (and any read before it whose answer had not come back yet) go on another thread.
+        todo = list.filter((i, k) => k !== at && results[i] === undefined);
+        continue;
+      }
+      for (const i of list) results[i] ??= r;
+      break;
+    }
+    return results.map((r, i) => r ?? { status: 'no-reader', reason: `${paths[i]} was not read` });
   }
 
   for (let i = 0; i < poolSize; i++) idle.push(spawn());
@@ -227,6 +298,7 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     read(path, o = {}) {
       return submit({ id: nextId++, kind: 'read', path, maxBytes: o.maxBytes ?? 64 * 1024 }, o.deadlineMs ?? defaultDeadlineMs, lockKey(path));
     },
+    readMany: (paths, o = {}) => readMany(paths, o),
     scan(req, o) {
       const id = nextId++;
       // A key of its own: a scan that stalled is retried by the next snapshot on a fresh thread.

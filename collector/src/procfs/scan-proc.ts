@@ -16,7 +16,8 @@ import { parseStat } from './parse-stat';
 import { parseStatus, type ProcStatus } from './parse-status';
 import { parseCgroupFile, parsePodCgroup, type CgroupLine } from '../cgroups/parse-pod-cgroup';
 import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT, type PodEntry, type RawProblem, type RawProcess, type ScanMessage, type ScanRequest, type TaskBatch } from './raw-task';
-import { processFacts, toTask, type ProcessFacts } from '../snapshot/build-tasks';
+import { fillTask, processFacts, type ProcessFacts } from '../snapshot/build-tasks';
+import type { Task } from '../../../proto/generated/whystuck/v1/Task';
 import type { CgroupMap } from './cgroup-pass';
 import { taskCodec } from '../proto/snapshot-codec';
 import { Out } from '../proto/wire-codec';
@@ -52,6 +53,9 @@ const BATCH_TASKS = 2048;
 const codec = taskCodec();
 
 /** Builds one batch of encoded tasks with its columns. */
+/** One Task object for the worker's life: each thread is written into it and encoded at once. */
+const scratchTask = {} as Task;
+
 /** One encoding buffer for the worker's life: batches copy out of it, it is never reallocated per batch. */
 const scratch = new Out();
 
@@ -145,7 +149,7 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
       }
     }
     for (const th of proc.threads) {
-      const task = toTask(proc, th, facts);
+      const task = fillTask(scratchTask, proc, th, facts);
       codec.encodeInto(batch.out, task);
       batch.ends.push(batch.out.pos);
       batch.tid.push(th.tid);
@@ -163,6 +167,8 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
     if (!r.ok && !GONE.has(r.code)) problems.push({ path, code: r.code, pid, tid });
   };
   const wanted = new Set(req.pids);
+  /** The proc root's own PID namespace (inode), once a process in it has been read. */
+  let rootPidNs = 0;
   const entries = list(req.procRoot).filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
   let visited = 0;
   const claims = req.share ? new Int32Array(req.share.claims) : undefined;
@@ -178,7 +184,9 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
     const textIndex = known.get(tgid) ?? -1;
     let cgroups: CgroupLine[] = [];
     // Leaders only: one stat per process, no thread list (a cheap look when no task is in D).
-    const tids = req.leadersOnly ? [name] : list(`${dir}/task`);
+    // Otherwise the thread list is read when needed: a process whose status says one thread has none to list.
+    let tids: string[] | undefined = req.leadersOnly ? [name] : undefined;
+    const taskList = (): string[] => (tids ??= list(`${dir}/task`));
     if (textIndex >= 0) {
       cgroups = parsedText[textIndex] ??= parseCgroupFile((req.cgroups as CgroupMap).texts[textIndex]);
     } else if (req.cgroups !== null) {
@@ -187,12 +195,12 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
       note(cgPath, cg, tgid, tgid);
       cgroups = cg.ok ? parseCgroupFile(cg.text) : [];
       // A leader that exited (fake zombie) has left its cgroups; its live threads have not.
-      if (tids.length > 1 && !cgroups.some((l) => parsePodCgroup(l.path))) {
-        const other = read(`${dir}/task/${tids.find((t) => t !== name)}/cgroup`);
+      if (!cgroups.some((l) => parsePodCgroup(l.path)) && taskList().length > 1) {
+        const other = read(`${dir}/task/${taskList().find((t) => t !== name)}/cgroup`);
         if (other.ok && parseCgroupFile(other.text).some((l) => parsePodCgroup(l.path))) cgroups = parseCgroupFile(other.text);
       }
     }
-    if (wanted.size > 0 && !wanted.has(tgid) && !tids.some((t) => wanted.has(Number(t)))) continue;
+    if (wanted.size > 0 && !wanted.has(tgid) && !taskList().some((t) => wanted.has(Number(t)))) continue;
     // Zombies read cgroup "/", so a pod filter must keep them for attribution later.
     if (req.podUid && !cgroups.some((l) => parsePodCgroup(l.path)?.podUid === req.podUid) && !cgroups.every((l) => l.path === '/')) continue;
     visited++;
@@ -200,13 +208,22 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
     const st = read(stPath);
     note(stPath, st, tgid, tgid);
     const processStatus: ProcStatus = st.ok ? parseStatus(st.text) : { nsPid: [], nsTgid: [] };
+    tids ??= processStatus.threads === 1 ? [name] : list(`${dir}/task`);
     let pidNsInode = 0;
-    try {
-      const link = readlinkSync(`${dir}/ns/pid`);
-      pidNsInode = Number(/\[(\d+)\]/.exec(link)?.[1] ?? 0);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-      if (!GONE.has(code)) problems.push({ path: `${dir}/ns/pid`, code, pid: tgid, tid: tgid });
+    // One NSpid entry: the task is in the proc root's own PID namespace, whose inode one link told already.
+    const ownNs = processStatus.nsPid.length === 1;
+    if (ownNs && rootPidNs) pidNsInode = rootPidNs;
+    else {
+      try {
+        // "pid:[4026531836]"
+        const link = readlinkSync(`${dir}/ns/pid`);
+        const b = link.indexOf('[');
+        pidNsInode = b >= 0 && link.endsWith(']') ? Number(link.slice(b + 1, -1)) || 0 : 0;
+        if (ownNs) rootPidNs = pidNsInode;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+        if (!GONE.has(code)) problems.push({ path: `${dir}/ns/pid`, code, pid: tgid, tid: tgid });
+      }
     }
     const isNsInit = processStatus.nsPid.length > 1 && processStatus.nsPid[processStatus.nsPid.length - 1] === 1;
     const scoped = wanted.size > 0 || req.podUid !== '';

@@ -141,7 +141,8 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     }
     const stackMask = stackTaskMask(keysOf(t, kept), req.stack_states ?? []);
     const first = runtimeRead ? firstProcesses(t) : undefined;
-    const [, , shims] = await Promise.all([
+    // The reader thread reads stacks and cmdlines while this thread reads node facts and the kernel log.
+    const reads = Promise.all([
       readStacks(kept.filter((_, k) => stackMask[k]), t, extra, problems),
       readCmdlines(kept.filter((i) => (t.bits[i] & TASK_LEADER) && !(t.bits[i] & TASK_KTHREAD) && t.state[i] !== Z), t, extra, problems),
       first ? readShims(shimCandidates(t, first, !podUid), reader, procRoot, problems) : undefined,
@@ -152,13 +153,6 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       await new Promise((r) => setTimeout(r, Math.ceil(wait)));
     }
     const node = await readNodeFacts(src, cpu1, Math.round(performance.now() - cpuAt));
-    const freezer = new Map(node.freezers?.map((f) => [f.cgroup_path, f.state]) ?? []);
-    if (freezer.size > 0) {
-      for (const i of kept) {
-        const state = freezer.get(t.paths[t.freezer[i]] ?? '');
-        if (state) extra(i).freezer_state = state;
-      }
-    }
 
     let kmsg: SnapshotResponse['kmsg'] = [];
     let kmsgNext = '0';
@@ -175,6 +169,14 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
         kmsgLost = r.lost.toString();
       } else {
         problems.push(problemFromCode(opts.kmsgPath ?? '/dev/kmsg', r.code, 0, 0));
+      }
+    }
+    const [, , shims] = await reads;
+    const freezer = new Map(node.freezers?.map((f) => [f.cgroup_path, f.state]) ?? []);
+    if (freezer.size > 0) {
+      for (const i of kept) {
+        const state = freezer.get(t.paths[t.freezer[i]] ?? '');
+        if (state) extra(i).freezer_state = state;
       }
     }
     let runtime: SnapshotResponse['runtime'];
@@ -203,9 +205,11 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   }
 
   async function readStacks(targets: number[], t: TaskTable, extra: (i: number) => TaskExtra, problems: ReadProblem[]): Promise<void> {
-    await Promise.all(targets.map(async (i) => {
-      const path = `${procRoot}/${t.tgid[i]}/task/${t.tid[i]}/stack`;
-      const r = await reader.read(path);
+    const paths = targets.map((i) => `${procRoot}/${t.tgid[i]}/task/${t.tid[i]}/stack`);
+    const results = await reader.readMany(paths);
+    targets.forEach((i, k) => {
+      const path = paths[k];
+      const r = results[k];
       if (r.status === 'ok') {
         const e = extra(i);
         e.stack = parseStack(r.text);
@@ -214,13 +218,15 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       }
       const p = problemFromGuarded(path, r, t.tgid[i], t.tid[i]);
       if (p && p.reason !== 'vanished') problems.push(p);
-    }));
+    });
   }
 
   async function readCmdlines(leaders: number[], t: TaskTable, extra: (i: number) => TaskExtra, problems: ReadProblem[]): Promise<void> {
-    await Promise.all(leaders.map(async (i) => {
-      const path = `${procRoot}/${t.tgid[i]}/cmdline`;
-      const r = await reader.read(path, { maxBytes: 4096 });
+    const paths = leaders.map((i) => `${procRoot}/${t.tgid[i]}/cmdline`);
+    const results = await reader.readMany(paths, { maxBytes: 4096 });
+    leaders.forEach((i, k) => {
+      const path = paths[k];
+      const r = results[k];
       if (r.status === 'ok') {
         const cmdline = redactCmdline(r.text);
         if (cmdline) extra(i).cmdline = cmdline;
@@ -228,7 +234,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       }
       const p = problemFromGuarded(path, r, t.tgid[i], t.tid[i]);
       if (p && p.reason !== 'vanished') problems.push(p);
-    }));
+    });
   }
 
   function warnMissingCapabilities(problems: ReadProblem[]): void {

@@ -77,6 +77,24 @@ describe('guarded reader', () => {
     expect(reader.stuck()).toEqual([]);
   });
 
+  it('reads a list in one message, each file under its own deadline: a stuck one is timed out and the rest are read on another thread', async () => {
+    const stuck = fifo('cmdline');
+    const before = Array.from({ length: 70 }, () => `/proc/${process.pid}/stat`);
+    const after = Array.from({ length: 70 }, () => `/proc/${process.pid}/status`);
+    const results = await reader.readMany([...before, stuck, join(dir, 'missing'), ...after]);
+    expect(results).toHaveLength(142);
+    expect(results.slice(0, 70).every((r) => r.status === 'ok' && r.text.startsWith(`${process.pid} (`))).toBe(true);
+    expect(results[70]).toMatchObject({ status: 'timed-out' });
+    const t = results[70];
+    if (t.status === 'timed-out') expect(t.tookMs).toBeGreaterThanOrEqual(150);
+    expect(results[71]).toMatchObject({ status: 'error', code: 'ENOENT' });
+    expect(results.slice(72).every((r) => r.status === 'ok' && /^Name:/.test(r.text))).toBe(true);
+    expect(reader.stuck().map((s) => s.path)).toEqual([stuck]);
+    // Its lock is known stuck: not tried again.
+    const again = await reader.readMany([`/proc/${process.pid}/stat`, stuck]);
+    expect(again.map((r) => r.status)).toEqual(['ok', 'blocked-earlier']);
+  });
+
   it('groups files by the kernel lock they wait on', () => {
     expect(lockKey('/proc/42/cmdline')).toBe(lockKey('/proc/42/environ'));
     expect(lockKey('/proc/42/task/43/maps')).toBe('/proc/42#mm');
