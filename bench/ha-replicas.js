@@ -10,15 +10,17 @@
 // Block Kit, the thread context written to the store before the reply, Slack
 // (fake API). In the same run, for the ratios: the same 50 on one replica
 // with the embedded SQLite store, and the 50 all about one node, whose single
-// real collector then takes 50 snapshots of 10,000 threads at once.
-// Targets (issue 8: the p95 targets of issue 4 under 50 at once): reply p95 <= 600 ms, ack p95 <= 100 ms.
+// real collector answers them from coalesced snapshots (issue 17: the incident
+// load; the bot reads the node's kernel log once per snapshot, not per question).
+// Targets (issue 8: the p95 targets of issue 4 under 50 at once): reply p95 <= 600 ms, ack p95 <= 100 ms;
+// issue 17: the 50 about one node, reply p95 <= 600 ms.
 // (Issue 4 also has p50 <= 300 ms for one question at a time; printed for reference.)
 require('./ts-hook');
 const { join } = require('node:path');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const pino = require('pino');
-const { median, spawnThreads, startCollector } = require('./lib');
+const { median, spawnThreads, startCollector, cpuTicks } = require('./lib');
 
 const root = join(__dirname, '..');
 const req = (p) => require(join(root, p));
@@ -113,7 +115,11 @@ module.exports = async function haReplicasBench() {
     const pair = await Promise.all([startBotReplica({ ...env, WHYSTUCK_DATABASE_URL: url }), startBotReplica({ ...env, WHYSTUCK_DATABASE_URL: url })]);
     replicas.push(...pair);
     const two = await measure(pair.map((r) => r.url), 'shop');
-    const sameNode = await measure(pair.map((r) => r.url), 'one', 2);
+    // CPU (ticks of 10 ms) of the collector and both replicas over the same-node rounds.
+    const cpuOf = () => [collector.pid, ...pair.map((r) => r.pid)].map((pid) => cpuTicks(pid));
+    const cpu0 = cpuOf();
+    const sameNode = await measure(pair.map((r) => r.url), 'one');
+    const sameCpu = cpuOf().map((t, k) => ((t - cpu0[k]) * 10) / (QUESTIONS * ROUNDS));
     const stored = (await pg.sql('SELECT count(*)::int AS n, avg(length(data))::int AS bytes FROM threads', url))[0];
 
     const p50 = median(two.replies);
@@ -121,7 +127,7 @@ module.exports = async function haReplicasBench() {
     const ack95 = pct(two.acks, 95);
     return {
       name: `HA: ${QUESTIONS} questions at once across two replicas on PostgreSQL (50 pods on 50 nodes; snapshot of a 10,000-thread node)`,
-      ok: p95 <= 600 && ack95 <= 100, // issue 8: the p95 targets hold under 50 at once
+      ok: p95 <= 600 && ack95 <= 100 && pct(sameNode.replies, 95) <= 600, // issue 8: the p95 targets hold under 50 at once; issue 17: also about one node
       figures: {
         'threads on the node the snapshot was recorded on': threads.threads,
         'questions measured': `${two.replies.length} (${ROUNDS - 1} rounds of ${QUESTIONS} at once, after a warm-up round)`,
@@ -131,7 +137,8 @@ module.exports = async function haReplicasBench() {
         'one replica, SQLite: reply p50 / p95 (ms)': `${median(one.replies).toFixed(0)} / ${pct(one.replies, 95).toFixed(0)}`,
         'one replica, SQLite: ack p95 (ms)': pct(one.acks, 95).toFixed(0),
         'p95 two replicas / one replica': (p95 / pct(one.replies, 95)).toFixed(2),
-        'all 50 about one node (its real collector): reply p50 / p95 (ms)': `${median(sameNode.replies).toFixed(0)} / ${pct(sameNode.replies, 95).toFixed(0)}`,
+        'incident load, all 50 about one node (its real collector): reply p50 / p95 (ms, target p95 <= 600)': `${median(sameNode.replies).toFixed(0)} / ${pct(sameNode.replies, 95).toFixed(0)}`,
+        'incident load: CPU per question, collector / replica 1 / replica 2 (ms, warm-up round included)': sameCpu.map((ms) => ms.toFixed(1)).join(' / '),
         'thread contexts in PostgreSQL (count, average bytes)': `${stored.n}, ${stored.bytes}`,
       },
     };

@@ -74,14 +74,7 @@ function readKernelLog(snap: SnapshotResponse, ev: Evidence, sinceSeq: number): 
     clockTicksPerSecond: num(node.clock_ticks_per_second) || undefined,
   };
   if (!records.length) return;
-  const kb = createEvidenceBuilder('snapshot');
-  const kernel = createKernelLogReader(kb);
-  for (const r of records) {
-    const secs = num(r.monotonic_us) / 1e6;
-    kernel.message(r.text ?? '', secs.toFixed(6));
-  }
-  kernel.finish();
-  const log = kb.build();
+  const log = parsedLog(snap, records);
   ev.reports = log.reports;
   ev.backend = log.backend;
   ev.notes = log.notes;
@@ -92,6 +85,57 @@ function readKernelLog(snap: SnapshotResponse, ev: Evidence, sinceSeq: number): 
   ev.clock.logFrom = (num(first.monotonic_us) / 1e6).toFixed(6);
   ev.clock.logOverwritten = num(snap.kmsg_lost) > 0 || num(first.seq) > sinceSeq;
 }
+
+/** What the kernel log reader makes of a snapshot's records (the parts evidence takes). */
+type ParsedLog = Pick<Evidence, 'reports' | 'backend' | 'notes' | 'missing'> & { tasks: Evidence['logTasks']; node: Pick<Evidence['node'], 'kernelRelease'> };
+
+/** Kernel logs read lately, by what identifies their records (see logKey); the oldest goes first. */
+const LOGS_KEPT = 8;
+const readLogs = new Map<string, ParsedLog>();
+let logsRead = 0;
+
+/**
+ * Records of one boot of one node with the same first and last sequence
+ * numbers (and times) and the same count are the same records: fifty
+ * questions answered from one coalesced snapshot (or from snapshots taken
+ * moments apart, with no new record) read the node's kernel log once.
+ */
+function logKey(snap: SnapshotResponse, records: NonNullable<SnapshotResponse['kmsg']>): string | undefined {
+  const node = snap.node ?? {};
+  const first = records[0];
+  const last = records[records.length - 1];
+  if (!node.hostname || !num(node.boot_time_unix)) return undefined;
+  return [node.hostname, num(node.boot_time_unix), num(first.seq), num(first.monotonic_us), num(last.seq), num(last.monotonic_us), records.length].join('|');
+}
+
+/**
+ * The records through the same reader as a paste, read once per distinct
+ * log: each caller gets its own copy (rules and renderers may annotate what
+ * they are given), cloned from the one kept.
+ */
+function parsedLog(snap: SnapshotResponse, records: NonNullable<SnapshotResponse['kmsg']>): ParsedLog {
+  const key = logKey(snap, records);
+  const kept = key === undefined ? undefined : readLogs.get(key);
+  if (kept) return structuredClone(kept);
+  const kb = createEvidenceBuilder('snapshot');
+  const kernel = createKernelLogReader(kb);
+  for (const r of records) {
+    const secs = num(r.monotonic_us) / 1e6;
+    kernel.message(r.text ?? '', secs.toFixed(6));
+  }
+  kernel.finish();
+  logsRead++;
+  const built = kb.build();
+  const log: ParsedLog = { reports: built.reports, backend: built.backend, notes: built.notes, missing: built.missing, tasks: built.tasks, node: { kernelRelease: built.node.kernelRelease } };
+  if (key !== undefined) {
+    readLogs.set(key, structuredClone(log));
+    if (readLogs.size > LOGS_KEPT) readLogs.delete(readLogs.keys().next().value as string);
+  }
+  return log;
+}
+
+/** Kernel-log readings kept for reuse: how many, how many logs were read (parsed) so far, and a way to forget them (tests). */
+export const kernelLogCache = { size: (): number => readLogs.size, reads: (): number => logsRead, clear: (): void => readLogs.clear() };
 
 function fromProtoTask(t: ProtoTask, leader?: ProtoTask): Task {
   const tid = num(t.tid);
