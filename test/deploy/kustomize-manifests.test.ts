@@ -19,7 +19,7 @@ type Validator = { new (data: unknown): { validate(): void } };
 
 function modelFor(o: K8sObject): Validator {
   const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
-  const mod = group === 'cert-manager.io' ? require(`@kubernetes-models/cert-manager/${group}/${version}/${o.kind}`) : require(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`);
+  const mod = group === 'cert-manager.io' || group === 'policy.cert-manager.io' ? require(`@kubernetes-models/cert-manager/${group}/${version}/${o.kind}`) : require(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`);
   return mod[o.kind] as Validator;
 }
 
@@ -83,7 +83,7 @@ describe('deploy/kustomize', () => {
     for (const o of objs) {
       const Model = modelFor(o);
       expect(() => new Model(o).validate()).not.toThrow();
-      if (o.apiVersion !== 'cert-manager.io/v1') expect(unknownFields(o)).toEqual([]);
+      if (!o.apiVersion.includes('cert-manager.io/')) expect(unknownFields(o)).toEqual([]);
       if (o.kind !== 'Namespace' && o.kind !== 'ClusterRole' && o.kind !== 'ClusterRoleBinding') expect(`${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`).toBe(`${o.kind}/${o.metadata.name} in whystuck`);
       expect(o.metadata.labels?.['app.kubernetes.io/part-of']).toBe('whystuck');
     }
@@ -95,9 +95,16 @@ describe('deploy/kustomize', () => {
     expect(unknownFields(ds)).toEqual(['DaemonSet.spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem']);
     ds.spec.template.spec.hostPID = 'yes';
     expect(() => new (modelFor(ds))(ds).validate()).toThrow(/hostPID/);
-    const cert = structuredClone(find(rendered['overlays/production'], 'Certificate', 'whystuck-collector'));
-    cert.spec.usages = ['server auth', 'serverauth'];
+    const cert = structuredClone(find(rendered['overlays/production'], 'Certificate', 'whystuck-bot'));
+    cert.spec.usages = ['client auth', 'clientauth'];
     expect(() => new (modelFor(cert))(cert).validate()).toThrow(/usages/);
+    const policy = structuredClone(find(rendered['overlays/production'], 'CertificateRequestPolicy', 'whystuck-collector-pods'));
+    policy.spec.allowed.usages = ['server auth', 'serverauth'];
+    expect(() => new (modelFor(policy))(policy).validate()).toThrow(/usages/);
+    // A volume that is both the Secret and the CSI volume: the patch's `secret: null` matters.
+    const prodDs = structuredClone(find(rendered['overlays/production'], 'DaemonSet', 'whystuck-collector'));
+    prodDs.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'tls').csi.volumeAttribute = {};
+    expect(unknownFields(prodDs)).toEqual([expect.stringMatching(/csi\.volumeAttribute$/)]);
   });
 
   (kubectl ? it : it.skip).each(['base', 'overlays/production', 'overlays/dev'])('%s: kubectl kustomize renders the same objects', (name) => {
@@ -132,7 +139,92 @@ describe('deploy/kustomize', () => {
       expect(probe.exec.command.slice(0, 2)).toEqual(['whystuck-collector', 'collector-health']);
       expect(probe.exec.command).toEqual(expect.arrayContaining(['--tls-cert=/tls/tls.crt', '--address=127.0.0.1:7443']));
     }
-    expect(pod.volumes.find((v: { name: string }) => v.name === 'tls').secret.secretName).toBe('whystuck-collector-tls');
+    // Production: the pod's own certificate (csi-driver); the base (dev) mounts the Secret `whystuck certs` fills.
+    expect(pod.volumes.find((v: { name: string }) => v.name === 'tls').csi.driver).toBe('csi.cert-manager.io');
+    expect(find(rendered.base, 'DaemonSet', 'whystuck-collector').spec.template.spec.volumes.find((v: { name: string }) => v.name === 'tls').secret.secretName).toBe('whystuck-collector-tls');
+  });
+
+  it('production: each collector pod\'s own certificate from cert-manager\'s csi-driver, its one URI SAN the pod identity; the probes check that identity and the node', () => {
+    const ds = find(rendered['overlays/production'], 'DaemonSet', 'whystuck-collector');
+    const pod = ds.spec.template.spec;
+    const tls = pod.volumes.find((v: { name: string }) => v.name === 'tls');
+    expect(tls).toEqual({
+      name: 'tls',
+      csi: {
+        driver: 'csi.cert-manager.io',
+        readOnly: true,
+        volumeAttributes: {
+          'csi.cert-manager.io/issuer-name': 'whystuck-ca',
+          'csi.cert-manager.io/issuer-kind': 'Issuer',
+          'csi.cert-manager.io/issuer-group': 'cert-manager.io',
+          'csi.cert-manager.io/uri-sans': 'spiffe://whystuck/ns/${POD_NAMESPACE}/pod/${POD_NAME}',
+          'csi.cert-manager.io/key-usages': 'server auth,client auth,digital signature,key encipherment',
+          'csi.cert-manager.io/duration': '72h',
+          'csi.cert-manager.io/renew-before': '24h',
+          'csi.cert-manager.io/certificate-file': 'tls.crt',
+          'csi.cert-manager.io/privatekey-file': 'tls.key',
+          'csi.cert-manager.io/ca-file': 'ca.crt',
+        },
+      },
+    });
+    // No name but the identity: no common name, no DNS names (they authorise nothing and are not checked).
+    expect(Object.keys(tls.csi.volumeAttributes).filter((k) => /common-name|dns-names|ip-sans/.test(k))).toEqual([]);
+    const c = pod.containers[0];
+    expect(c.volumeMounts.find((m: { name: string }) => m.name === 'tls')).toEqual({ name: 'tls', mountPath: '/tls', readOnly: true });
+    expect(c.args).toEqual(expect.arrayContaining(['--tls-cert=/tls/tls.crt', '--tls-key=/tls/tls.key', '--tls-ca=/tls/ca.crt']));
+    const env = Object.fromEntries(c.env.map((e: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+    expect(env).toMatchObject({ NODE_NAME: 'spec.nodeName', POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace' });
+    for (const probe of [c.livenessProbe, c.readinessProbe]) {
+      expect(probe.exec.command.slice(0, 2)).toEqual(['whystuck-collector', 'collector-health']);
+      expect(probe.exec.command).toEqual(expect.arrayContaining(['--self', '--tls-cert=/tls/tls.crt', '--address=127.0.0.1:7443']));
+      expect(probe.exec.command.some((a: string) => a.startsWith('--server-name'))).toBe(false);
+    }
+    // The pod names the identity's ${POD_NAME} takes are those the policy allows.
+    expect(ds.metadata.name).toBe('whystuck-collector');
+    // The shared collector certificate is gone from production: nothing mounts it.
+    expect(rendered['overlays/production'].filter((o) => o.kind === 'Certificate').map((o) => o.metadata.name).sort()).toEqual(['whystuck-bot', 'whystuck-ca']);
+  });
+
+  it('production: approver-policy allows the whystuck Issuers only the two identity forms — the bot URI (cert-manager) and collector pod URIs in namespace whystuck (csi-driver)', () => {
+    const prod = rendered['overlays/production'];
+    const policy = (name: string): any => find(prod, 'CertificateRequestPolicy', name);
+    expect(prod.filter((o) => o.kind === 'CertificateRequestPolicy').map((o) => [o.apiVersion, o.metadata.name]).sort()).toEqual([
+      ['policy.cert-manager.io/v1alpha1', 'whystuck-bot'], ['policy.cert-manager.io/v1alpha1', 'whystuck-ca'], ['policy.cert-manager.io/v1alpha1', 'whystuck-collector-pods'],
+    ]);
+    const onCa = { issuerRef: { name: 'whystuck-ca', kind: 'Issuer', group: 'cert-manager.io' }, namespace: { matchNames: ['whystuck'] } };
+    expect(policy('whystuck-bot').spec).toEqual({
+      allowed: { commonName: { value: 'whystuck-bot' }, uris: { values: ['spiffe://whystuck/bot'], required: true }, usages: ['client auth', 'digital signature', 'key encipherment'] },
+      constraints: { maxDuration: '2160h' },
+      selector: onCa,
+    });
+    expect(policy('whystuck-collector-pods').spec).toEqual({
+      allowed: { uris: { values: ['spiffe://whystuck/ns/whystuck/pod/whystuck-collector-*'], required: true }, usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'] },
+      constraints: { maxDuration: '72h' },
+      selector: onCa,
+    });
+    // Every identity form the Issuer may sign is exactly one of the two; nothing else (no DNS, IP, email, CA) on whystuck-ca.
+    for (const name of ['whystuck-bot', 'whystuck-collector-pods']) {
+      const allowed = policy(name).spec.allowed;
+      expect(Object.keys(allowed).filter((k) => !['commonName', 'uris', 'usages'].includes(k))).toEqual([]);
+    }
+    expect(policy('whystuck-ca').spec).toMatchObject({ allowed: { isCA: true, commonName: { value: 'whystuck CA', required: true } }, selector: { issuerRef: { name: 'whystuck-selfsigned' } } });
+    expect(policy('whystuck-ca').spec.allowed.uris).toBeUndefined();
+    // The policies the certificates need allow them: the bot's Certificate, the csi volume's attributes, the CA.
+    const bot = find(prod, 'Certificate', 'whystuck-bot').spec;
+    expect(policy('whystuck-bot').spec.allowed.uris.values).toEqual(bot.uris);
+    expect(bot.usages.every((u: string) => policy('whystuck-bot').spec.allowed.usages.includes(u))).toBe(true);
+    const csi = find(prod, 'DaemonSet', 'whystuck-collector').spec.template.spec.volumes.find((v: { name: string }) => v.name === 'tls').csi.volumeAttributes;
+    const podUri = csi['csi.cert-manager.io/uri-sans'].replace('${POD_NAMESPACE}', 'whystuck').replace('${POD_NAME}', 'whystuck-collector-x7k2p');
+    const pattern = new RegExp(`^${policy('whystuck-collector-pods').spec.allowed.uris.values[0].replace(/[.]/g, '\\.').replace('*', '.*')}$`);
+    expect(podUri).toMatch(pattern);
+    expect('spiffe://whystuck/bot').not.toMatch(pattern);
+    expect(csi['csi.cert-manager.io/key-usages'].split(',').every((u: string) => policy('whystuck-collector-pods').spec.allowed.usages.includes(u))).toBe(true);
+    expect(find(prod, 'Certificate', 'whystuck-ca').spec).toMatchObject({ commonName: 'whystuck CA', isCA: true });
+    // Who may use which: cert-manager's controller the CA and bot policies, the csi-driver only the collector pods'.
+    expect(find(prod, 'Role', 'whystuck-cert-manager-policies').rules).toEqual([{ apiGroups: ['policy.cert-manager.io'], resources: ['certificaterequestpolicies'], verbs: ['use'], resourceNames: ['whystuck-ca', 'whystuck-bot'] }]);
+    expect(find(prod, 'Role', 'whystuck-csi-driver-policy').rules).toEqual([{ apiGroups: ['policy.cert-manager.io'], resources: ['certificaterequestpolicies'], verbs: ['use'], resourceNames: ['whystuck-collector-pods'] }]);
+    expect(find(prod, 'RoleBinding', 'whystuck-cert-manager-policies')).toMatchObject({ metadata: { namespace: 'whystuck' }, roleRef: { kind: 'Role', name: 'whystuck-cert-manager-policies' }, subjects: [{ kind: 'ServiceAccount', name: 'cert-manager', namespace: 'cert-manager' }] });
+    expect(find(prod, 'RoleBinding', 'whystuck-csi-driver-policy')).toMatchObject({ metadata: { namespace: 'whystuck' }, roleRef: { kind: 'Role', name: 'whystuck-csi-driver-policy' }, subjects: [{ kind: 'ServiceAccount', name: 'cert-manager-csi-driver', namespace: 'cert-manager' }] });
   });
 
   it('bot Deployment: non-root, no capabilities, read-only root, TLS and Slack secrets wired; production: 2+ replicas on PostgreSQL, ready when the store answers, a disruption budget; its YAML config loads', () => {
@@ -144,7 +236,15 @@ describe('deploy/kustomize', () => {
     expect(c.envFrom).toEqual([{ secretRef: { name: 'whystuck-slack' } }, { secretRef: { name: 'whystuck-pagerduty', optional: true } }]);
     const env = Object.fromEntries(c.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
     expect(env).toMatchObject({ WHYSTUCK_COLLECTOR_TLS_CERT: '/tls/tls.crt', WHYSTUCK_COLLECTOR_TLS_KEY: '/tls/tls.key', WHYSTUCK_COLLECTOR_TLS_CA: '/tls/ca.crt', WHYSTUCK_DB: '/data/whystuck.db', WHYSTUCK_LISTEN_HOST: '0.0.0.0' });
-    expect(find(rendered.base, 'Deployment', 'whystuck-bot').spec.template.spec.volumes.find((v: { name: string }) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
+    // The base (one replica on SQLite) keeps its store on a PersistentVolumeClaim, never an emptyDir that dies with the pod.
+    const basePod = find(rendered.base, 'Deployment', 'whystuck-bot').spec.template.spec;
+    expect(basePod.volumes.find((v: { name: string }) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'whystuck-bot-data' } });
+    expect(basePod.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    expect(find(rendered.base, 'PersistentVolumeClaim', 'whystuck-bot-data').spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
+    expect(find(rendered.base, 'Deployment', 'whystuck-bot').spec.strategy).toEqual({ type: 'Recreate' });
+    // Production (PostgreSQL) has neither the claim nor the volume.
+    expect(pod.volumes.map((v: { name: string }) => v.name)).not.toContain('data');
+    expect(c.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).not.toContain('/data');
     // several replicas share PostgreSQL (from a Secret), split watch mode through Leases, and are ready only with their store
     expect(dep.spec.replicas).toBeGreaterThanOrEqual(2);
     expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
@@ -201,16 +301,12 @@ describe('deploy/kustomize', () => {
     expect(find(rendered.base, 'Deployment', 'whystuck-bot').spec.template.metadata.labels['app.kubernetes.io/name']).toBe('whystuck-bot');
   });
 
-  it('cert-manager: a CA just for whystuck; the collector certificate carries DNS:whystuck-collector and serves, the bot certificate is client-only as whystuck-bot', () => {
+  it('cert-manager: a CA just for whystuck; the bot certificate is client-only, its one URI SAN spiffe://whystuck/bot', () => {
     const prod = rendered['overlays/production'];
     expect(find(prod, 'Certificate', 'whystuck-ca').spec).toMatchObject({ isCA: true, issuerRef: { name: 'whystuck-selfsigned', kind: 'Issuer' } });
     expect(find(prod, 'Issuer', 'whystuck-ca').spec).toEqual({ ca: { secretName: 'whystuck-ca' } });
-    const collector = find(prod, 'Certificate', 'whystuck-collector').spec;
-    expect(collector).toMatchObject({ secretName: 'whystuck-collector-tls', issuerRef: { name: 'whystuck-ca' } });
-    expect(collector.dnsNames).toContain('whystuck-collector');
-    expect(collector.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
     const bot = find(prod, 'Certificate', 'whystuck-bot').spec;
-    expect(bot).toMatchObject({ secretName: 'whystuck-bot-tls', commonName: 'whystuck-bot', uris: ['spiffe://whystuck/bot'] });
+    expect(bot).toMatchObject({ secretName: 'whystuck-bot-tls', commonName: 'whystuck-bot', uris: ['spiffe://whystuck/bot'], issuerRef: { name: 'whystuck-ca' } });
     expect(bot.usages).toContain('client auth');
     expect(bot.usages).not.toContain('server auth');
   });

@@ -61,12 +61,12 @@ export function clientCertFor(identity: string): { commonName: string; uris: str
   return { commonName: identity, uris: [] };
 }
 
-export async function startHarness(opts: { /** Default node-a. */ nodeName?: string; botIdentity?: string; /** How often the server's TLS files are looked at (default 10 s). */ reloadIntervalMs?: number; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions; /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] }; /** Watch mode (not started: call watcher.start() or its *Now methods). */ watch?: Partial<WatcherOptions> } = {}): Promise<Harness> {
+export async function startHarness(opts: { /** Default node-a. */ nodeName?: string; /** The server certificate's one URI SAN (default the node's identity; e.g. a collector pod's, spiffe://whystuck/ns/NS/pod/POD). */ serverIdentity?: string; botIdentity?: string; /** How often the server's TLS files are looked at (default 10 s). */ reloadIntervalMs?: number; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions; /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] }; /** Watch mode (not started: call watcher.start() or its *Now methods). */ watch?: Partial<WatcherOptions> } = {}): Promise<Harness> {
   const authority = testCa();
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-grpc-'));
   const names = opts.serverNames ?? { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
   const nodeName = opts.nodeName ?? 'node-a';
-  const serverTls = writeTls(dir, 'server', authority.issue({ commonName: 'collector', uris: [nodeIdentity(nodeName)], dnsNames: names.dnsNames, ipAddresses: names.ipAddresses ?? [] }), authority.cert);
+  const serverTls = writeTls(dir, 'server', authority.issue({ commonName: 'collector', uris: [opts.serverIdentity ?? nodeIdentity(nodeName)], dnsNames: names.dnsNames, ipAddresses: names.ipAddresses ?? [] }), authority.cert);
   const logger = pino({ level: 'silent' });
   const snapshotter = createSnapshotter(opts.snapshotter);
   const remediator = createRemediator({ settleMs: 300, reader: snapshotter.reader, ...opts.remediator });

@@ -17,8 +17,8 @@ usage:
       the Slack bot (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)
   whystuck certs --out DIR
       a development CA and collector/bot certificates for mutual TLS
-  whystuck collector-health [--address HOST:PORT] --tls-cert F --tls-key F --tls-ca F
-      the collector's Health (the DaemonSet's probe)
+  whystuck collector-health [--address HOST:PORT] --tls-cert F --tls-key F --tls-ca F [--node NAME [--pod NS/POD] | --self]
+      the collector's Health (the DaemonSet's probe); with --node, also its identity and node
   whystuck config check
       validate the bot's configuration
   whystuck version

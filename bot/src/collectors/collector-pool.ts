@@ -1,4 +1,4 @@
-import { createCollectorClient, nodeIdentity, type CallResult, type CollectorClient, type TlsFiles } from '../../../collector/src';
+import { createCollectorClient, nodeIdentity, podIdentity, type CallResult, type CollectorClient, type TlsFiles } from '../../../collector/src';
 import { pickCollectorPod, type CollectorFinder } from '../kube/find-collector-pods';
 import { isNodeName } from '../kube/names';
 
@@ -32,7 +32,7 @@ export interface CollectorPoolOptions {
   discovery?: CollectorDiscovery;
 }
 
-interface Found { at: number; address: string; where: string; client: CollectorClient }
+interface Found { at: number; address: string; /** The pod reached (namespace/name): its identity is the one accepted besides the node's. */ pod: string; where: string; client: CollectorClient }
 
 export function createCollectorPool(opts: CollectorPoolOptions): CollectorPool {
   const clients = new Map<string, CollectorClient>();
@@ -63,7 +63,8 @@ export function createCollectorPool(opts: CollectorPoolOptions): CollectorPool {
     }
     const listed = await d.finder.list(node);
     if (listed.status !== 'ok') return { status: 'unknown-node', message: `no collector is configured for node ${node} in WHYSTUCK_COLLECTORS, and ${listed.message}` };
-    const pod = pickCollectorPod(listed.value);
+    // The API server filtered on spec.nodeName; a pod it places elsewhere is never this node's collector.
+    const pod = pickCollectorPod(listed.value.filter((p) => p.node === node));
     if (!pod) {
       const seen = listed.value.map((p) => `${p.namespace}/${p.name} is ${p.phase}${p.podIP ? '' : ' without an IP'}`).join('; ');
       return {
@@ -75,11 +76,16 @@ export function createCollectorPool(opts: CollectorPoolOptions): CollectorPool {
     }
     const address = `${pod.podIP!.includes(':') ? `[${pod.podIP}]` : pod.podIP}:${d.port}`;
     const serverName = d.serverName.replace(/\{node\}/g, node);
-    if (cached?.address === address) { cached.at = Date.now(); return { status: 'ok', client: cached.client, address, where: cached.where }; }
+    const podName = `${pod.namespace}/${pod.name}`;
+    if (cached?.address === address && cached.pod === podName) { cached.at = Date.now(); return { status: 'ok', client: cached.client, address, where: cached.where }; }
     cached?.client.close();
-    // The certificate must be this node's collector's (spiffe://whystuck/node/NODE), not any collector's.
-    const client = forgetting(node, createCollectorClient({ address, tls: opts.tls, serverName, expectedIdentity: nodeIdentity(node), deadlineMs: opts.deadlineMs, retries: 2 }));
-    const entry: Found = { at: Date.now(), address, where: `pod ${pod.namespace}/${pod.name} at ${address}, certificate name ${serverName}`, client };
+    // The certificate must be this node's collector's, not any collector's: its one URI SAN is exactly
+    // the node's identity (spiffe://whystuck/node/NODE, `whystuck certs`) or the identity of the pod the
+    // API just placed on this node (spiffe://whystuck/ns/NS/pod/POD, cert-manager's csi-driver). A
+    // collector on another node presents its own pod's identity, which the API places on its own node.
+    const accepted = [nodeIdentity(node), podIdentity(pod.namespace, pod.name)];
+    const client = forgetting(node, createCollectorClient({ address, tls: opts.tls, serverName, expectedIdentity: accepted, deadlineMs: opts.deadlineMs, retries: 2 }));
+    const entry: Found = { at: Date.now(), address, pod: podName, where: `pod ${podName} at ${address}, certificate name ${serverName}`, client };
     found.set(node, entry);
     return { status: 'ok', client, address, where: entry.where };
   }

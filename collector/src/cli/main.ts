@@ -6,8 +6,8 @@ export const COLLECTOR_COMMANDS_USAGE = `whystuck-collector — the node collect
 usage:
   whystuck-collector [collector] --listen HOST:PORT [--tls-cert F --tls-key F --tls-ca F] [--insecure] ...
       the collector (gRPC): \`whystuck-collector collector --help\` lists its flags
-  whystuck-collector collector-health [--address HOST:PORT] (--tls-cert F --tls-key F --tls-ca F | --insecure)
-      the collector's Health (the DaemonSet's probe)
+  whystuck-collector collector-health [--address HOST:PORT] (--tls-cert F --tls-key F --tls-ca F | --insecure) [--node NAME [--pod NS/POD] | --self]
+      the collector's Health (the DaemonSet's probe); with --node, also its identity and node
   whystuck-collector version
   whystuck-collector help`;
 

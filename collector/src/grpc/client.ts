@@ -39,10 +39,10 @@ export interface CollectorClientOptions {
   serverName?: string;
   /**
    * The one URI SAN the server certificate must carry, e.g.
-   * spiffe://whystuck/node/NAME (identity.ts): it replaces the host-name check,
-   * and another node's collector is refused.
+   * spiffe://whystuck/node/NAME (identity.ts), or exactly one of a list: it
+   * replaces the host-name check, and another node's collector is refused.
    */
-  expectedIdentity?: string;
+  expectedIdentity?: string | readonly string[];
   /** Retries for idempotent reads (Snapshot, Health): capped, jittered. */
   retries?: number;
 }

@@ -35,11 +35,13 @@ const clientFiles = new Map<string, ReloadingTls>();
 
 /**
  * Channel credentials. With `expectedIdentity`, the server's certificate must
- * carry exactly that one URI SAN (e.g. spiffe://whystuck/node/NAME): the
- * collector of another node, whose certificate the same CA signed, is refused.
- * That check replaces the DNS host-name check. Files are read again when they change.
+ * carry exactly that one URI SAN (e.g. spiffe://whystuck/node/NAME), or
+ * exactly one of a list of them (node N's identity or the identity of the
+ * collector pod the API places on N): the collector of another node, whose
+ * certificate the same CA signed, is refused. That check replaces the DNS
+ * host-name check. Files are read again when they change.
  */
-export function clientCredentials(tls: TlsFiles | undefined, opts: { expectedIdentity?: string } = {}): grpc.ChannelCredentials {
+export function clientCredentials(tls: TlsFiles | undefined, opts: { expectedIdentity?: string | readonly string[] } = {}): grpc.ChannelCredentials {
   if (!tls) return grpc.credentials.createInsecure();
   const key = JSON.stringify([tls.cert, tls.key, tls.ca]);
   let files = clientFiles.get(key);
@@ -53,7 +55,7 @@ export function clientCredentials(tls: TlsFiles | undefined, opts: { expectedIde
     ? {
       checkServerIdentity: (_host, cert) => {
         const c = checkIdentity(cert, expected);
-        return c.ok ? undefined : Object.assign(new Error(`the server is not ${expected}: ${c.reason}`), { code: 'ERR_WHYSTUCK_IDENTITY' });
+        return c.ok ? undefined : Object.assign(new Error(`the server is not ${typeof expected === 'string' ? expected : expected.join(' or ')}: ${c.reason}`), { code: 'ERR_WHYSTUCK_IDENTITY' });
       },
     }
     : {};

@@ -2,8 +2,11 @@
  * Who is who between the bot and the collectors: one URI SAN per certificate,
  * SPIFFE-shaped.
  *
- *   spiffe://whystuck/bot          the bot (the only client of Snapshot, Watch, Remediate)
- *   spiffe://whystuck/node/NAME    the collector of Kubernetes node NAME
+ *   spiffe://whystuck/bot                 the bot (the only client of Snapshot, Watch, Remediate)
+ *   spiffe://whystuck/node/NAME           the collector of Kubernetes node NAME (`whystuck certs`, configured collectors)
+ *   spiffe://whystuck/ns/NS/pod/POD       the collector pod POD in namespace NS (production: cert-manager's
+ *                                         csi-driver issues it to that pod); the bot takes it for node N only
+ *                                         when the Kubernetes API places that pod on N (spec.nodeName)
  *
  * Authorisation looks at exactly one thing: the certificate's URI SANs, of
  * which there must be exactly one, compared for equality. CN and DNS names are
@@ -24,6 +27,23 @@ export function isNodeName(name: string): boolean {
 export function nodeIdentity(node: string): string {
   if (!isNodeName(node)) throw new Error(`"${node}" is not a Kubernetes node name`);
   return `${NODE_PREFIX}${node}`;
+}
+
+const POD_PREFIX = `spiffe://${TRUST_DOMAIN}/ns/`;
+/** A namespace name (RFC 1123 label). */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The identity of collector pod `pod` in namespace `namespace`, as cert-manager's csi-driver issues it (uri-sans spiffe://whystuck/ns/${POD_NAMESPACE}/pod/${POD_NAME}). */
+export function podIdentity(namespace: string, pod: string): string {
+  if (!NAMESPACE_NAME.test(namespace)) throw new Error(`"${namespace}" is not a Kubernetes namespace name`);
+  if (!isNodeName(pod)) throw new Error(`"${pod}" is not a Kubernetes pod name`);
+  return `${POD_PREFIX}${namespace}/pod/${pod}`;
+}
+
+/** The pod named by a collector pod identity, or undefined. */
+export function podOfIdentity(uri: string): { namespace: string; pod: string } | undefined {
+  const m = /^([^/]+)\/pod\/([^/]+)$/.exec(uri.startsWith(POD_PREFIX) ? uri.slice(POD_PREFIX.length) : '');
+  return m && NAMESPACE_NAME.test(m[1]) && isNodeName(m[2]) ? { namespace: m[1], pod: m[2] } : undefined;
 }
 
 /** The node named by a collector identity, or undefined. */
@@ -85,13 +105,19 @@ export function uriSans(cert: { subjectaltname?: string } | undefined): string[]
 
 export type IdentityCheck = { ok: true; identity: string } | { ok: false; reason: string; presented: string[] };
 
-/** Whether a certificate's one URI SAN is exactly `expected`. */
-export function checkIdentity(cert: { subjectaltname?: string } | undefined, expected: string): IdentityCheck {
+/**
+ * Whether a certificate's one URI SAN is exactly `expected` — or, given a
+ * list, exactly one of its entries (the bot accepts node N's collector as
+ * N's node identity or as the identity of the collector pod the Kubernetes
+ * API places on N). Equality only: no prefixes, no patterns.
+ */
+export function checkIdentity(cert: { subjectaltname?: string } | undefined, expected: string | readonly string[]): IdentityCheck {
+  const accepted = typeof expected === 'string' ? [expected] : expected;
   if (!cert || Object.keys(cert).length === 0) return { ok: false, reason: 'no certificate was presented', presented: [] };
   const uris = uriSans(cert);
   if (uris === null) return { ok: false, reason: `its subject alternative names could not be read (${JSON.stringify(cert.subjectaltname)})`, presented: [] };
   if (uris.length === 0) return { ok: false, reason: 'its certificate has no URI SAN identity', presented: [] };
   if (uris.length > 1) return { ok: false, reason: `its certificate has ${uris.length} URI SANs (${uris.join(', ')}); an identity certificate carries exactly one`, presented: uris };
-  if (uris[0] !== expected) return { ok: false, reason: `its certificate is ${uris[0]}, not ${expected}`, presented: uris };
+  if (!accepted.includes(uris[0])) return { ok: false, reason: `its certificate is ${uris[0]}, not ${accepted.join(' or ') || 'an accepted identity'}`, presented: uris };
   return { ok: true, identity: uris[0] };
 }
