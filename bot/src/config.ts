@@ -34,6 +34,19 @@ export interface BotConfig {
   db: string;
   /** WHYSTUCK_DATABASE_URL (environment only: it carries a password): PostgreSQL shared by every replica. */
   databaseUrl?: string;
+  /**
+   * WHYSTUCK_DATABASE_MIGRATE_URL (environment only): the owner role that runs
+   * migrations at start and grants the runtime role of databaseUrl only what
+   * it needs (it cannot drop the audit log's triggers). Unset: databaseUrl
+   * migrates, or `whystuck store migrate` did it before.
+   */
+  databaseMigrateUrl?: string;
+  /**
+   * An intent without a result older than this is taken for one whose replica
+   * stopped between intent and result: marked UNKNOWN and rechecked
+   * (WHYSTUCK_UNFINISHED_INTENT_GRACE_SECONDS; default 600).
+   */
+  unfinishedIntentGraceMs: number;
   pagerduty?: { routingKey: string; eventsUrl: string };
   /** Key for signing action tokens in buttons; defaults to one derived from the signing secret. */
   actionSecret?: string;
@@ -174,6 +187,22 @@ export function isLoopbackAddress(addr: string): boolean {
   return host === '::1';
 }
 
+/** WHYSTUCK_DATABASE_MIGRATE_URL: a PostgreSQL URL for the same server and database as WHYSTUCK_DATABASE_URL, as another user. */
+function databaseMigrateUrlFrom(env: NodeJS.ProcessEnv, databaseUrl: string | undefined): string | undefined {
+  const url = env.WHYSTUCK_DATABASE_MIGRATE_URL || undefined;
+  if (!url) return undefined;
+  const key = 'WHYSTUCK_DATABASE_MIGRATE_URL';
+  if (!databaseUrl) throw new ConfigError(key, 'is set without WHYSTUCK_DATABASE_URL (value not shown): it is the owner role that migrates the PostgreSQL store; set WHYSTUCK_DATABASE_URL to the runtime role, or unset it');
+  const problem = databaseUrlProblem(url);
+  if (problem) throw new ConfigError(key, `${problem} (value not shown)`);
+  const a = new URL(url);
+  const b = new URL(databaseUrl);
+  const where = (u: URL): string => `${u.hostname}:${u.port || '5432'}/${u.pathname.replace(/^\//, '')}`;
+  if (where(a) !== where(b)) throw new ConfigError(key, `names ${where(a)}, WHYSTUCK_DATABASE_URL ${where(b)}: both must name the same server and database (the owner role and the bot's runtime role of one database)`);
+  if (!a.username || decodeURIComponent(a.username) === decodeURIComponent(b.username)) throw new ConfigError(key, `must name another user than WHYSTUCK_DATABASE_URL (both are "${decodeURIComponent(b.username)}"): the owner role migrates, the runtime role only uses the tables, so it cannot drop the audit log's triggers`);
+  return url;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYSTUCK_CONFIG): BotConfig {
   let fromFile: z.infer<typeof FileSchema> = {};
   if (file) {
@@ -229,6 +258,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
   const databaseUrl = env.WHYSTUCK_DATABASE_URL || undefined;
   const urlProblem = databaseUrl && databaseUrlProblem(databaseUrl);
   if (urlProblem) throw new ConfigError('WHYSTUCK_DATABASE_URL', `${urlProblem} (value not shown); unset it for the embedded SQLite store of one replica (WHYSTUCK_DB)`);
+  const databaseMigrateUrl = databaseMigrateUrlFrom(env, databaseUrl);
+  const unfinishedIntentGraceMs = 1000 * (numberSetting('WHYSTUCK_UNFINISHED_INTENT_GRACE_SECONDS', env.WHYSTUCK_UNFINISHED_INTENT_GRACE_SECONDS, undefined,
+    (n) => n >= 1 && n <= 86400, 'must be a number of seconds from 1 to 86400, longer than a signal can take (the default 600 is)') ?? 600);
   const ssh = sshFallbackConfig(env, fromFile.ssh ?? {});
   const fail = (key: string, message: string): never => { throw new ConfigError(key, message); };
   const watch = watchConfigFrom(env, fromFile, fail);
@@ -245,6 +277,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.WHYS
     protectedNamespaces,
     db: env.WHYSTUCK_DB ?? fromFile.db ?? 'whystuck.db',
     databaseUrl,
+    databaseMigrateUrl,
+    unfinishedIntentGraceMs,
     pagerduty: env.PAGERDUTY_ROUTING_KEY ? { routingKey: env.PAGERDUTY_ROUTING_KEY, eventsUrl: env.PAGERDUTY_EVENTS_URL ?? fromFile.pagerdutyEventsUrl ?? 'https://events.pagerduty.com/v2/enqueue' } : undefined,
     actionSecret: env.WHYSTUCK_ACTION_SECRET,
     kubeconfig: env.KUBECONFIG,

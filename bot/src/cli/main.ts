@@ -21,6 +21,8 @@ usage:
       the collector's Health (the DaemonSet's probe); with --node, also its identity and node
   whystuck config check
       validate the bot's configuration
+  whystuck store migrate
+      PostgreSQL: migrations as the owner role, the bot's runtime role granted only what it needs
   whystuck version
   whystuck help`;
 
@@ -57,6 +59,10 @@ export async function main(argv: string[]): Promise<number> {
       if (rest[0] !== 'check') { process.stderr.write('usage: whystuck config check\n'); return 2; }
       const { runConfigCheck } = await import('./run-bot');
       return runConfigCheck(process.env, process.stdout, process.stderr);
+    }
+    case 'store': {
+      const { runStoreCommand } = await import('./store-command');
+      return runStoreCommand(rest, process.env, process.stdout, process.stderr);
     }
     case 'version':
     case '--version':

@@ -9,6 +9,7 @@ import { createSlackApp } from '../slack/create-slack-app';
 import { checkStore } from '../store/check-store';
 import { StoreError } from '../store/errors';
 import { openStore } from '../store/open-store';
+import { startUnfinishedIntentSweeps } from '../slack/unfinished-intents';
 import { sshFallbackFromConfig } from '../collectors/ssh-fallback';
 import { createPodNames } from '../kube/pod-names';
 import { createBotMetrics } from '../metrics/bot-metrics';
@@ -32,7 +33,7 @@ export async function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: str
   try {
     const c = loadConfig(env);
     const problems: string[] = [];
-    const store = await checkStore({ databaseUrl: c.databaseUrl, sqlitePath: c.db });
+    const store = await checkStore({ databaseUrl: c.databaseUrl, migrateUrl: c.databaseMigrateUrl, sqlitePath: c.db });
     if (store.problem) problems.push(store.problem);
     if (!c.slack.botToken) problems.push('SLACK_BOT_TOKEN is not set (xoxb-…): the bot cannot post');
     if (!c.slack.signingSecret && !c.slack.appToken) problems.push('SLACK_SIGNING_SECRET is not set: HTTP mode cannot verify requests (or set SLACK_APP_TOKEN for Socket Mode)');
@@ -51,6 +52,7 @@ export async function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: str
       `ssh fallback (nodes without a reachable collector): ${c.ssh ? describeSshFallback(c.ssh) : 'off (set WHYSTUCK_SSH_KEY_FILE and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS)'}`,
       `watch mode: ${describeWatch(c.watch)}`,
       `metrics: ${c.metricsListen ? `http://${c.metricsListen.host}:${c.metricsListen.port}/metrics` : 'off (WHYSTUCK_METRICS_LISTEN)'}`,
+      ...(store.warnings ?? []).map((w) => `warning: ${w}`),
       ...problems.map((p) => `problem: ${p}`),
     ].join('\n') + '\n');
     return problems.length ? 1 : 0;
@@ -76,12 +78,13 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   const logger = createLogger({ name: 'whystuck-bot', level: env.LOG_LEVEL });
   let store;
   try {
-    store = await openStore({ databaseUrl: config.databaseUrl, sqlitePath: config.db, onError: (err) => logger.warn({ err }, 'store connection lost; the pool reconnects') });
+    store = await openStore({ databaseUrl: config.databaseUrl, migrateUrl: config.databaseMigrateUrl, sqlitePath: config.db, onError: (err) => logger.warn({ err }, 'store connection lost; the pool reconnects') });
   } catch (e) {
     if (e instanceof StoreError) { process.stderr.write(`whystuck bot: store: ${e.message}\n`); return 2; }
     throw e;
   }
-  logger.info({ store: store.location }, 'store ready');
+  logger.info({ store: store.location, migrated: (store as { migrated?: number[] }).migrated }, 'store ready');
+  for (const w of store.warnings ?? []) logger.warn({ store: store.location }, w);
   const collectors = collectorPoolFromConfig(config);
   const metrics = createBotMetrics();
   const ssh = sshFallbackFromConfig(config);
@@ -112,6 +115,8 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   }
   const port = await bot.start(config.port, config.listenHost);
   logger.info({ port: config.slack.appToken ? undefined : port, socketMode: Boolean(config.slack.appToken), metrics: config.metricsListen }, 'whystuck bot started');
+  // Intents a stopped replica left without a result: UNKNOWN and rechecked, never "not sent".
+  const unfinished = startUnfinishedIntentSweeps({ store, collectors, ssh, graceMs: config.unfinishedIntentGraceMs, logger: logger.child({ component: 'unfinished-intents' }) });
   let watch: WatchManager | undefined;
   if (config.watch) {
     watch = createWatchMode({
@@ -127,6 +132,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
       const hard = setTimeout(() => process.exit(1), 10_000);
       hard.unref();
       metricsServer?.close();
+      unfinished.stop();
       void (watch?.stop() ?? Promise.resolve()).then(() => bot.stop()).finally(() => { collectors.close(); void store.close().finally(resolve); });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -78,7 +78,40 @@ export async function snapshotNode(deps: NodeAccessDeps, node: string, req: Snap
   return { status: 'ok', value: res.value, source: { path: 'ssh', where: sshWhere(target.value), collectorFailure } };
 }
 
-export type NodeRemediation = { status: 'ok'; value: RemediateResponse; where: string } | { status: 'failed'; message: string };
+/**
+ * `failed`: the request never reached the node, or the node refused it —
+ * nothing was sent. `unknown`: it failed after the request left (a deadline,
+ * a dropped connection, an SSH command timeout after the signal script
+ * started): the signal may have been sent, and only a recheck can tell.
+ */
+export type NodeRemediation =
+  | { status: 'ok'; value: RemediateResponse; where: string }
+  | { status: 'failed'; message: string }
+  | { status: 'unknown'; message: string };
+
+/** gRPC codes with which the collector refuses a Remediate before acting on it (the request never ran). */
+const REFUSED_BEFORE_ACTING = new Set([
+  3, // INVALID_ARGUMENT
+  5, // NOT_FOUND
+  6, // ALREADY_EXISTS
+  7, // PERMISSION_DENIED
+  8, // RESOURCE_EXHAUSTED (the collector's queue)
+  9, // FAILED_PRECONDITION
+  11, // OUT_OF_RANGE
+  12, // UNIMPLEMENTED
+  16, // UNAUTHENTICATED
+]);
+
+/**
+ * A transport failure (UNAVAILABLE, DEADLINE_EXCEEDED) of a call that never
+ * got a connection: grpc-js says "No connection established", or a deadline
+ * that passed while "Waiting for LB pick" / name resolution, with no
+ * remote_addr. Anything else may have reached the collector.
+ */
+export function neverLeft(message: string): boolean {
+  if (/remote_addr=/.test(message)) return false;
+  return /No connection established|Waiting for LB pick|waiting for name resolution|waiting for metadata filters/i.test(message);
+}
 
 /**
  * A guarded signal along the path the diagnosis came by: the collector's
@@ -91,13 +124,21 @@ export async function remediateNode(deps: NodeAccessDeps, node: string, req: Rem
     const target = await deps.ssh.targetFor(node);
     if (!target.ok) return { status: 'failed', message: target.message };
     const res = await sshRemediate(target.value, req, { allowHostProcesses: false });
-    if (res.status !== 'ok') return { status: 'failed', message: sshFailed(res) };
+    if (res.status !== 'ok') return { status: res.mayHaveSignalled ? 'unknown' : 'failed', message: sshFailed(res) };
     return { status: 'ok', value: res.value, where: sshWhere(target.value) };
   }
   const collector = await deps.collectors.forNode(node);
   if (collector.status !== 'ok') return { status: 'failed', message: collector.message };
   const res = await collector.client.remediate(req);
-  if (res.status === 'unreachable') return { status: 'failed', message: `the collector on ${node} is unreachable: ${res.message}` };
-  if (res.status === 'rejected') return { status: 'failed', message: `the collector refused: ${res.message}` };
+  if (res.status === 'unreachable') {
+    return neverLeft(res.message)
+      ? { status: 'failed', message: `the collector on ${node} is unreachable: ${res.message}` }
+      : { status: 'unknown', message: `the collector on ${node} (${collector.where}) did not answer after the request was sent: ${res.message}` };
+  }
+  if (res.status === 'rejected') {
+    return REFUSED_BEFORE_ACTING.has(res.code)
+      ? { status: 'failed', message: `the collector refused: ${res.message}` }
+      : { status: 'unknown', message: `the collector on ${node} (${collector.where}) failed after the request was sent: ${res.message}` };
+  }
   return { status: 'ok', value: res.value, where: collector.where };
 }

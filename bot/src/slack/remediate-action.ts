@@ -9,6 +9,7 @@ import type { AuditEntry, Store } from '../store/store';
 import { verifyAction, type ActionClaims } from './action-token';
 import { createAuthoriser } from './authorise';
 import { remediateNode, type NodePath } from './node-access';
+import { MAY_HAVE_BEEN_SENT, UNKNOWN_OUTCOME } from './unfinished-intents';
 
 export interface RemediationDeps {
   /** The audit log: one row per action token, shared by every replica. */
@@ -111,6 +112,14 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
       await deps.onActing?.(channel, threadTs);
       await say(`<@${user}> is sending ${c.signal} to ${c.pid} (${c.comm}) on ${c.node}${via === 'ssh' ? ' over SSH' : ''}… (audit #${intent.id})`);
       const res = await remediateNode(deps, c.node, { pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `slack:${user}`, reason: `${c.findingId}; audit #${intent.id}`, node: c.node }, via);
+      if (res.status === 'unknown') {
+        // The request left and no answer came back: the signal may have gone out. Never "not sent"; a recheck tells.
+        await deps.audit.recordResult(intent.id, UNKNOWN_OUTCOME, `${MAY_HAVE_BEEN_SENT}: ${res.message}`);
+        log.warn({ pid: c.pid, signal: c.signal, path: via, audit: intent.id }, `remediation ${MAY_HAVE_BEEN_SENT}: ${res.message}`);
+        await say(`:warning: ${MAY_HAVE_BEEN_SENT}: ${c.signal} to ${c.pid} (${c.comm}) on ${c.node} (audit #${intent.id}) — ${res.message}. Rechecking whether it is still there…`);
+        setTimeout(() => { void deps.recheck(client, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
+        return;
+      }
       if (res.status !== 'ok') {
         await deps.audit.recordResult(intent.id, 'FAILED', res.message);
         await say(`:x: ${c.signal} to ${c.pid} was not sent: ${res.message}`);

@@ -82,7 +82,8 @@ export async function remediateOverSsh(session: SshSession, req: RemediateReques
 
   const words = [pid, start, SIGNALS[signal], ...Buffer.from(comm, 'latin1')];
   const run = await session.run(remoteScript('signal'), words);
-  if (run.status !== 'ok') return run;
+  // From here on a failure (a command timeout, a dropped connection, no result line) may come after the kill ran.
+  if (run.status !== 'ok') return { ...run, mayHaveSignalled: true };
   const out = keyValues(run.value.stdout.toString('latin1'));
   const status = out.get('status');
   const detail = out.get('detail') ?? '';
@@ -112,7 +113,7 @@ export async function remediateOverSsh(session: SshSession, req: RemediateReques
     case 'FAILED':
       return { status: 'ok', value: { ...refuse('FAILED', detail), still_present: true } };
     default:
-      return { status: 'rejected', code: 'SCRIPT_FAILED', address: session.where, message: `the signal script on ${session.where} did not report a result (exit ${run.value.code}); stderr: ${run.value.stderr.trim().slice(0, 300)}` };
+      return { status: 'rejected', code: 'SCRIPT_FAILED', address: session.where, message: `the signal script on ${session.where} did not report a result (exit ${run.value.code}); stderr: ${run.value.stderr.trim().slice(0, 300)}`, mayHaveSignalled: true };
   }
 }
 

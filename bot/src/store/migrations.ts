@@ -151,4 +151,30 @@ export const MIGRATIONS: Migration[] = [
     sqlite: `CREATE TABLE IF NOT EXISTS watch_fences (shard TEXT PRIMARY KEY, token INTEGER NOT NULL, holder TEXT, updated_at TEXT NOT NULL);`,
     postgres: `CREATE TABLE IF NOT EXISTS watch_fences (shard TEXT PRIMARY KEY, token BIGINT NOT NULL, holder TEXT, updated_at TIMESTAMPTZ NOT NULL DEFAULT now());`,
   },
+  {
+    version: 8,
+    name: 'audit: intents still without a result (a replica stopped between intent and result), found at start',
+    sqlite: `CREATE INDEX IF NOT EXISTS remediation_audit_unfinished ON remediation_audit (at) WHERE outcome IS NULL;`,
+    postgres: `CREATE INDEX IF NOT EXISTS remediation_audit_unfinished ON remediation_audit (at) WHERE outcome IS NULL;`,
+  },
+];
+
+/**
+ * What the runtime role of a PostgreSQL store may do when migrations run as
+ * another role (the owner, WHYSTUCK_DATABASE_MIGRATE_URL): read and write what
+ * the bot writes, and on the audit log only insert, read and fill in the three
+ * result columns. It owns nothing, so it cannot DROP or DISABLE the
+ * append-only triggers, ALTER or TRUNCATE a table, or DELETE an audit row.
+ * Applied after every migration run (each statement is idempotent); a new
+ * table added by a migration is added here too.
+ */
+export const RUNTIME_GRANTS: { table: string; privileges: string; sequence?: string }[] = [
+  { table: 'remediation_audit', privileges: 'SELECT, INSERT, UPDATE (outcome, message, finished_at)', sequence: 'remediation_audit_id_seq' },
+  { table: 'schema_migrations', privileges: 'SELECT' },
+  { table: 'slack_events', privileges: 'SELECT, INSERT, UPDATE, DELETE' },
+  { table: 'threads', privileges: 'SELECT, INSERT, UPDATE' },
+  { table: 'incidents', privileges: 'SELECT, INSERT, UPDATE', sequence: 'incidents_id_seq' },
+  { table: 'kmsg_cursors', privileges: 'SELECT, INSERT, UPDATE' },
+  // UPDATE also for SELECT … FOR SHARE (the fenced cursor write).
+  { table: 'watch_fences', privileges: 'SELECT, INSERT, UPDATE' },
 ];

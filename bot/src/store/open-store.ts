@@ -7,6 +7,8 @@ import type { Store } from './store';
 export interface StoreSelection {
   /** WHYSTUCK_DATABASE_URL: PostgreSQL, shared by every replica. */
   databaseUrl?: string;
+  /** WHYSTUCK_DATABASE_MIGRATE_URL: the owner role that runs migrations and grants the runtime role its privileges. */
+  migrateUrl?: string;
   /** WHYSTUCK_DB: the SQLite file, when there is no database URL. */
   sqlitePath: string;
   poolSize?: number;
@@ -22,7 +24,9 @@ export async function openStore(sel: StoreSelection): Promise<Store> {
   if (sel.databaseUrl) {
     const problem = databaseUrlProblem(sel.databaseUrl);
     if (problem) throw new StoreError('BAD_DATABASE_URL', `WHYSTUCK_DATABASE_URL ${problem}`);
-    return openPostgresStore({ url: sel.databaseUrl, poolSize: sel.poolSize, onError: sel.onError });
+    const migrateProblem = sel.migrateUrl && databaseUrlProblem(sel.migrateUrl);
+    if (migrateProblem) throw new StoreError('BAD_DATABASE_URL', `WHYSTUCK_DATABASE_MIGRATE_URL ${migrateProblem}`);
+    return openPostgresStore({ url: sel.databaseUrl, migrateUrl: sel.migrateUrl, poolSize: sel.poolSize, onError: sel.onError });
   }
   try {
     return openSqliteStore(sel.sqlitePath);

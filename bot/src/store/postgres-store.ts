@@ -1,7 +1,7 @@
-import { Pool, type PoolClient } from 'pg';
-import { describeDatabaseUrl } from './database-url';
+import { Client, escapeIdentifier, Pool, type PoolClient } from 'pg';
+import { databaseUrlRole, databaseUrlWarnings, describeDatabaseUrl } from './database-url';
 import { StoreError } from './errors';
-import { MIGRATIONS, type Migration } from './migrations';
+import { MIGRATIONS, RUNTIME_GRANTS, type Migration } from './migrations';
 import { auditFromRow, incidentFromRow, type AuditRow, type IncidentRow } from './rows';
 import type { Store } from './store';
 
@@ -13,8 +13,11 @@ const MIGRATION_LOCK = 0x77687973; // "whys"
  * first takes the migration lock, then checks schema_migrations: a step is
  * applied once even when several replicas start at the same moment.
  */
-export async function migratePostgres(client: PoolClient, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+export async function migratePostgres(client: PoolClient | Client, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
   const applied: number[] = [];
+  // Nothing to do (the usual start): no lock and no CREATE, so a runtime role without CREATE on the schema starts.
+  const have = await schemaVersions(client);
+  if (migrations.every((m) => have.has(m.version))) return applied;
   for (const m of migrations) {
     await client.query('BEGIN');
     try {
@@ -29,14 +32,112 @@ export async function migratePostgres(client: PoolClient, migrations: Migration[
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw new StoreError('MIGRATION_FAILED', `PostgreSQL migration ${m.version} (${m.name}) failed and was rolled back: ${(err as Error).message}. Nothing of it was applied; fix the cause (often: the database user needs CREATE on the schema) and restart.`);
+      throw new StoreError('MIGRATION_FAILED', `PostgreSQL migration ${m.version} (${m.name}) failed and was rolled back: ${(err as Error).message}. Nothing of it was applied; fix the cause (often: the database user needs CREATE on the schema — run migrations as the owner role with WHYSTUCK_DATABASE_MIGRATE_URL or \`whystuck store migrate\`) and restart.`);
     }
   }
   return applied;
 }
 
+/** The migration versions recorded in the database (none when schema_migrations does not exist yet). */
+export async function schemaVersions(client: PoolClient | Client): Promise<Set<number>> {
+  const t = await client.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
+  if (!t.rows[0]?.t) return new Set();
+  return new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
+}
+
+/**
+ * After migrations run as the owner: the runtime role gets exactly
+ * RUNTIME_GRANTS (everything else it had on these tables revoked first, in
+ * the same transaction). Refused when the runtime role owns one of the tables
+ * (an earlier release migrated as it): an owner can drop the triggers.
+ */
+export async function grantRuntimeRole(client: PoolClient | Client, role: string): Promise<void> {
+  await refuseRuntimeOwner(client, role);
+  const r = escapeIdentifier(role);
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    const schema = (await client.query<{ s: string }>('SELECT current_schema() AS s')).rows[0].s;
+    await client.query(`GRANT USAGE ON SCHEMA ${escapeIdentifier(schema)} TO ${r}`);
+    for (const g of RUNTIME_GRANTS) {
+      const t = escapeIdentifier(g.table);
+      await client.query(`REVOKE ALL ON ${t} FROM ${r}`);
+      await client.query(`GRANT ${g.privileges} ON ${t} TO ${r}`);
+      if (g.sequence) {
+        await client.query(`REVOKE ALL ON SEQUENCE ${escapeIdentifier(g.sequence)} FROM ${r}`);
+        await client.query(`GRANT USAGE, SELECT ON SEQUENCE ${escapeIdentifier(g.sequence)} TO ${r}`);
+      }
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    const missing = /role .* does not exist/.test((err as Error).message) ? ` Create it first: CREATE ROLE ${r} LOGIN PASSWORD '…';` : '';
+    throw new StoreError('MIGRATION_FAILED', `granting the runtime role "${role}" its privileges failed and was rolled back: ${(err as Error).message}.${missing}`);
+  }
+}
+
+/** Refused before anything runs when the runtime role owns (or is a member of the owner of) one of the store's tables. */
+async function refuseRuntimeOwner(client: PoolClient | Client, role: string): Promise<void> {
+  const tables = RUNTIME_GRANTS.map((g) => g.table);
+  const owned = await client.query<{ relname: string }>(`SELECT c.relname FROM pg_class c
+    WHERE c.relname = ANY($1) AND c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+      AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = $2 AND pg_has_role(r.oid, c.relowner, 'USAGE'))`, [tables, role]);
+  if (owned.rowCount) {
+    const names = owned.rows.map((r) => r.relname).sort();
+    throw new StoreError('MIGRATION_FAILED', `the runtime role "${role}" (the user of WHYSTUCK_DATABASE_URL) owns ${names.join(', ')}: an owner can drop the audit log's append-only triggers. Hand the tables (their id sequences follow) to the migration role once, as a superuser: ${names.map((n) => `ALTER TABLE ${escapeIdentifier(n)} OWNER TO <owner role>;`).join(' ')} Then start again.`);
+  }
+}
+
+/**
+ * `whystuck store migrate`, and the bot's start with WHYSTUCK_DATABASE_MIGRATE_URL:
+ * migrations as the owner role, then the runtime role's grants. One
+ * connection, closed before returning.
+ */
+export async function migrateAsOwner(migrateUrl: string, runtimeUrl: string, connectTimeoutMs = 5000): Promise<{ applied: number[]; owner: string; runtime: string }> {
+  const owner = `PostgreSQL ${describeDatabaseUrl(migrateUrl)}`;
+  const runtime = databaseUrlRole(runtimeUrl);
+  if (!runtime) throw new StoreError('BAD_DATABASE_URL', 'WHYSTUCK_DATABASE_URL names no user: with WHYSTUCK_DATABASE_MIGRATE_URL, it must name the runtime role (postgres://RUNTIME_USER:PASSWORD@HOST:5432/DATABASE)');
+  const client = new Client({ connectionString: migrateUrl, connectionTimeoutMillis: connectTimeoutMs, application_name: 'whystuck-migrate' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw new StoreError('STORE_UNREACHABLE', `cannot connect to ${owner} (WHYSTUCK_DATABASE_MIGRATE_URL): ${(err as Error).message}. Check its host, port, user, password and database.`);
+  }
+  try {
+    await refuseRuntimeOwner(client, runtime);
+    const applied = await migratePostgres(client);
+    await grantRuntimeRole(client, runtime);
+    return { applied, owner: databaseUrlRole(migrateUrl) ?? '', runtime };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Why the runtime connection could change the audit log's rules (undefined
+ * when it cannot): it owns remediation_audit (or is a member of its owner)
+ * or is a superuser, so DROP TRIGGER / ALTER TABLE … DISABLE TRIGGER work.
+ */
+export async function auditGuardProblem(client: PoolClient | Client): Promise<string | undefined> {
+  const r = await client.query<{ who: string; superuser: boolean; owner: boolean | null }>(`SELECT current_user AS who, r.rolsuper AS superuser,
+      (SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = to_regclass('remediation_audit')) AS owner
+    FROM pg_roles r WHERE r.rolname = current_user`);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  if (!row.superuser && !row.owner) return undefined;
+  return `the runtime role "${row.who}" ${row.superuser ? 'is a superuser' : 'owns the audit table'}: it could drop or disable the audit log's append-only triggers. Run migrations as a separate owner role (WHYSTUCK_DATABASE_MIGRATE_URL, or \`whystuck store migrate\`) and give WHYSTUCK_DATABASE_URL a role that owns nothing`;
+}
+
 export interface PostgresStoreOptions {
   url: string;
+  /**
+   * WHYSTUCK_DATABASE_MIGRATE_URL: the owner role that runs the migrations and
+   * grants the runtime role (the user of `url`) what it needs. Absent: `url`
+   * runs them (and owns the tables), as before.
+   */
+  migrateUrl?: string;
   /** Connections per replica (default 10). */
   poolSize?: number;
   connectTimeoutMs?: number;
@@ -49,6 +150,8 @@ export interface PostgresStoreOptions {
 /** The shared store of several replicas: a pg Pool; migrations run before the first use. */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store & { readonly migrated: number[] }> {
   const location = `PostgreSQL ${describeDatabaseUrl(opts.url)}`;
+  const asOwner = opts.migrateUrl ? (await migrateAsOwner(opts.migrateUrl, opts.url, opts.connectTimeoutMs)).applied : undefined;
+  const warnings = [...databaseUrlWarnings(opts.url, 'WHYSTUCK_DATABASE_URL'), ...(opts.migrateUrl ? databaseUrlWarnings(opts.migrateUrl, 'WHYSTUCK_DATABASE_MIGRATE_URL') : [])];
   const pool = new Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
@@ -61,7 +164,11 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
   let migrated: number[];
   try {
     const client = await pool.connect();
-    try { migrated = await migratePostgres(client); } finally { client.release(); }
+    try {
+      migrated = [...(asOwner ?? []), ...(await migratePostgres(client))];
+      const guard = await auditGuardProblem(client);
+      if (guard) warnings.push(guard);
+    } finally { client.release(); }
   } catch (err) {
     await pool.end().catch(() => undefined);
     if (err instanceof StoreError) throw err;
@@ -73,6 +180,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     kind: 'postgres',
     location,
     migrated,
+    warnings,
     async recordIntent(i) {
       const ins = await q<{ id: string }>(`INSERT INTO remediation_audit (token_id, "user", node, pid, start_time, comm, signal, pod_uid, finding_id, path)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (token_id) DO NOTHING RETURNING id`,
@@ -89,6 +197,14 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       return r.rows[0] ? auditFromRow(r.rows[0]) : undefined;
     },
     listAudit: async (limit = 50) => (await q<AuditRow>('SELECT * FROM remediation_audit ORDER BY id DESC LIMIT $1', [limit])).rows.map(auditFromRow),
+    // The database's clock, not the replica's: replicas whose clocks differ agree on what is old enough.
+    unfinishedIntents: async (olderThanMs, limit = 100) => (await q<AuditRow>(
+      "SELECT * FROM remediation_audit WHERE outcome IS NULL AND at < now() - $1 * interval '1 millisecond' ORDER BY at, id LIMIT $2", [olderThanMs, limit])).rows.map(auditFromRow),
+    async finishUnfinished(id, olderThanMs, outcome, message) {
+      const r = await q(`UPDATE remediation_audit SET outcome = $1, message = $2, finished_at = now()
+        WHERE id = $3 AND outcome IS NULL AND at < now() - $4 * interval '1 millisecond'`, [outcome, message, id, olderThanMs]);
+      return r.rowCount === 1;
+    },
     async claimEvent(eventId, ttlMs) {
       const t = Date.now();
       // Purge on about one claim in a hundred: expired ids only take space.

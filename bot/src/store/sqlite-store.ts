@@ -31,10 +31,14 @@ export function migrateSqlite(db: Database.Database, migrations: Migration[] = M
 }
 
 /** The embedded store: one file, WAL, a 5 s busy timeout for a second process on the same file. */
-export function openSqliteStore(path: string): Store & { readonly migrated: number[] } {
+export function openSqliteStore(path: string): Store & { readonly migrated: number[]; /** The connection's settings, read back (tests, diagnostics). */ settings(): { recursiveTriggers: boolean; journalMode: string } } {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
+  // Without it, a REPLACE that deletes a conflicting row fires no DELETE trigger: `INSERT OR REPLACE INTO
+  // remediation_audit` with a used token id would silently replace an intent and its result. With it, the
+  // append-only trigger refuses. (A connection setting: it guards what this process writes.)
+  db.pragma('recursive_triggers = ON');
   const migrated = migrateSqlite(db);
   const now = (): string => new Date().toISOString();
 
@@ -43,6 +47,9 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
   const byToken = db.prepare('SELECT * FROM remediation_audit WHERE token_id = ?');
   const finish = db.prepare('UPDATE remediation_audit SET outcome = ?, message = ?, finished_at = ? WHERE id = ? AND outcome IS NULL');
   const recent = db.prepare('SELECT * FROM remediation_audit ORDER BY id DESC LIMIT ?');
+  const unfinished = db.prepare('SELECT * FROM remediation_audit WHERE outcome IS NULL AND at < ? ORDER BY at, id LIMIT ?');
+  const finishOld = db.prepare('UPDATE remediation_audit SET outcome = ?, message = ?, finished_at = ? WHERE id = ? AND outcome IS NULL AND at < ?');
+  const cutoff = (olderThanMs: number): string => new Date(Date.now() - olderThanMs).toISOString();
   // A claim takes a new id, or an expired one back; a live claim is left alone.
   const claim = db.prepare(`INSERT INTO slack_events (event_id, expires_at) VALUES (?, ?)
     ON CONFLICT(event_id) DO UPDATE SET expires_at = excluded.expires_at WHERE slack_events.expires_at <= ?`);
@@ -76,6 +83,7 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
     kind: 'sqlite',
     location: `SQLite ${path}`,
     migrated,
+    settings: () => ({ recursiveTriggers: db.pragma('recursive_triggers', { simple: true }) === 1, journalMode: String(db.pragma('journal_mode', { simple: true })) }),
     async recordIntent(i) {
       const info = insertIntent.run({ ...i, podUid: i.podUid ?? null, path: i.path ?? 'collector', at: now() });
       if (info.changes === 1) return { status: 'new', id: Number(info.lastInsertRowid) };
@@ -89,6 +97,10 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
       return row ? auditFromRow(row) : undefined;
     },
     listAudit: async (limit = 50) => (recent.all(limit) as AuditRow[]).map(auditFromRow),
+    unfinishedIntents: async (olderThanMs, limit = 100) => (unfinished.all(cutoff(olderThanMs), limit) as AuditRow[]).map(auditFromRow),
+    async finishUnfinished(id, olderThanMs, outcome, message) {
+      return finishOld.run(outcome, message, now(), id, cutoff(olderThanMs)).changes === 1;
+    },
     async claimEvent(eventId, ttlMs) {
       const t = Date.now();
       if (t - lastPurge > 60_000) { lastPurge = t; purgeEvents.run(t); }

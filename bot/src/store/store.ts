@@ -12,6 +12,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, without secrets: "SQLite /var/lib/whystuck/audit.db", "PostgreSQL whystuck@db:5432/whystuck". */
   readonly location: string;
+  /** What start should log as warnings: a PostgreSQL URL without sslmode, a runtime role that could drop the audit triggers. */
+  readonly warnings?: string[];
 
   /**
    * Writes the intent of a remediation before its signal. The token id is
@@ -25,6 +27,18 @@ export interface Store {
   auditByToken(tokenId: string): Promise<AuditEntry | undefined>;
   /** Newest first. */
   listAudit(limit?: number): Promise<AuditEntry[]>;
+  /**
+   * Intents written more than `olderThanMs` ago (by the database's clock) that
+   * still have no result: the replica that wrote them stopped between intent
+   * and result, or is still waiting for the signal's answer. Oldest first.
+   */
+  unfinishedIntents(olderThanMs: number, limit?: number): Promise<AuditEntry[]>;
+  /**
+   * Gives such an intent its result: only while it still has none and is
+   * still older than `olderThanMs` (a live replica's in-flight intent is never
+   * taken); true for the one caller, on any replica, that wrote it.
+   */
+  finishUnfinished(id: number, olderThanMs: number, outcome: string, message: string): Promise<boolean>;
 
   /**
    * Slack event ids: true for the first delivery of an id (this caller handles

@@ -7,6 +7,7 @@ import { ConfigError } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
 import { openSqliteStore } from '../store/sqlite-store';
+import { recoverUnfinishedIntents } from '../slack/unfinished-intents';
 import { startLocalCollector, type LocalCollector } from './local-collector';
 import { withLocalCollector } from './local-pool';
 import { createLocalPodLookup } from './local-pods';
@@ -99,6 +100,10 @@ async function runTerminal(config: TerminalConfig, io: StartIo, once: string | u
   try {
     const health = await local.client.health();
     const note = health.status === 'ok' ? privilegeNote(health.value, config.user, config.uid) : `⚠ the local collector's Health failed: ${health.message}`;
+    // A chat killed between a signal's intent and its result left a row without one: UNKNOWN, rechecked, never "not sent".
+    const recovered = await recoverUnfinishedIntents({ store: audit, collectors, graceMs: bot.unfinishedIntentGraceMs, logger })
+      .then((r) => r.closed.map((e) => `⚠ audit #${e.id} (${e.signal} to ${e.pid} on ${e.node}): ${e.message}`), (err: Error) => [`⚠ could not look for remediations without a result: ${err.message}`]);
+    if (once !== undefined && recovered.length) io.stderr.write(`${recovered.join('\n')}\n`);
     if (once !== undefined) {
       const res = await session.handleLine(once);
       if (note) io.stderr.write(`${note}\n`);
@@ -109,6 +114,7 @@ async function runTerminal(config: TerminalConfig, io: StartIo, once: string | u
       config.kube ? 'Pods by name through the Kubernetes API (kubeconfig).' : 'No Kubernetes API: pods by UID from this machine\'s cgroups (`pods` lists them).',
       `Remediation: ${localUserAllowed(config) ? `allowed for ${config.user.replace(/^local:/, '')}` : 'not allowed for this user (WHYSTUCK_LOCAL_REMEDIATORS)'}${config.allowHostProcesses ? ', host processes too' : ', pod processes only (--allow-host-processes for others)'}; audit log ${config.db}.`,
       ...(note ? [note] : []),
+      ...recovered,
       'Ask, e.g. "why is pid 1234 stuck" or "what\'s stuck here"; `help` for more, `quit` to leave.',
     ].join('\n'));
     await runTerminalChat(session, io, output);

@@ -32,7 +32,7 @@ export function readObjects(file: string): K8sObject[] {
   return YAML.parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJSON() as K8sObject).filter(Boolean);
 }
 
-/** Strategic merge (the subset our patches use): maps merge, `null` deletes, keyed lists merge by key, other lists are replaced. */
+/** Strategic merge (the subset our patches use): maps merge, `null` deletes, keyed lists merge by key (`$patch: delete` removes an element), other lists are replaced. */
 export function strategicMerge(base: unknown, patch: unknown, field = ''): unknown {
   if (isObj(base) && isObj(patch)) {
     const out: Record<string, unknown> = { ...base };
@@ -47,6 +47,7 @@ export function strategicMerge(base: unknown, patch: unknown, field = ''): unkno
     const out = [...base];
     for (const p of patch) {
       const i = out.findIndex((b) => isObj(b) && isObj(p) && b[key] === p[key]);
+      if (isObj(p) && p.$patch === 'delete') { if (i >= 0) out.splice(i, 1); continue; }
       if (i >= 0) out[i] = strategicMerge(out[i], p, field);
       else out.push(stripNulls(p));
     }
@@ -113,7 +114,8 @@ export function renderKustomization(dir: string): K8sObject[] {
     for (const patch of readObjects(join(dir, p.path))) {
       const i = objects.findIndex((o) => o.kind === patch.kind && o.metadata.name === patch.metadata.name);
       if (i < 0) throw new Error(`${p.path}: no ${patch.kind} ${patch.metadata.name} to patch`);
-      objects[i] = strategicMerge(objects[i], patch) as K8sObject;
+      if ((patch as { $patch?: string }).$patch === 'delete') objects.splice(i, 1);
+      else objects[i] = strategicMerge(objects[i], patch) as K8sObject;
     }
   }
   objects = objects.map((o) => {
