@@ -20,7 +20,7 @@ const { join } = require('node:path');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const pino = require('pino');
-const { median, spawnThreads, startCollector, cpuTicks } = require('./lib');
+const { median, spawnThreads, startCollector, cpuTicks, gateCounts } = require('./lib');
 
 const root = join(__dirname, '..');
 const req = (p) => require(join(root, p));
@@ -44,7 +44,7 @@ module.exports = async function haReplicasBench() {
 
   const secret = 'bench-ha-signing-secret';
   const threads = await spawnThreads(10000);
-  const collector = await startCollector();
+  const collector = await startCollector(['--metrics-listen', '127.0.0.1:0']);
   const slack = await startFakeSlackApi();
   const kube = await startFakeKubeApi();
   const pg = await startPostgres();
@@ -118,8 +118,11 @@ module.exports = async function haReplicasBench() {
     // CPU (ticks of 10 ms) of the collector and both replicas over the same-node rounds.
     const cpuOf = () => [collector.pid, ...pair.map((r) => r.pid)].map((pid) => cpuTicks(pid));
     const cpu0 = cpuOf();
+    const gate0 = await gateCounts(collector.metrics);
     const sameNode = await measure(pair.map((r) => r.url), 'one');
     const sameCpu = cpuOf().map((t, k) => ((t - cpu0[k]) * 10) / (QUESTIONS * ROUNDS));
+    const gate1 = await gateCounts(collector.metrics);
+    const gateDelta = (what) => (gate1[what] ?? 0) - (gate0[what] ?? 0);
     const stored = (await pg.sql('SELECT count(*)::int AS n, avg(length(data))::int AS bytes FROM threads', url))[0];
 
     const p50 = median(two.replies);
@@ -138,6 +141,7 @@ module.exports = async function haReplicasBench() {
         'one replica, SQLite: ack p95 (ms)': pct(one.acks, 95).toFixed(0),
         'p95 two replicas / one replica': (p95 / pct(one.replies, 95)).toFixed(2),
         'incident load, all 50 about one node (its real collector): reply p50 / p95 (ms, target p95 <= 600)': `${median(sameNode.replies).toFixed(0)} / ${pct(sameNode.replies, 95).toFixed(0)}`,
+        'incident load: snapshots the collector took for the questions (coalesced calls)': `${gateDelta('started')} for ${QUESTIONS * ROUNDS} (${gateDelta('coalesced')})`,
         'incident load: CPU per question, collector / replica 1 / replica 2 (ms, warm-up round included)': sameCpu.map((ms) => ms.toFixed(1)).join(' / '),
         'thread contexts in PostgreSQL (count, average bytes)': `${stored.n}, ${stored.bytes}`,
       },

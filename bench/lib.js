@@ -77,10 +77,20 @@ function startCollector(extraArgs = []) {
     child.stdout.on('data', (d) => {
       out += d;
       const m = /listening (\S+)/.exec(out);
-      if (m) resolve({ pid: child.pid, address: m[1], stop: () => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } } });
+      // With --metrics-listen, its address is printed before the gRPC one.
+      const metrics = /^metrics (\S+)$/m.exec(out)?.[1];
+      if (m) resolve({ pid: child.pid, address: m[1], metrics, stop: () => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } } });
     });
     child.once('exit', (code) => reject(new Error(`collector exited with ${code}`)));
   });
 }
 
-module.exports = { median, spawnThreads, spawnShape, childrenCpuMs, statusField, cpuTicks, startCollector, countThreads };
+/** The collector's snapshot gate counters (whystuck_collector_snapshot_gate) from its /metrics. */
+async function gateCounts(metricsAddress) {
+  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+  const out = {};
+  for (const m of text.matchAll(/^whystuck_collector_snapshot_gate\{what="(\w+)"\} (\d+)/gm)) out[m[1]] = Number(m[2]);
+  return out;
+}
+
+module.exports = { gateCounts, median, spawnThreads, spawnShape, childrenCpuMs, statusField, cpuTicks, startCollector, countThreads };

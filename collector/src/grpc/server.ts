@@ -115,6 +115,13 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
     merge: (a, b) => ({ ...a, deadline_ms: Math.max(a.deadline_ms || DEFAULT_SNAPSHOT_DEADLINE_MS, b.deadline_ms || DEFAULT_SNAPSHOT_DEADLINE_MS) }),
   });
 
+  const gateMetrics = (): void => {
+    const g = opts.metrics?.snapshotGate;
+    if (!g) return;
+    const st = gate.stats();
+    for (const [what, v] of [['running', st.running], ['queued_jobs', st.queuedJobs], ['admitted', st.admitted], ['coalesced', st.coalesced], ['started', st.started], ['dropped_cancelled', st.droppedCancelled], ['dropped_deadline', st.droppedDeadline], ['jobs_dropped', st.jobsDropped], ['refused', st.refused]] as const) g.set({ what }, v);
+  };
+
   const handlers: NodeCollectorHandlers = {
     Snapshot(call, callback) {
       const log = opts.logger.child({ rpc: 'Snapshot', rpcId: nextRpc++ });
@@ -133,6 +140,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
       const admitted = gate.submit(snapshotRequestKey(call.request), call.request, {
         state: () => (call.cancelled ? 'cancelled' : Number.isFinite(deadlineAt) && deadlineAt <= Date.now() ? 'deadline' : 'ok'),
         answer(result) {
+          gateMetrics();
           if (!result.ok) {
             const err = result.error;
             if (err instanceof InvalidArgumentError) {
@@ -150,12 +158,16 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
           callback(null, res.bytes as unknown as SnapshotResponse);
         },
       });
+      gateMetrics();
       if ('ok' in admitted) {
         log.warn({ stats: gate.stats() }, 'snapshot refused: queue full');
         callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: admitted.message });
         return;
       }
-      call.once('cancelled', () => admitted.leave());
+      call.once('cancelled', () => {
+        admitted.leave();
+        gateMetrics();
+      });
     },
 
     Remediate(call, callback) {

@@ -10,6 +10,7 @@ export interface CollectorMetrics {
   conditionsActive: Gauge<'kind'>;
   observeSeconds: Histogram;
   snapshotSeconds: Histogram;
+  snapshotGate: Gauge<'what'>;
   readTimeouts: Counter;
   blockedReaders: Gauge;
   watchSubscribers: Gauge;
@@ -29,6 +30,7 @@ export function createCollectorMetrics(): CollectorMetrics {
     conditionsActive: new Gauge({ name: 'whystuck_collector_conditions_active', help: 'Persistent conditions raised and not yet cleared, by kind', labelNames: ['kind'], registers }),
     observeSeconds: new Histogram({ name: 'whystuck_collector_observe_seconds', help: 'Time of a watch-mode look at the node', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers }),
     snapshotSeconds: new Histogram({ name: 'whystuck_collector_snapshot_seconds', help: 'Time to take a Snapshot RPC in the collector', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    snapshotGate: new Gauge({ name: 'whystuck_collector_snapshot_gate', help: 'Snapshot admission (collector/src/grpc/snapshot-gate.ts): what="running" and "queued_jobs" now; since start: "admitted" calls, "coalesced" into a waiting snapshot, "started" snapshots, callers dropped before their snapshot started ("dropped_cancelled", "dropped_deadline"), "jobs_dropped" with no caller left, "refused" past the queue (RESOURCE_EXHAUSTED)', labelNames: ['what'], registers }),
     readTimeouts: new Counter({ name: 'whystuck_collector_read_timeouts_total', help: 'Reads that passed their deadline (blocked in the kernel)', registers }),
     blockedReaders: new Gauge({ name: 'whystuck_collector_blocked_readers', help: 'Reader threads stuck in the kernel right now', registers }),
     watchSubscribers: new Gauge({ name: 'whystuck_collector_watch_subscribers', help: 'Open Watch streams', registers }),

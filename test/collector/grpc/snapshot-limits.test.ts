@@ -108,6 +108,12 @@ describe('collector limits: abandoned calls, coalescing, Watch cap (real /proc)'
       expect(a.takenAt).toBeGreaterThanOrEqual(a.at);
       expect(a.tasks).toBeGreaterThan(10);
     }
+    // The same counts on /metrics.
+    const text = await h.metrics!.registry.getSingleMetricAsString('whystuck_collector_snapshot_gate');
+    const value = (what: string): number => Number(new RegExp(`what="${what}"} (\\d+)`).exec(text)?.[1]);
+    expect(value('started')).toBe(h.server.stats().started);
+    expect(value('coalesced')).toBe(h.server.stats().coalesced);
+    expect(value('coalesced')).toBeGreaterThan(0);
   });
 
   it('refuses Watch streams past the cap with RESOURCE_EXHAUSTED and a reason', async () => {
