@@ -17,6 +17,7 @@ import type { NodeCollectorClient as _whystuck_v1_NodeCollectorClient, NodeColle
 import type { NodeFacts as _whystuck_v1_NodeFacts, NodeFacts__Output as _whystuck_v1_NodeFacts__Output } from './whystuck/v1/NodeFacts';
 import type { PidList as _whystuck_v1_PidList, PidList__Output as _whystuck_v1_PidList__Output } from './whystuck/v1/PidList';
 import type { PodSummary as _whystuck_v1_PodSummary, PodSummary__Output as _whystuck_v1_PodSummary__Output } from './whystuck/v1/PodSummary';
+import type { PodVolumeMount as _whystuck_v1_PodVolumeMount, PodVolumeMount__Output as _whystuck_v1_PodVolumeMount__Output } from './whystuck/v1/PodVolumeMount';
 import type { Pressure as _whystuck_v1_Pressure, Pressure__Output as _whystuck_v1_Pressure__Output } from './whystuck/v1/Pressure';
 import type { ReadProblem as _whystuck_v1_ReadProblem, ReadProblem__Output as _whystuck_v1_ReadProblem__Output } from './whystuck/v1/ReadProblem';
 import type { RemediateRequest as _whystuck_v1_RemediateRequest, RemediateRequest__Output as _whystuck_v1_RemediateRequest__Output } from './whystuck/v1/RemediateRequest';
@@ -29,6 +30,7 @@ import type { SnapshotRequest as _whystuck_v1_SnapshotRequest, SnapshotRequest__
 import type { SnapshotResponse as _whystuck_v1_SnapshotResponse, SnapshotResponse__Output as _whystuck_v1_SnapshotResponse__Output } from './whystuck/v1/SnapshotResponse';
 import type { StackFrame as _whystuck_v1_StackFrame, StackFrame__Output as _whystuck_v1_StackFrame__Output } from './whystuck/v1/StackFrame';
 import type { Task as _whystuck_v1_Task, Task__Output as _whystuck_v1_Task__Output } from './whystuck/v1/Task';
+import type { VolumeHolder as _whystuck_v1_VolumeHolder, VolumeHolder__Output as _whystuck_v1_VolumeHolder__Output } from './whystuck/v1/VolumeHolder';
 import type { WatchEvent as _whystuck_v1_WatchEvent, WatchEvent__Output as _whystuck_v1_WatchEvent__Output } from './whystuck/v1/WatchEvent';
 import type { WatchRequest as _whystuck_v1_WatchRequest, WatchRequest__Output as _whystuck_v1_WatchRequest__Output } from './whystuck/v1/WatchRequest';
 
@@ -56,6 +58,7 @@ export interface ProtoGrpcType {
       NodeFacts: MessageTypeDefinition<_whystuck_v1_NodeFacts, _whystuck_v1_NodeFacts__Output>
       PidList: MessageTypeDefinition<_whystuck_v1_PidList, _whystuck_v1_PidList__Output>
       PodSummary: MessageTypeDefinition<_whystuck_v1_PodSummary, _whystuck_v1_PodSummary__Output>
+      PodVolumeMount: MessageTypeDefinition<_whystuck_v1_PodVolumeMount, _whystuck_v1_PodVolumeMount__Output>
       Pressure: MessageTypeDefinition<_whystuck_v1_Pressure, _whystuck_v1_Pressure__Output>
       ReadProblem: MessageTypeDefinition<_whystuck_v1_ReadProblem, _whystuck_v1_ReadProblem__Output>
       RemediateRequest: MessageTypeDefinition<_whystuck_v1_RemediateRequest, _whystuck_v1_RemediateRequest__Output>
@@ -70,6 +73,7 @@ export interface ProtoGrpcType {
       SnapshotResponse: MessageTypeDefinition<_whystuck_v1_SnapshotResponse, _whystuck_v1_SnapshotResponse__Output>
       StackFrame: MessageTypeDefinition<_whystuck_v1_StackFrame, _whystuck_v1_StackFrame__Output>
       Task: MessageTypeDefinition<_whystuck_v1_Task, _whystuck_v1_Task__Output>
+      VolumeHolder: MessageTypeDefinition<_whystuck_v1_VolumeHolder, _whystuck_v1_VolumeHolder__Output>
       WatchEvent: MessageTypeDefinition<_whystuck_v1_WatchEvent, _whystuck_v1_WatchEvent__Output>
       WatchRequest: MessageTypeDefinition<_whystuck_v1_WatchRequest, _whystuck_v1_WatchRequest__Output>
     }

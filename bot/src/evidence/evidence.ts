@@ -77,6 +77,14 @@ export interface Task {
   /** Signal dispositions from /proc/PID/status (hex masks). */
   sigCaught?: string;
   sigIgnored?: string;
+  /**
+   * Started after its pod's deletion began (deletionTimestamp minus the grace
+   * period) by this many seconds: a process exec'd into the container then (a
+   * preStop hook, a `kubectl exec`) when `exec` (its parent is outside the
+   * container: the runtime's shim, or another such process), else a child the
+   * container's own processes started during shutdown.
+   */
+  startedAfterDeletion?: { afterSeconds: number; exec: boolean; podUid: string };
   /** Facts that could not be read, in words ("stack unreadable: timed-out after 250 ms"). */
   missing: string[];
   /** The lines that showed this task (capped). */
@@ -279,6 +287,23 @@ export interface KubeEvidence {
   csiNodes?: { node: string; drivers: string[]; line: string }[];
   /** Live API reads that failed or did not answer in time: said in the answer, never dropped. */
   unread?: { what: string; why: string }[];
+  /** The pod's volume mounts as the node has them (live: the collector's pod snapshot), with whether their backend answers. */
+  podMounts?: KubePodMount[];
+}
+
+/** One volume mount of a pod under the kubelet's pods directory, read on the node. */
+export interface KubePodMount {
+  podUid?: string;
+  volume: string;
+  /** "kubernetes.io/empty-dir", "kubernetes.io/csi", "subPath". */
+  plugin?: string;
+  /** Where the host has it; undefined when only other mount namespaces still have it. */
+  mountPoint?: string;
+  fsType?: string;
+  source?: string;
+  /** A statfs of it under a deadline: whether the filesystem behind it answers. */
+  backend: { status: 'ok' | 'timed-out' | 'blocked-earlier' | 'error' | 'not-read'; error?: string; ms?: number };
+  line: string;
 }
 
 export interface KubeClaim {
@@ -422,6 +447,10 @@ export interface KubeMountHolder {
   podUid?: string;
   volume?: string;
   fsType?: string;
+  /** Live: the holder's state letter and start time (ticks), and the pod it belongs to itself (its cgroup). */
+  state?: string;
+  startTime?: number;
+  holderPodUid?: string;
   line: string;
 }
 

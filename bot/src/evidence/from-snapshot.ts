@@ -4,6 +4,7 @@ import { createKernelLogReader } from '../paste/kernel-log-reader';
 import type { Evidence, Task } from './evidence';
 import { createEvidenceBuilder } from './evidence-builder';
 import { runtimeFromSnapshot } from './runtime-from-snapshot';
+import { volumesFromSnapshot } from './volumes-from-snapshot';
 
 const num = (v: unknown): number => (v === undefined || v === null || v === '' ? 0 : Number(v));
 
@@ -51,6 +52,8 @@ export function evidenceFromSnapshot(snap: SnapshotResponse, opts: { /** The ker
   };
   // The container runtime's view (CRI) into the Kubernetes layer; its shims as tasks.
   runtimeFromSnapshot(snap, b);
+  // The pod's volume mounts, who holds them, whether their backend answers.
+  volumesFromSnapshot(snap, b);
   ev.inputs.push({ kind: 'snapshot', lines: [0, 0] });
   b.build();
   readKernelLog(snap, ev, opts.kmsgSinceSeq ?? 0);

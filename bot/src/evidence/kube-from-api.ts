@@ -1,6 +1,7 @@
 import type { PodLayerRead } from '../kube/pod-layer';
 import { readApiObject } from '../paste/kube-api';
 import { joinStorage } from '../paste/kube-storage-api';
+import { markLateStarts } from './late-starts';
 import { emptyKubeEvidence, type Evidence } from './evidence';
 
 /**
@@ -22,6 +23,8 @@ export function mergeApiLayer(ev: Evidence, pod: { namespace: string; name: stri
     (kube.unread ??= []).push(u);
     ev.missing.push(`Kubernetes API: ${u.what} not read (${u.why})`);
   }
+  // With the pod's deletionTimestamp known: its processes started after the deletion began (a preStop hook, an exec).
+  markLateStarts(ev);
 }
 
 type J = Record<string, unknown>;

@@ -36,13 +36,15 @@ export interface CollectorConfig {
   hostRoot: string;
   /** Deadline of the runtime's answers in a snapshot, in ms. */
   runtimeDeadlineMs: number;
+  /** The kubelet's root directory as the host has it (its --root-dir): pod volume mounts are under its pods/. */
+  kubeletRoot: string;
 }
 
 export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--tls-cert F --tls-key F --tls-ca F] [--insecure]
        [--proc-root DIR] [--node-name NAME] [--bot-identity URI] [--allow-host-processes]
        [--read-deadline-ms N] [--log-level LEVEL] [--metrics-listen HOST:PORT]
        [--watch-interval-ms N] [--watch-d-tasks N] [--watch-zombies N] [--watch-persist-seconds N]
-       [--runtime-endpoint unix:///PATH] [--host-root DIR] [--runtime-deadline-ms N]
+       [--runtime-endpoint unix:///PATH] [--host-root DIR] [--runtime-deadline-ms N] [--kubelet-root DIR]
 
   --listen HOST:PORT         where the gRPC server binds
   --tls-cert/--tls-key/--tls-ca  mutual TLS: server certificate, key, and the CA client certificates must chain to
@@ -61,6 +63,8 @@ export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--
   --host-root DIR            where the host's files are, for finding the runtime socket (default /;
                              /proc/1/root is tried too, which reaches the host's /run under hostPID)
   --runtime-deadline-ms N    how long the runtime has to answer a snapshot's CRI calls (default 2000)
+  --kubelet-root DIR         the kubelet's --root-dir as the host has it (default /var/lib/kubelet): a pod
+                             snapshot reads who holds the pod's volume mounts under DIR/pods/UID/volumes
   Watch mode (the Watch RPC; kernel-log reports are always classified):
   --watch-interval-ms N      how often tasks are looked at for persistent states (default 10000; 0 = never)
   --watch-d-tasks N          D tasks in one pod that make a pile-up (default 3)
@@ -93,6 +97,7 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
         'watch-persist-seconds': { type: 'string', default: '30' },
         'runtime-endpoint': { type: 'string' },
         'host-root': { type: 'string', default: '/' },
+        'kubelet-root': { type: 'string', default: '/var/lib/kubelet' },
         'runtime-deadline-ms': { type: 'string', default: '2000' },
       },
       strict: true,
@@ -142,10 +147,13 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
   if (!isNodeName(nodeName)) bad('nodeName', `"${nodeName}" is not a Kubernetes node name (lowercase letters, digits, '-' and '.')`);
   const hostRoot = String(values['host-root']);
   if (!hostRoot.startsWith('/')) bad('hostRoot', 'an absolute path');
+  const kubeletRoot = String(values['kubelet-root']);
+  if (!kubeletRoot.startsWith('/')) bad('kubeletRoot', 'an absolute path');
   const c = {
     listen,
     runtimeEndpoint,
     hostRoot,
+    kubeletRoot,
     runtimeDeadlineMs: int('runtime-deadline-ms', 'runtimeDeadlineMs', 100, 30000),
     watchIntervalMs,
     watchDTasks: int('watch-d-tasks', 'watchDTasks', 1, 100000),

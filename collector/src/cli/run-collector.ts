@@ -31,6 +31,7 @@ export async function runCollector(argv: string[]): Promise<number> {
   const snapshotter = createSnapshotter({
     procRoot: config.procRoot, readDeadlineMs: config.readDeadlineMs, logger: logger.child({ component: 'snapshot' }),
     runtime: { endpoint: config.runtimeEndpoint, hostRoot: config.hostRoot, deadlineMs: config.runtimeDeadlineMs },
+    kubeletRoot: config.kubeletRoot,
   });
   const remediator = createRemediator({ procRoot: config.procRoot, allowHostProcesses: config.allowHostProcesses, logger: logger.child({ component: 'remediate' }), reader: snapshotter.reader });
   const metrics = createCollectorMetrics();

@@ -8,11 +8,12 @@
  * back before its final answer: one V8 isolate costs ~9 MB of the collector's
  * memory budget, and the scan and the risky reads of a snapshot never overlap.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statfsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { ScanMessage, ScanRequest, TaskBatch } from './raw-task';
 import type * as ScanProc from './scan-proc';
 import { readCgroupMap, type CgroupMap } from './cgroup-pass';
+import { runHolderPass, type HolderRequest } from '../volumes/holder-pass';
 
 export type ReadRequest =
   | { id: number; kind: 'read'; path: string; maxBytes: number }
@@ -20,7 +21,11 @@ export type ReadRequest =
   /** Every process's cgroup membership (see cgroup-pass.ts). */
   | { id: number; kind: 'cgroups'; procRoot: string; only?: number[]; progress: SharedArrayBuffer }
   /** Many reads in one message; progress[0] = 1 + the index being read (a stuck one is known by it). */
-  | { id: number; kind: 'many'; paths: string[]; maxBytes: number; progress: SharedArrayBuffer };
+  | { id: number; kind: 'many'; paths: string[]; maxBytes: number; progress: SharedArrayBuffer }
+  /** Who holds a pod's volume mounts (collector/src/volumes/holder-pass.ts); the answer's text is its JSON. */
+  | { id: number; kind: 'holders'; holders: HolderRequest }
+  /** statfs(2) of a path: whether the filesystem behind it answers; the text is its type, in hex. */
+  | { id: number; kind: 'statfs'; path: string };
 /** One read of a `many` request. */
 export type ManyResult = { ok: true; text: string; truncated: boolean } | { ok: false; code: string; message: string };
 export type ReadReply =
@@ -96,6 +101,8 @@ parentPort?.on('message', (req: ReadRequest) => {
     if (req.kind === 'scan') reply = runScan(req);
     else if (req.kind === 'many') reply = runMany(req);
     else if (req.kind === 'cgroups') reply = { id: req.id, ok: true, text: '', truncated: false, cgroups: readCgroupMap(req.procRoot, new Int32Array(req.progress), req.only) };
+    else if (req.kind === 'holders') reply = { id: req.id, ok: true, text: JSON.stringify(runHolderPass(req.holders)), truncated: false };
+    else if (req.kind === 'statfs') reply = { id: req.id, ok: true, text: statfsSync(req.path).type.toString(16), truncated: false };
     else reply = { id: req.id, ok: true, ...readCapped(req.path, req.maxBytes) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { ManyResult, ReadReply, ReadRequest } from './guarded-read-worker';
 import type { ScanRequest, TaskBatch } from './raw-task';
 import type { CgroupMap } from './cgroup-pass';
+import type { HolderRequest } from '../volumes/holder-pass';
 import { siblingEntry, startWorker } from '../workers/start-worker';
 
 /**
@@ -44,6 +45,18 @@ export interface GuardedReader {
    * On success `cgroups` holds the map; `progress[0]` is the tgid being read.
    */
   cgroups(procRoot: string, opts: { deadlineMs: number; progress: SharedArrayBuffer; only?: number[] }): Promise<GuardedResult>;
+  /**
+   * Who holds a pod's volume mounts (volumes/holder-pass.ts), in one request
+   * under one deadline; on success the text is the HolderResult as JSON.
+   * (Optional: a reader answering from files read elsewhere has no threads to run it.)
+   */
+  holders?(req: HolderRequest, opts: { deadlineMs: number }): Promise<GuardedResult>;
+  /**
+   * statfs(2) of a path under a deadline: a filesystem whose backend does not
+   * answer (a hung NFS server, a FUSE daemon) holds the call; later ones of
+   * the same path answer `blocked-earlier` until it returns. Text: f_type in hex.
+   */
+  statfs?(path: string, opts?: { deadlineMs?: number }): Promise<GuardedResult>;
   /** Paths whose read is stuck in the kernel right now, with how long. */
   stuck(): Array<{ path: string; forMs: number }>;
   close(): Promise<void>;
@@ -105,6 +118,8 @@ const what = (req: ReadRequest): string => {
   if (req.kind === 'read') return req.path;
   if (req.kind === 'scan') return `${req.scan.procRoot} (task scan)`;
   if (req.kind === 'many') return req.paths[Math.max(0, Atomics.load(new Int32Array(req.progress), 0) - 1)] ?? '?';
+  if (req.kind === 'holders') return `${req.holders.procRoot}/*/{ns/mnt,mountinfo,cwd,fd} (volume holders)`;
+  if (req.kind === 'statfs') return `${req.path} (statfs)`;
   return `${req.procRoot}/*/cgroup (cgroup membership)`;
 };
 
@@ -306,6 +321,14 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     },
     cgroups(procRoot, o) {
       return submit({ id: nextId++, kind: 'cgroups', procRoot, only: o.only, progress: o.progress }, o.deadlineMs, cgroupKey(procRoot));
+    },
+    holders(req, o) {
+      const id = nextId++;
+      // A key of its own, like a scan: a pass that stalled is tried again by the next snapshot.
+      return submit({ id, kind: 'holders', holders: req }, o.deadlineMs, `${req.procRoot}#holders${id}`);
+    },
+    statfs(path, o = {}) {
+      return submit({ id: nextId++, kind: 'statfs', path }, o.deadlineMs ?? defaultDeadlineMs, `${path}#statfs`);
     },
     stuck() {
       const t = now();

@@ -21,6 +21,7 @@ import { problemTaskMask, stackTaskMask, type TaskKeys } from './filter-problem-
 import { createRuntimeReader, DEFAULT_RUNTIME_DEADLINE_MS, type RuntimeReaderOptions } from '../runtime/runtime-reader';
 import { attachRuntimePids, firstProcesses, shimCandidates } from '../runtime/runtime-pids';
 import { readShims } from '../runtime/read-shims';
+import { DEFAULT_KUBELET_ROOT, readPodVolumes } from '../volumes/read-pod-volumes';
 
 export interface SnapshotterOptions {
   procRoot?: string;
@@ -32,6 +33,8 @@ export interface SnapshotterOptions {
   logger?: Logger;
   /** The container runtime (CRI) the snapshots read; false: none (no runtime section). */
   runtime?: Omit<RuntimeReaderOptions, 'procRoot' | 'logger'> | false;
+  /** The kubelet's root directory as the host has it (default /var/lib/kubelet): pod snapshots read who holds the pod's volume mounts under its pods/; false: never. */
+  kubeletRoot?: string | false;
 }
 
 export interface Snapshotter {
@@ -146,6 +149,11 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       readStacks(kept.filter((_, k) => stackMask[k]), t, extra, problems),
       readCmdlines(kept.filter((i) => (t.bits[i] & TASK_LEADER) && !(t.bits[i] & TASK_KTHREAD) && t.state[i] !== Z), t, extra, problems),
       first ? readShims(shimCandidates(t, first, !podUid), reader, procRoot, problems) : undefined,
+      // A pod's volume mounts, who holds them and whether their backend answers (after the reads above, on the same thread).
+      podUid && !req.problems_only && opts.kubeletRoot !== false ? readPodVolumes(reader, {
+        procRoot, kubeletRoot: opts.kubeletRoot || DEFAULT_KUBELET_ROOT, podUid, problems,
+        deadlineMs: Math.max(500, Math.round(deadlineMs * 0.3)), statfsDeadlineMs: Math.max(100, Math.min(1000, readDeadlineMs * 2)),
+      }) : undefined,
     ]);
 
     // Timers may fire a fraction of a millisecond early: wait until the interval has really passed.
@@ -171,7 +179,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
         problems.push(problemFromCode(opts.kmsgPath ?? '/dev/kmsg', r.code, 0, 0));
       }
     }
-    const [, , shims] = await reads;
+    const [, , shims, podVolumes] = await reads;
     const freezer = new Map(node.freezers?.map((f) => [f.cgroup_path, f.state]) ?? []);
     if (freezer.size > 0) {
       for (const i of kept) {
@@ -200,6 +208,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       proc_root: procRoot,
       pods: summarisePods(t, kept, extras),
       runtime,
+      pod_volumes: podVolumes ?? [],
     });
     return { bytes: appendTasks(head, t, kept, extras), taskCount: kept.length, durationMs, problemCount: problems.length };
   }

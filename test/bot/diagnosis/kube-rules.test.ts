@@ -225,7 +225,10 @@ describe('graceful-termination', () => {
     const d = diagnose(parsePaste(paste('$ date', 'Tue Apr  2 03:00:00 UTC 2024', ...POD(600, '2024-04-02T03:08:00Z'), ...status(52011, '0000000000000000'))));
     expect(ids(d)).toEqual(['graceful-termination']);
     const f = find(d, 'graceful-termination');
-    expect(f.title).toBe('Pod stream/ingest-7f6d5-2kqwz is inside its grace period (10 min): 8 min left before SIGKILL');
+    expect(f.title).toBe('Pod stream/ingest-7f6d5-2kqwz is inside its grace period (10 min): 8 min left before SIGKILL; PID 1 java has no SIGTERM handler');
+    // The kubelet waits out the whole period: when SIGKILL comes, and how long from the evidence's time.
+    expect(f.explanation).toMatch(/waits out the whole grace period — SIGKILL at 2024-04-02T03:08:00Z, 8 min from when this evidence was taken/);
+    expect(f.tasks).toEqual([expect.objectContaining({ pid: 52011, role: 'init' })]);
     expect(f.explanation).toMatch(/java \(pid 52011\) is its PID namespace's init and has no SIGTERM handler/);
     expect(f.explanation).toMatch(/deletion was asked for at 2024-04-02T02:58:00Z/);
     expect(f.remediations.every((r) => r.action !== 'signal' && r.effective !== 'yes')).toBe(true);

@@ -7,6 +7,11 @@ describe('collector flags for the container runtime', () => {
     expect(loadCollectorConfig(base, {})).toMatchObject({ runtimeEndpoint: undefined, hostRoot: '/', runtimeDeadlineMs: 2000 });
   });
 
+  it('the kubelet\'s root (pod volume mounts are under its pods/): /var/lib/kubelet, or --kubelet-root', () => {
+    expect(loadCollectorConfig(base, {}).kubeletRoot).toBe('/var/lib/kubelet');
+    expect(loadCollectorConfig([...base, '--kubelet-root', '/data/kubelet'], {}).kubeletRoot).toBe('/data/kubelet');
+  });
+
   it('takes an endpoint as unix:// or as a path, a host root and a deadline', () => {
     expect(loadCollectorConfig([...base, '--runtime-endpoint', 'unix:///run/containerd/containerd.sock', '--host-root', '/host', '--runtime-deadline-ms', '500'], {}))
       .toMatchObject({ runtimeEndpoint: 'unix:///run/containerd/containerd.sock', hostRoot: '/host', runtimeDeadlineMs: 500 });
@@ -17,6 +22,7 @@ describe('collector flags for the container runtime', () => {
     [['--runtime-endpoint', 'tcp://10.0.0.1:10010'], /bad runtimeEndpoint: a unix socket/],
     [['--runtime-endpoint', 'containerd.sock'], /bad runtimeEndpoint: a unix socket/],
     [['--host-root', 'host'], /bad hostRoot: an absolute path/],
+    [['--kubelet-root', 'var/lib/kubelet'], /bad kubeletRoot: an absolute path/],
     [['--runtime-deadline-ms', '50'], /bad runtimeDeadlineMs: an integer from 100 to 30000/],
   ])('refuses %j with a message that names the problem', (argv, message) => {
     expect(() => loadCollectorConfig([...base, ...(argv as string[])], {})).toThrow(message);

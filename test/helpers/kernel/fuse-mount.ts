@@ -39,7 +39,8 @@ function abortConnection(mountpoint: string): void {
 
 /**
  * Mounts test/helpers/kernel/fuse_server.py serving `files` (relative path ->
- * content). Reads of paths matching `hang` are never answered; hang '*' holds
+ * content). Reads of paths matching `hang` are never answered (hang 'statfs':
+ * statfs requests only); hang '*' holds
  * every request after INIT. Torn down by cleanupAll(): abort, kill, umount -l.
  */
 export async function startFuse(opts: { files?: Record<string, string>; /** relative path -> symlink target */ links?: Record<string, string>; hang: string }): Promise<FuseMount> {

@@ -1,5 +1,5 @@
 import type { KubePod, Task } from '../../evidence/evidence';
-import { name } from '../context';
+import { name, taskRef } from '../context';
 import type { Remediation } from '../finding';
 import { termDisposition } from '../kill-verdict';
 import { finding, type Rule } from '../rule';
@@ -28,7 +28,8 @@ export const gracefulTermination: Rule = {
     if (!kube) return [];
     // Another layer holds it: not a grace period.
     if (ev.notes.some((n) => n.kind === 'runtime-kill-failed') || kube.volumes.length) return [];
-    if (ctx.tasks.some((t) => t.state === 'D' || t.state === 'Z') || ev.reports.length) return [];
+    // Live, the tasks say what the kernel holds now; the kernel log's reports are history (another day's hung task).
+    if (ctx.tasks.some((t) => t.state === 'D' || t.state === 'Z') || (ev.source !== 'snapshot' && ev.reports.length)) return [];
     const now = nowOf(ev);
     const out = [];
     const pods = deletingPods(kube).filter((p) => {
@@ -36,7 +37,9 @@ export const gracefulTermination: Rule = {
       return !(node && nodeTrouble(node)) && p.reason !== 'NodeLost';
     });
     const troubledNode = kube.nodes.some((n) => nodeTrouble(n) && nodeTrouble(n) !== 'kubelet-not-ready');
-    const inits = ctx.tasks.filter((t) => t.isPidNsInit && (t.sigCaught !== undefined || t.sigIgnored !== undefined));
+    // The containers' inits, not the sandbox's own process (the runtime stops that one with SIGKILL).
+    const sandboxIds = new Set(kube.runtime.sandboxes.map((s) => s.id));
+    const inits = ctx.tasks.filter((t) => t.isPidNsInit && (t.sigCaught !== undefined || t.sigIgnored !== undefined) && !(t.containerId && sandboxIds.has(t.containerId)));
     for (const p of pods) {
       if (troubledNode && !p.node) continue;
       const grace = graceOf(p);
@@ -51,7 +54,11 @@ export const gracefulTermination: Rule = {
       const long = grace !== undefined && grace > 30;
       const inside = left !== undefined && left >= 0;
       if (!(inside || preStopFailed.length || (running && (long || p.preStop?.length)) || (killing.length && running !== false))) continue;
-      out.push(gracefulFinding(p, { grace, left, end, running, preStopFailed: preStopFailed.map((e) => e.line), killing: killing.map((e) => e.line), inits, ctx, log: kube.containerLog }));
+      const own = inits.filter((t) => !p.uid || !t.podUid || t.podUid === p.uid);
+      const late = ctx.tasks.filter((t) => t.startedAfterDeletion && (!p.uid || t.startedAfterDeletion.podUid === p.uid))
+        // Exec'd ones first (the hook), each kind in the order they started.
+        .sort((a, b) => Number(b.startedAfterDeletion!.exec) - Number(a.startedAfterDeletion!.exec) || a.startedAfterDeletion!.afterSeconds - b.startedAfterDeletion!.afterSeconds);
+      out.push(gracefulFinding(p, { grace, left, end, running, preStopFailed: preStopFailed.map((e) => e.line), killing: killing.map((e) => e.line), inits: own, late, ctx, log: kube.containerLog }));
     }
     // Only words and the workload's own log: a deletion that "hangs" while the program keeps logging.
     if (!out.length && !pods.length && !troubledNode && kube.containerLog && kube.containerLog.count > 0) {
@@ -82,6 +89,8 @@ interface Facts {
   preStopFailed: string[];
   killing: string[];
   inits: Task[];
+  /** Processes started after the deletion began (Task.startedAfterDeletion): exec'd ones are a preStop hook or an exec still running. */
+  late: Task[];
   ctx: Parameters<typeof termDisposition>[1];
   log?: { count: number; first: string; last: string };
 }
@@ -100,19 +109,37 @@ function gracefulFinding(p: KubePod, f: Facts) {
   if (f.running) parts.push(`Its containers still run${p.ready ? ` (${p.ready.ready}/${p.ready.total} ready)` : ''}: the program has not exited on SIGTERM${f.log ? `, and its own log goes on (${f.log.count} lines, last ${f.log.last})` : ''}.`);
   if (f.grace !== undefined && f.grace > 300) parts.push(`A grace period of ${span(f.grace)} means a program that ignores SIGTERM, or a preStop hook that never finishes, keeps the pod that long on every deletion.`);
   if (f.preStopFailed.length) parts.push(`The preStop hook failed or did not finish: "${f.preStopFailed[0].slice(0, 200)}".`);
+  const deaf: string[] = [];
   for (const t of f.inits.slice(0, 3)) {
     const d = termDisposition(t, f.ctx);
+    const sigkill = f.end !== undefined ? `SIGKILL at ${new Date(f.end).toISOString().replace('.000', '')}${f.left !== undefined ? `, ${span(f.left)} from when this evidence was taken` : ''}` : 'SIGKILL when it ends';
     if (d === 'handled') parts.push(`${name(t)} is its PID namespace's init and catches SIGTERM (SigCgt): whether it exits is up to its handler.`);
-    else if (d === 'ignored' || d === 'default') parts.push(`${name(t)} is its PID namespace's init and has no SIGTERM handler${d === 'ignored' ? ' (it ignores it)' : ''}: the kernel drops SIGTERM for it, so it never sees it and the kubelet waits out the whole grace period before SIGKILL. Run it under an init that forwards signals (tini, dumb-init) or handle SIGTERM.`);
+    else if (d === 'ignored' || d === 'default') {
+      deaf.push(`${t.comm} ${d === 'ignored' ? 'ignores SIGTERM' : 'has no SIGTERM handler'}`);
+      parts.push(`${name(t)} is its PID namespace's init and ${d === 'ignored' ? 'ignores SIGTERM (SigIgn bit 15 set)' : 'has no SIGTERM handler (SigCgt bit 15 clear)'}: the kernel drops SIGTERM for a namespace init that does not handle it, so it never sees it and the kubelet waits out the whole grace period — ${sigkill}. Run it under an init that forwards signals (tini, dumb-init) or handle SIGTERM.`);
+    } else if (d === 'blocked') {
+      deaf.push(`${t.comm} blocks SIGTERM`);
+      parts.push(`${name(t)} is its PID namespace's init with no SIGTERM handler and blocks SIGTERM (SigBlk bit 15): the signal stays pending and never acts, so the kubelet waits out the whole grace period — ${sigkill}.`);
+    } else if (d === 'unknown') parts.push(`${name(t)} is its PID namespace's init; its SIGTERM disposition is not in this evidence (SigCgt/SigIgn of /proc/PID/status).`);
   }
+  const execd = f.late.filter((t) => t.startedAfterDeletion?.exec);
+  const children = f.late.filter((t) => !t.startedAfterDeletion?.exec);
+  if (execd.length) parts.push(`Exec'd into the container after the deletion began, and still running: ${execd.slice(0, 4).map((t) => `${name(t)}, ${span(t.startedAfterDeletion!.afterSeconds)} after it began${t.state ? ` (${t.state})` : ''}`).join('; ')}${execd.length > 4 ? ` and ${execd.length - 4} more` : ''} — a preStop hook (or a \`kubectl exec\`) still at work: the kubelet sends SIGTERM only once the hook returns, and the hook's time counts against the grace period.`);
+  if (children.length) parts.push(`Started by the container's own processes after the deletion began: ${children.slice(0, 3).map(name).join(', ')} (its shutdown at work).`);
   parts.push('Nothing in this input shows another layer holding the pod (no finalizer, node, runtime or volume error, no task stuck in the kernel).');
   return finding({
     id: 'graceful-termination',
     severity: f.preStopFailed.length || (f.grace !== undefined && f.grace > 300) ? 'warning' : 'info',
     confidence: f.left !== undefined ? 0.85 : 0.6,
-    title: `Pod ${podName(p)} is inside its grace period${f.grace !== undefined ? ` (${span(f.grace)})` : ''}${f.left !== undefined ? `: ${span(f.left)} left before SIGKILL` : p.deletionTimestamp ? `: SIGKILL at ${p.deletionTimestamp}` : ''}`,
+    title: `Pod ${podName(p)} is inside its grace period${f.grace !== undefined ? ` (${span(f.grace)})` : ''}${f.left !== undefined ? `: ${span(f.left)} left before SIGKILL` : p.deletionTimestamp ? `: SIGKILL at ${p.deletionTimestamp}` : ''}${deaf.length ? `; PID 1 ${deaf[0]}` : ''}${execd.length ? `; ${execd[0].comm} exec'd after the deletion still runs` : ''}`,
     explanation: parts.join(' '),
-    evidence: [...p.lines.slice(0, 3), ...f.preStopFailed.slice(0, 2), ...f.killing.slice(0, 2), `pod ${podName(p)}${p.shown ? ` (${p.shown})` : ''}`],
+    evidence: [
+      ...p.lines.slice(0, 3), ...f.preStopFailed.slice(0, 2), ...f.killing.slice(0, 2),
+      ...f.inits.slice(0, 3).map((t) => `${name(t)}: PID-namespace init, SigCgt ${t.sigCaught ?? '?'} SigIgn ${t.sigIgnored ?? '?'}${t.sigBlocked ? ` SigBlk ${t.sigBlocked}` : ''}`),
+      ...f.late.slice(0, 4).map((t) => `${name(t)}: started ${span(t.startedAfterDeletion!.afterSeconds)} after the deletion began${t.startedAfterDeletion!.exec ? ' (exec\'d: its parent is outside the container)' : ''}`),
+      `pod ${podName(p)}${p.shown ? ` (${p.shown})` : ''}`,
+    ],
+    tasks: [...f.inits.slice(0, 3).map((t) => taskRef(t, 'init')), ...f.late.slice(0, 4).map((t) => taskRef(t, 'waiter'))],
     remediations: graceRemediations(p, f.end),
   });
 }

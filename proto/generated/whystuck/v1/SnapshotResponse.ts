@@ -6,6 +6,7 @@ import type { KmsgRecord as _whystuck_v1_KmsgRecord, KmsgRecord__Output as _whys
 import type { ReadProblem as _whystuck_v1_ReadProblem, ReadProblem__Output as _whystuck_v1_ReadProblem__Output } from '../../whystuck/v1/ReadProblem';
 import type { PodSummary as _whystuck_v1_PodSummary, PodSummary__Output as _whystuck_v1_PodSummary__Output } from '../../whystuck/v1/PodSummary';
 import type { RuntimeView as _whystuck_v1_RuntimeView, RuntimeView__Output as _whystuck_v1_RuntimeView__Output } from '../../whystuck/v1/RuntimeView';
+import type { PodVolumeMount as _whystuck_v1_PodVolumeMount, PodVolumeMount__Output as _whystuck_v1_PodVolumeMount__Output } from '../../whystuck/v1/PodVolumeMount';
 import type { Long } from '@grpc/proto-loader';
 
 export interface SnapshotResponse {
@@ -37,6 +38,12 @@ export interface SnapshotResponse {
    * processes. Absent when skipped (skip_runtime, problems_only, pids scope).
    */
   'runtime'?: (_whystuck_v1_RuntimeView | null);
+  /**
+   * Pod snapshots: the pod's volume mounts under the kubelet's pods directory
+   * (<kubelet root>/pods/<uid>/volumes/...), who holds each busy, and whether
+   * its filesystem answers. Empty when the pod has none, and for other scopes.
+   */
+  'pod_volumes'?: (_whystuck_v1_PodVolumeMount)[];
 }
 
 export interface SnapshotResponse__Output {
@@ -68,4 +75,10 @@ export interface SnapshotResponse__Output {
    * processes. Absent when skipped (skip_runtime, problems_only, pids scope).
    */
   'runtime': (_whystuck_v1_RuntimeView__Output | null);
+  /**
+   * Pod snapshots: the pod's volume mounts under the kubelet's pods directory
+   * (<kubelet root>/pods/<uid>/volumes/...), who holds each busy, and whether
+   * its filesystem answers. Empty when the pod has none, and for other scopes.
+   */
+  'pod_volumes': (_whystuck_v1_PodVolumeMount__Output)[];
 }
