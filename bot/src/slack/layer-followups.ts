@@ -108,9 +108,14 @@ function mountsAnswer(ev: Evidence, kube: KubeEvidence, pod: KubePod | undefined
   }
   for (const n of kube.csiNodes ?? []) lines.push(n.line);
   const uid = pod?.uid;
-  const mounts = uid ? ev.node.mounts.filter((m) => m.mountPoint.includes(`/pods/${uid}/`)) : [];
+  // Read on the node by the collector (every pod mount, with a statfs of each); else the node's mounts of interest.
+  const live = (kube.podMounts ?? []).filter((m) => !uid || !m.podUid || m.podUid === uid);
+  for (const m of live.slice(0, 20)) lines.push(m.line);
+  const mounts = uid ? ev.node.mounts.filter((m) => m.mountPoint.includes(`/pods/${uid}/`) && !live.some((l) => l.mountPoint === m.mountPoint)) : [];
   for (const m of mounts.slice(0, 20)) lines.push(`mounted: ${m.mountPoint} (${m.fsType} from ${m.source})`);
-  for (const h of kube.mountHolders.filter((x) => !uid || !x.podUid || x.podUid === uid).slice(0, 10)) lines.push(`held by ${h.comm ?? '?'} (pid ${h.pid}) through its ${h.how === 'mount' ? 'mount namespace' : h.how}: ${h.path}`);
+  for (const h of kube.mountHolders.filter((x) => !uid || !x.podUid || x.podUid === uid).slice(0, 10)) {
+    lines.push(`held by ${h.comm ?? '?'} (pid ${h.pid}${h.state ? `, ${h.state}` : ''}${h.holderPodUid ? `, ${h.holderPodUid === uid ? 'this pod' : `pod ${h.holderPodUid}`}` : ''}) through its ${h.how === 'mount' ? `mount namespace${h.mountNs ? ` ${h.mountNs}` : ''}` : h.how}: ${h.path}`);
+  }
   for (const v of kube.volumes.filter((x) => !uid || !x.podUid || x.podUid === uid).slice(0, 10)) lines.push(`fails: ${v.operation} ${v.volume}${v.errno ? ` (${v.errno})` : ''}: ${v.error}`);
   if (!lines.length) return `No volumes of ${escape(who)} in this look${pod?.volumes === undefined ? ' (its spec was not read)' : ''}.${notRead(kube, 'mounts')}`;
   return `*Volumes and mounts of ${escape(who)}*:\n${block(lines)}${notRead(kube, 'mounts')}`;

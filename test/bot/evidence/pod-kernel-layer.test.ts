@@ -5,6 +5,7 @@ import { diagnose } from '../../../bot/src/diagnosis/engine';
 import type { Finding } from '../../../bot/src/diagnosis/finding';
 import { evidenceFromSnapshot } from '../../../bot/src/evidence/from-snapshot';
 import { mergeApiLayer } from '../../../bot/src/evidence/kube-from-api';
+import { layerAnswer } from '../../../bot/src/slack/layer-followups';
 
 /**
  * The kernel's side of a terminating pod from a collector snapshot, joined
@@ -134,6 +135,10 @@ describe('a pod\'s volume mounts read on the node', () => {
     mergeApiLayer(ev, { namespace: 'shop', name: 'web-0', raw: gone() });
     const f = find(diagnose(ev).findings, 'volume-teardown-blocked');
     expect(f.title).toBe('Volume "data" of pod shop/web-0 is held: node-exporter (pid 4242) keeps it in mount namespace 4026532999');
+    // The thread's "mounts" follow-up: the mount with its backend, the holders with their namespaces.
+    const mounts = layerAnswer(ev, 'mounts', { uid: UID });
+    expect(mounts).toContain(`mount ${path} (nfs4 10.0.0.5:/export, 0:61): volume "data" of pod ${UID}; its filesystem answers statfs (3 ms)`);
+    expect(mounts).toContain(`held by node-exporter (pid 4242, S, pod other-pod) through its mount namespace 4026532999: /host${path}`);
     expect(f.explanation).toContain('node-exporter (pid 4242, mount namespace 4026532999, pod other-pod, S), which keeps a copy of it in its own mount namespace');
     expect(f.explanation).toContain('Its filesystem answers (statfs of');
     // Two processes share the namespace: killing one does not drop the copy.
