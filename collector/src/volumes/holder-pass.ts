@@ -137,11 +137,16 @@ export function runHolderPass(req: HolderRequest): HolderResult {
   };
   const key = (m: { device: string; root: string }): string => `${m.device} ${m.root}`;
   const byKey = new Map<string, number>();
-  const readNs = (ns: number): NsMount[] | undefined => {
+  /** A namespace's mounts; `wanted` skips parsing a text that cannot have one of the pod's (most containers' namespaces). */
+  const readNs = (ns: number, wanted?: (text: string) => boolean): NsMount[] | undefined => {
     for (const pid of (byNs.get(ns) ?? []).slice(0, 5)) {
+      let text: string;
       try {
-        return parseMountinfoLines(readFileSync(`${procRoot}/${pid === -1 ? 'self' : pid}/mountinfo`, 'utf8'));
-      } catch { /* exited, or not readable: the next process of the namespace */ }
+        text = readFileSync(`${procRoot}/${pid === -1 ? 'self' : pid}/mountinfo`, 'utf8');
+      } catch {
+        continue; // exited, or not readable: the next process of the namespace
+      }
+      return !wanted || wanted(text) ? parseMountinfoLines(text) : [];
     }
     return undefined;
   };
@@ -168,7 +173,9 @@ export function runHolderPass(req: HolderRequest): HolderResult {
       continue;
     }
     read++;
-    const mounts = readNs(ns);
+    // Fields are space-separated: a line with one of the pod's mounts has " MAJ:MIN " in it, or the pod's directory.
+    const devices = [...new Set(result.mounts.map((m) => ` ${m.device} `))];
+    const mounts = readNs(ns, (text) => text.includes(marker) || devices.some((d) => text.includes(d)));
     if (!mounts) continue;
     const found: { mount: number; at: string }[] = [];
     for (const m of mounts) {
