@@ -129,6 +129,13 @@ export function createSnapshotGate<Q, R>(opts: SnapshotGateOptions<Q, R>): Snaps
 
   return {
     submit(key, req, caller) {
+      // A caller that is gone already (cancelled before its call was handled) costs nothing.
+      const st = caller.state();
+      if (st !== 'ok') {
+        if (st === 'cancelled') s.droppedCancelled++;
+        else s.droppedDeadline++;
+        return { leave: () => undefined };
+      }
       const joinable = waiting.get(key);
       if (joinable) {
         if (waitingCallers >= maxWaiting) {

@@ -167,8 +167,6 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
     if (!r.ok && !GONE.has(r.code)) problems.push({ path, code: r.code, pid, tid });
   };
   const wanted = new Set(req.pids);
-  /** The proc root's own PID namespace (inode), once a process in it has been read. */
-  let rootPidNs = 0;
   const entries = list(req.procRoot).filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
   let visited = 0;
   const claims = req.share ? new Int32Array(req.share.claims) : undefined;
@@ -210,20 +208,14 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
     const processStatus: ProcStatus = st.ok ? parseStatus(st.text) : { nsPid: [], nsTgid: [] };
     tids ??= processStatus.threads === 1 ? [name] : list(`${dir}/task`);
     let pidNsInode = 0;
-    // One NSpid entry: the task is in the proc root's own PID namespace, whose inode one link told already.
-    const ownNs = processStatus.nsPid.length === 1;
-    if (ownNs && rootPidNs) pidNsInode = rootPidNs;
-    else {
-      try {
-        // "pid:[4026531836]"
-        const link = readlinkSync(`${dir}/ns/pid`);
-        const b = link.indexOf('[');
-        pidNsInode = b >= 0 && link.endsWith(']') ? Number(link.slice(b + 1, -1)) || 0 : 0;
-        if (ownNs) rootPidNs = pidNsInode;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-        if (!GONE.has(code)) problems.push({ path: `${dir}/ns/pid`, code, pid: tgid, tid: tgid });
-      }
+    try {
+      // "pid:[4026531836]"
+      const link = readlinkSync(`${dir}/ns/pid`);
+      const b = link.indexOf('[');
+      pidNsInode = b >= 0 && link.endsWith(']') ? Number(link.slice(b + 1, -1)) || 0 : 0;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      if (!GONE.has(code)) problems.push({ path: `${dir}/ns/pid`, code, pid: tgid, tid: tgid });
     }
     const isNsInit = processStatus.nsPid.length > 1 && processStatus.nsPid[processStatus.nsPid.length - 1] === 1;
     const scoped = wanted.size > 0 || req.podUid !== '';
