@@ -65,7 +65,10 @@ describe('the bot\'s RBAC against the calls it makes', () => {
 
   it('every Kubernetes API call in bot/src has its permission listed here', () => {
     const called = new Set<string>();
-    for (const file of sources(repoPath('bot/src'))) {
+    // The kubectl plugin runs with the user's own kubeconfig, never the bot's service account: its
+    // calls (the bot's TLS Secret among them) are checked against what its --help lists, in
+    // test/bot/cli/kubectl-plugin.test.ts. The bot's reads it shares are the modules scanned here.
+    for (const file of sources(repoPath('bot/src')).filter((f) => !/\/cli\/kubectl-plugin[^/]*\.ts$/.test(f))) {
       for (const m of readFileSync(file, 'utf8').matchAll(/\b(?:core|storage|api|api\.core)\.((?:read|list|create|replace|patch|delete|watch|connect)[A-Z]\w*)\(/g)) called.add(m[1]);
     }
     expect([...called].filter((c) => !(c in CALLS))).toEqual([]);

@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { kubeCoreApi, kubeFailure } from './kube-client';
+import { kubeCoreApi, kubeFailure, type KubeActor, type KubeSource } from './kube-client';
 import { isNodeName } from './names';
 import type { LookupResult } from './pod-lookup';
 
@@ -36,7 +36,7 @@ function toCollectorPod(p: k8s.V1Pod): CollectorPod {
  * for one node, the field selector spec.nodeName=NODE — the API server does the
  * filtering, so the bot needs only "list pods" in that one namespace.
  */
-export function createCollectorFinder(opts: { kubeconfig?: string; namespace: string; selector: string }): CollectorFinder {
+export function createCollectorFinder(opts: { kubeconfig?: KubeSource; namespace: string; selector: string; /** Whose credentials (the fix a refusal names); default the bot's. */ who?: KubeActor }): CollectorFinder {
   const { core, server } = kubeCoreApi(opts.kubeconfig);
   return {
     describe: `pods in namespace ${opts.namespace} with labels ${opts.selector}`,
@@ -46,7 +46,7 @@ export function createCollectorFinder(opts: { kubeconfig?: string; namespace: st
         const res = await core.listNamespacedPod({ namespace: opts.namespace, labelSelector: opts.selector, ...(node !== undefined ? { fieldSelector: `spec.nodeName=${node}` } : {}) });
         return { status: 'ok', value: res.items.map(toCollectorPod) };
       } catch (err) {
-        const failed = kubeFailure(err, server, { verb: 'list', resource: 'pods', namespace: opts.namespace });
+        const failed = kubeFailure(err, server, { verb: 'list', resource: 'pods', namespace: opts.namespace }, opts.who);
         return { status: 'unreachable', message: `cannot find the collector pods: ${failed.message}` };
       }
     },

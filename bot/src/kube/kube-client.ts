@@ -1,18 +1,29 @@
 import * as k8s from '@kubernetes/client-node';
 
-/** The core API from KUBECONFIG (or in-cluster / default), and the server it talks to (for messages). */
-export function kubeCoreApi(kubeconfig?: string): { core: k8s.CoreV1Api; server: string } {
+/**
+ * Where the API's credentials come from: a kubeconfig file, a KubeConfig
+ * already loaded (the kubectl plugin's, with --context applied), or
+ * undefined for KUBECONFIG / in-cluster / ~/.kube/config.
+ */
+export type KubeSource = string | k8s.KubeConfig | undefined;
+
+function loadKubeConfig(source: KubeSource): k8s.KubeConfig {
+  if (source instanceof k8s.KubeConfig) return source;
   const kc = new k8s.KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
+  if (source) kc.loadFromFile(source);
   else kc.loadFromDefault();
+  return kc;
+}
+
+/** The core API from KUBECONFIG (or in-cluster / default), and the server it talks to (for messages). */
+export function kubeCoreApi(kubeconfig?: KubeSource): { core: k8s.CoreV1Api; server: string } {
+  const kc = loadKubeConfig(kubeconfig);
   return { core: kc.makeApiClient(k8s.CoreV1Api), server: kc.getCurrentCluster()?.server ?? '(no cluster)' };
 }
 
 /** The core and storage.k8s.io APIs from one KUBECONFIG (or in-cluster / default): a pod's layer reads both. */
-export function kubeApis(kubeconfig?: string): { core: k8s.CoreV1Api; storage: k8s.StorageV1Api; server: string } {
-  const kc = new k8s.KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
+export function kubeApis(kubeconfig?: KubeSource): { core: k8s.CoreV1Api; storage: k8s.StorageV1Api; server: string } {
+  const kc = loadKubeConfig(kubeconfig);
   return { core: kc.makeApiClient(k8s.CoreV1Api), storage: kc.makeApiClient(k8s.StorageV1Api), server: kc.getCurrentCluster()?.server ?? '(no cluster)' };
 }
 
@@ -31,10 +42,22 @@ export function abortable(signal: AbortSignal): k8s.ConfigurationOptions {
   };
 }
 
+/**
+ * Whose credentials a request carried, for the fix a refusal names: the
+ * bot's service account (the default), or the user's own kubeconfig (the
+ * kubectl plugin).
+ */
+export type KubeActor = 'bot' | 'user';
+
 /** An API error as a sentence that names the fix; `what` is the RBAC verb and resource, e.g. "list pods". */
-export function kubeFailure(err: unknown, server: string, what: { verb: string; resource: string; namespace: string }): { status: 'not-found' | 'unreachable'; code?: number; message: string } {
+export function kubeFailure(err: unknown, server: string, what: { verb: string; resource: string; namespace: string }, who: KubeActor = 'bot'): { status: 'not-found' | 'unreachable'; code?: number; message: string } {
   const code = (err as { code?: number }).code;
   if (code === 404) return { status: 'not-found', code, message: `${what.resource} not found in ${what.namespace}` };
+  if (code === 401 && who === 'user') return { status: 'unreachable', code, message: `Kubernetes API ${server} refused your credentials (401): check your kubeconfig's user (\`kubectl auth whoami\`)` };
+  if (code === 403 && who === 'user') {
+    const where = what.namespace === 'the cluster' ? '' : ` -n ${what.namespace}`;
+    return { status: 'unreachable', code, message: `you may not ${what.verb} ${what.resource} in ${what.namespace} (RBAC: ask for "${what.verb}" on ${what.resource}; \`kubectl auth can-i ${what.verb} ${what.resource}${where}\`)` };
+  }
   if (code === 401) return { status: 'unreachable', code, message: `Kubernetes API ${server} refused the bot's credentials (401): check its service account token or KUBECONFIG` };
   if (code === 403) return { status: 'unreachable', code, message: `the bot may not ${what.verb} ${what.resource} in ${what.namespace} (RBAC: grant "${what.verb}" on ${what.resource} to the bot's service account)` };
   if (typeof code === 'number' && code >= 400) {

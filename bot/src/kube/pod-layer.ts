@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { abortable, kubeFailure } from './kube-client';
+import { abortable, kubeFailure, type KubeActor } from './kube-client';
 
 /**
  * The Kubernetes layer of a stuck pod, read live and read-only, all at once
@@ -49,6 +49,8 @@ export interface PodLayerOptions {
   server: string;
   /** Each read's own deadline (ms). */
   deadlineMs: number;
+  /** Whose credentials the reads carry (the fix a refusal names); default the bot's. */
+  who?: KubeActor;
 }
 
 const MAX_CLAIMS = 8;
@@ -80,7 +82,7 @@ export function readPodLayer(pod: PodRef, opts: PodLayerOptions): PodLayerReadin
       (values) => { if (pending.delete(what)) objects.push(...values.map((value) => ({ what, value }))); },
       (err: unknown) => {
         if (!pending.delete(what)) return;
-        const why = ac.signal.aborted ? `no answer within ${opts.deadlineMs} ms` : kubeFailure(err, opts.server, rbac).message;
+        const why = ac.signal.aborted ? `no answer within ${opts.deadlineMs} ms` : kubeFailure(err, opts.server, rbac, opts.who).message;
         unread.push({ what, why });
       },
     ).finally(() => clearTimeout(timer));

@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
-import { abortable, kubeApis, kubeFailure } from './kube-client';
-import { isNamespaceName, SUBDOMAIN } from './names';
+import { abortable, kubeApis, kubeFailure, type KubeActor, type KubeSource } from './kube-client';
+import { validatePodRef } from './names';
 import { apiJson, podRef, readPodLayer, type PodLayerReading, type PodRef } from './pod-layer';
 
 /** What the bot needs to know about a pod from the Kubernetes API. */
@@ -35,12 +35,8 @@ export interface KubeLookup {
   readLayer?(pod: PodInfo): PodLayerReading | undefined;
 }
 
-/** Pod and namespace names as Kubernetes allows them; anything else never reaches the API. */
-export function validatePodRef(namespace: string, name: string): string | null {
-  if (!isNamespaceName(namespace)) return `"${namespace}" is not a valid namespace name (lowercase letters, digits and "-", at most 63)`;
-  if (!SUBDOMAIN.test(name) || name.length > 253) return `"${name}" is not a valid pod name (lowercase letters, digits, "-" and ".", at most 253)`;
-  return null;
-}
+// (Here too for the modules that import it from here; it lives with the names, which load no API client.)
+export { validatePodRef };
 
 function stateOf(s: k8s.V1ContainerStatus): string {
   if (s.state?.running) return 'running';
@@ -52,7 +48,7 @@ function stateOf(s: k8s.V1ContainerStatus): string {
 /** Each API read's deadline unless told otherwise. */
 export const KUBE_READ_DEADLINE_MS = 3000;
 
-export function createKubeLookup(opts: { kubeconfig?: string; /** Each read's deadline (ms). */ deadlineMs?: number } = {}): KubeLookup {
+export function createKubeLookup(opts: { kubeconfig?: KubeSource; /** Each read's deadline (ms). */ deadlineMs?: number; /** Whose credentials (the fix a refusal names); default the bot's. */ who?: KubeActor } = {}): KubeLookup {
   const { core, storage, server } = kubeApis(opts.kubeconfig);
   const deadlineMs = opts.deadlineMs ?? KUBE_READ_DEADLINE_MS;
 
@@ -67,7 +63,7 @@ export function createKubeLookup(opts: { kubeconfig?: string; /** Each read's de
         pod = await core.readNamespacedPod({ name, namespace }, abortable(ac.signal));
       } catch (err) {
         if (ac.signal.aborted) return { status: 'unreachable', message: `Kubernetes API ${server} did not answer within ${deadlineMs} ms (get pod ${namespace}/${name})` };
-        const failed = kubeFailure(err, server, { verb: 'get', resource: 'pods', namespace });
+        const failed = kubeFailure(err, server, { verb: 'get', resource: 'pods', namespace }, opts.who);
         return failed.status === 'not-found' ? { status: 'not-found', message: `pod ${namespace}/${name} does not exist` } : { status: 'unreachable', message: failed.message };
       } finally {
         clearTimeout(timer);
@@ -89,7 +85,7 @@ export function createKubeLookup(opts: { kubeconfig?: string; /** Each read's de
     },
     readLayer(pod) {
       if (!pod.ref || !pod.ref.nodeName) return undefined;
-      return readPodLayer(pod.ref, { core, storage, server, deadlineMs });
+      return readPodLayer(pod.ref, { core, storage, server, deadlineMs, who: opts.who });
     },
   };
 }

@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { servePortForward, type PortForwardSession } from './fake-port-forward';
 
 export interface FakePod {
   namespace: string; name: string; uid: string; nodeName: string; phase?: string; deleting?: boolean;
@@ -82,6 +85,17 @@ export interface FakeKubeApi {
   fault(path: RegExp, fault: FakeFault | null): void;
   /** Lists of pods in this namespace are answered 403 Forbidden (RBAC). */
   forbidList(namespace: string): void;
+  /** A v1 Secret (GET /api/v1/namespaces/NS/secrets/NAME), its data given as text or bytes (served base64, as the API does). */
+  addSecret(s: { namespace: string; name: string; type?: string; data: Record<string, string | Buffer> }): void;
+  /**
+   * Port `port` of pod NS/NAME is reachable at `to` (e.g. a collector on
+   * 127.0.0.1): GET .../pods/NAME/portforward?ports=PORT upgraded to a
+   * WebSocket (v4.channel.k8s.io) is copied to it (fake-port-forward.ts).
+   * Other ports of the pod refuse, as an empty port in a pod does.
+   */
+  forwardPod(namespace: string, name: string, port: number, to: { host: string; port: number }): void;
+  /** Every port-forward WebSocket opened, in order. */
+  portForwards: PortForwardSession[];
   /** coordination.k8s.io/v1 Leases stored (as the API server returns them), by namespace. */
   leases(namespace: string): KubeLease[];
   /** The Lease API answers 503 while true (an API server outage). */
@@ -210,6 +224,11 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const forbidden = new Set<string>();
   const requests: string[] = [];
   const leases = new Map<string, KubeLease>();
+  const secrets = new Map<string, { namespace: string; name: string; type?: string; data: Record<string, string | Buffer> }>();
+  const forwards = new Map<string, Map<number, { host: string; port: number }>>();
+  const portForwards: PortForwardSession[] = [];
+  const upgraded = new Set<Duplex>();
+  const tunnelled = new Set<() => Socket | undefined>();
   let leasesDown = false;
   let resourceVersion = 1000;
   /** How the real API server answers a request. */
@@ -297,6 +316,13 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       });
       return send(200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion: String(resourceVersion) }, items: limit > 0 ? items.slice(0, limit) : items });
     }
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(url.pathname);
+    if (m) {
+      const sec = secrets.get(`${m[1]}/${m[2]}`);
+      if (!sec) return status(404, 'NotFound', `secrets "${m[2]}" not found`, { name: m[2], kind: 'secrets' });
+      const data = Object.fromEntries(Object.entries(sec.data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+      return send(200, { kind: 'Secret', apiVersion: 'v1', metadata: { name: sec.name, namespace: sec.namespace, uid: `secret-${sec.name}`, resourceVersion: '1' }, type: sec.type ?? 'kubernetes.io/tls', data });
+    }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/persistentvolumeclaims\/([^/]+)$/.exec(url.pathname);
     if (m) {
       const c = claims.get(`${m[1]}/${m[2]}`);
@@ -335,6 +361,31 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     const t = setTimeout(() => route(req, res, url), f.delayMs);
     res.on('close', () => clearTimeout(t));
   });
+  // WebSocket upgrades: a pod's port-forward (the only streaming subresource served); error and hang faults apply as to any request.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://x');
+    requests.push(`${req.method} ${url.pathname}${url.search}`);
+    const refuse = (code: number, reason: string, message: string): void => {
+      const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+      socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    const f = faults.find((x) => x.path.test(url.pathname))?.fault;
+    if (f && 'status' in f) return refuse(f.status, f.reason ?? (f.status === 403 ? 'Forbidden' : 'InternalError'), f.message ?? `injected ${f.status}`);
+    if (f && 'hang' in f) { hanging.add(() => socket.destroy()); return; }
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname);
+    if (!m || req.method !== 'GET') return refuse(404, 'NotFound', 'the server could not find the requested resource');
+    const p = pods.get(`${m[1]}/${m[2]}`);
+    if (!p) return refuse(404, 'NotFound', `pods "${m[2]}" not found`);
+    if ((p.phase ?? 'Running') !== 'Running') return refuse(400, 'BadRequest', `pod ${m[2]} is not running`);
+    servePortForward(req, socket, head, {
+      pod: { namespace: p.namespace, name: p.name, uid: p.uid },
+      target: (port) => forwards.get(`${p.namespace}/${p.name}`)?.get(port),
+      onSession: (s, tcp) => { portForwards.push(s); tunnelled.add(tcp); },
+    });
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-kube-'));
@@ -360,9 +411,22 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       if (fault) faults.push({ path, fault });
     },
     forbidList: (ns) => { forbidden.add(ns); },
+    addSecret: (sec) => { secrets.set(`${sec.namespace}/${sec.name}`, sec); },
+    forwardPod: (ns, name, port, to) => {
+      const key = `${ns}/${name}`;
+      if (!forwards.has(key)) forwards.set(key, new Map());
+      forwards.get(key)!.set(port, to);
+    },
+    portForwards,
     leases: (ns) => [...leases.values()].filter((l) => l.metadata.namespace === ns),
     leasesDown: (down) => { leasesDown = down; },
     deleteLease: (ns, name) => leases.delete(`${ns}/${name}`),
-    close: () => new Promise((r) => { for (const free of [...hanging]) free(); server.closeAllConnections(); server.close(() => { rmSync(dir, { recursive: true, force: true }); r(); }); }),
+    close: () => new Promise((r) => {
+      for (const free of [...hanging]) free();
+      for (const tcp of tunnelled) tcp()?.destroy();
+      for (const socket of upgraded) socket.destroy();
+      server.closeAllConnections();
+      server.close(() => { rmSync(dir, { recursive: true, force: true }); r(); });
+    }),
   };
 }
