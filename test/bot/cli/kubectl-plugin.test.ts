@@ -252,6 +252,30 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     }
   });
 
+  it('a collector with its pod\'s identity (cert-manager csi-driver) is accepted for the node the API places it on; another pod\'s identity is not', async () => {
+    const own = await startHarness({ nodeName: 'node-p', serverIdentity: 'spiffe://whystuck/ns/whystuck/pod/whystuck-collector-p0d1', serverNames: { dnsNames: ['whystuck-collector'] } });
+    const stray = await startHarness({ nodeName: 'node-q', serverIdentity: 'spiffe://whystuck/ns/whystuck/pod/whystuck-collector-elsewhere', serverNames: { dnsNames: ['whystuck-collector'] } });
+    try {
+      kube.addPod({ namespace: 'whystuck', name: 'whystuck-collector-p0d1', uid: 'u-col-p', nodeName: 'node-p', labels: LABELS, podIP: '192.0.2.19' });
+      kube.forwardPod('whystuck', 'whystuck-collector-p0d1', 7443, { host: '127.0.0.1', port: Number(own.address.split(':')[1]) });
+      kube.addPod({ namespace: 'shop', name: 'p-0', uid: '0e5b4a6c-8f7d-4c9b-8e2f-3a4b5c6d7e8f', nodeName: 'node-p' });
+      const ok = await plugin(['pod', 'p-0', '-n', 'shop'], env);
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/node-p read from the collector pod whystuck\/whystuck-collector-p0d1 through the API server's port-forward/);
+
+      kube.addPod({ namespace: 'whystuck', name: 'whystuck-collector-q0d2', uid: 'u-col-q', nodeName: 'node-q', labels: LABELS, podIP: '192.0.2.20' });
+      kube.forwardPod('whystuck', 'whystuck-collector-q0d2', 7443, { host: '127.0.0.1', port: Number(stray.address.split(':')[1]) });
+      kube.addPod({ namespace: 'shop', name: 'q-0', uid: '1f6c5b7d-9a8e-4d0c-9f3a-4b5c6d7e8f90', nodeName: 'node-q' });
+      const refused = await plugin(['pod', 'q-0', '-n', 'shop'], env);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/the collector on node-q .* is unreachable: .*the server is not spiffe:\/\/whystuck\/node\/node-q or spiffe:\/\/whystuck\/ns\/whystuck\/pod\/whystuck-collector-q0d2/);
+    } finally {
+      await own.close();
+      await stray.close();
+    }
+  });
+
   it('a pod port nothing listens on: the kubelet\'s error from the error channel is named', async () => {
     const run = await plugin(['pod', 'idle-0', '-n', 'shop', '--tls-cert', botFiles.cert, '--tls-key', botFiles.key, '--tls-ca', botFiles.ca], { ...env, WHYSTUCK_COLLECTOR_PORT: '7444' });
     expect(run.code).toBe(3);
