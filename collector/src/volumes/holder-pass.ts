@@ -31,6 +31,12 @@ export interface HolderRequest {
   maxFds: number;
   /** Processes named per namespace that holds a copy (how = mount). */
   maxPerNamespace: number;
+  /**
+   * Time for the open-file and cwd part, counted from the pass's start: what
+   * is not read by then is said, and the mounts and namespace holders found
+   * still come back (the guard's deadline only ends a pass stuck in a syscall).
+   */
+  budgetMs: number;
 }
 
 export interface PassMount {
@@ -109,6 +115,7 @@ const under = (path: string, mp: string): boolean => path === mp || path.startsW
 
 export function runHolderPass(req: HolderRequest): HolderResult {
   const { procRoot } = req;
+  const stopAt = performance.now() + req.budgetMs;
   const result: HolderResult = { hostNs: 0, ownNs: nsInode(linkOf(`${procRoot}/self/ns/mnt`) ?? ''), mounts: [], holders: [], namespaces: 0, processes: 0, fds: 0, truncated: [], errors: [] };
   const pids = readdirSync(procRoot).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
   // 1. Mount namespaces.
@@ -205,7 +212,10 @@ export function runHolderPass(req: HolderRequest): HolderResult {
   // 3. Open files and working directories under the mounts, namespace by namespace.
   let fdBudget = req.maxFds;
   let fdCut = 0;
-  for (const [ns, found] of nsMatches) {
+  let lateCut = 0;
+  // Other namespaces first: few processes, and where copies and their holders usually are; the host's last.
+  const order = [...nsMatches].sort(([a], [b]) => Number(a === result.hostNs) - Number(b === result.hostNs));
+  for (const [ns, found] of order) {
     const points = nsPoints.get(ns) ?? [];
     // The pod's mount a path is on: the longest mount point above it must be one of them.
     const mountOf = (path: string): { mount: number; at: string } | undefined => {
@@ -216,6 +226,10 @@ export function runHolderPass(req: HolderRequest): HolderResult {
     };
     for (const pid of byNs.get(ns) ?? []) {
       if (pid < 0) continue;
+      if (performance.now() > stopAt) {
+        lateCut++;
+        continue;
+      }
       let stat: Omit<RawHolder, 'ns' | 'how' | 'path' | 'mount'> | null | undefined;
       const add = (how: RawHolder['how'], path: string, m: { mount: number }): void => {
         stat ??= holderStat(procRoot, pid);
@@ -248,6 +262,7 @@ export function runHolderPass(req: HolderRequest): HolderResult {
     }
   }
   if (fdCut) result.truncated.push(`open files of ${fdCut} processes not (all) read: more than ${req.maxFds} fd links`);
+  if (lateCut) result.truncated.push(`open files and cwd of ${lateCut} processes not read: the pass's ${req.budgetMs} ms ran out`);
   return result;
 }
 

@@ -3,6 +3,7 @@ import { readlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createSnapshotter, type Snapshotter } from '../../../collector/src/snapshot/snapshotter';
 import { volumeOf } from '../../../collector/src/volumes/read-pod-volumes';
+import { runHolderPass } from '../../../collector/src/volumes/holder-pass';
 import { cleanupAll } from '../../helpers/kernel/cleanup';
 import { fuseAvailable, startFuse } from '../../helpers/kernel/fuse-mount';
 import { fakeKubeletRoot, holdInOwnMountNs, holdOpenFile, mountPodVolume } from '../../helpers/kernel/pod-volume';
@@ -74,6 +75,18 @@ describeRoot('pod volume mounts and their holders (real kernel)', () => {
     const other = await snap(randomUUID());
     expect(other.pod_volumes).toEqual([]);
     expect(other.read_problems.filter((p) => /volume/.test(p.path))).toEqual([]);
+  }, 30000);
+
+  it('a pass out of time still gives the mounts and the namespaces that keep copies, and says which open files it did not read', async () => {
+    const uid = randomUUID();
+    const path = mountPodVolume(kubeletRoot, uid, { volume: 'cache' });
+    writeFileSync(`${path}/lock`, 'x');
+    const copy = await holdInOwnMountNs();
+    await holdOpenFile(`${path}/lock`);
+    const r = runHolderPass({ procRoot: '/proc', podUid: uid, podsDir: `${kubeletRoot}/pods`, hostPid: 1, maxNamespaces: 1024, maxFds: 200000, maxPerNamespace: 20, budgetMs: 0 });
+    expect(r.mounts).toEqual([expect.objectContaining({ mountPoint: path, fsType: 'tmpfs' })]);
+    expect(r.holders).toEqual([expect.objectContaining({ pid: copy, how: 'mount' })]);
+    expect(r.truncated).toEqual(expect.arrayContaining([expect.stringMatching(/^open files and cwd of \d+ processes not read: the pass's 0 ms ran out$/)]));
   }, 30000);
 
   it('a mount the host has let go of, still kept by another mount namespace, is reported from that namespace', async () => {
