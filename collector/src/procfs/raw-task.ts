@@ -45,7 +45,14 @@ export interface ScanRequest {
    * Set when several threads share the scan: each walks the process list from
    * its own end and takes a process by setting its bit in `claims` first.
    */
-  share?: { claims: SharedArrayBuffer; backwards: boolean; /** The main thread: never reads a cgroup file (it skips processes the map lacks). */ noCgroupReads?: boolean };
+  share?: {
+    claims: SharedArrayBuffer;
+    backwards: boolean;
+    /** The main thread: never reads a cgroup file (it skips processes the map lacks). */
+    noCgroupReads?: boolean;
+    /** Stop taking processes after this long (ms): the main thread's event loop waits while it walks. */
+    budgetMs?: number;
+  };
   /**
    * Cgroup membership read beforehand (cgroup-pass.ts): processes found in it
    * are not read again. null: membership unknown (the pass timed out) — no

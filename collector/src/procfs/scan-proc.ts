@@ -171,7 +171,10 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
   let visited = 0;
   const claims = req.share ? new Int32Array(req.share.claims) : undefined;
   if (req.share?.backwards) entries.reverse();
+  const stopAt = req.share?.budgetMs ? performance.now() + req.share.budgetMs : Infinity;
   for (const name of entries) {
+    // Past its budget a sharing walker leaves the processes it has not taken to the others.
+    if (stopAt !== Infinity && performance.now() > stopAt) break;
     const tgid = Number(name);
     // The main thread leaves processes whose cgroups were not read beforehand to the reader thread.
     if (req.share?.noCgroupReads && req.cgroups !== null && !known.has(tgid)) continue;

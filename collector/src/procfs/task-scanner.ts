@@ -98,6 +98,14 @@ function tableOf(batches: TaskBatch[], pods: PodEntry[], paths: string[]): TaskT
  * written off (it may be blocked in the kernel) and a fresh one serves the
  * next read or snapshot.
  */
+/**
+ * The main thread walks at most this long (ms), then leaves the rest to the
+ * reader thread: while it walks, gRPC (Health, other calls) waits. On a quiet
+ * node its share of 10,000 threads takes ~70 ms; on a loaded one it would
+ * take seconds.
+ */
+const MAIN_SHARE_BUDGET_MS = 100;
+
 export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOptions = {}): TaskScanner {
   const parts = opts.parts ?? 1;
   const cgroupDeadlineMs = opts.cgroupDeadlineMs ?? 1000;
@@ -170,7 +178,7 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
     if (mainJoins && claims) {
       const onBatch = collector();
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the scan code loads in this thread only when it joins a scan
-      (require('./scan-proc') as typeof import('./scan-proc')).scanProc({ ...req, share: { claims, backwards: true, noCgroupReads: true } }, new SharedArrayBuffer(8), (msg) => {
+      (require('./scan-proc') as typeof import('./scan-proc')).scanProc({ ...req, share: { claims, backwards: true, noCgroupReads: true, budgetMs: MAIN_SHARE_BUDGET_MS } }, new SharedArrayBuffer(8), (msg) => {
         if (msg.type === 'tasks') onBatch(msg);
       });
     }

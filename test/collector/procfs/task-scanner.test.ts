@@ -63,6 +63,23 @@ describe('cgroup membership read in one guarded pass before the walk', () => {
   });
 });
 
+describe('the main thread\'s share of the walk', () => {
+  it('stops taking processes past its time budget, and the other walker takes the rest: every task once', () => {
+    const { scanProc } = require('../../../collector/src/procfs/scan-proc') as typeof import('../../../collector/src/procfs/scan-proc');
+    const claims = new SharedArrayBuffer((1 << 22) / 8);
+    const seen: number[][] = [[], []];
+    const walk = (k: number, share: { backwards: boolean; budgetMs?: number }): void => scanProc({ ...REQ, share: { claims, ...share } }, new SharedArrayBuffer(8), (msg) => {
+      if (msg.type === 'tasks') seen[k].push(...msg.tid);
+    });
+    walk(0, { backwards: true, budgetMs: 0.001 }); // out of budget after (at most) a process or two
+    walk(1, { backwards: false });
+    const all = [...seen[0], ...seen[1]];
+    expect(new Set(all).size).toBe(all.length);
+    expect(seen[0].length).toBeLessThan(seen[1].length);
+    for (const tid of readdirSync(`/proc/${process.pid}/task`).map(Number)) expect(all).toContain(tid);
+  });
+});
+
 describe('bin/whystuck-collector', () => {
   it('runs the collector command under its deployment flags (node accepts them)', () => {
     const r = spawnSync(join(__dirname, '..', '..', '..', 'bin', 'whystuck-collector'), ['--help'], { encoding: 'utf8' });
