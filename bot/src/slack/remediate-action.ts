@@ -109,25 +109,38 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
         await refuse(first.status === 'done' ? alreadyDone(first.entry) : beingHandled(first.entry));
         return;
       }
-      await deps.onActing?.(channel, threadTs);
-      await say(`<@${user}> is sending ${c.signal} to ${c.pid} (${c.comm}) on ${c.node}${via === 'ssh' ? ' over SSH' : ''}… (audit #${intent.id})`);
+      // The token's expiry, again right before sending: authorising (Slack's user groups) and the audit write may have taken long.
+      if (Date.now() > c.exp) {
+        await deps.audit.recordResult(intent.id, 'REFUSED_EXPIRED', 'the button expired before the signal could be sent; nothing was sent');
+        log.warn({ pid: c.pid, audit: intent.id }, 'action expired before sending');
+        await refuse('Refused: this button expired before the signal could be sent; nothing was sent. Press Recheck for a fresh diagnosis and fresh buttons.');
+        return;
+      }
+      // Nothing that can wait on Slack (its Web API retries for minutes) runs before the signal: the thread hears of it meanwhile.
+      const announced = Promise.resolve()
+        .then(() => deps.onActing?.(channel, threadTs))
+        .then(() => say(`<@${user}> is sending ${c.signal} to ${c.pid} (${c.comm}) on ${c.node}${via === 'ssh' ? ' over SSH' : ''}… (audit #${intent.id})`))
+        .catch((err: unknown) => log.error({ err, audit: intent.id }, 'could not announce the remediation in the thread'));
       const res = await remediateNode(deps, c.node, { pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `slack:${user}`, reason: `${c.findingId}; audit #${intent.id}`, node: c.node }, via);
       if (res.status === 'unknown') {
         // The request left and no answer came back: the signal may have gone out. Never "not sent"; a recheck tells.
         await deps.audit.recordResult(intent.id, UNKNOWN_OUTCOME, `${MAY_HAVE_BEEN_SENT}: ${res.message}`);
         log.warn({ pid: c.pid, signal: c.signal, path: via, audit: intent.id }, `remediation ${MAY_HAVE_BEEN_SENT}: ${res.message}`);
+        await announced;
         await say(`:warning: ${MAY_HAVE_BEEN_SENT}: ${c.signal} to ${c.pid} (${c.comm}) on ${c.node} (audit #${intent.id}) — ${res.message}. Rechecking whether it is still there…`);
         setTimeout(() => { void deps.recheck(client, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
         return;
       }
       if (res.status !== 'ok') {
         await deps.audit.recordResult(intent.id, 'FAILED', res.message);
+        await announced;
         await say(`:x: ${c.signal} to ${c.pid} was not sent: ${res.message}`);
         return;
       }
       const r = res.value;
       await deps.audit.recordResult(intent.id, String(r.status), r.message ?? '');
       log.info({ pid: c.pid, signal: SIGNALS[c.signal], status: r.status, path: via, where: res.where }, 'remediation');
+      await announced;
       const after = r.status === 'SIGNALLED' ? (r.still_present ? ` It is still there, in state ${r.state_after}${r.wchan_after ? ` (${r.wchan_after})` : ''}.` : ' It is gone.') : '';
       await say(`${r.status === 'SIGNALLED' ? ':white_check_mark:' : ':no_entry:'} ${r.status}: ${r.message}.${after} Rechecking…`);
       setTimeout(() => { void deps.recheck(client, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();

@@ -26,6 +26,8 @@ export interface FakeSlackApi {
   addFile(name: string, content: string | Buffer, opts?: { mimetype?: string; size?: number; redirectTo?: string }): FakeSlackFile;
   /** chat.postMessage to this channel fails with `error` (e.g. not_in_channel: the bot is not a member). */
   refuseChannel(channel: string, error: string): void;
+  /** Calls of `method` get no answer (a slow Slack) until the returned release is called (or the fake closes); each is recorded when it arrives, as `METHOD (held)`. */
+  hold(method: string): () => void;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const waiters: { pred: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }[] = [];
   const files = new Map<string, { meta: FakeSlackFile; content: Buffer; redirectTo?: string }>();
   const refused = new Map<string, string>();
+  const held = new Map<string, { gate: Promise<void>; open: () => void }>();
   let ts = 1700000000;
   const record = (call: SlackCall): void => {
     calls.push(call);
@@ -68,6 +71,11 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     }
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
     const args = await body(req);
+    const gate = held.get(method);
+    if (gate) {
+      record({ method: `${method} (held)`, args });
+      await gate.gate;
+    }
     const wait = limited.get(method);
     if (wait !== undefined) {
       limited.delete(method);
@@ -112,6 +120,12 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       return meta;
     },
     rateLimitNext: (method, seconds) => { limited.set(method, seconds); },
+    hold(method) {
+      let open = (): void => undefined;
+      const gate = new Promise<void>((r) => { open = r; });
+      held.set(method, { gate, open });
+      return () => { if (held.get(method)?.gate === gate) held.delete(method); open(); };
+    },
     waitFor(pred, timeoutMs = 20000) {
       const seen = calls.find(pred);
       if (seen) return Promise.resolve(seen);
@@ -120,6 +134,10 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
         waiters.push({ pred, resolve: (c) => { clearTimeout(timer); resolve(c); } });
       });
     },
-    close: () => new Promise((r) => (server.closeAllConnections(), server).close(() => r())),
+    close: () => {
+      for (const { open } of held.values()) open();
+      held.clear();
+      return new Promise((r) => (server.closeAllConnections(), server).close(() => r()));
+    },
   };
 }
