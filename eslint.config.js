@@ -39,6 +39,7 @@ const dynamicImportsOf = (regex, message) => [
 const BOT_MESSAGE = 'The bot reaches the collector only through its surface: import from \'…/collector/src\' (collector/src/index.ts), and export what is missing there.';
 const COLLECTOR_MESSAGE = 'The collector imports nothing from bot/: move what both need under collector/ (or proto/).';
 const TESTS_MESSAGE = 'A package does not import test or bench code.';
+const ENV_MESSAGE = 'Only bot/src/config/ reads the environment: add the setting to its section there (a zod schema, named in `whystuck config check`) and take it from the config; the CLI entry passes process.env in, tests pass their own env object.';
 
 const FOCUSED_TESTS = [
   { selector: "MemberExpression[object.name=/^(describe|it|test)$/][property.name='only']", message: 'A focused test (.only) skips the rest of the file: remove it before committing.' },
@@ -85,12 +86,22 @@ module.exports = defineConfig([
   {
     files: ['bot/src/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { regex: BOT_TO_COLLECTOR_INTERNAL, message: BOT_MESSAGE },
-        { regex: TO_TESTS, message: TESTS_MESSAGE },
-      ] }],
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: BOT_TO_COLLECTOR_INTERNAL, message: BOT_MESSAGE },
+          { regex: TO_TESTS, message: TESTS_MESSAGE },
+        ],
+        paths: ['process', 'node:process'].map((name) => ({ name, importNames: ['env'], message: ENV_MESSAGE })),
+      }],
       'no-restricted-syntax': ['error', ...dynamicImportsOf(BOT_TO_COLLECTOR_INTERNAL, BOT_MESSAGE), ...dynamicImportsOf(TO_TESTS, TESTS_MESSAGE)],
+      // process.env, process['env'] and const { env } = process.
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: ENV_MESSAGE }],
     },
+  },
+  {
+    // The one configuration: bot/src/config/ is where the bot's settings are read.
+    files: ['bot/src/config/**'],
+    rules: { 'no-restricted-properties': 'off' },
   },
   {
     files: ['collector/src/**'],

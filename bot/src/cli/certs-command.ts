@@ -30,7 +30,7 @@ export const BOT_CERT_NAME = 'whystuck-bot';
 const names = (text: string): string[] => text.split(',').map((n) => n.trim()).filter(Boolean);
 
 /** `whystuck certs --out DIR`: 0 written, 1 files exist (without --force), 2 usage error. */
-export function runCerts(args: string[], io: Pick<CliIo, 'stdout' | 'stderr'>, env: NodeJS.ProcessEnv = process.env): number {
+export function runCerts(args: string[], io: Pick<CliIo, 'stdout' | 'stderr'>, env: Readonly<Record<string, string | undefined>> = {}): number {
   let values;
   try {
     ({ values } = parseArgs({ args, options: { out: { type: 'string' }, nodes: { type: 'string' }, 'add-nodes': { type: 'string' }, days: { type: 'string' }, namespace: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));

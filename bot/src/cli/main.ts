@@ -1,4 +1,5 @@
 import { COLLECTOR_VERSION, collectorMain } from '../../../collector/src';
+import type { Env } from '../config';
 
 export const USAGE = `whystuck — why is this pod, process or node stuck?
 
@@ -26,8 +27,12 @@ usage:
   whystuck version
   whystuck help`;
 
-/** The `whystuck` command line. Returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * The `whystuck` command line. Returns the process exit code. `env` is the
+ * environment the settings come from: bin/whystuck.js passes process.env, the
+ * one place the bot reads it.
+ */
+export async function main(argv: string[], env: Env): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'collector':
@@ -40,29 +45,29 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'diagnose': {
       const { runDiagnose } = await import('./diagnose-command');
-      return runDiagnose(rest, process, { env: process.env });
+      return runDiagnose(rest, process, { env });
     }
     case 'bot': {
       if (rest.includes('--help')) { const { BOT_USAGE } = await import('./run-bot'); process.stdout.write(`${BOT_USAGE}\n`); return 0; }
       const { runBot } = await import('./run-bot');
-      return runBot();
+      return runBot(env);
     }
     case 'start': {
       const { runStart } = await import('../terminal/run-start');
-      return runStart(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, isTty: Boolean(process.stdin.isTTY && process.stdout.isTTY), env: process.env });
+      return runStart(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, isTty: Boolean(process.stdin.isTTY && process.stdout.isTTY), env });
     }
     case 'certs': {
       const { runCerts } = await import('./certs-command');
-      return runCerts(rest, process);
+      return runCerts(rest, process, env);
     }
     case 'config': {
       if (rest[0] !== 'check') { process.stderr.write('usage: whystuck config check\n'); return 2; }
       const { runConfigCheck } = await import('./run-bot');
-      return runConfigCheck(process.env, process.stdout, process.stderr);
+      return runConfigCheck(env, process.stdout, process.stderr);
     }
     case 'store': {
       const { runStoreCommand } = await import('./store-command');
-      return runStoreCommand(rest, process.env, process.stdout, process.stderr);
+      return runStoreCommand(rest, env, process.stdout, process.stderr);
     }
     case 'version':
     case '--version':

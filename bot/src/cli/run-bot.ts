@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createLogger, startMetricsServer } from '../../../collector/src';
 import { collectorPoolFromConfig } from '../collectors/pool-from-config';
 import { describeSshFallback } from '../collectors/ssh-fallback';
-import { ConfigError, loadConfig, type BotConfig } from '../config';
+import { checkConfigFiles, ConfigError, describeWatch, loadConfig, type BotConfig, type Env } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
 import { createSlackApp } from '../slack/create-slack-app';
@@ -14,8 +14,7 @@ import { sshFallbackFromConfig } from '../collectors/ssh-fallback';
 import { createPodNames } from '../kube/pod-names';
 import { createBotMetrics } from '../metrics/bot-metrics';
 import { createWatchMode, type WatchShards } from '../watch/start-watch-mode';
-import { watchShardsFromEnv } from '../watch/watch-shards-config';
-import { describeWatch } from '../watch/watch-config';
+import { watchShardsFrom } from '../watch/watch-shards-config';
 import type { WatchManager } from '../watch/watch-manager';
 
 export const BOT_USAGE = `usage: whystuck bot
@@ -28,11 +27,17 @@ export function actionSecretFor(config: BotConfig): string {
   return config.actionSecret ?? createHash('sha256').update(`whystuck-actions:${config.slack.signingSecret ?? ''}`).digest('hex');
 }
 
-/** `whystuck config check`: loads and validates, prints a summary without secrets, and tries the store. */
-export async function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: string): unknown }, err: { write(s: string): unknown }): Promise<number> {
+/** `whystuck config check`: loads and validates every setting, checks the files, prints a summary and every setting without secrets, and tries the store. */
+export async function runConfigCheck(env: Env, out: { write(s: string): unknown }, err: { write(s: string): unknown }): Promise<number> {
   try {
     const c = loadConfig(env);
     const problems: string[] = [];
+    try {
+      checkConfigFiles(c, { certificates: true });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(e.message);
+    }
     const store = await checkStore({ databaseUrl: c.databaseUrl, migrateUrl: c.databaseMigrateUrl, sqlitePath: c.db });
     if (store.problem) problems.push(store.problem);
     if (!c.slack.botToken) problems.push('SLACK_BOT_TOKEN is not set (xoxb-…): the bot cannot post');
@@ -48,10 +53,19 @@ export async function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: str
       store.line,
       `escalation: ${c.pagerduty ? `PagerDuty via ${c.pagerduty.eventsUrl}` : 'no PagerDuty (PAGERDUTY_ROUTING_KEY)'}; on-call groups: ${[...c.oncallGroups].map(([ch, g]) => `${ch}=${g}`).join(', ') || 'none'}`,
       `auto-escalation: ${c.autoEscalateMinutes ? `critical findings nobody acted on after ${c.autoEscalateMinutes} min` : 'off'}`,
-      `pastes: files up to ${c.pasteMaxBytes} bytes`,
+      `listening: ${c.slack.appToken ? 'no HTTP listener (Socket Mode)' : `${c.listenHost}:${c.port}`}; collector calls within ${c.collectorDeadlineMs} ms`,
+      `protected namespaces (no remediation button): ${c.protectedNamespaces.join(', ') || 'none'}; action tokens signed with ${c.actionSecret ? 'WHYSTUCK_ACTION_SECRET' : 'a key derived from SLACK_SIGNING_SECRET'}`,
+      `unfinished intents: rechecked and closed UNKNOWN after ${c.unfinishedIntentGraceMs / 1000} s`,
+      `pastes: files up to ${c.pasteMaxBytes} bytes, read for at most ${c.pasteTimeBudgetMs} ms`,
       `ssh fallback (nodes without a reachable collector): ${c.ssh ? describeSshFallback(c.ssh) : 'off (set WHYSTUCK_SSH_KEY_FILE and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS)'}`,
       `watch mode: ${describeWatch(c.watch)}`,
+      `watch shards: leases ${c.shards.leases}${c.shards.leases === 'auto' ? ' (on with PostgreSQL and a Kubernetes API)' : ''}; ${c.shards.shards} shards, leases of ${c.shards.leaseDurationMs / 1000} s; replica ${c.kube.podName ?? 'hostname-pid (POD_NAME unset)'} in namespace ${c.kube.podNamespace ?? 'of the service account (POD_NAMESPACE unset)'}`,
+      `kubernetes: ${c.kubeconfig ? `KUBECONFIG ${c.kubeconfig}` : c.kube.inCluster ? 'in-cluster' : 'no API (KUBECONFIG unset, not in a pod)'}`,
+      `log level: ${c.logLevel ?? 'info (default)'}`,
       `metrics: ${c.metricsListen ? `http://${c.metricsListen.host}:${c.metricsListen.port}/metrics` : 'off (WHYSTUCK_METRICS_LISTEN)'}`,
+      'settings (environment, else the YAML file, else the default):',
+      ...c.settings.map((x) => `  ${x.env}${x.file ? ` / ${x.file}` : ''} = ${x.value}${x.from === 'file' ? ' (file)' : x.from === 'default' && x.value !== '(unset)' ? ' (default)' : ''}`),
+      ...c.warnings.map((w) => `warning: ${w}`),
       ...(store.warnings ?? []).map((w) => `warning: ${w}`),
       ...problems.map((p) => `problem: ${p}`),
     ].join('\n') + '\n');
@@ -63,7 +77,7 @@ export async function runConfigCheck(env: NodeJS.ProcessEnv, out: { write(s: str
 }
 
 /** `whystuck bot`: runs until SIGTERM/SIGINT. */
-export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runBot(env: Env): Promise<number> {
   let config: BotConfig;
   try {
     config = loadConfig(env);
@@ -75,7 +89,8 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
     process.stderr.write('whystuck bot: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode); without Slack, use `npm start` for the terminal.\n');
     return 2;
   }
-  const logger = createLogger({ name: 'whystuck-bot', level: env.LOG_LEVEL });
+  const logger = createLogger({ name: 'whystuck-bot', level: config.logLevel ?? 'info' });
+  for (const w of config.warnings) logger.warn(w);
   let store;
   try {
     store = await openStore({ databaseUrl: config.databaseUrl, migrateUrl: config.databaseMigrateUrl, sqlitePath: config.db, onError: (err) => logger.warn({ err }, 'store connection lost; the pool reconnects') });
@@ -106,7 +121,7 @@ export async function runBot(env: NodeJS.ProcessEnv = process.env): Promise<numb
   }
   let shards: WatchShards | undefined;
   try {
-    shards = config.watch ? watchShardsFromEnv(env, { storeKind: store.kind, kubeconfig: config.kubeconfig }) : undefined;
+    shards = config.watch ? watchShardsFrom(config, { storeKind: store.kind }) : undefined;
   } catch (e) {
     process.stderr.write(`whystuck bot: ${(e as Error).message}\n`);
     collectors.close();

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { LeaseConflict, type LeaseApi, type LeaseRecord } from './lease-types';
 
-/** The namespace the bot runs in: POD_NAMESPACE, the service account's namespace file, or `whystuck`. */
-export function botNamespace(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+/** The namespace the bot runs in: POD_NAMESPACE (config.kube.podNamespace), the service account's namespace file, or `whystuck`. */
+export function botNamespace(podNamespace: string | undefined): string {
+  if (podNamespace) return podNamespace;
   try {
     return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || 'whystuck';
   } catch {

@@ -67,6 +67,7 @@ export async function runStart(args: string[], io: StartIo, opts: StartOptions =
     if (e instanceof ConfigError) { io.stderr.write(`whystuck start: configuration error: ${e.message}\n`); return 2; }
     throw e;
   }
+  for (const w of config.bot.warnings) io.stderr.write(`whystuck start: warning: ${w}\n`);
   return runTerminal(config, io, once, opts);
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir, hostname, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ConfigError, loadConfig, type BotConfig } from '../config';
+import { ConfigError, loadConfig, type BotConfig, type Env } from '../config';
 import { isNodeName } from '../kube/names';
 
 /**
@@ -44,8 +44,8 @@ function localUserName(): string {
 }
 
 /** XDG state directory, else a private directory under the system temp dir (users such as nobody have no writable home). */
-function defaultDb(env: NodeJS.ProcessEnv, uid: number): string {
-  const candidates = [env.XDG_STATE_HOME, env.HOME ? join(env.HOME, '.local', 'state') : undefined, join(homedir(), '.local', 'state')].filter(Boolean) as string[];
+function defaultDb(t: BotConfig['terminal'], uid: number): string {
+  const candidates = [t.xdgStateHome, t.home ? join(t.home, '.local', 'state') : undefined, join(homedir(), '.local', 'state')].filter(Boolean) as string[];
   for (const base of candidates) {
     const path = join(base, 'whystuck', 'audit.db');
     try {
@@ -58,30 +58,31 @@ function defaultDb(env: NodeJS.ProcessEnv, uid: number): string {
   return join(dir, 'audit.db');
 }
 
-export function loadTerminalConfig(env: NodeJS.ProcessEnv, flags: TerminalFlags = {}): TerminalConfig {
+export function loadTerminalConfig(env: Env, flags: TerminalFlags = {}): TerminalConfig {
   const bot = loadConfig(env);
+  const t = bot.terminal;
   const name = localUserName();
-  const sudoBy = env.SUDO_USER && env.SUDO_USER !== name ? env.SUDO_USER : undefined;
-  const listed = env.WHYSTUCK_LOCAL_REMEDIATORS;
-  const remediators = listed !== undefined ? listed.split(',').map((s) => s.trim()).filter(Boolean) : [name, ...(sudoBy ? [sudoBy] : [])];
-  for (const r of remediators) if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(r)) throw new ConfigError('WHYSTUCK_LOCAL_REMEDIATORS', `"${r}" is not a local user name`);
-  const nodeName = env.WHYSTUCK_NODE_NAME ?? hostname().toLowerCase();
-  if (!isNodeName(nodeName)) throw new ConfigError(env.WHYSTUCK_NODE_NAME ? 'WHYSTUCK_NODE_NAME' : 'hostname', `"${nodeName}" is not a node name (lowercase letters, digits, "-" and "."); set WHYSTUCK_NODE_NAME`);
+  const sudoBy = t.sudoUser && t.sudoUser !== name ? t.sudoUser : undefined;
+  const listed = t.localRemediators;
+  const remediators = listed ?? [name, ...(sudoBy ? [sudoBy] : [])];
+  for (const r of remediators) if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(r)) throw ConfigError.bad({ key: 'WHYSTUCK_LOCAL_REMEDIATORS', value: r, allowed: 'is not a local user name', fix: 'list local user names, comma-separated' });
+  const nodeName = t.nodeName ?? hostname().toLowerCase();
+  if (!isNodeName(nodeName)) throw ConfigError.bad({ key: 'hostname', value: nodeName, allowed: 'is not a node name (lowercase letters, digits, "-" and "."); set WHYSTUCK_NODE_NAME' });
   const uid = process.getuid?.() ?? -1;
-  const userSet = env.WHYSTUCK_DB !== undefined || bot.db !== 'whystuck.db';
-  const kubeconfigFile = env.KUBECONFIG ?? (env.HOME ? join(env.HOME, '.kube', 'config') : undefined);
-  const hasKube = !flags.noKube && (Boolean(env.KUBERNETES_SERVICE_HOST) || (kubeconfigFile !== undefined && existsSync(kubeconfigFile)));
+  const userSet = bot.settings.some((x) => x.env === 'WHYSTUCK_DB' && x.from !== 'default') || bot.db !== 'whystuck.db';
+  const kubeconfigFile = bot.kubeconfig ?? (t.home ? join(t.home, '.kube', 'config') : undefined);
+  const hasKube = !flags.noKube && (bot.kube.inCluster || (kubeconfigFile !== undefined && existsSync(kubeconfigFile)));
   return {
     bot,
     nodeName,
     user: `local:${name}${sudoBy ? `(sudo:${sudoBy})` : ''}`,
     remediators,
     remediatorsFrom: listed !== undefined ? 'WHYSTUCK_LOCAL_REMEDIATORS' : 'default',
-    db: userSet ? bot.db : defaultDb(env, uid),
-    kube: hasKube ? { kubeconfig: env.KUBECONFIG } : undefined,
-    allowHostProcesses: Boolean(flags.allowHostProcesses) || env.WHYSTUCK_ALLOW_HOST_PROCESSES === '1',
-    logLevel: env.WHYSTUCK_LOG_LEVEL ?? env.LOG_LEVEL ?? 'error',
-    color: Boolean(flags.isTty) && env.NO_COLOR === undefined,
+    db: userSet ? bot.db : defaultDb(t, uid),
+    kube: hasKube ? { kubeconfig: bot.kubeconfig } : undefined,
+    allowHostProcesses: Boolean(flags.allowHostProcesses) || t.allowHostProcesses,
+    logLevel: bot.logLevel ?? 'error',
+    color: Boolean(flags.isTty) && !t.noColor,
     uid,
   };
 }

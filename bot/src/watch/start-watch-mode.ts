@@ -15,7 +15,7 @@ import { createIncidentAlerter, type Look } from './incident-alerter';
 import { createIncidentPager } from './incident-pager';
 import { stillThere, type IncidentSubject } from './still-there';
 import { conversationDiagnoser, type ConversationLike } from './thread-diagnoser';
-import type { WatchConfig } from './watch-config';
+import type { WatchConfig } from '../config';
 import { createWatchManager, type WatchManager } from './watch-manager';
 import type { LeaseApi } from '../kube/lease-types';
 import { createShardLeases, type ShardLeases } from './shard-leases';

@@ -25,9 +25,9 @@ export interface BotReplica {
  */
 export async function startBotReplica(env: Record<string, string>, timeoutMs = 60_000): Promise<BotReplica> {
   const script = `require(${JSON.stringify(join(ROOT, 'bench', 'ts-hook.js'))});
-require(${JSON.stringify(join(ROOT, 'bot', 'src', 'cli', 'main.ts'))}).main(['bot']).then((c) => { process.exitCode = c; }, (e) => { console.error(e); process.exitCode = 1; });`;
+require(${JSON.stringify(join(ROOT, 'bot', 'src', 'cli', 'main.ts'))}).main(['bot'], process.env).then((c) => { process.exitCode = c; }, (e) => { console.error(e); process.exitCode = 1; });`;
   const child: ChildProcess = spawn(process.execPath, ['-e', script], {
-    cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', WHYSTUCK_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
