@@ -1,0 +1,14 @@
+/**
+ * bot/src/config: the one place that reads configuration. The CLI entry passes
+ * process.env in; everything else gets settings from here (lint enforces it).
+ */
+export { ConfigError } from './errors';
+export { loadConfig, parseConfig, FileSchema, SETTING_TABLES, type BotConfig } from './load';
+export { checkConfigFiles, type FileChecks } from './files';
+export { isLoopbackAddress, type CollectorDiscoveryConfig } from './collectors';
+export type { SshFallbackConfig } from './ssh';
+export { describeWatch, parseQuietHours, parseRateLimit, type WatchConfig } from './watch';
+export type { ShardsConfig } from './shards';
+export type { TerminalSettings } from './terminal';
+export { LOG_LEVELS, type LogLevel } from './logging';
+export type { Env, Setting, SettingReport, SettingTable } from './sources';
