@@ -50,7 +50,7 @@ export { BACKEND_WORDS, classifyBackendLine } from './kmsg/backend-patterns';
 export type { BackendLine, BackendLineKind, BackendSubsystem } from './kmsg/backend-kinds';
 
 // ---- Who is who between the bot and the collectors: one URI SAN per certificate (plain module, no TLS loaded).
-export { BOT_IDENTITY, checkIdentity, nodeIdentity, nodeOfIdentity, podIdentity, podOfIdentity } from './tls/identity';
+export { BOT_IDENTITY, READER_IDENTITY, checkIdentity, nodeIdentity, nodeOfIdentity, podIdentity, podOfIdentity } from './tls/identity';
 
 // ---- Worker threads with their own resource limits (the paste analysis runs in one).
 export { siblingEntry, startWorker } from './workers/start-worker';

@@ -182,18 +182,23 @@ describe('deploy/kustomize', () => {
     // The pod names the identity's ${POD_NAME} takes are those the policy allows.
     expect(ds.metadata.name).toBe('whystuck-collector');
     // The shared collector certificate is gone from production: nothing mounts it.
-    expect(rendered['overlays/production'].filter((o) => o.kind === 'Certificate').map((o) => o.metadata.name).sort()).toEqual(['whystuck-bot', 'whystuck-ca']);
+    expect(rendered['overlays/production'].filter((o) => o.kind === 'Certificate').map((o) => o.metadata.name).sort()).toEqual(['whystuck-bot', 'whystuck-ca', 'whystuck-reader']);
   });
 
-  it('production: approver-policy allows the whystuck Issuers only the two identity forms — the bot URI (cert-manager) and collector pod URIs in namespace whystuck (csi-driver)', () => {
+  it('production: approver-policy allows the whystuck Issuers only the three identity forms — the bot and reader URIs, client only (cert-manager), and collector pod URIs in namespace whystuck (csi-driver)', () => {
     const prod = rendered['overlays/production'];
     const policy = (name: string): any => find(prod, 'CertificateRequestPolicy', name);
     expect(prod.filter((o) => o.kind === 'CertificateRequestPolicy').map((o) => [o.apiVersion, o.metadata.name]).sort()).toEqual([
-      ['policy.cert-manager.io/v1alpha1', 'whystuck-bot'], ['policy.cert-manager.io/v1alpha1', 'whystuck-ca'], ['policy.cert-manager.io/v1alpha1', 'whystuck-collector-pods'],
+      ['policy.cert-manager.io/v1alpha1', 'whystuck-bot'], ['policy.cert-manager.io/v1alpha1', 'whystuck-ca'], ['policy.cert-manager.io/v1alpha1', 'whystuck-collector-pods'], ['policy.cert-manager.io/v1alpha1', 'whystuck-reader'],
     ]);
     const onCa = { issuerRef: { name: 'whystuck-ca', kind: 'Issuer', group: 'cert-manager.io' }, namespace: { matchNames: ['whystuck'] } };
     expect(policy('whystuck-bot').spec).toEqual({
       allowed: { commonName: { value: 'whystuck-bot' }, uris: { values: ['spiffe://whystuck/bot'], required: true }, usages: ['client auth', 'digital signature', 'key encipherment'] },
+      constraints: { maxDuration: '2160h' },
+      selector: onCa,
+    });
+    expect(policy('whystuck-reader').spec).toEqual({
+      allowed: { commonName: { value: 'whystuck-reader' }, uris: { values: ['spiffe://whystuck/reader'], required: true }, usages: ['client auth', 'digital signature', 'key encipherment'] },
       constraints: { maxDuration: '2160h' },
       selector: onCa,
     });
@@ -202,8 +207,8 @@ describe('deploy/kustomize', () => {
       constraints: { maxDuration: '72h' },
       selector: onCa,
     });
-    // Every identity form the Issuer may sign is exactly one of the two; nothing else (no DNS, IP, email, CA) on whystuck-ca.
-    for (const name of ['whystuck-bot', 'whystuck-collector-pods']) {
+    // Every identity form the Issuer may sign is exactly one of the three; nothing else (no DNS, IP, email, CA) on whystuck-ca.
+    for (const name of ['whystuck-bot', 'whystuck-reader', 'whystuck-collector-pods']) {
       const allowed = policy(name).spec.allowed;
       expect(Object.keys(allowed).filter((k) => !['commonName', 'uris', 'usages'].includes(k))).toEqual([]);
     }
@@ -213,15 +218,22 @@ describe('deploy/kustomize', () => {
     const bot = find(prod, 'Certificate', 'whystuck-bot').spec;
     expect(policy('whystuck-bot').spec.allowed.uris.values).toEqual(bot.uris);
     expect(bot.usages.every((u: string) => policy('whystuck-bot').spec.allowed.usages.includes(u))).toBe(true);
+    const reader = find(prod, 'Certificate', 'whystuck-reader').spec;
+    expect(policy('whystuck-reader').spec.allowed.uris.values).toEqual(reader.uris);
+    expect(reader.usages.every((u: string) => policy('whystuck-reader').spec.allowed.usages.includes(u))).toBe(true);
+    // Neither client policy allows serving, nor the other's identity.
+    for (const name of ['whystuck-bot', 'whystuck-reader']) expect(policy(name).spec.allowed.usages).not.toContain('server auth');
+    expect(policy('whystuck-reader').spec.allowed.uris.values).not.toContain('spiffe://whystuck/bot');
     const csi = find(prod, 'DaemonSet', 'whystuck-collector').spec.template.spec.volumes.find((v: { name: string }) => v.name === 'tls').csi.volumeAttributes;
     const podUri = csi['csi.cert-manager.io/uri-sans'].replace('${POD_NAMESPACE}', 'whystuck').replace('${POD_NAME}', 'whystuck-collector-x7k2p');
     const pattern = new RegExp(`^${policy('whystuck-collector-pods').spec.allowed.uris.values[0].replace(/[.]/g, '\\.').replace('*', '.*')}$`);
     expect(podUri).toMatch(pattern);
     expect('spiffe://whystuck/bot').not.toMatch(pattern);
+    expect('spiffe://whystuck/reader').not.toMatch(pattern);
     expect(csi['csi.cert-manager.io/key-usages'].split(',').every((u: string) => policy('whystuck-collector-pods').spec.allowed.usages.includes(u))).toBe(true);
     expect(find(prod, 'Certificate', 'whystuck-ca').spec).toMatchObject({ commonName: 'whystuck CA', isCA: true });
-    // Who may use which: cert-manager's controller the CA and bot policies, the csi-driver only the collector pods'.
-    expect(find(prod, 'Role', 'whystuck-cert-manager-policies').rules).toEqual([{ apiGroups: ['policy.cert-manager.io'], resources: ['certificaterequestpolicies'], verbs: ['use'], resourceNames: ['whystuck-ca', 'whystuck-bot'] }]);
+    // Who may use which: cert-manager's controller the CA, bot and reader policies, the csi-driver only the collector pods'.
+    expect(find(prod, 'Role', 'whystuck-cert-manager-policies').rules).toEqual([{ apiGroups: ['policy.cert-manager.io'], resources: ['certificaterequestpolicies'], verbs: ['use'], resourceNames: ['whystuck-ca', 'whystuck-bot', 'whystuck-reader'] }]);
     expect(find(prod, 'Role', 'whystuck-csi-driver-policy').rules).toEqual([{ apiGroups: ['policy.cert-manager.io'], resources: ['certificaterequestpolicies'], verbs: ['use'], resourceNames: ['whystuck-collector-pods'] }]);
     expect(find(prod, 'RoleBinding', 'whystuck-cert-manager-policies')).toMatchObject({ metadata: { namespace: 'whystuck' }, roleRef: { kind: 'Role', name: 'whystuck-cert-manager-policies' }, subjects: [{ kind: 'ServiceAccount', name: 'cert-manager', namespace: 'cert-manager' }] });
     expect(find(prod, 'RoleBinding', 'whystuck-csi-driver-policy')).toMatchObject({ metadata: { namespace: 'whystuck' }, roleRef: { kind: 'Role', name: 'whystuck-csi-driver-policy' }, subjects: [{ kind: 'ServiceAccount', name: 'cert-manager-csi-driver', namespace: 'cert-manager' }] });
@@ -309,6 +321,13 @@ describe('deploy/kustomize', () => {
     expect(bot).toMatchObject({ secretName: 'whystuck-bot-tls', commonName: 'whystuck-bot', uris: ['spiffe://whystuck/bot'], issuerRef: { name: 'whystuck-ca' } });
     expect(bot.usages).toContain('client auth');
     expect(bot.usages).not.toContain('server auth');
+    // The read-only identity (Snapshot only, the kubectl plugin's): client-only too, its own Secret.
+    const reader = find(prod, 'Certificate', 'whystuck-reader').spec;
+    expect(reader).toMatchObject({ secretName: 'whystuck-reader-tls', commonName: 'whystuck-reader', uris: ['spiffe://whystuck/reader'], issuerRef: { name: 'whystuck-ca', kind: 'Issuer', group: 'cert-manager.io' } });
+    expect(reader.usages).toEqual(['client auth', 'digital signature', 'key encipherment']);
+    // Nothing in the cluster mounts the reader's Secret: it is for people (kubectl whystuck), not for a pod.
+    const mounts = prod.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet').flatMap((o) => (o as any).spec.template.spec.volumes ?? []);
+    expect(mounts.filter((v: { secret?: { secretName: string } }) => v.secret?.secretName === 'whystuck-reader-tls')).toEqual([]);
   });
 
   it('dev overlay: the TLS secrets hold what `whystuck certs` wrote, the Slack secret what slack.env says', () => {
@@ -318,6 +337,9 @@ describe('deploy/kustomize', () => {
     const certs = join(dir, 'kustomize', 'overlays', 'dev', 'certs');
     expect(Buffer.from(tls.data['tls.crt'], 'base64').toString()).toBe(readFileSync(join(certs, 'collector.crt'), 'utf8'));
     expect(Buffer.from(find(dev, 'Secret', 'whystuck-bot-tls').data['tls.key'], 'base64').toString()).toBe(readFileSync(join(certs, 'bot.key'), 'utf8'));
+    const reader = find(dev, 'Secret', 'whystuck-reader-tls');
+    expect(reader.type).toBe('kubernetes.io/tls');
+    for (const [key, file] of [['tls.crt', 'reader.crt'], ['tls.key', 'reader.key'], ['ca.crt', 'ca.crt']]) expect(Buffer.from(reader.data[key], 'base64').toString()).toBe(readFileSync(join(certs, file), 'utf8'));
     expect(Object.keys(find(dev, 'Secret', 'whystuck-slack').data).sort()).toEqual(['SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'WHYSTUCK_ACTION_SECRET']);
     expect(readFileSync(repoPath('deploy', 'kustomize', 'overlays', 'dev', '.gitignore'), 'utf8')).toMatch(/^certs\/$[\s\S]*^slack\.env$/m);
   });

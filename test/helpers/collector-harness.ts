@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createCertAuthority, type CertAuthority } from '../../collector/src/tls/dev-certs';
-import { BOT_IDENTITY, nodeIdentity } from '../../collector/src/tls/identity';
+import { BOT_IDENTITY, nodeIdentity, READER_IDENTITY } from '../../collector/src/tls/identity';
 import { createSnapshotter, type Snapshotter, type SnapshotterOptions } from '../../collector/src/snapshot/snapshotter';
 import { createRemediator, type RemediatorOptions } from '../../collector/src/remediate/remediator';
 import { createCollectorServer, type CollectorServer } from '../../collector/src/grpc/server';
@@ -61,7 +61,7 @@ export function clientCertFor(identity: string): { commonName: string; uris: str
   return { commonName: identity, uris: [] };
 }
 
-export async function startHarness(opts: { /** Default node-a. */ nodeName?: string; /** The server certificate's one URI SAN (default the node's identity; e.g. a collector pod's, spiffe://whystuck/ns/NS/pod/POD). */ serverIdentity?: string; botIdentity?: string; /** How often the server's TLS files are looked at (default 10 s). */ reloadIntervalMs?: number; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions; /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] }; /** Watch mode (not started: call watcher.start() or its *Now methods). */ watch?: Partial<WatcherOptions> } = {}): Promise<Harness> {
+export async function startHarness(opts: { /** Default node-a. */ nodeName?: string; /** The server certificate's one URI SAN (default the node's identity; e.g. a collector pod's, spiffe://whystuck/ns/NS/pod/POD). */ serverIdentity?: string; botIdentity?: string; /** The read-only identity (Snapshot only), as the collector's --reader-identity: default spiffe://whystuck/reader, '' none. */ readerIdentity?: string; /** How often the server's TLS files are looked at (default 10 s). */ reloadIntervalMs?: number; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions; /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] }; /** Watch mode (not started: call watcher.start() or its *Now methods). */ watch?: Partial<WatcherOptions> } = {}): Promise<Harness> {
   const authority = testCa();
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-grpc-'));
   const names = opts.serverNames ?? { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
@@ -78,7 +78,7 @@ export async function startHarness(opts: { /** Default node-a. */ nodeName?: str
     const watcher = createWatcher({ snapshotter, journal, metrics, logger, procRoot: opts.snapshotter?.procRoot ?? '/proc', bootTimeMs: btime, ...opts.watch });
     watch = { watcher, journal, metrics };
   }
-  const server = createCollectorServer({ snapshotter, remediator, botIdentity: opts.botIdentity, nodeName, logger, journal: watch?.journal, metrics: watch?.metrics });
+  const server = createCollectorServer({ snapshotter, remediator, botIdentity: opts.botIdentity, readerIdentity: opts.readerIdentity ?? READER_IDENTITY, nodeName, logger, journal: watch?.journal, metrics: watch?.metrics });
   const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', serverTls, false, { intervalMs: opts.reloadIntervalMs }));
   const address = `127.0.0.1:${port}`;
   const clients: CollectorClient[] = [];

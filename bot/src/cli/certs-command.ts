@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BOT_IDENTITY, createCertAuthority, loadCertAuthority, nodeIdentity } from '../../../collector/src';
+import { BOT_IDENTITY, createCertAuthority, loadCertAuthority, nodeIdentity, READER_IDENTITY } from '../../../collector/src';
 import { isNodeName } from '../kube/names';
 import type { CliIo } from './analyze-command';
 
@@ -17,6 +17,9 @@ export const CERTS_USAGE = `usage: whystuck certs --out DIR [--nodes NAME,NAME] 
                                 localhost and 127.0.0.1
     bot.crt/.key                client certificate, URI SAN spiffe://whystuck/bot: the only identity the
                                 collectors let call Snapshot, Watch and Remediate
+    reader.crt/.key             client certificate, URI SAN spiffe://whystuck/reader: read-only, the
+                                collectors let it call Snapshot and nothing else (the kubectl plugin's;
+                                it cannot signal anything)
   Keys are written with mode 0600. Production: see deploy/README.md (per-node certificates).
   --nodes NAMES      the Kubernetes node names (default: this machine, WHYSTUCK_NODE_NAME or the hostname)
   --add-nodes NAMES  issue certificates for more nodes from the CA already in DIR (ca.crt, ca.key)
@@ -26,6 +29,7 @@ export const CERTS_USAGE = `usage: whystuck certs --out DIR [--nodes NAME,NAME] 
 
 export const COLLECTOR_CERT_NAME = 'whystuck-collector';
 export const BOT_CERT_NAME = 'whystuck-bot';
+export const READER_CERT_NAME = 'whystuck-reader';
 
 const names = (text: string): string[] => text.split(',').map((n) => n.trim()).filter(Boolean);
 
@@ -62,7 +66,9 @@ export function runCerts(args: string[], io: Pick<CliIo, 'stdout' | 'stderr'>, e
   } else {
     ca = createCertAuthority('whystuck development CA', days);
     const bot = ca.issue({ commonName: BOT_CERT_NAME, uris: [BOT_IDENTITY], server: false, client: true, days });
-    files.push(['ca.crt', ca.cert, 0o644], ['ca.key', ca.key, 0o600], ['bot.crt', bot.cert, 0o644], ['bot.key', bot.key, 0o600]);
+    // The read-only identity: client only, Snapshot only (the collectors' --reader-identity).
+    const reader = ca.issue({ commonName: READER_CERT_NAME, uris: [READER_IDENTITY], server: false, client: true, days });
+    files.push(['ca.crt', ca.cert, 0o644], ['ca.key', ca.key, 0o600], ['bot.crt', bot.cert, 0o644], ['bot.key', bot.key, 0o600], ['reader.crt', reader.cert, 0o644], ['reader.key', reader.key, 0o600]);
   }
   for (const node of nodes) {
     const collector = ca.issue({
@@ -91,6 +97,7 @@ export function runCerts(args: string[], io: Pick<CliIo, 'stdout' | 'stderr'>, e
     `wrote ${files.map(([n]) => join(dir, n)).join(', ')} (valid ${days} days)`,
     `collector on node ${first}: --node-name ${first} --tls-cert ${join(dir, `collector-${first}.crt`)} --tls-key ${join(dir, `collector-${first}.key`)} --tls-ca ${join(dir, 'ca.crt')}`,
     `bot:       WHYSTUCK_COLLECTOR_TLS_CERT=${join(dir, 'bot.crt')} WHYSTUCK_COLLECTOR_TLS_KEY=${join(dir, 'bot.key')} WHYSTUCK_COLLECTOR_TLS_CA=${join(dir, 'ca.crt')}`,
+    ...(adding ? [] : [`reader:    kubectl whystuck pod NAME --tls-cert ${join(dir, 'reader.crt')} --tls-key ${join(dir, 'reader.key')} --tls-ca ${join(dir, 'ca.crt')} (snapshots only)`]),
     `cluster:   see deploy/README.md (each node gets only its own collector-NAME.crt/.key)`,
   ].join('\n') + '\n');
   return 0;

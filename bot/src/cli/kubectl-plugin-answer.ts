@@ -33,7 +33,8 @@ function loadKubeconfig(file: string | undefined, context: string | undefined): 
 }
 
 /**
- * The bot's client certificate: given files as they are, or the Secret's keys
+ * The client certificate, by default the read-only reader's
+ * (spiffe://whystuck/reader: collectors answer it Snapshot only): given files as they are, or the Secret's keys
  * (read through the API only once a collector is to be called) in a private
  * temporary directory until the collector client has read them.
  */
@@ -54,13 +55,13 @@ function tlsSource(tls: PluginRequest['tls'], kc: k8s.KubeConfig, namespace: str
         secret = await core.readNamespacedSecret({ namespace, name });
       } catch (err) {
         const code = (err as { code?: number }).code;
-        if (code === 403) return { ok: false, message: `you may not read the bot's client certificate (get secrets/${name} in namespace ${namespace}: cluster admins only), which the collectors require; give --tls-cert/--tls-key/--tls-ca if you hold it otherwise` };
-        if (code === 404) return { ok: false, message: `the bot's client certificate Secret ${namespace}/${name} does not exist (is whystuck deployed there? --collector-namespace, --tls-secret)` };
-        return { ok: false, message: `cannot read the bot's client certificate: ${kubeFailure(err, server, { verb: 'get', resource: 'secrets', namespace }, 'user').message}` };
+        if (code === 403) return { ok: false, message: `you may not read the reader's client certificate (get secrets/${name} in namespace ${namespace}: for those who may read every node), which the collectors require; give --tls-cert/--tls-key/--tls-ca if you hold it otherwise` };
+        if (code === 404) return { ok: false, message: `the reader's client certificate Secret ${namespace}/${name} does not exist (is whystuck deployed there? --collector-namespace, --tls-secret)` };
+        return { ok: false, message: `cannot read the reader's client certificate: ${kubeFailure(err, server, { verb: 'get', resource: 'secrets', namespace }, 'user').message}` };
       }
       const data = secret.data ?? {};
       const missing = ['tls.crt', 'tls.key', 'ca.crt'].filter((k) => !data[k]);
-      if (missing.length) return { ok: false, message: `${describe} has no ${missing.join(', ')}: it is not the bot's client certificate (tls.crt, tls.key, ca.crt)` };
+      if (missing.length) return { ok: false, message: `${describe} has no ${missing.join(', ')}: it is not a client certificate (tls.crt, tls.key, ca.crt)` };
       const dir = mkdtempSync(join(tmpdir(), 'kubectl-whystuck-'));
       const release = (): void => rmSync(dir, { recursive: true, force: true });
       try {
@@ -69,7 +70,7 @@ function tlsSource(tls: PluginRequest['tls'], kc: k8s.KubeConfig, namespace: str
         return { ok: true, files: { cert: path('tls.crt'), key: path('tls.key'), ca: path('ca.crt') }, release };
       } catch (err) {
         release();
-        return { ok: false, message: `cannot write the bot's client certificate to a private temporary directory: ${(err as Error).message}` };
+        return { ok: false, message: `cannot write the client certificate to a private temporary directory: ${(err as Error).message}` };
       }
     },
   };

@@ -23,7 +23,7 @@ export interface PluginRequest {
   kubeconfig?: string;
   context?: string;
   json: boolean;
-  /** The bot's client certificate: files, or a Secret in the collector namespace. */
+  /** The client certificate (by default the read-only reader's, spiffe://whystuck/reader): files, or a Secret in the collector namespace. */
   tls: { files: { cert: string; key: string; ca: string } } | { secret: string };
   collectors: CollectorSettings;
 }

@@ -18,13 +18,16 @@ alone and says that the node was not read.
 It never changes anything: no signal, no patch, no delete. Remediations are
 advice here; the guarded, confirmed and audited signals stay with the bot.
 
-Collectors accept only the bot's client certificate (spiffe://whystuck/bot), so
-this plugin uses it: by default it reads the Secret whystuck-bot-tls in the
-collector namespace through the API, which needs "get" on that Secret —
-cluster admins only: whoever holds that key is the bot to every collector
-(this plugin only ever asks for snapshots). Or give the files:
-  --tls-cert FILE --tls-key FILE --tls-ca FILE   the bot's client certificate, key and CA
-  --tls-secret NAME                              another Secret (tls.crt, tls.key, ca.crt) in the collector namespace
+It presents the read-only reader identity (spiffe://whystuck/reader), not the
+bot's: collectors let the reader take snapshots and nothing else (Watch and
+Remediate refuse it), so holding its key cannot signal anything; remediation
+stays with the audited bot. By default it reads the Secret whystuck-reader-tls
+in the collector namespace through the API, which needs "get" on that Secret —
+for people who may read every node (a snapshot carries command lines and the
+kernel log). Or give the files:
+  --tls-cert FILE --tls-key FILE --tls-ca FILE   the reader's client certificate, key and CA
+  --tls-secret NAME                              another Secret (tls.crt, tls.key, ca.crt) in the collector
+                                                 namespace (default whystuck-reader-tls)
   --collector-namespace NS                       where the collectors run (default whystuck)
 A Secret's key is written to a private temporary directory only until the
 connection has read it.
@@ -38,7 +41,7 @@ WHYSTUCK_COLLECTOR_PORT, WHYSTUCK_COLLECTOR_SERVER_NAME, WHYSTUCK_COLLECTOR_DEAD
 Needs (RBAC, for your user): get pods in NAMESPACE; get nodes and csinodes, list
 events, get persistentvolumeclaims, list volumeattachments (what the bot reads);
 list pods and create (and get) pods/portforward in the collector namespace; get
-the bot's TLS Secret there (unless --tls-* files are given).
+the reader's TLS Secret there (unless --tls-* files are given).
 
 Exit: 0 answered, 1 pod not found, 2 usage error or invalid name, 3 not read
 (Kubernetes API or the node's collector unreachable, and no answer from the API alone),
@@ -62,6 +65,9 @@ function collectorSettings(env: NodeJS.ProcessEnv, namespaceFlag: string | undef
   if (!Number.isInteger(deadlineMs) || deadlineMs < 100) return `WHYSTUCK_COLLECTOR_DEADLINE_MS: "${shown(String(env.WHYSTUCK_COLLECTOR_DEADLINE_MS))}" must be an integer number of milliseconds >= 100`;
   return { namespace, selector, port, serverName, deadlineMs };
 }
+
+/** The Secret of the read-only reader identity (spiffe://whystuck/reader), in the collector namespace. */
+export const READER_SECRET = 'whystuck-reader-tls';
 
 const OK = EXIT.ok;
 const USAGE = EXIT.usage;
@@ -102,9 +108,10 @@ export async function runKubectlPlugin(args: string[], io: PluginIo): Promise<nu
   if (typeof settings === 'string') return usage(settings);
 
   const files = [values['tls-cert'], values['tls-key'], values['tls-ca']];
-  let tls: PluginRequest['tls'] = { secret: values['tls-secret'] ?? 'whystuck-bot-tls' };
+  // The read-only identity by default: a collector answers it Snapshot only, never Remediate.
+  let tls: PluginRequest['tls'] = { secret: values['tls-secret'] ?? READER_SECRET };
   if (files.some((f) => f !== undefined)) {
-    if (!files.every(Boolean)) return usage('give all three of --tls-cert, --tls-key and --tls-ca (the bot\'s client certificate, its key and the CA), or none to read them from the bot\'s Secret');
+    if (!files.every(Boolean)) return usage('give all three of --tls-cert, --tls-key and --tls-ca (the reader\'s client certificate, its key and the CA), or none to read them from the reader\'s Secret');
     if (values['tls-secret'] !== undefined) return usage('give either --tls-secret or the --tls-cert/--tls-key/--tls-ca files, not both');
     tls = { files: { cert: files[0]!, key: files[1]!, ca: files[2]! } };
   } else if (!SUBDOMAIN.test(tls.secret) || tls.secret.length > 253) return usage(`"${shown(tls.secret)}" is not a valid Secret name`);

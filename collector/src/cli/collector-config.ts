@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { BadConfigError, InsecureListenError } from '../errors';
 import { isLoopbackHost } from '../grpc/tls';
-import { BOT_IDENTITY, isNodeName } from '../tls/identity';
+import { BOT_IDENTITY, isNodeName, READER_IDENTITY } from '../tls/identity';
 import { hostname } from 'node:os';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -18,6 +18,8 @@ export interface CollectorConfig {
   procRoot: string;
   /** The one client identity (exact URI SAN) allowed Snapshot, Watch and Remediate. */
   botIdentity: string;
+  /** A read-only client identity (exact URI SAN) allowed Snapshot only; '' when disabled. */
+  readerIdentity: string;
   /** The node this collector serves: --node-name, else NODE_NAME (downward API spec.nodeName), else the hostname. */
   nodeName: string;
   allowHostProcesses: boolean;
@@ -41,7 +43,7 @@ export interface CollectorConfig {
 }
 
 export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--tls-cert F --tls-key F --tls-ca F] [--insecure]
-       [--proc-root DIR] [--node-name NAME] [--bot-identity URI] [--allow-host-processes]
+       [--proc-root DIR] [--node-name NAME] [--bot-identity URI] [--reader-identity URI] [--allow-host-processes]
        [--read-deadline-ms N] [--log-level LEVEL] [--metrics-listen HOST:PORT]
        [--watch-interval-ms N] [--watch-d-tasks N] [--watch-zombies N] [--watch-persist-seconds N]
        [--runtime-endpoint unix:///PATH] [--host-root DIR] [--runtime-deadline-ms N] [--kubelet-root DIR]
@@ -55,6 +57,9 @@ export const COLLECTOR_USAGE = `usage: whystuck collector --listen HOST:PORT [--
   --bot-identity URI         the one client identity (exact URI SAN of its certificate) allowed to call
                              Snapshot, Watch and Remediate (default spiffe://whystuck/bot); Health is open
                              to any certificate from the CA
+  --reader-identity URI      a read-only client identity (exact URI SAN) allowed to call Snapshot and
+                             nothing else: Watch and Remediate refuse it (default spiffe://whystuck/reader,
+                             the kubectl plugin's; an empty value disables it)
   --allow-host-processes     let Remediate signal processes outside Kubernetes pod cgroups
   --read-deadline-ms N       deadline for each read that can block (default 250)
   --metrics-listen HOST:PORT Prometheus metrics at http://HOST:PORT/metrics (off by default)
@@ -87,6 +92,7 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
         'remediation-clients': { type: 'string' },
         'node-name': { type: 'string' },
         'bot-identity': { type: 'string', default: BOT_IDENTITY },
+        'reader-identity': { type: 'string', default: READER_IDENTITY },
         'allow-host-processes': { type: 'boolean', default: false },
         'log-level': { type: 'string' },
         'read-deadline-ms': { type: 'string', default: '250' },
@@ -143,6 +149,9 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
   }
   const botIdentity = String(values['bot-identity']);
   if (!/^spiffe:\/\/[a-z0-9.-]+\/\S+$/.test(botIdentity)) bad('botIdentity', 'a URI SAN like spiffe://whystuck/bot');
+  const readerIdentity = String(values['reader-identity']);
+  if (readerIdentity !== '' && !/^spiffe:\/\/[a-z0-9.-]+\/\S+$/.test(readerIdentity)) bad('readerIdentity', 'a URI SAN like spiffe://whystuck/reader, or empty to allow no reader');
+  if (readerIdentity === botIdentity) bad('readerIdentity', `the same as --bot-identity (${botIdentity}): the reader is a separate, read-only identity`);
   const nodeName = String(values['node-name'] ?? env.NODE_NAME ?? env.WHYSTUCK_NODE_NAME ?? hostname()).toLowerCase();
   if (!isNodeName(nodeName)) bad('nodeName', `"${nodeName}" is not a Kubernetes node name (lowercase letters, digits, '-' and '.')`);
   const hostRoot = String(values['host-root']);
@@ -166,6 +175,7 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
     insecure: Boolean(values.insecure),
     procRoot,
     botIdentity,
+    readerIdentity,
     nodeName,
     allowHostProcesses: Boolean(values['allow-host-processes']),
     logLevel: logLevel as CollectorConfig['logLevel'],

@@ -43,7 +43,7 @@ export async function runCollector(argv: string[]): Promise<number> {
     observeMs: config.watchIntervalMs,
     thresholds: { dTasks: config.watchDTasks, zombies: config.watchZombies, persistMs: config.watchPersistSeconds * 1000 },
   });
-  const server = createCollectorServer({ snapshotter, remediator, botIdentity: config.botIdentity, nodeName: config.nodeName, procRoot: config.procRoot, logger: logger.child({ component: 'grpc' }), journal, metrics });
+  const server = createCollectorServer({ snapshotter, remediator, botIdentity: config.botIdentity, readerIdentity: config.readerIdentity, nodeName: config.nodeName, procRoot: config.procRoot, logger: logger.child({ component: 'grpc' }), journal, metrics });
   let port: number;
   try {
     const tlsLog = logger.child({ component: 'tls' });
@@ -72,7 +72,7 @@ export async function runCollector(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  logger.info({ address: `${config.host}:${port}`, tls: Boolean(config.tlsCert), procRoot: config.procRoot, pidfd: remediator.pidfdSupported, node: config.nodeName, botIdentity: config.botIdentity }, 'collector listening');
+  logger.info({ address: `${config.host}:${port}`, tls: Boolean(config.tlsCert), procRoot: config.procRoot, pidfd: remediator.pidfdSupported, node: config.nodeName, botIdentity: config.botIdentity, readerIdentity: config.readerIdentity || 'none' }, 'collector listening');
   // Tests and scripts read the bound port from this line.
   process.stdout.write(`listening ${config.host}:${port}\n`);
 

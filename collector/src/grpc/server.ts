@@ -29,6 +29,13 @@ export interface CollectorServerOptions {
    * certificate from the CA. See authorise-caller.ts.
    */
   botIdentity?: string;
+  /**
+   * A read-only client identity (exact URI SAN) allowed to call Snapshot and
+   * nothing else: Watch and Remediate refuse it (the collector's
+   * --reader-identity, spiffe://whystuck/reader by default there). Unset or
+   * '': no reader.
+   */
+  readerIdentity?: string;
   /** The node this collector serves (downward API spec.nodeName): Remediate refuses requests for another node. */
   nodeName: string;
   /** Told in Health. */
@@ -97,7 +104,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
   // A plaintext listener exists only on loopback (serverCredentials refuses others).
   let plaintext = false;
   const refusedCaller = (rpc: Rpc, call: { getAuthContext(): unknown; getPeer(): string }, log: Logger): string | null => {
-    const v = authoriseCaller(call, rpc, botIdentity, plaintext);
+    const v = authoriseCaller(call, rpc, botIdentity, plaintext, opts.readerIdentity);
     if (v.ok) return null;
     log.warn({ peer: call.getPeer(), presented: v.presented, reason: v.message }, `${rpc} refused: caller not authorised`);
     return v.message;

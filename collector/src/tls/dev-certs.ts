@@ -12,7 +12,10 @@ export interface IssuedCert {
 }
 
 export interface CertAuthority extends IssuedCert {
-  /** `uris`: URI SANs — the identity (identity.ts): spiffe://whystuck/bot, spiffe://whystuck/node/NAME. */
+  /**
+   * `uris`: URI SANs — the identity (identity.ts): spiffe://whystuck/bot, spiffe://whystuck/reader
+   * (read-only, client only), spiffe://whystuck/node/NAME. `server`/`client`: the extended key usages.
+   */
   issue(opts: { commonName: string; dnsNames?: string[]; ipAddresses?: string[]; uris?: string[]; server?: boolean; client?: boolean; days?: number }): IssuedCert;
 }
 

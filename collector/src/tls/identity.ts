@@ -2,7 +2,9 @@
  * Who is who between the bot and the collectors: one URI SAN per certificate,
  * SPIFFE-shaped.
  *
- *   spiffe://whystuck/bot                 the bot (the only client of Snapshot, Watch, Remediate)
+ *   spiffe://whystuck/bot                 the bot (the only client of Watch and Remediate; Snapshot too)
+ *   spiffe://whystuck/reader              read-only clients (the kubectl plugin): Snapshot only, never
+ *                                         Watch or Remediate (the collector's --reader-identity)
  *   spiffe://whystuck/node/NAME           the collector of Kubernetes node NAME (`whystuck certs`, configured collectors)
  *   spiffe://whystuck/ns/NS/pod/POD       the collector pod POD in namespace NS (production: cert-manager's
  *                                         csi-driver issues it to that pod); the bot takes it for node N only
@@ -14,6 +16,8 @@
  */
 export const TRUST_DOMAIN = 'whystuck';
 export const BOT_IDENTITY = `spiffe://${TRUST_DOMAIN}/bot`;
+/** Read-only callers (the kubectl plugin): a collector lets this identity take snapshots and nothing else. */
+export const READER_IDENTITY = `spiffe://${TRUST_DOMAIN}/reader`;
 const NODE_PREFIX = `spiffe://${TRUST_DOMAIN}/node/`;
 
 /** A Kubernetes node name (RFC 1123 subdomain, lowercase). */

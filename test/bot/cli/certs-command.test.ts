@@ -37,7 +37,7 @@ describe('whystuck certs --out DIR', () => {
     expect(ca.ca).toBe(true);
     expect(ca.subject).toContain('CN=whystuck development CA');
     expect(ca.verify(ca.publicKey)).toBe(true);
-    for (const name of ['collector-node-a', 'collector-node-b', 'bot']) {
+    for (const name of ['collector-node-a', 'collector-node-b', 'bot', 'reader']) {
       const c = cert(`${name}.crt`);
       expect(c.ca).toBe(false);
       expect(c.checkIssued(ca)).toBe(true);
@@ -65,6 +65,12 @@ describe('whystuck certs --out DIR', () => {
     const bot = cert('bot.crt');
     expect(bot.subjectAltName).toBe('URI:spiffe://whystuck/bot');
     expect(bot.keyUsage).toEqual([CLIENT_AUTH]);
+    // The read-only identity (the kubectl plugin's; collectors answer it Snapshot only): client only, its own key.
+    const reader = cert('reader.crt');
+    expect(reader.subjectAltName).toBe('URI:spiffe://whystuck/reader');
+    expect(reader.subject).toContain('CN=whystuck-reader');
+    expect(reader.keyUsage).toEqual([CLIENT_AUTH]);
+    expect(reader.publicKey.export({ format: 'der', type: 'spki' })).not.toEqual(bot.publicKey.export({ format: 'der', type: 'spki' }));
   });
 
   it('--add-nodes issues more node certificates from the CA already there, and nothing else', () => {
@@ -77,6 +83,7 @@ describe('whystuck certs --out DIR', () => {
     expect(added.verify(cert('ca.crt').publicKey)).toBe(true);
     expect(added.subjectAltName).toContain('URI:spiffe://whystuck/node/node-c');
     expect(c.out().split('\n')[0]).not.toContain('bot.crt'); // only the new node's files were written
+    expect(c.out().split('\n')[0]).not.toContain('reader.crt');
   });
 
   it('refuses to overwrite without --force, and rejects bad arguments', () => {

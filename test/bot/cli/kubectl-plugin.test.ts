@@ -16,7 +16,7 @@ import { spawnZombies } from '../../helpers/kernel/processes';
  * run as kubectl runs a plugin (the executable, the arguments after
  * "whystuck", the user's environment), against a fake API server reached
  * through a kubeconfig file, which serves the pod, the collector pod, the
- * bot's TLS Secret and the port-forward to the collector pod over a real
+ * read-only reader's TLS Secret (spiffe://whystuck/reader: Snapshot only) and the port-forward to the collector pod over a real
  * WebSocket (v4.channel.k8s.io) into a real collector with mutual TLS on
  * 127.0.0.1. The collector pod's own IP is unroutable: only the tunnel reaches it.
  */
@@ -49,6 +49,7 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
   let kube: FakeKubeApi;
   let collectorPort: number;
   let botFiles: { cert: string; key: string; ca: string };
+  let readerFiles: { cert: string; key: string; ca: string };
   let home: string;
   let env: NodeJS.ProcessEnv;
 
@@ -62,8 +63,10 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     // 192.0.2.0/24 is TEST-NET-1: nothing answers there; the plugin must go through the API server.
     kube.addPod({ ...COLLECTOR, uid: 'u-col-d', nodeName: 'node-d', labels: LABELS, podIP: '192.0.2.17' });
     kube.forwardPod(COLLECTOR.namespace, COLLECTOR.name, 7443, { host: '127.0.0.1', port: collectorPort });
+    // The bot's certificate is for the bot's own investigation below; the plugin is given the reader's only.
     botFiles = harness.clientTls('whystuck-bot');
-    kube.addSecret({ namespace: 'whystuck', name: 'whystuck-bot-tls', data: { 'tls.crt': readFileSync(botFiles.cert), 'tls.key': readFileSync(botFiles.key), 'ca.crt': readFileSync(botFiles.ca) } });
+    readerFiles = harness.clientTls('spiffe://whystuck/reader');
+    kube.addSecret({ namespace: 'whystuck', name: 'whystuck-reader-tls', data: { 'tls.crt': readFileSync(readerFiles.cert), 'tls.key': readFileSync(readerFiles.key), 'ca.crt': readFileSync(readerFiles.ca) } });
     home = mkdtempSync(join(tmpdir(), 'whystuck-plugin-home-'));
     env = { KUBECONFIG: kube.kubeconfig, HOME: home };
   });
@@ -105,12 +108,13 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     expect(asked).toEqual(expect.arrayContaining([
       'GET /api/v1/namespaces/shop/pods/web-0',
       'GET /api/v1/namespaces/whystuck/pods?fieldSelector=spec.nodeName=node-d&labelSelector=app.kubernetes.io/name=whystuck-collector',
-      'GET /api/v1/namespaces/whystuck/secrets/whystuck-bot-tls',
+      'GET /api/v1/namespaces/whystuck/secrets/whystuck-reader-tls',
       `GET /api/v1/namespaces/whystuck/pods/${COLLECTOR.name}/portforward?ports=7443`,
       'GET /api/v1/nodes/node-d',
     ]));
-    // Reads only: no write of any kind reached the API.
+    // Reads only: no write of any kind reached the API. The bot's Secret is never asked for.
     expect(kube.requests.filter((r) => !r.startsWith('GET '))).toEqual([]);
+    expect(asked.filter((r) => r.includes('whystuck-bot-tls'))).toEqual([]);
     // The Secret's key was written only while the connection read it.
     expect(secretDirs()).toEqual(before);
 
@@ -131,13 +135,13 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     }
   });
 
-  it('the bot\'s certificate from --tls-cert/--tls-key/--tls-ca files: the Secret is not read', async () => {
+  it('the reader\'s certificate from --tls-cert/--tls-key/--tls-ca files: the Secret is not read', async () => {
     // With a claim: the API layer reads it, the node's VolumeAttachments and its CSINode too.
     kube.addPod({ namespace: 'shop', name: 'idle-0', uid: '6a1f0c2e-4b3d-4e5f-9a8b-7c6d5e4f3a2b', nodeName: 'node-d', volumes: [{ name: 'data', claimName: 'data-idle-0' }] });
     kube.addClaim({ namespace: 'shop', name: 'data-idle-0', volumeName: 'pv-idle-0', storageClassName: 'csi-rbd' });
     kube.addCsiNode('node-d', ['rbd.csi.ceph.com']);
     const mark = kube.requests.length;
-    const run = await plugin(['pod', 'idle-0', '-n', 'shop', '--tls-cert', botFiles.cert, '--tls-key', botFiles.key, '--tls-ca', botFiles.ca], env);
+    const run = await plugin(['pod', 'idle-0', '-n', 'shop', '--tls-cert', readerFiles.cert, '--tls-key', readerFiles.key, '--tls-ca', readerFiles.ca], env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('No process of shop/idle-0 (uid 6a1f0c2e-4b3d-4e5f-9a8b-7c6d5e4f3a2b) is left on node-d');
@@ -152,7 +156,7 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     try {
       const kc = join(dir, 'config');
       writeFileSync(kc, `${readFileSync(kube.kubeconfig, 'utf8')}\n- name: shop\n  context:\n    cluster: test\n    user: test\n    namespace: shop\n`);
-      const run = await plugin(['pod', 'idle-0', '--context', 'shop', '--kubeconfig', kc, '--tls-cert', botFiles.cert, '--tls-key', botFiles.key, '--tls-ca', botFiles.ca], {});
+      const run = await plugin(['pod', 'idle-0', '--context', 'shop', '--kubeconfig', kc, '--tls-cert', readerFiles.cert, '--tls-key', readerFiles.key, '--tls-ca', readerFiles.ca], {});
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('pod shop/idle-0 · uid');
@@ -211,14 +215,14 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     expect(kube.portForwards.length).toBe(tunnels);
   });
 
-  it('without read access to the bot\'s Secret: says it needs it (cluster admins only), and no collector is contacted', async () => {
+  it('without read access to the reader\'s Secret: says it needs it, and no collector is contacted', async () => {
     kube.addPod({ namespace: 'shop', name: 'idle-1', uid: '7b2e1d3f-5c4a-4f6e-8b9c-0d1e2f3a4b5c', nodeName: 'node-d' });
-    kube.fault(/\/secrets\//, { status: 403, message: 'secrets "whystuck-bot-tls" is forbidden: User "alice" cannot get resource "secrets" in API group "" in the namespace "whystuck"' });
+    kube.fault(/\/secrets\//, { status: 403, message: 'secrets "whystuck-reader-tls" is forbidden: User "alice" cannot get resource "secrets" in API group "" in the namespace "whystuck"' });
     const tunnels = kube.portForwards.length;
     try {
       const run = await plugin(['pod', 'idle-1', '-n', 'shop'], env);
       expect(run.code).toBe(3);
-      expect(run.stderr).toBe('kubectl-whystuck: you may not read the bot\'s client certificate (get secrets/whystuck-bot-tls in namespace whystuck: cluster admins only), which the collectors require; give --tls-cert/--tls-key/--tls-ca if you hold it otherwise\n');
+      expect(run.stderr).toBe('kubectl-whystuck: you may not read the reader\'s client certificate (get secrets/whystuck-reader-tls in namespace whystuck: for those who may read every node), which the collectors require; give --tls-cert/--tls-key/--tls-ca if you hold it otherwise\n');
       expect(kube.portForwards.length).toBe(tunnels);
     } finally {
       kube.fault(/\/secrets\//, null);
@@ -277,17 +281,20 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
   });
 
   it('a pod port nothing listens on: the kubelet\'s error from the error channel is named', async () => {
-    const run = await plugin(['pod', 'idle-0', '-n', 'shop', '--tls-cert', botFiles.cert, '--tls-key', botFiles.key, '--tls-ca', botFiles.ca], { ...env, WHYSTUCK_COLLECTOR_PORT: '7444' });
+    const run = await plugin(['pod', 'idle-0', '-n', 'shop', '--tls-cert', readerFiles.cert, '--tls-key', readerFiles.key, '--tls-ca', readerFiles.ca], { ...env, WHYSTUCK_COLLECTOR_PORT: '7444' });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/is unreachable: .*\(port-forward to pod whystuck\/whystuck-collector-x7k2p port 7444: error forwarding port 7444 to pod whystuck-collector-x7k2p_whystuck, uid u-col-d: failed to connect to localhost:7444 inside namespace/);
   });
 
-  it('--help says what it needs and that it never remediates', async () => {
+  it('--help says what it needs and that it never remediates: the reader identity can only take snapshots', async () => {
     const run = await plugin(['--help'], {});
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^usage: kubectl whystuck pod NAME \[-n NAMESPACE\]/);
-    expect(run.stdout).toContain('cluster admins only');
     expect(run.stdout).toContain('It never changes anything: no signal, no patch, no delete.');
+    const flat = run.stdout.replace(/\s+/g, ' ');
+    expect(flat).toContain('the read-only reader identity (spiffe://whystuck/reader), not the bot\'s: collectors let the reader take snapshots and nothing else (Watch and Remediate refuse it), so holding its key cannot signal anything; remediation stays with the audited bot');
+    expect(flat).toContain('the Secret whystuck-reader-tls');
+    expect(flat).not.toContain('whystuck-bot-tls');
   });
 
   // Last: the fake has no way to lift forbidList.
@@ -324,6 +331,6 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
       'storage.k8s.io/csinodes:get', 'storage.k8s.io/volumeattachments:list',
     ]);
     const help = (await plugin(['--help'], {})).stdout.replace(/\s+/g, ' ');
-    for (const said of ['get pods in NAMESPACE', 'get nodes and csinodes', 'list events', 'get persistentvolumeclaims', 'list volumeattachments', 'list pods and create (and get) pods/portforward in the collector namespace', 'get the bot\'s TLS Secret']) expect(help).toContain(said);
+    for (const said of ['get pods in NAMESPACE', 'get nodes and csinodes', 'list events', 'get persistentvolumeclaims', 'list volumeattachments', 'list pods and create (and get) pods/portforward in the collector namespace', 'get the reader\'s TLS Secret']) expect(help).toContain(said);
   });
 });

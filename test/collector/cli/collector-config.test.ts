@@ -15,6 +15,16 @@ describe('collector flags', () => {
     expect(loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure', '--bot-identity', 'spiffe://corp/whystuck-bot'], {}).botIdentity).toBe('spiffe://corp/whystuck-bot');
   });
 
+  it('--reader-identity: the read-only identity, spiffe://whystuck/reader by default; empty disables it; never the bot\'s', () => {
+    const base = ['--listen', '127.0.0.1:1', '--insecure'];
+    expect(loadCollectorConfig(base, {}).readerIdentity).toBe('spiffe://whystuck/reader');
+    expect(loadCollectorConfig([...base, '--reader-identity', 'spiffe://corp/readers'], {}).readerIdentity).toBe('spiffe://corp/readers');
+    expect(loadCollectorConfig([...base, '--reader-identity='], {}).readerIdentity).toBe('');
+    expect(loadCollectorConfig([...base, '--reader-identity', ''], {}).readerIdentity).toBe('');
+    expect(() => loadCollectorConfig([...base, '--reader-identity', 'whystuck-reader'], {})).toThrow(/bad readerIdentity/);
+    expect(() => loadCollectorConfig([...base, '--reader-identity', 'spiffe://whystuck/bot'], {})).toThrow(/bad readerIdentity: the same as --bot-identity/);
+  });
+
   it('takes the log level from WHYSTUCK_LOG_LEVEL unless the flag says otherwise', () => {
     expect(loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure'], { WHYSTUCK_LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
     expect(loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure', '--log-level', 'debug'], { WHYSTUCK_LOG_LEVEL: 'warn' }).logLevel).toBe('debug');

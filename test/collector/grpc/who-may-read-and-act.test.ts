@@ -75,7 +75,7 @@ describe('who may read and act: identities between the bot and the collectors', 
       const c = clientOf(a, tls);
       const snap = await c.snapshot({ pids: { pids: [pid] } });
       expect([what, snap.status, snap.status === 'rejected' && snap.code]).toEqual([what, 'rejected', 7]); // PERMISSION_DENIED
-      expect(snap.status === 'rejected' && snap.message).toMatch(/only spiffe:\/\/whystuck\/bot may call Snapshot/);
+      expect(snap.status === 'rejected' && snap.message).toMatch(/only spiffe:\/\/whystuck\/bot or spiffe:\/\/whystuck\/reader may call Snapshot/);
       const rem = await c.remediate({ pid, start_time_ticks: start, expected_comm: 'sleep', signal: 'SIGKILL', requester: 'test', reason: 'test', node: 'node-a' });
       expect([what, rem.status === 'ok' && rem.value.status]).toEqual([what, 'NOT_AUTHORISED']);
       const stream = c.watch({});
@@ -88,6 +88,41 @@ describe('who may read and act: identities between the bot and the collectors', 
     // The bot may read.
     const snap = await clientOf(a, a.clientTls('whystuck-bot'), 'spiffe://whystuck/node/node-a').snapshot({ pids: { pids: [pid] } });
     expect(snap.status === 'ok' && snap.value.tasks.map((t) => t.pid)).toEqual([pid]);
+  });
+
+  it('the read-only reader identity (spiffe://whystuck/reader, the kubectl plugin\'s) may Snapshot; Remediate refuses it and nothing is signalled; Watch refuses it', async () => {
+    const { pid, start } = await sleeper();
+    const reader = clientOf(a, a.clientTls('spiffe://whystuck/reader'), 'spiffe://whystuck/node/node-a');
+    const snap = await reader.snapshot({ pids: { pids: [pid] } });
+    expect(snap.status === 'ok' && snap.value.tasks.map((t) => [t.pid, t.comm])).toEqual([[pid, 'sleep']]);
+    // A well-formed request for this node and this very process, as the bot would send it: refused for who asks.
+    for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+      const rem = await reader.remediate({ pid, start_time_ticks: start, expected_comm: 'sleep', signal, requester: 'kubectl:alice', reason: 'test', node: 'node-a' });
+      expect(rem).toMatchObject({ status: 'ok', value: { status: 'NOT_AUTHORISED', message: expect.stringContaining('only spiffe://whystuck/bot may call Remediate: its certificate is spiffe://whystuck/reader, not spiffe://whystuck/bot') } });
+    }
+    await new Promise((r) => setTimeout(r, 400)); // longer than the remediator's settle time
+    expect(alive(pid)).toBe(true);
+    const stream = reader.watch({});
+    await expect((async () => { for await (const _ of stream.events) return 'event'; return 'ended'; })()).rejects.toMatchObject({ code: 7, details: expect.stringMatching(/only spiffe:\/\/whystuck\/bot may call Watch: its certificate is spiffe:\/\/whystuck\/reader/) });
+    stream.close();
+    // The bot passes the same check (this collector has no watch journal: UNIMPLEMENTED, not PERMISSION_DENIED).
+    const botStream = clientOf(a, a.clientTls('whystuck-bot'), 'spiffe://whystuck/node/node-a').watch({});
+    await expect((async () => { for await (const _ of botStream.events) return 'event'; return 'ended'; })()).rejects.toMatchObject({ code: 12 });
+    botStream.close();
+    expect(alive(pid)).toBe(true);
+  });
+
+  it('a collector with the reader disabled (--reader-identity=) refuses the reader\'s Snapshot too; the bot still reads', async () => {
+    const closed = await startHarness({ nodeName: 'node-c', readerIdentity: '' });
+    try {
+      const reader = clientOf(closed, closed.clientTls('spiffe://whystuck/reader'), 'spiffe://whystuck/node/node-c');
+      const snap = await reader.snapshot({ pids: { pids: [process.pid] } });
+      expect(snap).toMatchObject({ status: 'rejected', code: 7, message: expect.stringMatching(/only spiffe:\/\/whystuck\/bot may call Snapshot: its certificate is spiffe:\/\/whystuck\/reader, not spiffe:\/\/whystuck\/bot/) });
+      const bot = await clientOf(closed, closed.clientTls('whystuck-bot'), 'spiffe://whystuck/node/node-c').snapshot({ pids: { pids: [process.pid] } });
+      expect(bot.status).toBe('ok');
+    } finally {
+      await closed.close();
+    }
   });
 
   it('Remediate for another node is refused (WRONG_NODE) and nothing is signalled; a request without a node is invalid', async () => {
