@@ -1,3 +1,4 @@
+import { slackBoundaryFetch } from './slack-boundary';
 import { App, webApi, type Authorize, type CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { CollectorPool } from '../collectors/collector-pool';
@@ -123,7 +124,9 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
       });
     },
   };
-  const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined;
+  // Every Web API request passes one boundary: no channel-wide or group notification a tenant's text could smuggle in (slack-boundary.ts).
+  const fetch = slackBoundaryFetch(() => config.oncallGroups.values());
+  const clientOptions = { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), fetch };
   const client = new webApi.WebClient(config.slack.botToken, { ...clientOptions, logger: slackLogger(logger.child({ component: 'slack-web-api' })) });
   const app = new App({
     ...(socketMode ? { socketMode: true, appToken: config.slack.appToken } : { signingSecret: config.slack.signingSecret ?? '', customRoutes: [readyz] }),
