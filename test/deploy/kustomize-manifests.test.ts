@@ -348,15 +348,18 @@ describe('deploy/kustomize', () => {
 describe('images', () => {
   const dockerfile = readFileSync(repoPath('deploy', 'Dockerfile'), 'utf8');
 
-  it('one multi-stage Dockerfile: a build stage with dev dependencies pruned, a non-root bot, a collector started through the node-flags entrypoint', () => {
+  it('one multi-stage Dockerfile: a build stage with dev dependencies pruned, the collector workspace\'s dependencies alone, a non-root bot, a collector started through the node-flags entrypoint', () => {
     const stages = [...dockerfile.matchAll(/^FROM \S+(?: AS (\S+))?$/gm)].map((m) => m[1]);
-    expect(stages).toEqual(['build', 'runtime', 'collector', 'bot']);
+    expect(stages).toEqual(['build', 'collector-deps', 'runtime', 'collector', 'bot']);
     expect(dockerfile).toMatch(/npm ci && npm prune --omit=dev/);
     const bot = dockerfile.slice(dockerfile.indexOf('AS bot'));
     expect(bot).toMatch(/^USER 10001:10001$/m);
     const collector = dockerfile.slice(dockerfile.indexOf('AS collector'), dockerfile.indexOf('AS bot'));
     expect(collector).toMatch(/^ENTRYPOINT \["\/usr\/local\/bin\/whystuck-collector"\]$/m);
     expect(collector).toContain('COPY deploy/collector.node-flags ./deploy/collector.node-flags');
+    // The collector image: its workspace's node_modules and its compiled code, nothing of the bot's.
+    expect(collector).toContain('COPY --from=collector-deps /app/node_modules ./node_modules');
+    expect(collector).not.toMatch(/COPY --from=build \/app\/node_modules|COPY --from=build \/app\/dist \.\/dist$/m);
     for (const m of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) expect(() => readFileSync(repoPath(m[1]))).not.toThrow(/ENOENT/);
   });
 

@@ -115,12 +115,20 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     return { ready: started && store.status === 'ok' && slack.status === 'ok', store, slack };
   }
   // Kubernetes' readiness probe (HTTP mode): a replica whose store or Slack is unreachable takes no Slack traffic.
+  // It answers ready or not ready, nothing more (anyone who reaches the port may ask); why goes to the log, once per change.
+  let lastReadiness = '';
   const readyz: CustomRoute = {
     path: '/readyz', method: ['GET'],
     handler: (_req, res) => {
       void readiness().then((r) => {
+        const why = `${r.ready} ${started} ${r.store.status} ${r.slack.status}`;
+        if (why !== lastReadiness) {
+          lastReadiness = why;
+          if (r.ready) logger.info({ store: deps.store.kind }, 'ready');
+          else logger.warn({ started, store: { kind: deps.store.kind, ...r.store }, slack: r.slack }, 'not ready');
+        }
         res.writeHead(r.ready ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ready: r.ready, store: deps.store.kind, ...r.store, slack: r.slack }));
+        res.end(JSON.stringify({ ready: r.ready }));
       });
     },
   };
