@@ -1,3 +1,4 @@
+import { cliSettings, type Env } from '../config';
 import type { Checked } from '../ssh/errors';
 import { createHostKeyPolicy } from '../ssh/host-key-policy';
 import { readKnownHostsFile } from '../ssh/known-hosts';
@@ -39,7 +40,7 @@ function seconds(value: string | undefined, what: string, fallbackSeconds: numbe
  * (passphrase from WHYSTUCK_SSH_KEY_PASSPHRASE), the known_hosts file and/or
  * pinned fingerprints, an optional jump host, and the two deadlines.
  */
-export function sshTargetFromCli(v: SshCliValues, env: NodeJS.ProcessEnv): Checked<SshNodeTarget> {
+export function sshTargetFromCli(v: SshCliValues, env: Env): Checked<SshNodeTarget> {
   const address = parseSshAddress(v.ssh ?? '', '--ssh');
   if (!address.ok) return address;
   const jump = v.jump === undefined ? undefined : parseSshAddress(v.jump, '--jump');
@@ -56,7 +57,7 @@ export function sshTargetFromCli(v: SshCliValues, env: NodeJS.ProcessEnv): Check
   if (knownHosts && !knownHosts.ok) return knownHosts;
   const hostKeys = createHostKeyPolicy({ knownHosts: knownHosts?.value, fingerprints: v['host-key-fingerprint'] });
   if (!hostKeys.ok) return hostKeys;
-  const key = loadPrivateKeyFile(v['ssh-key'], { passphrase: env.WHYSTUCK_SSH_KEY_PASSPHRASE || undefined });
+  const key = loadPrivateKeyFile(v['ssh-key'], { passphrase: cliSettings(env).sshKeyPassphrase });
   if (!key.ok) return key;
   return {
     ok: true,

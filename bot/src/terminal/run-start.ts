@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../../../collector/src';
 import { createCollectorPool } from '../collectors/collector-pool';
 import { collectorPoolFromConfig } from '../collectors/pool-from-config';
-import { ConfigError } from '../config';
+import { cliSettings, ConfigError } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
 import { openSqliteStore } from '../store/sqlite-store';
@@ -56,7 +56,7 @@ export async function runStart(args: string[], io: StartIo, opts: StartOptions =
   if (values.help) { io.stdout.write(`${START_USAGE}\n`); return 0; }
   const once = values.once;
   if (once !== undefined && !once.trim()) { io.stderr.write('whystuck start: --once needs a question, e.g. --once "why is pid 1234 stuck"\n'); return 2; }
-  if (once === undefined && !values.terminal && io.env.SLACK_BOT_TOKEN) {
+  if (once === undefined && !values.terminal && cliSettings(io.env).slackConfigured) {
     const { runBot } = await import('../cli/run-bot');
     return runBot(io.env);
   }
