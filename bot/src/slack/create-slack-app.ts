@@ -136,9 +136,12 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   const fetch = slackBoundaryFetch(() => config.oncallGroups.values());
   const clientOptions = { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), fetch };
   const client = new webApi.WebClient(config.slack.botToken, { ...clientOptions, logger: slackLogger(logger.child({ component: 'slack-web-api' })) });
+  // Who the bot is (auth.test, asked once): no retries and a short timeout. With the Web API's retries a slow Slack
+  // held every request behind it for minutes, past Slack's 3 s answer deadline; failing fast lets Slack redeliver.
+  const authClient = new webApi.WebClient(config.slack.botToken, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 2500, logger: slackLogger(logger.child({ component: 'slack-auth' })) });
   const app = new App({
     ...(socketMode ? { socketMode: true, appToken: config.slack.appToken } : { signingSecret: config.slack.signingSecret ?? '', customRoutes: [readyz] }),
-    authorize: cachedAuthorize(client, config.slack.botToken ?? ''),
+    authorize: cachedAuthorize(authClient, config.slack.botToken ?? ''),
     logger: slackLogger(logger.child({ component: 'bolt' })),
     clientOptions,
   });
