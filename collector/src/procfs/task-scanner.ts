@@ -112,8 +112,6 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
   let busy: Promise<unknown> = Promise.resolve();
   const waiting = new Map<string, Promise<ScanResult>>();
   const counts: TaskScannerStats = { scans: 0, coalesced: 0, cgroupsUnknown: 0 };
-  // tgids are below pid_max, at most 2^22 on Linux: one bit each. Reused, cleared per scan.
-  let claimBits: SharedArrayBuffer | undefined;
 
   /** The cgroup pass: the map, null when membership is unknown (with why), undefined to read in the walk. */
   const readCgroups = async (procRoot: string, deadlineMs: number): Promise<{ map: CgroupMap | null | undefined; state: ScanResult['cgroups'] }> => {
@@ -166,9 +164,10 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
     const shared = parts > 1 || mainJoins;
     let claims: SharedArrayBuffer | undefined;
     if (shared) {
-      claimBits ??= new SharedArrayBuffer((1 << 22) / 8);
-      new Int32Array(claimBits).fill(0);
-      claims = claimBits;
+      // A fresh map for every scan: a reader thread written off when an earlier scan timed out may still be
+      // walking and claiming in the map it was given; sharing one map, it hid processes from the next scan.
+      // tgids are below pid_max, at most 2^22 on Linux: one bit each (512 KiB).
+      claims = new SharedArrayBuffer((1 << 22) / 8);
     }
     const pending = Array.from({ length: parts }, (_, part) => {
       const progress = new SharedArrayBuffer(8);
