@@ -33,6 +33,27 @@ describe('task scanner', () => {
   });
 });
 
+describe('a scan after one that timed out', () => {
+  it('sees every process: the written-off walker of the timed-out scan claims nothing in the next one', async () => {
+    const reader = createGuardedReader({ poolSize: 2 });
+    try {
+      const scanner = createTaskScanner(reader, { parts: 2, cgroupDeadlineMs: 0 });
+      // Timed out at once: its reader threads are written off while they may still be walking /proc.
+      const first = await scanner.scan(REQ, 1);
+      expect(first.stalled).toBeDefined();
+      const all = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+      const { tasks: t, stalled } = await scanner.scan(REQ, 20000);
+      expect(stalled).toBeUndefined();
+      const seen = new Set(Array.from(t.tgid));
+      // Every process that lived through both scans is in the second (processes may exit meanwhile: checked by /proc now).
+      const missing = all.filter((p) => !seen.has(p) && spawnSync('test', ['-d', `/proc/${p}`]).status === 0);
+      expect(missing).toEqual([]);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
 describe('cgroup membership read in one guarded pass before the walk', () => {
   it('attributes the same pods as reading cgroup files in the walk, and the main thread then joins the walk', async () => {
     const reader = createGuardedReader({ poolSize: 1 });
