@@ -4,16 +4,27 @@ import { scopeDiagnosis } from '../diagnosis/scope-findings';
 import { evidenceFromSnapshot } from '../evidence/from-snapshot';
 import { isNodeName } from '../kube/names';
 import type { Investigation } from './investigate-pod';
-import { snapshotNode, type NodeAccessDeps, type NodePath } from './node-access';
+import { snapshotNode, type NodeAccessDeps, type NodePath, type NodeSnapshot } from './node-access';
+import type { Evidence } from '../evidence/evidence';
 
 const D_STATE: FindingId[] = ['uninterruptible-io', 'pidns-teardown-blocked', 'lock-contention', 'storage-backend-fault', 'hung-task', 'high-load-blocked', 'frozen-cgroup'];
 
 /** "What's wrong with node X", "anything in D on X", "pid X N": a whole-node snapshot, optionally narrowed. */
 export async function investigateNode(deps: NodeAccessDeps, node: string, opts: { pid?: number; focus?: 'zombies' | 'D'; problemsOnly?: boolean; via?: NodePath } = {}): Promise<Investigation> {
   if (!isNodeName(node)) return { status: 'failed', stage: 'input', message: `"${node.slice(0, 60)}" is not a valid node name` };
-  const snap = await snapshotNode(deps, node, { whole_node: true, problems_only: opts.problemsOnly ?? false }, { via: opts.via });
-  if (snap.status !== 'ok') return { status: 'failed', stage: 'collector', message: snap.message, hint: snap.hint };
-  const evidence = evidenceFromSnapshot(snap.value);
+  type Look = { status: 'ok'; snap: Extract<NodeSnapshot, { status: 'ok' }>; evidence: Evidence } | Extract<NodeSnapshot, { status: 'failed' }>;
+  const look = async (): Promise<Look> => {
+    const snap = await snapshotNode(deps, node, { whole_node: true, problems_only: opts.problemsOnly ?? false }, { via: opts.via });
+    return snap.status === 'ok' ? { status: 'ok', snap, evidence: evidenceFromSnapshot(snap.value) } : snap;
+  };
+  let seen = await look();
+  if (seen.status !== 'ok') return { status: 'failed', stage: 'collector', message: seen.message, hint: seen.hint };
+  // "Not on this machine" is said after a second look: one scan of a busy node can miss a process that lives on.
+  if (opts.pid !== undefined && !seen.evidence.tasks.some((t) => t.tid === opts.pid)) {
+    const again = await look();
+    if (again.status === 'ok') seen = again;
+  }
+  const { snap, evidence } = seen;
   let diagnosis: Diagnosis = diagnose(evidence);
   if (opts.pid !== undefined) {
     const scoped = scopeDiagnosis(evidence, diagnosis, { pid: opts.pid });
