@@ -38,16 +38,18 @@ describe('a scan after one that timed out', () => {
     const reader = createGuardedReader({ poolSize: 2 });
     try {
       const scanner = createTaskScanner(reader, { parts: 2, cgroupDeadlineMs: 0 });
-      // Timed out at once: its reader threads are written off while they may still be walking /proc.
-      const first = await scanner.scan(REQ, 1);
-      expect(first.stalled).toBeDefined();
-      const all = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
-      const { tasks: t, stalled } = await scanner.scan(REQ, 20000);
-      expect(stalled).toBeUndefined();
-      const seen = new Set(Array.from(t.tgid));
-      // Every process that lived through both scans is in the second (processes may exit meanwhile: checked by /proc now).
-      const missing = all.filter((p) => !seen.has(p) && spawnSync('test', ['-d', `/proc/${p}`]).status === 0);
-      expect(missing).toEqual([]);
+      // Rounds of a scan cut short at once (its reader threads are written off while they may still be walking /proc),
+      // each followed by a full one. Whether the short one times out depends on the machine: it does on the development VM.
+      for (let round = 0; round < 3; round++) {
+        await scanner.scan(REQ, 1);
+        const all = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+        const { tasks: t, stalled } = await scanner.scan(REQ, 20000);
+        expect(stalled).toBeUndefined();
+        const seen = new Set(Array.from(t.tgid));
+        // Every process that lived through both scans is in the second (processes may exit meanwhile: checked by /proc now).
+        const missing = all.filter((p) => !seen.has(p) && spawnSync('test', ['-d', `/proc/${p}`]).status === 0);
+        expect(missing).toEqual([]);
+      }
     } finally {
       await reader.close();
     }
