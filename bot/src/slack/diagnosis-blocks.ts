@@ -3,6 +3,7 @@ import { whenWords, type WhenStyle } from '../diagnosis/when-words';
 import { historyEntry, historyLine, isEarlier, scopeWords, styleFor } from '../render/history-words';
 import type { PodInfo } from '../kube/pod-lookup';
 import type { SnapshotSource } from './node-access';
+import { escapeText as escape } from './slack-boundary';
 
 /** Block Kit limits: 50 blocks per message, 3000 characters per text object, 75 per button label / confirm title. */
 export const MAX_BLOCKS = 50;
@@ -12,7 +13,6 @@ type Block = Record<string, unknown>;
 
 export const clip = (s: string, n = MAX_TEXT): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 const mrkdwn = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const code = (lines: string[]): string => clip(`\`\`\`${escape(lines.join('\n')).replace(/```/g, "'''")}\`\`\``);
 /** A suggested command: inline code, or a code block when a backtick or newline (inside its quotes) would end inline code. */
 const inlineCommand = (cmd: string): string => (/[`\n]/.test(cmd) ? `\n${code([cmd])}` : ` \`${escape(cmd)}\``);

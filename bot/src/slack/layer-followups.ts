@@ -1,6 +1,7 @@
 import type { Evidence, KubeEvidence, KubePod } from '../evidence/evidence';
 import { ownerOf, patchCommand } from '../diagnosis/rules/finalizer-blocked';
 import { isDeleting, podName } from '../diagnosis/rules/kube-pods';
+import { escapeText as escape } from './slack-boundary';
 
 /**
  * Thread follow-ups about a pod's Kubernetes layer, from the thread's last
@@ -11,7 +12,6 @@ import { isDeleting, podName } from '../diagnosis/rules/kube-pods';
 export type LayerTopic = 'events' | 'finalizers' | 'runtime' | 'mounts';
 
 const block = (lines: string[]): string => `\`\`\`${lines.join('\n').replace(/```/g, "'''").slice(0, 2800)}\`\`\``;
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const UNREAD: Record<LayerTopic, RegExp> = {
   events: /^events of /, finalizers: /^pod /, runtime: /container runtime/, mounts: /^(?:persistentvolumeclaim|volumeattachments|csinode) /,
 };

@@ -1,5 +1,6 @@
 import { clip } from '../slack/diagnosis-blocks';
 import type { Severity } from './alert-event';
+import { escapeText as escape } from '../slack/slack-boundary';
 
 /** What the one channel message of an incident shows; rebuilt and sent with chat.update as events arrive. */
 export interface AlertView {
@@ -23,7 +24,6 @@ export interface AlertView {
 
 type Block = Record<string, unknown>;
 
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const ICON: Record<Severity, string> = { critical: ':red_circle:', warning: ':large_orange_circle:' };
 
 /** A time every reader sees in their own zone, with a UTC fallback. */
