@@ -42,29 +42,20 @@ export function mountPodVolume(root: string, uid: string, opts: { volume?: strin
  * included; with `cwd`, its working directory is there too. Killed by pid at cleanup.
  */
 export async function holdInOwnMountNs(opts: { cwd?: string } = {}): Promise<number> {
-  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sleep', '3600'], { stdio: 'ignore', cwd: opts.cwd });
-  const pid = trackPid(child.pid);
-  onCleanup(`mount-namespace holder ${pid}`, () => {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch { /* gone */ }
-  });
   // unshare execs sleep in the same process once the namespace is made.
-  await waitFor(() => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'latin1').includes('(sleep)');
-    } catch {
-      return false;
-    }
-  }, 'the unshared sleep');
-  return pid;
+  return spawnSleeper('unshare', ['-m', '--propagation', 'private', 'sleep', '3600'], 'mount-namespace holder', opts.cwd);
 }
 
 /** A process with a file under `dir` open (fd 3), in this mount namespace. Killed by pid at cleanup. */
 export async function holdOpenFile(file: string): Promise<number> {
-  const child = spawn('sh', ['-c', 'exec 3<"$1"; exec sleep 3600', 'sh', file], { stdio: 'ignore' });
+  return spawnSleeper('sh', ['-c', 'exec 3<"$1"; exec sleep 3600', 'sh', file], 'open-file holder');
+}
+
+/** A process that ends up as `sleep` (after exec), tracked and killed by pid at cleanup: its pid once it sleeps. */
+async function spawnSleeper(command: string, args: string[], what: string, cwd?: string): Promise<number> {
+  const child = spawn(command, args, { stdio: 'ignore', cwd });
   const pid = trackPid(child.pid);
-  onCleanup(`open-file holder ${pid}`, () => {
+  onCleanup(`${what} ${pid}`, () => {
     try {
       process.kill(pid, 'SIGKILL');
     } catch { /* gone */ }
@@ -75,6 +66,6 @@ export async function holdOpenFile(file: string): Promise<number> {
     } catch {
       return false;
     }
-  }, 'the sleep holding the file');
+  }, `the ${what}'s sleep`);
   return pid;
 }
