@@ -130,7 +130,7 @@ describe('deploy/kustomize', () => {
     expect(hostPaths).toEqual([{ path: '/sys/fs/cgroup', type: 'Directory' }, { path: '/dev/kmsg', type: 'CharDevice' }]);
     expect(c.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
     expect(c.resources.limits.memory).toMatch(/^\d+Mi$/);
-    expect(c.image).toBe('registry.example.com/whystuck/collector:0.1.0');
+    expect(c.image).toMatch(/^registry\.example\.com\/whystuck\/collector:0\.1\.0@sha256:[0-9a-f]{64}$/); // pinned: test/deploy/image-digests.test.ts
     expect(c.command).toBeUndefined(); // the image's entrypoint applies deploy/collector.node-flags
     expect(c.args.slice(0, 2)).toEqual(['collector', '--listen=0.0.0.0:7443']);
     expect(c.args).toEqual(expect.arrayContaining(['--tls-cert=/tls/tls.crt', '--tls-key=/tls/tls.key', '--tls-ca=/tls/ca.crt', '--bot-identity=spiffe://whystuck/bot']));

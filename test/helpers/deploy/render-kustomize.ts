@@ -4,7 +4,7 @@ import YAML from 'yaml';
 
 /**
  * A small kustomize for our own manifests: resources (files and directories),
- * namespace, labels (metadata only), images, strategic-merge patches from
+ * namespace, labels (metadata only), images (newName, newTag, digest), strategic-merge patches from
  * files, and secretGenerator (files, envs, literals) with
  * disableNameSuffixHash. Anything else in a kustomization is an error, so a
  * feature we start using cannot be silently ignored. Tests compare its output
@@ -13,6 +13,7 @@ import YAML from 'yaml';
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: unknown };
 
 const KNOWN = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'labels', 'images', 'patches', 'secretGenerator', 'generatorOptions']);
+const IMAGE_KEYS = new Set(['name', 'newName', 'newTag', 'digest']);
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition']);
 /** Lists merged element by element in a strategic merge patch, and the key that identifies an element. */
 const MERGE_KEYS: Record<string, string> = { containers: 'name', initContainers: 'name', volumes: 'name', volumeMounts: 'mountPath', env: 'name', ports: 'containerPort' };
@@ -20,7 +21,7 @@ const MERGE_KEYS: Record<string, string> = { containers: 'name', initContainers:
 type Kustomization = {
   resources?: string[]; namespace?: string;
   labels?: { pairs: Record<string, string>; includeSelectors?: boolean; includeTemplates?: boolean }[];
-  images?: { name: string; newName?: string; newTag?: string }[];
+  images?: { name: string; newName?: string; newTag?: string; digest?: string }[];
   patches?: { path: string }[];
   secretGenerator?: { name: string; type?: string; files?: string[]; envs?: string[]; literals?: string[] }[];
   generatorOptions?: { disableNameSuffixHash?: boolean };
@@ -89,7 +90,8 @@ function setImage(obj: K8sObject, images: NonNullable<Kustomization['images']>):
         for (const c of x as { image?: string }[]) {
           const name = c.image?.replace(/[:@].*$/, '');
           const rule = images.find((i) => i.name === name);
-          if (rule && c.image) c.image = `${rule.newName ?? name}:${rule.newTag ?? c.image.split(':')[1] ?? 'latest'}`;
+          // As kustomize: a digest gives NAME:TAG@DIGEST with newTag, NAME@DIGEST without (the old tag dropped).
+          if (rule && c.image) c.image = rule.digest ? `${rule.newName ?? name}${rule.newTag ? `:${rule.newTag}` : ''}@${rule.digest}` : `${rule.newName ?? name}:${rule.newTag ?? c.image.split(':')[1] ?? 'latest'}`;
         }
       } else walk(x);
     }
@@ -104,6 +106,8 @@ export function renderKustomization(dir: string): K8sObject[] {
   const k = YAML.parse(readFileSync(file, 'utf8')) as Kustomization & Record<string, unknown>;
   const unknown = Object.keys(k).filter((key) => !KNOWN.has(key));
   if (unknown.length) throw new Error(`${file}: ${unknown.join(', ')} not supported by the test renderer`);
+  const imageKeys = (k.images ?? []).flatMap((i) => Object.keys(i).filter((key) => !IMAGE_KEYS.has(key)));
+  if (imageKeys.length) throw new Error(`${file}: images.${imageKeys.join(', images.')} not supported by the test renderer`);
   let objects: K8sObject[] = [];
   for (const r of k.resources ?? []) {
     const path = resolve(dir, r);
