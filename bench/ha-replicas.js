@@ -74,6 +74,7 @@ module.exports = async function haReplicasBench() {
     }
     const env = {
       SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.url,
+      WHYSTUCK_ACTION_SECRET: 'CGpGneNElqrABSm0yssXtsOJI2u+aHz33O/A9lHJS81GCJqiMZpGCoTZbp/TJ2fg',
       WHYSTUCK_COLLECTORS: addresses.join(','), WHYSTUCK_COLLECTOR_INSECURE: '1', KUBECONFIG: kube.kubeconfig,
     };
 

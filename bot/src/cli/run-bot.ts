@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createLogger, startMetricsServer } from '../../../collector/src';
 import { collectorPoolFromConfig } from '../collectors/pool-from-config';
 import { describeSshFallback } from '../collectors/ssh-fallback';
-import { checkConfigFiles, ConfigError, describeWatch, loadConfig, type BotConfig, type Env } from '../config';
+import { checkConfigFiles, ConfigError, describeActionKey, describeWatch, loadConfig, requireActionKey, type BotConfig, type Env } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
 import { createSlackApp } from '../slack/create-slack-app';
@@ -20,12 +19,9 @@ import type { WatchManager } from '../watch/watch-manager';
 export const BOT_USAGE = `usage: whystuck bot
   The Slack bot. HTTP mode (signed requests on /slack/events, port from PORT)
   unless SLACK_APP_TOKEN is set (Socket Mode, development, one replica).
-  Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; see \`whystuck config check\`.`;
-
-/** The key that signs button tokens: configured, or derived from the signing secret (never the secret itself). */
-export function actionSecretFor(config: BotConfig): string {
-  return config.actionSecret ?? createHash('sha256').update(`whystuck-actions:${config.slack.signingSecret ?? ''}`).digest('hex');
-}
+  Needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and WHYSTUCK_ACTION_SECRET (the
+  key that signs remediation buttons: \`openssl rand -base64 48\`); see
+  \`whystuck config check\`.`;
 
 /** `whystuck config check`: loads and validates every setting, checks the files, prints a summary and every setting without secrets, and tries the store. */
 export async function runConfigCheck(env: Env, out: { write(s: string): unknown }, err: { write(s: string): unknown }): Promise<number> {
@@ -45,6 +41,12 @@ export async function runConfigCheck(env: Env, out: { write(s: string): unknown 
     if (!c.collectorTls && !c.collectors.size) problems.push('no collector TLS files (WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA) and WHYSTUCK_COLLECTORS is empty: no node can be reached (collectors found through Kubernetes need mutual TLS)');
     if (!c.collectorInsecure && !c.collectorTls && c.collectors.size) problems.push('no collector TLS files (WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA): collectors require mutual TLS');
     if (!c.remediators.length) problems.push('WHYSTUCK_REMEDIATORS is empty: nobody may remediate (buttons will be refused)');
+    try {
+      requireActionKey(c);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(e.message);
+    }
     out.write([
       `mode: ${c.slack.appToken ? 'Socket Mode' : `HTTP on port ${c.port}`}`,
       `collectors: ${[...c.collectors].map(([n, a]) => `${n}=${a}`).join(', ') || 'none'}${c.collectorInsecure ? ' (plaintext, loopback only)' : ''}`,
@@ -54,7 +56,8 @@ export async function runConfigCheck(env: Env, out: { write(s: string): unknown 
       `escalation: ${c.pagerduty ? `PagerDuty via ${c.pagerduty.eventsUrl}` : 'no PagerDuty (PAGERDUTY_ROUTING_KEY)'}; on-call groups: ${[...c.oncallGroups].map(([ch, g]) => `${ch}=${g}`).join(', ') || 'none'}`,
       `auto-escalation: ${c.autoEscalateMinutes ? `critical findings nobody acted on after ${c.autoEscalateMinutes} min` : 'off'}`,
       `listening: ${c.slack.appToken ? 'no HTTP listener (Socket Mode)' : `${c.listenHost}:${c.port}`}; collector calls within ${c.collectorDeadlineMs} ms`,
-      `protected namespaces (no remediation button): ${c.protectedNamespaces.join(', ') || 'none'}; action tokens signed with ${c.actionSecret ? 'WHYSTUCK_ACTION_SECRET' : 'a key derived from SLACK_SIGNING_SECRET'}`,
+      `protected namespaces (no remediation button): ${c.protectedNamespaces.join(', ') || 'none'}`,
+      describeActionKey(c),
       `unfinished intents: rechecked and closed UNKNOWN after ${c.unfinishedIntentGraceMs / 1000} s`,
       `pastes: files up to ${c.pasteMaxBytes} bytes, read for at most ${c.pasteTimeBudgetMs} ms`,
       `ssh fallback (nodes without a reachable collector): ${c.ssh ? describeSshFallback(c.ssh) : 'off (set WHYSTUCK_SSH_KEY_FILE and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS)'}`,
@@ -89,6 +92,14 @@ export async function runBot(env: Env): Promise<number> {
     process.stderr.write('whystuck bot: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode); without Slack, use `npm start` for the terminal.\n');
     return 2;
   }
+  // The key that signs remediation buttons: required, never derived from another secret.
+  let actionSecret: string;
+  try {
+    actionSecret = requireActionKey(config);
+  } catch (e) {
+    if (e instanceof ConfigError) { process.stderr.write(`whystuck bot: configuration error: ${e.message}\n`); return 2; }
+    throw e;
+  }
   const logger = createLogger({ name: 'whystuck-bot', level: config.logLevel ?? 'info' });
   for (const w of config.warnings) logger.warn(w);
   let store;
@@ -107,7 +118,7 @@ export async function runBot(env: Env): Promise<number> {
   const bot = createSlackApp({
     config, logger, store, collectors, ssh, metrics, escalation,
     kube: createKubeLookup({ kubeconfig: config.kubeconfig }),
-    actionSecret: actionSecretFor(config),
+    actionSecret,
   });
   let metricsServer: import('node:http').Server | undefined;
   if (config.metricsListen) {

@@ -3,6 +3,7 @@
  * process.env in; everything else gets settings from here (lint enforces it).
  */
 export { ConfigError } from './errors';
+export { ACTION_KEY_ENV, ACTION_KEY_MIN_BYTES, actionKeyBytes, actionKeyProblem, describeActionKey, requireActionKey } from './action-key';
 export { cliSettings, type CliSettings } from './cli';
 export { loadConfig, parseConfig, FileSchema, SETTING_TABLES, type BotConfig } from './load';
 export { checkConfigFiles, type FileChecks } from './files';

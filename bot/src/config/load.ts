@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACTION_KEY_ENV, type OtherSecret } from './action-key';
 import { COLLECTORS_FILE_KEYS, COLLECTORS_SETTINGS, collectorsSection, type CollectorsConfig } from './collectors';
 import { ESCALATION_FILE_KEYS, ESCALATION_SETTINGS, escalationSection, type EscalationConfig } from './escalation';
 import { checkConfigFiles } from './files';
@@ -83,7 +84,7 @@ export function parseConfig(env: Env, file: string | undefined = env.WHYSTUCK_CO
   src.report.push({ section: 'file', env: 'WHYSTUCK_CONFIG', key: 'WHYSTUCK_CONFIG', value: file ?? '(unset)', from: file ? 'environment' : 'default' });
   const { slack, port, listenHost } = slackSection(src);
   const collectors = collectorsSection(src);
-  const remediation = remediationSection(src, collectors.collectorDiscovery.namespace);
+  const remediation = remediationSection(src, collectors.collectorDiscovery.namespace, otherSecrets(src));
   const store = storeSection(src);
   const escalation = escalationSection(src);
   const paste = pasteSection(src);
@@ -107,6 +108,11 @@ export function parseConfig(env: Env, file: string | undefined = env.WHYSTUCK_CO
     settings: src.report,
     warnings: src.warnings,
   };
+}
+
+/** Every secret setting but the action key, with its value: the action key must be none of them (environment only, as secrets are). */
+function otherSecrets(src: Sources): OtherSecret[] {
+  return Object.values(SETTING_TABLES).flatMap((t) => Object.values(t)).filter((s) => s.secret && s.env !== ACTION_KEY_ENV).map((s) => ({ env: s.env, value: src.envText(s) }));
 }
 
 /** parseConfig, then the SSH key and known_hosts read once, so a bad one stops the bot at start. */

@@ -136,12 +136,12 @@ export class Sources {
       const name = String(issue.path[0]);
       const s = table[name];
       if (!s) throw new ConfigError(name, issue.message);
-      const params = (issue as { params?: { value?: unknown; hideValue?: boolean } }).params;
+      const params = (issue as { params?: { value?: unknown; hideValue?: boolean; fix?: string } }).params;
       const envText = this.envText(s);
       const value = params?.hideValue ? undefined : params?.value !== undefined ? String(params.value)
         : issue.path.length === 1 && envText !== undefined ? envText
           : (() => { const v = getPath(raw, issue.path); return v === undefined || typeof v === 'object' ? undefined : String(v); })();
-      throw this.bad(s, issue.message, value);
+      throw this.bad(s, issue.message, value, params?.fix);
     }
     for (const [name, s] of Object.entries(table)) {
       const from = this.from(s);

@@ -9,6 +9,7 @@ describe('whystuck config check', () => {
     const code = await runConfigCheck({
       SLACK_BOT_TOKEN: 'xoxb-1-secret-token', SLACK_SIGNING_SECRET: 'shh-signing', WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443',
       WHYSTUCK_COLLECTOR_INSECURE: '1', WHYSTUCK_REMEDIATORS: 'U0ONCALL', PAGERDUTY_ROUTING_KEY: 'pd-key-secret',
+      WHYSTUCK_ACTION_SECRET: 'gR3r8lTbsgzUiMwV7n5VjX8tx4e/nQECSrweVgNCSP0hZ1NspMa7aUrZJba07WCi',
     }, o.w, e.w);
     expect(code).toBe(0);
     const text = o.out.join('');

@@ -8,7 +8,7 @@ import { watchShardsFrom } from '../../../bot/src/watch/watch-shards-config';
 /** bot/src/config: one schema per section over the YAML file and the environment, one ConfigError, files as their own step. */
 
 const sink = () => { const out: string[] = []; return { out, text: () => out.join(''), w: { write: (s: string) => out.push(s) } }; };
-const GOOD = { SLACK_BOT_TOKEN: 'xoxb-1-secret-token', SLACK_SIGNING_SECRET: 'shh-signing', WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443', WHYSTUCK_COLLECTOR_INSECURE: '1', WHYSTUCK_REMEDIATORS: 'U0ONCALL' };
+const GOOD = { SLACK_BOT_TOKEN: 'xoxb-1-secret-token', SLACK_SIGNING_SECRET: 'shh-signing', WHYSTUCK_ACTION_SECRET: 'aGDnE1I09T6yFhmZoy+KwExEg0bbJKnjBNLkMZrwX3N9JFkS3DHJ2cfnn2m7A7Qw', WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443', WHYSTUCK_COLLECTOR_INSECURE: '1', WHYSTUCK_REMEDIATORS: 'U0ONCALL' };
 
 const configError = (env: Record<string, string>, file?: string): ConfigError => {
   try {

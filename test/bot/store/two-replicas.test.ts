@@ -40,6 +40,7 @@ const inThread = (threadTs: string) => (c: SlackCall): boolean => c.method === '
     const tls = harness.clientTls('whystuck-bot');
     const env = {
       SLACK_BOT_TOKEN: 'xoxb-test-ha', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
+      WHYSTUCK_ACTION_SECRET: '448a48040a3a2ccf877d3e6f8f8625d40126919d4a877f7bd99eeeb2551e7062',
       WHYSTUCK_COLLECTORS: `node-a=${harness.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
       KUBECONFIG: kube.kubeconfig, WHYSTUCK_REMEDIATORS: 'U0ONCALL,U0SRE', WHYSTUCK_DATABASE_URL: url,
     };

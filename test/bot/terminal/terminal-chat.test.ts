@@ -179,7 +179,7 @@ describe('npm start with Slack credentials', () => {
   it('runs the Slack bot instead of the terminal chat', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'whystuck-term-'));
     onCleanup('temp dir', () => rmSync(dir, { recursive: true, force: true }));
-    const bot = startChat(['start'], terminalEnv(dir, { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret', PORT: '0', WHYSTUCK_COLLECTORS: 'test-node=127.0.0.1:1', WHYSTUCK_COLLECTOR_INSECURE: '1' }));
+    const bot = startChat(['start'], terminalEnv(dir, { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret', WHYSTUCK_ACTION_SECRET: '3fb6de0af80513e80ff6b6df4d47a321e1f178a989639c0251003d235dfb9f9e', PORT: '0', WHYSTUCK_COLLECTORS: 'test-node=127.0.0.1:1', WHYSTUCK_COLLECTOR_INSECURE: '1' }));
     onCleanup('bot', () => bot.kill());
     await waitFor(() => /whystuck bot started/.test(bot.stderr()), 'the bot to start', 20_000);
     expect(bot.stdout()).not.toContain('a chat about');

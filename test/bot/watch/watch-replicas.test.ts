@@ -61,6 +61,7 @@ async function zombieGrowth(pod: PodCgroup): Promise<void> {
     const tls = harnesses[0].clientTls('whystuck-bot');
     const env = {
       SLACK_BOT_TOKEN: 'xoxb-test-watch-ha', SLACK_SIGNING_SECRET: 'test-signing-secret-watch-ha', SLACK_API_URL: slack.url,
+      WHYSTUCK_ACTION_SECRET: 'T1ni5IkZLioAEB2n25fmBxgkKkBQJm6gTuTLW269PsJVvxMtPhBRhw/1u6Lqv8dg',
       WHYSTUCK_COLLECTORS: NODES.map((n, i) => `${n}=${harnesses[i].address}`).join(','),
       WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
       KUBECONFIG: kube.kubeconfig, POD_NAMESPACE: NS, WHYSTUCK_DATABASE_URL: url,
