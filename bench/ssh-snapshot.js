@@ -14,10 +14,10 @@ const RUNS = 7;
 
 module.exports = async function sshSnapshotBench() {
   const { startSshd } = require(join(root, 'test/helpers/ssh/sshd-server.ts'));
-  const { sshSnapshot } = require(join(root, 'dist/bot/src/ssh/ssh-snapshot.js'));
-  const { loadPrivateKeyFile } = require(join(root, 'dist/bot/src/ssh/private-key.js'));
-  const { readKnownHostsFile } = require(join(root, 'dist/bot/src/ssh/known-hosts.js'));
-  const { createHostKeyPolicy } = require(join(root, 'dist/bot/src/ssh/host-key-policy.js'));
+  const { sshSnapshot } = require(join(root, 'dist/bot/src/nodes/ssh/ssh-snapshot.js'));
+  const { loadPrivateKeyFile } = require(join(root, 'dist/bot/src/nodes/ssh/private-key.js'));
+  const { readKnownHostsFile } = require(join(root, 'dist/bot/src/nodes/ssh/known-hosts.js'));
+  const { createHostKeyPolicy } = require(join(root, 'dist/bot/src/nodes/ssh/host-key-policy.js'));
   const { createSnapshotter } = require(join(root, 'dist/collector/src/snapshot/snapshotter.js'));
   const load = await spawnThreads(10000);
   const sshd = await startSshd();

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubeNodeAddresses } from '../../bot/src/collectors/ssh-fallback';
-import { createCollectorFinder } from '../../bot/src/kube/find-collector-pods';
+import { kubeNodeAddresses } from '../../bot/src/nodes/ssh-fallback';
+import { createCollectorFinder } from '../../bot/src/nodes/find-collector-pods';
 import { kubeLeaseApi } from '../../bot/src/kube/lease-api';
 import { createKubeLookup } from '../../bot/src/kube/pod-lookup';
 import { createPodNames } from '../../bot/src/kube/pod-names';

@@ -2,13 +2,11 @@ import { neutraliseControls } from '../render/terminal-safe';
 import { parseArgs } from 'node:util';
 import type { SnapshotResponse } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
 import { createSnapshotter } from '../../../collector/src';
-import { diagnose } from '../diagnosis/engine';
-import { scopeDiagnosis } from '../diagnosis/scope-findings';
-import { evidenceFromSnapshot } from '../evidence/from-snapshot';
+import { diagnoseSnapshot } from '../diagnosis/entry';
 import { toJson } from '../render/render-json';
 import { renderText } from '../render/render-text';
-import { isPid, isPodUidPrefix, MAX_PID } from '../ssh/check-request';
-import { sshSnapshot } from '../ssh/ssh-snapshot';
+import { isPid, isPodUidPrefix, MAX_PID } from '../nodes/ssh/check-request';
+import { sshTransport } from '../nodes/ssh-transport';
 import type { CliIo } from './analyze-command';
 import { SSH_CLI_OPTIONS, sshTargetFromCli } from './ssh-target-options';
 
@@ -69,7 +67,7 @@ export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: 
   if (values.ssh !== undefined) {
     const target = sshTargetFromCli(values, opts.env ?? {});
     if (!target.ok) { io.stderr.write(`whystuck diagnose: ${target.message}\n`); return 2; }
-    const res = await sshSnapshot(target.value, { scope: 'whole_node', whole_node: true });
+    const res = await sshTransport(async () => target).snapshot(values.ssh, { whole_node: true });
     if (res.status !== 'ok') { io.stderr.write(`whystuck diagnose: ${res.message}\n`); return 3; }
     snap = res.value;
   } else {
@@ -80,9 +78,9 @@ export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: 
       await snapshotter.close();
     }
   }
-  const ev = evidenceFromSnapshot(snap);
-  const scoped = scopeDiagnosis(ev, diagnose(ev, undefined, values['all-history'] ? { historyWindow: 'all' } : {}), { pid, podUid });
-  if (scoped.status === 'not-found') { io.stderr.write(`whystuck diagnose: ${scoped.message}\n`); return 1; }
-  io.stdout.write(values.json ? `${JSON.stringify(toJson(ev, scoped.diagnosis), null, 2)}\n` : neutraliseControls(renderText(ev, scoped.diagnosis)));
+  const scope = pid !== undefined ? { kind: 'pid' as const, pid } : podUid !== undefined ? { kind: 'podUid' as const, podUid } : { kind: 'node' as const };
+  const d = diagnoseSnapshot(snap, scope, values['all-history'] ? { historyWindow: 'all' } : {});
+  if (d.status === 'not-found') { io.stderr.write(`whystuck diagnose: ${d.message}\n`); return 1; }
+  io.stdout.write(values.json ? `${JSON.stringify(toJson(d.evidence, d.diagnosis), null, 2)}\n` : neutraliseControls(renderText(d.evidence, d.diagnosis)));
   return 0;
 }

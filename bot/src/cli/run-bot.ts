@@ -1,6 +1,6 @@
 import { createLogger, startMetricsServer } from '../../../collector/src';
-import { collectorPoolFromConfig } from '../collectors/pool-from-config';
-import { describeSshFallback } from '../collectors/ssh-fallback';
+import { collectorPoolFromConfig } from '../nodes/pool-from-config';
+import { describeSshFallback } from '../nodes/ssh-fallback';
 import { checkConfigFiles, ConfigError, describeActionKey, describeWatch, loadConfig, requireActionKey, type BotConfig, type Env } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
@@ -9,7 +9,7 @@ import { checkStore } from '../store/check-store';
 import { StoreError } from '../store/errors';
 import { openStore } from '../store/open-store';
 import { startUnfinishedIntentSweeps } from '../slack/unfinished-intents';
-import { sshFallbackFromConfig } from '../collectors/ssh-fallback';
+import { sshFallbackFromConfig } from '../nodes/ssh-fallback';
 import { createPodNames } from '../kube/pod-names';
 import { createBotMetrics } from '../metrics/bot-metrics';
 import { createWatchMode, type WatchShards } from '../watch/start-watch-mode';

@@ -1,10 +1,9 @@
 import { cliSettings, type Env } from '../config';
-import type { Checked } from '../ssh/errors';
-import { createHostKeyPolicy } from '../ssh/host-key-policy';
-import { readKnownHostsFile } from '../ssh/known-hosts';
-import { loadPrivateKeyFile } from '../ssh/private-key';
-import { parseSshAddress } from '../ssh/ssh-address';
-import type { SshNodeTarget } from '../ssh/ssh-session';
+import type { Checked } from '../nodes/ssh/errors';
+import { readKnownHostsFile } from '../nodes/ssh/known-hosts';
+import { loadPrivateKeyFile } from '../nodes/ssh/private-key';
+import type { SshNodeTarget } from '../nodes/ssh/ssh-session';
+import { buildSshTarget } from '../nodes/ssh-target';
 
 export interface SshCliValues {
   ssh?: string;
@@ -41,30 +40,22 @@ function seconds(value: string | undefined, what: string, fallbackSeconds: numbe
  * pinned fingerprints, an optional jump host, and the two deadlines.
  */
 export function sshTargetFromCli(v: SshCliValues, env: Env): Checked<SshNodeTarget> {
-  const address = parseSshAddress(v.ssh ?? '', '--ssh');
-  if (!address.ok) return address;
-  const jump = v.jump === undefined ? undefined : parseSshAddress(v.jump, '--jump');
-  if (jump && !jump.ok) return jump;
   const connect = seconds(v['connect-timeout'], '--connect-timeout', 10);
   if (!connect.ok) return connect;
   const command = seconds(v['command-timeout'], '--command-timeout', 30);
   if (!command.ok) return command;
-  if (!v['ssh-key']) return { ok: false, code: 'BAD_KEY', message: '--ssh needs --ssh-key FILE: the private key to log in with (password logins are not supported)' };
-  if (!v['known-hosts'] && !v['host-key-fingerprint']?.length) {
+  const keyFile = v['ssh-key'];
+  if (!keyFile) return { ok: false, code: 'BAD_KEY', message: '--ssh needs --ssh-key FILE: the private key to log in with (password logins are not supported)' };
+  const knownFile = v['known-hosts'];
+  if (!knownFile && !v['host-key-fingerprint']?.length) {
     return { ok: false, code: 'BAD_KNOWN_HOSTS', message: '--ssh needs --known-hosts FILE or --host-key-fingerprint SHA256:...: host keys are always checked, never trusted on first use' };
   }
-  const knownHosts = v['known-hosts'] ? readKnownHostsFile(v['known-hosts']) : undefined;
-  if (knownHosts && !knownHosts.ok) return knownHosts;
-  const hostKeys = createHostKeyPolicy({ knownHosts: knownHosts?.value, fingerprints: v['host-key-fingerprint'] });
-  if (!hostKeys.ok) return hostKeys;
-  const key = loadPrivateKeyFile(v['ssh-key'], { passphrase: cliSettings(env).sshKeyPassphrase });
-  if (!key.ok) return key;
-  return {
-    ok: true,
-    value: {
-      address: address.value, key: key.value, hostKeys: hostKeys.value,
-      jump: jump?.ok ? { address: jump.value } : undefined,
-      connectTimeoutMs: connect.value, commandTimeoutMs: command.value,
-    },
-  };
+  return buildSshTarget({
+    address: { spec: v.ssh ?? '', setting: '--ssh' },
+    ...(v.jump !== undefined ? { jump: { spec: v.jump, setting: '--jump' } } : {}),
+    key: () => loadPrivateKeyFile(keyFile, { passphrase: cliSettings(env).sshKeyPassphrase }),
+    ...(knownFile ? { knownHosts: () => readKnownHostsFile(knownFile) } : {}),
+    fingerprints: v['host-key-fingerprint'] ?? [],
+    connectTimeoutMs: connect.value, commandTimeoutMs: command.value,
+  });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { readKnownHostsFile } from '../ssh/known-hosts';
-import { loadPrivateKeyFile } from '../ssh/private-key';
+import { readKnownHostsFile } from '../nodes/ssh/known-hosts';
+import { loadPrivateKeyFile } from '../nodes/ssh/private-key';
 import { ConfigError } from './errors';
 import type { SettingReport } from './sources';
 import type { SshFallbackConfig } from './ssh';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isNodeName } from '../kube/names';
-import { FINGERPRINT } from '../ssh/host-key-fingerprint';
-import { parseSshAddress } from '../ssh/ssh-address';
+import { FINGERPRINT } from '../nodes/ssh/host-key-fingerprint';
+import { parseSshAddress } from '../nodes/ssh/ssh-address';
 import { ConfigError } from './errors';
 import { listWhere, numberWhere, pairsWhere, portNumber, textWhere, type SettingTable, type Sources } from './sources';
 

@@ -9,7 +9,7 @@
 import { isAscii } from 'node:buffer';
 import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { diagnose } from '../diagnosis/engine';
+import { diagnosePaste } from '../diagnosis/entry';
 import { createPasteReader, MAX_LINE_CHARS, type PasteReader } from './paste-reader';
 import { cutNote, type AnalysisCut, type AnalyzeJob, type AnalyzeWorkerData, type FromWorker, type ToWorker } from './analyze-protocol';
 
@@ -121,8 +121,7 @@ function finish(j: Job): void {
     evidence.missing.push(cutNote(cut));
     evidence.unreadable.push({ lines: [cut.line, cut.line], reason: `not read: ${cut.reason === 'time-budget' ? 'the time budget ran out here' : 'this line could not be read within the time budget'}; nothing from here on was read` });
   }
-  const diagnosis = diagnose(evidence);
-  if (cut) diagnosis.summary = `${diagnosis.summary} (${cutNote(cut)}.)`;
+  const diagnosis = diagnosePaste(evidence, cut ? { cutNote: cutNote(cut) } : {});
   job = null;
   // Rendering needs neither the tasks nor the reports: not copied to the caller's thread.
   const sent = j.forRendering ? { ...evidence, tasks: [], reports: [] } : evidence;

@@ -1,8 +1,8 @@
 import { slackBoundaryFetch } from './slack-boundary';
 import { App, webApi, type Authorize, type CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { CollectorPool } from '../collectors/collector-pool';
-import { sshFallbackFromConfig, type SshFallback } from '../collectors/ssh-fallback';
+import type { CollectorPool } from '../nodes/collector-pool';
+import { sshFallbackFromConfig, type SshFallback } from '../nodes/ssh-fallback';
 import type { BotConfig } from '../config';
 import type { EscalationTarget } from '../escalation/pagerduty';
 import { parseCommand, parseWords } from '../intents/parse-intent';

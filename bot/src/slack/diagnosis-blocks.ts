@@ -2,7 +2,7 @@ import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
 import { whenWords, type WhenStyle } from '../diagnosis/when-words';
 import { historyEntry, historyLine, isEarlier, scopeWords, styleFor } from '../render/history-words';
 import type { PodInfo } from '../kube/pod-lookup';
-import type { SnapshotSource } from './node-access';
+import type { SnapshotSource } from '../nodes/node-access';
 import { escapeText as escape } from './slack-boundary';
 
 /** Block Kit limits: 50 blocks per message, 3000 characters per text object, 75 per button label / confirm title. */

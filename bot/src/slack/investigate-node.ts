@@ -1,43 +1,27 @@
-import { diagnose } from '../diagnosis/engine';
-import type { Diagnosis, FindingId } from '../diagnosis/finding';
-import { scopeDiagnosis } from '../diagnosis/scope-findings';
-import { evidenceFromSnapshot } from '../evidence/from-snapshot';
+import { diagnoseSnapshot } from '../diagnosis/entry';
 import { isNodeName } from '../kube/names';
+import { snapshotNode, type NodeAccessDeps, type NodePath, type NodeSnapshot } from '../nodes/node-access';
 import type { Investigation } from './investigate-pod';
-import { snapshotNode, type NodeAccessDeps, type NodePath, type NodeSnapshot } from './node-access';
-import type { Evidence } from '../evidence/evidence';
-
-const D_STATE: FindingId[] = ['uninterruptible-io', 'pidns-teardown-blocked', 'lock-contention', 'storage-backend-fault', 'hung-task', 'high-load-blocked', 'frozen-cgroup'];
 
 /** "What's wrong with node X", "anything in D on X", "pid X N": a whole-node snapshot, optionally narrowed. */
 export async function investigateNode(deps: NodeAccessDeps, node: string, opts: { pid?: number; focus?: 'zombies' | 'D'; problemsOnly?: boolean; via?: NodePath } = {}): Promise<Investigation> {
   if (!isNodeName(node)) return { status: 'failed', stage: 'input', message: `"${node.slice(0, 60)}" is not a valid node name` };
-  type Look = { status: 'ok'; snap: Extract<NodeSnapshot, { status: 'ok' }>; evidence: Evidence } | Extract<NodeSnapshot, { status: 'failed' }>;
+  type Look = { status: 'ok'; snap: Extract<NodeSnapshot, { status: 'ok' }>; seen: boolean } | Extract<NodeSnapshot, { status: 'failed' }>;
   const look = async (): Promise<Look> => {
     const snap = await snapshotNode(deps, node, { whole_node: true, problems_only: opts.problemsOnly ?? false }, { via: opts.via });
-    return snap.status === 'ok' ? { status: 'ok', snap, evidence: evidenceFromSnapshot(snap.value) } : snap;
+    return snap.status === 'ok' ? { status: 'ok', snap, seen: opts.pid === undefined || snap.value.tasks?.some((t) => t.tid === opts.pid) === true } : snap;
   };
   let seen = await look();
   if (seen.status !== 'ok') return { status: 'failed', stage: 'collector', message: seen.message, hint: seen.hint };
   // "Not on this machine" is said after a second look: one scan of a busy node can miss a process that lives on.
-  if (opts.pid !== undefined && !seen.evidence.tasks.some((t) => t.tid === opts.pid)) {
+  if (!seen.seen) {
     const again = await look();
     if (again.status === 'ok') seen = again;
   }
-  const { snap, evidence } = seen;
-  let diagnosis: Diagnosis = diagnose(evidence);
-  if (opts.pid !== undefined) {
-    const scoped = scopeDiagnosis(evidence, diagnosis, { pid: opts.pid });
-    if (scoped.status !== 'ok') return { status: 'failed', stage: 'input', message: `${scoped.message} on ${node}` };
-    diagnosis = scoped.diagnosis;
-  }
-  if (opts.focus) {
-    const keep = opts.focus === 'zombies' ? (id: FindingId) => id === 'zombie' : (id: FindingId) => D_STATE.includes(id);
-    // "Anything in D?" is about now: the kernel log's old hung-task reports are not in D.
-    const findings = diagnosis.findings.filter((f) => keep(f.id) && f.when !== 'earlier');
-    diagnosis = { findings, summary: findings.length ? diagnosis.summary : opts.focus === 'zombies' ? `No zombies on ${node}.` : `Nothing in D on ${node}: no task in uninterruptible sleep.` };
-  }
-  return { status: 'ok', node, evidence, diagnosis, takenAt: Date.now(), source: snap.source };
+  const { snap } = seen;
+  const d = diagnoseSnapshot(snap.value, opts.pid !== undefined ? { kind: 'pid', pid: opts.pid, node } : { kind: 'node', node, focus: opts.focus });
+  if (d.status !== 'ok') return { status: 'failed', stage: 'input', message: d.message };
+  return { status: 'ok', node, evidence: d.evidence, diagnosis: d.diagnosis, takenAt: Date.now(), source: snap.source };
 }
 
 export interface SweepLine { node: string; status: 'ok' | 'failed'; summary: string; severity?: 'critical' | 'warning' | 'info' }

@@ -2,13 +2,13 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import type { CollectorPool } from '../collectors/collector-pool';
-import type { SshFallback } from '../collectors/ssh-fallback';
+import type { CollectorPool } from '../nodes/collector-pool';
+import type { SshFallback } from '../nodes/ssh-fallback';
 import { awaitAuditResult } from '../store/await-audit-result';
 import type { AuditEntry, Store } from '../store/store';
 import { verifyAction, type ActionClaims } from './action-token';
 import { createAuthoriser } from './authorise';
-import { remediateNode, type NodePath } from './node-access';
+import { remediateNode, type NodePath } from '../nodes/node-access';
 import { MAY_HAVE_BEEN_SENT, UNKNOWN_OUTCOME } from './unfinished-intents';
 
 export interface RemediationDeps {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditEntry, Store } from '../store/store';
-import { snapshotNode, type NodeAccessDeps, type NodePath } from './node-access';
+import { snapshotNode, type NodeAccessDeps, type NodePath } from '../nodes/node-access';
 
 /** The outcome recorded when a signal may or may not have gone out: never "not sent". */
 export const UNKNOWN_OUTCOME = 'UNKNOWN';

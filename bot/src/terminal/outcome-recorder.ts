@@ -1,5 +1,5 @@
 import type { CollectorClient } from '../../../collector/src';
-import type { CollectorPool } from '../collectors/collector-pool';
+import type { CollectorPool } from '../nodes/collector-pool';
 import type { KubeLookup } from '../kube/pod-lookup';
 
 /**

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../../collector/src';
-import { createCollectorPool } from '../collectors/collector-pool';
-import { collectorPoolFromConfig } from '../collectors/pool-from-config';
+import { createCollectorPool } from '../nodes/collector-pool';
+import { collectorPoolFromConfig } from '../nodes/pool-from-config';
 import { cliSettings, ConfigError } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
 import { openSqliteStore } from '../store/sqlite-store';
 import { recoverUnfinishedIntents } from '../slack/unfinished-intents';
 import { startLocalCollector, type LocalCollector } from './local-collector';
-import { withLocalCollector } from './local-pool';
+import { withLocalCollector } from '../nodes/local-pool';
 import { createLocalPodLookup } from './local-pods';
 import { EXIT_CODES } from './outcome-recorder';
 import { privilegeNote } from './privilege-note';

@@ -4,7 +4,7 @@ import { createActionRegistry } from '../chat/action-registry';
 import { renderBlocks, renderConfirm, type Choice } from '../chat/blocks-to-text';
 import { createChatClient, type PostedMessage } from '../chat/chat-client';
 import { mrkdwnToText } from '../chat/mrkdwn-to-text';
-import type { CollectorPool } from '../collectors/collector-pool';
+import type { CollectorPool } from '../nodes/collector-pool';
 import type { EscalationTarget } from '../escalation/pagerduty';
 import type { Intent } from '../intents/parse-intent';
 import type { KubeLookup } from '../kube/pod-lookup';

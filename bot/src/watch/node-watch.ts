@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WatchEvent__Output } from '../../../proto/generated/whystuck/v1/WatchEvent';
 import type { WatchStream } from '../../../collector/src';
-import type { CollectorPool } from '../collectors/collector-pool';
+import type { CollectorPool } from '../nodes/collector-pool';
 import type { BotMetrics } from '../metrics/bot-metrics';
 import type { KmsgCursor, Store } from '../store/store';
 import { alertEventFrom, type AlertEvent } from './alert-event';

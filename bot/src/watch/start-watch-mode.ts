@@ -1,12 +1,12 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { SnapshotRequest } from '../../../proto/generated/whystuck/v1/SnapshotRequest';
-import type { CollectorPool } from '../collectors/collector-pool';
-import type { SshFallback } from '../collectors/ssh-fallback';
+import type { CollectorPool } from '../nodes/collector-pool';
+import type { SshFallback } from '../nodes/ssh-fallback';
 import type { EscalationTarget } from '../escalation/pagerduty';
 import type { PodNames } from '../kube/pod-names';
 import type { BotMetrics } from '../metrics/bot-metrics';
-import { snapshotNode } from '../slack/node-access';
+import { snapshotNode } from '../nodes/node-access';
 import { timerScheduler, type Scheduler } from '../slack/scheduler';
 import type { Store } from '../store/store';
 import { createAlertPolicy } from './alert-policy';

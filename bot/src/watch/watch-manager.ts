@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CollectorPool } from '../collectors/collector-pool';
+import type { CollectorPool } from '../nodes/collector-pool';
 import type { BotMetrics } from '../metrics/bot-metrics';
 import type { Store, WatchFence } from '../store/store';
 import type { Backoff } from './backoff';

@@ -90,7 +90,7 @@ const cg = cgroupV1Available();
     const t = io();
     expect(await runDiagnose(['--ssh', `root@127.0.0.1:${server.port}`, '--ssh-key', server.clientKey, '--known-hosts', kh], t.io)).toBe(3);
     expect(t.out).toEqual([]);
-    expect(t.err.join('')).toMatch(new RegExp(`^whystuck diagnose: refused the node: the host key of \\[127\\.0\\.0\\.1\\]:${server.port} has CHANGED: it presents ssh-ed25519 ${server.hostFingerprint.replace(/[+/]/g, '\\$&')}`));
+    expect(t.err.join('')).toMatch(new RegExp(`^whystuck diagnose: SSH to root@127\\.0\\.0\\.1:${server.port} failed: refused the node: the host key of \\[127\\.0\\.0\\.1\\]:${server.port} has CHANGED: it presents ssh-ed25519 ${server.hostFingerprint.replace(/[+/]/g, '\\$&')}`));
     expect(t.err.join('')).toContain(`ssh-keygen -R '[127.0.0.1]:${server.port}' -f ${kh}`);
   });
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createCollectorPool } from '../../../bot/src/collectors/collector-pool';
+import { createCollectorPool } from '../../../bot/src/nodes/collector-pool';
 import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
 import { investigatePod } from '../../../bot/src/slack/investigate-pod';
 import { startHarness, type Harness } from '../../helpers/collector-harness';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectorPoolFromConfig } from '../../../bot/src/collectors/pool-from-config';
+import { collectorPoolFromConfig } from '../../../bot/src/nodes/pool-from-config';
 import { createPagerDuty } from '../../../bot/src/escalation/pagerduty';
 import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
 import { signAction } from '../../../bot/src/slack/action-token';

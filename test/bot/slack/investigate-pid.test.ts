@@ -1,4 +1,4 @@
-import type { CollectorPool } from '../../../bot/src/collectors/collector-pool';
+import type { CollectorPool } from '../../../bot/src/nodes/collector-pool';
 import { investigateNode } from '../../../bot/src/slack/investigate-node';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { signAction } from '../../../bot/src/slack/action-token';
-import { createCollectorPool } from '../../../bot/src/collectors/collector-pool';
+import { createCollectorPool } from '../../../bot/src/nodes/collector-pool';
 import { loadConfig } from '../../../bot/src/config';
 import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
 import { verifyAction } from '../../../bot/src/slack/action-token';

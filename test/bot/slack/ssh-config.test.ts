@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConfigCheck } from '../../../bot/src/cli/run-bot';
-import { createSshFallback, sshFallbackFromConfig } from '../../../bot/src/collectors/ssh-fallback';
+import { createSshFallback, sshFallbackFromConfig } from '../../../bot/src/nodes/ssh-fallback';
 import { ConfigError, loadConfig } from '../../../bot/src/config';
 import { fingerprintOf, keygen } from '../../helpers/ssh/sshd-server';
 

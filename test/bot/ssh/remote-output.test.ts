@@ -1,6 +1,6 @@
-import { guardedFiles, parseRecords, section, completed } from '../../../bot/src/ssh/remote-records';
-import { parseRemoteErrors } from '../../../bot/src/ssh/remote-errors';
-import { kmsgFromDmesg, kmsgFromStream } from '../../../bot/src/ssh/remote-kmsg';
+import { guardedFiles, parseRecords, section, completed } from '../../../bot/src/nodes/ssh/remote-records';
+import { parseRemoteErrors } from '../../../bot/src/nodes/ssh/remote-errors';
+import { kmsgFromDmesg, kmsgFromStream } from '../../../bot/src/nodes/ssh/remote-kmsg';
 
 const out = (...parts: string[]): Buffer => Buffer.from(parts.join(''), 'latin1');
 

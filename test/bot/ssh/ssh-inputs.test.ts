@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { parseSshAddress, knownHostsName } from '../../../bot/src/ssh/ssh-address';
-import { loadPrivateKey, loadPrivateKeyFile } from '../../../bot/src/ssh/private-key';
-import { entryNamesHost, parseKnownHosts, readKnownHostsFile } from '../../../bot/src/ssh/known-hosts';
-import { createHostKeyPolicy } from '../../../bot/src/ssh/host-key-policy';
+import { parseSshAddress, knownHostsName } from '../../../bot/src/nodes/ssh/ssh-address';
+import { loadPrivateKey, loadPrivateKeyFile } from '../../../bot/src/nodes/ssh/private-key';
+import { entryNamesHost, parseKnownHosts, readKnownHostsFile } from '../../../bot/src/nodes/ssh/known-hosts';
+import { createHostKeyPolicy } from '../../../bot/src/nodes/ssh/host-key-policy';
 import { fingerprintOf, keygen } from '../../helpers/ssh/sshd-server';
 
 const haveKeygen = !spawnSync('ssh-keygen', ['-?']).error;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { sshRemediate } from '../../../bot/src/ssh/ssh-remediate';
+import { sshRemediate } from '../../../bot/src/nodes/ssh/ssh-remediate';
 import { cleanupAll } from '../../helpers/kernel/cleanup';
 import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
 import { spawnPython, stateOf, waitFor } from '../../helpers/kernel/processes';

@@ -6,8 +6,8 @@ import { createSnapshotter, type Snapshotter } from '../../../collector/src/snap
 import { diagnose } from '../../../bot/src/diagnosis/engine';
 import { scopeDiagnosis } from '../../../bot/src/diagnosis/scope-findings';
 import { evidenceFromSnapshot } from '../../../bot/src/evidence/from-snapshot';
-import { sshSnapshot } from '../../../bot/src/ssh/ssh-snapshot';
-import { openSshSession } from '../../../bot/src/ssh/ssh-session';
+import { sshSnapshot } from '../../../bot/src/nodes/ssh/ssh-snapshot';
+import { openSshSession } from '../../../bot/src/nodes/ssh/ssh-session';
 import { cleanupAll } from '../../helpers/kernel/cleanup';
 import { cgroupV1Available, createPodCgroup } from '../../helpers/kernel/pod-cgroup';
 import { spawnStopped, spawnZombies } from '../../helpers/kernel/processes';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebClient } from '@slack/web-api';
 import pino from 'pino';
-import type { CollectorPool } from '../../../bot/src/collectors/collector-pool';
+import type { CollectorPool } from '../../../bot/src/nodes/collector-pool';
 import type { Scheduler } from '../../../bot/src/slack/scheduler';
 import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
 import type { Store } from '../../../bot/src/store/store';

@@ -8,7 +8,7 @@ import { serverCredentials } from '../../../collector/src/grpc/tls';
 import type { Remediator } from '../../../collector/src/remediate/remediator';
 import type { Snapshotter } from '../../../collector/src/snapshot/snapshotter';
 import { createWatchJournal, type WatchJournal } from '../../../collector/src/watch/journal';
-import type { CollectorLookup } from '../../../bot/src/collectors/collector-pool';
+import type { CollectorLookup } from '../../../bot/src/nodes/collector-pool';
 import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
 import type { Store } from '../../../bot/src/store/store';
 import type { AlertEvent } from '../../../bot/src/watch/alert-event';

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:net';
-import { createHostKeyPolicy } from '../../../bot/src/ssh/host-key-policy';
-import { parseKnownHosts, readKnownHostsFile } from '../../../bot/src/ssh/known-hosts';
-import { loadPrivateKeyFile } from '../../../bot/src/ssh/private-key';
-import type { SshNodeTarget } from '../../../bot/src/ssh/ssh-session';
+import { createHostKeyPolicy } from '../../../bot/src/nodes/ssh/host-key-policy';
+import { parseKnownHosts, readKnownHostsFile } from '../../../bot/src/nodes/ssh/known-hosts';
+import { loadPrivateKeyFile } from '../../../bot/src/nodes/ssh/private-key';
+import type { SshNodeTarget } from '../../../bot/src/nodes/ssh/ssh-session';
 import type { TestSshd } from './sshd-server';
 
 function must<T>(c: { ok: true; value: T } | { ok: false; message: string }): T {

@@ -2,12 +2,11 @@ import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { BotConfig, SshFallbackConfig } from '../config';
 import { kubeCoreApi, kubeFailure } from '../kube/kube-client';
-import type { Checked } from '../ssh/errors';
-import { createHostKeyPolicy, type HostKeyPolicy } from '../ssh/host-key-policy';
-import { readKnownHostsFile } from '../ssh/known-hosts';
-import { loadPrivateKeyFile, type SshPrivateKey } from '../ssh/private-key';
-import { parseSshAddress } from '../ssh/ssh-address';
-import type { SshNodeTarget } from '../ssh/ssh-session';
+import type { Checked } from './ssh/errors';
+import { readKnownHostsFile } from './ssh/known-hosts';
+import { loadPrivateKeyFile, type SshPrivateKey } from './ssh/private-key';
+import type { SshNodeTarget } from './ssh/ssh-session';
+import { buildSshTarget } from './ssh-target';
 
 /** How to enable the fallback, for threads where a collector failed and SSH is off. */
 export const SSH_ENABLE_HINT = 'To read such nodes over SSH instead, set WHYSTUCK_SSH_KEY_FILE (a private key authorised for root on the nodes; in Kubernetes a mounted Secret) and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (host keys are always checked).';
@@ -86,13 +85,6 @@ export function createSshFallback(cfg: SshFallbackConfig, opts: { nodeAddresses?
   const key = watchedFile<SshPrivateKey>(cfg.keyFile, () => loadPrivateKeyFile(cfg.keyFile, { passphrase: cfg.keyPassphrase?.() }));
   const knownFile = cfg.knownHostsFile;
   const known = knownFile ? watchedFile(knownFile, () => readKnownHostsFile(knownFile)) : undefined;
-  const hostKeys = (): Checked<HostKeyPolicy> => {
-    const k = known?.();
-    if (k && !k.ok) return k;
-    return createHostKeyPolicy({ knownHosts: k?.value, fingerprints: cfg.fingerprints, pinSetting: 'WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS=' });
-  };
-  const jump = cfg.jump ? parseSshAddress(cfg.jump, 'WHYSTUCK_SSH_JUMP') : undefined;
-
   async function hostOf(node: string): Promise<{ ok: true; spec: string } | { ok: false; message: string }> {
     const explicit = cfg.hosts.get(node);
     if (explicit) return { ok: true, spec: /:\d+$/.test(explicit) ? explicit : `${explicit}:${cfg.port}` };
@@ -111,20 +103,13 @@ export function createSshFallback(cfg: SshFallbackConfig, opts: { nodeAddresses?
     async targetFor(node) {
       const host = await hostOf(node);
       if (!host.ok) return { ok: false, code: 'NO_ADDRESS', message: `no SSH address for node ${node}: ${host.message}` };
-      const address = parseSshAddress(`${cfg.user}@${host.spec}`, `the SSH address of node ${node}`);
-      if (!address.ok) return address;
-      const k = key();
-      if (!k.ok) return { ok: false, code: k.code, message: `WHYSTUCK_SSH_KEY_FILE: ${k.message}` };
-      const policy = hostKeys();
-      if (!policy.ok) return { ok: false, code: policy.code, message: `WHYSTUCK_SSH_KNOWN_HOSTS: ${policy.message}` };
-      return {
-        ok: true,
-        value: {
-          address: address.value, key: k.value, hostKeys: policy.value,
-          jump: jump?.ok ? { address: jump.value } : undefined,
-          connectTimeoutMs: cfg.connectTimeoutMs, commandTimeoutMs: cfg.commandTimeoutMs,
-        },
-      };
+      return buildSshTarget({
+        address: { spec: `${cfg.user}@${host.spec}`, setting: `the SSH address of node ${node}` },
+        ...(cfg.jump ? { jump: { spec: cfg.jump, setting: 'WHYSTUCK_SSH_JUMP' } } : {}),
+        key, ...(known ? { knownHosts: known } : {}), fingerprints: cfg.fingerprints, pinSetting: 'WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS=',
+        keySetting: 'WHYSTUCK_SSH_KEY_FILE', knownHostsSetting: 'WHYSTUCK_SSH_KNOWN_HOSTS',
+        connectTimeoutMs: cfg.connectTimeoutMs, commandTimeoutMs: cfg.commandTimeoutMs,
+      });
     },
   };
 }

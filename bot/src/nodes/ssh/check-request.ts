@@ -1,4 +1,4 @@
-import type { SnapshotRequest__Output } from '../../../proto/generated/whystuck/v1/SnapshotRequest';
+import type { SnapshotRequest__Output } from '../../../../proto/generated/whystuck/v1/SnapshotRequest';
 
 /** Largest pid Linux hands out (pid_max is at most 2^22). */
 export const MAX_PID = 4194304;

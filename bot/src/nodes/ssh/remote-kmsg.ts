@@ -1,5 +1,5 @@
-import type { KmsgRecord } from '../../../proto/generated/whystuck/v1/KmsgRecord';
-import { parseKmsgRecord } from '../../../collector/src';
+import type { KmsgRecord } from '../../../../proto/generated/whystuck/v1/KmsgRecord';
+import { parseKmsgRecord } from '../../../../collector/src';
 
 export interface RemoteKmsg {
   records: KmsgRecord[];

@@ -1,5 +1,5 @@
 import type { BotConfig } from '../config';
-import { createCollectorFinder } from '../kube/find-collector-pods';
+import { createCollectorFinder } from './find-collector-pods';
 import { createCollectorPool, type CollectorPool } from './collector-pool';
 
 /** The bot's collector pool: WHYSTUCK_COLLECTORS first, then the collector pod found through the Kubernetes API. */

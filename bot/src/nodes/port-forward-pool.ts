@@ -1,6 +1,6 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { CallResult, CollectorClient, TlsFiles } from '../../../collector/src';
-import { pickCollectorPod, type CollectorFinder, type CollectorPod } from '../kube/find-collector-pods';
+import { pickCollectorPod, type CollectorFinder, type CollectorPod } from './find-collector-pods';
 import { isNodeName } from '../kube/names';
 import { forwardPodPort, type PodPortForward } from '../kube/port-forward';
 import { createCollectorPool, type CollectorLookup, type CollectorPool } from './collector-pool';

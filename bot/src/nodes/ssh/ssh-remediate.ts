@@ -1,6 +1,6 @@
-import type { RemediateRequest } from '../../../proto/generated/whystuck/v1/RemediateRequest';
-import type { RemediateResponse } from '../../../proto/generated/whystuck/v1/RemediateResponse';
-import { parseStat, type ProcStat, isKernelThread, parseCgroupFile, podFromCgroupLines } from '../../../collector/src';
+import type { RemediateRequest } from '../../../../proto/generated/whystuck/v1/RemediateRequest';
+import type { RemediateResponse } from '../../../../proto/generated/whystuck/v1/RemediateResponse';
+import { parseStat, type ProcStat, isKernelThread, parseCgroupFile, podFromCgroupLines } from '../../../../collector/src';
 import type { SshResult } from './errors';
 import { openSshSession, type SshNodeTarget, type SshSession } from './ssh-session';
 import { remoteScript } from './remote-scripts';

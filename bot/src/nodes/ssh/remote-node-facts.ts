@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { NodeFacts } from '../../../proto/generated/whystuck/v1/NodeFacts';
-import { type GuardedReader, type GuardedResult, readNodeFacts, parseProcStat } from '../../../collector/src';
+import type { NodeFacts } from '../../../../proto/generated/whystuck/v1/NodeFacts';
+import { type GuardedReader, type GuardedResult, readNodeFacts, parseProcStat } from '../../../../collector/src';
 import { utf8 } from './remote-records';
 import type { RemoteScan } from './remote-scan';
 

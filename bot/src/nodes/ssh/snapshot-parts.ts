@@ -1,7 +1,7 @@
-import type { NodeFacts } from '../../../proto/generated/whystuck/v1/NodeFacts';
-import type { PodSummary } from '../../../proto/generated/whystuck/v1/PodSummary';
-import type { Task } from '../../../proto/generated/whystuck/v1/Task';
-import { type RawProcess, parsePodCgroup, stackTaskMask, taskKeys } from '../../../collector/src';
+import type { NodeFacts } from '../../../../proto/generated/whystuck/v1/NodeFacts';
+import type { PodSummary } from '../../../../proto/generated/whystuck/v1/PodSummary';
+import type { Task } from '../../../../proto/generated/whystuck/v1/Task';
+import { type RawProcess, parsePodCgroup, stackTaskMask, taskKeys } from '../../../../collector/src';
 
 // Steps of the collector's snapshotter (collector/src/snapshot/snapshotter.ts) that it
 // keeps inside createSnapshotter: the SSH snapshot takes the same ones.

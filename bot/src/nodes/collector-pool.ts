@@ -1,5 +1,5 @@
 import { createCollectorClient, nodeIdentity, podIdentity, type CallResult, type CollectorClient, type TlsFiles } from '../../../collector/src';
-import { pickCollectorPod, type CollectorFinder } from '../kube/find-collector-pods';
+import { pickCollectorPod, type CollectorFinder } from './find-collector-pods';
 import { isNodeName } from '../kube/names';
 
 export type CollectorLookup =

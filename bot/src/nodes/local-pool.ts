@@ -1,5 +1,5 @@
 import type { CollectorClient } from '../../../collector/src';
-import type { CollectorPool } from '../collectors/collector-pool';
+import type { CollectorPool } from './collector-pool';
 
 /** This machine's collector answers for `node`; every other node goes to the bot's usual pool (WHYSTUCK_COLLECTORS, discovery). */
 export function withLocalCollector(local: { node: string; address: string; client: CollectorClient }, others: CollectorPool): CollectorPool {

@@ -1,6 +1,6 @@
-import type { SnapshotRequest__Output } from '../../../proto/generated/whystuck/v1/SnapshotRequest';
-import type { Task } from '../../../proto/generated/whystuck/v1/Task';
-import { type RawProcess, parseStat, type ProcStat, parseStatus, type ProcStatus, parseCgroupFile, parsePodCgroup, type CgroupLine, buildTasks, problemTasks } from '../../../collector/src';
+import type { SnapshotRequest__Output } from '../../../../proto/generated/whystuck/v1/SnapshotRequest';
+import type { Task } from '../../../../proto/generated/whystuck/v1/Task';
+import { type RawProcess, parseStat, type ProcStat, parseStatus, type ProcStatus, parseCgroupFile, parsePodCgroup, type CgroupLine, buildTasks, problemTasks } from '../../../../collector/src';
 import { hostPidNamespace, stackTasks } from './snapshot-parts';
 import type { RemoteScan } from './remote-scan';
 

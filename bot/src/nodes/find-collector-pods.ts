@@ -1,7 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
-import { kubeCoreApi, kubeFailure, type KubeActor, type KubeSource } from './kube-client';
-import { isNodeName } from './names';
-import type { LookupResult } from './pod-lookup';
+import { kubeCoreApi, kubeFailure, type KubeActor, type KubeSource } from '../kube/kube-client';
+import { isNodeName } from '../kube/names';
+import type { LookupResult } from '../kube/pod-lookup';
 
 /** A collector DaemonSet pod as the bot needs it: where it runs and how to reach it. */
 export interface CollectorPod {

@@ -1,8 +1,8 @@
-import type { SnapshotRequest__Output } from '../../../proto/generated/whystuck/v1/SnapshotRequest';
-import type { SnapshotResponse } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
-import type { ReadProblem } from '../../../proto/generated/whystuck/v1/ReadProblem';
-import type { Task } from '../../../proto/generated/whystuck/v1/Task';
-import { parseStack, redactCmdline, problemFromCode, problemFromGuarded, COLLECTOR_VERSION } from '../../../collector/src';
+import type { SnapshotRequest__Output } from '../../../../proto/generated/whystuck/v1/SnapshotRequest';
+import type { SnapshotResponse } from '../../../../proto/generated/whystuck/v1/SnapshotResponse';
+import type { ReadProblem } from '../../../../proto/generated/whystuck/v1/ReadProblem';
+import type { Task } from '../../../../proto/generated/whystuck/v1/Task';
+import { parseStack, redactCmdline, problemFromCode, problemFromGuarded, COLLECTOR_VERSION } from '../../../../collector/src';
 import type { SshFailure, SshResult } from './errors';
 import { openSshSession, type ScriptOutput, type SshNodeTarget, type SshSession } from './ssh-session';
 import { remoteScript } from './remote-scripts';

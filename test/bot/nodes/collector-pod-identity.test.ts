@@ -1,5 +1,5 @@
-import { createCollectorPool, type CollectorPool, type CollectorPoolOptions } from '../../../bot/src/collectors/collector-pool';
-import { createCollectorFinder, type CollectorFinder } from '../../../bot/src/kube/find-collector-pods';
+import { createCollectorPool, type CollectorPool, type CollectorPoolOptions } from '../../../bot/src/nodes/collector-pool';
+import { createCollectorFinder, type CollectorFinder } from '../../../bot/src/nodes/find-collector-pods';
 import { checkIdentity, nodeIdentity, podIdentity, podOfIdentity } from '../../../collector/src/tls/identity';
 import { startHarness, testCa, type Harness } from '../../helpers/collector-harness';
 import { startFakeKubeApi, type FakeKubeApi, type FakePod } from '../../helpers/bot/fake-kube-api';

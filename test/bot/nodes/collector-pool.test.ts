@@ -1,5 +1,5 @@
-import { createCollectorPool, type CollectorPool, type CollectorPoolOptions } from '../../../bot/src/collectors/collector-pool';
-import { createCollectorFinder } from '../../../bot/src/kube/find-collector-pods';
+import { createCollectorPool, type CollectorPool, type CollectorPoolOptions } from '../../../bot/src/nodes/collector-pool';
+import { createCollectorFinder } from '../../../bot/src/nodes/find-collector-pods';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 

@@ -1,0 +1,51 @@
+import type { Checked } from './ssh/errors';
+import { createHostKeyPolicy } from './ssh/host-key-policy';
+import type { KnownHosts } from './ssh/known-hosts';
+import type { SshPrivateKey } from './ssh/private-key';
+import { parseSshAddress } from './ssh/ssh-address';
+import type { SshNodeTarget } from './ssh/ssh-session';
+
+/**
+ * What an SSH target is made of, wherever the values came from: the bot's
+ * configuration (ssh-fallback.ts, files re-read when they change) or the
+ * command line (`diagnose --ssh`, read once).
+ */
+export interface SshTargetParts {
+  /** "user@host[:port]" and the setting it came from, for messages. */
+  address: { spec: string; setting: string };
+  jump?: { spec: string; setting: string };
+  key: () => Checked<SshPrivateKey>;
+  knownHosts?: () => Checked<KnownHosts>;
+  fingerprints: string[];
+  /** How messages name the pin setting ("--host-key-fingerprint", or "NAME=" for the environment). */
+  pinSetting?: string;
+  /** Prefixes for key and known_hosts errors ("WHYSTUCK_SSH_KEY_FILE"); none on the command line, where the error names the file. */
+  keySetting?: string;
+  knownHostsSetting?: string;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
+const prefixed = <T>(c: Exclude<Checked<T>, { ok: true }>, setting?: string): Checked<never> => ({ ...c, message: setting ? `${setting}: ${c.message}` : c.message });
+
+/** The one SSH target builder: address, jump host, key, host-key policy (known_hosts and/or pins, never trust on first use), deadlines. */
+export function buildSshTarget(p: SshTargetParts): Checked<SshNodeTarget> {
+  const address = parseSshAddress(p.address.spec, p.address.setting);
+  if (!address.ok) return address;
+  const jump = p.jump ? parseSshAddress(p.jump.spec, p.jump.setting) : undefined;
+  if (jump && !jump.ok) return jump;
+  const known = p.knownHosts?.();
+  if (known && !known.ok) return prefixed(known, p.knownHostsSetting);
+  const hostKeys = createHostKeyPolicy({ knownHosts: known?.value, fingerprints: p.fingerprints, ...(p.pinSetting ? { pinSetting: p.pinSetting } : {}) });
+  if (!hostKeys.ok) return prefixed(hostKeys, p.knownHostsSetting);
+  const key = p.key();
+  if (!key.ok) return prefixed(key, p.keySetting);
+  return {
+    ok: true,
+    value: {
+      address: address.value, key: key.value, hostKeys: hostKeys.value,
+      jump: jump?.ok ? { address: jump.value } : undefined,
+      connectTimeoutMs: p.connectTimeoutMs, commandTimeoutMs: p.commandTimeoutMs,
+    },
+  };
+}
