@@ -24,6 +24,8 @@ const CALLS: Record<string, Grant & { role: 'cluster' | 'leases' }> = {
   readNode: { group: '', resource: 'nodes', verb: 'get', role: 'cluster' },
   listNamespacedEvent: { group: '', resource: 'events', verb: 'list', role: 'cluster' },
   readNamespacedPersistentVolumeClaim: { group: '', resource: 'persistentvolumeclaims', verb: 'get', role: 'cluster' },
+  readPersistentVolume: { group: '', resource: 'persistentvolumes', verb: 'get', role: 'cluster' },
+  listDeploymentForAllNamespaces: { group: 'apps', resource: 'deployments', verb: 'list', role: 'cluster' },
   listVolumeAttachment: { group: 'storage.k8s.io', resource: 'volumeattachments', verb: 'list', role: 'cluster' },
   readCSINode: { group: 'storage.k8s.io', resource: 'csinodes', verb: 'get', role: 'cluster' },
   listNamespacedLease: { group: 'coordination.k8s.io', resource: 'leases', verb: 'list', role: 'leases' },
@@ -69,7 +71,7 @@ describe('the bot\'s RBAC against the calls it makes', () => {
     // calls (the bot's TLS Secret among them) are checked against what its --help lists, in
     // test/bot/cli/kubectl-plugin.test.ts. The bot's reads it shares are the modules scanned here.
     for (const file of sources(repoPath('bot/src')).filter((f) => !/\/cli\/kubectl-plugin[^/]*\.ts$/.test(f))) {
-      for (const m of readFileSync(file, 'utf8').matchAll(/\b(?:core|storage|api|api\.core)\.((?:read|list|create|replace|patch|delete|watch|connect)[A-Z]\w*)\(/g)) called.add(m[1]);
+      for (const m of readFileSync(file, 'utf8').matchAll(/\b(?:core|storage|apps|api|api\.core)\.((?:read|list|create|replace|patch|delete|watch|connect)[A-Z]\w*)\(/g)) called.add(m[1]);
     }
     expect([...called].filter((c) => !(c in CALLS))).toEqual([]);
     // And nothing listed here that the bot no longer calls.
@@ -79,7 +81,10 @@ describe('the bot\'s RBAC against the calls it makes', () => {
   it('running every call path asks for exactly what the ClusterRole grants, and the Lease calls stay inside the Role', async () => {
     const uid = '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';
     kube.addNode({ name: 'node-a', internalIP: '10.0.0.7' });
-    kube.addPod({ namespace: 'shop', name: 'db-0', uid, nodeName: 'node-a', deleting: true, volumes: [{ name: 'data', claimName: 'data-db-0' }] });
+    // Being deleted with a well-known finalizer (its controller by labels) and an operator's (by a Deployment named like it).
+    kube.addPod({ namespace: 'shop', name: 'db-0', uid, nodeName: 'node-a', deleting: true, finalizers: ['batch.kubernetes.io/job-tracking', 'example.com/backup-guard'], volumes: [{ name: 'data', claimName: 'data-db-0' }] });
+    kube.addPod({ namespace: 'kube-system', name: 'kube-controller-manager-cp-1', uid: 'c0110c70-0000-4000-8000-0000000000c1', nodeName: 'cp-1', labels: { component: 'kube-controller-manager' }, containers: [{ name: 'kube-controller-manager', id: 'k1', ready: true }] });
+    kube.addDeployment({ namespace: 'example-system', name: 'example-operator', matchLabels: { app: 'example-operator' } });
     kube.addPod({ namespace: 'whystuck', name: 'whystuck-collector-x1', uid: 'c0110c70-0000-4000-8000-000000000001', nodeName: 'node-a', labels: { 'app.kubernetes.io/name': 'whystuck-collector' }, podIP: '10.1.0.5' });
     kube.addClaim({ namespace: 'shop', name: 'data-db-0', volumeName: 'pvc-1' });
     kube.addCsiNode('node-a', ['ebs.csi.aws.com']);
@@ -91,6 +96,7 @@ describe('the bot\'s RBAC against the calls it makes', () => {
     if (pod.status !== 'ok') throw new Error(pod.message);
     const layer = await lookup.readLayer!(pod.value)!.settle(5000);
     expect(layer.unread).toEqual([]);
+    expect(layer.controllers).toHaveLength(2);
     // Collector discovery (one node, every node), pods named by uid, the SSH fallback's node address.
     const finder = createCollectorFinder({ kubeconfig, namespace: 'whystuck', selector: 'app.kubernetes.io/name=whystuck-collector' });
     expect((await finder.list('node-a')).status).toBe('ok');

@@ -280,14 +280,15 @@ describe('deploy/kustomize', () => {
     expect(find(rendered.base, 'DaemonSet', 'whystuck-collector').spec.template.metadata.labels['app.kubernetes.io/name']).toBe('whystuck-collector');
   });
 
-  it('RBAC: the bot may only read what it reads (pods, nodes, events, claims, VolumeAttachments, CSINodes), and keep Leases in its own namespace; the collector has no API access at all', () => {
+  it('RBAC: the bot may only read what it reads (pods, nodes, events, claims and volumes, VolumeAttachments, CSINodes, Deployments), and keep Leases in its own namespace; the collector has no API access at all', () => {
     const role = find(rendered.base, 'ClusterRole', 'whystuck-bot');
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
-      { apiGroups: [''], resources: ['nodes', 'persistentvolumeclaims'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['nodes', 'persistentvolumeclaims', 'persistentvolumes'], verbs: ['get'] },
       { apiGroups: [''], resources: ['events'], verbs: ['list'] },
       { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['list'] },
       { apiGroups: ['storage.k8s.io'], resources: ['csinodes'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list'] },
     ]);
     const binding = find(rendered.base, 'ClusterRoleBinding', 'whystuck-bot');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'whystuck-bot', namespace: 'whystuck' }]);

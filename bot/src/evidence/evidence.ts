@@ -285,6 +285,10 @@ export interface KubeEvidence {
   attachments?: KubeAttachment[];
   /** CSINode objects: the CSI drivers registered on each node. */
   csiNodes?: { node: string; drivers: string[]; line: string }[];
+  /** PersistentVolumes (those bound to the pod's claims, read live or pasted). */
+  persistentVolumes?: KubePersistentVolume[];
+  /** The controllers that should remove a deleting pod's finalizers, looked for live: their pods and recent events. */
+  controllers?: KubeControllerLook[];
   /** Live API reads that failed or did not answer in time: said in the answer, never dropped. */
   unread?: { what: string; why: string }[];
   /** The pod's volume mounts as the node has them (live: the collector's pod snapshot), with whether their backend answers. */
@@ -315,6 +319,72 @@ export interface KubeClaim {
   storageClass?: string;
   deletionTimestamp?: string;
   finalizers?: string[];
+  line: string;
+}
+
+export interface KubePersistentVolume {
+  name: string;
+  /** The volume source: "csi", "nfs", "local", "hostPath", "awsElasticBlockStore" … */
+  source?: string;
+  /** spec.csi.driver. */
+  driver?: string;
+  /** spec.csi.volumeHandle: the volume in the storage backend. */
+  volumeHandle?: string;
+  /** spec.persistentVolumeReclaimPolicy: Delete | Retain | Recycle. */
+  reclaimPolicy?: string;
+  /** status.phase: Available | Bound | Released | Failed | Pending. */
+  phase?: string;
+  /** spec.claimRef. */
+  claim?: { namespace?: string; name: string };
+  storageClass?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  line: string;
+}
+
+/**
+ * The controller that should remove a finalizer of a deleting pod, looked
+ * for through the API (kube/finalizer-controllers.ts says how and how sure):
+ * its pods, their recent events, or why it could not be read.
+ */
+export interface KubeControllerLook {
+  /** The finalizers of the pod it removes. */
+  finalizers: string[];
+  /** "kube-controller-manager (the Job controller)", "the controller of example.com". */
+  controller: string;
+  /** 'labels': the controller's own labels; 'names': Deployments whose name matches the finalizer (a guess). */
+  by: 'labels' | 'names';
+  /** How it was looked for: "pods in kube-system with component=kube-controller-manager". */
+  how: string;
+  /** What finding nothing means here. */
+  noneMeans: string;
+  /** By name: the Deployments that matched, with why. */
+  deployments: { namespace: string; name: string; replicas?: number; ready?: number; matched: string; line: string }[];
+  pods: KubeControllerPod[];
+  /** Recent events of those pods. */
+  events: KubeEvent[];
+  /** Parts read but not all: "events of kube-system/x (why)". */
+  partial?: string[];
+  /** Not read at all: why. */
+  unread?: string;
+}
+
+export interface KubeControllerPod {
+  namespace?: string;
+  name: string;
+  uid?: string;
+  node?: string;
+  phase?: string;
+  deleting?: boolean;
+  /** Containers ready and in all. */
+  ready: number;
+  total: number;
+  /** Restarts of all its containers. */
+  restarts: number;
+  /** A container waiting, by its reason ("CrashLoopBackOff", "ImagePullBackOff"). */
+  waiting?: string;
+  /** The last termination of its most restarted container. */
+  lastExit?: { reason?: string; exitCode?: number; finishedAt?: string };
   line: string;
 }
 

@@ -21,10 +21,10 @@ export function kubeCoreApi(kubeconfig?: KubeSource): { core: k8s.CoreV1Api; ser
   return { core: kc.makeApiClient(k8s.CoreV1Api), server: kc.getCurrentCluster()?.server ?? '(no cluster)' };
 }
 
-/** The core and storage.k8s.io APIs from one KUBECONFIG (or in-cluster / default): a pod's layer reads both. */
-export function kubeApis(kubeconfig?: KubeSource): { core: k8s.CoreV1Api; storage: k8s.StorageV1Api; server: string } {
+/** The core, storage.k8s.io and apps APIs from one KUBECONFIG (or in-cluster / default): a pod's layer reads all three. */
+export function kubeApis(kubeconfig?: KubeSource): { core: k8s.CoreV1Api; storage: k8s.StorageV1Api; apps: k8s.AppsV1Api; server: string } {
   const kc = loadKubeConfig(kubeconfig);
-  return { core: kc.makeApiClient(k8s.CoreV1Api), storage: kc.makeApiClient(k8s.StorageV1Api), server: kc.getCurrentCluster()?.server ?? '(no cluster)' };
+  return { core: kc.makeApiClient(k8s.CoreV1Api), storage: kc.makeApiClient(k8s.StorageV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), server: kc.getCurrentCluster()?.server ?? '(no cluster)' };
 }
 
 /**

@@ -49,7 +49,7 @@ function stateOf(s: k8s.V1ContainerStatus): string {
 export const KUBE_READ_DEADLINE_MS = 3000;
 
 export function createKubeLookup(opts: { kubeconfig?: KubeSource; /** Each read's deadline (ms). */ deadlineMs?: number; /** Whose credentials (the fix a refusal names); default the bot's. */ who?: KubeActor } = {}): KubeLookup {
-  const { core, storage, server } = kubeApis(opts.kubeconfig);
+  const { core, storage, apps, server } = kubeApis(opts.kubeconfig);
   const deadlineMs = opts.deadlineMs ?? KUBE_READ_DEADLINE_MS;
 
   return {
@@ -85,7 +85,7 @@ export function createKubeLookup(opts: { kubeconfig?: KubeSource; /** Each read'
     },
     readLayer(pod) {
       if (!pod.ref || !pod.ref.nodeName) return undefined;
-      return readPodLayer(pod.ref, { core, storage, server, deadlineMs, who: opts.who });
+      return readPodLayer(pod.ref, { core, storage, apps, server, deadlineMs, who: opts.who });
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { KubeContainerStatus, KubeEvidence, KubePod } from '../evidence/evidence';
 import { applyEvent } from './kube-events';
 import { addEvent, upsertContainer, upsertNode, upsertPod, upsertSandbox, UID } from './kube-store';
-import { readAttachment, readClaim, readCsiNode } from './kube-storage-api';
+import { readAttachment, readClaim, readCsiNode, readPersistentVolume } from './kube-storage-api';
 
 /**
  * Kubernetes API objects (and the CRI's inspect output) as JSON values — from
@@ -9,7 +9,7 @@ import { readAttachment, readClaim, readCsiNode } from './kube-storage-api';
  * from the API — into the Kubernetes layer of the evidence. One function for
  * both sources: the live side passes the API's JSON here as it comes.
  *   Pod, Node, Event (core/v1 and events.k8s.io/v1), and their Lists
- *   PersistentVolumeClaim, VolumeAttachment, CSINode (kube-storage-api.ts)
+ *   PersistentVolumeClaim, PersistentVolume, VolumeAttachment, CSINode (kube-storage-api.ts)
  *   crictl inspect (status.state CONTAINER_*) / inspectp (SANDBOX_*)
  *   fragments without kind: a pod's status block, metadata, or spec
  * `into` is the pod a kind-less fragment belongs to (the last one named).
@@ -51,6 +51,7 @@ function visit(kube: KubeEvidence, value: unknown, line: string, opts: { partial
   if (kind === 'Node') { out.kinds.push(kind); readNode(kube, value, line); return; }
   if (kind === 'Event') { out.kinds.push(kind); readEvent(kube, value, line); return; }
   if (kind === 'PersistentVolumeClaim') { out.kinds.push(kind); readClaim(kube, value); return; }
+  if (kind === 'PersistentVolume') { out.kinds.push(kind); readPersistentVolume(kube, value); return; }
   if (kind === 'VolumeAttachment') { out.kinds.push(kind); readAttachment(kube, value); return; }
   if (kind === 'CSINode') { out.kinds.push(kind); readCsiNode(kube, value); return; }
   if (kind) { out.kinds.push(kind); return; }

@@ -58,6 +58,10 @@ describe('the pod layer read from the Kubernetes API', () => {
     expect(k.claims).toEqual([expect.objectContaining({ name: 'data-db-0', volumeName: 'pvc-0a1b', phase: 'Bound' })]);
     expect(k.attachments!.map((a) => a.name)).toEqual(['csi-1111']);
     expect(k.csiNodes).toEqual([expect.objectContaining({ node: 'node-a', drivers: ['ebs.csi.aws.com'] })]);
+    // The volume the claim is bound to, read once the claim answered.
+    expect(k.persistentVolumes).toEqual([expect.objectContaining({ name: 'pvc-0a1b', source: 'csi', driver: 'ebs.csi.aws.com', volumeHandle: 'vol-pvc-0a1b', reclaimPolicy: 'Delete', phase: 'Bound', claim: { namespace: 'shop', name: 'data-db-0' } })]);
+    // The finalizer's controller was looked for (none is named like example.com here).
+    expect(layer.controllers).toEqual([expect.objectContaining({ finalizers: ['example.com/backup-guard'], deployments: [], pods: [] })]);
     // The detach that fails becomes the volume operation the rules read, on the pod's own volume name.
     expect(k.volumes).toEqual([expect.objectContaining({ volume: 'data', operation: 'detach', errno: 'TIMEOUT', driver: 'ebs.csi.aws.com', pvc: 'data-db-0', pod: 'db-0' })]);
     expect(kube.requests.map(decodeURIComponent).sort()).toEqual([
@@ -65,6 +69,8 @@ describe('the pod layer read from the Kubernetes API', () => {
       'GET /api/v1/namespaces/shop/persistentvolumeclaims/data-db-0',
       'GET /api/v1/namespaces/shop/pods/db-0',
       'GET /api/v1/nodes/node-a',
+      'GET /api/v1/persistentvolumes/pvc-0a1b',
+      'GET /apis/apps/v1/deployments?limit=500',
       'GET /apis/storage.k8s.io/v1/csinodes/node-a',
       'GET /apis/storage.k8s.io/v1/volumeattachments',
     ]);
@@ -77,10 +83,11 @@ describe('the pod layer read from the Kubernetes API', () => {
     expect(k.volumes.find((v) => v.errno === 'DRIVER')!.error).toBe('CSI driver ebs.csi.aws.com is not registered on node node-a (its CSINode lists other.csi.example.com)');
   });
 
-  it('a pod without claims or CSI volumes reads no storage objects', async () => {
-    kube.addPod({ namespace: 'shop', name: 'db-0', uid: UID, nodeName: 'node-a', containers: [{ name: 'db', id: 'abc123' }] });
-    await read();
-    expect(kube.requests.filter((r) => /storage\.k8s\.io|persistentvolumeclaims/.test(r))).toEqual([]);
+  it('a pod without claims or CSI volumes reads no storage objects; one not being deleted looks for no controller', async () => {
+    kube.addPod({ namespace: 'shop', name: 'db-0', uid: UID, nodeName: 'node-a', finalizers: ['example.com/backup-guard'], containers: [{ name: 'db', id: 'abc123' }] });
+    const { layer } = await read();
+    expect(kube.requests.filter((r) => /storage\.k8s\.io|persistentvolume|deployments/.test(r))).toEqual([]);
+    expect(layer.controllers).toEqual([]);
   });
 
   it('a read refused by RBAC and one that never answers are named unread with why; the others are read', async () => {

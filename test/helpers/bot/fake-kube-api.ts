@@ -8,8 +8,14 @@ import { servePortForward, type PortForwardSession } from './fake-port-forward';
 
 export interface FakePod {
   namespace: string; name: string; uid: string; nodeName: string; phase?: string; deleting?: boolean;
-  /** A container's state (default running since 02:00); `terminated` with its exit code and reason. */
-  containers?: { name: string; id: string; state?: 'running' | 'terminated' | 'waiting'; exitCode?: number; reason?: string }[];
+  /**
+   * A container's state (default running since 02:00); `terminated` with its exit code and reason; `waiting` with its
+   * reason (CrashLoopBackOff …). `ready` (default false), its restarts, and how it last ended (lastState.terminated).
+   */
+  containers?: {
+    name: string; id: string; state?: 'running' | 'terminated' | 'waiting'; exitCode?: number; reason?: string;
+    ready?: boolean; restartCount?: number; lastState?: { exitCode: number; reason: string; finishedAt: string };
+  }[];
   labels?: Record<string, string>;
   podIP?: string;
   /** Ready condition (default: true when Running). */
@@ -47,6 +53,18 @@ export interface FakeEvent {
 }
 
 export interface FakeClaim { namespace: string; name: string; volumeName?: string; phase?: string; storageClassName?: string }
+/**
+ * A v1 PersistentVolume. Without one added, a claim's bound volume is served as
+ * the provisioner made it: CSI with the driver of a VolumeAttachment that names
+ * it, else a `local` volume (no CSI driver).
+ */
+export interface FakePersistentVolume {
+  name: string; source?: 'csi' | 'nfs' | 'local'; driver?: string; volumeHandle?: string;
+  reclaimPolicy?: 'Delete' | 'Retain'; phase?: 'Available' | 'Bound' | 'Released' | 'Failed';
+  claim?: { namespace: string; name: string }; storageClassName?: string;
+}
+/** An apps/v1 Deployment: its pods are those of its namespace whose labels match `matchLabels`. */
+export interface FakeDeployment { namespace: string; name: string; matchLabels: Record<string, string>; replicas?: number; readyReplicas?: number }
 export interface FakeVolumeAttachment { name: string; nodeName: string; attacher: string; pv: string; attached: boolean; detachError?: string; attachError?: string; deletionTimestamp?: string }
 
 /** How a path answers instead of normally: an HTTP error status (with a v1 Status), or never (until closed). */
@@ -60,7 +78,8 @@ export type FakeFault = { status: number; reason?: string; message?: string } | 
  * with the events' field selectors and limit, items without kind as the API
  * server lists them; v1 PersistentVolumeClaim; storage.k8s.io/v1
  * VolumeAttachmentList (no field selector on spec.nodeName, as the real one)
- * and CSINode; v1 Status for errors; injected faults: an error status, a
+ * and CSINode; v1 PersistentVolume; apps/v1 DeploymentList (all namespaces or
+ * one, paged by limit with a continue token); v1 Status for errors; injected faults: an error status, a
  * delay, or no answer at all; coordination.k8s.io/v1 Lease and
  * LeaseList with create, list, get and replace, a resourceVersion per write
  * and 409 Conflict when a replace carries a stale one, 409 AlreadyExists on a
@@ -81,6 +100,10 @@ export interface FakeKubeApi {
   addVolumeAttachment(a: FakeVolumeAttachment): void;
   /** A storage.k8s.io/v1 CSINode with the drivers registered on it (GET /apis/storage.k8s.io/v1/csinodes/NODE). */
   addCsiNode(node: string, drivers: string[]): void;
+  /** A v1 PersistentVolume (GET /api/v1/persistentvolumes/NAME). */
+  addPersistentVolume(pv: FakePersistentVolume): void;
+  /** An apps/v1 Deployment (GET /apis/apps/v1/deployments, …/namespaces/NS/deployments; limit and continue as the API server pages). */
+  addDeployment(d: FakeDeployment): void;
   /** Requests whose path matches answer with `fault` instead (null: normally again). */
   fault(path: RegExp, fault: FakeFault | null): void;
   /** Lists of pods in this namespace are answered 403 Forbidden (RBAC). */
@@ -134,7 +157,10 @@ const EVENT_FIELDS = new Set(['metadata.name', 'metadata.namespace', 'involvedOb
 
 function containerState(c: NonNullable<FakePod['containers']>[number]): Record<string, unknown> {
   if (c.state === 'terminated') return { terminated: { exitCode: c.exitCode ?? 0, reason: c.reason ?? 'Completed', startedAt: '2026-11-24T02:00:00Z', finishedAt: '2026-11-24T03:00:05Z', containerID: `containerd://${c.id}` } };
-  if (c.state === 'waiting') return { waiting: { reason: c.reason ?? 'ContainerCreating' } };
+  if (c.state === 'waiting') {
+    const reason = c.reason ?? 'ContainerCreating';
+    return { waiting: { reason, ...(reason === 'CrashLoopBackOff' ? { message: `back-off 5m0s restarting failed container=${c.name} pod=POD` } : {}) } };
+  }
   return { running: { startedAt: '2026-11-24T02:00:00Z' } };
 }
 
@@ -160,7 +186,10 @@ function podJson(p: FakePod): Record<string, unknown> {
       ...(p.message ? { message: p.message } : {}),
       ...(p.podIP ? { podIP: p.podIP, podIPs: [{ ip: p.podIP }] } : {}),
       conditions: [{ type: 'Ready', status: (p.ready ?? phase === 'Running') ? 'True' : 'False' }],
-      containerStatuses: (p.containers ?? []).map((c) => ({ name: c.name, containerID: `containerd://${c.id}`, ready: false, restartCount: 0, image: 'example', imageID: '', state: containerState(c) })),
+      containerStatuses: (p.containers ?? []).map((c) => ({
+        name: c.name, containerID: `containerd://${c.id}`, ready: c.ready ?? false, restartCount: c.restartCount ?? 0, image: 'example', imageID: '', state: containerState(c),
+        ...(c.lastState ? { lastState: { terminated: { exitCode: c.lastState.exitCode, reason: c.lastState.reason, startedAt: '2026-11-24T02:59:00Z', finishedAt: c.lastState.finishedAt, containerID: `containerd://${c.id}` } } } : {}),
+      })),
     },
   };
 }
@@ -203,6 +232,45 @@ function claimJson(c: FakeClaim): Record<string, unknown> {
   };
 }
 
+function persistentVolumeJson(pv: FakePersistentVolume): Record<string, unknown> {
+  const source = pv.source ?? (pv.driver ? 'csi' : 'local');
+  const spec: Record<string, unknown> = {
+    accessModes: ['ReadWriteOnce'], capacity: { storage: '1Gi' }, persistentVolumeReclaimPolicy: pv.reclaimPolicy ?? 'Delete', volumeMode: 'Filesystem',
+    ...(pv.storageClassName ? { storageClassName: pv.storageClassName } : {}),
+    ...(pv.claim ? { claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: pv.claim.namespace, name: pv.claim.name, uid: `pvc-uid-${pv.claim.name}`, resourceVersion: '4711' } } : {}),
+  };
+  if (source === 'csi') spec.csi = { driver: pv.driver ?? 'csi.example.com', volumeHandle: pv.volumeHandle ?? `vol-${pv.name}`, fsType: 'ext4', volumeAttributes: { 'storage.kubernetes.io/csiProvisionerIdentity': '1732410000000-8081-csi' } };
+  else if (source === 'nfs') spec.nfs = { server: '10.0.0.5', path: `/exports/${pv.name}` };
+  else {
+    spec.local = { path: `/mnt/disks/${pv.name}` };
+    spec.nodeAffinity = { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['node-a'] }] }] } };
+  }
+  return {
+    kind: 'PersistentVolume', apiVersion: 'v1',
+    metadata: { name: pv.name, uid: `pv-uid-${pv.name}`, finalizers: ['kubernetes.io/pv-protection'], creationTimestamp: '2026-11-20T10:00:00Z', ...(source === 'csi' ? { annotations: { 'pv.kubernetes.io/provisioned-by': pv.driver ?? 'csi.example.com' } } : {}) },
+    spec,
+    status: { phase: pv.phase ?? (pv.claim ? 'Bound' : 'Available'), lastPhaseTransitionTime: '2026-11-20T10:00:01Z' },
+  };
+}
+
+function deploymentJson(d: FakeDeployment): Record<string, unknown> {
+  const replicas = d.replicas ?? 1;
+  // As the API server lists them: the items carry no kind / apiVersion.
+  return {
+    metadata: { name: d.name, namespace: d.namespace, uid: `deploy-${d.namespace}-${d.name}`, generation: 3, labels: d.matchLabels, creationTimestamp: '2026-11-01T00:00:00Z' },
+    spec: {
+      replicas, selector: { matchLabels: d.matchLabels },
+      template: { metadata: { labels: d.matchLabels }, spec: { containers: [{ name: 'manager', image: `registry.example/${d.name}:1.0` }] } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+    },
+    status: {
+      observedGeneration: 3, replicas, updatedReplicas: replicas, readyReplicas: d.readyReplicas ?? replicas, availableReplicas: d.readyReplicas ?? replicas,
+      ...(replicas > (d.readyReplicas ?? replicas) ? { unavailableReplicas: replicas - (d.readyReplicas ?? replicas) } : {}),
+      conditions: [{ type: 'Available', status: (d.readyReplicas ?? replicas) > 0 || replicas === 0 ? 'True' : 'False', reason: 'MinimumReplicasAvailable' }],
+    },
+  };
+}
+
 function attachmentJson(a: FakeVolumeAttachment): Record<string, unknown> {
   const err = (message: string): Record<string, unknown> => ({ time: '2026-11-24T03:01:00Z', message });
   return {
@@ -219,6 +287,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const claims = new Map<string, FakeClaim>();
   const attachments = new Map<string, FakeVolumeAttachment>();
   const csiNodes = new Map<string, string[]>();
+  const persistentVolumes = new Map<string, FakePersistentVolume>();
+  const deployments: FakeDeployment[] = [];
   const faults: { path: RegExp; fault: FakeFault }[] = [];
   const hanging = new Set<() => void>();
   const forbidden = new Set<string>();
@@ -295,11 +365,12 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       const fields = parseSelector(url.searchParams.get('fieldSelector') ?? '', POD_FIELDS);
       if (typeof labels === 'string') return status(400, 'BadRequest', labels);
       if (typeof fields === 'string') return status(400, 'BadRequest', fields);
+      const limit = Number(url.searchParams.get('limit') ?? 0);
       const items = [...pods.values()]
         .filter((p) => (ns === undefined || p.namespace === ns) && labels(p.labels ?? {}))
         .filter((p) => fields({ 'metadata.name': p.name, 'metadata.namespace': p.namespace, 'spec.nodeName': p.nodeName, 'status.phase': p.phase ?? 'Running', 'status.podIP': p.podIP }))
         .map(podJson);
-      return send(200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items });
+      return send(200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1', ...(limit > 0 && items.length > limit ? { continue: 'eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ' } : {}) }, items: limit > 0 ? items.slice(0, limit) : items });
     }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(url.pathname);
     if (m) {
@@ -327,6 +398,28 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     if (m) {
       const c = claims.get(`${m[1]}/${m[2]}`);
       return c ? send(200, claimJson(c)) : status(404, 'NotFound', `persistentvolumeclaims "${m[2]}" not found`, { name: m[2], kind: 'persistentvolumeclaims' });
+    }
+    m = /^\/api\/v1\/persistentvolumes\/([^/]+)$/.exec(url.pathname);
+    if (m) {
+      const name = m[1];
+      let pv = persistentVolumes.get(name);
+      if (!pv) {
+        // The volume a bound claim names, as its provisioner made it.
+        const claim = [...claims.values()].find((c) => c.volumeName === name);
+        const va = [...attachments.values()].find((a) => a.pv === name);
+        if (claim) pv = { name, driver: va?.attacher, claim: { namespace: claim.namespace, name: claim.name }, storageClassName: claim.storageClassName };
+      }
+      return pv ? send(200, persistentVolumeJson(pv)) : status(404, 'NotFound', `persistentvolumes "${name}" not found`, { name, kind: 'persistentvolumes' });
+    }
+    m = /^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?deployments$/.exec(url.pathname);
+    if (m) {
+      const ns = m[1];
+      const limit = Number(url.searchParams.get('limit') ?? 0);
+      const from = Number(url.searchParams.get('continue') ?? 0) || 0;
+      const all = deployments.filter((d) => ns === undefined || d.namespace === ns).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+      const page = limit > 0 ? all.slice(from, from + limit) : all;
+      const more = limit > 0 && from + limit < all.length;
+      return send(200, { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata: { resourceVersion: String(resourceVersion), ...(more ? { continue: String(from + limit), remainingItemCount: all.length - from - limit } : {}) }, items: page.map(deploymentJson) });
     }
     if (url.pathname === '/apis/storage.k8s.io/v1/volumeattachments') {
       if (url.searchParams.get('fieldSelector')?.includes('spec.')) return status(400, 'BadRequest', `field label not supported: ${url.searchParams.get('fieldSelector')}`);
@@ -405,6 +498,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     addClaim: (c) => { claims.set(`${c.namespace}/${c.name}`, c); },
     addVolumeAttachment: (a) => { attachments.set(a.name, a); },
     addCsiNode: (node, drivers) => { csiNodes.set(node, drivers); },
+    addPersistentVolume: (pv) => { persistentVolumes.set(pv.name, pv); },
+    addDeployment: (d) => { deployments.push(d); },
     fault: (path, fault) => {
       const at = faults.findIndex((x) => x.path.source === path.source);
       if (at >= 0) faults.splice(at, 1);

@@ -1,7 +1,8 @@
-import type { KubeEvidence, KubeMountHolder, KubePod, KubePodMount, KubeVolumeIssue, Task } from '../../evidence/evidence';
+import type { KubeEvidence, KubeMountHolder, KubePersistentVolume, KubePod, KubePodMount, KubeVolumeIssue, Task } from '../../evidence/evidence';
 import type { DiagnosisContext } from '../context';
 import { name, taskRef } from '../context';
 import type { FindingTask, Remediation } from '../finding';
+import { volumeOf } from '../../paste/kube-storage-api';
 import { signalRemediation } from '../kill-verdict';
 import { finding, type Rule } from '../rule';
 import { shellQuote } from '../shell-quote';
@@ -83,6 +84,10 @@ export const volumeTeardownBlocked: Rule = {
       parts.push(`The kubelet fails to ${ops} for volume "${v.volume}"${v.plugin ? ` (${v.plugin}${v.driver ? `, driver ${v.driver}` : ''})` : ''}${podText ? ` of ${podText}` : ''}${list.reduce((n, x) => n + x.count, 0) > 1 ? `, ${list.reduce((n, x) => n + x.count, 0)} times in this input` : ''}: ${errnos.map((e) => WHY[e]).join('; ')}.`);
       if (v.error) parts.push(`The error: "${v.error.slice(0, 240)}".`);
       if (v.path) parts.push(`Path: ${v.path}.`);
+      // The PersistentVolume behind it (read live, or pasted): its driver, handle, reclaim policy and phase.
+      const { pv } = volumeOf(kube, { volume: v.volume, pvc: v.pvc, pod });
+      if (pv) parts.push(pvWords(pv));
+      if (errnos.includes('DRIVER')) parts.push(`The kubelet cannot do this teardown itself: unmounting a CSI volume is a call (NodeUnpublishVolume, then NodeUnstageVolume) to the driver's node plugin on the node, and ${v.driver ?? 'the driver'} has none registered there.`);
       parts.push('Until that step succeeds the kubelet does not finish the pod, and it stays Terminating; it retries with a growing back-off (up to about 2 minutes).');
       if (named.length) parts.push(`Held by ${named.slice(0, 5).map((h) => `${h.comm ? `${h.comm} (pid ${h.pid})` : `pid ${h.pid}`}, which ${h.how === 'mount' ? `has it mounted at ${h.path}${h.fsType ? ` (${h.fsType})` : ''} in its own mount namespace${h.mountNs ? ` (${h.mountNs})` : ''}` : `${HOLDS[h.how]} (${h.path})`}`).join('; ')}: while it holds that copy the directory stays busy. Restarting that process (its container) drops its mount namespace and the copy with it; the lasting fix is its mount propagation (HostToContainer / rslave rather than a private copy of the host's /var/lib/kubelet).`);
       else if (errnos.includes('EBUSY')) parts.push(`Who holds it is not in this input: on the node, the processes whose /proc/PID/mountinfo still lists ${v.podUid ? `the pod's uid ${v.podUid}` : `the volume ${v.volume}`} hold it in their mount namespace.`);
@@ -125,7 +130,8 @@ export const volumeTeardownBlocked: Rule = {
         remediations.push({ action: 'manual', effective: 'unknown', risk: 'medium', why: 'The device is gone under the mount: unmount it by hand on the node, the pod\'s mount first, then the global mount; the kubelet then finishes the pod. Reattach or replace the disk for the next pod.', command: all.slice(0, 6).map((p) => `umount ${shellQuote(p)}`).join('; ') });
       }
       if (errnos.includes('DRIVER')) {
-        remediations.push({ action: 'manual', effective: 'unknown', risk: 'low', why: `Start the CSI node plugin${v.driver ? ` of ${v.driver}` : ''} on this node (its DaemonSet pod): once it registers, the kubelet can unmount.` });
+        const keep = pv?.reclaimPolicy === 'Delete' ? ` Do not delete the claim or the PersistentVolume ${pv.name} to get the pod out: with reclaimPolicy Delete the backend volume${pv.volumeHandle ? ` ${pv.volumeHandle}` : ''} is deleted with it, data included.` : '';
+        remediations.push({ action: 'manual', effective: 'unknown', risk: 'low', why: `Start the CSI node plugin${v.driver ? ` of ${v.driver}` : ''} on this node (its DaemonSet pod): once it registers, the kubelet can unmount.${keep}` });
       }
       if (list.some((x) => x.operation === 'multi-attach')) {
         remediations.push({ action: 'manual', effective: 'unknown', risk: 'low', why: 'The volume is still attached to the node of the old pod: finish that pod\'s teardown (or, for a node really down, the out-of-service taint) so the attach-detach controller can detach it.' });
@@ -141,7 +147,7 @@ export const volumeTeardownBlocked: Rule = {
         confidence: list.some((x) => TEARDOWN.has(x.operation)) ? 0.85 : 0.65,
         title: `Volume "${v.volume}"${podText ? ` of ${podText}` : ''} cannot be torn down: ${errnos.map((e) => (e === 'OTHER' ? 'the kubelet\'s operation fails' : e === 'EXIT32' ? 'umount fails' : e === 'DRIVER' ? 'CSI driver not registered' : e)).join(', ')}${named.length ? `, held by ${named[0].comm ?? `pid ${named[0].pid}`}` : ''}`,
         explanation: parts.join(' '),
-        evidence: [...list.slice(0, 3).map((x) => x.line), ...holders.slice(0, 3).map((h) => h.line), ...(said && !list.some((x) => TEARDOWN.has(x.operation)) ? [said] : []), `volume ${v.volume}`, ...(podText ? [podText] : [])],
+        evidence: [...list.slice(0, 3).map((x) => x.line), ...holders.slice(0, 3).map((h) => h.line), ...(pv ? [pv.line] : []), ...(said && !list.some((x) => TEARDOWN.has(x.operation)) ? [said] : []), `volume ${v.volume}`, ...(podText ? [podText] : [])],
         tasks,
         remediations,
       }));
@@ -149,6 +155,15 @@ export const volumeTeardownBlocked: Rule = {
     return [...out, ...liveMountFindings(ctx, kube, deleting, new Set([...groups.values()].map((l) => l[0].volume)))];
   },
 };
+
+/** "PersistentVolume pvc-1 (CSI driver X, volumeHandle Y): reclaimPolicy Delete, phase Bound." with what the phase and policy mean here. */
+function pvWords(pv: KubePersistentVolume): string {
+  const what = [pv.driver ? `CSI driver ${pv.driver}` : pv.source ? `${pv.source} volume` : undefined, pv.volumeHandle ? `volumeHandle ${pv.volumeHandle}` : undefined].filter(Boolean).join(', ');
+  const state = [pv.reclaimPolicy ? `reclaimPolicy ${pv.reclaimPolicy}` : undefined, pv.phase ? `phase ${pv.phase}` : undefined].filter(Boolean).join(', ');
+  const note = pv.phase === 'Failed' ? ' (its reclaim failed: the backend volume may still exist)'
+    : pv.deletionTimestamp ? ' (being deleted: kubernetes.io/pv-protection keeps it while a claim is bound)' : '';
+  return `PersistentVolume ${pv.name}${what ? ` (${what})` : ''}${state ? `: ${state}` : ''}${note}.`;
+}
 
 const DOWN = new Set<KubePodMount['backend']['status']>(['timed-out', 'blocked-earlier', 'error']);
 
