@@ -114,9 +114,10 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
     maxRunning: limits.maxRunningSnapshots,
     maxQueued: limits.maxQueuedSnapshots,
     maxWaiting: limits.maxWaitingSnapshotCalls,
-    run(req) {
+    // The signal fires when every caller of a started snapshot has cancelled: it stops mid-scan.
+    run(req, signal) {
       releaser.beforeSnapshot();
-      return opts.snapshotter.snapshotBytes(req).finally(() => releaser.schedule());
+      return opts.snapshotter.snapshotBytes(req, signal).finally(() => releaser.schedule());
     },
     // Callers sharing a snapshot get the longest of their deadlines.
     merge: (a, b) => ({ ...a, deadline_ms: Math.max(a.deadline_ms || DEFAULT_SNAPSHOT_DEADLINE_MS, b.deadline_ms || DEFAULT_SNAPSHOT_DEADLINE_MS) }),
@@ -126,7 +127,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
     const g = opts.metrics?.snapshotGate;
     if (!g) return;
     const st = gate.stats();
-    for (const [what, v] of [['running', st.running], ['queued_jobs', st.queuedJobs], ['admitted', st.admitted], ['coalesced', st.coalesced], ['started', st.started], ['dropped_cancelled', st.droppedCancelled], ['dropped_deadline', st.droppedDeadline], ['jobs_dropped', st.jobsDropped], ['refused', st.refused]] as const) g.set({ what }, v);
+    for (const [what, v] of [['running', st.running], ['queued_jobs', st.queuedJobs], ['admitted', st.admitted], ['coalesced', st.coalesced], ['started', st.started], ['dropped_cancelled', st.droppedCancelled], ['dropped_deadline', st.droppedDeadline], ['jobs_dropped', st.jobsDropped], ['aborted', st.aborted], ['refused', st.refused]] as const) g.set({ what }, v);
   };
 
   const handlers: NodeCollectorHandlers = {

@@ -14,7 +14,9 @@
  * `maxQueued` jobs (and `maxWaiting` callers in all); past that the caller is
  * refused at once (the server answers RESOURCE_EXHAUSTED). When a job's turn
  * comes, callers that cancelled or whose deadline has passed are dropped; a
- * job left with no caller is dropped without reading anything.
+ * job left with no caller is dropped without reading anything. A job that has
+ * started is aborted (its `run` signal fires) when its last caller still
+ * waiting for it leaves: the snapshot stops mid-scan (snapshotter.ts).
  */
 export type GateRefusal = { ok: false; message: string };
 
@@ -25,7 +27,7 @@ export interface GateCaller<R> {
 }
 
 export interface GateTicket {
-  /** The caller left (cancelled): out of its job if the job has not started. */
+  /** The caller left (cancelled): out of its job if the job has not started; the job aborted if it has and no one else waits for it. */
   leave(): void;
 }
 
@@ -42,6 +44,8 @@ export interface SnapshotGateStats {
   droppedDeadline: number;
   /** Jobs dropped because none of their callers was left. */
   jobsDropped: number;
+  /** Started jobs aborted because their last waiting caller left (the snapshot stops mid-scan). */
+  aborted: number;
   /** Calls refused: the queue was full. */
   refused: number;
   running: number;
@@ -56,7 +60,8 @@ export interface SnapshotGate<Q, R> {
 }
 
 export interface SnapshotGateOptions<Q, R> {
-  run(req: Q): Promise<R>;
+  /** Takes the snapshot; `signal` fires when no caller wants it any more (it may then reject). */
+  run(req: Q, signal: AbortSignal): Promise<R>;
   /** How the requests of a job's callers combine into the one it runs (e.g. the longest deadline). */
   merge?(a: Q, b: Q): Q;
   /** Snapshots taken at the same time (default 2: one scans while the other reads stacks or waits for its CPU sample). */
@@ -71,6 +76,8 @@ interface Job<Q, R> {
   key: string;
   req: Q;
   callers: Set<GateCaller<R>>;
+  /** Set when the job starts. */
+  running?: AbortController;
 }
 
 export function createSnapshotGate<Q, R>(opts: SnapshotGateOptions<Q, R>): SnapshotGate<Q, R> {
@@ -81,7 +88,7 @@ export function createSnapshotGate<Q, R>(opts: SnapshotGateOptions<Q, R>): Snaps
   const waiting = new Map<string, Job<Q, R>>();
   let running = 0;
   let waitingCallers = 0;
-  const s = { admitted: 0, coalesced: 0, started: 0, droppedCancelled: 0, droppedDeadline: 0, jobsDropped: 0, refused: 0 };
+  const s = { admitted: 0, coalesced: 0, started: 0, droppedCancelled: 0, droppedDeadline: 0, jobsDropped: 0, aborted: 0, refused: 0 };
 
   function removeJob(job: Job<Q, R>): void {
     const i = queue.indexOf(job);
@@ -113,6 +120,7 @@ export function createSnapshotGate<Q, R>(opts: SnapshotGateOptions<Q, R>): Snaps
     running++;
     s.started++;
     const callers = [...job.callers];
+    const controller = (job.running = new AbortController());
     const done = (result: { ok: true; value: R } | { ok: false; error: Error }): void => {
       running--;
       for (const c of callers) if (c.state() === 'ok') c.answer(result);
@@ -120,7 +128,7 @@ export function createSnapshotGate<Q, R>(opts: SnapshotGateOptions<Q, R>): Snaps
     };
     let p: Promise<R>;
     try {
-      p = opts.run(job.req);
+      p = opts.run(job.req, controller.signal);
     } catch (err) {
       p = Promise.reject(err);
     }
@@ -153,7 +161,7 @@ export function createSnapshotGate<Q, R>(opts: SnapshotGateOptions<Q, R>): Snaps
       if (running < maxRunning && queue.length === 0) {
         s.admitted++;
         start(job);
-        return { leave: () => undefined };
+        return ticket(job, caller);
       }
       if (queue.length >= maxQueued || waitingCallers >= maxWaiting) {
         s.refused++;
@@ -172,7 +180,14 @@ export function createSnapshotGate<Q, R>(opts: SnapshotGateOptions<Q, R>): Snaps
   function ticket(job: Job<Q, R>, caller: GateCaller<R>): GateTicket {
     return {
       leave() {
-        // Only while the job waits: once started, the answer is simply not sent.
+        const started = job.running;
+        if (started) {
+          // Started: its answer is not sent to this caller; with no caller left waiting, it stops.
+          if (started.signal.aborted || [...job.callers].some((c) => c !== caller && c.state() === 'ok')) return;
+          s.aborted++;
+          started.abort();
+          return;
+        }
         if (!queue.includes(job) || !job.callers.delete(caller)) return;
         waitingCallers--;
         s.droppedCancelled++;

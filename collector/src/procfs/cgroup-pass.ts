@@ -61,15 +61,17 @@ function namesPod(text: string): boolean {
 /**
  * Reads <procRoot>/<tgid>/cgroup for every process (or for `only`); the
  * shared `progress` array holds the tgid being read, so that a pass written
- * off says where it stalled.
+ * off says where it stalled. `abort` [0] set: stops before the next process
+ * (no one wants the scan any more), with what it has.
  */
-export function readCgroupMap(procRoot: string, progress: Int32Array, only?: number[]): CgroupMap {
+export function readCgroupMap(procRoot: string, progress: Int32Array, only?: number[], abort?: Int32Array): CgroupMap {
   const names = only ? only.map(String) : readdirSync(procRoot).filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
   const tgids: number[] = [];
   const text: number[] = [];
   const texts: string[] = [];
   const index = new Map<string, number>();
   for (const name of names) {
+    if (abort && Atomics.load(abort, 0) !== 0) break;
     const tgid = Number(name);
     progress[0] = tgid;
     let t = readText(`${procRoot}/${name}/cgroup`);

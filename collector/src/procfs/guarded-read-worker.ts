@@ -19,7 +19,7 @@ export type ReadRequest =
   | { id: number; kind: 'read'; path: string; maxBytes: number }
   | { id: number; kind: 'scan'; scan: ScanRequest; progress: SharedArrayBuffer }
   /** Every process's cgroup membership (see cgroup-pass.ts). */
-  | { id: number; kind: 'cgroups'; procRoot: string; only?: number[]; progress: SharedArrayBuffer }
+  | { id: number; kind: 'cgroups'; procRoot: string; only?: number[]; progress: SharedArrayBuffer; abort?: SharedArrayBuffer }
   /** Many reads in one message; progress[0] = 1 + the index being read (a stuck one is known by it). */
   | { id: number; kind: 'many'; paths: string[]; maxBytes: number; progress: SharedArrayBuffer }
   /** Who holds a pod's volume mounts (collector/src/volumes/holder-pass.ts); the answer's text is its JSON. */
@@ -100,7 +100,7 @@ parentPort?.on('message', (req: ReadRequest) => {
   try {
     if (req.kind === 'scan') reply = runScan(req);
     else if (req.kind === 'many') reply = runMany(req);
-    else if (req.kind === 'cgroups') reply = { id: req.id, ok: true, text: '', truncated: false, cgroups: readCgroupMap(req.procRoot, new Int32Array(req.progress), req.only) };
+    else if (req.kind === 'cgroups') reply = { id: req.id, ok: true, text: '', truncated: false, cgroups: readCgroupMap(req.procRoot, new Int32Array(req.progress), req.only, req.abort && new Int32Array(req.abort)) };
     else if (req.kind === 'holders') reply = { id: req.id, ok: true, text: JSON.stringify(runHolderPass(req.holders)), truncated: false };
     else if (req.kind === 'statfs') reply = { id: req.id, ok: true, text: statfsSync(req.path).type.toString(16), truncated: false };
     else reply = { id: req.id, ok: true, ...readCapped(req.path, req.maxBytes) };

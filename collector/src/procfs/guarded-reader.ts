@@ -37,14 +37,16 @@ export interface GuardedReader {
    * Runs a task scan on a reader thread under the same guard: batches arrive
    * through `onBatch`; a scan past its deadline answers `timed-out` and its
    * thread is written off. On success the text is the count of processes visited.
+   * `req.abort` (Int32 [0] set to 1) stops the walk before its next process.
    */
   scan(req: ScanRequest, opts: { deadlineMs: number; progress: SharedArrayBuffer; onBatch: (batch: TaskBatch) => void }): Promise<GuardedResult>;
   /**
    * Reads every process's /proc/PID/cgroup (or `only` these tgids) in one
    * request under one deadline (they all wait on the kernel's cgroup_mutex).
    * On success `cgroups` holds the map; `progress[0]` is the tgid being read.
+   * `abort` (Int32 [0] set to 1): the pass stops before its next process.
    */
-  cgroups(procRoot: string, opts: { deadlineMs: number; progress: SharedArrayBuffer; only?: number[] }): Promise<GuardedResult>;
+  cgroups(procRoot: string, opts: { deadlineMs: number; progress: SharedArrayBuffer; only?: number[]; abort?: SharedArrayBuffer }): Promise<GuardedResult>;
   /**
    * Who holds a pod's volume mounts (volumes/holder-pass.ts), in one request
    * under one deadline; on success the text is the HolderResult as JSON.
@@ -320,7 +322,7 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
       return submit({ id, kind: 'scan', scan: req, progress: o.progress }, o.deadlineMs, `${req.procRoot}#scan${id}`, o.onBatch);
     },
     cgroups(procRoot, o) {
-      return submit({ id: nextId++, kind: 'cgroups', procRoot, only: o.only, progress: o.progress }, o.deadlineMs, cgroupKey(procRoot));
+      return submit({ id: nextId++, kind: 'cgroups', procRoot, only: o.only, progress: o.progress, ...(o.abort ? { abort: o.abort } : {}) }, o.deadlineMs, cgroupKey(procRoot));
     },
     holders(req, o) {
       const id = nextId++;

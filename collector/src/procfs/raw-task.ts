@@ -59,6 +59,11 @@ export interface ScanRequest {
    * cgroup file is read and no task is attributed. Absent: read in the walk.
    */
   cgroups?: CgroupMap | null;
+  /**
+   * Int32 [0] set to 1 when no one wants the scan any more (every caller
+   * cancelled: task-scanner.ts): the walk stops before its next process.
+   */
+  abort?: SharedArrayBuffer;
 }
 
 /** A pod (and container) as the scan found it in a cgroup path. */

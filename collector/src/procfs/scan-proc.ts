@@ -172,9 +172,12 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
   const claims = req.share ? new Int32Array(req.share.claims) : undefined;
   if (req.share?.backwards) entries.reverse();
   const stopAt = req.share?.budgetMs ? performance.now() + req.share.budgetMs : Infinity;
+  const abort = req.abort ? new Int32Array(req.abort) : undefined;
   for (const name of entries) {
     // Past its budget a sharing walker leaves the processes it has not taken to the others.
     if (stopAt !== Infinity && performance.now() > stopAt) break;
+    // Every caller of the scan has gone: what was read so far is sent, nothing more is read.
+    if (abort && Atomics.load(abort, 0) !== 0) break;
     const tgid = Number(name);
     // The main thread leaves processes whose cgroups were not read beforehand to the reader thread.
     if (req.share?.noCgroupReads && req.cgroups !== null && !known.has(tgid)) continue;

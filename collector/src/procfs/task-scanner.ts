@@ -18,14 +18,22 @@ export interface ScanResult {
   stalled?: { pid: number; tid: number; afterMs: number };
   /** Whether tasks could be attributed to pods: their cgroup membership was read, or why not. */
   cgroups: { status: 'read' } | { status: 'unknown'; path: string; reason: 'timed-out' | 'blocked-earlier' | 'skipped'; triedMs: number; pid: number };
+  /** Every caller's signal fired: the scan stopped (or never started); `tasks` is what was read until then. */
+  aborted?: boolean;
 }
 
 export interface TaskScanner {
   /**
    * Scans. A request equal to one still waiting for its turn shares that
    * scan (it has not started, so it is no older than this caller).
+   *
+   * `signal`: the caller no longer wants the answer once it fires. When the
+   * signals of every caller sharing the scan have fired (a caller without
+   * one always wants it), the scan is aborted: not started if it still
+   * waits, else its walk (and cgroup pass) stop before their next process;
+   * it answers with `aborted` and what it had read.
    */
-  scan(req: ScanRequest, deadlineMs: number): Promise<ScanResult>;
+  scan(req: ScanRequest, deadlineMs: number, signal?: AbortSignal): Promise<ScanResult>;
   stats(): TaskScannerStats;
 }
 
@@ -36,6 +44,10 @@ export interface TaskScannerStats {
   coalesced: number;
   /** Cgroup passes that did not finish (or were not tried: the cgroup lock was known stuck). */
   cgroupsUnknown: number;
+  /** Scans aborted because every caller's signal fired (stopped mid-walk, or never started). */
+  aborted: number;
+  /** Tasks the walks delivered, in all (an aborted walk stops adding to it). */
+  tasksRead: number;
 }
 
 export interface TaskScannerOptions {
@@ -110,14 +122,14 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
   const parts = opts.parts ?? 1;
   const cgroupDeadlineMs = opts.cgroupDeadlineMs ?? 1000;
   let busy: Promise<unknown> = Promise.resolve();
-  const waiting = new Map<string, Promise<ScanResult>>();
-  const counts: TaskScannerStats = { scans: 0, coalesced: 0, cgroupsUnknown: 0 };
+  const waiting = new Map<string, Shared>();
+  const counts: TaskScannerStats = { scans: 0, coalesced: 0, cgroupsUnknown: 0, aborted: 0, tasksRead: 0 };
 
   /** The cgroup pass: the map, null when membership is unknown (with why), undefined to read in the walk. */
-  const readCgroups = async (procRoot: string, deadlineMs: number): Promise<{ map: CgroupMap | null | undefined; state: ScanResult['cgroups'] }> => {
+  const readCgroups = async (procRoot: string, deadlineMs: number, abort: SharedArrayBuffer): Promise<{ map: CgroupMap | null | undefined; state: ScanResult['cgroups'] }> => {
     if (cgroupDeadlineMs <= 0) return { map: undefined, state: { status: 'read' } };
     const progress = new SharedArrayBuffer(4);
-    const r = await reader.cgroups(procRoot, { deadlineMs: Math.min(cgroupDeadlineMs, deadlineMs), progress });
+    const r = await reader.cgroups(procRoot, { deadlineMs: Math.min(cgroupDeadlineMs, deadlineMs), progress, abort });
     if (r.status === 'ok' && r.cgroups) return { map: r.cgroups, state: { status: 'read' } };
     // An error (say, the proc root is not listable) is the walk's to report.
     if (r.status === 'error' || r.status === 'ok') return { map: undefined, state: { status: 'read' } };
@@ -130,11 +142,22 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
     return { map: null, state: { status: 'unknown', path: `${procRoot}/*/cgroup`, reason: 'skipped', triedMs: 0, pid: 0 } };
   };
 
-  const run = async (req: ScanRequest, deadlineMs: number): Promise<ScanResult> => {
+  const run = async (req: ScanRequest, deadlineMs: number, abort: SharedArrayBuffer): Promise<ScanResult> => {
+    const aborted = (): boolean => Atomics.load(new Int32Array(abort), 0) !== 0;
+    const nothing = (cgroups: ScanResult['cgroups']): ScanResult => ({ tasks: tableOf([], [], []), problems: [], cgroups, aborted: true });
+    if (aborted()) {
+      counts.aborted++;
+      return nothing({ status: 'read' });
+    }
     counts.scans++;
     const t0 = performance.now();
-    const cg = req.cgroups === undefined ? await readCgroups(req.procRoot, deadlineMs) : { map: req.cgroups, state: { status: 'read' } as const };
+    const cg = req.cgroups === undefined ? await readCgroups(req.procRoot, deadlineMs, abort) : { map: req.cgroups, state: { status: 'read' } as const };
+    if (aborted()) {
+      counts.aborted++;
+      return nothing(cg.state);
+    }
     if (cg.map !== undefined) req = { ...req, cgroups: cg.map };
+    req = { ...req, abort };
     deadlineMs = Math.max(100, deadlineMs - (performance.now() - t0));
     const batches: TaskBatch[] = [];
     const pods: PodEntry[] = [];
@@ -152,6 +175,7 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
           if (batch.freezer[i] >= 0) batch.freezer[i] = pathOf[batch.freezer[i]];
         }
         batches.push(batch);
+        counts.tasksRead += batch.ends.length;
         problems.push(...batch.problems);
       };
     };
@@ -193,25 +217,57 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
         problems.push({ path: req.procRoot, code: `task scan not run: ${r.status === 'no-reader' ? r.reason : 'blocked'}`, pid: 0, tid: 0 });
       }
     }
-    return { tasks: tableOf(batches, pods, paths), problems, stalled, cgroups: cg.state };
+    if (aborted()) counts.aborted++;
+    return { tasks: tableOf(batches, pods, paths), problems, stalled, cgroups: cg.state, ...(aborted() ? { aborted: true } : {}) };
+  };
+
+  /** A scan and who shares it: aborted (its flag set) once every sharer has left. */
+  const share = (key: string | undefined, sh: Shared, signal: AbortSignal | undefined): void => {
+    sh.sharers++;
+    if (!signal) return;
+    const leave = (): void => {
+      if (++sh.left < sh.sharers) return;
+      Atomics.store(new Int32Array(sh.abort), 0, 1);
+      // No one joins a scan that nobody wants.
+      if (key !== undefined && waiting.get(key) === sh) waiting.delete(key);
+    };
+    if (signal.aborted) {
+      leave();
+      return;
+    }
+    signal.addEventListener('abort', leave, { once: true });
+    const forget = (): void => signal.removeEventListener('abort', leave);
+    sh.result.then(forget, forget);
   };
 
   return {
-    scan(req, deadlineMs) {
+    scan(req, deadlineMs, signal) {
       const key = JSON.stringify({ ...req, cgroups: req.cgroups === undefined ? 'read' : req.cgroups === null ? 'none' : 'given' });
-      const same = req.cgroups === undefined || req.cgroups === null ? waiting.get(key) : undefined;
+      const shareable = req.cgroups === undefined || req.cgroups === null;
+      const same = shareable ? waiting.get(key) : undefined;
       if (same) {
         counts.coalesced++;
-        return same;
+        share(key, same, signal);
+        return same.result;
       }
-      const next: Promise<ScanResult> = busy.then(() => {
-        if (waiting.get(key) === next) waiting.delete(key);
-        return run(req, deadlineMs);
-      });
-      if (req.cgroups === undefined || req.cgroups === null) waiting.set(key, next);
-      busy = next.catch(() => undefined);
-      return next;
+      const abort = new SharedArrayBuffer(4);
+      const sh: Shared = { abort, sharers: 0, left: 0, result: busy.then(() => {
+        if (waiting.get(key) === sh) waiting.delete(key);
+        return run(req, deadlineMs, abort);
+      }) };
+      if (shareable) waiting.set(key, sh);
+      share(shareable ? key : undefined, sh, signal);
+      busy = sh.result.catch(() => undefined);
+      return sh.result;
     },
     stats: () => ({ ...counts }),
   };
+}
+
+interface Shared {
+  result: Promise<ScanResult>;
+  /** Int32 [0]: 1 once every sharer has left (ScanRequest.abort). */
+  abort: SharedArrayBuffer;
+  sharers: number;
+  left: number;
 }

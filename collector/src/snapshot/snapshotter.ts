@@ -40,8 +40,13 @@ export interface SnapshotterOptions {
 export interface Snapshotter {
   /** The snapshot as objects (in-process users: `whystuck diagnose --local`, tests). */
   snapshot(req: Partial<SnapshotRequest__Output>): Promise<SnapshotResponse__Output>;
-  /** The snapshot as protobuf bytes, ready for the wire: what the gRPC server sends. */
-  snapshotBytes(req: Partial<SnapshotRequest__Output>): Promise<EncodedSnapshot>;
+  /**
+   * The snapshot as protobuf bytes, ready for the wire: what the gRPC server
+   * sends. Once `signal` fires (every caller of the snapshot has gone) it
+   * stops — its task scan at the next process, unless another snapshot shares
+   * the scan — reads nothing more, and rejects with SnapshotAbortedError.
+   */
+  snapshotBytes(req: Partial<SnapshotRequest__Output>, signal?: AbortSignal): Promise<EncodedSnapshot>;
   /** The reader every read of /proc goes through, and the task scanner (watch mode's look, collector/src/watch/observe.ts, uses both). */
   readonly reader: GuardedReader;
   readonly scanner: TaskScanner;
@@ -53,6 +58,14 @@ export interface Snapshotter {
 
 export interface SnapshotterStats extends TaskScannerStats {
   snapshots: number;
+}
+
+/** A snapshot stopped because no one wanted it any more (its signal fired). */
+export class SnapshotAbortedError extends Error {
+  constructor(what: string) {
+    super(`snapshot abandoned by its callers ${what}`);
+    this.name = 'SnapshotAbortedError';
+  }
 }
 
 export interface EncodedSnapshot {
@@ -88,7 +101,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   const runtimeReader = opts.runtime === false ? undefined : createRuntimeReader({ ...opts.runtime, procRoot, logger: opts.logger?.child({ component: 'runtime' }) });
   const runtimeDeadlineMs = (opts.runtime && opts.runtime.deadlineMs) || DEFAULT_RUNTIME_DEADLINE_MS;
 
-  async function snapshotBytes(req: Partial<SnapshotRequest__Output>): Promise<EncodedSnapshot> {
+  async function snapshotBytes(req: Partial<SnapshotRequest__Output>, signal?: AbortSignal): Promise<EncodedSnapshot> {
     snapshots++;
     const t0 = performance.now();
     const takenAt = Date.now();
@@ -102,12 +115,21 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     const cpuAt = performance.now();
     const pids = req.scope === 'pids' ? (req.pids?.pids ?? []) : [];
     const problems: ReadProblem[] = [];
+    const stopIfAbandoned = (where: string): void => {
+      if (!signal?.aborted) return;
+      // The runtime's answer, asked for at the start, is not waited for (it ends at its own deadline).
+      void runtimeRead?.catch(() => undefined);
+      throw new SnapshotAbortedError(where);
+    };
+    stopIfAbandoned('before its task scan');
 
     const scan = await scanner.scan({
       procRoot, pids, podUid,
       fullStates: 'DZTtXxWP',
       allThreadDetails: Boolean(req.all_thread_details),
-    }, Math.max(100, deadlineMs * 0.6));
+    }, Math.max(100, deadlineMs * 0.6), signal);
+    // A scan shared with a snapshot still wanted ran to its end; either way this one reads nothing more.
+    stopIfAbandoned(scan.aborted ? `during its task scan (stopped after ${scan.tasks.count} tasks)` : 'after its task scan');
     for (const p of scan.problems) problems.push(problemFromCode(p.path, p.code, p.pid, p.tid));
     if (scan.stalled) {
       const s = scan.stalled;
