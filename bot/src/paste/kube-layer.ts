@@ -49,7 +49,12 @@ interface Open {
   cut: boolean;
   /** How it started: a top-level YAML key, a Kubernetes-only key, or after a `kubectl … -o` command. */
   how: 'root' | 'fragment' | 'json' | 'fields';
+  /** YAML: the top-level keys seen at column 0 (a second `apiVersion:` starts the next object). */
+  roots?: Set<string>;
 }
+
+/** A top-level key of an API object at column 0: "apiVersion", "kind", "metadata", "spec", "status", "items". */
+const YAML_ROOT_KEY = /^(apiVersion|kind|metadata|spec|status|items):/;
 
 const LOOSE_EQ = /^\s*(deletionTimestamp|deletionGracePeriodSeconds|terminationGracePeriodSeconds|nodeName|phase|finalizers)\s*=\s*(\S.{0,300})$/;
 const MOUNTINFO = /^(\d+) (\d+) (\d+:\d+) (\S+) (\S+) (\S+)(?: \S+)* - (\S+) (\S+)/;
@@ -117,6 +122,7 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     else held = [];
     const texts = records.map((x) => (x.kind === 'text' ? x.text : ''));
     open = { syntax, how, records, texts, chars: texts.reduce((n, t) => n + t.length, 0), scan: { depth: 0, inString: false, escaped: false }, cut: false };
+    if (syntax === 'yaml' && how === 'root') open.roots = new Set([YAML_ROOT_KEY.exec(r.text)?.[1] ?? '']);
     if (syntax === 'json') {
       open.scan = scanJson(r.text, open.scan);
       // `kubectl get -o json | jq -c .`: the whole object on its line.
@@ -151,7 +157,17 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     let belongs: boolean;
     if (o.syntax === 'json') belongs = jsonShaped(t);
     else if (o.syntax === 'json-fields') belongs = looseJsonField(t);
-    else belongs = yamlContinues(r.text) && !(r.text.charCodeAt(0) === 35 /* # */);
+    else {
+      belongs = yamlContinues(r.text) && !(r.text.charCodeAt(0) === 35 /* # */);
+      // Objects one after another (`kubectl get pvc x -o yaml` right below a pod's YAML, or `---` between):
+      // a document separator, or a top-level key the object already has, ends it.
+      if (belongs && t === '---') { close(); input('kubectl-yaml', r); return true; }
+      const root = belongs && o.roots ? YAML_ROOT_KEY.exec(r.text)?.[1] : undefined;
+      if (root !== undefined) {
+        if (o.roots!.has(root)) return false;
+        o.roots!.add(root);
+      }
+    }
     if (!belongs) return false;
     if (o.records.length >= MAX_OBJECT_LINES || o.chars + r.text.length > MAX_OBJECT_CHARS) { o.cut = true; close(); return false; }
     o.records.push(r);
