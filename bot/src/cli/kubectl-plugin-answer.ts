@@ -11,8 +11,8 @@ import { createKubeLookup, type KubeLookup, type LookupResult, type PodInfo } fr
 import { toJson } from '../render/render-json';
 import { neutraliseControls } from '../render/terminal-safe';
 import { diagnosisBlocks } from '../slack/diagnosis-blocks';
-import { investigateNode } from '../slack/investigate-node';
-import { investigatePod, type Investigation } from '../slack/investigate-pod';
+import { investigateNode } from '../conversation/investigate-node';
+import { investigatePod, type Investigation } from '../conversation/investigate-pod';
 import { EXIT, shown, usageError, type PluginIo, type PluginRequest } from './kubectl-plugin-common';
 
 /** The user's kubeconfig (--kubeconfig, else KUBECONFIG / ~/.kube/config / in-cluster), with --context applied. */
@@ -123,7 +123,7 @@ export async function answer(req: PluginRequest, io: PluginIo): Promise<number> 
   }
   // The bot's reply, as the terminal chat shows it: no buttons (nothing is sent from here), and what
   // Slack keeps behind "Show more" printed after it.
-  const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: [], threadKey: '', recheck: false, source: inv.source, unread });
+  const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, choices: [], threadKey: '', recheck: false, source: inv.source, unread });
   const color = Boolean(io.stdout.isTTY) && io.env.NO_COLOR === undefined;
   const out = [renderBlocks(reply.blocks, { color, numbered: false }).text];
   if (where) out.push('', `  Node ${where}.`);

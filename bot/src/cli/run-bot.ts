@@ -8,7 +8,7 @@ import { createSlackApp } from '../slack/create-slack-app';
 import { checkStore } from '../store/check-store';
 import { StoreError } from '../store/errors';
 import { openStore } from '../store/open-store';
-import { startUnfinishedIntentSweeps } from '../slack/unfinished-intents';
+import { startUnfinishedIntentSweeps } from '../conversation/unfinished-intents';
 import { sshFallbackFromConfig } from '../nodes/ssh-fallback';
 import { createPodNames } from '../kube/pod-names';
 import { createBotMetrics } from '../metrics/bot-metrics';

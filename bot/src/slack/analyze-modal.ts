@@ -2,8 +2,9 @@ import type { App } from '@slack/bolt';
 import type { View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { analyzePasteText, type PasteAnalysis } from './analyze-paste';
-import type { Conversation } from './conversation';
+import { slackOutbox } from './slack-outbox';
+import { analyzePasteText, type PasteAnalysis } from '../conversation/analyze-paste';
+import type { Conversation } from '../conversation/conversation';
 import { clip } from './diagnosis-blocks';
 
 export const ANALYZE_CALLBACK = 'whystuck_analyze';
@@ -79,13 +80,13 @@ export function registerAnalyzeModal(app: App, convo: Conversation, logger: Logg
  */
 async function postAnalysis(client: WebClient, convo: Conversation, channel: string, user: string, analysis: PasteAnalysis): Promise<void> {
   try {
-    await convo.answerPaste(client, channel, undefined, user, analysis);
+    await convo.answerPaste(slackOutbox(client), channel, undefined, user, analysis);
   } catch (err) {
     const code = (err as { data?: { error?: string } }).data?.error;
     if (code !== 'not_in_channel' && code !== 'channel_not_found') throw err;
     const dm = (await client.conversations.open({ users: user })).channel?.id;
     if (!dm) throw err;
     await client.chat.postMessage({ channel: dm, text: `I cannot post in <#${channel}> (${code}): invite me there with \`/invite @whystuck\`. Here is your analysis instead.` });
-    await convo.answerPaste(client, dm, undefined, user, analysis);
+    await convo.answerPaste(slackOutbox(client), dm, undefined, user, analysis);
   }
 }

@@ -10,10 +10,12 @@ import type { KubeLookup } from '../kube/pod-lookup';
 import type { BotMetrics } from '../metrics/bot-metrics';
 import type { Store, StoreHealth } from '../store/store';
 import { openAnalyzeModal, registerAnalyzeModal } from './analyze-modal';
-import { createConversation, failureText, type Conversation, type ThreadContext } from './conversation';
+import { createConversation, failureText, type Conversation, type ThreadContext } from '../conversation/conversation';
 import { slackLogger } from './pino-slack-logger';
-import { registerRemediation } from './remediate-action';
-import type { Scheduler } from './scheduler';
+import { createRemediation } from '../conversation/remediation';
+import { createSlackAuthoriser } from './authorise';
+import { slackOutbox } from './slack-outbox';
+import type { Scheduler } from '../conversation/scheduler';
 import { registerThreadPastes } from './thread-pastes';
 
 export interface SlackAppDeps {
@@ -171,7 +173,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
       void openAnalyzeModal(client, command.trigger_id, command.channel_id).catch((err) => logger.error({ err }, 'opening the analyze dialog failed'));
       return;
     }
-    void handle(intent, client, command.channel_id, command.user_id).catch((err) => logger.error({ err }, 'answering a command failed'));
+    void handle(intent, slackOutbox(client), command.channel_id, command.user_id).catch((err) => logger.error({ err }, 'answering a command failed'));
   });
   registerAnalyzeModal(app, convo, logger.child({ component: 'analyze' }), config.pasteTimeBudgetMs);
 
@@ -189,27 +191,27 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     if (!(await firstDelivery((body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`))) return;
     const threadTs = event.thread_ts;
     const intent = parseWords(event.text);
-    void handle(intent, client, event.channel, event.user ?? '', threadTs ?? (['pod', 'node', 'pid', 'sweep'].includes(intent.kind) ? undefined : event.ts))
+    void handle(intent, slackOutbox(client), event.channel, event.user ?? '', threadTs ?? (['pod', 'node', 'pid', 'sweep'].includes(intent.kind) ? undefined : event.ts))
       .catch((err) => logger.error({ err }, 'answering a mention failed'));
   });
 
   app.action('escalate', async ({ ack, body, client }) => {
     await ack();
     const [channel, ts] = threadOf(body);
-    void convo.escalate(client, channel, ts, body.user.id).catch((err) => logger.error({ err }, 'escalation failed'));
+    void convo.escalate(slackOutbox(client), channel, ts, body.user.id).catch((err) => logger.error({ err }, 'escalation failed'));
   });
 
   app.action('recheck', async ({ ack, body, client }) => {
     await ack();
     const [channel, ts] = threadOf(body);
     const ctx = await convo.thread(channel, ts);
-    if (ctx) void convo.answer(client, channel, ctx.ts, body.user.id, ctx.target).catch((err) => logger.error({ err }, 'recheck failed'));
+    if (ctx) void convo.answer(slackOutbox(client), channel, ctx.ts, body.user.id, ctx.target).catch((err) => logger.error({ err }, 'recheck failed'));
   });
 
   app.action('show_more', async ({ ack, body, client }) => {
     await ack();
     const [channel, ts] = threadOf(body);
-    void convo.showMore(client, channel, ts).catch((err) =>
+    void convo.showMore(slackOutbox(client), channel, ts).catch((err) =>
       client.chat.postMessage({ channel, thread_ts: ts, text: failureText(err, logger, 'showing more') }).catch((postErr) => logger.error({ err: postErr }, 'show more failed')));
   });
 
@@ -218,19 +220,26 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     logger: logger.child({ component: 'pastes' }), firstDelivery,
   });
 
-  registerRemediation(app, {
+  const remediation = createRemediation({
     audit: m ? {
       recordIntent: (i) => deps.store.recordIntent(i),
       auditByToken: (id) => deps.store.auditByToken(id),
       async recordResult(id, outcome, message) { await deps.store.recordResult(id, outcome, message); m.remediations.inc({ outcome }); },
-    } : deps.store, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, remediators: config.remediators,
+    } : deps.store, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, authoriser: createSlackAuthoriser(client, config.remediators),
     protectedNamespaces: config.protectedNamespaces,
     logger: logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
     onActing: (channel, threadTs) => convo.acting(channel, threadTs),
-    async recheck(client, channel, threadTs, via) {
+    async recheck(out, channel, threadTs, via) {
       const ctx = await convo.thread(channel, threadTs);
-      if (ctx) await convo.answer(client, channel, ctx.ts, '', ctx.target, { via });
+      if (ctx) await convo.answer(out, channel, ctx.ts, '', ctx.target, { via });
     },
+  });
+  // A remediation button: acknowledged at once; the service verifies, authorises, audits, signals and rechecks.
+  app.action(/^remediate_\d+$/, async ({ ack, body, action, client }) => {
+    await ack();
+    const b = body as { user: { id: string }; channel?: { id: string }; message?: { ts: string; thread_ts?: string } };
+    const who = { user: b.user.id, channel: b.channel?.id ?? '', thread: b.message?.thread_ts ?? b.message?.ts ?? '' };
+    await remediation.remediate(slackOutbox(client), who, String((action as { value?: string }).value ?? ''));
   });
 
   let server: { close(cb: () => void): void; address(): unknown } | undefined;

@@ -1,9 +1,9 @@
-import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
+import type { Finding, Remediation } from '../diagnosis/finding';
 import { whenWords, type WhenStyle } from '../diagnosis/when-words';
 import { historyEntry, historyLine, isEarlier, scopeWords, styleFor } from '../render/history-words';
-import type { PodInfo } from '../kube/pod-lookup';
 import type { SnapshotSource } from '../nodes/node-access';
-import { escapeText as escape } from './slack-boundary';
+import { clip as clipTo, escapeText as escape } from '../conversation/markup';
+import type { DiagnosisReply, RemediationChoice } from '../conversation/outbox';
 
 /** Block Kit limits: 50 blocks per message, 3000 characters per text object, 75 per button label / confirm title. */
 export const MAX_BLOCKS = 50;
@@ -11,7 +11,7 @@ export const MAX_TEXT = 3000;
 
 type Block = Record<string, unknown>;
 
-export const clip = (s: string, n = MAX_TEXT): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+export const clip = (s: string, n = MAX_TEXT): string => clipTo(s, n);
 const mrkdwn = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
 const code = (lines: string[]): string => clip(`\`\`\`${escape(lines.join('\n')).replace(/```/g, "'''")}\`\`\``);
 /** A suggested command: inline code, or a code block when a backtick or newline (inside its quotes) would end inline code. */
@@ -31,7 +31,7 @@ export function findingText(f: Finding, style: WhenStyle): string {
   return `${f.severity.toUpperCase()} ${f.title}\n${whenWords(f, style)}\n${f.explanation}${where}\n${f.evidence.join('\n')}`;
 }
 
-export interface ButtonSpec { remediation: Remediation; value: string; finding: Finding }
+export type ButtonSpec = RemediationChoice;
 
 /** Confirm dialog: node (and the path, over SSH), pid, comm, start time, signal and the expected effect. */
 function confirm(node: string, r: Remediation, viaSsh: boolean): Block {
@@ -44,27 +44,8 @@ function confirm(node: string, r: Remediation, viaSsh: boolean): Block {
   };
 }
 
-export function rootText(namespace: string, name: string, node?: string): string {
-  return `Looking into ${namespace}/${name}${node ? ` on ${node}` : ''}…`;
-}
-
-export interface DiagnosisReplyOptions {
-  pod?: PodInfo;
-  node: string;
-  diagnosis: Diagnosis;
-  buttons: ButtonSpec[];
-  threadKey: string;
-  /** The context line under the summary; defaults to the pod or node. */
-  where?: string;
-  /** A context line above the actions (e.g. a pending auto-escalation). */
-  note?: string;
-  /** Offer Recheck (not for a paste: there is nothing live to look at again). Default true. */
-  recheck?: boolean;
-  /** How the snapshot was taken: a line says so when it was over SSH. */
-  source?: SnapshotSource;
-  /** What could not be read live (Kubernetes API reads, the node): said under the summary, never left out. */
-  unread?: { what: string; why: string }[];
-}
+/** The Reply model, as the Block Kit renderer takes it. */
+export type DiagnosisReplyOptions = DiagnosisReply;
 
 /** The line that names what was not read: "Not read: events of shop/web-0 (no answer within 3000 ms); …". */
 export function unreadLine(unread: { what: string; why: string }[]): string {
@@ -79,7 +60,7 @@ export function sshSourceLine(source: SnapshotSource): string {
 
 /** The diagnosis reply: summary first, then findings with evidence, then actions. */
 export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; blocks: Block[]; overflow: string[] } {
-  const { pod, node, diagnosis, buttons } = opts;
+  const { pod, node, diagnosis, choices: buttons } = opts;
   const blocks: Block[] = [mrkdwn(`*${escape(diagnosis.summary)}*`)];
   const where = opts.where ?? (pod
     ? `pod ${pod.namespace}/${pod.name} · uid ${pod.uid} · node ${node} · ${pod.phase}${pod.deletionTimestamp ? ` · deleting since ${pod.deletionTimestamp}` : ''}${pod.containers.length ? ` · ${pod.containers.map((c) => `${c.name}: ${c.state}`).join(', ')}` : ''}`

@@ -14,8 +14,8 @@ import type { FetchFunction } from '@slack/web-api';
  * Sentences are escaped where they are written (`&`, `<`, `>`); this catches
  * what one of those places forgets.
  */
-/** A dynamic string in Slack text (mrkdwn or plain): `&`, `<`, `>` escaped, as Slack asks. */
-export const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** A dynamic string in Slack text (mrkdwn or plain): `&`, `<`, `>` escaped, as Slack asks (the conversation's markup, conversation/markup.ts). */
+export { escapeText } from '../conversation/markup';
 
 const SPECIAL = /<!(here|channel|everyone|subteam\^([A-Z0-9]+))((?:\|[^>]*)?)>/gi;
 

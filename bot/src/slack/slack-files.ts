@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { formatBytes } from '../conversation/markup';
 import type { WebClient } from '@slack/web-api';
 
 /** The fields of a Slack file object the bot uses (message events carry them, files.info fills them in). */
@@ -28,7 +29,7 @@ export class FileRefused extends Error {
   override readonly name = 'FileRefused';
 }
 
-export const formatBytes = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`);
+export { formatBytes } from '../conversation/markup';
 
 /**
  * The bot token goes only to Slack: files.slack.com and the other slack.com /

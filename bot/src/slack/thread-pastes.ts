@@ -1,8 +1,9 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { analyzePasteStream, analyzePasteText, slackMessageText, type PasteAnalysis } from './analyze-paste';
-import type { Conversation } from './conversation';
+import { slackOutbox } from './slack-outbox';
+import { analyzePasteStream, analyzePasteText, slackMessageText, type PasteAnalysis } from '../conversation/analyze-paste';
+import type { Conversation } from '../conversation/conversation';
 import { FileRefused, openSlackFiles, type SlackFile } from './slack-files';
 
 export interface ThreadPasteDeps {
@@ -49,7 +50,7 @@ export function registerThreadPastes(app: App, deps: ThreadPasteDeps): void {
     void (async () => {
       const analysis = files.length ? await readFiles(client, files, log) : await analyzePasteText(slackMessageText(m.text ?? ''), 'this message', deps.timeBudgetMs);
       if (!files.length && analysis.status !== 'ok') return; // conversation, not a paste
-      await deps.convo.answerPaste(client, m.channel, m.thread_ts, m.user!, analysis);
+      await deps.convo.answerPaste(slackOutbox(client), m.channel, m.thread_ts, m.user!, analysis);
     })().catch((err) => log.error({ err }, 'analysing a paste in a thread failed'));
   });
 

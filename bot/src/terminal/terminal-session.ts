@@ -1,18 +1,17 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store';
-import { createActionRegistry } from '../chat/action-registry';
 import { renderBlocks, renderConfirm, type Choice } from '../chat/blocks-to-text';
-import { createChatClient, type PostedMessage } from '../chat/chat-client';
 import { mrkdwnToText } from '../chat/mrkdwn-to-text';
+import type { Authoriser, Message, Outbox, Place, Posted } from '../conversation/outbox';
+import { diagnosisBlocks } from '../slack/diagnosis-blocks';
 import type { CollectorPool } from '../nodes/collector-pool';
 import type { EscalationTarget } from '../escalation/pagerduty';
 import type { Intent } from '../intents/parse-intent';
 import type { KubeLookup } from '../kube/pod-lookup';
-import { createConversation } from '../slack/conversation';
-import { registerRemediation } from '../slack/remediate-action';
-import type { Scheduler } from '../slack/scheduler';
+import { createConversation, type Outcome } from '../conversation/conversation';
+import { createRemediation } from '../conversation/remediation';
+import type { Scheduler } from '../conversation/scheduler';
 import { formatPods, listLocalPods, matchPod } from './local-pods';
-import { createOutcomeRecorder, type Outcome } from './outcome-recorder';
 import { parseTerminalInput, TERMINAL_HELP } from './parse-terminal-input';
 import { localUserAllowed, type TerminalConfig } from './terminal-config';
 import type { CollectorClient } from '../../../collector/src';
@@ -40,35 +39,41 @@ export interface TerminalSessionDeps {
 
 export interface LineResult { outcome: Outcome; quit?: boolean }
 
+/** How `--once` exits: 0 answered, 1 not found, 2 not understood, 3 unavailable. */
+export const EXIT_CODES: Record<Outcome, number> = { answered: 0, 'not-found': 1, 'not-understood': 2, unavailable: 3 };
+
+/** What the terminal showed: a sentence or a rendered reply, in the "channel" or a thread of it. */
+interface Shown { kind: 'message' | 'ephemeral'; channel: string; ts: string; threadTs?: string; text: string; reply: boolean }
+
 interface ShownChoice extends Choice { messageTs: string; threadTs?: string }
 
 const FOLLOW_UP_HINT = 'Ask about a pid, a pod or this machine first (e.g. "why is pid 1234 stuck", "what\'s stuck here"); then ask about that answer.';
 
 /**
- * The terminal chat: the Slack conversation (same intents, diagnosis,
- * follow-ups, escalation) and the Slack remediation handler (token,
- * authorisation, audit before and after, the collector's pidfd-guarded
- * Remediate, recheck) run unchanged against a Web API stand-in that prints
- * what they post; buttons become numbered choices, confirm dialogs a y/N question.
+ * The terminal chat: the conversation (same intents, diagnosis, follow-ups,
+ * escalation) and the remediation service (token, authorisation, audit
+ * before and after, the collector's pidfd-guarded Remediate, recheck) speak
+ * through a terminal outbox that prints what they say; a reply's choices
+ * become numbered choices, their confirmation a y/N question.
  */
 export function createTerminalSession(deps: TerminalSessionDeps) {
   const { config } = deps;
   const user = config.user;
   const style = { color: config.color, numbered: deps.interactive };
-  const recorder = createOutcomeRecorder(deps.collectors, deps.kube);
 
   let currentThread: string | undefined;
   let choices: ShownChoice[] = [];
   let pending: ShownChoice | undefined;
-  let posted: PostedMessage[] = [];
+  let posted: Shown[] = [];
+  let seq = 0;
   const waiters: { thread: string; resolve(): void }[] = [];
   const rechecks = new Set<Promise<void>>();
 
-  function show(m: PostedMessage): void {
+  function show(m: Shown, blocks?: unknown[]): void {
     posted.push(m);
     if (m.channel === TERMINAL_CHANNEL && !m.threadTs && m.kind === 'message') currentThread = m.ts;
-    if (m.blocks?.length) {
-      const r = renderBlocks(m.blocks, style);
+    if (blocks?.length) {
+      const r = renderBlocks(blocks, style);
       if (r.choices.length) choices = r.choices.map((c) => ({ ...c, messageTs: m.ts, threadTs: m.threadTs ?? m.ts }));
       deps.out(r.text);
     } else {
@@ -81,20 +86,35 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
     }
   }
 
-  const client = createChatClient(show);
+  /** Timestamps shaped like Slack's and increasing, so threads work the same way. */
+  const nextTs = (): string => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
+  const out: Outbox = {
+    async post(place: Place, message: Message): Promise<Posted> {
+      const ts = nextTs();
+      if ('text' in message) { show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: message.text, reply: false }); return { ts }; }
+      const r = diagnosisBlocks(message.reply);
+      show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: r.text, reply: true }, r.blocks);
+      return { ts, overflow: r.overflow };
+    },
+    async whisper(place, _user, text) { show({ kind: 'ephemeral', channel: place.channel, ts: nextTs(), threadTs: place.thread, text, reply: false }); },
+    async link(channel, ts) { return `whystuck://${channel}/${ts}`; },
+  };
   const convo = createConversation({
-    kube: recorder.kube, collectors: recorder.collectors, logger: deps.logger.child({ component: 'conversation' }),
+    kube: deps.kube, collectors: deps.collectors, logger: deps.logger.child({ component: 'conversation' }),
     actionSecret: deps.actionSecret, escalation: deps.escalation, scheduler: deps.scheduler,
   });
-  const actions = createActionRegistry();
-  registerRemediation(actions.app, {
-    audit: deps.audit, collectors: recorder.collectors, actionSecret: deps.actionSecret,
-    remediators: localUserAllowed(config) ? [user] : [],
+  // Local users: WHYSTUCK_LOCAL_REMEDIATORS, by default the user running whystuck.
+  const authoriser: Authoriser = {
+    mayRemediate: async (u) => u === user && localUserAllowed(config),
+    refusal: (u) => `✗ Refused: ${u.replace(/^local:/, '')} may not send signals here (allowed: ${config.remediators.join(', ') || 'nobody'}, from ${config.remediatorsFrom === 'default' ? 'the default: the user running whystuck' : 'WHYSTUCK_LOCAL_REMEDIATORS'}). Ask someone who may, or choose Escalate.`,
+  };
+  const remediation = createRemediation({
+    audit: deps.audit, collectors: deps.collectors, actionSecret: deps.actionSecret, authoriser, requesterPrefix: 'local',
     logger: deps.logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
     onActing: (channel, threadTs) => convo.acting(channel, threadTs),
-    async recheck(c, channel, threadTs) {
+    async recheck(o, channel, threadTs) {
       const ctx = convo.threads.get(convo.key(channel, threadTs));
-      if (ctx) await convo.answer(c, channel, ctx.ts, user, ctx.target);
+      if (ctx) await convo.answer(o, channel, ctx.ts, user, ctx.target);
     },
   });
 
@@ -125,14 +145,11 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
       case 'help': deps.out(TERMINAL_HELP); return 'answered';
       case 'unknown': deps.out(`I didn't understand "${intent.text.slice(0, 200)}".\n${TERMINAL_HELP}`); return 'not-understood';
       case 'analyze': deps.out('For pasted logs, ps, top or stacks use `whystuck analyze FILE` (or `… | whystuck analyze -`): same engine, same findings.'); return 'answered';
-      case 'pod': case 'node': case 'pid': case 'sweep': {
-        await convo.handle(intent.kind === 'pod' && !config.kube ? await localPod(intent) : intent, client, TERMINAL_CHANNEL, user, undefined);
-        return 'answered';
-      }
+      case 'pod': case 'node': case 'pid': case 'sweep':
+        return convo.handle(intent.kind === 'pod' && !config.kube ? await localPod(intent) : intent, out, TERMINAL_CHANNEL, user, undefined);
       default:
         if (!currentThread) { deps.out(FOLLOW_UP_HINT); return 'not-understood'; }
-        await convo.handle(intent, client, TERMINAL_CHANNEL, user, currentThread);
-        return 'answered';
+        return convo.handle(intent, out, TERMINAL_CHANNEL, user, currentThread);
     }
   }
 
@@ -158,20 +175,18 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
   async function run(choice: ShownChoice): Promise<Outcome> {
     const thread = choice.threadTs ?? choice.messageTs;
     if (choice.actionId.startsWith('remediate_')) {
-      const mark = posted.length;
-      await actions.dispatch(choice.actionId, choice.value, { user, channel: TERMINAL_CHANNEL, messageTs: choice.messageTs, threadTs: choice.threadTs }, client);
-      if (posted.slice(mark).some((m) => /Rechecking…/.test(m.text))) expectRecheck(thread);
+      const done = await remediation.remediate(out, { user, channel: TERMINAL_CHANNEL, thread }, choice.value);
+      if (done === 'answered' || done === 'unknown') expectRecheck(thread);
       return 'answered';
     }
     const [channel, ts] = choice.value.split(':') as [string, string];
     switch (choice.actionId) {
       case 'recheck': {
         const ctx = convo.threads.get(convo.key(channel, ts));
-        if (ctx) await convo.answer(client, channel, ctx.ts, user, ctx.target);
-        return 'answered';
+        return ctx ? convo.answer(out, channel, ctx.ts, user, ctx.target) : 'answered';
       }
-      case 'escalate': await convo.escalate(client, channel, ts, user); return 'answered';
-      case 'show_more': await convo.showMore(client, channel, ts); return 'answered';
+      case 'escalate': return convo.escalate(out, channel, ts, user);
+      case 'show_more': await convo.showMore(out, channel, ts); return 'answered';
       default: deps.out(`Choice ${choice.number} (${choice.label}) does nothing here.`); return 'not-understood';
     }
   }
@@ -184,7 +199,6 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
   }
 
   async function handleLine(line: string): Promise<LineResult> {
-    recorder.reset();
     posted = [];
     if (pending) {
       const choice = pending;
@@ -212,13 +226,7 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
         outcome = await ask(input.intent);
         break;
     }
-    if (outcome !== 'answered') return { outcome };
-    // A diagnosis posted means answered; a warning instead of one is explained by what failed underneath.
-    if (posted.some((m) => m.blocks?.length)) return { outcome: 'answered' };
-    const failure = recorder.failure();
-    if (failure) return { outcome: failure };
-    if (posted.some((m) => /^I can't look that up/.test(m.text))) return { outcome: 'not-understood' };
-    return { outcome: posted.some((m) => /^:warning:/.test(m.text)) ? 'not-found' : 'answered' };
+    return { outcome };
   }
 
   return {

@@ -7,7 +7,7 @@ import type { EscalationTarget } from '../escalation/pagerduty';
 import type { PodNames } from '../kube/pod-names';
 import type { BotMetrics } from '../metrics/bot-metrics';
 import { snapshotNode } from '../nodes/node-access';
-import { timerScheduler, type Scheduler } from '../slack/scheduler';
+import { timerScheduler, type Scheduler } from '../conversation/scheduler';
 import type { Store } from '../store/store';
 import { createAlertPolicy } from './alert-policy';
 import type { Backoff } from './backoff';

@@ -1,5 +1,7 @@
 import type { WebClient } from '@slack/web-api';
-import type { Target } from '../slack/thread-context';
+import type { Outbox } from '../conversation/outbox';
+import type { Target } from '../conversation/thread-context';
+import { slackOutbox } from '../slack/slack-outbox';
 
 /**
  * The diagnosis under an alert, told the way a question is answered: the
@@ -12,15 +14,15 @@ export interface ThreadDiagnoser {
   paged(channel: string, ts: string): Promise<void>;
 }
 
-/** The part of the Slack conversation (bot/src/slack/conversation.ts) an alert thread uses. */
+/** The part of the conversation (bot/src/conversation/conversation.ts) an alert thread uses. */
 export interface ConversationLike {
-  answer(client: WebClient, channel: string, threadTs: string | undefined, user: string, target: Target): Promise<void>;
+  answer(out: Outbox, channel: string, threadTs: string | undefined, user: string, target: Target): Promise<unknown>;
   acting(channel: string, threadTs: string): Promise<void> | void;
 }
 
 export function conversationDiagnoser(convo: ConversationLike): ThreadDiagnoser {
   return {
-    diagnose: (client, channel, ts, target) => convo.answer(client, channel, ts, '', target),
+    diagnose: async (client, channel, ts, target) => { await convo.answer(slackOutbox(client), channel, ts, '', target); },
     paged: async (channel, ts) => { await convo.acting(channel, ts); },
   };
 }

@@ -16,7 +16,7 @@ const diagnosis: Diagnosis = {
 };
 
 describe('Slack blocks in a terminal', () => {
-  const reply = diagnosisBlocks({ node: 'node-7', diagnosis, buttons: [{ remediation: diagnosis.findings[0].remediations[1], value: 'TOKEN', finding: diagnosis.findings[0] }], threadKey: 'terminal:1.2' });
+  const reply = diagnosisBlocks({ node: 'node-7', diagnosis, choices: [{ remediation: diagnosis.findings[0].remediations[1], value: 'TOKEN', finding: diagnosis.findings[0] }], threadKey: 'terminal:1.2' });
 
   it('shows the diagnosis as text with every button a numbered choice carrying its action, value and confirm dialog', () => {
     const r = renderBlocks(reply.blocks, { color: false });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createCollectorPool } from '../../../bot/src/nodes/collector-pool';
 import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
-import { investigatePod } from '../../../bot/src/slack/investigate-pod';
+import { investigatePod } from '../../../bot/src/conversation/investigate-pod';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 import { trackPid, cleanupAll } from '../../helpers/kernel/cleanup';

@@ -5,7 +5,7 @@ import { diagnose } from '../../../bot/src/diagnosis/engine';
 import type { Finding } from '../../../bot/src/diagnosis/finding';
 import { evidenceFromSnapshot } from '../../../bot/src/evidence/from-snapshot';
 import { mergeApiLayer } from '../../../bot/src/evidence/kube-from-api';
-import { layerAnswer } from '../../../bot/src/slack/layer-followups';
+import { layerAnswer } from '../../../bot/src/conversation/layer-followups';
 
 /**
  * The kernel's side of a terminating pod from a collector snapshot, joined

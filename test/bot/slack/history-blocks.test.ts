@@ -3,7 +3,7 @@ import { diagnose } from '../../../bot/src/diagnosis/engine';
 import { evidenceFromSnapshot } from '../../../bot/src/evidence/from-snapshot';
 import { parseWords } from '../../../bot/src/intents/parse-intent';
 import { diagnosisBlocks } from '../../../bot/src/slack/diagnosis-blocks';
-import { historyAnswer } from '../../../bot/src/slack/thread-followups';
+import { historyAnswer } from '../../../bot/src/conversation/thread-followups';
 import { parseTerminalInput } from '../../../bot/src/terminal/parse-terminal-input';
 import { hungTaskReport, oomKillReport, podUid, timedSnapshot, zombiePod, type LogLine } from '../../helpers/bot/timed-snapshot';
 
@@ -24,7 +24,7 @@ function node(): ReturnType<typeof diagnose> {
 describe('the first screen: what is stuck now, history in one line', () => {
   it('Slack: the current finding in full, history summarised in one context line, in full behind Show more', () => {
     const d = node();
-    const r = diagnosisBlocks({ node: 'node-7', diagnosis: d, buttons: [], threadKey: 'C:1' });
+    const r = diagnosisBlocks({ node: 'node-7', diagnosis: d, choices: [], threadKey: 'C:1' });
     const blocks = r.blocks as Block[];
     const sections = blocks.filter((b) => b.type === 'section').map(textOf);
     expect(sections[0]).toMatch(/^\*3 zombies/);
@@ -38,7 +38,7 @@ describe('the first screen: what is stuck now, history in one line', () => {
 
   it('the terminal shows the same message: the zombies first, then ◷ Earlier …', () => {
     const d = node();
-    const r = diagnosisBlocks({ node: 'node-7', diagnosis: d, buttons: [], threadKey: 'C:1' });
+    const r = diagnosisBlocks({ node: 'node-7', diagnosis: d, choices: [], threadKey: 'C:1' });
     const text = renderBlocks(r.blocks, { color: false }).text;
     expect(text.indexOf('INFO 3 zombies')).toBeGreaterThan(0);
     expect(text.indexOf('◷ Earlier (the last 24 h')).toBeGreaterThan(text.indexOf('INFO 3 zombies'));
@@ -49,7 +49,7 @@ describe('the first screen: what is stuck now, history in one line', () => {
     const uptime = 5000;
     const d = diagnose(evidenceFromSnapshot(timedSnapshot({ uptime, log: hungTaskReport(uptime - 2460, 2308) })));
     expect(d.summary).toBe('Nothing stuck now. Earlier: Hung task: stat:2308 blocked for more than 5 s in request_wait_answer (41 min ago).');
-    const blocks = diagnosisBlocks({ node: 'node-7', diagnosis: d, buttons: [], threadKey: 'C:1' }).blocks as Block[];
+    const blocks = diagnosisBlocks({ node: 'node-7', diagnosis: d, choices: [], threadKey: 'C:1' }).blocks as Block[];
     expect(blocks.map(textOf).join('\n')).toMatch(/\*Hung task: stat:2308 blocked for more than 5 s in request_wait_answer\* · earlier: <!date\^\d+\^\{time\}\|\d\d:\d\d> \(41 min ago\)/);
     expect(blocks.map(textOf).join('\n')).toMatch(/:clock3: Nothing above is live now: it is history \(since boot, 83 min ago; the kernel log has all of it\)\. Say "history" for where and when\./);
   });

@@ -1,5 +1,5 @@
 import type { CollectorPool } from '../../../bot/src/nodes/collector-pool';
-import { investigateNode } from '../../../bot/src/slack/investigate-node';
+import { investigateNode } from '../../../bot/src/conversation/investigate-node';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { signAction } from '../../../bot/src/slack/action-token';
+import { signAction } from '../../../bot/src/conversation/action-token';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { ACTION_SECRET, startTestBot, type TestBot } from '../../helpers/bot/test-bot';
 import { blockActionBody } from '../../helpers/bot/signed-request';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
-import { verifyAction } from '../../../bot/src/slack/action-token';
+import { verifyAction } from '../../../bot/src/conversation/action-token';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 import type { SlackCall } from '../../helpers/bot/fake-slack-api';
 import { blockActionBody, slashCommandBody } from '../../helpers/bot/signed-request';

@@ -1,8 +1,8 @@
 import { emptyEvidence, newTask, type Task } from '../../../bot/src/evidence/evidence';
-import type { Investigation } from '../../../bot/src/slack/investigate-pod';
-import type { ThreadContext } from '../../../bot/src/slack/thread-context';
-import { STORED_TASKS_MAX, threadFromRecord, threadToRecord } from '../../../bot/src/slack/thread-record';
-import { dmesgAnswer, stackAnswer, treeAnswer } from '../../../bot/src/slack/thread-followups';
+import type { Investigation } from '../../../bot/src/conversation/investigate-pod';
+import type { ThreadContext } from '../../../bot/src/conversation/thread-context';
+import { STORED_TASKS_MAX, threadFromRecord, threadToRecord } from '../../../bot/src/conversation/thread-record';
+import { dmesgAnswer, stackAnswer, treeAnswer } from '../../../bot/src/conversation/thread-followups';
 
 const task = (tid: number, state: string, ppid: number, over: Partial<Task> = {}): Task => ({ ...newTask(tid, `t${tid}`), pid: tid, ppid, state, lines: [`line of ${tid}`], ...over });
 

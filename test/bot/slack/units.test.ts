@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../../bot/src/config';
 import { parseCommand, parseWords } from '../../../bot/src/intents/parse-intent';
-import { signAction, verifyAction } from '../../../bot/src/slack/action-token';
+import { signAction, verifyAction } from '../../../bot/src/conversation/action-token';
 
 describe('intents', () => {
   it.each([

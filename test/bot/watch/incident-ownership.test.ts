@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { WebClient } from '@slack/web-api';
 import pino from 'pino';
 import type { CollectorPool } from '../../../bot/src/nodes/collector-pool';
-import type { Scheduler } from '../../../bot/src/slack/scheduler';
+import type { Scheduler } from '../../../bot/src/conversation/scheduler';
 import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
 import type { Store } from '../../../bot/src/store/store';
 import { createAlertPolicy } from '../../../bot/src/watch/alert-policy';

@@ -7,7 +7,7 @@ import { createPagerDuty, type EscalationTarget } from '../../../bot/src/escalat
 import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
 import { createPodNames } from '../../../bot/src/kube/pod-names';
 import { createBotMetrics, type BotMetrics } from '../../../bot/src/metrics/bot-metrics';
-import type { Scheduler } from '../../../bot/src/slack/scheduler';
+import type { Scheduler } from '../../../bot/src/conversation/scheduler';
 import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
 import { createWatchMode, type WatchModeDeps } from '../../../bot/src/watch/start-watch-mode';
 import type { WatchManager } from '../../../bot/src/watch/watch-manager';

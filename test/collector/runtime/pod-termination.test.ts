@@ -1,7 +1,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { Diagnosis, Finding } from '../../../bot/src/diagnosis/finding';
 import { createKubeLookup } from '../../../bot/src/kube/pod-lookup';
-import { investigatePod, type PodInvestigation } from '../../../bot/src/slack/investigate-pod';
+import { investigatePod, type PodInvestigation } from '../../../bot/src/conversation/investigate-pod';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 import { cleanupAll, onCleanup } from '../../helpers/kernel/cleanup';

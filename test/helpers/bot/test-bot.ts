@@ -9,7 +9,7 @@ import type { EscalationTarget } from '../../../bot/src/escalation/pagerduty';
 import type { KubeLookup } from '../../../bot/src/kube/pod-lookup';
 import type { BotMetrics } from '../../../bot/src/metrics/bot-metrics';
 import { createSlackApp, type SlackBot } from '../../../bot/src/slack/create-slack-app';
-import type { Scheduler } from '../../../bot/src/slack/scheduler';
+import type { Scheduler } from '../../../bot/src/conversation/scheduler';
 import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
 import type { Store } from '../../../bot/src/store/store';
 import { startFakeSlackApi, type FakeSlackApi, type SlackCall } from './fake-slack-api';

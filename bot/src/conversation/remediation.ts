@@ -1,5 +1,3 @@
-import type { App } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { CollectorPool } from '../nodes/collector-pool';
@@ -7,7 +5,7 @@ import type { SshFallback } from '../nodes/ssh-fallback';
 import { awaitAuditResult } from '../store/await-audit-result';
 import type { AuditEntry, Store } from '../store/store';
 import { verifyAction, type ActionClaims } from './action-token';
-import { createAuthoriser } from './authorise';
+import type { Authoriser, Outbox } from './outbox';
 import { remediateNode, type NodePath } from '../nodes/node-access';
 import { MAY_HAVE_BEEN_SENT, UNKNOWN_OUTCOME } from './unfinished-intents';
 
@@ -20,12 +18,15 @@ export interface RemediationDeps {
   /** For buttons on a diagnosis read over SSH: the signal goes over SSH too. */
   ssh?: SshFallback;
   actionSecret: string;
-  remediators: string[];
+  /** Who may send signals: Slack users and groups (slack/slack-authoriser.ts) or local users (the terminal). */
+  authoriser: Authoriser;
+  /** How the collector and the audit name who asked: "slack:U123" or "local:alice" (default "slack"). */
+  requesterPrefix?: string;
   /** Namespaces whose pods are never signalled from a button (default kube-system and whystuck). */
   protectedNamespaces?: string[];
   logger: Logger;
   /** Re-snapshot and report in the thread after a signal, along the path the signal took. */
-  recheck(client: WebClient, channel: string, threadTs: string, via: NodePath): Promise<void>;
+  recheck(out: Outbox, channel: string, threadTs: string, via: NodePath): Promise<void>;
   recheckDelayMs?: number;
   /** An authorised remediation started in this thread: someone is acting (calls off auto-escalation). */
   onActing?(channel: string, threadTs: string): Promise<void> | void;
@@ -67,38 +68,47 @@ const beingHandled = (p: AuditEntry): string =>
  * signal.sh re-checks them on the node —, the result is audited and posted,
  * then the pod is rechecked the same way.
  */
-export function registerRemediation(app: App, deps: RemediationDeps): void {
-  const authorised = createAuthoriser(deps.remediators);
-  app.action(/^remediate_\d+$/, async ({ ack, body, action, client }) => {
-    await ack();
-    const b = body as { user: { id: string }; channel?: { id: string }; message?: { ts: string; thread_ts?: string } };
-    const user = b.user.id;
-    const channel = b.channel?.id ?? '';
-    const threadTs = b.message?.thread_ts ?? b.message?.ts ?? '';
+export interface Remediation {
+  /**
+   * A remediation choice picked by `who` in a thread: `value` is the signed
+   * action token the choice carried. Everything said goes through `out`.
+   */
+  remediate(out: Outbox, who: { user: string; channel: string; thread: string }, value: string): Promise<RemediationOutcome>;
+}
+
+/** How a pick ended: refused (nothing sent), failed (not sent), unknown (may have been sent), or the collector's answer. */
+export type RemediationOutcome = 'refused' | 'failed' | 'unknown' | 'answered';
+
+export function createRemediation(deps: RemediationDeps): Remediation {
+  const requester = deps.requesterPrefix ?? 'slack';
+  return { remediate };
+
+  async function remediate(out: Outbox, who: { user: string; channel: string; thread: string }, value: string): Promise<RemediationOutcome> {
+    const { user, channel, thread: threadTs } = who;
     const log = deps.logger.child({ action: 'remediate', user, channel });
-    const say = (text: string): Promise<unknown> => client.chat.postMessage({ channel, thread_ts: threadTs, text });
-    const refuse = (text: string): Promise<unknown> => client.chat.postEphemeral({ channel, user, thread_ts: threadTs, text });
+    const say = (text: string): Promise<unknown> => out.post({ channel, thread: threadTs }, { text });
+    const refuse = (text: string): Promise<unknown> => out.whisper({ channel, thread: threadTs }, user, text);
     try {
-      const check = verifyAction(deps.actionSecret, String((action as { value?: string }).value ?? ''));
+      const check = verifyAction(deps.actionSecret, value);
       if (check.status !== 'ok') {
         log.warn({ reason: check.status }, 'action refused');
         await auditRefusal(deps.audit, user, `REFUSED_${check.status.toUpperCase()}`, check.message, undefined, log);
         await refuse(`Refused: ${check.message}.`);
-        return;
+        return 'refused';
       }
       const c = check.claims;
-      if (!(await authorised(client, user))) {
+      if (!(await deps.authoriser.mayRemediate(user))) {
         log.warn({ pid: c.pid }, 'not authorised');
         await auditRefusal(deps.audit, user, 'REFUSED_UNAUTHORISED', 'not in WHYSTUCK_REMEDIATORS', c, log);
-        await refuse(`You are not allowed to send signals: only the users and groups in WHYSTUCK_REMEDIATORS may remediate. Ask on-call, or press Escalate.`);
-        return;
+        await refuse(deps.authoriser.refusal(user));
+        return 'refused';
       }
       const shielded = deps.protectedNamespaces ?? DEFAULT_PROTECTED_NAMESPACES;
       if (c.podNamespace && shielded.includes(c.podNamespace)) {
         log.warn({ pid: c.pid, namespace: c.podNamespace }, 'protected namespace');
         await auditRefusal(deps.audit, user, 'REFUSED_PROTECTED', `pods in namespace ${c.podNamespace} are protected (WHYSTUCK_PROTECTED_NAMESPACES)`, c, log);
         await refuse(`Refused: pods in namespace ${c.podNamespace} are never signalled from whystuck (WHYSTUCK_PROTECTED_NAMESPACES).`);
-        return;
+        return 'refused';
       }
       const via: NodePath = c.via === 'ssh' ? 'ssh' : 'collector';
       const intent = await deps.audit.recordIntent({ tokenId: c.id, user, node: c.node, pid: c.pid, startTime: c.startTime, comm: c.comm, signal: c.signal, podUid: c.podUid, findingId: c.findingId, path: via });
@@ -107,35 +117,35 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
         const first = await awaitAuditResult(deps.audit, intent.previous, { timeoutMs: deps.duplicateWaitMs ?? 5000 });
         log.info({ pid: c.pid, audit: first.entry.id, first: first.status }, 'action token already used');
         await refuse(first.status === 'done' ? alreadyDone(first.entry) : beingHandled(first.entry));
-        return;
+        return 'refused';
       }
       // The token's expiry, again right before sending: authorising (Slack's user groups) and the audit write may have taken long.
       if (Date.now() > c.exp) {
         await deps.audit.recordResult(intent.id, 'REFUSED_EXPIRED', 'the button expired before the signal could be sent; nothing was sent');
         log.warn({ pid: c.pid, audit: intent.id }, 'action expired before sending');
         await refuse('Refused: this button expired before the signal could be sent; nothing was sent. Press Recheck for a fresh diagnosis and fresh buttons.');
-        return;
+        return 'refused';
       }
       // Nothing that can wait on Slack (its Web API retries for minutes) runs before the signal: the thread hears of it meanwhile.
       const announced = Promise.resolve()
         .then(() => deps.onActing?.(channel, threadTs))
         .then(() => say(`<@${user}> is sending ${c.signal} to ${c.pid} (${c.comm}) on ${c.node}${via === 'ssh' ? ' over SSH' : ''}… (audit #${intent.id})`))
         .catch((err: unknown) => log.error({ err, audit: intent.id }, 'could not announce the remediation in the thread'));
-      const res = await remediateNode(deps, c.node, { pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `slack:${user}`, reason: `${c.findingId}; audit #${intent.id}`, node: c.node }, via);
+      const res = await remediateNode(deps, c.node, { pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `${requester}:${user.replace(/^local:/, '')}`, reason: `${c.findingId}; audit #${intent.id}`, node: c.node }, via);
       if (res.status === 'unknown') {
         // The request left and no answer came back: the signal may have gone out. Never "not sent"; a recheck tells.
         await deps.audit.recordResult(intent.id, UNKNOWN_OUTCOME, `${MAY_HAVE_BEEN_SENT}: ${res.message}`);
         log.warn({ pid: c.pid, signal: c.signal, path: via, audit: intent.id }, `remediation ${MAY_HAVE_BEEN_SENT}: ${res.message}`);
         await announced;
         await say(`:warning: ${MAY_HAVE_BEEN_SENT}: ${c.signal} to ${c.pid} (${c.comm}) on ${c.node} (audit #${intent.id}) — ${res.message}. Rechecking whether it is still there…`);
-        setTimeout(() => { void deps.recheck(client, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
-        return;
+        setTimeout(() => { void deps.recheck(out, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
+        return 'unknown';
       }
       if (res.status !== 'ok') {
         await deps.audit.recordResult(intent.id, 'FAILED', res.message);
         await announced;
         await say(`:x: ${c.signal} to ${c.pid} was not sent: ${res.message}`);
-        return;
+        return 'failed';
       }
       const r = res.value;
       await deps.audit.recordResult(intent.id, String(r.status), r.message ?? '');
@@ -143,10 +153,12 @@ export function registerRemediation(app: App, deps: RemediationDeps): void {
       await announced;
       const after = r.status === 'SIGNALLED' ? (r.still_present ? ` It is still there, in state ${r.state_after}${r.wchan_after ? ` (${r.wchan_after})` : ''}.` : ' It is gone.') : '';
       await say(`${r.status === 'SIGNALLED' ? ':white_check_mark:' : ':no_entry:'} ${r.status}: ${r.message}.${after} Rechecking…`);
-      setTimeout(() => { void deps.recheck(client, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
+      setTimeout(() => { void deps.recheck(out, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
+      return 'answered';
     } catch (err) {
       log.error({ err }, 'remediation failed');
       await refuse('Something went wrong while remediating; nothing more was sent. See the bot log.').catch(() => undefined);
+      return 'failed';
     }
-  });
+  }
 }

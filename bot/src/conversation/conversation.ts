@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { KnownBlock } from '@slack/types';
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { CollectorPool } from '../nodes/collector-pool';
 import type { SshFallback } from '../nodes/ssh-fallback';
@@ -8,16 +6,16 @@ import type { EscalationTarget } from '../escalation/pagerduty';
 import { HELP_TEXT, type Intent } from '../intents/parse-intent';
 import { validatePodRef, type KubeLookup } from '../kube/pod-lookup';
 import { signAction } from './action-token';
-import { DEFAULT_PROTECTED_NAMESPACES } from './remediate-action';
+import { DEFAULT_PROTECTED_NAMESPACES } from './remediation';
 import type { PasteAnalysis } from './analyze-paste';
-import { clip, diagnosisBlocks, rootText, type ButtonSpec } from './diagnosis-blocks';
+import { clip, formatBytes } from './markup';
+import type { DiagnosisReply, Outbox, RemediationChoice } from './outbox';
 import { createThreadEscalation } from './escalate-thread';
 import { investigateNode, sweep } from './investigate-node';
 import { investigatePod, type Investigation } from './investigate-pod';
 import type { NodePath } from '../nodes/node-access';
 import type { Store } from '../store/store';
 import { timerScheduler, type Scheduler } from './scheduler';
-import { formatBytes } from './slack-files';
 import { describeTarget, threadKey as key, type OkInvestigation, type Target, type ThreadContext } from './thread-context';
 import { dmesgAnswer, historyAnswer, killAnswer, stackAnswer, treeAnswer } from './thread-followups';
 import { layerAnswer } from './layer-followups';
@@ -75,8 +73,8 @@ export function createConversation(deps: ConversationDeps) {
    * never names a process to signal; nor for a pod in a protected namespace
    * (kube-system, whystuck's own: WHYSTUCK_PROTECTED_NAMESPACES).
    */
-  function buttonsFor(inv: OkInvestigation): ButtonSpec[] {
-    const out: ButtonSpec[] = [];
+  function buttonsFor(inv: OkInvestigation): RemediationChoice[] {
+    const out: RemediationChoice[] = [];
     if (inv.evidence.source !== 'snapshot') return out;
     if (inv.pod && (deps.protectedNamespaces ?? DEFAULT_PROTECTED_NAMESPACES).includes(inv.pod.namespace)) return out;
     for (const finding of inv.diagnosis.findings) {
@@ -135,84 +133,94 @@ export function createConversation(deps: ConversationDeps) {
    * The diagnosis reply in the thread. Live evidence also resolves alerts no
    * longer found and arms or calls off auto-escalation; a paste does neither.
    */
-  async function postDiagnosis(client: WebClient, ctx: ThreadContext, inv: OkInvestigation, where?: string): Promise<void> {
+  async function postDiagnosis(out: Outbox, ctx: ThreadContext, inv: OkInvestigation, where?: string): Promise<void> {
     deps.onDiagnosis?.(inv);
     const live = inv.evidence.source === 'snapshot';
     // An answer from the Kubernetes API alone (the node could not be read) says nothing of the kernel's findings: it resolves none and calls no timer off.
     const nodeRead = live && inv.source !== undefined;
-    if (nodeRead) await escalation.resolveGone(client, ctx, inv);
-    const note = nodeRead ? escalation.armAuto(ctx, inv, (armedBy) => autoEscalate(client, ctx, armedBy)) : undefined;
-    const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, buttons: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste', source: inv.source, unread: live ? inv.evidence.kube?.unread : undefined });
-    ctx.overflow = reply.overflow;
+    if (nodeRead) await escalation.resolveGone(out, ctx, inv);
+    const note = nodeRead ? escalation.armAuto(ctx, inv, (armedBy) => autoEscalate(out, ctx, armedBy)) : undefined;
+    const reply: DiagnosisReply = { pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, choices: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste', source: inv.source, unread: live ? inv.evidence.kube?.unread : undefined };
+    ctx.overflow = [];
     await persist(ctx); // before the reply: a follow-up to it may reach another replica
-    await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: reply.text, blocks: reply.blocks as unknown as KnownBlock[] });
+    const posted = await out.post({ channel: ctx.channel, thread: ctx.ts }, { reply });
+    if (posted.overflow?.length) {
+      ctx.overflow = posted.overflow;
+      await persist(ctx);
+    }
   }
 
-  async function autoEscalate(client: WebClient, ctx: ThreadContext, armedBy: OkInvestigation): Promise<void> {
+  async function autoEscalate(out: Outbox, ctx: ThreadContext, armedBy: OkInvestigation): Promise<void> {
     // Someone may have acted or escalated through another replica meanwhile.
     const now = (await thread(ctx.channel, ctx.ts)) ?? ctx;
     if (now.acted || now.escalatedOnce) return;
     const fresh = await investigate(now.target);
     if (fresh.status === 'ok') now.last = fresh;
-    await escalation.autoEscalate(client, now, fresh.status === 'ok' ? fresh : { message: fresh.message }, armedBy);
+    await escalation.autoEscalate(out, now, fresh.status === 'ok' ? fresh : { message: fresh.message }, armedBy);
     await persist(now);
   }
 
+  /** A sentence in the thread, or for the user alone when there is no thread. */
+  const reply = (out: Outbox, channel: string, threadTs: string | undefined, user: string, text: string): Promise<unknown> =>
+    (threadTs ? out.post({ channel, thread: threadTs }, { text }) : out.whisper({ channel }, user, text));
+
   /** Root message (unless already in a thread), then the diagnosis in the thread. */
-  async function answer(client: WebClient, channel: string, threadTs: string | undefined, user: string, target: Target, opts: { via?: NodePath } = {}): Promise<void> {
+  async function answer(out: Outbox, channel: string, threadTs: string | undefined, user: string, target: Target, opts: { via?: NodePath } = {}): Promise<Outcome> {
     if (target.kind === 'pod') {
       const invalid = validatePodRef(target.namespace, target.name);
-      if (invalid) { await client.chat.postEphemeral({ channel, user, text: `I can't look that up: ${invalid}.` }); return; }
+      if (invalid) { await out.whisper({ channel }, user, `I can't look that up: ${invalid}.`); return 'not-understood'; }
     }
-    const root = threadTs ?? (await client.chat.postMessage({ channel, text: target.kind === 'pod' ? rootText(target.namespace, target.name) : `Looking into ${describeTarget(target)}…` })).ts!;
+    const root = threadTs ?? (await out.post({ channel }, { text: target.kind === 'pod' ? rootText(target.namespace, target.name) : `Looking into ${describeTarget(target)}…` })).ts;
     try {
-      await answerIn(client, channel, root, target, threadTs === undefined, opts.via);
+      return await answerIn(out, channel, root, target, threadTs === undefined, opts.via);
     } catch (err) {
       // "Looking into…" must not be followed by silence: say it failed, with a reference to find it in the log.
-      await client.chat.postMessage({ channel, thread_ts: root, text: failureText(err, deps.logger, `looking into ${describeTarget(target)}`) });
+      await out.post({ channel, thread: root }, { text: failureText(err, deps.logger, `looking into ${describeTarget(target)}`) });
+      return 'unavailable';
     }
   }
 
-  async function answerIn(client: WebClient, channel: string, root: string, target: Target, fresh: boolean, via: NodePath | undefined): Promise<void> {
+  async function answerIn(out: Outbox, channel: string, root: string, target: Target, fresh: boolean, via: NodePath | undefined): Promise<Outcome> {
     const ctx = await contextFor(channel, root, target, fresh);
     const inv = await investigate(ctx.target, via);
     if (inv.status === 'failed') {
       if (ctx.target.kind !== 'paste') ctx.last = inv;
       await persist(ctx);
-      await client.chat.postMessage({ channel, thread_ts: root, text: `:warning: ${inv.message}${inv.hint ? `\n${inv.hint}` : ''}` });
-      return;
+      await out.post({ channel, thread: root }, { text: `:warning: ${inv.message}${inv.hint ? `\n${inv.hint}` : ''}` });
+      return failedOutcome(inv);
     }
     ctx.last = inv;
-    await postDiagnosis(client, ctx, inv);
+    await postDiagnosis(out, ctx, inv);
+    return 'answered';
   }
 
   /**
    * A paste (modal, message or file) analysed: in its thread when it came in
    * one, else under a new root message in the channel.
    */
-  async function answerPaste(client: WebClient, channel: string, threadTs: string | undefined, user: string, analysis: PasteAnalysis): Promise<void> {
+  async function answerPaste(out: Outbox, channel: string, threadTs: string | undefined, user: string, analysis: PasteAnalysis): Promise<Outcome> {
     deps.onQuestion?.('paste');
     if (analysis.status !== 'ok') {
-      const text = `:warning: I could not analyse that: ${analysis.message}.`;
-      await (threadTs ? client.chat.postMessage({ channel, thread_ts: threadTs, text }) : client.chat.postEphemeral({ channel, user, text }));
-      return;
+      await reply(out, channel, threadTs, user, `:warning: I could not analyse that: ${analysis.message}.`);
+      return 'not-understood';
     }
-    const root = threadTs ?? (await client.chat.postMessage({ channel, text: `Analysing a paste from <@${user}>…` })).ts!;
+    const root = threadTs ?? (await out.post({ channel }, { text: `Analysing a paste from <@${user}>…` })).ts;
     const ctx = await contextFor(channel, root, { kind: 'paste' }, threadTs === undefined);
     // A live thread keeps its live evidence for follow-ups and Recheck; a paste thread follows its latest paste.
     if (ctx.target.kind === 'paste') ctx.last = analysis.investigation;
-    await postDiagnosis(client, ctx, analysis.investigation, `pasted by <@${user}> · ${analysis.read}`);
+    await postDiagnosis(out, ctx, analysis.investigation, `pasted by <@${user}> · ${analysis.read}`);
+    return 'answered';
   }
 
-  async function escalate(client: WebClient, channel: string, threadTs: string | undefined, user: string): Promise<void> {
+  async function escalate(out: Outbox, channel: string, threadTs: string | undefined, user: string): Promise<Outcome> {
     const ctx = threadTs ? await thread(channel, threadTs) : undefined;
     if (!ctx?.last || ctx.last.status !== 'ok') {
-      const text = 'Escalate from a diagnosis thread: ask `/whystuck pod NAME -n NAMESPACE` first, then press Escalate there.';
-      await (threadTs ? client.chat.postMessage({ channel, thread_ts: threadTs, text }) : client.chat.postEphemeral({ channel, user, text }));
-      return;
+      await reply(out, channel, threadTs, user, 'Escalate from a diagnosis thread: ask `/whystuck pod NAME -n NAMESPACE` first, then press Escalate there.');
+      return 'not-understood';
     }
-    await escalation.escalate(client, ctx, ctx.last, `<@${user}> escalated`, user);
+    await escalation.escalate(out, ctx, ctx.last, `<@${user}> escalated`, user);
     await persist(ctx);
+    return 'answered';
   }
 
   /** Someone is acting on the thread (an authorised remediation): no automatic escalation. */
@@ -224,11 +232,11 @@ export function createConversation(deps: ConversationDeps) {
     await persist(ctx);
   }
 
-  async function followUp(intent: Intent, client: WebClient, channel: string, threadTs: string): Promise<boolean> {
+  async function followUp(intent: Intent, out: Outbox, channel: string, threadTs: string): Promise<boolean> {
     const ctx = await thread(channel, threadTs);
     if (!ctx?.last || ctx.last.status !== 'ok') return false;
     const inv = ctx.last;
-    const say = (text: string, blocks?: unknown[]): Promise<unknown> => client.chat.postMessage({ channel, thread_ts: threadTs, text, ...(blocks ? { blocks: blocks as KnownBlock[] } : {}) });
+    const say = (text: string): Promise<unknown> => out.post({ channel, thread: threadTs }, { text });
     switch (intent.kind) {
       case 'stack': await say(stackAnswer(inv.evidence, intent.pid)); return true;
       case 'dmesg': await say(dmesgAnswer(inv.evidence)); return true;
@@ -240,44 +248,43 @@ export function createConversation(deps: ConversationDeps) {
         if (!a.remediation) { await say(a.text); return true; }
         const finding = inv.diagnosis.findings.find((f) => f.id === a.findingId)!;
         const only = { ...inv, diagnosis: { summary: a.text, findings: [{ ...finding, remediations: [a.remediation] }] } };
-        const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: only.diagnosis, buttons: buttonsFor(only), threadKey: key(channel, threadTs), recheck: ctx.target.kind !== 'paste', source: inv.source });
-        await say(reply.text, reply.blocks);
+        await out.post({ channel, thread: threadTs }, { reply: { pod: inv.pod, node: inv.node, diagnosis: only.diagnosis, choices: buttonsFor(only), threadKey: key(channel, threadTs), recheck: ctx.target.kind !== 'paste', source: inv.source } });
         return true;
       }
       default: return false;
     }
   }
 
-  async function showMore(client: WebClient, channel: string, threadTs: string): Promise<void> {
+  async function showMore(out: Outbox, channel: string, threadTs: string): Promise<void> {
     const ctx = await thread(channel, threadTs);
     const text = ctx?.overflow.join('\n\n') ?? '';
-    if (!text) { await client.chat.postMessage({ channel, thread_ts: threadTs, text: 'Nothing more to show.' }); return; }
-    for (let i = 0; i < text.length && i < 30_000; i += 2800) await client.chat.postMessage({ channel, thread_ts: threadTs, text: `\`\`\`${text.slice(i, i + 2800)}\`\`\`` });
+    if (!text) { await out.post({ channel, thread: threadTs }, { text: 'Nothing more to show.' }); return; }
+    for (let i = 0; i < text.length && i < 30_000; i += 2800) await out.post({ channel, thread: threadTs }, { text: `\`\`\`${text.slice(i, i + 2800)}\`\`\`` });
   }
 
   /** "analyze" without a dialog (a mention): this thread becomes a paste thread. */
-  async function analyzeHere(client: WebClient, channel: string, threadTs: string): Promise<void> {
+  async function analyzeHere(out: Outbox, channel: string, threadTs: string): Promise<void> {
     await persist(await contextFor(channel, threadTs, { kind: 'paste' }));
     const limit = deps.pasteMaxBytes ? ` (files up to ${formatBytes(deps.pasteMaxBytes)})` : '';
-    await client.chat.postMessage({ channel, thread_ts: threadTs, text: `${PASTE_HINT}${limit} Or use \`/whystuck analyze\` for a paste dialog.` });
+    await out.post({ channel, thread: threadTs }, { text: `${PASTE_HINT}${limit} Or use \`/whystuck analyze\` for a paste dialog.` });
   }
 
-  async function handle(intent: Intent, client: WebClient, channel: string, user: string, threadTs?: string): Promise<void> {
+  /** One question or follow-up, answered through `out`; resolves to how it ended (the terminal's exit code). */
+  async function handle(intent: Intent, out: Outbox, channel: string, user: string, threadTs?: string): Promise<Outcome> {
     const log = deps.logger.child({ intent: intent.kind, channel, user });
     deps.onQuestion?.(intent.kind);
     try {
-      if (threadTs && (await followUp(intent, client, channel, threadTs))) return;
+      if (threadTs && (await followUp(intent, out, channel, threadTs))) return 'answered';
       switch (intent.kind) {
-        case 'pod': await answer(client, channel, threadTs, user, { kind: 'pod', namespace: intent.namespace ?? 'default', name: intent.name }); return;
-        case 'node': await answer(client, channel, threadTs, user, { kind: 'node', node: intent.node, focus: intent.focus }); return;
+        case 'pod': return await answer(out, channel, threadTs, user, { kind: 'pod', namespace: intent.namespace ?? 'default', name: intent.name });
+        case 'node': return await answer(out, channel, threadTs, user, { kind: 'node', node: intent.node, focus: intent.focus });
         case 'pid': {
-          if (!intent.node || !/^\d{1,7}$/.test(intent.pid)) { await client.chat.postEphemeral({ channel, user, text: 'Usage: `/whystuck pid NODE PID` with a numeric PID, e.g. `/whystuck pid node-7 8912`.' }); return; }
-          await answer(client, channel, threadTs, user, { kind: 'node', node: intent.node, pid: Number(intent.pid) });
-          return;
+          if (!intent.node || !/^\d{1,7}$/.test(intent.pid)) { await out.whisper({ channel }, user, 'Usage: `/whystuck pid NODE PID` with a numeric PID, e.g. `/whystuck pid node-7 8912`.'); return 'not-understood'; }
+          return await answer(out, channel, threadTs, user, { kind: 'node', node: intent.node, pid: Number(intent.pid) });
         }
         case 'recheck': {
           const ctx = threadTs ? await thread(channel, threadTs) : undefined;
-          if (ctx) { await answer(client, channel, ctx.ts, user, ctx.target); return; }
+          if (ctx) return await answer(out, channel, ctx.ts, user, ctx.target);
           break;
         }
         case 'sweep': {
@@ -287,26 +294,27 @@ export function createConversation(deps: ConversationDeps) {
             ? `*Sweep of ${lines.length} node${lines.length === 1 ? '' : 's'}*: ${lines.length - bad.length} with nothing stuck.\n${bad.map((l) => `${l.status === 'failed' ? ':warning:' : l.severity === 'critical' ? ':red_circle:' : ':large_orange_circle:'} *${l.node}*: ${l.summary}`).join('\n')}`
             : 'No collectors are configured (WHYSTUCK_COLLECTORS) or found through Kubernetes.';
           const also = problems.map((p) => `\n:warning: ${p}`).join('');
-          await client.chat.postMessage({ channel, ...(threadTs ? { thread_ts: threadTs } : {}), text: clip(text + also, 39_000) });
-          return;
+          await out.post({ channel, thread: threadTs }, { text: clip(text + also, 39_000) });
+          return lines.length && lines.every((l) => l.status === 'failed') ? 'unavailable' : 'answered';
         }
-        case 'escalate': await escalate(client, channel, threadTs, user); return;
-        case 'analyze': if (threadTs) { await analyzeHere(client, channel, threadTs); return; } break;
-        case 'help': await client.chat.postEphemeral({ channel, user, text: HELP_TEXT }); return;
+        case 'escalate': return await escalate(out, channel, threadTs, user);
+        case 'analyze': if (threadTs) { await analyzeHere(out, channel, threadTs); return 'answered'; } break;
+        case 'help': await out.whisper({ channel }, user, HELP_TEXT); return 'answered';
         default: break;
       }
       const text = intent.kind === 'unknown'
         ? `I didn't understand "${intent.text.slice(0, 200)}".\n${HELP_TEXT}`
         : `\`${intent.kind}\` is not available here.\n${HELP_TEXT}`;
-      if (threadTs) await client.chat.postMessage({ channel, thread_ts: threadTs, text });
-      else await client.chat.postEphemeral({ channel, user, text });
+      await reply(out, channel, threadTs, user, text);
+      return 'not-understood';
     } catch (err) {
       const text = failureText(err, log, 'answering');
       try {
-        await (threadTs ? client.chat.postMessage({ channel, thread_ts: threadTs, text }) : client.chat.postEphemeral({ channel, user, text }));
+        await reply(out, channel, threadTs, user, text);
       } catch (postErr) {
         log.error({ err: postErr }, 'telling the user that answering failed failed too');
       }
+      return 'unavailable';
     }
   }
 
@@ -318,6 +326,25 @@ export function createConversation(deps: ConversationDeps) {
 }
 
 export type Conversation = ReturnType<typeof createConversation>;
+
+/**
+ * How a question ended: answered (a diagnosis, or an answer), not found (the
+ * pod, node or pid does not exist there), not understood (the question or
+ * its input), unavailable (what had to be read could not be: the Kubernetes
+ * API, the node). The terminal's `--once` exit code is made of it.
+ */
+export type Outcome = 'answered' | 'not-found' | 'not-understood' | 'unavailable';
+
+/** A failed investigation's outcome: the node or the API unreachable, or what was asked for not there. */
+export function failedOutcome(inv: Extract<Investigation, { status: 'failed' }>): Outcome {
+  if (inv.stage === 'collector' || inv.unavailable) return 'unavailable';
+  return 'not-found';
+}
+
+/** "Looking into shop/web-0…": the thread's root message for a pod question. */
+export function rootText(namespace: string, name: string, node?: string): string {
+  return `Looking into ${namespace}/${name}${node ? ` on ${node}` : ''}…`;
+}
 
 /** One line for the user when something unexpected failed, with a reference id that is also in the log. */
 export function failureText(err: unknown, logger: { error: (obj: object, msg: string) => void }, doing: string): string {

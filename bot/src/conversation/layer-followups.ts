@@ -1,7 +1,7 @@
 import type { Evidence, KubeEvidence, KubePod } from '../evidence/evidence';
 import { ownerOf, patchCommand } from '../diagnosis/rules/finalizer-blocked';
 import { isDeleting, podName } from '../diagnosis/rules/kube-pods';
-import { escapeText as escape } from './slack-boundary';
+import { escapeText as escape } from './markup';
 
 /**
  * Thread follow-ups about a pod's Kubernetes layer, from the thread's last

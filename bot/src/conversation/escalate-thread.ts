@@ -1,6 +1,6 @@
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { dedupKeyFor, type EscalationTarget } from '../escalation/pagerduty';
+import type { Outbox } from './outbox';
 import type { Scheduler } from './scheduler';
 import { describeTarget, type OkInvestigation, type ThreadContext } from './thread-context';
 
@@ -41,10 +41,10 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
   }
 
   /** `opener` says who escalates: "<@U0ONCALL> escalated" or the automatic sentence. */
-  async function escalate(client: WebClient, ctx: ThreadContext, inv: OkInvestigation, opener: string, by: string): Promise<void> {
+  async function escalate(out: Outbox, ctx: ThreadContext, inv: OkInvestigation, opener: string, by: string): Promise<void> {
     cancelAuto(ctx);
     ctx.escalatedOnce = true;
-    const say = (text: string): Promise<unknown> => client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text });
+    const say = (text: string): Promise<unknown> => out.post({ channel: ctx.channel, thread: ctx.ts }, { text });
     if (!configuredFor(ctx.channel)) { await say(`Escalation is not configured for this channel: set PAGERDUTY_ROUTING_KEY (and PAGERDUTY_EVENTS_URL for the EU region), or an on-call user group for <#${ctx.channel}> in WHYSTUCK_ONCALL_GROUPS (CHANNEL=S…).`); return; }
     const reached: string[] = [];
     let failure = '';
@@ -53,7 +53,7 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
     if (deps.pagerduty) {
       const top = current(inv)[0] ?? inv.diagnosis.findings[0];
       let link: string | undefined;
-      try { link = (await client.chat.getPermalink({ channel: ctx.channel, message_ts: ctx.ts })).permalink; } catch { link = undefined; }
+      try { link = await out.link(ctx.channel, ctx.ts); } catch { link = undefined; }
       const dedupKey = keyOf(inv, top?.id ?? 'none');
       const res = await deps.pagerduty.trigger({
         dedupKey,
@@ -71,14 +71,14 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
   }
 
   /** A recheck that no longer finds an escalated problem resolves its PagerDuty alert. */
-  async function resolveGone(client: WebClient, ctx: ThreadContext, inv: OkInvestigation): Promise<void> {
+  async function resolveGone(out: Outbox, ctx: ThreadContext, inv: OkInvestigation): Promise<void> {
     if (!deps.pagerduty) return;
     for (const dedupKey of [...ctx.escalated]) {
       if (current(inv).some((f) => keyOf(inv, f.id) === dedupKey)) continue;
       const res = await deps.pagerduty.resolve(dedupKey);
       if (res.status !== 'ok') continue;
       ctx.escalated.delete(dedupKey);
-      await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: `:white_check_mark: The problem is gone on recheck; PagerDuty alert ${dedupKey} resolved.` });
+      await out.post({ channel: ctx.channel, thread: ctx.ts }, { text: `:white_check_mark: The problem is gone on recheck; PagerDuty alert ${dedupKey} resolved.` });
     }
   }
 
@@ -113,14 +113,14 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
    * is gone. When the fresh look failed (collector down), the diagnosis that
    * armed the timer is escalated, with the failure.
    */
-  async function autoEscalate(client: WebClient, ctx: ThreadContext, fresh: OkInvestigation | { message: string }, armedBy: OkInvestigation): Promise<void> {
+  async function autoEscalate(out: Outbox, ctx: ThreadContext, fresh: OkInvestigation | { message: string }, armedBy: OkInvestigation): Promise<void> {
     const after = minutes(deps.autoEscalateMinutes ?? 0);
     if ('diagnosis' in fresh) {
-      if (!topCritical(fresh)) { await client.chat.postMessage({ channel: ctx.channel, thread_ts: ctx.ts, text: `Not escalating: after ${after} a fresh snapshot no longer shows a critical finding.` }); return; }
-      await escalate(client, ctx, fresh, `Nobody acted on this critical finding within ${after} and a fresh snapshot still shows it: escalated automatically`, 'whystuck (auto-escalation)');
+      if (!topCritical(fresh)) { await out.post({ channel: ctx.channel, thread: ctx.ts }, { text: `Not escalating: after ${after} a fresh snapshot no longer shows a critical finding.` }); return; }
+      await escalate(out, ctx, fresh, `Nobody acted on this critical finding within ${after} and a fresh snapshot still shows it: escalated automatically`, 'whystuck (auto-escalation)');
       return;
     }
-    await escalate(client, ctx, armedBy, `Nobody acted on this critical finding within ${after} and the recheck failed (${fresh.message}): escalated automatically`, 'whystuck (auto-escalation)');
+    await escalate(out, ctx, armedBy, `Nobody acted on this critical finding within ${after} and the recheck failed (${fresh.message}): escalated automatically`, 'whystuck (auto-escalation)');
   }
 
   return {

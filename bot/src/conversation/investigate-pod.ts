@@ -7,7 +7,7 @@ import { snapshotNode, type NodeAccessDeps, type NodePath, type SnapshotSource }
 /** A diagnosis of a pod (pod set) or of a node / a pid on it (pod absent). */
 export type Investigation =
   | { status: 'ok'; pod?: PodInfo; node: string; evidence: Evidence; diagnosis: Diagnosis; takenAt: number; /** How the snapshot was taken (live evidence only). */ source?: SnapshotSource }
-  | { status: 'failed'; stage: 'input' | 'kubernetes' | 'collector'; message: string; pod?: PodInfo; /** How to enable the SSH fallback, when it is off. */ hint?: string };
+  | { status: 'failed'; stage: 'input' | 'kubernetes' | 'collector'; message: string; pod?: PodInfo; /** How to enable the SSH fallback, when it is off. */ hint?: string; /** The Kubernetes API could not be reached (not: the pod is not there). */ unavailable?: boolean };
 
 export type PodInvestigation = Investigation;
 
@@ -26,7 +26,7 @@ export const API_AFTER_SNAPSHOT_MS = 300;
 export async function investigatePod(deps: { kube: KubeLookup } & NodeAccessDeps, namespace: string, name: string, opts: { via?: NodePath } = {}): Promise<PodInvestigation> {
   const found = await deps.kube.getPod(namespace, name);
   if (found.status === 'invalid') return { status: 'failed', stage: 'input', message: found.message };
-  if (found.status !== 'ok') return { status: 'failed', stage: 'kubernetes', message: found.message };
+  if (found.status !== 'ok') return { status: 'failed', stage: 'kubernetes', message: found.message, ...(found.status === 'unreachable' ? { unavailable: true } : {}) };
   const pod = found.value;
   if (!pod.nodeName) {
     const alone = apiOnly(pod, undefined, `pod ${namespace}/${name} is not scheduled on a node (phase ${pod.phase})`);
