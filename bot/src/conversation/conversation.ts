@@ -59,6 +59,8 @@ const PASTE_HINT = 'Paste the text (dmesg, journalctl -k, ps, top, /proc/PID/sta
 
 /** Everything the bot says, independent of how Slack delivered the question. */
 export function createConversation(deps: ConversationDeps) {
+  /** The sweep running now, which a second ask joins. */
+  let sweeping: ReturnType<typeof sweep> | undefined;
   /** This replica's copy of each thread (and its auto-escalation timer); the store has the truth. */
   const threads = new Map<string, ThreadContext>();
   /** What each cached thread was last saved or loaded as: unchanged in the store means the copy is current. */
@@ -288,7 +290,9 @@ export function createConversation(deps: ConversationDeps) {
           break;
         }
         case 'sweep': {
-          const { lines, problems } = await sweep(deps);
+          // One sweep at a time: a second ask while one runs gets the same answer, not a second round of every node.
+          sweeping ??= sweep(deps).finally(() => { sweeping = undefined; });
+          const { lines, problems } = await sweeping;
           const bad = lines.filter((l) => l.status === 'failed' || l.severity);
           const text = lines.length
             ? `*Sweep of ${lines.length} node${lines.length === 1 ? '' : 's'}*: ${lines.length - bad.length} with nothing stuck.\n${bad.map((l) => `${l.status === 'failed' ? ':warning:' : l.severity === 'critical' ? ':red_circle:' : ':large_orange_circle:'} *${l.node}*: ${l.summary}`).join('\n')}`

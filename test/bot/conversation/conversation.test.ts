@@ -105,6 +105,24 @@ describe('the conversation speaks no transport: questions in, a Reply model and 
     expect(out.said).toEqual([{ place: { channel: 'C1' }, whisper: { user: 'U1', text: expect.stringMatching(/^I didn't understand "make me a sandwich"/) } }]);
   });
 
+  it('one sweep at a time: asked three times at once, every node is read once and all three get the answer', async () => {
+    const reads: string[] = [];
+    const counting: CollectorPool = { ...pool, forNode: async (node) => { reads.push(node); return pool.forNode(node); }, nodes: () => pool.nodes(), close: () => undefined };
+    const c = createConversation({ kube: createKubeLookup({ kubeconfig: kube.kubeconfig }), collectors: counting, logger, actionSecret: SECRET });
+    try {
+      const outs = [recordingOutbox(), recordingOutbox(), recordingOutbox()];
+      const outcomes = await Promise.all(outs.map((o) => c.handle(parseCommand('sweep'), o, 'C1', 'U1')));
+      expect(outcomes).toEqual(['answered', 'answered', 'answered']);
+      expect(reads.sort()).toEqual(['node-a', 'node-gone']);
+      for (const o of outs) expect(o.said[0].message).toEqual({ text: expect.stringMatching(/^\*Sweep of 2 nodes\*: 1 with nothing stuck\.|^\*Sweep of 2 nodes\*: 0 with nothing stuck\./) });
+      // Once it is over, the next ask sweeps again.
+      await c.handle(parseCommand('sweep'), recordingOutbox(), 'C1', 'U1');
+      expect(reads).toHaveLength(4);
+    } finally {
+      c.close();
+    }
+  });
+
   it('the remediation service refuses through its Authoriser, audits the refusal, and sends nothing', async () => {
     const asked: string[] = [];
     const nobody: Authoriser = { mayRemediate: async (u) => { asked.push(u); return false; }, refusal: () => 'Not you.' };
