@@ -327,7 +327,7 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
       return `${group}/${rest[0]}:${method === 'GET' ? (rest[1] ? 'get' : 'list') : method}`;
     }));
     expect([...grants].sort()).toEqual([
-      'core/events:list', 'core/nodes:get', 'core/persistentvolumeclaims:get', 'core/pods/portforward:create', 'core/pods:get', 'core/pods:list', 'core/secrets:get',
+      'core/events:list', 'core/nodes:get', 'core/persistentvolumeclaims:get', 'core/persistentvolumes:get', 'core/pods/portforward:create', 'core/pods:get', 'core/pods:list', 'core/secrets:get',
       'storage.k8s.io/csinodes:get', 'storage.k8s.io/volumeattachments:list',
     ]);
     const help = (await plugin(['--help'], {})).stdout.replace(/\s+/g, ' ');
