@@ -36,6 +36,22 @@ describe('collect.sh output', () => {
     expect(files.get('9/task/9/stack')).toEqual({ status: 'skipped' });
   });
 
+  it('a long command line read alone with head -c: its "(standard input)" pieces belong to the file between @@cut and @@file', () => {
+    const records = parseRecords(out(
+      '\0@@cmdlines 1\0',
+      '7/cmdline:sleep\0', '7/cmdline:1\0', '\0@@batch 0\0',
+      '\0@@cut 8/cmdline\0', '(standard input):java\0', '(standard input):-cp\0', '(standard input):a.jar:b.ja\0', '\0@@file 8/cmdline 0\0',
+      '\0@@cut 9/cmdline\0', '(standard input):stuck\0', '\0@@file 9/cmdline 137\0',
+      '(standard input):outside a cut\0', '\0@@batch 0\0',
+      '\0@@end\0',
+    ));
+    const files = guardedFiles(records, 'cmdlines');
+    expect(files.get('7/cmdline')).toEqual({ status: 'ok', raw: 'sleep\x001' });
+    expect(files.get('8/cmdline')).toEqual({ status: 'ok', raw: 'java\0-cp\0a.jar:b.ja' });
+    expect(files.get('9/cmdline')).toEqual({ status: 'timed-out', triedMs: 1000 });
+    expect([...files.keys()].sort()).toEqual(['7/cmdline', '8/cmdline', '9/cmdline']);
+  });
+
   it('sections, cgroup paths with colons, and a run cut short', () => {
     const records = parseRecords(out('\0@@cgroups\0', 'exists:/sys/fs/cgroup/freezer/tasks\0',
       '/sys/fs/cgroup/unified/kubepods.slice/a:b:c/cgroup.events:populated 1\nfrozen 0\n\0', '\0@@kmsg\0'));

@@ -20,6 +20,7 @@ export function targetFor(sshd: TestSshd, o: { knownHostsText?: string; fingerpr
     jump: o.jump,
     connectTimeoutMs: o.connectTimeoutMs ?? 10000,
     commandTimeoutMs: o.commandTimeoutMs ?? 30000,
+    ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
   };
 }
 

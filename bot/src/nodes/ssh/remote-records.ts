@@ -54,6 +54,8 @@ const SECTION_MARKS = new Set(['scan', 'cpu1', 'tasks', 'node', 'cgroups', 'kmsg
 export type GuardedFile = { status: 'ok'; raw: string } | { status: 'timed-out'; triedMs: number } | { status: 'skipped' };
 
 const TIMED_OUT = new Set(['124', '137']);
+/** What grep -H names the input it read from a pipe (GNU and busybox). */
+const STDIN = '(standard input)';
 
 /**
  * The guarded reads of one section: records count once their batch or file
@@ -72,14 +74,22 @@ export function guardedFiles(records: RemoteRecord[], from: string): Map<string,
     pending = [];
   };
   let inside = false;
+  // Between "@@cut PATH" and its "@@file PATH RC": PATH read alone through head -c, its pieces named by grep "(standard input)".
+  let cut: string | undefined;
   for (const r of records) {
     if (!('mark' in r)) {
-      if (inside) pending.push(r);
+      if (inside && r.name === STDIN) { if (cut !== undefined) pending.push({ name: cut, text: r.text }); } else if (inside) pending.push(r);
       continue;
     }
     const [m, a, b] = r.mark;
     if (m === from) { inside = true; continue; }
     if (!inside) continue;
+    if (m === 'cut') {
+      pending = [];
+      cut = a;
+      continue;
+    }
+    cut = undefined;
     if (m === 'batch') {
       if (TIMED_OUT.has(a)) pending = [];
       else commit();

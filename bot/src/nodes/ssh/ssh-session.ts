@@ -16,6 +16,8 @@ export interface SshNodeTarget {
   connectTimeoutMs?: number;
   /** Deadline for each remote script run (default 30 s). */
   commandTimeoutMs?: number;
+  /** Most bytes one script run may print, standard output and error together (default SSH_MAX_OUTPUT_BYTES, 32 MiB). */
+  maxOutputBytes?: number;
 }
 
 export interface ScriptOutput {
@@ -33,14 +35,29 @@ export interface SshSession {
    * input, the command line carries only fixed lowercase words and integers.
    */
   run(script: string, words: Array<string | number>, opts?: { deadlineMs?: number; maxBytes?: number }): Promise<SshResult<ScriptOutput>>;
+  /** Closes the connection (every hop); runs still going end with what closed it. */
   close(): void;
 }
 
 const SAFE_WORD = /^(?:[a-z]{1,16}|\d{1,20})$/;
 const DEFAULT_CONNECT_MS = 10_000;
 const DEFAULT_COMMAND_MS = 30_000;
-const MAX_OUTPUT = 512 * 1024 * 1024;
+/**
+ * What one script run may print (standard output and error together): a
+ * whole-node scan of 10,000 threads prints 3.5 MB (10 processes of 1,000
+ * threads) to 5.5 MB (1,000 processes of 10 threads), and cmdlines are cut to
+ * 4 KiB each on the node. A run that prints more is
+ * stopped, the connection is closed, and nothing it printed is used.
+ */
+export const SSH_MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
+/** Of standard error, only this much is kept (for messages and error lines); it still counts toward the limit. */
 const MAX_STDERR = 1024 * 1024;
+
+/** "32 MiB (33554432 bytes)". */
+export function describeBytes(n: number): string {
+  const unit = n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : '';
+  return unit ? `${unit} (${n} bytes)` : `${n} bytes`;
+}
 
 /** Opens an authenticated session (through the jump host when given); host keys are checked on every hop. */
 export async function openSshSession(target: SshNodeTarget): Promise<SshResult<SshSession>> {
@@ -61,14 +78,25 @@ export async function openSshSession(target: SshNodeTarget): Promise<SshResult<S
   if (hop.status !== 'ok') { closeAll(); return hop; }
   clients.push(hop.value);
   const client = hop.value;
+  // Once a run broke the connection (too much output), every run on it ends with that failure, never with partial output.
+  const conn: Connection = { client, where, broken: undefined, abort: (failure) => { conn.broken ??= failure; closeAll(); } };
   return {
     status: 'ok',
     value: {
       where,
-      run: (script, words, opts = {}) => runScript(client, where, script, words, opts.deadlineMs ?? target.commandTimeoutMs ?? DEFAULT_COMMAND_MS, opts.maxBytes ?? MAX_OUTPUT),
+      run: (script, words, opts = {}) => runScript(conn, script, words, opts.deadlineMs ?? target.commandTimeoutMs ?? DEFAULT_COMMAND_MS, opts.maxBytes ?? target.maxOutputBytes ?? SSH_MAX_OUTPUT_BYTES),
       close: closeAll,
     },
   };
+}
+
+interface Connection {
+  client: Client;
+  where: string;
+  /** Why the connection was closed under the runs, if it was. */
+  broken: SshFailure | undefined;
+  /** Closes the connection for good, for `failure`. */
+  abort(failure: SshFailure): void;
 }
 
 interface Hop {
@@ -140,10 +168,12 @@ function forward(jump: Client, to: SshAddress, deadline: number, jumpName: strin
   });
 }
 
-function runScript(client: Client, where: string, script: string, words: Array<string | number>, deadlineMs: number, maxBytes: number): Promise<SshResult<ScriptOutput>> {
+function runScript(conn: Connection, script: string, words: Array<string | number>, deadlineMs: number, maxBytes: number): Promise<SshResult<ScriptOutput>> {
   for (const w of words) if (!SAFE_WORD.test(String(w))) throw new UnsafeScriptArgumentError(String(w));
+  const { client, where } = conn;
   const command = ['sh', '-s', '--', ...words].join(' ');
   const what = `the ${String(words[0] ?? '')} script on ${where}`.replace('the  script', 'the script');
+  if (conn.broken) return Promise.resolve(conn.broken);
   return new Promise((resolve) => {
     let channel: ClientChannel | undefined;
     let settled = false;
@@ -156,24 +186,36 @@ function runScript(client: Client, where: string, script: string, words: Array<s
     };
     const timer = setTimeout(() => fail({ status: 'rejected', code: 'COMMAND_TIMEOUT', address: where, message: `${what} did not finish within ${deadlineMs < 1000 ? `${deadlineMs} ms` : `${Math.round(deadlineMs / 100) / 10} s`} (command deadline)` }), deadlineMs);
     client.exec(command, (err, stream) => {
-      if (err) { fail({ status: 'rejected', code: 'SCRIPT_FAILED', address: where, message: `cannot run a command on ${where}: ${err.message}` }); return; }
+      if (err) { fail(conn.broken ?? { status: 'rejected', code: 'SCRIPT_FAILED', address: where, message: `cannot run a command on ${where}: ${err.message}` }); return; }
       if (settled) { stream.close(); return; }
       channel = stream;
       const out: Buffer[] = [];
       const errs: Buffer[] = [];
       let size = 0;
       let errSize = 0;
+      const tooMuch = (): void => {
+        const failure: SshFailure = {
+          status: 'rejected', code: 'OUTPUT_TOO_LARGE', address: where,
+          message: `${what} printed more than ${describeBytes(maxBytes)}, the most the SSH fallback reads from one script run: stopped reading and closed the connection; nothing it printed was used`,
+        };
+        fail(failure);
+        conn.abort(failure);
+      };
       stream.on('data', (d: Buffer) => {
+        if (settled) return;
         size += d.length;
-        if (size > maxBytes) fail({ status: 'rejected', code: 'OUTPUT_TOO_LARGE', address: where, message: `${what} printed more than ${maxBytes} bytes; stopped` });
+        if (size + errSize > maxBytes) tooMuch();
         else out.push(d);
       });
       stream.stderr.on('data', (d: Buffer) => {
+        if (settled) return;
         errSize += d.length;
-        if (errSize <= MAX_STDERR) errs.push(d);
+        if (size + errSize > maxBytes) tooMuch();
+        else if (errSize <= MAX_STDERR) errs.push(d);
       });
       stream.on('close', (code: number | null | undefined) => {
         if (settled) return;
+        if (conn.broken) { fail(conn.broken); return; }
         settled = true;
         clearTimeout(timer);
         resolve({ status: 'ok', value: { stdout: Buffer.concat(out), stderr: Buffer.concat(errs).toString('utf8'), code: code ?? null } });

@@ -7,7 +7,8 @@
 #
 #   scan [nokmsg]   stat of every thread; status, cgroup and PID namespace of
 #                   every process; node facts; pod cgroup states; kernel log
-#   cmdlines        /proc/PID/cmdline of every process (can block: guarded)
+#   cmdlines        /proc/PID/cmdline of every process, cut to 4096 bytes
+#                   each as the collector cuts them (can block: guarded)
 #   details KIND..  reads for tasks the caller picked from a scan:
 #                     t TGID TID  wchan, and status when TID is not TGID
 #                     p TGID      wchan and status of every thread of TGID
@@ -17,7 +18,8 @@
 #
 # Output: records ended by NUL bytes. A file arrives as "PATH:CONTENT"
 # (grep -azH; PATH relative to /proc or absolute), a file with NULs inside
-# (cmdline) as one such record per piece. Command output arrives as
+# (cmdline) as one such record per piece; a cut cmdline's pieces are named
+# "(standard input)" between "@@cut PATH" and "@@file PATH RC". Command output arrives as
 # "NAME:TEXT". Records starting with "@@" are markers of this script: every
 # other record starts with a path or name, so no file content can forge one.
 # Errors go to standard error, one line each, as grep, ls and dd print them.
@@ -75,6 +77,8 @@ guarded_batch() {
     case $g_rc in 124|137) hung=$((hung + 1)) ;; esac
   done
 }
+# guarded BATCH: the files named on standard input, 32 at a time, read by the
+# function BATCH (guarded_batch, or cmdline_batch for command lines).
 guarded() {
   g_list=''
   g_n=0
@@ -83,13 +87,56 @@ guarded() {
     g_n=$((g_n + 1))
     if [ "$g_n" -ge 32 ]; then
       # shellcheck disable=SC2086 # paths are digits and slashes only
-      guarded_batch $g_list
+      "$1" $g_list
       g_list=''
       g_n=0
     fi
   done
   # shellcheck disable=SC2086
-  if [ "$g_n" -gt 0 ]; then guarded_batch $g_list; fi
+  if [ "$g_n" -gt 0 ]; then "$1" $g_list; fi
+}
+
+# Command lines are cut here to CMDLINE_MAX bytes each, as the collector cuts
+# them, so a process with a huge argv (up to 6 MB on Linux) costs no more than
+# any other. `wc -c` sizes a batch (one read, under the same deadline); those
+# that fit are read together as guarded_batch reads files; a longer one is
+# read alone with head -c, between "@@cut PATH" and "@@file PATH RC", its
+# pieces named "(standard input)" by grep.
+CMDLINE_MAX=4096
+cmdline_batch() {
+  if [ "$hung" -ge 8 ]; then
+    for c_f in "$@"; do mark "skip $c_f"; done
+    return
+  fi
+  c_sizes=$(limit 2 wc -c -- "$@" 2>/dev/null)
+  case $? in
+    124|137)
+      for c_f in "$@"; do cmdline_cut "$c_f"; done
+      return ;;
+  esac
+  c_fits=''
+  c_long=''
+  # "SIZE PATH" per file that could be read (then a total): paths are digits and slashes only.
+  # shellcheck disable=SC2086
+  set -- $c_sizes
+  while [ $# -ge 2 ]; do
+    case $2 in
+      */cmdline)
+        if is_int "$1" && [ "$1" -le "$CMDLINE_MAX" ]; then c_fits="$c_fits $2"; else c_long="$c_long $2"; fi ;;
+    esac
+    shift 2
+  done
+  # shellcheck disable=SC2086
+  if [ -n "$c_fits" ]; then guarded_batch $c_fits; fi
+  for c_f in $c_long; do cmdline_cut "$c_f"; done
+}
+cmdline_cut() {
+  if [ "$hung" -ge 8 ]; then mark "skip $1"; return; fi
+  mark "cut $1"
+  limit 1 sh -c 'head -c "$1" -- "$2" | grep -azH ""' sh "$CMDLINE_MAX" "$1"
+  c_rc=$?
+  mark "file $1 $c_rc"
+  case $c_rc in 124|137) hung=$((hung + 1)) ;; esac
 }
 
 centis() { # /proc/uptime as hundredths of a second
@@ -174,7 +221,7 @@ scan() {
 
 cmdlines() {
   mark "cmdlines 1"
-  printf '%s\n' [0-9]*/cmdline | guarded
+  printf '%s\n' [0-9]*/cmdline | guarded cmdline_batch
   mark end
 }
 
@@ -214,7 +261,7 @@ details() {
   if [ -n "$d_plain" ]; then printf '%s\n' $d_plain | dump; fi
   mark stacks
   # shellcheck disable=SC2086
-  if [ -n "$d_stacks" ]; then printf '%s\n' $d_stacks | guarded; fi
+  if [ -n "$d_stacks" ]; then printf '%s\n' $d_stacks | guarded guarded_batch; fi
   mark end
 }
 
