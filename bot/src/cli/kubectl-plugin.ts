@@ -39,7 +39,9 @@ apply: WHYSTUCK_COLLECTOR_NAMESPACE, WHYSTUCK_COLLECTOR_SELECTOR,
 WHYSTUCK_COLLECTOR_PORT, WHYSTUCK_COLLECTOR_SERVER_NAME, WHYSTUCK_COLLECTOR_DEADLINE_MS.
 
 Needs (RBAC, for your user): get pods in NAMESPACE; get nodes and csinodes, list
-events, get persistentvolumeclaims, list volumeattachments (what the bot reads);
+events, get persistentvolumeclaims and persistentvolumes, list volumeattachments
+(what the bot reads); for a pod being deleted with finalizers, list pods (in
+kube-system) and deployments.apps, to see whether their controller runs;
 list pods and create (and get) pods/portforward in the collector namespace; get
 the reader's TLS Secret there (unless --tls-* files are given).
 

@@ -331,6 +331,6 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
       'storage.k8s.io/csinodes:get', 'storage.k8s.io/volumeattachments:list',
     ]);
     const help = (await plugin(['--help'], {})).stdout.replace(/\s+/g, ' ');
-    for (const said of ['get pods in NAMESPACE', 'get nodes and csinodes', 'list events', 'get persistentvolumeclaims', 'list volumeattachments', 'list pods and create (and get) pods/portforward in the collector namespace', 'get the reader\'s TLS Secret']) expect(help).toContain(said);
+    for (const said of ['get pods in NAMESPACE', 'get nodes and csinodes', 'list events', 'get persistentvolumeclaims and persistentvolumes', 'list volumeattachments', 'deployments.apps', 'list pods and create (and get) pods/portforward in the collector namespace', 'get the reader\'s TLS Secret']) expect(help).toContain(said);
   });
 });
