@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isNodeName } from '../kube/names';
-import { FINGERPRINT } from '../nodes/ssh/host-key-fingerprint';
+import { BAD_PIN, parsePin } from '../nodes/ssh/host-key-policy';
 import { parseSshAddress } from '../nodes/ssh/ssh-address';
 import { ConfigError } from './errors';
 import { listWhere, numberWhere, pairsWhere, portNumber, textWhere, type SettingTable, type Sources } from './sources';
@@ -14,7 +14,13 @@ export interface SshFallbackConfig {
   keyPassphrase?: () => string;
   /** OpenSSH known_hosts file; re-read when it changes. */
   knownHostsFile?: string;
-  /** Pinned host key fingerprints (SHA256:…). */
+  /**
+   * Pinned host keys by node name (or SSH host name, e.g. the jump host's):
+   * WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS=node-7=SHA256:…,node-8=SHA256:…. A pin
+   * never overrides a known_hosts entry for the same host.
+   */
+  hostFingerprints: Map<string, string[]>;
+  /** The old form, SHA256:… without node names: trusted for every host (config check and the log say so). Empty unless given that way. */
   fingerprints: string[];
   /** Jump host USER@HOST[:PORT]. */
   jump?: string;
@@ -32,7 +38,7 @@ export const SSH_FILE_KEYS = {
     user: z.string().optional(),
     keyFile: z.string().optional(),
     knownHosts: z.string().optional(),
-    hostKeyFingerprints: z.array(z.string()).optional(),
+    hostKeyFingerprints: z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.array(z.string())]))]).optional(),
     jump: z.string().optional(),
     port: z.number().optional(),
     host: z.string().optional(),
@@ -65,7 +71,19 @@ const SshSchema = z.object({
   user: textWhere((u) => parseSshAddress(`${u}@node`).ok, 'is not a login name (letters, digits, _ . -; up to 32)').default('root'),
   port: portNumber(1).default(22),
   knownHosts: z.string().optional(),
-  fingerprints: listWhere((p) => FINGERPRINT.test(p), 'is not a host key fingerprint: give it as OpenSSH prints it, "SHA256:" and 43 base64 characters (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the node)').default([]),
+  fingerprints: z.preprocess(
+    // YAML may give a mapping, node: SHA256:… (or a list of them): the same as node=SHA256:… entries.
+    (v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v).flatMap(([node, fps]) => (Array.isArray(fps) ? fps : [fps]).map((fp) => `${node}=${String(fp)}`)) : v),
+    listWhere((p) => parsePin(p) !== undefined, BAD_PIN),
+  ).default([]).transform((entries, ctx) => {
+    const pins = entries.map((e) => parsePin(e) as { host?: string; fingerprint: string });
+    const named = pins.filter((p) => p.host !== undefined);
+    if (named.length > 0 && named.length < pins.length) {
+      ctx.addIssue({ code: 'custom', message: 'mixes pins with and without a node name: give every pin as node=SHA256:… (one per node\'s key; a pin without a name would be trusted for every node)', params: { hideValue: true } });
+      return z.NEVER;
+    }
+    return pins;
+  }),
   jump: z.string().transform((jump, ctx) => {
     const parsed = parseSshAddress(jump, 'jump');
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message.replace(/^\S+ must/, 'must'), params: { hideValue: true } });
@@ -90,10 +108,19 @@ export function sshSection(src: Sources): SshFallbackConfig | undefined {
     if (set.length) throw new ConfigError('WHYSTUCK_SSH_KEY_FILE', `not set, but ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'}: the SSH fallback needs the private key it logs in with (a file; in Kubernetes mount the Secret's ssh-privatekey), or unset those to leave the fallback off`);
     return undefined;
   }
-  if (!v.knownHosts && !v.fingerprints.length) throw new ConfigError('WHYSTUCK_SSH_KNOWN_HOSTS', 'the SSH fallback always checks host keys: set WHYSTUCK_SSH_KNOWN_HOSTS (an OpenSSH known_hosts file listing the nodes, e.g. made with ssh-keyscan and checked) or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (SHA256:…, comma-separated)');
+  if (!v.knownHosts && !v.fingerprints.length) throw new ConfigError('WHYSTUCK_SSH_KNOWN_HOSTS', 'the SSH fallback always checks host keys: set WHYSTUCK_SSH_KNOWN_HOSTS (an OpenSSH known_hosts file listing the nodes, e.g. made with ssh-keyscan and checked) or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (node=SHA256:…, comma-separated, one per node\'s key)');
+  const hostFingerprints = new Map<string, string[]>();
+  const everyHost: string[] = [];
+  for (const pin of v.fingerprints) {
+    if (pin.host === undefined) everyHost.push(pin.fingerprint);
+    else hostFingerprints.set(pin.host, [...(hostFingerprints.get(pin.host) ?? []), pin.fingerprint]);
+  }
+  if (everyHost.length) {
+    src.warnings.push(`${src.keyOf(SSH_SETTINGS.fingerprints)}: ${everyHost.length} pinned fingerprint${everyHost.length > 1 ? 's' : ''} without a node name (the old form) ${everyHost.length > 1 ? 'are' : 'is'} trusted for EVERY node the SSH fallback connects to, so one node's host key would let it pose as any node without a known_hosts entry; pin each node's own key instead: node-7=SHA256:…,node-8=SHA256:… (known_hosts entries still win: a changed key is refused even when pinned)`);
+  }
   const passphrase = v.passphrase;
   return {
-    user: v.user, keyFile: v.keyFile, knownHostsFile: v.knownHosts, fingerprints: v.fingerprints, jump: v.jump, port: v.port, host: v.host, hosts: v.hosts,
+    user: v.user, keyFile: v.keyFile, knownHostsFile: v.knownHosts, hostFingerprints, fingerprints: everyHost, jump: v.jump, port: v.port, host: v.host, hosts: v.hosts,
     ...(passphrase !== undefined ? { keyPassphrase: () => passphrase } : {}),
     connectTimeoutMs: v.connectTimeoutMs,
     commandTimeoutMs: v.commandTimeoutMs,

@@ -111,7 +111,8 @@ const sink = () => { const out: string[] = []; return { out, w: { write: (s: str
       WHYSTUCK_SSH_KEY_FILE: key, WHYSTUCK_SSH_KNOWN_HOSTS: knownHosts, WHYSTUCK_SSH_USER: 'core', WHYSTUCK_SSH_PORT: '2200',
       WHYSTUCK_SSH_HOST: '{node}.example.com', WHYSTUCK_SSH_HOSTS: 'node-8=[fd00::8]:2222,node-9=192.0.2.9', WHYSTUCK_SSH_JUMP: 'ops@bastion.example.com',
     }, undefined);
-    const ssh = sshFallbackFromConfig(c);
+    // The template is filled in only for nodes the Kubernetes API knows (test/bot/ssh/ssh-limits.test.ts refuses the others).
+    const ssh = sshFallbackFromConfig(c, { nodes: async (node) => (node === 'node-7' ? { status: 'found' } : { status: 'missing', message: `node ${node} does not exist in the Kubernetes API` }) });
     if (!ssh.enabled) throw new Error('expected the fallback on');
     const addr = async (node: string) => { const t = await ssh.targetFor(node); if (!t.ok) throw new Error(t.message); return t.value; };
     expect((await addr('node-7')).address).toEqual({ username: 'core', host: 'node-7.example.com', port: 2200 });
@@ -134,13 +135,13 @@ const sink = () => { const out: string[] = []; return { out, w: { write: (s: str
   it('re-reads known_hosts when it changes: a key added after a refusal is trusted without a restart', async () => {
     const file = join(dir, 'known_hosts_live');
     writeFileSync(file, '# nodes\n');
-    const ssh = createSshFallback({ ...loadConfig({ WHYSTUCK_SSH_KEY_FILE: key, WHYSTUCK_SSH_KNOWN_HOSTS: file }, undefined).ssh! });
+    const ssh = createSshFallback({ ...loadConfig({ WHYSTUCK_SSH_KEY_FILE: key, WHYSTUCK_SSH_KNOWN_HOSTS: file }, undefined).ssh! }, { nodes: async () => ({ status: 'found' }) });
     if (!ssh.enabled) throw new Error('expected the fallback on');
     const blob = Buffer.from(hostPub.split(' ')[1], 'base64');
     const before = await ssh.targetFor('node-7.example.com');
     const refused = before.ok && before.value.hostKeys.verify('node-7.example.com', 22, blob);
     expect(refused).toMatchObject({ ok: false, code: 'HOST_KEY_UNKNOWN', fingerprint: hostFp });
-    expect(refused && !refused.ok && refused.message).toContain(`or pin it with WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS=${hostFp}`);
+    expect(refused && !refused.ok && refused.message).toContain(`or pin it with WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS=node-7.example.com=${hostFp}`);
     writeFileSync(file, `# nodes\nnode-7.example.com ${hostPub}\n`);
     const after = await ssh.targetFor('node-7.example.com');
     expect(after.ok && after.value.hostKeys.verify('node-7.example.com', 22, blob)).toEqual({ ok: true, how: `${file} line 2` });

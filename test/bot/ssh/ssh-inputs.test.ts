@@ -7,6 +7,7 @@ import { parseSshAddress, knownHostsName } from '../../../bot/src/nodes/ssh/ssh-
 import { loadPrivateKey, loadPrivateKeyFile } from '../../../bot/src/nodes/ssh/private-key';
 import { entryNamesHost, parseKnownHosts, readKnownHostsFile } from '../../../bot/src/nodes/ssh/known-hosts';
 import { createHostKeyPolicy } from '../../../bot/src/nodes/ssh/host-key-policy';
+import { buildSshTarget } from '../../../bot/src/nodes/ssh-target';
 import { fingerprintOf, keygen } from '../../helpers/ssh/sshd-server';
 
 const haveKeygen = !spawnSync('ssh-keygen', ['-?']).error;
@@ -103,7 +104,8 @@ describe('SSH addresses', () => {
 
   it('policy: a host needs known_hosts or pins; pins are checked for form; known key types are offered first; CA lines do not trust', () => {
     expect(createHostKeyPolicy({})).toMatchObject({ ok: false, message: expect.stringMatching(/host keys are always checked/) });
-    expect(createHostKeyPolicy({ fingerprints: ['MD5:aa:bb'] })).toMatchObject({ ok: false, code: 'BAD_FINGERPRINT' });
+    expect(createHostKeyPolicy({ pins: { everyHost: ['MD5:aa:bb'] } })).toMatchObject({ ok: false, code: 'BAD_FINGERPRINT' });
+    expect(createHostKeyPolicy({ pins: { byHost: new Map([['node-7', ['MD5:aa:bb']]]) } })).toMatchObject({ ok: false, code: 'BAD_FINGERPRINT' });
     const ecdsa = key('ecdsa', { type: 'ecdsa' });
     const kh = parseKnownHosts(`[10.0.0.1]:2222 ${pub(ecdsa)}\n@cert-authority * ${pub(key('ca'))}\n`, 'kh');
     if (!kh.ok) throw new Error(kh.message);
@@ -116,5 +118,40 @@ describe('SSH addresses', () => {
     const ecdsaKey = Buffer.from(pub(ecdsa).split(' ')[1], 'base64');
     expect(policy.value.verify('10.0.0.1', 2222, ecdsaKey)).toEqual({ ok: true, how: 'kh line 1' });
     expect(policy.value.verify('10.0.0.1', 22, ecdsaKey)).toMatchObject({ ok: false, code: 'HOST_KEY_UNKNOWN', fingerprint: fingerprintOf(ecdsa) });
+  });
+
+  it('pins are per host: "SHA256:…" pins the node\'s host, "HOST=SHA256:…" another (the jump host); a pin never overrides a known_hosts entry', () => {
+    const a = key('pin-a');
+    const b = key('pin-b');
+    const blob = (f: string) => Buffer.from(pub(f).split(' ')[1], 'base64');
+    const built = buildSshTarget({
+      address: { spec: 'root@node-7.example.com', setting: '--ssh' }, jump: { spec: 'ops@bastion.example.com', setting: '--jump' },
+      key: () => loadPrivateKeyFile(a), fingerprints: [fingerprintOf(a), `Bastion.Example.com=${fingerprintOf(b)}`], connectTimeoutMs: 1000, commandTimeoutMs: 1000,
+    });
+    if (!built.ok) throw new Error(built.message);
+    const hk = built.value.hostKeys;
+    expect(hk.verify('node-7.example.com', 22, blob(a))).toEqual({ ok: true, how: `pinned fingerprint ${fingerprintOf(a)} for node-7.example.com` });
+    expect(hk.verify('bastion.example.com', 22, blob(b))).toEqual({ ok: true, how: `pinned fingerprint ${fingerprintOf(b)} for bastion.example.com` });
+    // Each pin trusts its own host only.
+    const crossed = hk.verify('bastion.example.com', 22, blob(a));
+    expect(crossed).toMatchObject({ ok: false, code: 'HOST_KEY_UNKNOWN' });
+    expect(!crossed.ok && crossed.message).toContain(`not pinned for bastion.example.com (--host-key-fingerprint)`);
+    expect(!crossed.ok && crossed.message).toContain(`pin it with --host-key-fingerprint bastion.example.com=${fingerprintOf(a)}`);
+    const other = hk.verify('node-8.example.com', 22, blob(a));
+    expect(!other.ok && other.message).toContain(`pin it with --host-key-fingerprint node-8.example.com=${fingerprintOf(a)}`);
+    const mine = hk.verify('node-7.example.com', 22, blob(b));
+    expect(!mine.ok && mine.message).toContain(`pin it with --host-key-fingerprint ${fingerprintOf(b)}`);
+    // known_hosts lists another key for node-7: its pinned key is refused as CHANGED.
+    const kh = parseKnownHosts(`node-7.example.com ${pub(b)}\n`, 'kh');
+    if (!kh.ok) throw new Error(kh.message);
+    const strict = createHostKeyPolicy({ knownHosts: kh.value, pins: { byHost: new Map([['node-7.example.com', [fingerprintOf(a)]]]), everyHost: [fingerprintOf(a)] } });
+    if (!strict.ok) throw new Error(strict.message);
+    const changed = strict.value.verify('node-7.example.com', 22, blob(a));
+    expect(changed).toMatchObject({ ok: false, code: 'HOST_KEY_CHANGED', fingerprint: fingerprintOf(a) });
+    expect(!changed.ok && changed.message).toContain('a pin never overrides a known_hosts entry that lists another key');
+    // A host known_hosts does not list: the pin (for every host, the old form) trusts it, and says so.
+    expect(strict.value.verify('node-9.example.com', 22, blob(a))).toEqual({ ok: true, how: `pinned fingerprint ${fingerprintOf(a)} (pinned for every host)` });
+    expect(buildSshTarget({ address: { spec: 'root@n', setting: '--ssh' }, key: () => loadPrivateKeyFile(a), fingerprints: ['n;reboot=' + fingerprintOf(a)], connectTimeoutMs: 1, commandTimeoutMs: 1 }))
+      .toMatchObject({ ok: false, code: 'BAD_FINGERPRINT', message: expect.stringMatching(/^--host-key-fingerprint: "n;reboot=SHA256:\S+" is not a host key fingerprint/) });
   });
 });

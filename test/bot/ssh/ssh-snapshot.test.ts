@@ -188,7 +188,7 @@ describeSsh('SSH snapshot against a real OpenSSH server on 127.0.0.1', () => {
       expect(msg).toContain(`is not in test known_hosts: it presents ssh-ed25519 ${server.hostFingerprint}`);
       expect(msg).toContain(`\n  ${server.knownHostsLine}\n`);
       expect(msg).toContain(`ssh-keyscan -p ${server.port} -t ed25519 127.0.0.1`);
-      expect(msg).toContain(`--host-key-fingerprint ${server.hostFingerprint}`);
+      expect(msg).toContain(`--host-key-fingerprint 127.0.0.1=${server.hostFingerprint}`);
     });
 
     it('a revoked host key is refused even when also listed', async () => {
@@ -201,7 +201,7 @@ describeSsh('SSH snapshot against a real OpenSSH server on 127.0.0.1', () => {
       expect(ok.status).toBe('ok');
       const wrong = await sshSnapshot(targetFor(server, { fingerprints: [`SHA256:${'A'.repeat(43)}`] }));
       expect(wrong).toMatchObject({ status: 'rejected', code: 'HOST_KEY_UNKNOWN' });
-      expect((wrong as { message: string }).message).toContain(`pin it with --host-key-fingerprint ${server.hostFingerprint}`);
+      expect((wrong as { message: string }).message).toContain(`pin it with --host-key-fingerprint 127.0.0.1=${server.hostFingerprint}`);
     });
 
     it('a key the server does not authorise: AUTH_FAILED naming authorized_keys, no key material in the message', async () => {
