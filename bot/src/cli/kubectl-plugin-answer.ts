@@ -2,15 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { renderBlocks } from '../chat/blocks-to-text';
 import { createPortForwardPool, type ClientTlsSource } from '../nodes/port-forward-pool';
 import { createCollectorFinder } from '../nodes/find-collector-pods';
 import { kubeFailure } from '../kube/kube-client';
 import { validatePodRef } from '../kube/names';
 import { createKubeLookup, type KubeLookup, type LookupResult, type PodInfo } from '../kube/pod-lookup';
 import { toJson } from '../render/render-json';
+import { renderReplyText } from '../render/reply-text';
 import { neutraliseControls } from '../render/terminal-safe';
-import { diagnosisBlocks } from '../slack/diagnosis-blocks';
 import { investigateNode } from '../conversation/investigate-node';
 import { investigatePod, type Investigation } from '../conversation/investigate-pod';
 import { EXIT, shown, usageError, type PluginIo, type PluginRequest } from './kubectl-plugin-common';
@@ -123,9 +122,9 @@ export async function answer(req: PluginRequest, io: PluginIo): Promise<number> 
   }
   // The bot's reply, as the terminal chat shows it: no buttons (nothing is sent from here), and what
   // Slack keeps behind "Show more" printed after it.
-  const reply = diagnosisBlocks({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, choices: [], threadKey: '', recheck: false, source: inv.source, unread });
   const color = Boolean(io.stdout.isTTY) && io.env.NO_COLOR === undefined;
-  const out = [renderBlocks(reply.blocks, { color, numbered: false }).text];
+  const reply = renderReplyText({ pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, choices: [], threadKey: '', recheck: false, source: inv.source, unread }, { color, numbered: false });
+  const out = [reply.text];
   if (where) out.push('', `  Node ${where}.`);
   if (reply.overflow.length) out.push('', ...reply.overflow.map((o) => `${o}\n`));
   if (inv.diagnosis.findings.some((f) => f.remediations.some((r) => r.action === 'signal' && r.effective === 'yes'))) {

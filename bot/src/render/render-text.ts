@@ -1,7 +1,7 @@
 import type { Evidence } from '../evidence/evidence';
 import type { Diagnosis, Finding, Remediation } from '../diagnosis/finding';
 import { whenWords, type WhenStyle } from '../diagnosis/when-words';
-import { historyEntry, isEarlier, scopeWords, styleFor } from './history-words';
+import { historyEntry, historyLine, isEarlier, scopeWords, styleFor } from './history-words';
 
 const MARK: Record<Remediation['effective'], string> = { yes: 'works', no: 'will NOT work', unknown: 'may help' };
 
@@ -21,16 +21,66 @@ function action(r: Remediation): string {
   return `[${MARK[r.effective]}, risk ${r.risk}] ${r.action === 'signal' ? what : r.action}: ${r.why}`;
 }
 
-function renderFinding(f: Finding, i: number, style: WhenStyle): string {
-  const out = [`${i + 1}. [${f.severity.toUpperCase()}] ${f.title}`, `   (${f.id}${f.kind ? `/${f.kind}` : ''}, confidence ${f.confidence.toFixed(2)}) · ${whenWords(f, style)}`, wrap(f.explanation, '   ')];
+/** How findings are laid out: the CLI's full report, or the chat's reply (its choices under each finding, history in one line). */
+export interface FindingsLayout {
+  /** Bold headings (ANSI), for a terminal that shows colour. */
+  bold?: boolean;
+  /** Remediations offered as choices: listed by their choice under the finding, not among its actions. */
+  offered?: (r: Remediation) => boolean;
+  /** Lines under a finding (the chat's numbered choices). */
+  under?: (f: Finding) => string[];
+  /** 'full' (default): earlier findings in full; 'line': one line, and "history" tells more. */
+  history?: 'full' | 'line';
+  /** Evidence lines shown per finding (default 12); the rest are returned as overflow. */
+  evidenceLines?: number;
+}
+
+const strong = (text: string, on: boolean | undefined): string => (on ? `\x1b[1m${text}\x1b[22m` : text);
+
+function renderFinding(f: Finding, i: number, style: WhenStyle, layout: FindingsLayout = {}, overflow?: string[]): string {
+  const shown = layout.evidenceLines ?? 12;
+  const out = [strong(`${i + 1}. [${f.severity.toUpperCase()}] ${f.title}`, layout.bold), `   (${f.id}${f.kind ? `/${f.kind}` : ''}, confidence ${f.confidence.toFixed(2)}) · ${whenWords(f, style)}`, wrap(f.explanation, '   ')];
   if (f.breakdown?.length) out.push('   Where:', ...historyEntry(f, style, 12).slice(2).map((l) => `   ${l}`));
-  if (f.evidence.length) out.push('   Evidence:', ...f.evidence.slice(0, 12).map((e) => `     ${e.length > 160 ? `${e.slice(0, 157)}...` : e}`));
+  if (f.evidence.length) out.push('   Evidence:', ...f.evidence.slice(0, shown).map((e) => `     ${e.length > 160 ? `${e.slice(0, 157)}...` : e}`));
+  if (f.evidence.length > shown) overflow?.push(`${f.title}\n${f.evidence.join('\n')}`);
   if (f.tasks.length) out.push(`   Tasks: ${f.tasks.slice(0, 8).map((t) => `${t.comm}:${t.tid ?? t.pid ?? '?'} ${t.state} (${t.role})`).join(', ')}`);
-  if (f.remediations.length) {
-    out.push('   Actions:', ...f.remediations.map((r) => wrap(action(r), '     ').replace(/^ {5}/, '   - ') + (r.action !== 'signal' && r.command ? `\n       $ ${r.command}` : '')));
+  const actions = f.remediations.filter((r) => !layout.offered?.(r));
+  if (actions.length) {
+    out.push('   Actions:', ...actions.map((r) => wrap(action(r), '     ').replace(/^ {5}/, '   - ') + (r.action !== 'signal' && r.command ? `\n       $ ${r.command}` : '')));
   }
   if (f.references.length) out.push(`   References: ${f.references.join('; ')}`);
+  out.push(...(layout.under?.(f) ?? []));
   return out.join('\n');
+}
+
+/**
+ * The findings of a diagnosis as text, one layout for the CLI and the chat:
+ * what is stuck now, numbered, each with its evidence and actions; then what
+ * the kernel log shows from earlier — in full, or (the chat) in one line.
+ * Evidence past the shown lines is pushed to `overflow` when given.
+ */
+export function renderFindings(d: Diagnosis, layout: FindingsLayout = {}, overflow?: string[]): string[] {
+  const style = styleFor(d);
+  const parts: string[] = [];
+  const now = d.findings.filter((f) => !isEarlier(f));
+  const earlier = d.findings.filter(isEarlier);
+  // Nothing current: the history is the answer, in full.
+  const inLine = layout.history === 'line' && now.length > 0;
+  now.forEach((f, i) => parts.push(renderFinding(f, i, style, layout, overflow), ''));
+  const h = d.history;
+  if (inLine) {
+    const line = historyLine(d, style);
+    if (line) parts.push(`◷ ${line} — say "history" for where and when`, '');
+    for (const f of earlier) overflow?.push(`${f.title}\n${whenWords(f, style)}\n${f.explanation}\n${f.evidence.join('\n')}`);
+    return parts;
+  }
+  if (h && (earlier.length || h.older.length)) {
+    const scope = scopeWords(h, style);
+    parts.push(`Earlier, from the log (${scope}): ${earlier.length ? `${earlier.length} finding${earlier.length === 1 ? '' : 's'}, none of it live now` : 'nothing'}.`, '');
+    earlier.forEach((f, i) => parts.push(renderFinding(f, now.length + i, style, layout, overflow), ''));
+    if (h.older.length) parts.push(`Older than that (${h.older.length}; ${layout.history === 'line' ? '"all history"' : '--all-history'} shows them in full): ${h.older.slice(0, 4).map((f) => f.title).join(' · ')}${h.older.length > 4 ? ' · …' : ''}`, '');
+  }
+  return parts;
 }
 
 /**
@@ -39,18 +89,7 @@ function renderFinding(f: Finding, i: number, style: WhenStyle): string {
  * earlier (grouped, with where and when), then what was read.
  */
 export function renderText(ev: Evidence, d: Diagnosis): string {
-  const style = styleFor(d);
-  const parts = [d.summary, ''];
-  const now = d.findings.filter((f) => !isEarlier(f));
-  const earlier = d.findings.filter(isEarlier);
-  now.forEach((f, i) => parts.push(renderFinding(f, i, style), ''));
-  const h = d.history;
-  if (h && (earlier.length || h.older.length)) {
-    const scope = scopeWords(h, style);
-    parts.push(`Earlier, from the log (${scope}): ${earlier.length ? `${earlier.length} finding${earlier.length === 1 ? '' : 's'}, none of it live now` : 'nothing'}.`, '');
-    earlier.forEach((f, i) => parts.push(renderFinding(f, now.length + i, style), ''));
-    if (h.older.length) parts.push(`Older than that (${h.older.length}; --all-history shows them in full): ${h.older.slice(0, 4).map((f) => f.title).join(' · ')}${h.older.length > 4 ? ' · …' : ''}`, '');
-  }
+  const parts = [d.summary, '', ...renderFindings(d)];
   const read = ev.inputs.filter((x) => x.kind !== 'unrecognised' && x.kind !== 'command');
   if (ev.source === 'paste') {
     const kinds = [...new Set(read.map((x) => x.kind))];

@@ -1,9 +1,9 @@
 import type { Finding, Remediation } from '../diagnosis/finding';
 import { whenWords, type WhenStyle } from '../diagnosis/when-words';
 import { historyEntry, historyLine, isEarlier, scopeWords, styleFor } from '../render/history-words';
-import type { SnapshotSource } from '../nodes/node-access';
 import { clip as clipTo, escapeText as escape } from '../conversation/markup';
 import type { DiagnosisReply, RemediationChoice } from '../conversation/outbox';
+import { replyWhere, sshSourceLine, unreadLine } from '../conversation/reply-lines';
 
 /** Block Kit limits: 50 blocks per message, 3000 characters per text object, 75 per button label / confirm title. */
 export const MAX_BLOCKS = 50;
@@ -47,24 +47,13 @@ function confirm(node: string, r: Remediation, viaSsh: boolean): Block {
 /** The Reply model, as the Block Kit renderer takes it. */
 export type DiagnosisReplyOptions = DiagnosisReply;
 
-/** The line that names what was not read: "Not read: events of shop/web-0 (no answer within 3000 ms); …". */
-export function unreadLine(unread: { what: string; why: string }[]): string {
-  return `:warning: Not read: ${unread.slice(0, 6).map((u) => `${u.what} (${u.why.replace(/[.]$/, '')})`).join('; ')}${unread.length > 6 ? `; and ${unread.length - 6} more` : ''}. The answer is from what was read.`;
-}
-
-/** The line under the summary of a diagnosis read over SSH: that, and why. */
-export function sshSourceLine(source: SnapshotSource): string {
-  const why = source.collectorFailure ? ` because ${source.collectorFailure.replace(/[.]$/, '')}` : ', the way the last signal was sent';
-  return `:electric_plug: Read over SSH (${source.where})${why}. Signals from these buttons go over SSH too, re-checked on the node.`;
-}
+export { sshSourceLine, unreadLine } from '../conversation/reply-lines';
 
 /** The diagnosis reply: summary first, then findings with evidence, then actions. */
 export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; blocks: Block[]; overflow: string[] } {
-  const { pod, node, diagnosis, choices: buttons } = opts;
+  const { node, diagnosis, choices: buttons } = opts;
   const blocks: Block[] = [mrkdwn(`*${escape(diagnosis.summary)}*`)];
-  const where = opts.where ?? (pod
-    ? `pod ${pod.namespace}/${pod.name} · uid ${pod.uid} · node ${node} · ${pod.phase}${pod.deletionTimestamp ? ` · deleting since ${pod.deletionTimestamp}` : ''}${pod.containers.length ? ` · ${pod.containers.map((c) => `${c.name}: ${c.state}`).join(', ')}` : ''}`
-    : `node ${node}`);
+  const where = replyWhere(opts);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(where) }] });
   const viaSsh = opts.source?.path === 'ssh';
   if (opts.source && viaSsh) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escape(sshSourceLine(opts.source))) }] });

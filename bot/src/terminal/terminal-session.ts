@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store';
-import { renderBlocks, renderConfirm, type Choice } from '../chat/blocks-to-text';
-import { mrkdwnToText } from '../chat/mrkdwn-to-text';
 import type { Authoriser, Message, Outbox, Place, Posted } from '../conversation/outbox';
-import { diagnosisBlocks } from '../slack/diagnosis-blocks';
+import { mrkdwnToText } from '../render/mrkdwn-to-text';
+import { renderReplyText, type TextChoice } from '../render/reply-text';
 import type { CollectorPool } from '../nodes/collector-pool';
 import type { EscalationTarget } from '../escalation/pagerduty';
 import type { Intent } from '../intents/parse-intent';
@@ -45,7 +44,7 @@ export const EXIT_CODES: Record<Outcome, number> = { answered: 0, 'not-found': 1
 /** What the terminal showed: a sentence or a rendered reply, in the "channel" or a thread of it. */
 interface Shown { kind: 'message' | 'ephemeral'; channel: string; ts: string; threadTs?: string; text: string; reply: boolean }
 
-interface ShownChoice extends Choice { messageTs: string; threadTs?: string }
+interface ShownChoice extends TextChoice { messageTs: string; threadTs?: string }
 
 const FOLLOW_UP_HINT = 'Ask about a pid, a pod or this machine first (e.g. "why is pid 1234 stuck", "what\'s stuck here"); then ask about that answer.';
 
@@ -69,13 +68,12 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
   const waiters: { thread: string; resolve(): void }[] = [];
   const rechecks = new Set<Promise<void>>();
 
-  function show(m: Shown, blocks?: unknown[]): void {
+  function show(m: Shown, reply?: { text: string; choices: TextChoice[] }): void {
     posted.push(m);
     if (m.channel === TERMINAL_CHANNEL && !m.threadTs && m.kind === 'message') currentThread = m.ts;
-    if (blocks?.length) {
-      const r = renderBlocks(blocks, style);
-      if (r.choices.length) choices = r.choices.map((c) => ({ ...c, messageTs: m.ts, threadTs: m.threadTs ?? m.ts }));
-      deps.out(r.text);
+    if (reply) {
+      if (reply.choices.length) choices = reply.choices.map((c) => ({ ...c, messageTs: m.ts, threadTs: m.threadTs ?? m.ts }));
+      deps.out(reply.text);
     } else {
       const text = mrkdwnToText(m.text, style);
       deps.out(m.threadTs || m.kind === 'ephemeral' ? text : `\n» ${text}`);
@@ -92,8 +90,8 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
     async post(place: Place, message: Message): Promise<Posted> {
       const ts = nextTs();
       if ('text' in message) { show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: message.text, reply: false }); return { ts }; }
-      const r = diagnosisBlocks(message.reply);
-      show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: r.text, reply: true }, r.blocks);
+      const r = renderReplyText(message.reply, style);
+      show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: message.reply.diagnosis.summary, reply: true }, r);
       return { ts, overflow: r.overflow };
     },
     async whisper(place, _user, text) { show({ kind: 'ephemeral', channel: place.channel, ts: nextTs(), threadTs: place.thread, text, reply: false }); },
@@ -159,13 +157,12 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
       deps.out(choices.length ? `There is no choice ${n}: pick 1 to ${choices.length}.` : 'There is nothing to choose yet: ask a question first.');
       return 'not-understood';
     }
-    if (choice.actionId.startsWith('remediate_') && !localUserAllowed(config)) {
+    if (choice.action === 'remediate' && !localUserAllowed(config)) {
       deps.out(`✗ Refused: ${user.replace(/^local:/, '')} may not send signals here (allowed: ${config.remediators.join(', ') || 'nobody'}, from ${config.remediatorsFrom === 'default' ? 'the default: the user running whystuck' : 'WHYSTUCK_LOCAL_REMEDIATORS'}). Ask someone who may, or choose Escalate.`);
       return 'answered';
     }
     if (choice.confirm) {
-      const c = renderConfirm(choice.confirm, style);
-      deps.out(c.text);
+      deps.out(choice.confirm.text);
       pending = choice;
       return 'answered';
     }
@@ -174,13 +171,13 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
 
   async function run(choice: ShownChoice): Promise<Outcome> {
     const thread = choice.threadTs ?? choice.messageTs;
-    if (choice.actionId.startsWith('remediate_')) {
+    if (choice.action === 'remediate') {
       const done = await remediation.remediate(out, { user, channel: TERMINAL_CHANNEL, thread }, choice.value);
       if (done === 'answered' || done === 'unknown') expectRecheck(thread);
       return 'answered';
     }
     const [channel, ts] = choice.value.split(':') as [string, string];
-    switch (choice.actionId) {
+    switch (choice.action) {
       case 'recheck': {
         const ctx = convo.threads.get(convo.key(channel, ts));
         return ctx ? convo.answer(out, channel, ctx.ts, user, ctx.target) : 'answered';
@@ -232,7 +229,7 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
   return {
     handleLine,
     /** The prompt: a pending confirmation asks its question. */
-    prompt: (): string => (pending?.confirm ? renderConfirm(pending.confirm, style).question : 'whystuck> '),
+    prompt: (): string => pending?.confirm?.question ?? 'whystuck> ',
     /** Resolves when no recheck after a signal is still due. */
     async idle(): Promise<void> { await Promise.all([...rechecks]); },
     close(): void { convo.close(); },

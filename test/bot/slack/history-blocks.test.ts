@@ -1,4 +1,4 @@
-import { renderBlocks } from '../../../bot/src/chat/blocks-to-text';
+import { renderReplyText } from '../../../bot/src/render/reply-text';
 import { diagnose } from '../../../bot/src/diagnosis/engine';
 import { evidenceFromSnapshot } from '../../../bot/src/evidence/from-snapshot';
 import { parseWords } from '../../../bot/src/intents/parse-intent';
@@ -36,12 +36,11 @@ describe('the first screen: what is stuck now, history in one line', () => {
     expect(JSON.stringify(blocks)).toContain('show_more');
   });
 
-  it('the terminal shows the same message: the zombies first, then ◷ Earlier …', () => {
+  it('the terminal shows the same reply: the zombies first, then ◷ Earlier …', () => {
     const d = node();
-    const r = diagnosisBlocks({ node: 'node-7', diagnosis: d, choices: [], threadKey: 'C:1' });
-    const text = renderBlocks(r.blocks, { color: false }).text;
-    expect(text.indexOf('INFO 3 zombies')).toBeGreaterThan(0);
-    expect(text.indexOf('◷ Earlier (the last 24 h')).toBeGreaterThan(text.indexOf('INFO 3 zombies'));
+    const text = renderReplyText({ node: 'node-7', diagnosis: d, choices: [], threadKey: 'C:1' }, { color: false, numbered: true }).text;
+    expect(text.indexOf('[INFO] 3 zombies')).toBeGreaterThan(0);
+    expect(text.indexOf('◷ Earlier (the last 24 h')).toBeGreaterThan(text.indexOf('[INFO] 3 zombies'));
     expect(text).toMatch(/the kernel log reaches back to [A-Z][a-z]{2} \d+ \d\d:\d\d \(30 h ago\)/);
   });
 

@@ -46,10 +46,10 @@ if (!run) process.stderr.write(`terminal now-versus-then test skipped: ${[can, f
     const pidRe = new RegExp(`\\b${stuck.pid}\\b`);
     // The headline, then the zombies as the first finding, now.
     expect(answer).toMatch(/» Looking into node test-node…\n3 zombies .*under python3 \(pid \d+\)/);
-    expect(answer).toMatch(new RegExp(`\\nINFO 3 zombies .*under python3 \\(pid ${parentPid}\\) · now\\n`));
+    expect(answer).toMatch(new RegExp(`\\n1\\. \\[INFO\\] 3 zombies .*under python3 \\(pid ${parentPid}\\)\\n {3}\\(zombie[^)]*\\) · now\\n`));
     // History: one line under the current findings; the gone task in no count and no signal.
     const earlier = answer.indexOf('◷ Earlier (');
-    expect(earlier).toBeGreaterThan(answer.indexOf(`under python3 (pid ${parentPid}) · now`));
+    expect(earlier).toBeGreaterThan(answer.indexOf(`under python3 (pid ${parentPid})`));
     expect(answer.slice(0, earlier)).not.toMatch(pidRe);
     expect(answer).not.toMatch(new RegExp(`SIG\\w+ (?:cannot end pid |to pid )?${stuck.pid}\\b`));
     expect(answer.slice(earlier)).toMatch(/^◷ Earlier \((?:the last 24 h|since boot, [^;]+ ago); the kernel log .*\): .*(?:hung-task report|Hung task: stat)/);

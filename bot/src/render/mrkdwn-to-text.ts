@@ -7,7 +7,7 @@
 const EMOJI: Record<string, string> = {
   red_circle: 'CRITICAL', large_orange_circle: 'WARNING', white_circle: 'INFO',
   white_check_mark: '✓', x: '✗', grey_question: '?', warning: '⚠', no_entry: '✗',
-  rotating_light: '‼', alarm_clock: '⏰', clock3: '◷',
+  rotating_light: '‼', alarm_clock: '⏰', clock3: '◷', electric_plug: '⚡',
 };
 
 export interface TextStyle {
