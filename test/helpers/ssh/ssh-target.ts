@@ -10,11 +10,11 @@ function must<T>(c: { ok: true; value: T } | { ok: false; message: string }): T 
   return c.value;
 }
 
-/** A target for the test sshd: root, the authorised client key, its known_hosts (or the given text / pins for 127.0.0.1). */
-export function targetFor(sshd: TestSshd, o: { knownHostsText?: string; fingerprints?: string[]; keyFile?: string; port?: number } & Partial<SshNodeTarget> = {}): SshNodeTarget {
+/** A target for the test sshd: root (or `username`), the authorised client key, its known_hosts (or the given text / pins for 127.0.0.1). */
+export function targetFor(sshd: TestSshd, o: { knownHostsText?: string; fingerprints?: string[]; keyFile?: string; port?: number; username?: string } & Partial<SshNodeTarget> = {}): SshNodeTarget {
   const knownHosts = o.knownHostsText !== undefined ? must(parseKnownHosts(o.knownHostsText, 'test known_hosts')) : o.fingerprints ? undefined : must(readKnownHostsFile(sshd.knownHosts));
   return {
-    address: { username: 'root', host: '127.0.0.1', port: o.port ?? sshd.port },
+    address: { username: o.username ?? 'root', host: '127.0.0.1', port: o.port ?? sshd.port },
     key: o.key ?? must(loadPrivateKeyFile(o.keyFile ?? sshd.clientKey)),
     hostKeys: o.hostKeys ?? must(createHostKeyPolicy({ knownHosts, pins: { byHost: new Map(o.fingerprints ? [['127.0.0.1', o.fingerprints]] : []) } })),
     jump: o.jump,

@@ -28,6 +28,8 @@ export interface TestSshd {
   hostFingerprint: string;
   /** Makes another key pair in the server's directory (not authorised); returns the private key file. */
   newKey(name: string, opts?: { passphrase?: string; type?: string }): string;
+  /** The non-root user that may log in (`opts.user`), as this sshd sees it, and its uid. */
+  user?: { name: string; uid: number };
   stop(): Promise<void>;
 }
 
@@ -60,20 +62,42 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+export interface SshdOptions {
+  /** authorized_keys options before the client key, e.g. `restrict,command="…"` (a forced command). */
+  keyOptions?: string;
+  /**
+   * A non-root user the key may log in as too: added to a copy of /etc/passwd
+   * and /etc/shadow (not locked) that only this sshd sees, bind-mounted in a
+   * mount namespace of its own; the machine's files are not touched.
+   */
+  user?: { name: string; uid: number };
+}
+
 /**
  * A real OpenSSH server on 127.0.0.1 and a free port, with its own
  * configuration, host key and authorised client key in a temporary
- * directory: root may log in with the key only; no PAM. `stop()` kills it and
- * its session processes by pid and removes the directory.
+ * directory: root (and `opts.user`) may log in with the key only; no PAM.
+ * `stop()` kills it and its session processes by pid and removes the directory.
  */
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-sshd-'));
-  chmodSync(dir, 0o700);
+  // A non-root user reads authorized_keys as itself: it may pass through the directory (not list it) and read that file.
+  chmodSync(dir, opts.user ? 0o711 : 0o700);
   const hostKey = join(dir, 'host_ed25519');
   const clientKey = join(dir, 'client_ed25519');
   keygen(hostKey, { comment: 'whystuck-test-host' });
   keygen(clientKey);
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
+  writeFileSync(join(dir, 'authorized_keys'), `${opts.keyOptions ? `${opts.keyOptions} ` : ''}${readFileSync(`${clientKey}.pub`, 'utf8')}`, { mode: 0o644 });
+  let argv0 = SSHD as string;
+  let prefix: string[] = [];
+  if (opts.user) {
+    const { name, uid } = opts.user;
+    writeFileSync(join(dir, 'passwd'), `${readFileSync('/etc/passwd', 'utf8')}${name}:x:${uid}:${uid}:whystuck test:/:/bin/sh\n`);
+    writeFileSync(join(dir, 'shadow'), `${readFileSync('/etc/shadow', 'utf8')}${name}:*:19000:0:99999:7:::\n`, { mode: 0o600 });
+    argv0 = 'unshare';
+    prefix = ['--mount', '--propagation', 'private', '--', 'sh', '-c',
+      `mount --bind "$0/passwd" /etc/passwd && mount --bind "$0/shadow" /etc/shadow && exec "$@"`, dir, SSHD as string];
+  }
   // The privilege-separation directory sshd insists on (created by the service unit normally).
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755, recursive: true });
   let lastErr = '';
@@ -86,7 +110,7 @@ export async function startSshd(): Promise<TestSshd> {
       'PubkeyAuthentication yes', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no',
       'StrictModes no', 'AllowTcpForwarding yes', 'MaxSessions 20', 'MaxStartups 50', 'LogLevel ERROR', '',
     ].join('\n'));
-    const child = spawn(SSHD as string, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(argv0, [...prefix, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     const pid = child.pid as number;
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -104,7 +128,7 @@ export async function startSshd(): Promise<TestSshd> {
     const knownHosts = join(dir, 'known_hosts');
     writeFileSync(knownHosts, `${knownHostsLine}\n`);
     return {
-      port, pid, dir, clientKey, knownHosts, knownHostsLine,
+      port, pid, dir, clientKey, knownHosts, knownHostsLine, ...(opts.user ? { user: opts.user } : {}),
       hostFingerprint: fingerprintOf(`${hostKey}.pub`),
       newKey(name, opts = {}) {
         const file = join(dir, name);

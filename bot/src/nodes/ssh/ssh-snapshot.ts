@@ -83,6 +83,7 @@ export async function snapshotOverSsh(session: SshSession, req: SshSnapshotReque
   applyFreezerStates(tasks, node);
   const kmsg = kernelLog(scan, req, Number(node.boot_time_unix) * 1000, problems, session.where);
   if ('status' in kmsg) return kmsg;
+  for (const p of problems) if (p.reason === 'permission') p.detail = sshPermissionDetail(p.detail ?? '');
   return {
     status: 'ok',
     value: {
@@ -100,6 +101,11 @@ export async function snapshotOverSsh(session: SshSession, req: SshSnapshotReque
   };
 }
 
+/** A read refused for lack of a capability, said for SSH: it is the SSH user that lacks it, not a collector. */
+export function sshPermissionDetail(detail: string): string {
+  return detail.replace(/the collector needs (\w+)(?: \(see [^)]*\))?/, 'the SSH user needs $1: log in as root, or run the scripts as root through sudo (bot/docs/ssh.md, A user other than root)');
+}
+
 interface Run extends ScriptOutput { records: RemoteRecord[] }
 
 async function runCollect(session: SshSession, script: string, words: Array<string | number>): Promise<SshResult<Run>> {
@@ -109,7 +115,7 @@ async function runCollect(session: SshSession, script: string, words: Array<stri
   const why = fatal(records) ?? (completed(records) ? undefined : `it stopped early (exit ${r.value.code ?? 'by a signal'})`);
   if (why) {
     const stderr = r.value.stderr.trim().split('\n').slice(-3).join(' | ');
-    return { status: 'rejected', code: 'SCRIPT_FAILED', address: session.where, message: `the ${words[0]} script failed on ${session.where}: ${why}${stderr ? ` (stderr: ${stderr})` : ''}; it needs a POSIX sh with grep, xargs, ls and find (GNU or busybox) on the node` };
+    return { status: 'rejected', code: 'SCRIPT_FAILED', address: session.where, message: `the ${words[0]} script failed on ${session.where}: ${why}${stderr ? ` (stderr: ${stderr})` : ''}; it needs a POSIX sh with grep, xargs, ls, find, wc and head (GNU or busybox) on the node` };
   }
   return { status: 'ok', value: { ...r.value, records } };
 }
@@ -189,7 +195,6 @@ function kernelLog(scan: RemoteScan, req: SshSnapshotRequest, bootTimeMs: number
     const p = problemFromCode('/dev/kmsg', code, 0, 0);
     const viaDmesg = dmesg ? kmsgFromDmesg(utf8(dmesg), bootTimeMs) : [];
     if (viaDmesg.length) p.detail = `${p.detail ?? ''}; read with dmesg -r instead (no sequence numbers)`;
-    else if (p.reason === 'permission') p.detail = (p.detail ?? '').replace(/the collector needs (\w+).*$/, 'the SSH user needs $1: log in as root');
     problems.push(p);
     return { records: req.problems_only ? viaDmesg.filter((k) => Number(k.level) <= KERN_WARNING) : viaDmesg, next: '0', lost: '0' };
   }

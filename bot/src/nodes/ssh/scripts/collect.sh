@@ -1,3 +1,4 @@
+#!/bin/sh
 # whystuck collect.sh: the SSH fallback's read-only collection script.
 #
 # Sent on standard input to `sh -s -- MODE [ARG...]`. Nothing a user typed is

@@ -1,3 +1,4 @@
+#!/bin/sh
 # whystuck signal.sh: the SSH fallback's guarded signal, in one script run.
 #
 # Sent on standard input to `sh -s -- PID START_TICKS SIGNUM COMM_BYTE...`.
@@ -72,8 +73,13 @@ main() {
     p=$s_ppid
   done
 
-  kill -s "$sig" "$pid" 2>/dev/null || {
-    if read_stat "$pid"; then finish FAILED "kill -s $sig $pid was refused"; fi
+  k_err=$(kill -s "$sig" "$pid" 2>&1) || {
+    if read_stat "$pid"; then
+      case $k_err in
+        *'not permitted'*) finish FAILED "kill -s $sig $pid was refused: not permitted for the SSH user (uid $(id -u)); signals to other users' processes need root: log in as root, or run signal.sh through sudo (bot/docs/ssh.md, A user other than root)" ;;
+      esac
+      finish FAILED "kill -s $sig $pid was refused${k_err:+: $k_err}"
+    fi
     finish NOT_FOUND "pid $pid exited before the signal"
   }
   say signalled_at "$(date +%s)"
