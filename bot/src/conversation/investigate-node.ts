@@ -1,3 +1,4 @@
+import type { SnapshotResponse } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
 import { diagnoseSnapshot } from '../diagnosis/entry';
 import { isNodeName } from '../kube/names';
 import { snapshotNode, type NodeAccessDeps, type NodePath, type NodeSnapshot } from '../nodes/node-access';
@@ -11,17 +12,34 @@ export async function investigateNode(deps: NodeAccessDeps, node: string, opts: 
     const snap = await snapshotNode(deps, node, { whole_node: true, problems_only: opts.problemsOnly ?? false }, { via: opts.via });
     return snap.status === 'ok' ? { status: 'ok', snap, seen: opts.pid === undefined || snap.value.tasks?.some((t) => t.tid === opts.pid) === true } : snap;
   };
-  let seen = await look();
+  const seen = await look();
   if (seen.status !== 'ok') return { status: 'failed', stage: 'collector', message: seen.message, hint: seen.hint };
-  // "Not on this machine" is said after a second look: one scan of a busy node can miss a process that lives on.
-  if (!seen.seen) {
-    const again = await look();
-    if (again.status === 'ok') seen = again;
-  }
-  const { snap } = seen;
+  let { snap } = seen;
+  // "Not on this machine" is said only after asking for the pid itself: a whole-node scan can miss a
+  // process that lives on (a scan that stalled on a stuck /proc read reads nothing after that task).
+  if (!seen.seen && opts.pid !== undefined) snap = { ...snap, value: await withTask(deps, node, snap.value, opts.pid, opts.via) };
+  
   const d = diagnoseSnapshot(snap.value, opts.pid !== undefined ? { kind: 'pid', pid: opts.pid, node } : { kind: 'node', node, focus: opts.focus });
   if (d.status !== 'ok') return { status: 'failed', stage: 'input', message: d.message };
   return { status: 'ok', node, evidence: d.evidence, diagnosis: d.diagnosis, takenAt: Date.now(), source: snap.source };
+}
+
+/**
+ * The snapshot with `pid` (and its parent, which the zombie and teardown
+ * rules read) added from a snapshot of just those pids, when the collector
+ * still has them; unchanged when it does not.
+ */
+async function withTask(deps: NodeAccessDeps, node: string, whole: SnapshotResponse, pid: number, via: NodePath | undefined): Promise<SnapshotResponse> {
+  let merged = whole;
+  for (let want = pid, round = 0; want > 1 && round < 2 && !merged.tasks?.some((t) => t.tid === want); round++) {
+    const one = await snapshotNode(deps, node, { scope: 'pids', pids: { pids: [want] }, skip_kmsg: true, skip_runtime: true }, { via });
+    const found = one.status === 'ok' ? (one.value.tasks ?? []).filter((t) => t.tgid === want || t.tid === want) : [];
+    if (!found.length) break;
+    const known = new Set((merged.tasks ?? []).map((t) => t.tid));
+    merged = { ...merged, tasks: [...(merged.tasks ?? []), ...found.filter((t) => !known.has(t.tid))] };
+    want = found.find((t) => t.tid === want)?.ppid ?? 0;
+  }
+  return merged;
 }
 
 export interface SweepLine { node: string; status: 'ok' | 'failed'; summary: string; severity?: 'critical' | 'warning' | 'info' }

@@ -95,6 +95,17 @@ describe('PID 1 and the processes of a pod being deleted', () => {
     expect(f.tasks.map((t) => [t.pid, t.role])).toEqual([[1000, 'init'], [1200, 'waiter'], [1201, 'waiter'], [1100, 'waiter']]);
   });
 
+  it('a zombie its shell has not reaped yet (started a second ago) does not hide the grace period; one that has been there a while does', () => {
+    const init = task(1000, 'sh', { is_pid_ns_init: true, ns_pid: [1000, 1], start_time_ticks: ticks(now - 3_600_000), ppid: 800, sig_ignored: '0000000000004000' });
+    const graceful = (zombieStartedMsAgo: number): boolean => {
+      const ev = evidenceFromSnapshot(snapshot(now, [init, task(1300, 'sleep', { state: 'Z', start_time_ticks: ticks(now - zombieStartedMsAgo), ppid: 1000 })]));
+      mergeApiLayer(ev, { namespace: 'shop', name: 'web-0', raw: pod(new Date(end).toISOString()) });
+      return diagnose(ev).findings.some((f) => f.id === 'graceful-termination');
+    };
+    expect(graceful(1_000)).toBe(true);
+    expect(graceful(120_000)).toBe(false);
+  });
+
   it('PID 1 that blocks SIGTERM without a handler: it stays pending, the whole grace period is waited out', () => {
     const ev = evidenceFromSnapshot(snapshot(now, [
       task(1000, 'app', { is_pid_ns_init: true, ns_pid: [1000, 1], start_time_ticks: ticks(now - 3_600_000), ppid: 800, sig_blocked: '0000000000004000' }),

@@ -36,7 +36,7 @@ describe('a pid question: "not on this machine" only after a second look', () =>
     expect(snapshots).toBe(1);
   });
 
-  it('a pid that is not there: looked for twice, then said plainly', async () => {
+  it('a pid that is not there: the whole node, then the pid itself asked for, then said plainly', async () => {
     snapshots = 0;
     // Above this machine's pid_max: no process can have it.
     const inv = await investigateNode({ collectors }, 'node-a', { pid: 4_194_305 });

@@ -20,6 +20,13 @@ import {
  */
 const PRESTOP = /PreStopHook|PreStop|preStop|lifecycle hook/;
 
+/**
+ * A zombie that started this recently may be one its parent is about to
+ * reap (a shell's `sleep 1` that just ended): not yet a kernel problem that
+ * would explain a pod's slow termination.
+ */
+const FRESH_ZOMBIE_SECONDS = 10;
+
 export const gracefulTermination: Rule = {
   id: 'graceful-termination',
   run(ctx) {
@@ -29,7 +36,11 @@ export const gracefulTermination: Rule = {
     // Another layer holds it: not a grace period.
     if (ev.notes.some((n) => n.kind === 'runtime-kill-failed') || kube.volumes.length) return [];
     // Live, the tasks say what the kernel holds now; the kernel log's reports are history (another day's hung task).
-    if (ctx.tasks.some((t) => t.state === 'D' || t.state === 'Z') || (ev.source !== 'snapshot' && ev.reports.length)) return [];
+    const clock = ev.clock;
+    const age = (t: { startTime?: number }): number | undefined =>
+      (t.startTime !== undefined && clock?.clockTicksPerSecond && clock.uptimeSeconds !== undefined ? clock.uptimeSeconds - t.startTime / clock.clockTicksPerSecond : undefined);
+    const settledZombie = (t: { state?: string; startTime?: number }): boolean => t.state === 'Z' && !((age(t) ?? Infinity) < FRESH_ZOMBIE_SECONDS);
+    if (ctx.tasks.some((t) => t.state === 'D' || settledZombie(t)) || (ev.source !== 'snapshot' && ev.reports.length)) return [];
     const now = nowOf(ev);
     const out = [];
     const pods = deletingPods(kube).filter((p) => {
