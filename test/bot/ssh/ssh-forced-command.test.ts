@@ -21,10 +21,15 @@ const describeNonRoot = sshd.ok && haveUnshare ? describe : describe.skip;
 /** The scripts installed on a "node" as bot/docs/ssh.md says: a root-owned directory, collect.sh, signal.sh and forced-command.sh. */
 function installScripts(): string {
   const lib = mkdtempSync(join(tmpdir(), 'whystuck-lib-'));
-  chmodSync(lib, 0o755);
-  for (const f of ['collect.sh', 'signal.sh', 'forced-command.sh']) {
-    copyFileSync(join(scriptsDir(), f), join(lib, f));
-    chmodSync(join(lib, f), 0o755);
+  try {
+    chmodSync(lib, 0o755);
+    for (const f of ['collect.sh', 'signal.sh', 'forced-command.sh']) {
+      copyFileSync(join(scriptsDir(), f), join(lib, f));
+      chmodSync(join(lib, f), 0o755);
+    }
+  } catch (err) {
+    rmSync(lib, { recursive: true, force: true });
+    throw err;
   }
   return lib;
 }
