@@ -1,12 +1,17 @@
 import type { Readable } from 'node:stream';
 import type { Evidence } from '../evidence/evidence';
 import { AnalysisStalled, analyzeStreamInWorker, analyzeTextInWorker, cutNote, DEFAULT_TIME_BUDGET_MS, type WorkerAnalysis } from '../paste/analyze-in-worker';
+import { pasteAdmission, PasteBusy, type PasteRateLimited } from '../paste/paste-admission';
 import type { Investigation } from './investigate-pod';
 
 /** A pasted text or uploaded file, diagnosed like `whystuck analyze`; or why it could not be. */
 export type PasteAnalysis =
   | { status: 'ok'; investigation: Extract<Investigation, { status: 'ok' }>; read: string }
-  | { status: 'unusable'; message: string };
+  | {
+    status: 'unusable'; message: string;
+    /** Refused before reading: too many pastes at once in the bot ('busy'), or too many from this user this minute ('rate'). */
+    refused?: 'busy' | 'rate';
+  };
 
 const WHAT_WE_READ = 'kernel log (dmesg, dmesg -T, journalctl -k, /var/log/messages), ps or top output, /proc/PID/stack|stat|status, a sysrq-w dump or a crash bt';
 
@@ -50,12 +55,47 @@ export function slackMessageText(text: string): string {
   return text.replace(/```/g, '\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-/** Text (a message, the dialog's box), read and diagnosed in a worker thread within `budgetMs`. */
-export async function analyzePasteText(text: string, what = 'this paste', budgetMs = DEFAULT_TIME_BUDGET_MS): Promise<PasteAnalysis> {
-  return analyzeTextInWorker(text, { budgetMs }).then((a) => conclude(a, what), (err) => stalled(err, what));
+/** How a paste waits for one of the bot's analysis slots (paste-admission.ts). */
+export interface PasteAdmit {
+  /** Refused as busy when no slot is free within this long (the dialog, which Slack gives 3 s). Default: wait in the queue. */
+  maxWaitMs?: number;
+  /** The wait comes off `budgetMs` (the dialog). Default: the budget counts from when reading starts. */
+  waitCountsToBudget?: boolean;
 }
 
-/** Streams (files): bounded memory whatever the size, off the event loop, within `budgetMs`; a stream error propagates to the caller. */
-export async function analyzePasteStream(input: Readable, what: string, budgetMs = DEFAULT_TIME_BUDGET_MS): Promise<PasteAnalysis> {
-  return analyzeStreamInWorker(input, { budgetMs }).then((a) => conclude(a, what), (err) => stalled(err, what));
+/** A refusal from the admission (busy, or the user's rate) as an answer. */
+export function refusedPaste(err: PasteBusy | PasteRateLimited): PasteAnalysis {
+  return { status: 'unusable', message: err.message, refused: err instanceof PasteBusy ? 'busy' : 'rate' };
+}
+
+/**
+ * Every Slack paste is read through the process's admission: at most
+ * WHYSTUCK_PASTE_CONCURRENCY at a time, a few more waiting (their budget
+ * starts when they start), the rest refused with a sentence saying so.
+ */
+async function admitted(what: string, budgetMs: number, admit: PasteAdmit, read: (budgetMs: number) => Promise<WorkerAnalysis>): Promise<PasteAnalysis> {
+  try {
+    return await pasteAdmission.run(
+      (waitedMs) => read(admit.waitCountsToBudget ? Math.max(100, budgetMs - waitedMs) : budgetMs).then((a) => conclude(a, what), (err) => stalled(err, what)),
+      { maxWaitMs: admit.maxWaitMs },
+    );
+  } catch (err) {
+    if (err instanceof PasteBusy) return refusedPaste(err);
+    throw err;
+  }
+}
+
+/** Text (a message, the dialog's box), read and diagnosed in a worker thread within `budgetMs`, once admitted. */
+export async function analyzePasteText(text: string, what = 'this paste', budgetMs = DEFAULT_TIME_BUDGET_MS, admit: PasteAdmit = {}): Promise<PasteAnalysis> {
+  return admitted(what, budgetMs, admit, (budget) => analyzeTextInWorker(text, { budgetMs: budget }));
+}
+
+/**
+ * Streams (files): bounded memory whatever the size, off the event loop,
+ * within `budgetMs`; a stream error propagates to the caller. Given as a
+ * function, the stream is opened only once admitted: a paste waiting for a
+ * slot downloads nothing.
+ */
+export async function analyzePasteStream(input: Readable | (() => Promise<Readable>), what: string, budgetMs = DEFAULT_TIME_BUDGET_MS, admit: PasteAdmit = {}): Promise<PasteAnalysis> {
+  return admitted(what, budgetMs, admit, async (budget) => analyzeStreamInWorker(typeof input === 'function' ? await input() : input, { budgetMs: budget }));
 }

@@ -76,9 +76,30 @@ const IDLE_KEPT = 1;
 const idle: Pooled[] = [];
 let jobs = 0;
 
+/** Worker threads alive (idle ones included) and analyses running, with their peaks: what tests and metrics look at. */
+const counts = { workers: 0, peakWorkers: 0, running: 0, peakRunning: 0 };
+
+/**
+ * Analysis worker threads alive now (idle or busy) and analyses running now
+ * in this process, with the most of each at once since resetAnalysisPeaks().
+ * The Slack paths admit at most WHYSTUCK_PASTE_CONCURRENCY analyses at a time
+ * (paste-admission.ts); the CLI runs one.
+ */
+export function analysisCounts(): Readonly<typeof counts> {
+  return { ...counts };
+}
+
+export function resetAnalysisPeaks(): void {
+  counts.peakWorkers = counts.workers;
+  counts.peakRunning = counts.running;
+}
+
 function spawn(): Pooled {
   const progress = new SharedArrayBuffer(12);
   const worker = startAnalyzeWorker({ progress });
+  counts.workers++;
+  counts.peakWorkers = Math.max(counts.peakWorkers, counts.workers);
+  worker.once('exit', () => { counts.workers--; });
   let readyResolve!: () => void;
   let readyReject!: (err: Error) => void;
   const p: Pooled = {
@@ -140,6 +161,8 @@ function run(opts: AnalyzeInWorkerOptions, again?: { stopBeforeLine: number; sta
   const graceMs = opts.graceMs ?? Math.max(1000, budgetMs / 4);
   const job = ++jobs;
   const p = acquire();
+  counts.running++;
+  counts.peakRunning = Math.max(counts.peakRunning, counts.running);
   let inFlight = 0;
   let stopped = false;
   let waiters: (() => void)[] = [];
@@ -159,6 +182,7 @@ function run(opts: AnalyzeInWorkerOptions, again?: { stopBeforeLine: number; sta
     settle = (f) => {
       if (settled) return false;
       settled = true;
+      counts.running--;
       for (const t of timers) clearTimeout(t);
       stop();
       f();

@@ -4,6 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { slackOutbox } from './slack-outbox';
 import { analyzePasteText, type PasteAnalysis } from '../conversation/analyze-paste';
+import { pasteAdmission, PasteRateLimited } from '../paste/paste-admission';
 import type { Conversation } from '../conversation/conversation';
 import { clip } from './diagnosis-blocks';
 
@@ -13,6 +14,7 @@ const INPUT = 'text';
 /** Slack's limit for a plain_text_input. */
 const MAX_CHARS = 3000;
 const CHANNEL = /^[CGD][A-Z0-9]{2,}$/;
+const capital = (s: string): string => `${s.slice(0, 1).toUpperCase()}${s.slice(1)}`;
 
 /** The paste dialog; the channel the command came from rides in private_metadata. */
 export function analyzeModal(channel: string): View {
@@ -40,6 +42,8 @@ export function analyzeModal(channel: string): View {
 
 /** A submitted dialog waits for its answer (Slack allows 3 s): its paste (3,000 characters at most) gets this long to be read. */
 const MODAL_BUDGET_MS = 2000;
+/** The longest a dialog's paste waits for an analysis slot; the wait comes off its 2 s, so the answer still comes within Slack's 3 s. */
+const MODAL_MAX_WAIT_MS = 1000;
 
 /** `/whystuck analyze`: the dialog must open within the trigger id's 3 seconds. */
 export async function openAnalyzeModal(client: WebClient, triggerId: string, channel: string): Promise<void> {
@@ -65,9 +69,16 @@ export function registerAnalyzeModal(app: App, convo: Conversation, logger: Logg
     const refuse = (message: string): Promise<void> => ack({ response_action: 'errors', errors: { [BLOCK]: clip(message, 300) } });
     if (!CHANNEL.test(channel)) { await refuse('This dialog lost track of its channel: close it and run /whystuck analyze again in the channel.'); return; }
     if (!text.trim()) { await refuse('The box is empty: paste dmesg, journalctl -k, ps or top output, /proc/PID/stack|stat|status or a crash bt.'); return; }
-    // The dialog must be answered within Slack's 3 s: the paste is read off the event loop within a shorter budget.
-    const analysis = await analyzePasteText(text, undefined, Math.min(timeBudgetMs, MODAL_BUDGET_MS));
-    if (analysis.status !== 'ok') { await refuse(`${analysis.message[0].toUpperCase()}${analysis.message.slice(1)}.`); return; }
+    // One person's pastes per minute (WHYSTUCK_PASTE_RATE_PER_MINUTE), counted in this process.
+    try { pasteAdmission.takeRate(b.user.id); } catch (err) {
+      if (!(err instanceof PasteRateLimited)) throw err;
+      await refuse(`${capital(err.message)}.`);
+      return;
+    }
+    // The dialog must be answered within Slack's 3 s: the paste waits at most 1 s for a slot (else it is refused as busy)
+    // and is read off the event loop within what is left of a shorter budget.
+    const analysis = await analyzePasteText(text, undefined, Math.min(timeBudgetMs, MODAL_BUDGET_MS), { maxWaitMs: MODAL_MAX_WAIT_MS, waitCountsToBudget: true });
+    if (analysis.status !== 'ok') { await refuse(`${capital(analysis.message)}.`); return; }
     await ack();
     void postAnalysis(client, convo, channel, b.user.id, analysis).catch((err) => logger.error({ err }, 'posting a paste analysis failed'));
   });

@@ -83,6 +83,16 @@ const hostOf = (url: string): string => { try { return new URL(url).host; } catc
  * FileRefused, whatever the metadata claimed.
  */
 export async function openSlackFiles(files: SlackFile[], o: FileReadOptions): Promise<Readable> {
+  return (await prepareSlackFiles(files, o))();
+}
+
+/**
+ * openSlackFiles in two steps: the metadata is completed (files.info) and
+ * checked now (a file refused is refused at once); the returned function opens
+ * the stream, and only then do the download and its timeout start — a paste
+ * waiting for an analysis slot holds no download.
+ */
+export async function prepareSlackFiles(files: SlackFile[], o: FileReadOptions): Promise<() => Readable> {
   const complete_ = await Promise.all(files.map((f) => complete(f, o.client)));
   let planned = 0;
   for (const f of complete_) {
@@ -90,6 +100,10 @@ export async function openSlackFiles(files: SlackFile[], o: FileReadOptions): Pr
     if (why) throw new FileRefused(why);
     planned += f.size ?? 0;
   }
+  return () => streamFiles(complete_, o);
+}
+
+function streamFiles(complete_: SlackFile[], o: FileReadOptions): Readable {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), o.timeoutMs ?? 60_000);
   timer.unref();

@@ -2,9 +2,10 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { slackOutbox } from './slack-outbox';
-import { analyzePasteStream, analyzePasteText, slackMessageText, type PasteAnalysis } from '../conversation/analyze-paste';
+import { analyzePasteStream, analyzePasteText, refusedPaste, slackMessageText, type PasteAnalysis } from '../conversation/analyze-paste';
 import type { Conversation } from '../conversation/conversation';
-import { FileRefused, openSlackFiles, type SlackFile } from './slack-files';
+import { pasteAdmission, PasteRateLimited } from '../paste/paste-admission';
+import { FileRefused, prepareSlackFiles, type SlackFile } from './slack-files';
 
 export interface ThreadPasteDeps {
   convo: Conversation;
@@ -31,10 +32,22 @@ interface MessageEvent {
 }
 
 /**
+ * Whether a message refused before it was read (the bot busy, the user over
+ * the rate) is worth telling so: a code block or three lines or more looks
+ * pasted; a line of talk in the thread is left alone, as it would be anyway.
+ */
+export function looksPasted(text: string): boolean {
+  return text.includes('```') || text.split('\n').filter((l) => l.trim()).length >= 3;
+}
+
+/**
  * Text and files posted in a whystuck thread are analysed like
  * `whystuck analyze`. A file is always answered (it was posted to be read);
  * a text message only when it reads as logs or process listings, so the
  * people talking in the thread are not answered with "nothing recognised".
+ * Each goes through the bot's paste admission (paste-admission.ts): a few at
+ * a time, a few per user per minute; a file counts at once, a text message
+ * only if it was a paste.
  */
 export function registerThreadPastes(app: App, deps: ThreadPasteDeps): void {
   app.event('message', async ({ event, body, context, client }) => {
@@ -48,18 +61,34 @@ export function registerThreadPastes(app: App, deps: ThreadPasteDeps): void {
     if (!(await deps.firstDelivery((body as { event_id?: string }).event_id ?? `${m.channel}:${m.ts}`))) return;
     const log = deps.logger.child({ channel: m.channel, user: m.user, files: files.length });
     void (async () => {
-      const analysis = files.length ? await readFiles(client, files, log) : await analyzePasteText(slackMessageText(m.text ?? ''), 'this message', deps.timeBudgetMs);
-      if (!files.length && analysis.status !== 'ok') return; // conversation, not a paste
+      const analysis = files.length ? await readFiles(client, files, m.user!, log) : await readText(m.text ?? '', m.user!);
+      if (!analysis) return; // conversation, not a paste
       await deps.convo.answerPaste(slackOutbox(client), m.channel, m.thread_ts, m.user!, analysis);
     })().catch((err) => log.error({ err }, 'analysing a paste in a thread failed'));
   });
 
-  async function readFiles(client: WebClient, files: SlackFile[], log: Logger): Promise<PasteAnalysis> {
+  /** A text message: null when it is talk, not a paste (or a refused one that does not look pasted). */
+  async function readText(raw: string, user: string): Promise<PasteAnalysis | null> {
+    const over = pasteAdmission.overRate(user);
+    if (over) {
+      if (!looksPasted(raw)) return null;
+      pasteAdmission.noteRateRefusal();
+      return refusedPaste(over);
+    }
+    const analysis = await analyzePasteText(slackMessageText(raw), 'this message', deps.timeBudgetMs);
+    if (analysis.status === 'ok') { pasteAdmission.countPaste(user); return analysis; }
+    return analysis.refused && looksPasted(raw) ? analysis : null;
+  }
+
+  async function readFiles(client: WebClient, files: SlackFile[], user: string, log: Logger): Promise<PasteAnalysis> {
     const what = files.length === 1 ? (files[0].name ?? 'the file') : `${files.length} files`;
     try {
-      const stream = await openSlackFiles(files, { client, botToken: deps.botToken, apiUrl: deps.apiUrl, maxBytes: deps.maxBytes });
-      return await analyzePasteStream(stream, what, deps.timeBudgetMs);
+      pasteAdmission.takeRate(user);
+      // Checked now (files.info, sizes); downloaded only once a slot is free.
+      const open = await prepareSlackFiles(files, { client, botToken: deps.botToken, apiUrl: deps.apiUrl, maxBytes: deps.maxBytes });
+      return await analyzePasteStream(async () => open(), what, deps.timeBudgetMs);
     } catch (err) {
+      if (err instanceof PasteRateLimited) return refusedPaste(err);
       if (err instanceof FileRefused) return { status: 'unusable', message: err.message };
       log.warn({ err }, 'file download failed');
       return { status: 'unusable', message: `downloading ${what} from Slack failed: ${(err as Error).message}` };

@@ -37,6 +37,9 @@ describe('whystuck config check', () => {
     expect(text).toMatch(/^ {2}WHYSTUCK_WATCH_SHARDS = 16$/m);
     expect(text).toMatch(/^ {2}WHYSTUCK_WATCH_LEASE_SECONDS = 10 \(default\)$/m);
     expect(text).toMatch(/^ {2}WHYSTUCK_LOG_LEVEL \/ logLevel = debug$/m);
+    expect(text).toMatch(/^ {2}WHYSTUCK_PASTE_MAX_BYTES \/ pasteMaxBytes = 2097152 \(default\)$/m);
+    expect(text).toMatch(/^ {2}WHYSTUCK_PASTE_CONCURRENCY \/ pasteConcurrency = 2 \(default\)$/m);
+    expect(text).toMatch(/^ {2}WHYSTUCK_PASTE_RATE_PER_MINUTE \/ pasteRatePerMinute = 6 \(default\)$/m);
     expect(text).toMatch(/^watch shards: leases auto .*16 shards, leases of 10 s/m);
     expect(text).toMatch(/^log level: debug$/m);
     expect(text).toMatch(/^ {2}WHYSTUCK_CONFIG = \(unset\)$/m);
@@ -89,6 +92,9 @@ describe('a bad value in each section: the key, the value, what is allowed and t
     ['remediation', { WHYSTUCK_UNFINISHED_INTENT_GRACE_SECONDS: '0' }, 'WHYSTUCK_UNFINISHED_INTENT_GRACE_SECONDS', '0', /from 1 to 86400/],
     ['escalation', { PAGERDUTY_EVENTS_URL: 'events.pagerduty.com' }, 'PAGERDUTY_EVENTS_URL', 'events.pagerduty.com', /must be an http\(s\) URL .*e\.g\. https:\/\/events\.pagerduty\.com/],
     ['pastes', { WHYSTUCK_PASTE_TIME_BUDGET_MS: '50' }, 'WHYSTUCK_PASTE_TIME_BUDGET_MS', '50', /from 100 to 600000/],
+    ['pastes', { WHYSTUCK_PASTE_CONCURRENCY: '9' }, 'WHYSTUCK_PASTE_CONCURRENCY', '9', /must be an integer from 1 to 8 \(paste analyses run at once/],
+    ['pastes', { WHYSTUCK_PASTE_CONCURRENCY: '1.5' }, 'WHYSTUCK_PASTE_CONCURRENCY', '1.5', /must be an integer from 1 to 8/],
+    ['pastes', { WHYSTUCK_PASTE_RATE_PER_MINUTE: '0' }, 'WHYSTUCK_PASTE_RATE_PER_MINUTE', '0', /must be an integer from 1 to 600 \(pastes one Slack user may send per minute/],
     ['ssh fallback', { WHYSTUCK_SSH_KEY_FILE: '/k', WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: `SHA256:${'A'.repeat(43)}`, WHYSTUCK_SSH_COMMAND_TIMEOUT_MS: '1e9' }, 'WHYSTUCK_SSH_COMMAND_TIMEOUT_MS', '1e9', /from 100 to 600000/],
     ['watch mode', { WHYSTUCK_ALERT_CHANNEL: 'C0A', WHYSTUCK_ALERT_RESOLVE_AFTER_MINUTES: 'never' }, 'WHYSTUCK_ALERT_RESOLVE_AFTER_MINUTES', 'never', /above 0 and at most 10080/],
     ['watch mode', { WHYSTUCK_ALERT_CHANNEL: '#incidents' }, 'WHYSTUCK_ALERT_CHANNEL', '#incidents', /is not a Slack channel id: use the id/],
@@ -120,6 +126,8 @@ describe('a bad value in each section: the key, the value, what is allowed and t
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'pasteMaxBytes: 100\n');
     expect(configError({}, file).message).toBe(`${file}: pasteMaxBytes: "100" must be an integer number of bytes >= 1024`);
+    writeFileSync(file, 'pasteConcurrency: 0\n');
+    expect(configError({}, file).message).toMatch(new RegExp(`^${file}: pasteConcurrency: "0" must be an integer from 1 to 8`));
     writeFileSync(file, 'logLevel: chatty\n');
     expect(configError({}, file).message).toMatch(new RegExp(`^${file}: logLevel: "chatty" is not a log level`));
     writeFileSync(file, 'remediators: [U0OK, alice]\n');

@@ -83,16 +83,22 @@ describe('config', () => {
     expect(d.oncallGroups.size).toBe(0);
     expect(d.autoEscalateMinutes).toBeUndefined();
     expect(d.collectorDiscovery).toEqual({ namespace: 'whystuck', selector: 'app.kubernetes.io/name=whystuck-collector', port: 7443, serverName: 'whystuck-collector' });
-    expect(d.pasteMaxBytes).toBe(10 * 1024 * 1024);
+    // 2 MiB by default (issue 17); two analyses at a time, six pastes per user per minute.
+    expect(d.pasteMaxBytes).toBe(2 * 1024 * 1024);
+    expect(d.pasteConcurrency).toBe(2);
+    expect(d.pasteRatePerMinute).toBe(6);
     const e = loadConfig({
       WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL, G0PRIVATE=S0SRE', WHYSTUCK_AUTO_ESCALATE_MINUTES: '0.5',
       WHYSTUCK_COLLECTOR_NAMESPACE: 'ops', WHYSTUCK_COLLECTOR_SELECTOR: 'app=collector,tier!=canary', WHYSTUCK_COLLECTOR_PORT: '9443',
       WHYSTUCK_COLLECTOR_SERVER_NAME: '{node}.collectors.whystuck', WHYSTUCK_PASTE_MAX_BYTES: '4096',
+      WHYSTUCK_PASTE_CONCURRENCY: '4', WHYSTUCK_PASTE_RATE_PER_MINUTE: '30',
     }, undefined);
     expect([...e.oncallGroups]).toEqual([['C0INCIDENT', 'S0ONCALL'], ['G0PRIVATE', 'S0SRE']]);
     expect(e.autoEscalateMinutes).toBe(0.5);
     expect(e.collectorDiscovery).toEqual({ namespace: 'ops', selector: 'app=collector,tier!=canary', port: 9443, serverName: '{node}.collectors.whystuck' });
     expect(e.pasteMaxBytes).toBe(4096);
+    expect(e.pasteConcurrency).toBe(4);
+    expect(e.pasteRatePerMinute).toBe(30);
 
     const dir = mkdtempSync(join(tmpdir(), 'whystuck-config-'));
     try {
