@@ -1,7 +1,7 @@
 import { createLogger, startMetricsServer } from '../../../collector/src';
 import { collectorPoolFromConfig } from '../nodes/pool-from-config';
 import { describeSshFallback } from '../nodes/ssh-fallback';
-import { checkConfigFiles, ConfigError, describeActionKey, describeWatch, loadConfig, requireActionKey, type BotConfig, type Env } from '../config';
+import { checkConfigFiles, ConfigError, describeActionKey, describeReadAccess, describeWatch, loadConfig, requireActionKey, type BotConfig, type Env } from '../config';
 import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
 import { createSlackApp } from '../slack/create-slack-app';
@@ -52,6 +52,7 @@ export async function runConfigCheck(env: Env, out: { write(s: string): unknown 
       `collectors: ${[...c.collectors].map(([n, a]) => `${n}=${a}`).join(', ') || 'none'}${c.collectorInsecure ? ' (plaintext, loopback only)' : ''}`,
       `other nodes: the collector pod (${c.collectorDiscovery.selector} in namespace ${c.collectorDiscovery.namespace}) at its pod IP, port ${c.collectorDiscovery.port}, certificate name ${c.collectorDiscovery.serverName}`,
       `remediators: ${c.remediators.join(', ') || 'none'}`,
+      ...describeReadAccess(c.slack, c.watch?.channel),
       store.line,
       `escalation: ${c.pagerduty ? `PagerDuty via ${c.pagerduty.eventsUrl}` : 'no PagerDuty (PAGERDUTY_ROUTING_KEY)'}; on-call groups: ${[...c.oncallGroups].map(([ch, g]) => `${ch}=${g}`).join(', ') || 'none'}`,
       `auto-escalation: ${c.autoEscalateMinutes ? `critical findings nobody acted on after ${c.autoEscalateMinutes} min` : 'off'}`,

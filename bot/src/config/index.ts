@@ -9,6 +9,7 @@ export { loadConfig, parseConfig, FileSchema, SETTING_TABLES, type BotConfig } f
 export { checkConfigFiles, type FileChecks } from './files';
 export { isLoopbackAddress, type CollectorDiscoveryConfig } from './collectors';
 export type { SshFallbackConfig } from './ssh';
+export { describeReadAccess, type SlackConfig } from './slack';
 export { describeWatch, parseQuietHours, parseRateLimit, type WatchConfig } from './watch';
 export type { ShardsConfig } from './shards';
 export type { TerminalSettings } from './terminal';

@@ -53,6 +53,8 @@ export interface ConversationDeps {
   onEscalation?(how: 'button' | 'auto', result: 'ok' | 'failed'): void;
   /** Pods in these namespaces get no remediation button (default kube-system and whystuck). */
   protectedNamespaces?: string[];
+  /** Who may page PagerDuty from a paste's diagnosis (Slack: remediators and the channel's on-call group); absent = anyone. */
+  mayPageFromPaste?(user: string, channel: string): Promise<boolean>;
 }
 
 const PASTE_HINT = 'Paste the text (dmesg, journalctl -k, ps, top, /proc/PID/stack|stat|status, a sysrq-w dump or a crash bt) or upload it as a file in this thread, and I will analyse it.';
@@ -67,7 +69,7 @@ export function createConversation(deps: ConversationDeps) {
   const savedAs = new WeakMap<ThreadContext, string>();
   const escalation = createThreadEscalation({
     pagerduty: deps.escalation, oncallGroups: deps.oncallGroups ?? new Map(), autoEscalateMinutes: deps.autoEscalateMinutes,
-    scheduler: deps.scheduler ?? timerScheduler, logger: deps.logger, onEscalation: deps.onEscalation,
+    scheduler: deps.scheduler ?? timerScheduler, logger: deps.logger, onEscalation: deps.onEscalation, mayPageFromPaste: deps.mayPageFromPaste,
   });
 
   /**
@@ -220,8 +222,8 @@ export function createConversation(deps: ConversationDeps) {
       await reply(out, channel, threadTs, user, 'Escalate from a diagnosis thread: ask `/whystuck pod NAME -n NAMESPACE` first, then press Escalate there.');
       return 'not-understood';
     }
-    await escalation.escalate(out, ctx, ctx.last, `<@${user}> escalated`, user);
-    await persist(ctx);
+    // A paste's diagnosis pages only for remediators and on-call (escalateBy); a refusal is said, and changes nothing.
+    if (await escalation.escalateBy(out, ctx, ctx.last, user)) await persist(ctx);
     return 'answered';
   }
 

@@ -14,7 +14,16 @@ export interface ThreadEscalationDeps {
   logger: Logger;
   /** Counts escalations (metrics): by the Escalate button or automatically, and whether anyone was reached. */
   onEscalation?(how: 'button' | 'auto', result: 'ok' | 'failed'): void;
+  /**
+   * May `user` page PagerDuty from a thread whose diagnosis comes from a
+   * paste? Slack: remediators and the channel's on-call group. Absent: yes
+   * (the terminal, whose user holds the routing key themselves).
+   */
+  mayPageFromPaste?(user: string, channel: string): Promise<boolean>;
 }
+
+/** Said when a paste's diagnosis may not page: anyone can paste anything. */
+const PASTE_NOT_PAGED = 'PagerDuty was not paged: this diagnosis comes from a paste, not from the node, and only remediators (WHYSTUCK_REMEDIATORS) and this channel\'s on-call group (WHYSTUCK_ONCALL_GROUPS) may page from a paste. For a live diagnosis ask `/whystuck pod NAME -n NAMESPACE` (or `node NAME`) and press Escalate there.';
 
 const minutes = (m: number): string => (m === 1 ? '1 minute' : m > 1 ? `${Number(m.toFixed(2))} minutes` : `${Number((m * 60).toFixed(1))} seconds`);
 /** What is stuck now: history (what the kernel log shows from before) never pages, arms or keeps an alert open. */
@@ -40,8 +49,26 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
     armed.delete(ctx);
   }
 
-  /** `opener` says who escalates: "<@U0ONCALL> escalated" or the automatic sentence. */
-  async function escalate(out: Outbox, ctx: ThreadContext, inv: OkInvestigation, opener: string, by: string): Promise<void> {
+  /**
+   * Escalate pressed (or asked) by `user`: a live diagnosis escalates for
+   * anyone; a paste's pages PagerDuty only for those mayPageFromPaste allows.
+   * Otherwise the channel's on-call group is still mentioned (anyone in the
+   * channel could mention it) with why PagerDuty was not paged, and without
+   * a group the user alone is told why. False when nothing was escalated.
+   */
+  async function escalateBy(out: Outbox, ctx: ThreadContext, inv: OkInvestigation, user: string): Promise<boolean> {
+    let withheld: string | undefined;
+    if (deps.pagerduty && inv.evidence.source === 'paste' && deps.mayPageFromPaste && !(await deps.mayPageFromPaste(user, ctx.channel))) {
+      withheld = PASTE_NOT_PAGED;
+      deps.logger.info({ reason: 'paste-page-not-allowed', channel: ctx.channel, user }, 'PagerDuty page from a paste refused');
+      if (!deps.oncallGroups.get(ctx.channel)) { await out.whisper({ channel: ctx.channel, thread: ctx.ts }, user, withheld); return false; }
+    }
+    await escalate(out, ctx, inv, `<@${user}> escalated`, user, withheld);
+    return true;
+  }
+
+  /** `opener` says who escalates: "<@U0ONCALL> escalated" or the automatic sentence; `withheld`: PagerDuty is not paged, and why. */
+  async function escalate(out: Outbox, ctx: ThreadContext, inv: OkInvestigation, opener: string, by: string, withheld?: string): Promise<void> {
     cancelAuto(ctx);
     ctx.escalatedOnce = true;
     const say = (text: string): Promise<unknown> => out.post({ channel: ctx.channel, thread: ctx.ts }, { text });
@@ -50,7 +77,7 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
     let failure = '';
     const group = deps.oncallGroups.get(ctx.channel);
     if (group) reached.push(`<!subteam^${group}> (on-call for this channel)`);
-    if (deps.pagerduty) {
+    if (deps.pagerduty && !withheld) {
       const top = current(inv)[0] ?? inv.diagnosis.findings[0];
       let link: string | undefined;
       try { link = await out.link(ctx.channel, ctx.ts); } catch { link = undefined; }
@@ -67,7 +94,7 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
     }
     deps.onEscalation?.(by.startsWith('whystuck') ? 'auto' : 'button', reached.length ? 'ok' : 'failed');
     if (!reached.length) { await say(`:warning: Escalation failed: ${failure}`); return; }
-    await say(`:rotating_light: ${opener} to ${reached.join(' and ')}.${failure ? ` :warning: PagerDuty failed: ${failure}` : ''}`);
+    await say(`:rotating_light: ${opener} to ${reached.join(' and ')}.${failure ? ` :warning: PagerDuty failed: ${failure}` : ''}${withheld ? ` ${withheld}` : ''}`);
   }
 
   /** A recheck that no longer finds an escalated problem resolves its PagerDuty alert. */
@@ -124,7 +151,7 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
   }
 
   return {
-    escalate, resolveGone, armAuto, autoEscalate, cancelAuto,
+    escalate, escalateBy, resolveGone, armAuto, autoEscalate, cancelAuto,
     /** Shutdown: no timer outlives the app. */
     cancelAll() { for (const ctx of [...armed]) cancelAuto(ctx); },
   };

@@ -14,6 +14,8 @@ import { createConversation, failureText, type Conversation, type ThreadContext 
 import { slackLogger } from './pino-slack-logger';
 import { createRemediation } from '../conversation/remediation';
 import { createSlackAuthoriser } from './authorise';
+import { createGroupMembers, createReadAuthoriser, pastePagers } from './read-authorise';
+import { readGate } from './read-gate';
 import { slackOutbox } from './slack-outbox';
 import type { Scheduler } from '../conversation/scheduler';
 import { registerThreadPastes } from './thread-pastes';
@@ -91,12 +93,17 @@ export interface SlackBot {
  * with token verification off, asks on every request, before any listener can
  * ack: an extra round trip to Slack in front of every 3-second deadline, and
  * auth.test calls by the hundred in a burst. A failed ask is retried by the
- * next request instead of being kept.
+ * next request instead of being kept. `onWho` learns the answer (the
+ * workspace whose requests are answered, when WHYSTUCK_SLACK_TEAM_ID is unset).
  */
-function cachedAuthorize(client: webApi.WebClient, botToken: string): Authorize<boolean> {
+function cachedAuthorize(client: webApi.WebClient, botToken: string, onWho?: (who: { teamId?: string }) => void): Authorize<boolean> {
   let who: Promise<{ botId?: string; botUserId?: string; teamId?: string }> | undefined;
   return async () => {
-    who ??= client.auth.test().then((r) => ({ botId: r.bot_id, botUserId: r.user_id, teamId: r.team_id }));
+    who ??= client.auth.test().then((r) => {
+      const w = { botId: r.bot_id, botUserId: r.user_id, teamId: r.team_id };
+      onWho?.(w);
+      return w;
+    });
     try {
       return { botToken, ...(await who) };
     } catch (err) {
@@ -141,15 +148,25 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   // Who the bot is (auth.test, asked once): no retries and a short timeout. With the Web API's retries a slow Slack
   // held every request behind it for minutes, past Slack's 3 s answer deadline; failing fast lets Slack redeliver.
   const authClient = new webApi.WebClient(config.slack.botToken, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 2500, logger: slackLogger(logger.child({ component: 'slack-auth' })) });
+  /** The workspace auth.test names: the one answered when WHYSTUCK_SLACK_TEAM_ID is unset. */
+  let learnedTeam: string | undefined;
   const app = new App({
     ...(socketMode ? { socketMode: true, appToken: config.slack.appToken } : { signingSecret: config.slack.signingSecret ?? '', customRoutes: [readyz] }),
-    authorize: cachedAuthorize(authClient, config.slack.botToken ?? ''),
+    authorize: cachedAuthorize(authClient, config.slack.botToken ?? '', (who) => {
+      learnedTeam = who.teamId;
+      if (config.slack.teamId && who.teamId !== config.slack.teamId) logger.error({ configured: config.slack.teamId, token: who.teamId }, 'the bot token belongs to another workspace than WHYSTUCK_SLACK_TEAM_ID: requests are answered only from the configured one');
+    }),
     logger: slackLogger(logger.child({ component: 'bolt' })),
     clientOptions,
   });
   const ssh = deps.ssh ?? sshFallbackFromConfig(config);
   const m = deps.metrics;
+  // Who may remediate (WHYSTUCK_REMEDIATORS), and user-group membership read from Slack for readers, remediators and on-call.
+  const remediators = createSlackAuthoriser(client, config.remediators);
+  const members = createGroupMembers(client, logger.child({ component: 'usergroups' }));
   const convo = createConversation({
+    // A thread whose diagnosis comes from a paste pages PagerDuty only for remediators and the channel's on-call group.
+    mayPageFromPaste: pastePagers(remediators, config.oncallGroups, members),
     ...deps, ssh, store: deps.store, logger: logger.child({ component: 'conversation' }),
     ...(m ? {
       onQuestion: (kind: string) => m.questions.inc({ intent: kind }),
@@ -164,6 +181,16 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   });
   const { threads } = convo;
   const handle = convo.handle;
+  // Reads are authorised too, in one place before every listener: the workspace, the channel and the reader (read-authorise.ts).
+  app.use(readGate({
+    authoriser: createReadAuthoriser({
+      teamId: () => config.slack.teamId ?? learnedTeam, channels: config.slack.channels, alsoChannels: config.watch ? [config.watch.channel] : [],
+      readers: config.slack.readers, remediators: config.remediators, members,
+    }),
+    logger: logger.child({ component: 'read-gate' }),
+    isOurThread: async (channel, ts) => (await convo.thread(channel, ts)) !== undefined,
+    audit: deps.store,
+  }));
   const threadOf = (body: unknown): [string, string] => String((body as { actions?: { value?: string }[] }).actions?.[0]?.value ?? '').split(':') as [string, string];
 
   app.command('/whystuck', async ({ command, ack, client }) => {
@@ -225,7 +252,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
       recordIntent: (i) => deps.store.recordIntent(i),
       auditByToken: (id) => deps.store.auditByToken(id),
       async recordResult(id, outcome, message) { await deps.store.recordResult(id, outcome, message); m.remediations.inc({ outcome }); },
-    } : deps.store, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, authoriser: createSlackAuthoriser(client, config.remediators),
+    } : deps.store, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, authoriser: remediators,
     protectedNamespaces: config.protectedNamespaces,
     logger: logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
     onActing: (channel, threadTs) => convo.acting(channel, threadTs),

@@ -35,7 +35,8 @@ describe('Slack: Escalate mentions the channel\'s on-call group, with or instead
   beforeAll(async () => {
     pd = await startFakePagerDuty();
     groupsOnly = await startTestBot({ env: { WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL' } });
-    both = await startTestBot({ env: { WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL' }, escalation: createPagerDuty({ routingKey: ROUTING_KEY, eventsUrl: pd.url }) });
+    // U0SRE pages from a paste as a remediator (read-authorisation.test.ts: who else may).
+    both = await startTestBot({ env: { WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL', WHYSTUCK_REMEDIATORS: 'U0SRE' }, escalation: createPagerDuty({ routingKey: ROUTING_KEY, eventsUrl: pd.url }) });
   });
   afterAll(async () => {
     await groupsOnly?.close();
