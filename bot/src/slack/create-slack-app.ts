@@ -19,6 +19,7 @@ import { readGate } from './read-gate';
 import { slackOutbox } from './slack-outbox';
 import type { Scheduler } from '../conversation/scheduler';
 import { registerThreadPastes } from './thread-pastes';
+import { configurePasteAdmission } from '../paste/paste-admission';
 
 export interface SlackAppDeps {
   config: BotConfig;
@@ -202,6 +203,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     }
     void handle(intent, slackOutbox(client), command.channel_id, command.user_id).catch((err) => logger.error({ err }, 'answering a command failed'));
   });
+  // One paste limiter for the process: WHYSTUCK_PASTE_CONCURRENCY analyses at a time, WHYSTUCK_PASTE_RATE_PER_MINUTE per user.
+  configurePasteAdmission(config);
   registerAnalyzeModal(app, convo, logger.child({ component: 'analyze' }), config.pasteTimeBudgetMs);
 
   // Slack retries an event it thinks was not acknowledged, possibly to another replica: answer each event id once.

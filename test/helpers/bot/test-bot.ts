@@ -9,7 +9,6 @@ import type { EscalationTarget } from '../../../bot/src/escalation/pagerduty';
 import type { KubeLookup } from '../../../bot/src/kube/pod-lookup';
 import type { BotMetrics } from '../../../bot/src/metrics/bot-metrics';
 import { createSlackApp, type SlackBot } from '../../../bot/src/slack/create-slack-app';
-import { configurePasteAdmission } from '../../../bot/src/paste/paste-admission';
 import type { Scheduler } from '../../../bot/src/conversation/scheduler';
 import { openSqliteStore } from '../../../bot/src/store/sqlite-store';
 import type { Store } from '../../../bot/src/store/store';
@@ -53,8 +52,6 @@ export async function startTestBot(opts: { env?: Record<string, string>; kube?: 
   const store = openSqliteStore(join(dbDir, 'store.db'));
   // The suites paste far more than 6 times a minute as one user: a test of the rate limit sets WHYSTUCK_PASTE_RATE_PER_MINUTE itself.
   const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, WHYSTUCK_PASTE_RATE_PER_MINUTE: '600', ...opts.env }, undefined);
-  // As the bot does at start (the paste admission is the process's, shared by every app in it).
-  configurePasteAdmission(config);
   const collectors = opts.collectors?.(config) ?? collectorPoolFromConfig(config);
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
