@@ -21,6 +21,7 @@ import type * as Logging from './logging/create-logger';
 import type * as Remediation from './remediate/remediator';
 import type * as Snapshots from './snapshot/snapshotter';
 import type * as DevCerts from './tls/dev-certs';
+import type * as Local from './local/local-collector';
 
 export { COLLECTOR_VERSION } from './version';
 
@@ -59,6 +60,7 @@ export { siblingEntry, startWorker } from './workers/start-worker';
 export type { CallResult, CollectorClient, WatchStream } from './grpc/client';
 export type { TlsFiles } from './grpc/tls';
 export type { Snapshotter } from './snapshot/snapshotter';
+export type { LocalCollector } from './local/local-collector';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- require() on call: a static import would load gRPC and protobuf with the parsers */
 /** A gRPC client of one collector (mutual TLS or loopback plaintext). */
@@ -80,4 +82,6 @@ export const startMetricsServer: typeof MetricsServer.startMetricsServer = (...a
 export const collectorMain: typeof CollectorCli.main = (...a) => (require('./cli/main') as typeof CollectorCli).main(...a);
 /** The JSON logger both programs use. */
 export const createLogger: typeof Logging.createLogger = (...a) => (require('./logging/create-logger') as typeof Logging).createLogger(...a);
+/** This machine's collector in this process on 127.0.0.1, mutual TLS from a CA made for the run (the terminal's). */
+export const startLocalCollector: typeof Local.startLocalCollector = (...a) => (require('./local/local-collector') as typeof Local).startLocalCollector(...a);
 /* eslint-enable @typescript-eslint/no-require-imports -- end of the lazy loads */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../../collector/src';
+import { createLogger, startLocalCollector, type LocalCollector } from '../../../collector/src';
 import { createCollectorPool } from '../nodes/collector-pool';
 import { collectorPoolFromConfig } from '../nodes/pool-from-config';
 import { cliSettings, ConfigError } from '../config';
@@ -8,7 +8,6 @@ import { createPagerDuty } from '../escalation/pagerduty';
 import { createKubeLookup } from '../kube/pod-lookup';
 import { openSqliteStore } from '../store/sqlite-store';
 import { recoverUnfinishedIntents } from '../conversation/unfinished-intents';
-import { startLocalCollector, type LocalCollector } from './local-collector';
 import { withLocalCollector } from '../nodes/local-pool';
 import { createLocalPodLookup } from './local-pods';
 import { EXIT_CODES } from './terminal-session';

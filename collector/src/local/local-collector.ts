@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createCollectorClient, type CollectorClient, createCollectorServer, serverCredentials, type TlsFiles, createRemediator, createSnapshotter, createCertAuthority, nodeIdentity } from '../../../collector/src';
+import { createCollectorClient, type CollectorClient } from '../grpc/client';
+import { createCollectorServer } from '../grpc/server';
+import { serverCredentials, type TlsFiles } from '../grpc/tls';
+import { createRemediator } from '../remediate/remediator';
+import { createSnapshotter } from '../snapshot/snapshotter';
+import { createCertAuthority } from '../tls/dev-certs';
+import { nodeIdentity } from '../tls/identity';
 
 /** The certificate identity (URI SAN) the terminal's client presents; the only one allowed to call Snapshot, Watch and Remediate. */
 export const TERMINAL_CLIENT_ID = 'spiffe://whystuck/terminal';
@@ -16,7 +22,7 @@ export interface LocalCollector {
 }
 
 /**
- * A collector for this machine, in this process, on 127.0.0.1 and a free
+ * A collector for this machine, in this process (the terminal's `npm start`), on 127.0.0.1 and a free
  * port, with mutual TLS from a CA made for this run only (keys written to a
  * private temporary directory only until both ends have read them): the terminal
  * talks to it exactly as the Slack bot talks to a node's collector.
