@@ -17,8 +17,8 @@
 // (Issue 4 also has p50 <= 300 ms for one question at a time; printed for reference.)
 require('./ts-hook');
 const { join } = require('node:path');
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
+const { loadavg, tmpdir } = require('node:os');
 const pino = require('pino');
 const { median, spawnThreads, startCollector, cpuTicks, gateCounts } = require('./lib');
 
@@ -29,6 +29,7 @@ const QUESTIONS = 50;
 const ROUNDS = 4; // the first warms the replicas and the database
 
 module.exports = async function haReplicasBench() {
+  const load0 = loadavg()[0];
   const { startFakeSlackApi } = req('test/helpers/bot/fake-slack-api.ts');
   const { startFakeKubeApi } = req('test/helpers/bot/fake-kube-api.ts');
   const { postSigned, slashCommandBody } = req('test/helpers/bot/signed-request.ts');
@@ -93,12 +94,12 @@ module.exports = async function haReplicasBench() {
       return { acks: results.map(([a]) => a.ms), replies: results.map(([, r]) => r) };
     }
 
-    async function measure(urls, namespace, rounds = ROUNDS) {
+    async function measure(urls, namespace, rounds = ROUNDS, warmed = () => undefined) {
       const acks = [];
       const replies = [];
       for (let r = 0; r < rounds; r++) {
         const got = await round(urls, namespace);
-        if (r === 0) continue;
+        if (r === 0) { warmed(); continue; }
         acks.push(...got.acks);
         replies.push(...got.replies);
       }
@@ -113,11 +114,25 @@ module.exports = async function haReplicasBench() {
 
     // Two replicas on one PostgreSQL database.
     const url = await pg.createDatabase('bench_ha');
-    const pair = await Promise.all([startBotReplica({ ...env, WHYSTUCK_DATABASE_URL: url }), startBotReplica({ ...env, WHYSTUCK_DATABASE_URL: url })]);
+    // BENCH_CPU_PROF=DIR: both replicas write a V8 CPU profile there when they exit (cpu-prof-hook.js: NODE_OPTIONS refuses --cpu-prof).
+    const prof = process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-prof-hook.js')}`, BENCH_CPU_PROF: process.env.BENCH_CPU_PROF } : {};
+    const pair = await Promise.all([startBotReplica({ ...env, ...prof, WHYSTUCK_DATABASE_URL: url }), startBotReplica({ ...env, ...prof, WHYSTUCK_DATABASE_URL: url })]);
     replicas.push(...pair);
-    const two = await measure(pair.map((r) => r.url), 'shop');
-    // CPU (ticks of 10 ms) of the collector and both replicas over the same-node rounds.
-    const cpuOf = () => [collector.pid, ...pair.map((r) => r.pid)].map((pid) => cpuTicks(pid));
+    // CPU (ticks of 10 ms) of the collector and both replicas: over the 50-nodes rounds, then over the same-node rounds.
+    // …and of this process (the fake APIs, the 50 fake collectors, signing) and of PostgreSQL (the server and its backends).
+    const pgPids = () => {
+      const pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+      const cmd = (pid) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' '); } catch { return ''; } };
+      const ppid = (pid) => { try { const st = readFileSync(`/proc/${pid}/stat`, 'latin1'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]); } catch { return 0; } };
+      const master = pids.find((pid) => /postgres/.test(cmd(pid)) && cmd(pid).includes(`-p ${pg.port}`));
+      return master ? [master, ...pids.filter((pid) => ppid(pid) === master)] : [];
+    };
+    const ticks = (pid) => { try { return cpuTicks(pid); } catch { return 0; } };
+    const selfMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+    const cpuOf = () => [collector.pid, ...pair.map((r) => r.pid)].map((pid) => cpuTicks(pid)).concat([selfMs() / 10, pgPids().reduce((n, pid) => n + ticks(pid), 0)]);
+    let cpuTwo0 = [];
+    const two = await measure(pair.map((r) => r.url), 'shop', ROUNDS, () => { cpuTwo0 = cpuOf(); });
+    const twoCpu = cpuOf().map((t, k) => ((t - cpuTwo0[k]) * 10) / (QUESTIONS * (ROUNDS - 1)));
     const cpu0 = cpuOf();
     const gate0 = await gateCounts(collector.metrics);
     const sameNode = await measure(pair.map((r) => r.url), 'one');
@@ -142,8 +157,11 @@ module.exports = async function haReplicasBench() {
         'one replica, SQLite: ack p95 (ms)': pct(one.acks, 95).toFixed(0),
         'p95 two replicas / one replica': (p95 / pct(one.replies, 95)).toFixed(2),
         'incident load, all 50 about one node (its real collector): reply p50 / p95 (ms, target p95 <= 600)': `${median(sameNode.replies).toFixed(0)} / ${pct(sameNode.replies, 95).toFixed(0)}`,
-        'incident load: snapshots the collector took for the questions (coalesced calls)': `${gateDelta('started')} for ${QUESTIONS * ROUNDS} (${gateDelta('coalesced')})`,
-        'incident load: CPU per question, collector / replica 1 / replica 2 (ms, warm-up round included)': sameCpu.map((ms) => ms.toFixed(1)).join(' / '),
+        'incident load: snapshots the collector took / Snapshot calls it got (coalesced there) for the questions': `${gateDelta('started')} / ${gateDelta('admitted')} (${gateDelta('coalesced')}) for ${QUESTIONS * ROUNDS}`,
+        'incident load: CPU per question, collector / replica 1 / replica 2 (ms, warm-up round included)': sameCpu.slice(0, 3).map((ms) => ms.toFixed(1)).join(' / '),
+        'incident load: CPU per question, this process (fake APIs) / PostgreSQL (ms)': sameCpu.slice(3).map((ms) => ms.toFixed(1)).join(' / '),
+        '50 nodes, two replicas: CPU per question, replica 1 / replica 2 / this process (50 fake collectors, fake APIs) / PostgreSQL (ms, after the warm-up round)': twoCpu.slice(1).map((ms) => ms.toFixed(1)).join(' / '),
+        'load average at the start / at the end (1 min)': `${load0.toFixed(1)} / ${loadavg()[0].toFixed(1)}`,
         'thread contexts in PostgreSQL (count, average bytes)': `${stored.n}, ${stored.bytes}`,
       },
     };

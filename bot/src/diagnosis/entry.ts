@@ -34,15 +34,65 @@ const KUBE_LAYER = new Set<FindingId>(['finalizer-blocked', 'node-unreachable', 
 const D_STATE: FindingId[] = ['uninterruptible-io', 'pidns-teardown-blocked', 'lock-contention', 'storage-backend-fault', 'hung-task', 'high-load-blocked', 'frozen-cgroup'];
 
 /**
+ * What one snapshot comes to before a question narrows it: per history
+ * window, the whole node's diagnosis with the evidence as the diagnosis left
+ * it. Kept while the snapshot object lives — the questions that joined one
+ * snapshot call (nodes/node-access.ts) share it — and never handed out:
+ * every question gets its own copy, so what one question's narrowing,
+ * renderer or thread does to its evidence and findings no other sees.
+ */
+interface SnapshotReading {
+  asked: number;
+  whole: Map<string, { evidence: Evidence; diagnosis: Diagnosis }>;
+}
+const readings = new WeakMap<SnapshotResponse, SnapshotReading>();
+let diagnoses = 0;
+
+/** Diagnoses of snapshot evidence run so far (tests: what a burst of questions cost). */
+export const snapshotDiagnoses = (): number => diagnoses;
+
+function diagnosed(evidence: Evidence, opts: RecencyOptions): Diagnosis {
+  diagnoses++;
+  return diagnose(evidence, undefined, opts);
+}
+
+/**
  * The engine's one entry for live evidence: a node's snapshot (from its
  * collector, over SSH, or this machine's) read into evidence, diagnosed, and
  * narrowed to what was asked. Slack, the terminal, the kubectl plugin,
  * `diagnose --local` and `diagnose --ssh` all come through here.
+ *
+ * A snapshot object asked about again (questions that joined one snapshot
+ * call) by a question that adds nothing of its own to it (a node, a pid, a
+ * pod without its API layer) is not diagnosed again for each: the second
+ * such question diagnoses it for all that follow, and each gets a copy. A
+ * pod question with its API layer is diagnosed on its own evidence, with the
+ * layer merged in: the layer's findings are the pod's.
  */
 export function diagnoseSnapshot(snap: SnapshotResponse, scope: Scope, opts: RecencyOptions = {}): Diagnosed {
-  const evidence = evidenceFromSnapshot(snap);
-  if (scope.kind === 'pod') mergeApiLayer(evidence, scope.pod, scope.api);
-  return narrow(evidence, diagnose(evidence, undefined, opts), scope);
+  if (scope.kind === 'pod' && (scope.pod.raw || scope.api)) {
+    // Its own evidence (the kernel log in it is read once per snapshot anyway: from-snapshot.ts), with its layer.
+    const evidence = evidenceFromSnapshot(snap);
+    mergeApiLayer(evidence, scope.pod, scope.api);
+    return narrow(evidence, diagnosed(evidence, opts), scope);
+  }
+  let reading = readings.get(snap);
+  if (!reading) readings.set(snap, (reading = { asked: 0, whole: new Map() }));
+  // The first such question about a snapshot (most snapshots answer one) pays what it always did, and nothing is kept.
+  if (++reading.asked === 1) {
+    const evidence = evidenceFromSnapshot(snap);
+    return narrow(evidence, diagnosed(evidence, opts), scope);
+  }
+  const window = String(opts.historyWindow ?? '');
+  let whole = reading.whole.get(window);
+  if (!whole) {
+    const evidence = evidenceFromSnapshot(snap);
+    whole = { evidence, diagnosis: diagnosed(evidence, opts) };
+    reading.whole.set(window, whole);
+  }
+  // One copy of both: what the diagnosis shares with its evidence stays shared in the copy.
+  const mine = structuredClone(whole);
+  return narrow(mine.evidence, mine.diagnosis, scope);
 }
 
 /** The engine's entry for a paste: the evidence its reader made, diagnosed; a paste cut short says so in the summary. */

@@ -40,13 +40,74 @@ function transports(deps: NodeAccessDeps): { collector: NodeTransport; ssh?: Nod
 }
 
 /**
+ * Snapshots in flight, per collector pool: fifty questions at once about one
+ * node make one call (single flight). A call is joined only while it is out,
+ * never reused once it has answered, so no answer is older than the call it
+ * joined; a remediation on the node (forgetInFlight) makes the next question
+ * start a call of its own.
+ */
+interface InFlight { node: string; answer: Promise<NodeSnapshot> }
+const inFlight = new WeakMap<CollectorPool, Map<string, InFlight>>();
+/** The SSH fallback configuration a call was made with is part of what it answers: numbered by identity. */
+const sshIds = new WeakMap<SshFallback, number>();
+let nextSshId = 1;
+const sshId = (ssh: SshFallback | undefined): number => {
+  if (!ssh) return 0;
+  let id = sshIds.get(ssh);
+  if (id === undefined) sshIds.set(ssh, (id = nextSshId++));
+  return id;
+};
+
+/** The request as a key: its fields in a fixed order (64-bit numbers may be strings, bigints or Longs). */
+function requestKey(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'undefined';
+  if (Array.isArray(value)) return `[${value.map(requestKey).join(',')}]`;
+  const o = value as Record<string, unknown>;
+  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${requestKey(o[k])}`).join(',')}}`;
+}
+
+/**
+ * Drops the node's calls in flight from the single flight (the calls go on
+ * for those already waiting on them): questions asked from now on start a
+ * call of their own. Done before and after a signal, so the recheck after it
+ * never joins a snapshot that began before it.
+ */
+function forgetInFlight(deps: Pick<NodeAccessDeps, 'collectors'>, node: string): void {
+  const calls = inFlight.get(deps.collectors);
+  if (!calls) return;
+  for (const [key, call] of calls) if (call.node === node) calls.delete(key);
+}
+
+/**
  * The fallback policy, the only one: a snapshot of a node from its
  * collector; when there is none or it is unreachable, over SSH if
  * configured. A collector that answered and refused is not bypassed. Every
  * failure comes back as a sentence naming each path's address and error.
  * `via: 'ssh'` goes straight to SSH (the recheck after a signal sent over SSH).
+ *
+ * An identical request (same node, request, path and SSH configuration)
+ * made while one is out joins it: every caller gets the same decoded
+ * snapshot, which no one may change (evidence is built from it, not in it).
  */
 export async function snapshotNode(deps: NodeAccessDeps, node: string, req: SnapshotRequest, opts: { via?: NodePath } = {}): Promise<NodeSnapshot> {
+  const calls = inFlight.get(deps.collectors) ?? new Map<string, InFlight>();
+  inFlight.set(deps.collectors, calls);
+  const key = `${sshId(deps.ssh)}|${opts.via ?? ''}|${node}|${requestKey(req)}`;
+  let call = calls.get(key);
+  if (!call) {
+    const started: InFlight = { node, answer: snapshotOnce(deps, node, req, opts) };
+    call = started;
+    calls.set(key, started);
+    const done = (): void => { if (calls.get(key) === started) calls.delete(key); };
+    started.answer.then(done, done);
+  }
+  const res = await call.answer;
+  // Each caller its own wrapper (and source); the snapshot itself is shared.
+  return res.status === 'ok' ? { ...res, source: { ...res.source } } : { ...res };
+}
+
+async function snapshotOnce(deps: NodeAccessDeps, node: string, req: SnapshotRequest, opts: { via?: NodePath }): Promise<NodeSnapshot> {
   const t = transports(deps);
   let collectorFailure: string | undefined;
   if (opts.via !== 'ssh' || !t.ssh) {
@@ -85,7 +146,15 @@ export async function remediateNode(deps: NodeAccessDeps, node: string, req: Rem
   const t = transports(deps);
   const transport = via === 'ssh' ? t.ssh : t.collector;
   if (!transport) return { status: 'failed', message: 'this diagnosis was read over SSH, and the SSH fallback is not configured any more (WHYSTUCK_SSH_KEY_FILE)' };
-  const res = await transport.remediate(node, req);
+  // Snapshots of the node out now began before the signal: what is asked after it must not join them.
+  forgetInFlight(deps, node);
+  let res: Awaited<ReturnType<NodeTransport['remediate']>>;
+  try {
+    res = await transport.remediate(node, req);
+  } finally {
+    // Nor those begun while the signal was on its way.
+    forgetInFlight(deps, node);
+  }
   if (res.status === 'ok') return res;
   return { status: res.status === 'unknown' ? 'unknown' : 'failed', message: res.message };
 }
