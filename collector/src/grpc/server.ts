@@ -115,9 +115,12 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
     maxQueued: limits.maxQueuedSnapshots,
     maxWaiting: limits.maxWaitingSnapshotCalls,
     // The signal fires when every caller of a started snapshot has cancelled: it stops mid-scan.
+    // Memory is given back (when past snapshots left too much) while the reader thread reads cgroup
+    // membership at the start of the scan, when this thread would only wait: not before the snapshot,
+    // where its full collection (15-30 ms, before nearly every snapshot of a 10,000-thread node) was waited for.
     run(req, signal) {
-      releaser.beforeSnapshot();
-      return opts.snapshotter.snapshotBytes(req, signal).finally(() => releaser.schedule());
+      releaser.cancel();
+      return opts.snapshotter.snapshotBytes(req, signal, () => releaser.beforeSnapshot()).finally(() => releaser.schedule());
     },
     // Callers sharing a snapshot get the longest of their deadlines.
     merge: (a, b) => ({ ...a, deadline_ms: Math.max(a.deadline_ms || DEFAULT_SNAPSHOT_DEADLINE_MS, b.deadline_ms || DEFAULT_SNAPSHOT_DEADLINE_MS) }),

@@ -19,7 +19,7 @@ export type KmsgResult =
  * read (EPIPE), one larger than `buf` (EINVAL) or one that does not parse.
  * Any other error is thrown.
  */
-export function readKmsgRecord(fd: number, buf: Buffer, bootTimeMs: number): KmsgRecord | 'end' | 'skip' {
+export function readKmsgRecord(fd: number, buf: Buffer, bootTimeMs: number, cache?: KmsgCache): KmsgRecord | 'end' | 'skip' {
   let n: number;
   try {
     n = readSync(fd, buf, 0, buf.length, null);
@@ -30,10 +30,49 @@ export function readKmsgRecord(fd: number, buf: Buffer, bootTimeMs: number): Kms
     throw err;
   }
   if (n === 0) return 'end';
-  return parseKmsgRecord(buf.toString('utf8', 0, n), bootTimeMs) ?? 'skip';
+  if (!cache) return parseKmsgRecord(buf.toString('utf8', 0, n), bootTimeMs) ?? 'skip';
+  const seq = seqOf(buf, n);
+  const known = seq >= 0 ? cache.seen.get(seq) : undefined;
+  if (known && known.length === n) {
+    cache.next.set(seq, known);
+    return known.record;
+  }
+  const rec = parseKmsgRecord(buf.toString('utf8', 0, n), bootTimeMs);
+  if (!rec) return 'skip';
+  if (seq >= 0) cache.next.set(seq, { record: rec, length: n });
+  return rec;
 }
 
-export function readKmsg(opts: { sinceSeq: bigint; bootTimeMs: number; path?: string; maxRecords?: number }): KmsgResult {
+/**
+ * Records of earlier reads, by sequence number: a record never changes, and
+ * the ring holds thousands, nearly all read again by the next snapshot —
+ * parsed once, they are not made again (their objects were most of what each
+ * snapshot left for the garbage collector). Valid for one boot time (their
+ * wall times); a read keeps only the records it met, so it never outgrows the
+ * ring. Callers share a record object: none may change it (then `clear` it).
+ */
+export class KmsgCache {
+  seen = new Map<number, { record: KmsgRecord; length: number }>();
+  next = new Map<number, { record: KmsgRecord; length: number }>();
+  bootTimeMs = NaN;
+
+  clear(): void {
+    this.seen = new Map();
+    this.next = new Map();
+  }
+}
+
+/** The sequence number of a raw record ("prefix,seq,usec,flags[,…];text"), or -1. */
+function seqOf(buf: Buffer, n: number): number {
+  let i = 0;
+  while (i < n && buf[i] !== 44) i++;
+  let seq = 0;
+  let digits = 0;
+  for (i++; i < n && buf[i] >= 48 && buf[i] <= 57 && digits < 16; i++, digits++) seq = seq * 10 + (buf[i] - 48);
+  return digits > 0 && digits < 16 && i < n && buf[i] === 44 ? seq : -1;
+}
+
+export function readKmsg(opts: { sinceSeq: bigint; bootTimeMs: number; path?: string; maxRecords?: number; cache?: KmsgCache }): KmsgResult {
   let fd: number;
   try {
     fd = openSync(opts.path ?? '/dev/kmsg', constants.O_RDONLY | constants.O_NONBLOCK);
@@ -42,6 +81,12 @@ export function readKmsg(opts: { sinceSeq: bigint; bootTimeMs: number; path?: st
     return { status: 'unreadable', code: e.code ?? 'EIO', message: e.message };
   }
   const buf = Buffer.allocUnsafe(16 * 1024);
+  const cache = opts.cache;
+  if (cache && cache.bootTimeMs !== opts.bootTimeMs) {
+    cache.clear();
+    cache.bootTimeMs = opts.bootTimeMs;
+  }
+  if (cache) cache.next = new Map();
   const records: KmsgRecord[] = [];
   const max = opts.maxRecords ?? 20000;
   let lost = 0n;
@@ -49,7 +94,7 @@ export function readKmsg(opts: { sinceSeq: bigint; bootTimeMs: number; path?: st
   let lastSeq = -1n;
   try {
     for (;;) {
-      const rec = readKmsgRecord(fd, buf, opts.bootTimeMs);
+      const rec = readKmsgRecord(fd, buf, opts.bootTimeMs, cache);
       if (rec === 'end') break;
       if (rec === 'skip') continue;
       const seq = BigInt(String(rec.seq));
@@ -66,6 +111,10 @@ export function readKmsg(opts: { sinceSeq: bigint; bootTimeMs: number; path?: st
     return { status: 'unreadable', code: e.code ?? 'EIO', message: e.message };
   } finally {
     closeSync(fd);
+    if (cache) {
+      cache.seen = cache.next;
+      cache.next = new Map();
+    }
   }
   return { status: 'ok', records, nextSeq: records.length > 0 ? nextSeq : (lastSeq >= opts.sinceSeq ? lastSeq + 1n : opts.sinceSeq), lost, newestSeq: lastSeq };
 }

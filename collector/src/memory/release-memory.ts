@@ -12,8 +12,9 @@ import koffi from 'koffi';
  * --expose-gc, as bin/whystuck-collector does), then malloc_trim(0), which
  * hands free arena pages back to the kernel. A full collection blocks the
  * event loop for 20-50 ms here, so it runs when the collector has been quiet
- * for a second, or before a snapshot once past snapshots' buffers exceed
- * `budgetBytes` — every few snapshots in a burst, not in every one.
+ * for a second, or early in a snapshot once past snapshots' buffers exceed
+ * `budgetBytes` (the gRPC server calls `beforeSnapshot` while the reader
+ * thread reads cgroup membership, when the main thread would only wait).
  */
 type Trim = (pad: number) => number;
 let trim: Trim | null | undefined;

@@ -37,15 +37,18 @@ export async function sampleCpu(src: NodeFactsSources): Promise<CpuSample> {
  */
 export async function readNodeFacts(src: NodeFactsSources, first: CpuSample, intervalMs: number): Promise<NodeFacts> {
   const p = src.procRoot;
-  const [second, loadavg, uptime, meminfo, mountinfo, ...rest] = await Promise.all([
-    sampleCpu(src),
-    readSmall(src.reader, `${p}/loadavg`),
-    readSmall(src.reader, `${p}/uptime`),
-    readSmall(src.reader, `${p}/meminfo`),
-    readSmall(src.reader, `${p}/1/mountinfo`).then((t) => t || readSmall(src.reader, `${p}/self/mountinfo`)),
-    ...['cpu', 'io', 'memory'].map((r) => readSmall(src.reader, `${p}/pressure/${r}`)),
-    ...SYSCTLS.map((s) => readSmall(src.reader, `${p}/sys/${s}`)),
-  ]);
+  // One list for the reader thread (each file under the same deadline as a single read): one
+  // message each way, not one per file (with eight in flight, the thread waited for this one
+  // to send the next while it was busy).
+  const paths = [
+    `${p}/stat`, `${p}/loadavg`, `${p}/uptime`, `${p}/meminfo`, `${p}/1/mountinfo`,
+    ...['cpu', 'io', 'memory'].map((r) => `${p}/pressure/${r}`),
+    ...SYSCTLS.map((s) => `${p}/sys/${s}`),
+  ];
+  const texts = (await src.reader.readMany(paths, { deadlineMs: 500 })).map((r) => (r.status === 'ok' ? r.text : ''));
+  const [statText, loadavg, uptime, meminfo, mountinfo1, ...rest] = texts;
+  const second = parseProcStat(statText);
+  const mountinfo = mountinfo1 || (await readSmall(src.reader, `${p}/self/mountinfo`));
   const pressure = rest.slice(0, 3);
   const sysctlValues = rest.slice(3);
   const la = loadavg.trim().split(/\s+/);

@@ -14,8 +14,9 @@
  * cgroups: where a leader's file reads "/" on every line, another thread's
  * file is read, and kept when it names a pod.
  */
-import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { parsePodCgroup } from '../cgroups/parse-pod-cgroup';
+import { readInto } from './direct-read';
 
 /** tgid -> index into `texts` (the file's text; identical files share one entry). */
 export interface CgroupMap {
@@ -27,16 +28,8 @@ export interface CgroupMap {
 const buf = Buffer.allocUnsafe(16 * 1024);
 
 function readText(path: string): string | null {
-  let fd = -1;
-  try {
-    fd = openSync(path, 'r');
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.toString('latin1', 0, n);
-  } catch {
-    return null;
-  } finally {
-    if (fd >= 0) closeSync(fd);
-  }
+  const n = readInto(path, buf);
+  return n < 0 ? null : buf.toString('latin1', 0, n);
 }
 
 /** Every line's path is "/": what an exited leader reads (or a task of the root cgroup). */

@@ -9,6 +9,7 @@
  * memory budget, and the scan and the risky reads of a snapshot never overlap.
  */
 import { closeSync, openSync, readSync, statfsSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import type { ScanMessage, ScanRequest, TaskBatch } from './raw-task';
 import type * as ScanProc from './scan-proc';
@@ -25,7 +26,9 @@ export type ReadRequest =
   /** Who holds a pod's volume mounts (collector/src/volumes/holder-pass.ts); the answer's text is its JSON. */
   | { id: number; kind: 'holders'; holders: HolderRequest }
   /** statfs(2) of a path: whether the filesystem behind it answers; the text is its type, in hex. */
-  | { id: number; kind: 'statfs'; path: string };
+  | { id: number; kind: 'statfs'; path: string }
+  /** A full garbage collection of this thread's heap if it grew past COLLECT_GROWTH since the last; the text says which. */
+  | { id: number; kind: 'collect' };
 /** One read of a `many` request. */
 export type ManyResult = { ok: true; text: string; truncated: boolean } | { ok: false; code: string; message: string };
 export type ReadReply =
@@ -95,6 +98,25 @@ function runMany(req: Extract<ReadRequest, { kind: 'many' }>): ReadReply {
   return { id: req.id, ok: true, text: '', truncated: false };
 }
 
+/**
+ * What this thread's heap may grow by between full collections (bytes). Each
+ * scan leaves a few hundred KB in the old generation (the lists it walked,
+ * the requests and cgroup texts), which V8 collects only once the heap is far
+ * larger: at 10,000 threads it grew ~0.5 MB a snapshot, past the collector's
+ * memory budget within twenty snapshots.
+ */
+const COLLECT_GROWTH = 4 * 1024 * 1024;
+let heapAfterCollect = 0;
+
+function collect(): string {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const used = getHeapStatistics().used_heap_size;
+  if (!gc || used - heapAfterCollect < COLLECT_GROWTH) return 'skipped';
+  gc();
+  heapAfterCollect = getHeapStatistics().used_heap_size;
+  return 'collected';
+}
+
 parentPort?.on('message', (req: ReadRequest) => {
   let reply: ReadReply;
   try {
@@ -103,6 +125,7 @@ parentPort?.on('message', (req: ReadRequest) => {
     else if (req.kind === 'cgroups') reply = { id: req.id, ok: true, text: '', truncated: false, cgroups: readCgroupMap(req.procRoot, new Int32Array(req.progress), req.only, req.abort && new Int32Array(req.abort)) };
     else if (req.kind === 'holders') reply = { id: req.id, ok: true, text: JSON.stringify(runHolderPass(req.holders)), truncated: false };
     else if (req.kind === 'statfs') reply = { id: req.id, ok: true, text: statfsSync(req.path).type.toString(16), truncated: false };
+    else if (req.kind === 'collect') reply = { id: req.id, ok: true, text: collect(), truncated: false };
     else reply = { id: req.id, ok: true, ...readCapped(req.path, req.maxBytes) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

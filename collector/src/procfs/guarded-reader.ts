@@ -32,7 +32,7 @@ export interface GuardedReader {
    * read under its own deadline (a thread stuck on one is written off like
    * any other; the reads after it go on on another thread). Results in order.
    */
-  readMany(paths: string[], opts?: { deadlineMs?: number; maxBytes?: number }): Promise<GuardedResult[]>;
+  readMany(paths: string[], opts?: { deadlineMs?: number; maxBytes?: number; onRead?: (index: number, result: GuardedResult & { status: 'ok' }) => void }): Promise<GuardedResult[]>;
   /**
    * Runs a task scan on a reader thread under the same guard: batches arrive
    * through `onBatch`; a scan past its deadline answers `timed-out` and its
@@ -59,6 +59,13 @@ export interface GuardedReader {
    * the same path answer `blocked-earlier` until it returns. Text: f_type in hex.
    */
   statfs?(path: string, opts?: { deadlineMs?: number }): Promise<GuardedResult>;
+  /**
+   * Lets a reader thread collect its garbage (a full collection, when its
+   * heap has grown enough since the last): asked once a snapshot's reads are
+   * done, so that it runs while the main thread assembles the response.
+   * Text: 'collected' or 'skipped'.
+   */
+  collect?(): Promise<GuardedResult>;
   /** Paths whose read is stuck in the kernel right now, with how long. */
   stuck(): Array<{ path: string; forMs: number }>;
   close(): Promise<void>;
@@ -122,6 +129,7 @@ const what = (req: ReadRequest): string => {
   if (req.kind === 'many') return req.paths[Math.max(0, Atomics.load(new Int32Array(req.progress), 0) - 1)] ?? '?';
   if (req.kind === 'holders') return `${req.holders.procRoot}/*/{ns/mnt,mountinfo,cwd,fd} (volume holders)`;
   if (req.kind === 'statfs') return `${req.path} (statfs)`;
+  if (req.kind === 'collect') return '(garbage collection)';
   return `${req.procRoot}/*/cgroup (cgroup membership)`;
 };
 
@@ -270,7 +278,8 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     });
   }
 
-  async function readMany(paths: string[], o: { deadlineMs?: number; maxBytes?: number }): Promise<GuardedResult[]> {
+  /** `o.onRead`: each file read, as it comes back (the rest, and every failure, only in the answer). */
+  async function readMany(paths: string[], o: { deadlineMs?: number; maxBytes?: number; onRead?: (index: number, result: GuardedResult & { status: 'ok' }) => void }): Promise<GuardedResult[]> {
     const deadlineMs = o.deadlineMs ?? defaultDeadlineMs;
     const maxBytes = o.maxBytes ?? 64 * 1024;
     const results: Array<GuardedResult | undefined> = new Array(paths.length);
@@ -292,7 +301,13 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
       const r = await submit({ id, kind: 'many', paths: list.map((i) => paths[i]), maxBytes, progress }, deadlineMs, `#many${id}`, undefined, (from, got) => {
         const took = now() - started;
         got.forEach((g, k) => {
-          results[list[from + k]] = g.ok ? { status: 'ok', text: g.text, truncated: g.truncated, tookMs: took } : { status: 'error', code: g.code, message: g.message, tookMs: took };
+          if (g.ok) {
+            const ok = { status: 'ok' as const, text: g.text, truncated: g.truncated, tookMs: took };
+            results[list[from + k]] = ok;
+            o.onRead?.(list[from + k], ok);
+          } else {
+            results[list[from + k]] = { status: 'error', code: g.code, message: g.message, tookMs: took };
+          }
         });
       });
       if (r.status === 'ok') break;
@@ -331,6 +346,10 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     },
     statfs(path, o = {}) {
       return submit({ id: nextId++, kind: 'statfs', path }, o.deadlineMs ?? defaultDeadlineMs, `${path}#statfs`);
+    },
+    collect() {
+      const id = nextId++;
+      return submit({ id, kind: 'collect' }, 5000, `#collect${id}`);
     },
     stuck() {
       const t = now();

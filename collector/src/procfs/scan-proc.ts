@@ -1,8 +1,10 @@
 /**
- * Runs on a reader worker thread (see guarded-read-worker.ts): walks
+ * Runs on a reader worker thread (see guarded-read-worker.ts), and in slices
+ * on the main thread (task-scanner.ts): walks
  * <procRoot>/<pid>/task/<tid> and reads the files that
  * take no lock on the target (stat, status, wchan, cgroup, ns/pid), with
- * plain synchronous reads into one reused buffer — the fastest way Node has.
+ * plain synchronous reads into one reused buffer (direct-read.ts: through
+ * libc on the main thread); stat lines are parsed from the bytes.
  * Each task is encoded as a protobuf Task message right where it is read, so
  * no task object outlives its thread's iteration or is cloned across
  * threads; batches of encoded tasks and a few columns stream back (typed
@@ -11,11 +13,12 @@
  * tells the main thread which task it is on; if the walk ever gets stuck, the
  * guarded reader writes the thread off like any other stuck read.
  */
-import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
-import { parseStat } from './parse-stat';
+import { readdirSync } from 'node:fs';
+import { lastReadError, readInto, readLink } from './direct-read';
+import { parseStatBytes, type ProcStat } from './parse-stat';
 import { parseStatus, type ProcStatus } from './parse-status';
 import { parseCgroupFile, parsePodCgroup, type CgroupLine } from '../cgroups/parse-pod-cgroup';
-import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT, type PodEntry, type RawProblem, type RawProcess, type ScanMessage, type ScanRequest, type TaskBatch } from './raw-task';
+import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT, type PodEntry, type RawProblem, type RawProcess, type RawThread, type ScanMessage, type ScanRequest, type TaskBatch } from './raw-task';
 import { fillTask, processFacts, type ProcessFacts } from '../snapshot/build-tasks';
 import type { Task } from '../../../proto/generated/whystuck/v1/Task';
 import type { CgroupMap } from './cgroup-pass';
@@ -27,16 +30,8 @@ const buf = Buffer.allocUnsafe(64 * 1024);
 type Read = { ok: true; text: string } | { ok: false; code: string };
 
 function read(path: string): Read {
-  let fd = -1;
-  try {
-    fd = openSync(path, 'r');
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return { ok: true, text: buf.toString('latin1', 0, n) };
-  } catch (err) {
-    return { ok: false, code: (err as NodeJS.ErrnoException).code ?? 'EIO' };
-  } finally {
-    if (fd >= 0) closeSync(fd);
-  }
+  const n = readInto(path, buf);
+  return n < 0 ? { ok: false, code: lastReadError() } : { ok: true, text: buf.toString('latin1', 0, n) };
 }
 
 function list(path: string): string[] {
@@ -55,15 +50,16 @@ const codec = taskCodec();
 /** Builds one batch of encoded tasks with its columns. */
 /** One Task object for the worker's life: each thread is written into it and encoded at once. */
 const scratchTask = {} as Task;
+/** Likewise one stat and one thread: a thread is encoded as soon as it is read. */
+const scratchStat: ProcStat = { pid: 0, comm: '', state: '', ppid: 0, flags: 0, utime: 0, stime: 0, priority: 0, nice: 0, numThreads: 0, startTime: 0, blocked: false, processor: 0, rtPriority: 0 };
+const scratchThread: RawThread = { tid: 0, stat: scratchStat, full: false, status: undefined, wchan: '' };
 
 /** One encoding buffer for the worker's life: batches copy out of it, it is never reallocated per batch. */
 const scratch = new Out();
 
 class BatchWriter {
-  out = scratch;
-
-  constructor() {
-    scratch.pos = 0;
+  constructor(readonly out: Out) {
+    out.pos = 0;
   }
 
   ends: number[] = [];
@@ -106,29 +102,53 @@ function claim(claims: Int32Array, tgid: number): boolean {
 /** Sends a message to the thread that asked for the scan, transferring the listed buffers. */
 export type Post = (msg: ScanMessage, transfer: ArrayBuffer[]) => void;
 
+/** A walk that can stop between processes and go on later (the main thread walks in slices). */
+export interface Walk {
+  /** Walks on until `untilMs` (performance.now()) has passed, checked between processes: true while processes remain. */
+  step(untilMs: number): boolean;
+  /** Sends the last batch and 'done'. */
+  finish(): void;
+}
+
+/** The whole walk at once (or until `req.share.budgetMs` has passed): the reader thread's scan. */
 export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, post: Post): void {
+  const walk = createWalk(req, progressBuffer, post, scratch);
+  walk.step(req.share?.budgetMs ? performance.now() + req.share.budgetMs : Infinity);
+  walk.finish();
+}
+
+/**
+ * A walk of `req`. `out`: its encoding buffer, which holds the batch being
+ * built between steps — the worker's shared one only for a walk made in one
+ * go (scanProc); a walk in slices needs its own, as other walks may run on
+ * the thread between its steps.
+ */
+export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, post: Post, out: Out = new Out()): Walk {
   const progress = new Int32Array(progressBuffer);
   const problems: RawProblem[] = [];
   const podIndex = new Map<string, number>();
   const pathIndex = new Map<string, number>();
-  let batch = new BatchWriter();
+  let batch = new BatchWriter(out);
   const flush = (): void => {
     if (batch.size === 0 && problems.length === 0) return;
     const msg = batch.take(problems.splice(0));
     const transfer = [msg.bytes, msg.ends, msg.tid, msg.tgid, msg.ppid, msg.pidNs, msg.state, msg.bits, msg.pod, msg.freezer].map((a) => a.buffer as ArrayBuffer);
     post(msg, transfer);
-    batch = new BatchWriter();
+    batch = new BatchWriter(out);
   };
   // Cgroup files read beforehand: tgid -> text index; each distinct text parsed once, its facts built once.
   const known = new Map<number, number>();
   if (req.cgroups) for (let i = 0; i < req.cgroups.tgids.length; i++) known.set(req.cgroups.tgids[i], req.cgroups.text[i]);
   const parsedText: CgroupLine[][] = [];
   const factsOfText: ProcessFacts[] = [];
-  const emit = (proc: RawProcess, textIndex: number): void => {
-    let facts: ProcessFacts;
+  /** A process's facts, pod and freezer cgroup (entering them in this batch's tables when new): before its threads are encoded. */
+  let facts: ProcessFacts = { pod: null, path: '', cgroups: {} };
+  let pod = -1;
+  let freezer = -1;
+  const beginProcess = (proc: RawProcess, textIndex: number): void => {
     if (textIndex >= 0) facts = factsOfText[textIndex] ??= processFacts(proc);
     else facts = processFacts(proc);
-    let pod = -1;
+    pod = -1;
     if (facts.pod) {
       const key = `${facts.pod.podUid}/${facts.pod.containerId}/${facts.pod.runtime}`;
       pod = podIndex.get(key) ?? -1;
@@ -138,7 +158,7 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
         batch.newPods.push({ uid: facts.pod.podUid, containerId: facts.pod.containerId, runtime: facts.pod.runtime, qos: facts.pod.qosClass });
       }
     }
-    let freezer = -1;
+    freezer = -1;
     const freezerPath = facts.cgroups.freezer;
     if (freezerPath) {
       freezer = pathIndex.get(freezerPath) ?? -1;
@@ -148,20 +168,20 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
         batch.newPaths.push(freezerPath);
       }
     }
-    for (const th of proc.threads) {
-      const task = fillTask(scratchTask, proc, th, facts);
-      codec.encodeInto(batch.out, task);
-      batch.ends.push(batch.out.pos);
-      batch.tid.push(th.tid);
-      batch.tgid.push(proc.tgid);
-      batch.ppid.push(th.stat.ppid);
-      batch.pidNs.push(proc.pidNsInode);
-      batch.state.push(th.stat.state.charCodeAt(0) || 0);
-      batch.bits.push((task.is_thread_group_leader ? TASK_LEADER : 0) | (task.is_kernel_thread ? TASK_KTHREAD : 0) | (task.is_pid_ns_init ? TASK_NS_INIT : 0));
-      batch.pod.push(pod);
-      batch.freezer.push(freezer);
-    }
-    if (batch.size >= BATCH_TASKS) flush();
+  };
+  /** Encodes one thread of the process begun last. */
+  const emitThread = (proc: RawProcess, th: RawThread): void => {
+    const task = fillTask(scratchTask, proc, th, facts, true);
+    codec.encodeInto(batch.out, task);
+    batch.ends.push(batch.out.pos);
+    batch.tid.push(th.tid);
+    batch.tgid.push(proc.tgid);
+    batch.ppid.push(th.stat.ppid);
+    batch.pidNs.push(proc.pidNsInode);
+    batch.state.push(th.stat.state.charCodeAt(0) || 0);
+    batch.bits.push((task.is_thread_group_leader ? TASK_LEADER : 0) | (task.is_kernel_thread ? TASK_KTHREAD : 0) | (task.is_pid_ns_init ? TASK_NS_INIT : 0));
+    batch.pod.push(pod);
+    batch.freezer.push(freezer);
   };
   const note = (path: string, r: Read, pid: number, tid: number): void => {
     if (!r.ok && !GONE.has(r.code)) problems.push({ path, code: r.code, pid, tid });
@@ -171,90 +191,112 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
   let visited = 0;
   const claims = req.share ? new Int32Array(req.share.claims) : undefined;
   if (req.share?.backwards) entries.reverse();
-  const stopAt = req.share?.budgetMs ? performance.now() + req.share.budgetMs : Infinity;
   const abort = req.abort ? new Int32Array(req.abort) : undefined;
-  for (const name of entries) {
-    // Past its budget a sharing walker leaves the processes it has not taken to the others.
-    if (stopAt !== Infinity && performance.now() > stopAt) break;
-    // Every caller of the scan has gone: what was read so far is sent, nothing more is read.
-    if (abort && Atomics.load(abort, 0) !== 0) break;
-    const tgid = Number(name);
-    // The main thread leaves processes whose cgroups were not read beforehand to the reader thread.
-    if (req.share?.noCgroupReads && req.cgroups !== null && !known.has(tgid)) continue;
-    if (claims && !claim(claims, tgid)) continue;
-    const dir = `${req.procRoot}/${name}`;
-    progress[0] = tgid;
-    progress[1] = 0;
-    const textIndex = known.get(tgid) ?? -1;
-    let cgroups: CgroupLine[] = [];
-    // Leaders only: one stat per process, no thread list (a cheap look when no task is in D).
-    // Otherwise the thread list is read when needed: a process whose status says one thread has none to list.
-    let tids: string[] | undefined = req.leadersOnly ? [name] : undefined;
-    const taskList = (): string[] => (tids ??= list(`${dir}/task`));
-    if (textIndex >= 0) {
-      cgroups = parsedText[textIndex] ??= parseCgroupFile((req.cgroups as CgroupMap).texts[textIndex]);
-    } else if (req.cgroups !== null) {
-      const cgPath = `${dir}/cgroup`;
-      const cg = read(cgPath);
-      note(cgPath, cg, tgid, tgid);
-      cgroups = cg.ok ? parseCgroupFile(cg.text) : [];
-      // A leader that exited (fake zombie) has left its cgroups; its live threads have not.
-      if (!cgroups.some((l) => parsePodCgroup(l.path)) && taskList().length > 1) {
-        const other = read(`${dir}/task/${taskList().find((t) => t !== name)}/cgroup`);
-        if (other.ok && parseCgroupFile(other.text).some((l) => parsePodCgroup(l.path))) cgroups = parseCgroupFile(other.text);
+  let next = 0;
+  const step = (untilMs: number): boolean => {
+    while (next < entries.length) {
+      // Past its time a sharing walker leaves the processes it has not taken to the others (or to its next step).
+      if (untilMs !== Infinity && performance.now() > untilMs) return true;
+      // Every caller of the scan has gone: what was read so far is sent, nothing more is read.
+      if (abort && Atomics.load(abort, 0) !== 0) {
+        next = entries.length;
+        break;
       }
-    }
-    if (wanted.size > 0 && !wanted.has(tgid) && !taskList().some((t) => wanted.has(Number(t)))) continue;
-    // Zombies read cgroup "/", so a pod filter must keep them for attribution later.
-    if (req.podUid && !cgroups.some((l) => parsePodCgroup(l.path)?.podUid === req.podUid) && !cgroups.every((l) => l.path === '/')) continue;
-    visited++;
-    const stPath = `${dir}/status`;
-    const st = read(stPath);
-    note(stPath, st, tgid, tgid);
-    const processStatus: ProcStatus = st.ok ? parseStatus(st.text) : { nsPid: [], nsTgid: [] };
-    tids ??= processStatus.threads === 1 ? [name] : list(`${dir}/task`);
-    let pidNsInode = 0;
-    try {
-      // "pid:[4026531836]"
-      const link = readlinkSync(`${dir}/ns/pid`);
-      const b = link.indexOf('[');
-      pidNsInode = b >= 0 && link.endsWith(']') ? Number(link.slice(b + 1, -1)) || 0 : 0;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-      if (!GONE.has(code)) problems.push({ path: `${dir}/ns/pid`, code, pid: tgid, tid: tgid });
-    }
-    const isNsInit = processStatus.nsPid.length > 1 && processStatus.nsPid[processStatus.nsPid.length - 1] === 1;
-    const scoped = wanted.size > 0 || req.podUid !== '';
-    const proc: RawProcess = { tgid, status: processStatus, cgroups, pidNsInode, threads: [] };
-    for (const t of tids.length > 0 ? tids : [name]) {
-      const tid = Number(t);
-      progress[1] = tid;
-      const tdir = `${dir}/task/${t}`;
-      const s = read(`${tdir}/stat`);
-      if (!s.ok) {
-        note(`${tdir}/stat`, s, tgid, tid);
-        continue;
-      }
-      const stat = parseStat(s.text);
-      if (!stat) continue;
-      const full = req.allThreadDetails || scoped || isNsInit || req.fullStates.includes(stat.state);
-      let status: ProcStatus | undefined;
-      let wchan = '';
-      if (full) {
-        if (tid !== tgid) {
-          const ts = read(`${tdir}/status`);
-          note(`${tdir}/status`, ts, tgid, tid);
-          if (ts.ok) status = parseStatus(ts.text);
+      const name = entries[next++];
+      const tgid = Number(name);
+      // The main thread leaves processes whose cgroups were not read beforehand to the reader thread.
+      if (req.share?.noCgroupReads && req.cgroups !== null && !known.has(tgid)) continue;
+      if (claims && !claim(claims, tgid)) continue;
+      const dir = `${req.procRoot}/${name}`;
+      progress[0] = tgid;
+      progress[1] = 0;
+      const textIndex = known.get(tgid) ?? -1;
+      let cgroups: CgroupLine[] = [];
+      // Leaders only: one stat per process, no thread list (a cheap look when no task is in D).
+      // Otherwise the thread list is read when needed: a process whose status says one thread has none to list.
+      let tids: string[] | undefined = req.leadersOnly ? [name] : undefined;
+      const taskList = (): string[] => (tids ??= list(`${dir}/task`));
+      if (textIndex >= 0) {
+        cgroups = parsedText[textIndex] ??= parseCgroupFile((req.cgroups as CgroupMap).texts[textIndex]);
+      } else if (req.cgroups !== null) {
+        const cgPath = `${dir}/cgroup`;
+        const cg = read(cgPath);
+        note(cgPath, cg, tgid, tgid);
+        cgroups = cg.ok ? parseCgroupFile(cg.text) : [];
+        // A leader that exited (fake zombie) has left its cgroups; its live threads have not.
+        if (!cgroups.some((l) => parsePodCgroup(l.path)) && taskList().length > 1) {
+          const other = read(`${dir}/task/${taskList().find((t) => t !== name)}/cgroup`);
+          if (other.ok && parseCgroupFile(other.text).some((l) => parsePodCgroup(l.path))) cgroups = parseCgroupFile(other.text);
         }
-        const w = read(`${tdir}/wchan`);
-        note(`${tdir}/wchan`, w, tgid, tid);
-        if (w.ok && w.text !== '0') wchan = w.text.trim();
       }
-      proc.threads.push({ tid, stat, full, status, wchan });
+      if (wanted.size > 0 && !wanted.has(tgid) && !taskList().some((t) => wanted.has(Number(t)))) continue;
+      // Zombies read cgroup "/", so a pod filter must keep them for attribution later.
+      if (req.podUid && !cgroups.some((l) => parsePodCgroup(l.path)?.podUid === req.podUid) && !cgroups.every((l) => l.path === '/')) continue;
+      visited++;
+      const stPath = `${dir}/status`;
+      const st = read(stPath);
+      note(stPath, st, tgid, tgid);
+      const processStatus: ProcStatus = st.ok ? parseStatus(st.text) : { nsPid: [], nsTgid: [] };
+      tids ??= processStatus.threads === 1 ? [name] : list(`${dir}/task`);
+      let pidNsInode = 0;
+      // "pid:[4026531836]"
+      const link = readLink(`${dir}/ns/pid`);
+      if (link !== null) {
+        const b = link.indexOf('[');
+        pidNsInode = b >= 0 && link.endsWith(']') ? Number(link.slice(b + 1, -1)) || 0 : 0;
+      } else {
+        const code = lastReadError();
+        if (!GONE.has(code)) problems.push({ path: `${dir}/ns/pid`, code, pid: tgid, tid: tgid });
+      }
+      const isNsInit = processStatus.nsPid.length > 1 && processStatus.nsPid[processStatus.nsPid.length - 1] === 1;
+      const scoped = wanted.size > 0 || req.podUid !== '';
+      const proc: RawProcess = { tgid, status: processStatus, cgroups, pidNsInode, threads: [] };
+      beginProcess(proc, textIndex);
+      // Each thread is encoded as soon as it is read, through one stat and one thread object.
+      const stat = scratchStat;
+      const th = scratchThread;
+      for (const t of tids.length > 0 ? tids : [name]) {
+        const tid = Number(t);
+        progress[1] = tid;
+        const tdir = `${dir}/task/${t}`;
+        const statPath = `${tdir}/stat`;
+        // Read into the buffer and parsed there: no result object, no string of the line.
+        const n = readInto(statPath, buf);
+        if (n < 0) {
+          const code = lastReadError();
+          if (!GONE.has(code)) problems.push({ path: statPath, code, pid: tgid, tid });
+          continue;
+        }
+        if (!parseStatBytes(buf, n, stat)) continue;
+        const full = req.allThreadDetails || scoped || isNsInit || req.fullStates.includes(stat.state);
+        let status: ProcStatus | undefined;
+        let wchan = '';
+        if (full) {
+          if (tid !== tgid) {
+            const ts = read(`${tdir}/status`);
+            note(`${tdir}/status`, ts, tgid, tid);
+            if (ts.ok) status = parseStatus(ts.text);
+          }
+          const w = read(`${tdir}/wchan`);
+          note(`${tdir}/wchan`, w, tgid, tid);
+          if (w.ok && w.text !== '0') wchan = w.text.trim();
+        }
+        th.tid = tid;
+        th.full = full;
+        th.status = status;
+        th.wchan = wchan;
+        emitThread(proc, th);
+      }
+      if (batch.size >= BATCH_TASKS) flush();
     }
-    emit(proc, textIndex);
-  }
-  flush();
-  const done: ScanMessage = { type: 'done', visitedProcesses: visited };
-  post(done, []);
+    return false;
+  };
+  return {
+    step,
+    finish() {
+      flush();
+      const done: ScanMessage = { type: 'done', visitedProcesses: visited };
+      post(done, []);
+    },
+  };
 }

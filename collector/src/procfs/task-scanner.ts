@@ -14,8 +14,13 @@ export interface TaskTable extends TaskColumns {
 export interface ScanResult {
   tasks: TaskTable;
   problems: RawProblem[];
-  /** Set when the scan did not finish before its deadline: where it stalled. */
-  stalled?: { pid: number; tid: number; afterMs: number };
+  /**
+   * Set when the scan did not finish before its deadline: where it stalled.
+   * `restRead`: the main thread, walking from the other end, read every
+   * process the stalled thread had not taken (missing: the one it stalled on,
+   * and those it read after its last batch).
+   */
+  stalled?: { pid: number; tid: number; afterMs: number; restRead?: boolean };
   /** Whether tasks could be attributed to pods: their cgroup membership was read, or why not. */
   cgroups: { status: 'read' } | { status: 'unknown'; path: string; reason: 'timed-out' | 'blocked-earlier' | 'skipped'; triedMs: number; pid: number };
   /** Every caller's signal fired: the scan stopped (or never started); `tasks` is what was read until then. */
@@ -32,8 +37,14 @@ export interface TaskScanner {
    * one always wants it), the scan is aborted: not started if it still
    * waits, else its walk (and cgroup pass) stop before their next process;
    * it answers with `aborted` and what it had read.
+   *
+   * `meanwhile`: work for this thread that best runs while it would only
+   * wait (say, a garbage collection): called once — while the reader thread
+   * reads cgroup membership, when this call starts a scan with that pass;
+   * else before its walk (a scan without the pass), or at once (a call that
+   * shares a waiting scan). Its errors are ignored.
    */
-  scan(req: ScanRequest, deadlineMs: number, signal?: AbortSignal): Promise<ScanResult>;
+  scan(req: ScanRequest, deadlineMs: number, signal?: AbortSignal, meanwhile?: () => void): Promise<ScanResult>;
   stats(): TaskScannerStats;
 }
 
@@ -111,12 +122,13 @@ function tableOf(batches: TaskBatch[], pods: PodEntry[], paths: string[]): TaskT
  * next read or snapshot.
  */
 /**
- * The main thread walks at most this long (ms), then leaves the rest to the
- * reader thread: while it walks, gRPC (Health, other calls) waits. On a quiet
- * node its share of 10,000 threads takes ~70 ms; on a loaded one it would
- * take seconds.
+ * The main thread walks in slices of at most this long (ms), and lets the
+ * event loop run between them: while it walks, gRPC (Health, other calls)
+ * waits. It walks until every process is taken (or the scan's deadline), so
+ * that both threads walk to the end: with one 100 ms share, the reader thread
+ * walked the rest alone, on a loaded node for seconds.
  */
-const MAIN_SHARE_BUDGET_MS = 100;
+const MAIN_SLICE_MS = 50;
 
 export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOptions = {}): TaskScanner {
   const parts = opts.parts ?? 1;
@@ -126,10 +138,12 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
   const counts: TaskScannerStats = { scans: 0, coalesced: 0, cgroupsUnknown: 0, aborted: 0, tasksRead: 0 };
 
   /** The cgroup pass: the map, null when membership is unknown (with why), undefined to read in the walk. */
-  const readCgroups = async (procRoot: string, deadlineMs: number, abort: SharedArrayBuffer): Promise<{ map: CgroupMap | null | undefined; state: ScanResult['cgroups'] }> => {
+  const readCgroups = async (procRoot: string, deadlineMs: number, abort: SharedArrayBuffer, meanwhile: () => void): Promise<{ map: CgroupMap | null | undefined; state: ScanResult['cgroups'] }> => {
     if (cgroupDeadlineMs <= 0) return { map: undefined, state: { status: 'read' } };
     const progress = new SharedArrayBuffer(4);
-    const r = await reader.cgroups(procRoot, { deadlineMs: Math.min(cgroupDeadlineMs, deadlineMs), progress, abort });
+    const pass = reader.cgroups(procRoot, { deadlineMs: Math.min(cgroupDeadlineMs, deadlineMs), progress, abort });
+    meanwhile();
+    const r = await pass;
     if (r.status === 'ok' && r.cgroups) return { map: r.cgroups, state: { status: 'read' } };
     // An error (say, the proc root is not listable) is the walk's to report.
     if (r.status === 'error' || r.status === 'ok') return { map: undefined, state: { status: 'read' } };
@@ -142,7 +156,7 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
     return { map: null, state: { status: 'unknown', path: `${procRoot}/*/cgroup`, reason: 'skipped', triedMs: 0, pid: 0 } };
   };
 
-  const run = async (req: ScanRequest, deadlineMs: number, abort: SharedArrayBuffer): Promise<ScanResult> => {
+  const run = async (req: ScanRequest, deadlineMs: number, abort: SharedArrayBuffer, meanwhile: () => void): Promise<ScanResult> => {
     const aborted = (): boolean => Atomics.load(new Int32Array(abort), 0) !== 0;
     const nothing = (cgroups: ScanResult['cgroups']): ScanResult => ({ tasks: tableOf([], [], []), problems: [], cgroups, aborted: true });
     if (aborted()) {
@@ -151,7 +165,8 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
     }
     counts.scans++;
     const t0 = performance.now();
-    const cg = req.cgroups === undefined ? await readCgroups(req.procRoot, deadlineMs, abort) : { map: req.cgroups, state: { status: 'read' } as const };
+    const cg = req.cgroups === undefined ? await readCgroups(req.procRoot, deadlineMs, abort, meanwhile) : { map: req.cgroups, state: { status: 'read' } as const };
+    meanwhile();
     if (aborted()) {
       counts.aborted++;
       return nothing(cg.state);
@@ -193,6 +208,7 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
       // tgids are below pid_max, at most 2^22 on Linux: one bit each (512 KiB).
       claims = new SharedArrayBuffer((1 << 22) / 8);
     }
+    let mainWalkedToEnd = false;
     const pending = Array.from({ length: parts }, (_, part) => {
       const progress = new SharedArrayBuffer(8);
       const result = reader.scan(claims ? { ...req, share: { claims, backwards: part % 2 === 1 } } : req, { deadlineMs, progress, onBatch: collector() });
@@ -201,16 +217,23 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
     if (mainJoins && claims) {
       const onBatch = collector();
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the scan code loads in this thread only when it joins a scan
-      (require('./scan-proc') as typeof import('./scan-proc')).scanProc({ ...req, share: { claims, backwards: true, noCgroupReads: true, budgetMs: MAIN_SHARE_BUDGET_MS } }, new SharedArrayBuffer(8), (msg) => {
+      const walk = (require('./scan-proc') as typeof import('./scan-proc')).createWalk({ ...req, share: { claims, backwards: true, noCgroupReads: true } }, new SharedArrayBuffer(8), (msg) => {
         if (msg.type === 'tasks') onBatch(msg);
       });
+      const endAt = performance.now() + deadlineMs;
+      let more = true;
+      while ((more = walk.step(Math.min(endAt, performance.now() + MAIN_SLICE_MS))) && performance.now() < endAt && !aborted()) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      walk.finish();
+      mainWalkedToEnd = !more && !aborted();
     }
     const results = await Promise.all(pending);
     let stalled: ScanResult['stalled'];
     for (const { r, progress } of results) {
       if (r.status === 'timed-out') {
         const at = new Int32Array(progress);
-        stalled ??= { pid: at[0], tid: at[1], afterMs: Math.round(r.tookMs) };
+        stalled ??= { pid: at[0], tid: at[1], afterMs: Math.round(r.tookMs), ...(mainWalkedToEnd ? { restRead: true } : {}) };
       } else if (r.status === 'error') {
         problems.push({ path: req.procRoot, code: `task scan failed: ${r.message}`, pid: 0, tid: 0 });
       } else if (r.status !== 'ok') {
@@ -241,19 +264,30 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
   };
 
   return {
-    scan(req, deadlineMs, signal) {
+    scan(req, deadlineMs, signal, meanwhile) {
+      let called = !meanwhile;
+      const once = (): void => {
+        if (called) return;
+        called = true;
+        try {
+          meanwhile?.();
+        } catch {
+          // the caller's, not the scan's
+        }
+      };
       const key = JSON.stringify({ ...req, cgroups: req.cgroups === undefined ? 'read' : req.cgroups === null ? 'none' : 'given' });
       const shareable = req.cgroups === undefined || req.cgroups === null;
       const same = shareable ? waiting.get(key) : undefined;
       if (same) {
         counts.coalesced++;
         share(key, same, signal);
+        once();
         return same.result;
       }
       const abort = new SharedArrayBuffer(4);
       const sh: Shared = { abort, sharers: 0, left: 0, result: busy.then(() => {
         if (waiting.get(key) === sh) waiting.delete(key);
-        return run(req, deadlineMs, abort);
+        return run(req, deadlineMs, abort, once);
       }) };
       if (shareable) waiting.set(key, sh);
       share(shareable ? key : undefined, sh, signal);

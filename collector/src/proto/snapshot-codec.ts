@@ -30,5 +30,18 @@ export function taskCodec(): WireCodec<Task, Task__Output> {
   return task;
 }
 
+let taskExtra: WireCodec<Task, Task__Output> | undefined;
+
+/**
+ * The same Task codec compiled once more, for the few fields a snapshot
+ * appends to scanned tasks (pods, cmdlines, stacks): objects of many small
+ * shapes, which through the scanner's codec made its property reads
+ * megamorphic — and the main thread's share of the walk encodes with it.
+ */
+export function taskExtraCodec(): WireCodec<Task, Task__Output> {
+  taskExtra ??= compileCodec(lookup('whystuck.v1.Task'));
+  return taskExtra;
+}
+
 /** SnapshotResponse.tasks is field 2, length-delimited: its tag byte. */
 export const TASKS_FIELD_TAG = (2 << 3) | 2;

@@ -104,6 +104,9 @@ export class Out {
 
   long(v: unknown): void {
     if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER) this.varint(v);
+    // Decimal strings of up to 15 digits (below 2^53: the same value either way) skip BigInt,
+    // which cost most of encoding a kernel log's records (three 64-bit fields each).
+    else if (typeof v === 'string' && isShortDecimal(v)) this.varint(Number(v));
     else this.varint64(toBig(v));
   }
 
@@ -181,6 +184,17 @@ export class Out {
   }
 }
 
+/** 1 to 15 ASCII digits and nothing else. */
+function isShortDecimal(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 15) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 export function varintLength(v: number): number {
   let n = 1;
   while (v >= 128) { v = Math.floor(v / 128); n++; }
@@ -197,6 +211,10 @@ function toBig(v: unknown): bigint {
 
 const isZero64 = (v: unknown): boolean => v === 0 || v === '0' || v === 0n
   || (typeof v === 'object' && v !== null && (v as { low: number }).low === 0 && (v as { high: number }).high === 0);
+
+/** Recently decoded short ASCII strings, by a hash of their bytes (In.string). */
+const SHORT_STRINGS = 4096;
+const shortStrings: Array<string | undefined> = new Array<string | undefined>(SHORT_STRINGS);
 
 export class In {
   readonly view: DataView;
@@ -305,15 +323,27 @@ export class In {
     const end = start + len;
     if (end > this.end) throw new Error('wire-codec: truncated string');
     this.pos = end;
-    if (len < 24) {
-      // Short strings are mostly ASCII: decoding by hand beats a call into C++.
+    if (len === 0) return '';
+    if (len < 32) {
+      // Short strings (comms, states, signal masks, cgroup names) repeat across thousands of
+      // tasks: a decoded snapshot shares one string per value instead of one per task, made
+      // once (it was a string per character, each a copy of the last). ASCII only.
       const b = this.buf;
-      let s = '';
+      let h = len;
       for (let i = start; i < end; i++) {
         const c = b[i];
         if (c >= 0x80) return b.toString('utf8', start, end);
-        s += String.fromCharCode(c);
+        h = (Math.imul(h, 31) + c) | 0;
       }
+      const k = (h ^ (h >>> 12)) & (SHORT_STRINGS - 1);
+      const known = shortStrings[k];
+      if (known !== undefined && known.length === len) {
+        let i = 0;
+        while (i < len && known.charCodeAt(i) === b[start + i]) i++;
+        if (i === len) return known;
+      }
+      const s = b.toString('latin1', start, end);
+      shortStrings[k] = s;
       return s;
     }
     return this.buf.toString('utf8', start, end);
@@ -329,7 +359,15 @@ export class In {
 
   skip(wire: number): void {
     switch (wire) {
-      case WIRE_VARINT: this.varint64(); break;
+      case WIRE_VARINT: {
+        // Past its bytes without computing its value (varint64's BigInt arithmetic was most of a peek's cost).
+        const b = this.buf;
+        for (;;) {
+          if (this.pos >= this.end) throw new Error('wire-codec: truncated varint');
+          if (b[this.pos++] < 0x80) break;
+        }
+        break;
+      }
       case WIRE_FIXED64: this.pos += 8; break;
       // (the length first: `this.pos += this.varint()` would add it to the position before the length was read)
       case WIRE_DELIMITED: { const len = this.varint(); this.pos += len; break; }
@@ -555,6 +593,8 @@ function runtime(): Runtime {
       return n;
     },
     writeMap(out, fi, v) {
+      // An empty map writes nothing (most tasks' cgroups): no entry list made for it.
+      if (!(v instanceof Map) && !hasOwnEnumerable(v as object)) return;
       const f = R.F[fi];
       const keyField: FieldPlan = { name: 'key', id: 1, kind: f.keyKind as Kind, repeated: false, explicit: false };
       const value = f.value as FieldPlan;
@@ -589,6 +629,12 @@ function runtime(): Runtime {
     },
   };
   return R;
+}
+
+/** Whether Object.entries(o) has anything, without making it. */
+function hasOwnEnumerable(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
 }
 
 /** Maps are rare and small: their keys and values go through these generic paths. */

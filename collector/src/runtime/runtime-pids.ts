@@ -78,14 +78,55 @@ export function isShimComm(comm: string): boolean {
   return comm.startsWith('containerd-shim') || comm === 'conmon';
 }
 
-/** The comm (Task field 5) of an encoded Task message, without decoding the rest. */
+/**
+ * The comm (Task field 5) of an encoded Task message, without decoding the
+ * rest. Fields before it are stepped over in place (a whole-node snapshot
+ * peeks at every leader outside the pods); the comm itself is read by `In`.
+ */
 export function peekComm(bytes: Uint8Array): string {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const inp = new In(buf, 0, buf.length);
-  while (inp.pos < inp.end) {
-    const key = inp.varint();
-    if (key === ((5 << 3) | 2)) return inp.string();
-    inp.skip(key & 7);
+  const n = bytes.length;
+  let pos = 0;
+  while (pos < n) {
+    // The key: one byte for every field number below 16.
+    let key = bytes[pos++];
+    if (key >= 0x80) {
+      key &= 0x7f;
+      let shift = 7;
+      let b: number;
+      do {
+        if (pos >= n) return '';
+        b = bytes[pos++];
+        key += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (b >= 0x80);
+    }
+    if (key === ((5 << 3) | 2)) {
+      const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const inp = new In(buf, pos - 1, n);
+      inp.pos = pos;
+      return inp.string();
+    }
+    const wire = key & 7;
+    if (wire === 0) {
+      while (pos < n && bytes[pos] >= 0x80) pos++;
+      pos++;
+    } else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      let len = 0;
+      let shift = 0;
+      let b: number;
+      do {
+        if (pos >= n) return '';
+        b = bytes[pos++];
+        len += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (b >= 0x80);
+      pos += len;
+    } else {
+      const inp = new In(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), pos, n);
+      inp.skip(wire); // throws, as it always did
+    }
   }
   return '';
 }

@@ -53,24 +53,38 @@ export interface AttributionTable {
  * (non-host) PID namespace.
  */
 export function inheritPods(t: AttributionTable, hostPidNs: number): void {
+  const nsPod = new Map<number, number>();
+  let anyPod = false;
+  for (let i = 0; i < t.count; i++) {
+    if (!t.hasPod(i)) continue;
+    anyPod = true;
+    const ns = t.pidNs(i);
+    if (ns && ns !== hostPidNs && !nsPod.has(ns)) nsPod.set(ns, i);
+  }
+  // No task with a pod: there is none to inherit.
+  if (!anyPod) return;
   const byTid = new Map<number, number>();
   for (let i = 0; i < t.count; i++) byTid.set(t.tid(i), i);
-  const nsPod = new Map<number, number>();
-  for (let i = 0; i < t.count; i++) {
-    const ns = t.pidNs(i);
-    if (t.hasPod(i) && ns && ns !== hostPidNs && !nsPod.has(ns)) nsPod.set(ns, i);
-  }
+  // The ancestor with a pod found from a parent pid depends on that pid alone (every thread of
+  // a process, and its siblings, share it): each is looked for once. -1: none.
+  const fromParent = new Map<number, number>();
   const withPod: number[] = [];
   for (let i = 0; i < t.count; i++) {
     if (t.hasPod(i) || t.isKernelThread(i)) continue;
-    const seen = new Set<number>();
-    let p = byTid.get(t.ppid(i));
-    while (p !== undefined && !t.hasPod(p) && !seen.has(p) && t.tid(p) > 1) {
-      seen.add(p);
-      p = byTid.get(t.ppid(p));
+    const ppid = t.ppid(i);
+    let found = fromParent.get(ppid);
+    if (found === undefined) {
+      const seen = new Set<number>();
+      let p = byTid.get(ppid);
+      while (p !== undefined && !t.hasPod(p) && !seen.has(p) && t.tid(p) > 1) {
+        seen.add(p);
+        p = byTid.get(t.ppid(p));
+      }
+      found = p !== undefined && t.hasPod(p) ? p : -1;
+      fromParent.set(ppid, found);
     }
     const ns = t.pidNs(i);
-    if (p !== undefined && t.hasPod(p)) withPod.push(i, p, 0);
+    if (found >= 0) withPod.push(i, found, 0);
     else if (ns && ns !== hostPidNs && nsPod.has(ns)) withPod.push(i, nsPod.get(ns) as number, 1);
   }
   // Applied afterwards, so that attribution never chains through an inherited pod.
@@ -95,19 +109,26 @@ export function toTask(p: RawProcess, th: RawThread, f: ProcessFacts): Task {
   return fillTask({} as Task, p, th, f);
 }
 
+/** Empty values `fillTask` may share between tasks when its caller only encodes them. */
+const NONE: never[] = Object.freeze([]) as never[];
+const NO_STATUS: ProcStatus = Object.freeze({ nsPid: NONE, nsTgid: NONE });
+const NO_CGROUPS: Record<string, string> = Object.freeze({});
+
 /**
  * Writes a thread's Task fields into `t` and returns it. The scan fills one
  * object per thread and encodes it at once, so it reuses one object: ten
  * thousand Task objects per scan were most of the reader thread's garbage.
+ * `encodeOnly`: the caller encodes `t` at once and keeps nothing of it, so
+ * empty lists and maps are one shared (frozen) value instead of new ones.
  */
-export function fillTask(t: Task, p: RawProcess, th: RawThread, f: ProcessFacts): Task {
+export function fillTask(t: Task, p: RawProcess, th: RawThread, f: ProcessFacts, encodeOnly = false): Task {
   const leader = th.tid === p.tgid;
   // A leader's own status is the process's; other threads have theirs only at FULL detail.
   const own = leader ? p.status : th.status;
   // Process-wide facts travel once per process, on the leader (and on FULL threads, which
   // are read in their own right): a BASIC thread leaves them to its leader, like `cgroups`.
   // On a 10,000-thread node that halves the snapshot.
-  const st: ProcStatus = own ?? (leader ? p.status : { nsPid: [], nsTgid: [] });
+  const st: ProcStatus = own ?? (leader ? p.status : encodeOnly ? NO_STATUS : { nsPid: [], nsTgid: [] });
   const processWide = leader || th.full;
   const stat = th.stat;
   t.pid = p.tgid;
@@ -120,8 +141,8 @@ export function fillTask(t: Task, p: RawProcess, th: RawThread, f: ProcessFacts)
   t.num_threads = stat.numThreads;
   t.start_time_ticks = stat.startTime;
   t.wchan = th.wchan;
-  t.stack = [];
-  t.ns_pid = own?.nsPid ?? [];
+  t.stack = encodeOnly ? NONE : [];
+  t.ns_pid = own?.nsPid ?? (encodeOnly ? NONE : []);
   t.ns_tgid = st.nsTgid;
   t.pid_ns_inode = p.pidNsInode;
   t.tracer_pid = own?.tracerPid ?? 0;
@@ -131,7 +152,7 @@ export function fillTask(t: Task, p: RawProcess, th: RawThread, f: ProcessFacts)
   t.sig_ignored = st.sigIgn ?? '';
   t.sig_caught = st.sigCgt ?? '';
   t.cgroup_path = processWide ? f.path : '';
-  t.cgroups = leader ? f.cgroups : {};
+  t.cgroups = leader ? f.cgroups : encodeOnly ? NO_CGROUPS : {};
   t.pod_uid = f.pod?.podUid ?? '';
   t.container_id = f.pod?.containerId ?? '';
   t.container_runtime = f.pod?.runtime ?? '';

@@ -7,14 +7,14 @@ import type { Task } from '../../../proto/generated/whystuck/v1/Task';
 import { createGuardedReader, type GuardedReader } from '../procfs/guarded-reader';
 import { createTaskScanner, type ScanResult, type TaskScanner, type TaskScannerStats, type TaskTable } from '../procfs/task-scanner';
 import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT } from '../procfs/raw-task';
-import { snapshotCodec, taskCodec, TASKS_FIELD_TAG } from '../proto/snapshot-codec';
+import { snapshotCodec, taskExtraCodec, TASKS_FIELD_TAG } from '../proto/snapshot-codec';
 import { Out, varintLength } from '../proto/wire-codec';
 import { parseStack } from '../procfs/parse-stack';
 import { redactCmdline } from '../procfs/redact-cmdline';
 import { inheritPods } from './build-tasks';
 import { problemFromCode, problemFromGuarded } from './read-problems';
 import { readNodeFacts, sampleCpu } from '../node/read-node-facts';
-import { readKmsg } from '../kmsg/read-kmsg';
+import { KmsgCache, readKmsg } from '../kmsg/read-kmsg';
 import { COLLECTOR_VERSION } from '../version';
 import { InvalidArgumentError } from '../errors';
 import { problemTaskMask, stackTaskMask, type TaskKeys } from './filter-problem-tasks';
@@ -45,8 +45,10 @@ export interface Snapshotter {
    * sends. Once `signal` fires (every caller of the snapshot has gone) it
    * stops — its task scan at the next process, unless another snapshot shares
    * the scan — reads nothing more, and rejects with SnapshotAbortedError.
+   * `idle`: work for this thread while it waits for the reader thread at
+   * the start of the scan (TaskScanner.scan's `meanwhile`).
    */
-  snapshotBytes(req: Partial<SnapshotRequest__Output>, signal?: AbortSignal): Promise<EncodedSnapshot>;
+  snapshotBytes(req: Partial<SnapshotRequest__Output>, signal?: AbortSignal, idle?: () => void): Promise<EncodedSnapshot>;
   /** The reader every read of /proc goes through, and the task scanner (watch mode's look, collector/src/watch/observe.ts, uses both). */
   readonly reader: GuardedReader;
   readonly scanner: TaskScanner;
@@ -100,8 +102,10 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
   const warned = new Set<string>();
   const runtimeReader = opts.runtime === false ? undefined : createRuntimeReader({ ...opts.runtime, procRoot, logger: opts.logger?.child({ component: 'runtime' }) });
   const runtimeDeadlineMs = (opts.runtime && opts.runtime.deadlineMs) || DEFAULT_RUNTIME_DEADLINE_MS;
+  // The kernel's ring, parsed once per record (only /dev/kmsg itself: its records never change).
+  const kmsgCache = opts.kmsgPath === undefined || opts.kmsgPath === '/dev/kmsg' ? new KmsgCache() : undefined;
 
-  async function snapshotBytes(req: Partial<SnapshotRequest__Output>, signal?: AbortSignal): Promise<EncodedSnapshot> {
+  async function snapshotBytes(req: Partial<SnapshotRequest__Output>, signal?: AbortSignal, idle?: () => void): Promise<EncodedSnapshot> {
     snapshots++;
     const t0 = performance.now();
     const takenAt = Date.now();
@@ -127,13 +131,14 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       procRoot, pids, podUid,
       fullStates: 'DZTtXxWP',
       allThreadDetails: Boolean(req.all_thread_details),
-    }, Math.max(100, deadlineMs * 0.6), signal);
+    }, Math.max(100, deadlineMs * 0.6), signal, idle);
     // A scan shared with a snapshot still wanted ran to its end; either way this one reads nothing more.
     stopIfAbandoned(scan.aborted ? `during its task scan (stopped after ${scan.tasks.count} tasks)` : 'after its task scan');
     for (const p of scan.problems) problems.push(problemFromCode(p.path, p.code, p.pid, p.tid));
     if (scan.stalled) {
       const s = scan.stalled;
-      problems.push({ path: `${procRoot}/${s.pid}${s.tid ? `/task/${s.tid}` : ''}`, reason: 'timed-out', detail: 'the task scan stalled here; tasks after it are missing from this snapshot', tried_ms: s.afterMs, pid: s.pid, tid: s.tid, needs_capability: '' });
+      const detail = s.restRead ? 'the task scan stalled here; the main thread read the processes it had not reached, but this one and those it read since its last batch are missing from this snapshot' : 'the task scan stalled here; tasks after it are missing from this snapshot';
+      problems.push({ path: `${procRoot}/${s.pid}${s.tid ? `/task/${s.tid}` : ''}`, reason: 'timed-out', detail, tried_ms: s.afterMs, pid: s.pid, tid: s.tid, needs_capability: '' });
     }
     const t = scan.tasks;
     const extras = new Map<number, TaskExtra>();
@@ -166,7 +171,16 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     }
     const stackMask = stackTaskMask(keysOf(t, kept), req.stack_states ?? []);
     const first = runtimeRead ? firstProcesses(t) : undefined;
-    // The reader thread reads stacks and cmdlines while this thread reads node facts and the kernel log.
+    // The reader thread reads node facts first (a few small files, a few ms), then stacks and
+    // cmdlines: this thread reads the kernel log while it reads those (the node facts were read after
+    // the lists, and the log after the node facts, while the reader thread had nothing to do).
+    const nodeRead = (async () => {
+      // Timers may fire a fraction of a millisecond early: wait until the interval has really passed.
+      for (let wait = MIN_CPU_INTERVAL_MS - (performance.now() - cpuAt); wait > 0; wait = MIN_CPU_INTERVAL_MS - (performance.now() - cpuAt)) {
+        await new Promise((r) => setTimeout(r, Math.ceil(wait)));
+      }
+      return readNodeFacts(src, cpu1, Math.round(performance.now() - cpuAt));
+    })();
     const reads = Promise.all([
       readStacks(kept.filter((_, k) => stackMask[k]), t, extra, problems),
       readCmdlines(kept.filter((i) => (t.bits[i] & TASK_LEADER) && !(t.bits[i] & TASK_KTHREAD) && t.state[i] !== Z), t, extra, problems),
@@ -178,18 +192,15 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       }) : undefined,
     ]);
 
-    // Timers may fire a fraction of a millisecond early: wait until the interval has really passed.
-    for (let wait = MIN_CPU_INTERVAL_MS - (performance.now() - cpuAt); wait > 0; wait = MIN_CPU_INTERVAL_MS - (performance.now() - cpuAt)) {
-      await new Promise((r) => setTimeout(r, Math.ceil(wait)));
-    }
-    const node = await readNodeFacts(src, cpu1, Math.round(performance.now() - cpuAt));
+    const node = await nodeRead;
 
     let kmsg: SnapshotResponse['kmsg'] = [];
     let kmsgNext = '0';
     let kmsgLost = '0';
+    let kmsgProblem: ReadProblem | undefined;
     if (!req.skip_kmsg) {
       const since = BigInt(String(req.kmsg_since_seq ?? '0'));
-      const r = readKmsg({ sinceSeq: since, bootTimeMs: Number(node.boot_time_unix) * 1000, path: opts.kmsgPath });
+      const r = readKmsg({ sinceSeq: since, bootTimeMs: Number(node.boot_time_unix) * 1000, path: opts.kmsgPath, cache: kmsgCache });
       if (r.status === 'ok') {
         if (since > r.newestSeq + 1n && r.newestSeq >= 0n) {
           throw new InvalidArgumentError(`kmsg_since_seq ${since} is beyond the kernel log: the newest record is ${r.newestSeq}; ask for 0 (whole ring) or a sequence up to ${r.newestSeq + 1n}`);
@@ -198,10 +209,15 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
         kmsgNext = r.nextSeq.toString();
         kmsgLost = r.lost.toString();
       } else {
-        problems.push(problemFromCode(opts.kmsgPath ?? '/dev/kmsg', r.code, 0, 0));
+        kmsgProblem = problemFromCode(opts.kmsgPath ?? '/dev/kmsg', r.code, 0, 0);
       }
     }
     const [, , shims, podVolumes] = await reads;
+    // The reader thread's reads for this snapshot are done: it collects its garbage (when it has
+    // enough) while this thread assembles the response.
+    void reader.collect?.();
+    // After the stacks' and cmdlines' problems, as when the log was read after them.
+    if (kmsgProblem) problems.push(kmsgProblem);
     const freezer = new Map(node.freezers?.map((f) => [f.cgroup_path, f.state]) ?? []);
     if (freezer.size > 0) {
       for (const i of kept) {
@@ -254,13 +270,19 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
 
   async function readCmdlines(leaders: number[], t: TaskTable, extra: (i: number) => TaskExtra, problems: ReadProblem[]): Promise<void> {
     const paths = leaders.map((i) => `${procRoot}/${t.tgid[i]}/cmdline`);
-    const results = await reader.readMany(paths, { maxBytes: 4096 });
+    // Each cmdline is redacted as it comes back (while the reader thread reads the next ones).
+    const done = new Uint8Array(leaders.length);
+    const take = (k: number, text: string): void => {
+      done[k] = 1;
+      const cmdline = redactCmdline(text);
+      if (cmdline) extra(leaders[k]).cmdline = cmdline;
+    };
+    const results = await reader.readMany(paths, { maxBytes: 4096, onRead: (k, r) => take(k, r.text) });
     leaders.forEach((i, k) => {
       const path = paths[k];
       const r = results[k];
       if (r.status === 'ok') {
-        const cmdline = redactCmdline(r.text);
-        if (cmdline) extra(i).cmdline = cmdline;
+        if (!done[k]) take(k, r.text);
         return;
       }
       const p = problemFromGuarded(path, r, t.tgid[i], t.tid[i]);
@@ -343,7 +365,7 @@ function keysOf(t: TaskTable, idx: number[]): TaskKeys {
  */
 function appendTasks(head: Buffer, t: TaskTable, kept: number[], extras: Map<number, TaskExtra>): Buffer {
   // The additions first, into a small buffer: then the response is written once, at its exact size.
-  const codec = taskCodec();
+  const codec = taskExtraCodec();
   const more = new Out(16 * 1024);
   const moreEnd = new Map<number, [number, number]>();
   for (const i of kept) {

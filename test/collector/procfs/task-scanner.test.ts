@@ -103,6 +103,90 @@ describe('the main thread\'s share of the walk', () => {
   });
 });
 
+describe('the main thread\'s walk in slices', () => {
+  it('walks on where its last step stopped, and with the other walker reads every task once', () => {
+    const { createWalk, scanProc } = require('../../../collector/src/procfs/scan-proc') as typeof import('../../../collector/src/procfs/scan-proc');
+    const claims = new SharedArrayBuffer((1 << 22) / 8);
+    const seen: number[][] = [[], []];
+    const main = createWalk({ ...REQ, share: { claims, backwards: true } }, new SharedArrayBuffer(8), (msg) => {
+      if (msg.type === 'tasks') seen[0].push(...msg.tid);
+    });
+    // Steps of (at most) a process or two each, the other walker going through in between.
+    let steps = 0;
+    while (steps < 5 && main.step(performance.now() + 0.001)) steps++;
+    scanProc({ ...REQ, share: { claims, backwards: false } }, new SharedArrayBuffer(8), (msg) => {
+      if (msg.type === 'tasks') seen[1].push(...msg.tid);
+    });
+    while (main.step(performance.now() + 0.001)) steps++;
+    main.finish();
+    const all = [...seen[0], ...seen[1]];
+    expect(new Set(all).size).toBe(all.length);
+    expect(seen[0].length).toBeGreaterThan(0);
+    for (const tid of readdirSync(`/proc/${process.pid}/task`).map(Number)) expect(all).toContain(tid);
+  });
+
+  it('lets the event loop run between its slices, and reads every task once with the reader thread', async () => {
+    const reader = createGuardedReader({ poolSize: 1 });
+    try {
+      const scanner = createTaskScanner(reader, { mainThreadShare: true });
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      const { tasks: t, stalled } = await scanner.scan(REQ, 20000);
+      clearInterval(timer);
+      expect(stalled).toBeUndefined();
+      const tids = Array.from(t.tid);
+      expect(new Set(tids).size).toBe(tids.length);
+      for (const tid of readdirSync(`/proc/${process.pid}/task`).map(Number)) expect(tids).toContain(tid);
+      expect(ticks).toBeGreaterThan(0);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
+describe('work for the main thread while the reader thread reads cgroup membership', () => {
+  it('is done once: during the pass of the scan it starts, before the walk without a pass, at once for a caller sharing a waiting scan', async () => {
+    const reader = createGuardedReader({ poolSize: 1 });
+    try {
+      const order: string[] = [];
+      const origCgroups = reader.cgroups.bind(reader);
+      reader.cgroups = (...a) => {
+        order.push('pass asked');
+        return origCgroups(...a).then((r) => {
+          order.push('pass done');
+          return r;
+        });
+      };
+      const scanner = createTaskScanner(reader, { mainThreadShare: true });
+      let calls = 0;
+      const first = scanner.scan(REQ, 20000, undefined, () => {
+        calls++;
+        order.push('meanwhile');
+      });
+      // Equal to a scan still waiting for its turn: shares it, and its work is done at once.
+      const second = scanner.scan(REQ, 20000, undefined, () => {
+        calls++;
+        order.push('meanwhile (shared)');
+      });
+      const third = scanner.scan(REQ, 20000, undefined, () => {
+        throw new Error('not the scan\'s problem');
+      });
+      expect(order).toEqual(['meanwhile (shared)']);
+      const [a, b, c] = await Promise.all([first, second, third]);
+      expect(a).toBe(b);
+      expect(c).toBe(a);
+      expect(calls).toBe(2);
+      expect(order).toEqual(['meanwhile (shared)', 'pass asked', 'meanwhile', 'pass done']);
+      expect(scanner.stats()).toMatchObject({ scans: 1, coalesced: 2 });
+      let without = 0;
+      await createTaskScanner(reader, { cgroupDeadlineMs: 0 }).scan(REQ, 20000, undefined, () => without++);
+      expect(without).toBe(1);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
 describe('bin/whystuck-collector', () => {
   it('runs the collector command under its deployment flags (node accepts them)', () => {
     const r = spawnSync(join(__dirname, '..', '..', '..', 'bin', 'whystuck-collector'), ['--help'], { encoding: 'utf8' });
