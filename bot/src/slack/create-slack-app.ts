@@ -163,8 +163,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   const ssh = deps.ssh ?? sshFallbackFromConfig(config);
   const m = deps.metrics;
   // Who may remediate (WHYSTUCK_REMEDIATORS), and user-group membership read from Slack for readers, remediators and on-call.
-  const remediators = createSlackAuthoriser(client, config.remediators);
   const members = createGroupMembers(client, logger.child({ component: 'usergroups' }));
+  const remediators = createSlackAuthoriser(members, config.remediators);
   const convo = createConversation({
     // A thread whose diagnosis comes from a paste pages PagerDuty only for remediators and the channel's on-call group.
     mayPageFromPaste: pastePagers(remediators, config.oncallGroups, members),

@@ -42,7 +42,7 @@ export interface LineResult { outcome: Outcome; quit?: boolean }
 export const EXIT_CODES: Record<Outcome, number> = { answered: 0, 'not-found': 1, 'not-understood': 2, unavailable: 3 };
 
 /** What the terminal showed: a sentence or a rendered reply, in the "channel" or a thread of it. */
-interface Shown { kind: 'message' | 'ephemeral'; channel: string; ts: string; threadTs?: string; text: string; reply: boolean }
+interface Shown { kind: 'message' | 'ephemeral'; channel: string; ts: string; threadTs?: string; text: string }
 
 interface ShownChoice extends TextChoice { messageTs: string; threadTs?: string }
 
@@ -63,13 +63,11 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
   let currentThread: string | undefined;
   let choices: ShownChoice[] = [];
   let pending: ShownChoice | undefined;
-  let posted: Shown[] = [];
   let seq = 0;
   const waiters: { thread: string; resolve(): void }[] = [];
   const rechecks = new Set<Promise<void>>();
 
   function show(m: Shown, reply?: { text: string; choices: TextChoice[] }): void {
-    posted.push(m);
     if (m.channel === TERMINAL_CHANNEL && !m.threadTs && m.kind === 'message') currentThread = m.ts;
     if (reply) {
       if (reply.choices.length) choices = reply.choices.map((c) => ({ ...c, messageTs: m.ts, threadTs: m.threadTs ?? m.ts }));
@@ -89,12 +87,12 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
   const out: Outbox = {
     async post(place: Place, message: Message): Promise<Posted> {
       const ts = nextTs();
-      if ('text' in message) { show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: message.text, reply: false }); return { ts }; }
+      if ('text' in message) { show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: message.text }); return { ts }; }
       const r = renderReplyText(message.reply, style);
-      show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: message.reply.diagnosis.summary, reply: true }, r);
+      show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: message.reply.diagnosis.summary }, r);
       return { ts, overflow: r.overflow };
     },
-    async whisper(place, _user, text) { show({ kind: 'ephemeral', channel: place.channel, ts: nextTs(), threadTs: place.thread, text, reply: false }); },
+    async whisper(place, _user, text) { show({ kind: 'ephemeral', channel: place.channel, ts: nextTs(), threadTs: place.thread, text }); },
     async link(channel, ts) { return `whystuck://${channel}/${ts}`; },
   };
   const convo = createConversation({
@@ -196,7 +194,6 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
   }
 
   async function handleLine(line: string): Promise<LineResult> {
-    posted = [];
     if (pending) {
       const choice = pending;
       pending = undefined;
