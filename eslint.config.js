@@ -36,14 +36,15 @@ const dynamicImportsOf = (regex, message) => [
   { selector: `TSImportType Literal[value=/${regex}/]`, message },
 ];
 
-const BOT_MESSAGE = 'The bot reaches the collector only through its surface: import from \'…/collector/src\' (collector/src/index.ts), and export what is missing there.';
+const BOT_MESSAGE = "The bot reaches the collector only through its surface: import from '…/collector/src' (collector/src/index.ts), and export what is missing there.";
 const COLLECTOR_MESSAGE = 'The collector imports nothing from bot/: move what both need under collector/ (or proto/).';
 const TESTS_MESSAGE = 'A package does not import test or bench code.';
-const ENV_MESSAGE = 'Only bot/src/config/ reads the environment: add the setting to its section there (a zod schema, named in `whystuck config check`) and take it from the config; the CLI entry passes process.env in, tests pass their own env object.';
+const ENV_MESSAGE =
+  'Only bot/src/config/ reads the environment: add the setting to its section there (a zod schema, named in `whystuck config check`) and take it from the config; the CLI entry passes process.env in, tests pass their own env object.';
 
 const FOCUSED_TESTS = [
   { selector: "MemberExpression[object.name=/^(describe|it|test)$/][property.name='only']", message: 'A focused test (.only) skips the rest of the file: remove it before committing.' },
-  { selector: "CallExpression[callee.name=/^f(describe|it)$/]", message: 'A focused test (fit/fdescribe) skips the rest of the file: remove it before committing.' },
+  { selector: 'CallExpression[callee.name=/^f(describe|it)$/]', message: 'A focused test (fit/fdescribe) skips the rest of the file: remove it before committing.' },
 ];
 
 module.exports = defineConfig([
@@ -86,13 +87,16 @@ module.exports = defineConfig([
   {
     files: ['bot/src/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { regex: BOT_TO_COLLECTOR_INTERNAL, message: BOT_MESSAGE },
-          { regex: TO_TESTS, message: TESTS_MESSAGE },
-        ],
-        paths: ['process', 'node:process'].map((name) => ({ name, importNames: ['env'], message: ENV_MESSAGE })),
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: BOT_TO_COLLECTOR_INTERNAL, message: BOT_MESSAGE },
+            { regex: TO_TESTS, message: TESTS_MESSAGE },
+          ],
+          paths: ['process', 'node:process'].map((name) => ({ name, importNames: ['env'], message: ENV_MESSAGE })),
+        },
+      ],
       'no-restricted-syntax': ['error', ...dynamicImportsOf(BOT_TO_COLLECTOR_INTERNAL, BOT_MESSAGE), ...dynamicImportsOf(TO_TESTS, TESTS_MESSAGE)],
       // process.env, process['env'] and const { env } = process.
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: ENV_MESSAGE }],
@@ -106,10 +110,15 @@ module.exports = defineConfig([
   {
     files: ['collector/src/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { regex: TO_BOT, message: COLLECTOR_MESSAGE },
-        { regex: TO_TESTS, message: TESTS_MESSAGE },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: TO_BOT, message: COLLECTOR_MESSAGE },
+            { regex: TO_TESTS, message: TESTS_MESSAGE },
+          ],
+        },
+      ],
       'no-restricted-syntax': ['error', ...dynamicImportsOf(TO_BOT, COLLECTOR_MESSAGE), ...dynamicImportsOf(TO_TESTS, TESTS_MESSAGE)],
     },
   },

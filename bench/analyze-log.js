@@ -15,7 +15,14 @@ const SIZE = 100 * 1024 * 1024;
 const MIXED_SIZE = 10 * 1024 * 1024;
 const FIXTURES = join(__dirname, '..', 'test', 'fixtures');
 const CORPUS = join(FIXTURES, 'corpus');
-const SOURCES = ['r-001-hung-task-fuse-6x', 'r-002-memcg-oom-kill-pod', 's-002-ceph-full-d-state', 's-003-soft-lockup-memcg-numa-stat', 's-004-soft-lockup-stop-machine', 's-007-hung-task-notify-param'];
+const SOURCES = [
+  'r-001-hung-task-fuse-6x',
+  'r-002-memcg-oom-kill-pod',
+  's-002-ceph-full-d-state',
+  's-003-soft-lockup-memcg-numa-stat',
+  's-004-soft-lockup-stop-machine',
+  's-007-hung-task-notify-param',
+];
 const FILLER = [
   'IPv6: ADDRCONF(NETDEV_CHANGE): veth%d: link becomes ready',
   'cni0: port %d(veth%d) entered forwarding state',
@@ -26,7 +33,11 @@ const FILLER = [
 ];
 
 async function buildLog(file) {
-  const records = SOURCES.map((s) => readFileSync(join(CORPUS, s, 'input.txt'), 'utf8').split('\n').filter((l) => /^\[|^[A-Z][a-z]{2} [ \d]\d /.test(l)));
+  const records = SOURCES.map((s) =>
+    readFileSync(join(CORPUS, s, 'input.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => /^\[|^[A-Z][a-z]{2} [ \d]\d /.test(l)),
+  );
   const out = createWriteStream(file);
   let written = 0;
   let t = 100;
@@ -73,7 +84,10 @@ const FORMS = [
   (lines) => lines.map((l) => (l ? `>> ${l}` : '>>')),
   (lines) => lines.map((l, i) => `${i + 1}:${l}`),
   (lines) => lines,
-  (lines) => { const w = String(lines.length).length; return lines.map((l, i) => `  ${String(i + 1).padStart(w)} |${l ? ` ${l}` : ''}`); },
+  (lines) => {
+    const w = String(lines.length).length;
+    return lines.map((l, i) => `  ${String(i + 1).padStart(w)} |${l ? ` ${l}` : ''}`);
+  },
 ];
 const PROSE = [
   'Here is what I saw on the node:',
@@ -122,15 +136,20 @@ async function measure(file, bytes) {
 }
 
 function runAnalyze(file) {
-  const script = `const {main}=require(${JSON.stringify(join(__dirname, '..', 'dist', 'bot', 'src', 'cli', 'main.js'))});`
-    + `main(['analyze',${JSON.stringify(file)},'--json']).then((c)=>{const u=process.resourceUsage();process.stderr.write('MAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n');process.exitCode=c;});`;
+  const script =
+    `const {main}=require(${JSON.stringify(join(__dirname, '..', 'dist', 'bot', 'src', 'cli', 'main.js'))});` +
+    `main(['analyze',${JSON.stringify(file)},'--json']).then((c)=>{const u=process.resourceUsage();process.stderr.write('MAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n');process.exitCode=c;});`;
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.once('error', reject);
     child.once('exit', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -47,14 +47,18 @@ module.exports = async function botPipelineBench() {
     const asked = [];
     for (let i = 0; i < QUESTIONS; i++) {
       kube.addPod({ namespace: 'one', name: `web-${i}`, uid: pod.podUid, nodeName: 'node-a' });
-      for (let e = 0; e < 4; e++) kube.addEvent({ namespace: 'one', involved: { kind: 'Pod', name: `web-${i}`, uid: pod.podUid }, type: 'Warning', reason: 'BackOff', message: `event ${e}`, count: e + 1 });
+      for (let e = 0; e < 4; e++)
+        kube.addEvent({ namespace: 'one', involved: { kind: 'Pod', name: `web-${i}`, uid: pod.podUid }, type: 'Warning', reason: 'BackOff', message: `event ${e}`, count: e + 1 });
     }
     for (let i = 0; i < QUESTIONS; i++) {
       const got = await lookup.getPod('one', `web-${i}`);
       if (got.status !== 'ok') throw new Error(`pod web-${i}: ${got.message}`);
       asked.push({ pod: got.value, api: lookup.readLayer ? await lookup.readLayer(got.value).settle(5000) : undefined });
     }
-    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+    const cpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
     const perQuestion = (fn, questions = QUESTIONS, rounds = ROUNDS) => {
       const out = [];
       for (let r = 0; r < rounds; r++) {
@@ -68,7 +72,9 @@ module.exports = async function botPipelineBench() {
     const eachDecodes = perQuestion(() => {
       summaries = asked.map((q) => diagnoseSnapshot(codec.decode(bytes), { kind: 'pod', ...q }).diagnosis.summary);
     });
-    const decodeOnly = perQuestion(() => { for (let i = 0; i < QUESTIONS; i++) codec.decode(bytes); });
+    const decodeOnly = perQuestion(() => {
+      for (let i = 0; i < QUESTIONS; i++) codec.decode(bytes);
+    });
     const sharedSnapshot = perQuestion(() => {
       const snap = codec.decode(bytes);
       summaries = asked.map((q) => diagnoseSnapshot(snap, { kind: 'pod', ...q }).diagnosis.summary);
@@ -78,13 +84,21 @@ module.exports = async function botPipelineBench() {
     const NODE_QUESTIONS = 20;
     const nodeRounds = 5;
     let nodeSummary = '';
-    const nodeEach = perQuestion(() => {
-      for (let i = 0; i < NODE_QUESTIONS; i++) nodeSummary = diagnoseSnapshot(codec.decode(whole.bytes), { kind: 'node', node: 'node-a' }).diagnosis.summary;
-    }, NODE_QUESTIONS, nodeRounds);
-    const nodeShared = perQuestion(() => {
-      const snap = codec.decode(whole.bytes);
-      for (let i = 0; i < NODE_QUESTIONS; i++) nodeSummary = diagnoseSnapshot(snap, { kind: 'node', node: 'node-a' }).diagnosis.summary;
-    }, NODE_QUESTIONS, nodeRounds);
+    const nodeEach = perQuestion(
+      () => {
+        for (let i = 0; i < NODE_QUESTIONS; i++) nodeSummary = diagnoseSnapshot(codec.decode(whole.bytes), { kind: 'node', node: 'node-a' }).diagnosis.summary;
+      },
+      NODE_QUESTIONS,
+      nodeRounds,
+    );
+    const nodeShared = perQuestion(
+      () => {
+        const snap = codec.decode(whole.bytes);
+        for (let i = 0; i < NODE_QUESTIONS; i++) nodeSummary = diagnoseSnapshot(snap, { kind: 'node', node: 'node-a' }).diagnosis.summary;
+      },
+      NODE_QUESTIONS,
+      nodeRounds,
+    );
     return {
       name: `Bot pipeline: CPU per question in this process (${QUESTIONS} pods on one node; median of ${ROUNDS - 2} rounds, ${nodeRounds - 2} for the whole node)`,
       ok: true,

@@ -24,7 +24,10 @@ const { median, spawnThreads, startCollector, cpuTicks, gateCounts } = require('
 
 const root = join(__dirname, '..');
 const req = (p) => require(join(root, p));
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
 const QUESTIONS = 50;
 const ROUNDS = 4; // the first warms the replicas and the database
 
@@ -64,8 +67,15 @@ module.exports = async function haReplicasBench() {
     const addresses = [`node-a=${collector.address}`];
     for (let i = 0; i < QUESTIONS; i++) {
       const server = createCollectorServer({
-        snapshotter: { snapshot: async () => recorded.value, snapshotBytes: async () => ({ bytes, taskCount: recorded.value.tasks.length, durationMs: 0, problemCount: 0 }), reader: undefined, close: async () => undefined },
-        remediator: { remediate: async () => ({}) }, remediationClients: [], logger,
+        snapshotter: {
+          snapshot: async () => recorded.value,
+          snapshotBytes: async () => ({ bytes, taskCount: recorded.value.tasks.length, durationMs: 0, problemCount: 0 }),
+          reader: undefined,
+          close: async () => undefined,
+        },
+        remediator: { remediate: async () => ({}) },
+        remediationClients: [],
+        logger,
       });
       const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', undefined, true));
       fakes.push(server);
@@ -74,9 +84,13 @@ module.exports = async function haReplicasBench() {
       kube.addPod({ namespace: 'one', name: `web-${i}`, uid: pod.podUid, nodeName: 'node-a' });
     }
     const env = {
-      SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.url,
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: secret,
+      SLACK_API_URL: slack.url,
       WHYSTUCK_ACTION_SECRET: 'CGpGneNElqrABSm0yssXtsOJI2u+aHz33O/A9lHJS81GCJqiMZpGCoTZbp/TJ2fg',
-      WHYSTUCK_COLLECTORS: addresses.join(','), WHYSTUCK_COLLECTOR_INSECURE: '1', KUBECONFIG: kube.kubeconfig,
+      WHYSTUCK_COLLECTORS: addresses.join(','),
+      WHYSTUCK_COLLECTOR_INSECURE: '1',
+      KUBECONFIG: kube.kubeconfig,
     };
 
     /** One round: QUESTIONS slash commands at once, spread over `urls`; per question the time to its diagnosis reply. */
@@ -85,7 +99,11 @@ module.exports = async function haReplicasBench() {
       const sent = Array.from({ length: QUESTIONS }, (_, i) => {
         const t0 = performance.now();
         const ack = postSigned(urls[i % urls.length], secret, slashCommandBody(`pod web-${i} -n ${namespace}`));
-        const reply = slack.waitFor((c) => slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === undefined && new RegExp(`${namespace}/web-${i}\\b`).test(String(c.args.text)), 120000)
+        const reply = slack
+          .waitFor(
+            (c) => slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === undefined && new RegExp(`${namespace}/web-${i}\\b`).test(String(c.args.text)),
+            120000,
+          )
           .then((rootMsg) => slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === rootMsg.reply.ts && Array.isArray(c.args.blocks), 120000))
           .then(() => performance.now() - t0);
         return Promise.all([ack, reply]);
@@ -99,7 +117,10 @@ module.exports = async function haReplicasBench() {
       const replies = [];
       for (let r = 0; r < rounds; r++) {
         const got = await round(urls, namespace);
-        if (r === 0) { warmed(); continue; }
+        if (r === 0) {
+          warmed();
+          continue;
+        }
         acks.push(...got.acks);
         replies.push(...got.replies);
       }
@@ -121,21 +142,55 @@ module.exports = async function haReplicasBench() {
     // CPU (ticks of 10 ms) of the collector and both replicas: over the 50-nodes rounds, then over the same-node rounds.
     // …and of this process (the fake APIs, the 50 fake collectors, signing) and of PostgreSQL (the server and its backends).
     const pgPids = () => {
-      const pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
-      const cmd = (pid) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' '); } catch { return ''; } };
-      const ppid = (pid) => { try { const st = readFileSync(`/proc/${pid}/stat`, 'latin1'); return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]); } catch { return 0; } };
+      const pids = readdirSync('/proc')
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number);
+      const cmd = (pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ');
+        } catch {
+          return '';
+        }
+      };
+      const ppid = (pid) => {
+        try {
+          const st = readFileSync(`/proc/${pid}/stat`, 'latin1');
+          return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+        } catch {
+          return 0;
+        }
+      };
       const master = pids.find((pid) => /postgres/.test(cmd(pid)) && cmd(pid).includes(`-p ${pg.port}`));
       return master ? [master, ...pids.filter((pid) => ppid(pid) === master)] : [];
     };
-    const ticks = (pid) => { try { return cpuTicks(pid); } catch { return 0; } };
-    const selfMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+    const ticks = (pid) => {
+      try {
+        return cpuTicks(pid);
+      } catch {
+        return 0;
+      }
+    };
+    const selfMs = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
     const cpuOf = () => [collector.pid, ...pair.map((r) => r.pid)].map((pid) => cpuTicks(pid)).concat([selfMs() / 10, pgPids().reduce((n, pid) => n + ticks(pid), 0)]);
     let cpuTwo0 = [];
-    const two = await measure(pair.map((r) => r.url), 'shop', ROUNDS, () => { cpuTwo0 = cpuOf(); });
+    const two = await measure(
+      pair.map((r) => r.url),
+      'shop',
+      ROUNDS,
+      () => {
+        cpuTwo0 = cpuOf();
+      },
+    );
     const twoCpu = cpuOf().map((t, k) => ((t - cpuTwo0[k]) * 10) / (QUESTIONS * (ROUNDS - 1)));
     const cpu0 = cpuOf();
     const gate0 = await gateCounts(collector.metrics);
-    const sameNode = await measure(pair.map((r) => r.url), 'one');
+    const sameNode = await measure(
+      pair.map((r) => r.url),
+      'one',
+    );
     const sameCpu = cpuOf().map((t, k) => ((t - cpu0[k]) * 10) / (QUESTIONS * ROUNDS));
     const gate1 = await gateCounts(collector.metrics);
     const gateDelta = (what) => (gate1[what] ?? 0) - (gate0[what] ?? 0);
@@ -158,9 +213,18 @@ module.exports = async function haReplicasBench() {
         'p95 two replicas / one replica': (p95 / pct(one.replies, 95)).toFixed(2),
         'incident load, all 50 about one node (its real collector): reply p50 / p95 (ms, target p95 <= 600)': `${median(sameNode.replies).toFixed(0)} / ${pct(sameNode.replies, 95).toFixed(0)}`,
         'incident load: snapshots the collector took / Snapshot calls it got (coalesced there) for the questions': `${gateDelta('started')} / ${gateDelta('admitted')} (${gateDelta('coalesced')}) for ${QUESTIONS * ROUNDS}`,
-        'incident load: CPU per question, collector / replica 1 / replica 2 (ms, warm-up round included)': sameCpu.slice(0, 3).map((ms) => ms.toFixed(1)).join(' / '),
-        'incident load: CPU per question, this process (fake APIs) / PostgreSQL (ms)': sameCpu.slice(3).map((ms) => ms.toFixed(1)).join(' / '),
-        '50 nodes, two replicas: CPU per question, replica 1 / replica 2 / this process (50 fake collectors, fake APIs) / PostgreSQL (ms, after the warm-up round)': twoCpu.slice(1).map((ms) => ms.toFixed(1)).join(' / '),
+        'incident load: CPU per question, collector / replica 1 / replica 2 (ms, warm-up round included)': sameCpu
+          .slice(0, 3)
+          .map((ms) => ms.toFixed(1))
+          .join(' / '),
+        'incident load: CPU per question, this process (fake APIs) / PostgreSQL (ms)': sameCpu
+          .slice(3)
+          .map((ms) => ms.toFixed(1))
+          .join(' / '),
+        '50 nodes, two replicas: CPU per question, replica 1 / replica 2 / this process (50 fake collectors, fake APIs) / PostgreSQL (ms, after the warm-up round)': twoCpu
+          .slice(1)
+          .map((ms) => ms.toFixed(1))
+          .join(' / '),
         'load average at the start / at the end (1 min)': `${load0.toFixed(1)} / ${loadavg()[0].toFixed(1)}`,
         'thread contexts in PostgreSQL (count, average bytes)': `${stored.n}, ${stored.bytes}`,
       },

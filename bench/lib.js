@@ -10,9 +10,16 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const countThreads = () => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).reduce((sum, p) => {
-  try { return sum + readdirSync(`/proc/${p}/task`).length; } catch { return sum; }
-}, 0);
+const countThreads = () =>
+  readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .reduce((sum, p) => {
+      try {
+        return sum + readdirSync(`/proc/${p}/task`).length;
+      } catch {
+        return sum;
+      }
+    }, 0);
 
 /** Starts processes of 1,000 sleeping threads each until the node has `target` threads. */
 async function spawnThreads(target) {
@@ -33,7 +40,18 @@ async function spawnThreads(target) {
     child.unref();
     have = countThreads();
   }
-  return { pids, threads: have, kill: () => pids.forEach((p) => { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }) };
+  return {
+    pids,
+    threads: have,
+    kill: () =>
+      pids.forEach((p) => {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }),
+  };
 }
 
 /**
@@ -52,7 +70,17 @@ async function spawnShape(processes, threadsEach) {
   });
   child.stdout.destroy();
   child.unref();
-  return { pids: [child.pid], threads: countThreads(), kill: () => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } } };
+  return {
+    pids: [child.pid],
+    threads: countThreads(),
+    kill: () => {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    },
+  };
 }
 
 /** CPU time (ms) used so far by this process's waited-for children (cutime + cstime). */
@@ -79,7 +107,19 @@ function startCollector(extraArgs = []) {
       const m = /listening (\S+)/.exec(out);
       // With --metrics-listen, its address is printed before the gRPC one.
       const metrics = /^metrics (\S+)$/m.exec(out)?.[1];
-      if (m) resolve({ pid: child.pid, address: m[1], metrics, stop: () => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } } });
+      if (m)
+        resolve({
+          pid: child.pid,
+          address: m[1],
+          metrics,
+          stop: () => {
+            try {
+              process.kill(child.pid, 'SIGKILL');
+            } catch {
+              /* gone */
+            }
+          },
+        });
     });
     child.once('exit', (code) => reject(new Error(`collector exited with ${code}`)));
   });

@@ -24,7 +24,9 @@ function threadCpu() {
       // schedstat: time on CPU in ns (stat's utime/stime count 10 ms ticks)
       const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
       out.set(tid, { comm, ms: ns / 1e6 });
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }

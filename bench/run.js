@@ -1,7 +1,15 @@
 'use strict';
 // `npm run bench`: runs every benchmark and prints figures measured in this run.
 const only = process.argv[2];
-const all = { snapshot: require('./collector-snapshot'), analyze: require('./analyze-log'), slack: require('./slack-reply'), ssh: require('./ssh-snapshot'), ha: require('./ha-replicas'), pipeline: require('./bot-pipeline'), watch: require('./watch') };
+const all = {
+  snapshot: require('./collector-snapshot'),
+  analyze: require('./analyze-log'),
+  slack: require('./slack-reply'),
+  ssh: require('./ssh-snapshot'),
+  ha: require('./ha-replicas'),
+  pipeline: require('./bot-pipeline'),
+  watch: require('./watch'),
+};
 const benches = only ? [all[only]] : Object.values(all);
 
 (async () => {

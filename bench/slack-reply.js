@@ -17,7 +17,10 @@ const { median, spawnThreads, startCollector } = require('./lib');
 const root = join(__dirname, '..');
 const req = (p) => require(join(root, p));
 
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
 
 module.exports = async function slackReplyBench() {
   const { startFakeSlackApi } = req('test/helpers/bot/fake-slack-api.ts');
@@ -47,12 +50,28 @@ module.exports = async function slackReplyBench() {
     await spawnZombies(3, pod);
     kube.addPod({ namespace: 'shop', name: 'web-0', uid: pod.podUid, nodeName: 'node-a', volumes: [{ name: 'data', claimName: 'data-web-0' }] });
     kube.addNode({ name: 'node-a' });
-    for (let i = 0; i < 20; i++) kube.addEvent({ namespace: 'shop', involved: { kind: 'Pod', name: 'web-0', uid: pod.podUid }, type: i % 2 ? 'Warning' : 'Normal', reason: i % 2 ? 'BackOff' : 'Pulled', message: `event ${i}`, count: i + 1 });
+    for (let i = 0; i < 20; i++)
+      kube.addEvent({
+        namespace: 'shop',
+        involved: { kind: 'Pod', name: 'web-0', uid: pod.podUid },
+        type: i % 2 ? 'Warning' : 'Normal',
+        reason: i % 2 ? 'BackOff' : 'Pulled',
+        message: `event ${i}`,
+        count: i + 1,
+      });
     kube.addClaim({ namespace: 'shop', name: 'data-web-0', volumeName: 'pvc-bench' });
-    for (let i = 0; i < 50; i++) kube.addVolumeAttachment({ name: `csi-${i}`, nodeName: i % 5 ? `node-${i}` : 'node-a', attacher: 'ebs.csi.aws.com', pv: i ? `pvc-${i}` : 'pvc-bench', attached: true });
+    for (let i = 0; i < 50; i++)
+      kube.addVolumeAttachment({ name: `csi-${i}`, nodeName: i % 5 ? `node-${i}` : 'node-a', attacher: 'ebs.csi.aws.com', pv: i ? `pvc-${i}` : 'pvc-bench', attached: true });
     kube.addCsiNode('node-a', ['ebs.csi.aws.com']);
     const secret = 'bench-signing-secret';
-    const env = { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.url, WHYSTUCK_COLLECTORS: `node-a=${collector.address}`, WHYSTUCK_COLLECTOR_INSECURE: '1', KUBECONFIG: kube.kubeconfig };
+    const env = {
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: secret,
+      SLACK_API_URL: slack.url,
+      WHYSTUCK_COLLECTORS: `node-a=${collector.address}`,
+      WHYSTUCK_COLLECTOR_INSECURE: '1',
+      KUBECONFIG: kube.kubeconfig,
+    };
     const config = loadConfig(env, undefined);
     const logger = pino({ level: 'silent' });
     const pool = createCollectorPool({ addresses: config.collectors, insecure: true, deadlineMs: 20000 });
@@ -100,13 +119,25 @@ module.exports = async function slackReplyBench() {
     if (recorded.status !== 'ok') throw new Error('could not record a snapshot');
     const addresses = [];
     for (let i = 0; i < 200; i++) {
-      const server = createCollectorServer({ snapshotter: { snapshot: async () => recorded.value, reader: undefined, close: async () => undefined }, remediator: { remediate: async () => ({}) }, remediationClients: [], logger });
+      const server = createCollectorServer({
+        snapshotter: { snapshot: async () => recorded.value, reader: undefined, close: async () => undefined },
+        remediator: { remediate: async () => ({}) },
+        remediationClients: [],
+        logger,
+      });
       const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', undefined, true));
       fakes.push(server);
       addresses.push(`node-${i}=127.0.0.1:${port}`);
     }
     const sweepConfig = loadConfig({ ...env, WHYSTUCK_COLLECTORS: addresses.join(',') }, undefined);
-    const sweepBot = createSlackApp({ config: sweepConfig, logger, actionSecret: 'bench', store: openSqliteStore(join(dir, 'b.db')), kube: createKubeLookup({ kubeconfig: kube.kubeconfig }), collectors: createCollectorPool({ addresses: sweepConfig.collectors, insecure: true, deadlineMs: 20000 }) });
+    const sweepBot = createSlackApp({
+      config: sweepConfig,
+      logger,
+      actionSecret: 'bench',
+      store: openSqliteStore(join(dir, 'b.db')),
+      kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
+      collectors: createCollectorPool({ addresses: sweepConfig.collectors, insecure: true, deadlineMs: 20000 }),
+    });
     const sweepUrl = `http://127.0.0.1:${await sweepBot.start(0)}/slack/events`;
     const sweeps = [];
     for (let i = 0; i < 3; i++) {

@@ -54,9 +54,13 @@ module.exports = async function watchBench() {
   let pool;
   try {
     const env = {
-      SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench', SLACK_API_URL: slack.url,
-      WHYSTUCK_COLLECTORS: `node-a=${collector.address}`, WHYSTUCK_COLLECTOR_INSECURE: '1',
-      WHYSTUCK_ALERT_CHANNEL: 'C0ALERTS', WHYSTUCK_ALERT_RATE_LIMIT: 'off',
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: 'bench',
+      SLACK_API_URL: slack.url,
+      WHYSTUCK_COLLECTORS: `node-a=${collector.address}`,
+      WHYSTUCK_COLLECTOR_INSECURE: '1',
+      WHYSTUCK_ALERT_CHANNEL: 'C0ALERTS',
+      WHYSTUCK_ALERT_RATE_LIMIT: 'off',
     };
     const config = loadConfig(env, undefined);
     const logger = pino({ level: 'silent' });
@@ -79,7 +83,9 @@ module.exports = async function watchBench() {
     const latencies = [];
     for (let i = 0; i < RUNS; i++) {
       const pod = createPodCgroup({ memoryLimitBytes: 32 * 1024 * 1024 });
-      const posted = slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === undefined && JSON.stringify(c.args.blocks ?? '').includes(pod.podUid), 10000).then(() => performance.now());
+      const posted = slack
+        .waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === undefined && JSON.stringify(c.args.blocks ?? '').includes(pod.podUid), 10000)
+        .then(() => performance.now());
       const { signal, exitedAt: at } = await spawnOomVictim(pod);
       if (signal !== 'SIGKILL') throw new Error(`the OOM victim exited with ${signal}, not SIGKILL: is the memory cgroup limit applied?`);
       latencies.push((await posted) - at);

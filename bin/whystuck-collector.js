@@ -13,7 +13,12 @@ try {
   }
   throw err;
 }
-cli.main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
-  process.stderr.write(`whystuck-collector: ${err && err.stack ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+cli.main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`whystuck-collector: ${err && err.stack ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

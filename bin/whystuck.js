@@ -18,7 +18,12 @@ try {
   throw err;
 }
 // The one place the bot reads process.env: every setting comes from it through bot/src/config.
-cli.main(process.argv.slice(2), process.env).then((code) => { process.exitCode = code; }, (err) => {
-  process.stderr.write(`whystuck: ${err && err.stack ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+cli.main(process.argv.slice(2), process.env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`whystuck: ${err && err.stack ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

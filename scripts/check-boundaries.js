@@ -58,12 +58,13 @@ function importsOf(file) {
   const visit = (node) => {
     if (ts.isImportDeclaration(node)) {
       const c = node.importClause;
-      const typeOnly = Boolean(c && (c.isTypeOnly || (!c.name && c.namedBindings && ts.isNamedImports(c.namedBindings)
-        && c.namedBindings.elements.length > 0 && c.namedBindings.elements.every((e) => e.isTypeOnly))));
+      const typeOnly = Boolean(
+        c && (c.isTypeOnly || (!c.name && c.namedBindings && ts.isNamedImports(c.namedBindings) && c.namedBindings.elements.length > 0 && c.namedBindings.elements.every((e) => e.isTypeOnly))),
+      );
       add(node.moduleSpecifier, typeOnly);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier) {
-      const typeOnly = node.isTypeOnly || Boolean(node.exportClause && ts.isNamedExports(node.exportClause)
-        && node.exportClause.elements.length > 0 && node.exportClause.elements.every((e) => e.isTypeOnly));
+      const typeOnly =
+        node.isTypeOnly || Boolean(node.exportClause && ts.isNamedExports(node.exportClause) && node.exportClause.elements.length > 0 && node.exportClause.elements.every((e) => e.isTypeOnly));
       add(node.moduleSpecifier, typeOnly);
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       add(node.moduleReference.expression, node.isTypeOnly);
@@ -132,7 +133,11 @@ function cyclesOf(graph) {
   const strong = (v) => {
     // Iterative Tarjan: a deep import chain must not overflow the call stack.
     const work = [{ v, it: [...(graph.get(v) ?? [])].sort()[Symbol.iterator]() }];
-    idx.set(v, index); low.set(v, index); index++; stack.push(v); onStack.add(v);
+    idx.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    onStack.add(v);
     while (work.length > 0) {
       const top = work[work.length - 1];
       const next = top.it.next();
@@ -140,17 +145,28 @@ function cyclesOf(graph) {
         const w = next.value;
         if (!graph.has(w)) continue;
         if (!idx.has(w)) {
-          idx.set(w, index); low.set(w, index); index++; stack.push(w); onStack.add(w);
+          idx.set(w, index);
+          low.set(w, index);
+          index++;
+          stack.push(w);
+          onStack.add(w);
           work.push({ v: w, it: [...graph.get(w)].sort()[Symbol.iterator]() });
         } else if (onStack.has(w)) low.set(top.v, Math.min(low.get(top.v), idx.get(w)));
         continue;
       }
       work.pop();
-      if (work.length > 0) { const parent = work[work.length - 1].v; low.set(parent, Math.min(low.get(parent), low.get(top.v))); }
+      if (work.length > 0) {
+        const parent = work[work.length - 1].v;
+        low.set(parent, Math.min(low.get(parent), low.get(top.v)));
+      }
       if (low.get(top.v) === idx.get(top.v)) {
         const members = [];
         let w;
-        do { w = stack.pop(); onStack.delete(w); members.push(w); } while (w !== top.v);
+        do {
+          w = stack.pop();
+          onStack.delete(w);
+          members.push(w);
+        } while (w !== top.v);
         if (members.length > 1 || graph.get(top.v).has(top.v)) out.push(cyclePath(graph, new Set(members)));
       }
     }
@@ -172,7 +188,10 @@ function cyclePath(graph, members) {
         for (let p = prev.get(v); p; p = prev.get(p)) pathBack.push(p);
         return [...pathBack.reverse(), start];
       }
-      if (members.has(w) && !prev.has(w)) { prev.set(w, v); queue.push(w); }
+      if (members.has(w) && !prev.has(w)) {
+        prev.set(w, v);
+        queue.push(w);
+      }
     }
   }
   return [start, start];

@@ -2,7 +2,10 @@
 export type CollectorErrorCode = 'INVALID_ARGUMENT' | 'INSECURE_LISTEN' | 'BAD_CONFIG' | 'TLS_FILES';
 
 export class CollectorError extends Error {
-  constructor(readonly code: CollectorErrorCode, message: string) {
+  constructor(
+    readonly code: CollectorErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'CollectorError';
   }

@@ -44,8 +44,26 @@ export { problemFromCode, problemFromGuarded } from './snapshot/read-problems';
 // ---- The kernel log: records, kernel reports (hung task, lockups, RCU, OOM, panic, BUG) and storage backend lines.
 export { parseKmsgRecord } from './kmsg/parse-kmsg-record';
 export {
-  DIE_LINE, HARD, HUNG, HUNG_BLOCKER, HUNG_PASTED, isKernelBugHeadline, KERNEL_BUG, NETDEV, OOM_KILLED, OOM_KILL_LINE, OOM_KILL_TASK,
-  OOM_REAPED, OOM_SELECTED, OOM_START, PANIC, panicKind, RCU, RCU_STARVED, SOFT, type PanicKind,
+  DIE_LINE,
+  HARD,
+  HUNG,
+  HUNG_BLOCKER,
+  HUNG_PASTED,
+  isKernelBugHeadline,
+  KERNEL_BUG,
+  NETDEV,
+  OOM_KILLED,
+  OOM_KILL_LINE,
+  OOM_KILL_TASK,
+  OOM_REAPED,
+  OOM_SELECTED,
+  OOM_START,
+  PANIC,
+  panicKind,
+  RCU,
+  RCU_STARVED,
+  SOFT,
+  type PanicKind,
 } from './kmsg/report-patterns';
 export { BACKEND_WORDS, classifyBackendLine } from './kmsg/backend-patterns';
 export type { BackendLine, BackendLineKind, BackendSubsystem } from './kmsg/backend-kinds';

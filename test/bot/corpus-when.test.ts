@@ -28,7 +28,8 @@ const WHEN: Record<string, Record<string, 'now' | 'earlier'>> = {
  */
 const RECENCY = path.join(__dirname, '../fixtures/recency');
 const own: CorpusCase[] = readdirSync(RECENCY).map((name) => ({
-  name, dir: path.join(RECENCY, name),
+  name,
+  dir: path.join(RECENCY, name),
   input: readFileSync(path.join(RECENCY, name, 'input.txt'), 'utf8'),
   expected: JSON.parse(readFileSync(path.join(RECENCY, name, 'expected.json'), 'utf8')) as Expected,
 }));

@@ -22,8 +22,12 @@ const only = (d: Diagnosis, id: string): Finding[] => d.findings.filter((f) => f
 
 describeKernel('the rules on live snapshots of real kernel states (same expectations as the corpus)', () => {
   let h: Harness;
-  beforeAll(async () => { h = await startHarness(); });
-  afterAll(async () => { await h.close(); });
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
   afterEach(cleanupAll);
 
   async function diagnosePod(podUid: string, extra: Partial<SnapshotRequest> = {}): Promise<Diagnosis> {
@@ -36,7 +40,14 @@ describeKernel('the rules on live snapshots of real kernel states (same expectat
     const pod = createPodCgroup();
     const { parentPid, zombiePids } = await spawnZombies(3, pod);
     const d = await diagnosePod(pod.podUid);
-    expect(checkDiagnosis(d, { must: ['zombie'], must_not: ['uninterruptible-io', 'pidns-teardown-blocked'], key_tasks: zombiePids.map((pid) => ({ pid, comm: 'python3', kill9_effective: false })), zombie_kind: 'parent-not-reaping' })).toEqual([]);
+    expect(
+      checkDiagnosis(d, {
+        must: ['zombie'],
+        must_not: ['uninterruptible-io', 'pidns-teardown-blocked'],
+        key_tasks: zombiePids.map((pid) => ({ pid, comm: 'python3', kill9_effective: false })),
+        zombie_kind: 'parent-not-reaping',
+      }),
+    ).toEqual([]);
     const z = only(d, 'zombie')[0];
     expect(z.tasks).toEqual(expect.arrayContaining([expect.objectContaining({ pid: parentPid, role: 'parent', podUid: pod.podUid })]));
     expect(z.remediations).toEqual(expect.arrayContaining([expect.objectContaining({ pid: parentPid, signal: 'SIGTERM', effective: 'yes' })]));
@@ -56,7 +67,9 @@ describeKernel('the rules on live snapshots of real kernel states (same expectat
     const pod = createPodCgroup();
     const ns = await spawnPidNamespace({ orphans: 2, cgroup: pod });
     const d = await diagnosePod(pod.podUid);
-    expect(checkDiagnosis(d, { must: ['zombie'], must_not: ['pidns-teardown-blocked'], key_tasks: ns.zombiePids.map((pid) => ({ pid, comm: '?', kill9_effective: false })), zombie_kind: 'missing-init' })).toEqual([]);
+    expect(
+      checkDiagnosis(d, { must: ['zombie'], must_not: ['pidns-teardown-blocked'], key_tasks: ns.zombiePids.map((pid) => ({ pid, comm: '?', kill9_effective: false })), zombie_kind: 'missing-init' }),
+    ).toEqual([]);
     expect(JSON.stringify(only(d, 'zombie')[0].remediations)).toMatch(/tini|dumb-init/);
   });
 
@@ -79,7 +92,16 @@ describeKernel('the rules on live snapshots of real kernel states (same expectat
     expect(blocked).toBeDefined();
     const stat = blocked.tasks.find((t) => t.comm === 'stat');
     expect(stat).toMatchObject({ state: 'D', role: 'blocker' });
-    expect(checkDiagnosis(d, { must: ['pidns-teardown-blocked', 'uninterruptible-io'], must_not: ['frozen-cgroup', 'soft-lockup'], key_tasks: [{ pid: ns.initPid, comm: 'sleep', kill9_effective: false }, { pid: stat!.pid!, comm: 'stat', kill9_effective: false }] })).toEqual([]);
+    expect(
+      checkDiagnosis(d, {
+        must: ['pidns-teardown-blocked', 'uninterruptible-io'],
+        must_not: ['frozen-cgroup', 'soft-lockup'],
+        key_tasks: [
+          { pid: ns.initPid, comm: 'sleep', kill9_effective: false },
+          { pid: stat!.pid!, comm: 'stat', kill9_effective: false },
+        ],
+      }),
+    ).toEqual([]);
     mnt.abort();
   });
 
@@ -92,7 +114,9 @@ describeKernel('the rules on live snapshots of real kernel states (same expectat
     await waitFor(() => readFileSync(`/proc/${sleeperPid}/comm`, 'latin1').trim() === 'sleep', 'sleep to start');
     await frozenPod.freeze();
     const frozen = await diagnosePod(frozenPod.podUid);
-    expect(checkDiagnosis(frozen, { must: ['frozen-cgroup'], must_not: ['uninterruptible-io', 'high-load-blocked'], key_tasks: [{ pid: sleeperPid, comm: 'sleep', kill9_effective: false }] })).toEqual([]);
+    expect(checkDiagnosis(frozen, { must: ['frozen-cgroup'], must_not: ['uninterruptible-io', 'high-load-blocked'], key_tasks: [{ pid: sleeperPid, comm: 'sleep', kill9_effective: false }] })).toEqual(
+      [],
+    );
     frozenPod.thaw();
 
     const pod = createPodCgroup();

@@ -50,20 +50,35 @@ function authorised(request: string): Grant {
   let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
   if (rest[0] === 'namespaces' && rest.length > 2) rest = rest.slice(2);
   const [resource, name] = rest;
-  const verb = method === 'GET' ? (name ? 'get' : url.searchParams.get('watch') === 'true' ? 'watch' : 'list') : ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: name ? 'delete' : 'deletecollection' } as Record<string, string>)[method];
+  const verb =
+    method === 'GET'
+      ? name
+        ? 'get'
+        : url.searchParams.get('watch') === 'true'
+          ? 'watch'
+          : 'list'
+      : ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: name ? 'delete' : 'deletecollection' } as Record<string, string>)[method];
   return { group, resource, verb };
 }
 
-const granted = (role: K8sObject): Set<string> => new Set((role.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[])
-  .flatMap((r) => r.apiGroups.flatMap((group) => r.resources.flatMap((resource) => r.verbs.map((verb) => key({ group, resource, verb }))))));
+const granted = (role: K8sObject): Set<string> =>
+  new Set(
+    (role.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]).flatMap((r) =>
+      r.apiGroups.flatMap((group) => r.resources.flatMap((resource) => r.verbs.map((verb) => key({ group, resource, verb })))),
+    ),
+  );
 
-describe('the bot\'s RBAC against the calls it makes', () => {
+describe("the bot's RBAC against the calls it makes", () => {
   let kube: FakeKubeApi;
   const objects = renderKustomization(repoPath('deploy/kustomize/base'));
   const clusterRole = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'whystuck-bot')!;
   const leaseRole = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'whystuck-bot-leases')!;
-  beforeAll(async () => { kube = await startFakeKubeApi(); });
-  afterAll(async () => { await kube.close(); });
+  beforeAll(async () => {
+    kube = await startFakeKubeApi();
+  });
+  afterAll(async () => {
+    await kube.close();
+  });
 
   it('every Kubernetes API call in bot/src has its permission listed here', () => {
     const called = new Set<string>();
@@ -82,10 +97,32 @@ describe('the bot\'s RBAC against the calls it makes', () => {
     const uid = '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b';
     kube.addNode({ name: 'node-a', internalIP: '10.0.0.7' });
     // Being deleted with a well-known finalizer (its controller by labels) and an operator's (by a Deployment named like it).
-    kube.addPod({ namespace: 'shop', name: 'db-0', uid, nodeName: 'node-a', deleting: true, finalizers: ['batch.kubernetes.io/job-tracking', 'example.com/backup-guard'], volumes: [{ name: 'data', claimName: 'data-db-0' }] });
-    kube.addPod({ namespace: 'kube-system', name: 'kube-controller-manager-cp-1', uid: 'c0110c70-0000-4000-8000-0000000000c1', nodeName: 'cp-1', labels: { component: 'kube-controller-manager' }, containers: [{ name: 'kube-controller-manager', id: 'k1', ready: true }] });
+    kube.addPod({
+      namespace: 'shop',
+      name: 'db-0',
+      uid,
+      nodeName: 'node-a',
+      deleting: true,
+      finalizers: ['batch.kubernetes.io/job-tracking', 'example.com/backup-guard'],
+      volumes: [{ name: 'data', claimName: 'data-db-0' }],
+    });
+    kube.addPod({
+      namespace: 'kube-system',
+      name: 'kube-controller-manager-cp-1',
+      uid: 'c0110c70-0000-4000-8000-0000000000c1',
+      nodeName: 'cp-1',
+      labels: { component: 'kube-controller-manager' },
+      containers: [{ name: 'kube-controller-manager', id: 'k1', ready: true }],
+    });
     kube.addDeployment({ namespace: 'example-system', name: 'example-operator', matchLabels: { app: 'example-operator' } });
-    kube.addPod({ namespace: 'whystuck', name: 'whystuck-collector-x1', uid: 'c0110c70-0000-4000-8000-000000000001', nodeName: 'node-a', labels: { 'app.kubernetes.io/name': 'whystuck-collector' }, podIP: '10.1.0.5' });
+    kube.addPod({
+      namespace: 'whystuck',
+      name: 'whystuck-collector-x1',
+      uid: 'c0110c70-0000-4000-8000-000000000001',
+      nodeName: 'node-a',
+      labels: { 'app.kubernetes.io/name': 'whystuck-collector' },
+      podIP: '10.1.0.5',
+    });
     kube.addClaim({ namespace: 'shop', name: 'data-db-0', volumeName: 'pvc-1' });
     kube.addCsiNode('node-a', ['ebs.csi.aws.com']);
     const kubeconfig = kube.kubeconfig;
@@ -113,8 +150,19 @@ describe('the bot\'s RBAC against the calls it makes', () => {
     const cluster = new Set(asked.filter((g) => g.group !== 'coordination.k8s.io').map(key));
     expect([...cluster].sort()).toEqual([...granted(clusterRole)].sort());
     const leaseGrants = granted(leaseRole);
-    expect(asked.filter((g) => g.group === 'coordination.k8s.io').map(key).filter((k) => !leaseGrants.has(k))).toEqual([]);
+    expect(
+      asked
+        .filter((g) => g.group === 'coordination.k8s.io')
+        .map(key)
+        .filter((k) => !leaseGrants.has(k)),
+    ).toEqual([]);
     // The table above says the same as the requests.
-    expect(new Set(Object.values(CALLS).filter((c) => c.role === 'cluster').map(key))).toEqual(cluster);
+    expect(
+      new Set(
+        Object.values(CALLS)
+          .filter((c) => c.role === 'cluster')
+          .map(key),
+      ),
+    ).toEqual(cluster);
   });
 });

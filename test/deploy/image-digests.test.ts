@@ -17,11 +17,16 @@ function images(objs: K8sObject[]): { where: string; image: string }[] {
   return objs.flatMap((o) => {
     const spec = (o as any).spec?.template?.spec ?? (o as any).spec?.jobTemplate?.spec?.template?.spec ?? (o.kind === 'Pod' ? (o as any).spec : undefined);
     if (!spec) return [];
-    return ['initContainers', 'containers', 'ephemeralContainers'].flatMap((field) => (spec[field] ?? []).map((c: { name: string; image: string }) => ({ where: `${o.kind}/${o.metadata.name} ${field} ${c.name}`, image: c.image })));
+    return ['initContainers', 'containers', 'ephemeralContainers'].flatMap((field) =>
+      (spec[field] ?? []).map((c: { name: string; image: string }) => ({ where: `${o.kind}/${o.metadata.name} ${field} ${c.name}`, image: c.image })),
+    );
   });
 }
 /** The images without a digest (NAME[:TAG]@sha256:<64 hex>): what the production overlay refuses. */
-const undigested = (objs: K8sObject[]): string[] => images(objs).filter(({ image }) => !/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(image)).map(({ where, image }) => `${where}: ${image}`);
+const undigested = (objs: K8sObject[]): string[] =>
+  images(objs)
+    .filter(({ image }) => !/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(image))
+    .map(({ where, image }) => `${where}: ${image}`);
 
 describe('production images are pinned by digest', () => {
   const prod = renderKustomization(prodDir);
@@ -40,7 +45,13 @@ describe('production images are pinned by digest', () => {
   });
 
   it('refuses an image reference without a digest, or with a malformed one', () => {
-    for (const image of ['registry.example.com/whystuck/bot:0.1.0', 'registry.example.com/whystuck/bot', 'registry.example.com/whystuck/bot@sha256:abc', `registry.example.com/whystuck/bot:0.1.0@sha512:${'a'.repeat(64)}`, `registry.example.com/whystuck/bot@sha256:${'A'.repeat(64)}`]) {
+    for (const image of [
+      'registry.example.com/whystuck/bot:0.1.0',
+      'registry.example.com/whystuck/bot',
+      'registry.example.com/whystuck/bot@sha256:abc',
+      `registry.example.com/whystuck/bot:0.1.0@sha512:${'a'.repeat(64)}`,
+      `registry.example.com/whystuck/bot@sha256:${'A'.repeat(64)}`,
+    ]) {
       const objs = structuredClone(prod);
       (objs.find((o) => o.kind === 'Deployment') as any).spec.template.spec.containers[0].image = image;
       expect(undigested(objs)).toEqual([`Deployment/whystuck-bot containers bot: ${image}`]);

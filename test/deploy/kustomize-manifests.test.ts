@@ -19,7 +19,10 @@ type Validator = { new (data: unknown): { validate(): void } };
 
 function modelFor(o: K8sObject): Validator {
   const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
-  const mod = group === 'cert-manager.io' || group === 'policy.cert-manager.io' ? require(`@kubernetes-models/cert-manager/${group}/${version}/${o.kind}`) : require(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`);
+  const mod =
+    group === 'cert-manager.io' || group === 'policy.cert-manager.io'
+      ? require(`@kubernetes-models/cert-manager/${group}/${version}/${o.kind}`)
+      : require(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`);
   return mod[o.kind] as Validator;
 }
 
@@ -31,7 +34,10 @@ function unknownFields(o: K8sObject): string[] {
   const round = ObjectSerializer.serialize(ObjectSerializer.deserialize(structuredClone(o), type), type) as unknown;
   const lost: string[] = [];
   const walk = (a: unknown, b: unknown, path: string): void => {
-    if (Array.isArray(a)) { a.forEach((x, i) => walk(x, (b as unknown[] | undefined)?.[i], `${path}[${i}]`)); return; }
+    if (Array.isArray(a)) {
+      a.forEach((x, i) => walk(x, (b as unknown[] | undefined)?.[i], `${path}[${i}]`));
+      return;
+    }
     if (typeof a !== 'object' || a === null) return;
     for (const [k, v] of Object.entries(a)) {
       const other = (b as Record<string, unknown> | undefined)?.[k];
@@ -46,9 +52,16 @@ function unknownFields(o: K8sObject): string[] {
 const canonical = (v: unknown): unknown => {
   if (Array.isArray(v)) {
     const items = v.map(canonical);
-    return items.every((x) => typeof x === 'object' && x !== null && 'name' in x) ? items.sort((a, b) => String((a as { name: string }).name).localeCompare(String((b as { name: string }).name))) : items;
+    return items.every((x) => typeof x === 'object' && x !== null && 'name' in x)
+      ? items.sort((a, b) => String((a as { name: string }).name).localeCompare(String((b as { name: string }).name)))
+      : items;
   }
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]));
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, canonical(x)]),
+    );
   return v;
 };
 /** Secret data as bytes: kubectl folds long base64 into lines. */
@@ -63,7 +76,14 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'whystuck-kustomize-'));
   cpSync(repoPath('deploy', 'kustomize'), join(dir, 'kustomize'), { recursive: true });
   const dev = join(dir, 'kustomize', 'overlays', 'dev');
-  const quiet = { stdout: { write: () => true }, stderr: { write: (s: string) => { throw new Error(s); } } };
+  const quiet = {
+    stdout: { write: () => true },
+    stderr: {
+      write: (s: string) => {
+        throw new Error(s);
+      },
+    },
+  };
   expect(runCerts(['--out', join(dev, 'certs')], quiet)).toBe(0);
   cpSync(join(dev, 'slack.env.example'), join(dev, 'slack.env'));
   for (const name of ['base', 'overlays/production', 'overlays/dev']) rendered[name] = renderKustomization(join(dir, 'kustomize', name));
@@ -84,7 +104,8 @@ describe('deploy/kustomize', () => {
       const Model = modelFor(o);
       expect(() => new Model(o).validate()).not.toThrow();
       if (!o.apiVersion.includes('cert-manager.io/')) expect(unknownFields(o)).toEqual([]);
-      if (o.kind !== 'Namespace' && o.kind !== 'ClusterRole' && o.kind !== 'ClusterRoleBinding') expect(`${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`).toBe(`${o.kind}/${o.metadata.name} in whystuck`);
+      if (o.kind !== 'Namespace' && o.kind !== 'ClusterRole' && o.kind !== 'ClusterRoleBinding')
+        expect(`${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`).toBe(`${o.kind}/${o.metadata.name} in whystuck`);
       expect(o.metadata.labels?.['app.kubernetes.io/part-of']).toBe('whystuck');
     }
   });
@@ -127,7 +148,10 @@ describe('deploy/kustomize', () => {
     expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['SYS_ADMIN', 'SYSLOG', 'KILL', 'SYS_PTRACE', 'DAC_READ_SEARCH'] });
     for (const m of c.volumeMounts) expect(m.readOnly).toBe(true);
     const hostPaths = pod.volumes.filter((v: { hostPath?: unknown }) => v.hostPath).map((v: { hostPath: { path: string; type: string } }) => v.hostPath);
-    expect(hostPaths).toEqual([{ path: '/sys/fs/cgroup', type: 'Directory' }, { path: '/dev/kmsg', type: 'CharDevice' }]);
+    expect(hostPaths).toEqual([
+      { path: '/sys/fs/cgroup', type: 'Directory' },
+      { path: '/dev/kmsg', type: 'CharDevice' },
+    ]);
     expect(c.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
     expect(c.resources.limits.memory).toMatch(/^\d+Mi$/);
     expect(c.image).toMatch(/^registry\.example\.com\/whystuck\/collector:0\.1\.0@sha256:[0-9a-f]{64}$/); // pinned: test/deploy/image-digests.test.ts
@@ -144,7 +168,7 @@ describe('deploy/kustomize', () => {
     expect(find(rendered.base, 'DaemonSet', 'whystuck-collector').spec.template.spec.volumes.find((v: { name: string }) => v.name === 'tls').secret.secretName).toBe('whystuck-collector-tls');
   });
 
-  it('production: each collector pod\'s own certificate from cert-manager\'s csi-driver, its one URI SAN the pod identity; the probes check that identity and the node', () => {
+  it("production: each collector pod's own certificate from cert-manager's csi-driver, its one URI SAN the pod identity; the probes check that identity and the node", () => {
     const ds = find(rendered['overlays/production'], 'DaemonSet', 'whystuck-collector');
     const pod = ds.spec.template.spec;
     const tls = pod.volumes.find((v: { name: string }) => v.name === 'tls');
@@ -182,14 +206,27 @@ describe('deploy/kustomize', () => {
     // The pod names the identity's ${POD_NAME} takes are those the policy allows.
     expect(ds.metadata.name).toBe('whystuck-collector');
     // The shared collector certificate is gone from production: nothing mounts it.
-    expect(rendered['overlays/production'].filter((o) => o.kind === 'Certificate').map((o) => o.metadata.name).sort()).toEqual(['whystuck-bot', 'whystuck-ca', 'whystuck-reader']);
+    expect(
+      rendered['overlays/production']
+        .filter((o) => o.kind === 'Certificate')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['whystuck-bot', 'whystuck-ca', 'whystuck-reader']);
   });
 
   it('production: approver-policy allows the whystuck Issuers only the three identity forms — the bot and reader URIs, client only (cert-manager), and collector pod URIs in namespace whystuck (csi-driver)', () => {
     const prod = rendered['overlays/production'];
     const policy = (name: string): any => find(prod, 'CertificateRequestPolicy', name);
-    expect(prod.filter((o) => o.kind === 'CertificateRequestPolicy').map((o) => [o.apiVersion, o.metadata.name]).sort()).toEqual([
-      ['policy.cert-manager.io/v1alpha1', 'whystuck-bot'], ['policy.cert-manager.io/v1alpha1', 'whystuck-ca'], ['policy.cert-manager.io/v1alpha1', 'whystuck-collector-pods'], ['policy.cert-manager.io/v1alpha1', 'whystuck-reader'],
+    expect(
+      prod
+        .filter((o) => o.kind === 'CertificateRequestPolicy')
+        .map((o) => [o.apiVersion, o.metadata.name])
+        .sort(),
+    ).toEqual([
+      ['policy.cert-manager.io/v1alpha1', 'whystuck-bot'],
+      ['policy.cert-manager.io/v1alpha1', 'whystuck-ca'],
+      ['policy.cert-manager.io/v1alpha1', 'whystuck-collector-pods'],
+      ['policy.cert-manager.io/v1alpha1', 'whystuck-reader'],
     ]);
     const onCa = { issuerRef: { name: 'whystuck-ca', kind: 'Issuer', group: 'cert-manager.io' }, namespace: { matchNames: ['whystuck'] } };
     expect(policy('whystuck-bot').spec).toEqual({
@@ -233,10 +270,22 @@ describe('deploy/kustomize', () => {
     expect(csi['csi.cert-manager.io/key-usages'].split(',').every((u: string) => policy('whystuck-collector-pods').spec.allowed.usages.includes(u))).toBe(true);
     expect(find(prod, 'Certificate', 'whystuck-ca').spec).toMatchObject({ commonName: 'whystuck CA', isCA: true });
     // Who may use which: cert-manager's controller the CA, bot and reader policies, the csi-driver only the collector pods'.
-    expect(find(prod, 'Role', 'whystuck-cert-manager-policies').rules).toEqual([{ apiGroups: ['policy.cert-manager.io'], resources: ['certificaterequestpolicies'], verbs: ['use'], resourceNames: ['whystuck-ca', 'whystuck-bot', 'whystuck-reader'] }]);
-    expect(find(prod, 'Role', 'whystuck-csi-driver-policy').rules).toEqual([{ apiGroups: ['policy.cert-manager.io'], resources: ['certificaterequestpolicies'], verbs: ['use'], resourceNames: ['whystuck-collector-pods'] }]);
-    expect(find(prod, 'RoleBinding', 'whystuck-cert-manager-policies')).toMatchObject({ metadata: { namespace: 'whystuck' }, roleRef: { kind: 'Role', name: 'whystuck-cert-manager-policies' }, subjects: [{ kind: 'ServiceAccount', name: 'cert-manager', namespace: 'cert-manager' }] });
-    expect(find(prod, 'RoleBinding', 'whystuck-csi-driver-policy')).toMatchObject({ metadata: { namespace: 'whystuck' }, roleRef: { kind: 'Role', name: 'whystuck-csi-driver-policy' }, subjects: [{ kind: 'ServiceAccount', name: 'cert-manager-csi-driver', namespace: 'cert-manager' }] });
+    expect(find(prod, 'Role', 'whystuck-cert-manager-policies').rules).toEqual([
+      { apiGroups: ['policy.cert-manager.io'], resources: ['certificaterequestpolicies'], verbs: ['use'], resourceNames: ['whystuck-ca', 'whystuck-bot', 'whystuck-reader'] },
+    ]);
+    expect(find(prod, 'Role', 'whystuck-csi-driver-policy').rules).toEqual([
+      { apiGroups: ['policy.cert-manager.io'], resources: ['certificaterequestpolicies'], verbs: ['use'], resourceNames: ['whystuck-collector-pods'] },
+    ]);
+    expect(find(prod, 'RoleBinding', 'whystuck-cert-manager-policies')).toMatchObject({
+      metadata: { namespace: 'whystuck' },
+      roleRef: { kind: 'Role', name: 'whystuck-cert-manager-policies' },
+      subjects: [{ kind: 'ServiceAccount', name: 'cert-manager', namespace: 'cert-manager' }],
+    });
+    expect(find(prod, 'RoleBinding', 'whystuck-csi-driver-policy')).toMatchObject({
+      metadata: { namespace: 'whystuck' },
+      roleRef: { kind: 'Role', name: 'whystuck-csi-driver-policy' },
+      subjects: [{ kind: 'ServiceAccount', name: 'cert-manager-csi-driver', namespace: 'cert-manager' }],
+    });
   });
 
   it('bot Deployment: non-root, no capabilities, read-only root, TLS and Slack secrets wired; production: 2+ replicas on PostgreSQL, ready when the store answers, a disruption budget; its YAML config loads', () => {
@@ -247,7 +296,13 @@ describe('deploy/kustomize', () => {
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(c.envFrom).toEqual([{ secretRef: { name: 'whystuck-slack' } }, { secretRef: { name: 'whystuck-pagerduty', optional: true } }]);
     const env = Object.fromEntries(c.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
-    expect(env).toMatchObject({ WHYSTUCK_COLLECTOR_TLS_CERT: '/tls/tls.crt', WHYSTUCK_COLLECTOR_TLS_KEY: '/tls/tls.key', WHYSTUCK_COLLECTOR_TLS_CA: '/tls/ca.crt', WHYSTUCK_DB: '/data/whystuck.db', WHYSTUCK_LISTEN_HOST: '0.0.0.0' });
+    expect(env).toMatchObject({
+      WHYSTUCK_COLLECTOR_TLS_CERT: '/tls/tls.crt',
+      WHYSTUCK_COLLECTOR_TLS_KEY: '/tls/tls.key',
+      WHYSTUCK_COLLECTOR_TLS_CA: '/tls/ca.crt',
+      WHYSTUCK_DB: '/data/whystuck.db',
+      WHYSTUCK_LISTEN_HOST: '0.0.0.0',
+    });
     // The base (one replica on SQLite) keeps its store on a PersistentVolumeClaim, never an emptyDir that dies with the pod.
     const basePod = find(rendered.base, 'Deployment', 'whystuck-bot').spec.template.spec;
     expect(basePod.volumes.find((v: { name: string }) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'whystuck-bot-data' } });
@@ -262,7 +317,9 @@ describe('deploy/kustomize', () => {
     expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
     expect(c.env.find((e: { name: string }) => e.name === 'WHYSTUCK_DATABASE_URL')).toEqual({ name: 'WHYSTUCK_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'whystuck-database', key: 'url' } } });
     expect(env).toMatchObject({ WHYSTUCK_WATCH_LEASES: 'on', WHYSTUCK_METRICS_LISTEN: '0.0.0.0:9465' });
-    expect(c.env.filter((e: { name: string }) => e.name === 'POD_NAME' || e.name === 'POD_NAMESPACE').map((e: { valueFrom: { fieldRef: { fieldPath: string } } }) => e.valueFrom.fieldRef.fieldPath)).toEqual(['metadata.name', 'metadata.namespace']);
+    expect(
+      c.env.filter((e: { name: string }) => e.name === 'POD_NAME' || e.name === 'POD_NAMESPACE').map((e: { valueFrom: { fieldRef: { fieldPath: string } } }) => e.valueFrom.fieldRef.fieldPath),
+    ).toEqual(['metadata.name', 'metadata.namespace']);
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
     expect(find(rendered['overlays/production'], 'PodDisruptionBudget', 'whystuck-bot').spec).toEqual({ minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'whystuck-bot' } } });
     expect(rendered['overlays/production'].some((o) => o.kind === 'PersistentVolumeClaim')).toBe(false);
@@ -274,7 +331,13 @@ describe('deploy/kustomize', () => {
     const cm = find(rendered.base, 'ConfigMap', 'whystuck-bot-config');
     const file = join(dir, 'whystuck.yaml');
     writeFileSync(file, cm.data['whystuck.yaml']);
-    const config = loadConfig({ ...Object.fromEntries(c.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value])), WHYSTUCK_COLLECTOR_NAMESPACE: 'whystuck' }, file);
+    const config = loadConfig(
+      {
+        ...Object.fromEntries(c.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value])),
+        WHYSTUCK_COLLECTOR_NAMESPACE: 'whystuck',
+      },
+      file,
+    );
     expect(config.collectorDiscovery).toEqual({ namespace: 'whystuck', selector: 'app.kubernetes.io/name=whystuck-collector', port: 7443, serverName: 'whystuck-collector' });
     // The discovery selector matches the DaemonSet's pods.
     expect(find(rendered.base, 'DaemonSet', 'whystuck-collector').spec.template.metadata.labels['app.kubernetes.io/name']).toBe('whystuck-collector');
@@ -295,12 +358,20 @@ describe('deploy/kustomize', () => {
     const leases = find(rendered.base, 'Role', 'whystuck-bot-leases');
     expect(leases.metadata.namespace).toBe('whystuck');
     expect(leases.rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update'] }]);
-    expect(find(rendered.base, 'RoleBinding', 'whystuck-bot-leases')).toMatchObject({ roleRef: { kind: 'Role', name: 'whystuck-bot-leases' }, subjects: [{ kind: 'ServiceAccount', name: 'whystuck-bot', namespace: 'whystuck' }] });
-    expect(rendered.base.filter((o) => /Role/.test(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ClusterRole/whystuck-bot', 'ClusterRoleBinding/whystuck-bot', 'Role/whystuck-bot-leases', 'RoleBinding/whystuck-bot-leases']);
+    expect(find(rendered.base, 'RoleBinding', 'whystuck-bot-leases')).toMatchObject({
+      roleRef: { kind: 'Role', name: 'whystuck-bot-leases' },
+      subjects: [{ kind: 'ServiceAccount', name: 'whystuck-bot', namespace: 'whystuck' }],
+    });
+    expect(
+      rendered.base
+        .filter((o) => /Role/.test(o.kind))
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort(),
+    ).toEqual(['ClusterRole/whystuck-bot', 'ClusterRoleBinding/whystuck-bot', 'Role/whystuck-bot-leases', 'RoleBinding/whystuck-bot-leases']);
     expect(find(rendered.base, 'ServiceAccount', 'whystuck-collector').automountServiceAccountToken).toBe(false);
   });
 
-  it('NetworkPolicy: only bot pods reach the collectors\' gRPC port 7443; only scraper namespaces their metrics port', () => {
+  it("NetworkPolicy: only bot pods reach the collectors' gRPC port 7443; only scraper namespaces their metrics port", () => {
     const np = find(rendered.base, 'NetworkPolicy', 'whystuck-collector');
     expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'whystuck-collector' });
     expect(np.spec.policyTypes).toEqual(['Ingress']);
@@ -324,7 +395,12 @@ describe('deploy/kustomize', () => {
     expect(bot.usages).not.toContain('server auth');
     // The read-only identity (Snapshot only, the kubectl plugin's): client-only too, its own Secret.
     const reader = find(prod, 'Certificate', 'whystuck-reader').spec;
-    expect(reader).toMatchObject({ secretName: 'whystuck-reader-tls', commonName: 'whystuck-reader', uris: ['spiffe://whystuck/reader'], issuerRef: { name: 'whystuck-ca', kind: 'Issuer', group: 'cert-manager.io' } });
+    expect(reader).toMatchObject({
+      secretName: 'whystuck-reader-tls',
+      commonName: 'whystuck-reader',
+      uris: ['spiffe://whystuck/reader'],
+      issuerRef: { name: 'whystuck-ca', kind: 'Issuer', group: 'cert-manager.io' },
+    });
     expect(reader.usages).toEqual(['client auth', 'digital signature', 'key encipherment']);
     // Nothing in the cluster mounts the reader's Secret: it is for people (kubectl whystuck), not for a pod.
     const mounts = prod.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet').flatMap((o) => (o as any).spec.template.spec.volumes ?? []);
@@ -340,7 +416,12 @@ describe('deploy/kustomize', () => {
     expect(Buffer.from(find(dev, 'Secret', 'whystuck-bot-tls').data['tls.key'], 'base64').toString()).toBe(readFileSync(join(certs, 'bot.key'), 'utf8'));
     const reader = find(dev, 'Secret', 'whystuck-reader-tls');
     expect(reader.type).toBe('kubernetes.io/tls');
-    for (const [key, file] of [['tls.crt', 'reader.crt'], ['tls.key', 'reader.key'], ['ca.crt', 'ca.crt']]) expect(Buffer.from(reader.data[key], 'base64').toString()).toBe(readFileSync(join(certs, file), 'utf8'));
+    for (const [key, file] of [
+      ['tls.crt', 'reader.crt'],
+      ['tls.key', 'reader.key'],
+      ['ca.crt', 'ca.crt'],
+    ])
+      expect(Buffer.from(reader.data[key], 'base64').toString()).toBe(readFileSync(join(certs, file), 'utf8'));
     expect(Object.keys(find(dev, 'Secret', 'whystuck-slack').data).sort()).toEqual(['SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'WHYSTUCK_ACTION_SECRET']);
     expect(readFileSync(repoPath('deploy', 'kustomize', 'overlays', 'dev', '.gitignore'), 'utf8')).toMatch(/^certs\/$[\s\S]*^slack\.env$/m);
   });
@@ -349,7 +430,7 @@ describe('deploy/kustomize', () => {
 describe('images', () => {
   const dockerfile = readFileSync(repoPath('deploy', 'Dockerfile'), 'utf8');
 
-  it('one multi-stage Dockerfile: a build stage with dev dependencies pruned, the collector workspace\'s dependencies alone, a non-root bot, a collector started through the node-flags entrypoint', () => {
+  it("one multi-stage Dockerfile: a build stage with dev dependencies pruned, the collector workspace's dependencies alone, a non-root bot, a collector started through the node-flags entrypoint", () => {
     const stages = [...dockerfile.matchAll(/^FROM \S+(?: AS (\S+))?$/gm)].map((m) => m[1]);
     expect(stages).toEqual(['build', 'collector-deps', 'runtime', 'collector', 'bot']);
     expect(dockerfile).toMatch(/npm ci && npm prune --omit=dev/);
@@ -364,14 +445,20 @@ describe('images', () => {
     for (const m of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) expect(() => readFileSync(repoPath(m[1]))).not.toThrow(/ENOENT/);
   });
 
-  it('the collector entrypoint starts node with exactly the flags in deploy/collector.node-flags, on the collector\'s own command line', () => {
+  it("the collector entrypoint starts node with exactly the flags in deploy/collector.node-flags, on the collector's own command line", () => {
     const fake = mkdtempSync(join(tmpdir(), 'whystuck-node-'));
     try {
       writeFileSync(join(fake, 'node'), '#!/bin/sh\nprintf "%s\\n" "$@"\n');
       chmodSync(join(fake, 'node'), 0o755);
-      const res = spawnSync('sh', [repoPath('deploy', 'docker', 'whystuck-collector'), 'collector', '--listen=0.0.0.0:7443'], { env: { PATH: `${fake}:/usr/bin:/bin`, WHYSTUCK_APP: repoPath() }, encoding: 'utf8' });
+      const res = spawnSync('sh', [repoPath('deploy', 'docker', 'whystuck-collector'), 'collector', '--listen=0.0.0.0:7443'], {
+        env: { PATH: `${fake}:/usr/bin:/bin`, WHYSTUCK_APP: repoPath() },
+        encoding: 'utf8',
+      });
       expect(res.status).toBe(0);
-      const flags = readFileSync(repoPath('deploy', 'collector.node-flags'), 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+      const flags = readFileSync(repoPath('deploy', 'collector.node-flags'), 'utf8')
+        .split('\n')
+        .map((l) => l.replace(/#.*/, '').trim())
+        .filter(Boolean);
       expect(flags).toContain('--max-semi-space-size=1');
       expect(res.stdout.trim().split('\n')).toEqual([...flags, repoPath('bin', 'whystuck-collector.js'), 'collector', '--listen=0.0.0.0:7443']);
     } finally {

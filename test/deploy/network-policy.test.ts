@@ -23,15 +23,16 @@ const podLabels = (objs: K8sObject[], kind: string, name: string): Record<string
   return o.spec.template.metadata.labels;
 };
 /** The policies that select pods with these labels (an empty selector selects every pod of the namespace). */
-const selecting = (objs: K8sObject[], labels: Record<string, string>): Policy[] => (objs.filter((o) => o.kind === 'NetworkPolicy') as Policy[])
-  .filter((p) => Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+const selecting = (objs: K8sObject[], labels: Record<string, string>): Policy[] =>
+  (objs.filter((o) => o.kind === 'NetworkPolicy') as Policy[]).filter((p) => Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
 /** Egress isolation and the union of egress rules, for pods with these labels. */
 function egressOf(objs: K8sObject[], labels: Record<string, string>): { isolated: boolean; rules: Rule[] } {
   const policies = selecting(objs, labels).filter((p) => p.spec.policyTypes?.includes('Egress'));
   return { isolated: policies.length > 0, rules: policies.flatMap((p) => p.spec.egress ?? []) };
 }
 /** "TCP/443"… for every port a rule opens; a rule without ports opens every port. */
-const openPorts = (rules: Rule[]): string[] => [...new Set(rules.flatMap((r) => (r.ports?.length ? r.ports.map((p) => `${p.protocol ?? 'TCP'}/${p.port}${p.endPort ? `-${p.endPort}` : ''}`) : ['any/any'])))].sort();
+const openPorts = (rules: Rule[]): string[] =>
+  [...new Set(rules.flatMap((r) => (r.ports?.length ? r.ports.map((p) => `${p.protocol ?? 'TCP'}/${p.port}${p.endPort ? `-${p.endPort}` : ''}`) : ['any/any'])))].sort();
 const rulesFor = (rules: Rule[], port: string): Rule[] => rules.filter((r) => openPorts([r]).includes(port));
 
 describe('egress NetworkPolicies', () => {
@@ -67,21 +68,28 @@ describe('egress NetworkPolicies', () => {
     for (const r of dns) expect(r.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
     // The collectors: only their pods, on the port they listen on and the bot dials.
     const collector = podLabels(objs, 'DaemonSet', 'whystuck-collector');
-    expect(rulesFor(rules, 'TCP/7443')).toEqual([{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': collector['app.kubernetes.io/name'] } } }], ports: [{ protocol: 'TCP', port: 7443 }] }]);
+    expect(rulesFor(rules, 'TCP/7443')).toEqual([
+      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': collector['app.kubernetes.io/name'] } } }], ports: [{ protocol: 'TCP', port: 7443 }] },
+    ]);
     const ds = objs.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'whystuck-collector') as any;
     expect(ds.spec.template.spec.containers[0].ports).toContainEqual({ name: 'grpc', containerPort: 7443, protocol: 'TCP' });
     expect((objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'whystuck-bot-config') as any).data['whystuck.yaml']).toMatch(/^collectorPort: 7443$/m);
     // The API server: 443 and 6443 to the private ranges only.
     const api = rulesFor(rules, 'TCP/6443');
-    expect(api).toEqual([{ to: PRIVATE.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] }]);
+    expect(api).toEqual([
+      {
+        to: PRIVATE.map((cidr) => ({ ipBlock: { cidr } })),
+        ports: [
+          { protocol: 'TCP', port: 443 },
+          { protocol: 'TCP', port: 6443 },
+        ],
+      },
+    ]);
     // Slack and PagerDuty: 443 anywhere outside the cluster — every "anywhere" block excepts the private and link-local ranges.
     const https = rulesFor(rules, 'TCP/443').filter((r) => r !== api[0]);
     expect(https).toHaveLength(1);
     expect(https[0].ports).toEqual([{ protocol: 'TCP', port: 443 }]);
-    expect(https[0].to).toEqual([
-      { ipBlock: { cidr: '0.0.0.0/0', except: [...PRIVATE, '100.64.0.0/10', '169.254.0.0/16'] } },
-      { ipBlock: { cidr: '::/0', except: ['fc00::/7', 'fe80::/10'] } },
-    ]);
+    expect(https[0].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: [...PRIVATE, '100.64.0.0/10', '169.254.0.0/16'] } }, { ipBlock: { cidr: '::/0', except: ['fc00::/7', 'fe80::/10'] } }]);
     if (name === 'production') {
       // PostgreSQL (the overlay's store): 5432 only, to pods of the cluster or an address outside it.
       expect(rulesFor(rules, 'TCP/5432')).toEqual([{ to: [{ namespaceSelector: {} }, { ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: 5432 }] }]);
@@ -89,7 +97,12 @@ describe('egress NetworkPolicies', () => {
       expect(dep.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toContain('WHYSTUCK_DATABASE_URL');
     }
     // The ingress policies are still there beside the egress ones.
-    expect(selecting(objs, podLabels(objs, 'Deployment', 'whystuck-bot')).map((p) => [p.metadata.name, p.spec.policyTypes])).toEqual(expect.arrayContaining([['whystuck-bot', ['Ingress']], ['whystuck-bot-egress', ['Egress']]]));
+    expect(selecting(objs, podLabels(objs, 'Deployment', 'whystuck-bot')).map((p) => [p.metadata.name, p.spec.policyTypes])).toEqual(
+      expect.arrayContaining([
+        ['whystuck-bot', ['Ingress']],
+        ['whystuck-bot-egress', ['Egress']],
+      ]),
+    );
   });
 
   it('the checks can fail: an added port, a rule without destinations, a collector egress rule', () => {

@@ -51,11 +51,7 @@ describe('the Slack app manifest', () => {
   it('asks for exactly the bot scopes the code needs', () => {
     const unknown = methods.filter((m) => !(m in SCOPES_OF_METHOD));
     expect(unknown).toEqual([]); // a new Web API call: add it and its scope to the table above and to the manifest
-    const needed = uniq([
-      'commands',
-      ...methods.flatMap((m) => SCOPES_OF_METHOD[m]),
-      ...listeners.flatMap((l) => EVENTS_OF_LISTENER[l]?.scopes ?? [`(unknown event ${l})`]),
-    ]);
+    const needed = uniq(['commands', ...methods.flatMap((m) => SCOPES_OF_METHOD[m]), ...listeners.flatMap((l) => EVENTS_OF_LISTENER[l]?.scopes ?? [`(unknown event ${l})`])]);
     expect(uniq(manifest.oauth_config.scopes.bot)).toEqual(needed);
     expect(manifest.oauth_config.scopes.user).toBeUndefined();
   });

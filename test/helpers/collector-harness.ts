@@ -61,12 +61,29 @@ export function clientCertFor(identity: string): { commonName: string; uris: str
   return { commonName: identity, uris: [] };
 }
 
-export async function startHarness(opts: { /** Default node-a. */ nodeName?: string; /** The server certificate's one URI SAN (default the node's identity; e.g. a collector pod's, spiffe://whystuck/ns/NS/pod/POD). */ serverIdentity?: string; botIdentity?: string; /** The read-only identity (Snapshot only), as the collector's --reader-identity: default spiffe://whystuck/reader, '' none. */ readerIdentity?: string; /** How often the server's TLS files are looked at (default 10 s). */ reloadIntervalMs?: number; snapshotter?: SnapshotterOptions; remediator?: RemediatorOptions; /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] }; /** Watch mode (not started: call watcher.start() or its *Now methods). */ watch?: Partial<WatcherOptions> } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: {
+    /** Default node-a. */ nodeName?: string;
+    /** The server certificate's one URI SAN (default the node's identity; e.g. a collector pod's, spiffe://whystuck/ns/NS/pod/POD). */ serverIdentity?: string;
+    botIdentity?: string;
+    /** The read-only identity (Snapshot only), as the collector's --reader-identity: default spiffe://whystuck/reader, '' none. */ readerIdentity?: string;
+    /** How often the server's TLS files are looked at (default 10 s). */ reloadIntervalMs?: number;
+    snapshotter?: SnapshotterOptions;
+    remediator?: RemediatorOptions;
+    /** Names in the server certificate (default localhost and 127.0.0.1). */ serverNames?: { dnsNames: string[]; ipAddresses?: string[] };
+    /** Watch mode (not started: call watcher.start() or its *Now methods). */ watch?: Partial<WatcherOptions>;
+  } = {},
+): Promise<Harness> {
   const authority = testCa();
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-grpc-'));
   const names = opts.serverNames ?? { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
   const nodeName = opts.nodeName ?? 'node-a';
-  const serverTls = writeTls(dir, 'server', authority.issue({ commonName: 'collector', uris: [opts.serverIdentity ?? nodeIdentity(nodeName)], dnsNames: names.dnsNames, ipAddresses: names.ipAddresses ?? [] }), authority.cert);
+  const serverTls = writeTls(
+    dir,
+    'server',
+    authority.issue({ commonName: 'collector', uris: [opts.serverIdentity ?? nodeIdentity(nodeName)], dnsNames: names.dnsNames, ipAddresses: names.ipAddresses ?? [] }),
+    authority.cert,
+  );
   const logger = pino({ level: 'silent' });
   const snapshotter = createSnapshotter(opts.snapshotter);
   const remediator = createRemediator({ settleMs: 300, reader: snapshotter.reader, ...opts.remediator });
@@ -78,12 +95,27 @@ export async function startHarness(opts: { /** Default node-a. */ nodeName?: str
     const watcher = createWatcher({ snapshotter, journal, metrics, logger, procRoot: opts.snapshotter?.procRoot ?? '/proc', bootTimeMs: btime, ...opts.watch });
     watch = { watcher, journal, metrics };
   }
-  const server = createCollectorServer({ snapshotter, remediator, botIdentity: opts.botIdentity, readerIdentity: opts.readerIdentity ?? READER_IDENTITY, nodeName, logger, journal: watch?.journal, metrics: watch?.metrics });
+  const server = createCollectorServer({
+    snapshotter,
+    remediator,
+    botIdentity: opts.botIdentity,
+    readerIdentity: opts.readerIdentity ?? READER_IDENTITY,
+    nodeName,
+    logger,
+    journal: watch?.journal,
+    metrics: watch?.metrics,
+  });
   const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', serverTls, false, { intervalMs: opts.reloadIntervalMs }));
   const address = `127.0.0.1:${port}`;
   const clients: CollectorClient[] = [];
   return {
-    address, dir, snapshotter, server, nodeName, serverTls, ...watch,
+    address,
+    dir,
+    snapshotter,
+    server,
+    nodeName,
+    serverTls,
+    ...watch,
     client(identity, o = {}) {
       const issuer = o.foreignCa ?? authority;
       const tls = writeTls(dir, `client-${clients.length}`, issuer.issue({ ...clientCertFor(identity), server: false }), authority.cert);

@@ -16,8 +16,12 @@ describe('proto/generated', () => {
     const out = mkdtempSync(join(tmpdir(), 'whystuck-gen-'));
     try {
       execFileSync(process.execPath, [join(root, 'scripts', 'gen-proto.js'), out]);
-      const fresh = files(out).map((f) => relative(out, f)).sort();
-      const committed = files(join(root, 'proto', 'generated')).map((f) => relative(join(root, 'proto', 'generated'), f)).sort();
+      const fresh = files(out)
+        .map((f) => relative(out, f))
+        .sort();
+      const committed = files(join(root, 'proto', 'generated'))
+        .map((f) => relative(join(root, 'proto', 'generated'), f))
+        .sort();
       expect(committed).toEqual(fresh);
       for (const f of fresh) {
         expect([f, normalise(readFileSync(join(root, 'proto', 'generated', f), 'utf8'))]).toEqual([f, normalise(readFileSync(join(out, f), 'utf8'))]);

@@ -17,14 +17,64 @@ describe('the runtime section on the wire', () => {
   const value = {
     duration_ms: 12,
     runtime: {
-      endpoint: 'unix:///run/containerd/containerd.sock', endpoint_source: 'found', status: 'ok',
-      runtime_name: 'containerd', runtime_version: '1.6.20~ds1', runtime_api_version: 'v1', deadline_ms: 2000, duration_ms: 7,
-      sandboxes: [{ id: 'a'.repeat(64), pod_name: 'web-0', pod_namespace: 'shop', pod_uid: '6f1c2a4e-7d39-4a1b-9d3e-0c2b9a1f5e77', attempt: 1, state: 'SANDBOX_READY', created_unix_ms: 1764590000123, pid: 4194000, network_mode: 'NODE', ip: '10.1.2.3' }],
-      containers: [
-        { id: 'b'.repeat(64), sandbox_id: 'a'.repeat(64), name: 'app', attempt: 2, state: 'CONTAINER_RUNNING', pid: 4194001, created_unix_ms: 1764590000200, started_unix_ms: 1764590000300, image: 'docker.io/library/nginx:1' },
-        { id: 'c'.repeat(64), sandbox_id: 'a'.repeat(64), name: 'init', state: 'CONTAINER_EXITED', exit_code: -1, finished_unix_ms: 1764590000400, reason: 'OOMKilled', message: 'ünïcødé', status_error: 'the runtime did not answer ContainerStatus(c…) within 2000 ms' },
+      endpoint: 'unix:///run/containerd/containerd.sock',
+      endpoint_source: 'found',
+      status: 'ok',
+      runtime_name: 'containerd',
+      runtime_version: '1.6.20~ds1',
+      runtime_api_version: 'v1',
+      deadline_ms: 2000,
+      duration_ms: 7,
+      sandboxes: [
+        {
+          id: 'a'.repeat(64),
+          pod_name: 'web-0',
+          pod_namespace: 'shop',
+          pod_uid: '6f1c2a4e-7d39-4a1b-9d3e-0c2b9a1f5e77',
+          attempt: 1,
+          state: 'SANDBOX_READY',
+          created_unix_ms: 1764590000123,
+          pid: 4194000,
+          network_mode: 'NODE',
+          ip: '10.1.2.3',
+        },
       ],
-      shims: [{ pid: 812, comm: 'containerd-shim', state: 'D', wchan: 'cgroup_rmdir', start_time_ticks: 2 ** 40 + 3, serves_id: 'a'.repeat(64), child_pids: [4194000, 4194001], stack: [{ function: 'cgroup_rmdir', offset: '+0x1a/0x2c0', module: '', unreliable: false, address: '[<0>]' }] }],
+      containers: [
+        {
+          id: 'b'.repeat(64),
+          sandbox_id: 'a'.repeat(64),
+          name: 'app',
+          attempt: 2,
+          state: 'CONTAINER_RUNNING',
+          pid: 4194001,
+          created_unix_ms: 1764590000200,
+          started_unix_ms: 1764590000300,
+          image: 'docker.io/library/nginx:1',
+        },
+        {
+          id: 'c'.repeat(64),
+          sandbox_id: 'a'.repeat(64),
+          name: 'init',
+          state: 'CONTAINER_EXITED',
+          exit_code: -1,
+          finished_unix_ms: 1764590000400,
+          reason: 'OOMKilled',
+          message: 'ünïcødé',
+          status_error: 'the runtime did not answer ContainerStatus(c…) within 2000 ms',
+        },
+      ],
+      shims: [
+        {
+          pid: 812,
+          comm: 'containerd-shim',
+          state: 'D',
+          wchan: 'cgroup_rmdir',
+          start_time_ticks: 2 ** 40 + 3,
+          serves_id: 'a'.repeat(64),
+          child_pids: [4194000, 4194001],
+          stack: [{ function: 'cgroup_rmdir', offset: '+0x1a/0x2c0', module: '', unreliable: false, address: '[<0>]' }],
+        },
+      ],
     },
   };
 
@@ -61,7 +111,9 @@ describe('the vendored CRI contract', () => {
     let files: string[] = [];
     try {
       files = ['api.proto', 'LICENSE', 'README.md'].filter((f) => readFileSync(join(upstream, f)).length > 0);
-    } catch { /* shared/ not beside this checkout: the content checks above stand */ }
+    } catch {
+      /* shared/ not beside this checkout: the content checks above stand */
+    }
     for (const f of files) expect(readFileSync(join(vendored, f)).equals(readFileSync(join(upstream, f)))).toBe(true);
   });
 
@@ -81,20 +133,48 @@ describe('the vendored CRI contract', () => {
       }
     };
     const list = {
-      containers: [{
-        id: 'b'.repeat(64), pod_sandbox_id: 'a'.repeat(64), metadata: { name: 'app', attempt: 3 }, image: { image: 'docker.io/whystuck/busybox:test', annotations: { a: 'b' } },
-        image_ref: 'sha256:00', state: 'CONTAINER_EXITED', created_at: '1764590000123456789', labels: { 'io.kubernetes.pod.uid': 'u' }, annotations: { big: 'x'.repeat(1000) },
-      }],
+      containers: [
+        {
+          id: 'b'.repeat(64),
+          pod_sandbox_id: 'a'.repeat(64),
+          metadata: { name: 'app', attempt: 3 },
+          image: { image: 'docker.io/whystuck/busybox:test', annotations: { a: 'b' } },
+          image_ref: 'sha256:00',
+          state: 'CONTAINER_EXITED',
+          created_at: '1764590000123456789',
+          labels: { 'io.kubernetes.pod.uid': 'u' },
+          annotations: { big: 'x'.repeat(1000) },
+        },
+      ],
     };
     const bytes = service.ListContainers.responseSerialize(list);
     const ours = codecs.ListContainers.deserialize(bytes);
     agrees(ours, service.ListContainers.responseDeserialize(bytes));
     expect(ours.containers[0]).toEqual({
-      id: 'b'.repeat(64), pod_sandbox_id: 'a'.repeat(64), metadata: { name: 'app', attempt: 3 }, image: { image: 'docker.io/whystuck/busybox:test' },
-      image_ref: 'sha256:00', state: 'CONTAINER_EXITED', created_at: 1764590000123456789, labels: { 'io.kubernetes.pod.uid': 'u' },
+      id: 'b'.repeat(64),
+      pod_sandbox_id: 'a'.repeat(64),
+      metadata: { name: 'app', attempt: 3 },
+      image: { image: 'docker.io/whystuck/busybox:test' },
+      image_ref: 'sha256:00',
+      state: 'CONTAINER_EXITED',
+      created_at: 1764590000123456789,
+      labels: { 'io.kubernetes.pod.uid': 'u' },
     });
 
-    const status = { status: { id: 'b', state: 'CONTAINER_EXITED', exit_code: 137, reason: 'OOMKilled', message: 'm', started_at: '1764590000000000000', finished_at: '1764590000999000000', labels: { l: 'v' }, mounts: [{ container_path: '/x', host_path: '/y', propagation: 'PROPAGATION_HOST_TO_CONTAINER' }] }, info: { pid: '12' } };
+    const status = {
+      status: {
+        id: 'b',
+        state: 'CONTAINER_EXITED',
+        exit_code: 137,
+        reason: 'OOMKilled',
+        message: 'm',
+        started_at: '1764590000000000000',
+        finished_at: '1764590000999000000',
+        labels: { l: 'v' },
+        mounts: [{ container_path: '/x', host_path: '/y', propagation: 'PROPAGATION_HOST_TO_CONTAINER' }],
+      },
+      info: { pid: '12' },
+    };
     const sb = service.ContainerStatus.responseSerialize(status);
     const st = codecs.ContainerStatus.deserialize(sb);
     agrees(st, service.ContainerStatus.responseDeserialize(sb));
@@ -102,12 +182,25 @@ describe('the vendored CRI contract', () => {
     expect(Object.keys(st.status ?? {})).not.toContain('mounts');
     expect(Object.keys(st)).toEqual(['status']);
 
-    const sandbox = { status: { id: 's', state: 'SANDBOX_NOTREADY', network: { ip: '10.0.0.9' }, linux: { namespaces: { options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } }, metadata: { name: 'web-0', uid: 'u', namespace: 'shop', attempt: 1 } } };
+    const sandbox = {
+      status: {
+        id: 's',
+        state: 'SANDBOX_NOTREADY',
+        network: { ip: '10.0.0.9' },
+        linux: { namespaces: { options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },
+        metadata: { name: 'web-0', uid: 'u', namespace: 'shop', attempt: 1 },
+      },
+    };
     const pb = service.PodSandboxStatus.responseSerialize(sandbox);
     agrees(codecs.PodSandboxStatus.deserialize(pb), service.PodSandboxStatus.responseDeserialize(pb));
     expect(codecs.PodSandboxStatus.deserialize(pb).status?.linux?.namespaces?.options?.network).toBe('NODE');
 
-    for (const [m, req] of [['ContainerStatus', { container_id: 'b', verbose: false }], ['PodSandboxStatus', { pod_sandbox_id: 's', verbose: true }], ['Version', { version: 'v1' }], ['ListContainers', { filter: { pod_sandbox_id: 's', label_selector: { a: 'b' } } }]] as const) {
+    for (const [m, req] of [
+      ['ContainerStatus', { container_id: 'b', verbose: false }],
+      ['PodSandboxStatus', { pod_sandbox_id: 's', verbose: true }],
+      ['Version', { version: 'v1' }],
+      ['ListContainers', { filter: { pod_sandbox_id: 's', label_selector: { a: 'b' } } }],
+    ] as const) {
       const codec = codecs[m] as { serialize(v: unknown): Buffer };
       expect(service[m].requestDeserialize(codec.serialize(req))).toEqual(service[m].requestDeserialize(service[m].requestSerialize(req)));
     }

@@ -62,13 +62,26 @@ describe('wire codec (compiled from the proto)', () => {
       kmsg_next_seq: '18446744073709551615',
       kmsg_lost: 0,
       duration_ms: 7,
-      tasks: [{
-        pid: 4194304, tid: 1, tgid: 1, ppid: 0, comm: 'ünïcødé ✓ (x) y', state: 'D', flags: 0x40000040,
-        start_time_ticks: 2 ** 40 + 3, ns_pid: [12345, 1], ns_tgid: [], nice: -20, rt_priority: 99,
-        cgroups: { 'cpu,cpuacct': '/kubepods/pod1', memory: '/x' }, detail: 'DETAIL_FULL',
-        stack: [{ function: 'request_wait_answer', offset: '+0x1a/0x2c0', module: '[fuse]', unreliable: true }],
-        cmdline: 'x'.repeat(5000),
-      }],
+      tasks: [
+        {
+          pid: 4194304,
+          tid: 1,
+          tgid: 1,
+          ppid: 0,
+          comm: 'ünïcødé ✓ (x) y',
+          state: 'D',
+          flags: 0x40000040,
+          start_time_ticks: 2 ** 40 + 3,
+          ns_pid: [12345, 1],
+          ns_tgid: [],
+          nice: -20,
+          rt_priority: 99,
+          cgroups: { 'cpu,cpuacct': '/kubepods/pod1', memory: '/x' },
+          detail: 'DETAIL_FULL',
+          stack: [{ function: 'request_wait_answer', offset: '+0x1a/0x2c0', module: '[fuse]', unreliable: true }],
+          cmdline: 'x'.repeat(5000),
+        },
+      ],
       kmsg: [{ seq: 1, level: 3, text: 'a'.repeat(200000), continuation: ['SUBSYSTEM=block', ''] }],
     };
     const bytes = snapshotCodec().encode(value as unknown as SnapshotResponse);

@@ -8,7 +8,9 @@ const SCRIPT = join(__dirname, '..', '..', 'scripts', 'check-boundaries.js');
 
 describe('scripts/check-boundaries.js', () => {
   let root: string;
-  beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'whystuck-boundaries-')); });
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'whystuck-boundaries-'));
+  });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   const write = (files: Record<string, string>): void => {
@@ -62,7 +64,9 @@ describe('scripts/check-boundaries.js', () => {
     const r = run();
     expect(r.status).toBe(1);
     const lines = r.stdout.split('\n');
-    const has = (re: RegExp): void => { expect(lines.some((l) => re.test(l))).toBe(true); };
+    const has = (re: RegExp): void => {
+      expect(lines.some((l) => re.test(l))).toBe(true);
+    };
     has(/^boundary: collector\/src\/parse\/uses-bot\.ts:1: imports '\.\.\/\.\.\/\.\.\/bot\/src\/evidence' .*the collector imports nothing from bot\//);
     has(/^boundary: bot\/src\/deep\.ts:1: .*collector\/src\/grpc\/client\.ts.*only through collector\/src\/index\.ts/);
     has(/^boundary: bot\/src\/deep-lazy\.ts:1: /);

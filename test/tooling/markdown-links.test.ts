@@ -13,7 +13,12 @@ const ROOT = resolve(__dirname, '..', '..');
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'coverage']);
 const SKIP_PATHS = [join('test', 'fixtures')];
 
-interface Problem { file: string; line: number; target: string; why: string }
+interface Problem {
+  file: string;
+  line: number;
+  target: string;
+  why: string;
+}
 
 function markdownFiles(root: string, dir = root, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -38,7 +43,10 @@ function proseLines(text: string): string[] {
       if (m && m[1]![0] === fence[0] && m[1]!.length >= fence.length && line.trim() === m[1]) fence = undefined;
       return '';
     }
-    if (m) { fence = m[1]; return ''; }
+    if (m) {
+      fence = m[1];
+      return '';
+    }
     return line;
   });
 }
@@ -93,15 +101,28 @@ function checkLinks(root: string): Problem[] {
     proseLines(readFileSync(file, 'utf8')).forEach((line, i) => {
       for (const target of targetsOf(line)) {
         if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//')) continue;
-        const problem = (why: string): void => { problems.push({ file: rel, line: i + 1, target, why }); };
+        const problem = (why: string): void => {
+          problems.push({ file: rel, line: i + 1, target, why });
+        };
         const hash = target.indexOf('#');
         let pathPart = hash < 0 ? target : target.slice(0, hash);
         const fragment = hash < 0 ? undefined : decodeURIComponent(target.slice(hash + 1));
-        try { pathPart = decodeURIComponent(pathPart); } catch { problem('not a valid URL path'); continue; }
+        try {
+          pathPart = decodeURIComponent(pathPart);
+        } catch {
+          problem('not a valid URL path');
+          continue;
+        }
         const to = pathPart === '' ? file : pathPart.startsWith('/') ? join(root, pathPart) : resolve(dirname(file), pathPart);
         const inside = relative(root, to);
-        if (inside === '..' || inside.startsWith(`..${sep}`) || resolve(root, inside) !== to) { problem('leaves the repository'); continue; }
-        if (!existsSync(to)) { problem('no such file'); continue; }
+        if (inside === '..' || inside.startsWith(`..${sep}`) || resolve(root, inside) !== to) {
+          problem('leaves the repository');
+          continue;
+        }
+        if (!existsSync(to)) {
+          problem('no such file');
+          continue;
+        }
         if (fragment !== undefined && fragment !== '' && statSync(to).isFile() && extname(to).toLowerCase() === '.md' && !anchorsOf(to).has(fragment)) {
           problem(`no heading with anchor #${fragment} in ${relative(root, to)}`);
         }
@@ -120,7 +141,9 @@ describe('relative links in Markdown', () => {
 
   describe('the check itself', () => {
     let root: string;
-    beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'whystuck-links-')); });
+    beforeEach(() => {
+      root = mkdtempSync(join(tmpdir(), 'whystuck-links-'));
+    });
     afterEach(() => rmSync(root, { recursive: true, force: true }));
     const write = (files: Record<string, string>): void => {
       for (const [path, text] of Object.entries(files)) {

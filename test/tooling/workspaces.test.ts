@@ -70,7 +70,10 @@ describe('npm workspaces: the collector package ships only what the collector lo
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const r = spawnSync(npm, ['ls', '--omit=dev', '--all', '--parseable', '-w', '@whystuck/collector'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(0);
-    const resolved = r.stdout.split('\n').filter(Boolean).map((p) => p.replace(/^.*node_modules\//, ''));
+    const resolved = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((p) => p.replace(/^.*node_modules\//, ''));
     expect(resolved).toEqual(expect.arrayContaining(['@grpc/grpc-js', 'protobufjs', 'pino']));
     for (const name of BOT_ONLY) expect(resolved).not.toContain(name);
   });

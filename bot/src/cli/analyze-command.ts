@@ -22,7 +22,10 @@ export interface CliIo {
 }
 
 const REASONS: Record<string, string> = {
-  ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory', EPERM: 'operation not permitted',
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  EPERM: 'operation not permitted',
 };
 
 /** `whystuck analyze`: exit 0 after a diagnosis, 2 for usage errors or an unreadable file. */
@@ -43,7 +46,10 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
     budgetS = n;
     rest = rest.filter((_, i) => i !== at && (eq >= 0 || i !== at + 1));
   }
-  if (rest.includes('--help') || rest.includes('-h')) { io.stdout.write(`${ANALYZE_USAGE}\n`); return 0; }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${ANALYZE_USAGE}\n`);
+    return 0;
+  }
   const unknown = rest.find((a) => a.startsWith('-') && a !== '-');
   if (unknown || rest.length > 1) {
     io.stderr.write(`whystuck analyze: ${unknown ? `unknown option ${unknown}` : 'give one FILE (or - for standard input)'}\n${ANALYZE_USAGE}\n`);
@@ -53,12 +59,18 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
   // A FILE is read by the worker thread itself (by descriptor); standard input is fed to it from here.
   let input: Readable | number;
   if (file === '-') {
-    if (io.stdin.isTTY) { io.stderr.write(`whystuck analyze: paste text on standard input or name a FILE\n${ANALYZE_USAGE}\n`); return 2; }
+    if (io.stdin.isTTY) {
+      io.stderr.write(`whystuck analyze: paste text on standard input or name a FILE\n${ANALYZE_USAGE}\n`);
+      return 2;
+    }
     input = io.stdin;
   } else {
     try {
       const fd = fs.openSync(file, 'r');
-      if (fs.fstatSync(fd).isDirectory()) { fs.closeSync(fd); throw Object.assign(new Error('is a directory'), { code: 'EISDIR' }); }
+      if (fs.fstatSync(fd).isDirectory()) {
+        fs.closeSync(fd);
+        throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      }
       input = fd;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
@@ -78,7 +90,7 @@ export async function runAnalyze(args: string[], io: CliIo): Promise<number> {
     analysis = await reading;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    const why = err instanceof AnalysisStalled ? err.message : REASONS[code] ?? (err as Error).message;
+    const why = err instanceof AnalysisStalled ? err.message : (REASONS[code] ?? (err as Error).message);
     io.stderr.write(`whystuck analyze: cannot read ${file === '-' ? 'standard input' : file}: ${why}\n`);
     return 2;
   }

@@ -33,23 +33,36 @@ export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: 
     ({ values } = parseArgs({
       args,
       options: {
-        local: { type: 'boolean' }, pid: { type: 'string' }, 'pod-uid': { type: 'string' }, all: { type: 'boolean' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'proc-root': { type: 'string' }, 'all-history': { type: 'boolean' },
+        local: { type: 'boolean' },
+        pid: { type: 'string' },
+        'pod-uid': { type: 'string' },
+        all: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        'proc-root': { type: 'string' },
+        'all-history': { type: 'boolean' },
         ...SSH_CLI_OPTIONS,
       },
-      strict: true, allowPositionals: false,
+      strict: true,
+      allowPositionals: false,
     }));
   } catch (err) {
     io.stderr.write(`whystuck diagnose: ${(err as Error).message}\n${DIAGNOSE_USAGE}\n`);
     return 2;
   }
-  if (values.help) { io.stdout.write(`${DIAGNOSE_USAGE}\n`); return 0; }
+  if (values.help) {
+    io.stdout.write(`${DIAGNOSE_USAGE}\n`);
+    return 0;
+  }
   if (Boolean(values.local) === (values.ssh !== undefined)) {
     io.stderr.write(`whystuck diagnose: say where: --local (this machine) or --ssh USER@HOST (a node over SSH)\n${DIAGNOSE_USAGE}\n`);
     return 2;
   }
   const scopes = [values.pid !== undefined, values['pod-uid'] !== undefined, Boolean(values.all)].filter(Boolean).length;
-  if (scopes > 1) { io.stderr.write('whystuck diagnose: use only one of --pid, --pod-uid, --all\n'); return 2; }
+  if (scopes > 1) {
+    io.stderr.write('whystuck diagnose: use only one of --pid, --pod-uid, --all\n');
+    return 2;
+  }
   let pid: number | undefined;
   if (values.pid !== undefined) {
     if (!/^\d+$/.test(values.pid) || !isPid(Number(values.pid))) {
@@ -66,9 +79,15 @@ export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: 
   let snap: SnapshotResponse;
   if (values.ssh !== undefined) {
     const target = sshTargetFromCli(values, opts.env ?? {});
-    if (!target.ok) { io.stderr.write(`whystuck diagnose: ${target.message}\n`); return 2; }
+    if (!target.ok) {
+      io.stderr.write(`whystuck diagnose: ${target.message}\n`);
+      return 2;
+    }
     const res = await sshTransport(async () => target).snapshot(values.ssh, { whole_node: true });
-    if (res.status !== 'ok') { io.stderr.write(`whystuck diagnose: ${res.message}\n`); return 3; }
+    if (res.status !== 'ok') {
+      io.stderr.write(`whystuck diagnose: ${res.message}\n`);
+      return 3;
+    }
     snap = res.value;
   } else {
     const snapshotter = createSnapshotter({ procRoot: values['proc-root'] ?? opts.procRoot });
@@ -80,7 +99,10 @@ export async function runDiagnose(args: string[], io: CliIo, opts: { procRoot?: 
   }
   const scope = pid !== undefined ? { kind: 'pid' as const, pid } : podUid !== undefined ? { kind: 'podUid' as const, podUid } : { kind: 'node' as const };
   const d = diagnoseSnapshot(snap, scope, values['all-history'] ? { historyWindow: 'all' } : {});
-  if (d.status === 'not-found') { io.stderr.write(`whystuck diagnose: ${d.message}\n`); return 1; }
+  if (d.status === 'not-found') {
+    io.stderr.write(`whystuck diagnose: ${d.message}\n`);
+    return 1;
+  }
   io.stdout.write(values.json ? `${JSON.stringify(toJson(d.evidence, d.diagnosis), null, 2)}\n` : neutraliseControls(renderText(d.evidence, d.diagnosis)));
   return 0;
 }

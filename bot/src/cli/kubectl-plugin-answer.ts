@@ -24,7 +24,13 @@ function loadKubeconfig(file: string | undefined, context: string | undefined): 
     return `cannot read the kubeconfig${file ? ` ${shown(file, 200)}` : ''}: ${shown((err as Error).message, 300)}`;
   }
   if (context !== undefined) {
-    if (!kc.getContextObject(context)) return `there is no context "${shown(context)}" in the kubeconfig (contexts: ${kc.getContexts().map((c) => shown(c.name, 60)).join(', ') || 'none'})`;
+    if (!kc.getContextObject(context))
+      return `there is no context "${shown(context)}" in the kubeconfig (contexts: ${
+        kc
+          .getContexts()
+          .map((c) => shown(c.name, 60))
+          .join(', ') || 'none'
+      })`;
     kc.setCurrentContext(context);
   }
   if (!kc.getCurrentCluster()) return `the kubeconfig's current context${kc.currentContext ? ` "${shown(kc.currentContext)}"` : ''} names no cluster`;
@@ -54,7 +60,11 @@ function tlsSource(tls: PluginRequest['tls'], kc: k8s.KubeConfig, namespace: str
         secret = await core.readNamespacedSecret({ namespace, name });
       } catch (err) {
         const code = (err as { code?: number }).code;
-        if (code === 403) return { ok: false, message: `you may not read the reader's client certificate (get secrets/${name} in namespace ${namespace}: for those who may read every node), which the collectors require; give --tls-cert/--tls-key/--tls-ca if you hold it otherwise` };
+        if (code === 403)
+          return {
+            ok: false,
+            message: `you may not read the reader's client certificate (get secrets/${name} in namespace ${namespace}: for those who may read every node), which the collectors require; give --tls-cert/--tls-key/--tls-ca if you hold it otherwise`,
+          };
         if (code === 404) return { ok: false, message: `the reader's client certificate Secret ${namespace}/${name} does not exist (is whystuck deployed there? --collector-namespace, --tls-secret)` };
         return { ok: false, message: `cannot read the reader's client certificate: ${kubeFailure(err, server, { verb: 'get', resource: 'secrets', namespace }, 'user').message}` };
       }
@@ -93,11 +103,19 @@ export async function answer(req: PluginRequest, io: PluginIo): Promise<number> 
   const lookup = createKubeLookup({ kubeconfig: kc, who: 'user' });
   let podStatus: LookupResult<PodInfo>['status'] | undefined;
   const kube: KubeLookup = {
-    getPod: async (ns, n) => { const r = await lookup.getPod(ns, n); podStatus = r.status; return r; },
+    getPod: async (ns, n) => {
+      const r = await lookup.getPod(ns, n);
+      podStatus = r.status;
+      return r;
+    },
     readLayer: (pod) => lookup.readLayer?.(pod),
   };
   const collectors = createPortForwardPool({
-    kc, tls: tlsSource(req.tls, kc, settings.namespace), port: settings.port, serverName: settings.serverName, deadlineMs: settings.deadlineMs,
+    kc,
+    tls: tlsSource(req.tls, kc, settings.namespace),
+    port: settings.port,
+    serverName: settings.serverName,
+    deadlineMs: settings.deadlineMs,
     finder: createCollectorFinder({ kubeconfig: kc, namespace: settings.namespace, selector: settings.selector, who: 'user' }),
   });
   let inv: Investigation;
@@ -117,7 +135,9 @@ export async function answer(req: PluginRequest, io: PluginIo): Promise<number> 
   if (req.json) {
     const p = inv.pod;
     const pod = p && { namespace: p.namespace, name: p.name, uid: p.uid, nodeName: p.nodeName, phase: p.phase, deletionTimestamp: p.deletionTimestamp, containers: p.containers };
-    io.stdout.write(`${JSON.stringify({ ...(pod ? { pod } : {}), node: inv.node, nodeRead: where ?? null, ...(unread?.length ? { unread } : {}), ...toJson(inv.evidence, inv.diagnosis) }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ ...(pod ? { pod } : {}), node: inv.node, nodeRead: where ?? null, ...(unread?.length ? { unread } : {}), ...toJson(inv.evidence, inv.diagnosis) }, null, 2)}\n`,
+    );
     return EXIT.ok;
   }
   // The bot's reply, as the terminal chat shows it: no buttons (nothing is sent from here), and what

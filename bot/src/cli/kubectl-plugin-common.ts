@@ -12,7 +12,13 @@ export interface PluginIo {
 export const EXIT = { ok: 0, notFound: 1, usage: 2, notRead: 3 } as const;
 
 /** Where the collectors are and how they are called: the bot's settings (same variables, same defaults). */
-export interface CollectorSettings { namespace: string; selector: string; port: number; serverName: string; deadlineMs: number }
+export interface CollectorSettings {
+  namespace: string;
+  selector: string;
+  port: number;
+  serverName: string;
+  deadlineMs: number;
+}
 
 /** A question checked on the command line: names valid, nothing read yet. */
 export interface PluginRequest {

@@ -57,14 +57,18 @@ function collectorSettings(env: NodeJS.ProcessEnv, namespaceFlag: string | undef
   const namespace = namespaceFlag ?? env.WHYSTUCK_COLLECTOR_NAMESPACE ?? 'whystuck';
   if (!isNamespaceName(namespace)) return `"${shown(namespace)}" is not a valid namespace name for the collectors (lowercase letters, digits and "-", at most 63)`;
   const selector = env.WHYSTUCK_COLLECTOR_SELECTOR ?? 'app.kubernetes.io/name=whystuck-collector';
-  const bad = selector.split(',').map((t) => t.trim()).find((t) => !SELECTOR_TERM.test(t));
+  const bad = selector
+    .split(',')
+    .map((t) => t.trim())
+    .find((t) => !SELECTOR_TERM.test(t));
   if (bad !== undefined) return `WHYSTUCK_COLLECTOR_SELECTOR: "${shown(bad)}" is not a label selector term (key=value, key!=value, key or !key)`;
   const port = Number(env.WHYSTUCK_COLLECTOR_PORT ?? 7443);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return `WHYSTUCK_COLLECTOR_PORT: "${shown(String(env.WHYSTUCK_COLLECTOR_PORT))}" is not a port number (1-65535)`;
   const serverName = env.WHYSTUCK_COLLECTOR_SERVER_NAME ?? 'whystuck-collector';
   if (!DNS_NAME.test(serverName) || serverName.length > 253) return `WHYSTUCK_COLLECTOR_SERVER_NAME: "${shown(serverName)}" is not a DNS name`;
   const deadlineMs = Number(env.WHYSTUCK_COLLECTOR_DEADLINE_MS ?? 15000);
-  if (!Number.isInteger(deadlineMs) || deadlineMs < 100) return `WHYSTUCK_COLLECTOR_DEADLINE_MS: "${shown(String(env.WHYSTUCK_COLLECTOR_DEADLINE_MS))}" must be an integer number of milliseconds >= 100`;
+  if (!Number.isInteger(deadlineMs) || deadlineMs < 100)
+    return `WHYSTUCK_COLLECTOR_DEADLINE_MS: "${shown(String(env.WHYSTUCK_COLLECTOR_DEADLINE_MS))}" must be an integer number of milliseconds >= 100`;
   return { namespace, selector, port, serverName, deadlineMs };
 }
 
@@ -82,21 +86,33 @@ export async function runKubectlPlugin(args: string[], io: PluginIo): Promise<nu
     ({ values, positionals } = parseArgs({
       args,
       options: {
-        namespace: { type: 'string', short: 'n' }, context: { type: 'string' }, kubeconfig: { type: 'string' }, json: { type: 'boolean' },
-        'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' }, 'tls-secret': { type: 'string' },
-        'collector-namespace': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        namespace: { type: 'string', short: 'n' },
+        context: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        json: { type: 'boolean' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-ca': { type: 'string' },
+        'tls-secret': { type: 'string' },
+        'collector-namespace': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
-      strict: true, allowPositionals: true,
+      strict: true,
+      allowPositionals: true,
     }));
   } catch (err) {
     io.stderr.write(`kubectl-whystuck: ${shown((err as Error).message, 300)}\n${KUBECTL_PLUGIN_USAGE}\n`);
     return USAGE;
   }
-  if (values.help || positionals[0] === 'help') { io.stdout.write(`${KUBECTL_PLUGIN_USAGE}\n`); return OK; }
+  if (values.help || positionals[0] === 'help') {
+    io.stdout.write(`${KUBECTL_PLUGIN_USAGE}\n`);
+    return OK;
+  }
   const usage = (why: string): number => usageError(io, why);
   const [kindWord, name, ...extra] = positionals;
   const kind = kindWord === 'pod' || kindWord === 'pods' || kindWord === 'po' ? 'pod' : kindWord === 'node' || kindWord === 'nodes' || kindWord === 'no' ? 'node' : undefined;
-  if (!kind) return usage(kindWord === undefined ? 'say what to look at: pod NAME [-n NAMESPACE] or node NAME' : `"${shown(kindWord)}" is not something I look at: pod NAME [-n NAMESPACE] or node NAME`);
+  if (!kind)
+    return usage(kindWord === undefined ? 'say what to look at: pod NAME [-n NAMESPACE] or node NAME' : `"${shown(kindWord)}" is not something I look at: pod NAME [-n NAMESPACE] or node NAME`);
   if (name === undefined) return usage(`which ${kind}? kubectl whystuck ${kind} NAME`);
   if (extra.length) return usage(`one ${kind} at a time; unexpected "${shown(extra.join(' '))}"`);
   if (kind === 'node' && values.namespace !== undefined) return usage('nodes have no namespace: drop -n');
@@ -113,7 +129,8 @@ export async function runKubectlPlugin(args: string[], io: PluginIo): Promise<nu
   // The read-only identity by default: a collector answers it Snapshot only, never Remediate.
   let tls: PluginRequest['tls'] = { secret: values['tls-secret'] ?? READER_SECRET };
   if (files.some((f) => f !== undefined)) {
-    if (!files.every(Boolean)) return usage('give all three of --tls-cert, --tls-key and --tls-ca (the reader\'s client certificate, its key and the CA), or none to read them from the reader\'s Secret');
+    if (!files.every(Boolean))
+      return usage("give all three of --tls-cert, --tls-key and --tls-ca (the reader's client certificate, its key and the CA), or none to read them from the reader's Secret");
     if (values['tls-secret'] !== undefined) return usage('give either --tls-secret or the --tls-cert/--tls-key/--tls-ca files, not both');
     tls = { files: { cert: files[0]!, key: files[1]!, ca: files[2]! } };
   } else if (!SUBDOMAIN.test(tls.secret) || tls.secret.length > 253) return usage(`"${shown(tls.secret)}" is not a valid Secret name`);

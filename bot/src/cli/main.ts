@@ -48,7 +48,11 @@ export async function main(argv: string[], env: Env): Promise<number> {
       return runDiagnose(rest, process, { env });
     }
     case 'bot': {
-      if (rest.includes('--help')) { const { BOT_USAGE } = await import('./run-bot'); process.stdout.write(`${BOT_USAGE}\n`); return 0; }
+      if (rest.includes('--help')) {
+        const { BOT_USAGE } = await import('./run-bot');
+        process.stdout.write(`${BOT_USAGE}\n`);
+        return 0;
+      }
       const { runBot } = await import('./run-bot');
       return runBot(env);
     }
@@ -61,7 +65,10 @@ export async function main(argv: string[], env: Env): Promise<number> {
       return runCerts(rest, process, env);
     }
     case 'config': {
-      if (rest[0] !== 'check') { process.stderr.write('usage: whystuck config check\n'); return 2; }
+      if (rest[0] !== 'check') {
+        process.stderr.write('usage: whystuck config check\n');
+        return 2;
+      }
       const { runConfigCheck } = await import('./run-bot');
       return runConfigCheck(env, process.stdout, process.stderr);
     }

@@ -38,7 +38,8 @@ export async function runConfigCheck(env: Env, out: { write(s: string): unknown 
     if (store.problem) problems.push(store.problem);
     if (!c.slack.botToken) problems.push('SLACK_BOT_TOKEN is not set (xoxb-…): the bot cannot post');
     if (!c.slack.signingSecret && !c.slack.appToken) problems.push('SLACK_SIGNING_SECRET is not set: HTTP mode cannot verify requests (or set SLACK_APP_TOKEN for Socket Mode)');
-    if (!c.collectorTls && !c.collectors.size) problems.push('no collector TLS files (WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA) and WHYSTUCK_COLLECTORS is empty: no node can be reached (collectors found through Kubernetes need mutual TLS)');
+    if (!c.collectorTls && !c.collectors.size)
+      problems.push('no collector TLS files (WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA) and WHYSTUCK_COLLECTORS is empty: no node can be reached (collectors found through Kubernetes need mutual TLS)');
     if (!c.collectorInsecure && !c.collectorTls && c.collectors.size) problems.push('no collector TLS files (WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA): collectors require mutual TLS');
     if (!c.remediators.length) problems.push('WHYSTUCK_REMEDIATORS is empty: nobody may remediate (buttons will be refused)');
     try {
@@ -47,35 +48,40 @@ export async function runConfigCheck(env: Env, out: { write(s: string): unknown 
       if (!(e instanceof ConfigError)) throw e;
       problems.push(e.message);
     }
-    out.write([
-      `mode: ${c.slack.appToken ? 'Socket Mode' : `HTTP on port ${c.port}`}`,
-      `collectors: ${[...c.collectors].map(([n, a]) => `${n}=${a}`).join(', ') || 'none'}${c.collectorInsecure ? ' (plaintext, loopback only)' : ''}`,
-      `other nodes: the collector pod (${c.collectorDiscovery.selector} in namespace ${c.collectorDiscovery.namespace}) at its pod IP, port ${c.collectorDiscovery.port}, certificate name ${c.collectorDiscovery.serverName}`,
-      `remediators: ${c.remediators.join(', ') || 'none'}`,
-      ...describeReadAccess(c.slack, c.watch?.channel),
-      store.line,
-      `escalation: ${c.pagerduty ? `PagerDuty via ${c.pagerduty.eventsUrl}` : 'no PagerDuty (PAGERDUTY_ROUTING_KEY)'}; on-call groups: ${[...c.oncallGroups].map(([ch, g]) => `${ch}=${g}`).join(', ') || 'none'}`,
-      `auto-escalation: ${c.autoEscalateMinutes ? `critical findings nobody acted on after ${c.autoEscalateMinutes} min` : 'off'}`,
-      `listening: ${c.slack.appToken ? 'no HTTP listener (Socket Mode)' : `${c.listenHost}:${c.port}`}; collector calls within ${c.collectorDeadlineMs} ms`,
-      `protected namespaces (no remediation button): ${c.protectedNamespaces.join(', ') || 'none'}`,
-      describeActionKey(c),
-      `unfinished intents: rechecked and closed UNKNOWN after ${c.unfinishedIntentGraceMs / 1000} s`,
-      `pastes: files up to ${c.pasteMaxBytes} bytes, read for at most ${c.pasteTimeBudgetMs} ms`,
-      `ssh fallback (nodes without a reachable collector): ${c.ssh ? describeSshFallback(c.ssh) : 'off (set WHYSTUCK_SSH_KEY_FILE and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS)'}`,
-      `watch mode: ${describeWatch(c.watch)}`,
-      `watch shards: leases ${c.shards.leases}${c.shards.leases === 'auto' ? ' (on with PostgreSQL and a Kubernetes API)' : ''}; ${c.shards.shards} shards, leases of ${c.shards.leaseDurationMs / 1000} s; replica ${c.kube.podName ?? 'hostname-pid (POD_NAME unset)'} in namespace ${c.kube.podNamespace ?? 'of the service account (POD_NAMESPACE unset)'}`,
-      `kubernetes: ${c.kubeconfig ? `KUBECONFIG ${c.kubeconfig}` : c.kube.inCluster ? 'in-cluster' : 'no API (KUBECONFIG unset, not in a pod)'}`,
-      `log level: ${c.logLevel ?? 'info (default)'}`,
-      `metrics: ${c.metricsListen ? `http://${c.metricsListen.host}:${c.metricsListen.port}/metrics` : 'off (WHYSTUCK_METRICS_LISTEN)'}`,
-      'settings (environment, else the YAML file, else the default):',
-      ...c.settings.map((x) => `  ${x.env}${x.file ? ` / ${x.file}` : ''} = ${x.value}${x.from === 'file' ? ' (file)' : x.from === 'default' && x.value !== '(unset)' ? ' (default)' : ''}`),
-      ...c.warnings.map((w) => `warning: ${w}`),
-      ...(store.warnings ?? []).map((w) => `warning: ${w}`),
-      ...problems.map((p) => `problem: ${p}`),
-    ].join('\n') + '\n');
+    out.write(
+      [
+        `mode: ${c.slack.appToken ? 'Socket Mode' : `HTTP on port ${c.port}`}`,
+        `collectors: ${[...c.collectors].map(([n, a]) => `${n}=${a}`).join(', ') || 'none'}${c.collectorInsecure ? ' (plaintext, loopback only)' : ''}`,
+        `other nodes: the collector pod (${c.collectorDiscovery.selector} in namespace ${c.collectorDiscovery.namespace}) at its pod IP, port ${c.collectorDiscovery.port}, certificate name ${c.collectorDiscovery.serverName}`,
+        `remediators: ${c.remediators.join(', ') || 'none'}`,
+        ...describeReadAccess(c.slack, c.watch?.channel),
+        store.line,
+        `escalation: ${c.pagerduty ? `PagerDuty via ${c.pagerduty.eventsUrl}` : 'no PagerDuty (PAGERDUTY_ROUTING_KEY)'}; on-call groups: ${[...c.oncallGroups].map(([ch, g]) => `${ch}=${g}`).join(', ') || 'none'}`,
+        `auto-escalation: ${c.autoEscalateMinutes ? `critical findings nobody acted on after ${c.autoEscalateMinutes} min` : 'off'}`,
+        `listening: ${c.slack.appToken ? 'no HTTP listener (Socket Mode)' : `${c.listenHost}:${c.port}`}; collector calls within ${c.collectorDeadlineMs} ms`,
+        `protected namespaces (no remediation button): ${c.protectedNamespaces.join(', ') || 'none'}`,
+        describeActionKey(c),
+        `unfinished intents: rechecked and closed UNKNOWN after ${c.unfinishedIntentGraceMs / 1000} s`,
+        `pastes: files up to ${c.pasteMaxBytes} bytes, read for at most ${c.pasteTimeBudgetMs} ms`,
+        `ssh fallback (nodes without a reachable collector): ${c.ssh ? describeSshFallback(c.ssh) : 'off (set WHYSTUCK_SSH_KEY_FILE and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS)'}`,
+        `watch mode: ${describeWatch(c.watch)}`,
+        `watch shards: leases ${c.shards.leases}${c.shards.leases === 'auto' ? ' (on with PostgreSQL and a Kubernetes API)' : ''}; ${c.shards.shards} shards, leases of ${c.shards.leaseDurationMs / 1000} s; replica ${c.kube.podName ?? 'hostname-pid (POD_NAME unset)'} in namespace ${c.kube.podNamespace ?? 'of the service account (POD_NAMESPACE unset)'}`,
+        `kubernetes: ${c.kubeconfig ? `KUBECONFIG ${c.kubeconfig}` : c.kube.inCluster ? 'in-cluster' : 'no API (KUBECONFIG unset, not in a pod)'}`,
+        `log level: ${c.logLevel ?? 'info (default)'}`,
+        `metrics: ${c.metricsListen ? `http://${c.metricsListen.host}:${c.metricsListen.port}/metrics` : 'off (WHYSTUCK_METRICS_LISTEN)'}`,
+        'settings (environment, else the YAML file, else the default):',
+        ...c.settings.map((x) => `  ${x.env}${x.file ? ` / ${x.file}` : ''} = ${x.value}${x.from === 'file' ? ' (file)' : x.from === 'default' && x.value !== '(unset)' ? ' (default)' : ''}`),
+        ...c.warnings.map((w) => `warning: ${w}`),
+        ...(store.warnings ?? []).map((w) => `warning: ${w}`),
+        ...problems.map((p) => `problem: ${p}`),
+      ].join('\n') + '\n',
+    );
     return problems.length ? 1 : 0;
   } catch (e) {
-    if (e instanceof ConfigError) { err.write(`whystuck: configuration error: ${e.message}\n`); return 2; }
+    if (e instanceof ConfigError) {
+      err.write(`whystuck: configuration error: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
 }
@@ -86,7 +92,10 @@ export async function runBot(env: Env): Promise<number> {
   try {
     config = loadConfig(env);
   } catch (e) {
-    if (e instanceof ConfigError) { process.stderr.write(`whystuck bot: configuration error: ${e.message}\n`); return 2; }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`whystuck bot: configuration error: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
   if (!config.slack.botToken || (!config.slack.signingSecret && !config.slack.appToken)) {
@@ -98,16 +107,27 @@ export async function runBot(env: Env): Promise<number> {
   try {
     actionSecret = requireActionKey(config);
   } catch (e) {
-    if (e instanceof ConfigError) { process.stderr.write(`whystuck bot: configuration error: ${e.message}\n`); return 2; }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`whystuck bot: configuration error: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
   const logger = createLogger({ name: 'whystuck-bot', level: config.logLevel ?? 'info' });
   for (const w of config.warnings) logger.warn(w);
   let store;
   try {
-    store = await openStore({ databaseUrl: config.databaseUrl, migrateUrl: config.databaseMigrateUrl, sqlitePath: config.db, onError: (err) => logger.warn({ err }, 'store connection lost; the pool reconnects') });
+    store = await openStore({
+      databaseUrl: config.databaseUrl,
+      migrateUrl: config.databaseMigrateUrl,
+      sqlitePath: config.db,
+      onError: (err) => logger.warn({ err }, 'store connection lost; the pool reconnects'),
+    });
   } catch (e) {
-    if (e instanceof StoreError) { process.stderr.write(`whystuck bot: store: ${e.message}\n`); return 2; }
+    if (e instanceof StoreError) {
+      process.stderr.write(`whystuck bot: store: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
   logger.info({ store: store.location, migrated: (store as { migrated?: number[] }).migrated }, 'store ready');
@@ -117,7 +137,13 @@ export async function runBot(env: Env): Promise<number> {
   const ssh = sshFallbackFromConfig(config);
   const escalation = config.pagerduty ? createPagerDuty(config.pagerduty) : undefined;
   const bot = createSlackApp({
-    config, logger, store, collectors, ssh, metrics, escalation,
+    config,
+    logger,
+    store,
+    collectors,
+    ssh,
+    metrics,
+    escalation,
     kube: createKubeLookup({ kubeconfig: config.kubeconfig }),
     actionSecret,
   });
@@ -147,8 +173,18 @@ export async function runBot(env: Env): Promise<number> {
   let watch: WatchManager | undefined;
   if (config.watch) {
     watch = createWatchMode({
-      watch: config.watch, collectors, ssh, store, client: bot.client, conversation: bot.conversation,
-      pagerduty: escalation, oncallGroups: config.oncallGroups, podNames: createPodNames({ kubeconfig: config.kubeconfig }), metrics, logger, shards,
+      watch: config.watch,
+      collectors,
+      ssh,
+      store,
+      client: bot.client,
+      conversation: bot.conversation,
+      pagerduty: escalation,
+      oncallGroups: config.oncallGroups,
+      podNames: createPodNames({ kubeconfig: config.kubeconfig }),
+      metrics,
+      logger,
+      shards,
     });
     if (shards) logger.info({ replica: shards.identity, shards: shards.shards, leaseSeconds: (shards.leaseDurationMs ?? 10_000) / 1000 }, 'watch mode split across replicas with Kubernetes Leases');
     await watch.start();
@@ -160,7 +196,12 @@ export async function runBot(env: Env): Promise<number> {
       hard.unref();
       metricsServer?.close();
       unfinished.stop();
-      void (watch?.stop() ?? Promise.resolve()).then(() => bot.stop()).finally(() => { collectors.close(); void store.close().finally(resolve); });
+      void (watch?.stop() ?? Promise.resolve())
+        .then(() => bot.stop())
+        .finally(() => {
+          collectors.close();
+          void store.close().finally(resolve);
+        });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

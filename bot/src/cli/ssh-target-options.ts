@@ -56,6 +56,7 @@ export function sshTargetFromCli(v: SshCliValues, env: Env): Checked<SshNodeTarg
     key: () => loadPrivateKeyFile(keyFile, { passphrase: cliSettings(env).sshKeyPassphrase }),
     ...(knownFile ? { knownHosts: () => readKnownHostsFile(knownFile) } : {}),
     fingerprints: v['host-key-fingerprint'] ?? [],
-    connectTimeoutMs: connect.value, commandTimeoutMs: command.value,
+    connectTimeoutMs: connect.value,
+    commandTimeoutMs: command.value,
   });
 }

@@ -13,7 +13,10 @@ export const STORE_USAGE = `usage: whystuck store migrate
 
 /** `whystuck store migrate`. */
 export async function runStoreCommand(args: string[], env: NodeJS.ProcessEnv, out: { write(s: string): unknown }, err: { write(s: string): unknown }): Promise<number> {
-  if (args[0] !== 'migrate' || args.length > 1) { err.write(`${STORE_USAGE}\n`); return 2; }
+  if (args[0] !== 'migrate' || args.length > 1) {
+    err.write(`${STORE_USAGE}\n`);
+    return 2;
+  }
   let databaseUrl: string | undefined;
   let migrateUrl: string | undefined;
   try {
@@ -21,19 +24,29 @@ export async function runStoreCommand(args: string[], env: NodeJS.ProcessEnv, ou
     databaseUrl = c.databaseUrl;
     migrateUrl = c.databaseMigrateUrl;
   } catch (e) {
-    if (e instanceof ConfigError) { err.write(`whystuck store migrate: configuration error: ${e.message}\n`); return 2; }
+    if (e instanceof ConfigError) {
+      err.write(`whystuck store migrate: configuration error: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
   if (!databaseUrl || !migrateUrl) {
-    err.write('whystuck store migrate: set WHYSTUCK_DATABASE_MIGRATE_URL (the owner role) and WHYSTUCK_DATABASE_URL (the bot\'s runtime role) of one PostgreSQL database; the SQLite store migrates itself at start\n');
+    err.write(
+      "whystuck store migrate: set WHYSTUCK_DATABASE_MIGRATE_URL (the owner role) and WHYSTUCK_DATABASE_URL (the bot's runtime role) of one PostgreSQL database; the SQLite store migrates itself at start\n",
+    );
     return 2;
   }
   try {
     const r = await migrateAsOwner(migrateUrl, databaseUrl);
-    out.write(`PostgreSQL ${describeDatabaseUrl(migrateUrl)}: ${r.applied.length ? `applied migrations ${r.applied.join(', ')}` : 'schema already current'}; runtime role "${r.runtime}" may insert and read the audit log and record results, and use the other tables; it owns nothing\n`);
+    out.write(
+      `PostgreSQL ${describeDatabaseUrl(migrateUrl)}: ${r.applied.length ? `applied migrations ${r.applied.join(', ')}` : 'schema already current'}; runtime role "${r.runtime}" may insert and read the audit log and record results, and use the other tables; it owns nothing\n`,
+    );
     return 0;
   } catch (e) {
-    if (e instanceof StoreError) { err.write(`whystuck store migrate: ${e.message}\n`); return 1; }
+    if (e instanceof StoreError) {
+      err.write(`whystuck store migrate: ${e.message}\n`);
+      return 1;
+    }
     throw e;
   }
 }

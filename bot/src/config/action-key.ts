@@ -31,7 +31,10 @@ export const ACTION_KEY_MIN_BYTES = 32;
 export const ACTION_KEY_FIX = `make one with \`openssl rand -base64 48\` and set ${ACTION_KEY_ENV} to it, in the bot's Secret only (the same value on every replica)`;
 
 /** Another configured secret, by its variable, to compare the action key with. */
-export interface OtherSecret { env: string; value?: string }
+export interface OtherSecret {
+  env: string;
+  value?: string;
+}
 
 /** How the key's bytes were counted. */
 export type ActionKeyEncoding = 'hex' | 'base64' | 'text';
@@ -82,27 +85,32 @@ export function actionKeyProblem(value: string, others: readonly OtherSecret[] =
     if (t.length >= 8 && other.includes(t)) return `is part of ${o.env}: it must be a key of its own, not derived from another secret`;
     const otherBytes = actionKeyBytes(other).bytes;
     if (bytes.equals(Buffer.from(other, 'utf8')) || bytes.equals(otherBytes)) return `encodes ${o.env}: it must be a key of its own, not derived from another secret`;
-    if (o.env === 'SLACK_SIGNING_SECRET' && t.toLowerCase() === legacyDerived(other)) return 'is the key whystuck used to derive from SLACK_SIGNING_SECRET: anyone with the signing secret can compute it; it must be a key of its own';
+    if (o.env === 'SLACK_SIGNING_SECRET' && t.toLowerCase() === legacyDerived(other))
+      return 'is the key whystuck used to derive from SLACK_SIGNING_SECRET: anyone with the signing secret can compute it; it must be a key of its own';
   }
   if (bytes.length < ACTION_KEY_MIN_BYTES) return `is ${bytes.length} bytes (${ENCODED_AS[encoding]}): it must be at least ${ACTION_KEY_MIN_BYTES} random bytes`;
   if (new Set(t).size === 1) return 'is one character repeated: it must be random bytes';
   const p = period(t);
   if (p !== undefined) return `is a pattern of ${p} character${p > 1 ? 's' : ''} repeated: it must be random bytes`;
-  if (PLACEHOLDER.test(t)) return 'contains a placeholder\'s word (replace, changeme, example, placeholder, secret, password, whystuck or openssl): it must be random bytes';
+  if (PLACEHOLDER.test(t)) return "contains a placeholder's word (replace, changeme, example, placeholder, secret, password, whystuck or openssl): it must be random bytes";
   const bits = Math.floor(estimatedBits(t));
   if (bits < 128) return `has characters too alike to be random (about ${bits} bits by their frequencies; ${ACTION_KEY_MIN_BYTES} random bytes carry ${ACTION_KEY_MIN_BYTES * 8})`;
   return undefined;
 }
 
 /** The zod schema of the setting: absent, or a key that passes actionKeyProblem (the issue carries the fix, never the value). */
-export const actionKeySchema = (others: readonly OtherSecret[]) => z.string().transform((value, ctx) => {
-  const problem = actionKeyProblem(value, others);
-  if (problem) {
-    ctx.addIssue({ code: 'custom', message: problem, params: { hideValue: true, fix: ACTION_KEY_FIX } });
-    return z.NEVER;
-  }
-  return value;
-}).optional();
+export const actionKeySchema = (others: readonly OtherSecret[]) =>
+  z
+    .string()
+    .transform((value, ctx) => {
+      const problem = actionKeyProblem(value, others);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem, params: { hideValue: true, fix: ACTION_KEY_FIX } });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .optional();
 
 /** The Slack bot's action key, or the ConfigError that stops the bot (and that `config check` reports) when it is not set. */
 export function requireActionKey(config: { actionSecret?: string }): string {

@@ -71,11 +71,22 @@ const CollectorsSchema = z.object({
   tlsCa: z.string().optional(),
   deadlineMs: numberWhere((n) => Number.isInteger(n) && n >= 100, 'must be an integer number of milliseconds >= 100').default(15000),
   namespace: textWhere(isNamespaceName, 'is not a Kubernetes namespace name (lowercase letters, digits and "-", at most 63)').default('whystuck'),
-  selector: z.string().transform((selector, ctx) => {
-    const bad = selector.split(',').map((t) => t.trim()).find((t) => !SELECTOR_TERM.test(t));
-    if (bad !== undefined) ctx.addIssue({ code: 'custom', message: 'is not a label selector term: use key=value, key!=value, key or !key, comma-separated (e.g. "app.kubernetes.io/name=whystuck-collector")', params: { value: bad } });
-    return selector;
-  }).default('app.kubernetes.io/name=whystuck-collector'),
+  selector: z
+    .string()
+    .transform((selector, ctx) => {
+      const bad = selector
+        .split(',')
+        .map((t) => t.trim())
+        .find((t) => !SELECTOR_TERM.test(t));
+      if (bad !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: 'is not a label selector term: use key=value, key!=value, key or !key, comma-separated (e.g. "app.kubernetes.io/name=whystuck-collector")',
+          params: { value: bad },
+        });
+      return selector;
+    })
+    .default('app.kubernetes.io/name=whystuck-collector'),
   port: portNumber(1).default(7443),
   serverName: textWhere((s) => DNS_NAME.test(s) && s.length <= 253, 'is not a DNS name (the name in the collectors\' certificate; "{node}" stands for the node name)').default('whystuck-collector'),
 });
@@ -85,11 +96,13 @@ export function collectorsSection(src: Sources): CollectorsConfig {
   const v = src.section('collectors', COLLECTORS_SETTINGS, CollectorsSchema);
   if (v.insecure) {
     for (const [node, addr] of v.collectors) {
-      if (!isLoopbackAddress(addr)) throw src.bad(COLLECTORS_SETTINGS.insecure, `plaintext is only allowed to loopback collectors; ${node}=${addr} is not loopback. Configure WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA instead.`);
+      if (!isLoopbackAddress(addr))
+        throw src.bad(COLLECTORS_SETTINGS.insecure, `plaintext is only allowed to loopback collectors; ${node}=${addr} is not loopback. Configure WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA instead.`);
     }
   }
   const tls = [v.tlsCert, v.tlsKey, v.tlsCa];
-  if (tls.some(Boolean) && !tls.every(Boolean)) throw src.bad(COLLECTORS_SETTINGS.tlsCert, 'set all three of WHYSTUCK_COLLECTOR_TLS_CERT, WHYSTUCK_COLLECTOR_TLS_KEY and WHYSTUCK_COLLECTOR_TLS_CA (mutual TLS)');
+  if (tls.some(Boolean) && !tls.every(Boolean))
+    throw src.bad(COLLECTORS_SETTINGS.tlsCert, 'set all three of WHYSTUCK_COLLECTOR_TLS_CERT, WHYSTUCK_COLLECTOR_TLS_KEY and WHYSTUCK_COLLECTOR_TLS_CA (mutual TLS)');
   return {
     collectors: v.collectors,
     collectorInsecure: v.insecure,

@@ -8,7 +8,11 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   /** What is allowed (or what is wrong), and how to fix it: the message after the key. */
   readonly detail: string;
-  constructor(readonly key: string, detail: string, readonly value?: string) {
+  constructor(
+    readonly key: string,
+    detail: string,
+    readonly value?: string,
+  ) {
     super(`${key}: ${value !== undefined ? `"${value}" ` : ''}${detail}`);
     this.detail = detail;
   }

@@ -27,8 +27,13 @@ const GROUP_ID = /^S[A-Z0-9]{2,}$/;
 
 const EscalationSchema = z.object({
   routingKey: z.string().optional(),
-  eventsUrl: textWhere((u) => /^https?:\/\/\S+$/.test(u), 'must be an http(s) URL of the PagerDuty Events v2 API (e.g. https://events.pagerduty.com/v2/enqueue)').default('https://events.pagerduty.com/v2/enqueue'),
-  oncallGroups: pairsWhere((channel, group) => CHANNEL_ID.test(channel) && GROUP_ID.test(group), 'CHANNEL=USERGROUP with a Slack channel id (C…/G…) and a user-group id (S…), e.g. "C0INCIDENT=S0ONCALL"').default(() => new Map()),
+  eventsUrl: textWhere((u) => /^https?:\/\/\S+$/.test(u), 'must be an http(s) URL of the PagerDuty Events v2 API (e.g. https://events.pagerduty.com/v2/enqueue)').default(
+    'https://events.pagerduty.com/v2/enqueue',
+  ),
+  oncallGroups: pairsWhere(
+    (channel, group) => CHANNEL_ID.test(channel) && GROUP_ID.test(group),
+    'CHANNEL=USERGROUP with a Slack channel id (C…/G…) and a user-group id (S…), e.g. "C0INCIDENT=S0ONCALL"',
+  ).default(() => new Map()),
   autoEscalateMinutes: numberWhere((n) => n > 0 && n <= 1440, 'must be a number of minutes above 0 and at most 1440 (fractions allowed, e.g. 0.5); leave it unset to never auto-escalate').optional(),
 });
 

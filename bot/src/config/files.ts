@@ -13,7 +13,10 @@ interface ConfigFiles {
 }
 
 /** What to read: the SSH key and known_hosts (at start), the collector TLS files too (config check). */
-export interface FileChecks { ssh?: boolean; certificates?: boolean }
+export interface FileChecks {
+  ssh?: boolean;
+  certificates?: boolean;
+}
 
 const keyOf = (c: ConfigFiles, env: string): string => c.settings.find((s) => s.env === env)?.key ?? env;
 
@@ -33,9 +36,9 @@ export function checkConfigFiles(config: ConfigFiles, checks: FileChecks = { ssh
   }
   if (checks.certificates && config.collectorTls) {
     const { cert, key, ca } = config.collectorTls;
-    pem(config, 'WHYSTUCK_COLLECTOR_TLS_CERT', cert, /-----BEGIN CERTIFICATE-----/, 'a PEM certificate (the bot\'s client certificate)');
-    pem(config, 'WHYSTUCK_COLLECTOR_TLS_KEY', key, /-----BEGIN (RSA |EC )?PRIVATE KEY-----/, 'a PEM private key (the client certificate\'s, unencrypted)');
-    pem(config, 'WHYSTUCK_COLLECTOR_TLS_CA', ca, /-----BEGIN CERTIFICATE-----/, 'a PEM certificate (the CA that signed the collectors\' certificates)');
+    pem(config, 'WHYSTUCK_COLLECTOR_TLS_CERT', cert, /-----BEGIN CERTIFICATE-----/, "a PEM certificate (the bot's client certificate)");
+    pem(config, 'WHYSTUCK_COLLECTOR_TLS_KEY', key, /-----BEGIN (RSA |EC )?PRIVATE KEY-----/, "a PEM private key (the client certificate's, unencrypted)");
+    pem(config, 'WHYSTUCK_COLLECTOR_TLS_CA', ca, /-----BEGIN CERTIFICATE-----/, "a PEM certificate (the CA that signed the collectors' certificates)");
   }
 }
 
@@ -44,7 +47,10 @@ function pem(config: ConfigFiles, env: string, path: string, marker: RegExp, wha
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(keyOf(config, env), `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; mount the file there or fix the path (\`whystuck certs --out DIR\` makes development ones)`);
+    throw new ConfigError(
+      keyOf(config, env),
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; mount the file there or fix the path (\`whystuck certs --out DIR\` makes development ones)`,
+    );
   }
   if (!marker.test(text)) throw new ConfigError(keyOf(config, env), `${path} is not ${what}`);
 }

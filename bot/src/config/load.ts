@@ -66,17 +66,19 @@ export const SETTING_TABLES: Readonly<Record<string, SettingTable>> = {
 };
 
 /** Every key of the YAML file, each section's; an unknown key is an error. */
-export const FileSchema = z.object({
-  ...SLACK_FILE_KEYS,
-  ...COLLECTORS_FILE_KEYS,
-  ...REMEDIATION_FILE_KEYS,
-  ...STORE_FILE_KEYS,
-  ...ESCALATION_FILE_KEYS,
-  ...PASTE_FILE_KEYS,
-  ...SSH_FILE_KEYS,
-  ...WATCH_FILE_KEYS,
-  ...LOGGING_FILE_KEYS,
-}).strict();
+export const FileSchema = z
+  .object({
+    ...SLACK_FILE_KEYS,
+    ...COLLECTORS_FILE_KEYS,
+    ...REMEDIATION_FILE_KEYS,
+    ...STORE_FILE_KEYS,
+    ...ESCALATION_FILE_KEYS,
+    ...PASTE_FILE_KEYS,
+    ...SSH_FILE_KEYS,
+    ...WATCH_FILE_KEYS,
+    ...LOGGING_FILE_KEYS,
+  })
+  .strict();
 
 /** Parses and checks every section; reads no file but the YAML one (see checkConfigFiles for the others). */
 export function parseConfig(env: Env, file: string | undefined = env.WHYSTUCK_CONFIG): BotConfig {
@@ -96,7 +98,9 @@ export function parseConfig(env: Env, file: string | undefined = env.WHYSTUCK_CO
   const kube = kubeSection(src);
   const terminal = terminalSection(src);
   return {
-    slack, port, listenHost,
+    slack,
+    port,
+    listenHost,
     ...collectors,
     ...remediation,
     ...store,
@@ -104,7 +108,12 @@ export function parseConfig(env: Env, file: string | undefined = env.WHYSTUCK_CO
     kubeconfig: kube.kubeconfig,
     kube,
     ...paste,
-    ssh, watch, shards, metricsListen, logLevel, terminal,
+    ssh,
+    watch,
+    shards,
+    metricsListen,
+    logLevel,
+    terminal,
     settings: src.report,
     warnings: src.warnings,
   };
@@ -112,7 +121,10 @@ export function parseConfig(env: Env, file: string | undefined = env.WHYSTUCK_CO
 
 /** Every secret setting but the action key, with its value: the action key must be none of them (environment only, as secrets are). */
 function otherSecrets(src: Sources): OtherSecret[] {
-  return Object.values(SETTING_TABLES).flatMap((t) => Object.values(t)).filter((s) => s.secret && s.env !== ACTION_KEY_ENV).map((s) => ({ env: s.env, value: src.envText(s) }));
+  return Object.values(SETTING_TABLES)
+    .flatMap((t) => Object.values(t))
+    .filter((s) => s.secret && s.env !== ACTION_KEY_ENV)
+    .map((s) => ({ env: s.env, value: src.envText(s) }));
 }
 
 /** parseConfig, then the SSH key and known_hosts read once, so a bad one stops the bot at start. */

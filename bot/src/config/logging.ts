@@ -12,7 +12,10 @@ export const LOGGING_SETTINGS = {
   legacy: { env: 'LOG_LEVEL', blankIsUnset: true },
 } satisfies SettingTable;
 
-const level = z.string().transform((s) => s.trim().toLowerCase()).pipe(z.enum(LOG_LEVELS, { error: `is not a log level: use one of ${LOG_LEVELS.join(', ')}` }));
+const level = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .pipe(z.enum(LOG_LEVELS, { error: `is not a log level: use one of ${LOG_LEVELS.join(', ')}` }));
 const LoggingSchema = z.object({ level: level.optional(), legacy: level.optional() });
 
 /**
@@ -24,9 +27,11 @@ const LoggingSchema = z.object({ level: level.optional(), legacy: level.optional
 export function loggingSection(src: Sources): { logLevel?: LogLevel } {
   const v = src.section('logging', LOGGING_SETTINGS, LoggingSchema);
   if (v.legacy !== undefined) {
-    src.warnings.push(v.level !== undefined
-      ? `LOG_LEVEL is deprecated and ignored here: WHYSTUCK_LOG_LEVEL (or logLevel) is set and wins; unset LOG_LEVEL`
-      : `LOG_LEVEL is deprecated: rename it to WHYSTUCK_LOG_LEVEL (same levels; the collector and the terminal read that name too)`);
+    src.warnings.push(
+      v.level !== undefined
+        ? `LOG_LEVEL is deprecated and ignored here: WHYSTUCK_LOG_LEVEL (or logLevel) is set and wins; unset LOG_LEVEL`
+        : `LOG_LEVEL is deprecated: rename it to WHYSTUCK_LOG_LEVEL (same levels; the collector and the terminal read that name too)`,
+    );
   }
   return { logLevel: v.level ?? v.legacy };
 }

@@ -13,7 +13,10 @@ export interface PasteConfig {
 }
 
 export const PASTE_FILE_KEYS = {
-  pasteMaxBytes: z.number().optional(), pasteTimeBudgetMs: z.number().optional(), pasteConcurrency: z.number().optional(), pasteRatePerMinute: z.number().optional(),
+  pasteMaxBytes: z.number().optional(),
+  pasteTimeBudgetMs: z.number().optional(),
+  pasteConcurrency: z.number().optional(),
+  pasteRatePerMinute: z.number().optional(),
 };
 
 export const PASTE_SETTINGS = {
@@ -29,8 +32,14 @@ export const DEFAULT_PASTE_MAX_BYTES = 2 * 1024 * 1024;
 const PasteSchema = z.object({
   pasteMaxBytes: numberWhere((n) => Number.isInteger(n) && n >= 1024, 'must be an integer number of bytes >= 1024').default(DEFAULT_PASTE_MAX_BYTES),
   pasteTimeBudgetMs: numberWhere((n) => Number.isInteger(n) && n >= 100 && n <= 600000, 'must be an integer number of milliseconds from 100 to 600000').default(10_000),
-  pasteConcurrency: numberWhere((n) => Number.isInteger(n) && n >= 1 && n <= 8, 'must be an integer from 1 to 8 (paste analyses run at once, each in a worker thread of the bot; more wait, up to 8, then are refused)').default(2),
-  pasteRatePerMinute: numberWhere((n) => Number.isInteger(n) && n >= 1 && n <= 600, 'must be an integer from 1 to 600 (pastes one Slack user may send per minute; the next is refused with when to try again)').default(6),
+  pasteConcurrency: numberWhere(
+    (n) => Number.isInteger(n) && n >= 1 && n <= 8,
+    'must be an integer from 1 to 8 (paste analyses run at once, each in a worker thread of the bot; more wait, up to 8, then are refused)',
+  ).default(2),
+  pasteRatePerMinute: numberWhere(
+    (n) => Number.isInteger(n) && n >= 1 && n <= 600,
+    'must be an integer from 1 to 600 (pastes one Slack user may send per minute; the next is refused with when to try again)',
+  ).default(6),
 });
 
 /** Pastes and uploads: how much is read, for how long, how many at once and how often per user. */

@@ -30,12 +30,13 @@ export const REMEDIATION_SETTINGS = {
   unfinishedIntentGraceSeconds: { env: 'WHYSTUCK_UNFINISHED_INTENT_GRACE_SECONDS', type: 'number' },
 } satisfies SettingTable;
 
-const schema = (collectorNamespace: string, otherSecrets: readonly OtherSecret[]) => z.object({
-  remediators: listWhere((r) => /^[UWS][A-Z0-9]{2,}$/.test(r), 'is not a Slack user id (U…/W…) or user-group id (S…)').default([]),
-  protectedNamespaces: listWhere(isNamespaceName, 'is not a namespace name').default(['kube-system', collectorNamespace]),
-  actionSecret: actionKeySchema(otherSecrets),
-  unfinishedIntentGraceSeconds: numberWhere((n) => n >= 1 && n <= 86400, 'must be a number of seconds from 1 to 86400, longer than a signal can take (the default 600 is)').default(600),
-});
+const schema = (collectorNamespace: string, otherSecrets: readonly OtherSecret[]) =>
+  z.object({
+    remediators: listWhere((r) => /^[UWS][A-Z0-9]{2,}$/.test(r), 'is not a Slack user id (U…/W…) or user-group id (S…)').default([]),
+    protectedNamespaces: listWhere(isNamespaceName, 'is not a namespace name').default(['kube-system', collectorNamespace]),
+    actionSecret: actionKeySchema(otherSecrets),
+    unfinishedIntentGraceSeconds: numberWhere((n) => n >= 1 && n <= 86400, 'must be a number of seconds from 1 to 86400, longer than a signal can take (the default 600 is)').default(600),
+  });
 
 /**
  * Who may remediate, which namespaces never get a button, how buttons are

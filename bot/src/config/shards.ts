@@ -19,9 +19,13 @@ export const SHARDS_SETTINGS = {
 } satisfies SettingTable;
 
 const ShardsSchema = z.object({
-  leases: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off (auto: leases with the PostgreSQL store and a Kubernetes API)' })).default('auto'),
+  leases: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['auto', 'on', 'off'], { error: 'must be auto, on or off (auto: leases with the PostgreSQL store and a Kubernetes API)' }))
+    .default('auto'),
   shards: numberWhere((n) => n >= 1 && n <= 1024, 'must be a number from 1 to 1024 (the shards the nodes fall into, one lease each)').default(8),
-  leaseSeconds: numberWhere((n) => n >= 1 && n <= 300, 'must be a number of seconds from 1 to 300 (a lease\'s duration; renewed every fifth of it)').default(10),
+  leaseSeconds: numberWhere((n) => n >= 1 && n <= 300, "must be a number of seconds from 1 to 300 (a lease's duration; renewed every fifth of it)").default(10),
 });
 
 export function shardsSection(src: Sources): ShardsConfig {

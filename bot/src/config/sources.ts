@@ -42,7 +42,10 @@ export function showValue(value: unknown, secret = false): string {
   if (value instanceof Map) return [...value].map(([k, v]) => `${k}=${v}`).join(', ') || '(none)';
   if (Array.isArray(value)) return value.join(', ') || '(none)';
   if (typeof value === 'function') return '(set, not shown)';
-  if (value !== null && typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(', ');
   return String(value);
 }
 
@@ -57,7 +60,11 @@ export class Sources {
   readonly report: SettingReport[] = [];
   readonly warnings: string[] = [];
 
-  constructor(readonly env: Env, readonly fileName: string | undefined, readonly file: Record<string, unknown>) {}
+  constructor(
+    readonly env: Env,
+    readonly fileName: string | undefined,
+    readonly file: Record<string, unknown>,
+  ) {}
 
   /** Reads WHYSTUCK_CONFIG (or `file`) and checks its keys and their types against `fileSchema`. */
   static read(env: Env, fileName: string | undefined, fileSchema: z.ZodType): Sources {
@@ -114,14 +121,29 @@ export class Sources {
       const text = this.envText(s);
       if (text === undefined) {
         const v = this.fileValue(s);
-        out[name] = s.type === 'pairs' && v !== undefined ? Object.entries(v as Record<string, string>).map(([k, x]) => `${k}=${x}`).join(',') : v;
+        out[name] =
+          s.type === 'pairs' && v !== undefined
+            ? Object.entries(v as Record<string, string>)
+                .map(([k, x]) => `${k}=${x}`)
+                .join(',')
+            : v;
         continue;
       }
       switch (s.type) {
-        case 'number': out[name] = text.trim() === '' ? Number.NaN : Number(text); break;
-        case 'list': out[name] = text.split(',').map((p) => p.trim()).filter(Boolean); break;
-        case 'flag': out[name] = text === '1'; break;
-        default: out[name] = text;
+        case 'number':
+          out[name] = text.trim() === '' ? Number.NaN : Number(text);
+          break;
+        case 'list':
+          out[name] = text
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean);
+          break;
+        case 'flag':
+          out[name] = text === '1';
+          break;
+        default:
+          out[name] = text;
       }
     }
     return out;
@@ -138,9 +160,16 @@ export class Sources {
       if (!s) throw new ConfigError(name, issue.message);
       const params = (issue as { params?: { value?: unknown; hideValue?: boolean; fix?: string } }).params;
       const envText = this.envText(s);
-      const value = params?.hideValue ? undefined : params?.value !== undefined ? String(params.value)
-        : issue.path.length === 1 && envText !== undefined ? envText
-          : (() => { const v = getPath(raw, issue.path); return v === undefined || typeof v === 'object' ? undefined : String(v); })();
+      const value = params?.hideValue
+        ? undefined
+        : params?.value !== undefined
+          ? String(params.value)
+          : issue.path.length === 1 && envText !== undefined
+            ? envText
+            : (() => {
+                const v = getPath(raw, issue.path);
+                return v === undefined || typeof v === 'object' ? undefined : String(v);
+              })();
       throw this.bad(s, issue.message, value, params?.fix);
     }
     for (const [name, s] of Object.entries(table)) {
@@ -153,8 +182,7 @@ export class Sources {
 }
 
 /** A number read from text or YAML, checked by `ok`; `allowed` is the whole message after the value. */
-export const numberWhere = (ok: (n: number) => boolean, allowed: string) =>
-  z.number({ error: allowed }).refine((n) => Number.isFinite(n) && ok(n), { error: allowed });
+export const numberWhere = (ok: (n: number) => boolean, allowed: string) => z.number({ error: allowed }).refine((n) => Number.isFinite(n) && ok(n), { error: allowed });
 
 export const portNumber = (min: 0 | 1) => numberWhere((n) => Number.isInteger(n) && n >= min && n <= 65535, `is not a port number (${min}-65535)`);
 
@@ -162,7 +190,10 @@ export const portNumber = (min: 0 | 1) => numberWhere((n) => Number.isInteger(n)
 export const pairsWhere = (ok: (k: string, v: string) => boolean, example: string) =>
   z.string().transform((text, ctx) => {
     const map = new Map<string, string>();
-    for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const eq = part.indexOf('=');
       const k = part.slice(0, eq).trim();
       const v = part.slice(eq + 1).trim();

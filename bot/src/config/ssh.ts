@@ -34,18 +34,21 @@ export interface SshFallbackConfig {
 }
 
 export const SSH_FILE_KEYS = {
-  ssh: z.object({
-    user: z.string().optional(),
-    keyFile: z.string().optional(),
-    knownHosts: z.string().optional(),
-    hostKeyFingerprints: z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.array(z.string())]))]).optional(),
-    jump: z.string().optional(),
-    port: z.number().optional(),
-    host: z.string().optional(),
-    hosts: z.record(z.string(), z.string()).optional(),
-    connectTimeoutMs: z.number().optional(),
-    commandTimeoutMs: z.number().optional(),
-  }).strict().optional(),
+  ssh: z
+    .object({
+      user: z.string().optional(),
+      keyFile: z.string().optional(),
+      knownHosts: z.string().optional(),
+      hostKeyFingerprints: z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.array(z.string())]))]).optional(),
+      jump: z.string().optional(),
+      port: z.number().optional(),
+      host: z.string().optional(),
+      hosts: z.record(z.string(), z.string()).optional(),
+      connectTimeoutMs: z.number().optional(),
+      commandTimeoutMs: z.number().optional(),
+    })
+    .strict()
+    .optional(),
 };
 
 export const SSH_SETTINGS = {
@@ -71,25 +74,38 @@ const SshSchema = z.object({
   user: textWhere((u) => parseSshAddress(`${u}@node`).ok, 'is not a login name (letters, digits, _ . -; up to 32)').default('root'),
   port: portNumber(1).default(22),
   knownHosts: z.string().optional(),
-  fingerprints: z.preprocess(
-    // YAML may give a mapping, node: SHA256:… (or a list of them): the same as node=SHA256:… entries.
-    (v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v).flatMap(([node, fps]) => (Array.isArray(fps) ? fps : [fps]).map((fp) => `${node}=${String(fp)}`)) : v),
-    listWhere((p) => parsePin(p) !== undefined, BAD_PIN),
-  ).default([]).transform((entries, ctx) => {
-    const pins = entries.map((e) => parsePin(e) as { host?: string; fingerprint: string });
-    const named = pins.filter((p) => p.host !== undefined);
-    if (named.length > 0 && named.length < pins.length) {
-      ctx.addIssue({ code: 'custom', message: 'mixes pins with and without a node name: give every pin as node=SHA256:… (one per node\'s key; a pin without a name would be trusted for every node)', params: { hideValue: true } });
-      return z.NEVER;
-    }
-    return pins;
-  }),
-  jump: z.string().transform((jump, ctx) => {
-    const parsed = parseSshAddress(jump, 'jump');
-    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message.replace(/^\S+ must/, 'must'), params: { hideValue: true } });
-    return jump;
-  }).optional(),
-  host: textWhere(isHostTemplate, 'must be "internal-ip" (the node\'s InternalIP from the Kubernetes API; the bot needs "get nodes") or a host name with "{node}" for the node name, e.g. "{node}" or "{node}.nodes.example.com"').default('{node}'),
+  fingerprints: z
+    .preprocess(
+      // YAML may give a mapping, node: SHA256:… (or a list of them): the same as node=SHA256:… entries.
+      (v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v).flatMap(([node, fps]) => (Array.isArray(fps) ? fps : [fps]).map((fp) => `${node}=${String(fp)}`)) : v),
+      listWhere((p) => parsePin(p) !== undefined, BAD_PIN),
+    )
+    .default([])
+    .transform((entries, ctx) => {
+      const pins = entries.map((e) => parsePin(e) as { host?: string; fingerprint: string });
+      const named = pins.filter((p) => p.host !== undefined);
+      if (named.length > 0 && named.length < pins.length) {
+        ctx.addIssue({
+          code: 'custom',
+          message: "mixes pins with and without a node name: give every pin as node=SHA256:… (one per node's key; a pin without a name would be trusted for every node)",
+          params: { hideValue: true },
+        });
+        return z.NEVER;
+      }
+      return pins;
+    }),
+  jump: z
+    .string()
+    .transform((jump, ctx) => {
+      const parsed = parseSshAddress(jump, 'jump');
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message.replace(/^\S+ must/, 'must'), params: { hideValue: true } });
+      return jump;
+    })
+    .optional(),
+  host: textWhere(
+    isHostTemplate,
+    'must be "internal-ip" (the node\'s InternalIP from the Kubernetes API; the bot needs "get nodes") or a host name with "{node}" for the node name, e.g. "{node}" or "{node}.nodes.example.com"',
+  ).default('{node}'),
   hosts: pairsWhere((node, addr) => isNodeName(node) && parseSshAddress(`root@${addr}`).ok, 'node=HOST[:PORT] (e.g. "node-7=10.0.3.17,node-8=[fd00::8]:2222")').default(() => new Map()),
   connectTimeoutMs: ms.default(10_000),
   commandTimeoutMs: ms.default(30_000),
@@ -105,10 +121,18 @@ export function sshSection(src: Sources): SshFallbackConfig | undefined {
   if (!v.keyFile) {
     const others = ['WHYSTUCK_SSH_KNOWN_HOSTS', 'WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS', 'WHYSTUCK_SSH_JUMP', 'WHYSTUCK_SSH_HOST', 'WHYSTUCK_SSH_HOSTS'].filter((k) => src.env[k]);
     const set = [...others, ...Object.keys((src.file.ssh as object | undefined) ?? {}).map((k) => `ssh.${k}`)];
-    if (set.length) throw new ConfigError('WHYSTUCK_SSH_KEY_FILE', `not set, but ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'}: the SSH fallback needs the private key it logs in with (a file; in Kubernetes mount the Secret's ssh-privatekey), or unset those to leave the fallback off`);
+    if (set.length)
+      throw new ConfigError(
+        'WHYSTUCK_SSH_KEY_FILE',
+        `not set, but ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'}: the SSH fallback needs the private key it logs in with (a file; in Kubernetes mount the Secret's ssh-privatekey), or unset those to leave the fallback off`,
+      );
     return undefined;
   }
-  if (!v.knownHosts && !v.fingerprints.length) throw new ConfigError('WHYSTUCK_SSH_KNOWN_HOSTS', 'the SSH fallback always checks host keys: set WHYSTUCK_SSH_KNOWN_HOSTS (an OpenSSH known_hosts file listing the nodes, e.g. made with ssh-keyscan and checked) or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (node=SHA256:…, comma-separated, one per node\'s key)');
+  if (!v.knownHosts && !v.fingerprints.length)
+    throw new ConfigError(
+      'WHYSTUCK_SSH_KNOWN_HOSTS',
+      "the SSH fallback always checks host keys: set WHYSTUCK_SSH_KNOWN_HOSTS (an OpenSSH known_hosts file listing the nodes, e.g. made with ssh-keyscan and checked) or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (node=SHA256:…, comma-separated, one per node's key)",
+    );
   const hostFingerprints = new Map<string, string[]>();
   const everyHost: string[] = [];
   for (const pin of v.fingerprints) {
@@ -116,11 +140,21 @@ export function sshSection(src: Sources): SshFallbackConfig | undefined {
     else hostFingerprints.set(pin.host, [...(hostFingerprints.get(pin.host) ?? []), pin.fingerprint]);
   }
   if (everyHost.length) {
-    src.warnings.push(`${src.keyOf(SSH_SETTINGS.fingerprints)}: ${everyHost.length} pinned fingerprint${everyHost.length > 1 ? 's' : ''} without a node name (the old form) ${everyHost.length > 1 ? 'are' : 'is'} trusted for EVERY node the SSH fallback connects to, so one node's host key would let it pose as any node without a known_hosts entry; pin each node's own key instead: node-7=SHA256:…,node-8=SHA256:… (known_hosts entries still win: a changed key is refused even when pinned)`);
+    src.warnings.push(
+      `${src.keyOf(SSH_SETTINGS.fingerprints)}: ${everyHost.length} pinned fingerprint${everyHost.length > 1 ? 's' : ''} without a node name (the old form) ${everyHost.length > 1 ? 'are' : 'is'} trusted for EVERY node the SSH fallback connects to, so one node's host key would let it pose as any node without a known_hosts entry; pin each node's own key instead: node-7=SHA256:…,node-8=SHA256:… (known_hosts entries still win: a changed key is refused even when pinned)`,
+    );
   }
   const passphrase = v.passphrase;
   return {
-    user: v.user, keyFile: v.keyFile, knownHostsFile: v.knownHosts, hostFingerprints, fingerprints: everyHost, jump: v.jump, port: v.port, host: v.host, hosts: v.hosts,
+    user: v.user,
+    keyFile: v.keyFile,
+    knownHostsFile: v.knownHosts,
+    hostFingerprints,
+    fingerprints: everyHost,
+    jump: v.jump,
+    port: v.port,
+    host: v.host,
+    hosts: v.hosts,
     ...(passphrase !== undefined ? { keyPassphrase: () => passphrase } : {}),
     connectTimeoutMs: v.connectTimeoutMs,
     commandTimeoutMs: v.commandTimeoutMs,

@@ -43,12 +43,21 @@ export function storeSection(src: Sources): StoreConfig {
 /** WHYSTUCK_DATABASE_MIGRATE_URL: a PostgreSQL URL for the same server and database as WHYSTUCK_DATABASE_URL, as another user. */
 function checkMigrateUrl(url: string, databaseUrl: string | undefined): void {
   const key = 'WHYSTUCK_DATABASE_MIGRATE_URL';
-  if (!databaseUrl) throw new ConfigError(key, 'is set without WHYSTUCK_DATABASE_URL (value not shown): it is the owner role that migrates the PostgreSQL store; set WHYSTUCK_DATABASE_URL to the runtime role, or unset it');
+  if (!databaseUrl)
+    throw new ConfigError(
+      key,
+      'is set without WHYSTUCK_DATABASE_URL (value not shown): it is the owner role that migrates the PostgreSQL store; set WHYSTUCK_DATABASE_URL to the runtime role, or unset it',
+    );
   const problem = databaseUrlProblem(url);
   if (problem) throw new ConfigError(key, `${problem} (value not shown)`);
   const a = new URL(url);
   const b = new URL(databaseUrl);
   const where = (u: URL): string => `${u.hostname}:${u.port || '5432'}/${u.pathname.replace(/^\//, '')}`;
-  if (where(a) !== where(b)) throw new ConfigError(key, `names ${where(a)}, WHYSTUCK_DATABASE_URL ${where(b)}: both must name the same server and database (the owner role and the bot's runtime role of one database)`);
-  if (!a.username || decodeURIComponent(a.username) === decodeURIComponent(b.username)) throw new ConfigError(key, `must name another user than WHYSTUCK_DATABASE_URL (both are "${decodeURIComponent(b.username)}"): the owner role migrates, the runtime role only uses the tables, so it cannot drop the audit log's triggers`);
+  if (where(a) !== where(b))
+    throw new ConfigError(key, `names ${where(a)}, WHYSTUCK_DATABASE_URL ${where(b)}: both must name the same server and database (the owner role and the bot's runtime role of one database)`);
+  if (!a.username || decodeURIComponent(a.username) === decodeURIComponent(b.username))
+    throw new ConfigError(
+      key,
+      `must name another user than WHYSTUCK_DATABASE_URL (both are "${decodeURIComponent(b.username)}"): the owner role migrates, the runtime role only uses the tables, so it cannot drop the audit log's triggers`,
+    );
 }

@@ -65,47 +65,81 @@ export function parseQuietHours(text: string): { startMin: number; endMin: numbe
 const minutes = numberWhere((n) => n > 0 && n <= 10080, 'must be a number of minutes above 0 and at most 10080 (fractions allowed, e.g. 0.5)');
 
 const WatchSchema = z.object({
-  channel: z.string().transform((s) => s.trim()).default(''),
-  rateLimit: z.string().transform((text, ctx) => {
-    const r = parseRateLimit(text);
-    if (r === 'bad') { ctx.addIssue({ code: 'custom', message: 'must be MAX/WINDOW with the window in s, m or h (e.g. "10/15m": at most 10 new alerts per 15 minutes), or "off"' }); return z.NEVER; }
-    return r ?? null; // null: "off" (undefined would take the default)
-  }).default({ max: 10, windowMs: 15 * 60_000 }),
-  quietHours: z.string().transform((text, ctx) => {
-    if (text.trim() === '') return undefined;
-    const q = parseQuietHours(text);
-    if (q === 'bad') { ctx.addIssue({ code: 'custom', message: 'must be HH:MM-HH:MM in UTC, e.g. "22:00-07:00" (may wrap midnight; start and end differ)' }); return z.NEVER; }
-    return q;
-  }).optional(),
-  mute: z.array(z.string()).transform((l) => l.map((s) => s.trim()).filter(Boolean)).default([]),
-  pageKinds: z.array(z.string()).transform((l, ctx) => {
-    const kinds = l.map((s) => s.trim()).filter((s) => s && s !== 'none');
-    const bad = kinds.find((k) => !ALERT_KINDS.includes(k));
-    if (bad !== undefined) { ctx.addIssue({ code: 'custom', message: `is not a watch kind; allowed: ${ALERT_KINDS.join(', ')} (or "none")`, params: { value: bad } }); return z.NEVER; }
-    return kinds;
-  }).default(() => [...DEFAULT_PAGE_KINDS]),
+  channel: z
+    .string()
+    .transform((s) => s.trim())
+    .default(''),
+  rateLimit: z
+    .string()
+    .transform((text, ctx) => {
+      const r = parseRateLimit(text);
+      if (r === 'bad') {
+        ctx.addIssue({ code: 'custom', message: 'must be MAX/WINDOW with the window in s, m or h (e.g. "10/15m": at most 10 new alerts per 15 minutes), or "off"' });
+        return z.NEVER;
+      }
+      return r ?? null; // null: "off" (undefined would take the default)
+    })
+    .default({ max: 10, windowMs: 15 * 60_000 }),
+  quietHours: z
+    .string()
+    .transform((text, ctx) => {
+      if (text.trim() === '') return undefined;
+      const q = parseQuietHours(text);
+      if (q === 'bad') {
+        ctx.addIssue({ code: 'custom', message: 'must be HH:MM-HH:MM in UTC, e.g. "22:00-07:00" (may wrap midnight; start and end differ)' });
+        return z.NEVER;
+      }
+      return q;
+    })
+    .optional(),
+  mute: z
+    .array(z.string())
+    .transform((l) => l.map((s) => s.trim()).filter(Boolean))
+    .default([]),
+  pageKinds: z
+    .array(z.string())
+    .transform((l, ctx) => {
+      const kinds = l.map((s) => s.trim()).filter((s) => s && s !== 'none');
+      const bad = kinds.find((k) => !ALERT_KINDS.includes(k));
+      if (bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `is not a watch kind; allowed: ${ALERT_KINDS.join(', ')} (or "none")`, params: { value: bad } });
+        return z.NEVER;
+      }
+      return kinds;
+    })
+    .default(() => [...DEFAULT_PAGE_KINDS]),
   resolveAfterMinutes: minutes.default(15),
   maxAgeMinutes: minutes.default(5),
 });
 
 const MetricsSchema = z.object({
-  metricsListen: z.string().transform((text, ctx) => {
-    if (text.trim() === '') return undefined;
-    const m = LISTEN.exec(text.trim());
-    if (!m || Number(m[2]) > 65535) { ctx.addIssue({ code: 'custom', message: 'must be HOST:PORT, e.g. 0.0.0.0:9465 (port 0-65535)' }); return z.NEVER; }
-    return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
-  }).optional(),
+  metricsListen: z
+    .string()
+    .transform((text, ctx) => {
+      if (text.trim() === '') return undefined;
+      const m = LISTEN.exec(text.trim());
+      if (!m || Number(m[2]) > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'must be HOST:PORT, e.g. 0.0.0.0:9465 (port 0-65535)' });
+        return z.NEVER;
+      }
+      return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+    })
+    .optional(),
 });
 
 const CHANNEL = /^[CG][A-Z0-9]{2,}$/;
-const channelId = textWhere((c) => CHANNEL.test(c), 'is not a Slack channel id: use the id (C… or G…, in the channel\'s details), not its name');
+const channelId = textWhere((c) => CHANNEL.test(c), "is not a Slack channel id: use the id (C… or G…, in the channel's details), not its name");
 
 /** Watch mode: alerts from the collectors' Watch streams to one channel; undefined (off) when no alert channel is set. */
 export function watchSection(src: Sources): WatchConfig | undefined {
   const v = src.section('watch mode', WATCH_SETTINGS, WatchSchema);
   if (!v.channel) {
     const others = ['WHYSTUCK_ALERT_RATE_LIMIT', 'WHYSTUCK_ALERT_QUIET_HOURS', 'WHYSTUCK_ALERT_MUTE', 'WHYSTUCK_ALERT_PAGE_KINDS'].filter((k) => src.env[k]);
-    if (others.length) throw new ConfigError('WHYSTUCK_ALERT_CHANNEL', `not set, but ${others.join(', ')} ${others.length > 1 ? 'are' : 'is'}: watch mode posts to one channel; set its id (C…, from the channel's details in Slack) or unset those`);
+    if (others.length)
+      throw new ConfigError(
+        'WHYSTUCK_ALERT_CHANNEL',
+        `not set, but ${others.join(', ')} ${others.length > 1 ? 'are' : 'is'}: watch mode posts to one channel; set its id (C…, from the channel's details in Slack) or unset those`,
+      );
     return undefined;
   }
   const ok = channelId.safeParse(v.channel);
@@ -132,7 +166,9 @@ export function describeWatch(w: WatchConfig | undefined): string {
     `paging: ${p.pageKinds.join(', ') || 'none'}`,
     p.mute.length ? `muted: ${p.mute.join(', ')}` : '',
     `resolve after ${w.resolveAfterMs / 60_000} min quiet`,
-  ].filter(Boolean).join('; ');
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 const fmt = (m: number): string => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;

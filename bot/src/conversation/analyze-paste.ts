@@ -8,10 +8,11 @@ import type { Investigation } from './investigate-pod';
 export type PasteAnalysis =
   | { status: 'ok'; investigation: Extract<Investigation, { status: 'ok' }>; read: string }
   | {
-    status: 'unusable'; message: string;
-    /** Refused before reading: too many pastes at once in the bot ('busy'), or too many from this user this minute ('rate'). */
-    refused?: 'busy' | 'rate';
-  };
+      status: 'unusable';
+      message: string;
+      /** Refused before reading: too many pastes at once in the bot ('busy'), or too many from this user this minute ('rate'). */
+      refused?: 'busy' | 'rate';
+    };
 
 const WHAT_WE_READ = 'kernel log (dmesg, dmesg -T, journalctl -k, /var/log/messages), ps or top output, /proc/PID/stack|stat|status, a sysrq-w dump or a crash bt';
 
@@ -21,7 +22,11 @@ const span = (l: [number, number]): string => (l[0] === l[1] ? `${l[0]}` : `${l[
 export function pasteProblem(ev: Evidence, what = 'this paste'): string | null {
   if (ev.inputs.some((i) => i.kind !== 'unrecognised' && i.kind !== 'command')) return null;
   const binary = ev.unreadable.filter((u) => u.reason === 'binary data');
-  if (binary.length) return `${what} looks like binary data (lines ${binary.slice(0, 3).map((u) => span(u.lines)).join(', ')}), not text: paste or upload the text output itself (a compressed log must be unpacked first)`;
+  if (binary.length)
+    return `${what} looks like binary data (lines ${binary
+      .slice(0, 3)
+      .map((u) => span(u.lines))
+      .join(', ')}), not text: paste or upload the text output itself (a compressed log must be unpacked first)`;
   if (!ev.inputs.length && !ev.unreadable.length) return `${what} is empty: paste the ${WHAT_WE_READ}`;
   const lines = Math.max(0, ...ev.inputs.map((i) => i.lines[1]), ...ev.unreadable.map((u) => u.lines[1]));
   return `nothing in ${what} (${lines} line${lines === 1 ? '' : 's'}) reads as a ${WHAT_WE_READ}: paste the raw output with its timestamps and headers`;
@@ -32,7 +37,16 @@ function readSummary(ev: Evidence): string {
   const read = ev.inputs.filter((x) => x.kind !== 'unrecognised' && x.kind !== 'command');
   const kinds = [...new Set(read.map((x) => x.kind))];
   const skipped = ev.inputs.filter((x) => x.kind === 'unrecognised').length + ev.unreadable.length;
-  return `read ${kinds.map((k) => `${k} (lines ${read.filter((x) => x.kind === k).map((x) => span(x.lines)).slice(0, 3).join(', ')})`).join('; ')}${skipped ? ` · ${skipped} passage${skipped === 1 ? '' : 's'} not understood` : ''}`;
+  return `read ${kinds
+    .map(
+      (k) =>
+        `${k} (lines ${read
+          .filter((x) => x.kind === k)
+          .map((x) => span(x.lines))
+          .slice(0, 3)
+          .join(', ')})`,
+    )
+    .join('; ')}${skipped ? ` · ${skipped} passage${skipped === 1 ? '' : 's'} not understood` : ''}`;
 }
 
 /** What the worker read and diagnosed (off the event loop, within the time budget), as an answer. */
@@ -76,7 +90,11 @@ export function refusedPaste(err: PasteBusy | PasteRateLimited): PasteAnalysis {
 async function admitted(what: string, budgetMs: number, admit: PasteAdmit, read: (budgetMs: number) => Promise<WorkerAnalysis>): Promise<PasteAnalysis> {
   try {
     return await pasteAdmission.run(
-      (waitedMs) => read(admit.waitCountsToBudget ? Math.max(100, budgetMs - waitedMs) : budgetMs).then((a) => conclude(a, what), (err) => stalled(err, what)),
+      (waitedMs) =>
+        read(admit.waitCountsToBudget ? Math.max(100, budgetMs - waitedMs) : budgetMs).then(
+          (a) => conclude(a, what),
+          (err) => stalled(err, what),
+        ),
       { maxWaitMs: admit.maxWaitMs },
     );
   } catch (err) {

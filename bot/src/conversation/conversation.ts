@@ -68,8 +68,13 @@ export function createConversation(deps: ConversationDeps) {
   /** What each cached thread was last saved or loaded as: unchanged in the store means the copy is current. */
   const savedAs = new WeakMap<ThreadContext, string>();
   const escalation = createThreadEscalation({
-    pagerduty: deps.escalation, oncallGroups: deps.oncallGroups ?? new Map(), autoEscalateMinutes: deps.autoEscalateMinutes,
-    scheduler: deps.scheduler ?? timerScheduler, logger: deps.logger, onEscalation: deps.onEscalation, mayPageFromPaste: deps.mayPageFromPaste,
+    pagerduty: deps.escalation,
+    oncallGroups: deps.oncallGroups ?? new Map(),
+    autoEscalateMinutes: deps.autoEscalateMinutes,
+    scheduler: deps.scheduler ?? timerScheduler,
+    logger: deps.logger,
+    onEscalation: deps.onEscalation,
+    mayPageFromPaste: deps.mayPageFromPaste,
   });
 
   /**
@@ -85,7 +90,11 @@ export function createConversation(deps: ConversationDeps) {
       for (const r of finding.remediations) {
         if (r.action !== 'signal' || r.effective !== 'yes' || !r.pid || r.startTime === undefined || !r.signal || r.signal === 'SIGCHLD') continue;
         const via = inv.source?.path === 'ssh' ? { via: 'ssh' as const } : {};
-        const value = signAction(deps.actionSecret, { node: inv.node, pid: r.pid, startTime: r.startTime, comm: r.comm ?? '', signal: r.signal, podUid: inv.pod?.uid, podNamespace: inv.pod?.namespace, findingId: finding.id, ...via }, deps.actionTtlMs ?? 15 * 60_000);
+        const value = signAction(
+          deps.actionSecret,
+          { node: inv.node, pid: r.pid, startTime: r.startTime, comm: r.comm ?? '', signal: r.signal, podUid: inv.pod?.uid, podNamespace: inv.pod?.namespace, findingId: finding.id, ...via },
+          deps.actionTtlMs ?? 15 * 60_000,
+        );
         out.push({ remediation: r, value, finding });
       }
     }
@@ -94,7 +103,8 @@ export function createConversation(deps: ConversationDeps) {
 
   /** `via: 'ssh'`: straight over SSH (the recheck after a signal sent that way). */
   function investigate(t: Target, via?: NodePath): Promise<Investigation> {
-    if (t.kind === 'paste') return Promise.resolve({ status: 'failed', stage: 'input', message: 'a paste cannot be rechecked: paste fresh output in this thread, or ask `/whystuck pod NAME -n NAMESPACE` for a live look' });
+    if (t.kind === 'paste')
+      return Promise.resolve({ status: 'failed', stage: 'input', message: 'a paste cannot be rechecked: paste fresh output in this thread, or ask `/whystuck pod NAME -n NAMESPACE` for a live look' });
     return t.kind === 'pod' ? investigatePod(deps, t.namespace, t.name, { via }) : investigateNode(deps, t.node, { pid: t.pid, focus: t.focus, via });
   }
 
@@ -103,7 +113,12 @@ export function createConversation(deps: ConversationDeps) {
     const cached = threads.get(key(channel, ts));
     if (!deps.store) return cached;
     let rec;
-    try { rec = await deps.store.loadThread(channel, ts); } catch (err) { deps.logger.error({ err }, 'reading the thread from the store failed; using this replica\'s copy'); return cached; }
+    try {
+      rec = await deps.store.loadThread(channel, ts);
+    } catch (err) {
+      deps.logger.error({ err }, "reading the thread from the store failed; using this replica's copy");
+      return cached;
+    }
     if (!rec || (cached && savedAs.get(cached) === rec.data)) return cached;
     const loaded = threadFromRecord(rec);
     if (!loaded) return cached;
@@ -144,7 +159,18 @@ export function createConversation(deps: ConversationDeps) {
     const nodeRead = live && inv.source !== undefined;
     if (nodeRead) await escalation.resolveGone(out, ctx, inv);
     const note = nodeRead ? escalation.armAuto(ctx, inv, (armedBy) => autoEscalate(out, ctx, armedBy)) : undefined;
-    const reply: DiagnosisReply = { pod: inv.pod, node: inv.node, diagnosis: inv.diagnosis, choices: buttonsFor(inv), threadKey: key(ctx.channel, ctx.ts), where, note, recheck: ctx.target.kind !== 'paste', source: inv.source, unread: live ? inv.evidence.kube?.unread : undefined };
+    const reply: DiagnosisReply = {
+      pod: inv.pod,
+      node: inv.node,
+      diagnosis: inv.diagnosis,
+      choices: buttonsFor(inv),
+      threadKey: key(ctx.channel, ctx.ts),
+      where,
+      note,
+      recheck: ctx.target.kind !== 'paste',
+      source: inv.source,
+      unread: live ? inv.evidence.kube?.unread : undefined,
+    };
     ctx.overflow = [];
     await persist(ctx); // before the reply: a follow-up to it may reach another replica
     const posted = await out.post({ channel: ctx.channel, thread: ctx.ts }, { reply });
@@ -166,13 +192,16 @@ export function createConversation(deps: ConversationDeps) {
 
   /** A sentence in the thread, or for the user alone when there is no thread. */
   const reply = (out: Outbox, channel: string, threadTs: string | undefined, user: string, text: string): Promise<unknown> =>
-    (threadTs ? out.post({ channel, thread: threadTs }, { text }) : out.whisper({ channel }, user, text));
+    threadTs ? out.post({ channel, thread: threadTs }, { text }) : out.whisper({ channel }, user, text);
 
   /** Root message (unless already in a thread), then the diagnosis in the thread. */
   async function answer(out: Outbox, channel: string, threadTs: string | undefined, user: string, target: Target, opts: { via?: NodePath } = {}): Promise<Outcome> {
     if (target.kind === 'pod') {
       const invalid = validatePodRef(target.namespace, target.name);
-      if (invalid) { await out.whisper({ channel }, user, `I can't look that up: ${invalid}.`); return 'not-understood'; }
+      if (invalid) {
+        await out.whisper({ channel }, user, `I can't look that up: ${invalid}.`);
+        return 'not-understood';
+      }
     }
     const root = threadTs ?? (await out.post({ channel }, { text: target.kind === 'pod' ? rootText(target.namespace, target.name) : `Looking into ${describeTarget(target)}…` })).ts;
     try {
@@ -242,27 +271,49 @@ export function createConversation(deps: ConversationDeps) {
     const inv = ctx.last;
     const say = (text: string): Promise<unknown> => out.post({ channel, thread: threadTs }, { text });
     switch (intent.kind) {
-      case 'stack': await say(stackAnswer(inv.evidence, intent.pid)); return true;
-      case 'dmesg': await say(dmesgAnswer(inv.evidence)); return true;
-      case 'tree': await say(treeAnswer(inv.evidence)); return true;
-      case 'history': await say(historyAnswer(inv.diagnosis, intent, (ms, text) => `<!date^${Math.floor(ms / 1000)}^{time}|${text}>`)); return true;
-      case 'layer': await say(layerAnswer(inv.evidence, intent.what, inv.pod && { uid: inv.pod.uid, name: inv.pod.name, namespace: inv.pod.namespace })); return true;
+      case 'stack':
+        await say(stackAnswer(inv.evidence, intent.pid));
+        return true;
+      case 'dmesg':
+        await say(dmesgAnswer(inv.evidence));
+        return true;
+      case 'tree':
+        await say(treeAnswer(inv.evidence));
+        return true;
+      case 'history':
+        await say(historyAnswer(inv.diagnosis, intent, (ms, text) => `<!date^${Math.floor(ms / 1000)}^{time}|${text}>`));
+        return true;
+      case 'layer':
+        await say(layerAnswer(inv.evidence, intent.what, inv.pod && { uid: inv.pod.uid, name: inv.pod.name, namespace: inv.pod.namespace }));
+        return true;
       case 'kill': {
         const a = killAnswer(inv.diagnosis, inv.evidence, intent.pid, intent.signal ?? 'SIGKILL');
-        if (!a.remediation) { await say(a.text); return true; }
+        if (!a.remediation) {
+          await say(a.text);
+          return true;
+        }
         const finding = inv.diagnosis.findings.find((f) => f.id === a.findingId)!;
         const only = { ...inv, diagnosis: { summary: a.text, findings: [{ ...finding, remediations: [a.remediation] }] } };
-        await out.post({ channel, thread: threadTs }, { reply: { pod: inv.pod, node: inv.node, diagnosis: only.diagnosis, choices: buttonsFor(only), threadKey: key(channel, threadTs), recheck: ctx.target.kind !== 'paste', source: inv.source } });
+        await out.post(
+          { channel, thread: threadTs },
+          {
+            reply: { pod: inv.pod, node: inv.node, diagnosis: only.diagnosis, choices: buttonsFor(only), threadKey: key(channel, threadTs), recheck: ctx.target.kind !== 'paste', source: inv.source },
+          },
+        );
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 
   async function showMore(out: Outbox, channel: string, threadTs: string): Promise<void> {
     const ctx = await thread(channel, threadTs);
     const text = ctx?.overflow.join('\n\n') ?? '';
-    if (!text) { await out.post({ channel, thread: threadTs }, { text: 'Nothing more to show.' }); return; }
+    if (!text) {
+      await out.post({ channel, thread: threadTs }, { text: 'Nothing more to show.' });
+      return;
+    }
     for (let i = 0; i < text.length && i < 30_000; i += 2800) await out.post({ channel, thread: threadTs }, { text: `\`\`\`${text.slice(i, i + 2800)}\`\`\`` });
   }
 
@@ -280,10 +331,15 @@ export function createConversation(deps: ConversationDeps) {
     try {
       if (threadTs && (await followUp(intent, out, channel, threadTs))) return 'answered';
       switch (intent.kind) {
-        case 'pod': return await answer(out, channel, threadTs, user, { kind: 'pod', namespace: intent.namespace ?? 'default', name: intent.name });
-        case 'node': return await answer(out, channel, threadTs, user, { kind: 'node', node: intent.node, focus: intent.focus });
+        case 'pod':
+          return await answer(out, channel, threadTs, user, { kind: 'pod', namespace: intent.namespace ?? 'default', name: intent.name });
+        case 'node':
+          return await answer(out, channel, threadTs, user, { kind: 'node', node: intent.node, focus: intent.focus });
         case 'pid': {
-          if (!intent.node || !/^\d{1,7}$/.test(intent.pid)) { await out.whisper({ channel }, user, 'Usage: `/whystuck pid NODE PID` with a numeric PID, e.g. `/whystuck pid node-7 8912`.'); return 'not-understood'; }
+          if (!intent.node || !/^\d{1,7}$/.test(intent.pid)) {
+            await out.whisper({ channel }, user, 'Usage: `/whystuck pid NODE PID` with a numeric PID, e.g. `/whystuck pid node-7 8912`.');
+            return 'not-understood';
+          }
           return await answer(out, channel, threadTs, user, { kind: 'node', node: intent.node, pid: Number(intent.pid) });
         }
         case 'recheck': {
@@ -293,7 +349,9 @@ export function createConversation(deps: ConversationDeps) {
         }
         case 'sweep': {
           // One sweep at a time: a second ask while one runs gets the same answer, not a second round of every node.
-          sweeping ??= sweep(deps).finally(() => { sweeping = undefined; });
+          sweeping ??= sweep(deps).finally(() => {
+            sweeping = undefined;
+          });
           const { lines, problems } = await sweeping;
           const bad = lines.filter((l) => l.status === 'failed' || l.severity);
           const text = lines.length
@@ -303,14 +361,21 @@ export function createConversation(deps: ConversationDeps) {
           await out.post({ channel, thread: threadTs }, { text: clip(text + also, 39_000) });
           return lines.length && lines.every((l) => l.status === 'failed') ? 'unavailable' : 'answered';
         }
-        case 'escalate': return await escalate(out, channel, threadTs, user);
-        case 'analyze': if (threadTs) { await analyzeHere(out, channel, threadTs); return 'answered'; } break;
-        case 'help': await out.whisper({ channel }, user, HELP_TEXT); return 'answered';
-        default: break;
+        case 'escalate':
+          return await escalate(out, channel, threadTs, user);
+        case 'analyze':
+          if (threadTs) {
+            await analyzeHere(out, channel, threadTs);
+            return 'answered';
+          }
+          break;
+        case 'help':
+          await out.whisper({ channel }, user, HELP_TEXT);
+          return 'answered';
+        default:
+          break;
       }
-      const text = intent.kind === 'unknown'
-        ? `I didn't understand "${intent.text.slice(0, 200)}".\n${HELP_TEXT}`
-        : `\`${intent.kind}\` is not available here.\n${HELP_TEXT}`;
+      const text = intent.kind === 'unknown' ? `I didn't understand "${intent.text.slice(0, 200)}".\n${HELP_TEXT}` : `\`${intent.kind}\` is not available here.\n${HELP_TEXT}`;
       await reply(out, channel, threadTs, user, text);
       return 'not-understood';
     } catch (err) {
@@ -325,7 +390,15 @@ export function createConversation(deps: ConversationDeps) {
   }
 
   return {
-    threads, thread, handle, answer, answerPaste, escalate, acting, showMore, key,
+    threads,
+    thread,
+    handle,
+    answer,
+    answerPaste,
+    escalate,
+    acting,
+    showMore,
+    key,
     /** Shutdown: pending auto-escalations are dropped. */
     close: () => escalation.cancelAll(),
   };

@@ -23,7 +23,8 @@ export interface ThreadEscalationDeps {
 }
 
 /** Said when a paste's diagnosis may not page: anyone can paste anything. */
-const PASTE_NOT_PAGED = 'PagerDuty was not paged: this diagnosis comes from a paste, not from the node, and only remediators (WHYSTUCK_REMEDIATORS) and this channel\'s on-call group (WHYSTUCK_ONCALL_GROUPS) may page from a paste. For a live diagnosis ask `/whystuck pod NAME -n NAMESPACE` (or `node NAME`) and press Escalate there.';
+const PASTE_NOT_PAGED =
+  "PagerDuty was not paged: this diagnosis comes from a paste, not from the node, and only remediators (WHYSTUCK_REMEDIATORS) and this channel's on-call group (WHYSTUCK_ONCALL_GROUPS) may page from a paste. For a live diagnosis ask `/whystuck pod NAME -n NAMESPACE` (or `node NAME`) and press Escalate there.";
 
 const minutes = (m: number): string => (m === 1 ? '1 minute' : m > 1 ? `${Number(m.toFixed(2))} minutes` : `${Number((m * 60).toFixed(1))} seconds`);
 /** What is stuck now: history (what the kernel log shows from before) never pages, arms or keeps an alert open. */
@@ -61,7 +62,10 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
     if (deps.pagerduty && inv.evidence.source === 'paste' && deps.mayPageFromPaste && !(await deps.mayPageFromPaste(user, ctx.channel))) {
       withheld = PASTE_NOT_PAGED;
       deps.logger.info({ reason: 'paste-page-not-allowed', channel: ctx.channel, user }, 'PagerDuty page from a paste refused');
-      if (!deps.oncallGroups.get(ctx.channel)) { await out.whisper({ channel: ctx.channel, thread: ctx.ts }, user, withheld); return false; }
+      if (!deps.oncallGroups.get(ctx.channel)) {
+        await out.whisper({ channel: ctx.channel, thread: ctx.ts }, user, withheld);
+        return false;
+      }
     }
     await escalate(out, ctx, inv, `<@${user}> escalated`, user, withheld);
     return true;
@@ -72,7 +76,12 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
     cancelAuto(ctx);
     ctx.escalatedOnce = true;
     const say = (text: string): Promise<unknown> => out.post({ channel: ctx.channel, thread: ctx.ts }, { text });
-    if (!configuredFor(ctx.channel)) { await say(`Escalation is not configured for this channel: set PAGERDUTY_ROUTING_KEY (and PAGERDUTY_EVENTS_URL for the EU region), or an on-call user group for <#${ctx.channel}> in WHYSTUCK_ONCALL_GROUPS (CHANNEL=S…).`); return; }
+    if (!configuredFor(ctx.channel)) {
+      await say(
+        `Escalation is not configured for this channel: set PAGERDUTY_ROUTING_KEY (and PAGERDUTY_EVENTS_URL for the EU region), or an on-call user group for <#${ctx.channel}> in WHYSTUCK_ONCALL_GROUPS (CHANNEL=S…).`,
+      );
+      return;
+    }
     const reached: string[] = [];
     let failure = '';
     const group = deps.oncallGroups.get(ctx.channel);
@@ -80,7 +89,11 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
     if (deps.pagerduty && !withheld) {
       const top = current(inv)[0] ?? inv.diagnosis.findings[0];
       let link: string | undefined;
-      try { link = await out.link(ctx.channel, ctx.ts); } catch { link = undefined; }
+      try {
+        link = await out.link(ctx.channel, ctx.ts);
+      } catch {
+        link = undefined;
+      }
       const dedupKey = keyOf(inv, top?.id ?? 'none');
       const res = await deps.pagerduty.trigger({
         dedupKey,
@@ -90,10 +103,16 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
         details: { summary: inv.diagnosis.summary, findings: inv.diagnosis.findings.map((f) => ({ id: f.id, title: f.title })), escalated_by: by, pod_uid: inv.pod?.uid },
         link,
       });
-      if (res.status === 'ok') { ctx.escalated.add(dedupKey); reached.push(`PagerDuty (dedup key \`${dedupKey}\`)`); } else failure = res.message;
+      if (res.status === 'ok') {
+        ctx.escalated.add(dedupKey);
+        reached.push(`PagerDuty (dedup key \`${dedupKey}\`)`);
+      } else failure = res.message;
     }
     deps.onEscalation?.(by.startsWith('whystuck') ? 'auto' : 'button', reached.length ? 'ok' : 'failed');
-    if (!reached.length) { await say(`:warning: Escalation failed: ${failure}`); return; }
+    if (!reached.length) {
+      await say(`:warning: Escalation failed: ${failure}`);
+      return;
+    }
     await say(`:rotating_light: ${opener} to ${reached.join(' and ')}.${failure ? ` :warning: PagerDuty failed: ${failure}` : ''}${withheld ? ` ${withheld}` : ''}`);
   }
 
@@ -116,7 +135,10 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
    */
   function armAuto(ctx: ThreadContext, inv: OkInvestigation, fire: (armedBy: OkInvestigation) => Promise<void>): string | undefined {
     const m = deps.autoEscalateMinutes;
-    if (!topCritical(inv)) { cancelAuto(ctx); return undefined; }
+    if (!topCritical(inv)) {
+      cancelAuto(ctx);
+      return undefined;
+    }
     if (!m || ctx.target.kind === 'paste' || ctx.escalatedOnce || !configuredFor(ctx.channel)) return undefined;
     if (!ctx.autoEscalation) {
       const ms = Math.round(m * 60_000);
@@ -143,7 +165,10 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
   async function autoEscalate(out: Outbox, ctx: ThreadContext, fresh: OkInvestigation | { message: string }, armedBy: OkInvestigation): Promise<void> {
     const after = minutes(deps.autoEscalateMinutes ?? 0);
     if ('diagnosis' in fresh) {
-      if (!topCritical(fresh)) { await out.post({ channel: ctx.channel, thread: ctx.ts }, { text: `Not escalating: after ${after} a fresh snapshot no longer shows a critical finding.` }); return; }
+      if (!topCritical(fresh)) {
+        await out.post({ channel: ctx.channel, thread: ctx.ts }, { text: `Not escalating: after ${after} a fresh snapshot no longer shows a critical finding.` });
+        return;
+      }
       await escalate(out, ctx, fresh, `Nobody acted on this critical finding within ${after} and a fresh snapshot still shows it: escalated automatically`, 'whystuck (auto-escalation)');
       return;
     }
@@ -151,9 +176,16 @@ export function createThreadEscalation(deps: ThreadEscalationDeps) {
   }
 
   return {
-    escalate, escalateBy, resolveGone, armAuto, autoEscalate, cancelAuto,
+    escalate,
+    escalateBy,
+    resolveGone,
+    armAuto,
+    autoEscalate,
+    cancelAuto,
     /** Shutdown: no timer outlives the app. */
-    cancelAll() { for (const ctx of [...armed]) cancelAuto(ctx); },
+    cancelAll() {
+      for (const ctx of [...armed]) cancelAuto(ctx);
+    },
   };
 }
 

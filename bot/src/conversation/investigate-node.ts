@@ -18,7 +18,7 @@ export async function investigateNode(deps: NodeAccessDeps, node: string, opts: 
   // "Not on this machine" is said only after asking for the pid itself: a whole-node scan can miss a
   // process that lives on (a scan that stalled on a stuck /proc read reads nothing after that task).
   if (!seen.seen && opts.pid !== undefined) snap = { ...snap, value: await withTask(deps, node, snap.value, opts.pid, opts.via) };
-  
+
   const d = diagnoseSnapshot(snap.value, opts.pid !== undefined ? { kind: 'pid', pid: opts.pid, node } : { kind: 'node', node, focus: opts.focus });
   if (d.status !== 'ok') return { status: 'failed', stage: 'input', message: d.message };
   return { status: 'ok', node, evidence: d.evidence, diagnosis: d.diagnosis, takenAt: Date.now(), source: snap.source };
@@ -42,7 +42,12 @@ async function withTask(deps: NodeAccessDeps, node: string, whole: SnapshotRespo
   return merged;
 }
 
-export interface SweepLine { node: string; status: 'ok' | 'failed'; summary: string; severity?: 'critical' | 'warning' | 'info' }
+export interface SweepLine {
+  node: string;
+  status: 'ok' | 'failed';
+  summary: string;
+  severity?: 'critical' | 'warning' | 'info';
+}
 
 /**
  * Every node at once (bounded parallelism): what is stuck where. A node read
@@ -61,9 +66,10 @@ export async function sweep(deps: NodeAccessDeps, concurrency = 32): Promise<{ l
       const viaSsh = inv.status === 'ok' && inv.source?.path === 'ssh' ? ` (read over SSH: ${inv.source.collectorFailure ?? 'as asked'})` : '';
       // A node is flagged for what is stuck now; its history is said only in the summary.
       const now = inv.status === 'ok' ? inv.diagnosis.findings.find((f) => f.when !== 'earlier') : undefined;
-      out[i] = inv.status === 'ok'
-        ? { node: nodes[i], status: 'ok', summary: `${inv.diagnosis.findings.length ? inv.diagnosis.summary : 'nothing stuck'}${viaSsh}`, severity: now?.severity }
-        : { node: nodes[i], status: 'failed', summary: inv.message };
+      out[i] =
+        inv.status === 'ok'
+          ? { node: nodes[i], status: 'ok', summary: `${inv.diagnosis.findings.length ? inv.diagnosis.summary : 'nothing stuck'}${viaSsh}`, severity: now?.severity }
+          : { node: nodes[i], status: 'failed', summary: inv.message };
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, nodes.length) }, worker));

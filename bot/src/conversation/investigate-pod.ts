@@ -7,7 +7,14 @@ import { snapshotNode, type NodeAccessDeps, type NodePath, type SnapshotSource }
 /** A diagnosis of a pod (pod set) or of a node / a pid on it (pod absent). */
 export type Investigation =
   | { status: 'ok'; pod?: PodInfo; node: string; evidence: Evidence; diagnosis: Diagnosis; takenAt: number; /** How the snapshot was taken (live evidence only). */ source?: SnapshotSource }
-  | { status: 'failed'; stage: 'input' | 'kubernetes' | 'collector'; message: string; pod?: PodInfo; /** How to enable the SSH fallback, when it is off. */ hint?: string; /** The Kubernetes API could not be reached (not: the pod is not there). */ unavailable?: boolean };
+  | {
+      status: 'failed';
+      stage: 'input' | 'kubernetes' | 'collector';
+      message: string;
+      pod?: PodInfo;
+      /** How to enable the SSH fallback, when it is off. */ hint?: string;
+      /** The Kubernetes API could not be reached (not: the pod is not there). */ unavailable?: boolean;
+    };
 
 export type PodInvestigation = Investigation;
 

@@ -13,7 +13,10 @@ export type LayerTopic = 'events' | 'finalizers' | 'runtime' | 'mounts';
 
 const block = (lines: string[]): string => `\`\`\`${lines.join('\n').replace(/```/g, "'''").slice(0, 2800)}\`\`\``;
 const UNREAD: Record<LayerTopic, RegExp> = {
-  events: /^events of /, finalizers: /^pod /, runtime: /container runtime/, mounts: /^(?:persistentvolumeclaim|volumeattachments|csinode) /,
+  events: /^events of /,
+  finalizers: /^pod /,
+  runtime: /container runtime/,
+  mounts: /^(?:persistentvolumeclaim|volumeattachments|csinode) /,
 };
 
 /** The pod the thread is about: by uid (a live look), else the one being deleted, else the only one. */
@@ -44,10 +47,14 @@ export function layerAnswer(ev: Evidence, topic: LayerTopic, ref?: { uid?: strin
   }
   const pod = podOf(kube, ref);
   switch (topic) {
-    case 'events': return eventsAnswer(kube, pod);
-    case 'finalizers': return finalizersAnswer(kube, pod);
-    case 'runtime': return runtimeAnswer(ev, kube, pod);
-    case 'mounts': return mountsAnswer(ev, kube, pod);
+    case 'events':
+      return eventsAnswer(kube, pod);
+    case 'finalizers':
+      return finalizersAnswer(kube, pod);
+    case 'runtime':
+      return runtimeAnswer(ev, kube, pod);
+    case 'mounts':
+      return mountsAnswer(ev, kube, pod);
   }
 }
 
@@ -55,21 +62,29 @@ function eventsAnswer(kube: KubeEvidence, pod: KubePod | undefined): string {
   const events = kube.events.filter((e) => !pod || !e.object || e.object.kind !== 'pod' || e.object.name === pod.name || e.object.name === pod.uid);
   const who = pod ? `pod ${podName(pod)}` : 'the pod';
   if (!events.length) return `No events about ${who} in this look (the API server keeps events for an hour by default).${notRead(kube, 'events')}`;
-  const lines = events.slice(-30).map((e) => `${e.type ?? ''} ${e.reason}${e.count && e.count > 1 ? ` ×${e.count}` : ''}${e.last ? ` last ${e.last}` : e.age ? ` ${e.age}` : ''}${e.source ? ` (${e.source})` : ''}: ${e.message}`.trim());
+  const lines = events
+    .slice(-30)
+    .map((e) =>
+      `${e.type ?? ''} ${e.reason}${e.count && e.count > 1 ? ` ×${e.count}` : ''}${e.last ? ` last ${e.last}` : e.age ? ` ${e.age}` : ''}${e.source ? ` (${e.source})` : ''}: ${e.message}`.trim(),
+    );
   return `*Events about ${escape(who)}* (${events.length}${events.length > 30 ? ', the last 30' : ''}):\n${block(lines)}${notRead(kube, 'events')}`;
 }
 
 function finalizersAnswer(kube: KubeEvidence, pod: KubePod | undefined): string {
   if (!pod) return `No pod object in this look to read finalizers from.${notRead(kube, 'finalizers')}`;
   const who = podName(pod);
-  const deleting = pod.deletionTimestamp ? ` It is being deleted (deletionTimestamp ${pod.deletionTimestamp}${pod.deletionGracePeriodSeconds !== undefined ? `, grace period ${pod.deletionGracePeriodSeconds} s` : ''}).` : ' It is not being deleted.';
+  const deleting = pod.deletionTimestamp
+    ? ` It is being deleted (deletionTimestamp ${pod.deletionTimestamp}${pod.deletionGracePeriodSeconds !== undefined ? `, grace period ${pod.deletionGracePeriodSeconds} s` : ''}).`
+    : ' It is not being deleted.';
   const owners = pod.ownerReferences?.length ? ` Owners: ${pod.ownerReferences.map((o) => `${o.kind} ${o.name}${o.controller ? ' (controller)' : ''}`).join(', ')}.` : '';
   if (pod.finalizers === undefined) return `The pod object of ${escape(who)} was not seen whole: its finalizers are not known.${notRead(kube, 'finalizers')}`;
   if (!pod.finalizers.length) return `Pod ${escape(who)} has no finalizers: nothing in metadata.finalizers holds its deletion.${escape(deleting)}${escape(owners)}`;
   const parts = [`*Pod ${escape(who)} has ${pod.finalizers.length === 1 ? '1 finalizer' : `${pod.finalizers.length} finalizers`}*:${escape(deleting)}${escape(owners)}`];
   pod.finalizers.forEach((f, i) => {
     const o = ownerOf(f, pod, kube);
-    parts.push(`• \`${escape(f)}\` — removed by ${escape(o.who)}: ${escape(o.does)}.${o.alive ? ` ${escape(o.alive)}.` : ''} Removing it by hand skips that: ${escape(o.skip)}.\n${block([patchCommand(pod, f, i)])}`);
+    parts.push(
+      `• \`${escape(f)}\` — removed by ${escape(o.who)}: ${escape(o.does)}.${o.alive ? ` ${escape(o.alive)}.` : ''} Removing it by hand skips that: ${escape(o.skip)}.\n${block([patchCommand(pod, f, i)])}`,
+    );
   });
   const claims = (kube.claims ?? []).filter((c) => c.deletionTimestamp && c.finalizers?.length);
   for (const c of claims) parts.push(`Claim ${escape(c.name)} is being deleted too and keeps ${c.finalizers!.map((f) => `\`${escape(f)}\``).join(', ')} while a pod uses it.`);
@@ -88,7 +103,17 @@ function runtimeAnswer(ev: Evidence, kube: KubeEvidence, pod: KubePod | undefine
   const lines = [
     ...sandboxes.map((s) => s.line),
     ...containers.map((c) => c.line),
-    ...shims.slice(0, 6).map((t) => `${t.pid ?? t.tid} ${t.comm} state=${t.state ?? '?'}${t.wchan ? ` wchan=${t.wchan}` : ''}${t.state === 'D' && t.stack?.length ? ` stack ${t.stack.slice(0, 4).map((f) => f.fn).join(' ← ')}` : ''}`),
+    ...shims.slice(0, 6).map(
+      (t) =>
+        `${t.pid ?? t.tid} ${t.comm} state=${t.state ?? '?'}${t.wchan ? ` wchan=${t.wchan}` : ''}${
+          t.state === 'D' && t.stack?.length
+            ? ` stack ${t.stack
+                .slice(0, 4)
+                .map((f) => f.fn)
+                .join(' ← ')}`
+            : ''
+        }`,
+    ),
   ];
   const silent = rt.unanswered ? `\n:warning: The container runtime did not answer: ${escape(rt.unanswered)}.` : '';
   if (!lines.length) {
@@ -104,7 +129,9 @@ function mountsAnswer(ev: Evidence, kube: KubeEvidence, pod: KubePod | undefined
   for (const v of pod?.volumes ?? []) {
     const claim = v.claim ? claims.find((c) => c.name === v.claim) : undefined;
     const va = claim?.volumeName ? (kube.attachments ?? []).find((a) => a.pv === claim.volumeName) : undefined;
-    lines.push(`volume ${v.name}: ${v.source}${claim ? ` → ${claim.phase ?? '?'} ${claim.volumeName ?? '(unbound)'}` : ''}${va ? ` → ${va.attacher ?? 'driver ?'} attached=${va.attached ?? '?'} on ${va.node ?? '?'}${va.detachError ? `, detach fails: ${va.detachError}` : ''}${va.attachError ? `, attach fails: ${va.attachError}` : ''}` : ''}`);
+    lines.push(
+      `volume ${v.name}: ${v.source}${claim ? ` → ${claim.phase ?? '?'} ${claim.volumeName ?? '(unbound)'}` : ''}${va ? ` → ${va.attacher ?? 'driver ?'} attached=${va.attached ?? '?'} on ${va.node ?? '?'}${va.detachError ? `, detach fails: ${va.detachError}` : ''}${va.attachError ? `, attach fails: ${va.attachError}` : ''}` : ''}`,
+    );
   }
   for (const n of kube.csiNodes ?? []) lines.push(n.line);
   const uid = pod?.uid;
@@ -114,7 +141,9 @@ function mountsAnswer(ev: Evidence, kube: KubeEvidence, pod: KubePod | undefined
   const mounts = uid ? ev.node.mounts.filter((m) => m.mountPoint.includes(`/pods/${uid}/`) && !live.some((l) => l.mountPoint === m.mountPoint)) : [];
   for (const m of mounts.slice(0, 20)) lines.push(`mounted: ${m.mountPoint} (${m.fsType} from ${m.source})`);
   for (const h of kube.mountHolders.filter((x) => !uid || !x.podUid || x.podUid === uid).slice(0, 10)) {
-    lines.push(`held by ${h.comm ?? '?'} (pid ${h.pid}${h.state ? `, ${h.state}` : ''}${h.holderPodUid ? `, ${h.holderPodUid === uid ? 'this pod' : `pod ${h.holderPodUid}`}` : ''}) through its ${h.how === 'mount' ? `mount namespace${h.mountNs ? ` ${h.mountNs}` : ''}` : h.how}: ${h.path}`);
+    lines.push(
+      `held by ${h.comm ?? '?'} (pid ${h.pid}${h.state ? `, ${h.state}` : ''}${h.holderPodUid ? `, ${h.holderPodUid === uid ? 'this pod' : `pod ${h.holderPodUid}`}` : ''}) through its ${h.how === 'mount' ? `mount namespace${h.mountNs ? ` ${h.mountNs}` : ''}` : h.how}: ${h.path}`,
+    );
   }
   for (const v of kube.volumes.filter((x) => !uid || !x.podUid || x.podUid === uid).slice(0, 10)) lines.push(`fails: ${v.operation} ${v.volume}${v.errno ? ` (${v.errno})` : ''}: ${v.error}`);
   if (!lines.length) return `No volumes of ${escape(who)} in this look${pod?.volumes === undefined ? ' (its spec was not read)' : ''}.${notRead(kube, 'mounts')}`;

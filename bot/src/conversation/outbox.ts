@@ -7,7 +7,11 @@ import type { SnapshotSource } from '../nodes/node-access';
  * the remediation's (node, pid, comm, start time, signal, expected effect),
  * its `value` the signed action token the remediation service verifies.
  */
-export interface RemediationChoice { remediation: Remediation; value: string; finding: Finding }
+export interface RemediationChoice {
+  remediation: Remediation;
+  value: string;
+  finding: Finding;
+}
 
 /**
  * The Reply model: a diagnosis as the conversation decided to give it —
@@ -35,7 +39,10 @@ export interface DiagnosisReply {
 }
 
 /** Where something is said: a channel, and the thread in it (absent: a new top-level message). */
-export interface Place { channel: string; thread?: string }
+export interface Place {
+  channel: string;
+  thread?: string;
+}
 
 /** A sentence in the conversation's markup (markup.ts), or a diagnosis reply. */
 export type Message = { text: string } | { reply: DiagnosisReply };

@@ -46,8 +46,16 @@ export const DEFAULT_PROTECTED_NAMESPACES = ['kube-system', 'whystuck'];
 async function auditRefusal(audit: RemediationDeps['audit'], user: string, outcome: string, message: string, c: ActionClaims | undefined, log: Logger): Promise<void> {
   try {
     const row = await audit.recordIntent({
-      tokenId: `refused:${randomUUID()}`, user, node: c?.node ?? '', pid: c?.pid ?? 0, startTime: c?.startTime ?? 0, comm: c?.comm ?? '',
-      signal: c?.signal ?? '', podUid: c?.podUid, findingId: c?.findingId ?? '', path: c?.via === 'ssh' ? 'ssh' : 'collector',
+      tokenId: `refused:${randomUUID()}`,
+      user,
+      node: c?.node ?? '',
+      pid: c?.pid ?? 0,
+      startTime: c?.startTime ?? 0,
+      comm: c?.comm ?? '',
+      signal: c?.signal ?? '',
+      podUid: c?.podUid,
+      findingId: c?.findingId ?? '',
+      path: c?.via === 'ssh' ? 'ssh' : 'collector',
     });
     if (row.status === 'new') await audit.recordResult(row.id, outcome, message);
   } catch (err) {
@@ -111,7 +119,18 @@ export function createRemediation(deps: RemediationDeps): Remediation {
         return 'refused';
       }
       const via: NodePath = c.via === 'ssh' ? 'ssh' : 'collector';
-      const intent = await deps.audit.recordIntent({ tokenId: c.id, user, node: c.node, pid: c.pid, startTime: c.startTime, comm: c.comm, signal: c.signal, podUid: c.podUid, findingId: c.findingId, path: via });
+      const intent = await deps.audit.recordIntent({
+        tokenId: c.id,
+        user,
+        node: c.node,
+        pid: c.pid,
+        startTime: c.startTime,
+        comm: c.comm,
+        signal: c.signal,
+        podUid: c.podUid,
+        findingId: c.findingId,
+        path: via,
+      });
       if (intent.status === 'duplicate') {
         // The same token clicked again, retried, or received by another replica: answer with the first one's result.
         const first = await awaitAuditResult(deps.audit, intent.previous, { timeoutMs: deps.duplicateWaitMs ?? 5000 });
@@ -131,14 +150,29 @@ export function createRemediation(deps: RemediationDeps): Remediation {
         .then(() => deps.onActing?.(channel, threadTs))
         .then(() => say(`<@${user}> is sending ${c.signal} to ${c.pid} (${c.comm}) on ${c.node}${via === 'ssh' ? ' over SSH' : ''}… (audit #${intent.id})`))
         .catch((err: unknown) => log.error({ err, audit: intent.id }, 'could not announce the remediation in the thread'));
-      const res = await remediateNode(deps, c.node, { pid: c.pid, start_time_ticks: c.startTime, expected_comm: c.comm, signal: c.signal, requester: `${requester}:${user.replace(/^local:/, '')}`, reason: `${c.findingId}; audit #${intent.id}`, node: c.node }, via);
+      const res = await remediateNode(
+        deps,
+        c.node,
+        {
+          pid: c.pid,
+          start_time_ticks: c.startTime,
+          expected_comm: c.comm,
+          signal: c.signal,
+          requester: `${requester}:${user.replace(/^local:/, '')}`,
+          reason: `${c.findingId}; audit #${intent.id}`,
+          node: c.node,
+        },
+        via,
+      );
       if (res.status === 'unknown') {
         // The request left and no answer came back: the signal may have gone out. Never "not sent"; a recheck tells.
         await deps.audit.recordResult(intent.id, UNKNOWN_OUTCOME, `${MAY_HAVE_BEEN_SENT}: ${res.message}`);
         log.warn({ pid: c.pid, signal: c.signal, path: via, audit: intent.id }, `remediation ${MAY_HAVE_BEEN_SENT}: ${res.message}`);
         await announced;
         await say(`:warning: ${MAY_HAVE_BEEN_SENT}: ${c.signal} to ${c.pid} (${c.comm}) on ${c.node} (audit #${intent.id}) — ${res.message}. Rechecking whether it is still there…`);
-        setTimeout(() => { void deps.recheck(out, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
+        setTimeout(() => {
+          void deps.recheck(out, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed'));
+        }, deps.recheckDelayMs ?? 2000).unref();
         return 'unknown';
       }
       if (res.status !== 'ok') {
@@ -153,7 +187,9 @@ export function createRemediation(deps: RemediationDeps): Remediation {
       await announced;
       const after = r.status === 'SIGNALLED' ? (r.still_present ? ` It is still there, in state ${r.state_after}${r.wchan_after ? ` (${r.wchan_after})` : ''}.` : ' It is gone.') : '';
       await say(`${r.status === 'SIGNALLED' ? ':white_check_mark:' : ':no_entry:'} ${r.status}: ${r.message}.${after} Rechecking…`);
-      setTimeout(() => { void deps.recheck(out, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed')); }, deps.recheckDelayMs ?? 2000).unref();
+      setTimeout(() => {
+        void deps.recheck(out, channel, threadTs, via).catch((err) => log.error({ err }, 'recheck failed'));
+      }, deps.recheckDelayMs ?? 2000).unref();
       return 'answered';
     } catch (err) {
       log.error({ err }, 'remediation failed');

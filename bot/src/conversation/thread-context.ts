@@ -1,15 +1,16 @@
 import type { Investigation } from './investigate-pod';
 
 /** What a thread is about: a pod, a node (or a pid on it), or text someone pasted. */
-export type Target =
-  | { kind: 'pod'; namespace: string; name: string }
-  | { kind: 'node'; node: string; pid?: number; focus?: 'zombies' | 'D' }
-  | { kind: 'paste' };
+export type Target = { kind: 'pod'; namespace: string; name: string } | { kind: 'node'; node: string; pid?: number; focus?: 'zombies' | 'D' } | { kind: 'paste' };
 
 export type OkInvestigation = Extract<Investigation, { status: 'ok' }>;
 
 /** A pending automatic escalation: when it fires, how to call it off, and the latest diagnosis that armed it. */
-export interface AutoEscalation { at: number; cancel(): void; armedBy: OkInvestigation }
+export interface AutoEscalation {
+  at: number;
+  cancel(): void;
+  armedBy: OkInvestigation;
+}
 
 export interface ThreadContext {
   channel: string;

@@ -68,8 +68,11 @@ export function killAnswer(d: Diagnosis, ev: Evidence, pidText: string, signal: 
 }
 
 const NAMES: Record<string, string> = {
-  'oom-kill': 'OOM kills', 'hung-task': 'hung-task reports', 'soft-lockup': 'lockups or RCU stalls',
-  'storage-backend-fault': 'storage errors', 'kernel-bug': 'kernel BUG/Oops reports',
+  'oom-kill': 'OOM kills',
+  'hung-task': 'hung-task reports',
+  'soft-lockup': 'lockups or RCU stalls',
+  'storage-backend-fault': 'storage errors',
+  'kernel-bug': 'kernel BUG/Oops reports',
 };
 
 /**
@@ -87,17 +90,25 @@ export function historyAnswer(d: Diagnosis, ask: { all?: boolean; what?: string[
   const shown = d.findings.filter((f) => dated(f) && wanted(f));
   const older = h.older.filter(wanted);
   const scope = scopeWords(h, style);
-  const what = ask.what ? NAMES[ask.what[0]] ?? ask.what.join(', ') : undefined;
+  const what = ask.what ? (NAMES[ask.what[0]] ?? ask.what.join(', ')) : undefined;
   const lines: string[] = [];
   const now = shown.filter((f) => !isEarlier(f));
   const earlier = shown.filter(isEarlier);
   if (now.length) lines.push('*Still now* (the log recorded it earlier too):', ...now.flatMap((f) => historyEntry(f, style).map(escape)));
   if (earlier.length) lines.push(`*Earlier* (${scope}):`, ...earlier.flatMap((f) => historyEntry(f, style).map(escape)));
   if (ask.all && older.length) lines.push(`*Older than that*:`, ...older.flatMap((f) => historyEntry(f, style).map(escape)));
-  const hidden = !ask.all && older.length ? `\n${older.length} more ${older.length === 1 ? 'group' : 'groups'} of ${what ?? 'history'} from before ${windowWords(h)}: say "all history"${ask.what ? ` or "all ${what}"` : ''}.` : '';
+  const hidden =
+    !ask.all && older.length
+      ? `\n${older.length} more ${older.length === 1 ? 'group' : 'groups'} of ${what ?? 'history'} from before ${windowWords(h)}: say "all history"${ask.what ? ` or "all ${what}"` : ''}.`
+      : '';
   if (!lines.length) return `No ${what ?? 'history'} in the kernel log of this look (${scope}).${hidden}`;
   return clipText(`${lines.join('\n')}${hidden}`);
 }
 
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/&lt;(!date\^[^&]*?)&gt;/g, '<$1>');
+const escape = (s: string): string =>
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/&lt;(!date\^[^&]*?)&gt;/g, '<$1>');
 const clipText = (s: string): string => (s.length <= 39_000 ? s : `${s.slice(0, 38_990)}\n…`);

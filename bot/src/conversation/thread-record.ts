@@ -41,7 +41,11 @@ export function evidenceForStorage(ev: Evidence, inv: Extract<Investigation, { s
   ev = { ...ev, logTasks: undefined };
   if (ev.tasks.length <= STORED_TASKS_MAX) return { ...ev, reports, tasks: ev.tasks.map((t) => ({ ...t, lines: [] })) };
   const named = new Set<number>();
-  for (const f of inv.diagnosis.findings) for (const t of f.tasks) { if (t.pid) named.add(t.pid); if (t.tid) named.add(t.tid); }
+  for (const f of inv.diagnosis.findings)
+    for (const t of f.tasks) {
+      if (t.pid) named.add(t.pid);
+      if (t.tid) named.add(t.tid);
+    }
   const byTid = new Map(ev.tasks.map((t) => [t.tid, t]));
   const keep = new Set<Task>();
   const add = (t: Task | undefined): void => {
@@ -54,7 +58,12 @@ export function evidenceForStorage(ev: Evidence, inv: Extract<Investigation, { s
   };
   for (const t of ev.tasks) if (!QUIET.has(t.state ?? '') || named.has(t.tid) || named.has(pidOf(t))) add(t);
   const tasks = ev.tasks.filter((t) => keep.has(t)).map((t) => ({ ...t, lines: [] }));
-  return { ...ev, reports, tasks, missing: [...ev.missing, `only ${tasks.length} of ${ev.tasks.length} tasks kept for follow-ups (those of the findings, not sleeping or running, and their parents); press Recheck for all`] };
+  return {
+    ...ev,
+    reports,
+    tasks,
+    missing: [...ev.missing, `only ${tasks.length} of ${ev.tasks.length} tasks kept for follow-ups (those of the findings, not sleeping or running, and their parents); press Recheck for all`],
+  };
 }
 
 export function threadToRecord(ctx: ThreadContext): ThreadRecord {
@@ -66,7 +75,11 @@ export function threadToRecord(ctx: ThreadContext): ThreadRecord {
 /** undefined for a record this version cannot read (it is then treated as an unknown thread). */
 export function threadFromRecord(r: ThreadRecord): ThreadContext | undefined {
   let s: Stored;
-  try { s = JSON.parse(r.data) as Stored; } catch { return undefined; }
+  try {
+    s = JSON.parse(r.data) as Stored;
+  } catch {
+    return undefined;
+  }
   if (s?.v !== 1 || !s.target) return undefined;
   return { channel: r.channel, ts: r.ts, target: s.target, last: s.last, escalated: new Set(s.escalated ?? []), escalatedOnce: s.escalatedOnce, acted: s.acted, overflow: s.overflow ?? [] };
 }

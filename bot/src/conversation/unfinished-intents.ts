@@ -87,7 +87,9 @@ export function startUnfinishedIntentSweeps(deps: UnfinishedIntentDeps, everyMs 
     return running;
   };
   const first = sweep();
-  const timer = setInterval(() => { void sweep(); }, everyMs);
+  const timer = setInterval(() => {
+    void sweep();
+  }, everyMs);
   timer.unref();
   return { first, stop: () => clearInterval(timer) };
 }

@@ -56,7 +56,7 @@ export function createContext(ev: Evidence): DiagnosisContext {
     processes,
     threadsOf: (pid) => threads.get(pid) ?? [],
     childrenOf: (pid) => children.get(pid) ?? [],
-    parentOf: (t) => (t.ppid !== undefined ? processes.get(t.ppid) ?? byTid.get(t.ppid) : undefined),
+    parentOf: (t) => (t.ppid !== undefined ? (processes.get(t.ppid) ?? byTid.get(t.ppid)) : undefined),
     signature(t) {
       let s = sigs.get(t);
       if (!s) sigs.set(t, (s = waitSignature(t)));
@@ -64,9 +64,9 @@ export function createContext(ev: Evidence): DiagnosisContext {
     },
     isFrozen(t) {
       if (t.freezerState === 'FROZEN' || ctx.signature(t).category === 'freezer') return true;
-      return frozenPaths.some((f) =>
-        (t.podUid !== undefined && f.podUid === t.podUid) ||
-        (t.cgroupPath !== undefined && t.cgroupPath !== '' && (f.path.endsWith(t.cgroupPath) || t.cgroupPath.startsWith(f.path))));
+      return frozenPaths.some(
+        (f) => (t.podUid !== undefined && f.podUid === t.podUid) || (t.cgroupPath !== undefined && t.cgroupPath !== '' && (f.path.endsWith(t.cgroupPath) || t.cgroupPath.startsWith(f.path))),
+      );
     },
     killPending(t) {
       if (hasKill(t.sigPending) || hasKill(t.sigSharedPending)) return true;
@@ -84,7 +84,11 @@ export function createContext(ev: Evidence): DiagnosisContext {
 
 export function taskRef(t: Task, role: Role): FindingTask {
   return {
-    pid: t.pid ?? (t.tid || null), tid: t.tid || null, comm: t.comm, state: t.state ?? '?', role,
+    pid: t.pid ?? (t.tid || null),
+    tid: t.tid || null,
+    comm: t.comm,
+    state: t.state ?? '?',
+    role,
     ...(t.podUid ? { podUid: t.podUid } : {}),
     ...(t.startTime !== undefined ? { startTime: t.startTime } : {}),
   };
@@ -105,7 +109,13 @@ export function taskEvidence(t: Task, frames = 6): string[] {
   }
   const stack = (t.stack ?? []).filter((f) => !f.unreliable).slice(0, frames);
   if (stack.length) out.push(`stack of ${t.tid || t.comm}: ${stack.map(formatFrame).join(' | ')}`);
-  if (t.userStack?.length) out.push(`user-space stack of ${t.tid || t.comm}: ${t.userStack.slice(0, frames).map((f) => f.fn).join(' | ')}`);
+  if (t.userStack?.length)
+    out.push(
+      `user-space stack of ${t.tid || t.comm}: ${t.userStack
+        .slice(0, frames)
+        .map((f) => f.fn)
+        .join(' | ')}`,
+    );
   for (const m of t.missing) out.push(`${t.comm}: ${m}`);
   return out;
 }

@@ -112,8 +112,12 @@ function relatedItems(items: LogItem[]): (f: Finding) => Set<LogItem> {
   };
   for (const it of items) {
     const r = it.report;
-    if (!r) { texts.push(it); continue; }
-    add(byPid, r.pid, it); add(byPid, r.victim?.pid, it);
+    if (!r) {
+      texts.push(it);
+      continue;
+    }
+    add(byPid, r.pid, it);
+    add(byPid, r.victim?.pid, it);
     for (const p of r.stalledPids ?? []) add(byPid, p, it);
     add(byHeadline, r.headline, it);
   }

@@ -16,13 +16,11 @@ export function enforceVerdicts(findings: Finding[], ctx: DiagnosisContext): voi
 }
 
 function verdictFor(r: Remediation, ctx: DiagnosisContext): Verdict {
-  const t = r.pid ? ctx.processes.get(r.pid) ?? ctx.byTid.get(r.pid) : undefined;
+  const t = r.pid ? (ctx.processes.get(r.pid) ?? ctx.byTid.get(r.pid)) : undefined;
   if (!t) {
     return {
       effective: 'unknown',
-      why: r.pid
-        ? `pid ${r.pid} is not in this evidence: nothing shows what ${r.signal} would do to it.`
-        : `No pid is known for it: find it first (ps -eo pid,stat,wchan:32,comm).`,
+      why: r.pid ? `pid ${r.pid} is not in this evidence: nothing shows what ${r.signal} would do to it.` : `No pid is known for it: find it first (ps -eo pid,stat,wchan:32,comm).`,
     };
   }
   return killVerdict(t, ctx, r.signal!, { endsProblem: true });

@@ -38,11 +38,30 @@ import { zombie } from './rules/zombie';
  */
 export const RULES: Rule[] = [
   nodeUnreachable,
-  pidnsTeardownBlocked, storageBackendFault, memcgReclaimLoop, knownKernelIssue, kernelBug,
-  hardLockup, softLockup, rcuStall, lockContention, oomKill, zombie, frozenCgroup,
-  containerRuntimeHang, runtimeKillFailed, volumeTeardownBlocked, uninterruptibleIo, hungTask, highLoadBlocked, procReadBlocked,
-  stoppedTask, netdevRefcountLeak, orphanAccumulation,
-  gracefulTermination, finalizerBlocked,
+  pidnsTeardownBlocked,
+  storageBackendFault,
+  memcgReclaimLoop,
+  knownKernelIssue,
+  kernelBug,
+  hardLockup,
+  softLockup,
+  rcuStall,
+  lockContention,
+  oomKill,
+  zombie,
+  frozenCgroup,
+  containerRuntimeHang,
+  runtimeKillFailed,
+  volumeTeardownBlocked,
+  uninterruptibleIo,
+  hungTask,
+  highLoadBlocked,
+  procReadBlocked,
+  stoppedTask,
+  netdevRefcountLeak,
+  orphanAccumulation,
+  gracefulTermination,
+  finalizerBlocked,
 ];
 
 /** Causes before symptoms: a finding that explains others ranks first. */
@@ -52,12 +71,14 @@ const SEVERITY = { critical: 0, warning: 1, info: 2 };
 /** What is stuck now before what happened before; within each, severity, then causes before symptoms (history: the most recent first). */
 export function rankFindings(findings: Finding[]): Finding[] {
   const earlier = (f: Finding): number => (f.when === 'earlier' ? 1 : 0);
-  return [...findings].sort((a, b) =>
-    earlier(a) - earlier(b) ||
-    SEVERITY[a.severity] - SEVERITY[b.severity] ||
-    CAUSE_ORDER.indexOf(a.id) - CAUSE_ORDER.indexOf(b.id) ||
-    (earlier(a) ? (a.last_seen?.seconds_ago ?? 0) - (b.last_seen?.seconds_ago ?? 0) : 0) ||
-    b.confidence - a.confidence);
+  return [...findings].sort(
+    (a, b) =>
+      earlier(a) - earlier(b) ||
+      SEVERITY[a.severity] - SEVERITY[b.severity] ||
+      CAUSE_ORDER.indexOf(a.id) - CAUSE_ORDER.indexOf(b.id) ||
+      (earlier(a) ? (a.last_seen?.seconds_ago ?? 0) - (b.last_seen?.seconds_ago ?? 0) : 0) ||
+      b.confidence - a.confidence,
+  );
 }
 
 /**
@@ -97,13 +118,15 @@ const NOT_EVIDENCE = new Set(['unrecognised', 'prose', 'command']);
  */
 function nothingFound(ev: Evidence): string {
   const read = ev.inputs.filter((i) => !NOT_EVIDENCE.has(i.kind) && !i.kind.startsWith('unread')).length;
-  const unread = [
-    ...ev.inputs.filter((i) => i.kind.startsWith('unread')).map((i) => ({ lines: i.lines, reason: i.kind.replace(/^unread:\s*/, '') })),
-    ...ev.unreadable,
-  ].sort((a, b) => a.lines[0] - b.lines[0]);
+  const unread = [...ev.inputs.filter((i) => i.kind.startsWith('unread')).map((i) => ({ lines: i.lines, reason: i.kind.replace(/^unread:\s*/, '') })), ...ev.unreadable].sort(
+    (a, b) => a.lines[0] - b.lines[0],
+  );
   const span = (l: [number, number]): string => (l[0] === l[1] ? `line ${l[0]}` : `lines ${l[0]}–${l[1]}`);
   const unreadText = unread.length
-    ? ` Could not read ${unread.slice(0, 3).map((u) => `${span(u.lines)} (${u.reason})`).join(', ')}${unread.length > 3 ? ` and ${unread.length - 3} more places` : ''}: a finding may be in there.`
+    ? ` Could not read ${unread
+        .slice(0, 3)
+        .map((u) => `${span(u.lines)} (${u.reason})`)
+        .join(', ')}${unread.length > 3 ? ` and ${unread.length - 3} more places` : ''}: a finding may be in there.`
     : '';
   const claims = ev.stated.filter((f) => f.kind !== 'upstream-defect');
   const claimText = claims.length

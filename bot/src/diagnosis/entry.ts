@@ -19,14 +19,9 @@ import { scopeDiagnosis } from './scope-findings';
  *   events, volumes) when read — the answer leads with the layer that holds it.
  */
 export type Scope =
-  | { kind: 'node'; node?: string; focus?: 'zombies' | 'D' }
-  | { kind: 'pid'; pid: number; node?: string }
-  | { kind: 'podUid'; podUid: string }
-  | { kind: 'pod'; pod: PodInfo; api?: PodLayerRead };
+  { kind: 'node'; node?: string; focus?: 'zombies' | 'D' } | { kind: 'pid'; pid: number; node?: string } | { kind: 'podUid'; podUid: string } | { kind: 'pod'; pod: PodInfo; api?: PodLayerRead };
 
-export type Diagnosed =
-  | { status: 'ok'; evidence: Evidence; diagnosis: Diagnosis }
-  | { status: 'not-found'; message: string };
+export type Diagnosed = { status: 'ok'; evidence: Evidence; diagnosis: Diagnosis } | { status: 'not-found'; message: string };
 
 /** Findings about the pod's Kubernetes layer: the evidence they read is this pod's (its API objects, its runtime view). */
 const KUBE_LAYER = new Set<FindingId>(['finalizer-blocked', 'node-unreachable', 'graceful-termination', 'volume-teardown-blocked', 'runtime-kill-failed']);
@@ -123,8 +118,10 @@ export function diagnoseApiOnly(pod: PodInfo, api: PodLayerRead | undefined, nod
 
 function narrow(evidence: Evidence, whole: Diagnosis, scope: Scope): Diagnosed {
   switch (scope.kind) {
-    case 'pod': return { status: 'ok', evidence, diagnosis: podDiagnosis(evidence, whole, scope.pod) };
-    case 'podUid': case 'pid': {
+    case 'pod':
+      return { status: 'ok', evidence, diagnosis: podDiagnosis(evidence, whole, scope.pod) };
+    case 'podUid':
+    case 'pid': {
       const scoped = scopeDiagnosis(evidence, whole, scope.kind === 'pid' ? { pid: scope.pid } : { podUid: scope.podUid });
       if (scoped.status !== 'ok') return { status: 'not-found', message: scope.kind === 'pid' && scope.node ? `${scoped.message} on ${scope.node}` : scoped.message };
       return { status: 'ok', evidence, diagnosis: scoped.diagnosis };
@@ -167,7 +164,5 @@ function gone(whole: Diagnosis, pod: PodInfo): Diagnosis {
     .map((f) => scopeGrouped(f, (p) => p.podUid === pod.uid, reference))
     .filter((f): f is Finding => f !== undefined);
   const summary = `No process of ${pod.namespace}/${pod.name} (uid ${pod.uid}) is left on ${pod.nodeName}: the kernel has released it. If the pod is still Terminating, the kubelet or the container runtime did not finish its bookkeeping — check kubelet logs.`;
-  return own.length
-    ? { summary: `${summary} Earlier: ${own[0].title}.`, findings: own, ...(whole.history ? { history: { ...whole.history, older: [] } } : {}) }
-    : { summary, findings: [] };
+  return own.length ? { summary: `${summary} Earlier: ${own[0].title}.`, findings: own, ...(whole.history ? { history: { ...whole.history, older: [] } } : {}) } : { summary, findings: [] };
 }

@@ -1,14 +1,32 @@
 /** What a rule concludes. The JSON output is these objects as they are. */
 export type FindingId =
-  | 'pidns-teardown-blocked' | 'uninterruptible-io' | 'storage-backend-fault' | 'hung-task'
-  | 'soft-lockup' | 'hard-lockup' | 'rcu-stall' | 'memcg-reclaim-loop' | 'oom-kill' | 'zombie'
-  | 'orphan-accumulation' | 'lock-contention' | 'netdev-refcount-leak' | 'frozen-cgroup'
-  | 'kernel-bug' | 'known-kernel-issue' | 'high-load-blocked' | 'stopped-task'
-  | 'proc-read-blocked' | 'container-runtime-hang'
-  | 'finalizer-blocked' | 'node-unreachable' | 'graceful-termination' | 'volume-teardown-blocked' | 'runtime-kill-failed';
+  | 'pidns-teardown-blocked'
+  | 'uninterruptible-io'
+  | 'storage-backend-fault'
+  | 'hung-task'
+  | 'soft-lockup'
+  | 'hard-lockup'
+  | 'rcu-stall'
+  | 'memcg-reclaim-loop'
+  | 'oom-kill'
+  | 'zombie'
+  | 'orphan-accumulation'
+  | 'lock-contention'
+  | 'netdev-refcount-leak'
+  | 'frozen-cgroup'
+  | 'kernel-bug'
+  | 'known-kernel-issue'
+  | 'high-load-blocked'
+  | 'stopped-task'
+  | 'proc-read-blocked'
+  | 'container-runtime-hang'
+  | 'finalizer-blocked'
+  | 'node-unreachable'
+  | 'graceful-termination'
+  | 'volume-teardown-blocked'
+  | 'runtime-kill-failed';
 
-export type ZombieKind =
-  | 'parent-not-reaping' | 'parent-blocked' | 'missing-init' | 'ptraced' | 'fake-zombie' | 'zombie-with-d-thread';
+export type ZombieKind = 'parent-not-reaping' | 'parent-blocked' | 'missing-init' | 'ptraced' | 'fake-zombie' | 'zombie-with-d-thread';
 
 /** trigger: the task whose action set the report off (the OOM invoker, the task running when the kernel oopsed). */
 export type Role = 'blocker' | 'waiter' | 'victim' | 'parent' | 'init' | 'trigger';

@@ -10,7 +10,12 @@ const READING_DEV_FUSE = /^(?:fuse_dev_do_read|fuse_dev_read|fuse_dev_splice_rea
  * well-known FUSE daemons. When requests go unanswered, they are the blockers.
  */
 export function fuseDaemons(ctx: DiagnosisContext): Task[] {
-  const subtypes = new Set(ctx.ev.node.mounts.filter((m) => m.fsType.startsWith('fuse')).flatMap((m) => [m.fsType.replace(/^fuse\.?/, ''), m.source]).filter(Boolean));
+  const subtypes = new Set(
+    ctx.ev.node.mounts
+      .filter((m) => m.fsType.startsWith('fuse'))
+      .flatMap((m) => [m.fsType.replace(/^fuse\.?/, ''), m.source])
+      .filter(Boolean),
+  );
   return [...ctx.processes.values()].filter((t) => {
     if (t.isKernelThread || t.state === 'Z') return false;
     const waits = [t.wchan ?? '', ...ctx.signature(t).frames.map((f) => f.fn)];

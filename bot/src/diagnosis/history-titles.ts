@@ -49,7 +49,10 @@ function where(id: Finding['id'], b: HistoryPlace[]): string {
   }
   if (id === 'hung-task' || id === 'uninterruptible-io') return b.length > 1 ? ` for ${b.length} tasks` : ` for ${b[0]?.place ?? 'a task'}`;
   if (id === 'soft-lockup' || id === 'hard-lockup' || id === 'rcu-stall') {
-    const cpus = b.map((p) => p.place).filter((p) => p.startsWith('CPU ')).map((p) => p.slice(4));
+    const cpus = b
+      .map((p) => p.place)
+      .filter((p) => p.startsWith('CPU '))
+      .map((p) => p.slice(4));
     return cpus.length ? ` on CPU${cpus.length > 1 ? 's' : ''} ${cpus.slice(0, 6).join(', ')}${cpus.length > 6 ? ', …' : ''}` : '';
   }
   return b.length === 1 ? ` (${b[0].place})` : b.length > 1 ? ` in ${plural(b.length, 'place')}` : '';
@@ -82,4 +85,3 @@ function hungSite(b: HistoryPlace[]): string {
   const [only] = [...sites];
   return sites.size === 1 && only ? ` blocked in ${only}` : '';
 }
-

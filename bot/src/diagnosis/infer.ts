@@ -74,13 +74,13 @@ const INIT_NAMES = /^(?:pause|tini|tini-static|dumb-init|catatonit|docker-init|s
 
 function exitedWithChildren(t: Task, kids: Task[], byTid: Map<number, Task>): void {
   if (t.exited !== undefined || t.cmdline !== '' || !kids.length) return;
-  if (t.isKernelThread || t.ppid === 2 || t.ppid === 0 || t.tid === 2 || t.tid === 1 && t.nsPid === undefined && t.comm === 'systemd') return;
+  if (t.isKernelThread || t.ppid === 2 || t.ppid === 0 || t.tid === 2 || (t.tid === 1 && t.nsPid === undefined && t.comm === 'systemd')) return;
   if (kids.every((k) => k.isKernelThread)) return;
   t.exited = true;
   mark(t, 'exited', 'derived');
   const parent = t.ppid !== undefined ? byTid.get(t.ppid) : undefined;
   // PID 1 of a container (shown as 1 inside it, or a known init under a runtime shim) is the namespace init.
-  if (t.isPidNsInit === undefined && (t.tid === 1 || INIT_NAMES.test(t.comm) && parent !== undefined && /shim|conmon|runc|containerd/.test(parent.comm))) {
+  if (t.isPidNsInit === undefined && (t.tid === 1 || (INIT_NAMES.test(t.comm) && parent !== undefined && /shim|conmon|runc|containerd/.test(parent.comm)))) {
     t.isPidNsInit = true;
     mark(t, 'isPidNsInit', 'derived');
   }
@@ -117,8 +117,14 @@ function applyStated(ev: Evidence, f: StatedFact, byTid: Map<number, Task>): voi
     if (f.pid !== undefined) byTid.set(f.pid, t);
   }
   if (f.kind === 'zombie' && f.pid !== undefined && t.state !== undefined && t.state !== 'Z') return;
-  if (f.kind === 'zombie' && t.state === undefined) { t.state = 'Z'; mark(t, 'state', 'stated'); }
-  if (f.kind === 'state' && f.state && t.state === undefined) { t.state = f.state; mark(t, 'state', 'stated'); }
+  if (f.kind === 'zombie' && t.state === undefined) {
+    t.state = 'Z';
+    mark(t, 'state', 'stated');
+  }
+  if (f.kind === 'state' && f.state && t.state === undefined) {
+    t.state = f.state;
+    mark(t, 'state', 'stated');
+  }
   if (f.kind === 'wait-site' && f.site && !t.stack?.length && t.wchan && t.wchan !== f.site) {
     // The wait channel is where it sleeps; the stated function is further down the same chain ("in zap_pid_ns_processes").
     t.stack = [frame(t.wchan), frame(f.site)];
@@ -128,7 +134,10 @@ function applyStated(ev: Evidence, f: StatedFact, byTid: Map<number, Task>): voi
     mark(t, 'wchan', 'stated');
     if (t.state === undefined) {
       const s = siteOfWchan(f.site);
-      if (s) { t.state = s.sleep; mark(t, 'state', 'stated'); }
+      if (s) {
+        t.state = s.sleep;
+        mark(t, 'state', 'stated');
+      }
     }
   }
   if (!t.lines.includes(f.text) && t.lines.length < 4) t.lines.push(f.text);

@@ -26,7 +26,10 @@ import { exitingHow, isTearingDown, namespaceInit } from './pidns-init';
  */
 export type VerdictSignal = 'SIGKILL' | 'SIGTERM' | 'SIGCONT' | 'SIGCHLD';
 
-export interface Verdict { effective: Effective; why: string }
+export interface Verdict {
+  effective: Effective;
+  why: string;
+}
 
 export interface VerdictOptions {
   /**
@@ -104,14 +107,17 @@ function fatalBase(t: Task, ctx: DiagnosisContext, sig: VerdictSignal, endsProbl
       const threads = ctx.threadsOf(pidOf(t)).filter((x) => x !== t && x.state !== 'Z' && x.state !== 'X');
       const stuck = threads.some((x) => x.state === 'D') || ctx.killPending(t) || (parent !== undefined && isTearingDown(parent, ctx) !== null);
       if (stuck) return { effective: 'no', why: `${who} is already exiting; its ${live} remaining thread(s) are stuck in the kernel and will not act on a signal until their wait ends.`, basis: [] };
-      if (frozenVersion(t, ctx) === 1) return { effective: 'no', why: `${who}'s leader exited and its remaining thread(s) are held by the cgroup v1 freezer; a signal is only acted on after the thaw.`, basis: [] };
+      if (frozenVersion(t, ctx) === 1)
+        return { effective: 'no', why: `${who}'s leader exited and its remaining thread(s) are held by the cgroup v1 freezer; a signal is only acted on after the thaw.`, basis: [] };
       for (const x of threads) {
         const v = nested ? null : fatalBase(x, ctx, sig, true, true);
         if (v && v.effective !== 'yes') return { effective: v.effective, why: `${who}'s leader exited; what ${sig} does to the process depends on its live thread ${name(x)}: ${v.why}`, basis: [] };
       }
       return {
-        effective: 'yes', why: `${who} is a fake zombie: its leader exited but ${live} thread(s) still run; ${sig} to the process ends them and lets the parent reap it.`,
-        basis: ['state', 'numThreads', 'pid'], also: threads,
+        effective: 'yes',
+        why: `${who} is a fake zombie: its leader exited but ${live} thread(s) still run; ${sig} to the process ends them and lets the parent reap it.`,
+        basis: ['state', 'numThreads', 'pid'],
+        also: threads,
       };
     }
     return { effective: 'no', why: `${who} is a zombie: it is already dead; only its parent (wait()) or the parent's exit can remove it.`, basis: [] };
@@ -135,14 +141,19 @@ function fatalBase(t: Task, ctx: DiagnosisContext, sig: VerdictSignal, endsProbl
   }
   if (frozen === 1) return { effective: 'no', why: `${who} is frozen by the cgroup v1 freezer; a signal is only acted on after the cgroup is thawed.`, basis: [] };
   if (ctx.killPending(t)) {
-    return { effective: 'no', why: `${who} already has SIGKILL pending and is still there${t.state === 'D' ? ` in uninterruptible sleep (${s.site || 'D'})` : ''}: another signal changes nothing; it exits only when its wait completes.`, basis: [] };
+    return {
+      effective: 'no',
+      why: `${who} already has SIGKILL pending and is still there${t.state === 'D' ? ` in uninterruptible sleep (${s.site || 'D'})` : ''}: another signal changes nothing; it exits only when its wait completes.`,
+      basis: [],
+    };
   }
   if (s.category === 'reclaim') {
     return { effective: 'yes', why: `${who} loops in memory-cgroup reclaim; a pending fatal signal makes the charge path give up, so ${sig} ends the loop.`, basis: ['stack', 'pid'] };
   }
   if (t.state === 'D') {
     const from: TaskFact = s.frames.length ? 'stack' : 'wchan';
-    if ('killableDepends' in s && s.killableDepends) return { effective: 'unknown', why: `${who} waits in ${s.site}, which is killable on some kernels and paths and not on others; ${sig} may end the wait.`, basis: [] };
+    if ('killableDepends' in s && s.killableDepends)
+      return { effective: 'unknown', why: `${who} waits in ${s.site}, which is killable on some kernels and paths and not on others; ${sig} may end the wait.`, basis: [] };
     if (s.killable) return { effective: 'yes', why: `${who} waits in a TASK_KILLABLE path (${s.site}); a fatal signal ends that wait.`, basis: [from, 'pid'] };
     return { effective: 'no', why: `${who} is in uninterruptible sleep (${s.site || 'D'}); it does not look at signals until the wait completes.`, basis: [] };
   }
@@ -176,10 +187,14 @@ function sigtermBase(t: Task, ctx: DiagnosisContext, endsProblem: boolean): Base
     };
   }
   switch (disp) {
-    case 'ignored': return { effective: 'no', why: `${who} ignores SIGTERM (SigIgn bit 15 set): the kernel drops it.`, basis: [] };
-    case 'handled': return capped(base, 'unknown', `${who} catches SIGTERM (SigCgt bit 15 set): its handler decides whether it exits.`);
-    case 'blocked': return capped(base, 'unknown', `the thread shown blocks SIGTERM (SigBlk): it stays pending until a thread that does not block it takes it.`);
-    case 'unknown': return capped(base, 'unknown', `SIGTERM can be caught or ignored, and this evidence does not show ${who}'s signal dispositions (SigCgt/SigIgn in /proc/PID/status).`);
+    case 'ignored':
+      return { effective: 'no', why: `${who} ignores SIGTERM (SigIgn bit 15 set): the kernel drops it.`, basis: [] };
+    case 'handled':
+      return capped(base, 'unknown', `${who} catches SIGTERM (SigCgt bit 15 set): its handler decides whether it exits.`);
+    case 'blocked':
+      return capped(base, 'unknown', `the thread shown blocks SIGTERM (SigBlk): it stays pending until a thread that does not block it takes it.`);
+    case 'unknown':
+      return capped(base, 'unknown', `SIGTERM can be caught or ignored, and this evidence does not show ${who}'s signal dispositions (SigCgt/SigIgn in /proc/PID/status).`);
     default:
       if (t.tracerPid || t.state === 't') return capped(base, 'unknown', `${who} is traced: its tracer sees SIGTERM first and may suppress it.`);
       return base;
@@ -192,7 +207,12 @@ function sigcontBase(t: Task, ctx: DiagnosisContext): Base {
   if (t.state === 'Z' || t.state === 'X') return { effective: 'no', why: `${who} is dead (a zombie): there is nothing to continue.`, basis: [] };
   const exiting = exitingHow(t);
   if (exiting) return { effective: 'no', why: `${who} is exiting (${exiting}): there is nothing to continue.`, basis: [] };
-  if (t.state === 't' || (t.state === 'T' && t.tracerPid)) return { effective: 'no', why: `${who} is stopped by its tracer${t.tracerPid ? ` (pid ${t.tracerPid})` : ''}: SIGCONT does not end a ptrace stop; the tracer has to continue or detach.`, basis: [] };
+  if (t.state === 't' || (t.state === 'T' && t.tracerPid))
+    return {
+      effective: 'no',
+      why: `${who} is stopped by its tracer${t.tracerPid ? ` (pid ${t.tracerPid})` : ''}: SIGCONT does not end a ptrace stop; the tracer has to continue or detach.`,
+      basis: [],
+    };
   if (ctx.isFrozen(t)) return { effective: 'no', why: `${who} is held by the cgroup freezer: SIGCONT does not thaw it.`, basis: [] };
   if (t.state === 'T') return { effective: 'yes', why: `${who} was stopped (SIGSTOP/SIGTSTP or a frozen terminal job); SIGCONT resumes it.`, basis: ['state', 'pid'] };
   if (t.state === undefined) return { effective: 'unknown', why: `${who}'s state is not in this evidence: SIGCONT only helps a stopped task.`, basis: [] };
@@ -227,32 +247,52 @@ function sigchldBase(t: Task, ctx: DiagnosisContext): Base {
     return { effective: 'unknown', why: `${who} sleeps in ${w.fn}() waiting for a signal; which signals it waits for is not in this evidence.`, basis: [] };
   }
   const leader = ctx.processes.get(pidOf(t));
-  if (bit(t.sigIgnored ?? leader?.sigIgnored, SIGCHLD_BIT)) return { effective: 'no', why: `${who} ignores SIGCHLD (SigIgn bit 17): its children are reaped by the kernel, and a signal does nothing.`, basis: [] };
+  if (bit(t.sigIgnored ?? leader?.sigIgnored, SIGCHLD_BIT))
+    return { effective: 'no', why: `${who} ignores SIGCHLD (SigIgn bit 17): its children are reaped by the kernel, and a signal does nothing.`, basis: [] };
   if (bit(t.sigCaught ?? leader?.sigCaught, SIGCHLD_BIT)) return { effective: 'unknown', why: `${who} has a SIGCHLD handler (SigCgt bit 17): whether it reaps is up to that handler.`, basis: [] };
-  if (w?.kind === 'child') return { effective: 'no', why: `${who} waits in ${w.fn}() for ${w.pid !== undefined && w.pid > 0 ? `pid ${w.pid} only` : 'a child'}: SIGCHLD does not end that wait nor make it reap another child.`, basis: [] };
+  if (w?.kind === 'child')
+    return {
+      effective: 'no',
+      why: `${who} waits in ${w.fn}() for ${w.pid !== undefined && w.pid > 0 ? `pid ${w.pid} only` : 'a child'}: SIGCHLD does not end that wait nor make it reap another child.`,
+      basis: [],
+    };
   return { effective: 'unknown', why: `SIGCHLD's default action is to ignore it: it only helps a process that waits for it, and this evidence does not show that ${who} does.`, basis: [] };
 }
 
 const FACT_WORDS: Partial<Record<TaskFact, string>> = {
   userStack: 'user-space stack',
-  state: 'state', stack: 'kernel stack', wchan: 'wait channel', numThreads: 'thread count', pid: 'pid', exited: 'exit', isPidNsInit: 'namespace-init role', ppid: 'parent',
+  state: 'state',
+  stack: 'kernel stack',
+  wchan: 'wait channel',
+  numThreads: 'thread count',
+  pid: 'pid',
+  exited: 'exit',
+  isPidNsInit: 'namespace-init role',
+  ppid: 'parent',
 };
 const PLACEHOLDER_WORDS: Record<NonNullable<Task['placeholder']>, string> = {
-  ppid: 'as another task\'s parent', 'lock-owner': 'as a lock owner', 'oom-invoker': 'as the task that invoked the OOM killer',
-  'oops-task': 'as the current task of a kernel oops', stated: 'in prose', 'strace-target': 'as the target of an strace',
+  ppid: "as another task's parent",
+  'lock-owner': 'as a lock owner',
+  'oom-invoker': 'as the task that invoked the OOM killer',
+  'oops-task': 'as the current task of a kernel oops',
+  stated: 'in prose',
+  'strace-target': 'as the target of an strace',
   'waited-child': 'as the child another task waits for',
 };
 
 /** Why a 'yes' is not confirmed by what was observed, or null when it is. */
 function unconfirmed(t: Task, v: Base, ctx: DiagnosisContext): string | null {
   const who = name(t);
-  if (t.placeholder) return `${who} was only referenced ${PLACEHOLDER_WORDS[t.placeholder] ?? 'by other evidence'}, never shown itself: look at it (/proc/${pidOf(t) || 'PID'}/status and stack) before signalling.`;
+  if (t.placeholder)
+    return `${who} was only referenced ${PLACEHOLDER_WORDS[t.placeholder] ?? 'by other evidence'}, never shown itself: look at it (/proc/${pidOf(t) || 'PID'}/status and stack) before signalling.`;
   for (const f of v.basis) {
     const p = t.provenance?.[f];
-    if (p) return `that rests on its ${FACT_WORDS[f] ?? f}, which was ${p === 'stated' ? 'stated in prose' : 'inferred from other evidence'}, not seen: confirm it (/proc/${pidOf(t) || 'PID'}/status and stack) before signalling.`;
+    if (p)
+      return `that rests on its ${FACT_WORDS[f] ?? f}, which was ${p === 'stated' ? 'stated in prose' : 'inferred from other evidence'}, not seen: confirm it (/proc/${pidOf(t) || 'PID'}/status and stack) before signalling.`;
   }
   for (const x of v.also ?? []) {
-    if (x.placeholder || x.provenance?.state) return `that rests on the state of ${name(x)}, which was ${x.placeholder ? 'only referenced' : x.provenance?.state === 'stated' ? 'stated in prose' : 'inferred'}, not seen.`;
+    if (x.placeholder || x.provenance?.state)
+      return `that rests on the state of ${name(x)}, which was ${x.placeholder ? 'only referenced' : x.provenance?.state === 'stated' ? 'stated in prose' : 'inferred'}, not seen.`;
   }
   const pid = pidOf(t);
   const said = ctx.ev.stated.find((f) => f.kind === 'kill-ineffective' && pid !== 0 && f.pid === pid);
@@ -263,11 +303,13 @@ function unconfirmed(t: Task, v: Base, ctx: DiagnosisContext): string | null {
 /** What `signal` would do to the task, and why. */
 export function killVerdict(t: Task, ctx: DiagnosisContext, signal: VerdictSignal = 'SIGKILL', opts: VerdictOptions = {}): Verdict {
   const endsProblem = Boolean(opts.endsProblem);
-  let v = signal === 'SIGCONT' ? sigcontBase(t, ctx)
-    : signal === 'SIGCHLD' ? sigchldBase(t, ctx)
-      : signal === 'SIGTERM' ? sigtermBase(t, ctx, endsProblem) : fatalBase(t, ctx, 'SIGKILL', endsProblem);
+  let v = signal === 'SIGCONT' ? sigcontBase(t, ctx) : signal === 'SIGCHLD' ? sigchldBase(t, ctx) : signal === 'SIGTERM' ? sigtermBase(t, ctx, endsProblem) : fatalBase(t, ctx, 'SIGKILL', endsProblem);
   if (signal === 'SIGKILL' && v.effective === 'yes' && namespaceInit(t) === 'pid1') {
-    v = capped(v, 'unknown', 'pid 1 is the init of its PID namespace: SIGKILL from inside that namespace is ignored; from the host it works only under the host pid (NSpid in /proc/PID/status) — and on the host\'s own init it panics the node.');
+    v = capped(
+      v,
+      'unknown',
+      "pid 1 is the init of its PID namespace: SIGKILL from inside that namespace is ignored; from the host it works only under the host pid (NSpid in /proc/PID/status) — and on the host's own init it panics the node.",
+    );
   }
   if (v.effective === 'yes') {
     const weak = unconfirmed(t, v, ctx);
@@ -295,7 +337,12 @@ export function signalRemediation(t: Task, ctx: DiagnosisContext, signal: Verdic
   }
   return {
     // SIGCHLD is advice to send by hand: the collector sends only signals that end or continue a task.
-    action: signal === 'SIGCHLD' ? 'manual' : 'signal', ...(pid ? { pid } : {}), signal, effective, risk, why,
+    action: signal === 'SIGCHLD' ? 'manual' : 'signal',
+    ...(pid ? { pid } : {}),
+    signal,
+    effective,
+    risk,
+    why,
     // Only the pid goes into the command: never a name the tenant chose.
     command: `kill ${KILL_FLAG[signal]} ${pid || 'PID'}`,
     comm: t.comm,

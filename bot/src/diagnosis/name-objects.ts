@@ -21,14 +21,13 @@ export function nameObjects(findings: Finding[], ev: Evidence): void {
   const nodes = unique(objects.filter((o) => o.kind === 'node'));
   const terminating = pods.filter((p) => /^terminating$/i.test(p.status ?? ''));
   const chosenPods = terminating.length ? terminating : pods.length === 1 ? pods : [];
-  const chosenNodes = nodes.filter((n) =>
-    chosenPods.some((p) => p.node === n.name) ||
-    (n.status !== undefined && !/^Ready\b/.test(n.status)) ||
-    nodes.length === 1);
+  const chosenNodes = nodes.filter((n) => chosenPods.some((p) => p.node === n.name) || (n.status !== undefined && !/^Ready\b/.test(n.status)) || nodes.length === 1);
   const lines: string[] = [];
   for (const p of chosenPods) {
     const node = p.node ? nodes.find((n) => n.name === p.node) : undefined;
-    lines.push(`pod ${p.namespace ? `${p.namespace}/` : ''}${p.name}${p.node ? ` on node ${p.node}${node?.status ? ` (${node.status})` : ''}` : ''}${p.status ? ` (${p.status})` : ''}${p.usage ? `; ${p.usage}` : ''}`);
+    lines.push(
+      `pod ${p.namespace ? `${p.namespace}/` : ''}${p.name}${p.node ? ` on node ${p.node}${node?.status ? ` (${node.status})` : ''}` : ''}${p.status ? ` (${p.status})` : ''}${p.usage ? `; ${p.usage}` : ''}`,
+    );
   }
   for (const n of chosenNodes) {
     if (chosenPods.some((p) => p.node === n.name) && !n.usage) continue;
@@ -43,7 +42,10 @@ function unique(list: KubeObject[]): KubeObject[] {
   const byName = new Map<string, KubeObject>();
   for (const o of list) {
     const seen = byName.get(o.name);
-    if (!seen) { byName.set(o.name, { ...o }); continue; }
+    if (!seen) {
+      byName.set(o.name, { ...o });
+      continue;
+    }
     seen.namespace ??= o.namespace;
     seen.status ??= o.status;
     seen.node ??= o.node;

@@ -31,9 +31,7 @@ const SCALE_ORDER: LogTimeScale[] = ['iso', 'local', 'syslog', 'mono'];
 const iso = (ms: number): string => new Date(Math.round(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export function recencyClock(ev: Evidence): RecencyClock {
-  return ev.source === 'snapshot' && (ev.clock?.uptimeSeconds || (ev.clock?.takenAtMs && ev.clock.bootTimeUnix))
-    ? snapshotClock(ev)
-    : pasteClock(ev);
+  return ev.source === 'snapshot' && (ev.clock?.uptimeSeconds || (ev.clock?.takenAtMs && ev.clock.bootTimeUnix)) ? snapshotClock(ev) : pasteClock(ev);
 }
 
 function snapshotClock(ev: Evidence): RecencyClock {
@@ -71,7 +69,10 @@ function pasteClock(ev: Evidence): RecencyClock {
   };
   for (const span of Object.values(ev.clock?.logSpans ?? {})) note(span?.last);
   // Items the reader kept carry their own times (evidence not read line by line has no spans).
-  for (const r of ev.reports) { note(r.time); note(r.lastTime); }
+  for (const r of ev.reports) {
+    note(r.time);
+    note(r.lastTime);
+  }
   for (const e of [...ev.backend, ...ev.notes]) note(e.last.time);
   const primary = SCALE_ORDER.find((s) => newest.has(s));
   const ago = (time: string): number | undefined => {

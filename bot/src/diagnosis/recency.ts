@@ -62,8 +62,15 @@ export function logItems(ev: Pick<Evidence, 'reports' | 'backend' | 'notes'>): L
 /** What a live task in D waits on that a storage message can be about. */
 const BLOCK = ['block', 'xfs', 'ext4', 'btrfs', 'nvme'];
 const RELATED: Record<BackendEvent['subsystem'], string[]> = {
-  fuse: ['fuse'], nfs: ['nfs'], ceph: ['ceph', 'rbd'], xfs: ['xfs'], ext4: ['ext4'],
-  iscsi: BLOCK, scsi: BLOCK, nvme: BLOCK, block: BLOCK,
+  fuse: ['fuse'],
+  nfs: ['nfs'],
+  ceph: ['ceph', 'rbd'],
+  xfs: ['xfs'],
+  ext4: ['ext4'],
+  iscsi: BLOCK,
+  scsi: BLOCK,
+  nvme: BLOCK,
+  block: BLOCK,
 };
 
 export function splitByRecency(ev: Evidence, clock: RecencyClock): RecencySplit {
@@ -144,7 +151,9 @@ function reportsByTask(reports: KernelReport[]): Map<number, KernelReport[]> {
     if (list[list.length - 1] !== r) list.push(r);
   };
   for (const r of reports) {
-    add(r.pid, r); add(r.victim?.pid, r); add(r.blocker?.pid, r);
+    add(r.pid, r);
+    add(r.victim?.pid, r);
+    add(r.blocker?.pid, r);
     for (const p of r.stalledPids ?? []) add(p, r);
   }
   return out;

@@ -14,7 +14,7 @@ export function scopeDiagnosis(ev: Evidence, d: Diagnosis, scope: { pid?: number
   let place: (p: HistoryPlace) => boolean;
   if (scope.pid !== undefined) {
     const pid = scope.pid;
-    const task = ev.tasks.find((t) => t.tid === pid) ;
+    const task = ev.tasks.find((t) => t.tid === pid);
     if (!task) {
       // A partial snapshot cannot say a task is gone: say why it may be missing instead.
       const partial = ev.missing.find((m) => /task scan stalled/.test(m));
@@ -31,7 +31,13 @@ export function scopeDiagnosis(ev: Evidence, d: Diagnosis, scope: { pid?: number
     const pods = [...new Set(ev.tasks.map((t) => t.podUid).filter(Boolean))] as string[];
     const match = pods.filter((p) => p.startsWith(uid));
     if (match.length !== 1) {
-      return { status: 'not-found', message: match.length > 1 ? `pod UID prefix ${uid} matches ${match.length} pods: ${match.join(', ')}` : `no tasks of pod ${uid} on this machine${pods.length ? ` (pods here: ${pods.slice(0, 10).join(', ')})` : ' (no pod cgroups found)'}` };
+      return {
+        status: 'not-found',
+        message:
+          match.length > 1
+            ? `pod UID prefix ${uid} matches ${match.length} pods: ${match.join(', ')}`
+            : `no tasks of pod ${uid} on this machine${pods.length ? ` (pods here: ${pods.slice(0, 10).join(', ')})` : ' (no pod cgroups found)'}`,
+      };
     }
     keep = (f) => f.tasks.some((t) => t.podUid === match[0]);
     place = (p) => p.podUid === match[0];
@@ -40,14 +46,23 @@ export function scopeDiagnosis(ev: Evidence, d: Diagnosis, scope: { pid?: number
   }
   // A grouped history finding keeps only the scope's own records (its pod's OOM kills, not the node's).
   const reference = d.history?.reference ?? (ev.source === 'snapshot' ? 'snapshot' : 'newest line');
-  const own = d.findings.filter(keep).map((f) => scopeGrouped(f, place, reference)).filter((f): f is Finding => f !== undefined);
+  const own = d.findings
+    .filter(keep)
+    .map((f) => scopeGrouped(f, place, reference))
+    .filter((f): f is Finding => f !== undefined);
   // The scope's own findings lead; node-wide causes that do not involve it follow as context
   // (a FUSE daemon hung elsewhere on the node does not explain this pod's zombies).
   const context = own.length ? [...own, ...d.findings.filter((f) => !keep(f) && NODE_WIDE.has(f.id))] : [];
   // What is stuck now before history, the order otherwise kept.
   const findings = [...context.filter((f) => f.when !== 'earlier'), ...context.filter((f) => f.when === 'earlier')];
   const summary = findings.length ? summarise(findings, ev) : describeHealthy(ev, scope);
-  const history = d.history && { ...d.history, older: d.history.older.filter(keep).map((f) => scopeGrouped(f, place, reference)).filter((f): f is Finding => f !== undefined) };
+  const history = d.history && {
+    ...d.history,
+    older: d.history.older
+      .filter(keep)
+      .map((f) => scopeGrouped(f, place, reference))
+      .filter((f): f is Finding => f !== undefined),
+  };
   return { status: 'ok', diagnosis: { summary, findings, ...(history ? { history } : {}) } };
 }
 

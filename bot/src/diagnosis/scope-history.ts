@@ -28,7 +28,10 @@ export function scopeGrouped(f: Finding, keep: (p: HistoryPlace) => boolean, ref
     explanation: titleHistory(f, { ...facts, sentence: f.when ?? 'earlier' }),
     evidence: evidence.length ? evidence : f.evidence,
     tasks: f.tasks.filter((t) => (t.pid !== null && pids.has(t.pid)) || (t.podUid !== undefined && pods.has(t.podUid))),
-    count, first_seen: first, last_seen: last, breakdown: places,
+    count,
+    first_seen: first,
+    last_seen: last,
+    breakdown: places,
   };
 }
 

@@ -27,11 +27,13 @@ export interface WaitSignature {
   frames: Frame[];
 }
 
-export const RECLAIM = /^(?:try_to_free_pages|try_to_free_mem_cgroup_pages|do_try_to_free_pages|shrink_(?:inactive_list|active_list|lruvec|zone|zones|node|node_memcgs|page_list|folio_list|slab|many)|free_more_memory|wait_iff_congested|throttle_direct_reclaim|mem_cgroup_reclaim|reclaim_high|mem_cgroup_handle_over_high|__alloc_pages_direct_reclaim|__perform_reclaim|reclaim_throttle)$/;
+export const RECLAIM =
+  /^(?:try_to_free_pages|try_to_free_mem_cgroup_pages|do_try_to_free_pages|shrink_(?:inactive_list|active_list|lruvec|zone|zones|node|node_memcgs|page_list|folio_list|slab|many)|free_more_memory|wait_iff_congested|throttle_direct_reclaim|mem_cgroup_reclaim|reclaim_high|mem_cgroup_handle_over_high|__alloc_pages_direct_reclaim|__perform_reclaim|reclaim_throttle)$/;
 const CHARGE = /^(?:__mem_cgroup_try_charge|mem_cgroup_try_charge\w*|try_charge(?:_memcg)?|mem_cgroup_charge_common|__mem_cgroup_charge|charge_memcg|mem_cgroup_charge)$/;
 const OOM = /^(?:out_of_memory|oom_kill_process\S*|mem_cgroup_out_of_memory|dump_header)$/;
 /** Paths that take the mmap lock: a waiter on one of them queues on mmap_lock (mmap_sem). */
-export const MM_PATH = /^(?:_*do_page_fault|do_user_addr_fault|exc_page_fault|page_fault|lock_mm_and_find_vma|vm_munmap|__vm_munmap|vm_mmap\w*|do_mmap|mprotect_fixup|do_mprotect_pkey|__access_remote_vm|access_remote_vm|access_process_vm|get_cmdline|get_mm_cmdline|proc_pid_cmdline_read|environ_read|mmap_read_lock\w*|mmap_write_lock\w*|__x64_sys_munmap|sys_munmap|SyS_munmap|__do_sys_brk|sys_brk|SyS_brk|madvise\w*|do_madvise)$/;
+export const MM_PATH =
+  /^(?:_*do_page_fault|do_user_addr_fault|exc_page_fault|page_fault|lock_mm_and_find_vma|vm_munmap|__vm_munmap|vm_mmap\w*|do_mmap|mprotect_fixup|do_mprotect_pkey|__access_remote_vm|access_remote_vm|access_process_vm|get_cmdline|get_mm_cmdline|proc_pid_cmdline_read|environ_read|mmap_read_lock\w*|mmap_write_lock\w*|__x64_sys_munmap|sys_munmap|SyS_munmap|__do_sys_brk|sys_brk|SyS_brk|madvise\w*|do_madvise)$/;
 const LOCK_WRAPPER = /^(?:call_rwsem_\w+|down_read\w*|down_write\w*|__down\w*|down|mutex_lock\w*|__mutex_lock\w*|rwsem_\w+|percpu_\w+|rt_mutex\w*|__rt_mutex\w*|rwbase_\w+)$/;
 
 const SUBSYSTEMS: [RegExp, string][] = [
@@ -87,8 +89,12 @@ export function waitSignature(task: Task): WaitSignature {
   else if (fns.includes('zap_pid_ns_processes') || (!fns.length && top?.kind === 'pidns')) category = 'pidns';
   // Looping in reclaim: a memcg charge that reclaims, or a task whose wait is reclaim itself. A task asleep on I/O
   // beneath global reclaim (shrink_slab → xfs_iunpin_wait) waits for that I/O; it does not loop.
-  else if (fns.some((f) => RECLAIM.test(f)) && !fns.some((f) => OOM.test(f))
-    && (fns.some((f) => CHARGE.test(f)) || (fns.some((f) => /fault|getblk|page_mkwrite|alloc_pages/.test(f)) && (!top || top.kind === 'reclaim' || top.kind === 'idle')))) category = 'reclaim';
+  else if (
+    fns.some((f) => RECLAIM.test(f)) &&
+    !fns.some((f) => OOM.test(f)) &&
+    (fns.some((f) => CHARGE.test(f)) || (fns.some((f) => /fault|getblk|page_mkwrite|alloc_pages/.test(f)) && (!top || top.kind === 'reclaim' || top.kind === 'idle')))
+  )
+    category = 'reclaim';
   else if (top) category = top.kind === 'driver' && !subsystem ? 'io' : top.kind;
   else if (subsystem === 'fuse') category = 'fuse';
   else if (subsystem === 'nfs') category = 'nfs';
@@ -113,5 +119,12 @@ const WAIT_RECLAIM: WaitSite = { names: [], kind: 'reclaim', killable: 'yes', sl
 
 /** "request_wait_answer ← __fuse_simple_request ← fuse_lookup_name" */
 export function describeChain(sig: WaitSignature, n = 5): string {
-  return sig.frames.slice(0, n).map((f) => `${f.fn}${f.module ? ` [${f.module}]` : ''}`).join(' ← ') || sig.site || 'no stack';
+  return (
+    sig.frames
+      .slice(0, n)
+      .map((f) => `${f.fn}${f.module ? ` [${f.module}]` : ''}`)
+      .join(' ← ') ||
+    sig.site ||
+    'no stack'
+  );
 }

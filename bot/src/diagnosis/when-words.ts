@@ -54,7 +54,11 @@ export function clockTime(s: SeenAt | undefined, style: WhenStyle): string | und
   const m = s.log_time ? LOG_CLOCK.exec(s.log_time) : null;
   if (!m) return undefined;
   if (!withDay) return `${m[1]}:${m[2]}`;
-  const day = s.log_time!.slice(0, s.log_time!.indexOf(m[0])).replace(/^[A-Z][a-z]{2} (?=[A-Z])/, '').replace(/[T\s]+/g, ' ').trim();
+  const day = s
+    .log_time!.slice(0, s.log_time!.indexOf(m[0]))
+    .replace(/^[A-Z][a-z]{2} (?=[A-Z])/, '')
+    .replace(/[T\s]+/g, ' ')
+    .trim();
   return `${day} ${m[1]}:${m[2]}`;
 }
 
@@ -100,7 +104,5 @@ export function whenWords(f: Finding, style: WhenStyle): string {
 /** "over the last 52 min" — from a series' first record to the reference. */
 export function overTheLast(first: SeenAt | undefined, reference: Reference): string {
   if (first?.seconds_ago === undefined) return '';
-  return reference === 'snapshot'
-    ? ` over the last ${duration(Math.max(first.seconds_ago, 1))}`
-    : ` in the ${duration(Math.max(first.seconds_ago, 1))} before the last line`;
+  return reference === 'snapshot' ? ` over the last ${duration(Math.max(first.seconds_ago, 1))}` : ` in the ${duration(Math.max(first.seconds_ago, 1))} before the last line`;
 }

@@ -36,11 +36,13 @@ export function createPagerDuty(opts: { routingKey: string; eventsUrl: string; t
     }
   }
   return {
-    trigger: (e) => send({
-      event_action: 'trigger', dedup_key: e.dedupKey,
-      payload: { summary: e.summary.slice(0, 1024), severity: e.severity, source: e.source, component: 'whystuck', custom_details: e.details },
-      ...(e.link ? { links: [{ href: e.link, text: 'Slack thread' }] } : {}),
-    }),
+    trigger: (e) =>
+      send({
+        event_action: 'trigger',
+        dedup_key: e.dedupKey,
+        payload: { summary: e.summary.slice(0, 1024), severity: e.severity, source: e.source, component: 'whystuck', custom_details: e.details },
+        ...(e.link ? { links: [{ href: e.link, text: 'Slack thread' }] } : {}),
+      }),
     resolve: (dedupKey) => send({ event_action: 'resolve', dedup_key: dedupKey }),
   };
 }

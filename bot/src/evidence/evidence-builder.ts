@@ -36,7 +36,10 @@ export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuild
   let lastAt: { first: number; last: number } | undefined;
 
   const reportKey = (r: KernelReport): string =>
-    `${r.kind}|${r.comm ?? ''}|${r.pid ?? ''}|${r.victim?.pid ?? ''}|${r.cpu ?? ''}|${r.rip ?? ''}|${r.frames.slice(0, 8).map((f) => f.fn).join(',')}`;
+    `${r.kind}|${r.comm ?? ''}|${r.pid ?? ''}|${r.victim?.pid ?? ''}|${r.cpu ?? ''}|${r.rip ?? ''}|${r.frames
+      .slice(0, 8)
+      .map((f) => f.fn)
+      .join(',')}`;
 
   function extendSpan<T extends { lines: [number, number] }>(list: T[], line: number, same: (x: T) => boolean, make: () => T): void {
     const last = list[list.length - 1];
@@ -50,20 +53,35 @@ export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuild
     addReport(r) {
       const key = reportKey(r);
       const seen = reports.get(key);
-      if (seen) { seen.count += r.count; if (r.time) seen.lastTime = r.lastTime ?? r.time; return; }
-      if (reports.size >= MAX_REPORTS) { droppedReports++; return; }
+      if (seen) {
+        seen.count += r.count;
+        if (r.time) seen.lastTime = r.lastTime ?? r.time;
+        return;
+      }
+      if (reports.size >= MAX_REPORTS) {
+        droppedReports++;
+        return;
+      }
       reports.set(key, r);
     },
     addBackend(e, time, text) {
       const key = `${e.kind}|${e.target}`;
       const seen = backend.get(key);
-      if (seen) { seen.count++; seen.last = { time, text }; return; }
+      if (seen) {
+        seen.count++;
+        seen.last = { time, text };
+        return;
+      }
       backend.set(key, { ...e, first: { time, text }, last: { time, text }, count: 1 });
     },
     addNote(kind, target, time, text) {
       const key = `${kind}|${target}`;
       const seen = notes.get(key);
-      if (seen) { seen.count++; seen.last = { time, text }; return; }
+      if (seen) {
+        seen.count++;
+        seen.last = { time, text };
+        return;
+      }
       notes.set(key, { kind, target, count: 1, first: { time, text }, last: { time, text } });
     },
     addInput(kind, line) {
@@ -88,15 +106,30 @@ export function createEvidenceBuilder(source: Evidence['source']): EvidenceBuild
         const spans = ((evidence.clock ??= {}).logSpans ??= {});
         span = spans[scale];
         at = spanSeconds.get(scale);
-        if (!span || !at) { spans[scale] = { first: time, last: time }; spanSeconds.set(scale, { first: secs, last: secs }); return; }
+        if (!span || !at) {
+          spans[scale] = { first: time, last: time };
+          spanSeconds.set(scale, { first: secs, last: secs });
+          return;
+        }
         lastScale = scale;
         lastSpan = span;
         lastAt = at;
       }
-      if (secs > at.last) { span.last = time; at.last = secs; } else if (secs < at.first) { span.first = time; at.first = secs; }
+      if (secs > at.last) {
+        span.last = time;
+        at.last = secs;
+      } else if (secs < at.first) {
+        span.first = time;
+        at.first = secs;
+      }
     },
     addUnreadable(line, reason) {
-      extendSpan<Unreadable>(evidence.unreadable, line, (x) => x.reason === reason, () => ({ lines: [line, line], reason }));
+      extendSpan<Unreadable>(
+        evidence.unreadable,
+        line,
+        (x) => x.reason === reason,
+        () => ({ lines: [line, line], reason }),
+      );
     },
     build() {
       evidence.tasks = tasks.all();

@@ -127,9 +127,7 @@ export interface UserWait {
   forChild?: boolean;
 }
 
-export type ReportKind =
-  | 'hung-task' | 'soft-lockup' | 'hard-lockup' | 'rcu-stall' | 'oom-kill'
-  | 'kernel-bug' | 'task-dump' | 'backtrace';
+export type ReportKind = 'hung-task' | 'soft-lockup' | 'hard-lockup' | 'rcu-stall' | 'oom-kill' | 'kernel-bug' | 'task-dump' | 'backtrace';
 
 export interface KernelReport {
   kind: ReportKind;
@@ -224,8 +222,7 @@ export interface Unreadable {
  * signal to be "effective".
  */
 export interface StatedFact {
-  kind: 'wait-site' | 'state' | 'kill-ineffective' | 'load-idle' | 'terminating' | 'hang' | 'zombie' | 'oom'
-    | 'upstream-defect' | 'orphans' | 'memory-at-limit' | 'other';
+  kind: 'wait-site' | 'state' | 'kill-ineffective' | 'load-idle' | 'terminating' | 'hang' | 'zombie' | 'oom' | 'upstream-defect' | 'orphans' | 'memory-at-limit' | 'other';
   /** upstream-defect: the bug or commit cited, and whether the text says it was fixed or reverted. */
   ref?: string;
   fixed?: boolean;
@@ -626,10 +623,20 @@ export interface EvidenceClock {
 
 export function emptyEvidence(source: Evidence['source']): Evidence {
   return {
-    source, tasks: [], reports: [], backend: [], notes: [],
+    source,
+    tasks: [],
+    reports: [],
+    backend: [],
+    notes: [],
     node: { freezers: [], mounts: [], memcgOom: [] },
-    inputs: [], unreadable: [], procReadProblems: [], missing: [],
-    stated: [], objects: [], cuts: [], blockedReads: [],
+    inputs: [],
+    unreadable: [],
+    procReadProblems: [],
+    missing: [],
+    stated: [],
+    objects: [],
+    cuts: [],
+    blockedReads: [],
   };
 }
 

@@ -62,12 +62,31 @@ export function formatFrame(f: Frame): string {
 
 /** Frames that say nothing about why a task waits. */
 const NOISE = new Set([
-  '__schedule', 'schedule', 'schedule_timeout', 'io_schedule', 'io_schedule_timeout',
-  'schedule_preempt_disabled', 'schedule_hrtimeout_range', 'schedule_hrtimeout_range_clock',
-  '__switch_to', '__switch_to_asm', 'ret_from_fork', 'ret_from_fork_asm', 'kthread',
-  'entry_SYSCALL_64_after_hwframe', 'entry_SYSCALL_64_fastpath', 'do_syscall_64', 'system_call_fastpath',
-  'dump_stack', 'dump_stack_lvl', 'preempt_schedule_common', '_cond_resched', '__cond_resched',
-  'srso_alias_return_thunk', 'srso_return_thunk', 'retbleed_return_thunk',
+  '__schedule',
+  'schedule',
+  'schedule_timeout',
+  'io_schedule',
+  'io_schedule_timeout',
+  'schedule_preempt_disabled',
+  'schedule_hrtimeout_range',
+  'schedule_hrtimeout_range_clock',
+  '__switch_to',
+  '__switch_to_asm',
+  'ret_from_fork',
+  'ret_from_fork_asm',
+  'kthread',
+  'entry_SYSCALL_64_after_hwframe',
+  'entry_SYSCALL_64_fastpath',
+  'do_syscall_64',
+  'system_call_fastpath',
+  'dump_stack',
+  'dump_stack_lvl',
+  'preempt_schedule_common',
+  '_cond_resched',
+  '__cond_resched',
+  'srso_alias_return_thunk',
+  'srso_return_thunk',
+  'retbleed_return_thunk',
 ]);
 
 /** Reliable frames, with scheduler and entry noise dropped: the call chain that matters. */

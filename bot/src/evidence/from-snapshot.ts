@@ -40,13 +40,23 @@ export function evidenceFromSnapshot(snap: SnapshotResponse, opts: { /** The ker
     hostname: node.hostname || undefined,
     kernelRelease: node.kernel_release || undefined,
     cpuCount: num(node.cpu_count) || undefined,
-    loadavg: node.loadavg ? {
-      one: num(node.loadavg.one), five: num(node.loadavg.five), fifteen: num(node.loadavg.fifteen),
-      running: num(node.loadavg.running), total: num(node.loadavg.total),
-    } : undefined,
+    loadavg: node.loadavg
+      ? {
+          one: num(node.loadavg.one),
+          five: num(node.loadavg.five),
+          fifteen: num(node.loadavg.fifteen),
+          running: num(node.loadavg.running),
+          total: num(node.loadavg.total),
+        }
+      : undefined,
     cpu: node.cpu ? { idlePct: num(node.cpu.idle_pct), iowaitPct: num(node.cpu.iowait_pct), userPct: num(node.cpu.user_pct), systemPct: num(node.cpu.system_pct) } : undefined,
     taskCounts: node.cpu ? { running: num(node.cpu.procs_running), blocked: num(node.cpu.procs_blocked) } : undefined,
-    freezers: (node.freezers ?? []).map((f) => ({ path: f.cgroup_path ?? '', podUid: f.pod_uid || undefined, state: f.state ?? '', version: num(f.cgroup_version) === 2 ? 2 as const : 1 as const })),
+    freezers: (node.freezers ?? []).map((f) => ({
+      path: f.cgroup_path ?? '',
+      podUid: f.pod_uid || undefined,
+      state: f.state ?? '',
+      version: num(f.cgroup_version) === 2 ? (2 as const) : (1 as const),
+    })),
     mounts: (node.mounts ?? []).map((m) => ({ mountPoint: m.mount_point ?? '', fsType: m.fs_type ?? '', source: m.source ?? '', device: m.device ?? '', backing: m.backing ?? '' })),
     memcgOom: (node.memcg_oom ?? []).map((m) => ({ path: m.cgroup_path ?? '', podUid: m.pod_uid || undefined, oomKills: num(m.oom_kill), underOom: Boolean(m.under_oom) })),
   };
@@ -151,7 +161,8 @@ function fromProtoTask(t: ProtoTask, leader?: ProtoTask): Task {
     flags: num(t.flags),
     numThreads: num(t.num_threads) || undefined,
     wchan: t.wchan && t.wchan !== '0' ? t.wchan : undefined,
-    stack: t.stack_read || (t.stack ?? []).length ? (t.stack ?? []).map((f) => ({ fn: f.function ?? '', offset: f.offset ?? '', module: f.module ?? '', unreliable: Boolean(f.unreliable) })) : undefined,
+    stack:
+      t.stack_read || (t.stack ?? []).length ? (t.stack ?? []).map((f) => ({ fn: f.function ?? '', offset: f.offset ?? '', module: f.module ?? '', unreliable: Boolean(f.unreliable) })) : undefined,
     nsPid: (t.ns_pid ?? []).length ? (t.ns_pid ?? []).map(num) : undefined,
     pidNsInode: num(t.pid_ns_inode) || undefined,
     isPidNsInit: Boolean(t.is_pid_ns_init),

@@ -15,7 +15,7 @@ export function mergeApiLayer(ev: Evidence, pod: { namespace: string; name: stri
   if (!pod.raw && !layer) return;
   const kube = (ev.kube ??= emptyKubeEvidence());
   // Ages count from the snapshot when there is one, else from the API read.
-  kube.now ??= ev.clock?.takenAtMs ? new Date(ev.clock.takenAtMs).toISOString() : layer?.readAt ?? new Date().toISOString();
+  kube.now ??= ev.clock?.takenAtMs ? new Date(ev.clock.takenAtMs).toISOString() : (layer?.readAt ?? new Date().toISOString());
   if (pod.raw) readApiObject(kube, pod.raw, `pod ${pod.namespace}/${pod.name} (Kubernetes API)`);
   for (const o of layer?.objects ?? []) readApiObject(kube, o.value, lineOf(o.value) ?? `${o.what} (Kubernetes API)`);
   joinStorage(kube);
@@ -55,9 +55,10 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 /** A controller as looked for live (pod-layer.ts), into the evidence: its pods' state, their recent events, or why not read. */
 export function controllerLook(c: ControllerRead): KubeControllerLook {
   const s = c.search;
-  const how = s.by === 'labels'
-    ? `pods in ${s.namespace} with ${s.selector}`
-    : `a Deployment named like ${c.finalizers.length > 1 ? 'the finalizers' : `"${c.finalizers[0]}"`} (a guess by name${c.looked ? `, among ${c.looked.cut ? 'the first ' : ''}${c.looked.deployments} Deployments of the cluster` : ''})`;
+  const how =
+    s.by === 'labels'
+      ? `pods in ${s.namespace} with ${s.selector}`
+      : `a Deployment named like ${c.finalizers.length > 1 ? 'the finalizers' : `"${c.finalizers[0]}"`} (a guess by name${c.looked ? `, among ${c.looked.cut ? 'the first ' : ''}${c.looked.deployments} Deployments of the cluster` : ''})`;
   return {
     finalizers: c.finalizers,
     controller: s.controller,
@@ -92,14 +93,20 @@ function controllerPod(value: unknown): KubeControllerPod {
   const last = most ? obj(obj(most.lastState).terminated) : {};
   const ready = statuses.filter((c) => c.ready === true).length;
   const pod: KubeControllerPod = {
-    namespace: str(md.namespace), name: str(md.name) ?? '?', uid: str(md.uid), node: str(obj(p.spec).nodeName), phase: str(st.phase),
+    namespace: str(md.namespace),
+    name: str(md.name) ?? '?',
+    uid: str(md.uid),
+    node: str(obj(p.spec).nodeName),
+    phase: str(st.phase),
     ...(md.deletionTimestamp ? { deleting: true } : {}),
-    ready, total: statuses.length, restarts,
+    ready,
+    total: statuses.length,
+    restarts,
     ...(waiting ? { waiting } : {}),
     ...(Object.keys(last).length ? { lastExit: { reason: str(last.reason), exitCode: num(last.exitCode), finishedAt: str(last.finishedAt) } } : {}),
     line: '',
   };
-  pod.line = `pod ${pod.namespace ? `${pod.namespace}/` : ''}${pod.name}: ${[pod.deleting ? 'Terminating' : waiting ?? pod.phase ?? '?', `${ready}/${statuses.length} ready`, `${restarts} restarts`, pod.lastExit ? `last exit ${pod.lastExit.reason ?? '?'}${pod.lastExit.exitCode !== undefined ? ` (code ${pod.lastExit.exitCode})` : ''}${pod.lastExit.finishedAt ? ` at ${pod.lastExit.finishedAt}` : ''}` : undefined, pod.node ? `node ${pod.node}` : undefined].filter(Boolean).join(', ')}`;
+  pod.line = `pod ${pod.namespace ? `${pod.namespace}/` : ''}${pod.name}: ${[pod.deleting ? 'Terminating' : (waiting ?? pod.phase ?? '?'), `${ready}/${statuses.length} ready`, `${restarts} restarts`, pod.lastExit ? `last exit ${pod.lastExit.reason ?? '?'}${pod.lastExit.exitCode !== undefined ? ` (code ${pod.lastExit.exitCode})` : ''}${pod.lastExit.finishedAt ? ` at ${pod.lastExit.finishedAt}` : ''}` : undefined, pod.node ? `node ${pod.node}` : undefined].filter(Boolean).join(', ')}`;
   return pod;
 }
 
@@ -109,10 +116,14 @@ function controllerEvent(value: unknown): KubeEvent | undefined {
   if (!reason) return undefined;
   const inv = obj(e.involvedObject);
   return {
-    type: str(e.type), reason,
+    type: str(e.type),
+    reason,
     object: str(inv.name) ? { kind: (str(inv.kind) ?? '').toLowerCase(), name: str(inv.name)!, namespace: str(inv.namespace) } : undefined,
-    source: str(obj(e.source).component), message: (str(e.message) ?? '').slice(0, 1000),
-    count: num(e.count), first: str(e.firstTimestamp), last: str(e.lastTimestamp) ?? str(e.eventTime),
+    source: str(obj(e.source).component),
+    message: (str(e.message) ?? '').slice(0, 1000),
+    count: num(e.count),
+    first: str(e.firstTimestamp),
+    last: str(e.lastTimestamp) ?? str(e.eventTime),
     line: lineOf({ ...e, kind: 'Event' }) ?? reason,
   };
 }

@@ -88,10 +88,17 @@ function addShims(rt: RuntimeView, b: EvidenceBuilder): void {
       if (!known.stack?.length && stack.length) known.stack = stack;
       continue;
     }
-    b.tasks.upsert(pid, {
-      pid, comm: s.comm || '?', state: s.state || undefined, wchan: s.wchan || undefined,
-      stack: stack.length ? stack : undefined,
-      startTime: num(s.start_time_ticks) || undefined,
-    }, `${s.comm} (pid ${pid}) ${s.state ?? ''}${s.wchan ? ` in ${s.wchan}` : ''}: the runtime's shim${s.serves_id ? ` for ${short(s.serves_id)}` : ''}`);
+    b.tasks.upsert(
+      pid,
+      {
+        pid,
+        comm: s.comm || '?',
+        state: s.state || undefined,
+        wchan: s.wchan || undefined,
+        stack: stack.length ? stack : undefined,
+        startTime: num(s.start_time_ticks) || undefined,
+      },
+      `${s.comm} (pid ${pid}) ${s.state ?? ''}${s.wchan ? ` in ${s.wchan}` : ''}: the runtime's shim${s.serves_id ? ` for ${short(s.serves_id)}` : ''}`,
+    );
   }
 }

@@ -60,6 +60,8 @@ export function createTaskTable(): TaskTable {
     },
     get: (tid) => byTid.get(tid),
     all: () => [...byTid.values(), ...anonymous],
-    get dropped() { return dropped; },
+    get dropped() {
+      return dropped;
+    },
   };
 }

@@ -22,9 +22,10 @@ export function volumesFromSnapshot(snap: SnapshotResponse, b: EvidenceBuilder):
   if (snap.taken_at_unix_ms && num(snap.taken_at_unix_ms) > 0) kube.now ??= new Date(num(snap.taken_at_unix_ms)).toISOString();
   const mounts = (kube.podMounts ??= []);
   for (const v of vols) {
-    const status = STATUSES.has(v.backend_status as KubePodMount['backend']['status']) ? v.backend_status as KubePodMount['backend']['status'] : 'not-read';
+    const status = STATUSES.has(v.backend_status as KubePodMount['backend']['status']) ? (v.backend_status as KubePodMount['backend']['status']) : 'not-read';
     const where = v.mount_point || v.holders?.find((h) => h.how === 'mount')?.path || '';
-    const backendWords = status === 'ok' ? `answers statfs (${num(v.backend_ms)} ms)` : status === 'not-read' ? `not probed (${v.backend_error || 'no reader'})` : `does not answer: ${v.backend_error}`;
+    const backendWords =
+      status === 'ok' ? `answers statfs (${num(v.backend_ms)} ms)` : status === 'not-read' ? `not probed (${v.backend_error || 'no reader'})` : `does not answer: ${v.backend_error}`;
     mounts.push({
       podUid: v.pod_uid || undefined,
       volume: v.volume ?? '',
@@ -33,7 +34,7 @@ export function volumesFromSnapshot(snap: SnapshotResponse, b: EvidenceBuilder):
       fsType: v.fs_type || undefined,
       source: v.source || undefined,
       backend: { status, error: v.backend_error || undefined, ms: num(v.backend_ms) || undefined },
-      line: `mount ${where} (${v.fs_type || '?'} ${v.source || ''}${v.device ? `, ${v.device}` : ''})${v.mount_point ? '' : ' — gone from the host\'s mount namespace, still in another'}: volume "${v.volume}" of pod ${v.pod_uid || '?'}; its filesystem ${backendWords}`,
+      line: `mount ${where} (${v.fs_type || '?'} ${v.source || ''}${v.device ? `, ${v.device}` : ''})${v.mount_point ? '' : " — gone from the host's mount namespace, still in another"}: volume "${v.volume}" of pod ${v.pod_uid || '?'}; its filesystem ${backendWords}`,
     });
     for (const h of v.holders ?? []) {
       const pid = num(h.pid);
@@ -42,14 +43,33 @@ export function volumesFromSnapshot(snap: SnapshotResponse, b: EvidenceBuilder):
       const own = Boolean(h.pod_uid) && h.pod_uid === v.pod_uid;
       const line = `${h.comm || '?'} (pid ${pid}, ${h.state || '?'}, mount namespace ${num(h.mount_ns)}${h.pod_uid ? `, ${own ? 'a container of this pod' : `pod ${h.pod_uid}`}` : ''}) ${HOW[how]}: ${h.path}`;
       kube.mountHolders.push({
-        pid, comm: h.comm || undefined, mountNs: String(num(h.mount_ns)), how, path: h.path ?? '', podUid: v.pod_uid || undefined, volume: v.volume || undefined,
-        fsType: v.fs_type || undefined, state: h.state || undefined, startTime: num(h.start_time_ticks) || undefined, holderPodUid: h.pod_uid || undefined, line,
+        pid,
+        comm: h.comm || undefined,
+        mountNs: String(num(h.mount_ns)),
+        how,
+        path: h.path ?? '',
+        podUid: v.pod_uid || undefined,
+        volume: v.volume || undefined,
+        fsType: v.fs_type || undefined,
+        state: h.state || undefined,
+        startTime: num(h.start_time_ticks) || undefined,
+        holderPodUid: h.pod_uid || undefined,
+        line,
       });
       if (!b.tasks.get(pid)) {
-        b.tasks.upsert(pid, {
-          pid, comm: h.comm || '?', state: h.state || undefined, ppid: num(h.ppid) || undefined, flags: num(h.flags),
-          startTime: num(h.start_time_ticks) || undefined, podUid: h.pod_uid || undefined,
-        }, line);
+        b.tasks.upsert(
+          pid,
+          {
+            pid,
+            comm: h.comm || '?',
+            state: h.state || undefined,
+            ppid: num(h.ppid) || undefined,
+            flags: num(h.flags),
+            startTime: num(h.start_time_ticks) || undefined,
+            podUid: h.pod_uid || undefined,
+          },
+          line,
+        );
       }
     }
   }

@@ -7,8 +7,14 @@ export type Intent =
   | { kind: 'pod'; name: string; namespace?: string; focus?: 'zombies' | 'D' }
   | { kind: 'node'; node: string; focus?: 'zombies' | 'D' }
   | { kind: 'pid'; node?: string; pid: string }
-  | { kind: 'sweep' } | { kind: 'analyze' } | { kind: 'escalate' } | { kind: 'help' }
-  | { kind: 'stack'; pid: string } | { kind: 'dmesg' } | { kind: 'tree' } | { kind: 'recheck' }
+  | { kind: 'sweep' }
+  | { kind: 'analyze' }
+  | { kind: 'escalate' }
+  | { kind: 'help' }
+  | { kind: 'stack'; pid: string }
+  | { kind: 'dmesg' }
+  | { kind: 'tree' }
+  | { kind: 'recheck' }
   | { kind: 'kill'; pid: string; signal?: 'SIGKILL' | 'SIGTERM' }
   /** What the kernel log shows from earlier, by place: all of it beyond the window, or only some kinds (finding ids). */
   | { kind: 'history'; all?: boolean; what?: string[] }
@@ -16,7 +22,12 @@ export type Intent =
   | { kind: 'layer'; what: 'events' | 'finalizers' | 'runtime' | 'mounts' }
   | { kind: 'unknown'; text: string };
 
-const clean = (text: string): string => text.replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, ' ').replace(/[?!]+\s*$/, '').replace(/\s+/g, ' ').trim();
+const clean = (text: string): string =>
+  text
+    .replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, ' ')
+    .replace(/[?!]+\s*$/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** `/whystuck ...` */
 export function parseCommand(text: string): Intent {
@@ -31,13 +42,20 @@ export function parseCommand(text: string): Intent {
       const slash = /^([^/]+)\/(.+)$/.exec(name);
       return slash ? { kind: 'pod', namespace: slash[1], name: slash[2] } : { kind: 'pod', name, namespace };
     }
-    case 'node': return rest[0] ? { kind: 'node', node: rest[0] } : { kind: 'unknown', text };
-    case 'pid': return rest.length >= 2 ? { kind: 'pid', node: rest[0], pid: rest[1] } : { kind: 'unknown', text };
-    case 'sweep': return { kind: 'sweep' };
-    case 'analyze': return { kind: 'analyze' };
-    case 'escalate': return { kind: 'escalate' };
-    case 'help': return { kind: 'help' };
-    default: return parseWords(text);
+    case 'node':
+      return rest[0] ? { kind: 'node', node: rest[0] } : { kind: 'unknown', text };
+    case 'pid':
+      return rest.length >= 2 ? { kind: 'pid', node: rest[0], pid: rest[1] } : { kind: 'unknown', text };
+    case 'sweep':
+      return { kind: 'sweep' };
+    case 'analyze':
+      return { kind: 'analyze' };
+    case 'escalate':
+      return { kind: 'escalate' };
+    case 'help':
+      return { kind: 'help' };
+    default:
+      return parseWords(text);
   }
 }
 
@@ -62,7 +80,7 @@ export function parseWords(text: string): Intent {
   if (/^(?:help|usage|\?)$/.test(lower)) return { kind: 'help' };
   if (/^(?:analy[sz]e|analy[sz]e (?:this|a paste|a log|a file)|paste)$/.test(lower)) return { kind: 'analyze' };
   if (/^sweep\b|what(?:'s| is) stuck (?:everywhere|on all nodes)/.test(lower)) return { kind: 'sweep' };
-  const focus = /\bzombies?\b|defunct/.test(lower) ? 'zombies' as const : /\bd[ -]state\b|\buninterruptible\b|\bin d\b/.test(lower) ? 'D' as const : undefined;
+  const focus = /\bzombies?\b|defunct/.test(lower) ? ('zombies' as const) : /\bd[ -]state\b|\buninterruptible\b|\bin d\b/.test(lower) ? ('D' as const) : undefined;
   if ((m = new RegExp(`\\bnode ${NAME}$|\\bnode ${NAME}\\b`, 'i').exec(t))) return { kind: 'node', node: m[1] ?? m[2], focus };
   if (!/\bpod\b/i.test(t) && (m = /\bon ([A-Za-z0-9][\w.-]*)$/i.exec(t))) return { kind: 'node', node: m[1], focus };
   if ((m = new RegExp(`\\bpod ${NAME}(?: (?:in|-n) (?:namespace )?${NAME})?(?: (?:terminating|stuck|hanging|hung|not (?:dying|terminating|starting))\\b.*)?$`, 'i').exec(t))) {
@@ -107,7 +125,7 @@ export const HELP_TEXT = [
   '*whystuck* — why is this pod, process or node stuck?',
   '• `/whystuck pod NAME [-n NAMESPACE]` — e.g. `/whystuck pod prometheus-0 -n monitoring`',
   '• `/whystuck node NAME`, `/whystuck pid NODE PID`, `/whystuck sweep`, `/whystuck analyze`, `/whystuck escalate`',
-  '• or ask: “why is pod prometheus-0 terminating?”, “what\'s wrong with node host22055”, “anything in D state on node-7?”',
+  "• or ask: “why is pod prometheus-0 terminating?”, “what's wrong with node host22055”, “anything in D state on node-7?”",
   '• in a thread: “show the stack of 8912”, “dmesg”, “process tree”, “recheck”, “kill 112272”, “history” (what the kernel log shows from earlier, by place; “all history”, “show the OOM kills”)',
   '• about a pod, in its thread: “events”, “finalizers”, “runtime” (what containerd / CRI-O report), “mounts” (its volumes, claims, attachments and mounts)',
 ].join('\n');

@@ -21,20 +21,56 @@ export type ControllerSearch =
 const KCM = (controller: string): ControllerSearch => ({
   key: 'labels kube-system component=kube-controller-manager',
   controller,
-  by: 'labels', namespace: 'kube-system', selector: 'component=kube-controller-manager',
+  by: 'labels',
+  namespace: 'kube-system',
+  selector: 'component=kube-controller-manager',
   noneMeans: 'a managed control plane (EKS, GKE, AKS …) runs it outside the cluster, where whether it runs cannot be read through the API',
 });
 
 /** Domain labels and name words that say nothing about who owns a finalizer. */
 const GENERIC = new Set([
-  'com', 'org', 'net', 'io', 'dev', 'sh', 'co', 'ai', 'app', 'apps', 'cloud', 'k8s', 'kubernetes', 'www', 'api', 'the', 'and', 'for',
-  'finalizer', 'finalizers', 'cleanup', 'protection', 'delete', 'deletion', 'pod', 'pods', 'resource', 'resources', 'hook', 'lock',
+  'com',
+  'org',
+  'net',
+  'io',
+  'dev',
+  'sh',
+  'co',
+  'ai',
+  'app',
+  'apps',
+  'cloud',
+  'k8s',
+  'kubernetes',
+  'www',
+  'api',
+  'the',
+  'and',
+  'for',
+  'finalizer',
+  'finalizers',
+  'cleanup',
+  'protection',
+  'delete',
+  'deletion',
+  'pod',
+  'pods',
+  'resource',
+  'resources',
+  'hook',
+  'lock',
 ]);
 /** Words of a Deployment name that make it a controller (for a match on the finalizer's own name only). */
 const CONTROLLER_WORDS = new Set(['operator', 'controller', 'manager', 'webhook', 'attacher', 'provisioner', 'csi', 'plugin', 'agent']);
 
-export const words = (s: string): string[] =>
-  [...new Set(s.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 3 && !GENERIC.has(w) && !/^\d+$/.test(w)))];
+export const words = (s: string): string[] => [
+  ...new Set(
+    s
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length >= 3 && !GENERIC.has(w) && !/^\d+$/.test(w)),
+  ),
+];
 
 /** Who removes finalizer `f`, and how its pods are looked for. */
 export function controllerSearch(f: string): ControllerSearch {
@@ -46,16 +82,33 @@ export function controllerSearch(f: string): ControllerSearch {
     const driver = f.slice(18);
     const terms = words(driver.replace(/-/g, '.')).filter((w) => w !== 'csi');
     return {
-      key: `names ${f}`, controller: `the CSI controller of ${driver} (its external-attacher)`, by: 'names',
-      terms: terms.map((w) => [w]), hints: [['attacher'], ['csi']],
-      noneMeans: 'the driver\'s controller may run under another name, as a StatefulSet, or outside the cluster',
+      key: `names ${f}`,
+      controller: `the CSI controller of ${driver} (its external-attacher)`,
+      by: 'names',
+      terms: terms.map((w) => [w]),
+      hints: [['attacher'], ['csi']],
+      noneMeans: "the driver's controller may run under another name, as a StatefulSet, or outside the cluster",
     };
   }
   if (f.startsWith('snapshot.storage.kubernetes.io/')) {
-    return { key: 'names snapshot-controller', controller: 'the CSI snapshot controller', by: 'names', terms: [['snapshot', 'controller']], hints: [], noneMeans: 'it may run under another name or not be installed at all' };
+    return {
+      key: 'names snapshot-controller',
+      controller: 'the CSI snapshot controller',
+      by: 'names',
+      terms: [['snapshot', 'controller']],
+      hints: [],
+      noneMeans: 'it may run under another name or not be installed at all',
+    };
   }
   if (f === 'service.kubernetes.io/load-balancer-cleanup') {
-    return { key: 'names cloud-controller-manager', controller: 'the cloud controller manager', by: 'names', terms: [['cloud', 'controller']], hints: [], noneMeans: 'it often runs as a DaemonSet or static pod, or outside the cluster on a managed control plane' };
+    return {
+      key: 'names cloud-controller-manager',
+      controller: 'the cloud controller manager',
+      by: 'names',
+      terms: [['cloud', 'controller']],
+      hints: [],
+      noneMeans: 'it often runs as a DaemonSet or static pod, or outside the cluster on a managed control plane',
+    };
   }
   const slash = f.indexOf('/');
   const domain = slash >= 0 ? f.slice(0, slash) : f;
@@ -64,8 +117,11 @@ export function controllerSearch(f: string): ControllerSearch {
   const terms = words((labels.length > 1 ? labels.slice(0, -1) : labels).join('.'));
   const hints = slash >= 0 ? words(f.slice(slash + 1)).filter((w) => !terms.includes(w)) : [];
   return {
-    key: `names ${f}`, controller: `the controller of ${domain}`, by: 'names',
-    terms: terms.map((w) => [w]), hints: hints.map((w) => [w]),
+    key: `names ${f}`,
+    controller: `the controller of ${domain}`,
+    by: 'names',
+    terms: terms.map((w) => [w]),
+    hints: hints.map((w) => [w]),
     noneMeans: 'its controller may be named otherwise, run as a StatefulSet or DaemonSet, run outside the cluster, or be gone (uninstalled before the pods it finalizes)',
   };
 }
@@ -83,16 +139,32 @@ const groupIn = (group: string[], name: string[]): boolean => group.length > 0 &
  * less; the finalizer's own words only for a controller-like name.
  */
 export function nameMatch(search: Extract<ControllerSearch, { by: 'names' }>, namespace: string, name: string): { score: number; why: string } {
-  const n = name.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-  const ns = namespace.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const n = name
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const ns = namespace
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   const controllerLike = n.some((w) => CONTROLLER_WORDS.has(w));
   let score = 0;
   const why: string[] = [];
   for (const g of search.terms) {
-    if (groupIn(g, n)) { score += 3; why.push(`its name matches "${g.join('-')}"`); } else if (controllerLike && groupIn(g, ns)) { score += 1; why.push(`its namespace matches "${g.join('-')}"`); }
+    if (groupIn(g, n)) {
+      score += 3;
+      why.push(`its name matches "${g.join('-')}"`);
+    } else if (controllerLike && groupIn(g, ns)) {
+      score += 1;
+      why.push(`its namespace matches "${g.join('-')}"`);
+    }
   }
   if (controllerLike) {
-    for (const g of search.hints) if (groupIn(g, n)) { score += 1; why.push(`its name matches "${g.join('-')}"`); }
+    for (const g of search.hints)
+      if (groupIn(g, n)) {
+        score += 1;
+        why.push(`its name matches "${g.join('-')}"`);
+      }
     // Of two names that match alike, the controller's ("example-operator") before a workload's ("example-web").
     if (score > 0) score += 1;
   }

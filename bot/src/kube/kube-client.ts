@@ -34,10 +34,15 @@ export function kubeApis(kubeconfig?: KubeSource): { core: k8s.CoreV1Api; storag
  */
 export function abortable(signal: AbortSignal): k8s.ConfigurationOptions {
   return {
-    middleware: [{
-      pre: (ctx) => { ctx.setSignal(signal); return new k8s.Observable(Promise.resolve(ctx)); },
-      post: (res) => new k8s.Observable(Promise.resolve(res)),
-    }],
+    middleware: [
+      {
+        pre: (ctx) => {
+          ctx.setSignal(signal);
+          return new k8s.Observable(Promise.resolve(ctx));
+        },
+        post: (res) => new k8s.Observable(Promise.resolve(res)),
+      },
+    ],
     middlewareMergeStrategy: 'append',
   };
 }
@@ -50,16 +55,27 @@ export function abortable(signal: AbortSignal): k8s.ConfigurationOptions {
 export type KubeActor = 'bot' | 'user';
 
 /** An API error as a sentence that names the fix; `what` is the RBAC verb and resource, e.g. "list pods". */
-export function kubeFailure(err: unknown, server: string, what: { verb: string; resource: string; namespace: string }, who: KubeActor = 'bot'): { status: 'not-found' | 'unreachable'; code?: number; message: string } {
+export function kubeFailure(
+  err: unknown,
+  server: string,
+  what: { verb: string; resource: string; namespace: string },
+  who: KubeActor = 'bot',
+): { status: 'not-found' | 'unreachable'; code?: number; message: string } {
   const code = (err as { code?: number }).code;
   if (code === 404) return { status: 'not-found', code, message: `${what.resource} not found in ${what.namespace}` };
-  if (code === 401 && who === 'user') return { status: 'unreachable', code, message: `Kubernetes API ${server} refused your credentials (401): check your kubeconfig's user (\`kubectl auth whoami\`)` };
+  if (code === 401 && who === 'user')
+    return { status: 'unreachable', code, message: `Kubernetes API ${server} refused your credentials (401): check your kubeconfig's user (\`kubectl auth whoami\`)` };
   if (code === 403 && who === 'user') {
     const where = what.namespace === 'the cluster' ? '' : ` -n ${what.namespace}`;
-    return { status: 'unreachable', code, message: `you may not ${what.verb} ${what.resource} in ${what.namespace} (RBAC: ask for "${what.verb}" on ${what.resource}; \`kubectl auth can-i ${what.verb} ${what.resource}${where}\`)` };
+    return {
+      status: 'unreachable',
+      code,
+      message: `you may not ${what.verb} ${what.resource} in ${what.namespace} (RBAC: ask for "${what.verb}" on ${what.resource}; \`kubectl auth can-i ${what.verb} ${what.resource}${where}\`)`,
+    };
   }
   if (code === 401) return { status: 'unreachable', code, message: `Kubernetes API ${server} refused the bot's credentials (401): check its service account token or KUBECONFIG` };
-  if (code === 403) return { status: 'unreachable', code, message: `the bot may not ${what.verb} ${what.resource} in ${what.namespace} (RBAC: grant "${what.verb}" on ${what.resource} to the bot's service account)` };
+  if (code === 403)
+    return { status: 'unreachable', code, message: `the bot may not ${what.verb} ${what.resource} in ${what.namespace} (RBAC: grant "${what.verb}" on ${what.resource} to the bot's service account)` };
   if (typeof code === 'number' && code >= 400) {
     const said = statusMessage((err as { body?: unknown }).body);
     return { status: 'unreachable', code, message: `Kubernetes API ${server} answered ${code}${said ? `: ${said}` : ''} (${what.verb} ${what.resource})` };
@@ -71,7 +87,11 @@ export function kubeFailure(err: unknown, server: string, what: { verb: string; 
 function statusMessage(body: unknown): string | undefined {
   let b = body;
   if (typeof body === 'string') {
-    try { b = JSON.parse(body); } catch { return body.trim().slice(0, 200) || undefined; }
+    try {
+      b = JSON.parse(body);
+    } catch {
+      return body.trim().slice(0, 200) || undefined;
+    }
   }
   const m = (b as { message?: unknown } | undefined)?.message;
   return typeof m === 'string' && m ? m.slice(0, 300) : undefined;

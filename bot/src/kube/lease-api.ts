@@ -23,8 +23,14 @@ const toRecord = (l: k8s.V1Lease): LeaseRecord => ({
 });
 
 const toLease = (r: LeaseRecord, namespace: string): k8s.V1Lease => ({
-  apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-  metadata: { name: r.name, namespace, labels: { 'app.kubernetes.io/name': 'whystuck-bot', 'app.kubernetes.io/component': 'watch-lease' }, ...(r.resourceVersion ? { resourceVersion: r.resourceVersion } : {}) },
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  metadata: {
+    name: r.name,
+    namespace,
+    labels: { 'app.kubernetes.io/name': 'whystuck-bot', 'app.kubernetes.io/component': 'watch-lease' },
+    ...(r.resourceVersion ? { resourceVersion: r.resourceVersion } : {}),
+  },
   spec: {
     ...(r.holder ? { holderIdentity: r.holder } : {}),
     ...(r.durationSeconds !== undefined ? { leaseDurationSeconds: Math.ceil(r.durationSeconds) } : {}),
@@ -41,10 +47,12 @@ export function kubeLeaseApi(opts: { kubeconfig?: string; namespace: string; pre
   else kc.loadFromDefault();
   const api = kc.makeApiClient(k8s.CoordinationV1Api);
   const { namespace } = opts;
-  const conflict = (name: string) => (err: unknown): never => {
-    if ((err as { code?: number }).code === 409) throw new LeaseConflict(name);
-    throw err;
-  };
+  const conflict =
+    (name: string) =>
+    (err: unknown): never => {
+      if ((err as { code?: number }).code === 409) throw new LeaseConflict(name);
+      throw err;
+    };
   return {
     async list() {
       const res = await api.listNamespacedLease({ namespace });

@@ -18,5 +18,7 @@ export interface LeaseApi {
 }
 
 export class LeaseConflict extends Error {
-  constructor(name: string) { super(`lease ${name} was changed by someone else (409 Conflict)`); }
+  constructor(name: string) {
+    super(`lease ${name} was changed by someone else (409 Conflict)`);
+  }
 }

@@ -95,15 +95,28 @@ const MAX_CONTROLLER_PODS = 20;
 const MAX_EVENT_PODS = 3;
 const MAX_CONTROLLER_EVENTS = 10;
 
-interface Rbac { verb: string; resource: string; namespace: string }
+interface Rbac {
+  verb: string;
+  resource: string;
+  namespace: string;
+}
 
 /** A step of a read of several calls that failed: the call's own RBAC names the fix. */
 class StepError extends Error {
-  constructor(readonly inner: unknown, readonly rbac: Rbac) { super((inner as Error)?.message ?? String(inner)); }
+  constructor(
+    readonly inner: unknown,
+    readonly rbac: Rbac,
+  ) {
+    super((inner as Error)?.message ?? String(inner));
+  }
 }
 
 async function step<T>(rbac: Rbac, call: Promise<T>): Promise<T> {
-  try { return await call; } catch (err) { throw new StepError(err, rbac); }
+  try {
+    return await call;
+  } catch (err) {
+    throw new StepError(err, rbac);
+  }
 }
 
 /**
@@ -112,8 +125,11 @@ async function step<T>(rbac: Rbac, call: Promise<T>): Promise<T> {
  * again as the API prints them (Date.toJSON, whole seconds without ".000").
  * List items carry no kind in the API's answer: set here.
  */
-export const apiJson = (value: unknown, kind: string, apiVersion: string): Record<string, unknown> =>
-  ({ ...(JSON.parse(JSON.stringify(value).replace(/(T\d\d:\d\d:\d\d)\.000Z"/g, '$1Z"')) as Record<string, unknown>), kind, apiVersion });
+export const apiJson = (value: unknown, kind: string, apiVersion: string): Record<string, unknown> => ({
+  ...(JSON.parse(JSON.stringify(value).replace(/(T\d\d:\d\d:\d\d)\.000Z"/g, '$1Z"')) as Record<string, unknown>),
+  kind,
+  apiVersion,
+});
 
 export function readPodLayer(pod: PodRef, opts: PodLayerOptions): PodLayerReading {
   const started = Date.now();
@@ -131,50 +147,69 @@ export function readPodLayer(pod: PodRef, opts: PodLayerOptions): PodLayerReadin
     pending.set(what, ac);
     const timer = setTimeout(() => ac.abort(new Error(`no answer within ${opts.deadlineMs} ms`)), opts.deadlineMs);
     timer.unref();
-    return call(abortable(ac.signal)).then(
-      (value) => { if (pending.delete(what)) keep(value); },
-      (err: unknown) => {
-        if (!pending.delete(what)) return;
-        const failed = err instanceof StepError ? err : undefined;
-        const why = ac.signal.aborted ? `no answer within ${opts.deadlineMs} ms` : kubeFailure(failed?.inner ?? err, opts.server, failed?.rbac ?? rbac, opts.who).message;
-        unread.push({ what, why });
-      },
-    ).finally(() => clearTimeout(timer));
+    return call(abortable(ac.signal))
+      .then(
+        (value) => {
+          if (pending.delete(what)) keep(value);
+        },
+        (err: unknown) => {
+          if (!pending.delete(what)) return;
+          const failed = err instanceof StepError ? err : undefined;
+          const why = ac.signal.aborted ? `no answer within ${opts.deadlineMs} ms` : kubeFailure(failed?.inner ?? err, opts.server, failed?.rbac ?? rbac, opts.who).message;
+          unread.push({ what, why });
+        },
+      )
+      .finally(() => clearTimeout(timer));
   }
 
   const read = (what: string, rbac: Rbac, call: (o: k8s.ConfigurationOptions) => Promise<unknown[]>): Promise<void> =>
-    readInto(what, rbac, call, (values) => { objects.push(...values.map((value) => ({ what, value }))); });
+    readInto(what, rbac, call, (values) => {
+      objects.push(...values.map((value) => ({ what, value })));
+    });
 
   const reads: Promise<void>[] = [];
   const node = pod.nodeName;
-  reads.push(read(`node ${node}`, { verb: 'get', resource: 'nodes', namespace: 'the cluster' },
-    async (o) => [apiJson(await opts.core.readNode({ name: node }, o), 'Node', 'v1')]));
-  reads.push(read(`events of ${ref}`, { verb: 'list', resource: 'events', namespace: pod.namespace },
-    async (o) => {
+  reads.push(read(`node ${node}`, { verb: 'get', resource: 'nodes', namespace: 'the cluster' }, async (o) => [apiJson(await opts.core.readNode({ name: node }, o), 'Node', 'v1')]));
+  reads.push(
+    read(`events of ${ref}`, { verb: 'list', resource: 'events', namespace: pod.namespace }, async (o) => {
       const list = await opts.core.listNamespacedEvent({ namespace: pod.namespace, fieldSelector: `involvedObject.uid=${pod.uid}`, limit: MAX_EVENTS }, o);
       return list.items.map((e) => apiJson(e, 'Event', 'v1'));
-    }));
+    }),
+  );
   for (const claim of pod.claims.slice(0, MAX_CLAIMS)) {
     let bound: string | undefined;
-    reads.push(read(`persistentvolumeclaim ${pod.namespace}/${claim}`, { verb: 'get', resource: 'persistentvolumeclaims', namespace: pod.namespace },
-      async (o) => {
+    reads.push(
+      read(`persistentvolumeclaim ${pod.namespace}/${claim}`, { verb: 'get', resource: 'persistentvolumeclaims', namespace: pod.namespace }, async (o) => {
         const c = await opts.core.readNamespacedPersistentVolumeClaim({ namespace: pod.namespace, name: claim }, o);
         bound = c.spec?.volumeName || undefined;
         return [apiJson(c, 'PersistentVolumeClaim', 'v1')];
       })
-      // Then the volume it is bound to: its CSI driver, handle, reclaim policy and phase (its own deadline).
-      .then(() => (bound ? read(`persistentvolume ${bound}`, { verb: 'get', resource: 'persistentvolumes', namespace: 'the cluster' },
-        async (o) => [apiJson(await opts.core.readPersistentVolume({ name: bound! }, o), 'PersistentVolume', 'v1')]) : undefined)));
+        // Then the volume it is bound to: its CSI driver, handle, reclaim policy and phase (its own deadline).
+        .then(() =>
+          bound
+            ? read(`persistentvolume ${bound}`, { verb: 'get', resource: 'persistentvolumes', namespace: 'the cluster' }, async (o) => [
+                apiJson(await opts.core.readPersistentVolume({ name: bound! }, o), 'PersistentVolume', 'v1'),
+              ])
+            : undefined,
+        ),
+    );
   }
   if (pod.csi || pod.claims.length) {
-    reads.push(read(`volumeattachments of node ${node}`, { verb: 'list', resource: 'volumeattachments.storage.k8s.io', namespace: 'the cluster' },
-      async (o) => {
+    reads.push(
+      read(`volumeattachments of node ${node}`, { verb: 'list', resource: 'volumeattachments.storage.k8s.io', namespace: 'the cluster' }, async (o) => {
         // VolumeAttachments have no field selector for their node: listed, then kept for this node.
         const list = await opts.storage.listVolumeAttachment({}, o);
-        return list.items.filter((a) => a.spec?.nodeName === node).slice(0, MAX_ATTACHMENTS).map((a) => apiJson(a, 'VolumeAttachment', 'storage.k8s.io/v1'));
-      }));
-    reads.push(read(`csinode ${node}`, { verb: 'get', resource: 'csinodes.storage.k8s.io', namespace: 'the cluster' },
-      async (o) => [apiJson(await opts.storage.readCSINode({ name: node }, o), 'CSINode', 'storage.k8s.io/v1')]));
+        return list.items
+          .filter((a) => a.spec?.nodeName === node)
+          .slice(0, MAX_ATTACHMENTS)
+          .map((a) => apiJson(a, 'VolumeAttachment', 'storage.k8s.io/v1'));
+      }),
+    );
+    reads.push(
+      read(`csinode ${node}`, { verb: 'get', resource: 'csinodes.storage.k8s.io', namespace: 'the cluster' }, async (o) => [
+        apiJson(await opts.storage.readCSINode({ name: node }, o), 'CSINode', 'storage.k8s.io/v1'),
+      ]),
+    );
   }
   // The controllers that should remove the finalizers of a pod being deleted: one look per controller.
   const looks = new Map<string, { finalizers: string[]; search: ControllerSearch }>();
@@ -190,9 +225,16 @@ export function readPodLayer(pod: PodRef, opts: PodLayerOptions): PodLayerReadin
   for (const { finalizers, search } of looks.values()) {
     const what = `controller pods for finalizer ${finalizers.join(', ')}`;
     lookNames.set(what, search.key);
-    reads.push(readInto(what, search.by === 'labels' ? { verb: 'list', resource: 'pods', namespace: search.namespace } : { verb: 'list', resource: 'deployments.apps', namespace: 'the cluster' },
-      (o) => lookForController(search, pod, opts, o),
-      (found) => { controllers.push({ finalizers, search, ...found }); }));
+    reads.push(
+      readInto(
+        what,
+        search.by === 'labels' ? { verb: 'list', resource: 'pods', namespace: search.namespace } : { verb: 'list', resource: 'deployments.apps', namespace: 'the cluster' },
+        (o) => lookForController(search, pod, opts, o),
+        (found) => {
+          controllers.push({ finalizers, search, ...found });
+        },
+      ),
+    );
   }
   const done = Promise.all(reads).then(() => undefined);
 
@@ -200,7 +242,13 @@ export function readPodLayer(pod: PodRef, opts: PodLayerOptions): PodLayerReadin
     done,
     async settle(waitMs) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([done, new Promise<void>((r) => { timer = setTimeout(r, Math.max(0, waitMs)); timer.unref(); })]);
+      await Promise.race([
+        done,
+        new Promise<void>((r) => {
+          timer = setTimeout(r, Math.max(0, waitMs));
+          timer.unref();
+        }),
+      ]);
       clearTimeout(timer);
       settled = true;
       for (const [what, ac] of pending) {
@@ -231,8 +279,10 @@ async function lookForController(search: ControllerSearch, pod: PodRef, opts: Po
   const found: Omit<ControllerRead, 'finalizers' | 'search'> = { deployments: [], pods: [], events: [], partial: [] };
   const pods: k8s.V1Pod[] = [];
   if (search.by === 'labels') {
-    const list = await step({ verb: 'list', resource: 'pods', namespace: search.namespace },
-      opts.core.listNamespacedPod({ namespace: search.namespace, labelSelector: search.selector, limit: MAX_CONTROLLER_PODS }, o));
+    const list = await step(
+      { verb: 'list', resource: 'pods', namespace: search.namespace },
+      opts.core.listNamespacedPod({ namespace: search.namespace, labelSelector: search.selector, limit: MAX_CONTROLLER_PODS }, o),
+    );
     pods.push(...list.items);
   } else {
     const list = await step({ verb: 'list', resource: 'deployments.apps', namespace: 'the cluster' }, opts.apps.listDeploymentForAllNamespaces({ limit: MAX_DEPLOYMENTS }, o));
@@ -247,8 +297,13 @@ async function lookForController(search: ControllerSearch, pod: PodRef, opts: Po
     for (const { d, m } of best) {
       found.deployments.push({ value: apiJson(d, 'Deployment', 'apps/v1'), matched: m.why });
       const ns = d.metadata?.namespace ?? '';
-      const labels = Object.entries(d.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-      if (!labels) { found.partial.push({ what: `pods of Deployment ${ns}/${d.metadata?.name ?? ''}`, why: 'its selector has no matchLabels to list them by' }); continue; }
+      const labels = Object.entries(d.spec?.selector?.matchLabels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      if (!labels) {
+        found.partial.push({ what: `pods of Deployment ${ns}/${d.metadata?.name ?? ''}`, why: 'its selector has no matchLabels to list them by' });
+        continue;
+      }
       const list2 = await step({ verb: 'list', resource: 'pods', namespace: ns }, opts.core.listNamespacedPod({ namespace: ns, labelSelector: labels, limit: MAX_CONTROLLER_PODS }, o));
       pods.push(...list2.items);
     }
@@ -256,15 +311,17 @@ async function lookForController(search: ControllerSearch, pod: PodRef, opts: Po
   found.pods = pods.map((p) => apiJson(p, 'Pod', 'v1'));
   const troubled = pods.filter((p) => !isReady(p));
   const withEvents = (troubled.length ? troubled : pods).slice(0, MAX_EVENT_PODS);
-  await Promise.all(withEvents.map(async (p) => {
-    const ns = p.metadata?.namespace ?? '';
-    try {
-      const list = await opts.core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.uid=${p.metadata?.uid ?? ''}`, limit: MAX_CONTROLLER_EVENTS }, o);
-      found.events.push(...list.items.map((e) => apiJson(e, 'Event', 'v1')));
-    } catch (err) {
-      found.partial.push({ what: `events of ${ns}/${p.metadata?.name ?? ''}`, why: kubeFailure(err, opts.server, { verb: 'list', resource: 'events', namespace: ns }, opts.who).message });
-    }
-  }));
+  await Promise.all(
+    withEvents.map(async (p) => {
+      const ns = p.metadata?.namespace ?? '';
+      try {
+        const list = await opts.core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.uid=${p.metadata?.uid ?? ''}`, limit: MAX_CONTROLLER_EVENTS }, o);
+        found.events.push(...list.items.map((e) => apiJson(e, 'Event', 'v1')));
+      } catch (err) {
+        found.partial.push({ what: `events of ${ns}/${p.metadata?.name ?? ''}`, why: kubeFailure(err, opts.server, { verb: 'list', resource: 'events', namespace: ns }, opts.who).message });
+      }
+    }),
+  );
   return found;
 }
 

@@ -18,11 +18,7 @@ export interface PodInfo {
   ref?: PodRef;
 }
 
-export type LookupResult<T> =
-  | { status: 'ok'; value: T }
-  | { status: 'invalid'; message: string }
-  | { status: 'not-found'; message: string }
-  | { status: 'unreachable'; message: string };
+export type LookupResult<T> = { status: 'ok'; value: T } | { status: 'invalid'; message: string } | { status: 'not-found'; message: string } | { status: 'unreachable'; message: string };
 
 /** The Kubernetes side of a question: an interface so tests can point it at a fake API server. */
 export interface KubeLookup {
@@ -48,7 +44,9 @@ function stateOf(s: k8s.V1ContainerStatus): string {
 /** Each API read's deadline unless told otherwise. */
 export const KUBE_READ_DEADLINE_MS = 3000;
 
-export function createKubeLookup(opts: { kubeconfig?: KubeSource; /** Each read's deadline (ms). */ deadlineMs?: number; /** Whose credentials (the fix a refusal names); default the bot's. */ who?: KubeActor } = {}): KubeLookup {
+export function createKubeLookup(
+  opts: { kubeconfig?: KubeSource; /** Each read's deadline (ms). */ deadlineMs?: number; /** Whose credentials (the fix a refusal names); default the bot's. */ who?: KubeActor } = {},
+): KubeLookup {
   const { core, storage, apps, server } = kubeApis(opts.kubeconfig);
   const deadlineMs = opts.deadlineMs ?? KUBE_READ_DEADLINE_MS;
 
@@ -72,7 +70,8 @@ export function createKubeLookup(opts: { kubeconfig?: KubeSource; /** Each read'
       return {
         status: 'ok',
         value: {
-          namespace, name,
+          namespace,
+          name,
           uid: pod.metadata?.uid ?? '',
           nodeName: pod.spec?.nodeName ?? '',
           phase: pod.status?.phase ?? 'Unknown',

@@ -38,7 +38,9 @@ export async function forwardPodPort(kc: k8s.KubeConfig, namespace: string, pod:
   const sockets = new Set<Socket>();
   const tunnels = new Set<Tunnel>();
   let last: string | undefined;
-  const fail = (why: string): void => { last = oneLine(why); };
+  const fail = (why: string): void => {
+    last = oneLine(why);
+  };
 
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -59,9 +61,15 @@ export async function forwardPodPort(kc: k8s.KubeConfig, namespace: string, pod:
       (ws) => {
         const tunnel = ws as unknown as Tunnel;
         tunnels.add(tunnel);
-        tunnel.on('error', (err) => { fail(`port-forward to pod ${namespace}/${pod}: ${err.message}`); socket.destroy(); });
+        tunnel.on('error', (err) => {
+          fail(`port-forward to pod ${namespace}/${pod}: ${err.message}`);
+          socket.destroy();
+        });
         // The API server closed the tunnel: the connection ends with it (client-node only closes it the other way).
-        tunnel.on('close', () => { tunnels.delete(tunnel); socket.end(); });
+        tunnel.on('close', () => {
+          tunnels.delete(tunnel);
+          socket.end();
+        });
         if (socket.destroyed) tunnel.close();
         else socket.resume();
       },
@@ -73,16 +81,20 @@ export async function forwardPodPort(kc: k8s.KubeConfig, namespace: string, pod:
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const local = (server.address() as { port: number }).port;
   return {
     address: `127.0.0.1:${local}`,
     lastError: () => last,
-    close: () => new Promise<void>((resolve) => {
-      for (const t of tunnels) (t.terminate ?? t.close).call(t);
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of tunnels) (t.terminate ?? t.close).call(t);
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -32,7 +32,13 @@ export interface CollectorPoolOptions {
   discovery?: CollectorDiscovery;
 }
 
-interface Found { at: number; address: string; /** The pod reached (namespace/name): its identity is the one accepted besides the node's. */ pod: string; where: string; client: CollectorClient }
+interface Found {
+  at: number;
+  address: string;
+  /** The pod reached (namespace/name): its identity is the one accepted besides the node's. */ pod: string;
+  where: string;
+  client: CollectorClient;
+}
 
 export function createCollectorPool(opts: CollectorPoolOptions): CollectorPool {
   const clients = new Map<string, CollectorClient>();
@@ -59,7 +65,10 @@ export function createCollectorPool(opts: CollectorPoolOptions): CollectorPool {
     const cached = found.get(node);
     if (cached && Date.now() - cached.at < (d.ttlMs ?? 30_000)) return { status: 'ok', client: cached.client, address: cached.address, where: cached.where };
     if (!opts.tls) {
-      return { status: 'unknown-node', message: `no collector is configured for node ${node} in WHYSTUCK_COLLECTORS, and collectors found through Kubernetes need mutual TLS: set WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA` };
+      return {
+        status: 'unknown-node',
+        message: `no collector is configured for node ${node} in WHYSTUCK_COLLECTORS, and collectors found through Kubernetes need mutual TLS: set WHYSTUCK_COLLECTOR_TLS_CERT/KEY/CA`,
+      };
     }
     const listed = await d.finder.list(node);
     if (listed.status !== 'ok') return { status: 'unknown-node', message: `no collector is configured for node ${node} in WHYSTUCK_COLLECTORS, and ${listed.message}` };
@@ -77,7 +86,10 @@ export function createCollectorPool(opts: CollectorPoolOptions): CollectorPool {
     const address = `${pod.podIP!.includes(':') ? `[${pod.podIP}]` : pod.podIP}:${d.port}`;
     const serverName = d.serverName.replace(/\{node\}/g, node);
     const podName = `${pod.namespace}/${pod.name}`;
-    if (cached?.address === address && cached.pod === podName) { cached.at = Date.now(); return { status: 'ok', client: cached.client, address, where: cached.where }; }
+    if (cached?.address === address && cached.pod === podName) {
+      cached.at = Date.now();
+      return { status: 'ok', client: cached.client, address, where: cached.where };
+    }
     cached?.client.close();
     // The certificate must be this node's collector's, not any collector's: its one URI SAN is exactly
     // the node's identity (spiffe://whystuck/node/NODE, `whystuck certs`) or the identity of the pod the
@@ -99,7 +111,13 @@ export function createCollectorPool(opts: CollectorPoolOptions): CollectorPool {
       }
       let client = clients.get(node);
       if (!client) {
-        client = createCollectorClient({ address, tls: opts.insecure ? undefined : opts.tls, expectedIdentity: opts.insecure ? undefined : nodeIdentity(node), deadlineMs: opts.deadlineMs, retries: 2 });
+        client = createCollectorClient({
+          address,
+          tls: opts.insecure ? undefined : opts.tls,
+          expectedIdentity: opts.insecure ? undefined : nodeIdentity(node),
+          deadlineMs: opts.deadlineMs,
+          retries: 2,
+        });
         clients.set(node, client);
       }
       return { status: 'ok', client, address, where: address };

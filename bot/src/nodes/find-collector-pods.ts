@@ -36,7 +36,12 @@ function toCollectorPod(p: k8s.V1Pod): CollectorPod {
  * for one node, the field selector spec.nodeName=NODE — the API server does the
  * filtering, so the bot needs only "list pods" in that one namespace.
  */
-export function createCollectorFinder(opts: { kubeconfig?: KubeSource; namespace: string; selector: string; /** Whose credentials (the fix a refusal names); default the bot's. */ who?: KubeActor }): CollectorFinder {
+export function createCollectorFinder(opts: {
+  kubeconfig?: KubeSource;
+  namespace: string;
+  selector: string;
+  /** Whose credentials (the fix a refusal names); default the bot's. */ who?: KubeActor;
+}): CollectorFinder {
   const { core, server } = kubeCoreApi(opts.kubeconfig);
   return {
     describe: `pods in namespace ${opts.namespace} with labels ${opts.selector}`,

@@ -35,7 +35,14 @@ function transports(deps: NodeAccessDeps): { collector: NodeTransport; ssh?: Nod
   const ssh = deps.ssh?.enabled ? deps.ssh : undefined;
   return {
     collector: grpcTransport(deps.collectors),
-    ...(ssh ? { ssh: sshTransport(async (node) => { const t = await ssh.targetFor(node); return t.ok ? t : { ok: false, message: t.message }; }) } : {}),
+    ...(ssh
+      ? {
+          ssh: sshTransport(async (node) => {
+            const t = await ssh.targetFor(node);
+            return t.ok ? t : { ok: false, message: t.message };
+          }),
+        }
+      : {}),
   };
 }
 
@@ -46,7 +53,10 @@ function transports(deps: NodeAccessDeps): { collector: NodeTransport; ssh?: Nod
  * joined; a remediation on the node (forgetInFlight) makes the next question
  * start a call of its own.
  */
-interface InFlight { node: string; answer: Promise<NodeSnapshot> }
+interface InFlight {
+  node: string;
+  answer: Promise<NodeSnapshot>;
+}
 const inFlight = new WeakMap<CollectorPool, Map<string, InFlight>>();
 /** The SSH fallback configuration a call was made with is part of what it answers: numbered by identity. */
 const sshIds = new WeakMap<SshFallback, number>();
@@ -64,7 +74,11 @@ function requestKey(value: unknown): string {
   if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'undefined';
   if (Array.isArray(value)) return `[${value.map(requestKey).join(',')}]`;
   const o = value as Record<string, unknown>;
-  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${requestKey(o[k])}`).join(',')}}`;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${requestKey(o[k])}`)
+    .join(',')}}`;
 }
 
 /**
@@ -99,7 +113,9 @@ export async function snapshotNode(deps: NodeAccessDeps, node: string, req: Snap
     const started: InFlight = { node, answer: snapshotOnce(deps, node, req, opts) };
     call = started;
     calls.set(key, started);
-    const done = (): void => { if (calls.get(key) === started) calls.delete(key); };
+    const done = (): void => {
+      if (calls.get(key) === started) calls.delete(key);
+    };
     started.answer.then(done, done);
   }
   const res = await call.answer;
@@ -122,7 +138,9 @@ async function snapshotOnce(deps: NodeAccessDeps, node: string, req: SnapshotReq
   if (res.status === 'ok') return { status: 'ok', value: res.value, source: { path: 'ssh', where: res.where, collectorFailure } };
   return {
     status: 'failed',
-    message: collectorFailure ? `I could not read node ${node} through its collector nor over SSH.\n• Collector: ${sentence(collectorFailure)}\n• SSH fallback: ${res.message}` : `I could not read node ${node} over SSH: ${res.message}`,
+    message: collectorFailure
+      ? `I could not read node ${node} through its collector nor over SSH.\n• Collector: ${sentence(collectorFailure)}\n• SSH fallback: ${res.message}`
+      : `I could not read node ${node} over SSH: ${res.message}`,
   };
 }
 
@@ -132,10 +150,7 @@ async function snapshotOnce(deps: NodeAccessDeps, node: string, req: SnapshotReq
  * a dropped connection, an SSH command timeout after the signal script
  * started): the signal may have been sent, and only a recheck can tell.
  */
-export type NodeRemediation =
-  | { status: 'ok'; value: RemediateResponse; where: string }
-  | { status: 'failed'; message: string }
-  | { status: 'unknown'; message: string };
+export type NodeRemediation = { status: 'ok'; value: RemediateResponse; where: string } | { status: 'failed'; message: string } | { status: 'unknown'; message: string };
 
 /**
  * A guarded signal along the path the diagnosis came by — never another:

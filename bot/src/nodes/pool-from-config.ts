@@ -6,7 +6,10 @@ import { createCollectorPool, type CollectorPool } from './collector-pool';
 export function collectorPoolFromConfig(config: BotConfig): CollectorPool {
   const d = config.collectorDiscovery;
   return createCollectorPool({
-    addresses: config.collectors, tls: config.collectorTls, insecure: config.collectorInsecure, deadlineMs: config.collectorDeadlineMs,
+    addresses: config.collectors,
+    tls: config.collectorTls,
+    insecure: config.collectorInsecure,
+    deadlineMs: config.collectorDeadlineMs,
     discovery: { finder: createCollectorFinder({ kubeconfig: config.kubeconfig, namespace: d.namespace, selector: d.selector }), port: d.port, serverName: d.serverName },
   });
 }

@@ -23,7 +23,11 @@ export interface PortForwardPoolOptions {
   deadlineMs: number;
 }
 
-interface Reached { forward: PodPortForward; pool: CollectorPool; lookup: CollectorLookup }
+interface Reached {
+  forward: PodPortForward;
+  pool: CollectorPool;
+  lookup: CollectorLookup;
+}
 
 /**
  * The collectors as seen from a user's machine (the kubectl plugin): a node's
@@ -70,7 +74,10 @@ export function createPortForwardPool(opts: PortForwardPoolOptions): CollectorPo
     const [host, port] = [forward.address.slice(0, forward.address.lastIndexOf(':')), Number(forward.address.slice(forward.address.lastIndexOf(':') + 1))];
     const tunnelled: CollectorPod = { ...pod, podIP: host, phase: 'Running', ready: true };
     const pool = createCollectorPool({
-      addresses: new Map(), tls: tls.files, insecure: false, deadlineMs: opts.deadlineMs,
+      addresses: new Map(),
+      tls: tls.files,
+      insecure: false,
+      deadlineMs: opts.deadlineMs,
       discovery: { finder: { describe: `pod ${pod.namespace}/${pod.name}`, list: async () => ({ status: 'ok', value: [tunnelled] }) }, port, serverName: opts.serverName },
     });
     let lookup: CollectorLookup;
@@ -116,7 +123,9 @@ export function createPortForwardPool(opts: PortForwardPoolOptions): CollectorPo
       if (listed.status !== 'ok') return { nodes: [], problems: [listed.message] };
       return { nodes: [...new Set(listed.value.map((p) => p.node).filter(Boolean))].sort(), problems: [] };
     },
-    close() { void shutdown(); },
+    close() {
+      void shutdown();
+    },
     shutdown,
   };
 

@@ -57,7 +57,10 @@ export function buildSshTarget(p: SshTargetParts): Checked<SshNodeTarget> {
   const nodeHost = address.value.host;
   const pinHint = p.pinHint ?? ((host: string, fp: string) => `--host-key-fingerprint ${host === nodeHost ? '' : `${host.includes(':') ? `[${host}]` : host}=`}${fp}`);
   const hostKeys = createHostKeyPolicy({
-    knownHosts: known?.value, pins: { byHost, everyHost: p.everyHostFingerprints ?? [] }, pinHint, pinsElsewhere: p.pinsElsewhere ?? false,
+    knownHosts: known?.value,
+    pins: { byHost, everyHost: p.everyHostFingerprints ?? [] },
+    pinHint,
+    pinsElsewhere: p.pinsElsewhere ?? false,
     ...(p.pinSetting ? { pinSetting: p.pinSetting } : {}),
   });
   if (!hostKeys.ok) return prefixed(hostKeys, p.knownHostsSetting);
@@ -66,9 +69,12 @@ export function buildSshTarget(p: SshTargetParts): Checked<SshNodeTarget> {
   return {
     ok: true,
     value: {
-      address: address.value, key: key.value, hostKeys: hostKeys.value,
+      address: address.value,
+      key: key.value,
+      hostKeys: hostKeys.value,
       jump: jump?.ok ? { address: jump.value } : undefined,
-      connectTimeoutMs: p.connectTimeoutMs, commandTimeoutMs: p.commandTimeoutMs,
+      connectTimeoutMs: p.connectTimeoutMs,
+      commandTimeoutMs: p.commandTimeoutMs,
     },
   };
 }

@@ -21,9 +21,7 @@ export type NodePath = 'collector' | 'ssh';
  *   connection, an SSH command timeout after the signal script started):
  *   it may have been carried out, and only a recheck can tell.
  */
-export type TransportResult<T> =
-  | { status: 'ok'; value: T; where: string }
-  | { status: 'unreachable' | 'refused' | 'unknown'; message: string };
+export type TransportResult<T> = { status: 'ok'; value: T; where: string } | { status: 'unreachable' | 'refused' | 'unknown'; message: string };
 
 export interface NodeTransport {
   readonly path: NodePath;

@@ -50,7 +50,10 @@ export interface WorkerAnalysis {
 }
 
 export class AnalysisStalled extends Error {
-  constructor(readonly line: number, readonly budgetMs: number) {
+  constructor(
+    readonly line: number,
+    readonly budgetMs: number,
+  ) {
     super(`reading line ${line} took longer than the ${Math.round(budgetMs / 100) / 10} s time budget; the analysis was stopped`);
     this.name = 'AnalysisStalled';
   }
@@ -99,12 +102,21 @@ function spawn(): Pooled {
   const worker = startAnalyzeWorker({ progress });
   counts.workers++;
   counts.peakWorkers = Math.max(counts.peakWorkers, counts.workers);
-  worker.once('exit', () => { counts.workers--; });
+  worker.once('exit', () => {
+    counts.workers--;
+  });
   let readyResolve!: () => void;
   let readyReject!: (err: Error) => void;
   const p: Pooled = {
-    worker, progress: new Int32Array(progress), listener: null, fail: null, dead: false,
-    ready: new Promise<void>((res, rej) => { readyResolve = res; readyReject = rej; }),
+    worker,
+    progress: new Int32Array(progress),
+    listener: null,
+    fail: null,
+    dead: false,
+    ready: new Promise<void>((res, rej) => {
+      readyResolve = res;
+      readyReject = rej;
+    }),
   };
   p.ready.catch(() => undefined);
   worker.on('message', (m: FromWorker) => {
@@ -133,7 +145,10 @@ function release(p: Pooled): void {
   p.listener = null;
   p.fail = null;
   if (p.dead) return;
-  if (idle.length < IDLE_KEPT) { p.worker.unref(); idle.push(p); } else void p.worker.terminate();
+  if (idle.length < IDLE_KEPT) {
+    p.worker.unref();
+    idle.push(p);
+  } else void p.worker.terminate();
 }
 
 function discard(p: Pooled): void {
@@ -166,13 +181,23 @@ function run(opts: AnalyzeInWorkerOptions, again?: { stopBeforeLine: number; sta
   let inFlight = 0;
   let stopped = false;
   let waiters: (() => void)[] = [];
-  const wake = (): void => { const w = waiters; waiters = []; for (const f of w) f(); };
-  const stop = (): void => { stopped = true; wake(); };
+  const wake = (): void => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const stop = (): void => {
+    stopped = true;
+    wake();
+  };
   const timers: NodeJS.Timeout[] = [];
   const queue: { m: ToWorker; transfer?: ArrayBuffer[] }[] = [];
   let started = false;
   const post = (m: ToWorker, transfer?: ArrayBuffer[]): void => {
-    if (!started) { queue.push({ m, transfer }); return; }
+    if (!started) {
+      queue.push({ m, transfer });
+      return;
+    }
     if (m.kind !== 'stop') Atomics.store(p.progress, 1, 1);
     p.worker.postMessage(m, transfer);
   };
@@ -192,8 +217,15 @@ function run(opts: AnalyzeInWorkerOptions, again?: { stopBeforeLine: number; sta
     p.listener = (m) => {
       if (m.kind === 'ready' || m.job !== job) return;
       switch (m.kind) {
-        case 'ack': inFlight--; wake(); break;
-        case 'cut': inFlight--; stop(); post({ kind: 'end', job }); break;
+        case 'ack':
+          inFlight--;
+          wake();
+          break;
+        case 'cut':
+          inFlight--;
+          stop();
+          post({ kind: 'end', job });
+          break;
         case 'done':
           if (settle(() => resolve({ status: 'ok', value: { evidence: m.evidence, diagnosis: m.diagnosis, lines: m.lines, ...(m.cut ? { cut: m.cut } : {}) } }))) release(p);
           break;
@@ -203,37 +235,56 @@ function run(opts: AnalyzeInWorkerOptions, again?: { stopBeforeLine: number; sta
       }
     };
     // The budget counts from when the worker is ready to read (starting a thread is not reading).
-    void p.ready.then(() => {
-      if (settled) return;
-      started = true;
-      p.worker.postMessage({ kind: 'start', job, budgetMs, ...(again ?? {}), ...(opts.stallForTest ? { stallForTest: opts.stallForTest } : {}), ...(opts.forRendering ? { forRendering: true } : {}) } satisfies ToWorker);
-      for (const q of queue.splice(0)) post(q.m, q.transfer);
-      // At the deadline: a worker waiting for input is told to stop and answer; a busy one stops by itself at its next line
-      // (it sees the flag set here, and looks at its own clock too).
-      timers.push(setTimeout(() => {
-        Atomics.store(p.progress, 2, 1);
-        if (Atomics.load(p.progress, 1) === 0) { stop(); post({ kind: 'stop', job }); }
-      }, budgetMs));
-      // Past the grace period a worker still busy is stuck on one line: end it.
-      const watch = (): void => {
-        timers.push(setTimeout(() => {
-          if (Atomics.load(p.progress, 1) === 1) {
-            const line = Math.max(1, Atomics.load(p.progress, 0));
-            if (settle(() => resolve({ status: 'stalled', line }))) discard(p);
-          } else {
-            stop();
-            post({ kind: 'stop', job });
-            watch();
-          }
-        }, graceMs));
-      };
-      timers.push(setTimeout(watch, budgetMs));
-    }, () => undefined);
+    void p.ready.then(
+      () => {
+        if (settled) return;
+        started = true;
+        p.worker.postMessage({
+          kind: 'start',
+          job,
+          budgetMs,
+          ...(again ?? {}),
+          ...(opts.stallForTest ? { stallForTest: opts.stallForTest } : {}),
+          ...(opts.forRendering ? { forRendering: true } : {}),
+        } satisfies ToWorker);
+        for (const q of queue.splice(0)) post(q.m, q.transfer);
+        // At the deadline: a worker waiting for input is told to stop and answer; a busy one stops by itself at its next line
+        // (it sees the flag set here, and looks at its own clock too).
+        timers.push(
+          setTimeout(() => {
+            Atomics.store(p.progress, 2, 1);
+            if (Atomics.load(p.progress, 1) === 0) {
+              stop();
+              post({ kind: 'stop', job });
+            }
+          }, budgetMs),
+        );
+        // Past the grace period a worker still busy is stuck on one line: end it.
+        const watch = (): void => {
+          timers.push(
+            setTimeout(() => {
+              if (Atomics.load(p.progress, 1) === 1) {
+                const line = Math.max(1, Atomics.load(p.progress, 0));
+                if (settle(() => resolve({ status: 'stalled', line }))) discard(p);
+              } else {
+                stop();
+                post({ kind: 'stop', job });
+                watch();
+              }
+            }, graceMs),
+          );
+        };
+        timers.push(setTimeout(watch, budgetMs));
+      },
+      () => undefined,
+    );
   });
   result.catch(() => undefined);
   return {
     result,
-    get stopped() { return stopped; },
+    get stopped() {
+      return stopped;
+    },
     send(m, transfer) {
       if (m.kind === 'chunk') inFlight++;
       post({ ...m, job } as ToWorker, transfer);
@@ -291,7 +342,10 @@ export async function analyzeTextInWorker(text: string, opts: AnalyzeInWorkerOpt
 export async function analyzeStreamInWorker(input: Readable, opts: AnalyzeInWorkerOptions = {}): Promise<WorkerAnalysis> {
   const r = run(opts);
   const it = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  const over = r.result.then(() => null, () => null);
+  const over = r.result.then(
+    () => null,
+    () => null,
+  );
   try {
     for (;;) {
       const pending = it.next();

@@ -33,17 +33,27 @@ let job: Job | null = null;
 function mayRead(j: Job): boolean {
   if (j.cut) return false;
   const next = j.n + 1;
-  if (j.stopBeforeLine !== undefined && next >= j.stopBeforeLine) { j.cut = { line: next, reason: 'stalled', budgetMs: j.stalledBudgetMs ?? j.budgetMs }; return false; }
+  if (j.stopBeforeLine !== undefined && next >= j.stopBeforeLine) {
+    j.cut = { line: next, reason: 'stalled', budgetMs: j.stalledBudgetMs ?? j.budgetMs };
+    return false;
+  }
   // The caller's timer flags the deadline; the clock (some 40 ns a call, a good part of a line's cost) is read every 16 lines.
-  if (Atomics.load(progress, 2) === 1 || ((next & 15) === 0 && Date.now() >= j.deadline)) { j.cut = { line: next, reason: 'time-budget', budgetMs: j.budgetMs }; return false; }
+  if (Atomics.load(progress, 2) === 1 || ((next & 15) === 0 && Date.now() >= j.deadline)) {
+    j.cut = { line: next, reason: 'time-budget', budgetMs: j.budgetMs };
+    return false;
+  }
   j.n = next;
   Atomics.store(progress, 0, next);
   if (j.stallForTest?.line === next) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, j.stallForTest.ms);
   return true;
 }
 
-const line = (j: Job, text: string): void => { if (mayRead(j)) j.reader.line(text); };
-const skip = (j: Job, reason: string): void => { if (mayRead(j)) j.reader.skipLine(reason); };
+const line = (j: Job, text: string): void => {
+  if (mayRead(j)) j.reader.line(text);
+};
+const skip = (j: Job, reason: string): void => {
+  if (mayRead(j)) j.reader.skipLine(reason);
+};
 
 /**
  * ASCII text is decoded a unit of whole lines at a time (one native call, not
@@ -60,7 +70,10 @@ function chunk(j: Job, bytes: Buffer): void {
   let whole = true;
   if (j.carry || j.overlong) {
     const nl = bytes.indexOf(10);
-    if (nl >= 0) { endLine(j, bytes, 0, nl); start = nl + 1; } else whole = false;
+    if (nl >= 0) {
+      endLine(j, bytes, 0, nl);
+      start = nl + 1;
+    } else whole = false;
   }
   if (whole) {
     // The whole lines after it may be ASCII; the rest is decoded line by line.
@@ -76,7 +89,10 @@ function chunk(j: Job, bytes: Buffer): void {
   if (j.cut) return;
   if (start < bytes.length && !j.overlong) {
     const rest = bytes.subarray(start);
-    if ((j.carry?.length ?? 0) + rest.length > MAX_LINE_CHARS * 4) { j.overlong = true; j.carry = null; } else j.carry = j.carry ? Buffer.concat([j.carry, rest]) : Buffer.from(rest);
+    if ((j.carry?.length ?? 0) + rest.length > MAX_LINE_CHARS * 4) {
+      j.overlong = true;
+      j.carry = null;
+    } else j.carry = j.carry ? Buffer.concat([j.carry, rest]) : Buffer.from(rest);
   }
 }
 
@@ -119,7 +135,10 @@ function finish(j: Job): void {
   const cut = j.cut;
   if (cut) {
     evidence.missing.push(cutNote(cut));
-    evidence.unreadable.push({ lines: [cut.line, cut.line], reason: `not read: ${cut.reason === 'time-budget' ? 'the time budget ran out here' : 'this line could not be read within the time budget'}; nothing from here on was read` });
+    evidence.unreadable.push({
+      lines: [cut.line, cut.line],
+      reason: `not read: ${cut.reason === 'time-budget' ? 'the time budget ran out here' : 'this line could not be read within the time budget'}; nothing from here on was read`,
+    });
   }
   const diagnosis = diagnosePaste(evidence, cut ? { cutNote: cutNote(cut) } : {});
   job = null;
@@ -145,7 +164,10 @@ port.on('message', (m: ToWorker) => {
       return;
     }
     const j = job;
-    if (!j || j.job !== m.job) { Atomics.store(progress, 1, 0); return; } // a job that already ended
+    if (!j || j.job !== m.job) {
+      Atomics.store(progress, 1, 0);
+      return;
+    } // a job that already ended
     switch (m.kind) {
       case 'chunk':
         chunk(j, Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));

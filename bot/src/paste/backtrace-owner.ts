@@ -7,7 +7,11 @@
  *     "linux-sandbox.cc:" (a source file or program name).
  */
 
-export interface DebuggerCommand { pid?: number; comm?: string; core: boolean }
+export interface DebuggerCommand {
+  pid?: number;
+  comm?: string;
+  core: boolean;
+}
 
 /**
  * The process a debugger command looks at, or null when the words after the
@@ -22,8 +26,10 @@ export function readDebuggerCommand(program: string, args: string): DebuggerComm
     const w = words[i];
     if (w === '-p' || w === '--pid' || w === '-pid') pid = toPid(words[++i]);
     else if (w.startsWith('--pid=')) pid = toPid(w.slice(6));
-    else if (w === '-c' || w === '--core') { core = true; i++; }
-    else if (w.startsWith('--core=')) core = true;
+    else if (w === '-c' || w === '--core') {
+      core = true;
+      i++;
+    } else if (w.startsWith('--core=')) core = true;
     else if (w === '-ex' || w === '-x' || w === '--eval-command' || w === '--args') i++;
     else if (w === '|' || w.startsWith('>') || w.startsWith('2>')) break;
     else if (!w.startsWith('-')) positional.push(w);
@@ -77,9 +83,22 @@ function shellWords(args: string): string[] {
   let has = false;
   for (let i = 0; i < args.length && out.length < 64; i++) {
     const c = args[i];
-    if (quote) { if (c === quote) quote = ''; else word += c; continue; }
-    if (c === '"' || c === "'") { quote = c; has = true; continue; }
-    if (c === ' ' || c === '\t') { if (has) out.push(word); word = ''; has = false; continue; }
+    if (quote) {
+      if (c === quote) quote = '';
+      else word += c;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      has = true;
+      continue;
+    }
+    if (c === ' ' || c === '\t') {
+      if (has) out.push(word);
+      word = '';
+      has = false;
+      continue;
+    }
     word += c;
     has = true;
   }

@@ -25,7 +25,8 @@ export interface CgroupReader {
 
 const EVENTS_KEY = /^(low|high|max|oom|oom_kill|oom_group_kill) (\d+)$/;
 const OOM_CONTROL_KEY = /^(oom_kill_disable|under_oom|oom_kill) (\d+)$/;
-const STAT_KEY = /^(?:total_)?(cache|rss|rss_huge|shmem|mapped_file|dirty|writeback|swap|pgpgin|pgpgout|pgfault|pgmajfault|inactive_anon|active_anon|inactive_file|active_file|unevictable|hierarchical_memory_limit|hierarchical_memsw_limit|anon|file|kernel|kernel_stack|pagetables|sec_pagetables|percpu|sock|vmalloc|shmem_thp|file_mapped|file_dirty|file_writeback|swapcached|anon_thp|file_thp|slab|slab_reclaimable|slab_unreclaimable|workingset_refault|workingset_refault_anon|workingset_refault_file|workingset_activate|workingset_activate_anon|workingset_activate_file|workingset_restore_anon|workingset_restore_file|workingset_nodereclaim|pgscan|pgsteal|pgscan_kswapd|pgscan_direct|pgsteal_kswapd|pgsteal_direct|pgrefill|pgactivate|pgdeactivate|pglazyfree|pglazyfreed|thp_fault_alloc|thp_collapse_alloc|zswap|zswapped) (\d+)$/;
+const STAT_KEY =
+  /^(?:total_)?(cache|rss|rss_huge|shmem|mapped_file|dirty|writeback|swap|pgpgin|pgpgout|pgfault|pgmajfault|inactive_anon|active_anon|inactive_file|active_file|unevictable|hierarchical_memory_limit|hierarchical_memsw_limit|anon|file|kernel|kernel_stack|pagetables|sec_pagetables|percpu|sock|vmalloc|shmem_thp|file_mapped|file_dirty|file_writeback|swapcached|anon_thp|file_thp|slab|slab_reclaimable|slab_unreclaimable|workingset_refault|workingset_refault_anon|workingset_refault_file|workingset_activate|workingset_activate_anon|workingset_activate_file|workingset_restore_anon|workingset_restore_file|workingset_nodereclaim|pgscan|pgsteal|pgscan_kswapd|pgscan_direct|pgsteal_kswapd|pgsteal_direct|pgrefill|pgactivate|pgdeactivate|pglazyfree|pglazyfreed|thp_fault_alloc|thp_collapse_alloc|zswap|zswapped) (\d+)$/;
 const NUMBER_OR_MAX = /^(\d+|max)$/;
 const FILES = /^(memory\.(?:events(?:\.local)?|oom_control|stat|max|limit_in_bytes|current|usage_in_bytes|failcnt|high)|cgroup\.events|freezer\.state)$/;
 const POD_UID = /pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})/;
@@ -69,12 +70,18 @@ export function createCgroupReader(b: EvidenceBuilder): CgroupReader {
       return true;
     }
     if (file === 'cgroup.events') {
-      if ((m = /^frozen ([01])$/.exec(v))) { node.freezers.push({ path: dir, podUid: podUid(dir), state: m[1] === '1' ? 'FROZEN' : 'THAWED', version: 2 }); return true; }
+      if ((m = /^frozen ([01])$/.exec(v))) {
+        node.freezers.push({ path: dir, podUid: podUid(dir), state: m[1] === '1' ? 'FROZEN' : 'THAWED', version: 2 });
+        return true;
+      }
       return /^populated [01]$/.test(v);
     }
     const g = group(dir);
     if (!g) return true;
-    const keep = (): true => { if (g.lines.length < 8) g.lines.push(`${file}: ${v}`); return true; };
+    const keep = (): true => {
+      if (g.lines.length < 8) g.lines.push(`${file}: ${v}`);
+      return true;
+    };
     if (file.startsWith('memory.events')) {
       if (!(m = EVENTS_KEY.exec(v))) return false;
       g.events[m[1]] = Number(m[2]);
@@ -125,8 +132,12 @@ export function createCgroupReader(b: EvidenceBuilder): CgroupReader {
     if (!atLimit && !(maxEvents !== undefined && maxEvents > 0)) return;
     node.memcgPressure ??= [];
     node.memcgPressure.push({
-      path, podUid: podUid(path), maxEvents, highEvents: ev.high,
-      limitBytes: limit !== undefined && Number.isFinite(limit) ? limit : undefined, usageBytes: usage,
+      path,
+      podUid: podUid(path),
+      maxEvents,
+      highEvents: ev.high,
+      limitBytes: limit !== undefined && Number.isFinite(limit) ? limit : undefined,
+      usageBytes: usage,
       line: g.lines.join('; ') || (atLimit ? `usage ${usage} of limit ${limit}` : ''),
     });
   }
@@ -135,7 +146,10 @@ export function createCgroupReader(b: EvidenceBuilder): CgroupReader {
     if (!inBare) return;
     inBare = false;
     const g = groups.get(`?${bareBlock}`);
-    if (g) { commit(g); groups.delete(`?${bareBlock}`); }
+    if (g) {
+      commit(g);
+      groups.delete(`?${bareBlock}`);
+    }
     bareBlock++;
   }
 
@@ -193,7 +207,9 @@ export function createCgroupReader(b: EvidenceBuilder): CgroupReader {
       }
       return null;
     },
-    end() { endBare(); },
+    end() {
+      endBare();
+    },
     finish() {
       endBare();
       for (const g of groups.values()) commit(g);

@@ -21,11 +21,28 @@ export interface ContainerObject extends KubeObject {
 type Field = 'id' | 'image' | 'created' | 'state' | 'name' | 'attempt' | 'podId' | 'pod' | 'namespace' | 'command' | 'status' | 'ports' | 'runtime' | 'skip';
 export type ContainerTableKind = 'crictl-ps' | 'crictl-pods' | 'docker-ps';
 
-export interface ContainerTable { what: ContainerTableKind; fields: Field[] }
+export interface ContainerTable {
+  what: ContainerTableKind;
+  fields: Field[];
+}
 
 const LABELS: Record<string, Field> = {
-  CONTAINER: 'id', 'CONTAINER ID': 'id', IMAGE: 'image', 'IMAGE ID': 'skip', CREATED: 'created', STATE: 'state', NAME: 'name', NAMES: 'name',
-  ATTEMPT: 'attempt', 'POD ID': 'podId', POD: 'pod', NAMESPACE: 'namespace', COMMAND: 'command', STATUS: 'status', PORTS: 'ports', RUNTIME: 'runtime',
+  CONTAINER: 'id',
+  'CONTAINER ID': 'id',
+  IMAGE: 'image',
+  'IMAGE ID': 'skip',
+  CREATED: 'created',
+  STATE: 'state',
+  NAME: 'name',
+  NAMES: 'name',
+  ATTEMPT: 'attempt',
+  'POD ID': 'podId',
+  POD: 'pod',
+  NAMESPACE: 'namespace',
+  COMMAND: 'command',
+  STATUS: 'status',
+  PORTS: 'ports',
+  RUNTIME: 'runtime',
 };
 const HEADER_START = /^\s*(?:CONTAINER|POD ID)\s/;
 const ID = /^[0-9a-f]{6,64}$/;
@@ -50,7 +67,8 @@ export function containerTableFromCommand(program: string, args: string): Contai
   if (words.includes('-q') || words.includes('--quiet')) return null;
   if (program === 'crictl' && words[0] === 'ps') return { what: 'crictl-ps', fields: ['id', 'image', 'created', 'state', 'name', 'attempt', 'podId', 'pod'] };
   if (program === 'crictl' && words[0] === 'pods') return { what: 'crictl-pods', fields: ['podId', 'created', 'state', 'name', 'namespace', 'attempt', 'runtime'] };
-  if (program === 'docker' && (words[0] === 'ps' || (words[0] === 'container' && words[1] === 'ls'))) return { what: 'docker-ps', fields: ['id', 'image', 'command', 'created', 'status', 'ports', 'name'] };
+  if (program === 'docker' && (words[0] === 'ps' || (words[0] === 'container' && words[1] === 'ls')))
+    return { what: 'docker-ps', fields: ['id', 'image', 'command', 'created', 'status', 'ports', 'name'] };
   return null;
 }
 
@@ -66,7 +84,10 @@ export function parseContainerRow(table: ContainerTable, line: string): Containe
   if (cells.length === fields.length - 1 && fields.includes('ports')) fields = fields.filter((f) => f !== 'ports');
   else if (cells.length === fields.length - 1 && fields[fields.length - 1] === 'pod') fields = fields.slice(0, -1);
   if (cells.length !== fields.length) return null;
-  const get = (f: Field): string | undefined => { const i = fields.indexOf(f); return i >= 0 ? cells[i] : undefined; };
+  const get = (f: Field): string | undefined => {
+    const i = fields.indexOf(f);
+    return i >= 0 ? cells[i] : undefined;
+  };
   const id = get(table.what === 'crictl-pods' ? 'podId' : 'id');
   if (!id || !ID.test(id)) return null;
   const text = line.trim();
@@ -75,8 +96,15 @@ export function parseContainerRow(table: ContainerTable, line: string): Containe
   }
   const attempt = get('attempt');
   const container: ContainerObject = {
-    kind: 'container', name: get('name') ?? id, status: get('state') ?? get('status'), id, image: get('image'),
-    pod: get('pod'), podId: get('podId'), attempt: attempt && /^\d+$/.test(attempt) ? Number(attempt) : undefined, line: text,
+    kind: 'container',
+    name: get('name') ?? id,
+    status: get('state') ?? get('status'),
+    id,
+    image: get('image'),
+    pod: get('pod'),
+    podId: get('podId'),
+    attempt: attempt && /^\d+$/.test(attempt) ? Number(attempt) : undefined,
+    line: text,
   };
   const kube = KUBELET_NAME.exec(container.name);
   if (kube) {

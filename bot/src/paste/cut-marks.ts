@@ -8,7 +8,8 @@
 const MAX_MARK = 80;
 const DOTS = /^(?:\.{2,}|…+|\. \. \.)$/;
 const WORD = /^(?:(?:\.{2,}|…)\s*)?(?:snip(?:ped)?|cut(?: here)?|truncated|trimmed|omitted|elided|skipped|removed for brevity)(?:\s*(?:\.{2,}|…))?$/i;
-const COUNT = /^(?:(?:\.{2,}|…)\s*)?(?:(?:and|plus)\s+)?\d+\s+(?:more\s+)?(?:lines?|entries|frames|tasks|processes|rows|similar)(?:\s+(?:more|omitted|snipped|truncated|skipped|removed|elided|hidden|not shown|deleted))?(?:\s*(?:\.{2,}|…))?$/i;
+const COUNT =
+  /^(?:(?:\.{2,}|…)\s*)?(?:(?:and|plus)\s+)?\d+\s+(?:more\s+)?(?:lines?|entries|frames|tasks|processes|rows|similar)(?:\s+(?:more|omitted|snipped|truncated|skipped|removed|elided|hidden|not shown|deleted))?(?:\s*(?:\.{2,}|…))?$/i;
 const MISSING = /\.\.|…|more|omitted|snipped|truncated|skipped|removed|elided|hidden|not shown|deleted/i;
 /** What a mark can start with (a quick test first: most lines start otherwise). */
 const MARK_START = '[(<{-=~*#_.…>8';

@@ -70,11 +70,17 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
     const o = orphan;
     orphan = null;
     const thread = kernelThreadOf(o.frames);
-    b.tasks.upsert(0, {
-      comm: thread ?? '?', stack: o.frames, isKernelThread: thread !== undefined || undefined,
-      missing: ['the header of this trace (task name, pid, state) is not in the input'],
-      ...(thread ? { provenance: { comm: 'derived' } } : {}),
-    }, o.lines[0]);
+    b.tasks.upsert(
+      0,
+      {
+        comm: thread ?? '?',
+        stack: o.frames,
+        isKernelThread: thread !== undefined || undefined,
+        missing: ['the header of this trace (task name, pid, state) is not in the input'],
+        ...(thread ? { provenance: { comm: 'derived' } } : {}),
+      },
+      o.lines[0],
+    );
   }
 
   function markCut(): void {
@@ -84,12 +90,24 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
 
   /** Lines that stand alone: backend faults, netdev leaks, the kernel version, the sysrq-w header. */
   function standalone(t: string, time: string): boolean {
-    if ((t.includes('Show Blocked') || t.includes('PC stack')) && SYSRQ_BLOCKED.test(t)) { core.sysrqOldFormat = true; return true; }
+    if ((t.includes('Show Blocked') || t.includes('PC stack')) && SYSRQ_BLOCKED.test(t)) {
+      core.sysrqOldFormat = true;
+      return true;
+    }
     const backend = classifyBackendLine(t);
-    if (backend) { b.addBackend(backend, time, t); return true; }
+    if (backend) {
+      b.addBackend(backend, time, t);
+      return true;
+    }
     let m: RegExpExecArray | null;
-    if (t.includes('unregister_netdevice') && (m = NETDEV.exec(t))) { b.addNote('netdev-refcount', m[1], time, t); return true; }
-    if ((t.startsWith('Linux version') && (m = LINUX_VERSION.exec(t))) || (t.startsWith('RELEASE: ') && (m = CRASH_RELEASE.exec(t)))) { b.evidence.node.kernelRelease ??= m[1]; return true; }
+    if (t.includes('unregister_netdevice') && (m = NETDEV.exec(t))) {
+      b.addNote('netdev-refcount', m[1], time, t);
+      return true;
+    }
+    if ((t.startsWith('Linux version') && (m = LINUX_VERSION.exec(t))) || (t.startsWith('RELEASE: ') && (m = CRASH_RELEASE.exec(t)))) {
+      b.evidence.node.kernelRelease ??= m[1];
+      return true;
+    }
     return false;
   }
 
@@ -107,7 +125,10 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
         return core.current !== null;
       }
       let cur = core.current;
-      if (cur && time !== '' && !sameEvent(cur.start, timeSeconds(time))) { core.finish(); cur = null; }
+      if (cur && time !== '' && !sameEvent(cur.start, timeSeconds(time))) {
+        core.finish();
+        cur = null;
+      }
       if (!cur) {
         const frame = reportFrame(text);
         if (frame) {
@@ -118,7 +139,10 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
         }
         endOrphan();
       }
-      if (c === 45 /* - */ && CUT_HERE.test(t)) { core.finish(); return true; }
+      if (c === 45 /* - */ && CUT_HERE.test(t)) {
+        core.finish();
+        return true;
+      }
       const may = mayTake(t);
       if (!may && !cur) return false;
       // A line let through for a storage word ("EXT4-fs (sda1): mounted ...") is no headline: told in one more scan.
@@ -128,7 +152,10 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
         return true;
       }
       cur = core.current;
-      if (cur && continueReport(core, cur, text, t, time)) { cur.cutPending = false; return true; }
+      if (cur && continueReport(core, cur, text, t, time)) {
+        cur.cutPending = false;
+        return true;
+      }
       core.finish();
       return may && standalone(t, time);
     },
@@ -140,15 +167,29 @@ export function createKernelLogReader(b: EvidenceBuilder): KernelLogReader {
       cur.cutPending = false;
       return true;
     },
-    cut() { markCut(); endOrphan(); },
-    finish: () => { endOrphan(); core.finish(); },
+    cut() {
+      markCut();
+      endOrphan();
+    },
+    finish: () => {
+      endOrphan();
+      core.finish();
+    },
   };
 }
 
 /** The main function of a kernel thread at the bottom of its stack names the thread. */
 const KTHREAD_MAINS: Record<string, string> = {
-  kswapd: 'kswapd', xfsaild: 'xfsaild', worker_thread: 'kworker', kjournald2: 'jbd2', khugepaged: 'khugepaged',
-  kcompactd: 'kcompactd', rcu_gp_kthread: 'rcu_gp', smpboot_thread_fn: 'ksoftirqd', kthreadd: 'kthreadd', rescuer_thread: 'kworker',
+  kswapd: 'kswapd',
+  xfsaild: 'xfsaild',
+  worker_thread: 'kworker',
+  kjournald2: 'jbd2',
+  khugepaged: 'khugepaged',
+  kcompactd: 'kcompactd',
+  rcu_gp_kthread: 'rcu_gp',
+  smpboot_thread_fn: 'ksoftirqd',
+  kthreadd: 'kthreadd',
+  rescuer_thread: 'kworker',
 };
 
 function kernelThreadOf(frames: readonly Frame[]): string | undefined {
@@ -160,4 +201,17 @@ function kernelThreadOf(frames: readonly Frame[]): string | undefined {
   return undefined;
 }
 
-export const READER_PATTERNS: readonly RegExp[] = [SYSRQ_BLOCKED, LINUX_VERSION, CRASH_RELEASE, CUT_HERE, CUT, FENCE, RSYSLOG_TAB, STANDALONE_STARTS, STANDALONE_WORDS, MAY_START, MAY_UPPER, MAY_LOWER];
+export const READER_PATTERNS: readonly RegExp[] = [
+  SYSRQ_BLOCKED,
+  LINUX_VERSION,
+  CRASH_RELEASE,
+  CUT_HERE,
+  CUT,
+  FENCE,
+  RSYSLOG_TAB,
+  STANDALONE_STARTS,
+  STANDALONE_WORDS,
+  MAY_START,
+  MAY_UPPER,
+  MAY_LOWER,
+];

@@ -74,7 +74,8 @@ export function kernelRip(t: string): string | null {
 }
 
 /** Headings and notes a report prints besides frames and registers. */
-const NOTES = /^(?:Call [Tt]race:|Stack:|Backtrace:|Exception stack|Modules linked in:|Hardware name:|Workqueue:|Kernel Offset:|---\[ end|irq event stamp:|hardirqs last|softirqs last|Sched_info|Code: |Krnl (?:PSW|GPRS|Code)|Last Breaking-Event-Address:|Mem abort info:|Data abort info:|(?:user|swapper) pgtable:|#PF: |[PG]GD [0-9a-f]+|Tainted: |Not tainted|task: [0-9a-f]+ |note: .{1,40}\[\d+\] exited with|Fixing recursive fault|Dumping ftrace buffer:|\(ftrace buffer empty\)|Sending NMI from CPU|Shutting down cpus with NMI|Rebooting in \d+ seconds|Blocked by coredump|CPU#\d+ Utilization every|#\d+: +\d+% system|Instruction dump:|Faulting instruction address|Failing address:|Comm: |EIP is at|PC is at|LR is at|pc : |lr : |sp : |pstate: |NIP |LR \[|RIP |.{0,80}disables this message)/;
+const NOTES =
+  /^(?:Call [Tt]race:|Stack:|Backtrace:|Exception stack|Modules linked in:|Hardware name:|Workqueue:|Kernel Offset:|---\[ end|irq event stamp:|hardirqs last|softirqs last|Sched_info|Code: |Krnl (?:PSW|GPRS|Code)|Last Breaking-Event-Address:|Mem abort info:|Data abort info:|(?:user|swapper) pgtable:|#PF: |[PG]GD [0-9a-f]+|Tainted: |Not tainted|task: [0-9a-f]+ |note: .{1,40}\[\d+\] exited with|Fixing recursive fault|Dumping ftrace buffer:|\(ftrace buffer empty\)|Sending NMI from CPU|Shutting down cpus with NMI|Rebooting in \d+ seconds|Blocked by coredump|CPU#\d+ Utilization every|#\d+: +\d+% system|Instruction dump:|Faulting instruction address|Failing address:|Comm: |EIP is at|PC is at|LR is at|pc : |lr : |sp : |pstate: |NIP |LR \[|RIP |.{0,80}disables this message)/;
 /** Register dumps: x86 "RAX: ...", "FS:  0000...", ppc "GPR00:", "MSR:  ...", s390 "R:0 T:1 IO:1". */
 const REGISTER = /^[A-Z][A-Z0-9_]{0,7} ?: *\S/;
 /** arm64 registers: "x29: ffff800012345678 x28: ...". */
@@ -101,4 +102,21 @@ export function isBodyLine(t: string): boolean {
 }
 
 /** Patterns of this grammar, for the linear-time regression test. */
-export const BODY_PATTERNS: readonly RegExp[] = [PPC_FRAME, ARM32_FRAME, PAREN_FRAME, MARKER, CPU_LINE, OLD_PID, PROCESS, X86_RIP, OTHER_RIP, NOTES, REGISTER, ARM64_REGISTER, KEY_EQUALS, STACK_WORDS, CODE_LINE, PGD_LINE];
+export const BODY_PATTERNS: readonly RegExp[] = [
+  PPC_FRAME,
+  ARM32_FRAME,
+  PAREN_FRAME,
+  MARKER,
+  CPU_LINE,
+  OLD_PID,
+  PROCESS,
+  X86_RIP,
+  OTHER_RIP,
+  NOTES,
+  REGISTER,
+  ARM64_REGISTER,
+  KEY_EQUALS,
+  STACK_WORDS,
+  CODE_LINE,
+  PGD_LINE,
+];

@@ -39,9 +39,15 @@ export function continueReport(core: ReportCore, cur: OpenReport, raw: string, t
   const task = currentTask(t);
   if (task) {
     const s = cur.section;
-    if (s) { s.pid ??= task.pid; s.comm ??= task.comm; s.cpu ??= task.cpu; }
-    else if (r.pid === undefined || (r.kind === 'kernel-bug' && r.pid === task.pid)) { r.pid = task.pid; r.comm ??= task.comm; r.cpu ??= task.cpu; }
-    else if (STALLS.has(r.kind) && r.frames.length > 0 && r.pid !== task.pid) cur.section = { ...task, frames: [], line: t };
+    if (s) {
+      s.pid ??= task.pid;
+      s.comm ??= task.comm;
+      s.cpu ??= task.cpu;
+    } else if (r.pid === undefined || (r.kind === 'kernel-bug' && r.pid === task.pid)) {
+      r.pid = task.pid;
+      r.comm ??= task.comm;
+      r.cpu ??= task.cpu;
+    } else if (STALLS.has(r.kind) && r.frames.length > 0 && r.pid !== task.pid) cur.section = { ...task, frames: [], line: t };
     cur.preamble = false;
   }
   if (t.includes('ainted') && (m = RELEASE.exec(t))) r.kernelRelease ??= m[1];
@@ -52,7 +58,10 @@ export function continueReport(core: ReportCore, cur: OpenReport, raw: string, t
     return true;
   }
   if (cur.oom) {
-    if (readOomLine(r, cur.oom, t)) { core.keep(cur, t); return true; }
+    if (readOomLine(r, cur.oom, t)) {
+      core.keep(cur, t);
+      return true;
+    }
     if (cur.oom.killed) return false;
   }
   if (STALLS.has(r.kind) && stallLine(core, cur, t)) return true;
@@ -71,9 +80,15 @@ export function continueReport(core: ReportCore, cur: OpenReport, raw: string, t
     core.keep(cur, t);
     return true;
   }
-  if (cur.inModules && MODULE_LIST.test(t) && !t.includes(':')) { core.keep(cur, t); return true; }
+  if (cur.inModules && MODULE_LIST.test(t) && !t.includes(':')) {
+    core.keep(cur, t);
+    return true;
+  }
   // The OOM report's middle (Mem-Info, per-node counters, the task table) has many shapes: printed lines are its own.
-  if (cur.oom && (time !== '' || OOM_UNPREFIXED.test(t)) && !classifyBackendLine(t) && !t.includes('unregister_netdevice')) { core.keep(cur, t); return true; }
+  if (cur.oom && (time !== '' || OOM_UNPREFIXED.test(t)) && !classifyBackendLine(t) && !t.includes('unregister_netdevice')) {
+    core.keep(cur, t);
+    return true;
+  }
   return false;
 }
 
@@ -89,11 +104,17 @@ function stallLine(core: ReportCore, cur: OpenReport, t: string): boolean {
   }
   const e = stallEntries(t);
   if (e) {
-    if (r.kind === 'rcu-stall') { r.cpu ??= e.cpus[0]; for (const pid of e.pids) addStalled(r, pid); }
+    if (r.kind === 'rcu-stall') {
+      r.cpu ??= e.cpus[0];
+      for (const pid of e.pids) addStalled(r, pid);
+    }
     core.keep(cur, t);
     return true;
   }
-  if (isStallNote(t)) { core.keep(cur, t); return true; }
+  if (isStallNote(t)) {
+    core.keep(cur, t);
+    return true;
+  }
   return false;
 }
 

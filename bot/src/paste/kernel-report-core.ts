@@ -88,10 +88,18 @@ export function createReportCore(b: EvidenceBuilder): ReportCore {
     if (!s) return;
     cur.section = undefined;
     if (!s.pid) return;
-    sighting(s.pid, {
-      comm: s.dump?.comm ?? s.comm ?? '?', state: s.dump?.state ?? 'R', pid: s.dump?.tgid, ppid: s.dump?.ppid, flags: s.dump?.taskFlags,
-      stack: s.frames.length ? s.frames : undefined,
-    }, s.line);
+    sighting(
+      s.pid,
+      {
+        comm: s.dump?.comm ?? s.comm ?? '?',
+        state: s.dump?.state ?? 'R',
+        pid: s.dump?.tgid,
+        ppid: s.dump?.ppid,
+        flags: s.dump?.taskFlags,
+        stack: s.frames.length ? s.frames : undefined,
+      },
+      s.line,
+    );
     if (cur.report.kind === 'rcu-stall' || s.starved) addStalled(cur.report, s.pid);
   }
 
@@ -111,7 +119,13 @@ export function createReportCore(b: EvidenceBuilder): ReportCore {
       const t = text.trim();
       const cur: OpenReport = {
         report: { kind, time, headline: t, frames: [], count: 1, lines: [t], ...extra },
-        start: timeSeconds(time), inModules: false, dump, preamble: kind === 'kernel-bug', crash: false, cutPending: false, ended: false,
+        start: timeSeconds(time),
+        inModules: false,
+        dump,
+        preamble: kind === 'kernel-bug',
+        crash: false,
+        cutPending: false,
+        ended: false,
       };
       if (kind === 'oom-kill') cur.oom = { killed: false };
       current = cur;
@@ -142,7 +156,9 @@ export function createReportCore(b: EvidenceBuilder): ReportCore {
       if (p) {
         // The panic runs on the locked-up CPU for the perf-NMI and softlockup watchdogs: its task is that CPU's.
         if ((p.kind === 'hard-lockup' || p.kind === 'soft-lockup') && r.pid !== undefined && (p.cpu === undefined || p.cpu === r.cpu)) {
-          p.cpu ??= r.cpu; p.pid = r.pid; p.comm = r.comm;
+          p.cpu ??= r.cpu;
+          p.pid = r.pid;
+          p.comm = r.comm;
         }
         b.addReport(p);
         remember(p, cur.start);
@@ -161,7 +177,10 @@ export function createReportCore(b: EvidenceBuilder): ReportCore {
       const r = cur.report;
       if (!s.starved && r.pid === undefined && r.frames.length === 0 && !cur.dump) {
         r.cpu ??= s.cpu;
-        if (s.pid !== undefined) { r.pid = s.pid; r.comm = s.comm; }
+        if (s.pid !== undefined) {
+          r.pid = s.pid;
+          r.comm = s.comm;
+        }
         cur.dump = s.dump;
         return;
       }

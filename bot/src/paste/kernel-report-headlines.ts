@@ -1,5 +1,22 @@
 import type { KernelReport } from '../evidence/evidence';
-import { DIE_LINE, HARD, HUNG, HUNG_BLOCKER, HUNG_PASTED, isKernelBugHeadline, OOM_KILLED, OOM_KILL_LINE, OOM_REAPED, OOM_SELECTED, OOM_START, PANIC, RCU, RCU_STARVED, SOFT, panicKind } from '../../../collector/src';
+import {
+  DIE_LINE,
+  HARD,
+  HUNG,
+  HUNG_BLOCKER,
+  HUNG_PASTED,
+  isKernelBugHeadline,
+  OOM_KILLED,
+  OOM_KILL_LINE,
+  OOM_REAPED,
+  OOM_SELECTED,
+  OOM_START,
+  PANIC,
+  RCU,
+  RCU_STARVED,
+  SOFT,
+  panicKind,
+} from '../../../collector/src';
 import { addStalled, STALLS, type ReportCore } from './kernel-report-core';
 import { currentTask } from './kernel-report-body';
 import { timeSeconds } from './kernel-log-time';
@@ -29,7 +46,8 @@ const NMI_BACKTRACE = /^NMI backtrace for cpu (\d+)$/;
  * the start). A line with none of them is refused at the cost of a scan or
  * two — most lines of a log. Words only, no groups: they are combined with others.
  */
-export const HEADLINE_STARTS = /^(?:task:|Kernel |PANIC: |oom|Task in \/|Memory cgroup stats for \/|memory: usage |BUG: |kernel |Oops|Internal error: |Unable to handle kernel |WARNING: |general protection fault|invalid opcode: |unable to execute userspace code|[a-z][a-z0-9 ]{2,40}: [0-9a-f]{4}|NMI backtrace for cpu|CPU: )/;
+export const HEADLINE_STARTS =
+  /^(?:task:|Kernel |PANIC: |oom|Task in \/|Memory cgroup stats for \/|memory: usage |BUG: |kernel |Oops|Internal error: |Unable to handle kernel |WARNING: |general protection fault|invalid opcode: |unable to execute userspace code|[a-z][a-z0-9 ]{2,40}: [0-9a-f]{4}|NMI backtrace for cpu|CPU: )/;
 export const HEADLINE_WORDS = /INFO: task|BUG: soft lockup|LOCKUP|rcu|invoked oom-killer|Kill/;
 
 /** Does the line end as an old-style task line does (OLD_TASK_END, " 0x" and hex digits)? Looked at from the end. */
@@ -51,7 +69,10 @@ export function detectHeadline(core: ReportCore, t: string, time: string): boole
     if (taskDump(core, t, time)) return true;
   }
   if (t.includes('INFO: task')) {
-    if ((m = HUNG_BLOCKER.exec(t))) { blocker(core, m, t, time); return true; }
+    if ((m = HUNG_BLOCKER.exec(t))) {
+      blocker(core, m, t, time);
+      return true;
+    }
     if ((m = HUNG.exec(t))) {
       core.start('hung-task', t, time, { comm: m[1], pid: Number(m[2]), seconds: Number(m[3]) });
       core.sysrqOldFormat = true;
@@ -65,12 +86,18 @@ export function detectHeadline(core: ReportCore, t: string, time: string): boole
       return true;
     }
   }
-  if (t.startsWith('Kernel panic') && (m = PANIC.exec(t))) { panic(core, m[1].trim(), t, time); return true; }
+  if (t.startsWith('Kernel panic') && (m = PANIC.exec(t))) {
+    panic(core, m[1].trim(), t, time);
+    return true;
+  }
   if (t.startsWith('PANIC: ') && (m = CRASH_PANIC.exec(t))) {
     // crash(8) `sys`: PANIC: "BUG: unable to handle ..." then PID:, COMMAND:, CPU: lines.
     if (!detectHeadline(core, m[1], time)) core.start('kernel-bug', m[1], time, {});
     const c = core.current;
-    if (c) { c.crash = true; core.keep(c, t); }
+    if (c) {
+      c.crash = true;
+      core.keep(c, t);
+    }
     return true;
   }
   if (t.includes('soft lockup') && (m = SOFT.exec(t))) {
@@ -84,7 +111,10 @@ export function detectHeadline(core: ReportCore, t: string, time: string): boole
   if (t.includes('stall') && RCU.test(t)) {
     const r = core.start('rcu-stall', t, time, {}).report;
     const e = stallEntries(t);
-    if (e) { r.cpu ??= e.cpus[0]; for (const pid of e.pids) addStalled(r, pid); }
+    if (e) {
+      r.cpu ??= e.cpus[0];
+      for (const pid of e.pids) addStalled(r, pid);
+    }
     return true;
   }
   if (t.includes('kthread') && (m = RCU_STARVED.exec(t))) {
@@ -97,7 +127,10 @@ export function detectHeadline(core: ReportCore, t: string, time: string): boole
   }
   if (oomLine(core, t, time)) return true;
   if (isKernelBugHeadline(t)) {
-    if (cur?.report.kind === 'kernel-bug' && cur.preamble && DIE_LINE.test(t)) { core.keep(cur, t); return true; }
+    if (cur?.report.kind === 'kernel-bug' && cur.preamble && DIE_LINE.test(t)) {
+      core.keep(cur, t);
+      return true;
+    }
     const w = WARNING_TASK.exec(t);
     core.start('kernel-bug', t, time, w ? { cpu: Number(w[1]), pid: Number(w[2]) } : {});
     return true;
@@ -111,7 +144,10 @@ export function detectHeadline(core: ReportCore, t: string, time: string): boole
   }
   if (!cur && t.startsWith('CPU: ')) {
     const task = currentTask(t);
-    if (task) { core.start('backtrace', t, time, { cpu: task.cpu, pid: task.pid, comm: task.comm }); return true; }
+    if (task) {
+      core.start('backtrace', t, time, { cpu: task.cpu, pid: task.pid, comm: task.comm });
+      return true;
+    }
   }
   return false;
 }
@@ -161,20 +197,34 @@ function panic(core: ReportCore, reason: string, t: string, time: string): void 
   const cur = core.current;
   if (kind === 'kernel-bug') {
     // "Fatal exception", "Attempted to kill init!": the end of the BUG/Oops being printed.
-    if (cur && cur.report.kind === 'kernel-bug' && !cur.report.panicReason) { cur.report.panicReason = reason; core.keep(cur, t); return; }
+    if (cur && cur.report.kind === 'kernel-bug' && !cur.report.panicReason) {
+      cur.report.panicReason = reason;
+      core.keep(cur, t);
+      return;
+    }
     core.start('kernel-bug', t, time, { panicReason: reason });
     return;
   }
   // A watchdog's or the OOM killer's panic: its report, plus the panic itself (a kernel-bug report for the panic).
   const open = cur && cur.report.kind === kind ? cur : undefined;
-  if (open) { open.report.panicReason = reason; core.keep(open, t); }
+  if (open) {
+    open.report.panicReason = reason;
+    core.keep(open, t);
+  }
   core.finish();
   const earlier = open?.report ?? core.recentOf(kind, timeSeconds(time));
   if (earlier) earlier.panicReason ??= reason;
   const panicReport = core.start('kernel-bug', t, time, { panicReason: reason });
   if (!earlier) {
     panicReport.panicOf = {
-      kind, time, headline: t, cpu, panicReason: reason, frames: [], count: 1, lines: [t],
+      kind,
+      time,
+      headline: t,
+      cpu,
+      panicReason: reason,
+      frames: [],
+      count: 1,
+      lines: [t],
       ...(kind === 'oom-kill' || kind === 'hung-task' ? { partial: true } : {}),
     };
   }
@@ -190,7 +240,10 @@ function oomLine(core: ReportCore, t: string, time: string): boolean {
   }
   if (t.startsWith('oom_reaper') && (m = OOM_REAPED.exec(t))) {
     const pid = Number(m[1]);
-    if (cur?.oom && cur.report.victim?.pid === pid) { core.keep(cur, t); return true; }
+    if (cur?.oom && cur.report.victim?.pid === pid) {
+      core.keep(cur, t);
+      return true;
+    }
     if (core.recentVictim(pid, timeSeconds(time))) return true;
     // Only the reaper's line: a process was OOM-killed; its report was not pasted.
     core.start('oom-kill', t, time, { victim: { pid, comm: m[2] }, partial: true }).oom!.killed = true;

@@ -25,7 +25,10 @@ const obj = (v: unknown): J => (isObj(v) ? v : {});
 /** "Node NODE which was running pod POD is unresponsive" — the node controller's NodeLost message. */
 const NODE_LOST = /\bNode (\S+) which was running pod (\S+)\s+is unresponsive/;
 
-export interface ApiReadResult { pods: KubePod[]; kinds: string[] }
+export interface ApiReadResult {
+  pods: KubePod[];
+  kinds: string[];
+}
 
 export function readApiObject(kube: KubeEvidence, value: unknown, line: string, opts: { partial?: boolean; into?: KubePod } = {}): ApiReadResult {
   const out: ApiReadResult = { pods: [], kinds: [] };
@@ -47,18 +50,54 @@ function visit(kube: KubeEvidence, value: unknown, line: string, opts: { partial
     for (const v of arr(value.items).slice(0, 2000)) visit(kube, v, line, { partial: opts.partial }, out, depth + 1);
     return;
   }
-  if (kind === 'Pod') { out.kinds.push(kind); const p = readPod(kube, value, line, opts.partial); if (p) out.pods.push(p); return; }
-  if (kind === 'Node') { out.kinds.push(kind); readNode(kube, value, line); return; }
-  if (kind === 'Event') { out.kinds.push(kind); readEvent(kube, value, line); return; }
-  if (kind === 'PersistentVolumeClaim') { out.kinds.push(kind); readClaim(kube, value); return; }
-  if (kind === 'PersistentVolume') { out.kinds.push(kind); readPersistentVolume(kube, value); return; }
-  if (kind === 'VolumeAttachment') { out.kinds.push(kind); readAttachment(kube, value); return; }
-  if (kind === 'CSINode') { out.kinds.push(kind); readCsiNode(kube, value); return; }
-  if (kind) { out.kinds.push(kind); return; }
+  if (kind === 'Pod') {
+    out.kinds.push(kind);
+    const p = readPod(kube, value, line, opts.partial);
+    if (p) out.pods.push(p);
+    return;
+  }
+  if (kind === 'Node') {
+    out.kinds.push(kind);
+    readNode(kube, value, line);
+    return;
+  }
+  if (kind === 'Event') {
+    out.kinds.push(kind);
+    readEvent(kube, value, line);
+    return;
+  }
+  if (kind === 'PersistentVolumeClaim') {
+    out.kinds.push(kind);
+    readClaim(kube, value);
+    return;
+  }
+  if (kind === 'PersistentVolume') {
+    out.kinds.push(kind);
+    readPersistentVolume(kube, value);
+    return;
+  }
+  if (kind === 'VolumeAttachment') {
+    out.kinds.push(kind);
+    readAttachment(kube, value);
+    return;
+  }
+  if (kind === 'CSINode') {
+    out.kinds.push(kind);
+    readCsiNode(kube, value);
+    return;
+  }
+  if (kind) {
+    out.kinds.push(kind);
+    return;
+  }
   // crictl inspect / inspectp: { status: { id, state: CONTAINER_* | SANDBOX_* }, info: { pid } }
   const status = obj(value.status);
   const state = str(status.state) ?? str(value.state);
-  if (state && /^(?:CONTAINER|SANDBOX)_/.test(state)) { out.kinds.push(state.startsWith('SANDBOX') ? 'crictl-inspectp' : 'crictl-inspect'); readCri(kube, isObj(value.status) ? value : { status: value }, line); return; }
+  if (state && /^(?:CONTAINER|SANDBOX)_/.test(state)) {
+    out.kinds.push(state.startsWith('SANDBOX') ? 'crictl-inspectp' : 'crictl-inspect');
+    readCri(kube, isObj(value.status) ? value : { status: value }, line);
+    return;
+  }
   // Kind-less: a pod's fragment (metadata / spec / status, or the status block itself).
   if (looksLikePod(value)) {
     const meta = obj(value.metadata);
@@ -66,11 +105,27 @@ function visit(kube: KubeEvidence, value: unknown, line: string, opts: { partial
     const fragment: J = isObj(value.metadata) || isObj(value.spec) || isObj(value.status) ? value : { status: value };
     const into = named ? undefined : opts.into;
     const p = readPod(kube, fragment, line, true, into);
-    if (p) { out.kinds.push('Pod'); out.pods.push(p); }
+    if (p) {
+      out.kinds.push('Pod');
+      out.pods.push(p);
+    }
   }
 }
 
-const POD_KEYS = ['deletionTimestamp', 'deletionGracePeriodSeconds', 'finalizers', 'ownerReferences', 'containerStatuses', 'phase', 'podIP', 'hostIP', 'qosClass', 'nodeName', 'terminationGracePeriodSeconds', 'containers'];
+const POD_KEYS = [
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'finalizers',
+  'ownerReferences',
+  'containerStatuses',
+  'phase',
+  'podIP',
+  'hostIP',
+  'qosClass',
+  'nodeName',
+  'terminationGracePeriodSeconds',
+  'containers',
+];
 
 function looksLikePod(v: J): boolean {
   const parts = [v, obj(v.metadata), obj(v.spec), obj(v.status)];
@@ -117,16 +172,23 @@ export function readPod(kube: KubeEvidence, o: J, line: string, partial?: boolea
   const containers: KubeContainerStatus[] = statuses.map((c) => {
     const last = containerState(c.lastState);
     return {
-      name: str(c.name) ?? '?', ...containerState(c.state), ready: typeof c.ready === 'boolean' ? c.ready : undefined,
-      containerId: str(c.containerID), restartCount: num(c.restartCount),
+      name: str(c.name) ?? '?',
+      ...containerState(c.state),
+      ready: typeof c.ready === 'boolean' ? c.ready : undefined,
+      containerId: str(c.containerID),
+      restartCount: num(c.restartCount),
       ...(last.state ? { last: { state: last.state, reason: last.reason, exitCode: last.exitCode, finishedAt: last.finishedAt } } : {}),
     };
   });
-  const preStop = arr(spec.containers).filter(isObj).flatMap((c) => {
-    const action = hook(obj(c.lifecycle).preStop);
-    return action ? [{ container: str(c.name) ?? '?', action }] : [];
-  });
-  const volumes = arr(spec.volumes).filter(isObj).map((v) => ({ name: str(v.name) ?? '?', ...volumeSource(v) }));
+  const preStop = arr(spec.containers)
+    .filter(isObj)
+    .flatMap((c) => {
+      const action = hook(obj(c.lifecycle).preStop);
+      return action ? [{ container: str(c.name) ?? '?', action }] : [];
+    });
+  const volumes = arr(spec.volumes)
+    .filter(isObj)
+    .map((v) => ({ name: str(v.name) ?? '?', ...volumeSource(v) }));
   const message = str(st.message);
   const lost = message ? NODE_LOST.exec(message) : null;
   const name = str(md.name) ?? (lost ? lost[2] : undefined) ?? into?.name;
@@ -144,12 +206,16 @@ export function readPod(kube: KubeEvidence, o: J, line: string, partial?: boolea
     creationTimestamp: str(md.creationTimestamp),
     finalizers: Array.isArray(md.finalizers) ? md.finalizers.map(String) : isObj(o.metadata) && !partial && name ? [] : undefined,
     ownerReferences: Array.isArray(md.ownerReferences)
-      ? md.ownerReferences.filter((r): r is J => isObj(r) && str(r.name) !== undefined).map((r) => ({ kind: str(r.kind) ?? '?', name: str(r.name)!, uid: str(r.uid), controller: r.controller === true ? true : undefined }))
+      ? md.ownerReferences
+          .filter((r): r is J => isObj(r) && str(r.name) !== undefined)
+          .map((r) => ({ kind: str(r.kind) ?? '?', name: str(r.name)!, uid: str(r.uid), controller: r.controller === true ? true : undefined }))
       : undefined,
     containers,
     preStop: preStop.length ? preStop : undefined,
     volumes: volumes.length ? volumes : undefined,
-    conditions: arr(st.conditions).filter(isObj).map((c) => ({ type: str(c.type) ?? '?', status: str(c.status) ?? '?', reason: str(c.reason) })),
+    conditions: arr(st.conditions)
+      .filter(isObj)
+      .map((c) => ({ type: str(c.type) ?? '?', status: str(c.status) ?? '?', reason: str(c.reason) })),
     partial: partial || undefined,
   };
   if (!facts.conditions.length) delete (facts as Partial<typeof facts>).conditions;
@@ -162,7 +228,19 @@ export function readPod(kube: KubeEvidence, o: J, line: string, partial?: boolea
 }
 
 /** The fields that matter, as one evidence line: "pod shop/web-0: deletionTimestamp …, finalizers [a]". */
-function summary(f: { namespace?: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number; terminationGracePeriodSeconds?: number; finalizers?: string[]; phase?: string; reason?: string; node?: string }, name: string | undefined): string | undefined {
+function summary(
+  f: {
+    namespace?: string;
+    deletionTimestamp?: string;
+    deletionGracePeriodSeconds?: number;
+    terminationGracePeriodSeconds?: number;
+    finalizers?: string[];
+    phase?: string;
+    reason?: string;
+    node?: string;
+  },
+  name: string | undefined,
+): string | undefined {
   const bits: string[] = [];
   if (f.deletionTimestamp) bits.push(`deletionTimestamp ${f.deletionTimestamp}`);
   if (f.deletionGracePeriodSeconds !== undefined) bits.push(`deletionGracePeriodSeconds ${f.deletionGracePeriodSeconds}`);
@@ -180,17 +258,25 @@ export function readNode(kube: KubeEvidence, o: J, line: string): void {
   const name = str(md.name);
   if (!name) return;
   const spec = obj(o.spec);
-  const ready = arr(obj(o.status).conditions).filter(isObj).find((c) => c.type === 'Ready');
-  upsertNode(kube, {
-    name,
-    ready: ready ? str(ready.status) : undefined,
-    reason: ready ? str(ready.reason) : undefined,
-    message: ready ? str(ready.message) : undefined,
-    lastHeartbeat: ready ? str(ready.lastHeartbeatTime) : undefined,
-    lastTransition: ready ? str(ready.lastTransitionTime) : undefined,
-    unschedulable: spec.unschedulable === true ? true : undefined,
-    taints: arr(spec.taints).filter(isObj).map((t) => ({ key: str(t.key) ?? '?', value: str(t.value), effect: str(t.effect) ?? '', timeAdded: str(t.timeAdded) })),
-  }, line);
+  const ready = arr(obj(o.status).conditions)
+    .filter(isObj)
+    .find((c) => c.type === 'Ready');
+  upsertNode(
+    kube,
+    {
+      name,
+      ready: ready ? str(ready.status) : undefined,
+      reason: ready ? str(ready.reason) : undefined,
+      message: ready ? str(ready.message) : undefined,
+      lastHeartbeat: ready ? str(ready.lastHeartbeatTime) : undefined,
+      lastTransition: ready ? str(ready.lastTransitionTime) : undefined,
+      unschedulable: spec.unschedulable === true ? true : undefined,
+      taints: arr(spec.taints)
+        .filter(isObj)
+        .map((t) => ({ key: str(t.key) ?? '?', value: str(t.value), effect: str(t.effect) ?? '', timeAdded: str(t.timeAdded) })),
+    },
+    line,
+  );
 }
 
 export function readEvent(kube: KubeEvidence, o: J, line: string): void {
@@ -222,7 +308,13 @@ function readCri(kube: KubeEvidence, o: J, line: string): void {
   const state = str(st.state);
   if (state?.startsWith('SANDBOX')) {
     upsertSandbox(kube, {
-      id, name: str(md.name), namespace: str(md.namespace), podUid: str(md.uid), state, createdAt: str(st.createdAt), line: line.slice(0, 400),
+      id,
+      name: str(md.name),
+      namespace: str(md.namespace),
+      podUid: str(md.uid),
+      state,
+      createdAt: str(st.createdAt),
+      line: line.slice(0, 400),
     });
     return;
   }

@@ -48,7 +48,16 @@ interface State {
   /** "State" or "Last State" of the container being read. */
   stateOf?: 'state' | 'last';
   pod: Partial<KubePod> & { containers: KubeContainerStatus[] };
-  node: { taints: { key: string; value?: string; effect: string }[]; ready?: string; reason?: string; message?: string; lastHeartbeat?: string; lastTransition?: string; unschedulable?: boolean; renew?: string };
+  node: {
+    taints: { key: string; value?: string; effect: string }[];
+    ready?: string;
+    reason?: string;
+    message?: string;
+    lastHeartbeat?: string;
+    lastTransition?: string;
+    unschedulable?: boolean;
+    renew?: string;
+  };
   lines: string[];
 }
 
@@ -75,22 +84,37 @@ export function createDescribeReader(kube: KubeEvidence, onPod: (p: KubePod) => 
     if (!s?.name) return;
     const kind = s.kind ?? (s.namespace !== undefined ? 'pod' : undefined);
     if (kind === 'node') {
-      upsertNode(kube, {
-        name: s.name, ready: s.node.ready, reason: s.node.reason, message: s.node.message,
-        lastHeartbeat: s.node.lastHeartbeat ?? s.node.renew, lastTransition: s.node.lastTransition,
-        unschedulable: s.node.unschedulable, taints: s.node.taints,
-      }, s.lines[0]);
+      upsertNode(
+        kube,
+        {
+          name: s.name,
+          ready: s.node.ready,
+          reason: s.node.reason,
+          message: s.node.message,
+          lastHeartbeat: s.node.lastHeartbeat ?? s.node.renew,
+          lastTransition: s.node.lastTransition,
+          unschedulable: s.node.unschedulable,
+          taints: s.node.taints,
+        },
+        s.lines[0],
+      );
       return;
     }
     if (kind !== 'pod') return;
     const p = upsertPod(kube, { ...s.pod, name: s.name, namespace: s.namespace }, s.lines.find((l) => l.startsWith('Status:')) ?? s.lines[0]);
-    if (p) { lastPod = p; onPod(p); }
+    if (p) {
+      lastPod = p;
+      onPod(p);
+    }
   }
 
   function container(s: State): KubeContainerStatus | undefined {
     if (!s.item) return undefined;
     let c = s.pod.containers.find((x) => x.name === s.item);
-    if (!c) { c = { name: s.item }; s.pod.containers.push(c); }
+    if (!c) {
+      c = { name: s.item };
+      s.pod.containers.push(c);
+    }
     return c;
   }
 
@@ -107,14 +131,29 @@ export function createDescribeReader(kube: KubeEvidence, onPod: (p: KubePod) => 
     // Reason, Exit Code, Started, Finished belong to the State / Last State above them (indented deeper).
     const target = indent >= 6 && s.stateOf === 'last' && c.last ? c.last : indent >= 6 ? c : undefined;
     switch (key) {
-      case 'Reason': if (target) target.reason = v; break;
-      case 'Exit Code': if (target && /^-?\d+$/.test(v)) target.exitCode = Number(v); break;
-      case 'Started': if (target === c) c.startedAt = v; break;
-      case 'Finished': if (target) target.finishedAt = v; break;
-      case 'Ready': c.ready = v === 'True'; break;
-      case 'Restart Count': if (/^\d+$/.test(v)) c.restartCount = Number(v); break;
-      case 'Container ID': c.containerId = v; break;
-      default: break;
+      case 'Reason':
+        if (target) target.reason = v;
+        break;
+      case 'Exit Code':
+        if (target && /^-?\d+$/.test(v)) target.exitCode = Number(v);
+        break;
+      case 'Started':
+        if (target === c) c.startedAt = v;
+        break;
+      case 'Finished':
+        if (target) target.finishedAt = v;
+        break;
+      case 'Ready':
+        c.ready = v === 'True';
+        break;
+      case 'Restart Count':
+        if (/^\d+$/.test(v)) c.restartCount = Number(v);
+        break;
+      case 'Container ID':
+        c.containerId = v;
+        break;
+      default:
+        break;
     }
   }
 
@@ -123,28 +162,57 @@ export function createDescribeReader(kube: KubeEvidence, onPod: (p: KubePod) => 
     s.item = undefined;
     if (!v) return;
     switch (key) {
-      case 'Name': s.name = v; break;
-      case 'Namespace': s.namespace = v; s.kind ??= 'pod'; break;
-      case 'Node': if (v !== '<none>') s.pod.node = v.split('/')[0]; s.kind ??= 'pod'; break;
-      case 'Status': s.pod.shown = v.split(/\s+/, 1)[0]; s.lines.push(text.trim()); break;
-      case 'Reason': s.pod.reason = v; break;
-      case 'Message': s.pod.message = v; break;
-      case 'Termination Grace Period': s.pod.terminationGracePeriodSeconds = seconds(v); break;
+      case 'Name':
+        s.name = v;
+        break;
+      case 'Namespace':
+        s.namespace = v;
+        s.kind ??= 'pod';
+        break;
+      case 'Node':
+        if (v !== '<none>') s.pod.node = v.split('/')[0];
+        s.kind ??= 'pod';
+        break;
+      case 'Status':
+        s.pod.shown = v.split(/\s+/, 1)[0];
+        s.lines.push(text.trim());
+        break;
+      case 'Reason':
+        s.pod.reason = v;
+        break;
+      case 'Message':
+        s.pod.message = v;
+        break;
+      case 'Termination Grace Period':
+        s.pod.terminationGracePeriodSeconds = seconds(v);
+        break;
       case 'Controlled By': {
         const [kind, ...rest] = v.split('/');
         if (rest.length) s.pod.ownerReferences = [{ kind, name: rest.join('/'), controller: true }];
         break;
       }
-      case 'Finalizers': s.pod.finalizers = v.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean); break;
-      case 'Roles': s.kind ??= 'node'; break;
+      case 'Finalizers':
+        s.pod.finalizers = v
+          .replace(/^\[|\]$/g, '')
+          .split(/[\s,]+/)
+          .filter(Boolean);
+        break;
+      case 'Roles':
+        s.kind ??= 'node';
+        break;
       case 'Taints':
         s.kind ??= 'node';
         s.section = 'Taints';
         taint(s, v);
         break;
-      case 'Unschedulable': s.node.unschedulable = v === 'true'; break;
-      case 'Events': if (v.startsWith('<none>')) s.section = undefined; break;
-      default: break;
+      case 'Unschedulable':
+        s.node.unschedulable = v === 'true';
+        break;
+      case 'Events':
+        if (v.startsWith('<none>')) s.section = undefined;
+        break;
+      default:
+        break;
     }
   }
 
@@ -156,7 +224,13 @@ export function createDescribeReader(kube: KubeEvidence, onPod: (p: KubePod) => 
   function indented(s: State, text: string): boolean {
     const section = s.section;
     if (section === 'Events') {
-      events ??= createEventTable(kube, () => (s.name ? { kind: s.kind ?? 'pod', name: s.name, namespace: s.namespace } : undefined), (node) => { s.pod.node ??= node; });
+      events ??= createEventTable(
+        kube,
+        () => (s.name ? { kind: s.kind ?? 'pod', name: s.name, namespace: s.namespace } : undefined),
+        (node) => {
+          s.pod.node ??= node;
+        },
+      );
       events.line(text);
       return true;
     }
@@ -189,7 +263,11 @@ export function createDescribeReader(kube: KubeEvidence, onPod: (p: KubePod) => 
     }
     if (section === 'Containers' || section === 'Init Containers') {
       const name = CONTAINER_NAME.exec(text);
-      if (name) { s.item = name[1]; s.stateOf = undefined; return true; }
+      if (name) {
+        s.item = name[1];
+        s.stateOf = undefined;
+        return true;
+      }
       const m = SUBKEY.exec(text);
       if (m && m[3] !== undefined) containerField(s, m[2], m[3].trim(), m[1].length);
       else if (m && (m[2] === 'State' || m[2] === 'Last State')) containerField(s, m[2], '', m[1].length);
@@ -197,12 +275,19 @@ export function createDescribeReader(kube: KubeEvidence, onPod: (p: KubePod) => 
     }
     if (section === 'Volumes') {
       const name = VOLUME_NAME.exec(text);
-      if (name) { s.item = name[1]; (s.pod.volumes ??= []).push({ name: name[1], source: '?' }); return true; }
+      if (name) {
+        s.item = name[1];
+        (s.pod.volumes ??= []).push({ name: name[1], source: '?' });
+        return true;
+      }
       const m = SUBKEY.exec(text);
       const vol = s.pod.volumes?.[s.pod.volumes.length - 1];
       if (m && vol && m[3]) {
         if (m[2] === 'Type') vol.source = m[3].split(/\s+/, 1)[0];
-        if (m[2] === 'ClaimName') { vol.claim = m[3].trim(); vol.source = `PersistentVolumeClaim ${vol.claim}`; }
+        if (m[2] === 'ClaimName') {
+          vol.claim = m[3].trim();
+          vol.source = `PersistentVolumeClaim ${vol.claim}`;
+        }
       }
       return true;
     }
@@ -216,13 +301,20 @@ export function createDescribeReader(kube: KubeEvidence, onPod: (p: KubePod) => 
       st = fresh(kind);
       pendingName = null;
     },
-    get active() { return st !== null; },
-    get lastPod() { return lastPod; },
+    get active() {
+      return st !== null;
+    },
+    get lastPod() {
+      return lastPod;
+    },
     line(text) {
       const c = text.charCodeAt(0);
       if (!st) {
         // "Name:" then "Namespace:" (pod) or "Roles:" (node) starts one without its command.
-        if (c === 78 /* N */ && text.startsWith('Name:')) { pendingName = text.slice(5).trim(); return false; }
+        if (c === 78 /* N */ && text.startsWith('Name:')) {
+          pendingName = text.slice(5).trim();
+          return false;
+        }
         if (pendingName !== null && (text.startsWith('Namespace:') || text.startsWith('Roles:'))) {
           st = fresh(text.startsWith('Roles:') ? 'node' : 'pod');
           st.name = pendingName;
@@ -235,7 +327,10 @@ export function createDescribeReader(kube: KubeEvidence, onPod: (p: KubePod) => 
       const s = st!;
       if (c === 32 || c === 9) return indented(s, text);
       const m = KEY.exec(text.trimEnd());
-      if (!m) { flush(); return false; }
+      if (!m) {
+        flush();
+        return false;
+      }
       const [, key, value = ''] = m;
       if (key === 'Name' && s.name) {
         const kind = s.kind;

@@ -26,7 +26,10 @@ const DESCRIBED = /^\s*(Normal|Warning)\s+([A-Za-z]+)\s+(<unknown>|<invalid>|\S+
 const LISTED = /^\s*(?:([a-z0-9][-a-z0-9]{0,62})\s+)?((?:\d+[smhd])+|<unknown>|<invalid>)\s+(Normal|Warning)\s+([A-Za-z]+)\s+([a-z][a-z.]{0,62}\/[a-z0-9][-a-z0-9.]{0,252})\s+(.*)$/;
 const ASSIGNED = /Successfully assigned ([a-z0-9][-a-z0-9.]{0,252})\/([a-z0-9][-a-z0-9.]{0,252}) to ([a-z0-9][-a-z0-9.]{0,252})/;
 
-interface Column { label: string; start: number }
+interface Column {
+  label: string;
+  start: number;
+}
 
 function columns(header: string): Column[] {
   const out: Column[] = [];
@@ -99,9 +102,14 @@ export function createEventTable(kube: KubeEvidence, objectOf: () => Obj, onNode
     const age = cell('AGE') ?? cell('LAST SEEN');
     const times = age ? /\(x(\d+) over/.exec(age) : null;
     add({
-      type, reason, object: object ?? objectOf(), source: cell('FROM') ?? cell('SOURCE'), message,
+      type,
+      reason,
+      object: object ?? objectOf(),
+      source: cell('FROM') ?? cell('SOURCE'),
+      message,
       count: count && /^\d+$/.test(count) ? Number(count) : times ? Number(times[1]) : undefined,
-      age, line: text.trim().slice(0, 400),
+      age,
+      line: text.trim().slice(0, 400),
     });
     return true;
   }
@@ -132,11 +140,18 @@ export function createEventTable(kube: KubeEvidence, objectOf: () => Obj, onNode
       if (SEPARATOR.test(t)) return true;
       if ((/^Type\s+Reason\s+/.test(t) || /^(?:NAMESPACE\s+)?LAST SEEN\s+/.test(t)) && t.length < 400) {
         const c = columns(text);
-        if (c.some((x) => x.label === 'REASON') && c.some((x) => x.label === 'MESSAGE')) { cols = c; return true; }
+        if (c.some((x) => x.label === 'REASON') && c.some((x) => x.label === 'MESSAGE')) {
+          cols = c;
+          return true;
+        }
       }
       if (cols && byColumns(text)) return true;
       return byShape(text);
     },
-    end() { cols = null; orphans.length = 0; assigned = undefined; },
+    end() {
+      cols = null;
+      orphans.length = 0;
+      assigned = undefined;
+    },
   };
 }

@@ -5,10 +5,7 @@ import { readApiObject } from './kube-api';
 import { createDescribeReader } from './kube-describe';
 import { createEventTable, type EventTable } from './kube-events';
 import { createKubeLogReader, kubeRelevant } from './kube-log-lines';
-import {
-  jsonShaped, looseJsonField, MAX_OBJECT_CHARS, MAX_OBJECT_LINES, opensJson, parseObject, scanJson,
-  yamlContinues, yamlKeyLine, yamlStart, type Scan, type Syntax,
-} from './kube-object-buffer';
+import { jsonShaped, looseJsonField, MAX_OBJECT_CHARS, MAX_OBJECT_LINES, opensJson, parseObject, scanJson, yamlContinues, yamlKeyLine, yamlStart, type Scan, type Syntax } from './kube-object-buffer';
 import { createKubeProse, kubectlPod } from './kube-prose';
 import { addLine, addVolumeIssue, UID, upsertContainer, upsertNode, upsertPod, upsertSandbox, volumePath } from './kube-store';
 import { joinStorage } from './kube-storage-api';
@@ -78,7 +75,10 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
   const logs = createKubeLogReader(kube);
   let lastPod: KubePod | undefined;
   let objectsSeen = 0;
-  const describe = createDescribeReader(kube, (p) => { lastPod = p; objectsSeen = b.evidence.objects.length; });
+  const describe = createDescribeReader(kube, (p) => {
+    lastPod = p;
+    objectsSeen = b.evidence.objects.length;
+  });
   let events: EventTable | null = null;
   let open: Open | null = null;
   /** Indented key lines held back: a fragment that starts below them takes them. */
@@ -94,7 +94,10 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
       const o = objs[i];
       if (o.kind !== 'pod' || (o as ContainerObject).id) continue;
       const p = upsertPod(kube, { name: o.name, namespace: o.namespace, shown: o.status, node: o.node }, o.line);
-      if (p) { lastPod = p; objectsSeen = objs.length; }
+      if (p) {
+        lastPod = p;
+        objectsSeen = objs.length;
+      }
       break;
     }
     return lastPod;
@@ -145,7 +148,10 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
       return;
     }
     read = true;
-    if (result.pods.length) { lastPod = result.pods[result.pods.length - 1]; objectsSeen = b.evidence.objects.length; }
+    if (result.pods.length) {
+      lastPod = result.pods[result.pods.length - 1];
+      objectsSeen = b.evidence.objects.length;
+    }
     const kind = result.kinds.some((k) => k.startsWith('crictl')) ? 'crictl-json' : o.syntax === 'yaml' ? 'kubectl-yaml' : 'kubectl-json';
     for (const r of o.records) input(kind, r);
   }
@@ -161,7 +167,11 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
       belongs = yamlContinues(r.text) && !(r.text.charCodeAt(0) === 35 /* # */);
       // Objects one after another (`kubectl get pvc x -o yaml` right below a pod's YAML, or `---` between):
       // a document separator, or a top-level key the object already has, ends it.
-      if (belongs && t === '---') { close(); input('kubectl-yaml', r); return true; }
+      if (belongs && t === '---') {
+        close();
+        input('kubectl-yaml', r);
+        return true;
+      }
       const root = belongs && o.roots ? YAML_ROOT_KEY.exec(r.text)?.[1] : undefined;
       if (root !== undefined) {
         if (o.roots!.has(root)) return false;
@@ -169,7 +179,11 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
       }
     }
     if (!belongs) return false;
-    if (o.records.length >= MAX_OBJECT_LINES || o.chars + r.text.length > MAX_OBJECT_CHARS) { o.cut = true; close(); return false; }
+    if (o.records.length >= MAX_OBJECT_LINES || o.chars + r.text.length > MAX_OBJECT_CHARS) {
+      o.cut = true;
+      close();
+      return false;
+    }
     o.records.push(r);
     o.texts.push(r.text);
     o.chars += r.text.length;
@@ -196,7 +210,10 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     if (k.verb === 'get' && /^(?:events?|ev)$/.test(k.resource)) events = createEventTable(kube, () => undefined);
     if (/^(?:pods?|po)$/.test(k.resource) && k.name) {
       const p = upsertPod(kube, { name: k.name, namespace: k.namespace, deletionAsked: k.verb === 'delete' ? cmd.raw.slice(0, 300) : undefined, stated: true }, undefined);
-      if (p) { lastPod = p; objectsSeen = b.evidence.objects.length; }
+      if (p) {
+        lastPod = p;
+        objectsSeen = b.evidence.objects.length;
+      }
     }
   }
 
@@ -262,16 +279,31 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     const c0 = trimmed.charCodeAt(0);
     // Objects.
     if (!again) {
-      if ((c0 === 123 || c0 === 91) && (opensJson(trimmed) || oneLineObject(trimmed))) { start('json', 'json', r, false); return true; }
-      if (c0 === 34 && looseJsonField(trimmed)) { start('json-fields', 'fields', r, false); return true; }
+      if ((c0 === 123 || c0 === 91) && (opensJson(trimmed) || oneLineObject(trimmed))) {
+        start('json', 'json', r, false);
+        return true;
+      }
+      if (c0 === 34 && looseJsonField(trimmed)) {
+        start('json-fields', 'fields', r, false);
+        return true;
+      }
       const y = (c === 32 || (c >= 97 && c <= 122)) && !describe.active ? yamlStart(t) : null;
-      if (y) { start('yaml', y, r, y === 'fragment'); return true; }
+      if (y) {
+        start('yaml', y, r, y === 'fragment');
+        return true;
+      }
     }
     if (c === 32 && !again && !describe.active && held.length < MAX_HELD) {
       // Held while it may be the head of a fragment; given back at the next line that is not.
-      if (yamlKeyLine(t)) { held.push(r); return true; }
+      if (yamlKeyLine(t)) {
+        held.push(r);
+        return true;
+      }
       // Deeper-indented continuation of a held key line ("    is unresponsive").
-      if (held.length && t.length - trimmed.length > indentOf(held[0])) { held.push(r); return true; }
+      if (held.length && t.length - trimmed.length > indentOf(held[0])) {
+        held.push(r);
+        return true;
+      }
     }
     if (held.length) releaseHeld();
     // Syslog / journal lines: the kernel's are not ours.
@@ -290,14 +322,23 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
     const logged = logLine(trimmed);
     if (logged === 'log') return false;
     if (logged === 'log-volume') {
-      if (!classifyRuntimeError(t)) { input('kubelet-log', r); return true; }
+      if (!classifyRuntimeError(t)) {
+        input('kubelet-log', r);
+        return true;
+      }
       return false;
     }
     // Describe output and event tables (watched; the kube-objects reader records them).
     if (describe.active || (c === 78 && t.startsWith('Name:')) || t.startsWith('Namespace:') || t.startsWith('Roles:')) {
-      if (describe.line(t)) { read = true; return false; }
+      if (describe.line(t)) {
+        read = true;
+        return false;
+      }
     }
-    if (events && events.line(t)) { read = true; return false; }
+    if (events && events.line(t)) {
+      read = true;
+      return false;
+    }
     if ((c0 === 76 || c0 === 78 || c0 === 84) && /^(?:(?:NAMESPACE\s+)?LAST SEEN|Type\s+Reason)\s/.test(trimmed)) {
       events = createEventTable(kube, () => undefined);
       events.line(t);
@@ -319,7 +360,11 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
         else if (key === 'terminationGracePeriodSeconds' && /^\d+$/.test(v)) pod.terminationGracePeriodSeconds = Number(v);
         else if (key === 'nodeName') pod.node = v;
         else if (key === 'phase') pod.phase = v;
-        else if (key === 'finalizers') pod.finalizers = v.replace(/^\[|\]$/g, '').split(/[\s,"]+/).filter(Boolean);
+        else if (key === 'finalizers')
+          pod.finalizers = v
+            .replace(/^\[|\]$/g, '')
+            .split(/[\s,"]+/)
+            .filter(Boolean);
         addLine(pod.lines, t);
         input('kubectl-fields', r);
         read = true;
@@ -332,7 +377,10 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
       addVolumeIssue(kube, { ...v, line: trimmed.slice(0, 400) });
       if (v.podUid) upsertPod(kube, { name: v.podUid, uid: v.podUid }, trimmed);
       read = true;
-      if (!classifyRuntimeError(t) && !parseLogPrefix(t)) { input('kubelet-log', r); return true; }
+      if (!classifyRuntimeError(t) && !parseLogPrefix(t)) {
+        input('kubelet-log', r);
+        return true;
+      }
       return false;
     }
     if (prose.line(t, r.line)) read = true;
@@ -344,7 +392,10 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
       sink = next;
       return (r) => {
         if (r.kind === 'cut') {
-          if (open) { open.cut = true; close(); }
+          if (open) {
+            open.cut = true;
+            close();
+          }
           releaseHeld();
           sink(r);
           return;
@@ -395,7 +446,11 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
         const isUid = UID.test(o.name);
         // What a structured reader (describe's Status:, an object) saw wins over a table's reading.
         const known = kube.pods.find((p) => p.name === o.name && (!p.namespace || !o.namespace || p.namespace === o.namespace));
-        upsertPod(kube, { name: o.name, namespace: o.namespace, uid: isUid ? o.name : undefined, shown: known?.shown ?? o.status, node: known?.node ?? o.node, ready: known?.ready ?? ready }, o.status ? o.line : undefined);
+        upsertPod(
+          kube,
+          { name: o.name, namespace: o.namespace, uid: isUid ? o.name : undefined, shown: known?.shown ?? o.status, node: known?.node ?? o.node, ready: known?.ready ?? ready },
+          o.status ? o.line : undefined,
+        );
       } else if (o.kind === 'node') {
         const known = kube.nodes.find((n) => n.name === o.name);
         upsertNode(kube, { name: o.name, shown: known?.shown ?? o.status }, o.status ? o.line : undefined);
@@ -411,10 +466,14 @@ export function createKubeLayer(b: EvidenceBuilder): KubeLayer {
       const comm = prose.pidNames.get(h.pid);
       if (comm) h.comm = comm;
       const known = b.tasks.get(h.pid);
-      b.tasks.upsert(h.pid, {
-        pid: h.pid,
-        ...(comm && !known?.comm.replace('?', '') ? { comm, provenance: { comm: 'stated' } } : {}),
-      }, h.line);
+      b.tasks.upsert(
+        h.pid,
+        {
+          pid: h.pid,
+          ...(comm && !known?.comm.replace('?', '') ? { comm, provenance: { comm: 'stated' } } : {}),
+        },
+        h.line,
+      );
     }
   }
 

@@ -30,7 +30,8 @@ const NODE_RECORDING = /NodeNotReady event message for node ([a-z0-9][-a-z0-9.]{
 const PRESTOP = /PreStop hook failed|FailedPreStopHook|[Pp]reStop hook (?:not completed|did not complete|timed out)|Exec lifecycle hook .{0,200}? for Container .{0,200}? failed|failed to run preStop/;
 const KLOG_FILE = /^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ ([\w.-]{1,80})\.go:\d+\]/;
 /** Source files of the kubelet, the controllers and the runtimes: a klog line from any other file is a workload's own. */
-const K8S_FILE = /^(?:kube|kubelet|pod_|pod|remote_|operation_|nested|reconcil|reconstruct|volume_|desired_|actual_|mount|subpath|csi_|generic|evented|container_gc|status_manager|prober|eviction|cgroup_|node_|attach_|pv_|garbage|gc_|taint|setters|cni|docker_|cri_|manager|server|worker|controller|event|round_trippers|reflector|leaderelection|instrumented_|helpers|util|runtime|plugins|config|flags|log|main)/;
+const K8S_FILE =
+  /^(?:kube|kubelet|pod_|pod|remote_|operation_|nested|reconcil|reconstruct|volume_|desired_|actual_|mount|subpath|csi_|generic|evented|container_gc|status_manager|prober|eviction|cgroup_|node_|attach_|pv_|garbage|gc_|taint|setters|cni|docker_|cri_|manager|server|worker|controller|event|round_trippers|reflector|leaderelection|instrumented_|helpers|util|runtime|plugins|config|flags|log|main)/;
 
 export interface KubeLogReader {
   /** A log line (prefix split off when there was one); true when it said something about the Kubernetes layer. */
@@ -81,7 +82,14 @@ export function createKubeLogReader(kube: KubeEvidence): KubeLogReader {
         } else if (/Killing container with (?:a )?grace period|Killing container/.test(text)) {
           const grace = GRACE.exec(text)?.[1];
           const container = CONTAINER.exec(text)?.[1];
-          addEvent(kube, { reason: 'Killing', source: 'kubelet', object, message: `Stopping container${container ? ` ${container}` : ''}${grace ? ` (grace period ${grace}s)` : ''}`, last: place().time || undefined, line });
+          addEvent(kube, {
+            reason: 'Killing',
+            source: 'kubelet',
+            object,
+            message: `Stopping container${container ? ` ${container}` : ''}${grace ? ` (grace period ${grace}s)` : ''}`,
+            last: place().time || undefined,
+            line,
+          });
           said = true;
         }
       }

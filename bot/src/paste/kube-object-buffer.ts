@@ -22,7 +22,11 @@ export const MAX_OBJECT_CHARS = 1 << 20;
 
 export type Syntax = 'json' | 'yaml' | 'json-fields';
 
-export interface Scan { depth: number; inString: boolean; escaped: boolean }
+export interface Scan {
+  depth: number;
+  inString: boolean;
+  escaped: boolean;
+}
 
 /** Bracket depth after `text`, continuing `s` (strings and escapes respected). */
 export function scanJson(text: string, s: Scan): Scan {
@@ -37,7 +41,10 @@ export function scanJson(text: string, s: Scan): Scan {
     }
     if (c === 34) inString = true;
     else if (c === 123 /* { */ || c === 91 /* [ */) depth++;
-    else if (c === 125 /* } */ || c === 93 /* ] */) { depth--; if (depth <= 0) return { depth: 0, inString: false, escaped: false }; }
+    else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+      if (depth <= 0) return { depth: 0, inString: false, escaped: false };
+    }
   }
   // A JSON string never spans lines: an open one at the end of a line was cut.
   return { depth, inString: false, escaped: false };
@@ -64,7 +71,8 @@ export const looseJsonField = (t: string): boolean => t.charCodeAt(0) === 34 && 
 /** Top-level keys of an API object printed as YAML. */
 const YAML_ROOT = /^(?:apiVersion|kind|metadata|spec|status|items):(?:\s|$)/;
 /** Keys only Kubernetes objects (pods, nodes) have: a fragment of one starts here. */
-const YAML_K8S_KEY = /^\s*(?:deletionTimestamp|deletionGracePeriodSeconds|finalizers|ownerReferences|terminationGracePeriodSeconds|containerStatuses|nodeName|podIP|hostIP|qosClass|phase|lastHeartbeatTime|taints|creationTimestamp|resourceVersion):(?:\s|$)/;
+const YAML_K8S_KEY =
+  /^\s*(?:deletionTimestamp|deletionGracePeriodSeconds|finalizers|ownerReferences|terminationGracePeriodSeconds|containerStatuses|nodeName|podIP|hostIP|qosClass|phase|lastHeartbeatTime|taints|creationTimestamp|resourceVersion):(?:\s|$)/;
 /** An indented lowerCamel key line: "  message: …", "    - name: x". */
 const YAML_KEY_LINE = /^\s+(?:- )?[a-z][\w.\/-]{0,80}:(?:\s|$)/;
 const YAML_TOP = /^(?:[a-z][\w.\/-]{0,80}:(?:\s|$)|- |-$|---)/;
@@ -86,7 +94,11 @@ export function yamlContinues(text: string): boolean {
   return YAML_TOP.test(text);
 }
 
-interface JsonScan { closers: string; inString: boolean; boundary: number }
+interface JsonScan {
+  closers: string;
+  inString: boolean;
+  boundary: number;
+}
 
 function scanAll(s: string): JsonScan {
   const stack: string[] = [];
@@ -102,9 +114,13 @@ function scanAll(s: string): JsonScan {
       continue;
     }
     if (ch === 34) inString = true;
-    else if (ch === 123) { stack.push('}'); boundary = i + 1; }
-    else if (ch === 91) { stack.push(']'); boundary = i + 1; }
-    else if (ch === 125 || ch === 93) stack.pop();
+    else if (ch === 123) {
+      stack.push('}');
+      boundary = i + 1;
+    } else if (ch === 91) {
+      stack.push(']');
+      boundary = i + 1;
+    } else if (ch === 125 || ch === 93) stack.pop();
     else if (ch === 44 /* , */) boundary = i;
   }
   return { closers: stack.reverse().join(''), inString, boundary };
@@ -128,14 +144,22 @@ export function repairJson(text: string): string | null {
     const scan = scanAll(s);
     const body = trimTrailing(scan.inString ? `${s}"` : s);
     const closed = body + scanAll(body).closers;
-    try { JSON.parse(closed); return closed; } catch { /* drop the last element */ }
+    try {
+      JSON.parse(closed);
+      return closed;
+    } catch {
+      /* drop the last element */
+    }
     if (scan.boundary <= 0 || scan.boundary >= s.length) return null;
     s = s.slice(0, scan.boundary);
   }
   return null;
 }
 
-export interface Parsed { value: unknown; repaired: boolean }
+export interface Parsed {
+  value: unknown;
+  repaired: boolean;
+}
 
 /** JSON as JSON (repaired when cut); YAML with the yaml package, keeping what parsed before an error. */
 /** Flow collections nested deeper than this are not Kubernetes output: such a line is left out of a YAML parse. */
@@ -157,7 +181,11 @@ function tameYaml(text: string): string {
       const c = l.charCodeAt(j);
       if (c === 123 || c === 91) brackets++;
     }
-    if (brackets > MAX_FLOW_BRACKETS) { lines[i] = ''; changed = true; continue; }
+    if (brackets > MAX_FLOW_BRACKETS) {
+      lines[i] = '';
+      changed = true;
+      continue;
+    }
     if (l.length > MAX_YAML_LINE) {
       const colon = l.indexOf(': ');
       lines[i] = colon > 0 && colon < 200 ? `${l.slice(0, colon)}: ~` : '';
@@ -170,10 +198,18 @@ function tameYaml(text: string): string {
 export function parseObject(syntax: Syntax, text: string, cut: boolean): Parsed | null {
   if (syntax === 'json' || syntax === 'json-fields') {
     const body = syntax === 'json-fields' ? `{${trimTrailing(text)}}` : text;
-    try { return { value: JSON.parse(body), repaired: false }; } catch { /* cut or not quite JSON */ }
+    try {
+      return { value: JSON.parse(body), repaired: false };
+    } catch {
+      /* cut or not quite JSON */
+    }
     const repaired = repairJson(body);
     if (repaired === null) return null;
-    try { return { value: JSON.parse(repaired), repaired: true }; } catch { return null; }
+    try {
+      return { value: JSON.parse(repaired), repaired: true };
+    } catch {
+      return null;
+    }
   }
   try {
     const doc = YAML.parseDocument(tameYaml(text), { prettyErrors: false, strict: false, uniqueKeys: false });

@@ -47,7 +47,15 @@ const RUNTIMES = /^(?:kubelet|containerd|dockerd|crio|conmon|containerd-shim\S*|
 
 type Mode = 'pods' | 'nodes' | 'events' | 'describe' | null;
 
-interface Describe { kind?: 'pod' | 'node'; name?: string; namespace?: string; node?: string; status?: string; line?: string; section?: string }
+interface Describe {
+  kind?: 'pod' | 'node';
+  name?: string;
+  namespace?: string;
+  node?: string;
+  status?: string;
+  line?: string;
+  section?: string;
+}
 
 /** Adds or completes an object: the same kind and name (and namespace, when both say) is one object. */
 export function upsertObject(list: KubeObject[], o: KubeObject): KubeObject | undefined {
@@ -77,7 +85,9 @@ export function createKubeReader(b: EvidenceBuilder): KubeReader {
   let lastName: { value: string } | null = null;
   const hosts = new Set<string>();
 
-  const add = (o: KubeObject): void => { upsertObject(objects, o); };
+  const add = (o: KubeObject): void => {
+    upsertObject(objects, o);
+  };
 
   function endDescribe(): void {
     const d = desc;
@@ -105,7 +115,10 @@ export function createKubeReader(b: EvidenceBuilder): KubeReader {
     // RESTARTS may read "3 (2d ago)": find the IP column rather than count.
     let node: string | undefined;
     for (let i = r + 3; i < tokens.length - 1; i++) {
-      if (IP.test(tokens[i])) { if (NAME.test(tokens[i + 1]) && tokens[i + 1] !== '<none>') node = tokens[i + 1]; break; }
+      if (IP.test(tokens[i])) {
+        if (NAME.test(tokens[i + 1]) && tokens[i + 1] !== '<none>') node = tokens[i + 1];
+        break;
+      }
     }
     add({ kind: 'pod', name, namespace, status: tokens[r + 1], node, line });
     if (node) add({ kind: 'node', name: node });
@@ -159,22 +172,37 @@ export function createKubeReader(b: EvidenceBuilder): KubeReader {
     if (!m) return false;
     const [, key, value = ''] = m;
     const v = value.trim();
-    if (!v) { d.section = key; return true; }
+    if (!v) {
+      d.section = key;
+      return true;
+    }
     d.section = undefined;
     switch (key) {
       case 'Name':
-        if (d.name) { endDescribe(); desc = { kind: undefined }; }
+        if (d.name) {
+          endDescribe();
+          desc = { kind: undefined };
+        }
         desc!.name = v;
         break;
-      case 'Namespace': d.namespace = v; d.kind ??= 'pod'; break;
-      case 'Node': if (v !== '<none>') d.node = v.split('/')[0]; d.kind ??= 'pod'; break;
+      case 'Namespace':
+        d.namespace = v;
+        d.kind ??= 'pod';
+        break;
+      case 'Node':
+        if (v !== '<none>') d.node = v.split('/')[0];
+        d.kind ??= 'pod';
+        break;
       case 'Status':
         // "Terminating (lasts 3d)", "Running"
         d.status = v.split(/\s+/, 1)[0];
         d.line = text.trim();
         break;
-      case 'Roles': d.kind ??= 'node'; break;
-      default: break;
+      case 'Roles':
+        d.kind ??= 'node';
+        break;
+      default:
+        break;
     }
     return true;
   }
@@ -204,7 +232,10 @@ export function createKubeReader(b: EvidenceBuilder): KubeReader {
       }
       // Describe without the command: "Name:" (read as /proc status too) then "Namespace:".
       if (c === 78 /* N */) {
-        if (t.startsWith('Name:')) { lastName = { value: t.slice(5).trim() }; return null; }
+        if (t.startsWith('Name:')) {
+          lastName = { value: t.slice(5).trim() };
+          return null;
+        }
         if (t.startsWith('Namespace:') && lastName) {
           desc = { kind: 'pod', name: lastName.value };
           mode = 'describe';
@@ -215,11 +246,26 @@ export function createKubeReader(b: EvidenceBuilder): KubeReader {
       lastName = null;
       // Headers.
       if (c === 78 /* N */ && /^(?:NAMESPACE\s+)?NAME\s+/.test(t)) {
-        if (/\bREADY\s+STATUS\b/.test(t)) { mode = 'pods'; wideNamespace = t.startsWith('NAMESPACE'); return 'kubectl'; }
-        if (/^NAME\s+STATUS\s+(?:ROLES\s+)?AGE\s+VERSION\b/.test(t)) { mode = 'nodes'; return 'kubectl'; }
+        if (/\bREADY\s+STATUS\b/.test(t)) {
+          mode = 'pods';
+          wideNamespace = t.startsWith('NAMESPACE');
+          return 'kubectl';
+        }
+        if (/^NAME\s+STATUS\s+(?:ROLES\s+)?AGE\s+VERSION\b/.test(t)) {
+          mode = 'nodes';
+          return 'kubectl';
+        }
       }
-      if ((c === 76 /* L */ || c === 78) && /^(?:NAMESPACE\s+)?LAST SEEN\s+/.test(t)) { mode = 'events'; wideNamespace = t.startsWith('NAMESPACE'); return 'kubectl'; }
-      if (c === 69 /* E */ && t === 'Events:') { desc = { section: 'Events' }; mode = 'describe'; return 'kubectl'; }
+      if ((c === 76 /* L */ || c === 78) && /^(?:NAMESPACE\s+)?LAST SEEN\s+/.test(t)) {
+        mode = 'events';
+        wideNamespace = t.startsWith('NAMESPACE');
+        return 'kubectl';
+      }
+      if (c === 69 /* E */ && t === 'Events:') {
+        desc = { section: 'Events' };
+        mode = 'describe';
+        return 'kubectl';
+      }
       if (mode) {
         const tokens = t.split(/\s+/, MAX_TOKENS);
         if (mode === 'pods' && podRow(tokens, t, wideNamespace)) return 'kubectl';
@@ -233,7 +279,7 @@ export function createKubeReader(b: EvidenceBuilder): KubeReader {
       const slash = t.indexOf('/');
       if (slash > 0 && isDigit(t.charCodeAt(slash - 1)) && isDigit(t.charCodeAt(slash + 1)) && POD_ROW_SHAPE.test(t) && podRow(t.split(/\s+/, MAX_TOKENS), t, undefined)) return 'kubectl';
       if (t.includes(' v') && /\sv\d+\.\d+\.\d+\S*$/.test(t) && nodeRow(t.split(/\s+/, MAX_TOKENS), t)) return 'kubectl';
-      if (((c === 87 /* W */ || c === 78 /* N */) && EVENT_DESCRIBED.test(t)) || (isDigit(c) && EVENT_LISTED.test(t))) {
+      if (((c === 87 /* W */ || c === 78) /* N */ && EVENT_DESCRIBED.test(t)) || (isDigit(c) && EVENT_LISTED.test(t))) {
         if (eventRow(t.split(/\s+/, MAX_TOKENS), t)) return 'kubectl';
       }
       if (t.includes('k8s_')) {
@@ -243,7 +289,10 @@ export function createKubeReader(b: EvidenceBuilder): KubeReader {
       }
       if (t.includes('Successfully assigned')) {
         const m = ASSIGNED.exec(t);
-        if (m) { add({ kind: 'pod', name: m[2], namespace: m[1], node: m[3] }); add({ kind: 'node', name: m[3] }); }
+        if (m) {
+          add({ kind: 'pod', name: m[2], namespace: m[1], node: m[3] });
+          add({ kind: 'node', name: m[3] });
+        }
       }
       return null;
     },

@@ -22,7 +22,8 @@ const FINALIZER_TOKEN = /^[a-z0-9][-a-z0-9.]{0,252}\.[a-z]{2,63}\/[-A-Za-z0-9_.]
 const BARE_FINALIZERS = new Set(['foregroundDeletion', 'orphan', 'kubernetes']);
 const TOKEN_SPLIT = /[\s()"'`,;<>[\]{}]+/;
 const POD_WORD = /\b[Pp]ods?\b/;
-const STUCK = /\b(?:hangs?|hung|hanging|stuck|(?:can'?t|cannot|couldn'?t|wouldn'?t|won'?t) be (?:deleted|removed)|Terminating|terminating state|never (?:gets? )?(?:deleted|removed|terminates?|goes away|dies)|won'?t (?:delete|terminate|go away|die)|(?:does|did)(?:n'?t| not) (?:get )?(?:deleted|terminate|go away|die))\b/;
+const STUCK =
+  /\b(?:hangs?|hung|hanging|stuck|(?:can'?t|cannot|couldn'?t|wouldn'?t|won'?t) be (?:deleted|removed)|Terminating|terminating state|never (?:gets? )?(?:deleted|removed|terminates?|goes away|dies)|won'?t (?:delete|terminate|go away|die)|(?:does|did)(?:n'?t| not) (?:get )?(?:deleted|terminate|go away|die))\b/;
 const DELETED = /\b(?:kubectl delete|delet(?:e|ed|es|ing)|kill(?:ed|s|ing)?|evict(?:ed|ing)?|drain(?:ed|ing)?|restart(?:ed|ing)?|rollout restart|scal(?:e|ed|ing) (?:it )?(?:down|to 0))\b/;
 const PID_OF = /\bpid of ([A-Za-z][\w.-]{0,63}) {1,4}is {1,4}(\d{1,9})\b/i;
 const PID_IS = /\b([A-Za-z][\w.-]{0,63})(?:'s)? {1,4}pid {1,4}is {1,4}(\d{1,9})\b/i;
@@ -38,12 +39,27 @@ export function kubectlPod(words: string[]): { verb: string; name?: string; name
   let namespace: string | undefined;
   for (let i = 0; i < words.length && i < 40; i++) {
     const w = words[i];
-    if (w === '-n' || w === '--namespace') { namespace = words[++i]; continue; }
-    if (w.startsWith('--namespace=')) { namespace = w.slice(12); continue; }
-    if (w.startsWith('-n') && w.length > 2 && !w.startsWith('--')) { namespace = w.slice(2); continue; }
-    if (w === '-o' || w === '-l' || w === '--selector' || w === '-c' || w === '--context' || w === '--grace-period') { i++; continue; }
+    if (w === '-n' || w === '--namespace') {
+      namespace = words[++i];
+      continue;
+    }
+    if (w.startsWith('--namespace=')) {
+      namespace = w.slice(12);
+      continue;
+    }
+    if (w.startsWith('-n') && w.length > 2 && !w.startsWith('--')) {
+      namespace = w.slice(2);
+      continue;
+    }
+    if (w === '-o' || w === '-l' || w === '--selector' || w === '-c' || w === '--context' || w === '--grace-period') {
+      i++;
+      continue;
+    }
     if (w.startsWith('-')) continue;
-    if (!verb) { verb = w; continue; }
+    if (!verb) {
+      verb = w;
+      continue;
+    }
     if (!resource) {
       const slash = w.indexOf('/');
       resource = slash > 0 ? w.slice(0, slash) : w;
@@ -67,12 +83,18 @@ function sentenceAt(t: string, at: number): string {
   let start = 0;
   for (let i = Math.min(at, t.length) - 1; i > 0; i--) {
     const c = t.charCodeAt(i);
-    if (c === 32 && (t.charCodeAt(i - 1) === 46 || t.charCodeAt(i - 1) === 33 || t.charCodeAt(i - 1) === 63)) { start = i + 1; break; }
+    if (c === 32 && (t.charCodeAt(i - 1) === 46 || t.charCodeAt(i - 1) === 33 || t.charCodeAt(i - 1) === 63)) {
+      start = i + 1;
+      break;
+    }
   }
   let end = t.length;
   for (let i = at; i < t.length - 1; i++) {
     const c = t.charCodeAt(i);
-    if ((c === 46 || c === 33 || c === 63) && t.charCodeAt(i + 1) === 32) { end = i + 1; break; }
+    if ((c === 46 || c === 33 || c === 63) && t.charCodeAt(i + 1) === 32) {
+      end = i + 1;
+      break;
+    }
   }
   return t.slice(start, end).slice(0, 300);
 }
@@ -115,9 +137,15 @@ export function createKubeProse(kube: KubeEvidence): KubeProse {
       }
       if (POD_WORD.test(t)) {
         let m = STUCK.exec(t);
-        if (m) { state({ kind: 'stuck', text: sentenceAt(t, m.index), line: n }); said = true; }
+        if (m) {
+          state({ kind: 'stuck', text: sentenceAt(t, m.index), line: n });
+          said = true;
+        }
         m = DELETED.exec(t);
-        if (m) { state({ kind: 'deleted', text: sentenceAt(t, m.index), line: n }); said = true; }
+        if (m) {
+          state({ kind: 'deleted', text: sentenceAt(t, m.index), line: n });
+          said = true;
+        }
       }
       if (t.includes('pid') || t.includes('PID')) {
         const m = PID_OF.exec(t) ?? PID_IS.exec(t);
@@ -125,7 +153,10 @@ export function createKubeProse(kube: KubeEvidence): KubeProse {
       }
       if ((t.length < 40 && DATE_ONLY.test(t)) || (/time of check|current time|\bnow\b|\bdate\b/i.test(t) && DATE_OUTPUT.test(t))) {
         const d = DATE_OUTPUT.exec(t);
-        if (d) { kube.now = d[0]; said = true; }
+        if (d) {
+          kube.now = d[0];
+          said = true;
+        }
       }
       return said;
     },

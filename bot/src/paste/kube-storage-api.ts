@@ -87,7 +87,25 @@ export function readCsiNode(kube: KubeEvidence, o: J): void {
 }
 
 /** The in-tree sources a PV can have (one of them is set); csi first. */
-const PV_SOURCES = ['csi', 'nfs', 'local', 'hostPath', 'iscsi', 'fc', 'rbd', 'cephfs', 'glusterfs', 'awsElasticBlockStore', 'gcePersistentDisk', 'azureDisk', 'azureFile', 'cinder', 'vsphereVolume', 'portworxVolume', 'flexVolume'];
+const PV_SOURCES = [
+  'csi',
+  'nfs',
+  'local',
+  'hostPath',
+  'iscsi',
+  'fc',
+  'rbd',
+  'cephfs',
+  'glusterfs',
+  'awsElasticBlockStore',
+  'gcePersistentDisk',
+  'azureDisk',
+  'azureFile',
+  'cinder',
+  'vsphereVolume',
+  'portworxVolume',
+  'flexVolume',
+];
 
 export function readPersistentVolume(kube: KubeEvidence, o: J): void {
   const md = obj(o.metadata);
@@ -117,7 +135,9 @@ export function readPersistentVolume(kube: KubeEvidence, o: J): void {
     pv.phase ? `phase ${pv.phase}` : undefined,
     pv.claim ? `claim ${pv.claim.namespace ? `${pv.claim.namespace}/` : ''}${pv.claim.name}` : undefined,
     pv.deletionTimestamp ? `deletionTimestamp ${pv.deletionTimestamp}` : undefined,
-  ].filter(Boolean).join(', ')}`;
+  ]
+    .filter(Boolean)
+    .join(', ')}`;
   const list = (kube.persistentVolumes ??= []);
   const same = list.findIndex((x) => x.name === name);
   if (same >= 0) list[same] = pv;
@@ -129,8 +149,10 @@ export function volumeOf(kube: KubeEvidence, q: { volume: string; pvc?: string; 
   const pvs = kube.persistentVolumes ?? [];
   const claimName = q.pvc ?? q.pod?.volumes?.find((v) => v.name === q.volume)?.claim;
   const claim = claimName ? (kube.claims ?? []).find((c) => c.name === claimName && (!c.namespace || !q.pod?.namespace || c.namespace === q.pod.namespace)) : undefined;
-  const pv = claim?.volumeName ? pvs.find((x) => x.name === claim.volumeName) : pvs.find((x) => x.name === q.volume)
-    ?? (claimName ? pvs.find((x) => x.claim?.name === claimName && (!x.claim.namespace || !q.pod?.namespace || x.claim.namespace === q.pod.namespace)) : undefined);
+  const pv = claim?.volumeName
+    ? pvs.find((x) => x.name === claim.volumeName)
+    : (pvs.find((x) => x.name === q.volume) ??
+      (claimName ? pvs.find((x) => x.claim?.name === claimName && (!x.claim.namespace || !q.pod?.namespace || x.claim.namespace === q.pod.namespace)) : undefined));
   return { claim, pv };
 }
 
@@ -160,8 +182,16 @@ export function joinStorage(kube: KubeEvidence): void {
     const claim = a.pv ? byVolume.get(a.pv) : undefined;
     const user = claim ? claimUser(kube, claim) : undefined;
     addOnce(kube, {
-      volume: user?.volume ?? a.pv ?? a.name, operation: 'detach', error: a.detachError, errno: TIMEOUT.test(a.detachError) ? 'TIMEOUT' : 'OTHER',
-      plugin: 'kubernetes.io/csi', driver: a.attacher, pvc: claim?.name, pod: user?.pod.name, namespace: user?.pod.namespace, podUid: user?.pod.uid,
+      volume: user?.volume ?? a.pv ?? a.name,
+      operation: 'detach',
+      error: a.detachError,
+      errno: TIMEOUT.test(a.detachError) ? 'TIMEOUT' : 'OTHER',
+      plugin: 'kubernetes.io/csi',
+      driver: a.attacher,
+      pvc: claim?.name,
+      pod: user?.pod.name,
+      namespace: user?.pod.namespace,
+      podUid: user?.pod.uid,
       line: a.line,
     });
   }
@@ -182,9 +212,16 @@ export function joinStorage(kube: KubeEvidence): void {
       if (kube.volumes.some((x) => x.errno === 'DRIVER' && x.volume === user.volume && (x.podUid ?? x.pod) === (user.pod.uid ?? user.pod.name))) continue;
       const pv = pvs.get(d.pv);
       addOnce(kube, {
-        volume: user.volume, operation: 'unmount', errno: 'DRIVER',
+        volume: user.volume,
+        operation: 'unmount',
+        errno: 'DRIVER',
         error: `CSI driver ${d.driver} is not registered on node ${n.node} (its CSINode lists ${n.drivers.length ? n.drivers.join(', ') : 'no driver'})`,
-        plugin: 'kubernetes.io/csi', driver: d.driver, pvc: claim!.name, pod: user.pod.name, namespace: user.pod.namespace, podUid: user.pod.uid,
+        plugin: 'kubernetes.io/csi',
+        driver: d.driver,
+        pvc: claim!.name,
+        pod: user.pod.name,
+        namespace: user.pod.namespace,
+        podUid: user.pod.uid,
         line: `${n.line}; ${d.line}${pv && pv.line !== d.line ? `; ${pv.line}` : ''}`,
       });
     }
@@ -192,7 +229,9 @@ export function joinStorage(kube: KubeEvidence): void {
   // A volume failure that did not name its driver (an event, a kubelet line): the PV's.
   for (const v of kube.volumes) {
     if (v.driver) continue;
-    const pod = kube.pods.find((p) => (v.podUid !== undefined && (p.uid === v.podUid || p.name === v.podUid)) || (v.pod !== undefined && p.name === v.pod && (!v.namespace || !p.namespace || p.namespace === v.namespace)));
+    const pod = kube.pods.find(
+      (p) => (v.podUid !== undefined && (p.uid === v.podUid || p.name === v.podUid)) || (v.pod !== undefined && p.name === v.pod && (!v.namespace || !p.namespace || p.namespace === v.namespace)),
+    );
     const { pv } = volumeOf(kube, { volume: v.volume, pvc: v.pvc, pod });
     if (!pv?.driver) continue;
     v.driver = pv.driver;

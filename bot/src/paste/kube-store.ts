@@ -109,19 +109,33 @@ export function addVolumeIssue(kube: KubeEvidence, v: Omit<KubeVolumeIssue, 'cou
 export function upsertContainer(kube: KubeEvidence, c: CriContainer): void {
   const list = kube.runtime.containers;
   const same = c.id ? list.find((x) => x.id !== '' && (x.id.length < c.id.length ? c.id.startsWith(x.id) : x.id.startsWith(c.id))) : undefined;
-  if (same) { Object.assign(same, Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)), { id: same.id.length > c.id.length ? same.id : c.id }); return; }
+  if (same) {
+    Object.assign(same, Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)), { id: same.id.length > c.id.length ? same.id : c.id });
+    return;
+  }
   if (list.length < MAX_RUNTIME) list.push(c);
 }
 
 export function upsertSandbox(kube: KubeEvidence, s: CriSandbox): void {
   const list = kube.runtime.sandboxes;
   const same = s.id ? list.find((x) => x.id !== '' && (x.id.length < s.id.length ? s.id.startsWith(x.id) : x.id.startsWith(s.id))) : undefined;
-  if (same) { Object.assign(same, Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)), { id: same.id.length > s.id.length ? same.id : s.id }); return; }
+  if (same) {
+    Object.assign(same, Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)), { id: same.id.length > s.id.length ? same.id : s.id });
+    return;
+  }
   if (list.length < MAX_RUNTIME) list.push(s);
 }
 
 /** A pod volume path under the kubelet's directory: its pod uid, plugin and volume name. */
-export interface VolumePath { podUid?: string; plugin?: string; volume?: string; pv?: string; driver?: string; subpath?: boolean; global?: boolean }
+export interface VolumePath {
+  podUid?: string;
+  plugin?: string;
+  volume?: string;
+  pv?: string;
+  driver?: string;
+  subpath?: boolean;
+  global?: boolean;
+}
 
 const POD_VOLUME = /\/pods\/([0-9a-f-]{8,36}|[\w-]{1,64})\/(volumes|volume-subpaths|volumeDevices)\/([^/\s"'\\]+)(?:\/([^/\s"'\\:]+))?/;
 const CSI_GLOBAL = /\/plugins\/kubernetes\.io\/csi\/(?:pv\/([^/\s"'\\]+)|([^/\s"'\\]+)\/[0-9a-f]{16,64})\/globalmount/;

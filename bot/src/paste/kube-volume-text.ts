@@ -68,7 +68,11 @@ export function volumeIssueOf(raw: string): VolumeIssueFacts | null {
   let opEnd = 0;
   for (const [re, op] of OPERATIONS) {
     const m = re.exec(text);
-    if (m) { operation = op; opEnd = m.index + m[0].length; break; }
+    if (m) {
+      operation = op;
+      opEnd = m.index + m[0].length;
+      break;
+    }
   }
   const errno = errnoOf(text);
   const path = kubeletPath(text);
@@ -94,15 +98,23 @@ export function volumeIssueOf(raw: string): VolumeIssueFacts | null {
   const podKey = POD_KEY.exec(text);
   const podOld = podKey ? null : POD_OLD.exec(text);
   const uid = POD_UID_QUOTED.exec(text)?.[1] ?? (vp?.podUid && UID.test(vp.podUid) ? vp.podUid : undefined);
-  const after = text.slice(opEnd).replace(/^[\s:]+/, '').replace(/^for volume "[^"]{0,253}"\s*:?\s*/, '');
+  const after = text
+    .slice(opEnd)
+    .replace(/^[\s:]+/, '')
+    .replace(/^for volume "[^"]{0,253}"\s*:?\s*/, '');
   const colon = after.lastIndexOf(' : ');
   const error = (colon >= 0 ? after.slice(colon + 3) : after || text).trim().replace(/"+$/, '').slice(0, 300);
   return {
-    volume, operation, error, errno: errno ?? 'OTHER',
+    volume,
+    operation,
+    error,
+    errno: errno ?? 'OTHER',
     podUid: uid,
     pod: podKey?.[2] ?? podOld?.[1],
     namespace: podKey?.[1] ?? podOld?.[2],
-    plugin, driver, path,
+    plugin,
+    driver,
+    path,
     pvc: undefined,
   };
 }

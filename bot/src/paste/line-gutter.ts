@@ -16,7 +16,10 @@ import { parseShellLine } from './shell-context';
  */
 type Style = 'tab' | 'pipe' | 'grep' | 'space';
 
-interface Numbered { num: number; content: string }
+interface Numbered {
+  num: number;
+  content: string;
+}
 
 const TAB = /^ *(\d{1,9})\t(.*)$/;
 const PIPE = /^ *(\d{1,9}) *[|│┃¦](.*)$/;
@@ -60,9 +63,16 @@ const STYLES: Style[] = ['tab', 'pipe', 'grep', 'space'];
 /** Content that a pid column never precedes: only then are bare "N text" numbers a gutter. */
 function provesGutter(content: string): boolean {
   const t = content.trim();
-  return t !== '' && (parseLogPrefix(t) !== null || parseFrameLine(content) !== null || FENCE.test(t) || CAPS_LINE.test(t)
-    // A whole ps row or a shell prompt after the number: the number is not that row's pid.
-    || PS_ROW.test(t) || parseShellLine(t) !== null);
+  return (
+    t !== '' &&
+    (parseLogPrefix(t) !== null ||
+      parseFrameLine(content) !== null ||
+      FENCE.test(t) ||
+      CAPS_LINE.test(t) ||
+      // A whole ps row or a shell prompt after the number: the number is not that row's pid.
+      PS_ROW.test(t) ||
+      parseShellLine(t) !== null)
+  );
 }
 
 export function createGutterStage(sink: LineSink, window = 8): PassingStage {
@@ -92,42 +102,58 @@ export function createGutterStage(sink: LineSink, window = 8): PassingStage {
       last = n.num;
       seen++;
       proof ||= provesGutter(n.content);
-      if (n.content.trim() === '') empty = true; else text = true;
+      if (n.content.trim() === '') empty = true;
+      else text = true;
     }
     return seen >= need && (proof || (empty && text));
   }
 
-  const stage = lookahead(window, (head, ahead) => {
-    if (head.kind !== 'text') { run = null; headerInBlock = false; sink(head); return; }
-    const text = head.text;
-    if (run) {
-      const n = numbered(run.style, text);
-      if (n && follows(run.style, run.last, n.num)) {
-        run.last = n.num;
-        emit(head, n.content);
+  const stage = lookahead(
+    window,
+    (head, ahead) => {
+      if (head.kind !== 'text') {
+        run = null;
+        headerInBlock = false;
+        sink(head);
         return;
       }
-      if (run.style === 'grep' && text === '--') { emit(head, ''); return; }
-      // An unnumbered line inside the run (an editor's soft wrap): the numbers go on right after it.
-      const resumes = ahead.slice(0, 2).some((r) => r.kind === 'text' && numbered(run!.style, r.text)?.num === run!.last + 1);
-      if (text.trim() !== '' && !n && resumes) { sink(head); return; }
-      run = null;
-    }
-    const first = firstNonBlank(text);
-    if (isDigit(first)) {
-      for (const style of STYLES) {
-        const n = numbered(style, text, false);
-        if (n && start(n, style, ahead)) {
-          run = { style, last: n.num };
+      const text = head.text;
+      if (run) {
+        const n = numbered(run.style, text);
+        if (n && follows(run.style, run.last, n.num)) {
+          run.last = n.num;
           emit(head, n.content);
           return;
         }
+        if (run.style === 'grep' && text === '--') {
+          emit(head, '');
+          return;
+        }
+        // An unnumbered line inside the run (an editor's soft wrap): the numbers go on right after it.
+        const resumes = ahead.slice(0, 2).some((r) => r.kind === 'text' && numbered(run!.style, r.text)?.num === run!.last + 1);
+        if (text.trim() !== '' && !n && resumes) {
+          sink(head);
+          return;
+        }
+        run = null;
       }
-    }
-    if (Number.isNaN(first)) headerInBlock = false;
-    else if (first >= 65 && first <= 90 && CAPS_LINE.test(text) && PS_HEADER.test(text)) headerInBlock = true;
-    sink(head);
-  }, (r) => run !== null || (r.kind === 'text' && isDigit(firstNonBlank(r.text))));
+      const first = firstNonBlank(text);
+      if (isDigit(first)) {
+        for (const style of STYLES) {
+          const n = numbered(style, text, false);
+          if (n && start(n, style, ahead)) {
+            run = { style, last: n.num };
+            emit(head, n.content);
+            return;
+          }
+        }
+      }
+      if (Number.isNaN(first)) headerInBlock = false;
+      else if (first >= 65 && first <= 90 && CAPS_LINE.test(text) && PS_HEADER.test(text)) headerInBlock = true;
+      sink(head);
+    },
+    (r) => run !== null || (r.kind === 'text' && isDigit(firstNonBlank(r.text))),
+  );
   return {
     push: stage.push,
     end: stage.end,

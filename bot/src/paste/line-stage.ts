@@ -7,10 +7,7 @@
  *   cut   a `[...]` / "snip" mark: the paste was cut here
  *   skip  a line that could not be read at all (binary, too long)
  */
-export type NormalLine =
-  | { kind: 'text'; text: string; line: number; last?: number; plain?: boolean }
-  | { kind: 'cut'; line: number }
-  | { kind: 'skip'; line: number; reason: string };
+export type NormalLine = { kind: 'text'; text: string; line: number; last?: number; plain?: boolean } | { kind: 'cut'; line: number } | { kind: 'skip'; line: number; reason: string };
 
 /** One step of the normaliser: takes records in order, passes records on in order. */
 export interface LineStage {
@@ -46,9 +43,14 @@ export type LineSink = (r: NormalLine) => void;
 export function lookahead(size: number, decide: (head: NormalLine, ahead: NormalLine[]) => void, needs: (r: NormalLine) => boolean = () => true): LookaheadStage {
   const queue: NormalLine[] = [];
   return {
-    get held() { return queue.length; },
+    get held() {
+      return queue.length;
+    },
     push(r) {
-      if (queue.length === 0 && !needs(r)) { decide(r, queue); return; }
+      if (queue.length === 0 && !needs(r)) {
+        decide(r, queue);
+        return;
+      }
       queue.push(r);
       while (queue.length > size) decide(queue.shift()!, queue);
     },

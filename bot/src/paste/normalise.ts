@@ -49,15 +49,28 @@ export function cleanChars(raw: string): string {
 export function createNormaliser(sink: LineSink): Normaliser {
   const wrap = createWrapStage(sink);
   const marks = perLine(wrap.push, (r, emit) => {
-    if (r.kind !== 'text') { emit(r); return; }
-    if (isCutLine(r.text)) { emit({ kind: 'cut', line: r.line }); return; }
+    if (r.kind !== 'text') {
+      emit(r);
+      return;
+    }
+    if (isCutLine(r.text)) {
+      emit({ kind: 'cut', line: r.line });
+      return;
+    }
     emit(r);
     if (hasInlineCut(r.text)) emit({ kind: 'cut', line: r.line });
   });
   const tabs = createTabExpander();
   const markdown = perLine(marks.push, (r, emit) => {
-    if (r.kind !== 'text') { emit(r); return; }
-    if (r.plain ? r.text.charCodeAt(0) !== 32 : !mayNeedMarkdown(r.text)) { tabs.expand(r.text, false); emit(r); return; }
+    if (r.kind !== 'text') {
+      emit(r);
+      return;
+    }
+    if (r.plain ? r.text.charCodeAt(0) !== 32 : !mayNeedMarkdown(r.text)) {
+      tabs.expand(r.text, false);
+      emit(r);
+      return;
+    }
     const md = markdownLine(tabs.expand(r.text));
     if (md.fence) emit({ kind: 'text', text: '', line: r.line });
     for (const text of md.lines) emit(text === r.text ? r : { kind: 'text', text, line: r.line });
@@ -73,7 +86,10 @@ export function createNormaliser(sink: LineSink): Normaliser {
         // holds lines back or wants this one, and markdown has nothing to undo, it goes straight to the cut marks.
         const c = raw.charCodeAt(0);
         if (c !== 32 && raw.length > 0 && quote.passes(r)) {
-          if (!gutter.passes(r)) { gutter.push(r); return; }
+          if (!gutter.passes(r)) {
+            gutter.push(r);
+            return;
+          }
           tabs.expand(raw, false);
           marks.push(r);
           return;
@@ -81,11 +97,18 @@ export function createNormaliser(sink: LineSink): Normaliser {
         quote.push(r);
         return;
       }
-      if (BINARY.test(raw)) { quote.push({ kind: 'skip', line: lineNo, reason: 'binary data' }); return; }
+      if (BINARY.test(raw)) {
+        quote.push({ kind: 'skip', line: lineNo, reason: 'binary data' });
+        return;
+      }
       quote.push({ kind: 'text', text: cleanChars(raw), line: lineNo });
     },
-    skip(lineNo, reason) { quote.push({ kind: 'skip', line: lineNo, reason }); },
-    end() { for (const s of stages) s.end(); },
+    skip(lineNo, reason) {
+      quote.push({ kind: 'skip', line: lineNo, reason });
+    },
+    end() {
+      for (const s of stages) s.end();
+    },
   };
 }
 

@@ -31,7 +31,11 @@ const MINUTE_MS = 60_000;
 /** No slot free and the queue full (or the caller could not wait long enough): the sentence says what is going on. */
 export class PasteBusy extends Error {
   override readonly name = 'PasteBusy';
-  constructor(readonly running: number, readonly waiting: number, readonly limits: Readonly<PasteLimits>) {
+  constructor(
+    readonly running: number,
+    readonly waiting: number,
+    readonly limits: Readonly<PasteLimits>,
+  ) {
     super(`${running + waiting} paste${running + waiting === 1 ? ' is' : 's are'} being analysed (${limits.concurrency} at a time, WHYSTUCK_PASTE_CONCURRENCY); try again in a minute`);
   }
 }
@@ -39,8 +43,14 @@ export class PasteBusy extends Error {
 /** One user over the rate: the sentence says when to try again. */
 export class PasteRateLimited extends Error {
   override readonly name = 'PasteRateLimited';
-  constructor(readonly user: string, readonly limit: number, readonly retryAfterMs: number) {
-    super(`you sent ${limit} paste${limit === 1 ? '' : 's'} in the last minute, the most I read from one person (WHYSTUCK_PASTE_RATE_PER_MINUTE); try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`);
+  constructor(
+    readonly user: string,
+    readonly limit: number,
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      `you sent ${limit} paste${limit === 1 ? '' : 's'} in the last minute, the most I read from one person (WHYSTUCK_PASTE_RATE_PER_MINUTE); try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`,
+    );
   }
 }
 
@@ -74,7 +84,10 @@ export class PasteAdmission {
   private lastSweep = 0;
   private counts = { peakRunning: 0, peakWaiting: 0, started: 0, refusedBusy: 0, refusedRate: 0 };
 
-  constructor(limits: Partial<PasteLimits> = {}, private readonly now: () => number = Date.now) {
+  constructor(
+    limits: Partial<PasteLimits> = {},
+    private readonly now: () => number = Date.now,
+  ) {
     this.limits = { ...DEFAULT_PASTE_LIMITS, ...limits };
   }
 
@@ -119,7 +132,10 @@ export class PasteAdmission {
   /** overRate, then countPaste if under it: throws the refusal, counts nothing then. */
   takeRate(user: string): void {
     const over = this.overRate(user);
-    if (over) { this.counts.refusedRate++; throw over; }
+    if (over) {
+      this.counts.refusedRate++;
+      throw over;
+    }
     this.countPaste(user);
   }
 
@@ -150,7 +166,13 @@ export class PasteAdmission {
     }
     if (this.waiters.length >= this.limits.queue || maxWaitMs === 0) return Promise.reject(this.busy());
     return new Promise<void>((resolve, reject) => {
-      const w: Waiter = { grant: () => { if (w.timer) clearTimeout(w.timer); this.start(); resolve(); } };
+      const w: Waiter = {
+        grant: () => {
+          if (w.timer) clearTimeout(w.timer);
+          this.start();
+          resolve();
+        },
+      };
       if (maxWaitMs !== undefined) {
         w.timer = setTimeout(() => {
           const i = this.waiters.indexOf(w);
@@ -192,7 +214,8 @@ export class PasteAdmission {
       for (const [u, times] of this.sent) if (!times.length || times[times.length - 1] <= now - MINUTE_MS) this.sent.delete(u);
     }
     const times = (this.sent.get(user) ?? []).filter((t) => t > now - MINUTE_MS);
-    if (times.length) this.sent.set(user, times); else this.sent.delete(user);
+    if (times.length) this.sent.set(user, times);
+    else this.sent.delete(user);
     return times;
   }
 }

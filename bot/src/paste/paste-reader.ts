@@ -36,7 +36,8 @@ const MAX_CUTS = 10_000;
 const STAT_LINE = /^\d+ \(.*\) [RSDZTtXxIWKP] -?\d+ /;
 /** The first fields of stat only (`cut -d' ' -f1-3 /proc/PID/stat`): "2211 (ps) D" */
 const SHORT_STAT = /^(\d+) \((.*)\) ([RSDZTtXxIWKP])$/;
-const STATUS_LINE = /^(?:Name|Umask|State|Tgid|Ngid|Pid|PPid|TracerPid|Uid|Gid|FDSize|Groups|NStgid|NSpid|NSpgid|NSsid|Kthread|Vm\w+|Rss\w+|HugetlbPages|CoreDumping|THP_enabled|untag_mask|Threads|SigQ|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt|Cap\w+|NoNewPrivs|Seccomp\w*|Speculation\w*|SpeculationIndirectBranch|Cpus_allowed\w*|Mems_allowed\w*|voluntary_ctxt_switches|nonvoluntary_ctxt_switches|x86_Thread_features\w*|Mems_allowed_list):/;
+const STATUS_LINE =
+  /^(?:Name|Umask|State|Tgid|Ngid|Pid|PPid|TracerPid|Uid|Gid|FDSize|Groups|NStgid|NSpid|NSpgid|NSsid|Kthread|Vm\w+|Rss\w+|HugetlbPages|CoreDumping|THP_enabled|untag_mask|Threads|SigQ|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt|Cap\w+|NoNewPrivs|Seccomp\w*|Speculation\w*|SpeculationIndirectBranch|Cpus_allowed\w*|Mems_allowed\w*|voluntary_ctxt_switches|nonvoluntary_ctxt_switches|x86_Thread_features\w*|Mems_allowed_list):/;
 const CRASH_HEADER = /^PID:\s*(\d+)\s+TASK:\s*[0-9a-f]+\s+CPU:\s*(\d+)\s+COMMAND:\s*"(.*)"/;
 /** `grep -H KEY /proc/A/status /proc/B/status`: "/proc/88401/status:NSpid:\t88401\t1" */
 const GREP_H = /^\/proc\/(\d+)(?:\/task\/(\d+))?\/(status|stat|stack|wchan):(.*)$/;
@@ -57,7 +58,13 @@ interface Context {
   topPid?: number;
 }
 
-interface PendingStack { tid: number; pid?: number; comm?: string; frames: Frame[]; line: string }
+interface PendingStack {
+  tid: number;
+  pid?: number;
+  comm?: string;
+  frames: Frame[];
+  line: string;
+}
 
 export function createPasteReader(): PasteReader {
   const b = createEvidenceBuilder('paste');
@@ -101,12 +108,25 @@ export function createPasteReader(): PasteReader {
       const statusPid = status.pid;
       const line = status.lines.find((l) => l.startsWith('State:')) ?? status.lines[0];
       status = null;
-      b.tasks.upsert(tid, {
-        comm: st.name, state: st.state, pid: st.tgid ?? statusPid, ppid: st.ppid, tracerPid: st.tracerPid,
-        nsPid: st.nsPid.length ? st.nsPid : undefined, numThreads: st.threads,
-        sigPending: st.sigPnd, sigSharedPending: st.shdPnd, sigBlocked: st.sigBlk, sigCaught: st.sigCgt, sigIgnored: st.sigIgn,
-        isPidNsInit: st.nsPid.length > 1 ? st.nsPid[st.nsPid.length - 1] === 1 : undefined,
-      }, line);
+      b.tasks.upsert(
+        tid,
+        {
+          comm: st.name,
+          state: st.state,
+          pid: st.tgid ?? statusPid,
+          ppid: st.ppid,
+          tracerPid: st.tracerPid,
+          nsPid: st.nsPid.length ? st.nsPid : undefined,
+          numThreads: st.threads,
+          sigPending: st.sigPnd,
+          sigSharedPending: st.shdPnd,
+          sigBlocked: st.sigBlk,
+          sigCaught: st.sigCgt,
+          sigIgnored: st.sigIgn,
+          isPidNsInit: st.nsPid.length > 1 ? st.nsPid[st.nsPid.length - 1] === 1 : undefined,
+        },
+        line,
+      );
     }
   }
 
@@ -168,8 +188,9 @@ export function createPasteReader(): PasteReader {
       b.logTime(log.time);
       if (log.program !== 'kernel') secondary.logLine(log);
       if (log.program === 'kernel') kernel.message(log.text, log.time);
-      else if (runtimeError(log.text, log.time)) { /* recorded */ }
-      else if (RUNTIMES.test(log.program) && RUNTIME_TROUBLE.test(log.text)) b.addNote('runtime-timeout', log.program, log.time, log.text.trim());
+      else if (runtimeError(log.text, log.time)) {
+        /* recorded */
+      } else if (RUNTIMES.test(log.program) && RUNTIME_TROUBLE.test(log.text)) b.addNote('runtime-timeout', log.program, log.time, log.text.trim());
       return log.format;
     }
     const cmd = parseShellLine(text);
@@ -183,9 +204,15 @@ export function createPasteReader(): PasteReader {
       return 'command';
     }
     // A trace pasted without its timestamps under a timestamped headline belongs to that report.
-    if (kernel.continues(text)) { flush(); return 'kernel-log'; }
+    if (kernel.continues(text)) {
+      flush();
+      return 'kernel-log';
+    }
     const other = secondary.line(text, lineNo);
-    if (other) { flush(); return other; }
+    if (other) {
+      flush();
+      return other;
+    }
     let m: RegExpExecArray | null;
     // The line without its blanks, for the patterns below that want it so (each tries only lines that can hold its first words).
     const trimmed = text.trim();
@@ -201,7 +228,10 @@ export function createPasteReader(): PasteReader {
       const [, pid, tid, file, rest] = m;
       const target = { file, pid: Number(pid), tid: tid ? Number(tid) : undefined, path: `/proc/${pid}${tid ? `/task/${tid}` : ''}/${file}` };
       const same = ctx.target?.path === target.path;
-      if (!same) { flush(); ctx.target = target; }
+      if (!same) {
+        flush();
+        ctx.target = target;
+      }
       return handle(rest);
     }
     if (trimmed.includes(' /') && ((m = MOUNT_LINE.exec(trimmed)) || (m = PROC_MOUNTS_LINE.exec(trimmed)))) {
@@ -231,11 +261,20 @@ export function createPasteReader(): PasteReader {
       const st = parseStat(trimmed);
       if (st) {
         const isTask = ctx.target?.tid !== undefined;
-        b.tasks.upsert(st.pid, {
-          comm: st.comm, state: st.state, ppid: st.ppid, flags: st.flags, numThreads: st.numThreads,
-          startTime: st.startTime, pid: isTask ? ctx.target?.pid : st.pid,
-          isKernelThread: (st.flags & 0x200000) !== 0,
-        }, trimmed);
+        b.tasks.upsert(
+          st.pid,
+          {
+            comm: st.comm,
+            state: st.state,
+            ppid: st.ppid,
+            flags: st.flags,
+            numThreads: st.numThreads,
+            startTime: st.startTime,
+            pid: isTask ? ctx.target?.pid : st.pid,
+            isKernelThread: (st.flags & 0x200000) !== 0,
+          },
+          trimmed,
+        );
         return 'stat';
       }
     }
@@ -278,7 +317,10 @@ export function createPasteReader(): PasteReader {
 
   /** Every line passes the normaliser (quotes, gutters, markdown, cuts, wraps) before any recogniser. */
   function read(r: NormalLine): void {
-    if (r.kind === 'skip') { b.addUnreadable(r.line, r.reason); return; }
+    if (r.kind === 'skip') {
+      b.addUnreadable(r.line, r.reason);
+      return;
+    }
     // A cut is not evidence read: it is input the paste does not hold, and it makes what is open partial.
     if (r.kind === 'cut') {
       if (b.evidence.cuts.length < MAX_CUTS) b.evidence.cuts.push(r.line);
@@ -286,7 +328,11 @@ export function createPasteReader(): PasteReader {
       kernel.cut();
       return;
     }
-    if (r.text.trim() === '') { tables.blank(); if (stack || status) flush(); return; }
+    if (r.text.trim() === '') {
+      tables.blank();
+      if (stack || status) flush();
+      return;
+    }
     lineNo = r.line;
     // Known to hold printable ASCII only (no line terminator): the prefix reader need not look.
     plainText = r.plain ? r.text : null;
@@ -305,7 +351,10 @@ export function createPasteReader(): PasteReader {
     line(raw) {
       n++;
       const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (text.length > MAX_LINE_CHARS) { normaliser.skip(n, `line longer than ${MAX_LINE_CHARS} characters`); return; }
+      if (text.length > MAX_LINE_CHARS) {
+        normaliser.skip(n, `line longer than ${MAX_LINE_CHARS} characters`);
+        return;
+      }
       normaliser.line(text, n);
     },
     skipLine(reason) {

@@ -30,7 +30,15 @@ const MAX_KEYS = 2000;
 const MAX_FRAMES = 40;
 const TOP = 5;
 
-interface Hot { comm: string; tid?: number; pid?: number; count: number; frames: Frame[]; line: string; graph?: string[] }
+interface Hot {
+  comm: string;
+  tid?: number;
+  pid?: number;
+  count: number;
+  frames: Frame[];
+  line: string;
+  graph?: string[];
+}
 
 /** Frames where a kernel stack starts (its root): above them is user space. */
 const ROOT = /^(?:entry_SYSCALL\w*|asm_(?:exc|sysvec|common)\w*|ret_from_fork\w*|system_call\w*|kthread)$/;
@@ -49,13 +57,22 @@ export function createPerfReader(b: EvidenceBuilder): PerfReader {
     }
     const key = `${h.comm}|${h.tid ?? ''}`;
     const seen = hot.get(key);
-    if (seen) { if (h.count > seen.count) hot.set(key, h); return; }
+    if (seen) {
+      if (h.count > seen.count) hot.set(key, h);
+      return;
+    }
     if (hot.size < MAX_KEYS) hot.set(key, h);
   }
 
   function end(): void {
-    if (row) { offer(row); row = null; }
-    const top = [...hot.values()].filter((h) => h.frames.length).sort((a, b2) => b2.count - a.count).slice(0, TOP);
+    if (row) {
+      offer(row);
+      row = null;
+    }
+    const top = [...hot.values()]
+      .filter((h) => h.frames.length)
+      .sort((a, b2) => b2.count - a.count)
+      .slice(0, TOP);
     for (const h of top) {
       b.tasks.upsert(h.tid ?? 0, { comm: h.comm, pid: h.pid, stack: h.frames, missing: ['stack sampled by perf (on CPU), not a wait'] }, h.line);
     }
@@ -105,8 +122,12 @@ export function createPerfReader(b: EvidenceBuilder): PerfReader {
       if (/^[\s|]*$/.test(text)) return 'perf';
       return null;
     },
-    end() { if (active || hot.size) end(); },
-    finish() { end(); },
+    end() {
+      if (active || hot.size) end();
+    },
+    finish() {
+      end();
+    },
   };
 }
 
@@ -120,7 +141,10 @@ function kernelFrames(parts: string[]): Frame[] {
       if (!fn.endsWith('_[k]')) break;
       fn = fn.slice(0, -4);
     }
-    if (!KERNEL_FN.test(fn)) { if (out.length) break; continue; }
+    if (!KERNEL_FN.test(fn)) {
+      if (out.length) break;
+      continue;
+    }
     out.push(frame(fn));
     if (!marked && ROOT.test(fn)) break;
   }

@@ -31,7 +31,8 @@ const HYPOTHETICAL = /\b(?:if|would|could(?! not|n't)|might|should|may|whether|u
 const NEGATION_BEFORE = /\b(?:not|never|no|without|isn't|wasn't|aren't|weren't|doesn't|didn't|don't|hasn't|haven't|cannot|can't)\s+(?:\S+\s+){0,2}$/i;
 const NEGATION_IN = /\b(?:not|never|isn't|wasn't|aren't|weren't|no longer)\b/i;
 
-const SITE = /\b(?:stuck|stall(?:ed|s|ing)?|block(?:ed|s|ing)?|hung|hang(?:s|ing)?|wait(?:s|ed|ing)?|sleep(?:s|ing)?|slept|park(?:ed|s)?|spin(?:s|ning)?|loop(?:s|ed|ing)?|sit(?:s|ting)?|sat|remain(?:s|ed)?|is|are|was|were|stays?|stayed|gets?|got)\b[^.;:]{0,40}?\b(?:in|on|at|inside)\s+(?:the\s+)?(?:kernel\s+)?(?:function\s+)?[`'"]?([A-Za-z_][A-Za-z0-9_]*(?:\.[a-z]+(?:\.\d+)?)?)(\(\))?/g;
+const SITE =
+  /\b(?:stuck|stall(?:ed|s|ing)?|block(?:ed|s|ing)?|hung|hang(?:s|ing)?|wait(?:s|ed|ing)?|sleep(?:s|ing)?|slept|park(?:ed|s)?|spin(?:s|ning)?|loop(?:s|ed|ing)?|sit(?:s|ting)?|sat|remain(?:s|ed)?|is|are|was|were|stays?|stayed|gets?|got)\b[^.;:]{0,40}?\b(?:in|on|at|inside)\s+(?:the\s+)?(?:kernel\s+)?(?:function\s+)?[`'"]?([A-Za-z_][A-Za-z0-9_]*(?:\.[a-z]+(?:\.\d+)?)?)(\(\))?/g;
 const FUNCTION = /^[a-z_][a-z0-9_]*_[a-z0-9_]*(?:\.[a-z]+(?:\.\d+)?)?$/;
 
 const STATE_IN = /(?:^|[\s(])[`"']?([DRSZTX]|t\+|T\+|D\+|S\+)[`"']?(?:\s*\([a-z ]{3,30}\))?[\s-]+state\b/g;
@@ -65,14 +66,76 @@ const PS_SPAN = /^(\d{1,8})\s+(\S{1,32})\s+([RSDZTtIX])[+<NLsl]*(?:\s+(\S+))?$/;
 /** "our fluentd process", "the scanner process": one word between a determiner and "process". */
 const NAMED_PROCESS = /\b(?:the|our|my|a|an|this|that|its|their|your)\s+([a-z][a-z0-9_.-]{1,30})\s+process\b/i;
 const NOT_A_NAME = new Set([
-  'the', 'a', 'an', 'this', 'that', 'these', 'those', 'main', 'child', 'parent', 'worker', 'master', 'zombie', 'defunct', 'container', 'init',
-  'same', 'whole', 'each', 'every', 'other', 'one', 'our', 'your', 'my', 'its', 'their', 'another', 'any', 'first', 'second', 'stuck', 'hung',
-  'new', 'old', 'user', 'kernel', 'single', 'only', 'running', 'daemon', 'background', 'foreground', 'application', 'app', 'host', 'some',
-  'all', 'no', 'of', 'in', 'on', 'and', 'or', 'to', 'is', 'was', 'leader', 'calling', 'target', 'traced', 'tracing', 'dead', 'exited', 'exiting',
+  'the',
+  'a',
+  'an',
+  'this',
+  'that',
+  'these',
+  'those',
+  'main',
+  'child',
+  'parent',
+  'worker',
+  'master',
+  'zombie',
+  'defunct',
+  'container',
+  'init',
+  'same',
+  'whole',
+  'each',
+  'every',
+  'other',
+  'one',
+  'our',
+  'your',
+  'my',
+  'its',
+  'their',
+  'another',
+  'any',
+  'first',
+  'second',
+  'stuck',
+  'hung',
+  'new',
+  'old',
+  'user',
+  'kernel',
+  'single',
+  'only',
+  'running',
+  'daemon',
+  'background',
+  'foreground',
+  'application',
+  'app',
+  'host',
+  'some',
+  'all',
+  'no',
+  'of',
+  'in',
+  'on',
+  'and',
+  'or',
+  'to',
+  'is',
+  'was',
+  'leader',
+  'calling',
+  'target',
+  'traced',
+  'tracing',
+  'dead',
+  'exited',
+  'exiting',
 ]);
 /** Words in backticks that are a pod's or node's status, not a command name. */
 const K8S_STATUS = /^(?:Terminating|Running|Pending|NotReady|Ready|Unknown|Completed|Error|CrashLoopBackOff|ContainerCreating|Evicted|OOMKilled|NodeLost)$/i;
-const COMMANDS = /^(?:ps|top|htop|pgrep|pkill|pidof|ls|df|du|cat|stat|strace|gdb|docker|kubectl|crictl|ctr|runc|podman|nerdctl|systemctl|mount|umount|sync|lsof|fuser|find|kill|journalctl|dmesg|reboot|shutdown|cd|tail|head|grep|rm|mv|cp|touch|echo|sh|bash)$/;
+const COMMANDS =
+  /^(?:ps|top|htop|pgrep|pkill|pidof|ls|df|du|cat|stat|strace|gdb|docker|kubectl|crictl|ctr|runc|podman|nerdctl|systemctl|mount|umount|sync|lsof|fuser|find|kill|journalctl|dmesg|reboot|shutdown|cd|tail|head|grep|rm|mv|cp|touch|echo|sh|bash)$/;
 
 export interface ProseContext {
   /** The command of the shell line just before this one ("docker inspect 235e"), if any. */
@@ -215,7 +278,10 @@ function subject(s: string): { pid?: number; comm?: string } {
   BACKTICK.lastIndex = 0;
   while ((m = BACKTICK.exec(s))) {
     const w = m[1].trim();
-    if (/^[A-Za-z][\w.:/-]{1,30}$/.test(w) && !/^[DRSZTX]\+?$/.test(w) && !K8S_STATUS.test(w) && !FUNCTION.test(w) && !w.includes('/')) { comm = w; break; }
+    if (/^[A-Za-z][\w.:/-]{1,30}$/.test(w) && !/^[DRSZTX]\+?$/.test(w) && !K8S_STATUS.test(w) && !FUNCTION.test(w) && !w.includes('/')) {
+      comm = w;
+      break;
+    }
   }
   if (!comm && (m = NAMED_PROCESS.exec(s)) && !NOT_A_NAME.has(m[1])) comm = m[1];
   return { pid: pid ? Number(pid[1]) : undefined, comm };
@@ -226,17 +292,21 @@ function commandIn(s: string): string | undefined {
   let m: RegExpExecArray | null;
   BACKTICK.lastIndex = 0;
   while ((m = BACKTICK.exec(s))) {
-    const first = m[1].trim().split(/\s+/)[0].replace(/^sudo$/, '');
+    const first = m[1]
+      .trim()
+      .split(/\s+/)[0]
+      .replace(/^sudo$/, '');
     const name = first.split('/').pop() ?? '';
     if (COMMANDS.test(name)) return name;
   }
-  const bare = /\b(ps|top|htop|pgrep|ls|df|du|docker|kubectl|crictl|strace|systemctl|umount|sync|lsof)\b(?:\s+[a-z-]+)?\s+(?:hangs|hung|is hanging|freezes|never returns|gets stuck|got stuck|is stuck)\b/.exec(s);
+  const bare =
+    /\b(ps|top|htop|pgrep|ls|df|du|docker|kubectl|crictl|strace|systemctl|umount|sync|lsof)\b(?:\s+[a-z-]+)?\s+(?:hangs|hung|is hanging|freezes|never returns|gets stuck|got stuck|is stuck)\b/.exec(s);
   return bare ? bare[1] : undefined;
 }
 
 function commandName(cmd: string): string {
   const words = cmd.trim().split(/\s+/);
-  const first = words[0] === 'sudo' ? words[1] ?? '' : words[0];
+  const first = words[0] === 'sudo' ? (words[1] ?? '') : words[0];
   return (first.split('/').pop() ?? first).slice(0, 15);
 }
 

@@ -8,15 +8,28 @@ import type { CellType } from './table-cells';
  * printed the table, or from typing the cells of a header-less block.
  */
 export type Role =
-  | 'pid' | 'tid' | 'ppid' | 'user' | 'state' | 'crash-state' | 'wchan'
+  | 'pid'
+  | 'tid'
+  | 'ppid'
+  | 'user'
+  | 'state'
+  | 'crash-state'
+  | 'wchan'
   /** args: the whole command line ("[name]" when there is none). */
   | 'cmd'
   /** the task name (15 characters at most). */
   | 'comm'
   /** COMMAND of a -o list or a header alone: comm or args, told apart by content. */
   | 'command'
-  | 'nlwp' | 'pcpu' | 'start' | 'cgroup' | 'pidns'
-  | 'sig-pending' | 'sig-blocked' | 'sig-ignored' | 'sig-caught'
+  | 'nlwp'
+  | 'pcpu'
+  | 'start'
+  | 'cgroup'
+  | 'pidns'
+  | 'sig-pending'
+  | 'sig-blocked'
+  | 'sig-ignored'
+  | 'sig-caught'
   | 'skip';
 
 export interface Column {
@@ -55,42 +68,165 @@ export const isCommandRole = (r: Role): boolean => COMMAND_ROLES.has(r);
 
 /** Header words of procps, busybox, top and crash → role and cell shape. Words not here are known to be ignorable only next to a PID column. */
 export const HEADER_WORDS: Record<string, [Role, CellType]> = {
-  PID: ['pid', 'uint'], TGID: ['pid', 'uint'], LWP: ['tid', 'uint'], TID: ['tid', 'uint'], SPID: ['tid', 'uint'], PPID: ['ppid', 'uint'],
-  USER: ['user', 'user'], UID: ['user', 'user'], RUSER: ['user', 'user'], EUSER: ['user', 'user'], RUID: ['user', 'user'], EUID: ['user', 'user'], OWNER: ['user', 'user'],
-  S: ['state', 'state'], STAT: ['state', 'state'], STATE: ['state', 'state'], ST: ['crash-state', 'crash-state'],
+  PID: ['pid', 'uint'],
+  TGID: ['pid', 'uint'],
+  LWP: ['tid', 'uint'],
+  TID: ['tid', 'uint'],
+  SPID: ['tid', 'uint'],
+  PPID: ['ppid', 'uint'],
+  USER: ['user', 'user'],
+  UID: ['user', 'user'],
+  RUSER: ['user', 'user'],
+  EUSER: ['user', 'user'],
+  RUID: ['user', 'user'],
+  EUID: ['user', 'user'],
+  OWNER: ['user', 'user'],
+  S: ['state', 'state'],
+  STAT: ['state', 'state'],
+  STATE: ['state', 'state'],
+  ST: ['crash-state', 'crash-state'],
   WCHAN: ['wchan', 'wchan'],
-  COMMAND: ['command', 'any'], CMD: ['cmd', 'any'], ARGS: ['cmd', 'any'], COMM: ['comm', 'any'], UCOMM: ['comm', 'any'], UCMD: ['comm', 'any'],
-  NLWP: ['nlwp', 'uint'], THCNT: ['nlwp', 'uint'], nTH: ['nlwp', 'uint'],
-  '%CPU': ['pcpu', 'pct'], PCPU: ['pcpu', 'pct'],
-  START: ['start', 'start'], STIME: ['start', 'start'], STARTED: ['start', 'start'], LSTART: ['start', 'start'],
-  PENDING: ['sig-pending', 'sig'], BLOCKED: ['sig-blocked', 'sig'], IGNORED: ['sig-ignored', 'sig'], CAUGHT: ['sig-caught', 'sig'],
-  CGROUP: ['cgroup', 'any'], PIDNS: ['pidns', 'uint'],
-  F: ['skip', 'uint'], C: ['skip', 'uint'], PRI: ['skip', 'int'], PR: ['skip', 'int'], NI: ['skip', 'int'], ADDR: ['skip', 'hex'],
-  SZ: ['skip', 'size'], VSZ: ['skip', 'size'], RSS: ['skip', 'size'], VIRT: ['skip', 'size'], RES: ['skip', 'size'], SHR: ['skip', 'size'],
-  '%MEM': ['skip', 'num'], '%VSZ': ['skip', 'pct'], MEM: ['skip', 'num'], PGID: ['skip', 'uint'], PGRP: ['skip', 'uint'], SID: ['skip', 'uint'],
-  SESS: ['skip', 'uint'], TPGID: ['skip', 'int'], PSR: ['skip', 'uint'], CPU: ['skip', 'uint'], P: ['skip', 'uint'], TASK: ['skip', 'hex'],
-  TIME: ['skip', 'time'], 'TIME+': ['skip', 'time'], ELAPSED: ['skip', 'any'], TTY: ['skip', 'tty'], TT: ['skip', 'tty'],
-  MAJFL: ['skip', 'uint'], MINFL: ['skip', 'uint'], TRS: ['skip', 'size'], DRS: ['skip', 'size'], GID: ['skip', 'any'], GROUP: ['skip', 'any'],
-  NWCHAN: ['skip', 'any'], CLS: ['skip', 'any'], RTPRIO: ['skip', 'any'], POL: ['skip', 'any'], LABEL: ['skip', 'any'],
-  SWAP: ['skip', 'size'], CODE: ['skip', 'size'], DATA: ['skip', 'size'], USED: ['skip', 'size'],
+  COMMAND: ['command', 'any'],
+  CMD: ['cmd', 'any'],
+  ARGS: ['cmd', 'any'],
+  COMM: ['comm', 'any'],
+  UCOMM: ['comm', 'any'],
+  UCMD: ['comm', 'any'],
+  NLWP: ['nlwp', 'uint'],
+  THCNT: ['nlwp', 'uint'],
+  nTH: ['nlwp', 'uint'],
+  '%CPU': ['pcpu', 'pct'],
+  PCPU: ['pcpu', 'pct'],
+  START: ['start', 'start'],
+  STIME: ['start', 'start'],
+  STARTED: ['start', 'start'],
+  LSTART: ['start', 'start'],
+  PENDING: ['sig-pending', 'sig'],
+  BLOCKED: ['sig-blocked', 'sig'],
+  IGNORED: ['sig-ignored', 'sig'],
+  CAUGHT: ['sig-caught', 'sig'],
+  CGROUP: ['cgroup', 'any'],
+  PIDNS: ['pidns', 'uint'],
+  F: ['skip', 'uint'],
+  C: ['skip', 'uint'],
+  PRI: ['skip', 'int'],
+  PR: ['skip', 'int'],
+  NI: ['skip', 'int'],
+  ADDR: ['skip', 'hex'],
+  SZ: ['skip', 'size'],
+  VSZ: ['skip', 'size'],
+  RSS: ['skip', 'size'],
+  VIRT: ['skip', 'size'],
+  RES: ['skip', 'size'],
+  SHR: ['skip', 'size'],
+  '%MEM': ['skip', 'num'],
+  '%VSZ': ['skip', 'pct'],
+  MEM: ['skip', 'num'],
+  PGID: ['skip', 'uint'],
+  PGRP: ['skip', 'uint'],
+  SID: ['skip', 'uint'],
+  SESS: ['skip', 'uint'],
+  TPGID: ['skip', 'int'],
+  PSR: ['skip', 'uint'],
+  CPU: ['skip', 'uint'],
+  P: ['skip', 'uint'],
+  TASK: ['skip', 'hex'],
+  TIME: ['skip', 'time'],
+  'TIME+': ['skip', 'time'],
+  ELAPSED: ['skip', 'any'],
+  TTY: ['skip', 'tty'],
+  TT: ['skip', 'tty'],
+  MAJFL: ['skip', 'uint'],
+  MINFL: ['skip', 'uint'],
+  TRS: ['skip', 'size'],
+  DRS: ['skip', 'size'],
+  GID: ['skip', 'any'],
+  GROUP: ['skip', 'any'],
+  NWCHAN: ['skip', 'any'],
+  CLS: ['skip', 'any'],
+  RTPRIO: ['skip', 'any'],
+  POL: ['skip', 'any'],
+  LABEL: ['skip', 'any'],
+  SWAP: ['skip', 'size'],
+  CODE: ['skip', 'size'],
+  DATA: ['skip', 'size'],
+  USED: ['skip', 'size'],
 };
 
 /** `-o` format specifiers → role and cell shape. */
 export const SPEC_WORDS: Record<string, [Role, CellType]> = {
-  pid: ['pid', 'uint'], tgid: ['pid', 'uint'], lwp: ['tid', 'uint'], tid: ['tid', 'uint'], spid: ['tid', 'uint'], ppid: ['ppid', 'uint'],
-  user: ['user', 'user'], uid: ['user', 'user'], euser: ['user', 'user'], ruser: ['user', 'user'], uname: ['user', 'user'], euid: ['user', 'user'], ruid: ['user', 'user'],
-  stat: ['state', 'state'], s: ['state', 'state'], state: ['state', 'state'], wchan: ['wchan', 'wchan'], nwchan: ['skip', 'any'],
-  cmd: ['cmd', 'any'], args: ['cmd', 'any'], command: ['cmd', 'any'], comm: ['comm', 'any'], ucomm: ['comm', 'any'], ucmd: ['comm', 'any'], fname: ['comm', 'any'],
-  nlwp: ['nlwp', 'uint'], thcount: ['nlwp', 'uint'], pcpu: ['pcpu', 'pct'], '%cpu': ['pcpu', 'pct'], c: ['skip', 'uint'],
-  start: ['start', 'start'], stime: ['start', 'start'], start_time: ['start', 'start'], lstart: ['start', 'start'], bsdstart: ['start', 'start'],
-  etime: ['skip', 'time'], time: ['skip', 'time'], cputime: ['skip', 'time'], bsdtime: ['skip', 'time'], etimes: ['skip', 'uint'], times: ['skip', 'uint'],
-  tty: ['skip', 'tty'], tt: ['skip', 'tty'], tname: ['skip', 'tty'],
-  pending: ['sig-pending', 'sig'], sig: ['sig-pending', 'sig'], blocked: ['sig-blocked', 'sig'], sigmask: ['sig-blocked', 'sig'],
-  ignored: ['sig-ignored', 'sig'], sigignore: ['sig-ignored', 'sig'], caught: ['sig-caught', 'sig'], sigcatch: ['sig-caught', 'sig'],
-  cgroup: ['cgroup', 'any'], pidns: ['pidns', 'uint'],
-  vsz: ['skip', 'size'], rss: ['skip', 'size'], rssize: ['skip', 'size'], sz: ['skip', 'size'], pmem: ['skip', 'num'], '%mem': ['skip', 'num'],
-  pgid: ['skip', 'uint'], pgrp: ['skip', 'uint'], sid: ['skip', 'uint'], sess: ['skip', 'uint'], tpgid: ['skip', 'int'], psr: ['skip', 'uint'],
-  ni: ['skip', 'int'], nice: ['skip', 'int'], pri: ['skip', 'int'], f: ['skip', 'uint'], flags: ['skip', 'uint'], flag: ['skip', 'uint'],
+  pid: ['pid', 'uint'],
+  tgid: ['pid', 'uint'],
+  lwp: ['tid', 'uint'],
+  tid: ['tid', 'uint'],
+  spid: ['tid', 'uint'],
+  ppid: ['ppid', 'uint'],
+  user: ['user', 'user'],
+  uid: ['user', 'user'],
+  euser: ['user', 'user'],
+  ruser: ['user', 'user'],
+  uname: ['user', 'user'],
+  euid: ['user', 'user'],
+  ruid: ['user', 'user'],
+  stat: ['state', 'state'],
+  s: ['state', 'state'],
+  state: ['state', 'state'],
+  wchan: ['wchan', 'wchan'],
+  nwchan: ['skip', 'any'],
+  cmd: ['cmd', 'any'],
+  args: ['cmd', 'any'],
+  command: ['cmd', 'any'],
+  comm: ['comm', 'any'],
+  ucomm: ['comm', 'any'],
+  ucmd: ['comm', 'any'],
+  fname: ['comm', 'any'],
+  nlwp: ['nlwp', 'uint'],
+  thcount: ['nlwp', 'uint'],
+  pcpu: ['pcpu', 'pct'],
+  '%cpu': ['pcpu', 'pct'],
+  c: ['skip', 'uint'],
+  start: ['start', 'start'],
+  stime: ['start', 'start'],
+  start_time: ['start', 'start'],
+  lstart: ['start', 'start'],
+  bsdstart: ['start', 'start'],
+  etime: ['skip', 'time'],
+  time: ['skip', 'time'],
+  cputime: ['skip', 'time'],
+  bsdtime: ['skip', 'time'],
+  etimes: ['skip', 'uint'],
+  times: ['skip', 'uint'],
+  tty: ['skip', 'tty'],
+  tt: ['skip', 'tty'],
+  tname: ['skip', 'tty'],
+  pending: ['sig-pending', 'sig'],
+  sig: ['sig-pending', 'sig'],
+  blocked: ['sig-blocked', 'sig'],
+  sigmask: ['sig-blocked', 'sig'],
+  ignored: ['sig-ignored', 'sig'],
+  sigignore: ['sig-ignored', 'sig'],
+  caught: ['sig-caught', 'sig'],
+  sigcatch: ['sig-caught', 'sig'],
+  cgroup: ['cgroup', 'any'],
+  pidns: ['pidns', 'uint'],
+  vsz: ['skip', 'size'],
+  rss: ['skip', 'size'],
+  rssize: ['skip', 'size'],
+  sz: ['skip', 'size'],
+  pmem: ['skip', 'num'],
+  '%mem': ['skip', 'num'],
+  pgid: ['skip', 'uint'],
+  pgrp: ['skip', 'uint'],
+  sid: ['skip', 'uint'],
+  sess: ['skip', 'uint'],
+  tpgid: ['skip', 'int'],
+  psr: ['skip', 'uint'],
+  ni: ['skip', 'int'],
+  nice: ['skip', 'int'],
+  pri: ['skip', 'int'],
+  f: ['skip', 'uint'],
+  flags: ['skip', 'uint'],
+  flag: ['skip', 'uint'],
 };
 
 /** Header labels ps prints left-aligned: the width of the column before one of them can be read off the header. */
@@ -113,8 +249,7 @@ const COMM = col('comm');
 const WCHAN6 = col('wchan', 'wchan', WCHAN_DEFAULT_WIDTH);
 const SIG = (role: Role): Column => col(role, 'sig');
 
-const layout = (name: string, columns: Column[], extra: Partial<TableLayout> = {}): TableLayout =>
-  ({ name, columns, kind: 'ps', source: 'inferred', ...extra });
+const layout = (name: string, columns: Column[], extra: Partial<TableLayout> = {}): TableLayout => ({ name, columns, kind: 'ps', source: 'inferred', ...extra });
 
 /** Layouts of the common option sets, most specific first (the order breaks ties between equally good fits). */
 export const DIALECTS: Record<string, TableLayout> = {
@@ -148,7 +283,10 @@ export const CATALOGUE: TableLayout[] = Object.values(DIALECTS);
 
 /** The columns a `-o` list prints ("pid,stat,wchan:32,comm"); specifiers not read here are kept as columns to skip. */
 export function layoutFromSpec(spec: string): Column[] {
-  const items = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const columns: Column[] = [];
   items.forEach((item, i) => {
     const m = /^([%\w]+)(?::(\d+))?(?:=.*)?$/.exec(item);

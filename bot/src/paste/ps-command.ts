@@ -24,7 +24,11 @@ const DASHED_BSD = /^-(?=[a-z]*u)(?=[a-z]*x)[auxfwcehmr]+$/;
 
 export function psOptions(args: string): PsOptions {
   // A ps command line has a few dozen words at most.
-  const words = args.trim().split(/\s+/, MAX_WORDS).filter(Boolean).map((w) => w.replace(/^['"]|['"]$/g, ''));
+  const words = args
+    .trim()
+    .split(/\s+/, MAX_WORDS)
+    .filter(Boolean)
+    .map((w) => w.replace(/^['"]|['"]$/g, ''));
   const unix = new Set<string>();
   const bsd = new Set<string>();
   const spec: string[] = [];
@@ -49,7 +53,10 @@ export function psOptions(args: string): PsOptions {
         if (UNIX_ARG.has(c)) {
           const rest = letters.slice(j + 1);
           const value = rest || words[++i] || '';
-          if (c === 'o' || c === 'O') { spec.push(value); preloaded ||= c === 'O'; } else if (c === 'p' || c === 'q') pids.push(value);
+          if (c === 'o' || c === 'O') {
+            spec.push(value);
+            preloaded ||= c === 'O';
+          } else if (c === 'p' || c === 'q') pids.push(value);
           break;
         }
         unix.add(c);
@@ -63,7 +70,10 @@ export function psOptions(args: string): PsOptions {
         if (BSD_ARG.has(c)) {
           const rest = letters.slice(j + 1);
           const value = rest || words[++i] || '';
-          if (c === 'o' || c === 'O') { spec.push(value); preloaded ||= c === 'O'; } else if (c === 'p') pids.push(value);
+          if (c === 'o' || c === 'O') {
+            spec.push(value);
+            preloaded ||= c === 'O';
+          } else if (c === 'p') pids.push(value);
           break;
         }
         bsd.add(c);
@@ -138,7 +148,7 @@ export function psMention(text: string): string | null {
     const end = MENTION_END.exec(rest);
     const args = (end ? rest.slice(0, end.index) : rest).trim();
     const first = args.split(/\s+/, 1)[0] ?? '';
-    if (first.startsWith('-') && first.length > 1 || BSD_CLUSTER.test(first)) return args;
+    if ((first.startsWith('-') && first.length > 1) || BSD_CLUSTER.test(first)) return args;
   }
   return null;
 }

@@ -40,18 +40,26 @@ export function parseHeader(line: string, ctx: HeaderContext): TableLayout | nul
   const busyboxTop = words.includes('%VSZ');
   const columns: Column[] = tokens.map((t, i) => {
     const w = t.text;
-    const [role, cell] = Object.hasOwn(HEADER_WORDS, w) ? HEADER_WORDS[w] : ['skip', 'any'] as const;
+    const [role, cell] = Object.hasOwn(HEADER_WORDS, w) ? HEADER_WORDS[w] : (['skip', 'any'] as const);
     if (role === 'command' && top && !busyboxTop) return col(ctx.topCmdline ? 'cmd' : 'comm');
     if (role === 'command' && crash) return col('comm');
     if (role === 'wchan') return col('wchan', 'wchan', wchanWidth(tokens, i));
     return col(role, cell);
   });
   // Only the last column may hold spaces; a command column elsewhere is one word.
-  columns.forEach((c, i) => { if (i < columns.length - 1 && isCommandRole(c.role)) c.role = 'comm'; });
+  columns.forEach((c, i) => {
+    if (i < columns.length - 1 && isCommandRole(c.role)) c.role = 'comm';
+  });
   const kind = crash ? 'crash-ps' : top || busyboxTop ? 'top' : 'ps';
   const layout: TableLayout = { name: words.join(' '), columns, kind, source: 'header' };
-  if (crash) { layout.pidIsTid = true; layout.marker = true; }
-  if (top && ctx.topThreads) { layout.pidIsTid = true; layout.tgid = ctx.topPid; }
+  if (crash) {
+    layout.pidIsTid = true;
+    layout.marker = true;
+  }
+  if (top && ctx.topThreads) {
+    layout.pidIsTid = true;
+    layout.tgid = ctx.topPid;
+  }
   return layout;
 }
 

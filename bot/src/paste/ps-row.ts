@@ -64,7 +64,10 @@ export function parseRow(layout: TableLayout, line: string, strict: boolean, sca
       c++;
       break;
     }
-    if (i >= tokens.length || isCut(tokens[i].text)) { truncated = true; break; }
+    if (i >= tokens.length || isCut(tokens[i].text)) {
+      truncated = true;
+      break;
+    }
     if (column.role === 'start') {
       const w = startWidth(tokens, i, strict);
       if (!w) return null;
@@ -75,29 +78,68 @@ export function parseRow(layout: TableLayout, line: string, strict: boolean, sca
     const tok = tokens[i++].text;
     if ((strict || KEY_ROLES.has(column.role)) && !fits(column.cell, tok)) return null;
     switch (column.role) {
-      case 'pid': pid = Number(tok); break;
-      case 'tid': tid = Number(tok); break;
-      case 'ppid': facts.ppid = Number(tok); break;
-      case 'state': facts.state = tok[0]; facts.stateExtra = tok.slice(1); break;
-      case 'crash-state': facts.state = crashState(tok); break;
-      case 'wchan': readWchan(facts, tok, column); break;
-      case 'user': facts.user = tok; break;
-      case 'nlwp': facts.numThreads = Number(tok); break;
-      case 'pcpu': if (/^[\d.]+%?$/.test(tok)) facts.cpuPct = Number(tok.replace('%', '')); break;
-      case 'cgroup': if (tok !== '-') facts.cgroupPath = cgroupPath(tok); break;
-      case 'pidns': facts.pidNsInode = Number(tok); break;
-      case 'sig-pending': facts.sigPending = tok; break;
-      case 'sig-blocked': facts.sigBlocked = tok; break;
-      case 'sig-ignored': facts.sigIgnored = tok; break;
-      case 'sig-caught': facts.sigCaught = tok; break;
-      case 'comm': case 'cmd': case 'command': readCommand(tok, 'comm', layout.kind === 'crash-ps', facts); break;
-      default: break;
+      case 'pid':
+        pid = Number(tok);
+        break;
+      case 'tid':
+        tid = Number(tok);
+        break;
+      case 'ppid':
+        facts.ppid = Number(tok);
+        break;
+      case 'state':
+        facts.state = tok[0];
+        facts.stateExtra = tok.slice(1);
+        break;
+      case 'crash-state':
+        facts.state = crashState(tok);
+        break;
+      case 'wchan':
+        readWchan(facts, tok, column);
+        break;
+      case 'user':
+        facts.user = tok;
+        break;
+      case 'nlwp':
+        facts.numThreads = Number(tok);
+        break;
+      case 'pcpu':
+        if (/^[\d.]+%?$/.test(tok)) facts.cpuPct = Number(tok.replace('%', ''));
+        break;
+      case 'cgroup':
+        if (tok !== '-') facts.cgroupPath = cgroupPath(tok);
+        break;
+      case 'pidns':
+        facts.pidNsInode = Number(tok);
+        break;
+      case 'sig-pending':
+        facts.sigPending = tok;
+        break;
+      case 'sig-blocked':
+        facts.sigBlocked = tok;
+        break;
+      case 'sig-ignored':
+        facts.sigIgnored = tok;
+        break;
+      case 'sig-caught':
+        facts.sigCaught = tok;
+        break;
+      case 'comm':
+      case 'cmd':
+      case 'command':
+        readCommand(tok, 'comm', layout.kind === 'crash-ps', facts);
+        break;
+      default:
+        break;
     }
   }
   // Cells left over: not this layout (a command column would have taken them).
   if (!truncated && i < tokens.length) return null;
   if (truncated && !readEnough(cols, c)) return null;
-  if (layout.pidIsTid && pid !== undefined && tid === undefined) { tid = pid; pid = layout.tgid; }
+  if (layout.pidIsTid && pid !== undefined && tid === undefined) {
+    tid = pid;
+    pid = layout.tgid;
+  }
   if (pid === undefined && tid === undefined && layout.onlyPid) pid = layout.onlyPid;
   if (pid !== undefined) facts.pid = pid;
   const key = tid ?? pid ?? 0;
@@ -144,9 +186,16 @@ export function readCommand(raw: string, role: Role, crash: boolean, facts: Part
   let art = false;
   while (i < raw.length) {
     const ch = raw[i];
-    if (ch === ' ' || ch === '|' || ch === '\t' || ch === '│') { i++; continue; }
+    if (ch === ' ' || ch === '|' || ch === '\t' || ch === '│') {
+      i++;
+      continue;
+    }
     // "\_ " of ps f / --forest, "`- " of top's forest view.
-    if ((ch === '\\' && raw[i + 1] === '_') || (ch === '`' && raw[i + 1] === '-')) { art = true; i += 2; continue; }
+    if ((ch === '\\' && raw[i + 1] === '_') || (ch === '`' && raw[i + 1] === '-')) {
+      art = true;
+      i += 2;
+      continue;
+    }
     break;
   }
   let text = raw.slice(i).trimEnd();

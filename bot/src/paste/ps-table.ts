@@ -106,7 +106,10 @@ export function createTableReader(sink: TableSink): TableReader {
     if (!buffer.length) return;
     const block = buffer;
     buffer = [];
-    const found = inferLayout(block.map((b) => b.text), [command, lastLayout && strongEnough(lastLayout) ? lastLayout : null]);
+    const found = inferLayout(
+      block.map((b) => b.text),
+      [command, lastLayout && strongEnough(lastLayout) ? lastLayout : null],
+    );
     const layout = found ? withTopContext(found.layout) : null;
     forest.reset();
     for (let i = 0; i < block.length; i++) {
@@ -119,7 +122,11 @@ export function createTableReader(sink: TableSink): TableReader {
       }
       replaying = true;
       let kind: string;
-      try { kind = sink.replay(text, n); } finally { replaying = false; }
+      try {
+        kind = sink.replay(text, n);
+      } finally {
+        replaying = false;
+      }
       // A row-shaped line nothing could read: said as an unread table row, not as prose.
       if (kind) sink.input(kind === 'unrecognised' && rowShaped(text) ? UNREAD_ROW : kind, n);
     }
@@ -159,7 +166,10 @@ export function createTableReader(sink: TableSink): TableReader {
     const table = containers ?? containerHint;
     if (!table) return null;
     const objects = parseContainerRow(table, text);
-    if (!objects) { containers = null; return null; }
+    if (!objects) {
+      containers = null;
+      return null;
+    }
     endBlock();
     for (const o of objects) addObject(o);
     return table.what === 'docker-ps' ? 'docker' : 'crictl';

@@ -23,7 +23,9 @@ export interface Forest {
 export function createForest(): Forest {
   let stack: { indent: number; pid: number }[] = [];
   return {
-    reset() { stack = []; },
+    reset() {
+      stack = [];
+    },
     place(pid, indent, drawn) {
       if (!drawn) {
         stack = [{ indent, pid }];
@@ -67,12 +69,16 @@ const MAX_NAME = 256;
 /** pstree prints a handful of nodes per line; a line with more is not pstree output. */
 const MAX_NODES = 200;
 
-interface Branch { col8: number; col4: number; pid: number }
+interface Branch {
+  col8: number;
+  col4: number;
+  pid: number;
+}
 
 export function createPstreeReader(): PstreeReader {
   let stack: Branch[] = [];
 
-  function columns(text: string): ((i: number, tab: number) => number) {
+  function columns(text: string): (i: number, tab: number) => number {
     if (!text.includes('\t')) return (i) => i;
     const c8 = new Int32Array(text.length + 1);
     const c4 = new Int32Array(text.length + 1);
@@ -93,8 +99,12 @@ export function createPstreeReader(): PstreeReader {
   }
 
   return {
-    get open() { return stack.length > 0; },
-    reset() { stack = []; },
+    get open() {
+      return stack.length > 0;
+    },
+    reset() {
+      stack = [];
+    },
     line(raw, rootAlone) {
       let text = UNICODE_ART.test(raw) ? raw.replace(/[─┬├└│┼┴┤]/g, (ch) => UNICODE[ch]) : raw;
       text = text.trimEnd();

@@ -31,41 +31,48 @@ export function createQuoteStage(sink: LineSink, window = 4): PassingStage {
     sink(text === r.text ? r : { ...r, text });
   }
 
-  const stage = lookahead(window, (head, ahead) => {
-    if (head.kind !== 'text' || isBlank(head)) {
-      prev = 'blank';
-      blockPlain = null;
-      sink(head);
-      return;
-    }
-    const text = head.text;
-    const p = quotePrefix(text);
-    if (p === 0) {
-      prev = 'plain';
-      blockPlain = text;
-      sink(head);
-      return;
-    }
-    if (prev === 'quote') { emitText(head, text.slice(strip(text, depth))); return; }
-    const next = nextInBlock(ahead);
-    if (isMarkerShaped(text)) {
-      const aligned = (blockPlain !== null && alignsWith(text, blockPlain)) || next.plain.some((l) => alignsWith(text, l));
-      if (aligned || prev === 'marker') {
-        prev = 'marker';
+  const stage = lookahead(
+    window,
+    (head, ahead) => {
+      if (head.kind !== 'text' || isBlank(head)) {
+        prev = 'blank';
+        blockPlain = null;
         sink(head);
         return;
       }
-    }
-    if (next.firstQuoted || isLoneQuote(text, p)) {
-      prev = 'quote';
-      depth = next.firstDepth;
-      emitText(head, text.slice(strip(text, depth)));
-      return;
-    }
-    prev = 'plain';
-    blockPlain = text;
-    sink(head);
-  }, (r) => r.kind === 'text' && quotePrefix(r.text) > 0);
+      const text = head.text;
+      const p = quotePrefix(text);
+      if (p === 0) {
+        prev = 'plain';
+        blockPlain = text;
+        sink(head);
+        return;
+      }
+      if (prev === 'quote') {
+        emitText(head, text.slice(strip(text, depth)));
+        return;
+      }
+      const next = nextInBlock(ahead);
+      if (isMarkerShaped(text)) {
+        const aligned = (blockPlain !== null && alignsWith(text, blockPlain)) || next.plain.some((l) => alignsWith(text, l));
+        if (aligned || prev === 'marker') {
+          prev = 'marker';
+          sink(head);
+          return;
+        }
+      }
+      if (next.firstQuoted || isLoneQuote(text, p)) {
+        prev = 'quote';
+        depth = next.firstDepth;
+        emitText(head, text.slice(strip(text, depth)));
+        return;
+      }
+      prev = 'plain';
+      blockPlain = text;
+      sink(head);
+    },
+    (r) => r.kind === 'text' && quotePrefix(r.text) > 0,
+  );
   return {
     push: stage.push,
     end: stage.end,
@@ -102,7 +109,12 @@ function nextInBlock(ahead: readonly NormalLine[]): { firstQuoted: boolean; firs
  */
 const MAX_LEVELS = 32;
 
-export interface QuoteLevels { count: number; end: number; inner: number; marker: boolean }
+export interface QuoteLevels {
+  count: number;
+  end: number;
+  inner: number;
+  marker: boolean;
+}
 
 /** Not quoted (shared: never changed). */
 const UNQUOTED: Readonly<QuoteLevels> = Object.freeze({ count: 0, end: 0, inner: 0, marker: false });

@@ -12,7 +12,8 @@ const CPU_ENTRY = /^(?:rcu:\s+)?(\d{1,5})(?:-[^\s:]{1,8})?: \(\d+ (?:GPs? behind
 const BRACES = /\{([\w\s.!/-]{0,400})\}/;
 const CPU_DUMP = /^(?:NMI backtrace for cpu|Task dump for CPU) (\d+):?$/;
 /** Lines of a stall report that carry no task. */
-const STALL_NOTE = /^(?:rcu: |\(detected by|\(t=\d+ jiffies|Sending NMI|Unless rcu_|RCU grace-period kthread|Stack dump where RCU|blocking rcu_node|All QSes seen|Tasks blocked on|NMI backtrace for cpu \d+ skipped|rcu_\w+ kthread|\s*\d+-\.)/;
+const STALL_NOTE =
+  /^(?:rcu: |\(detected by|\(t=\d+ jiffies|Sending NMI|Unless rcu_|RCU grace-period kthread|Stack dump where RCU|blocking rcu_node|All QSes seen|Tasks blocked on|NMI backtrace for cpu \d+ skipped|rcu_\w+ kthread|\s*\d+-\.)/;
 
 export interface StallEntries {
   cpus: number[];

@@ -29,7 +29,10 @@ export async function readPasteStream(input: Readable): Promise<Evidence> {
     }
     if (start < chunk.length && !overlong) {
       const rest = chunk.subarray(start);
-      if ((carry?.length ?? 0) + rest.length > MAX_LINE_CHARS * 4) { overlong = true; carry = null; } else carry = carry ? Buffer.concat([carry, rest]) : Buffer.from(rest);
+      if ((carry?.length ?? 0) + rest.length > MAX_LINE_CHARS * 4) {
+        overlong = true;
+        carry = null;
+      } else carry = carry ? Buffer.concat([carry, rest]) : Buffer.from(rest);
     }
   }
   if (overlong) reader.skipLine(tooLong);

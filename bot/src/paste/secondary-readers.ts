@@ -77,7 +77,10 @@ export function createSecondaryReaders(b: EvidenceBuilder): SecondaryReaders {
       }
       if (text.length < 400 && text.slice(0, 80).includes('perf ')) {
         const m = PERF_COMMAND.exec(text.trim());
-        if (m) { command('perf', `${m[1]}${m[2]}`, text, n); return 'command'; }
+        if (m) {
+          command('perf', `${m[1]}${m[2]}`, text, n);
+          return 'command';
+        }
       }
       if ((kind = perf.line(text))) return kind;
       perf.end();

@@ -25,7 +25,8 @@ const PROMPTS: RegExp[] = [
   /^()[\w.-]+@[\w.-]+[#$%>]\s?(.*)$/,
 ];
 
-const KNOWN = /^(?:ps|top|cat|dmesg|journalctl|grep|egrep|head|tail|less|uptime|uname|strace|echo|bt|ls|find|pstree|kubectl|crictl|free|vmstat|iostat|mount|findmnt|crash|docker|systemctl|kill|sleep|awk|cd|w|sudo)$/;
+const KNOWN =
+  /^(?:ps|top|cat|dmesg|journalctl|grep|egrep|head|tail|less|uptime|uname|strace|echo|bt|ls|find|pstree|kubectl|crictl|free|vmstat|iostat|mount|findmnt|crash|docker|systemctl|kill|sleep|awk|cd|w|sudo)$/;
 const BARE = /^(?:sudo\s+)?(?:ps(?:\s+(?:a?ux\w*|-\S+)(?:\s+\S+)*)?|top(?:\s+-\S+(?:\s+\S+)*)?|dmesg(?:\s+-\S+)*|journalctl(?:\s+-\S+)*|uptime|cat\s+\/\S+|echo\s+\w\s*>\s*\/proc\/sysrq-trigger)\s*$/;
 
 export function parseShellLine(line: string): ShellCommand | null {
@@ -49,7 +50,10 @@ function beforePipe(text: string): string {
   let quote = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (quote) { if (c === quote) quote = ''; continue; }
+    if (quote) {
+      if (c === quote) quote = '';
+      continue;
+    }
     if (c === '"' || c === "'") quote = c;
     else if (c === '|') return text.slice(0, i);
   }
@@ -57,7 +61,9 @@ function beforePipe(text: string): string {
 }
 
 function splitCommand(text: string): { program: string; args: string } | null {
-  const first = beforePipe(text).trim().replace(/^sudo\s+(?:-\S+\s+)*/, '');
+  const first = beforePipe(text)
+    .trim()
+    .replace(/^sudo\s+(?:-\S+\s+)*/, '');
   const m = /^(\S+)\s*(.*)$/.exec(first);
   if (!m) return null;
   const program = m[1].split('/').pop() ?? m[1];

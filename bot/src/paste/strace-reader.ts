@@ -30,11 +30,70 @@ const PATH_CALLS = new Set(['open', 'openat', 'openat2', 'stat', 'lstat', 'newfs
 const FD_CALLS = new Set(['read', 'pread64', 'readv', 'preadv', 'preadv2', 'fstat', 'lseek', 'close', 'mmap']);
 /** Common calls: outside a strace block a line must name one of these to be read as strace. */
 const KNOWN_CALLS = new Set([
-  ...PATH_CALLS, ...FD_CALLS, 'write', 'writev', 'pwrite64', 'ioctl', 'poll', 'ppoll', 'select', 'pselect6', 'epoll_wait', 'epoll_pwait', 'epoll_ctl',
-  'futex', 'wait4', 'waitid', 'nanosleep', 'clock_nanosleep', 'recvfrom', 'recvmsg', 'sendto', 'sendmsg', 'connect', 'accept', 'accept4',
-  'ptrace', 'kill', 'tgkill', 'rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn', 'rt_sigtimedwait', 'execve', 'clone', 'clone3', 'fork', 'vfork',
-  'getdents', 'getdents64', 'fsync', 'fdatasync', 'sync', 'syncfs', 'flock', 'fcntl', 'mount', 'umount2', 'unlink', 'unlinkat', 'rename', 'renameat2',
-  'mkdir', 'mkdirat', 'rmdir', 'brk', 'munmap', 'mprotect', 'madvise', 'exit_group', 'pause', 'sched_yield', 'splice', 'sendfile', 'fadvise64',
+  ...PATH_CALLS,
+  ...FD_CALLS,
+  'write',
+  'writev',
+  'pwrite64',
+  'ioctl',
+  'poll',
+  'ppoll',
+  'select',
+  'pselect6',
+  'epoll_wait',
+  'epoll_pwait',
+  'epoll_ctl',
+  'futex',
+  'wait4',
+  'waitid',
+  'nanosleep',
+  'clock_nanosleep',
+  'recvfrom',
+  'recvmsg',
+  'sendto',
+  'sendmsg',
+  'connect',
+  'accept',
+  'accept4',
+  'ptrace',
+  'kill',
+  'tgkill',
+  'rt_sigaction',
+  'rt_sigprocmask',
+  'rt_sigreturn',
+  'rt_sigtimedwait',
+  'execve',
+  'clone',
+  'clone3',
+  'fork',
+  'vfork',
+  'getdents',
+  'getdents64',
+  'fsync',
+  'fdatasync',
+  'sync',
+  'syncfs',
+  'flock',
+  'fcntl',
+  'mount',
+  'umount2',
+  'unlink',
+  'unlinkat',
+  'rename',
+  'renameat2',
+  'mkdir',
+  'mkdirat',
+  'rmdir',
+  'brk',
+  'munmap',
+  'mprotect',
+  'madvise',
+  'exit_group',
+  'pause',
+  'sched_yield',
+  'splice',
+  'sendfile',
+  'fadvise64',
 ]);
 
 /** "[pid  2201] 10:21:05.123456 read(6, " — the pid (-f), a timestamp (-t/-tt/-ttt/-r), the call, the rest. */
@@ -47,7 +106,14 @@ const PROC_PATH = /^"\/proc\/(\d+)\/(?:task\/\d+\/)?([a-z_]+)"/;
 /** Options of strace that take an argument. */
 const ARG_OPTS = new Set(['-o', '-e', '-s', '-a', '-S', '-u', '-E', '-P', '-I', '-b', '-X', '-O', '-U']);
 
-interface Pending { pid: number; syscall: string; path?: string; targetPid?: number; text: string; line: number }
+interface Pending {
+  pid: number;
+  syscall: string;
+  path?: string;
+  targetPid?: number;
+  text: string;
+  line: number;
+}
 
 const MAX_FDS = 4096;
 const MAX_READS = 200;
@@ -90,7 +156,11 @@ export function createStraceReader(b: EvidenceBuilder): StraceReader {
     // Attached, then nothing until ^C: the tracee never reached a ptrace stop (in the kernel, or spinning in user space).
     if (active && calls === 0 && !tracee.toFile) {
       for (const pid of tracee.pids) {
-        b.tasks.upsert(pid, { comm: tracee.comm, missing: ['strace attached but printed no system call: the task did not reach a ptrace stop (waiting in the kernel, or running without system calls)'] }, `strace -p ${pid}`);
+        b.tasks.upsert(
+          pid,
+          { comm: tracee.comm, missing: ['strace attached but printed no system call: the task did not reach a ptrace stop (waiting in the kernel, or running without system calls)'] },
+          `strace -p ${pid}`,
+        );
       }
     }
     calls = 0;
@@ -107,7 +177,10 @@ export function createStraceReader(b: EvidenceBuilder): StraceReader {
     if (PATH_CALLS.has(syscall)) {
       const q = rest.indexOf('"/proc/');
       const m = q >= 0 && q < 40 ? PROC_PATH.exec(rest.slice(q)) : null;
-      if (m && BLOCKING_FILES.has(m[2])) { path = `/proc/${m[1]}/${m[2]}`; targetPid = Number(m[1]); }
+      if (m && BLOCKING_FILES.has(m[2])) {
+        path = `/proc/${m[1]}/${m[2]}`;
+        targetPid = Number(m[1]);
+      }
       if (done && path && targetPid !== undefined && (syscall === 'open' || syscall.startsWith('openat'))) {
         const fd = /^(\d+)/.exec(rest.slice(eq + 3));
         if (fd && fds.size < MAX_FDS) fds.set(`${pid}|${fd[1]}`, { path, targetPid });
@@ -115,7 +188,10 @@ export function createStraceReader(b: EvidenceBuilder): StraceReader {
     } else if (FD_CALLS.has(syscall)) {
       const fd = /^(\d+)/.exec(rest);
       const f = fd ? fds.get(`${pid}|${fd[1]}`) : undefined;
-      if (f) { path = f.path; targetPid = f.targetPid; }
+      if (f) {
+        path = f.path;
+        targetPid = f.targetPid;
+      }
       if (syscall === 'close' && fd) fds.delete(`${pid}|${fd[1]}`);
     }
     pending.delete(pid);
@@ -126,10 +202,15 @@ export function createStraceReader(b: EvidenceBuilder): StraceReader {
   }
 
   return {
-    get active() { return active; },
+    get active() {
+      return active;
+    },
     command(program, args) {
       if (program === 'strace') start(args);
-      else if (active) { end(); active = false; }
+      else if (active) {
+        end();
+        active = false;
+      }
     },
     line(text, n) {
       const t = text.trimStart();
@@ -146,7 +227,10 @@ export function createStraceReader(b: EvidenceBuilder): StraceReader {
         }
         if (t.startsWith('strace') || t.startsWith('sudo')) {
           m = BARE_COMMAND.exec(t.trimEnd());
-          if (m) { start(m[1] ?? ''); return 'command'; }
+          if (m) {
+            start(m[1] ?? '');
+            return 'command';
+          }
         }
       }
       if (active && (t.startsWith('^C') || t.startsWith('<detached') || t.startsWith('+++') || t.startsWith('---'))) {

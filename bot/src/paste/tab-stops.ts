@@ -23,7 +23,9 @@ export function createTabExpander(): TabExpander {
   return {
     expand(line, tabs = true) {
       let out = line;
-      if (!tabs) { /* as it is */ } else if (line.length > MAX_ALIGNED) out = line.split('\t').join(' ');
+      if (!tabs) {
+        /* as it is */
+      } else if (line.length > MAX_ALIGNED) out = line.split('\t').join(' ');
       else if (line.includes('\t')) {
         const width = blockWidth || treeWidth(line, above);
         if (width !== 8) blockWidth = width;

@@ -4,11 +4,13 @@
  * Every test here is anchored and linear: rows can be 64 KB long.
  */
 
-export type CellType =
-  | 'uint' | 'int' | 'num' | 'pct' | 'size' | 'state' | 'crash-state' | 'tty' | 'time'
-  | 'start' | 'hex' | 'wchan' | 'user' | 'sig' | 'any';
+export type CellType = 'uint' | 'int' | 'num' | 'pct' | 'size' | 'state' | 'crash-state' | 'tty' | 'time' | 'start' | 'hex' | 'wchan' | 'user' | 'sig' | 'any';
 
-export interface Token { text: string; start: number; end: number }
+export interface Token {
+  text: string;
+  start: number;
+  end: number;
+}
 
 const UINT = /^\d+$/;
 const INT = /^-?\d+$|^-$/;
@@ -49,22 +51,37 @@ export function fits(type: CellType, s: string): boolean {
   // No fixed-width cell is this long (a cgroup path is the longest): skip the patterns.
   if (s.length > MAX_CELL && type !== 'any') return false;
   switch (type) {
-    case 'uint': return UINT.test(s);
-    case 'int': return INT.test(s) || s === 'rt';
-    case 'num': return NUM.test(s);
-    case 'pct': return PCT.test(s);
-    case 'size': return SIZE.test(s) || s === '-';
-    case 'state': return STATE.test(s);
-    case 'crash-state': return CRASH_STATE.test(s);
-    case 'tty': return TTY.test(s);
-    case 'time': return TIME.test(s);
-    case 'start': return START_WORD.test(s);
-    case 'hex': return HEX.test(s) || s === '-';
-    case 'wchan': return WCHAN.test(s) && !UINT.test(s) || s === '0';
+    case 'uint':
+      return UINT.test(s);
+    case 'int':
+      return INT.test(s) || s === 'rt';
+    case 'num':
+      return NUM.test(s);
+    case 'pct':
+      return PCT.test(s);
+    case 'size':
+      return SIZE.test(s) || s === '-';
+    case 'state':
+      return STATE.test(s);
+    case 'crash-state':
+      return CRASH_STATE.test(s);
+    case 'tty':
+      return TTY.test(s);
+    case 'time':
+      return TIME.test(s);
+    case 'start':
+      return START_WORD.test(s);
+    case 'hex':
+      return HEX.test(s) || s === '-';
+    case 'wchan':
+      return (WCHAN.test(s) && !UINT.test(s)) || s === '0';
     // A lone state letter is a STAT column, not a user name.
-    case 'user': return USER.test(s) && !STATE.test(s);
-    case 'sig': return SIG.test(s);
-    default: return true;
+    case 'user':
+      return USER.test(s) && !STATE.test(s);
+    case 'sig':
+      return SIG.test(s);
+    default:
+      return true;
   }
 }
 
@@ -76,8 +93,7 @@ export function fits(type: CellType, s: string): boolean {
 export function startWidth(tokens: readonly Token[], i: number, typed: boolean): number {
   const t = tokens[i]?.text;
   if (t === undefined) return 0;
-  if (WEEKDAY.test(t) && MONTH.test(tokens[i + 1]?.text ?? '') && DAY.test(tokens[i + 2]?.text ?? '')
-    && CLOCK.test(tokens[i + 3]?.text ?? '') && YEAR.test(tokens[i + 4]?.text ?? '')) return 5;
+  if (WEEKDAY.test(t) && MONTH.test(tokens[i + 1]?.text ?? '') && DAY.test(tokens[i + 2]?.text ?? '') && CLOCK.test(tokens[i + 3]?.text ?? '') && YEAR.test(tokens[i + 4]?.text ?? '')) return 5;
   if (MONTH.test(t) && DAY.test(tokens[i + 1]?.text ?? '')) return 2;
   return !typed || START_WORD.test(t) ? 1 : 0;
 }

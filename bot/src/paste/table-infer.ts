@@ -26,8 +26,18 @@ export function isCandidate(line: string): boolean {
   let shaped = 0;
   for (const { text } of tokens) {
     if (isUint(text)) ints++;
-    else if (isState(text) || isTty(text) || isTime(text) || isHex(text) || isCut(text) || text === '\\_' || text === '<defunct>' || text === '>'
-      || (text.length > 2 && text[0] === '[' && text[text.length - 1] === ']')) shaped++;
+    else if (
+      isState(text) ||
+      isTty(text) ||
+      isTime(text) ||
+      isHex(text) ||
+      isCut(text) ||
+      text === '\\_' ||
+      text === '<defunct>' ||
+      text === '>' ||
+      (text.length > 2 && text[0] === '[' && text[text.length - 1] === ']')
+    )
+      shaped++;
   }
   if (!ints || ints + shaped < 2) return false;
   // A task line of a sysrq / hung-task dump ("kworker/0:1  D  0  38  2 0x00000000") belongs to the kernel log reader.
@@ -56,7 +66,10 @@ export function inferLayout(lines: readonly string[], hints: readonly (TableLayo
     if (!any) continue;
     const fit = lines.map((_l, i) => fits(layout, i));
     const count = fit.filter(Boolean).length;
-    if (count > bestCount) { best = { layout, fit }; bestCount = count; }
+    if (count > bestCount) {
+      best = { layout, fit };
+      bestCount = count;
+    }
     if (count === lines.length) return best;
   }
   if (best && bestCount * 2 >= lines.length) return best;
@@ -84,13 +97,20 @@ function kindOf(s: string): Kind {
 }
 
 /** One cell of a row: a token, or the several tokens of a start time ("Tue Apr  9 07:02:11 2024", "Jul 30"). */
-interface Cell { kind: Kind; tokens: Token[] }
+interface Cell {
+  kind: Kind;
+  tokens: Token[];
+}
 
 function cellsOf(tokens: readonly Token[]): Cell[] {
   const cells: Cell[] = [];
   for (let i = 0; i < tokens.length;) {
     const w = startWidth(tokens, i, true);
-    if (w >= 2) { cells.push({ kind: 'START', tokens: tokens.slice(i, i + w) }); i += w; continue; }
+    if (w >= 2) {
+      cells.push({ kind: 'START', tokens: tokens.slice(i, i + w) });
+      i += w;
+      continue;
+    }
     cells.push({ kind: kindOf(tokens[i].text), tokens: [tokens[i]] });
     i++;
   }

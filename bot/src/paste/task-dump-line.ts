@@ -29,8 +29,11 @@ export function parseTaskDumpLine(line: string): TaskDumpLine | null {
   let m = NEW.exec(line);
   if (m) {
     return {
-      comm: m[1], state: m[2], pid: Number(m[3]),
-      tgid: m[4] ? Number(m[4]) : undefined, ppid: Number(m[5]),
+      comm: m[1],
+      state: m[2],
+      pid: Number(m[3]),
+      tgid: m[4] ? Number(m[4]) : undefined,
+      ppid: Number(m[5]),
       taskFlags: m[6] ? parseInt(m[6], 16) : undefined,
     };
   }

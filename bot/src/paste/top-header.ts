@@ -20,7 +20,16 @@ const BUSYBOX_CPU = /^CPU\d*:\s+(.*\bidle\b.*)$/;
 const PROCS = /^procs_(running|blocked) (\d+)$/;
 
 /** top's and busybox's names for the CPU time shares. */
-const SHARE_KEYS: Record<string, 'userPct' | 'systemPct' | 'idlePct' | 'iowaitPct'> = { us: 'userPct', usr: 'userPct', sy: 'systemPct', sys: 'systemPct', id: 'idlePct', idle: 'idlePct', wa: 'iowaitPct', io: 'iowaitPct' };
+const SHARE_KEYS: Record<string, 'userPct' | 'systemPct' | 'idlePct' | 'iowaitPct'> = {
+  us: 'userPct',
+  usr: 'userPct',
+  sy: 'systemPct',
+  sys: 'systemPct',
+  id: 'idlePct',
+  idle: 'idlePct',
+  wa: 'iowaitPct',
+  io: 'iowaitPct',
+};
 
 export function readNodeLine(line: string, node: NodeEvidence): 'load' | 'tasks' | 'cpu' | 'mem' | null {
   const t = line.trim();
@@ -68,10 +77,14 @@ export function readNodeLine(line: string, node: NodeEvidence): 'load' | 'tasks'
  */
 function cpuShares(text: string): NonNullable<NodeEvidence['cpu']> {
   const out: NonNullable<NodeEvidence['cpu']> = {};
-  const words = text.replace(/,/g, ' ').trim().split(/\s+/, 64).flatMap((w) => {
-    const joined = /^(\d+(?:\.\d+)?)%([a-z]+)$/.exec(w);
-    return joined ? [joined[1], joined[2]] : [w];
-  });
+  const words = text
+    .replace(/,/g, ' ')
+    .trim()
+    .split(/\s+/, 64)
+    .flatMap((w) => {
+      const joined = /^(\d+(?:\.\d+)?)%([a-z]+)$/.exec(w);
+      return joined ? [joined[1], joined[2]] : [w];
+    });
   for (let i = 0; i + 1 < words.length; i++) {
     const key = Object.hasOwn(SHARE_KEYS, words[i + 1]) ? SHARE_KEYS[words[i + 1]] : undefined;
     const value = /^\d+(?:\.\d+)?%?$/.test(words[i]) ? Number(words[i].replace('%', '')) : NaN;

@@ -13,7 +13,8 @@ export interface UpstreamRef {
   regression: boolean;
 }
 
-const KERNEL_REF = /https?:\/\/(?:bugzilla\.kernel\.org\/show_bug\.cgi\?id=\d+|lore\.kernel\.org\/[^\s)>\]]+|lkml\.org\/lkml\/[^\s)>\]]+|git\.kernel\.org\/[^\s)>\]]*?(?:commit\/?\?id=|\/c\/)[0-9a-f]{7,40}|github\.com\/torvalds\/linux\/commit\/[0-9a-f]{7,40}|bugzilla\.redhat\.com\/show_bug\.cgi\?id=\d+|bugs\.launchpad\.net\/[^\s)>\]]*?linux[^\s)>\]]*?\/\+bug\/\d+|access\.redhat\.com\/solutions\/\d+)/;
+const KERNEL_REF =
+  /https?:\/\/(?:bugzilla\.kernel\.org\/show_bug\.cgi\?id=\d+|lore\.kernel\.org\/[^\s)>\]]+|lkml\.org\/lkml\/[^\s)>\]]+|git\.kernel\.org\/[^\s)>\]]*?(?:commit\/?\?id=|\/c\/)[0-9a-f]{7,40}|github\.com\/torvalds\/linux\/commit\/[0-9a-f]{7,40}|bugzilla\.redhat\.com\/show_bug\.cgi\?id=\d+|bugs\.launchpad\.net\/[^\s)>\]]*?linux[^\s)>\]]*?\/\+bug\/\d+|access\.redhat\.com\/solutions\/\d+)/;
 const COMMIT = /\b[Cc]ommit:? ([0-9a-f]{12,40})\b/;
 const FIXED = /\b(?:fix(?:ed|es)?|revert(?:ed|s)?|patch(?:ed)?|backport(?:ed)?|resolved in|landed in)\b/i;
 const REGRESSION = /\b(?:regress(?:ion|ed)?|bisect(?:ed|ing)?|introduced (?:in|by))\b/i;

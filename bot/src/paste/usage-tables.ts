@@ -52,7 +52,7 @@ export function createUsageReader(b: EvidenceBuilder): UsageReader {
       }
       if (t.charCodeAt(0) === 67 /* C */ && /^CONTAINER(?: ID)?\s+(?:NAME\s+)?CPU %/.test(t)) return 'docker';
       // kubectl top headers: "NAME CPU(cores) MEMORY(bytes)", "NAMESPACE NAME …", "NAME CPU(cores) CPU% MEMORY(bytes) MEMORY%".
-      if ((t.charCodeAt(0) === 78 /* N */ || t.charCodeAt(0) === 80 /* P */) && t.includes('CPU(cores)')) {
+      if ((t.charCodeAt(0) === 78 /* N */ || t.charCodeAt(0) === 80) /* P */ && t.includes('CPU(cores)')) {
         mode = /\bCPU(?:\(%\)|%)/.test(t) ? 'top-node' : 'top-pod';
         namespaced = t.startsWith('NAMESPACE');
         return 'kubectl';

@@ -130,7 +130,11 @@ const INFO_ROW = /^(?:\*\s*)?(\d{1,7})\s+(?:Thread 0x[0-9a-fA-F]{1,16} \((?:LWP|
 const EU_PID = /^PID (\d{1,8}) - /;
 const EU_TID = /^TID (\d{1,8}):\s*$/;
 
-export interface ThreadHeader { num: number; tid: number; comm?: string }
+export interface ThreadHeader {
+  num: number;
+  tid: number;
+  comm?: string;
+}
 
 export function parseThreadHeader(t: string): ThreadHeader | null {
   const m = THREAD_HEADER.exec(t);

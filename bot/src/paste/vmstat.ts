@@ -22,11 +22,20 @@ export function createVmstatReader(node: NodeEvidence): VmstatReader {
   return {
     line(text) {
       if (GROUPS.test(text)) return true;
-      if (HEADER.test(text)) { columns = text.trim().split(/\s+/); return true; }
-      if (!columns || !ROW.test(text)) { if (columns && text.trim()) columns = null; return false; }
+      if (HEADER.test(text)) {
+        columns = text.trim().split(/\s+/);
+        return true;
+      }
+      if (!columns || !ROW.test(text)) {
+        if (columns && text.trim()) columns = null;
+        return false;
+      }
       const cells = text.trim().split(/\s+/).map(Number);
       if (cells.length !== columns.length) return false;
-      const at = (name: string): number | undefined => { const i = columns!.indexOf(name); return i >= 0 ? cells[i] : undefined; };
+      const at = (name: string): number | undefined => {
+        const i = columns!.indexOf(name);
+        return i >= 0 ? cells[i] : undefined;
+      };
       node.taskCounts = { ...node.taskCounts, running: at('r'), blocked: at('b') };
       node.cpu = { userPct: at('us'), systemPct: at('sy'), idlePct: at('id'), iowaitPct: at('wa') };
       return true;

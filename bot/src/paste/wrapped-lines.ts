@@ -26,7 +26,33 @@ const MAX_CHAIN = 16;
 const MAX_JOINED = 64 * 1024;
 const HEADLINE_WORDS = /INFO: task|soft lockup|LOCKUP|stall|Kill|unregister_netdevice|oom-killer|killed as a result|likely owned by/;
 const HEADLINES = [HUNG, SOFT, HARD, RCU, OOM_KILLED, NETDEV, /invoked oom-killer: gfp_mask=/, /killed as a result of limit of \S/, /likely owned by task \S+:\d+/];
-const OPEN_WORDS = new Set(['than', 'for', 'of', 'by', 'to', 'in', 'at', 'on', 'the', 'a', 'an', 'and', 'or', 'with', 'from', 'as', 'is', 'was', 'are', 'were', 'after', 'before', 'because', 'while', 'via']);
+const OPEN_WORDS = new Set([
+  'than',
+  'for',
+  'of',
+  'by',
+  'to',
+  'in',
+  'at',
+  'on',
+  'the',
+  'a',
+  'an',
+  'and',
+  'or',
+  'with',
+  'from',
+  'as',
+  'is',
+  'was',
+  'are',
+  'were',
+  'after',
+  'before',
+  'because',
+  'while',
+  'via',
+]);
 const STRUCTURAL = /^\s*(?:\[<[0-9a-fx]+>\]|\?\s|<\/?[A-Z]+>|[A-Z][A-Z0-9_]{1,7}:(?:\s|$)|---\[|Call [Tt]race|Modules linked in|Hardware name|Workqueue:|[$#>]\s|```|~~~|#\d+\s+\[)/;
 const RULE = /^\s*[-=_*#~]{3,}\s*$/;
 const TABLE_ROW = /^\s*\d+\s+\d+\s/;
@@ -72,7 +98,11 @@ export function createWrapStage(sink: LineSink): LineStage {
 
   return {
     push(r) {
-      if (r.kind !== 'text' || isBlankText(r.text)) { flush(); sink(r); return; }
+      if (r.kind !== 'text' || isBlankText(r.text)) {
+        flush();
+        sink(r);
+        return;
+      }
       const log = looksPrefixed(r.text);
       if (log || pending) measure(r.text.length);
       if (pending && !log) {
@@ -109,7 +139,7 @@ export function looksPrefixed(s: string): boolean {
   }
   if (c === 60 /* < */) return isDigit(s.charCodeAt(1));
   if (c >= 65 && c <= 83) return MONTHS.has(s.slice(0, 3)) && s.charCodeAt(3) === 32;
-  if (isDigit(c)) return isDigit(s.charCodeAt(1)) && isDigit(s.charCodeAt(2)) && isDigit(s.charCodeAt(3)) && s.charCodeAt(4) === 45 /* - */;
+  if (isDigit(c)) return isDigit(s.charCodeAt(1)) && isDigit(s.charCodeAt(2)) && isDigit(s.charCodeAt(3)) && s.charCodeAt(4) === 45; /* - */
   return (c === 107 || c === 117 || c === 100) && DMESG_X.test(s);
 }
 
@@ -117,7 +147,7 @@ const DMESG_X = /^(?:kern|user|daemon) *:/;
 const MONTHS = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
 const WEEKDAYS = new Set(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isBlankText = (s: string): boolean => s.charCodeAt(0) !== 32 ? s.length === 0 : s.trim() === '';
+const isBlankText = (s: string): boolean => (s.charCodeAt(0) !== 32 ? s.length === 0 : s.trim() === '');
 
 function isStructural(s: string): boolean {
   if (STRUCTURAL.test(s) || RULE.test(s) || TABLE_ROW.test(s) || CAPS_LINE.test(s)) return true;

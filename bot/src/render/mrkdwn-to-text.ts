@@ -5,9 +5,18 @@
  * and the HTML entities Slack requires are unescaped.
  */
 const EMOJI: Record<string, string> = {
-  red_circle: 'CRITICAL', large_orange_circle: 'WARNING', white_circle: 'INFO',
-  white_check_mark: '✓', x: '✗', grey_question: '?', warning: '⚠', no_entry: '✗',
-  rotating_light: '‼', alarm_clock: '⏰', clock3: '◷', electric_plug: '⚡',
+  red_circle: 'CRITICAL',
+  large_orange_circle: 'WARNING',
+  white_circle: 'INFO',
+  white_check_mark: '✓',
+  x: '✗',
+  grey_question: '?',
+  warning: '⚠',
+  no_entry: '✗',
+  rotating_light: '‼',
+  alarm_clock: '⏰',
+  clock3: '◷',
+  electric_plug: '⚡',
 };
 
 export interface TextStyle {
@@ -43,11 +52,17 @@ export function mrkdwnToText(text: string, style: TextStyle = { color: false }):
     if (i % 2 === 1) {
       // A code block: its own lines, indented, nothing inside interpreted.
       const body = unescape(part.replace(/^\n/, '').replace(/\n$/, ''));
-      return `\n${body.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+      return `\n${body
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}\n`;
     }
     let s = part.replace(/:([a-z0-9_+-]+):/g, (m, name: string) => EMOJI[name] ?? m);
     s = s.replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s).,:;!?…])/g, (_m, pre: string, bold: string) => `${pre}${style.color ? `\x1b[1m${bold}\x1b[22m` : bold}`);
     return unescape(entities(s));
   });
-  return out.join('').replace(/\n{3,}/g, '\n\n').replace(/^\n+|\n+$/g, '');
+  return out
+    .join('')
+    .replace(/\n{3,}/g, '\n\n')
+    .replace(/^\n+|\n+$/g, '');
 }

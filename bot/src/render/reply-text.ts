@@ -68,5 +68,12 @@ export function renderReplyText(reply: DiagnosisReply, style: ReplyTextStyle): {
     ];
     lines.push(`  ${follow.join('   ')}`);
   }
-  return { text: lines.join('\n').replace(/\n{3,}/g, '\n\n').trim(), choices, overflow };
+  return {
+    text: lines
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim(),
+    choices,
+    overflow,
+  };
 }

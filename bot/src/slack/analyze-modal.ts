@@ -31,7 +31,10 @@ export function analyzeModal(channel: string): View {
         block_id: BLOCK,
         label: { type: 'plain_text', text: 'Paste what you have' },
         element: {
-          type: 'plain_text_input', action_id: INPUT, multiline: true, max_length: MAX_CHARS,
+          type: 'plain_text_input',
+          action_id: INPUT,
+          multiline: true,
+          max_length: MAX_CHARS,
           placeholder: { type: 'plain_text', text: 'dmesg, journalctl -k, ps aux, top -H, /proc/PID/stack, crash bt… mixed is fine' },
         },
         hint: { type: 'plain_text', text: `Up to ${MAX_CHARS.toLocaleString('en')} characters. For longer logs, upload the file in a whystuck thread.` },
@@ -65,12 +68,24 @@ export function registerAnalyzeModal(app: App, convo: Conversation, logger: Logg
     const b = body as unknown as Submission;
     const text = b.view.state.values[BLOCK]?.[INPUT]?.value ?? '';
     let channel = '';
-    try { channel = String((JSON.parse(b.view.private_metadata || '{}') as { channel?: unknown }).channel ?? ''); } catch { channel = ''; }
+    try {
+      channel = String((JSON.parse(b.view.private_metadata || '{}') as { channel?: unknown }).channel ?? '');
+    } catch {
+      channel = '';
+    }
     const refuse = (message: string): Promise<void> => ack({ response_action: 'errors', errors: { [BLOCK]: clip(message, 300) } });
-    if (!CHANNEL.test(channel)) { await refuse('This dialog lost track of its channel: close it and run /whystuck analyze again in the channel.'); return; }
-    if (!text.trim()) { await refuse('The box is empty: paste dmesg, journalctl -k, ps or top output, /proc/PID/stack|stat|status or a crash bt.'); return; }
+    if (!CHANNEL.test(channel)) {
+      await refuse('This dialog lost track of its channel: close it and run /whystuck analyze again in the channel.');
+      return;
+    }
+    if (!text.trim()) {
+      await refuse('The box is empty: paste dmesg, journalctl -k, ps or top output, /proc/PID/stack|stat|status or a crash bt.');
+      return;
+    }
     // One person's pastes per minute (WHYSTUCK_PASTE_RATE_PER_MINUTE), counted in this process.
-    try { pasteAdmission.takeRate(b.user.id); } catch (err) {
+    try {
+      pasteAdmission.takeRate(b.user.id);
+    } catch (err) {
       if (!(err instanceof PasteRateLimited)) throw err;
       await refuse(`${capital(err.message)}.`);
       return;
@@ -78,7 +93,10 @@ export function registerAnalyzeModal(app: App, convo: Conversation, logger: Logg
     // The dialog must be answered within Slack's 3 s: the paste waits at most 1 s for a slot (else it is refused as busy)
     // and is read off the event loop within what is left of a shorter budget.
     const analysis = await analyzePasteText(text, undefined, Math.min(timeBudgetMs, MODAL_BUDGET_MS), { maxWaitMs: MODAL_MAX_WAIT_MS, waitCountsToBudget: true });
-    if (analysis.status !== 'ok') { await refuse(`${capital(analysis.message)}.`); return; }
+    if (analysis.status !== 'ok') {
+      await refuse(`${capital(analysis.message)}.`);
+      return;
+    }
     await ack();
     void postAnalysis(client, convo, channel, b.user.id, analysis).catch((err) => logger.error({ err }, 'posting a paste analysis failed'));
   });

@@ -37,7 +37,10 @@ export type ButtonSpec = RemediationChoice;
 function confirm(node: string, r: Remediation, viaSsh: boolean): Block {
   return {
     title: { type: 'plain_text', text: clip(`Send ${r.signal} to ${r.pid}?`, 100) },
-    text: { type: 'mrkdwn', text: clip(`*Node* ${node}${viaSsh ? ' (over SSH)' : ''}\n*PID* ${r.pid} (${r.comm ?? '?'}), start time ${r.startTime ?? '?'} ticks\n*Signal* ${r.signal}\n*Expected* ${r.why}`, 300) },
+    text: {
+      type: 'mrkdwn',
+      text: clip(`*Node* ${node}${viaSsh ? ' (over SSH)' : ''}\n*PID* ${r.pid} (${r.comm ?? '?'}), start time ${r.startTime ?? '?'} ticks\n*Signal* ${r.signal}\n*Expected* ${r.why}`, 300),
+    },
     confirm: { type: 'plain_text', text: clip(`Send ${r.signal}`, 30) },
     deny: { type: 'plain_text', text: 'Cancel' },
     style: 'danger',
@@ -68,7 +71,10 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
   const summarised = earlier.filter((f) => !full.includes(f));
   // A finding takes at most 5 blocks; the history line, closing divider, note and actions 4: stop before 50.
   for (const f of full) {
-    if (blocks.length > MAX_BLOCKS - 9) { overflow.push(findingText(f, plain)); continue; }
+    if (blocks.length > MAX_BLOCKS - 9) {
+      overflow.push(findingText(f, plain));
+      continue;
+    }
     blocks.push({ type: 'divider' });
     blocks.push(mrkdwn(`${ICON[f.severity]} *${escape(f.title)}*${f.when ? ` · ${whenWords(f, style)}` : ''}\n${escape(f.explanation)}`));
     if (f.evidence.length) {
@@ -78,14 +84,26 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
     }
     const words = f.remediations.filter((r) => !buttons.some((b) => b.remediation === r));
     if (words.length) {
-      blocks.push(mrkdwn(words.map((r) => `${r.effective === 'no' ? ':x:' : r.effective === 'yes' ? ':white_check_mark:' : ':grey_question:'} ${r.action === 'signal' ? `${r.signal} ${r.effective === 'no' ? 'cannot end' : 'to'} pid ${r.pid}: ` : ''}${escape(r.why)}${r.command && r.action !== 'signal' ? inlineCommand(r.command) : ''}`).join('\n')));
+      blocks.push(
+        mrkdwn(
+          words
+            .map(
+              (r) =>
+                `${r.effective === 'no' ? ':x:' : r.effective === 'yes' ? ':white_check_mark:' : ':grey_question:'} ${r.action === 'signal' ? `${r.signal} ${r.effective === 'no' ? 'cannot end' : 'to'} pid ${r.pid}: ` : ''}${escape(r.why)}${r.command && r.action !== 'signal' ? inlineCommand(r.command) : ''}`,
+            )
+            .join('\n'),
+        ),
+      );
     }
     const mine = buttons.filter((b) => b.finding === f).slice(0, 5);
     if (mine.length) {
       blocks.push({
         type: 'actions',
         elements: mine.map((b, i) => ({
-          type: 'button', action_id: `remediate_${i}`, style: 'danger', value: b.value,
+          type: 'button',
+          action_id: `remediate_${i}`,
+          style: 'danger',
+          value: b.value,
           text: { type: 'plain_text', text: clip(`${b.remediation.signal} ${b.remediation.pid} (${b.remediation.comm ?? '?'})`, 75) },
           confirm: confirm(node, b.remediation, viaSsh),
         })),
@@ -94,9 +112,12 @@ export function diagnosisBlocks(opts: DiagnosisReplyOptions): { text: string; bl
   }
   for (const f of summarised) overflow.push(findingText(f, plain));
   const h = diagnosis.history;
-  const line = summarised.length || h?.older.length
-    ? `${historyLine({ ...diagnosis, findings: summarised }, style, 3, escape)} — say "history" for where and when`
-    : h && full.some(isEarlier) ? `Nothing above is live now: it is history (${scopeWords(h, style)}). Say "history" for where and when.` : '';
+  const line =
+    summarised.length || h?.older.length
+      ? `${historyLine({ ...diagnosis, findings: summarised }, style, 3, escape)} — say "history" for where and when`
+      : h && full.some(isEarlier)
+        ? `Nothing above is live now: it is history (${scopeWords(h, style)}). Say "history" for where and when.`
+        : '';
   if (line) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`:clock3: ${line}`) }] });
   blocks.push({ type: 'divider' });
   if (opts.note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(opts.note) }] });

@@ -10,7 +10,9 @@ export function slackLogger(logger: Logger): SlackLogger {
     info: (...m: unknown[]) => logger.info(text(m)),
     warn: (...m: unknown[]) => logger.warn(text(m)),
     error: (...m: unknown[]) => logger.error(text(m)),
-    setLevel: (l: LogLevel) => { level = l; },
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
     getLevel: () => level,
     setName: () => undefined,
   };

@@ -56,9 +56,12 @@ function asked(body: Obj, botUserId: string | undefined): Asked {
     const action = obj((body.actions as unknown[] | undefined)?.[0]);
     const message = obj(body.message);
     return {
-      kind: `action:${str(action.action_id) ?? '?'}`, teams: ids(team.id, user.team_id),
-      channel: str(obj(body.channel).id) ?? str(obj(body.container).channel_id), user: str(user.id),
-      thread: str(message.thread_ts) ?? str(message.ts), tell: 'ephemeral',
+      kind: `action:${str(action.action_id) ?? '?'}`,
+      teams: ids(team.id, user.team_id),
+      channel: str(obj(body.channel).id) ?? str(obj(body.container).channel_id),
+      user: str(user.id),
+      thread: str(message.thread_ts) ?? str(message.ts),
+      tell: 'ephemeral',
     };
   }
   if (body.type === 'view_submission' || body.type === 'view_closed') {
@@ -73,8 +76,7 @@ function asked(body: Obj, botUserId: string | undefined): Asked {
     if (e.type === 'message') {
       const thread = str(e.thread_ts);
       const mention = botUserId !== undefined && String(e.text ?? '').includes(`<@${botUserId}>`);
-      const candidate = thread !== undefined && thread !== e.ts && !e.bot_id && base.user !== undefined
-        && (e.subtype === undefined || e.subtype === 'file_share') && (files || !mention);
+      const candidate = thread !== undefined && thread !== e.ts && !e.bot_id && base.user !== undefined && (e.subtype === undefined || e.subtype === 'file_share') && (files || !mention);
       if (!candidate || !base.channel) return { ...base, tell: 'silent' };
       const botsThread = botUserId !== undefined && e.parent_user_id === botUserId;
       return { ...base, thread, tell: files ? 'ephemeral' : 'once', ifOurThread: !botsThread };
@@ -109,7 +111,10 @@ export function readGate(deps: ReadGateDeps): Middleware<AnyMiddlewareArgs> {
     const ack = (args as { ack?: (response?: unknown) => Promise<void> }).ack;
     const a = asked(obj(body), context.botUserId);
     const refusal = await deps.authoriser.check(a);
-    if (!refusal) { await next(); return; }
+    if (!refusal) {
+      await next();
+      return;
+    }
     if (a.ifOurThread && !(await deps.isOurThread(a.channel!, a.thread!).catch(() => false))) a.tell = 'silent';
     const elsewhere = refusal.reason === 'other-workspace';
     const fields = { reason: refusal.reason, kind: a.kind, teams: a.teams, channel: a.channel, user: a.user };
@@ -117,8 +122,14 @@ export function readGate(deps: ReadGateDeps): Middleware<AnyMiddlewareArgs> {
     else if (elsewhere || refusal.reason === 'workspace-unknown') deps.logger.warn(fields, 'request refused');
     else deps.logger.info(fields, 'request refused');
     if (a.kind.startsWith('action:remediate_')) await auditRefusal(deps, a, refusal);
-    if (a.tell === 'ack') { await ack?.({ response_type: 'ephemeral', text: refusal.sentence }); return; }
-    if (a.tell === 'view') { await ack?.({ response_action: 'update', view: refusalView(refusal.sentence) }); return; }
+    if (a.tell === 'ack') {
+      await ack?.({ response_type: 'ephemeral', text: refusal.sentence });
+      return;
+    }
+    if (a.tell === 'view') {
+      await ack?.({ response_action: 'update', view: refusalView(refusal.sentence) });
+      return;
+    }
     await ack?.();
     if (elsewhere || a.tell === 'silent' || !a.channel || !a.user) return;
     if (a.tell === 'once') {

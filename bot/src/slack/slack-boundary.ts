@@ -22,7 +22,8 @@ const SPECIAL = /<!(here|channel|everyone|subteam\^([A-Z0-9]+))((?:\|[^>]*)?)>/g
 export function neutraliseMentions(text: string, allowedGroups: ReadonlySet<string>): string {
   if (!text.includes('<!')) return text;
   return text.replace(SPECIAL, (whole: string, what: string, group: string | undefined, label: string) =>
-    group !== undefined && allowedGroups.has(group) && what.startsWith('subteam^') ? whole : `&lt;!${what}${label}&gt;`);
+    group !== undefined && allowedGroups.has(group) && what.startsWith('subteam^') ? whole : `&lt;!${what}${label}&gt;`,
+  );
 }
 
 /** A request body as the Web API client sends it: form-encoded or JSON text (multipart file uploads pass as they are). */
@@ -32,7 +33,10 @@ function neutraliseBody(body: string, contentType: string, allowed: ReadonlySet<
     let changed = false;
     for (const [key, value] of [...form]) {
       const safe = neutraliseMentions(value, allowed);
-      if (safe !== value) { form.set(key, safe); changed = true; }
+      if (safe !== value) {
+        form.set(key, safe);
+        changed = true;
+      }
     }
     return changed ? form.toString() : body;
   }

@@ -38,7 +38,11 @@ export { formatBytes } from '../conversation/markup';
  */
 export function mayCarryToken(url: string, apiUrl = 'https://slack.com/api/'): boolean {
   let u: URL;
-  try { u = new URL(url); } catch { return false; }
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
   if (u.username || u.password) return false;
   if (u.host === new URL(apiUrl).host && u.protocol === new URL(apiUrl).protocol) return true;
   return u.protocol === 'https:' && /(^|\.)slack(-gov)?\.com$/.test(u.hostname);
@@ -49,7 +53,8 @@ function refusalBeforeDownload(f: SlackFile, maxBytes: number, total: number): s
   if (f.mode === 'external') return `${name} is stored outside Slack; upload the file itself`;
   if (f.mode === 'tombstone') return `${name} was deleted`;
   if (f.mimetype && /^(image|video|audio)\/|^application\/(pdf|zip|x-tar)/.test(f.mimetype)) return `${name} is ${f.mimetype}; I read text — kernel logs, ps/top output, /proc files, crash bt`;
-  if (f.size !== undefined && total + f.size > maxBytes) return `${name} is ${formatBytes(f.size)}${total ? ` (with the other files ${formatBytes(total + f.size)})` : ''}; I read at most ${formatBytes(maxBytes)} per message (WHYSTUCK_PASTE_MAX_BYTES). Upload the part around the incident, e.g. \`dmesg -T | tail -n 5000\``;
+  if (f.size !== undefined && total + f.size > maxBytes)
+    return `${name} is ${formatBytes(f.size)}${total ? ` (with the other files ${formatBytes(total + f.size)})` : ''}; I read at most ${formatBytes(maxBytes)} per message (WHYSTUCK_PASTE_MAX_BYTES). Upload the part around the incident, e.g. \`dmesg -T | tail -n 5000\``;
   return null;
 }
 
@@ -67,14 +72,25 @@ async function open(f: SlackFile, o: FileReadOptions, signal: AbortSignal): Prom
   for (let hops = 0; ; hops++) {
     const res = await fetch(url, { headers: mayCarryToken(url, o.apiUrl) ? { authorization: `Bearer ${o.botToken}` } : {}, redirect: 'manual', signal });
     const next = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && next && hops < 3) { await res.body?.cancel(); url = new URL(next, url).toString(); continue; }
+    if (res.status >= 300 && res.status < 400 && next && hops < 3) {
+      await res.body?.cancel();
+      url = new URL(next, url).toString();
+      continue;
+    }
     if (res.status !== 200 || !res.body) throw new FileRefused(`Slack answered ${res.status} for ${name}${res.status === 403 ? ': the bot needs the files:read scope' : ''}`);
-    if ((res.headers.get('content-type') ?? '').includes('text/html')) throw new FileRefused(`Slack sent a web page instead of ${name}: the bot token lacks the files:read scope (reinstall the app with it)`);
+    if ((res.headers.get('content-type') ?? '').includes('text/html'))
+      throw new FileRefused(`Slack sent a web page instead of ${name}: the bot token lacks the files:read scope (reinstall the app with it)`);
     return res.body as unknown as AsyncIterable<Uint8Array>;
   }
 }
 
-const hostOf = (url: string): string => { try { return new URL(url).host; } catch { return 'no URL'; } };
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'no URL';
+  }
+};
 
 /**
  * The files of one message as one text stream (read in order, like one paste
@@ -113,7 +129,12 @@ function streamFiles(complete_: SlackFile[], o: FileReadOptions): Readable {
       for (const f of complete_) {
         for await (const chunk of await open(f, o, abort.signal)) {
           read += chunk.byteLength;
-          if (read > o.maxBytes) { abort.abort(); throw new FileRefused(`${f.name ?? f.id} is larger than ${formatBytes(o.maxBytes)}, the most I read per message (WHYSTUCK_PASTE_MAX_BYTES). Upload the part around the incident, e.g. \`dmesg -T | tail -n 5000\``); }
+          if (read > o.maxBytes) {
+            abort.abort();
+            throw new FileRefused(
+              `${f.name ?? f.id} is larger than ${formatBytes(o.maxBytes)}, the most I read per message (WHYSTUCK_PASTE_MAX_BYTES). Upload the part around the incident, e.g. \`dmesg -T | tail -n 5000\``,
+            );
+          }
           yield Buffer.from(chunk);
         }
         yield Buffer.from('\n');

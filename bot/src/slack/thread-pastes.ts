@@ -76,7 +76,10 @@ export function registerThreadPastes(app: App, deps: ThreadPasteDeps): void {
       return refusedPaste(over);
     }
     const analysis = await analyzePasteText(slackMessageText(raw), 'this message', deps.timeBudgetMs);
-    if (analysis.status === 'ok') { pasteAdmission.countPaste(user); return analysis; }
+    if (analysis.status === 'ok') {
+      pasteAdmission.countPaste(user);
+      return analysis;
+    }
     return analysis.refused && looksPasted(raw) ? analysis : null;
   }
 

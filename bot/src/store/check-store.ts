@@ -35,11 +35,16 @@ export async function checkStore(sel: StoreSelection, timeoutMs = 5000): Promise
     const ms = performance.now() - t0;
     const versions = await schemaVersions(client);
     const have = versions.size ? Math.max(...versions) : undefined;
-    const schema = have === undefined ? `empty: migrations to version ${latest} run at start` : have < latest ? `schema version ${have}: migrations to ${latest} run at start` : `schema version ${have}`;
+    const schema =
+      have === undefined ? `empty: migrations to version ${latest} run at start` : have < latest ? `schema version ${have}: migrations to ${latest} run at start` : `schema version ${have}`;
     const guard = have === undefined ? undefined : await auditGuardProblem(client);
     return { line: `store: ${where} (shared by every replica), connected in ${ms.toFixed(0)} ms, ${schema}${roles}`, warnings: [...warnings, ...(guard ? [guard] : [])] };
   } catch (err) {
-    return { line: `store: ${where} (shared by every replica)${roles}`, problem: `cannot connect to ${where}: ${(err as Error).message}; check WHYSTUCK_DATABASE_URL (host, port, user, password, database) and that the server accepts this pod`, warnings };
+    return {
+      line: `store: ${where} (shared by every replica)${roles}`,
+      problem: `cannot connect to ${where}: ${(err as Error).message}; check WHYSTUCK_DATABASE_URL (host, port, user, password, database) and that the server accepts this pod`,
+      warnings,
+    };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -15,7 +15,11 @@ export function describeDatabaseUrl(url: string): string {
 /** Why a WHYSTUCK_DATABASE_URL is not a PostgreSQL URL, or undefined when it is one. */
 export function databaseUrlProblem(url: string): string | undefined {
   let u: URL;
-  try { u = new URL(url); } catch { return 'is not a URL: use postgres://USER:PASSWORD@HOST:5432/DATABASE (percent-encode special characters in the password)'; }
+  try {
+    u = new URL(url);
+  } catch {
+    return 'is not a URL: use postgres://USER:PASSWORD@HOST:5432/DATABASE (percent-encode special characters in the password)';
+  }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return `has scheme "${u.protocol.replace(/:$/, '')}": use postgres://USER:PASSWORD@HOST:5432/DATABASE`;
   if (!u.hostname && !/[?&]host=/.test(u.search)) return 'names no host: use postgres://USER:PASSWORD@HOST:5432/DATABASE';
   return undefined;
@@ -46,7 +50,13 @@ function isLocalDatabaseHost(u: URL): boolean {
  */
 export function databaseUrlWarnings(url: string, key: string): string[] {
   let u: URL;
-  try { u = new URL(url); } catch { return []; }
+  try {
+    u = new URL(url);
+  } catch {
+    return [];
+  }
   if (isLocalDatabaseHost(u) || u.searchParams.has('sslmode')) return [];
-  return [`${key} reaches ${u.hostname}${u.port ? `:${u.port}` : ''} without sslmode: the connection, its password and the audit log travel in plaintext. Add ?sslmode=verify-full (with sslrootcert=/path/to/ca.crt for a private CA); sslmode=disable says plaintext on purpose and silences this`];
+  return [
+    `${key} reaches ${u.hostname}${u.port ? `:${u.port}` : ''} without sslmode: the connection, its password and the audit log travel in plaintext. Add ?sslmode=verify-full (with sslrootcert=/path/to/ca.crt for a private CA); sslmode=disable says plaintext on purpose and silences this`,
+  ];
 }

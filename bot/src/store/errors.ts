@@ -3,7 +3,10 @@ export type StoreErrorCode = 'STORE_UNREACHABLE' | 'MIGRATION_FAILED' | 'BAD_DAT
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
-  constructor(readonly code: StoreErrorCode, message: string) {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -32,6 +32,9 @@ export async function openStore(sel: StoreSelection): Promise<Store> {
     return openSqliteStore(sel.sqlitePath);
   } catch (err) {
     if (err instanceof StoreError) throw err;
-    throw new StoreError('STORE_UNREACHABLE', `cannot open the SQLite store ${sel.sqlitePath}: ${(err as Error).message}. Set WHYSTUCK_DB to a writable file (in Kubernetes on a volume), or WHYSTUCK_DATABASE_URL for PostgreSQL.`);
+    throw new StoreError(
+      'STORE_UNREACHABLE',
+      `cannot open the SQLite store ${sel.sqlitePath}: ${(err as Error).message}. Set WHYSTUCK_DB to a writable file (in Kubernetes on a volume), or WHYSTUCK_DATABASE_URL for PostgreSQL.`,
+    );
   }
 }

@@ -32,7 +32,10 @@ export async function migratePostgres(client: PoolClient | Client, migrations: M
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw new StoreError('MIGRATION_FAILED', `PostgreSQL migration ${m.version} (${m.name}) failed and was rolled back: ${(err as Error).message}. Nothing of it was applied; fix the cause (often: the database user needs CREATE on the schema — run migrations as the owner role with WHYSTUCK_DATABASE_MIGRATE_URL or \`whystuck store migrate\`) and restart.`);
+      throw new StoreError(
+        'MIGRATION_FAILED',
+        `PostgreSQL migration ${m.version} (${m.name}) failed and was rolled back: ${(err as Error).message}. Nothing of it was applied; fix the cause (often: the database user needs CREATE on the schema — run migrations as the owner role with WHYSTUCK_DATABASE_MIGRATE_URL or \`whystuck store migrate\`) and restart.`,
+      );
     }
   }
   return applied;
@@ -79,12 +82,18 @@ export async function grantRuntimeRole(client: PoolClient | Client, role: string
 /** Refused before anything runs when the runtime role owns (or is a member of the owner of) one of the store's tables. */
 async function refuseRuntimeOwner(client: PoolClient | Client, role: string): Promise<void> {
   const tables = RUNTIME_GRANTS.map((g) => g.table);
-  const owned = await client.query<{ relname: string }>(`SELECT c.relname FROM pg_class c
+  const owned = await client.query<{ relname: string }>(
+    `SELECT c.relname FROM pg_class c
     WHERE c.relname = ANY($1) AND c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
-      AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = $2 AND pg_has_role(r.oid, c.relowner, 'USAGE'))`, [tables, role]);
+      AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = $2 AND pg_has_role(r.oid, c.relowner, 'USAGE'))`,
+    [tables, role],
+  );
   if (owned.rowCount) {
     const names = owned.rows.map((r) => r.relname).sort();
-    throw new StoreError('MIGRATION_FAILED', `the runtime role "${role}" (the user of WHYSTUCK_DATABASE_URL) owns ${names.join(', ')}: an owner can drop the audit log's append-only triggers. Hand the tables (their id sequences follow) to the migration role once, as a superuser: ${names.map((n) => `ALTER TABLE ${escapeIdentifier(n)} OWNER TO <owner role>;`).join(' ')} Then start again.`);
+    throw new StoreError(
+      'MIGRATION_FAILED',
+      `the runtime role "${role}" (the user of WHYSTUCK_DATABASE_URL) owns ${names.join(', ')}: an owner can drop the audit log's append-only triggers. Hand the tables (their id sequences follow) to the migration role once, as a superuser: ${names.map((n) => `ALTER TABLE ${escapeIdentifier(n)} OWNER TO <owner role>;`).join(' ')} Then start again.`,
+    );
   }
 }
 
@@ -96,7 +105,11 @@ async function refuseRuntimeOwner(client: PoolClient | Client, role: string): Pr
 export async function migrateAsOwner(migrateUrl: string, runtimeUrl: string, connectTimeoutMs = 5000): Promise<{ applied: number[]; owner: string; runtime: string }> {
   const owner = `PostgreSQL ${describeDatabaseUrl(migrateUrl)}`;
   const runtime = databaseUrlRole(runtimeUrl);
-  if (!runtime) throw new StoreError('BAD_DATABASE_URL', 'WHYSTUCK_DATABASE_URL names no user: with WHYSTUCK_DATABASE_MIGRATE_URL, it must name the runtime role (postgres://RUNTIME_USER:PASSWORD@HOST:5432/DATABASE)');
+  if (!runtime)
+    throw new StoreError(
+      'BAD_DATABASE_URL',
+      'WHYSTUCK_DATABASE_URL names no user: with WHYSTUCK_DATABASE_MIGRATE_URL, it must name the runtime role (postgres://RUNTIME_USER:PASSWORD@HOST:5432/DATABASE)',
+    );
   const client = new Client({ connectionString: migrateUrl, connectionTimeoutMillis: connectTimeoutMs, application_name: 'whystuck-migrate' });
   client.on('error', () => undefined);
   try {
@@ -168,11 +181,16 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       migrated = [...(asOwner ?? []), ...(await migratePostgres(client))];
       const guard = await auditGuardProblem(client);
       if (guard) warnings.push(guard);
-    } finally { client.release(); }
+    } finally {
+      client.release();
+    }
   } catch (err) {
     await pool.end().catch(() => undefined);
     if (err instanceof StoreError) throw err;
-    throw new StoreError('STORE_UNREACHABLE', `cannot connect to ${location}: ${(err as Error).message}. Check WHYSTUCK_DATABASE_URL (host, port, user, password, database) and that the server accepts connections from this pod.`);
+    throw new StoreError(
+      'STORE_UNREACHABLE',
+      `cannot connect to ${location}: ${(err as Error).message}. Check WHYSTUCK_DATABASE_URL (host, port, user, password, database) and that the server accepts connections from this pod.`,
+    );
   }
   const q = <R extends object = Record<string, unknown>>(text: string, values?: unknown[]) => pool.query<R>(text, values);
 
@@ -182,9 +200,11 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     migrated,
     warnings,
     async recordIntent(i) {
-      const ins = await q<{ id: string }>(`INSERT INTO remediation_audit (token_id, "user", node, pid, start_time, comm, signal, pod_uid, finding_id, path)
+      const ins = await q<{ id: string }>(
+        `INSERT INTO remediation_audit (token_id, "user", node, pid, start_time, comm, signal, pod_uid, finding_id, path)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (token_id) DO NOTHING RETURNING id`,
-      [i.tokenId, i.user, i.node, i.pid, i.startTime, i.comm, i.signal, i.podUid ?? null, i.findingId, i.path ?? 'collector']);
+        [i.tokenId, i.user, i.node, i.pid, i.startTime, i.comm, i.signal, i.podUid ?? null, i.findingId, i.path ?? 'collector'],
+      );
       if (ins.rowCount === 1) return { status: 'new', id: Number(ins.rows[0].id) };
       const prev = await q<AuditRow>('SELECT * FROM remediation_audit WHERE token_id = $1', [i.tokenId]);
       return { status: 'duplicate', previous: auditFromRow(prev.rows[0]) };
@@ -198,31 +218,43 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     },
     listAudit: async (limit = 50) => (await q<AuditRow>('SELECT * FROM remediation_audit ORDER BY id DESC LIMIT $1', [limit])).rows.map(auditFromRow),
     // The database's clock, not the replica's: replicas whose clocks differ agree on what is old enough.
-    unfinishedIntents: async (olderThanMs, limit = 100) => (await q<AuditRow>(
-      "SELECT * FROM remediation_audit WHERE outcome IS NULL AND at < now() - $1 * interval '1 millisecond' ORDER BY at, id LIMIT $2", [olderThanMs, limit])).rows.map(auditFromRow),
+    unfinishedIntents: async (olderThanMs, limit = 100) =>
+      (await q<AuditRow>("SELECT * FROM remediation_audit WHERE outcome IS NULL AND at < now() - $1 * interval '1 millisecond' ORDER BY at, id LIMIT $2", [olderThanMs, limit])).rows.map(auditFromRow),
     async finishUnfinished(id, olderThanMs, outcome, message) {
-      const r = await q(`UPDATE remediation_audit SET outcome = $1, message = $2, finished_at = now()
-        WHERE id = $3 AND outcome IS NULL AND at < now() - $4 * interval '1 millisecond'`, [outcome, message, id, olderThanMs]);
+      const r = await q(
+        `UPDATE remediation_audit SET outcome = $1, message = $2, finished_at = now()
+        WHERE id = $3 AND outcome IS NULL AND at < now() - $4 * interval '1 millisecond'`,
+        [outcome, message, id, olderThanMs],
+      );
       return r.rowCount === 1;
     },
     async claimEvent(eventId, ttlMs) {
       const t = Date.now();
       // Purge on about one claim in a hundred: expired ids only take space.
       if (Math.random() < 0.01) await q('DELETE FROM slack_events WHERE expires_at <= $1', [t]);
-      const r = await q(`INSERT INTO slack_events (event_id, expires_at) VALUES ($1, $2)
-        ON CONFLICT (event_id) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE slack_events.expires_at <= $3`, [eventId, t + ttlMs, t]);
+      const r = await q(
+        `INSERT INTO slack_events (event_id, expires_at) VALUES ($1, $2)
+        ON CONFLICT (event_id) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE slack_events.expires_at <= $3`,
+        [eventId, t + ttlMs, t],
+      );
       return r.rowCount === 1;
     },
     async saveThread(r) {
-      await q(`INSERT INTO threads (channel, ts, data) VALUES ($1, $2, $3)
-        ON CONFLICT (channel, ts) DO UPDATE SET data = EXCLUDED.data, updated_at = now()`, [r.channel, r.ts, r.data]);
+      await q(
+        `INSERT INTO threads (channel, ts, data) VALUES ($1, $2, $3)
+        ON CONFLICT (channel, ts) DO UPDATE SET data = EXCLUDED.data, updated_at = now()`,
+        [r.channel, r.ts, r.data],
+      );
     },
     async loadThread(channel, ts) {
       return (await q<{ channel: string; ts: string; data: string }>('SELECT channel, ts, data FROM threads WHERE channel = $1 AND ts = $2', [channel, ts])).rows[0];
     },
     async openIncident(i) {
-      const ins = await q<IncidentRow>(`INSERT INTO incidents (key, node, pod_uid, finding_id, summary) VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT (key) WHERE state <> 'resolved' DO NOTHING RETURNING *`, [i.key, i.node, i.podUid ?? null, i.findingId, i.summary]);
+      const ins = await q<IncidentRow>(
+        `INSERT INTO incidents (key, node, pod_uid, finding_id, summary) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (key) WHERE state <> 'resolved' DO NOTHING RETURNING *`,
+        [i.key, i.node, i.podUid ?? null, i.findingId, i.summary],
+      );
       if (ins.rowCount === 1) return { status: 'new', incident: incidentFromRow(ins.rows[0]) };
       const open = await q<IncidentRow>("SELECT * FROM incidents WHERE key = $1 AND state <> 'resolved'", [i.key]);
       return { status: 'existing', incident: incidentFromRow(open.rows[0]) };
@@ -238,9 +270,10 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       await q("UPDATE incidents SET state = $1, updated_at = now() WHERE id = $2 AND state <> 'resolved'", [state, id]);
     },
     async openIncidents(node) {
-      const r = node === undefined
-        ? await q<IncidentRow>("SELECT * FROM incidents WHERE state <> 'resolved' ORDER BY id")
-        : await q<IncidentRow>("SELECT * FROM incidents WHERE state <> 'resolved' AND node = $1 ORDER BY id", [node]);
+      const r =
+        node === undefined
+          ? await q<IncidentRow>("SELECT * FROM incidents WHERE state <> 'resolved' ORDER BY id")
+          : await q<IncidentRow>("SELECT * FROM incidents WHERE state <> 'resolved' AND node = $1 ORDER BY id", [node]);
       return r.rows.map(incidentFromRow);
     },
     async kmsgCursor(node) {
@@ -251,19 +284,28 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       // With a fence: the shard's fence row is read FOR SHARE, so a new holder's fence (an UPDATE of that row)
       // either waits for this write or is seen by it (READ COMMITTED re-reads the updated row), never interleaves.
       const r = fence
-        ? await q(`WITH ok AS (SELECT 1 FROM watch_fences WHERE shard = $4 AND token <= $5 FOR SHARE)
+        ? await q(
+            `WITH ok AS (SELECT 1 FROM watch_fences WHERE shard = $4 AND token <= $5 FOR SHARE)
             INSERT INTO kmsg_cursors (node, journal_id, seq) SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM ok)
             ON CONFLICT (node) DO UPDATE SET journal_id = EXCLUDED.journal_id, seq = EXCLUDED.seq, updated_at = now()
-            WHERE kmsg_cursors.journal_id <> EXCLUDED.journal_id OR kmsg_cursors.seq < EXCLUDED.seq`, [node, c.journalId, c.seq, fence.shard, fence.token])
-        : await q(`INSERT INTO kmsg_cursors (node, journal_id, seq) VALUES ($1, $2, $3)
+            WHERE kmsg_cursors.journal_id <> EXCLUDED.journal_id OR kmsg_cursors.seq < EXCLUDED.seq`,
+            [node, c.journalId, c.seq, fence.shard, fence.token],
+          )
+        : await q(
+            `INSERT INTO kmsg_cursors (node, journal_id, seq) VALUES ($1, $2, $3)
         ON CONFLICT (node) DO UPDATE SET journal_id = EXCLUDED.journal_id, seq = EXCLUDED.seq, updated_at = now()
-        WHERE kmsg_cursors.journal_id <> EXCLUDED.journal_id OR kmsg_cursors.seq < EXCLUDED.seq`, [node, c.journalId, c.seq]);
+        WHERE kmsg_cursors.journal_id <> EXCLUDED.journal_id OR kmsg_cursors.seq < EXCLUDED.seq`,
+            [node, c.journalId, c.seq],
+          );
       return r.rowCount === 1;
     },
     async fenceWatchShard(f) {
-      const r = await q(`INSERT INTO watch_fences (shard, token, holder) VALUES ($1, $2, $3)
+      const r = await q(
+        `INSERT INTO watch_fences (shard, token, holder) VALUES ($1, $2, $3)
         ON CONFLICT (shard) DO UPDATE SET token = EXCLUDED.token, holder = EXCLUDED.holder, updated_at = now()
-        WHERE watch_fences.token < EXCLUDED.token OR (watch_fences.token = EXCLUDED.token AND watch_fences.holder IS NOT DISTINCT FROM EXCLUDED.holder)`, [f.shard, f.token, f.holder ?? null]);
+        WHERE watch_fences.token < EXCLUDED.token OR (watch_fences.token = EXCLUDED.token AND watch_fences.holder IS NOT DISTINCT FROM EXCLUDED.holder)`,
+        [f.shard, f.token, f.holder ?? null],
+      );
       return r.rowCount === 1;
     },
     async watchFence(shard) {

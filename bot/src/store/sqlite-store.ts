@@ -24,14 +24,19 @@ export function migrateSqlite(db: Database.Database, migrations: Migration[] = M
         applied.push(m.version);
       }).immediate();
     } catch (err) {
-      throw new StoreError('MIGRATION_FAILED', `SQLite migration ${m.version} (${m.name}) failed and was rolled back: ${(err as Error).message}. Nothing of it was applied; fix the cause (a read-only file or a full disk?) and restart.`);
+      throw new StoreError(
+        'MIGRATION_FAILED',
+        `SQLite migration ${m.version} (${m.name}) failed and was rolled back: ${(err as Error).message}. Nothing of it was applied; fix the cause (a read-only file or a full disk?) and restart.`,
+      );
     }
   }
   return applied;
 }
 
 /** The embedded store: one file, WAL, a 5 s busy timeout for a second process on the same file. */
-export function openSqliteStore(path: string): Store & { readonly migrated: number[]; /** The connection's settings, read back (tests, diagnostics). */ settings(): { recursiveTriggers: boolean; journalMode: string } } {
+export function openSqliteStore(
+  path: string,
+): Store & { readonly migrated: number[]; /** The connection's settings, read back (tests, diagnostics). */ settings(): { recursiveTriggers: boolean; journalMode: string } } {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
@@ -75,8 +80,9 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
     ON CONFLICT(shard) DO UPDATE SET token = excluded.token, holder = excluded.holder, updated_at = excluded.updated_at
     WHERE watch_fences.token < excluded.token OR (watch_fences.token = excluded.token AND watch_fences.holder IS excluded.holder)`);
   const getFence = db.prepare('SELECT shard, token, holder FROM watch_fences WHERE shard = ?');
-  const fencedAdvance = db.transaction((node: string, c: KmsgCursor, f: WatchFence): boolean =>
-    fenceOk.get(f.shard, f.token) !== undefined && putCursor.run(node, c.journalId, c.seq, now()).changes === 1);
+  const fencedAdvance = db.transaction(
+    (node: string, c: KmsgCursor, f: WatchFence): boolean => fenceOk.get(f.shard, f.token) !== undefined && putCursor.run(node, c.journalId, c.seq, now()).changes === 1,
+  );
   let lastPurge = 0;
 
   return {
@@ -103,7 +109,10 @@ export function openSqliteStore(path: string): Store & { readonly migrated: numb
     },
     async claimEvent(eventId, ttlMs) {
       const t = Date.now();
-      if (t - lastPurge > 60_000) { lastPurge = t; purgeEvents.run(t); }
+      if (t - lastPurge > 60_000) {
+        lastPurge = t;
+        purgeEvents.run(t);
+      }
       return claim.run(eventId, t + ttlMs, t).changes === 1;
     },
     async saveThread(r) {

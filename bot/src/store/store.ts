@@ -131,10 +131,17 @@ export interface ThreadRecord {
 }
 
 /** A watch shard's lease and its fencing token (Lease spec.leaseTransitions when it was taken). */
-export interface WatchFence { shard: string; token: number; holder?: string }
+export interface WatchFence {
+  shard: string;
+  token: number;
+  holder?: string;
+}
 
 /** A position in a collector's watch journal (WatchRequest.journal_id / since_seq). */
-export interface KmsgCursor { journalId: string; seq: number }
+export interface KmsgCursor {
+  journalId: string;
+  seq: number;
+}
 
 export type IncidentState = 'open' | 'acknowledged' | 'resolved';
 

@@ -17,7 +17,10 @@ export async function listLocalPods(client: CollectorClient): Promise<LocalPods>
 
 export function formatPods(pods: PodSummary__Output[], node: string): string {
   if (!pods.length) return `No pod cgroups on ${node} (no kubepods cgroup with tasks): ask about a pid or the whole machine instead.`;
-  const rows = pods.map((p) => `  ${p.pod_uid}  ${(p.qos_class || '-').padEnd(10)}  ${String(p.task_count).padStart(5)} tasks  containers ${p.container_ids.map((c) => c.slice(0, 12)).join(', ') || '(none: pod-level cgroup)'}`);
+  const rows = pods.map(
+    (p) =>
+      `  ${p.pod_uid}  ${(p.qos_class || '-').padEnd(10)}  ${String(p.task_count).padStart(5)} tasks  containers ${p.container_ids.map((c) => c.slice(0, 12)).join(', ') || '(none: pod-level cgroup)'}`,
+  );
   return `Pods on ${node}, from the cgroups (UID, QoS, tasks, containers):\n${rows.join('\n')}\nAsk “why is pod UID stuck” with the UID or a unique prefix of it.`;
 }
 
@@ -30,7 +33,10 @@ export function matchPod(pods: PodSummary__Output[], text: string, node: string)
   }
   const found = pods.filter((p) => p.pod_uid.startsWith(want));
   if (found.length === 1) return { status: 'ok', pod: found[0] };
-  const known = pods.slice(0, 10).map((p) => p.pod_uid).join(', ');
+  const known = pods
+    .slice(0, 10)
+    .map((p) => p.pod_uid)
+    .join(', ');
   if (!found.length && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(want)) {
     return { status: 'not-found', message: `no process of pod ${want} is left on ${node}: its cgroups hold no tasks (the kernel has released it)` };
   }
@@ -54,7 +60,10 @@ export function createLocalPodLookup(client: CollectorClient, node: string): Kub
       return {
         status: 'ok',
         value: {
-          namespace: 'local', name: p.pod_uid, uid: p.pod_uid, nodeName: node,
+          namespace: 'local',
+          name: p.pod_uid,
+          uid: p.pod_uid,
+          nodeName: node,
           phase: `unknown (no Kubernetes API; ${p.task_count} tasks in its cgroups)`,
           containers: p.container_ids.map((id) => ({ name: id.slice(0, 12), id, state: 'found in cgroups' })),
         },

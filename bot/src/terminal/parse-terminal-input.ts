@@ -6,10 +6,7 @@ import { parseCommand, parseWords, type Intent } from '../intents/parse-intent';
  * machine: "why is pid 1234 stuck" and "what's stuck here" need no node
  * name, and a bare number picks one of the listed choices.
  */
-export type TerminalInput =
-  | { kind: 'empty' } | { kind: 'quit' } | { kind: 'help' } | { kind: 'pods' } | { kind: 'audit' }
-  | { kind: 'choice'; number: number }
-  | { kind: 'intent'; intent: Intent };
+export type TerminalInput = { kind: 'empty' } | { kind: 'quit' } | { kind: 'help' } | { kind: 'pods' } | { kind: 'audit' } | { kind: 'choice'; number: number } | { kind: 'intent'; intent: Intent };
 
 const FOLLOW_UPS = new Set<Intent['kind']>(['stack', 'dmesg', 'tree', 'recheck', 'kill', 'escalate', 'analyze', 'sweep', 'help', 'history', 'layer']);
 const HERE = new Set(['here', 'this', 'localhost', 'me', 'local']);
@@ -48,11 +45,11 @@ export function parseTerminalInput(line: string, localNode: string): TerminalInp
 
 export const TERMINAL_HELP = [
   'Ask about this machine in plain words, e.g.:',
-  '  why is pid 1234 stuck            what\'s stuck here              any zombies?',
+  "  why is pid 1234 stuck            what's stuck here              any zombies?",
   '  anything in D state?             why is pod 6f1c2a4e stuck       pods',
   'Then, about the last answer: "show the stack of 8912", "dmesg", "process tree", "recheck", "kill 112272",',
   '  "history" (what the kernel log shows from earlier, by pod and time), "all history", "show the OOM kills";',
   '  about a pod: "events", "finalizers", "runtime" (what the container runtime reports), "mounts" (volumes, claims, mounts).',
   'A number picks one of the listed choices (a signal asks for confirmation first).',
-  '`audit` shows the last remediations, `quit` ends. Slack\'s forms work too: pod NAME -n NS, node NAME, pid NODE PID, sweep.',
+  "`audit` shows the last remediations, `quit` ends. Slack's forms work too: pod NAME -n NS, node NAME, pid NODE PID, sweep.",
 ].join('\n');

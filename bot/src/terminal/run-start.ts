@@ -37,7 +37,9 @@ export interface StartIo {
 }
 
 /** Options for tests: a shorter wait before the recheck that follows a signal. */
-export interface StartOptions { recheckDelayMs?: number }
+export interface StartOptions {
+  recheckDelayMs?: number;
+}
 
 /** `whystuck start` (`npm start`): the Slack bot with Slack credentials, else the terminal chat. */
 export async function runStart(args: string[], io: StartIo, opts: StartOptions = {}): Promise<number> {
@@ -46,15 +48,22 @@ export async function runStart(args: string[], io: StartIo, opts: StartOptions =
     ({ values } = parseArgs({
       args,
       options: { once: { type: 'string' }, terminal: { type: 'boolean' }, 'no-kube': { type: 'boolean' }, 'allow-host-processes': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true, allowPositionals: false,
+      strict: true,
+      allowPositionals: false,
     }));
   } catch (err) {
     io.stderr.write(`whystuck start: ${(err as Error).message}\n${START_USAGE}\n`);
     return 2;
   }
-  if (values.help) { io.stdout.write(`${START_USAGE}\n`); return 0; }
+  if (values.help) {
+    io.stdout.write(`${START_USAGE}\n`);
+    return 0;
+  }
   const once = values.once;
-  if (once !== undefined && !once.trim()) { io.stderr.write('whystuck start: --once needs a question, e.g. --once "why is pid 1234 stuck"\n'); return 2; }
+  if (once !== undefined && !once.trim()) {
+    io.stderr.write('whystuck start: --once needs a question, e.g. --once "why is pid 1234 stuck"\n');
+    return 2;
+  }
   if (once === undefined && !values.terminal && cliSettings(io.env).slackConfigured) {
     const { runBot } = await import('../cli/run-bot');
     return runBot(io.env);
@@ -63,7 +72,10 @@ export async function runStart(args: string[], io: StartIo, opts: StartOptions =
   try {
     config = loadTerminalConfig(io.env, { allowHostProcesses: values['allow-host-processes'], noKube: values['no-kube'], isTty: io.isTty });
   } catch (e) {
-    if (e instanceof ConfigError) { io.stderr.write(`whystuck start: configuration error: ${e.message}\n`); return 2; }
+    if (e instanceof ConfigError) {
+      io.stderr.write(`whystuck start: configuration error: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
   for (const w of config.bot.warnings) io.stderr.write(`whystuck start: warning: ${w}\n`);
@@ -88,7 +100,11 @@ async function runTerminal(config: TerminalConfig, io: StartIo, once: string | u
   const audit = openSqliteStore(config.db);
   const output = createTerminalOutput(io);
   const session = createTerminalSession({
-    config, local: local.client, collectors, audit, logger,
+    config,
+    local: local.client,
+    collectors,
+    audit,
+    logger,
     kube: config.kube ? createKubeLookup({ kubeconfig: config.kube.kubeconfig }) : createLocalPodLookup(local.client, config.nodeName),
     out: (text) => output.out(text),
     // Choices are signed like Slack buttons, with a key that lives as long as this chat.
@@ -101,22 +117,26 @@ async function runTerminal(config: TerminalConfig, io: StartIo, once: string | u
     const health = await local.client.health();
     const note = health.status === 'ok' ? privilegeNote(health.value, config.user, config.uid) : `⚠ the local collector's Health failed: ${health.message}`;
     // A chat killed between a signal's intent and its result left a row without one: UNKNOWN, rechecked, never "not sent".
-    const recovered = await recoverUnfinishedIntents({ store: audit, collectors, graceMs: bot.unfinishedIntentGraceMs, logger })
-      .then((r) => r.closed.map((e) => `⚠ audit #${e.id} (${e.signal} to ${e.pid} on ${e.node}): ${e.message}`), (err: Error) => [`⚠ could not look for remediations without a result: ${err.message}`]);
+    const recovered = await recoverUnfinishedIntents({ store: audit, collectors, graceMs: bot.unfinishedIntentGraceMs, logger }).then(
+      (r) => r.closed.map((e) => `⚠ audit #${e.id} (${e.signal} to ${e.pid} on ${e.node}): ${e.message}`),
+      (err: Error) => [`⚠ could not look for remediations without a result: ${err.message}`],
+    );
     if (once !== undefined && recovered.length) io.stderr.write(`${recovered.join('\n')}\n`);
     if (once !== undefined) {
       const res = await session.handleLine(once);
       if (note) io.stderr.write(`${note}\n`);
       return EXIT_CODES[res.outcome];
     }
-    output.out([
-      `whystuck — a chat about ${config.nodeName}. Collector on ${local.address} (mutual TLS, certificates made for this run).`,
-      config.kube ? 'Pods by name through the Kubernetes API (kubeconfig).' : 'No Kubernetes API: pods by UID from this machine\'s cgroups (`pods` lists them).',
-      `Remediation: ${localUserAllowed(config) ? `allowed for ${config.user.replace(/^local:/, '')}` : 'not allowed for this user (WHYSTUCK_LOCAL_REMEDIATORS)'}${config.allowHostProcesses ? ', host processes too' : ', pod processes only (--allow-host-processes for others)'}; audit log ${config.db}.`,
-      ...(note ? [note] : []),
-      ...recovered,
-      'Ask, e.g. "why is pid 1234 stuck" or "what\'s stuck here"; `help` for more, `quit` to leave.',
-    ].join('\n'));
+    output.out(
+      [
+        `whystuck — a chat about ${config.nodeName}. Collector on ${local.address} (mutual TLS, certificates made for this run).`,
+        config.kube ? 'Pods by name through the Kubernetes API (kubeconfig).' : "No Kubernetes API: pods by UID from this machine's cgroups (`pods` lists them).",
+        `Remediation: ${localUserAllowed(config) ? `allowed for ${config.user.replace(/^local:/, '')}` : 'not allowed for this user (WHYSTUCK_LOCAL_REMEDIATORS)'}${config.allowHostProcesses ? ', host processes too' : ', pod processes only (--allow-host-processes for others)'}; audit log ${config.db}.`,
+        ...(note ? [note] : []),
+        ...recovered,
+        'Ask, e.g. "why is pid 1234 stuck" or "what\'s stuck here"; `help` for more, `quit` to leave.',
+      ].join('\n'),
+    );
     await runTerminalChat(session, io, output);
     return 0;
   } finally {

@@ -25,7 +25,10 @@ export function createTerminalOutput(io: ChatIo): TerminalOutput {
       io.stdout.write(`${neutraliseControls(text, { keepBold: true })}\n`);
       if (redraw) rl!.prompt(true);
     },
-    attach(r, b) { rl = r; busy = b; },
+    attach(r, b) {
+      rl = r;
+      busy = b;
+    },
   };
 }
 
@@ -41,17 +44,29 @@ export async function runTerminalChat(session: TerminalSession, io: ChatIo, outp
   let wake: (() => void) | undefined;
   const prompt = (): void => {
     const p = session.prompt();
-    if (io.isTty) { rl.setPrompt(p); rl.prompt(); } else if (p !== 'whystuck> ') io.stdout.write(`${p}\n`);
+    if (io.isTty) {
+      rl.setPrompt(p);
+      rl.prompt();
+    } else if (p !== 'whystuck> ') io.stdout.write(`${p}\n`);
     output.attach(rl, false);
   };
-  rl.on('line', (line) => { output.attach(rl, true); queue.push(line); wake?.(); });
-  rl.on('close', () => { closed = true; wake?.(); });
+  rl.on('line', (line) => {
+    output.attach(rl, true);
+    queue.push(line);
+    wake?.();
+  });
+  rl.on('close', () => {
+    closed = true;
+    wake?.();
+  });
   rl.on('SIGINT', () => rl.close());
   prompt();
   for (;;) {
     if (!queue.length) {
       if (closed) break;
-      await new Promise<void>((r) => { wake = r; });
+      await new Promise<void>((r) => {
+        wake = r;
+      });
       wake = undefined;
       continue;
     }

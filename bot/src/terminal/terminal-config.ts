@@ -51,7 +51,9 @@ function defaultDb(t: BotConfig['terminal'], uid: number): string {
     try {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       return path;
-    } catch { /* not writable: next */ }
+    } catch {
+      /* not writable: next */
+    }
   }
   const dir = join(tmpdir(), `whystuck-${uid}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -65,7 +67,8 @@ export function loadTerminalConfig(env: Env, flags: TerminalFlags = {}): Termina
   const sudoBy = t.sudoUser && t.sudoUser !== name ? t.sudoUser : undefined;
   const listed = t.localRemediators;
   const remediators = listed ?? [name, ...(sudoBy ? [sudoBy] : [])];
-  for (const r of remediators) if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(r)) throw ConfigError.bad({ key: 'WHYSTUCK_LOCAL_REMEDIATORS', value: r, allowed: 'is not a local user name', fix: 'list local user names, comma-separated' });
+  for (const r of remediators)
+    if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(r)) throw ConfigError.bad({ key: 'WHYSTUCK_LOCAL_REMEDIATORS', value: r, allowed: 'is not a local user name', fix: 'list local user names, comma-separated' });
   const nodeName = t.nodeName ?? hostname().toLowerCase();
   if (!isNodeName(nodeName)) throw ConfigError.bad({ key: 'hostname', value: nodeName, allowed: 'is not a node name (lowercase letters, digits, "-" and "."); set WHYSTUCK_NODE_NAME' });
   const uid = process.getuid?.() ?? -1;

@@ -36,15 +36,27 @@ export interface TerminalSessionDeps {
   recheckDelayMs?: number;
 }
 
-export interface LineResult { outcome: Outcome; quit?: boolean }
+export interface LineResult {
+  outcome: Outcome;
+  quit?: boolean;
+}
 
 /** How `--once` exits: 0 answered, 1 not found, 2 not understood, 3 unavailable. */
 export const EXIT_CODES: Record<Outcome, number> = { answered: 0, 'not-found': 1, 'not-understood': 2, unavailable: 3 };
 
 /** What the terminal showed: a sentence or a rendered reply, in the "channel" or a thread of it. */
-interface Shown { kind: 'message' | 'ephemeral'; channel: string; ts: string; threadTs?: string; text: string }
+interface Shown {
+  kind: 'message' | 'ephemeral';
+  channel: string;
+  ts: string;
+  threadTs?: string;
+  text: string;
+}
 
-interface ShownChoice extends TextChoice { messageTs: string; threadTs?: string }
+interface ShownChoice extends TextChoice {
+  messageTs: string;
+  threadTs?: string;
+}
 
 const FOLLOW_UP_HINT = 'Ask about a pid, a pod or this machine first (e.g. "why is pid 1234 stuck", "what\'s stuck here"); then ask about that answer.';
 
@@ -78,7 +90,10 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
     }
     const thread = m.threadTs ?? m.ts;
     for (const w of [...waiters]) {
-      if (w.thread === thread) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+      if (w.thread === thread) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
     }
   }
 
@@ -87,26 +102,43 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
   const out: Outbox = {
     async post(place: Place, message: Message): Promise<Posted> {
       const ts = nextTs();
-      if ('text' in message) { show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: message.text }); return { ts }; }
+      if ('text' in message) {
+        show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: message.text });
+        return { ts };
+      }
       const r = renderReplyText(message.reply, style);
       show({ kind: 'message', channel: place.channel, ts, threadTs: place.thread, text: message.reply.diagnosis.summary }, r);
       return { ts, overflow: r.overflow };
     },
-    async whisper(place, _user, text) { show({ kind: 'ephemeral', channel: place.channel, ts: nextTs(), threadTs: place.thread, text }); },
-    async link(channel, ts) { return `whystuck://${channel}/${ts}`; },
+    async whisper(place, _user, text) {
+      show({ kind: 'ephemeral', channel: place.channel, ts: nextTs(), threadTs: place.thread, text });
+    },
+    async link(channel, ts) {
+      return `whystuck://${channel}/${ts}`;
+    },
   };
   const convo = createConversation({
-    kube: deps.kube, collectors: deps.collectors, logger: deps.logger.child({ component: 'conversation' }),
-    actionSecret: deps.actionSecret, escalation: deps.escalation, scheduler: deps.scheduler,
+    kube: deps.kube,
+    collectors: deps.collectors,
+    logger: deps.logger.child({ component: 'conversation' }),
+    actionSecret: deps.actionSecret,
+    escalation: deps.escalation,
+    scheduler: deps.scheduler,
   });
   // Local users: WHYSTUCK_LOCAL_REMEDIATORS, by default the user running whystuck.
   const authoriser: Authoriser = {
     mayRemediate: async (u) => u === user && localUserAllowed(config),
-    refusal: (u) => `✗ Refused: ${u.replace(/^local:/, '')} may not send signals here (allowed: ${config.remediators.join(', ') || 'nobody'}, from ${config.remediatorsFrom === 'default' ? 'the default: the user running whystuck' : 'WHYSTUCK_LOCAL_REMEDIATORS'}). Ask someone who may, or choose Escalate.`,
+    refusal: (u) =>
+      `✗ Refused: ${u.replace(/^local:/, '')} may not send signals here (allowed: ${config.remediators.join(', ') || 'nobody'}, from ${config.remediatorsFrom === 'default' ? 'the default: the user running whystuck' : 'WHYSTUCK_LOCAL_REMEDIATORS'}). Ask someone who may, or choose Escalate.`,
   };
   const remediation = createRemediation({
-    audit: deps.audit, collectors: deps.collectors, actionSecret: deps.actionSecret, authoriser, requesterPrefix: 'local',
-    logger: deps.logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
+    audit: deps.audit,
+    collectors: deps.collectors,
+    actionSecret: deps.actionSecret,
+    authoriser,
+    requesterPrefix: 'local',
+    logger: deps.logger.child({ component: 'remediation' }),
+    recheckDelayMs: deps.recheckDelayMs,
     onActing: (channel, threadTs) => convo.acting(channel, threadTs),
     async recheck(o, channel, threadTs) {
       const ctx = convo.threads.get(convo.key(channel, threadTs));
@@ -119,7 +151,13 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
     const done = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, (deps.recheckDelayMs ?? 2000) + 30_000);
       timer.unref();
-      waiters.push({ thread, resolve: () => { clearTimeout(timer); resolve(); } });
+      waiters.push({
+        thread,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
     rechecks.add(done);
     void done.then(() => rechecks.delete(done));
@@ -138,13 +176,25 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
 
   async function ask(intent: Intent): Promise<Outcome> {
     switch (intent.kind) {
-      case 'help': deps.out(TERMINAL_HELP); return 'answered';
-      case 'unknown': deps.out(`I didn't understand "${intent.text.slice(0, 200)}".\n${TERMINAL_HELP}`); return 'not-understood';
-      case 'analyze': deps.out('For pasted logs, ps, top or stacks use `whystuck analyze FILE` (or `… | whystuck analyze -`): same engine, same findings.'); return 'answered';
-      case 'pod': case 'node': case 'pid': case 'sweep':
+      case 'help':
+        deps.out(TERMINAL_HELP);
+        return 'answered';
+      case 'unknown':
+        deps.out(`I didn't understand "${intent.text.slice(0, 200)}".\n${TERMINAL_HELP}`);
+        return 'not-understood';
+      case 'analyze':
+        deps.out('For pasted logs, ps, top or stacks use `whystuck analyze FILE` (or `… | whystuck analyze -`): same engine, same findings.');
+        return 'answered';
+      case 'pod':
+      case 'node':
+      case 'pid':
+      case 'sweep':
         return convo.handle(intent.kind === 'pod' && !config.kube ? await localPod(intent) : intent, out, TERMINAL_CHANNEL, user, undefined);
       default:
-        if (!currentThread) { deps.out(FOLLOW_UP_HINT); return 'not-understood'; }
+        if (!currentThread) {
+          deps.out(FOLLOW_UP_HINT);
+          return 'not-understood';
+        }
         return convo.handle(intent, out, TERMINAL_CHANNEL, user, currentThread);
     }
   }
@@ -156,7 +206,9 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
       return 'not-understood';
     }
     if (choice.action === 'remediate' && !localUserAllowed(config)) {
-      deps.out(`✗ Refused: ${user.replace(/^local:/, '')} may not send signals here (allowed: ${config.remediators.join(', ') || 'nobody'}, from ${config.remediatorsFrom === 'default' ? 'the default: the user running whystuck' : 'WHYSTUCK_LOCAL_REMEDIATORS'}). Ask someone who may, or choose Escalate.`);
+      deps.out(
+        `✗ Refused: ${user.replace(/^local:/, '')} may not send signals here (allowed: ${config.remediators.join(', ') || 'nobody'}, from ${config.remediatorsFrom === 'default' ? 'the default: the user running whystuck' : 'WHYSTUCK_LOCAL_REMEDIATORS'}). Ask someone who may, or choose Escalate.`,
+      );
       return 'answered';
     }
     if (choice.confirm) {
@@ -180,40 +232,59 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
         const ctx = convo.threads.get(convo.key(channel, ts));
         return ctx ? convo.answer(out, channel, ctx.ts, user, ctx.target) : 'answered';
       }
-      case 'escalate': return convo.escalate(out, channel, ts, user);
-      case 'show_more': await convo.showMore(out, channel, ts); return 'answered';
-      default: deps.out(`Choice ${choice.number} (${choice.label}) does nothing here.`); return 'not-understood';
+      case 'escalate':
+        return convo.escalate(out, channel, ts, user);
+      case 'show_more':
+        await convo.showMore(out, channel, ts);
+        return 'answered';
+      default:
+        deps.out(`Choice ${choice.number} (${choice.label}) does nothing here.`);
+        return 'not-understood';
     }
   }
 
   async function showAudit(): Promise<void> {
     const rows = await deps.audit.listAudit(10);
-    deps.out(rows.length
-      ? `Last remediations (audit log ${config.db}):\n${rows.map((r) => `  #${r.id} ${r.at} ${r.user} ${r.signal} ${r.pid} (${r.comm}) on ${r.node}: ${r.outcome ?? 'no result recorded'}${r.message ? ` — ${r.message}` : ''}`).join('\n')}`
-      : `No remediations in the audit log (${config.db}).`);
+    deps.out(
+      rows.length
+        ? `Last remediations (audit log ${config.db}):\n${rows.map((r) => `  #${r.id} ${r.at} ${r.user} ${r.signal} ${r.pid} (${r.comm}) on ${r.node}: ${r.outcome ?? 'no result recorded'}${r.message ? ` — ${r.message}` : ''}`).join('\n')}`
+        : `No remediations in the audit log (${config.db}).`,
+    );
   }
 
   async function handleLine(line: string): Promise<LineResult> {
     if (pending) {
       const choice = pending;
       pending = undefined;
-      if (!/^(y|yes)$/i.test(line.trim())) { deps.out('Cancelled: nothing was sent.'); return { outcome: 'answered' }; }
+      if (!/^(y|yes)$/i.test(line.trim())) {
+        deps.out('Cancelled: nothing was sent.');
+        return { outcome: 'answered' };
+      }
       return { outcome: await run(choice) };
     }
     const input = parseTerminalInput(line, config.nodeName);
     let outcome: Outcome;
     switch (input.kind) {
-      case 'empty': return { outcome: 'answered' };
-      case 'quit': return { outcome: 'answered', quit: true };
-      case 'help': deps.out(TERMINAL_HELP); return { outcome: 'answered' };
-      case 'audit': await showAudit(); return { outcome: 'answered' };
+      case 'empty':
+        return { outcome: 'answered' };
+      case 'quit':
+        return { outcome: 'answered', quit: true };
+      case 'help':
+        deps.out(TERMINAL_HELP);
+        return { outcome: 'answered' };
+      case 'audit':
+        await showAudit();
+        return { outcome: 'answered' };
       case 'pods': {
         const listed = await listLocalPods(deps.local);
         deps.out(listed.status === 'ok' ? formatPods(listed.pods, config.nodeName) : `⚠ ${listed.message}`);
         return { outcome: listed.status === 'ok' ? 'answered' : 'unavailable' };
       }
       case 'choice':
-        if (!deps.interactive) { deps.out('Choices can be picked only in the interactive chat (npm start).'); return { outcome: 'not-understood' }; }
+        if (!deps.interactive) {
+          deps.out('Choices can be picked only in the interactive chat (npm start).');
+          return { outcome: 'not-understood' };
+        }
         outcome = await choose(input.number);
         break;
       case 'intent':
@@ -228,8 +299,12 @@ export function createTerminalSession(deps: TerminalSessionDeps) {
     /** The prompt: a pending confirmation asks its question. */
     prompt: (): string => pending?.confirm?.question ?? 'whystuck> ',
     /** Resolves when no recheck after a signal is still due. */
-    async idle(): Promise<void> { await Promise.all([...rechecks]); },
-    close(): void { convo.close(); },
+    async idle(): Promise<void> {
+      await Promise.all([...rechecks]);
+    },
+    close(): void {
+      convo.close();
+    },
   };
 }
 

@@ -32,7 +32,9 @@ const KINDS: Record<string, KindInfo> = {
 };
 
 /** Kinds that page at once unless configured otherwise: the critical ones. */
-export const DEFAULT_PAGE_KINDS: readonly string[] = Object.entries(KINDS).filter(([, k]) => k.severity === 'critical').map(([kind]) => kind);
+export const DEFAULT_PAGE_KINDS: readonly string[] = Object.entries(KINDS)
+  .filter(([, k]) => k.severity === 'critical')
+  .map(([kind]) => kind);
 
 /** One watch event as the alerting side needs it: which incident, what happened, in words. */
 export interface AlertEvent {
@@ -76,9 +78,21 @@ export function alertEventFrom(node: string, ev: WatchEvent__Output): AlertEvent
     const k = info(r.kind);
     const target = k.byTarget ? r.target || undefined : undefined;
     return {
-      node, kind: r.kind, action: 'report', key: incidentKey(node, r.kind, r.pod_uid, target), podUid: r.pod_uid || undefined, target: r.target || undefined,
-      findingId: k.findingId, severity: k.severity, title: k.title, text: r.headline, atMs: Number(r.wall_time_unix_ms) || Number(ev.at_unix_ms),
-      pid: r.pid || undefined, comm: r.comm || undefined, kmsgSeq: Number(r.kmsg_seq), seenMs: Number(ev.at_unix_ms) || undefined,
+      node,
+      kind: r.kind,
+      action: 'report',
+      key: incidentKey(node, r.kind, r.pod_uid, target),
+      podUid: r.pod_uid || undefined,
+      target: r.target || undefined,
+      findingId: k.findingId,
+      severity: k.severity,
+      title: k.title,
+      text: r.headline,
+      atMs: Number(r.wall_time_unix_ms) || Number(ev.at_unix_ms),
+      pid: r.pid || undefined,
+      comm: r.comm || undefined,
+      kmsgSeq: Number(r.kmsg_seq),
+      seenMs: Number(ev.at_unix_ms) || undefined,
     };
   }
   const c = ev.condition;
@@ -86,9 +100,19 @@ export function alertEventFrom(node: string, ev: WatchEvent__Output): AlertEvent
     const k = info(c.kind);
     const cleared = c.state === 'CLEARED';
     return {
-      node, kind: c.kind, action: cleared ? 'clear' : 'raise', key: incidentKey(node, c.kind, c.pod_uid), podUid: c.pod_uid || undefined,
-      findingId: k.findingId, severity: k.severity, title: k.title, text: c.detail || `${c.kind} ${c.state.toLowerCase()}`,
-      atMs: cleared ? Number(ev.at_unix_ms) : Number(c.since_unix_ms) || Number(ev.at_unix_ms), count: c.count, pids: [...c.pids], seenMs: Number(ev.at_unix_ms) || undefined,
+      node,
+      kind: c.kind,
+      action: cleared ? 'clear' : 'raise',
+      key: incidentKey(node, c.kind, c.pod_uid),
+      podUid: c.pod_uid || undefined,
+      findingId: k.findingId,
+      severity: k.severity,
+      title: k.title,
+      text: c.detail || `${c.kind} ${c.state.toLowerCase()}`,
+      atMs: cleared ? Number(ev.at_unix_ms) : Number(c.since_unix_ms) || Number(ev.at_unix_ms),
+      count: c.count,
+      pids: [...c.pids],
+      seenMs: Number(ev.at_unix_ms) || undefined,
     };
   }
   return undefined;

@@ -46,9 +46,7 @@ export function alertHeadline(v: AlertView): string {
 
 export function alertMessage(v: AlertView): { text: string; blocks: Block[] } {
   const where = [`node *${escape(v.node)}*`, v.podUid ? escape(describePod(v)) : '', v.target && !v.podUid ? `\`${escape(v.target)}\`` : ''].filter(Boolean).join(' · ');
-  const head = v.resolved
-    ? `:white_check_mark: *Resolved — ${escape(v.title)}* · ${where}`
-    : `${ICON[v.severity]} *${escape(v.title)}* · ${where}`;
+  const head = v.resolved ? `:white_check_mark: *Resolved — ${escape(v.title)}* · ${where}` : `${ICON[v.severity]} *${escape(v.title)}* · ${where}`;
   const pids = v.pids?.length ? `\npids ${v.pids.slice(0, 10).join(', ')}${v.pids.length > 10 ? ', …' : ''}` : '';
   const when = v.firstMs === v.lastMs ? slackTime(v.firstMs) : `${slackTime(v.firstMs)} → ${slackTime(v.lastMs)}`;
   const context = [

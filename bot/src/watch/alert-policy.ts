@@ -12,9 +12,7 @@ export interface AlertPolicySettings {
   pageKinds: string[];
 }
 
-export type Admission =
-  | { post: true; page: boolean }
-  | { post: false; reason: 'rate-limit' | 'quiet-hours'; page: boolean };
+export type Admission = { post: true; page: boolean } | { post: false; reason: 'rate-limit' | 'quiet-hours'; page: boolean };
 
 export interface AlertPolicy {
   muted(ev: AlertEvent): boolean;

@@ -20,6 +20,8 @@ export function createBackoff(opts: { initialMs?: number; maxMs?: number; random
       attempt = Math.min(attempt + 1, 30);
       return Math.round(ceiling * (0.5 + random() / 2));
     },
-    reset() { attempt = 0; },
+    reset() {
+      attempt = 0;
+    },
   };
 }

@@ -94,7 +94,9 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
   const owned = (node: string): boolean => !deps.owns || deps.owns(node);
 
   const track = <T>(p: Promise<T>): Promise<T> => {
-    const q = p.catch((err: Error) => { log.error({ err }, 'watch alert step failed'); }) as Promise<unknown>;
+    const q = p.catch((err: Error) => {
+      log.error({ err }, 'watch alert step failed');
+    }) as Promise<unknown>;
     pending.add(q);
     void q.finally(() => pending.delete(q));
     return p;
@@ -105,7 +107,9 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
     const run = (locks.get(key) ?? Promise.resolve()).then(fn, fn);
     const tail = run.catch(() => undefined);
     locks.set(key, tail);
-    void tail.then(() => { if (locks.get(key) === tail) locks.delete(key); });
+    void tail.then(() => {
+      if (locks.get(key) === tail) locks.delete(key);
+    });
     return run;
   }
 
@@ -120,11 +124,22 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
     const severity: Severity = ev?.severity ?? kindInfo(kind).severity;
     const opened = Date.parse(incident.openedAt);
     return {
-      incident, kind, severity,
+      incident,
+      kind,
+      severity,
       subject: { kind, podUid: incident.podUid, pid: ev?.pid },
       view: {
-        incidentId: incident.id, title: ev?.title ?? kindInfo(kind).title, severity, node: incident.node, podUid: incident.podUid,
-        target: ev?.target, latest: ev?.text ?? incident.summary, firstMs: ev ? Math.min(ev.atMs, opened) : opened, lastMs: ev?.atMs ?? Date.parse(incident.updatedAt), events: ev ? 0 : 1, pids: ev?.pids,
+        incidentId: incident.id,
+        title: ev?.title ?? kindInfo(kind).title,
+        severity,
+        node: incident.node,
+        podUid: incident.podUid,
+        target: ev?.target,
+        latest: ev?.text ?? incident.summary,
+        firstMs: ev ? Math.min(ev.atMs, opened) : opened,
+        lastMs: ev?.atMs ?? Date.parse(incident.updatedAt),
+        events: ev ? 0 : 1,
+        pids: ev?.pids,
       },
     };
   }
@@ -146,10 +161,16 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
 
   async function quietCheck(l: Live): Promise<void> {
     if (live.get(l.incident.key) !== l || closed) return;
-    if (!owned(l.incident.node)) { drop(l); return; }
+    if (!owned(l.incident.node)) {
+      drop(l);
+      return;
+    }
     const seen = await deps.look(l.incident.node, l.subject);
     if (live.get(l.incident.key) !== l || closed) return;
-    if (!owned(l.incident.node)) { drop(l); return; }
+    if (!owned(l.incident.node)) {
+      drop(l);
+      return;
+    }
     if (seen === 'gone') {
       await resolve(l, `no new event for ${minutes(deps.resolveAfterMs)} and a fresh look at ${l.incident.node} no longer shows it`);
       return;
@@ -162,24 +183,30 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
     l.dirty = true;
     if (l.updating) return l.updating;
     // A Slack failure is logged, not thrown: it must not hold up the node's stream (the next event updates again).
-    l.updating = track((async () => {
-      while (l.dirty) {
-        l.dirty = false;
-        const { text, blocks } = alertMessage(l.view);
-        await deps.client.chat.update({ channel: l.incident.slackChannel ?? deps.channel, ts: l.incident.slackTs!, text, blocks: blocks as unknown as KnownBlock[] });
-        deps.metrics?.alerts.inc({ outcome: l.view.resolved ? 'resolved' : 'updated' });
-      }
-    })().catch((err: Error) => {
-      deps.metrics?.alerts.inc({ outcome: 'failed' });
-      log.error({ err, incident: l.incident.id }, 'updating the alert message failed');
-    }).finally(() => { l.updating = undefined; }));
+    l.updating = track(
+      (async () => {
+        while (l.dirty) {
+          l.dirty = false;
+          const { text, blocks } = alertMessage(l.view);
+          await deps.client.chat.update({ channel: l.incident.slackChannel ?? deps.channel, ts: l.incident.slackTs!, text, blocks: blocks as unknown as KnownBlock[] });
+          deps.metrics?.alerts.inc({ outcome: l.view.resolved ? 'resolved' : 'updated' });
+        }
+      })()
+        .catch((err: Error) => {
+          deps.metrics?.alerts.inc({ outcome: 'failed' });
+          log.error({ err, incident: l.incident.id }, 'updating the alert message failed');
+        })
+        .finally(() => {
+          l.updating = undefined;
+        }),
+    );
     return l.updating;
   }
 
   function targetFor(l: Live): Target {
     const name = l.view.podName?.split('/');
     if (name?.length === 2) return { kind: 'pod', namespace: name[0], name: name[1] };
-    const focus = ['d-pileup', 'hung-task', 'pidns-teardown'].includes(l.kind) ? 'D' as const : l.kind === 'zombie-growth' ? 'zombies' as const : undefined;
+    const focus = ['d-pileup', 'hung-task', 'pidns-teardown'].includes(l.kind) ? ('D' as const) : l.kind === 'zombie-growth' ? ('zombies' as const) : undefined;
     return { kind: 'node', node: l.incident.node, ...(focus ? { focus } : {}) };
   }
 
@@ -189,8 +216,21 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
     const say = (text: string): Promise<unknown> => deps.client.chat.postMessage({ channel, thread_ts: ts, text });
     if (page) {
       let link: string | undefined;
-      try { link = (await deps.client.chat.getPermalink({ channel, message_ts: ts })).permalink; } catch { link = undefined; }
-      const paged = await deps.pager.page({ ...l.incident, podUid: l.incident.podUid, target: l.view.target, kind: l.kind, severity: l.severity, summary: `${alertHeadline(l.view)}: ${l.view.latest}`, incidentId: l.incident.id, link });
+      try {
+        link = (await deps.client.chat.getPermalink({ channel, message_ts: ts })).permalink;
+      } catch {
+        link = undefined;
+      }
+      const paged = await deps.pager.page({
+        ...l.incident,
+        podUid: l.incident.podUid,
+        target: l.view.target,
+        kind: l.kind,
+        severity: l.severity,
+        summary: `${alertHeadline(l.view)}: ${l.view.latest}`,
+        incidentId: l.incident.id,
+        link,
+      });
       if (paged.dedupKey) {
         await deps.store.setIncidentDedupKey(l.incident.id, paged.dedupKey);
         l.incident.pagerdutyDedupKey = paged.dedupKey;
@@ -211,7 +251,12 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
       return;
     }
     if (l.incident.podUid && deps.podNames) {
-      const name = await Promise.race([deps.podNames.byUid(l.incident.node, l.incident.podUid), new Promise<undefined>((r) => { setTimeout(() => r(undefined), 500).unref(); })]);
+      const name = await Promise.race([
+        deps.podNames.byUid(l.incident.node, l.incident.podUid),
+        new Promise<undefined>((r) => {
+          setTimeout(() => r(undefined), 500).unref();
+        }),
+      ]);
       if (name) l.view.podName = `${name.namespace}/${name.name}`;
     }
     const { text, blocks } = alertMessage(l.view);
@@ -244,7 +289,8 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
       const r = await deps.pager.resolve(l.incident.pagerdutyDedupKey);
       pd = r.ok ? ` PagerDuty alert \`${l.incident.pagerdutyDedupKey}\` resolved.` : ` :warning: Resolving PagerDuty alert \`${l.incident.pagerdutyDedupKey}\` failed: ${r.message}`;
     }
-    await deps.client.chat.postMessage({ channel: l.incident.slackChannel ?? deps.channel, thread_ts: l.incident.slackTs, text: `:white_check_mark: Resolved: ${why}.${pd}` })
+    await deps.client.chat
+      .postMessage({ channel: l.incident.slackChannel ?? deps.channel, thread_ts: l.incident.slackTs, text: `:white_check_mark: Resolved: ${why}.${pd}` })
       .catch((err: Error) => log.error({ err, incident: l.incident.id }, 'saying the incident is resolved failed'));
   }
 
@@ -284,7 +330,15 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
       gauge();
     }
     Object.assign(l, { kind: ev.kind, severity: ev.severity });
-    Object.assign(l.view, { title: ev.title, severity: ev.severity, latest: ev.text, lastMs: Math.max(l.view.lastMs, ev.atMs), events: l.view.events + 1, ...(ev.pids?.length ? { pids: ev.pids } : {}), ...(ev.target ? { target: ev.target } : {}) });
+    Object.assign(l.view, {
+      title: ev.title,
+      severity: ev.severity,
+      latest: ev.text,
+      lastMs: Math.max(l.view.lastMs, ev.atMs),
+      events: l.view.events + 1,
+      ...(ev.pids?.length ? { pids: ev.pids } : {}),
+      ...(ev.target ? { target: ev.target } : {}),
+    });
     if (ev.pid) l.subject.pid = ev.pid;
     if (!l.incident.slackTs && opened.status === 'existing' && now() - Date.parse(opened.incident.openedAt) < POSTING_GRACE_MS) {
       // Opened moments ago by another replica (a shard changing hands): it is posting the
@@ -298,7 +352,10 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
       // incident above is thrown: the stream reconnects and the event is read again.)
       await post(l, ev).catch((err: Error & { data?: { error?: string } }) => {
         deps.metrics?.alerts.inc({ outcome: 'failed' });
-        log.error({ err, incident: l!.incident.id, channel: deps.channel }, `posting the alert failed${err.data?.error === 'not_in_channel' || err.data?.error === 'channel_not_found' ? ': invite the bot to the alert channel (WHYSTUCK_ALERT_CHANNEL)' : ''}`);
+        log.error(
+          { err, incident: l!.incident.id, channel: deps.channel },
+          `posting the alert failed${err.data?.error === 'not_in_channel' || err.data?.error === 'channel_not_found' ? ': invite the bot to the alert channel (WHYSTUCK_ALERT_CHANNEL)' : ''}`,
+        );
       });
     } else await updateMessage(l);
     armQuietCheck(l);
@@ -308,38 +365,47 @@ export function createIncidentAlerter(deps: IncidentAlerterDeps): IncidentAlerte
 
   /** Drops the incidents of nodes not owned, picks up the open ones of owned nodes; one at a time. */
   function sync(): Promise<void> {
-    syncing = syncing.then(async () => {
-      if (closed) return;
-      const dropped: Promise<void>[] = [];
-      for (const l of [...live.values()]) {
-        if (owned(l.incident.node)) continue;
-        drop(l);
-        // A check or an event of it already running finishes before the shard is given up.
-        const running = locks.get(l.incident.key);
-        if (running) dropped.push(running);
-      }
-      await Promise.all(dropped);
-      const candidates = (await deps.store.openIncidents()).filter((i) => restorable(i) && owned(i.node) && !live.has(i.key));
-      const fresh = new Map<string, Promise<Incident[]>>();
-      await Promise.all(candidates.map((candidate) => locked(candidate.key, async () => {
-        if (closed || live.has(candidate.key) || !owned(candidate.node)) return;
-        // Read again under the incident's lock: it may have been resolved since (by the replica that owned it before).
-        if (!fresh.has(candidate.node)) fresh.set(candidate.node, deps.store.openIncidents(candidate.node));
-        const incident = (await fresh.get(candidate.node)!).find((i) => i.id === candidate.id);
-        if (!incident || live.has(incident.key) || !owned(incident.node)) return;
-        const l = fromIncident(incident);
-        live.set(incident.key, l);
-        armQuietCheck(l, Date.parse(incident.updatedAt) + deps.resolveAfterMs - now());
-      })));
-      gauge();
-    }).catch((err: Error) => log.error({ err }, 'picking up the incidents of the watch shards held failed'));
+    syncing = syncing
+      .then(async () => {
+        if (closed) return;
+        const dropped: Promise<void>[] = [];
+        for (const l of [...live.values()]) {
+          if (owned(l.incident.node)) continue;
+          drop(l);
+          // A check or an event of it already running finishes before the shard is given up.
+          const running = locks.get(l.incident.key);
+          if (running) dropped.push(running);
+        }
+        await Promise.all(dropped);
+        const candidates = (await deps.store.openIncidents()).filter((i) => restorable(i) && owned(i.node) && !live.has(i.key));
+        const fresh = new Map<string, Promise<Incident[]>>();
+        await Promise.all(
+          candidates.map((candidate) =>
+            locked(candidate.key, async () => {
+              if (closed || live.has(candidate.key) || !owned(candidate.node)) return;
+              // Read again under the incident's lock: it may have been resolved since (by the replica that owned it before).
+              if (!fresh.has(candidate.node)) fresh.set(candidate.node, deps.store.openIncidents(candidate.node));
+              const incident = (await fresh.get(candidate.node)!).find((i) => i.id === candidate.id);
+              if (!incident || live.has(incident.key) || !owned(incident.node)) return;
+              const l = fromIncident(incident);
+              live.set(incident.key, l);
+              armQuietCheck(l, Date.parse(incident.updatedAt) + deps.resolveAfterMs - now());
+            }),
+          ),
+        );
+        gauge();
+      })
+      .catch((err: Error) => log.error({ err }, 'picking up the incidents of the watch shards held failed'));
     return syncing;
   }
 
   return {
     handle(ev) {
       if (closed) return Promise.resolve();
-      if (deps.policy.muted(ev)) { deps.metrics?.alerts.inc({ outcome: 'muted' }); return Promise.resolve(); }
+      if (deps.policy.muted(ev)) {
+        deps.metrics?.alerts.inc({ outcome: 'muted' });
+        return Promise.resolve();
+      }
       return locked(ev.key, () => handleLocked(ev));
     },
     restore: sync,

@@ -3,7 +3,10 @@ import type { BotMetrics } from '../metrics/bot-metrics';
 import type { Severity } from './alert-event';
 
 /** What paging an incident did, in words for its thread; `dedupKey` when PagerDuty took it. */
-export interface PageResult { line?: string; dedupKey?: string }
+export interface PageResult {
+  line?: string;
+  dedupKey?: string;
+}
 
 export interface IncidentPager {
   page(i: { node: string; podUid?: string; target?: string; findingId: string; kind: string; severity: Severity; summary: string; incidentId: number; link?: string }): Promise<PageResult>;
@@ -27,11 +30,18 @@ export function createIncidentPager(opts: { pagerduty?: EscalationTarget; oncall
       if (opts.pagerduty) {
         const key = dedupKeyFor(i.node, i.podUid || i.target || '', i.findingId);
         const res = await opts.pagerduty.trigger({
-          dedupKey: key, summary: i.summary, severity: i.severity === 'critical' ? 'critical' : 'warning', source: i.node,
-          details: { kind: i.kind, pod_uid: i.podUid, target: i.target, incident: i.incidentId, by: 'whystuck watch mode' }, link: i.link,
+          dedupKey: key,
+          summary: i.summary,
+          severity: i.severity === 'critical' ? 'critical' : 'warning',
+          source: i.node,
+          details: { kind: i.kind, pod_uid: i.podUid, target: i.target, incident: i.incidentId, by: 'whystuck watch mode' },
+          link: i.link,
         });
         opts.metrics?.escalations.inc({ how: 'watch', result: res.status });
-        if (res.status === 'ok') { dedupKey = key; reached.push(`PagerDuty (dedup key \`${key}\`)`); } else failure = res.message;
+        if (res.status === 'ok') {
+          dedupKey = key;
+          reached.push(`PagerDuty (dedup key \`${key}\`)`);
+        } else failure = res.message;
       }
       if (!reached.length) return failure ? { line: `:warning: Paging failed: ${failure}` } : {};
       return {

@@ -83,7 +83,10 @@ export function startNodeWatch(deps: NodeWatchDeps): NodeWatch {
     const still = [...oldRaised.values()];
     oldRaised.clear();
     for (const ev of still) await deps.onEvent(ev);
-    if (lastSeen) { cursor = lastSeen; unsaved++; }
+    if (lastSeen) {
+      cursor = lastSeen;
+      unsaved++;
+    }
     await saveCursor();
   }
 
@@ -101,8 +104,11 @@ export function startNodeWatch(deps: NodeWatchDeps): NodeWatch {
   async function handle(raw: WatchEvent__Output, fromStart: boolean): Promise<void> {
     const type = raw.event ?? 'unknown';
     const ev = alertEventFrom(node, raw);
-    deps.metrics?.watchEvents.inc({ type, kind: ev?.kind ?? (type === 'condition' ? raw.condition?.kind ?? '' : type === 'kernel_report' ? raw.kernel_report?.kind ?? '' : '') });
-    if (type === 'heartbeat') { await flushOldRaised(); return; }
+    deps.metrics?.watchEvents.inc({ type, kind: ev?.kind ?? (type === 'condition' ? (raw.condition?.kind ?? '') : type === 'kernel_report' ? (raw.kernel_report?.kind ?? '') : '') });
+    if (type === 'heartbeat') {
+      await flushOldRaised();
+      return;
+    }
     if (type === 'lost') log.warn({ from: Number(raw.lost?.from_seq), count: Number(raw.lost?.count) }, 'watch events were dropped from the collector journal before the bot read them');
     const recent = now() - Number(raw.at_unix_ms) <= deps.maxAgeMs;
     if (ev) {
@@ -135,19 +141,25 @@ export function startNodeWatch(deps: NodeWatchDeps): NodeWatch {
 
   async function connectOnce(): Promise<void> {
     const lookup = await deps.collectors.forNode(node);
-    if (lookup.status !== 'ok') { log.warn({ why: lookup.message }, 'no collector to watch'); return; }
+    if (lookup.status !== 'ok') {
+      log.warn({ why: lookup.message }, 'no collector to watch');
+      return;
+    }
     let stored: KmsgCursor | undefined;
     try {
       stored = await deps.store.kmsgCursor(node);
     } catch (err) {
-      log.error({ err }, 'reading the watch cursor failed; retrying before reading the node\'s journal from its start');
+      log.error({ err }, "reading the watch cursor failed; retrying before reading the node's journal from its start");
       return;
     }
     cursor = stored;
     lastSeen = undefined;
     const s = lookup.client.watch(stored ? { journal_id: stored.journalId, since_seq: stored.seq } : {});
     stream = s;
-    if (stopped) { s.close(); return; }
+    if (stopped) {
+      s.close();
+      return;
+    }
     log.info({ where: lookup.where, journal: stored?.journalId, since: stored?.seq }, 'watching');
     connected = true;
     deps.metrics?.watchStreams.inc();
@@ -156,7 +168,10 @@ export function startNodeWatch(deps: NodeWatchDeps): NodeWatch {
     let silent: NodeJS.Timeout | undefined;
     const listen = (): void => {
       clearTimeout(silent);
-      silent = setTimeout(() => { log.warn({ silenceMs: deps.silenceMs ?? 45_000 }, 'no event nor heartbeat from the collector: reconnecting'); s.close(); }, deps.silenceMs ?? 45_000);
+      silent = setTimeout(() => {
+        log.warn({ silenceMs: deps.silenceMs ?? 45_000 }, 'no event nor heartbeat from the collector: reconnecting');
+        s.close();
+      }, deps.silenceMs ?? 45_000);
     };
     listen();
     try {
@@ -181,7 +196,11 @@ export function startNodeWatch(deps: NodeWatchDeps): NodeWatch {
       deps.metrics?.watchStreams.dec();
       s.close();
       // Held replayed conditions are read again after the reconnect (the cursor stayed before them).
-      await serial(async () => { clearTimeout(catchUp); oldRaised.clear(); await saveCursor(); });
+      await serial(async () => {
+        clearTimeout(catchUp);
+        oldRaised.clear();
+        await saveCursor();
+      });
     }
   }
 
@@ -191,14 +210,19 @@ export function startNodeWatch(deps: NodeWatchDeps): NodeWatch {
       if (stopped) break;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, backoff.next());
-        wake = () => { clearTimeout(t); resolve(); };
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
       });
     }
   })();
 
   return {
     node,
-    get connected() { return connected; },
+    get connected() {
+      return connected;
+    },
     async stop() {
       stopped = true;
       stream?.close();

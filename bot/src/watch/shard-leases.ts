@@ -21,7 +21,11 @@ import { LeaseConflict, type LeaseApi, type LeaseRecord } from '../kube/lease-ty
  */
 
 /** A held shard: its lease name and its fencing token (the lease's transition count when it was taken). */
-export interface HeldShard { shard: number; lease: string; token: number }
+export interface HeldShard {
+  shard: number;
+  lease: string;
+  token: number;
+}
 
 export interface ShardLeasesOptions {
   api: LeaseApi;
@@ -72,7 +76,7 @@ export function createShardLeases(o: ShardLeasesOptions): ShardLeases {
   const durationMs = o.leaseDurationMs ?? 10_000;
   const every = o.renewEveryMs ?? Math.max(200, Math.floor(durationMs / 5));
   /** Without a successful renewal for this long, a lease is considered lost before it can expire for others. */
-  const renewDeadlineMs = Math.floor(durationMs * 2 / 3);
+  const renewDeadlineMs = Math.floor((durationMs * 2) / 3);
   const now = o.now ?? Date.now;
   const log = o.logger;
   const shardName = (i: number): string => `${prefix}-shard-${i}`;
@@ -139,10 +143,16 @@ export function createShardLeases(o: ShardLeasesOptions): ShardLeases {
     // Renew what is held; a lease that changed under us (409, another holder) is lost.
     for (const [i, h] of [...held]) {
       const l = byName.get(h.lease);
-      if (!l || !mine(h.rv, l)) { await lose(i, 'lost'); continue; }
+      if (!l || !mine(h.rv, l)) {
+        await lose(i, 'lost');
+        continue;
+      }
       try {
         const w = await write(renewed(l, t), true);
-        if (!w) { await lose(i, 'lost'); continue; }
+        if (!w) {
+          await lose(i, 'lost');
+          continue;
+        }
         h.rv = w.resourceVersion;
         h.renewedMs = t;
       } catch (err) {
@@ -175,12 +185,17 @@ export function createShardLeases(o: ShardLeasesOptions): ShardLeases {
         continue;
       }
       const transitions = Math.max(l?.transitions ?? 0, stored ?? 0) + 1;
-      const w = await write({ ...renewed(l ?? { name: shardName(i), transitions: 0 }, t), acquireTimeMs: t, transitions }, !!l)
-        .catch((err: Error) => { log.warn({ err: { message: err.message }, shard: i }, 'taking a watch lease failed'); return undefined; });
+      const w = await write({ ...renewed(l ?? { name: shardName(i), transitions: 0 }, t), acquireTimeMs: t, transitions }, !!l).catch((err: Error) => {
+        log.warn({ err: { message: err.message }, shard: i }, 'taking a watch lease failed');
+        return undefined;
+      });
       if (!w) continue;
       const h = { shard: i, lease: w.name, token: w.transitions, renewedMs: t, rv: w.resourceVersion };
       held.set(i, h);
-      const ok = await (o.onAcquired?.({ shard: i, lease: h.lease, token: h.token }) ?? Promise.resolve(true)).catch((err: Error) => { log.error({ err, shard: i }, 'starting a shard failed'); return false; });
+      const ok = await (o.onAcquired?.({ shard: i, lease: h.lease, token: h.token }) ?? Promise.resolve(true)).catch((err: Error) => {
+        log.error({ err, shard: i }, 'starting a shard failed');
+        return false;
+      });
       if (!ok) {
         held.delete(i);
         await write({ ...w, holder: undefined, renewTimeMs: undefined, acquireTimeMs: undefined }, true).catch(() => undefined);
@@ -190,23 +205,43 @@ export function createShardLeases(o: ShardLeasesOptions): ShardLeases {
     }
   }
 
-  const tick = (): Promise<void> => (running ??= round().catch((err: Error) => log.error({ err }, 'the watch lease round failed')).finally(() => { running = undefined; }));
+  const tick = (): Promise<void> =>
+    (running ??= round()
+      .catch((err: Error) => log.error({ err }, 'the watch lease round failed'))
+      .finally(() => {
+        running = undefined;
+      }));
 
   return {
     shardOf: (node) => shardOfNode(node, o.shards),
     held: () => [...held.values()].map(({ shard, lease, token }) => ({ shard, lease, token })),
-    heldShard: (i) => { const h = held.get(i); return h && { shard: h.shard, lease: h.lease, token: h.token }; },
+    heldShard: (i) => {
+      const h = held.get(i);
+      return h && { shard: h.shard, lease: h.lease, token: h.token };
+    },
     tick,
     async start() {
       await tick();
-      const loop = (): void => { timer = setTimeout(() => void tick().finally(() => { if (!stopped) loop(); }), every); timer.unref(); };
+      const loop = (): void => {
+        timer = setTimeout(
+          () =>
+            void tick().finally(() => {
+              if (!stopped) loop();
+            }),
+          every,
+        );
+        timer.unref();
+      };
       loop();
     },
     async stop(opts = {}) {
       stopped = true;
       clearTimeout(timer);
       await running;
-      if (opts.release === false) { held.clear(); return; }
+      if (opts.release === false) {
+        held.clear();
+        return;
+      }
       const leases = await o.api.list().catch(() => [] as LeaseRecord[]);
       const byName = new Map(leases.map((l) => [l.name, l]));
       for (const [i, h] of [...held]) {

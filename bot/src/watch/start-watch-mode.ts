@@ -75,18 +75,32 @@ export function createWatchMode(deps: WatchModeDeps): WatchManager {
     return stillThere(subject, snap.value) ? 'present' : 'gone';
   };
   const alerter = createIncidentAlerter({
-    store: deps.store, client: deps.client, channel: deps.watch.channel,
+    store: deps.store,
+    client: deps.client,
+    channel: deps.watch.channel,
     policy: createAlertPolicy(deps.watch.policy),
     pager: createIncidentPager({ pagerduty: deps.pagerduty, oncallGroup: deps.oncallGroups.get(deps.watch.channel), metrics: deps.metrics }),
     diagnoser: deps.conversation ? conversationDiagnoser(deps.conversation) : undefined,
-    podNames: deps.podNames, look, resolveAfterMs: deps.watch.resolveAfterMs, scheduler: deps.scheduler ?? timerScheduler,
-    metrics: deps.metrics, logger, now: deps.now,
+    podNames: deps.podNames,
+    look,
+    resolveAfterMs: deps.watch.resolveAfterMs,
+    scheduler: deps.scheduler ?? timerScheduler,
+    metrics: deps.metrics,
+    logger,
+    now: deps.now,
     // Several replicas: only the incidents of nodes in the shards held here are restored, checked and resolved here.
     owns: deps.shards && ((node) => fenceFor(node) !== undefined),
   });
   const manager = createWatchManager({
-    collectors: deps.collectors, store: deps.store, alerter, maxAgeMs: deps.watch.maxAgeMs,
-    relistMs: deps.relistMs, backoff: deps.backoff, logger, metrics: deps.metrics, now: deps.now,
+    collectors: deps.collectors,
+    store: deps.store,
+    alerter,
+    maxAgeMs: deps.watch.maxAgeMs,
+    relistMs: deps.relistMs,
+    backoff: deps.backoff,
+    logger,
+    metrics: deps.metrics,
+    now: deps.now,
     ownership: deps.shards && { fenceFor: (node) => fenceFor(node) },
   });
   if (!deps.shards) return manager;
@@ -97,8 +111,14 @@ export function createWatchMode(deps: WatchModeDeps): WatchManager {
     return h && { shard: h.lease, token: h.token, holder: sh.identity };
   };
   leases = createShardLeases({
-    api: sh.api, identity: sh.identity, shards: sh.shards, leaseDurationMs: sh.leaseDurationMs, renewEveryMs: sh.renewEveryMs, prefix: sh.prefix,
-    logger, now: deps.now,
+    api: sh.api,
+    identity: sh.identity,
+    shards: sh.shards,
+    leaseDurationMs: sh.leaseDurationMs,
+    renewEveryMs: sh.renewEveryMs,
+    prefix: sh.prefix,
+    logger,
+    now: deps.now,
     // The lease's new transition count is kept above the token stored for the shard (a re-created Lease starts at 0).
     storedToken: async (lease) => (await deps.store.watchFence(lease))?.token,
     // Taken: fence the shard first (the previous holder's cursor writes are refused from now on), then watch its nodes from the stored cursors.

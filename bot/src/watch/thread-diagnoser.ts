@@ -22,7 +22,11 @@ export interface ConversationLike {
 
 export function conversationDiagnoser(convo: ConversationLike): ThreadDiagnoser {
   return {
-    diagnose: async (client, channel, ts, target) => { await convo.answer(slackOutbox(client), channel, ts, '', target); },
-    paged: async (channel, ts) => { await convo.acting(channel, ts); },
+    diagnose: async (client, channel, ts, target) => {
+      await convo.answer(slackOutbox(client), channel, ts, '', target);
+    },
+    paged: async (channel, ts) => {
+      await convo.acting(channel, ts);
+    },
   };
 }

@@ -58,8 +58,16 @@ export function createWatchManager(deps: WatchManagerDeps): WatchManager {
       ? { kmsgCursor: (n: string) => deps.store.kmsgCursor(n), advanceKmsgCursor: (n: string, c: Parameters<Store['advanceKmsgCursor']>[1]) => deps.store.advanceKmsgCursor(n, c, fence) }
       : deps.store;
     return startNodeWatch({
-      node, collectors: deps.collectors, store, onEvent: (ev) => deps.alerter.handle(ev),
-      maxAgeMs: deps.maxAgeMs, backoff: deps.backoff?.(), logger: log, metrics: deps.metrics, now: deps.now, handledKmsg,
+      node,
+      collectors: deps.collectors,
+      store,
+      onEvent: (ev) => deps.alerter.handle(ev),
+      maxAgeMs: deps.maxAgeMs,
+      backoff: deps.backoff?.(),
+      logger: log,
+      metrics: deps.metrics,
+      now: deps.now,
+      handledKmsg,
     });
   }
 
@@ -71,7 +79,7 @@ export function createWatchManager(deps: WatchManagerDeps): WatchManager {
       const owned = !deps.ownership || deps.ownership.fenceFor(node) !== undefined;
       if (owned && (want.has(node) || !opts.dropUnlisted)) continue;
       watches.delete(node);
-      log.info({ node }, owned ? 'node no longer listed: watch stopped' : 'node\'s shard not held here any more: watch stopped');
+      log.info({ node }, owned ? 'node no longer listed: watch stopped' : "node's shard not held here any more: watch stopped");
       stops.push(w.stop());
     }
     await Promise.all(stops);
@@ -93,7 +101,12 @@ export function createWatchManager(deps: WatchManagerDeps): WatchManager {
     await reconcile({ dropUnlisted: !problems.length });
   }
 
-  const refreshOnce = (): Promise<void> => (refreshing ??= refresh().catch((err: Error) => log.error({ err }, 'listing the collectors failed')).finally(() => { refreshing = undefined; }));
+  const refreshOnce = (): Promise<void> =>
+    (refreshing ??= refresh()
+      .catch((err: Error) => log.error({ err }, 'listing the collectors failed'))
+      .finally(() => {
+        refreshing = undefined;
+      }));
 
   return {
     async start() {

@@ -20,6 +20,8 @@ export function watchShardsFrom(config: Pick<BotConfig, 'shards' | 'kube' | 'kub
   return {
     api: kubeLeaseApi({ kubeconfig: config.kubeconfig, namespace, prefix: LEASE_PREFIX }),
     identity: config.kube.podName || `${hostname()}-${process.pid}`,
-    shards, leaseDurationMs, prefix: LEASE_PREFIX,
+    shards,
+    leaseDurationMs,
+    prefix: LEASE_PREFIX,
   };
 }

@@ -36,7 +36,9 @@ export function listPodCgroupDirs(hierarchyRoot: string): PodCgroupDir[] {
   const walk = (rel: string, depth: number): void => {
     let names: string[];
     try {
-      names = readdirSync(`${hierarchyRoot}${rel}`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      names = readdirSync(`${hierarchyRoot}${rel}`, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
     } catch {
       return;
     }

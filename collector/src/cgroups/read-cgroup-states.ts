@@ -12,10 +12,15 @@ const readOr = (path: string): string | undefined => {
 };
 
 const keyed = (text: string | undefined): Map<string, string> =>
-  new Map((text ?? '').split('\n').filter(Boolean).map((l) => {
-    const i = l.indexOf(' ');
-    return [l.slice(0, i), l.slice(i + 1).trim()] as [string, string];
-  }));
+  new Map(
+    (text ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const i = l.indexOf(' ');
+        return [l.slice(0, i), l.slice(i + 1).trim()] as [string, string];
+      }),
+  );
 
 /** Freezer state of every pod cgroup (v1 freezer.state; v2 cgroup.events "frozen"). */
 export function readFreezerStates(layout: CgroupLayout): FreezerState[] {
@@ -51,8 +56,12 @@ export function readMemcgOomEvents(layout: CgroupLayout): MemcgOomEvents[] {
       const underOom = ctl.get('under_oom') === '1';
       if (!oomKill && !underOom && !failcnt) continue;
       out.push({
-        cgroup_path: d.path, pod_uid: d.pod.podUid, container_id: d.pod.containerId,
-        oom: String(failcnt), oom_kill: String(oomKill), under_oom: underOom,
+        cgroup_path: d.path,
+        pod_uid: d.pod.podUid,
+        container_id: d.pod.containerId,
+        oom: String(failcnt),
+        oom_kill: String(oomKill),
+        under_oom: underOom,
         oom_kill_disable: ctl.get('oom_kill_disable') === '1',
         limit_bytes: (readOr(`${d.dir}/memory.limit_in_bytes`) ?? '0').trim(),
         usage_bytes: (readOr(`${d.dir}/memory.usage_in_bytes`) ?? '0').trim(),
@@ -67,8 +76,13 @@ export function readMemcgOomEvents(layout: CgroupLayout): MemcgOomEvents[] {
       if (!oom && !oomKill) continue;
       const max = (readOr(`${d.dir}/memory.max`) ?? '').trim();
       out.push({
-        cgroup_path: d.path, pod_uid: d.pod.podUid, container_id: d.pod.containerId,
-        oom: String(oom), oom_kill: String(oomKill), under_oom: false, oom_kill_disable: false,
+        cgroup_path: d.path,
+        pod_uid: d.pod.podUid,
+        container_id: d.pod.containerId,
+        oom: String(oom),
+        oom_kill: String(oomKill),
+        under_oom: false,
+        oom_kill_disable: false,
         limit_bytes: max === 'max' ? '0' : max || '0',
         usage_bytes: (readOr(`${d.dir}/memory.current`) ?? '0').trim(),
       });

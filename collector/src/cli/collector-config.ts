@@ -145,7 +145,10 @@ export function loadCollectorConfig(argv: string[], env: NodeJS.ProcessEnv = pro
     if (!/^(unix:\/\/)?\/\S+$/.test(runtimeEndpoint)) bad('runtimeEndpoint', 'a unix socket: unix:///run/containerd/containerd.sock or /run/crio/crio.sock');
   }
   if (values['remediation-clients'] !== undefined) {
-    bad('remediationClients', 'this flag is gone: only the bot may call Snapshot, Watch and Remediate, named by one exact URI SAN (--bot-identity, default spiffe://whystuck/bot); CN and DNS names no longer authorise');
+    bad(
+      'remediationClients',
+      'this flag is gone: only the bot may call Snapshot, Watch and Remediate, named by one exact URI SAN (--bot-identity, default spiffe://whystuck/bot); CN and DNS names no longer authorise',
+    );
   }
   const botIdentity = String(values['bot-identity']);
   if (!/^spiffe:\/\/[a-z0-9.-]+\/\S+$/.test(botIdentity)) bad('botIdentity', 'a URI SAN like spiffe://whystuck/bot');

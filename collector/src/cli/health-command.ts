@@ -51,31 +51,63 @@ export async function runCollectorHealth(args: string[], io: CommandIo, env: Nod
   try {
     ({ values } = parseArgs({
       args,
-      options: { address: { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' }, insecure: { type: 'boolean' }, 'server-name': { type: 'string' }, node: { type: 'string' }, pod: { type: 'string' }, self: { type: 'boolean' }, 'timeout-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true, allowPositionals: false,
+      options: {
+        address: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-ca': { type: 'string' },
+        insecure: { type: 'boolean' },
+        'server-name': { type: 'string' },
+        node: { type: 'string' },
+        pod: { type: 'string' },
+        self: { type: 'boolean' },
+        'timeout-ms': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
     }));
   } catch (err) {
     io.stderr.write(`whystuck collector-health: ${(err as Error).message}\n${COLLECTOR_HEALTH_USAGE}\n`);
     return 2;
   }
-  if (values.help) { io.stdout.write(`${COLLECTOR_HEALTH_USAGE}\n`); return 0; }
+  if (values.help) {
+    io.stdout.write(`${COLLECTOR_HEALTH_USAGE}\n`);
+    return 0;
+  }
   const tlsParts = [values['tls-cert'], values['tls-key'], values['tls-ca']];
-  if (!values.insecure && !tlsParts.every(Boolean)) { io.stderr.write(`whystuck collector-health: give --tls-cert, --tls-key and --tls-ca (mutual TLS), or --insecure\n`); return 2; }
+  if (!values.insecure && !tlsParts.every(Boolean)) {
+    io.stderr.write(`whystuck collector-health: give --tls-cert, --tls-key and --tls-ca (mutual TLS), or --insecure\n`);
+    return 2;
+  }
   const timeoutMs = Number(values['timeout-ms'] ?? '5000');
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 100) { io.stderr.write('whystuck collector-health: --timeout-ms must be a whole number of milliseconds >= 100\n'); return 2; }
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 100) {
+    io.stderr.write('whystuck collector-health: --timeout-ms must be a whole number of milliseconds >= 100\n');
+    return 2;
+  }
   const expected = expectedCollector(values, env);
-  if (expected && 'error' in expected) { io.stderr.write(`whystuck collector-health: ${expected.error}\n`); return 2; }
-  if (expected && values['server-name'] !== undefined) { io.stderr.write('whystuck collector-health: --server-name is a DNS name check; with --node (or --self) the certificate\'s URI SAN identity is checked instead: give one of them\n'); return 2; }
-  if (expected && values.insecure) { io.stderr.write('whystuck collector-health: --node and --self check the collector\'s certificate: they need mutual TLS, not --insecure\n'); return 2; }
+  if (expected && 'error' in expected) {
+    io.stderr.write(`whystuck collector-health: ${expected.error}\n`);
+    return 2;
+  }
+  if (expected && values['server-name'] !== undefined) {
+    io.stderr.write("whystuck collector-health: --server-name is a DNS name check; with --node (or --self) the certificate's URI SAN identity is checked instead: give one of them\n");
+    return 2;
+  }
+  if (expected && values.insecure) {
+    io.stderr.write("whystuck collector-health: --node and --self check the collector's certificate: they need mutual TLS, not --insecure\n");
+    return 2;
+  }
   let client;
   try {
     client = createCollectorClient({
       address: values.address ?? '127.0.0.1:7443',
       tls: values.insecure ? undefined : { cert: tlsParts[0]!, key: tlsParts[1]!, ca: tlsParts[2]! },
       // With a node: exactly one identity, its certificate's one URI SAN, replaces the DNS name check (the name is then only sent, as SNI).
-      serverName: values.insecure ? undefined : values['server-name'] ?? 'whystuck-collector',
+      serverName: values.insecure ? undefined : (values['server-name'] ?? 'whystuck-collector'),
       expectedIdentity: expected?.identity,
-      deadlineMs: timeoutMs, retries: 0,
+      deadlineMs: timeoutMs,
+      retries: 0,
     });
   } catch (err) {
     io.stderr.write(`whystuck collector-health: ${(err as Error).message}\n`);
@@ -83,13 +115,24 @@ export async function runCollectorHealth(args: string[], io: CommandIo, env: Nod
   }
   try {
     const res = await client.health();
-    if (res.status !== 'ok') { io.stderr.write(`whystuck collector-health: ${res.status}: ${res.message}\n`); return 3; }
+    if (res.status !== 'ok') {
+      io.stderr.write(`whystuck collector-health: ${res.status}: ${res.message}\n`);
+      return 3;
+    }
     const h = res.value;
     if (expected && h.node_name !== expected.node) {
-      io.stderr.write(visible(`whystuck collector-health: the collector with identity ${expected.identity} serves node "${h.node_name}", not ${expected.node} (its NODE_NAME / --node-name): it would refuse the bot's Remediate for ${expected.node} as WRONG_NODE`) + '\n');
+      io.stderr.write(
+        visible(
+          `whystuck collector-health: the collector with identity ${expected.identity} serves node "${h.node_name}", not ${expected.node} (its NODE_NAME / --node-name): it would refuse the bot's Remediate for ${expected.node} as WRONG_NODE`,
+        ) + '\n',
+      );
       return 4;
     }
-    io.stdout.write(visible(`${h.status} ${h.hostname}${expected ? ` node ${h.node_name} as ${expected.identity}` : ''} version ${h.version}; capabilities ${h.capabilities.join(',') || 'none'}${h.blocked_readers ? `; ${h.blocked_readers} reader threads blocked in the kernel` : ''}`) + '\n');
+    io.stdout.write(
+      visible(
+        `${h.status} ${h.hostname}${expected ? ` node ${h.node_name} as ${expected.identity}` : ''} version ${h.version}; capabilities ${h.capabilities.join(',') || 'none'}${h.blocked_readers ? `; ${h.blocked_readers} reader threads blocked in the kernel` : ''}`,
+      ) + '\n',
+    );
     return h.status === 'SERVING' ? 0 : 1;
   } finally {
     client.close();

@@ -29,7 +29,9 @@ export async function runCollector(argv: string[]): Promise<number> {
   }
   const logger: Logger = createLogger({ name: 'whystuck-collector', level: config.logLevel });
   const snapshotter = createSnapshotter({
-    procRoot: config.procRoot, readDeadlineMs: config.readDeadlineMs, logger: logger.child({ component: 'snapshot' }),
+    procRoot: config.procRoot,
+    readDeadlineMs: config.readDeadlineMs,
+    logger: logger.child({ component: 'snapshot' }),
     runtime: { endpoint: config.runtimeEndpoint, hostRoot: config.hostRoot, deadlineMs: config.runtimeDeadlineMs },
     kubeletRoot: config.kubeletRoot,
   });
@@ -37,13 +39,26 @@ export async function runCollector(argv: string[]): Promise<number> {
   const metrics = createCollectorMetrics();
   const journal = createWatchJournal({ hostname: hostname() });
   const watcher = createWatcher({
-    snapshotter, journal, metrics, logger: logger.child({ component: 'watch' }),
+    snapshotter,
+    journal,
+    metrics,
+    logger: logger.child({ component: 'watch' }),
     procRoot: config.procRoot,
     bootTimeMs: bootTimeMs(),
     observeMs: config.watchIntervalMs,
     thresholds: { dTasks: config.watchDTasks, zombies: config.watchZombies, persistMs: config.watchPersistSeconds * 1000 },
   });
-  const server = createCollectorServer({ snapshotter, remediator, botIdentity: config.botIdentity, readerIdentity: config.readerIdentity, nodeName: config.nodeName, procRoot: config.procRoot, logger: logger.child({ component: 'grpc' }), journal, metrics });
+  const server = createCollectorServer({
+    snapshotter,
+    remediator,
+    botIdentity: config.botIdentity,
+    readerIdentity: config.readerIdentity,
+    nodeName: config.nodeName,
+    procRoot: config.procRoot,
+    logger: logger.child({ component: 'grpc' }),
+    journal,
+    metrics,
+  });
   let port: number;
   try {
     const tlsLog = logger.child({ component: 'tls' });
@@ -72,7 +87,18 @@ export async function runCollector(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  logger.info({ address: `${config.host}:${port}`, tls: Boolean(config.tlsCert), procRoot: config.procRoot, pidfd: remediator.pidfdSupported, node: config.nodeName, botIdentity: config.botIdentity, readerIdentity: config.readerIdentity || 'none' }, 'collector listening');
+  logger.info(
+    {
+      address: `${config.host}:${port}`,
+      tls: Boolean(config.tlsCert),
+      procRoot: config.procRoot,
+      pidfd: remediator.pidfdSupported,
+      node: config.nodeName,
+      botIdentity: config.botIdentity,
+      readerIdentity: config.readerIdentity || 'none',
+    },
+    'collector listening',
+  );
   // Tests and scripts read the bound port from this line.
   process.stdout.write(`listening ${config.host}:${port}\n`);
 

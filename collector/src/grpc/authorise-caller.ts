@@ -3,9 +3,7 @@ import { checkIdentity } from '../tls/identity';
 /** Which RPCs need which caller. */
 export type Rpc = 'Snapshot' | 'Watch' | 'Remediate' | 'Health';
 
-export type CallerVerdict =
-  | { ok: true; identity: string }
-  | { ok: false; message: string; presented: string[] };
+export type CallerVerdict = { ok: true; identity: string } | { ok: false; message: string; presented: string[] };
 
 interface HasAuthContext {
   getAuthContext(): unknown;

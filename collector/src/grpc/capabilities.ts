@@ -12,9 +12,9 @@ const CAPS: Record<number, string> = {
 
 /** What each capability lets the collector do; said when it is missing. */
 export const CAPABILITY_USE: Record<string, string> = {
-  CAP_SYS_ADMIN: 'read other tasks\' kernel stacks (/proc/PID/stack)',
+  CAP_SYS_ADMIN: "read other tasks' kernel stacks (/proc/PID/stack)",
   CAP_SYSLOG: 'read the kernel log (/dev/kmsg) when kernel.dmesg_restrict=1',
-  CAP_SYS_PTRACE: 'read wchan, ns links, environ and maps of other users\' tasks',
+  CAP_SYS_PTRACE: "read wchan, ns links, environ and maps of other users' tasks",
   CAP_KILL: 'signal tasks of other users (Remediate)',
   CAP_DAC_READ_SEARCH: 'read cgroup files and /proc entries not owned by the collector',
 };
@@ -23,5 +23,8 @@ export function effectiveCapabilities(statusText?: string): string[] {
   const text = statusText ?? readFileSync('/proc/self/status', 'latin1');
   const hex = /^CapEff:\s*([0-9a-f]+)/m.exec(text)?.[1] ?? '0';
   const mask = BigInt(`0x${hex}`);
-  return Object.entries(CAPS).filter(([bit]) => (mask >> BigInt(bit)) & 1n).map(([, name]) => name).sort();
+  return Object.entries(CAPS)
+    .filter(([bit]) => (mask >> BigInt(bit)) & 1n)
+    .map(([, name]) => name)
+    .sort();
 }

@@ -10,10 +10,7 @@ import type { WatchEvent__Output } from '../../../proto/generated/whystuck/v1/Wa
 import { loadCollectorProto } from '../proto/load-proto';
 import { clientCredentials, type TlsFiles } from './tls';
 
-export type CallResult<T> =
-  | { status: 'ok'; value: T }
-  | { status: 'unreachable'; address: string; message: string }
-  | { status: 'rejected'; code: grpc.status; message: string };
+export type CallResult<T> = { status: 'ok'; value: T } | { status: 'unreachable'; address: string; message: string } | { status: 'rejected'; code: grpc.status; message: string };
 
 /** A Watch stream: its events in order; `close` ends it. */
 export interface WatchStream {
@@ -83,16 +80,21 @@ export const MAX_RECEIVE_BYTES = 32 * 1024 * 1024;
 export function retryServiceConfig(retries: number): { methodConfig: Array<Record<string, unknown>> } {
   if (!(retries >= 1)) return { methodConfig: [] };
   return {
-    methodConfig: [{
-      name: [{ service: SERVICE, method: 'Snapshot' }, { service: SERVICE, method: 'Health' }],
-      retryPolicy: {
-        maxAttempts: Math.floor(retries) + 1,
-        initialBackoff: '0.1s',
-        maxBackoff: '1s',
-        backoffMultiplier: 2,
-        retryableStatusCodes: ['UNAVAILABLE'],
+    methodConfig: [
+      {
+        name: [
+          { service: SERVICE, method: 'Snapshot' },
+          { service: SERVICE, method: 'Health' },
+        ],
+        retryPolicy: {
+          maxAttempts: Math.floor(retries) + 1,
+          initialBackoff: '0.1s',
+          maxBackoff: '1s',
+          backoffMultiplier: 2,
+          retryableStatusCodes: ['UNAVAILABLE'],
+        },
       },
-    }],
+    ],
   };
 }
 

@@ -130,7 +130,19 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
     const g = opts.metrics?.snapshotGate;
     if (!g) return;
     const st = gate.stats();
-    for (const [what, v] of [['running', st.running], ['queued_jobs', st.queuedJobs], ['admitted', st.admitted], ['coalesced', st.coalesced], ['started', st.started], ['dropped_cancelled', st.droppedCancelled], ['dropped_deadline', st.droppedDeadline], ['jobs_dropped', st.jobsDropped], ['aborted', st.aborted], ['refused', st.refused]] as const) g.set({ what }, v);
+    for (const [what, v] of [
+      ['running', st.running],
+      ['queued_jobs', st.queuedJobs],
+      ['admitted', st.admitted],
+      ['coalesced', st.coalesced],
+      ['started', st.started],
+      ['dropped_cancelled', st.droppedCancelled],
+      ['dropped_deadline', st.droppedDeadline],
+      ['jobs_dropped', st.jobsDropped],
+      ['aborted', st.aborted],
+      ['refused', st.refused],
+    ] as const)
+      g.set({ what }, v);
   };
 
   const handlers: NodeCollectorHandlers = {
@@ -198,13 +210,16 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
         callback(null, { status: 'WRONG_NODE', message: `this collector serves node ${opts.nodeName}, not ${call.request.node}: nothing was signalled`, still_present: true });
         return;
       }
-      opts.remediator.remediate(call.request).then((res) => {
-        log.info({ pid: call.request.pid, signal: call.request.signal, requester: call.request.requester, node: call.request.node, client: botIdentity, status: res.status }, 'remediation answered');
-        callback(null, res);
-      }, (err: Error) => {
-        log.error({ err }, 'remediation failed');
-        callback({ code: grpc.status.INTERNAL, details: `remediation failed: ${err.message}` });
-      });
+      opts.remediator.remediate(call.request).then(
+        (res) => {
+          log.info({ pid: call.request.pid, signal: call.request.signal, requester: call.request.requester, node: call.request.node, client: botIdentity, status: res.status }, 'remediation answered');
+          callback(null, res);
+        },
+        (err: Error) => {
+          log.error({ err }, 'remediation failed');
+          callback({ code: grpc.status.INTERNAL, details: `remediation failed: ${err.message}` });
+        },
+      );
     },
 
     Watch(call) {
@@ -241,7 +256,9 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
 
     Health(_call, callback) {
       const caps = effectiveCapabilities();
-      const missing = Object.entries(CAPABILITY_USE).filter(([cap]) => !caps.includes(cap)).map(([cap, use]) => `${cap}: cannot ${use}`);
+      const missing = Object.entries(CAPABILITY_USE)
+        .filter(([cap]) => !caps.includes(cap))
+        .map(([cap, use]) => `${cap}: cannot ${use}`);
       callback(null, {
         status: serving ? 'SERVING' : 'NOT_SERVING',
         version: COLLECTOR_VERSION,

@@ -132,7 +132,10 @@ export function createSnapshotGate<Q, R>(opts: SnapshotGateOptions<Q, R>): Snaps
     } catch (err) {
       p = Promise.reject(err);
     }
-    p.then((value) => done({ ok: true, value }), (error: Error) => done({ ok: false, error }));
+    p.then(
+      (value) => done({ ok: true, value }),
+      (error: Error) => done({ ok: false, error }),
+    );
   }
 
   return {
@@ -165,7 +168,10 @@ export function createSnapshotGate<Q, R>(opts: SnapshotGateOptions<Q, R>): Snaps
       }
       if (queue.length >= maxQueued || waitingCallers >= maxWaiting) {
         s.refused++;
-        const what = queue.length >= maxQueued ? `${queue.length} snapshots are already queued (limit ${maxQueued}) behind ${running} running` : `${waitingCallers} snapshot calls are already waiting (limit ${maxWaiting})`;
+        const what =
+          queue.length >= maxQueued
+            ? `${queue.length} snapshots are already queued (limit ${maxQueued}) behind ${running} running`
+            : `${waitingCallers} snapshot calls are already waiting (limit ${maxWaiting})`;
         return { ok: false, message: `collector busy: ${what}; retry in a moment` };
       }
       queue.push(job);

@@ -16,7 +16,9 @@ const HEARTBEAT_MS = 15000;
 export async function streamJournal(call: grpc.ServerWritableStream<unknown, WatchEvent>, journal: WatchJournal, after: number): Promise<void> {
   let open = true;
   let wake: () => void = () => undefined;
-  const gone = new Promise<false>((resolve) => { wake = () => resolve(false); });
+  const gone = new Promise<false>((resolve) => {
+    wake = () => resolve(false);
+  });
   const closed = (): void => {
     open = false;
     wake();

@@ -53,11 +53,11 @@ export function clientCredentials(tls: TlsFiles | undefined, opts: { expectedIde
   const expected = opts.expectedIdentity;
   const verify: grpc.VerifyOptions = expected
     ? {
-      checkServerIdentity: (_host, cert) => {
-        const c = checkIdentity(cert, expected);
-        return c.ok ? undefined : Object.assign(new Error(`the server is not ${typeof expected === 'string' ? expected : expected.join(' or ')}: ${c.reason}`), { code: 'ERR_WHYSTUCK_IDENTITY' });
-      },
-    }
+        checkServerIdentity: (_host, cert) => {
+          const c = checkIdentity(cert, expected);
+          return c.ok ? undefined : Object.assign(new Error(`the server is not ${typeof expected === 'string' ? expected : expected.join(' or ')}: ${c.reason}`), { code: 'ERR_WHYSTUCK_IDENTITY' });
+        },
+      }
     : {};
   return grpc.experimental.createCertificateProviderChannelCredentials(files, files, verify);
 }

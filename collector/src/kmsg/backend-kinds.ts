@@ -1,8 +1,18 @@
 /** What a storage backend line says. The bot's evidence model builds its backend kinds on these (and adds its own). */
 export type BackendLineKind =
-  | 'ceph-full' | 'ceph-osd-down' | 'ceph-mon-lost' | 'nfs-not-responding' | 'nfs-ok'
-  | 'iscsi-conn-error' | 'scsi-timeout' | 'nvme-timeout' | 'io-error'
-  | 'xfs-shutdown' | 'xfs-io-error' | 'ext4-error' | 'fuse-error';
+  | 'ceph-full'
+  | 'ceph-osd-down'
+  | 'ceph-mon-lost'
+  | 'nfs-not-responding'
+  | 'nfs-ok'
+  | 'iscsi-conn-error'
+  | 'scsi-timeout'
+  | 'nvme-timeout'
+  | 'io-error'
+  | 'xfs-shutdown'
+  | 'xfs-io-error'
+  | 'ext4-error'
+  | 'fuse-error';
 
 export type BackendSubsystem = 'ceph' | 'nfs' | 'iscsi' | 'scsi' | 'nvme' | 'block' | 'xfs' | 'ext4' | 'fuse';
 

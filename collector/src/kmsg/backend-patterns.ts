@@ -31,8 +31,21 @@ const SD = String.raw`\bsd (\d+:\d+:\d+:\d+): (?:\[(\w+)\] )?(?:tag#\d+ )?`;
 const PREFILTER = /libceph|nfs:|connection\d|session\d|nvme|sd \d|scsi host|ata\d|error, dev|error on dev|I\/O error|XFS \(|EXT4-fs|Aborting journal|fuse:/;
 /** PREFILTER's words as bits, in its order. */
 const W = {
-  libceph: 1 << 0, nfs: 1 << 1, connection: 1 << 2, session: 1 << 3, nvme: 1 << 4, sd: 1 << 5, scsiHost: 1 << 6, ata: 1 << 7,
-  errorDev: 1 << 8, errorOnDev: 1 << 9, ioError: 1 << 10, xfs: 1 << 11, ext4: 1 << 12, aborting: 1 << 13, fuse: 1 << 14,
+  libceph: 1 << 0,
+  nfs: 1 << 1,
+  connection: 1 << 2,
+  session: 1 << 3,
+  nvme: 1 << 4,
+  sd: 1 << 5,
+  scsiHost: 1 << 6,
+  ata: 1 << 7,
+  errorDev: 1 << 8,
+  errorOnDev: 1 << 9,
+  ioError: 1 << 10,
+  xfs: 1 << 11,
+  ext4: 1 << 12,
+  aborting: 1 << 13,
+  fuse: 1 << 14,
 };
 
 const PATTERNS: Pattern[] = [
@@ -45,24 +58,65 @@ const PATTERNS: Pattern[] = [
   { re: /\b(connection\d+:\d+): (?:detected conn error|ping timeout|iscsi_conn_failure)/, kind: 'iscsi-conn-error', subsystem: 'iscsi', group: 1, needs: W.connection },
   { re: /\b(session\d+): session recovery timed out/, kind: 'iscsi-conn-error', subsystem: 'iscsi', group: 1, needs: W.session },
   // NVMe (PCIe and over fabrics): command timeouts, keep-alive loss, error recovery and reconnect loops, removal.
-  { re: /\bnvme (nvme\d+): (?:I\/O (?:tag )?\d+ (?:\(\w+\) )?(?:opcode 0x[0-9a-f]+ \([\w\/ ]{1,16}\) )?QID \d+ timeout|queue \d+: timeout (?:request|cid)|failed nvme_keep_alive|[Ff]ailed to send keep[- ]?alive|keep[- ]?alive (?:timeout|failed|expired)|starting error recovery|Reconnecting in|Failed reconnect|failed to connect (?:socket|queue)|controller is down|resetting controller|Abort status|Device not ready|Removing after probe failure|Disabling device after reset failure)/, kind: 'nvme-timeout', subsystem: 'nvme', group: 1, needs: W.nvme },
+  {
+    re: /\bnvme (nvme\d+): (?:I\/O (?:tag )?\d+ (?:\(\w+\) )?(?:opcode 0x[0-9a-f]+ \([\w\/ ]{1,16}\) )?QID \d+ timeout|queue \d+: timeout (?:request|cid)|failed nvme_keep_alive|[Ff]ailed to send keep[- ]?alive|keep[- ]?alive (?:timeout|failed|expired)|starting error recovery|Reconnecting in|Failed reconnect|failed to connect (?:socket|queue)|controller is down|resetting controller|Abort status|Device not ready|Removing after probe failure|Disabling device after reset failure)/,
+    kind: 'nvme-timeout',
+    subsystem: 'nvme',
+    group: 1,
+    needs: W.nvme,
+  },
   // Multipath with no live path: I/O waits ("requeuing") or fails.
   { re: /(?:\b(nvme\d+(?:c\d+)?n\d+): )?no (?:usable|available) path - requeuing I\/O/, kind: 'nvme-timeout', subsystem: 'nvme', group: 1, needs: 'path - ' },
   { re: /(?:\b(nvme\d+(?:c\d+)?n\d+): )?no (?:usable|available) path - failing I\/O/, kind: 'io-error', subsystem: 'nvme', group: 1, needs: 'path - ' },
   // libata error handler.
-  { re: /\b(ata\d+)(?:\.\d+)?: (?:exception Emask .*\b(?:frozen|timeout)\b|hard resetting link|soft resetting link|COMRESET failed|link is slow to respond|qc timeout|failed to IDENTIFY|revalidation failed|limiting SATA link speed|SATA link down|disabled$|EH pending after|failed to recover)/, kind: 'scsi-timeout', subsystem: 'scsi', group: 1, needs: W.ata },
+  {
+    re: /\b(ata\d+)(?:\.\d+)?: (?:exception Emask .*\b(?:frozen|timeout)\b|hard resetting link|soft resetting link|COMRESET failed|link is slow to respond|qc timeout|failed to IDENTIFY|revalidation failed|limiting SATA link speed|SATA link down|disabled$|EH pending after|failed to recover)/,
+    kind: 'scsi-timeout',
+    subsystem: 'scsi',
+    group: 1,
+    needs: W.ata,
+  },
   { re: /\b(ata\d+)(?:\.\d+)?: (?:exception Emask|failed command: |error: \{ [A-Z ]*(?:UNC|IDNF|ABRT|ICRC)|status: \{ [A-Z ]*ERR)/, kind: 'io-error', subsystem: 'scsi', group: 1, needs: W.ata },
   // SCSI disks: timeouts, failed commands, sense errors, offline devices.
-  { re: new RegExp(`${SD}(?:.*timing out command|abort|FAILED Result: .*(?:DID_TIME_OUT|DRIVER_TIMEOUT)| ?Result: .*(?:DID_TIME_OUT|DRIVER_TIMEOUT))`), kind: 'scsi-timeout', subsystem: 'scsi', group: 2, alt: 1, needs: W.sd },
-  { re: new RegExp(`${SD}(?:FAILED Result|Sense Key : (?:Medium|Hardware) Error|Unhandled (?:error|sense) code| ?Result: hostbyte=DID_(?!OK\\b)|rejecting I\\/O to (?:offline|dead) device|Device offlined|scsi_io_completion)`), kind: 'io-error', subsystem: 'scsi', group: 2, alt: 1, needs: W.sd },
+  {
+    re: new RegExp(`${SD}(?:.*timing out command|abort|FAILED Result: .*(?:DID_TIME_OUT|DRIVER_TIMEOUT)| ?Result: .*(?:DID_TIME_OUT|DRIVER_TIMEOUT))`),
+    kind: 'scsi-timeout',
+    subsystem: 'scsi',
+    group: 2,
+    alt: 1,
+    needs: W.sd,
+  },
+  {
+    re: new RegExp(
+      `${SD}(?:FAILED Result|Sense Key : (?:Medium|Hardware) Error|Unhandled (?:error|sense) code| ?Result: hostbyte=DID_(?!OK\\b)|rejecting I\\/O to (?:offline|dead) device|Device offlined|scsi_io_completion)`,
+    ),
+    kind: 'io-error',
+    subsystem: 'scsi',
+    group: 2,
+    alt: 1,
+    needs: W.sd,
+  },
   { re: /\bscsi host\d+: .*\b(?:abort|reset|timed out)\b/i, kind: 'scsi-timeout', subsystem: 'scsi', group: 0, target: 'scsi' },
   // Block layer completions: "blk_update_request: I/O error, dev sdb", 6.x "I/O error, dev sdb, sector ... op 0x1:(WRITE)",
   // "critical medium error, dev sdb", "Buffer I/O error on device sdb1".
-  { re: /\b(?:I\/O|critical (?:medium|target|nexus|space allocation|protection)|timeout|recoverable transport) error,? (?:on )?dev(?:ice)? ([\w-]+)/, kind: 'io-error', subsystem: 'block', group: 1, needs: ' error' },
+  {
+    re: /\b(?:I\/O|critical (?:medium|target|nexus|space allocation|protection)|timeout|recoverable transport) error,? (?:on )?dev(?:ice)? ([\w-]+)/,
+    kind: 'io-error',
+    subsystem: 'block',
+    group: 1,
+    needs: ' error',
+  },
   { re: /\bXFS \(([\w-]+)\): .*(?:Filesystem has been shut down|[Ss]hutting down filesystem|xfs_do_force_shutdown)/, kind: 'xfs-shutdown', subsystem: 'xfs', group: 1, needs: W.xfs },
   { re: /\bXFS \(([\w-]+)\): .*(?:[Ll]og I\/O [Ee]rror|metadata I\/O error|writeback error|I\/O error)/, kind: 'xfs-io-error', subsystem: 'xfs', group: 1, needs: W.xfs },
   { re: /\bEXT4-fs (?:error|warning) \(device ([\w-]+)\)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4, andOneOf: ['(device '] },
-  { re: /\bEXT4-fs \(([\w-]+)\): (?:.*\berror\b|Remounting filesystem read-only|I\/O error)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.ext4, andOneOf: ['error', 'Remounting filesystem read-only'] },
+  {
+    re: /\bEXT4-fs \(([\w-]+)\): (?:.*\berror\b|Remounting filesystem read-only|I\/O error)/,
+    kind: 'ext4-error',
+    subsystem: 'ext4',
+    group: 1,
+    needs: W.ext4,
+    andOneOf: ['error', 'Remounting filesystem read-only'],
+  },
   { re: /\bAborting journal on device ([\w-]+)/, kind: 'ext4-error', subsystem: 'ext4', group: 1, needs: W.aborting },
   { re: /\bfuse: (?:.*\b(?:abort|connection lost|daemon)\b.*)/i, kind: 'fuse-error', subsystem: 'fuse', group: 0, target: 'fuse' },
 ];
@@ -90,7 +144,14 @@ function wordsOf(text: string): number {
     const at = m.index;
     const words = WORDS_BY_START.get(text.charCodeAt(at) * 65536 + text.charCodeAt(at + 1))!;
     if (words.length === 1) bits |= words[0].bit;
-    else for (const w of words) { w.at.lastIndex = at; if (w.at.test(text)) { bits |= w.bit; break; } }
+    else
+      for (const w of words) {
+        w.at.lastIndex = at;
+        if (w.at.test(text)) {
+          bits |= w.bit;
+          break;
+        }
+      }
     ANY_WORD.lastIndex = at + 1;
   }
   return bits;
@@ -103,7 +164,7 @@ export function classifyBackendLine(text: string): BackendLine | null {
     if (typeof p.needs === 'number' ? (p.needs & words) === 0 : p.needs !== undefined && !text.includes(p.needs)) continue;
     if (p.andOneOf && !p.andOneOf.some((w) => text.includes(w))) continue;
     const m = p.re.exec(text);
-    if (m) return { kind: p.kind, subsystem: p.subsystem, target: (p.group ? m[p.group] ?? (p.alt ? m[p.alt] : undefined) : p.target) ?? p.subsystem };
+    if (m) return { kind: p.kind, subsystem: p.subsystem, target: (p.group ? (m[p.group] ?? (p.alt ? m[p.alt] : undefined)) : p.target) ?? p.subsystem };
   }
   return null;
 }

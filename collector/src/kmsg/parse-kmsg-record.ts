@@ -13,8 +13,15 @@ export function parseKmsgRecord(raw: string, bootTimeMs: number): KmsgRecord | n
   const seq = head[1];
   const usec = head[2];
   if (!Number.isInteger(prefix) || !/^\d+$/.test(seq ?? '') || !/^\d+$/.test(usec ?? '')) return null;
-  const caller = head.slice(4).find((h) => h.startsWith('caller='))?.slice(7) ?? '';
-  const body = raw.slice(semi + 1).replace(/\n$/, '').split('\n');
+  const caller =
+    head
+      .slice(4)
+      .find((h) => h.startsWith('caller='))
+      ?.slice(7) ?? '';
+  const body = raw
+    .slice(semi + 1)
+    .replace(/\n$/, '')
+    .split('\n');
   const monotonicUs = Number(usec);
   return {
     seq,

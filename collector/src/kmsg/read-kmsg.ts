@@ -2,9 +2,7 @@ import { closeSync, constants, openSync, readSync } from 'node:fs';
 import type { KmsgRecord } from '../../../proto/generated/whystuck/v1/KmsgRecord';
 import { parseKmsgRecord } from './parse-kmsg-record';
 
-export type KmsgResult =
-  | { status: 'ok'; records: KmsgRecord[]; nextSeq: bigint; lost: bigint; newestSeq: bigint }
-  | { status: 'unreadable'; code: string; message: string };
+export type KmsgResult = { status: 'ok'; records: KmsgRecord[]; nextSeq: bigint; lost: bigint; newestSeq: bigint } | { status: 'unreadable'; code: string; message: string };
 
 /**
  * Reads the kernel ring buffer from /dev/kmsg without blocking: every read()
@@ -116,5 +114,5 @@ export function readKmsg(opts: { sinceSeq: bigint; bootTimeMs: number; path?: st
       cache.next = new Map();
     }
   }
-  return { status: 'ok', records, nextSeq: records.length > 0 ? nextSeq : (lastSeq >= opts.sinceSeq ? lastSeq + 1n : opts.sinceSeq), lost, newestSeq: lastSeq };
+  return { status: 'ok', records, nextSeq: records.length > 0 ? nextSeq : lastSeq >= opts.sinceSeq ? lastSeq + 1n : opts.sinceSeq, lost, newestSeq: lastSeq };
 }

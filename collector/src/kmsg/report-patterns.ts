@@ -23,7 +23,8 @@ export const HUNG_PASTED = /INFO: task (.{1,64}?):(\d+|<[\w ]{1,16}>|[A-Z]{1,8}|
  *   INFO: task X:1 is blocked on a mutex, but the owner is not found.
  * Groups: 1 comm, 2 pid, 3 "mutex" | "semaphore" | "rw-semaphore", 4 owner comm, 5 owner pid, 6 owned as reader/writer.
  */
-export const HUNG_BLOCKER = /INFO: task (.{1,64}?):(\d+)(?: <(?:reader|writer)>)? (?:is )?blocked on an? (mutex|semaphore|rw-semaphore)(?:,? likely (?:owned|last held) by task (.{1,64}?):(\d+)(?: <(reader|writer)>)?(?=\.?\s*$| <))?/;
+export const HUNG_BLOCKER =
+  /INFO: task (.{1,64}?):(\d+)(?: <(?:reader|writer)>)? (?:is )?blocked on an? (mutex|semaphore|rw-semaphore)(?:,? likely (?:owned|last held) by task (.{1,64}?):(\d+)(?: <(reader|writer)>)?(?=\.?\s*$| <))?/;
 
 export const SOFT = /BUG: soft lockup - CPU#(\d+) stuck for (\d+)s! \[(.{1,64}):(\d+)\]/;
 
@@ -40,7 +41,8 @@ export const RCU_STARVED = /\b(rcu_\w+) kthread (?:starved for|timer wakeup didn
  * 3-4: a bare "Killed process PID (COMM)" (after "Kill process ... or sacrifice child",
  * or "Killed process PID, UID N, (COMM)" on 2.6 kernels).
  */
-export const OOM_KILLED = /(?:Memory cgroup out of memory|Out of memory(?: \(oom_kill_allocating_task\))?): Kill(?:ed)? process (\d+) \((.{1,64}?)\)|^Killed process (\d+),? (?:UID \d+, )?\((.{1,64}?)\)/;
+export const OOM_KILLED =
+  /(?:Memory cgroup out of memory|Out of memory(?: \(oom_kill_allocating_task\))?): Kill(?:ed)? process (\d+) \((.{1,64}?)\)|^Killed process (\d+),? (?:UID \d+, )?\((.{1,64}?)\)/;
 
 /** Old kernels choose before they kill: "Out of memory: Kill process 123 (java) score 900 or sacrifice child". */
 export const OOM_SELECTED = /: Kill process (\d+) \((.{1,64}?)\) score -?\d+ or sacrifice child/;
@@ -87,7 +89,8 @@ export function panicKind(reason: string): { kind: PanicKind; cpu?: number } {
  *   Unable to handle kernel paging request at virtual address ... (arm64)   Internal error: Oops: 96000004 [#1]
  *   WARNING: CPU: 3 PID: 1 at fs/x.c:12 fn+0x1/0x2      WARNING: at fs/x.c:12 fn+0x1/0x2()
  */
-export const KERNEL_BUG = /^(?:BUG: (?!soft lockup)|kernel BUG at |Oops[: ]|Internal error: |Unable to handle kernel |WARNING: (?:CPU: \d+ (?:UID: \d+ )?PID: \d+ )?at |general protection fault|invalid opcode: |Kernel attempted to (?:read|write|execute|access) user page|kernel tried to execute NX-protected page|unable to execute userspace code|Kernel stack is corrupted|[a-z][a-z0-9 ]{2,40}: [0-9a-f]{4}(?: ilc:\d)? \[#\d+\])/;
+export const KERNEL_BUG =
+  /^(?:BUG: (?!soft lockup)|kernel BUG at |Oops[: ]|Internal error: |Unable to handle kernel |WARNING: (?:CPU: \d+ (?:UID: \d+ )?PID: \d+ )?at |general protection fault|invalid opcode: |Kernel attempted to (?:read|write|execute|access) user page|kernel tried to execute NX-protected page|unable to execute userspace code|Kernel stack is corrupted|[a-z][a-z0-9 ]{2,40}: [0-9a-f]{4}(?: ilc:\d)? \[#\d+\])/;
 
 /** KERNEL_BUG, with the cheap refusals first (most log lines start with a lower-case word and have no "[#"). */
 export function isKernelBugHeadline(t: string): boolean {
@@ -98,4 +101,5 @@ export function isKernelBugHeadline(t: string): boolean {
 const KERNEL_BUG_LOWER = /^(?:kernel |general |invalid |unable )/;
 
 /** The die() line that follows a fault's first line in the same report: "Oops: 0000 [#1] SMP", "invalid opcode: 0000 [#1]". */
-export const DIE_LINE = /^(?:Oops[: ]|Internal error: |invalid opcode: |[a-z][a-z0-9 ]{2,40}(?:, probably for non-canonical address 0x[0-9a-f]+)?: [0-9a-f]{4}(?: ilc:\d)? \[#\d+\]|BUG: Kernel NULL pointer dereference on|BUG: Unable to handle kernel)/;
+export const DIE_LINE =
+  /^(?:Oops[: ]|Internal error: |invalid opcode: |[a-z][a-z0-9 ]{2,40}(?:, probably for non-canonical address 0x[0-9a-f]+)?: [0-9a-f]{4}(?: ilc:\d)? \[#\d+\]|BUG: Kernel NULL pointer dereference on|BUG: Unable to handle kernel)/;

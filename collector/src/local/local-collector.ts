@@ -27,7 +27,12 @@ export interface LocalCollector {
  * private temporary directory only until both ends have read them): the terminal
  * talks to it exactly as the Slack bot talks to a node's collector.
  */
-export async function startLocalCollector(opts: { logger: Logger; allowHostProcesses: boolean; deadlineMs?: number; /** This machine's node name: the collector's identity, and the node its Remediate accepts. */ nodeName: string }): Promise<LocalCollector> {
+export async function startLocalCollector(opts: {
+  logger: Logger;
+  allowHostProcesses: boolean;
+  deadlineMs?: number;
+  /** This machine's node name: the collector's identity, and the node its Remediate accepts. */ nodeName: string;
+}): Promise<LocalCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-local-'));
   const write = (name: string, issued: { cert: string; key: string }, ca: string): TlsFiles => {
     const files = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`), ca: join(dir, 'ca.crt') };

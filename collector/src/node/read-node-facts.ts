@@ -16,9 +16,16 @@ export interface NodeFactsSources {
 }
 
 const SYSCTLS = [
-  'kernel/hung_task_timeout_secs', 'kernel/hung_task_panic', 'kernel/hung_task_warnings',
-  'kernel/softlockup_panic', 'kernel/watchdog_thresh', 'kernel/pid_max', 'kernel/threads-max',
-  'kernel/dmesg_restrict', 'kernel/yama/ptrace_scope', 'vm/panic_on_oom',
+  'kernel/hung_task_timeout_secs',
+  'kernel/hung_task_panic',
+  'kernel/hung_task_warnings',
+  'kernel/softlockup_panic',
+  'kernel/watchdog_thresh',
+  'kernel/pid_max',
+  'kernel/threads-max',
+  'kernel/dmesg_restrict',
+  'kernel/yama/ptrace_scope',
+  'vm/panic_on_oom',
 ];
 
 /** Reads a small /proc file through the guarded reader: '' when it cannot. */
@@ -40,11 +47,7 @@ export async function readNodeFacts(src: NodeFactsSources, first: CpuSample, int
   // One list for the reader thread (each file under the same deadline as a single read): one
   // message each way, not one per file (with eight in flight, the thread waited for this one
   // to send the next while it was busy).
-  const paths = [
-    `${p}/stat`, `${p}/loadavg`, `${p}/uptime`, `${p}/meminfo`, `${p}/1/mountinfo`,
-    ...['cpu', 'io', 'memory'].map((r) => `${p}/pressure/${r}`),
-    ...SYSCTLS.map((s) => `${p}/sys/${s}`),
-  ];
+  const paths = [`${p}/stat`, `${p}/loadavg`, `${p}/uptime`, `${p}/meminfo`, `${p}/1/mountinfo`, ...['cpu', 'io', 'memory'].map((r) => `${p}/pressure/${r}`), ...SYSCTLS.map((s) => `${p}/sys/${s}`)];
   const texts = (await src.reader.readMany(paths, { deadlineMs: 500 })).map((r) => (r.status === 'ok' ? r.text : ''));
   const [statText, loadavg, uptime, meminfo, mountinfo1, ...rest] = texts;
   const second = parseProcStat(statText);
@@ -69,9 +72,16 @@ export async function readNodeFacts(src: NodeFactsSources, first: CpuSample, int
     loadavg: { one: Number(la[0] ?? 0), five: Number(la[1] ?? 0), fifteen: Number(la[2] ?? 0), running: running ?? 0, total: total ?? 0 },
     cpu: {
       interval_ms: intervalMs,
-      user_pct: pct[0] ?? 0, nice_pct: pct[1] ?? 0, system_pct: pct[2] ?? 0, idle_pct: pct[3] ?? 0,
-      iowait_pct: pct[4] ?? 0, irq_pct: pct[5] ?? 0, softirq_pct: pct[6] ?? 0, steal_pct: pct[7] ?? 0,
-      procs_running: second.procsRunning, procs_blocked: second.procsBlocked,
+      user_pct: pct[0] ?? 0,
+      nice_pct: pct[1] ?? 0,
+      system_pct: pct[2] ?? 0,
+      idle_pct: pct[3] ?? 0,
+      iowait_pct: pct[4] ?? 0,
+      irq_pct: pct[5] ?? 0,
+      softirq_pct: pct[6] ?? 0,
+      steal_pct: pct[7] ?? 0,
+      procs_running: second.procsRunning,
+      procs_blocked: second.procsBlocked,
     },
     pressure: pressure.flatMap((text, i) => parsePressure(['cpu', 'io', 'memory'][i], text)),
     mounts: parseMountinfo(mountinfo, (dev) => blockBacking(dev, src.sysRoot)),

@@ -74,7 +74,9 @@ export function readCgroupMap(procRoot: string, progress: Int32Array, only?: num
       let tids: string[] = [];
       try {
         tids = readdirSync(`${procRoot}/${name}/task`);
-      } catch { /* vanished */ }
+      } catch {
+        /* vanished */
+      }
       const other = tids.find((x) => x !== name);
       if (other) {
         const o = readText(`${procRoot}/${name}/task/${other}/cgroup`);

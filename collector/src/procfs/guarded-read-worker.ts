@@ -122,7 +122,8 @@ parentPort?.on('message', (req: ReadRequest) => {
   try {
     if (req.kind === 'scan') reply = runScan(req);
     else if (req.kind === 'many') reply = runMany(req);
-    else if (req.kind === 'cgroups') reply = { id: req.id, ok: true, text: '', truncated: false, cgroups: readCgroupMap(req.procRoot, new Int32Array(req.progress), req.only, req.abort && new Int32Array(req.abort)) };
+    else if (req.kind === 'cgroups')
+      reply = { id: req.id, ok: true, text: '', truncated: false, cgroups: readCgroupMap(req.procRoot, new Int32Array(req.progress), req.only, req.abort && new Int32Array(req.abort)) };
     else if (req.kind === 'holders') reply = { id: req.id, ok: true, text: JSON.stringify(runHolderPass(req.holders)), truncated: false };
     else if (req.kind === 'statfs') reply = { id: req.id, ok: true, text: statfsSync(req.path).type.toString(16), truncated: false };
     else if (req.kind === 'collect') reply = { id: req.id, ok: true, text: collect(), truncated: false };

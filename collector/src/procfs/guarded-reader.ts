@@ -186,9 +186,11 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
     if (!head || head.req.id !== reply.id) return;
     const tookMs = now() - reader.headSince;
     reader.headSince = now();
-    head.resolve(reply.ok
-      ? { status: 'ok', text: reply.text, truncated: reply.truncated, tookMs, ...(reply.cgroups ? { cgroups: reply.cgroups } : {}) }
-      : { status: 'error', code: reply.code, message: reply.message, tookMs });
+    head.resolve(
+      reply.ok
+        ? { status: 'ok', text: reply.text, truncated: reply.truncated, tookMs, ...(reply.cgroups ? { cgroups: reply.cgroups } : {}) }
+        : { status: 'error', code: reply.code, message: reply.message, tookMs },
+    );
     pump();
   }
 

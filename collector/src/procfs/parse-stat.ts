@@ -52,7 +52,10 @@ export function parseStat(line: string): ProcStat | null {
     field++;
     if (i >= n) break;
     let neg = false;
-    if (line.charCodeAt(i) === 45) { neg = true; i++; }
+    if (line.charCodeAt(i) === 45) {
+      neg = true;
+      i++;
+    }
     let v = 0;
     for (let c = line.charCodeAt(i); c >= 48 && c <= 57; c = line.charCodeAt(++i)) v = v * 10 + (c - 48);
     f[field] = neg ? -v : v;
@@ -105,7 +108,10 @@ export function parseStatBytes(buf: Buffer, n: number, out: ProcStat): boolean {
     field++;
     if (i >= n) break;
     let neg = false;
-    if (buf[i] === 45) { neg = true; i++; }
+    if (buf[i] === 45) {
+      neg = true;
+      i++;
+    }
     let v = 0;
     for (let c = i < n ? buf[i] : -1; c >= 48 && c <= 57; c = ++i < n ? buf[i] : -1) v = v * 10 + (c - 48);
     f[field] = neg ? -v : v;

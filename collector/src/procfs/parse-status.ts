@@ -46,24 +46,59 @@ export function parseStatus(text: string): ProcStatus {
         while (b > a && text.charCodeAt(b - 1) <= 32) b--;
         const value = text.slice(a, b);
         switch (key) {
-          case 'Name': out.name = value; break;
-          case 'State': out.state = value.charAt(0); break;
-          case 'Tgid': out.tgid = Number(value); break;
-          case 'PPid': out.ppid = Number(value); break;
-          case 'TracerPid': out.tracerPid = Number(value); break;
-          case 'Uid': out.uid = ints(value)[0]; break;
-          case 'NSpid': out.nsPid = ints(value); break;
-          case 'NStgid': out.nsTgid = ints(value); break;
-          case 'SigPnd': out.sigPnd = value; break;
-          case 'ShdPnd': out.shdPnd = value; break;
-          case 'SigBlk': out.sigBlk = value; break;
-          case 'SigIgn': out.sigIgn = value; break;
-          case 'SigCgt': out.sigCgt = value; break;
-          case 'VmRSS': out.vmRssKb = parseInt(value, 10); break;
-          case 'Threads': out.threads = Number(value); break;
-          case 'voluntary_ctxt_switches': out.voluntaryCtxtSwitches = Number(value); break;
-          case 'nonvoluntary_ctxt_switches': out.nonvoluntaryCtxtSwitches = Number(value); break;
-          default: break;
+          case 'Name':
+            out.name = value;
+            break;
+          case 'State':
+            out.state = value.charAt(0);
+            break;
+          case 'Tgid':
+            out.tgid = Number(value);
+            break;
+          case 'PPid':
+            out.ppid = Number(value);
+            break;
+          case 'TracerPid':
+            out.tracerPid = Number(value);
+            break;
+          case 'Uid':
+            out.uid = ints(value)[0];
+            break;
+          case 'NSpid':
+            out.nsPid = ints(value);
+            break;
+          case 'NStgid':
+            out.nsTgid = ints(value);
+            break;
+          case 'SigPnd':
+            out.sigPnd = value;
+            break;
+          case 'ShdPnd':
+            out.shdPnd = value;
+            break;
+          case 'SigBlk':
+            out.sigBlk = value;
+            break;
+          case 'SigIgn':
+            out.sigIgn = value;
+            break;
+          case 'SigCgt':
+            out.sigCgt = value;
+            break;
+          case 'VmRSS':
+            out.vmRssKb = parseInt(value, 10);
+            break;
+          case 'Threads':
+            out.threads = Number(value);
+            break;
+          case 'voluntary_ctxt_switches':
+            out.voluntaryCtxtSwitches = Number(value);
+            break;
+          case 'nonvoluntary_ctxt_switches':
+            out.nonvoluntaryCtxtSwitches = Number(value);
+            break;
+          default:
+            break;
         }
       }
     }
@@ -74,7 +109,25 @@ export function parseStatus(text: string): ProcStatus {
 
 /** Keys kept, by length; a line's key is compared only with those of its length and first character. */
 const KEYS = new Map<number, string[]>();
-for (const k of ['Name', 'State', 'Tgid', 'PPid', 'TracerPid', 'Uid', 'NSpid', 'NStgid', 'SigPnd', 'ShdPnd', 'SigBlk', 'SigIgn', 'SigCgt', 'VmRSS', 'Threads', 'voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches']) {
+for (const k of [
+  'Name',
+  'State',
+  'Tgid',
+  'PPid',
+  'TracerPid',
+  'Uid',
+  'NSpid',
+  'NStgid',
+  'SigPnd',
+  'ShdPnd',
+  'SigBlk',
+  'SigIgn',
+  'SigCgt',
+  'VmRSS',
+  'Threads',
+  'voluntary_ctxt_switches',
+  'nonvoluntary_ctxt_switches',
+]) {
   KEYS.set(k.length, [...(KEYS.get(k.length) ?? []), k]);
 }
 

@@ -113,6 +113,4 @@ export const TASK_LEADER = 1;
 export const TASK_KTHREAD = 2;
 export const TASK_NS_INIT = 4;
 
-export type ScanMessage =
-  | TaskBatch
-  | { type: 'done'; visitedProcesses: number };
+export type ScanMessage = TaskBatch | { type: 'done'; visitedProcesses: number };

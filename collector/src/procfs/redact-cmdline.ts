@@ -20,8 +20,15 @@ const SECRET_SHORT_FLAGS: Record<string, { flag: string; attached: boolean; sepa
   'mariadb-dump': [{ flag: '-p', attached: true, separate: false }],
   sshpass: [{ flag: '-p', attached: true, separate: true }],
   'redis-cli': [{ flag: '-a', attached: false, separate: true }],
-  curl: [{ flag: '-u', attached: true, separate: true, userPass: true }, { flag: '--user', attached: false, separate: true, userPass: true }, { flag: '--proxy-user', attached: false, separate: true, userPass: true }],
-  wget: [{ flag: '--password', attached: false, separate: true }, { flag: '--http-password', attached: false, separate: true }],
+  curl: [
+    { flag: '-u', attached: true, separate: true, userPass: true },
+    { flag: '--user', attached: false, separate: true, userPass: true },
+    { flag: '--proxy-user', attached: false, separate: true, userPass: true },
+  ],
+  wget: [
+    { flag: '--password', attached: false, separate: true },
+    { flag: '--http-password', attached: false, separate: true },
+  ],
 };
 
 export function redactCmdline(raw: string): string {
@@ -40,8 +47,10 @@ export function redactCmdline(raw: string): string {
     const short = i > 0 ? shortFlags.find((f) => arg === f.flag || (f.attached && arg.startsWith(f.flag) && arg.length > f.flag.length && !arg.startsWith('--'))) : undefined;
     if (short) {
       if (arg === short.flag) {
-        if (short.separate) { out.push(arg); redactNext = short.userPass ? 'password-of-user' : 'all'; }
-        else out.push(arg); // `mysql -p`: it will prompt, nothing to hide
+        if (short.separate) {
+          out.push(arg);
+          redactNext = short.userPass ? 'password-of-user' : 'all';
+        } else out.push(arg); // `mysql -p`: it will prompt, nothing to hide
       } else {
         out.push(short.userPass ? `${short.flag}${userPass(arg.slice(short.flag.length))}` : `${short.flag}${REDACTED}`);
       }

@@ -82,11 +82,20 @@ class BatchWriter {
     const bytes = new Uint8Array(this.out.pos);
     bytes.set(this.out.buf.subarray(0, this.out.pos));
     return {
-      type: 'tasks', bytes, ends: Uint32Array.from(this.ends),
-      tid: Int32Array.from(this.tid), tgid: Int32Array.from(this.tgid), ppid: Int32Array.from(this.ppid),
-      pidNs: Float64Array.from(this.pidNs), state: Uint8Array.from(this.state), bits: Uint8Array.from(this.bits),
-      pod: Int32Array.from(this.pod), freezer: Int32Array.from(this.freezer),
-      newPods: this.newPods, newPaths: this.newPaths, problems,
+      type: 'tasks',
+      bytes,
+      ends: Uint32Array.from(this.ends),
+      tid: Int32Array.from(this.tid),
+      tgid: Int32Array.from(this.tgid),
+      ppid: Int32Array.from(this.ppid),
+      pidNs: Float64Array.from(this.pidNs),
+      state: Uint8Array.from(this.state),
+      bits: Uint8Array.from(this.bits),
+      pod: Int32Array.from(this.pod),
+      freezer: Int32Array.from(this.freezer),
+      newPods: this.newPods,
+      newPaths: this.newPaths,
+      problems,
     };
   }
 }

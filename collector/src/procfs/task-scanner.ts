@@ -285,10 +285,15 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
         return same.result;
       }
       const abort = new SharedArrayBuffer(4);
-      const sh: Shared = { abort, sharers: 0, left: 0, result: busy.then(() => {
-        if (waiting.get(key) === sh) waiting.delete(key);
-        return run(req, deadlineMs, abort, once);
-      }) };
+      const sh: Shared = {
+        abort,
+        sharers: 0,
+        left: 0,
+        result: busy.then(() => {
+          if (waiting.get(key) === sh) waiting.delete(key);
+          return run(req, deadlineMs, abort, once);
+        }),
+      };
       if (shareable) waiting.set(key, sh);
       share(shareable ? key : undefined, sh, signal);
       busy = sh.result.catch(() => undefined);

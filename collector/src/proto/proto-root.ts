@@ -11,4 +11,3 @@ export function protoRoot(): string {
     dir = up;
   }
 }
-

@@ -15,9 +15,7 @@ import * as protobuf from 'protobufjs';
  * ordinary protobuf: either side can talk to a stock implementation.
  */
 
-type Kind =
-  | 'double' | 'float' | 'int32' | 'uint32' | 'sint32' | 'int64' | 'uint64' | 'sint64'
-  | 'bool' | 'string' | 'bytes' | 'enum' | 'message' | 'map';
+type Kind = 'double' | 'float' | 'int32' | 'uint32' | 'sint32' | 'int64' | 'uint64' | 'sint64' | 'bool' | 'string' | 'bytes' | 'enum' | 'message' | 'map';
 
 interface FieldPlan {
   name: string;
@@ -197,7 +195,10 @@ function isShortDecimal(s: string): boolean {
 
 export function varintLength(v: number): number {
   let n = 1;
-  while (v >= 128) { v = Math.floor(v / 128); n++; }
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
   return n;
 }
 
@@ -209,8 +210,7 @@ function toBig(v: unknown): bigint {
   return (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0);
 }
 
-const isZero64 = (v: unknown): boolean => v === 0 || v === '0' || v === 0n
-  || (typeof v === 'object' && v !== null && (v as { low: number }).low === 0 && (v as { high: number }).high === 0);
+const isZero64 = (v: unknown): boolean => v === 0 || v === '0' || v === 0n || (typeof v === 'object' && v !== null && (v as { low: number }).low === 0 && (v as { high: number }).high === 0);
 
 /** Recently decoded short ASCII strings, by a hash of their bytes (In.string). */
 const SHORT_STRINGS = 4096;
@@ -218,7 +218,11 @@ const shortStrings: Array<string | undefined> = new Array<string | undefined>(SH
 
 export class In {
   readonly view: DataView;
-  constructor(readonly buf: Buffer, public pos: number, public end: number) {
+  constructor(
+    readonly buf: Buffer,
+    public pos: number,
+    public end: number,
+  ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
@@ -368,11 +372,20 @@ export class In {
         }
         break;
       }
-      case WIRE_FIXED64: this.pos += 8; break;
+      case WIRE_FIXED64:
+        this.pos += 8;
+        break;
       // (the length first: `this.pos += this.varint()` would add it to the position before the length was read)
-      case WIRE_DELIMITED: { const len = this.varint(); this.pos += len; break; }
-      case WIRE_FIXED32: this.pos += 4; break;
-      default: throw new Error(`wire-codec: unknown wire type ${wire}`);
+      case WIRE_DELIMITED: {
+        const len = this.varint();
+        this.pos += len;
+        break;
+      }
+      case WIRE_FIXED32:
+        this.pos += 4;
+        break;
+      default:
+        throw new Error(`wire-codec: unknown wire type ${wire}`);
     }
     if (this.pos > this.end) throw new Error('wire-codec: truncated field');
   }
@@ -416,9 +429,16 @@ function planMessage(type: protobuf.Type, plans: Map<protobuf.Type, MessagePlan>
   if (known) return known;
   type.resolveAll();
   const plan: MessagePlan = {
-    index: plans.size, type, fields: [], oneofs: [],
-    encode: () => { throw new Error('wire-codec: not compiled'); },
-    decode: () => { throw new Error('wire-codec: not compiled'); },
+    index: plans.size,
+    type,
+    fields: [],
+    oneofs: [],
+    encode: () => {
+      throw new Error('wire-codec: not compiled');
+    },
+    decode: () => {
+      throw new Error('wire-codec: not compiled');
+    },
   };
   plans.set(type, plan); // before the fields: messages may be recursive
   plan.fields = type.fieldsArray.map((f) => planField(f, plans));
@@ -430,10 +450,17 @@ function planMessage(type: protobuf.Type, plans: Map<protobuf.Type, MessagePlan>
 
 const wireType = (kind: Kind): number => {
   switch (kind) {
-    case 'double': return WIRE_FIXED64;
-    case 'float': return WIRE_FIXED32;
-    case 'string': case 'bytes': case 'message': case 'map': return WIRE_DELIMITED;
-    default: return WIRE_VARINT;
+    case 'double':
+      return WIRE_FIXED64;
+    case 'float':
+      return WIRE_FIXED32;
+    case 'string':
+    case 'bytes':
+    case 'message':
+    case 'map':
+      return WIRE_DELIMITED;
+    default:
+      return WIRE_VARINT;
   }
 };
 
@@ -452,30 +479,52 @@ const q = JSON.stringify;
 /** Statement writing `x` (no tag) for a scalar field. */
 function writeExpr(f: FieldPlan, fi: number, x: string): string {
   switch (f.kind) {
-    case 'string': return `out.string(${x});`;
-    case 'bool': return `out.byte(${x} ? 1 : 0);`;
-    case 'int32': return `out.int(${x});`;
-    case 'uint32': return `out.varint(${x} >>> 0);`;
-    case 'sint32': return `out.varint(((${x} << 1) ^ (${x} >> 31)) >>> 0);`;
-    case 'int64': case 'uint64': return `out.long(${x});`;
-    case 'sint64': return `{ const b = BigInt(typeof ${x} === 'object' ? String(${x}) : ${x}); out.varint64((b << 1n) ^ (b >> 63n)); }`;
-    case 'double': return `out.double(${x});`;
-    case 'float': return `out.float(${x});`;
-    case 'bytes': return `out.bytes(${x});`;
-    case 'enum': return `out.int(typeof ${x} === 'number' ? ${x} : R.enumValue(${fi}, ${x}));`;
-    default: throw new Error(`wire-codec: no scalar writer for ${f.kind}`);
+    case 'string':
+      return `out.string(${x});`;
+    case 'bool':
+      return `out.byte(${x} ? 1 : 0);`;
+    case 'int32':
+      return `out.int(${x});`;
+    case 'uint32':
+      return `out.varint(${x} >>> 0);`;
+    case 'sint32':
+      return `out.varint(((${x} << 1) ^ (${x} >> 31)) >>> 0);`;
+    case 'int64':
+    case 'uint64':
+      return `out.long(${x});`;
+    case 'sint64':
+      return `{ const b = BigInt(typeof ${x} === 'object' ? String(${x}) : ${x}); out.varint64((b << 1n) ^ (b >> 63n)); }`;
+    case 'double':
+      return `out.double(${x});`;
+    case 'float':
+      return `out.float(${x});`;
+    case 'bytes':
+      return `out.bytes(${x});`;
+    case 'enum':
+      return `out.int(typeof ${x} === 'number' ? ${x} : R.enumValue(${fi}, ${x}));`;
+    default:
+      throw new Error(`wire-codec: no scalar writer for ${f.kind}`);
   }
 }
 
 function defaultTest(f: FieldPlan, x: string): string {
   switch (f.kind) {
-    case 'string': return `${x} === ''`;
-    case 'bool': return `${x} === false`;
-    case 'bytes': return `${x}.length === 0`;
-    case 'enum': return `(${x} === 0 || ${x} === ${q(f.enumNames?.[0] ?? 0)})`;
-    case 'int64': case 'uint64': case 'sint64': return `R.isZero64(${x})`;
-    case 'message': return 'false';
-    default: return `${x} === 0`;
+    case 'string':
+      return `${x} === ''`;
+    case 'bool':
+      return `${x} === false`;
+    case 'bytes':
+      return `${x}.length === 0`;
+    case 'enum':
+      return `(${x} === 0 || ${x} === ${q(f.enumNames?.[0] ?? 0)})`;
+    case 'int64':
+    case 'uint64':
+    case 'sint64':
+      return `R.isZero64(${x})`;
+    case 'message':
+      return 'false';
+    default:
+      return `${x} === 0`;
   }
 }
 
@@ -503,9 +552,7 @@ function compileEncoder(plan: MessagePlan, R: Runtime): MessagePlan['encode'] {
         lines.push(`if (v != null && v.length > 0) { out.varint(${tagOf(f, WIRE_DELIMITED)}); s = out.begin(); for (const x of v) { ${writeExpr(f, fi, 'x')} } out.end(s); }`);
       }
     } else {
-      const present = f.oneof
-        ? `v != null && (o[${q(f.oneof)}] === undefined || o[${q(f.oneof)}] === ${q(f.name)})`
-        : f.explicit ? 'v != null' : `v != null && !(${defaultTest(f, 'v')})`;
+      const present = f.oneof ? `v != null && (o[${q(f.oneof)}] === undefined || o[${q(f.oneof)}] === ${q(f.name)})` : f.explicit ? 'v != null' : `v != null && !(${defaultTest(f, 'v')})`;
       lines.push(`if (${present}) { out.varint(${tagOf(f, wireType(f.kind))}); ${writeExpr(f, fi, 'v')} }`);
     }
   }
@@ -515,19 +562,32 @@ function compileEncoder(plan: MessagePlan, R: Runtime): MessagePlan['encode'] {
 
 function readExpr(f: FieldPlan, fi: number): string {
   switch (f.kind) {
-    case 'string': return 'inp.string()';
-    case 'bool': return 'inp.varint() !== 0';
-    case 'int32': return 'inp.int32()';
-    case 'uint32': return 'inp.varint() >>> 0';
-    case 'sint32': return 'inp.sint32()';
-    case 'int64': return 'inp.int64()';
-    case 'uint64': return 'inp.uint64()';
-    case 'sint64': return 'inp.sint64()';
-    case 'double': return 'inp.double()';
-    case 'float': return 'inp.float()';
-    case 'bytes': return 'inp.bytes()';
-    case 'enum': return `R.F[${fi}].enumNames[n = inp.int32()] ?? n`;
-    default: throw new Error(`wire-codec: no scalar reader for ${f.kind}`);
+    case 'string':
+      return 'inp.string()';
+    case 'bool':
+      return 'inp.varint() !== 0';
+    case 'int32':
+      return 'inp.int32()';
+    case 'uint32':
+      return 'inp.varint() >>> 0';
+    case 'sint32':
+      return 'inp.sint32()';
+    case 'int64':
+      return 'inp.int64()';
+    case 'uint64':
+      return 'inp.uint64()';
+    case 'sint64':
+      return 'inp.sint64()';
+    case 'double':
+      return 'inp.double()';
+    case 'float':
+      return 'inp.float()';
+    case 'bytes':
+      return 'inp.bytes()';
+    case 'enum':
+      return `R.F[${fi}].enumNames[n = inp.int32()] ?? n`;
+    default:
+      throw new Error(`wire-codec: no scalar reader for ${f.kind}`);
   }
 }
 
@@ -536,12 +596,18 @@ function defaultLiteral(f: FieldPlan): string {
   if (f.kind === 'map') return '{}';
   if (f.explicit || f.oneof) return 'undefined'; // proto-loader leaves unset oneof members out
   switch (f.kind) {
-    case 'message': return 'null';
-    case 'string': return "''";
-    case 'bool': return 'false';
-    case 'bytes': return 'Buffer.alloc(0)';
-    case 'enum': return q(f.enumNames?.[0] ?? 0);
-    default: return '0';
+    case 'message':
+      return 'null';
+    case 'string':
+      return "''";
+    case 'bool':
+      return 'false';
+    case 'bytes':
+      return 'Buffer.alloc(0)';
+    case 'enum':
+      return q(f.enumNames?.[0] ?? 0);
+    default:
+      return '0';
   }
 }
 
@@ -586,7 +652,9 @@ function compileDecoder(plan: MessagePlan, R: Runtime): MessagePlan['decode'] {
 
 function runtime(): Runtime {
   const R: Runtime = {
-    P: [], F: [], isZero64,
+    P: [],
+    F: [],
+    isZero64,
     enumValue(fi, v) {
       const n = R.F[fi].enumValues?.[v as string];
       if (n === undefined) throw new Error(`wire-codec: ${String(v)} is not a value of the enum of ${R.F[fi].name}`);
@@ -649,41 +717,80 @@ function writeLoose(out: Out, f: FieldPlan, v: unknown): void {
   out.varint(tagOf(f, wireType(f.kind)));
   const n = v as number;
   switch (f.kind) {
-    case 'string': out.string(v); break;
-    case 'bool': out.byte(v ? 1 : 0); break;
-    case 'int32': out.int(n); break;
-    case 'uint32': out.varint(n >>> 0); break;
-    case 'sint32': out.varint(((n << 1) ^ (n >> 31)) >>> 0); break;
-    case 'int64': case 'uint64': out.long(v); break;
-    case 'sint64': { const b = toBig(v); out.varint64((b << 1n) ^ (b >> 63n)); break; }
-    case 'double': out.double(n); break;
-    case 'float': out.float(n); break;
-    case 'bytes': out.bytes(v as Uint8Array); break;
+    case 'string':
+      out.string(v);
+      break;
+    case 'bool':
+      out.byte(v ? 1 : 0);
+      break;
+    case 'int32':
+      out.int(n);
+      break;
+    case 'uint32':
+      out.varint(n >>> 0);
+      break;
+    case 'sint32':
+      out.varint(((n << 1) ^ (n >> 31)) >>> 0);
+      break;
+    case 'int64':
+    case 'uint64':
+      out.long(v);
+      break;
+    case 'sint64': {
+      const b = toBig(v);
+      out.varint64((b << 1n) ^ (b >> 63n));
+      break;
+    }
+    case 'double':
+      out.double(n);
+      break;
+    case 'float':
+      out.float(n);
+      break;
+    case 'bytes':
+      out.bytes(v as Uint8Array);
+      break;
     case 'enum': {
       const n = typeof v === 'number' ? v : f.enumValues?.[v as string];
       if (n === undefined) throw new Error(`wire-codec: ${String(v)} is not a value of the enum of ${f.name}`);
       out.int(n);
       break;
     }
-    default: throw new Error(`wire-codec: cannot write ${f.kind} here`);
+    default:
+      throw new Error(`wire-codec: cannot write ${f.kind} here`);
   }
 }
 
 function readLoose(inp: In, f: FieldPlan): unknown {
   switch (f.kind) {
-    case 'string': return inp.string();
-    case 'bool': return inp.varint() !== 0;
-    case 'int32': return inp.int32();
-    case 'uint32': return inp.varint() >>> 0;
-    case 'sint32': return inp.sint32();
-    case 'int64': return inp.int64();
-    case 'uint64': return inp.uint64();
-    case 'sint64': return inp.sint64();
-    case 'double': return inp.double();
-    case 'float': return inp.float();
-    case 'bytes': return inp.bytes();
-    case 'enum': { const n = inp.int32(); return f.enumNames?.[n] ?? n; }
-    default: throw new Error(`wire-codec: cannot read ${f.kind} here`);
+    case 'string':
+      return inp.string();
+    case 'bool':
+      return inp.varint() !== 0;
+    case 'int32':
+      return inp.int32();
+    case 'uint32':
+      return inp.varint() >>> 0;
+    case 'sint32':
+      return inp.sint32();
+    case 'int64':
+      return inp.int64();
+    case 'uint64':
+      return inp.uint64();
+    case 'sint64':
+      return inp.sint64();
+    case 'double':
+      return inp.double();
+    case 'float':
+      return inp.float();
+    case 'bytes':
+      return inp.bytes();
+    case 'enum': {
+      const n = inp.int32();
+      return f.enumNames?.[n] ?? n;
+    }
+    default:
+      throw new Error(`wire-codec: cannot read ${f.kind} here`);
   }
 }
 

@@ -15,7 +15,7 @@ const RULES: Array<{ test: RegExp; what: string }> = [
   { test: /^kubelet$/, what: 'the kubelet' },
   { test: /^containerd$/, what: 'the container runtime (containerd)' },
   // containerd-shim-runc-v2 shows as "containerd-shim" (comm is cut at 15 characters).
-  { test: /^containerd-shim/, what: 'a containerd shim (it holds its containers\' stdio and exit status)' },
+  { test: /^containerd-shim/, what: "a containerd shim (it holds its containers' stdio and exit status)" },
   { test: /^(runc|crun)$/, what: 'an OCI runtime (runc / crun)' },
   { test: /^conmon$/, what: 'a CRI-O container monitor (conmon)' },
   { test: /^crio$/, what: 'the container runtime (CRI-O)' },
@@ -23,7 +23,7 @@ const RULES: Array<{ test: RegExp; what: string }> = [
   { test: /^sshd(-session|-auth)?$/, what: 'sshd (the way in to the node)' },
   { test: /^systemd$/, what: 'systemd' },
   { test: /^systemd-/, what: 'a systemd daemon' },
-  { test: /^pause$/, what: 'a pod sandbox\'s pause process' },
+  { test: /^pause$/, what: "a pod sandbox's pause process" },
 ];
 
 /** Why a process with this comm (or executable name) is protected, or undefined. */
@@ -132,7 +132,8 @@ export function pidNamespaceProblem(procRoot: string, selfPid: number): string |
   } catch {
     return `--proc-root ${procRoot} is not a procfs this collector can see itself in, so its pids are not this collector's: Remediate is refused`;
   }
-  if (self !== String(selfPid)) return `--proc-root ${procRoot} is the procfs of another PID namespace (this collector is pid ${self} there, ${selfPid} here): its pids name other processes, Remediate is refused`;
+  if (self !== String(selfPid))
+    return `--proc-root ${procRoot} is the procfs of another PID namespace (this collector is pid ${self} there, ${selfPid} here): its pids name other processes, Remediate is refused`;
   try {
     const a = statSync(`${procRoot}/self/ns/pid`);
     const b = statSync('/proc/self/ns/pid');

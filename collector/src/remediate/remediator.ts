@@ -69,11 +69,12 @@ async function podOf(reader: GuardedReader, procRoot: string, pid: number, ppid:
         continue;
       }
       if (r.status === 'error') continue; // vanished thread
-      const why = r.status === 'timed-out'
-        ? `reading ${path} did not answer in ${Math.round(r.tookMs)} ms`
-        : r.status === 'blocked-earlier'
-          ? `reads of cgroup membership have been blocked in the kernel for ${Math.round(r.blockedForMs)} ms`
-          : `no reader thread is left (${r.reason})`;
+      const why =
+        r.status === 'timed-out'
+          ? `reading ${path} did not answer in ${Math.round(r.tookMs)} ms`
+          : r.status === 'blocked-earlier'
+            ? `reads of cgroup membership have been blocked in the kernel for ${Math.round(r.blockedForMs)} ms`
+            : `no reader thread is left (${r.reason})`;
       return { unknown: `${why} — /proc/PID/cgroup waits on the kernel's global cgroup_mutex, which some task is holding` };
     }
     return { pod: '' };
@@ -108,7 +109,10 @@ export function createRemediator(opts: RemediatorOptions = {}): Remediator {
   async function checkTarget(req: RemediateRequest__Output, stat: ProcStat | null): Promise<RemediateResponse | null> {
     if (!stat) return refuse('NOT_FOUND', `pid ${req.pid} is gone already`);
     if (String(stat.startTime) !== String(req.start_time_ticks) || stat.comm !== req.expected_comm) {
-      return refuse('PID_REUSED', `pid ${req.pid} is now "${stat.comm}" started at tick ${stat.startTime}, not "${req.expected_comm}" started at tick ${req.start_time_ticks}: the process the snapshot saw is gone and its pid was reused; nothing was signalled`);
+      return refuse(
+        'PID_REUSED',
+        `pid ${req.pid} is now "${stat.comm}" started at tick ${stat.startTime}, not "${req.expected_comm}" started at tick ${req.start_time_ticks}: the process the snapshot saw is gone and its pid was reused; nothing was signalled`,
+      );
     }
     if (req.pid === 1) return refuse('PROTECTED', 'pid 1 of the host is never signalled');
     if (isKernelThread(stat.flags)) return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is a kernel thread; signals cannot end it`);
@@ -116,9 +120,14 @@ export function createRemediator(opts: RemediatorOptions = {}): Remediator {
     // Never overridable, not even by --allow-host-processes.
     const kind = protectedProcessKind(stat.comm, exeName(procRoot, req.pid));
     if (kind) return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is ${kind}: whystuck never signals it`);
-    if (ownProcessTree(procRoot, selfPid).has(req.pid)) return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is an ancestor of the collector (its container's init, the shell or launcher that started it): whystuck never signals it`);
+    if (ownProcessTree(procRoot, selfPid).has(req.pid))
+      return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is an ancestor of the collector (its container's init, the shell or launcher that started it): whystuck never signals it`);
     const found = await podOf(cgroupReader(), procRoot, req.pid, stat.ppid);
-    if ('unknown' in found) return refuse('FAILED', `pid ${req.pid} (${stat.comm}) was not signalled: its pod is unknown (${found.unknown}). Whether it is a pod's process or a protected one cannot be checked; try again once the node's cgroup_mutex is free`);
+    if ('unknown' in found)
+      return refuse(
+        'FAILED',
+        `pid ${req.pid} (${stat.comm}) was not signalled: its pod is unknown (${found.unknown}). Whether it is a pod's process or a protected one cannot be checked; try again once the node's cgroup_mutex is free`,
+      );
     const pod = found.pod;
     if (pod && pod === ownPod) return refuse('PROTECTED', `pid ${req.pid} (${stat.comm}) is in the collector's own pod ${pod}: whystuck never signals it`);
     if (!opts.allowHostProcesses && !pod) {

@@ -89,9 +89,7 @@ function readSubset(full: protobuf.Root): protobuf.Root {
       f.resolve();
       if (f.resolvedType instanceof protobuf.Enum) enums.add(f.resolvedType.name);
       else if (f.resolvedType && !CRI_FIELDS_READ[f.resolvedType.name]) throw new Error(`cri-proto: ${name}.${fname} is a ${f.resolvedType.name}, which CRI_FIELDS_READ does not list`);
-      to.add(f instanceof protobuf.MapField
-        ? new protobuf.MapField(f.name, f.id, f.keyType, f.type)
-        : new protobuf.Field(f.name, f.id, f.type, f.repeated ? 'repeated' : undefined));
+      to.add(f instanceof protobuf.MapField ? new protobuf.MapField(f.name, f.id, f.keyType, f.type) : new protobuf.Field(f.name, f.id, f.type, f.repeated ? 'repeated' : undefined));
     }
     ns.add(to);
   }

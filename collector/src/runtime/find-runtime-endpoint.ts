@@ -12,9 +12,7 @@ export const USUAL_RUNTIME_SOCKETS = [
   '/var/run/cri-dockerd.sock',
 ];
 
-export type RuntimeEndpoint =
-  | { status: 'configured' | 'found'; endpoint: string }
-  | { status: 'not-found'; searched: string[] };
+export type RuntimeEndpoint = { status: 'configured' | 'found'; endpoint: string } | { status: 'not-found'; searched: string[] };
 
 /**
  * The runtime's CRI endpoint: the configured one (`--runtime-endpoint`), else
@@ -30,7 +28,14 @@ export async function findRuntimeEndpoint(opts: { configured?: string; hostRoot?
   if ((opts.procRoot ?? '/proc') === '/proc' && !roots.includes('/proc/1/root')) roots.push('/proc/1/root');
   const searched = roots.flatMap((root) => USUAL_RUNTIME_SOCKETS.map((sock) => (root === '/' ? sock : join(root, sock))));
   // All at once (one turn of the event loop, not one per path); the first in order wins.
-  const sockets = await Promise.all(searched.map((path) => stat(path).then((s) => s.isSocket(), () => false)));
+  const sockets = await Promise.all(
+    searched.map((path) =>
+      stat(path).then(
+        (s) => s.isSocket(),
+        () => false,
+      ),
+    ),
+  );
   const at = sockets.indexOf(true);
   return at >= 0 ? { status: 'found', endpoint: unixEndpoint(searched[at]) } : { status: 'not-found', searched };
 }

@@ -36,16 +36,21 @@ function problem(endpoint: string, call: string, r: Exclude<CriResult<unknown>, 
     path: `${socketPath(endpoint)} (CRI ${call})`,
     reason: r.status === 'timed-out' ? 'timed-out' : 'error',
     detail: failure(endpoint, call, r, deadlineMs),
-    tried_ms: r.tookMs, pid: 0, tid: 0, needs_capability: '',
+    tried_ms: r.tookMs,
+    pid: 0,
+    tid: 0,
+    needs_capability: '',
   };
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 /**
@@ -62,8 +67,13 @@ export async function readRuntime(client: CriClient, opts: { podUid: string; dea
   const endpoint = client.endpoint;
   const problems: ReadProblem[] = [];
   const view: RuntimeView = {
-    endpoint, endpoint_source: opts.endpointSource, status: 'ok', deadline_ms: opts.deadlineMs,
-    sandboxes: [], containers: [], shims: [],
+    endpoint,
+    endpoint_source: opts.endpointSource,
+    status: 'ok',
+    deadline_ms: opts.deadlineMs,
+    sandboxes: [],
+    containers: [],
+    shims: [],
   };
   const [version, sandboxes, containers] = await Promise.all([
     client.call('Version', { version: 'v1' }, deadline),
@@ -76,8 +86,13 @@ export async function readRuntime(client: CriClient, opts: { podUid: string; dea
     view.runtime_api_version = version.value.runtime_api_version;
   }
   // The first failure decides the status (a hung runtime usually fails all three the same way).
-  const failed = ([['ListPodSandbox', sandboxes], ['ListContainers', containers], ['Version', version]] as const)
-    .filter(([, r]) => r.status !== 'ok') as Array<readonly [string, Exclude<CriResult<unknown>, { status: 'ok' }>]>;
+  const failed = (
+    [
+      ['ListPodSandbox', sandboxes],
+      ['ListContainers', containers],
+      ['Version', version],
+    ] as const
+  ).filter(([, r]) => r.status !== 'ok') as Array<readonly [string, Exclude<CriResult<unknown>, { status: 'ok' }>]>;
   if (failed.length > 0) {
     const [call, r] = failed[0];
     view.status = r.status;
@@ -90,29 +105,36 @@ export async function readRuntime(client: CriClient, opts: { podUid: string; dea
   const sandboxList: PodSandbox__Output[] = sandboxes.status === 'ok' ? sandboxes.value.items.filter((s) => inScope(s.labels, s.metadata?.uid)) : [];
   for (const s of sandboxList) {
     const sb: RuntimeSandbox = {
-      id: s.id, pod_name: s.metadata?.name ?? '', pod_namespace: s.metadata?.namespace ?? '', pod_uid: s.metadata?.uid ?? '',
-      attempt: s.metadata?.attempt ?? 0, state: s.state, created_unix_ms: ms(s.created_at), runtime_handler: s.runtime_handler,
+      id: s.id,
+      pod_name: s.metadata?.name ?? '',
+      pod_namespace: s.metadata?.namespace ?? '',
+      pod_uid: s.metadata?.uid ?? '',
+      attempt: s.metadata?.attempt ?? 0,
+      state: s.state,
+      created_unix_ms: ms(s.created_at),
+      runtime_handler: s.runtime_handler,
     };
     podOf.set(s.id, sb.pod_uid ?? '');
     view.sandboxes?.push(sb);
   }
   // A container is in scope with its sandbox; by its label when the sandboxes could not be listed.
-  const containerInScope = (c: Container__Output): boolean => podOf.has(c.pod_sandbox_id)
-    || (opts.podUid ? c.labels?.[POD_UID_LABEL] === opts.podUid : sandboxes.status !== 'ok');
+  const containerInScope = (c: Container__Output): boolean => podOf.has(c.pod_sandbox_id) || (opts.podUid ? c.labels?.[POD_UID_LABEL] === opts.podUid : sandboxes.status !== 'ok');
   const containerList: Container__Output[] = containers.status === 'ok' ? containers.value.containers.filter(containerInScope) : [];
   for (const c of containerList) {
     view.containers?.push({
-      id: c.id, sandbox_id: c.pod_sandbox_id, name: c.metadata?.name ?? '', attempt: c.metadata?.attempt ?? 0,
-      state: c.state, created_unix_ms: ms(c.created_at), image: c.image?.image || c.image_ref,
+      id: c.id,
+      sandbox_id: c.pod_sandbox_id,
+      name: c.metadata?.name ?? '',
+      attempt: c.metadata?.attempt ?? 0,
+      state: c.state,
+      created_unix_ms: ms(c.created_at),
+      image: c.image?.image || c.image_ref,
       pod_uid: podOf.get(c.pod_sandbox_id) || c.labels?.[POD_UID_LABEL] || '',
     });
   }
 
   type Job = { kind: 'sandbox'; item: RuntimeSandbox } | { kind: 'container'; item: RuntimeContainer };
-  const jobs: Job[] = [
-    ...(view.sandboxes ?? []).map((item) => ({ kind: 'sandbox' as const, item })),
-    ...(view.containers ?? []).map((item) => ({ kind: 'container' as const, item })),
-  ];
+  const jobs: Job[] = [...(view.sandboxes ?? []).map((item) => ({ kind: 'sandbox' as const, item })), ...(view.containers ?? []).map((item) => ({ kind: 'container' as const, item }))];
   await pool(jobs, CONCURRENCY, async (job) => {
     if (job.kind === 'sandbox') {
       const s = job.item;

@@ -23,29 +23,32 @@ export function servedId(argv: string[]): string {
  * snapshot). Processes that are not shims are left out.
  */
 export async function readShims(candidates: Map<number, number[]>, reader: GuardedReader, procRoot: string, problems: ReadProblem[]): Promise<RuntimeShim[]> {
-  const shims = await Promise.all([...candidates].map(async ([pid, kids]): Promise<RuntimeShim | null> => {
-    const dir = `${procRoot}/${pid}`;
-    const stat = await reader.read(`${dir}/stat`);
-    const s = stat.status === 'ok' ? parseStat(stat.text.trim()) : null;
-    if (!s || !isShimComm(s.comm)) return null;
-    const [wchan, cmdline, stack] = await Promise.all([
-      reader.read(`${dir}/wchan`),
-      reader.read(`${dir}/cmdline`, { maxBytes: 4096 }),
-      reader.read(`${dir}/stack`),
-    ]);
-    for (const [path, r] of [[`${dir}/stack`, stack], [`${dir}/wchan`, wchan]] as const) {
-      const p = problemFromGuarded(path, r, pid, pid);
-      if (p && p.reason !== 'vanished') problems.push(p);
-    }
-    const w = wchan.status === 'ok' ? wchan.text.trim() : '';
-    return {
-      pid, comm: s.comm, state: s.state,
-      wchan: w === '0' ? '' : w,
-      start_time_ticks: s.startTime,
-      serves_id: cmdline.status === 'ok' ? servedId(cmdline.text.split('\0')) : '',
-      child_pids: [...kids].sort((a, b) => a - b),
-      stack: stack.status === 'ok' ? parseStack(stack.text) : [],
-    };
-  }));
+  const shims = await Promise.all(
+    [...candidates].map(async ([pid, kids]): Promise<RuntimeShim | null> => {
+      const dir = `${procRoot}/${pid}`;
+      const stat = await reader.read(`${dir}/stat`);
+      const s = stat.status === 'ok' ? parseStat(stat.text.trim()) : null;
+      if (!s || !isShimComm(s.comm)) return null;
+      const [wchan, cmdline, stack] = await Promise.all([reader.read(`${dir}/wchan`), reader.read(`${dir}/cmdline`, { maxBytes: 4096 }), reader.read(`${dir}/stack`)]);
+      for (const [path, r] of [
+        [`${dir}/stack`, stack],
+        [`${dir}/wchan`, wchan],
+      ] as const) {
+        const p = problemFromGuarded(path, r, pid, pid);
+        if (p && p.reason !== 'vanished') problems.push(p);
+      }
+      const w = wchan.status === 'ok' ? wchan.text.trim() : '';
+      return {
+        pid,
+        comm: s.comm,
+        state: s.state,
+        wchan: w === '0' ? '' : w,
+        start_time_ticks: s.startTime,
+        serves_id: cmdline.status === 'ok' ? servedId(cmdline.text.split('\0')) : '',
+        child_pids: [...kids].sort((a, b) => a - b),
+        stack: stack.status === 'ok' ? parseStack(stack.text) : [],
+      };
+    }),
+  );
   return shims.filter((x): x is RuntimeShim => x !== null).sort((a, b) => (a.pid ?? 0) - (b.pid ?? 0));
 }

@@ -19,7 +19,7 @@ export interface FirstProcess {
 export function firstProcesses(t: TaskTable): Map<string, FirstProcess> {
   const members = new Map<string, number[]>();
   for (let i = 0; i < t.count; i++) {
-    if (!(t.bits[i] & TASK_LEADER) || (t.bits[i] & TASK_KTHREAD)) continue;
+    if (!(t.bits[i] & TASK_LEADER) || t.bits[i] & TASK_KTHREAD) continue;
     const id = t.pods[t.pod[i]]?.containerId;
     if (!id) continue;
     const list = members.get(id);
@@ -32,7 +32,10 @@ export function firstProcesses(t: TaskTable): Map<string, FirstProcess> {
     let best = -1;
     for (const i of list) {
       if (tgids.has(t.ppid[i])) continue;
-      if (best < 0) { best = i; continue; }
+      if (best < 0) {
+        best = i;
+        continue;
+      }
       const init = (t.bits[i] & TASK_NS_INIT) !== 0;
       const bestInit = (t.bits[best] & TASK_NS_INIT) !== 0;
       if ((init && !bestInit) || (init === bestInit && t.tgid[i] < t.tgid[best])) best = i;
@@ -64,7 +67,7 @@ export function shimCandidates(t: TaskTable, first: Map<string, FirstProcess>, w
   }
   if (wholeNode) {
     for (let i = 0; i < t.count; i++) {
-      if (!(t.bits[i] & TASK_LEADER) || (t.bits[i] & TASK_KTHREAD) || t.pod[i] >= 0 || parents.has(t.tgid[i])) continue;
+      if (!(t.bits[i] & TASK_LEADER) || t.bits[i] & TASK_KTHREAD || t.pod[i] >= 0 || parents.has(t.tgid[i])) continue;
       if (isShimComm(peekComm(t.bytes(i)))) parents.set(t.tgid[i], []);
     }
   }

@@ -42,7 +42,10 @@ export function createRuntimeReader(opts: RuntimeReaderOptions = {}): RuntimeRea
         warnedNotFound = true;
         return {
           view: {
-            status: 'not-found', endpoint: '', endpoint_source: '', deadline_ms: deadlineMs,
+            status: 'not-found',
+            endpoint: '',
+            endpoint_source: '',
+            deadline_ms: deadlineMs,
             error: `no container runtime socket found (looked for ${found.searched.join(', ')}); give the collector --runtime-endpoint`,
             duration_ms: Math.round(performance.now() - t0),
           },
@@ -61,7 +64,10 @@ export function createRuntimeReader(opts: RuntimeReaderOptions = {}): RuntimeRea
         opts.logger?.error({ err, endpoint: found.endpoint }, 'reading the container runtime failed');
         return {
           view: {
-            status: 'error', endpoint: found.endpoint, endpoint_source: found.status, deadline_ms: deadlineMs,
+            status: 'error',
+            endpoint: found.endpoint,
+            endpoint_source: found.status,
+            deadline_ms: deadlineMs,
             error: `cannot read the runtime at ${found.endpoint}: ${(err as Error).message}`,
             duration_ms: Math.round(performance.now() - t0),
           },

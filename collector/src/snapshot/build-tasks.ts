@@ -22,15 +22,18 @@ export function buildTasks(processes: RawProcess[], hostPidNs: number): Task[] {
     t.container_runtime = from.container_runtime;
     t.pod_attribution = how;
   };
-  inheritPods({
-    count: tasks.length,
-    tid: (i) => tasks[i].tid as number,
-    ppid: (i) => tasks[i].ppid as number,
-    pidNs: (i) => Number(tasks[i].pid_ns_inode),
-    hasPod: (i) => Boolean(tasks[i].pod_uid),
-    isKernelThread: (i) => Boolean(tasks[i].is_kernel_thread),
-    inherit: (i, from, how) => inherit(tasks[i], tasks[from], how),
-  }, hostPidNs);
+  inheritPods(
+    {
+      count: tasks.length,
+      tid: (i) => tasks[i].tid as number,
+      ppid: (i) => tasks[i].ppid as number,
+      pidNs: (i) => Number(tasks[i].pid_ns_inode),
+      hasPod: (i) => Boolean(tasks[i].pod_uid),
+      isKernelThread: (i) => Boolean(tasks[i].is_kernel_thread),
+      inherit: (i, from, how) => inherit(tasks[i], tasks[from], how),
+    },
+    hostPidNs,
+  );
   return tasks;
 }
 

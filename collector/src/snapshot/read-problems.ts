@@ -31,9 +31,25 @@ export function problemFromGuarded(path: string, r: GuardedResult, pid: number, 
     case 'error':
       return problemFromCode(path, r.code, pid, tid, r.tookMs);
     case 'timed-out':
-      return { path, reason: 'timed-out', detail: 'the read blocked in the kernel (lock held or backing store not answering); the reader thread was abandoned', tried_ms: Math.round(r.tookMs), pid, tid, needs_capability: '' };
+      return {
+        path,
+        reason: 'timed-out',
+        detail: 'the read blocked in the kernel (lock held or backing store not answering); the reader thread was abandoned',
+        tried_ms: Math.round(r.tookMs),
+        pid,
+        tid,
+        needs_capability: '',
+      };
     case 'blocked-earlier':
-      return { path, reason: 'blocked-earlier', detail: `not retried: a read of the same lock of this task has been blocked for ${Math.round(r.blockedForMs)} ms`, tried_ms: 0, pid, tid, needs_capability: '' };
+      return {
+        path,
+        reason: 'blocked-earlier',
+        detail: `not retried: a read of the same lock of this task has been blocked for ${Math.round(r.blockedForMs)} ms`,
+        tried_ms: 0,
+        pid,
+        tid,
+        needs_capability: '',
+      };
     case 'no-reader':
       return { path, reason: 'skipped', detail: r.reason, tried_ms: 0, pid, tid, needs_capability: '' };
   }

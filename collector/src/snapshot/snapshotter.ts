@@ -127,17 +127,26 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     };
     stopIfAbandoned('before its task scan');
 
-    const scan = await scanner.scan({
-      procRoot, pids, podUid,
-      fullStates: 'DZTtXxWP',
-      allThreadDetails: Boolean(req.all_thread_details),
-    }, Math.max(100, deadlineMs * 0.6), signal, idle);
+    const scan = await scanner.scan(
+      {
+        procRoot,
+        pids,
+        podUid,
+        fullStates: 'DZTtXxWP',
+        allThreadDetails: Boolean(req.all_thread_details),
+      },
+      Math.max(100, deadlineMs * 0.6),
+      signal,
+      idle,
+    );
     // A scan shared with a snapshot still wanted ran to its end; either way this one reads nothing more.
     stopIfAbandoned(scan.aborted ? `during its task scan (stopped after ${scan.tasks.count} tasks)` : 'after its task scan');
     for (const p of scan.problems) problems.push(problemFromCode(p.path, p.code, p.pid, p.tid));
     if (scan.stalled) {
       const s = scan.stalled;
-      const detail = s.restRead ? 'the task scan stalled here; the main thread read the processes it had not reached, but this one and those it read since its last batch are missing from this snapshot' : 'the task scan stalled here; tasks after it are missing from this snapshot';
+      const detail = s.restRead
+        ? 'the task scan stalled here; the main thread read the processes it had not reached, but this one and those it read since its last batch are missing from this snapshot'
+        : 'the task scan stalled here; tasks after it are missing from this snapshot';
       problems.push({ path: `${procRoot}/${s.pid}${s.tid ? `/task/${s.tid}` : ''}`, reason: 'timed-out', detail, tried_ms: s.afterMs, pid: s.pid, tid: s.tid, needs_capability: '' });
     }
     const t = scan.tasks;
@@ -151,7 +160,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     let inherited = attributed.get(t);
     if (!inherited) {
       const found = new Map<number, TaskExtra>();
-      attributePods(t, (i) => found.get(i) ?? found.set(i, {}).get(i) as TaskExtra);
+      attributePods(t, (i) => found.get(i) ?? (found.set(i, {}).get(i) as TaskExtra));
       attributed.set(t, (inherited = found));
     }
     for (const [i, e] of inherited) extras.set(i, { ...e });
@@ -182,14 +191,30 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       return readNodeFacts(src, cpu1, Math.round(performance.now() - cpuAt));
     })();
     const reads = Promise.all([
-      readStacks(kept.filter((_, k) => stackMask[k]), t, extra, problems),
-      readCmdlines(kept.filter((i) => (t.bits[i] & TASK_LEADER) && !(t.bits[i] & TASK_KTHREAD) && t.state[i] !== Z), t, extra, problems),
+      readStacks(
+        kept.filter((_, k) => stackMask[k]),
+        t,
+        extra,
+        problems,
+      ),
+      readCmdlines(
+        kept.filter((i) => t.bits[i] & TASK_LEADER && !(t.bits[i] & TASK_KTHREAD) && t.state[i] !== Z),
+        t,
+        extra,
+        problems,
+      ),
       first ? readShims(shimCandidates(t, first, !podUid), reader, procRoot, problems) : undefined,
       // A pod's volume mounts, who holds them and whether their backend answers (after the reads above, on the same thread).
-      podUid && !req.problems_only && opts.kubeletRoot !== false ? readPodVolumes(reader, {
-        procRoot, kubeletRoot: opts.kubeletRoot || DEFAULT_KUBELET_ROOT, podUid, problems,
-        deadlineMs: Math.max(500, Math.round(deadlineMs * 0.3)), statfsDeadlineMs: Math.max(100, Math.min(1000, readDeadlineMs * 2)),
-      }) : undefined,
+      podUid && !req.problems_only && opts.kubeletRoot !== false
+        ? readPodVolumes(reader, {
+            procRoot,
+            kubeletRoot: opts.kubeletRoot || DEFAULT_KUBELET_ROOT,
+            podUid,
+            problems,
+            deadlineMs: Math.max(500, Math.round(deadlineMs * 0.3)),
+            statfsDeadlineMs: Math.max(100, Math.min(1000, readDeadlineMs * 2)),
+          })
+        : undefined,
     ]);
 
     const node = await nodeRead;
@@ -236,7 +261,9 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     warnMissingCapabilities(problems);
     const durationMs = Math.round(performance.now() - t0);
     const head = snapshotCodec().encode({
-      node, tasks: [], kmsg,
+      node,
+      tasks: [],
+      kmsg,
       read_problems: problems,
       kmsg_next_seq: kmsgNext,
       kmsg_lost: kmsgLost,
@@ -317,11 +344,12 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
 
 /** The read problem of a snapshot whose tasks could not be placed in pods. */
 function cgroupProblem(u: Extract<ScanResult['cgroups'], { status: 'unknown' }>, podUid: string): ReadProblem {
-  const why = u.reason === 'timed-out'
-    ? `reading cgroup membership did not finish in ${u.triedMs} ms (/proc/PID/cgroup waits on the kernel's global cgroup_mutex: a task holding it is itself a common reason pods hang)`
-    : u.reason === 'blocked-earlier'
-      ? `an earlier read of cgroup membership has been blocked in the kernel for ${u.triedMs} ms (the global cgroup_mutex), so it was not tried again`
-      : 'cgroup membership was not read: every reader thread is stuck in the kernel';
+  const why =
+    u.reason === 'timed-out'
+      ? `reading cgroup membership did not finish in ${u.triedMs} ms (/proc/PID/cgroup waits on the kernel's global cgroup_mutex: a task holding it is itself a common reason pods hang)`
+      : u.reason === 'blocked-earlier'
+        ? `an earlier read of cgroup membership has been blocked in the kernel for ${u.triedMs} ms (the global cgroup_mutex), so it was not tried again`
+        : 'cgroup membership was not read: every reader thread is stuck in the kernel';
   const effect = podUid ? `; no task could be placed in pod ${podUid}, so this snapshot holds the node's problem tasks instead` : '';
   return { path: u.path, reason: u.reason, detail: `${why}; pod attribution is unknown for every task${effect}`, tried_ms: u.triedMs, pid: 0, tid: 0, needs_capability: '' };
 }
@@ -332,19 +360,22 @@ export function attributePods(t: TaskTable, extra?: (i: number) => TaskExtra): v
   let hostPidNs = 0;
   for (let i = 0; i < t.count && !hostPidNs; i++) if (t.tid[i] === 1) hostPidNs = t.pidNs[i];
   for (let i = 0; i < t.count && !hostPidNs; i++) if (t.tid[i] === 2) hostPidNs = t.pidNs[i];
-  inheritPods({
-    count: t.count,
-    tid: (i) => t.tid[i],
-    ppid: (i) => t.ppid[i],
-    pidNs: (i) => t.pidNs[i],
-    hasPod: (i) => t.pod[i] >= 0,
-    isKernelThread: (i) => (t.bits[i] & TASK_KTHREAD) !== 0,
-    inherit: (i, from, how) => {
-      t.pod[i] = t.pod[from];
-      const pod = t.pods[t.pod[i]];
-      if (extra) Object.assign(extra(i), { pod_uid: pod.uid, container_id: pod.containerId, container_runtime: pod.runtime, pod_attribution: how });
+  inheritPods(
+    {
+      count: t.count,
+      tid: (i) => t.tid[i],
+      ppid: (i) => t.ppid[i],
+      pidNs: (i) => t.pidNs[i],
+      hasPod: (i) => t.pod[i] >= 0,
+      isKernelThread: (i) => (t.bits[i] & TASK_KTHREAD) !== 0,
+      inherit: (i, from, how) => {
+        t.pod[i] = t.pod[from];
+        const pod = t.pods[t.pod[i]];
+        if (extra) Object.assign(extra(i), { pod_uid: pod.uid, container_id: pod.containerId, container_runtime: pod.runtime, pod_attribution: how });
+      },
     },
-  }, hostPidNs);
+    hostPidNs,
+  );
 }
 
 function keysOf(t: TaskTable, idx: number[]): TaskKeys {

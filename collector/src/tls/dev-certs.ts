@@ -38,14 +38,13 @@ function baseCert(publicKey: forge.pki.PublicKey, days: number): forge.pki.Certi
 export function createCertAuthority(commonName = 'whystuck development CA', days = 365): CertAuthority {
   const caKeys = newKeyPair();
   const caCert = baseCert(caKeys.publicKey, days);
-  const caSubject = [{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'whystuck' }];
+  const caSubject = [
+    { name: 'commonName', value: commonName },
+    { name: 'organizationName', value: 'whystuck' },
+  ];
   caCert.setSubject(caSubject);
   caCert.setIssuer(caSubject);
-  caCert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
+  caCert.setExtensions([{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }, { name: 'subjectKeyIdentifier' }]);
   caCert.sign(caKeys.privateKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   return authority(caCert, caKeys.privateKey, caKeys.privatePem, days);
 }
@@ -63,7 +62,10 @@ function authority(caCert: forge.pki.Certificate, caKey: forge.pki.PrivateKey, c
     issue({ commonName: cn, dnsNames = [], ipAddresses = [], uris = [], server = true, client = true, days: d = days }) {
       const keys = newKeyPair();
       const cert = baseCert(keys.publicKey, d);
-      cert.setSubject([{ name: 'commonName', value: cn }, { name: 'organizationName', value: 'whystuck' }]);
+      cert.setSubject([
+        { name: 'commonName', value: cn },
+        { name: 'organizationName', value: 'whystuck' },
+      ]);
       cert.setIssuer(caCert.subject.attributes);
       const altNames = [...uris.map((value) => ({ type: 6, value })), ...dnsNames.map((value) => ({ type: 2, value })), ...ipAddresses.map((ip) => ({ type: 7, ip }))];
       cert.setExtensions([

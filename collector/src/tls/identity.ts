@@ -57,7 +57,10 @@ export function nodeOfIdentity(uri: string): string | undefined {
   return isNodeName(node) ? node : undefined;
 }
 
-export interface SanEntry { type: string; value: string }
+export interface SanEntry {
+  type: string;
+  value: string;
+}
 
 /**
  * Node's `subjectaltname` string ("DNS:a, URI:spiffe://…, IP Address:…") as

@@ -48,14 +48,16 @@ export interface ReloadingTlsOptions {
 }
 
 function fingerprint(files: TlsFilePaths): string {
-  return [files.cert, files.key, files.ca].map((p) => {
-    try {
-      const s = statSync(p);
-      return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-    } catch (err) {
-      return `missing:${(err as NodeJS.ErrnoException).code}`;
-    }
-  }).join('|');
+  return [files.cert, files.key, files.ca]
+    .map((p) => {
+      try {
+        const s = statSync(p);
+        return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+      } catch (err) {
+        return `missing:${(err as NodeJS.ErrnoException).code}`;
+      }
+    })
+    .join('|');
 }
 
 /** Reads and checks a set of files; throws a CollectorError saying what is wrong. */
@@ -145,7 +147,9 @@ export function createReloadingTls(files: TlsFilePaths, opts: ReloadingTlsOption
     addCaCertificateListener(l) {
       caListeners.add(l);
       startPolling();
-      process.nextTick(() => { if (caListeners.has(l)) l({ caCertificate: material.ca }); });
+      process.nextTick(() => {
+        if (caListeners.has(l)) l({ caCertificate: material.ca });
+      });
     },
     removeCaCertificateListener(l) {
       caListeners.delete(l);
@@ -154,7 +158,9 @@ export function createReloadingTls(files: TlsFilePaths, opts: ReloadingTlsOption
     addIdentityCertificateListener(l) {
       idListeners.add(l);
       startPolling();
-      process.nextTick(() => { if (idListeners.has(l)) l({ certificate: material.cert, privateKey: material.key }); });
+      process.nextTick(() => {
+        if (idListeners.has(l)) l({ certificate: material.cert, privateKey: material.key });
+      });
     },
     removeIdentityCertificateListener(l) {
       idListeners.delete(l);

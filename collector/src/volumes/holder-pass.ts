@@ -83,7 +83,14 @@ export interface HolderResult {
   errors: string[];
 }
 
-interface NsMount { id: number; device: string; root: string; mountPoint: string; fsType: string; source: string }
+interface NsMount {
+  id: number;
+  device: string;
+  root: string;
+  mountPoint: string;
+  fsType: string;
+  source: string;
+}
 
 const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
@@ -117,7 +124,10 @@ export function runHolderPass(req: HolderRequest): HolderResult {
   const { procRoot } = req;
   const stopAt = performance.now() + req.budgetMs;
   const result: HolderResult = { hostNs: 0, ownNs: nsInode(linkOf(`${procRoot}/self/ns/mnt`) ?? ''), mounts: [], holders: [], namespaces: 0, processes: 0, fds: 0, truncated: [], errors: [] };
-  const pids = readdirSync(procRoot).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const pids = readdirSync(procRoot)
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
   // 1. Mount namespaces.
   const byNs = new Map<number, number[]>();
   for (const pid of pids) {
@@ -139,7 +149,7 @@ export function runHolderPass(req: HolderRequest): HolderResult {
   const podDir = `${req.podsDir}/${req.podUid}/`;
   const marker = `/pods/${req.podUid}/`;
   const isPodVolume = (mp: string, host: boolean): boolean => {
-    const at = host ? (mp.startsWith(podDir) ? podDir.length : -1) : (mp.includes(marker) ? mp.indexOf(marker) + marker.length : -1);
+    const at = host ? (mp.startsWith(podDir) ? podDir.length : -1) : mp.includes(marker) ? mp.indexOf(marker) + marker.length : -1;
     return at >= 0 && /^(?:volumes|volume-subpaths)\/./.test(mp.slice(at));
   };
   const key = (m: { device: string; root: string }): string => `${m.device} ${m.root}`;
@@ -168,8 +178,14 @@ export function runHolderPass(req: HolderRequest): HolderResult {
   const nsMatches = new Map<number, { mount: number; at: string }[]>();
   const nsPoints = new Map<number, string[]>();
   if (hostMounts) {
-    nsMatches.set(result.hostNs, result.mounts.map((m, i) => ({ mount: i, at: m.mountPoint })));
-    nsPoints.set(result.hostNs, hostMounts.map((m) => m.mountPoint));
+    nsMatches.set(
+      result.hostNs,
+      result.mounts.map((m, i) => ({ mount: i, at: m.mountPoint })),
+    );
+    nsPoints.set(
+      result.hostNs,
+      hostMounts.map((m) => m.mountPoint),
+    );
   }
   let read = 0;
   let skipped = 0;
@@ -197,7 +213,10 @@ export function runHolderPass(req: HolderRequest): HolderResult {
     }
     if (!found.length) continue;
     nsMatches.set(ns, found);
-    nsPoints.set(ns, mounts.map((m) => m.mountPoint));
+    nsPoints.set(
+      ns,
+      mounts.map((m) => m.mountPoint),
+    );
     const members = byNs.get(ns) ?? [];
     for (const pid of members.slice(0, req.maxPerNamespace)) {
       const h = pid > 0 ? holderStat(procRoot, pid) : null;
@@ -278,6 +297,8 @@ function holderStat(procRoot: string, pid: number): Omit<RawHolder, 'ns' | 'how'
   try {
     // Holders only (a few): the cgroup file waits on the kernel's cgroup_mutex, and this thread is guarded.
     podUid = podFromCgroupLines(parseCgroupFile(readFileSync(`${procRoot}/${pid}/cgroup`, 'utf8'))).pod?.podUid ?? '';
-  } catch { /* exited */ }
+  } catch {
+    /* exited */
+  }
   return { pid, comm: s.comm, state: s.state, ppid: s.ppid, flags: s.flags, startTicks: s.startTime, podUid };
 }

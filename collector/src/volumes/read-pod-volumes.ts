@@ -32,12 +32,20 @@ const MAX_PER_NAMESPACE = 20;
 export async function readPodVolumes(reader: GuardedReader, o: PodVolumeOptions): Promise<PodVolumeMount[]> {
   if (!reader.holders) return [];
   const what = `${o.procRoot}/*/{ns/mnt,mountinfo,cwd,fd} (who holds pod ${o.podUid}'s volume mounts)`;
-  const r = await reader.holders({
-    procRoot: o.procRoot, podUid: o.podUid, podsDir: `${o.kubeletRoot.replace(/\/+$/, '')}/pods`, hostPid: 1,
-    maxNamespaces: MAX_NAMESPACES, maxFds: MAX_FDS, maxPerNamespace: MAX_PER_NAMESPACE,
-    // The file part stops well before the guard's deadline, so what was found comes back.
-    budgetMs: Math.round(o.deadlineMs * 0.6),
-  }, { deadlineMs: o.deadlineMs });
+  const r = await reader.holders(
+    {
+      procRoot: o.procRoot,
+      podUid: o.podUid,
+      podsDir: `${o.kubeletRoot.replace(/\/+$/, '')}/pods`,
+      hostPid: 1,
+      maxNamespaces: MAX_NAMESPACES,
+      maxFds: MAX_FDS,
+      maxPerNamespace: MAX_PER_NAMESPACE,
+      // The file part stops well before the guard's deadline, so what was found comes back.
+      budgetMs: Math.round(o.deadlineMs * 0.6),
+    },
+    { deadlineMs: o.deadlineMs },
+  );
   if (r.status !== 'ok') {
     o.problems.push(problemOf(what, r));
     return [];
@@ -46,18 +54,38 @@ export async function readPodVolumes(reader: GuardedReader, o: PodVolumeOptions)
   for (const e of pass.errors) o.problems.push({ path: e.split(':')[0], reason: 'error', detail: e, tried_ms: 0, pid: 0, tid: 0, needs_capability: '' });
   // Bounds and fallbacks matter only where there is something to hold.
   if (pass.mounts.length) for (const t of pass.truncated) o.problems.push({ path: what, reason: 'skipped', detail: t, tried_ms: 0, pid: 0, tid: 0, needs_capability: '' });
-  return Promise.all(pass.mounts.map(async (m, i) => {
-    const holders: VolumeHolder[] = pass.holders.filter((h) => h.mount === i).map((h) => ({
-      pid: h.pid, comm: h.comm, state: h.state, start_time_ticks: h.startTicks, mount_ns: h.ns, how: h.how, path: h.path,
-      pod_uid: h.podUid, ppid: h.ppid, flags: h.flags >>> 0,
-    }));
-    const backend = await probe(reader, statfsPath(o.procRoot, pass, m, holders), o.statfsDeadlineMs);
-    const { volume, plugin } = volumeOf(m.seenAt, o.podUid);
-    return {
-      pod_uid: o.podUid, mount_point: m.mountPoint, volume, plugin, fs_type: m.fsType, source: m.source, device: m.device, root: m.root,
-      ...backend, holders,
-    };
-  }));
+  return Promise.all(
+    pass.mounts.map(async (m, i) => {
+      const holders: VolumeHolder[] = pass.holders
+        .filter((h) => h.mount === i)
+        .map((h) => ({
+          pid: h.pid,
+          comm: h.comm,
+          state: h.state,
+          start_time_ticks: h.startTicks,
+          mount_ns: h.ns,
+          how: h.how,
+          path: h.path,
+          pod_uid: h.podUid,
+          ppid: h.ppid,
+          flags: h.flags >>> 0,
+        }));
+      const backend = await probe(reader, statfsPath(o.procRoot, pass, m, holders), o.statfsDeadlineMs);
+      const { volume, plugin } = volumeOf(m.seenAt, o.podUid);
+      return {
+        pod_uid: o.podUid,
+        mount_point: m.mountPoint,
+        volume,
+        plugin,
+        fs_type: m.fsType,
+        source: m.source,
+        device: m.device,
+        root: m.root,
+        ...backend,
+        holders,
+      };
+    }),
+  );
 }
 
 /**
@@ -75,11 +103,16 @@ async function probe(reader: GuardedReader, path: string | undefined, deadlineMs
   if (!path || !reader.statfs) return { backend_status: 'not-read', backend_error: path ? 'this reader cannot statfs' : 'no process reaches the mount', backend_ms: 0 };
   const r = await reader.statfs(path, { deadlineMs });
   switch (r.status) {
-    case 'ok': return { backend_status: 'ok', backend_error: '', backend_ms: Math.round(r.tookMs) };
-    case 'timed-out': return { backend_status: 'timed-out', backend_error: `statfs ${path} did not return in ${Math.round(r.tookMs)} ms`, backend_ms: Math.round(r.tookMs) };
-    case 'blocked-earlier': return { backend_status: 'blocked-earlier', backend_error: `an earlier statfs of ${path} has not returned for ${Math.round(r.blockedForMs)} ms`, backend_ms: Math.round(r.blockedForMs) };
-    case 'error': return { backend_status: 'error', backend_error: `${r.code}: ${r.message}`, backend_ms: Math.round(r.tookMs) };
-    default: return { backend_status: 'not-read', backend_error: r.reason, backend_ms: 0 };
+    case 'ok':
+      return { backend_status: 'ok', backend_error: '', backend_ms: Math.round(r.tookMs) };
+    case 'timed-out':
+      return { backend_status: 'timed-out', backend_error: `statfs ${path} did not return in ${Math.round(r.tookMs)} ms`, backend_ms: Math.round(r.tookMs) };
+    case 'blocked-earlier':
+      return { backend_status: 'blocked-earlier', backend_error: `an earlier statfs of ${path} has not returned for ${Math.round(r.blockedForMs)} ms`, backend_ms: Math.round(r.blockedForMs) };
+    case 'error':
+      return { backend_status: 'error', backend_error: `${r.code}: ${r.message}`, backend_ms: Math.round(r.tookMs) };
+    default:
+      return { backend_status: 'not-read', backend_error: r.reason, backend_ms: 0 };
   }
 }
 
@@ -94,9 +127,13 @@ export function volumeOf(path: string, podUid: string): { volume: string; plugin
 function problemOf(path: string, r: Exclude<GuardedResult, { status: 'ok' }>): ReadProblem {
   const base = { path, pid: 0, tid: 0, needs_capability: '' };
   switch (r.status) {
-    case 'timed-out': return { ...base, reason: 'timed-out', detail: 'the pass over mount namespaces, open files and working directories did not finish in time', tried_ms: Math.round(r.tookMs) };
-    case 'blocked-earlier': return { ...base, reason: 'blocked-earlier', detail: '', tried_ms: Math.round(r.blockedForMs) };
-    case 'error': return { ...base, reason: 'error', detail: `${r.code}: ${r.message}`, tried_ms: Math.round(r.tookMs) };
-    default: return { ...base, reason: 'skipped', detail: r.reason, tried_ms: 0 };
+    case 'timed-out':
+      return { ...base, reason: 'timed-out', detail: 'the pass over mount namespaces, open files and working directories did not finish in time', tried_ms: Math.round(r.tookMs) };
+    case 'blocked-earlier':
+      return { ...base, reason: 'blocked-earlier', detail: '', tried_ms: Math.round(r.blockedForMs) };
+    case 'error':
+      return { ...base, reason: 'error', detail: `${r.code}: ${r.message}`, tried_ms: Math.round(r.tookMs) };
+    default:
+      return { ...base, reason: 'skipped', detail: r.reason, tried_ms: 0 };
   }
 }

@@ -29,8 +29,13 @@ export function createKmsgClassifier(): (rec: KmsgRecord) => KernelReport | null
       const memcg = oomMemcg && seq - oomMemcg.seq < 50 ? oomMemcg : undefined;
       oomMemcg = undefined;
       return {
-        ...base, kind: 'oom-kill', pid: Number(m[1] ?? m[3]), comm: m[2] ?? m[4],
-        detail: memcg?.constraint ?? '', cgroup_path: memcg?.memcg ?? '', pod_uid: parsePodCgroup(memcg?.memcg ?? '')?.podUid ?? '',
+        ...base,
+        kind: 'oom-kill',
+        pid: Number(m[1] ?? m[3]),
+        comm: m[2] ?? m[4],
+        detail: memcg?.constraint ?? '',
+        cgroup_path: memcg?.memcg ?? '',
+        pod_uid: parsePodCgroup(memcg?.memcg ?? '')?.podUid ?? '',
       };
     }
     if ((m = HUNG.exec(text))) return { ...base, kind: 'hung-task', comm: m[1], pid: Number(m[2]) };

@@ -62,7 +62,8 @@ export function createConditionTracker(thresholds: ConditionThresholds = DEFAULT
     for (const t of o.tasks) {
       if (t.state === 'D') add('d-pileup', t.podUid, t.pid, '');
       if (t.state === 'Z' && t.pid === t.tgid) add('zombie-growth', t.podUid, t.pid, '');
-      if (t.isPidNsInit && t.inTeardown) add('pidns-teardown', t.podUid, t.pid, `pid ${t.pid} is tearing its PID namespace down (zap_pid_ns_processes) and waits for its last tasks`, `pidns-teardown|${t.podUid}|${t.pid}`);
+      if (t.isPidNsInit && t.inTeardown)
+        add('pidns-teardown', t.podUid, t.pid, `pid ${t.pid} is tearing its PID namespace down (zap_pid_ns_processes) and waits for its last tasks`, `pidns-teardown|${t.podUid}|${t.pid}`);
     }
     for (const f of o.frozenPods) add('frozen-pod', f.podUid, 0, `freezer cgroup ${f.path} is FROZEN`);
     for (const [key, a] of out) {
@@ -76,7 +77,13 @@ export function createConditionTracker(thresholds: ConditionThresholds = DEFAULT
   }
 
   const event = (t: Tracked, state: 'RAISED' | 'CLEARED'): ConditionEvent => ({
-    kind: t.kind, state, pod_uid: t.podUid, count: t.count, since_unix_ms: t.since, pids: t.pids, detail: t.detail,
+    kind: t.kind,
+    state,
+    pod_uid: t.podUid,
+    count: t.count,
+    since_unix_ms: t.since,
+    pids: t.pids,
+    detail: t.detail,
   });
 
   return {

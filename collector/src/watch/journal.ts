@@ -39,8 +39,12 @@ export function createWatchJournal(opts: { capacity?: number; hostname: string; 
 
   return {
     id,
-    get lastSeq() { return lastSeq; },
-    get oldestSeq() { return ring.length > 0 ? ring[0].seq : lastSeq + 1; },
+    get lastSeq() {
+      return lastSeq;
+    },
+    get oldestSeq() {
+      return ring.length > 0 ? ring[0].seq : lastSeq + 1;
+    },
     append(body) {
       const ev: JournalEvent = { ...body, journal_id: id, seq: ++lastSeq, at_unix_ms: now(), hostname: opts.hostname };
       ring.push(ev);

@@ -63,8 +63,12 @@ export function createKmsgFollower(opts: { path?: string; bootTimeMs: number }):
       }
       return out;
     },
-    get lost() { return lost; },
-    get problem() { return problem; },
+    get lost() {
+      return lost;
+    },
+    get problem() {
+      return problem;
+    },
     close() {
       if (fd >= 0) closeSync(fd);
       fd = -1;

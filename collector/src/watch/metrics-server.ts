@@ -8,11 +8,14 @@ export function startMetricsServer(registry: Registry, host: string, port: numbe
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are at /metrics\n');
       return;
     }
-    registry.metrics().then((text) => {
-      res.writeHead(200, { 'content-type': registry.contentType }).end(text);
-    }, (err: Error) => {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`);
-    });
+    registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': registry.contentType }).end(text);
+      },
+      (err: Error) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${err.message}\n`);
+      },
+    );
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

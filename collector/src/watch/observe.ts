@@ -55,12 +55,14 @@ export async function observeNode(s: Pick<Snapshotter, 'reader' | 'scanner' | 'r
     if (nsInit) inits.push(tasks.length - 1);
   }
   // An init tearing its namespace down is exiting (PF_EXITING) and waits in zap_pid_ns_processes.
-  await Promise.all(inits.map(async (k) => {
-    const task = tasks[k];
-    const r = await reader.read(`${procRoot}/${task.tgid}/task/${task.pid}/stack`);
-    if (r.status === 'timed-out') readTimeouts++;
-    task.inTeardown = r.status === 'ok' && parseStack(r.text).some((f) => f.function === 'zap_pid_ns_processes');
-  }));
+  await Promise.all(
+    inits.map(async (k) => {
+      const task = tasks[k];
+      const r = await reader.read(`${procRoot}/${task.tgid}/task/${task.pid}/stack`);
+      if (r.status === 'timed-out') readTimeouts++;
+      task.inTeardown = r.status === 'ok' && parseStack(r.text).some((f) => f.function === 'zap_pid_ns_processes');
+    }),
+  );
   const layout = detectCgroupLayout(cgroupRoot);
   const frozenPods = readFreezerStates(layout)
     .filter((f) => f.pod_uid && /^(FROZEN|1|frozen)$/.test(f.state ?? ''))

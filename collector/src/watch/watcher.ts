@@ -108,12 +108,22 @@ export function createWatcher(opts: WatcherOptions): Watcher {
   }
 
   // One at a time each: a slow look is skipped, never stacked.
-  const observeOnce = (): Promise<void> => (observing ??= observe().catch((err: Error) => {
-    opts.logger.error({ err }, 'watch-mode look at the node failed');
-  }).finally(() => { observing = undefined; }));
-  const pollOnce = (): Promise<void> => (polling ??= pollKmsg().catch((err: Error) => {
-    opts.logger.error({ err }, 'watch-mode kernel-log read failed');
-  }).finally(() => { polling = undefined; }));
+  const observeOnce = (): Promise<void> =>
+    (observing ??= observe()
+      .catch((err: Error) => {
+        opts.logger.error({ err }, 'watch-mode look at the node failed');
+      })
+      .finally(() => {
+        observing = undefined;
+      }));
+  const pollOnce = (): Promise<void> =>
+    (polling ??= pollKmsg()
+      .catch((err: Error) => {
+        opts.logger.error({ err }, 'watch-mode kernel-log read failed');
+      })
+      .finally(() => {
+        polling = undefined;
+      }));
 
   return {
     start() {

@@ -17,7 +17,9 @@ const s001 = loadCases().find((c) => c.name === 's-001-pod-terminating-zap-pid-n
 
 describe('whystuck analyze', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'whystuck-cli-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'whystuck-cli-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads a file and prints the ranked summary first, then findings with actions', async () => {

@@ -13,7 +13,12 @@ function io(stdin: string | Buffer = '') {
 }
 
 const record = loadCases((n) => n.startsWith('r-001'))[0].input;
-const filler = (n: number): string => Array.from({ length: n }, (_, i) => `Mar  7 18:${String(20 + Math.floor(i / 60000) % 40).padStart(2, '0')}:${String(Math.floor(i / 1000) % 60).padStart(2, '0')} node-7 kernel: device veth${i % 97} entered promiscuous mode`).join('\n');
+const filler = (n: number): string =>
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `Mar  7 18:${String(20 + (Math.floor(i / 60000) % 40)).padStart(2, '0')}:${String(Math.floor(i / 1000) % 60).padStart(2, '0')} node-7 kernel: device veth${i % 97} entered promiscuous mode`,
+  ).join('\n');
 
 describe('whystuck analyze --time-budget', () => {
   it('past the budget it diagnoses what it read and says at which line it stopped', async () => {
@@ -57,7 +62,11 @@ describe('whystuck analyze --time-budget', () => {
   });
 
   it('a budget that is not a number of seconds is a usage error', async () => {
-    for (const args of [['-', '--time-budget'], ['-', '--time-budget', 'soon'], ['--time-budget=-1', '-']]) {
+    for (const args of [
+      ['-', '--time-budget'],
+      ['-', '--time-budget', 'soon'],
+      ['--time-budget=-1', '-'],
+    ]) {
       const t = io(record);
       expect(await runAnalyze(args, t.io)).toBe(2);
       expect(t.err.join('')).toMatch(/--time-budget needs a number of seconds/);

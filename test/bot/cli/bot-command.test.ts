@@ -1,16 +1,27 @@
 import { runBot, runConfigCheck } from '../../../bot/src/cli/run-bot';
 
-const sink = () => { const out: string[] = []; return { out, w: { write: (s: string) => out.push(s) } }; };
+const sink = () => {
+  const out: string[] = [];
+  return { out, w: { write: (s: string) => out.push(s) } };
+};
 
 describe('whystuck config check', () => {
   it('summarises a good configuration without printing secrets', async () => {
     const o = sink();
     const e = sink();
-    const code = await runConfigCheck({
-      SLACK_BOT_TOKEN: 'xoxb-1-secret-token', SLACK_SIGNING_SECRET: 'shh-signing', WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443',
-      WHYSTUCK_COLLECTOR_INSECURE: '1', WHYSTUCK_REMEDIATORS: 'U0ONCALL', PAGERDUTY_ROUTING_KEY: 'pd-key-secret',
-      WHYSTUCK_ACTION_SECRET: 'gR3r8lTbsgzUiMwV7n5VjX8tx4e/nQECSrweVgNCSP0hZ1NspMa7aUrZJba07WCi',
-    }, o.w, e.w);
+    const code = await runConfigCheck(
+      {
+        SLACK_BOT_TOKEN: 'xoxb-1-secret-token',
+        SLACK_SIGNING_SECRET: 'shh-signing',
+        WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443',
+        WHYSTUCK_COLLECTOR_INSECURE: '1',
+        WHYSTUCK_REMEDIATORS: 'U0ONCALL',
+        PAGERDUTY_ROUTING_KEY: 'pd-key-secret',
+        WHYSTUCK_ACTION_SECRET: 'gR3r8lTbsgzUiMwV7n5VjX8tx4e/nQECSrweVgNCSP0hZ1NspMa7aUrZJba07WCi',
+      },
+      o.w,
+      e.w,
+    );
     expect(code).toBe(0);
     const text = o.out.join('');
     expect(text).toMatch(/mode: HTTP on port 3000/);
@@ -21,10 +32,18 @@ describe('whystuck config check', () => {
 
   it('names the PostgreSQL store, says when it cannot connect, never shows the password; a bad URL exits 2', async () => {
     const o = sink();
-    const code = await runConfigCheck({
-      SLACK_BOT_TOKEN: 'xoxb-1-secret-token', SLACK_SIGNING_SECRET: 'shh-signing', WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443',
-      WHYSTUCK_COLLECTOR_INSECURE: '1', WHYSTUCK_REMEDIATORS: 'U0ONCALL', WHYSTUCK_DATABASE_URL: 'postgres://bot:pw-do-not-print@127.0.0.1:9/whystuck',
-    }, o.w, sink().w);
+    const code = await runConfigCheck(
+      {
+        SLACK_BOT_TOKEN: 'xoxb-1-secret-token',
+        SLACK_SIGNING_SECRET: 'shh-signing',
+        WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443',
+        WHYSTUCK_COLLECTOR_INSECURE: '1',
+        WHYSTUCK_REMEDIATORS: 'U0ONCALL',
+        WHYSTUCK_DATABASE_URL: 'postgres://bot:pw-do-not-print@127.0.0.1:9/whystuck',
+      },
+      o.w,
+      sink().w,
+    );
     expect(code).toBe(1);
     const text = o.out.join('');
     expect(text).toMatch(/store: PostgreSQL bot@127\.0\.0\.1:9\/whystuck \(shared by every replica\)/);

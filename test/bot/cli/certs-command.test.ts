@@ -17,7 +17,24 @@ const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 function capture(): { io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } }; out: () => string; err: () => string } {
   let out = '';
   let err = '';
-  return { io: { stdout: { write: (s) => { out += s; return true; } }, stderr: { write: (s) => { err += s; return true; } } }, out: () => out, err: () => err };
+  return {
+    io: {
+      stdout: {
+        write: (s) => {
+          out += s;
+          return true;
+        },
+      },
+      stderr: {
+        write: (s) => {
+          err += s;
+          return true;
+        },
+      },
+    },
+    out: () => out,
+    err: () => err,
+  };
 }
 
 describe('whystuck certs --out DIR', () => {
@@ -97,24 +114,46 @@ describe('whystuck certs --out DIR', () => {
     expect(runCerts(['--out', join(dir, 'x'), '--add-nodes', 'node-z'], capture().io)).toBe(2); // no CA there
   });
 
-  it('works for real: a collector on 127.0.0.1 with node-a\'s files answers the bot (verifying node-a) and collector-health; its own certificate may not read or remediate', async () => {
+  it("works for real: a collector on 127.0.0.1 with node-a's files answers the bot (verifying node-a) and collector-health; its own certificate may not read or remediate", async () => {
     const snapshotter = createSnapshotter();
     const server = createCollectorServer({ snapshotter, remediator: createRemediator(), nodeName: 'node-a', logger: pino({ level: 'silent' }) });
     const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', { cert: file('collector-node-a.crt'), key: file('collector-node-a.key'), ca: file('ca.crt') }, false));
-    const bot = createCollectorClient({ address: `127.0.0.1:${port}`, tls: { cert: file('bot.crt'), key: file('bot.key'), ca: file('ca.crt') }, expectedIdentity: 'spiffe://whystuck/node/node-a', retries: 0, deadlineMs: 10_000 });
-    const probe = createCollectorClient({ address: `127.0.0.1:${port}`, tls: { cert: file('collector-node-a.crt'), key: file('collector-node-a.key'), ca: file('ca.crt') }, serverName: 'whystuck-collector', retries: 0, deadlineMs: 10_000 });
+    const bot = createCollectorClient({
+      address: `127.0.0.1:${port}`,
+      tls: { cert: file('bot.crt'), key: file('bot.key'), ca: file('ca.crt') },
+      expectedIdentity: 'spiffe://whystuck/node/node-a',
+      retries: 0,
+      deadlineMs: 10_000,
+    });
+    const probe = createCollectorClient({
+      address: `127.0.0.1:${port}`,
+      tls: { cert: file('collector-node-a.crt'), key: file('collector-node-a.key'), ca: file('ca.crt') },
+      serverName: 'whystuck-collector',
+      retries: 0,
+      deadlineMs: 10_000,
+    });
     try {
       const health = await bot.health();
       expect(health).toMatchObject({ status: 'ok', value: { status: 'SERVING', node_name: 'node-a' } });
       const c = capture();
-      expect(await runCollectorHealth(['--address', `127.0.0.1:${port}`, '--tls-cert', file('collector-node-a.crt'), '--tls-key', file('collector-node-a.key'), '--tls-ca', file('ca.crt')], c.io)).toBe(0);
+      expect(
+        await runCollectorHealth(['--address', `127.0.0.1:${port}`, '--tls-cert', file('collector-node-a.crt'), '--tls-key', file('collector-node-a.key'), '--tls-ca', file('ca.crt')], c.io),
+      ).toBe(0);
       expect(c.out()).toMatch(/^SERVING \S+ version /);
       // The collector's own certificate (used by its probe) reads Health only.
       const refused = await probe.remediate({ pid: 999_999, start_time_ticks: 1, expected_comm: 'x', signal: 'SIGTERM', requester: 'probe', reason: 'test', node: 'node-a' });
-      expect(refused).toMatchObject({ status: 'ok', value: { status: 'NOT_AUTHORISED', message: expect.stringContaining('its certificate is spiffe://whystuck/node/node-a, not spiffe://whystuck/bot') } });
+      expect(refused).toMatchObject({
+        status: 'ok',
+        value: { status: 'NOT_AUTHORISED', message: expect.stringContaining('its certificate is spiffe://whystuck/node/node-a, not spiffe://whystuck/bot') },
+      });
       expect(await probe.snapshot({ pids: { pids: [process.pid] } })).toMatchObject({ status: 'rejected', code: 7 });
       const wrongName = capture();
-      expect(await runCollectorHealth(['--address', `127.0.0.1:${port}`, '--tls-cert', file('bot.crt'), '--tls-key', file('bot.key'), '--tls-ca', file('ca.crt'), '--server-name', 'someone-else', '--timeout-ms', '2000'], wrongName.io)).toBe(3);
+      expect(
+        await runCollectorHealth(
+          ['--address', `127.0.0.1:${port}`, '--tls-cert', file('bot.crt'), '--tls-key', file('bot.key'), '--tls-ca', file('ca.crt'), '--server-name', 'someone-else', '--timeout-ms', '2000'],
+          wrongName.io,
+        ),
+      ).toBe(3);
     } finally {
       bot.close();
       probe.close();

@@ -15,8 +15,13 @@ function io() {
 
 describe('whystuck diagnose --ssh: bad input is refused before connecting', () => {
   let silent: Awaited<ReturnType<typeof silentServer>>;
-  beforeAll(async () => { silent = await silentServer(); });
-  afterAll(async () => { expect(silent.connections()).toBe(0); await silent.close(); });
+  beforeAll(async () => {
+    silent = await silentServer();
+  });
+  afterAll(async () => {
+    expect(silent.connections()).toBe(0);
+    await silent.close();
+  });
   const ssh = () => ['--ssh', `root@127.0.0.1:${silent.port}`, '--ssh-key', '/nonexistent/key', '--known-hosts', '/nonexistent/kh'];
 
   it.each([
@@ -52,8 +57,13 @@ const can = sshdAvailable();
 const cg = cgroupV1Available();
 (can.ok && cg.ok ? describe : describe.skip)('whystuck diagnose --ssh against a real sshd', () => {
   let server: TestSshd;
-  beforeAll(async () => { server = await startSshd(); });
-  afterAll(async () => { await cleanupAll(); await server?.stop(); });
+  beforeAll(async () => {
+    server = await startSshd();
+  });
+  afterAll(async () => {
+    await cleanupAll();
+    await server?.stop();
+  });
   afterEach(cleanupAll);
 
   it('prints the same JSON diagnosis of a zombie pod as --local', async () => {
@@ -69,7 +79,8 @@ const cg = cgroupV1Available();
     const doc = JSON.parse(viaSsh.out.join(''));
     const localDoc = JSON.parse(local.out.join(''));
     const shape = (d: { summary: string; findings: Array<{ id: string; kind: string; tasks: Array<{ pid: number; role: string }> }> }) => ({
-      summary: d.summary, findings: d.findings.map((f) => ({ id: f.id, kind: f.kind, tasks: f.tasks.map((t) => `${t.pid} ${t.role}`).sort() })),
+      summary: d.summary,
+      findings: d.findings.map((f) => ({ id: f.id, kind: f.kind, tasks: f.tasks.map((t) => `${t.pid} ${t.role}`).sort() })),
     });
     expect(shape(doc)).toEqual(shape(localDoc));
     expect(doc.findings.map((f: { id: string }) => f.id)).toContain('zombie');
@@ -78,8 +89,25 @@ const cg = cgroupV1Available();
 
   it('text output, through a jump host, with a pinned fingerprint', async () => {
     const t = io();
-    expect(await runDiagnose(['--ssh', `root@127.0.0.1:${server.port}`, '--jump', `root@127.0.0.1:${server.port}`, '--ssh-key', server.clientKey,
-      '--host-key-fingerprint', server.hostFingerprint, '--pid', '1', '--command-timeout', '20'], t.io)).toBe(0);
+    expect(
+      await runDiagnose(
+        [
+          '--ssh',
+          `root@127.0.0.1:${server.port}`,
+          '--jump',
+          `root@127.0.0.1:${server.port}`,
+          '--ssh-key',
+          server.clientKey,
+          '--host-key-fingerprint',
+          server.hostFingerprint,
+          '--pid',
+          '1',
+          '--command-timeout',
+          '20',
+        ],
+        t.io,
+      ),
+    ).toBe(0);
     expect(t.out.join('')).toMatch(/\(pid 1\)/);
   });
 
@@ -90,7 +118,11 @@ const cg = cgroupV1Available();
     const t = io();
     expect(await runDiagnose(['--ssh', `root@127.0.0.1:${server.port}`, '--ssh-key', server.clientKey, '--known-hosts', kh], t.io)).toBe(3);
     expect(t.out).toEqual([]);
-    expect(t.err.join('')).toMatch(new RegExp(`^whystuck diagnose: SSH to root@127\\.0\\.0\\.1:${server.port} failed: refused the node: the host key of \\[127\\.0\\.0\\.1\\]:${server.port} has CHANGED: it presents ssh-ed25519 ${server.hostFingerprint.replace(/[+/]/g, '\\$&')}`));
+    expect(t.err.join('')).toMatch(
+      new RegExp(
+        `^whystuck diagnose: SSH to root@127\\.0\\.0\\.1:${server.port} failed: refused the node: the host key of \\[127\\.0\\.0\\.1\\]:${server.port} has CHANGED: it presents ssh-ed25519 ${server.hostFingerprint.replace(/[+/]/g, '\\$&')}`,
+      ),
+    );
     expect(t.err.join('')).toContain(`ssh-keygen -R '[127.0.0.1]:${server.port}' -f ${kh}`);
   });
 

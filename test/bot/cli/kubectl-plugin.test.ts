@@ -25,7 +25,11 @@ const PLUGIN = join(ROOT, 'bin', 'kubectl-whystuck');
 const COLLECTOR = { namespace: 'whystuck', name: 'whystuck-collector-x7k2p' };
 const LABELS = { 'app.kubernetes.io/name': 'whystuck-collector' };
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** The plugin as kubectl execs it: `kubectl-whystuck ARGS` found on the PATH, the user's environment. */
 function plugin(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
@@ -44,7 +48,7 @@ if (!canKernel.ok) process.stderr.write(`kubectl plugin: kernel scenarios skippe
 /** Directories the plugin writes the Secret's key into, while it runs. */
 const secretDirs = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith('kubectl-whystuck-'));
 
-describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and the collector through port-forward', () => {
+describe("kubectl whystuck: the bot's answer from the user's kubeconfig and the collector through port-forward", () => {
   let harness: Harness;
   let kube: FakeKubeApi;
   let collectorPort: number;
@@ -66,7 +70,11 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     // The bot's certificate is for the bot's own investigation below; the plugin is given the reader's only.
     botFiles = harness.clientTls('whystuck-bot');
     readerFiles = harness.clientTls('spiffe://whystuck/reader');
-    kube.addSecret({ namespace: 'whystuck', name: 'whystuck-reader-tls', data: { 'tls.crt': readFileSync(readerFiles.cert), 'tls.key': readFileSync(readerFiles.key), 'ca.crt': readFileSync(readerFiles.ca) } });
+    kube.addSecret({
+      namespace: 'whystuck',
+      name: 'whystuck-reader-tls',
+      data: { 'tls.crt': readFileSync(readerFiles.cert), 'tls.key': readFileSync(readerFiles.key), 'ca.crt': readFileSync(readerFiles.ca) },
+    });
     home = mkdtempSync(join(tmpdir(), 'whystuck-plugin-home-'));
     env = { KUBECONFIG: kube.kubeconfig, HOME: home };
   });
@@ -77,7 +85,7 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
   });
   afterEach(cleanupAll);
 
-  itKernel('pod NAME -n NS: the pod\'s zombies and their parent from the real kernel, through the port-forward, the same answer as the bot', async () => {
+  itKernel("pod NAME -n NS: the pod's zombies and their parent from the real kernel, through the port-forward, the same answer as the bot", async () => {
     const pod = createPodCgroup();
     const { parentPid, zombiePids } = await spawnZombies(2, pod);
     kube.addPod({ namespace: 'shop', name: 'web-0', uid: pod.podUid, nodeName: 'node-d', containers: [{ name: 'web', id: pod.containerId }] });
@@ -105,13 +113,15 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     expect(tunnels[0].bytesOut).toBeGreaterThan(1000);
     expect(tunnels[0].clientChannels.every((c) => c === 0)).toBe(true);
     const asked = kube.requests.map(decodeURIComponent);
-    expect(asked).toEqual(expect.arrayContaining([
-      'GET /api/v1/namespaces/shop/pods/web-0',
-      'GET /api/v1/namespaces/whystuck/pods?fieldSelector=spec.nodeName=node-d&labelSelector=app.kubernetes.io/name=whystuck-collector',
-      'GET /api/v1/namespaces/whystuck/secrets/whystuck-reader-tls',
-      `GET /api/v1/namespaces/whystuck/pods/${COLLECTOR.name}/portforward?ports=7443`,
-      'GET /api/v1/nodes/node-d',
-    ]));
+    expect(asked).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/namespaces/shop/pods/web-0',
+        'GET /api/v1/namespaces/whystuck/pods?fieldSelector=spec.nodeName=node-d&labelSelector=app.kubernetes.io/name=whystuck-collector',
+        'GET /api/v1/namespaces/whystuck/secrets/whystuck-reader-tls',
+        `GET /api/v1/namespaces/whystuck/pods/${COLLECTOR.name}/portforward?ports=7443`,
+        'GET /api/v1/nodes/node-d',
+      ]),
+    );
     // Reads only: no write of any kind reached the API. The bot's Secret is never asked for.
     expect(kube.requests.filter((r) => !r.startsWith('GET '))).toEqual([]);
     expect(asked.filter((r) => r.includes('whystuck-bot-tls'))).toEqual([]);
@@ -135,7 +145,7 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     }
   });
 
-  it('the reader\'s certificate from --tls-cert/--tls-key/--tls-ca files: the Secret is not read', async () => {
+  it("the reader's certificate from --tls-cert/--tls-key/--tls-ca files: the Secret is not read", async () => {
     // With a claim: the API layer reads it, the node's VolumeAttachments and its CSINode too.
     kube.addPod({ namespace: 'shop', name: 'idle-0', uid: '6a1f0c2e-4b3d-4e5f-9a8b-7c6d5e4f3a2b', nodeName: 'node-d', volumes: [{ name: 'data', claimName: 'data-idle-0' }] });
     kube.addClaim({ namespace: 'shop', name: 'data-idle-0', volumeName: 'pv-idle-0', storageClassName: 'csi-rbd' });
@@ -151,7 +161,7 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     expect(asked.some((r) => r.endsWith('/portforward?ports=7443'))).toBe(true);
   });
 
-  it('the namespace comes from --context\'s kubeconfig context when -n is not given; an unknown context is refused', async () => {
+  it("the namespace comes from --context's kubeconfig context when -n is not given; an unknown context is refused", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'whystuck-plugin-kc-'));
     try {
       const kc = join(dir, 'config');
@@ -201,8 +211,13 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
   it('a node whose collector cannot be reached: the answer from the API layer alone, saying the node was not read', async () => {
     kube.addNode({ name: 'node-gone', ready: 'Unknown', lastHeartbeat: new Date(Date.now() - 3 * 3600_000).toISOString(), taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] });
     kube.addPod({
-      namespace: 'shop', name: 'web-1', uid: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b', nodeName: 'node-gone', deletionTimestamp: new Date(Date.now() - 2 * 3600_000).toISOString(),
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'ss-1', controller: true }], containers: [{ name: 'web', id: 'beef' }],
+      namespace: 'shop',
+      name: 'web-1',
+      uid: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b',
+      nodeName: 'node-gone',
+      deletionTimestamp: new Date(Date.now() - 2 * 3600_000).toISOString(),
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'ss-1', controller: true }],
+      containers: [{ name: 'web', id: 'beef' }],
     });
     const tunnels = kube.portForwards.length;
     const run = await plugin(['pod', 'web-1', '-n', 'shop'], env);
@@ -210,19 +225,23 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     expect(run.code).toBe(0);
     expect(run.stdout.split('\n')[0]).toBe('Node node-gone is not ready: pod shop/web-1 stays Terminating until its kubelet returns.');
     expect(run.stdout).toContain('kubectl taint nodes node-gone node.kubernetes.io/out-of-service=nodeshutdown:NoExecute');
-    expect(run.stdout).toContain('⚠ Not read: node node-gone: processes, kernel and container runtime (there is no collector pod on node node-gone (pods in namespace whystuck with labels app.kubernetes.io/name=whystuck-collector)');
+    expect(run.stdout).toContain(
+      '⚠ Not read: node node-gone: processes, kernel and container runtime (there is no collector pod on node node-gone (pods in namespace whystuck with labels app.kubernetes.io/name=whystuck-collector)',
+    );
     expect(run.stdout).not.toContain('read from the collector');
     expect(kube.portForwards.length).toBe(tunnels);
   });
 
-  it('without read access to the reader\'s Secret: says it needs it, and no collector is contacted', async () => {
+  it("without read access to the reader's Secret: says it needs it, and no collector is contacted", async () => {
     kube.addPod({ namespace: 'shop', name: 'idle-1', uid: '7b2e1d3f-5c4a-4f6e-8b9c-0d1e2f3a4b5c', nodeName: 'node-d' });
     kube.fault(/\/secrets\//, { status: 403, message: 'secrets "whystuck-reader-tls" is forbidden: User "alice" cannot get resource "secrets" in API group "" in the namespace "whystuck"' });
     const tunnels = kube.portForwards.length;
     try {
       const run = await plugin(['pod', 'idle-1', '-n', 'shop'], env);
       expect(run.code).toBe(3);
-      expect(run.stderr).toBe('kubectl-whystuck: you may not read the reader\'s client certificate (get secrets/whystuck-reader-tls in namespace whystuck: for those who may read every node), which the collectors require; give --tls-cert/--tls-key/--tls-ca if you hold it otherwise\n');
+      expect(run.stderr).toBe(
+        "kubectl-whystuck: you may not read the reader's client certificate (get secrets/whystuck-reader-tls in namespace whystuck: for those who may read every node), which the collectors require; give --tls-cert/--tls-key/--tls-ca if you hold it otherwise\n",
+      );
       expect(kube.portForwards.length).toBe(tunnels);
     } finally {
       kube.fault(/\/secrets\//, null);
@@ -234,13 +253,15 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     try {
       const run = await plugin(['pod', 'idle-0', '-n', 'shop'], env);
       expect(run.code).toBe(3);
-      expect(run.stderr).toMatch(/^kubectl-whystuck: the collector on node-d \(pod whystuck\/whystuck-collector-x7k2p through the API server's port-forward \(port 7443, local 127\.0\.0\.1:\d+\)\) is unreachable: .*refused the port-forward to pod whystuck\/whystuck-collector-x7k2p port 7443: Unexpected server response: 403/);
+      expect(run.stderr).toMatch(
+        /^kubectl-whystuck: the collector on node-d \(pod whystuck\/whystuck-collector-x7k2p through the API server's port-forward \(port 7443, local 127\.0\.0\.1:\d+\)\) is unreachable: .*refused the port-forward to pod whystuck\/whystuck-collector-x7k2p port 7443: Unexpected server response: 403/,
+      );
     } finally {
       kube.fault(/\/portforward$/, null);
     }
   });
 
-  it('a collector pod whose port forwards to another node\'s collector: its certificate is refused, nothing is read from it', async () => {
+  it("a collector pod whose port forwards to another node's collector: its certificate is refused, nothing is read from it", async () => {
     const other = await startHarness({ nodeName: 'node-e', serverNames: { dnsNames: ['whystuck-collector'] } });
     try {
       kube.addNode({ name: 'node-f' });
@@ -256,7 +277,7 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     }
   });
 
-  it('a collector with its pod\'s identity (cert-manager csi-driver) is accepted for the node the API places it on; another pod\'s identity is not', async () => {
+  it("a collector with its pod's identity (cert-manager csi-driver) is accepted for the node the API places it on; another pod's identity is not", async () => {
     const own = await startHarness({ nodeName: 'node-p', serverIdentity: 'spiffe://whystuck/ns/whystuck/pod/whystuck-collector-p0d1', serverNames: { dnsNames: ['whystuck-collector'] } });
     const stray = await startHarness({ nodeName: 'node-q', serverIdentity: 'spiffe://whystuck/ns/whystuck/pod/whystuck-collector-elsewhere', serverNames: { dnsNames: ['whystuck-collector'] } });
     try {
@@ -273,17 +294,21 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
       kube.addPod({ namespace: 'shop', name: 'q-0', uid: '1f6c5b7d-9a8e-4d0c-9f3a-4b5c6d7e8f90', nodeName: 'node-q' });
       const refused = await plugin(['pod', 'q-0', '-n', 'shop'], env);
       expect(refused.code).toBe(3);
-      expect(refused.stderr).toMatch(/the collector on node-q .* is unreachable: .*the server is not spiffe:\/\/whystuck\/node\/node-q or spiffe:\/\/whystuck\/ns\/whystuck\/pod\/whystuck-collector-q0d2/);
+      expect(refused.stderr).toMatch(
+        /the collector on node-q .* is unreachable: .*the server is not spiffe:\/\/whystuck\/node\/node-q or spiffe:\/\/whystuck\/ns\/whystuck\/pod\/whystuck-collector-q0d2/,
+      );
     } finally {
       await own.close();
       await stray.close();
     }
   });
 
-  it('a pod port nothing listens on: the kubelet\'s error from the error channel is named', async () => {
+  it("a pod port nothing listens on: the kubelet's error from the error channel is named", async () => {
     const run = await plugin(['pod', 'idle-0', '-n', 'shop', '--tls-cert', readerFiles.cert, '--tls-key', readerFiles.key, '--tls-ca', readerFiles.ca], { ...env, WHYSTUCK_COLLECTOR_PORT: '7444' });
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/is unreachable: .*\(port-forward to pod whystuck\/whystuck-collector-x7k2p port 7444: error forwarding port 7444 to pod whystuck-collector-x7k2p_whystuck, uid u-col-d: failed to connect to localhost:7444 inside namespace/);
+    expect(run.stderr).toMatch(
+      /is unreachable: .*\(port-forward to pod whystuck\/whystuck-collector-x7k2p port 7444: error forwarding port 7444 to pod whystuck-collector-x7k2p_whystuck, uid u-col-d: failed to connect to localhost:7444 inside namespace/,
+    );
   });
 
   it('--help says what it needs and that it never remediates: the reader identity can only take snapshots', async () => {
@@ -292,13 +317,15 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
     expect(run.stdout).toMatch(/^usage: kubectl whystuck pod NAME \[-n NAMESPACE\]/);
     expect(run.stdout).toContain('It never changes anything: no signal, no patch, no delete.');
     const flat = run.stdout.replace(/\s+/g, ' ');
-    expect(flat).toContain('the read-only reader identity (spiffe://whystuck/reader), not the bot\'s: collectors let the reader take snapshots and nothing else (Watch and Remediate refuse it), so holding its key cannot signal anything; remediation stays with the audited bot');
+    expect(flat).toContain(
+      "the read-only reader identity (spiffe://whystuck/reader), not the bot's: collectors let the reader take snapshots and nothing else (Watch and Remediate refuse it), so holding its key cannot signal anything; remediation stays with the audited bot",
+    );
     expect(flat).toContain('the Secret whystuck-reader-tls');
     expect(flat).not.toContain('whystuck-bot-tls');
   });
 
   // Last: the fake has no way to lift forbidList.
-  it('refusals name the user\'s own RBAC, not the bot\'s: the pod, then the collector pods', async () => {
+  it("refusals name the user's own RBAC, not the bot's: the pod, then the collector pods", async () => {
     kube.fault(/\/pods\/secret-0$/, { status: 403, message: 'pods "secret-0" is forbidden' });
     try {
       const run = await plugin(['pod', 'secret-0', '-n', 'shop'], env);
@@ -317,20 +344,40 @@ describe('kubectl whystuck: the bot\'s answer from the user\'s kubeconfig and th
   it('what it asked the API for, over every run here, is exactly the RBAC its --help lists: reads, and the port-forward', async () => {
     // (group/resource:verb) as the API server authorises each request; a WebSocket port-forward is "create" on pods/portforward
     // (and "get" on API servers before the websocket-upgrade authorisation change).
-    const grants = new Set(kube.requests.map((r) => {
-      const [method, target] = r.split(' ');
-      const parts = new URL(target, 'http://x').pathname.split('/').filter(Boolean);
-      const group = parts[0] === 'api' ? 'core' : parts[1];
-      let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
-      if (rest[0] === 'namespaces' && rest.length > 2) rest = rest.slice(2);
-      if (rest[2]) return `${group}/${rest[0]}/${rest[2]}:create`;
-      return `${group}/${rest[0]}:${method === 'GET' ? (rest[1] ? 'get' : 'list') : method}`;
-    }));
+    const grants = new Set(
+      kube.requests.map((r) => {
+        const [method, target] = r.split(' ');
+        const parts = new URL(target, 'http://x').pathname.split('/').filter(Boolean);
+        const group = parts[0] === 'api' ? 'core' : parts[1];
+        let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
+        if (rest[0] === 'namespaces' && rest.length > 2) rest = rest.slice(2);
+        if (rest[2]) return `${group}/${rest[0]}/${rest[2]}:create`;
+        return `${group}/${rest[0]}:${method === 'GET' ? (rest[1] ? 'get' : 'list') : method}`;
+      }),
+    );
     expect([...grants].sort()).toEqual([
-      'core/events:list', 'core/nodes:get', 'core/persistentvolumeclaims:get', 'core/persistentvolumes:get', 'core/pods/portforward:create', 'core/pods:get', 'core/pods:list', 'core/secrets:get',
-      'storage.k8s.io/csinodes:get', 'storage.k8s.io/volumeattachments:list',
+      'core/events:list',
+      'core/nodes:get',
+      'core/persistentvolumeclaims:get',
+      'core/persistentvolumes:get',
+      'core/pods/portforward:create',
+      'core/pods:get',
+      'core/pods:list',
+      'core/secrets:get',
+      'storage.k8s.io/csinodes:get',
+      'storage.k8s.io/volumeattachments:list',
     ]);
     const help = (await plugin(['--help'], {})).stdout.replace(/\s+/g, ' ');
-    for (const said of ['get pods in NAMESPACE', 'get nodes and csinodes', 'list events', 'get persistentvolumeclaims and persistentvolumes', 'list volumeattachments', 'deployments.apps', 'list pods and create (and get) pods/portforward in the collector namespace', 'get the reader\'s TLS Secret']) expect(help).toContain(said);
+    for (const said of [
+      'get pods in NAMESPACE',
+      'get nodes and csinodes',
+      'list events',
+      'get persistentvolumeclaims and persistentvolumes',
+      'list volumeattachments',
+      'deployments.apps',
+      'list pods and create (and get) pods/portforward in the collector namespace',
+      "get the reader's TLS Secret",
+    ])
+      expect(help).toContain(said);
   });
 });

@@ -12,7 +12,10 @@ import { repoPath } from '../../helpers/deploy/render-kustomize';
 const SIGNING = randomBytes(16).toString('hex'); // Slack's signing secrets are 32 hex digits
 const SLACK = { SLACK_BOT_TOKEN: `xoxb-1-${randomBytes(12).toString('hex')}`, SLACK_SIGNING_SECRET: SIGNING };
 const GOOD_KEY = randomBytes(48).toString('base64');
-const sink = () => { const out: string[] = []; return { text: () => out.join(''), w: { write: (s: string) => out.push(s) } }; };
+const sink = () => {
+  const out: string[] = [];
+  return { text: () => out.join(''), w: { write: (s: string) => out.push(s) } };
+};
 
 /** The ConfigError loadConfig throws for this action key (with the Slack secrets and `extra`). */
 function refusal(key: string, extra: Record<string, string> = {}): ConfigError {
@@ -30,7 +33,13 @@ function refusal(key: string, extra: Record<string, string> = {}): ConfigError {
 
 describe('the action key (WHYSTUCK_ACTION_SECRET)', () => {
   it('accepts 32+ random bytes, as hex, base64 (either alphabet) or text', () => {
-    for (const key of [randomBytes(32).toString('hex'), GOOD_KEY, randomBytes(32).toString('base64'), randomBytes(32).toString('base64url'), randomBytes(40).toString('base64url').replace(/[-_]/g, '~')]) {
+    for (const key of [
+      randomBytes(32).toString('hex'),
+      GOOD_KEY,
+      randomBytes(32).toString('base64'),
+      randomBytes(32).toString('base64url'),
+      randomBytes(40).toString('base64url').replace(/[-_]/g, '~'),
+    ]) {
       expect(loadConfig({ ...SLACK, WHYSTUCK_ACTION_SECRET: key }, undefined).actionSecret).toBe(key);
     }
   });
@@ -43,7 +52,9 @@ describe('the action key (WHYSTUCK_ACTION_SECRET)', () => {
   });
 
   it('refuses a key shorter than 32 bytes, counted after decoding', () => {
-    expect(refusal(randomBytes(16).toString('hex')).message).toMatch(/^WHYSTUCK_ACTION_SECRET: is 16 bytes \(read as hex\): it must be at least 32 random bytes \(value not shown\); make one with `openssl rand -base64 48`/);
+    expect(refusal(randomBytes(16).toString('hex')).message).toMatch(
+      /^WHYSTUCK_ACTION_SECRET: is 16 bytes \(read as hex\): it must be at least 32 random bytes \(value not shown\); make one with `openssl rand -base64 48`/,
+    );
     // 40 hex digits are 20 bytes, not 40; 32 base64 characters are 24 bytes.
     expect(refusal(randomBytes(20).toString('hex')).message).toMatch(/is 20 bytes \(read as hex\)/);
     expect(refusal(randomBytes(24).toString('base64')).message).toMatch(/is 24 bytes \(read as base64\)/);
@@ -61,7 +72,7 @@ describe('the action key (WHYSTUCK_ACTION_SECRET)', () => {
     expect(refusal(`${'a'.repeat(60)}b!`).message).toMatch(/too alike to be random/);
   });
 
-  it('refuses a placeholder, such as the dev overlay\'s example', () => {
+  it("refuses a placeholder, such as the dev overlay's example", () => {
     const example = /^WHYSTUCK_ACTION_SECRET=(.*)$/m.exec(readFileSync(repoPath('deploy/kustomize/overlays/dev/slack.env.example'), 'utf8'))![1];
     expect(() => loadConfig({ ...SLACK, WHYSTUCK_ACTION_SECRET: example }, undefined)).toThrow(/^WHYSTUCK_ACTION_SECRET: /);
     expect(refusal('replace-with-the-output-of-openssl-rand-base64-48!!').message).toMatch(/placeholder/);
@@ -85,7 +96,9 @@ describe('the action key (WHYSTUCK_ACTION_SECRET)', () => {
   });
 
   it('is required by the Slack bot: missing, `whystuck bot` stops with a ConfigError; the terminal makes its own', async () => {
-    expect(() => requireActionKey(loadConfig(SLACK, undefined))).toThrow(/^WHYSTUCK_ACTION_SECRET: is not set: the Slack bot signs its remediation buttons with it; it must be at least 32 random bytes of its own \(never derived from SLACK_SIGNING_SECRET or another secret\); make one with `openssl rand -base64 48`/);
+    expect(() => requireActionKey(loadConfig(SLACK, undefined))).toThrow(
+      /^WHYSTUCK_ACTION_SECRET: is not set: the Slack bot signs its remediation buttons with it; it must be at least 32 random bytes of its own \(never derived from SLACK_SIGNING_SECRET or another secret\); make one with `openssl rand -base64 48`/,
+    );
     expect(requireActionKey(loadConfig({ ...SLACK, WHYSTUCK_ACTION_SECRET: GOOD_KEY }, undefined))).toBe(GOOD_KEY);
     const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
@@ -102,7 +115,9 @@ describe('the action key (WHYSTUCK_ACTION_SECRET)', () => {
     const base = { ...SLACK, WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443', WHYSTUCK_COLLECTOR_INSECURE: '1', WHYSTUCK_REMEDIATORS: 'U0ONCALL' };
     const ok = sink();
     expect(await runConfigCheck({ ...base, WHYSTUCK_ACTION_SECRET: GOOD_KEY }, ok.w, sink().w)).toBe(0);
-    expect(ok.text()).toMatch(/^action key: WHYSTUCK_ACTION_SECRET set \(value not shown\), 48 bytes read as base64; at least 32, not a repeated pattern or placeholder, equal to none of the other credentials$/m);
+    expect(ok.text()).toMatch(
+      /^action key: WHYSTUCK_ACTION_SECRET set \(value not shown\), 48 bytes read as base64; at least 32, not a repeated pattern or placeholder, equal to none of the other credentials$/m,
+    );
     expect(ok.text()).toMatch(/^ {2}WHYSTUCK_ACTION_SECRET = \(set, not shown\)$/m);
     expect(ok.text()).not.toContain(GOOD_KEY);
     expect(ok.text()).not.toContain(GOOD_KEY.slice(0, 12));

@@ -7,8 +7,18 @@ import { watchShardsFrom } from '../../../bot/src/watch/watch-shards-config';
 
 /** bot/src/config: one schema per section over the YAML file and the environment, one ConfigError, files as their own step. */
 
-const sink = () => { const out: string[] = []; return { out, text: () => out.join(''), w: { write: (s: string) => out.push(s) } }; };
-const GOOD = { SLACK_BOT_TOKEN: 'xoxb-1-secret-token', SLACK_SIGNING_SECRET: 'shh-signing', WHYSTUCK_ACTION_SECRET: 'aGDnE1I09T6yFhmZoy+KwExEg0bbJKnjBNLkMZrwX3N9JFkS3DHJ2cfnn2m7A7Qw', WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443', WHYSTUCK_COLLECTOR_INSECURE: '1', WHYSTUCK_REMEDIATORS: 'U0ONCALL' };
+const sink = () => {
+  const out: string[] = [];
+  return { out, text: () => out.join(''), w: { write: (s: string) => out.push(s) } };
+};
+const GOOD = {
+  SLACK_BOT_TOKEN: 'xoxb-1-secret-token',
+  SLACK_SIGNING_SECRET: 'shh-signing',
+  WHYSTUCK_ACTION_SECRET: 'aGDnE1I09T6yFhmZoy+KwExEg0bbJKnjBNLkMZrwX3N9JFkS3DHJ2cfnn2m7A7Qw',
+  WHYSTUCK_COLLECTORS: 'n1=127.0.0.1:7443',
+  WHYSTUCK_COLLECTOR_INSECURE: '1',
+  WHYSTUCK_REMEDIATORS: 'U0ONCALL',
+};
 
 const configError = (env: Record<string, string>, file?: string): ConfigError => {
   try {
@@ -21,7 +31,9 @@ const configError = (env: Record<string, string>, file?: string): ConfigError =>
 };
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'whystuck-config-')); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'whystuck-config-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('whystuck config check', () => {
@@ -66,14 +78,23 @@ describe('whystuck config check', () => {
     const cert = join(dir, 'bot.crt');
     writeFileSync(cert, 'not a certificate\n');
     const o = sink();
-    const env = { ...GOOD, WHYSTUCK_COLLECTOR_INSECURE: '0', WHYSTUCK_COLLECTORS: 'n1=10.0.0.1:7443', WHYSTUCK_COLLECTOR_TLS_CERT: cert, WHYSTUCK_COLLECTOR_TLS_KEY: join(dir, 'missing.key'), WHYSTUCK_COLLECTOR_TLS_CA: cert };
+    const env = {
+      ...GOOD,
+      WHYSTUCK_COLLECTOR_INSECURE: '0',
+      WHYSTUCK_COLLECTORS: 'n1=10.0.0.1:7443',
+      WHYSTUCK_COLLECTOR_TLS_CERT: cert,
+      WHYSTUCK_COLLECTOR_TLS_KEY: join(dir, 'missing.key'),
+      WHYSTUCK_COLLECTOR_TLS_CA: cert,
+    };
     expect(await runConfigCheck(env, o.w, sink().w)).toBe(1);
     expect(o.text()).toMatch(/^problem: WHYSTUCK_COLLECTOR_TLS_CERT: .*bot\.crt is not a PEM certificate/m);
     // Parsing reads no file; the explicit step does.
     const c = parseConfig(env);
     expect(() => checkConfigFiles(c, { ssh: true })).not.toThrow();
     expect(() => checkConfigFiles(c)).toThrow(/WHYSTUCK_COLLECTOR_TLS_CERT: .* is not a PEM certificate/);
-    expect(() => checkConfigFiles(parseConfig({ ...env, WHYSTUCK_COLLECTOR_TLS_CERT: join(dir, 'gone.crt') }))).toThrow(/WHYSTUCK_COLLECTOR_TLS_CERT: cannot read .*gone\.crt: ENOENT; mount the file there or fix the path/);
+    expect(() => checkConfigFiles(parseConfig({ ...env, WHYSTUCK_COLLECTOR_TLS_CERT: join(dir, 'gone.crt') }))).toThrow(
+      /WHYSTUCK_COLLECTOR_TLS_CERT: cannot read .*gone\.crt: ENOENT; mount the file there or fix the path/,
+    );
   });
 
   it('checks the SSH key and known_hosts as a file step: parsing alone accepts a missing key, loading refuses it', () => {
@@ -95,7 +116,13 @@ describe('a bad value in each section: the key, the value, what is allowed and t
     ['pastes', { WHYSTUCK_PASTE_CONCURRENCY: '9' }, 'WHYSTUCK_PASTE_CONCURRENCY', '9', /must be an integer from 1 to 8 \(paste analyses run at once/],
     ['pastes', { WHYSTUCK_PASTE_CONCURRENCY: '1.5' }, 'WHYSTUCK_PASTE_CONCURRENCY', '1.5', /must be an integer from 1 to 8/],
     ['pastes', { WHYSTUCK_PASTE_RATE_PER_MINUTE: '0' }, 'WHYSTUCK_PASTE_RATE_PER_MINUTE', '0', /must be an integer from 1 to 600 \(pastes one Slack user may send per minute/],
-    ['ssh fallback', { WHYSTUCK_SSH_KEY_FILE: '/k', WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: `SHA256:${'A'.repeat(43)}`, WHYSTUCK_SSH_COMMAND_TIMEOUT_MS: '1e9' }, 'WHYSTUCK_SSH_COMMAND_TIMEOUT_MS', '1e9', /from 100 to 600000/],
+    [
+      'ssh fallback',
+      { WHYSTUCK_SSH_KEY_FILE: '/k', WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: `SHA256:${'A'.repeat(43)}`, WHYSTUCK_SSH_COMMAND_TIMEOUT_MS: '1e9' },
+      'WHYSTUCK_SSH_COMMAND_TIMEOUT_MS',
+      '1e9',
+      /from 100 to 600000/,
+    ],
     ['watch mode', { WHYSTUCK_ALERT_CHANNEL: 'C0A', WHYSTUCK_ALERT_RESOLVE_AFTER_MINUTES: 'never' }, 'WHYSTUCK_ALERT_RESOLVE_AFTER_MINUTES', 'never', /above 0 and at most 10080/],
     ['watch mode', { WHYSTUCK_ALERT_CHANNEL: '#incidents' }, 'WHYSTUCK_ALERT_CHANNEL', '#incidents', /is not a Slack channel id: use the id/],
     ['metrics', { WHYSTUCK_METRICS_LISTEN: 'localhost' }, 'WHYSTUCK_METRICS_LISTEN', 'localhost', /must be HOST:PORT, e\.g\. 0\.0\.0\.0:9465/],
@@ -114,7 +141,7 @@ describe('a bad value in each section: the key, the value, what is allowed and t
     expect(e.message).toBe(`${key}: "${value}" ${e.detail}`);
   });
 
-  it('a secret\'s value is never shown; its problem and fix are', () => {
+  it("a secret's value is never shown; its problem and fix are", () => {
     const e = configError({ WHYSTUCK_DATABASE_URL: 'mysql://u:hunter2@db/x' });
     expect(e.key).toBe('WHYSTUCK_DATABASE_URL');
     expect(e.value).toBeUndefined();
@@ -166,7 +193,18 @@ describe('watch shards', () => {
     expect(watchShardsFrom(loadConfig({ WHYSTUCK_WATCH_LEASES: 'OFF', KUBERNETES_SERVICE_HOST: '10.0.0.1' }), { storeKind: 'postgres' })).toBeUndefined();
     expect(loadConfig({ WHYSTUCK_WATCH_SHARDS: '', WHYSTUCK_WATCH_LEASE_SECONDS: '2.5' }).shards).toEqual({ leases: 'auto', shards: 8, leaseDurationMs: 2500 });
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, ['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]', 'users: [{name: u, user: {token: t}}]', 'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x', ''].join('\n'));
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+        'users: [{name: u, user: {token: t}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u}}]',
+        'current-context: x',
+        '',
+      ].join('\n'),
+    );
     const on = watchShardsFrom(loadConfig({ WHYSTUCK_WATCH_LEASES: 'on', KUBECONFIG: kubeconfig, POD_NAME: 'bot-7', POD_NAMESPACE: 'ops', WHYSTUCK_WATCH_SHARDS: '4' }), { storeKind: 'sqlite' });
     expect(on).toMatchObject({ identity: 'bot-7', shards: 4, leaseDurationMs: 10_000, prefix: 'whystuck-watch' });
   });

@@ -15,16 +15,27 @@ import { startHarness, type Harness } from '../../helpers/collector-harness';
 import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-api';
 
 /** What the conversation said, in order: the transport-neutral model, before any adapter renders it. */
-interface Said { place: Place; message?: Message; whisper?: { user: string; text: string } }
+interface Said {
+  place: Place;
+  message?: Message;
+  whisper?: { user: string; text: string };
+}
 
 function recordingOutbox(): Outbox & { said: Said[] } {
   const said: Said[] = [];
   let n = 0;
   return {
     said,
-    async post(place, message) { said.push({ place, message }); return { ts: `100.${String(++n).padStart(6, '0')}` }; },
-    async whisper(place, user, text) { said.push({ place, whisper: { user, text } }); },
-    async link(channel, ts) { return `test://${channel}/${ts}`; },
+    async post(place, message) {
+      said.push({ place, message });
+      return { ts: `100.${String(++n).padStart(6, '0')}` };
+    },
+    async whisper(place, user, text) {
+      said.push({ place, whisper: { user, text } });
+    },
+    async link(channel, ts) {
+      return `test://${channel}/${ts}`;
+    },
   };
 }
 
@@ -48,7 +59,15 @@ describe('the conversation speaks no transport: questions in, a Reply model and 
   beforeAll(async () => {
     h = await startHarness({ nodeName: 'node-a' });
     kube = await startFakeKubeApi();
-    pool = createCollectorPool({ addresses: new Map([['node-a', h.address], ['node-gone', '127.0.0.1:9']]), tls: h.clientTls('spiffe://whystuck/bot'), insecure: false, deadlineMs: 5000 });
+    pool = createCollectorPool({
+      addresses: new Map([
+        ['node-a', h.address],
+        ['node-gone', '127.0.0.1:9'],
+      ]),
+      tls: h.clientTls('spiffe://whystuck/bot'),
+      insecure: false,
+      deadlineMs: 5000,
+    });
     convo = createConversation({ kube: createKubeLookup({ kubeconfig: kube.kubeconfig }), collectors: pool, logger, actionSecret: SECRET });
     dir = mkdtempSync(join(tmpdir(), 'whystuck-convo-'));
     store = openSqliteStore(join(dir, 'store.db'));
@@ -107,7 +126,15 @@ describe('the conversation speaks no transport: questions in, a Reply model and 
 
   it('one sweep at a time: asked three times at once, every node is read once and all three get the answer', async () => {
     const reads: string[] = [];
-    const counting: CollectorPool = { ...pool, forNode: async (node) => { reads.push(node); return pool.forNode(node); }, nodes: () => pool.nodes(), close: () => undefined };
+    const counting: CollectorPool = {
+      ...pool,
+      forNode: async (node) => {
+        reads.push(node);
+        return pool.forNode(node);
+      },
+      nodes: () => pool.nodes(),
+      close: () => undefined,
+    };
     const c = createConversation({ kube: createKubeLookup({ kubeconfig: kube.kubeconfig }), collectors: counting, logger, actionSecret: SECRET });
     try {
       const outs = [recordingOutbox(), recordingOutbox(), recordingOutbox()];
@@ -125,7 +152,13 @@ describe('the conversation speaks no transport: questions in, a Reply model and 
 
   it('the remediation service refuses through its Authoriser, audits the refusal, and sends nothing', async () => {
     const asked: string[] = [];
-    const nobody: Authoriser = { mayRemediate: async (u) => { asked.push(u); return false; }, refusal: () => 'Not you.' };
+    const nobody: Authoriser = {
+      mayRemediate: async (u) => {
+        asked.push(u);
+        return false;
+      },
+      refusal: () => 'Not you.',
+    };
     const service = createRemediation({ audit: store, collectors: pool, actionSecret: SECRET, authoriser: nobody, logger, recheck: async () => undefined });
     const token = signAction(SECRET, { node: 'node-a', pid: process.pid, startTime: 1, comm: 'node', signal: 'SIGTERM', findingId: 'zombie' }, 60_000);
     const out = recordingOutbox();

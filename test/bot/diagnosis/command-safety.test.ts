@@ -19,7 +19,10 @@ const PAYLOADS = ['$(rm -rf /)', '; reboot', '.+', '`reboot`', "it's", '"quoted"
 const hostile = (i: number, base = ''): string => `${base}${MARK}${PAYLOADS[i % PAYLOADS.length]}${MARK}`;
 
 type Ctx = 'none' | 'single' | 'double' | 'escaped';
-interface Word { value: string; ctx: Ctx[] }
+interface Word {
+  value: string;
+  ctx: Ctx[];
+}
 
 /** A small POSIX shell word splitter: words with the quoting context of every literal character; null when quotes do not balance. */
 export function shellWords(cmd: string): { words: Word[]; commands: Word[][] } | null {
@@ -48,12 +51,33 @@ export function shellWords(cmd: string): { words: Word[]; commands: Word[][] } |
       else push(c, 'double');
       continue;
     }
-    if (c === "'") { cur ??= { value: '', ctx: [] }; state = 'single'; continue; }
-    if (c === '"') { cur ??= { value: '', ctx: [] }; state = 'double'; continue; }
-    if (c === '\\' && i + 1 < cmd.length) { push(cmd[++i], 'escaped'); continue; }
-    if (c === ' ' || c === '\t') { end(); continue; }
-    if (';|&\n'.includes(c)) { end(); commands.push([]); continue; }
-    if ('<>()'.includes(c)) { end(); continue; }
+    if (c === "'") {
+      cur ??= { value: '', ctx: [] };
+      state = 'single';
+      continue;
+    }
+    if (c === '"') {
+      cur ??= { value: '', ctx: [] };
+      state = 'double';
+      continue;
+    }
+    if (c === '\\' && i + 1 < cmd.length) {
+      push(cmd[++i], 'escaped');
+      continue;
+    }
+    if (c === ' ' || c === '\t') {
+      end();
+      continue;
+    }
+    if (';|&\n'.includes(c)) {
+      end();
+      commands.push([]);
+      continue;
+    }
+    if ('<>()'.includes(c)) {
+      end();
+      continue;
+    }
     push(c, 'none');
   }
   if (state !== 'none') return null;
@@ -77,7 +101,8 @@ function unsafe(cmd: string): string | null {
         if (to < 0) return `a marked string is cut apart in ${JSON.stringify(cmd)}`;
         for (let k = from; k < to + MARK.length; k++) {
           // Characters a shell never reads specially may stand bare; everything else must be quoted.
-          if (w.ctx[k] !== 'single' && w.ctx[k] !== 'escaped' && !(w.ctx[k] === 'none' && /[A-Za-z0-9_@%+=:,./-]/.test(w.value[k]))) return `${JSON.stringify(w.value.slice(from, to + MARK.length))} reaches the shell unquoted in ${JSON.stringify(cmd)}`;
+          if (w.ctx[k] !== 'single' && w.ctx[k] !== 'escaped' && !(w.ctx[k] === 'none' && /[A-Za-z0-9_@%+=:,./-]/.test(w.value[k])))
+            return `${JSON.stringify(w.value.slice(from, to + MARK.length))} reaches the shell unquoted in ${JSON.stringify(cmd)}`;
         }
         seen++;
         if (REGEX_TAKERS.test(words[0]?.value ?? '')) return `${words[0].value} takes a pattern built from a tenant string in ${JSON.stringify(cmd)}`;
@@ -93,10 +118,11 @@ function unsafe(cmd: string): string | null {
 
 function problems(d: Diagnosis): string[] {
   const out: string[] = [];
-  for (const f of d.findings) for (const r of f.remediations) {
-    const p = r.command !== undefined ? unsafe(r.command) : null;
-    if (p) out.push(`${f.id}: ${p}`);
-  }
+  for (const f of d.findings)
+    for (const r of f.remediations) {
+      const p = r.command !== undefined ? unsafe(r.command) : null;
+      if (p) out.push(`${f.id}: ${p}`);
+    }
   return out;
 }
 
@@ -110,7 +136,10 @@ function markTenantStrings(ev: Evidence, suffix: boolean): void {
     if (t.cgroupPath) t.cgroupPath = m(t.cgroupPath);
   }
   for (const f of ev.node.freezers) f.path = m(f.path);
-  for (const x of ev.node.mounts) { x.mountPoint = m(x.mountPoint); x.source = m(x.source); }
+  for (const x of ev.node.mounts) {
+    x.mountPoint = m(x.mountPoint);
+    x.source = m(x.source);
+  }
   for (const x of ev.node.memcgOom) x.path = m(x.path);
   for (const r of ev.reports) {
     if (r.comm) r.comm = m(r.comm);
@@ -138,11 +167,19 @@ function syntheticEvidence(n: number): Evidence {
   ev.tasks.push(task(3001, hostile(n + 4), { ppid: 3000, state: 'Z' }));
   ev.tasks.push(task(3002, hostile(n + 5), { ppid: 3000, state: 'Z' }));
   ev.tasks.push(task(4000, hostile(n + 6), { ppid: 1, state: 'D', wchan: 'request_wait_answer', stack: [{ fn: 'request_wait_answer', offset: '+0x1/0x2', module: 'fuse', unreliable: false }] }));
-  ev.tasks.push(task(5000, hostile(n + 7), {
-    ppid: 1, state: 'D',
-    stack: ['wait_iff_congested', 'shrink_inactive_list', 'try_to_free_mem_cgroup_pages', 'try_charge', 'handle_mm_fault'].map((fn) => ({ fn, offset: '+0x1/0x2', module: '', unreliable: false })),
-  }));
-  ev.tasks.push({ ...task(0, hostile(n + 8)), pid: undefined, state: 'D', stack: ['wait_iff_congested', 'try_to_free_mem_cgroup_pages', 'try_charge', 'handle_mm_fault'].map((fn) => ({ fn, offset: '', module: '', unreliable: false })) });
+  ev.tasks.push(
+    task(5000, hostile(n + 7), {
+      ppid: 1,
+      state: 'D',
+      stack: ['wait_iff_congested', 'shrink_inactive_list', 'try_to_free_mem_cgroup_pages', 'try_charge', 'handle_mm_fault'].map((fn) => ({ fn, offset: '+0x1/0x2', module: '', unreliable: false })),
+    }),
+  );
+  ev.tasks.push({
+    ...task(0, hostile(n + 8)),
+    pid: undefined,
+    state: 'D',
+    stack: ['wait_iff_congested', 'try_to_free_mem_cgroup_pages', 'try_charge', 'handle_mm_fault'].map((fn) => ({ fn, offset: '', module: '', unreliable: false })),
+  });
   ev.tasks.push(task(6000, hostile(n + 9), { ppid: 1, state: 'T' }));
   ev.tasks.push(task(7000, hostile(n + 10), { ppid: 1, state: 'D', freezerState: 'FROZEN', stack: [{ fn: '__refrigerator', offset: '+0x1/0x2', module: '', unreliable: false }] }));
   ev.node.freezers.push({ path: `/sys/fs/cgroup/freezer/kubepods/${hostile(n + 11)}`, state: 'FROZEN', version: n % 3 === 0 ? 2 : 1 });
@@ -209,9 +246,10 @@ describe('suggested commands never interpolate tenant strings', () => {
         bad.push(...problems(d).map((p) => `${c.name}${suffix ? ' (suffixed)' : ''}: ${p}`));
       }
       // And as read, with no marking: every command parses as shell words.
-      for (const f of diagnose(parsePaste(c.input)).findings) for (const r of f.remediations) {
-        if (r.command !== undefined && !shellWords(r.command)) bad.push(`${c.name}: ${f.id}: unbalanced quotes in ${JSON.stringify(r.command)}`);
-      }
+      for (const f of diagnose(parsePaste(c.input)).findings)
+        for (const r of f.remediations) {
+          if (r.command !== undefined && !shellWords(r.command)) bad.push(`${c.name}: ${f.id}: unbalanced quotes in ${JSON.stringify(r.command)}`);
+        }
     }
     expect(bad).toEqual([]);
     // The frozen-cgroup cases put a (quoted) cgroup path into their thaw command.

@@ -19,8 +19,7 @@ import { loadCases } from '../../helpers/bot/corpus-cases';
  */
 
 const SIGTERM_BIT = 1n << 14n;
-const hasBit = (mask: string | undefined, bit: bigint): boolean | undefined =>
-  mask === undefined || !/^[0-9a-f]+$/i.test(mask) ? undefined : (BigInt(`0x${mask}`) & bit) !== 0n;
+const hasBit = (mask: string | undefined, bit: bigint): boolean | undefined => (mask === undefined || !/^[0-9a-f]+$/i.test(mask) ? undefined : (BigInt(`0x${mask}`) & bit) !== 0n);
 
 /** A rule that claims every signal works on every task: the engine must not let it. */
 const liar: Rule = {
@@ -77,7 +76,12 @@ function violation(ev: Evidence, r: Remediation): string | null {
 }
 
 function violations(ev: Evidence, d: Diagnosis): string[] {
-  return d.findings.flatMap((f) => f.remediations.map((r) => violation(ev, r)).filter((v): v is string => v !== null).map((v) => `${f.id}: ${v}`));
+  return d.findings.flatMap((f) =>
+    f.remediations
+      .map((r) => violation(ev, r))
+      .filter((v): v is string => v !== null)
+      .map((v) => `${f.id}: ${v}`),
+  );
 }
 
 // ---------- generated evidence ----------
@@ -111,7 +115,7 @@ const STACKS: (Frame[] | undefined)[] = [
 ];
 const STATES = [undefined, 'R', 'S', 'D', 'Z', 'T', 't', 'X', 'I'];
 const MASKS = [undefined, '0000000000000000', '0000000000004000', '0000000000004002', '0000000000000002', '0000000180004a03'];
-const PLACEHOLDERS: (Task['placeholder'])[] = [undefined, undefined, undefined, 'ppid', 'lock-owner', 'oom-invoker', 'oops-task', 'stated', 'strace-target'];
+const PLACEHOLDERS: Task['placeholder'][] = [undefined, undefined, undefined, 'ppid', 'lock-owner', 'oom-invoker', 'oops-task', 'stated', 'strace-target'];
 const WCHANS = [undefined, 'do_wait', 'zap_pid_ns_processes', 'rpc_wait_bit_killable', 'request_wait_answer', 'rwsem_down_write_slowpath', '__refrigerator', 'wait_iff_congested', 'rpc_wa'];
 const NAMES = ['python3', 'catatonit', 'pause', 'java', 'kworker/u8:2', '$(rm -rf /)', '.+', 'sh'];
 
@@ -199,17 +203,19 @@ describe('kill verdict: the signal matters', () => {
     return { ev, d: diagnose(ev) };
   };
   const status = (pid: number, ppid: number, state: string, extra: string[] = []): string[] => [
-    `$ cat /proc/${pid}/status`, 'Name:\tsupervisor', `State:\t${state}`, `Tgid:\t${pid}`, `Pid:\t${pid}`, `PPid:\t${ppid}`, 'TracerPid:\t0', 'Threads:\t1', ...extra,
+    `$ cat /proc/${pid}/status`,
+    'Name:\tsupervisor',
+    `State:\t${state}`,
+    `Tgid:\t${pid}`,
+    `Pid:\t${pid}`,
+    `PPid:\t${ppid}`,
+    'TracerPid:\t0',
+    'Threads:\t1',
+    ...extra,
   ];
-  const sigterm = (d: Diagnosis, pid: number): Remediation | undefined =>
-    d.findings.flatMap((f) => f.remediations).find((r) => r.pid === pid && r.signal === 'SIGTERM');
+  const sigterm = (d: Diagnosis, pid: number): Remediation | undefined => d.findings.flatMap((f) => f.remediations).find((r) => r.pid === pid && r.signal === 'SIGTERM');
 
-  const zombiesOf = (ppid: number): string[] => [
-    '$ ps -eo pid,ppid,stat,comm',
-    '  PID  PPID STAT COMMAND',
-    ` ${ppid + 11} ${ppid} Z    curl <defunct>`,
-    ` ${ppid + 12} ${ppid} Z    curl <defunct>`,
-  ];
+  const zombiesOf = (ppid: number): string[] => ['$ ps -eo pid,ppid,stat,comm', '  PID  PPID STAT COMMAND', ` ${ppid + 11} ${ppid} Z    curl <defunct>`, ` ${ppid + 12} ${ppid} Z    curl <defunct>`];
 
   it('parent-not-reaping: SIGTERM works on a parent whose status shows no handler, not when it catches, ignores or was not read', () => {
     const plain = paste([...status(3000, 1, 'S (sleeping)', ['SigBlk:\t0000000000000000', 'SigIgn:\t0000000000001000', 'SigCgt:\t0000000000000002']), ...zombiesOf(3000)]);
@@ -231,10 +237,7 @@ describe('kill verdict: the signal matters', () => {
   });
 
   it('a PID-namespace init without a SIGTERM handler: SIGTERM is "no" (the kernel drops it, even from the host); SIGKILL is not "no" for that reason', () => {
-    const lines = [
-      ...status(4000, 3990, 'S (sleeping)', ['NSpid:\t4000\t1', 'SigBlk:\t0000000000000000', 'SigIgn:\t0000000000000000', 'SigCgt:\t0000000000000000']),
-      ...zombiesOf(4000),
-    ];
+    const lines = [...status(4000, 3990, 'S (sleeping)', ['NSpid:\t4000\t1', 'SigBlk:\t0000000000000000', 'SigIgn:\t0000000000000000', 'SigCgt:\t0000000000000000']), ...zombiesOf(4000)];
     const ev = parsePaste(lines.join('\n'));
     // Even a rule that claims SIGTERM works gets "no" from the engine.
     const d = diagnose(ev, [...RULES, liar]);
@@ -249,7 +252,7 @@ describe('kill verdict: the signal matters', () => {
     expect(killVerdict(init, ctx, 'SIGTERM', { endsProblem: true }).effective).toBe('no');
   });
 
-  it('the issue\'s case: zombies under a parent that is an exited PID-namespace init get no working SIGTERM', () => {
+  it("the issue's case: zombies under a parent that is an exited PID-namespace init get no working SIGTERM", () => {
     const { ev, d } = paste([
       '$ ps -eo pid,ppid,stat,wchan:32,comm',
       '  PID  PPID STAT WCHAN                            COMMAND',
@@ -264,7 +267,9 @@ describe('kill verdict: the signal matters', () => {
     const init = ev.tasks.find((t) => t.tid === 5000)!;
     expect(killVerdict(init, createContext(ev), 'SIGTERM', { endsProblem: true }).effective).toBe('no');
     // Whatever a rule claims.
-    const lied = diagnose(ev, [...RULES, liar]).findings.flatMap((f) => f.remediations).filter((r) => r.pid === 5000 && (r.signal === 'SIGTERM' || r.signal === 'SIGKILL'));
+    const lied = diagnose(ev, [...RULES, liar])
+      .findings.flatMap((f) => f.remediations)
+      .filter((r) => r.pid === 5000 && (r.signal === 'SIGTERM' || r.signal === 'SIGKILL'));
     expect(lied.length).toBeGreaterThan(0);
     expect(lied.filter((r) => r.effective === 'yes')).toEqual([]);
   });
@@ -281,7 +286,12 @@ describe('kill verdict: the signal matters', () => {
   it('a "yes" never rests on stated or derived facts alone', () => {
     const ev = emptyEvidence('paste');
     const looping: Task = {
-      tid: 7000, pid: 7000, comm: 'runc:[2:INIT]', state: 'D', missing: [], lines: ['stated in prose'],
+      tid: 7000,
+      pid: 7000,
+      comm: 'runc:[2:INIT]',
+      state: 'D',
+      missing: [],
+      lines: ['stated in prose'],
       stack: [fr('wait_iff_congested'), fr('shrink_inactive_list'), fr('try_to_free_mem_cgroup_pages'), fr('try_charge'), fr('handle_mm_fault')],
     };
     ev.tasks.push(looping);

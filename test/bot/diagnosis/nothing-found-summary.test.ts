@@ -4,11 +4,15 @@ import { parsePaste } from '../../../bot/src/paste/paste-reader';
 /** "Nothing stuck" is an answer only about evidence that was read; otherwise the summary says what was not. */
 describe('the summary when no finding is made', () => {
   it('says nothing is stuck when a whole listing was read and shows nothing stuck', () => {
-    const d = diagnose(parsePaste([
-      'USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND',
-      'root         1  0.0  0.1 168000 11000 ?        Ss   10:00   0:01 /sbin/init',
-      'root       812  0.0  0.1  15000  7000 ?        Ss   10:00   0:00 /usr/sbin/sshd -D',
-    ].join('\n')));
+    const d = diagnose(
+      parsePaste(
+        [
+          'USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND',
+          'root         1  0.0  0.1 168000 11000 ?        Ss   10:00   0:01 /sbin/init',
+          'root       812  0.0  0.1  15000  7000 ?        Ss   10:00   0:00 /usr/sbin/sshd -D',
+        ].join('\n'),
+      ),
+    );
     expect(d.findings).toEqual([]);
     expect(d.summary).toMatch(/^Nothing stuck:/);
   });

@@ -151,7 +151,11 @@ describeKernel('now versus then: live evidence decides the present, the kernel l
     expect(total).toBeGreaterThanOrEqual(24);
     const pods_ = f.breakdown!.filter((p) => p.podUid).length;
     const others = f.breakdown!.length - pods_;
-    expect(f.title).toMatch(new RegExp(`^${total} OOM kills in ${pods_} pods${others ? ` and ${others} other memory cgroups?` : ''} over the last \\d+ (?:s|min) \\(python3, limit 32 MiB(?: / python3)?; most recent (?:\\d+ s ago|just now)\\)$`));
+    expect(f.title).toMatch(
+      new RegExp(
+        `^${total} OOM kills in ${pods_} pods${others ? ` and ${others} other memory cgroups?` : ''} over the last \\d+ (?:s|min) \\(python3, limit 32 MiB(?: / python3)?; most recent (?:\\d+ s ago|just now)\\)$`,
+      ),
+    );
     expect(f.first_seen!.seconds_ago!).toBeGreaterThanOrEqual(f.last_seen!.seconds_ago!);
     const first = f.breakdown!.find((p) => p.podUid === pods[0].podUid)!;
     expect(text).toMatch(new RegExp(`• pod ${pods[0].podUid}: ${first.count === 1 ? 'once' : `${first.count} times`} (?:at|between) \\d\\d:\\d\\d`));

@@ -17,8 +17,7 @@ const PF_EXITING = 0x4;
 const PF_KTHREAD = 0x200000;
 const SIGTERM_BIT = 1n << 14n;
 
-const hasBit = (mask: string | undefined, bit: bigint): boolean | undefined =>
-  mask && /^[0-9a-f]+$/i.test(mask) ? (BigInt(`0x${mask}`) & bit) !== 0n : undefined;
+const hasBit = (mask: string | undefined, bit: bigint): boolean | undefined => (mask && /^[0-9a-f]+$/i.test(mask) ? (BigInt(`0x${mask}`) & bit) !== 0n : undefined);
 
 /** The wait sites a task shows: its stack's function names and its wait channel (cut, when ps cut it). */
 function sites(t: Task): { fns: string[]; wchan?: string; cut: boolean } {
@@ -41,16 +40,19 @@ const V1_FROZEN = /^(?:__refrigerator|refrigerator)$/;
 const V2_FROZEN = /^(?:do_freezer_trap|cgroup_enter_frozen)$/;
 const EXIT_PATH = /^(?:do_exit|do_group_exit|zap_pid_ns_processes)$/;
 /** TASK_KILLABLE sleeps, and memory-cgroup charge/reclaim (it checks for a fatal signal and gives up). */
-const KILLABLE = /killable|^(?:try_charge\w*|__?mem_cgroup_\w*charge\w*|mem_cgroup_handle_oom|mem_cgroup_oom_synchronize|try_to_free_mem_cgroup_pages|do_try_to_free_pages|shrink_\w+|reclaim_high|mem_cgroup_handle_over_high)$/;
+const KILLABLE =
+  /killable|^(?:try_charge\w*|__?mem_cgroup_\w*charge\w*|mem_cgroup_handle_oom|mem_cgroup_oom_synchronize|try_to_free_mem_cgroup_pages|do_try_to_free_pages|shrink_\w+|reclaim_high|mem_cgroup_handle_over_high)$/;
 
 /** How a task is frozen: 1 (v1 freezer: no signal acts until thawed), 2 (v2: fatal signals still act), or not at all. */
 function frozen(t: Task, ev: Evidence): 1 | 2 | null {
   if (waitsIn(t, V2_FROZEN)) return 2;
   if (waitsIn(t, V1_FROZEN)) return 1;
   if (t.freezerState === 'FROZEN') return 1;
-  const cg = ev.node.freezers.find((f) => f.state === 'FROZEN' && (
-    (t.podUid !== undefined && f.podUid === t.podUid)
-    || (t.cgroupPath !== undefined && t.cgroupPath !== '' && (f.path.endsWith(t.cgroupPath) || t.cgroupPath.startsWith(f.path)))));
+  const cg = ev.node.freezers.find(
+    (f) =>
+      f.state === 'FROZEN' &&
+      ((t.podUid !== undefined && f.podUid === t.podUid) || (t.cgroupPath !== undefined && t.cgroupPath !== '' && (f.path.endsWith(t.cgroupPath) || t.cgroupPath.startsWith(f.path)))),
+  );
   if (!cg) return null;
   return cg.version === 2 ? 2 : 1;
 }
@@ -130,10 +132,7 @@ function violations(ev: Evidence, d: Diagnosis, check: (ev: Evidence, r: Remedia
   return [...new Set(out)];
 }
 
-const inputs = loadCases().flatMap((c) => [
-  [c.name, 'original', c.input] as const,
-  ...variantsOf(c).flatMap(({ name, outcome }) => (isSkip(outcome) ? [] : [[c.name, name, outcome.text] as const])),
-]);
+const inputs = loadCases().flatMap((c) => [[c.name, 'original', c.input] as const, ...variantsOf(c).flatMap(({ name, outcome }) => (isSkip(outcome) ? [] : [[c.name, name, outcome.text] as const]))]);
 const diagnosed = new Map<string, { ev: Evidence; d: Diagnosis }>();
 function run(key: string, text: string): { ev: Evidence; d: Diagnosis } {
   let r = diagnosed.get(key);

@@ -61,7 +61,14 @@ describe('now versus then on a live snapshot', () => {
   });
 
   it('the same task in D now but in another wait: the report was another condition, history', () => {
-    const nfs = { ...stuckStat(2308, 4390), wchan: 'rpc_wait_bit_killable', stack: [{ function: 'rpc_wait_bit_killable', offset: '+0x1e/0xa0', module: 'sunrpc' }, { function: '__rpc_execute', offset: '+0x11e/0x3e0', module: 'sunrpc' }] };
+    const nfs = {
+      ...stuckStat(2308, 4390),
+      wchan: 'rpc_wait_bit_killable',
+      stack: [
+        { function: 'rpc_wait_bit_killable', offset: '+0x1e/0xa0', module: 'sunrpc' },
+        { function: '__rpc_execute', offset: '+0x11e/0x3e0', module: 'sunrpc' },
+      ],
+    };
     const { d } = look({ uptime: 5000, tasks: [nfs], log: hungTaskReport(4400, 2308) });
     expect(d.findings.find((f) => f.id === 'hung-task')?.when).toBe('earlier');
     for (const f of d.findings.filter((x) => x.when === 'now')) expect(f.first_seen).toBeUndefined();
@@ -71,7 +78,7 @@ describe('now versus then on a live snapshot', () => {
     const uptime = 10_000;
     const log: LogLine[] = [];
     const kills: [number, number][] = []; // [pod index, seconds before the snapshot]
-    for (let i = 0; i < 17; i++) kills.push([i < 14 ? i : i - 14, 52 * 60 - i * (49 * 60) / 16]);
+    for (let i = 0; i < 17; i++) kills.push([i < 14 ? i : i - 14, 52 * 60 - (i * (49 * 60)) / 16]);
     kills.forEach(([p, ago], i) => log.push(...oomKillReport(uptime - ago, 30_000 + i, podUid(p))));
     const { d } = look({ uptime, log });
     expect(d.findings).toHaveLength(1);
@@ -120,7 +127,10 @@ describe('now versus then on a live snapshot', () => {
 
 describe('now versus then in a paste with timestamps', () => {
   const paste = (lines: LogLine[], clock: (t: number) => string): string => lines.map((l) => `${clock(l.t)} node-7 kernel: ${l.text}`).join('\n');
-  const syslog = (t: number): string => { const d = new Date(Date.UTC(2025, 11, 5, 6, 0, 0) + t * 1000); return `Dec  5 ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}:${String(d.getUTCSeconds()).padStart(2, '0')}`; };
+  const syslog = (t: number): string => {
+    const d = new Date(Date.UTC(2025, 11, 5, 6, 0, 0) + t * 1000);
+    return `Dec  5 ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}:${String(d.getUTCSeconds()).padStart(2, '0')}`;
+  };
 
   it('is relative to the newest line: an old hung-task report is "earlier", the recent OOM kills lead, grouped', () => {
     // 07:12 a hung task; 07:48 and 07:50 OOM kills in two pods; the paste ends 07:53.
@@ -137,7 +147,13 @@ describe('now versus then in a paste with timestamps', () => {
   });
 
   it('without timestamps everything is as of the paste: "now", no history', () => {
-    const d = diagnose(parsePaste(hungTaskReport(0, 2308).map((l) => l.text).join('\n')));
+    const d = diagnose(
+      parsePaste(
+        hungTaskReport(0, 2308)
+          .map((l) => l.text)
+          .join('\n'),
+      ),
+    );
     expect(d.findings.length).toBeGreaterThan(0);
     for (const f of d.findings) expect(f.when).toBe('now');
     expect(d.history).toBeUndefined();

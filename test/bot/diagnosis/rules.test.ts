@@ -17,7 +17,12 @@ describe('zombie kinds', () => {
     ]);
     expect(zombieKinds(d)).toEqual(['missing-init']);
     const f = d.findings.find((x) => x.id === 'zombie')!;
-    expect(f.remediations.filter((r) => r.effective === 'yes').map((r) => r.why).join(' ')).toMatch(/tini|dumb-init|shareProcessNamespace/);
+    expect(
+      f.remediations
+        .filter((r) => r.effective === 'yes')
+        .map((r) => r.why)
+        .join(' '),
+    ).toMatch(/tini|dumb-init|shareProcessNamespace/);
     expect(f.remediations.find((r) => r.pid === 77 && r.signal === 'SIGKILL')?.effective).toBe('no');
   });
 
@@ -38,16 +43,7 @@ describe('zombie kinds', () => {
   });
 
   it('ptraced: TracerPid set on the zombie', () => {
-    const d = run([
-      'host:/proc/5001 # cat status',
-      'Name:\tworker',
-      'State:\tZ (zombie)',
-      'Tgid:\t5001',
-      'Pid:\t5001',
-      'PPid:\t4990',
-      'TracerPid:\t5100',
-      'Threads:\t1',
-    ]);
+    const d = run(['host:/proc/5001 # cat status', 'Name:\tworker', 'State:\tZ (zombie)', 'Tgid:\t5001', 'Pid:\t5001', 'PPid:\t4990', 'TracerPid:\t5100', 'Threads:\t1']);
     expect(zombieKinds(d)).toEqual(['ptraced']);
   });
 

@@ -16,14 +16,32 @@ function node() {
       task({ pid: 3000, ppid: 1, comm: 'supervisor', state: 'S', wchan: 'do_select', pod_uid: POD, stack_read: true, stack: frames('do_select', 'core_sys_select') }),
       task({ pid: 3011, ppid: 3000, comm: 'curl', state: 'Z', pod_uid: POD, pod_attribution: 'parent' }),
       task({ pid: 3012, ppid: 3000, comm: 'curl', state: 'Z', pod_uid: POD, pod_attribution: 'parent' }),
-      task({ pid: 7001, ppid: 1, comm: 'stat', state: 'D', wchan: 'request_wait_answer', sig_pending: '0000000000000100', stack_read: true, stack: frames('request_wait_answer', 'fuse_simple_request', 'fuse_lookup_name') }),
-      task({ pid: 7002, ppid: 1, comm: 'stat', state: 'D', wchan: 'request_wait_answer', sig_pending: '0000000000000100', stack_read: true, stack: frames('request_wait_answer', 'fuse_simple_request', 'fuse_lookup_name') }),
+      task({
+        pid: 7001,
+        ppid: 1,
+        comm: 'stat',
+        state: 'D',
+        wchan: 'request_wait_answer',
+        sig_pending: '0000000000000100',
+        stack_read: true,
+        stack: frames('request_wait_answer', 'fuse_simple_request', 'fuse_lookup_name'),
+      }),
+      task({
+        pid: 7002,
+        ppid: 1,
+        comm: 'stat',
+        state: 'D',
+        wchan: 'request_wait_answer',
+        sig_pending: '0000000000000100',
+        stack_read: true,
+        stack: frames('request_wait_answer', 'fuse_simple_request', 'fuse_lookup_name'),
+      }),
     ],
   });
 }
 
 describe('scoping a diagnosis to one pod', () => {
-  it('leads with the pod\'s own findings; a node-wide fault elsewhere follows as context', () => {
+  it("leads with the pod's own findings; a node-wide fault elsewhere follows as context", () => {
     const ev = node();
     const whole = diagnose(ev);
     expect(whole.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['zombie', 'storage-backend-fault']));

@@ -24,8 +24,12 @@ const REAPER_BT = [
 describe('user-space waits: what the C library call a backtrace stops in waits for', () => {
   const f = (fn: string, args?: string): { fn: string; args?: string } => (args === undefined ? { fn } : { fn, args });
   it('reads waitpid, wait4 and waitid targets, WNOHANG, and skips system-call stubs', () => {
-    expect(readUserWait([f('__syscall_cancel_arch'), f('__internal_syscall_cancel'), f('__GI___wait4', 'pid=pid@entry=77, stat_loc=0x0, options=options@entry=0, usage=0x0')]))
-      .toEqual({ kind: 'child', fn: '__GI___wait4', pid: 77, forChild: true });
+    expect(readUserWait([f('__syscall_cancel_arch'), f('__internal_syscall_cancel'), f('__GI___wait4', 'pid=pid@entry=77, stat_loc=0x0, options=options@entry=0, usage=0x0')])).toEqual({
+      kind: 'child',
+      fn: '__GI___wait4',
+      pid: 77,
+      forChild: true,
+    });
     expect(readUserWait([f('waitid', 'idtype=P_PID, id=88, infop=0x7ffc, options=4')])).toMatchObject({ kind: 'child', pid: 88 });
     expect(readUserWait([f('__waitpid', 'pid=-1, stat_loc=0x0, options=1')])).toEqual({ kind: 'child', fn: '__waitpid', pid: -1, nohang: true });
     expect(readUserWait([f('pthread_cond_wait@@GLIBC_2.3.2', '')])?.kind).toBe('futex');
@@ -45,14 +49,16 @@ describe('user-space waits: what the C library call a backtrace stops in waits f
 
 describe('zombies whose parent is seen waiting for SIGCHLD', () => {
   it('parent-not-reaping, with kill -CHLD to the parent that works (everything observed) and never a button', () => {
-    const ev = parsePaste(paste(
-      '$ ps -o pid,ppid,stat,wchan:20,comm -p 4411,4470',
-      '  PID  PPID STAT WCHAN                COMMAND',
-      ' 4411     1 Ss   do_sigtimedwait      supervisor',
-      ' 4470  4411 Z    -                    worker <defunct>',
-      '$ gdb -p 4411 -batch -ex bt',
-      ...REAPER_BT,
-    ));
+    const ev = parsePaste(
+      paste(
+        '$ ps -o pid,ppid,stat,wchan:20,comm -p 4411,4470',
+        '  PID  PPID STAT WCHAN                COMMAND',
+        ' 4411     1 Ss   do_sigtimedwait      supervisor',
+        ' 4470  4411 Z    -                    worker <defunct>',
+        '$ gdb -p 4411 -batch -ex bt',
+        ...REAPER_BT,
+      ),
+    );
     const z = zombieOf(diagnose(ev).findings);
     expect(z).toMatchObject({ kind: 'parent-not-reaping' });
     expect(z?.tasks).toEqual(expect.arrayContaining([expect.objectContaining({ pid: 4470, role: 'victim' }), expect.objectContaining({ pid: 4411, role: 'parent' })]));
@@ -62,23 +68,25 @@ describe('zombies whose parent is seen waiting for SIGCHLD', () => {
   });
 
   it('a namespace init that waits for SIGCHLD reaps: parent-not-reaping, not missing-init; SIGTERM to it stays "no"', () => {
-    const ev = parsePaste(paste(
-      '$ cat /proc/4411/status',
-      'Name:\tsupervisor',
-      'State:\tS (sleeping)',
-      'Tgid:\t4411',
-      'Pid:\t4411',
-      'PPid:\t4300',
-      'NSpid:\t4411\t1',
-      'SigCgt:\t0000000000000000',
-      'SigIgn:\t0000000000000000',
-      'SigBlk:\t0000000000010000',
-      '$ ps -o pid,ppid,stat,comm --ppid 4411',
-      '  PID  PPID STAT COMMAND',
-      ' 4470  4411 Z    worker <defunct>',
-      '$ gdb -p 4411 -batch -ex bt',
-      ...REAPER_BT,
-    ));
+    const ev = parsePaste(
+      paste(
+        '$ cat /proc/4411/status',
+        'Name:\tsupervisor',
+        'State:\tS (sleeping)',
+        'Tgid:\t4411',
+        'Pid:\t4411',
+        'PPid:\t4300',
+        'NSpid:\t4411\t1',
+        'SigCgt:\t0000000000000000',
+        'SigIgn:\t0000000000000000',
+        'SigBlk:\t0000000000010000',
+        '$ ps -o pid,ppid,stat,comm --ppid 4411',
+        '  PID  PPID STAT COMMAND',
+        ' 4470  4411 Z    worker <defunct>',
+        '$ gdb -p 4411 -batch -ex bt',
+        ...REAPER_BT,
+      ),
+    );
     const z = zombieOf(diagnose(ev).findings);
     expect(z?.kind).toBe('parent-not-reaping');
     expect(chld(z)?.effective).toBe('yes');
@@ -86,18 +94,20 @@ describe('zombies whose parent is seen waiting for SIGCHLD', () => {
   });
 
   it('the same init with no backtrace is still missing-init (the wait is what shows it reaps)', () => {
-    const ev = parsePaste(paste(
-      '$ cat /proc/4411/status',
-      'Name:\tmyapp',
-      'State:\tS (sleeping)',
-      'Tgid:\t4411',
-      'Pid:\t4411',
-      'PPid:\t4300',
-      'NSpid:\t4411\t1',
-      '$ ps -o pid,ppid,stat,comm --ppid 4411',
-      '  PID  PPID STAT COMMAND',
-      ' 4470  4411 Z    worker <defunct>',
-    ));
+    const ev = parsePaste(
+      paste(
+        '$ cat /proc/4411/status',
+        'Name:\tmyapp',
+        'State:\tS (sleeping)',
+        'Tgid:\t4411',
+        'Pid:\t4411',
+        'PPid:\t4300',
+        'NSpid:\t4411\t1',
+        '$ ps -o pid,ppid,stat,comm --ppid 4411',
+        '  PID  PPID STAT COMMAND',
+        ' 4470  4411 Z    worker <defunct>',
+      ),
+    );
     const z = zombieOf(diagnose(ev).findings);
     expect(z?.kind).toBe('missing-init');
     expect(chld(z)).toBeUndefined();
@@ -108,10 +118,9 @@ describe('zombies whose parent is seen waiting for SIGCHLD', () => {
     const ev = parsePaste(readFileSync(path.join(dir, 'input.txt'), 'utf8'));
     const z = zombieOf(diagnose(ev).findings);
     expect(z?.kind).toBe('parent-not-reaping');
-    expect(z?.tasks).toEqual(expect.arrayContaining([
-      expect.objectContaining({ pid: 9124, comm: 'linux-sandbox-pid1', role: 'parent' }),
-      expect.objectContaining({ comm: 'linux-sandbox', role: 'waiter' }),
-    ]));
+    expect(z?.tasks).toEqual(
+      expect.arrayContaining([expect.objectContaining({ pid: 9124, comm: 'linux-sandbox-pid1', role: 'parent' }), expect.objectContaining({ comm: 'linux-sandbox', role: 'waiter' })]),
+    );
     const t = ev.tasks.find((x) => x.tid === 9124);
     expect(t?.provenance?.pid).toBe('derived');
     expect(chld(z)).toMatchObject({ pid: 9124, command: 'kill -CHLD 9124', effective: 'unknown' });
@@ -119,16 +128,18 @@ describe('zombies whose parent is seen waiting for SIGCHLD', () => {
   });
 
   it('two unnamed backtraces: nothing is guessed; the waited-for pid stays a placeholder', () => {
-    const ev = parsePaste(paste(
-      'a.cc:',
-      '#0  0x00007f8c706faa0c in __libc_waitpid (pid=9124, stat_loc=0x7fffc2f6e658, options=0) at waitpid.c:31',
-      '#1  0x000000000040339d in main ()',
-      'b.cc:',
-      '#0  do_sigwait (sig=0x7f8c7141cf5c, set=<optimized out>) at sigwait.c:63',
-      '#1  0x0000000000409ec3 in WaitForChild() ()',
-      'c.cc:',
-      '#0  0x00007f1e3a1d3bbf in __GI___poll (fds=0x7f1e2cff8e40, nfds=1, timeout=-1) at poll.c:29',
-    ));
+    const ev = parsePaste(
+      paste(
+        'a.cc:',
+        '#0  0x00007f8c706faa0c in __libc_waitpid (pid=9124, stat_loc=0x7fffc2f6e658, options=0) at waitpid.c:31',
+        '#1  0x000000000040339d in main ()',
+        'b.cc:',
+        '#0  do_sigwait (sig=0x7f8c7141cf5c, set=<optimized out>) at sigwait.c:63',
+        '#1  0x0000000000409ec3 in WaitForChild() ()',
+        'c.cc:',
+        '#0  0x00007f1e3a1d3bbf in __GI___poll (fds=0x7f1e2cff8e40, nfds=1, timeout=-1) at poll.c:29',
+      ),
+    );
     diagnose(ev);
     expect(ev.tasks.find((t) => t.tid === 9124)?.placeholder).toBe('waited-child');
   });
@@ -142,13 +153,26 @@ describe('the kill verdict on SIGCHLD', () => {
     return createContext(ev);
   };
   const reaper = (over: Partial<Task> = {}): Task => ({
-    ...newTask(300, 'init'), pid: 300, state: 'S',
-    userStack: [{ fn: 'sigwait' }, { fn: 'reap_zombies' }], userWait: { kind: 'signal', fn: 'sigwait', forChild: true }, ...over,
+    ...newTask(300, 'init'),
+    pid: 300,
+    state: 'S',
+    userStack: [{ fn: 'sigwait' }, { fn: 'reap_zombies' }],
+    userWait: { kind: 'signal', fn: 'sigwait', forChild: true },
+    ...over,
   });
 
   it('is "yes" only for a live task seen waiting for it, on observed facts', () => {
     expect(killVerdict(reaper(), ctxOf(reaper()), 'SIGCHLD').effective).toBe('yes');
-    for (const over of [{ state: 'Z' }, { state: 'D', wchan: 'request_wait_answer' }, { state: 'T' }, { exited: true }, { isKernelThread: true }, { placeholder: 'stated' as const }, { provenance: { pid: 'derived' as const } }, { provenance: { userStack: 'stated' as const } }]) {
+    for (const over of [
+      { state: 'Z' },
+      { state: 'D', wchan: 'request_wait_answer' },
+      { state: 'T' },
+      { exited: true },
+      { isKernelThread: true },
+      { placeholder: 'stated' as const },
+      { provenance: { pid: 'derived' as const } },
+      { provenance: { userStack: 'stated' as const } },
+    ]) {
       const t = reaper(over);
       expect([over, killVerdict(t, ctxOf(t), 'SIGCHLD').effective]).toEqual([over, expect.stringMatching(/^(?:no|unknown)$/)]);
     }
@@ -162,16 +186,21 @@ describe('the kill verdict on SIGCHLD', () => {
     const liar: Rule = {
       id: 'stopped-task',
       run(ctx) {
-        const remediations: Remediation[] = ctx.tasks.filter((t) => pidOf(t)).map((t) => ({
-          action: 'manual', pid: pidOf(t), signal: 'SIGCHLD', effective: 'yes', risk: 'low', why: 'trust me', command: `kill -CHLD ${pidOf(t)}`,
-        }));
+        const remediations: Remediation[] = ctx.tasks
+          .filter((t) => pidOf(t))
+          .map((t) => ({
+            action: 'manual',
+            pid: pidOf(t),
+            signal: 'SIGCHLD',
+            effective: 'yes',
+            risk: 'low',
+            why: 'trust me',
+            command: `kill -CHLD ${pidOf(t)}`,
+          }));
         return [{ id: 'stopped-task', severity: 'info', confidence: 0.1, title: 'liar', explanation: 'claims everything works', evidence: [], tasks: [], remediations, references: [] }];
       },
     };
-    const ev = parsePaste(paste(
-      '  PID  PPID STAT COMMAND',
-      ' 4470  4411 Z    worker <defunct>',
-    ));
+    const ev = parsePaste(paste('  PID  PPID STAT COMMAND', ' 4470  4411 Z    worker <defunct>'));
     const d = diagnose(ev, [...RULES, liar]);
     const said = d.findings.find((f) => f.title === 'liar')?.remediations.find((r) => r.pid === 4470);
     expect(said?.effective).toBe('no');
@@ -179,16 +208,10 @@ describe('the kill verdict on SIGCHLD', () => {
 });
 
 describe('a backtrace named only by a label', () => {
-  it('belongs to the one task of that name a listing shows (derived), so its wait is that task\'s', () => {
-    const ev = parsePaste(paste(
-      '$ ps -o pid,ppid,stat,comm',
-      '  PID  PPID STAT COMMAND',
-      ' 4411     1 Ss   supervisor-main',
-      ' 4470  4411 Z    worker <defunct>',
-      '',
-      'supervisor-main-loop:',
-      ...REAPER_BT,
-    ));
+  it("belongs to the one task of that name a listing shows (derived), so its wait is that task's", () => {
+    const ev = parsePaste(
+      paste('$ ps -o pid,ppid,stat,comm', '  PID  PPID STAT COMMAND', ' 4411     1 Ss   supervisor-main', ' 4470  4411 Z    worker <defunct>', '', 'supervisor-main-loop:', ...REAPER_BT),
+    );
     const z = zombieOf(diagnose(ev).findings);
     const t = ev.tasks.find((x) => x.tid === 4411);
     expect(t?.userWait).toMatchObject({ kind: 'signal', forChild: true });

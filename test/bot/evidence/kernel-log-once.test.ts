@@ -30,7 +30,7 @@ function snapshot(opts: { hostname?: string; extra?: string } = {}): SnapshotRes
   } as SnapshotResponse;
 }
 
-describe('a node\'s kernel log is read once per snapshot, not once per question', () => {
+describe("a node's kernel log is read once per snapshot, not once per question", () => {
   beforeEach(() => kernelLogCache.clear());
 
   it('answers the same records from one reading, each caller with its own copy', () => {

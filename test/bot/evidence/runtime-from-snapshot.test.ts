@@ -13,28 +13,60 @@ function snapshot(runtime: SnapshotResponse['runtime'], tasks: SnapshotResponse[
 
 describe('the runtime section as evidence (kube.runtime, shims as tasks)', () => {
   it('sandboxes and containers as the CRI says, with pids, exit codes and RFC 3339 times', () => {
-    const ev = evidenceFromSnapshot(snapshot({
-      status: 'ok', endpoint: 'unix:///run/containerd/containerd.sock', runtime_name: 'containerd', runtime_version: '1.6.20',
-      sandboxes: [{ id: SANDBOX, pod_name: 'web-0', pod_namespace: 'shop', pod_uid: UID, state: 'SANDBOX_READY', created_unix_ms: T, pid: 4100 }],
-      containers: [
-        { id: APP, sandbox_id: SANDBOX, name: 'app', state: 'CONTAINER_RUNNING', pid: 4200, pod_uid: UID, created_unix_ms: T + 1000, started_unix_ms: T + 2000 },
-        { id: INIT, sandbox_id: SANDBOX, name: 'init', state: 'CONTAINER_EXITED', exit_code: 137, reason: 'OOMKilled', pod_uid: UID, started_unix_ms: T + 500, finished_unix_ms: T + 900 },
-      ],
-      shims: [{ pid: 4000, comm: 'containerd-shim', state: 'D', wchan: 'cgroup_rmdir', serves_id: SANDBOX, child_pids: [4100, 4200], stack: [{ function: 'cgroup_rmdir', offset: '+0x1a/0x2c0' }] }],
-    }));
-    expect(ev.kube?.runtime.sandboxes).toEqual([{
-      id: SANDBOX, name: 'web-0', namespace: 'shop', podUid: UID, state: 'SANDBOX_READY', createdAt: '2026-12-05T10:00:00.000Z',
-      line: 'containerd 1.6.20 (CRI): sandbox 0f3a2b1c4d5ea shop/web-0 SANDBOX_READY pid 4100',
-    }]);
+    const ev = evidenceFromSnapshot(
+      snapshot({
+        status: 'ok',
+        endpoint: 'unix:///run/containerd/containerd.sock',
+        runtime_name: 'containerd',
+        runtime_version: '1.6.20',
+        sandboxes: [{ id: SANDBOX, pod_name: 'web-0', pod_namespace: 'shop', pod_uid: UID, state: 'SANDBOX_READY', created_unix_ms: T, pid: 4100 }],
+        containers: [
+          { id: APP, sandbox_id: SANDBOX, name: 'app', state: 'CONTAINER_RUNNING', pid: 4200, pod_uid: UID, created_unix_ms: T + 1000, started_unix_ms: T + 2000 },
+          { id: INIT, sandbox_id: SANDBOX, name: 'init', state: 'CONTAINER_EXITED', exit_code: 137, reason: 'OOMKilled', pod_uid: UID, started_unix_ms: T + 500, finished_unix_ms: T + 900 },
+        ],
+        shims: [{ pid: 4000, comm: 'containerd-shim', state: 'D', wchan: 'cgroup_rmdir', serves_id: SANDBOX, child_pids: [4100, 4200], stack: [{ function: 'cgroup_rmdir', offset: '+0x1a/0x2c0' }] }],
+      }),
+    );
+    expect(ev.kube?.runtime.sandboxes).toEqual([
+      {
+        id: SANDBOX,
+        name: 'web-0',
+        namespace: 'shop',
+        podUid: UID,
+        state: 'SANDBOX_READY',
+        createdAt: '2026-12-05T10:00:00.000Z',
+        line: 'containerd 1.6.20 (CRI): sandbox 0f3a2b1c4d5ea shop/web-0 SANDBOX_READY pid 4100',
+      },
+    ]);
     expect(ev.kube?.runtime.containers).toEqual([
       {
-        id: APP, name: 'app', podSandboxId: SANDBOX, pod: 'web-0', podUid: UID, state: 'CONTAINER_RUNNING', pid: 4200,
-        exitCode: undefined, reason: undefined, createdAt: '2026-12-05T10:00:01.000Z', startedAt: '2026-12-05T10:00:02.000Z', finishedAt: undefined,
+        id: APP,
+        name: 'app',
+        podSandboxId: SANDBOX,
+        pod: 'web-0',
+        podUid: UID,
+        state: 'CONTAINER_RUNNING',
+        pid: 4200,
+        exitCode: undefined,
+        reason: undefined,
+        createdAt: '2026-12-05T10:00:01.000Z',
+        startedAt: '2026-12-05T10:00:02.000Z',
+        finishedAt: undefined,
         line: 'containerd 1.6.20 (CRI): container app b1c2d3e4f5a6b CONTAINER_RUNNING pid 4200',
       },
       {
-        id: INIT, name: 'init', podSandboxId: SANDBOX, pod: 'web-0', podUid: UID, state: 'CONTAINER_EXITED', pid: undefined,
-        exitCode: 137, reason: 'OOMKilled', createdAt: undefined, startedAt: '2026-12-05T10:00:00.500Z', finishedAt: '2026-12-05T10:00:00.900Z',
+        id: INIT,
+        name: 'init',
+        podSandboxId: SANDBOX,
+        pod: 'web-0',
+        podUid: UID,
+        state: 'CONTAINER_EXITED',
+        pid: undefined,
+        exitCode: 137,
+        reason: 'OOMKilled',
+        createdAt: undefined,
+        startedAt: '2026-12-05T10:00:00.500Z',
+        finishedAt: '2026-12-05T10:00:00.900Z',
         line: 'containerd 1.6.20 (CRI): container init c1d2e3f4a5b6c CONTAINER_EXITED exit code 137 (OOMKilled) finished 2026-12-05T10:00:00.900Z',
       },
     ]);
@@ -42,7 +74,11 @@ describe('the runtime section as evidence (kube.runtime, shims as tasks)', () =>
     expect(ev.kube?.now).toBe('2026-12-05T10:01:00.000Z');
     // The shim, absent from a pod-scoped task list, is a task: a rule finds it stuck in D.
     expect(ev.tasks.find((t) => t.tid === 4000)).toMatchObject({
-      pid: 4000, comm: 'containerd-shim', state: 'D', wchan: 'cgroup_rmdir', stack: [{ fn: 'cgroup_rmdir', offset: '+0x1a/0x2c0', module: '', unreliable: false }],
+      pid: 4000,
+      comm: 'containerd-shim',
+      state: 'D',
+      wchan: 'cgroup_rmdir',
+      stack: [{ fn: 'cgroup_rmdir', offset: '+0x1a/0x2c0', module: '', unreliable: false }],
     });
   });
 
@@ -57,10 +93,13 @@ describe('the runtime section as evidence (kube.runtime, shims as tasks)', () =>
 
   it('one container whose status did not come back: listed, its exit code unknown, the failure in unanswered', () => {
     const statusError = `the runtime at unix:///run/containerd/containerd.sock did not answer ContainerStatus(${APP}) within 2000 ms`;
-    const ev = evidenceFromSnapshot(snapshot({
-      status: 'ok', runtime_name: 'containerd',
-      containers: [{ id: APP, sandbox_id: SANDBOX, name: 'app', state: 'CONTAINER_EXITED', status_error: statusError }],
-    }));
+    const ev = evidenceFromSnapshot(
+      snapshot({
+        status: 'ok',
+        runtime_name: 'containerd',
+        containers: [{ id: APP, sandbox_id: SANDBOX, name: 'app', state: 'CONTAINER_EXITED', status_error: statusError }],
+      }),
+    );
     expect(ev.kube?.runtime.containers[0]).toMatchObject({ id: APP, state: 'CONTAINER_EXITED', exitCode: undefined });
     expect(ev.kube?.runtime.unanswered).toBe(statusError);
   });
@@ -71,10 +110,11 @@ describe('the runtime section as evidence (kube.runtime, shims as tasks)', () =>
   });
 
   it('a shim the whole-node task list already has keeps its facts (and gains its stack)', () => {
-    const ev = evidenceFromSnapshot(snapshot(
-      { status: 'ok', shims: [{ pid: 4000, comm: 'containerd-shim', state: 'S', wchan: 'futex_wait_queue', stack: [{ function: 'futex_wait_queue' }] }] },
-      [{ pid: 4000, tid: 4000, tgid: 4000, ppid: 1, comm: 'containerd-shim', state: 'S', is_thread_group_leader: true, cmdline: '/usr/bin/containerd-shim-runc-v2 -namespace k8s.io' }],
-    ));
+    const ev = evidenceFromSnapshot(
+      snapshot({ status: 'ok', shims: [{ pid: 4000, comm: 'containerd-shim', state: 'S', wchan: 'futex_wait_queue', stack: [{ function: 'futex_wait_queue' }] }] }, [
+        { pid: 4000, tid: 4000, tgid: 4000, ppid: 1, comm: 'containerd-shim', state: 'S', is_thread_group_leader: true, cmdline: '/usr/bin/containerd-shim-runc-v2 -namespace k8s.io' },
+      ]),
+    );
     const shims = ev.tasks.filter((t) => t.tid === 4000);
     expect(shims).toHaveLength(1);
     expect(shims[0]).toMatchObject({ ppid: 1, cmdline: '/usr/bin/containerd-shim-runc-v2 -namespace k8s.io', stack: [expect.objectContaining({ fn: 'futex_wait_queue' })] });

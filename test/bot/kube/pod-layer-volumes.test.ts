@@ -11,20 +11,35 @@ import { startFakeKubeApi, type FakeKubeApi } from '../../helpers/bot/fake-kube-
  */
 const UID = '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a';
 
-describe('the PersistentVolumes of a pod\'s claims, read live', () => {
+describe("the PersistentVolumes of a pod's claims, read live", () => {
   let kube: FakeKubeApi;
   beforeEach(async () => {
     kube = await startFakeKubeApi();
     kube.addNode({ name: 'node-a' });
     kube.addPod({
-      namespace: 'media', name: 'transcoder-0', uid: UID, nodeName: 'node-a', deletionTimestamp: '2026-11-24T03:00:30Z', deletionGracePeriodSeconds: 30,
-      containers: [{ name: 'ffmpeg', id: 'beef01', state: 'terminated', exitCode: 137, reason: 'Error' }], volumes: [{ name: 'library', claimName: 'library-transcoder-0' }, { name: 'scratch' }],
+      namespace: 'media',
+      name: 'transcoder-0',
+      uid: UID,
+      nodeName: 'node-a',
+      deletionTimestamp: '2026-11-24T03:00:30Z',
+      deletionGracePeriodSeconds: 30,
+      containers: [{ name: 'ffmpeg', id: 'beef01', state: 'terminated', exitCode: 137, reason: 'Error' }],
+      volumes: [{ name: 'library', claimName: 'library-transcoder-0' }, { name: 'scratch' }],
     });
     kube.addClaim({ namespace: 'media', name: 'library-transcoder-0', volumeName: 'pvc-9c1d2e3f', storageClassName: 'nfs-csi' });
     // NFS through its CSI driver: nothing is attached, so no VolumeAttachment names the driver.
-    kube.addPersistentVolume({ name: 'pvc-9c1d2e3f', driver: 'nfs.csi.k8s.io', volumeHandle: 'nfs-server.storage.svc.cluster.local#exports#pvc-9c1d2e3f##', reclaimPolicy: 'Delete', claim: { namespace: 'media', name: 'library-transcoder-0' }, storageClassName: 'nfs-csi' });
+    kube.addPersistentVolume({
+      name: 'pvc-9c1d2e3f',
+      driver: 'nfs.csi.k8s.io',
+      volumeHandle: 'nfs-server.storage.svc.cluster.local#exports#pvc-9c1d2e3f##',
+      reclaimPolicy: 'Delete',
+      claim: { namespace: 'media', name: 'library-transcoder-0' },
+      storageClassName: 'nfs-csi',
+    });
   });
-  afterEach(async () => { await kube.close(); });
+  afterEach(async () => {
+    await kube.close();
+  });
 
   async function look(deadlineMs = 1000) {
     const lookup = createKubeLookup({ kubeconfig: kube.kubeconfig, deadlineMs });
@@ -47,11 +62,17 @@ describe('the PersistentVolumes of a pod\'s claims, read live', () => {
     const f = d!.diagnosis.findings.find((x) => x.id === 'volume-teardown-blocked')!;
     expect(f.title).toBe('Volume "library" of pod media/transcoder-0 (uid 2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a) cannot be torn down: CSI driver not registered');
     expect(f.explanation).toContain('The error: "CSI driver nfs.csi.k8s.io is not registered on node node-a (its CSINode lists ebs.csi.aws.com)"');
-    expect(f.explanation).toContain('PersistentVolume pvc-9c1d2e3f (CSI driver nfs.csi.k8s.io, volumeHandle nfs-server.storage.svc.cluster.local#exports#pvc-9c1d2e3f##): reclaimPolicy Delete, phase Bound.');
-    expect(f.explanation).toContain('The kubelet cannot do this teardown itself: unmounting a CSI volume is a call (NodeUnpublishVolume, then NodeUnstageVolume) to the driver\'s node plugin on the node, and nfs.csi.k8s.io has none registered there.');
+    expect(f.explanation).toContain(
+      'PersistentVolume pvc-9c1d2e3f (CSI driver nfs.csi.k8s.io, volumeHandle nfs-server.storage.svc.cluster.local#exports#pvc-9c1d2e3f##): reclaimPolicy Delete, phase Bound.',
+    );
+    expect(f.explanation).toContain(
+      "The kubelet cannot do this teardown itself: unmounting a CSI volume is a call (NodeUnpublishVolume, then NodeUnstageVolume) to the driver's node plugin on the node, and nfs.csi.k8s.io has none registered there.",
+    );
     const fix = f.remediations.find((r) => r.why.startsWith('Start the CSI node plugin'))!;
     expect(fix.why).toContain('Start the CSI node plugin of nfs.csi.k8s.io on this node');
-    expect(fix.why).toContain('Do not delete the claim or the PersistentVolume pvc-9c1d2e3f to get the pod out: with reclaimPolicy Delete the backend volume nfs-server.storage.svc.cluster.local#exports#pvc-9c1d2e3f## is deleted with it');
+    expect(fix.why).toContain(
+      'Do not delete the claim or the PersistentVolume pvc-9c1d2e3f to get the pod out: with reclaimPolicy Delete the backend volume nfs-server.storage.svc.cluster.local#exports#pvc-9c1d2e3f## is deleted with it',
+    );
     expect(f.evidence).toEqual(expect.arrayContaining([expect.stringMatching(/^PersistentVolume pvc-9c1d2e3f: csi driver nfs\.csi\.k8s\.io, volumeHandle/)]));
   });
 
@@ -61,12 +82,17 @@ describe('the PersistentVolumes of a pod\'s claims, read live', () => {
     expect(d?.diagnosis.findings.map((f) => f.id) ?? []).not.toContain('volume-teardown-blocked');
   });
 
-  it('a kubelet unmount failure that does not name its driver takes the PV\'s; a Retain volume gets no warning about its data', async () => {
+  it("a kubelet unmount failure that does not name its driver takes the PV's; a Retain volume gets no warning about its data", async () => {
     kube.addCsiNode('node-a', ['nfs.csi.k8s.io']);
     kube.addPersistentVolume({ name: 'pvc-9c1d2e3f', driver: 'nfs.csi.k8s.io', volumeHandle: 'h-1', reclaimPolicy: 'Retain', claim: { namespace: 'media', name: 'library-transcoder-0' } });
     kube.addEvent({
-      namespace: 'media', involved: { kind: 'Pod', name: 'transcoder-0', uid: UID }, type: 'Warning', reason: 'FailedUnmount', count: 9,
-      message: 'UnmountVolume.TearDown failed for volume "library" : rpc error: code = Internal desc = failed to unmount target "/var/lib/kubelet/pods/2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a/volumes/kubernetes.io~csi/pvc-9c1d2e3f/mount": device or resource busy',
+      namespace: 'media',
+      involved: { kind: 'Pod', name: 'transcoder-0', uid: UID },
+      type: 'Warning',
+      reason: 'FailedUnmount',
+      count: 9,
+      message:
+        'UnmountVolume.TearDown failed for volume "library" : rpc error: code = Internal desc = failed to unmount target "/var/lib/kubelet/pods/2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a/volumes/kubernetes.io~csi/pvc-9c1d2e3f/mount": device or resource busy',
     });
     const { d } = await look();
     const f = d!.diagnosis.findings.find((x) => x.id === 'volume-teardown-blocked')!;
@@ -79,7 +105,9 @@ describe('the PersistentVolumes of a pod\'s claims, read live', () => {
     kube.addCsiNode('node-a', ['nfs.csi.k8s.io']);
     kube.fault(/\/persistentvolumes\//, { status: 403, message: 'persistentvolumes "pvc-9c1d2e3f" is forbidden' });
     const { layer } = await look();
-    expect(layer.unread).toEqual([{ what: 'persistentvolume pvc-9c1d2e3f', why: 'the bot may not get persistentvolumes in the cluster (RBAC: grant "get" on persistentvolumes to the bot\'s service account)' }]);
+    expect(layer.unread).toEqual([
+      { what: 'persistentvolume pvc-9c1d2e3f', why: 'the bot may not get persistentvolumes in the cluster (RBAC: grant "get" on persistentvolumes to the bot\'s service account)' },
+    ]);
 
     kube.fault(/\/persistentvolumes\//, null);
     kube.addClaim({ namespace: 'media', name: 'library-transcoder-0', storageClassName: 'nfs-csi' });

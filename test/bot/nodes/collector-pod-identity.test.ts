@@ -17,7 +17,7 @@ const POD_A = 'spiffe://whystuck/ns/whystuck/pod/whystuck-collector-aaaaa';
  * here by the repository's development CA (dev-certs.ts, through the harness);
  * a fake Kubernetes API serving the collector pods.
  */
-describe('collector pool: a discovered collector pod\'s own identity, for its node only', () => {
+describe("collector pool: a discovered collector pod's own identity, for its node only", () => {
   let onA: Harness; // node-a's collector; certificate: pod whystuck/whystuck-collector-aaaaa only
   let devC: Harness; // node-c's collector with a development certificate (spiffe://whystuck/node/node-c)
   let kube: FakeKubeApi;
@@ -25,10 +25,7 @@ describe('collector pool: a discovered collector pod\'s own identity, for its no
   let podA: FakePod;
 
   beforeAll(async () => {
-    [onA, devC] = await Promise.all([
-      startHarness({ nodeName: 'node-a', serverIdentity: POD_A, serverNames: { dnsNames: [] } }),
-      startHarness({ nodeName: 'node-c' }),
-    ]);
+    [onA, devC] = await Promise.all([startHarness({ nodeName: 'node-a', serverIdentity: POD_A, serverNames: { dnsNames: [] } }), startHarness({ nodeName: 'node-c' })]);
     kube = await startFakeKubeApi();
     podA = { namespace: 'whystuck', name: 'whystuck-collector-aaaaa', uid: 'u-a', nodeName: 'node-a', labels: LABELS, podIP: '127.0.0.1' };
     kube.addPod(podA);
@@ -45,15 +42,23 @@ describe('collector pool: a discovered collector pod\'s own identity, for its no
   const port = (h: Harness): number => Number(h.address.split(':').pop());
   function pool(h: Harness, opts: Partial<CollectorPoolOptions> & { finder?: CollectorFinder; ttlMs?: number } = {}): CollectorPool {
     const p = createCollectorPool({
-      addresses: new Map(), tls: onA.clientTls('whystuck-bot'), insecure: false, deadlineMs: 5000,
-      discovery: { finder: opts.finder ?? createCollectorFinder({ kubeconfig: kube.kubeconfig, namespace: 'whystuck', selector: SELECTOR }), port: port(h), serverName: 'whystuck-collector', ttlMs: opts.ttlMs },
+      addresses: new Map(),
+      tls: onA.clientTls('whystuck-bot'),
+      insecure: false,
+      deadlineMs: 5000,
+      discovery: {
+        finder: opts.finder ?? createCollectorFinder({ kubeconfig: kube.kubeconfig, namespace: 'whystuck', selector: SELECTOR }),
+        port: port(h),
+        serverName: 'whystuck-collector',
+        ttlMs: opts.ttlMs,
+      },
       ...opts,
     });
     pools.push(p);
     return p;
   }
 
-  it('node-a: the collector pod the API places on node-a, presenting that pod\'s identity, is node-a\'s collector', async () => {
+  it("node-a: the collector pod the API places on node-a, presenting that pod's identity, is node-a's collector", async () => {
     const found = await pool(onA).forNode('node-a');
     if (found.status !== 'ok') throw new Error(found.message);
     expect(found.where).toBe(`pod whystuck/whystuck-collector-aaaaa at 127.0.0.1:${port(onA)}, certificate name whystuck-collector`);
@@ -63,7 +68,7 @@ describe('collector pool: a discovered collector pod\'s own identity, for its no
     expect(snap.status === 'ok' && snap.value.tasks.map((t) => t.pid)).toContain(process.pid);
   });
 
-  it('node-b: the same certificate at node-b\'s collector address is refused — it names a pod the API places on node-a (root on node-a posing as node-b\'s collector)', async () => {
+  it("node-b: the same certificate at node-b's collector address is refused — it names a pod the API places on node-a (root on node-a posing as node-b's collector)", async () => {
     const found = await pool(onA).forNode('node-b');
     if (found.status !== 'ok') throw new Error(found.message);
     expect(found.where).toMatch(/^pod whystuck\/whystuck-collector-bbbbb at /);
@@ -84,13 +89,13 @@ describe('collector pool: a discovered collector pod\'s own identity, for its no
     expect(res.status === 'unreachable' && res.message).toContain(`its certificate is ${POD_A}, not spiffe://whystuck/node/node-a`);
   });
 
-  it('a discovered collector with a development certificate (the node\'s identity) is still taken for its node', async () => {
+  it("a discovered collector with a development certificate (the node's identity) is still taken for its node", async () => {
     const found = await pool(devC).forNode('node-c');
     if (found.status !== 'ok') throw new Error(found.message);
     expect(await found.client.health()).toMatchObject({ status: 'ok', value: { node_name: 'node-c' } });
   });
 
-  it('the pod replaced on node-a at the same address: the new pod\'s identity is expected, so the old pod\'s certificate is refused', async () => {
+  it("the pod replaced on node-a at the same address: the new pod's identity is expected, so the old pod's certificate is refused", async () => {
     const p = pool(onA, { ttlMs: 0 });
     const before = await p.forNode('node-a');
     if (before.status !== 'ok') throw new Error(before.message);
@@ -128,7 +133,14 @@ describe('identities: one exact URI SAN, one of the accepted ones', () => {
   it('pod identities are built and read back only from valid names', () => {
     expect(podIdentity('whystuck', 'whystuck-collector-x7k2p')).toBe('spiffe://whystuck/ns/whystuck/pod/whystuck-collector-x7k2p');
     expect(podOfIdentity('spiffe://whystuck/ns/whystuck/pod/whystuck-collector-x7k2p')).toEqual({ namespace: 'whystuck', pod: 'whystuck-collector-x7k2p' });
-    for (const bad of ['spiffe://whystuck/ns/whystuck/pod/', 'spiffe://whystuck/ns/Whystuck/pod/a', 'spiffe://whystuck/ns/whystuck/pod/a/b', 'spiffe://whystuck/node/node-a', 'spiffe://other/ns/whystuck/pod/a']) expect(podOfIdentity(bad)).toBeUndefined();
+    for (const bad of [
+      'spiffe://whystuck/ns/whystuck/pod/',
+      'spiffe://whystuck/ns/Whystuck/pod/a',
+      'spiffe://whystuck/ns/whystuck/pod/a/b',
+      'spiffe://whystuck/node/node-a',
+      'spiffe://other/ns/whystuck/pod/a',
+    ])
+      expect(podOfIdentity(bad)).toBeUndefined();
     expect(() => podIdentity('whystuck', 'a/b')).toThrow(/not a Kubernetes pod name/);
     expect(() => podIdentity('a.b', 'pod')).toThrow(/not a Kubernetes namespace name/);
   });

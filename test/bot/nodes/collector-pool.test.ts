@@ -42,8 +42,15 @@ describe('collector pool: finding the collector pod of a node through Kubernetes
 
   function pool(port: number, opts: Partial<CollectorPoolOptions> & { serverName?: string; namespace?: string } = {}): CollectorPool {
     const p = createCollectorPool({
-      addresses: new Map([['node-a', '127.0.0.1:9']]), tls: named.clientTls('whystuck-bot'), insecure: false, deadlineMs: 5000,
-      discovery: { finder: createCollectorFinder({ kubeconfig: kube.kubeconfig, namespace: opts.namespace ?? 'whystuck', selector: SELECTOR }), port, serverName: opts.serverName ?? 'whystuck-collector' },
+      addresses: new Map([['node-a', '127.0.0.1:9']]),
+      tls: named.clientTls('whystuck-bot'),
+      insecure: false,
+      deadlineMs: 5000,
+      discovery: {
+        finder: createCollectorFinder({ kubeconfig: kube.kubeconfig, namespace: opts.namespace ?? 'whystuck', selector: SELECTOR }),
+        port,
+        serverName: opts.serverName ?? 'whystuck-collector',
+      },
       ...opts,
     });
     pools.push(p);
@@ -65,7 +72,7 @@ describe('collector pool: finding the collector pod of a node through Kubernetes
     expect(kube.requests.length).toBe(mark + 1);
   });
 
-  it('a collector whose certificate is another node\'s (same CA, its IP in it) is refused; the next call asks Kubernetes again', async () => {
+  it("a collector whose certificate is another node's (same CA, its IP in it) is refused; the next call asks Kubernetes again", async () => {
     const p = pool(port(plain));
     const found = await p.forNode('node-d');
     if (found.status !== 'ok') throw new Error(found.message);
@@ -87,12 +94,21 @@ describe('collector pool: finding the collector pod of a node through Kubernetes
 
   it('says exactly what is missing: no pod, a pod not running, RBAC, no TLS', async () => {
     const p = pool(port(named));
-    expect(await p.forNode('node-z')).toEqual({ status: 'unknown-node', message: 'no collector is configured for node node-z in WHYSTUCK_COLLECTORS and there is no collector pod on it (pods in namespace whystuck with labels app.kubernetes.io/name=whystuck-collector): is the DaemonSet scheduled there (taints, nodeSelector)?' });
-    expect(await p.forNode('node-p')).toEqual({ status: 'unknown-node', message: 'the collector pod on node node-p is not running (whystuck/whystuck-collector-ppppp is Pending without an IP): see `kubectl -n whystuck describe pod whystuck-collector-ppppp`' });
+    expect(await p.forNode('node-z')).toEqual({
+      status: 'unknown-node',
+      message:
+        'no collector is configured for node node-z in WHYSTUCK_COLLECTORS and there is no collector pod on it (pods in namespace whystuck with labels app.kubernetes.io/name=whystuck-collector): is the DaemonSet scheduled there (taints, nodeSelector)?',
+    });
+    expect(await p.forNode('node-p')).toEqual({
+      status: 'unknown-node',
+      message: 'the collector pod on node node-p is not running (whystuck/whystuck-collector-ppppp is Pending without an IP): see `kubectl -n whystuck describe pod whystuck-collector-ppppp`',
+    });
     kube.forbidList('locked');
     const locked = pool(port(named), { namespace: 'locked' });
     const denied = await locked.forNode('node-d');
-    expect(denied.status === 'unknown-node' && denied.message).toMatch(/cannot find the collector pods: the bot may not list pods in locked \(RBAC: grant "list" on pods to the bot's service account\)/);
+    expect(denied.status === 'unknown-node' && denied.message).toMatch(
+      /cannot find the collector pods: the bot may not list pods in locked \(RBAC: grant "list" on pods to the bot's service account\)/,
+    );
     const noTls = pool(port(named), { tls: undefined });
     const refused = await noTls.forNode('node-d');
     expect(refused.status === 'unknown-node' && refused.message).toMatch(/collectors found through Kubernetes need mutual TLS: set WHYSTUCK_COLLECTOR_TLS_CERT\/KEY\/CA/);

@@ -15,21 +15,35 @@ describe('reaching a node: one fallback policy over the collector and SSH transp
   let pool: CollectorPool;
   const asked: string[] = [];
   const ssh: SshFallback = {
-    enabled: true, describe: 'test',
-    async targetFor(node) { asked.push(node); return { ok: false, code: 'NO_ADDRESS', message: `no SSH address for node ${node}: not in WHYSTUCK_SSH_HOSTS` }; },
+    enabled: true,
+    describe: 'test',
+    async targetFor(node) {
+      asked.push(node);
+      return { ok: false, code: 'NO_ADDRESS', message: `no SSH address for node ${node}: not in WHYSTUCK_SSH_HOSTS` };
+    },
   };
   const off: SshFallback = { enabled: false, hint: 'To read such nodes over SSH instead, set WHYSTUCK_SSH_KEY_FILE.' };
 
   beforeAll(async () => {
     h = await startHarness({ nodeName: 'node-a' });
     // node-a is the real collector; node-gone points at a port nothing listens on.
-    pool = createCollectorPool({ addresses: new Map([['node-a', h.address], ['node-gone', '127.0.0.1:9']]), tls: h.clientTls('spiffe://whystuck/bot'), insecure: false, deadlineMs: 3000 });
+    pool = createCollectorPool({
+      addresses: new Map([
+        ['node-a', h.address],
+        ['node-gone', '127.0.0.1:9'],
+      ]),
+      tls: h.clientTls('spiffe://whystuck/bot'),
+      insecure: false,
+      deadlineMs: 3000,
+    });
   });
   afterAll(async () => {
     pool?.close();
     await h?.close();
   });
-  beforeEach(() => { asked.length = 0; });
+  beforeEach(() => {
+    asked.length = 0;
+  });
 
   it('a collector that answers is used, and SSH is not asked', async () => {
     const res = await snapshotNode({ collectors: pool, ssh }, 'node-a', { pids: { pids: [process.pid] } });
@@ -50,15 +64,24 @@ describe('reaching a node: one fallback policy over the collector and SSH transp
     expect(asked).toEqual(['node-gone']);
     expect(res.status).toBe('failed');
     if (res.status !== 'failed') return;
-    expect(res.message).toMatch(/^I could not read node node-gone through its collector nor over SSH\.\n• Collector: the collector on node-gone \(127\.0\.0\.1:9\) is unreachable: .+\.\n• SSH fallback: no SSH address for node node-gone: not in WHYSTUCK_SSH_HOSTS$/);
+    expect(res.message).toMatch(
+      /^I could not read node node-gone through its collector nor over SSH\.\n• Collector: the collector on node-gone \(127\.0\.0\.1:9\) is unreachable: .+\.\n• SSH fallback: no SSH address for node node-gone: not in WHYSTUCK_SSH_HOSTS$/,
+    );
   });
 
   it('a node no collector is configured for goes to SSH too; with SSH off the failure says how to turn it on', async () => {
     const on = await snapshotNode({ collectors: pool, ssh }, 'node-x', { whole_node: true });
     expect(asked).toEqual(['node-x']);
-    expect(on).toMatchObject({ status: 'failed', message: expect.stringMatching(/^I could not read node node-x through its collector nor over SSH\.\n• Collector: no collector is configured for node node-x/) });
+    expect(on).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/^I could not read node node-x through its collector nor over SSH\.\n• Collector: no collector is configured for node node-x/),
+    });
     const disabled = await snapshotNode({ collectors: pool, ssh: off }, 'node-x', { whole_node: true });
-    expect(disabled).toEqual({ status: 'failed', message: expect.stringMatching(/^no collector is configured for node node-x \(WHYSTUCK_COLLECTORS knows: node-a, node-gone\)$/), hint: off.enabled ? undefined : off.hint });
+    expect(disabled).toEqual({
+      status: 'failed',
+      message: expect.stringMatching(/^no collector is configured for node node-x \(WHYSTUCK_COLLECTORS knows: node-a, node-gone\)$/),
+      hint: off.enabled ? undefined : off.hint,
+    });
     const absent = await snapshotNode({ collectors: pool }, 'node-x', { whole_node: true });
     expect(absent).toEqual({ status: 'failed', message: expect.stringMatching(/^no collector is configured for node node-x/) });
     expect(absent.status === 'failed' && absent.hint).toBeFalsy();

@@ -41,7 +41,17 @@ describe('one node asked many times at once: one snapshot call, each question it
       async forNode(node) {
         const c = await real.forNode(node);
         if (c.status !== 'ok') return c;
-        return { ...c, client: { ...c.client, snapshot: async (req) => { const res = await c.client.snapshot(req); if (res.status === 'ok') answered.push(res.value); return res; } } };
+        return {
+          ...c,
+          client: {
+            ...c.client,
+            snapshot: async (req) => {
+              const res = await c.client.snapshot(req);
+              if (res.status === 'ok') answered.push(res.value);
+              return res;
+            },
+          },
+        };
       },
     };
   });
@@ -65,7 +75,16 @@ describe('one node asked many times at once: one snapshot call, each question it
         getPod: (ns, name) => real.getPod(ns, name),
         readLayer(pod: PodInfo) {
           const reading = real.readLayer!(pod);
-          return reading && { ...reading, settle: async (ms: number) => { const got = await reading.settle(ms); layers.set(pod.name, got); return got; } };
+          return (
+            reading && {
+              ...reading,
+              settle: async (ms: number) => {
+                const got = await reading.settle(ms);
+                layers.set(pod.name, got);
+                return got;
+              },
+            }
+          );
         },
       },
     };
@@ -137,7 +156,11 @@ describe('one node asked many times at once: one snapshot call, each question it
     }
     expect(invs[9].status === 'ok' && invs[9].diagnosis.findings.every((f) => f.id === 'zombie')).toBe(true);
     // One question's changes to its answer reach no other, nor the next question about the same snapshot.
-    for (const inv of invs.slice(0, 5)) if (inv.status === 'ok') { inv.diagnosis.findings[0]?.evidence.push('scribbled'); inv.evidence.tasks[0].comm = 'scribbled'; }
+    for (const inv of invs.slice(0, 5))
+      if (inv.status === 'ok') {
+        inv.diagnosis.findings[0]?.evidence.push('scribbled');
+        inv.evidence.tasks[0].comm = 'scribbled';
+      }
     expect(JSON.stringify(invs.slice(5))).not.toMatch(/scribbled/);
     const again = diagnoseSnapshot(answered[0], { kind: 'node', node: 'node-a' });
     expect(again.status === 'ok' && again.diagnosis).toEqual(alone.diagnosis);
@@ -178,10 +201,28 @@ describe('a signal ends the single flight: the recheck after it never joins a sn
       async forNode(node) {
         const c = await real.forNode(node);
         if (c.status !== 'ok') return c;
-        return { ...c, client: { ...c.client, snapshot: async (req) => { started++; if (held) await door; return c.client.snapshot(req); } } };
+        return {
+          ...c,
+          client: {
+            ...c.client,
+            snapshot: async (req) => {
+              started++;
+              if (held) await door;
+              return c.client.snapshot(req);
+            },
+          },
+        };
       },
     };
-    const hold = (): void => { held = true; door = new Promise((r) => { release = () => { held = false; r(); }; }); };
+    const hold = (): void => {
+      held = true;
+      door = new Promise((r) => {
+        release = () => {
+          held = false;
+          r();
+        };
+      });
+    };
     hold();
   });
   afterAll(async () => {
@@ -198,7 +239,12 @@ describe('a signal ends the single flight: the recheck after it never joins a sn
     await new Promise((r) => setTimeout(r, 20));
     expect(started).toBe(1);
     // A signal (refused here: a pid this node's collector will not touch) goes out while the first call is held.
-    const signal = await remediateNode({ collectors: pool }, 'node-a', { pid: 1, start_time_ticks: '1', expected_comm: 'init', signal: 'SIGTERM', requester: 'test', reason: 'single flight', node: 'node-a' }, 'collector');
+    const signal = await remediateNode(
+      { collectors: pool },
+      'node-a',
+      { pid: 1, start_time_ticks: '1', expected_comm: 'init', signal: 'SIGTERM', requester: 'test', reason: 'single flight', node: 'node-a' },
+      'collector',
+    );
     expect(signal.status === 'ok' ? signal.value.status : signal.status).not.toBe('SIGNALLED');
     const recheck = snapshotNode({ collectors: pool }, 'node-a', req);
     await new Promise((r) => setTimeout(r, 20));

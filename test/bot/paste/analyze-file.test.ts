@@ -9,7 +9,9 @@ import { loadCases } from '../../helpers/bot/corpus-cases';
 /** A file given to the worker by descriptor (the CLI's FILE): read there as it would be here. */
 describe('a file read by the analysis worker', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(path.join(tmpdir(), 'whystuck-file-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'whystuck-file-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('gives the evidence reading the same text here gives; for rendering, without tasks and reports', async () => {

@@ -47,7 +47,7 @@ describe('analysis off the event loop, with a time budget', () => {
 
   it('when the budget runs out, it diagnoses what it read and says where it cut; the event loop keeps ticking', async () => {
     const record = cases.find((c) => c.name.startsWith('r-001'))!.input;
-    const big = `${record}\n${Array.from({ length: 600_000 }, (_, i) => `Mar  7 18:${String(20 + Math.floor(i / 60000) % 40).padStart(2, '0')}:${String(Math.floor(i / 1000) % 60).padStart(2, '0')} node-7 kernel: device veth${i % 97} entered promiscuous mode`).join('\n')}\n`;
+    const big = `${record}\n${Array.from({ length: 600_000 }, (_, i) => `Mar  7 18:${String(20 + (Math.floor(i / 60000) % 40)).padStart(2, '0')}:${String(Math.floor(i / 1000) % 60).padStart(2, '0')} node-7 kernel: device veth${i % 97} entered promiscuous mode`).join('\n')}\n`;
     // Building the test's own 30 MB string leaves work (flattening, GC) that is not the analysis': let it happen first.
     big.charCodeAt(big.length - 1);
     await new Promise((r) => setTimeout(r, 500));
@@ -102,7 +102,11 @@ describe('analysis off the event loop, with a time budget', () => {
   });
 
   it('a read error of the stream propagates', async () => {
-    const input = new Readable({ read() { this.destroy(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })); } });
+    const input = new Readable({
+      read() {
+        this.destroy(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+      },
+    });
     await expect(analyzeStreamInWorker(input)).rejects.toMatchObject({ code: 'EACCES' });
   });
 });

@@ -34,10 +34,9 @@ function whyNotHonestlyUnread(v: Variant, ev: Evidence, d: Diagnosis, problems: 
   const claims = problems.filter((p) => !OMISSION.test(p));
   if (claims.length) return `it claims what the evidence does not say (${claims.join('; ')})`;
   const changed = new Set(v.changed);
-  const unread: [number, number][] = [
-    ...ev.unreadable.map((u) => u.lines),
-    ...ev.inputs.filter((i) => i.kind === 'unrecognised' || i.kind.startsWith('unread')).map((i) => i.lines),
-  ].filter((span) => v.changed.some((n) => inRange(n, span)));
+  const unread: [number, number][] = [...ev.unreadable.map((u) => u.lines), ...ev.inputs.filter((i) => i.kind === 'unrecognised' || i.kind.startsWith('unread')).map((i) => i.lines)].filter((span) =>
+    v.changed.some((n) => inRange(n, span)),
+  );
   if (!unread.length) return 'none of the rewritten lines is reported as unread';
   const said = [...d.summary.matchAll(/\blines? (\d+)(?:\s*(?:–|-|to)\s*(\d+))?/g)].map((m) => [Number(m[1]), Number(m[2] ?? m[1])] as [number, number]);
   const named = unread.filter(([a, b]) => said.some(([x, y]) => x <= b && y >= a));
@@ -50,8 +49,7 @@ function whyNotHonestlyUnread(v: Variant, ev: Evidence, d: Diagnosis, problems: 
     // A row that was kept while the rows around it were cut away: the finding it belongs to needed the rows behind
     // the cut, and the summary names the cut — a loss explained, as long as the pid is still there to be seen.
     const cutNamed = named.some(([a, b]) => lines.slice(a - 1, b).some((l) => CUT_LINE.test(l)));
-    const explained = named.some((span) => lines.some((l, i) => changed.has(i + 1) && inRange(i + 1, span) && pid.test(l)))
-      || (cutNamed && lines.some((l) => pid.test(l)));
+    const explained = named.some((span) => lines.some((l, i) => changed.has(i + 1) && inRange(i + 1, span) && pid.test(l))) || (cutNamed && lines.some((l) => pid.test(l)));
     if (!explained) return `key task ${m[1]} is lost without an unread line that shows it`;
   }
   return null;
@@ -109,10 +107,7 @@ describe('metamorphic: the same evidence pasted another way', () => {
 
   afterAll(() => {
     if (!process.env.METAMORPHIC_REPORT) return;
-    const out = [
-      '| transformation | applicable | passing | failing, original fails too | first failing case: problems | first failing case whose original passes |',
-      '|---|---|---|---|---|---|',
-    ];
+    const out = ['| transformation | applicable | passing | failing, original fails too | first failing case: problems | first failing case whose original passes |', '|---|---|---|---|---|---|'];
     for (const t of TRANSFORMS) {
       const r = results.get(t.name) ?? { pass: 0, fail: 0, failOriginalFails: 0 };
       out.push(`| ${t.name} | ${rows.get(t.name)!.length} | ${r.pass} | ${r.failOriginalFails} | ${r.first ?? '—'} | ${r.firstRegression ?? '—'} |`);
@@ -144,8 +139,13 @@ describe('metamorphic: rewritten ps rows are read as the same tasks', () => {
           const o = before.tasks.find((x) => x.tid === tid);
           if (!o) continue; // the original table row was not read either: nothing to compare
           const n = after.tasks.find((x) => x.tid === tid);
-          if (!n) { diffs.push(`${tid}: not read`); continue; }
-          const same = (k: string, a: unknown, b: unknown): void => { if (a !== undefined && a !== b) diffs.push(`${tid}.${k}: ${String(a)} became ${String(b)}`); };
+          if (!n) {
+            diffs.push(`${tid}: not read`);
+            continue;
+          }
+          const same = (k: string, a: unknown, b: unknown): void => {
+            if (a !== undefined && a !== b) diffs.push(`${tid}.${k}: ${String(a)} became ${String(b)}`);
+          };
           same('state', o.state, n.state);
           same('pid', o.pid, n.pid);
           same('comm', o.comm, n.comm);
@@ -164,7 +164,9 @@ describe('metamorphic: rewritten ps rows are read as the same tasks', () => {
 /** The generator is exact for the shapes it claims: checked against real procps output. */
 describe('the variant generator', () => {
   const fake = (input: string, expected: Partial<CorpusCase['expected']> = {}): CorpusCase => ({
-    name: 'fake', dir: '', input,
+    name: 'fake',
+    dir: '',
+    input,
     expected: { must: [], must_not: [], key_tasks: [], ...expected },
   });
   const apply = (name: string, c: CorpusCase): Variant => {
@@ -175,26 +177,36 @@ describe('the variant generator', () => {
 
   it('draws ps --forest tree art exactly as procps did in the corpus', () => {
     // s-001's `ps -ef --forest` (real procps output) with its tree art taken out.
-    const real = loadCases((n) => n.startsWith('s-001'))[0].input.split('\n').slice(0, 10);
+    const real = loadCases((n) => n.startsWith('s-001'))[0]
+      .input.split('\n')
+      .slice(0, 10);
     const plain = real.map((l) => l.replace(/(\d\d:\d\d:\d\d )[ |\\_]*(?=\S)/, '$1'));
     const v = apply('PPID as tree art', fake(['UID          PID    PPID  C STIME TTY          TIME CMD', ...plain].join('\n')));
-    const drawn = v.text.split('\n').slice(1).map((l) => / \d\d:\d\d:\d\d (.*)$/.exec(l)![1]);
+    const drawn = v.text
+      .split('\n')
+      .slice(1)
+      .map((l) => / \d\d:\d\d:\d\d (.*)$/.exec(l)![1]);
     expect(drawn).toEqual(real.map((l) => / \d\d:\d\d:\d\d (.*)$/.exec(l)![1].trimEnd()));
     expect(v.text.split('\n')[0].trim().split(/\s+/)).toEqual(['UID', 'PID', 'C', 'STIME', 'TTY', 'TIME', 'CMD']);
   });
 
-  it('skips tree art that would lose a zombie\'s parent', () => {
+  it("skips tree art that would lose a zombie's parent", () => {
     const c = fake(['    PID    PPID STAT CMD', '    100       1 S    a', '    101     100 S    b', '    102       1 Z    [c] <defunct>'].join('\n'));
     expect(isSkip(TRANSFORMS.find((t) => t.name === 'PPID as tree art')!.apply(c))).toBe(true);
   });
 
   it('reorders columns and the -o list that printed them alike', () => {
-    const v = apply('ps columns reordered', fake([
-      '$ ps -o pid,ppid,stat,wchan:32,lstart,comm -p 118533,118561',
-      '    PID    PPID STAT WCHAN                                             STARTED COMMAND',
-      ' 118533  118402 Ss   do_wait                          Sun Mar  3 02:00:04 2024 tini',
-      ' 118561  118533 D    wait_on_page_bit                 Sun Mar  3 02:00:04 2024 tar',
-    ].join('\n')));
+    const v = apply(
+      'ps columns reordered',
+      fake(
+        [
+          '$ ps -o pid,ppid,stat,wchan:32,lstart,comm -p 118533,118561',
+          '    PID    PPID STAT WCHAN                                             STARTED COMMAND',
+          ' 118533  118402 Ss   do_wait                          Sun Mar  3 02:00:04 2024 tini',
+          ' 118561  118533 D    wait_on_page_bit                 Sun Mar  3 02:00:04 2024 tar',
+        ].join('\n'),
+      ),
+    );
     expect(v.text.split('\n')).toEqual([
       '$ ps -o lstart,wchan:32,stat,ppid,pid,comm -p 118533,118561',
       '                 STARTED WCHAN            STAT   PPID    PID COMMAND',
@@ -205,24 +217,25 @@ describe('the variant generator', () => {
   });
 
   it('rewrites the fixed formats as the -o lists that print the same columns', () => {
-    const v = apply('ps columns reordered', fake([
-      '$ ps -ef | grep chrome',
-      'UID          PID    PPID  C STIME TTY          TIME CMD',
-      'node         212       1  0 Feb27 ?        00:00:00 [chrome] <defunct>',
-    ].join('\n')));
-    expect(v.text.split('\n').slice(0, 2)).toEqual([
-      '$ ps -eo time,tty=TTY,stime,c,ppid,pid,user=UID,cmd | grep chrome',
-      '    TIME TTY STIME C PPID PID UID  CMD',
-    ]);
+    const v = apply(
+      'ps columns reordered',
+      fake(['$ ps -ef | grep chrome', 'UID          PID    PPID  C STIME TTY          TIME CMD', 'node         212       1  0 Feb27 ?        00:00:00 [chrome] <defunct>'].join('\n')),
+    );
+    expect(v.text.split('\n').slice(0, 2)).toEqual(['$ ps -eo time,tty=TTY,stime,c,ppid,pid,user=UID,cmd | grep chrome', '    TIME TTY STIME C PPID PID UID  CMD']);
   });
 
   it('cuts wait channels to 6 characters as wchan:6 prints them', () => {
-    const v = apply('wchan truncated to 6', fake([
-      '# ps -eo pid,stat,wchan:32,comm',
-      '    PID STAT WCHAN                            COMMAND',
-      '  40236 Dl   wait_on_page_bit_common          ingest-flush',
-      '  40240 S    -                                x',
-    ].join('\n')));
+    const v = apply(
+      'wchan truncated to 6',
+      fake(
+        [
+          '# ps -eo pid,stat,wchan:32,comm',
+          '    PID STAT WCHAN                            COMMAND',
+          '  40236 Dl   wait_on_page_bit_common          ingest-flush',
+          '  40240 S    -                                x',
+        ].join('\n'),
+      ),
+    );
     expect(v.text.split('\n')).toEqual(['# ps -eo pid,stat,wchan:6,comm', '  PID STAT WCHAN  COMMAND', '40236 Dl   wait_o ingest-flush', '40240 S    -      x']);
   });
 
@@ -240,19 +253,25 @@ describe('the variant generator', () => {
   });
 
   it('elides runs of rows that are not key tasks, keeping the rest as printed', () => {
-    const c = fake(['  PID STAT COMMAND', '    1 S    init', '    2 S    a', '    3 Z    b <defunct>', '    4 S    c', '    5 S    d'].join('\n'),
-      { key_tasks: [{ pid: 3, comm: 'b', kill9_effective: false }] });
+    const c = fake(['  PID STAT COMMAND', '    1 S    init', '    2 S    a', '    3 Z    b <defunct>', '    4 S    c', '    5 S    d'].join('\n'), {
+      key_tasks: [{ pid: 3, comm: 'b', kill9_effective: false }],
+    });
     expect(apply('rows elided', c).text.split('\n')).toEqual(['  PID STAT COMMAND', '[...]', '    3 Z    b <defunct>', '[...]']);
   });
 
-  it('strips the kernel\'s timestamps and only those', () => {
-    const v = apply('kernel timestamps stripped', fake([
-      '[ 4207.120431] INFO: task tar:118561 blocked for more than 120 seconds.',
-      '[Wed Jun  5 02:58:12 2024] nfs: server filer-b not responding, still trying',
-      'Mar 12 03:14:07 db-prod-03 kernel: [<ffffffff9a186d89>] schedule+0x29/0x70',
-      '<3>2020-04-04T04:46:39.711301+08:00 mgt12 kernel: [61746.127888] INFO: task kworker/u32:1:24405 blocked',
-      'Mar 12 03:11:42 db-prod-03 iscsid: Kernel reported iSCSI connection 1:0 error',
-    ].join('\n')));
+  it("strips the kernel's timestamps and only those", () => {
+    const v = apply(
+      'kernel timestamps stripped',
+      fake(
+        [
+          '[ 4207.120431] INFO: task tar:118561 blocked for more than 120 seconds.',
+          '[Wed Jun  5 02:58:12 2024] nfs: server filer-b not responding, still trying',
+          'Mar 12 03:14:07 db-prod-03 kernel: [<ffffffff9a186d89>] schedule+0x29/0x70',
+          '<3>2020-04-04T04:46:39.711301+08:00 mgt12 kernel: [61746.127888] INFO: task kworker/u32:1:24405 blocked',
+          'Mar 12 03:11:42 db-prod-03 iscsid: Kernel reported iSCSI connection 1:0 error',
+        ].join('\n'),
+      ),
+    );
     expect(v.text.split('\n')).toEqual([
       'INFO: task tar:118561 blocked for more than 120 seconds.',
       'nfs: server filer-b not responding, still trying',
@@ -264,14 +283,12 @@ describe('the variant generator', () => {
   });
 
   it('restates a /proc stack as the sentence a person would write', () => {
-    const v = apply('stack restated in a sentence', fake([
-      '$ sudo cat /proc/22026/stack',
-      '[<0>] do_wait+0x1bf/0x230',
-      '[<0>] kernel_wait4+0x8d/0x140',
-      '[<0>] zap_pid_ns_processes+0x103/0x1b0',
-      '[<0>] do_exit+0xa44/0xb80',
-      '$ uptime',
-    ].join('\n')));
+    const v = apply(
+      'stack restated in a sentence',
+      fake(
+        ['$ sudo cat /proc/22026/stack', '[<0>] do_wait+0x1bf/0x230', '[<0>] kernel_wait4+0x8d/0x140', '[<0>] zap_pid_ns_processes+0x103/0x1b0', '[<0>] do_exit+0xa44/0xb80', '$ uptime'].join('\n'),
+      ),
+    );
     expect(v.text.split('\n')).toEqual(['pid 22026 is stuck in zap_pid_ns_processes.', '$ uptime']);
   });
 

@@ -45,7 +45,9 @@ const HUNG = lines(
 
 describe('quote prefix', () => {
   it('strips "> " from a quoted kernel report: the same report as unquoted', () => {
-    const quoted = HUNG.split('\n').map((l) => `> ${l}`).join('\n');
+    const quoted = HUNG.split('\n')
+      .map((l) => `> ${l}`)
+      .join('\n');
     expect(texts(quoted)).toEqual(HUNG.split('\n'));
     expect(evidenceOf(quoted)).toEqual(evidenceOf(HUNG));
   });
@@ -153,7 +155,15 @@ describe('line-number gutters', () => {
     expect(texts(ps.map((l, i) => `${i + 7}│ ${l}`).join('\n'))).toEqual(ps);
     expect(texts(ps.map((l, i) => `${String(i + 98).padStart(4)} ${l}`).join('\n'))).toEqual(ps);
     // Vim's numbers in front of ps rows without their header: each row has its own pid after the number.
-    expect(texts(ps.slice(1).concat(ps.slice(1)).map((l, i) => `${String(i + 1).padStart(3)} ${l}`).join('\n'))).toEqual(ps.slice(1).concat(ps.slice(1)));
+    expect(
+      texts(
+        ps
+          .slice(1)
+          .concat(ps.slice(1))
+          .map((l, i) => `${String(i + 1).padStart(3)} ${l}`)
+          .join('\n'),
+      ),
+    ).toEqual(ps.slice(1).concat(ps.slice(1)));
   });
 
   it('never strips a pid column: consecutive low pids of ps -e, a header above the pids, pgrep, mountinfo ids, times', () => {
@@ -163,11 +173,23 @@ describe('line-number gutters', () => {
     expect(texts(withHeader)).toEqual(withHeader.split('\n'));
     const pgrep = lines('4410', '4411', '4412', '4413');
     expect(texts(pgrep)).toEqual(pgrep.split('\n'));
-    const mountinfo = lines('22 1 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw', '23 1 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:14 - proc proc rw', '24 1 0:5 / /dev rw,nosuid shared:2 - devtmpfs udev rw');
+    const mountinfo = lines(
+      '22 1 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw',
+      '23 1 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:14 - proc proc rw',
+      '24 1 0:5 / /dev rw,nosuid shared:2 - devtmpfs udev rw',
+    );
     expect(texts(mountinfo)).toEqual(mountinfo.split('\n'));
-    const sar = lines('08:00:01 AM     all      0.50      0.00      0.25     42.10', '09:00:01 AM     all      0.40      0.00      0.20     48.90', '10:00:01 AM     all      0.45      0.00      0.22     51.30');
+    const sar = lines(
+      '08:00:01 AM     all      0.50      0.00      0.25     42.10',
+      '09:00:01 AM     all      0.40      0.00      0.20     48.90',
+      '10:00:01 AM     all      0.45      0.00      0.22     51.30',
+    );
     expect(texts(sar)).toEqual(sar.split('\n'));
-    const scsi = lines('2:0:0:0: [sdb] tag#12 FAILED Result: hostbyte=DID_TRANSPORT_DISRUPTED', '3:0:0:0: [sdc] tag#3 FAILED Result: hostbyte=DID_TRANSPORT_DISRUPTED', '4:0:0:0: [sdd] tag#9 FAILED Result: hostbyte=DID_TRANSPORT_DISRUPTED');
+    const scsi = lines(
+      '2:0:0:0: [sdb] tag#12 FAILED Result: hostbyte=DID_TRANSPORT_DISRUPTED',
+      '3:0:0:0: [sdc] tag#3 FAILED Result: hostbyte=DID_TRANSPORT_DISRUPTED',
+      '4:0:0:0: [sdd] tag#9 FAILED Result: hostbyte=DID_TRANSPORT_DISRUPTED',
+    );
     expect(texts(scsi)).toEqual(scsi.split('\n'));
     expect(numbered('space', '    1 ?        00:00:03 systemd', false)).toEqual({ num: 1, content: '?        00:00:03 systemd' });
   });
@@ -181,12 +203,16 @@ describe('line-number gutters', () => {
 
 describe('markdown and HTML', () => {
   it('removes backslash escapes, but not `ps f` tree art, `\\\\` or the \\" of strace strings', () => {
-    expect(texts(lines(
-      'root  3323  0.0  0.0  0  0 ?  Z  Jan14  0:00 \\[nginx\\] \\<defunct\\>',
-      'kworker\\_u16:3 and \\*all\\* of \\#42 \\| it \\- see',
-      'root  1788  0.0  0.0  5796  3648 ?  R+  06:27  0:00  \\_ ps auxf',
-      'read(3, "say \\"hi\\"\\n", 4096) = 11',
-    ))).toEqual([
+    expect(
+      texts(
+        lines(
+          'root  3323  0.0  0.0  0  0 ?  Z  Jan14  0:00 \\[nginx\\] \\<defunct\\>',
+          'kworker\\_u16:3 and \\*all\\* of \\#42 \\| it \\- see',
+          'root  1788  0.0  0.0  5796  3648 ?  R+  06:27  0:00  \\_ ps auxf',
+          'read(3, "say \\"hi\\"\\n", 4096) = 11',
+        ),
+      ),
+    ).toEqual([
       'root  3323  0.0  0.0  0  0 ?  Z  Jan14  0:00 [nginx] <defunct>',
       'kworker_u16:3 and *all* of #42 | it - see',
       'root  1788  0.0  0.0  5796  3648 ?  R+  06:27  0:00  \\_ ps auxf',
@@ -197,23 +223,37 @@ describe('markdown and HTML', () => {
   it('code fences become an empty line (a block boundary); a command after the fence is read', () => {
     const out = normaliseText(lines('```console', '$ ps -o pid,stat,wchan:32,comm 4410', '```', '~~~', 'x', '~~~', '   ```', '```docker ps -a | grep influx'));
     expect(out.map((r) => (r.kind === 'text' ? [r.line, r.text] : [r.line, r.kind]))).toEqual([
-      [1, ''], [2, '$ ps -o pid,stat,wchan:32,comm 4410'], [3, ''], [4, ''], [5, 'x'], [6, ''], [7, ''], [8, ''], [8, 'docker ps -a | grep influx'],
+      [1, ''],
+      [2, '$ ps -o pid,stat,wchan:32,comm 4410'],
+      [3, ''],
+      [4, ''],
+      [5, 'x'],
+      [6, ''],
+      [7, ''],
+      [8, ''],
+      [8, 'docker ps -a | grep influx'],
     ]);
   });
 
   it('code on one line between backticks, a whole line in backticks, a backtick left dangling by a multi-line span', () => {
     expect(texts(lines('```4.15.0-45-generic```', '`uname -r`', '`', '    8775 elastic+  20   0       0      0      0 Z   1.0  0.0   7316:53 java     `', 'echo `uname -r` here'))).toEqual([
-      '4.15.0-45-generic', 'uname -r', '', '    8775 elastic+  20   0       0      0      0 Z   1.0  0.0   7316:53 java     ', 'echo `uname -r` here',
+      '4.15.0-45-generic',
+      'uname -r',
+      '',
+      '    8775 elastic+  20   0       0      0      0 Z   1.0  0.0   7316:53 java     ',
+      'echo `uname -r` here',
     ]);
   });
 
   it('HTML: <br> splits the line, formatting tags go, entities are decoded; kernel text in angle brackets stays', () => {
-    const out = records(lines(
-      '<details><summary>dmesg</summary>',
-      'nginx 17 is &lt;defunct&gt; &amp; its parent 1 is &quot;tini&quot; &#39;ok&#39;<br>second line<br/>',
-      '[ 5.1] Call Trace:<br> <TASK>',
-      'chrome 39 <defunct> <IRQ> </NMI>',
-    ));
+    const out = records(
+      lines(
+        '<details><summary>dmesg</summary>',
+        'nginx 17 is &lt;defunct&gt; &amp; its parent 1 is &quot;tini&quot; &#39;ok&#39;<br>second line<br/>',
+        '[ 5.1] Call Trace:<br> <TASK>',
+        'chrome 39 <defunct> <IRQ> </NMI>',
+      ),
+    );
     expect(out).toEqual([
       { kind: 'text', text: 'dmesg', line: 1 },
       { kind: 'text', text: 'nginx 17 is <defunct> & its parent 1 is "tini" \'ok\'', line: 2 },
@@ -227,7 +267,8 @@ describe('markdown and HTML', () => {
 
   it('an indented code block of dmesg loses its indent (a log prefix must start the line); frames keep theirs', () => {
     expect(texts(lines('    [Wed Jun 14 18:03:48 2017] INFO: task java:8775 blocked for more than 120 seconds.', '     xfs_reclaim_inode+0x8c/0x350 [xfs]'))).toEqual([
-      '[Wed Jun 14 18:03:48 2017] INFO: task java:8775 blocked for more than 120 seconds.', '     xfs_reclaim_inode+0x8c/0x350 [xfs]',
+      '[Wed Jun 14 18:03:48 2017] INFO: task java:8775 blocked for more than 120 seconds.',
+      '     xfs_reclaim_inode+0x8c/0x350 [xfs]',
     ]);
   });
 
@@ -255,7 +296,9 @@ describe('kernel lines wrapped onto the next line', () => {
     expect(texts(lines('Dec 18 09:05:04 s12 kernel: Memory cgroup out of memory: Killed process 30074 (node) total-vm:866504kB,', 'anon-rss:223336kB, file-rss:0kB'))).toEqual([
       'Dec 18 09:05:04 s12 kernel: Memory cgroup out of memory: Killed process 30074 (node) total-vm:866504kB, anon-rss:223336kB, file-rss:0kB',
     ]);
-    expect(texts(lines('[ 77.1] Memory cgroup out of memory: Killed process 30074', '(node) total-vm:866504kB'))).toEqual(['[ 77.1] Memory cgroup out of memory: Killed process 30074 (node) total-vm:866504kB']);
+    expect(texts(lines('[ 77.1] Memory cgroup out of memory: Killed process 30074', '(node) total-vm:866504kB'))).toEqual([
+      '[ 77.1] Memory cgroup out of memory: Killed process 30074 (node) total-vm:866504kB',
+    ]);
   });
 
   it('joins a hard wrap at the terminal width as it is (the break falls inside a cgroup path)', () => {
@@ -304,7 +347,10 @@ describe('cut marks', () => {
     expect(hasInlineCut(row)).toBe(true);
     expect(hasInlineCut('[...] and then it hung')).toBe(true);
     expect(hasInlineCut('[  783.891329] INFO: task stat:2308')).toBe(false);
-    expect(records(row)).toEqual([{ kind: 'text', text: row, line: 1 }, { kind: 'cut', line: 1 }]);
+    expect(records(row)).toEqual([
+      { kind: 'text', text: row, line: 1 },
+      { kind: 'cut', line: 1 },
+    ]);
   });
 });
 
@@ -313,7 +359,9 @@ describe('characters', () => {
     expect(cleanChars('a\u00a0b\u200bc\u2060d\ufeff\r')).toBe('a bcd');
     expect(cleanChars('\x1b[1;31mD\x1b[0m state')).toBe('D state');
     expect(cleanChars('it said “blocked” and ‘stuck’')).toBe('it said “blocked” and ‘stuck’');
-    const dos = HUNG.split('\n').map((l) => `${l.replace('] ', ']\u00a0').replace('task', 't\u200bask')}\u200b\r`).join('\n');
+    const dos = HUNG.split('\n')
+      .map((l) => `${l.replace('] ', ']\u00a0').replace('task', 't\u200bask')}\u200b\r`)
+      .join('\n');
     expect(evidenceOf(dos)).toEqual(evidenceOf(HUNG));
   });
 });
@@ -323,7 +371,9 @@ describe('line numbers stay those of the paste', () => {
     const input = lines(
       'prose line one',
       '> ```',
-      ...HUNG.split('\n').slice(0, 3).map((l, i) => `> ${i + 1}: ${l}`.replace(`${i + 1}: `, `${i + 1}:`)),
+      ...HUNG.split('\n')
+        .slice(0, 3)
+        .map((l, i) => `> ${i + 1}: ${l}`.replace(`${i + 1}: `, `${i + 1}:`)),
       '> ```',
       'bad \u0000 line',
       '   PID TTY      STAT   TIME COMMAND',
@@ -340,7 +390,15 @@ describe('line numbers stay those of the paste', () => {
 
 describe('corpus: a quoted, numbered, fenced, escaped paste gives the same evidence as the clean one', () => {
   const CORPUS = path.resolve(__dirname, '../../fixtures/corpus');
-  const CASES = ['r-001-hung-task-fuse-6x', 'r-002-memcg-oom-kill-pod', 'r-003-pidns-teardown-fuse-6x', 's-001-pod-terminating-zap-pid-ns', 's-002-ceph-full-d-state', 's-004-soft-lockup-stop-machine', 's-008-fsck-rbd-d-state'];
+  const CASES = [
+    'r-001-hung-task-fuse-6x',
+    'r-002-memcg-oom-kill-pod',
+    'r-003-pidns-teardown-fuse-6x',
+    's-001-pod-terminating-zap-pid-ns',
+    's-002-ceph-full-d-state',
+    's-004-soft-lockup-stop-machine',
+    's-008-fsck-rbd-d-state',
+  ];
   const VARIANTS: Record<string, (l: string[]) => string[]> = {
     'quoted "> " and numbered by cat -n': (l) => l.map((x, i) => `> ${String(i + 1).padStart(6)}\t${x}`),
     'quoted ">>" / "> > " and numbered in an editor gutter inside a fence': (l) => ['```', ...l.map((x, i) => `${i % 2 ? '>>' : '> >'} ${String(i + 1).padStart(4)} | ${x}`), '```'],
@@ -362,9 +420,21 @@ describe('linear time: no pattern here backtracks on a 64 KB line', () => {
   const SIZE = 64 * 1024;
   const fill = (unit: string): string => unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
   const SHAPES: Record<string, string> = {
-    spaces: fill(' '), '>': fill('>'), digits: fill('0123456789'), '> >': fill('> '), '1 ': fill('1 '), tabs: fill('\t'),
-    '<b ': `<b${fill(' ')}`, '&#': fill('&#1'), backslashes: fill('\\'), backticks: fill('`'), '[...': `[${fill('.')}`, 'words': fill('for '),
-    'number then blanks': `1${fill(' ')}`, 'number then digits': `1:${fill('0')}x`, 'fence then blanks': `\`\`\`${fill(' ')}\``,
+    spaces: fill(' '),
+    '>': fill('>'),
+    digits: fill('0123456789'),
+    '> >': fill('> '),
+    '1 ': fill('1 '),
+    tabs: fill('\t'),
+    '<b ': `<b${fill(' ')}`,
+    '&#': fill('&#1'),
+    backslashes: fill('\\'),
+    backticks: fill('`'),
+    '[...': `[${fill('.')}`,
+    words: fill('for '),
+    'number then blanks': `1${fill(' ')}`,
+    'number then digits': `1:${fill('0')}x`,
+    'fence then blanks': `\`\`\`${fill(' ')}\``,
   };
   /** CPU time, best of three: other processes on the machine and a GC pause do not fail the test. */
   const ms = (f: () => unknown): number => {
@@ -378,10 +448,17 @@ describe('linear time: no pattern here backtracks on a 64 KB line', () => {
     return best;
   };
   const FUNCTIONS: Record<string, (s: string) => unknown> = {
-    cleanChars, quoteLevels, alignsWith: (s) => alignsWith(`>${s}`, s), expandTabs,
-    'numbered tab': (s) => numbered('tab', s, false), 'numbered pipe': (s) => numbered('pipe', s, false),
-    'numbered grep': (s) => numbered('grep', s, false), 'numbered space': (s) => numbered('space', s, false),
-    markdownLine, isCutLine, hasInlineCut,
+    cleanChars,
+    quoteLevels,
+    alignsWith: (s) => alignsWith(`>${s}`, s),
+    expandTabs,
+    'numbered tab': (s) => numbered('tab', s, false),
+    'numbered pipe': (s) => numbered('pipe', s, false),
+    'numbered grep': (s) => numbered('grep', s, false),
+    'numbered space': (s) => numbered('space', s, false),
+    markdownLine,
+    isCutLine,
+    hasInlineCut,
     // The whole normaliser, the line in each place a lookahead looks at it: a table, after a log line, in a gutter, in a quote.
     'normaliser, among ps rows': (s) => normaliseText(lines('   PID TTY      STAT   TIME COMMAND', s, ' 4410 ?        D      0:00 umount')),
     'normaliser, after a log line': (s) => normaliseText(lines('[ 5.000001] INFO: task x:1 blocked for more than', s)),
@@ -391,7 +468,9 @@ describe('linear time: no pattern here backtracks on a 64 KB line', () => {
 
   it.each(Object.keys(SHAPES))('%s', (shape) => {
     const line = SHAPES[shape];
-    const slow = Object.entries(FUNCTIONS).map(([name, f]) => [name, Math.round(ms(() => f(line)))] as const).filter(([, t]) => t >= 50);
+    const slow = Object.entries(FUNCTIONS)
+      .map(([name, f]) => [name, Math.round(ms(() => f(line)))] as const)
+      .filter(([, t]) => t >= 50);
     expect(slow).toEqual([]);
   });
 });

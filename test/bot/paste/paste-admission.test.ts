@@ -2,15 +2,28 @@ import { DEFAULT_PASTE_LIMITS, PasteAdmission, PasteBusy, PasteRateLimited } fro
 
 /** The bot's paste admission: a few analyses at a time, a bounded queue, a per-user rate — on a clock the test moves. */
 
-const clock = (start = 1_000_000) => { const c = { t: start, now: () => c.t }; return c; };
-const refusal = (f: () => void): Error => { try { f(); } catch (e) { return e as Error; } throw new Error('not refused'); };
+const clock = (start = 1_000_000) => {
+  const c = { t: start, now: () => c.t };
+  return c;
+};
+const refusal = (f: () => void): Error => {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('not refused');
+};
 
 describe('per-user rate (WHYSTUCK_PASTE_RATE_PER_MINUTE, default 6)', () => {
   it('a 7th paste within a minute is refused with the wait until the oldest leaves the minute', () => {
     const c = clock();
     const a = new PasteAdmission({}, c.now);
     expect(a.current.ratePerMinute).toBe(6);
-    for (let i = 0; i < 6; i++) { a.takeRate('U0ONCALL'); c.t += 9_000; } // pastes at 0, 9, …, 45 s
+    for (let i = 0; i < 6; i++) {
+      a.takeRate('U0ONCALL');
+      c.t += 9_000;
+    } // pastes at 0, 9, …, 45 s
     c.t = 1_000_000 + 52_300; // 52.3 s after the first
     const e = refusal(() => a.takeRate('U0ONCALL'));
     expect(e).toBeInstanceOf(PasteRateLimited);
@@ -50,11 +63,22 @@ describe('analyses at a time (WHYSTUCK_PASTE_CONCURRENCY, default 2) and the que
   /** A job the test finishes by hand. */
   const held = () => {
     let finish!: () => void;
-    const done = new Promise<void>((r) => { finish = r; });
-    return { finish, fn: async (waitedMs: number) => { started.push(waitedMs); await done; return 'ok'; } };
+    const done = new Promise<void>((r) => {
+      finish = r;
+    });
+    return {
+      finish,
+      fn: async (waitedMs: number) => {
+        started.push(waitedMs);
+        await done;
+        return 'ok';
+      },
+    };
   };
   let started: number[] = [];
-  beforeEach(() => { started = []; });
+  beforeEach(() => {
+    started = [];
+  });
   const tick = () => new Promise((r) => setImmediate(r));
 
   it('two run, the next wait in order, past the queue one is refused with a sentence; waiting is not running', async () => {
@@ -88,7 +112,9 @@ describe('analyses at a time (WHYSTUCK_PASTE_CONCURRENCY, default 2) and the que
     await expect(a.run(async () => 'late', { maxWaitMs: 150 })).rejects.toThrow(/^1 paste is being analysed \(1 at a time/);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
     expect(a.stats().waiting).toBe(0);
-    const failing = a.run(async () => { throw new Error('stream failed'); });
+    const failing = a.run(async () => {
+      throw new Error('stream failed');
+    });
     const next = a.run(async (waitedMs) => waitedMs);
     first.finish();
     await r1;

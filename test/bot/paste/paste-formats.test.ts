@@ -13,7 +13,12 @@ describe('kernel log prefixes', () => {
     ['[Mon Nov  7 06:45:09 2022] libceph: FULL or reached pool quota', 'dmesg-T', 'Mon Nov  7 06:45:09 2022', 'libceph: FULL or reached pool quota'],
     ['Nov 07 06:45:09 host22055 kernel: libceph: osd3 down', 'journalctl', 'Nov 07 06:45:09', 'libceph: osd3 down'],
     ['Jan  5 03:41:25 compute-4 kernel: [12345.678901] watchdog: BUG: soft lockup', 'syslog', 'Jan  5 03:41:25', 'watchdog: BUG: soft lockup'],
-    ['2022-11-07T06:45:09.123456+01:00 node-7 kernel: nfs: server nfs01 not responding, still trying', 'journalctl', '2022-11-07T06:45:09.123456+01:00', 'nfs: server nfs01 not responding, still trying'],
+    [
+      '2022-11-07T06:45:09.123456+01:00 node-7 kernel: nfs: server nfs01 not responding, still trying',
+      'journalctl',
+      '2022-11-07T06:45:09.123456+01:00',
+      'nfs: server nfs01 not responding, still trying',
+    ],
   ])('%s', (line, format, time, text) => {
     expect(parseLogPrefix(line)).toMatchObject({ format, time, text, program: 'kernel' });
   });
@@ -48,7 +53,9 @@ describe('ps and top in their common forms', () => {
   });
 
   it('ps -eLf: PID is the process, LWP the thread, NLWP the thread count', () => {
-    const ev = parsePaste('UID          PID    PPID     LWP  C NLWP STIME TTY          TIME CMD\nroot       22103   22026   22103  0    6 Nov03 ?        00:00:00 [prometheus] <defunct>\nroot       22103   22026   22110  9    6 Nov03 ?        08:59:39 [prometheus] <defunct>\n');
+    const ev = parsePaste(
+      'UID          PID    PPID     LWP  C NLWP STIME TTY          TIME CMD\nroot       22103   22026   22103  0    6 Nov03 ?        00:00:00 [prometheus] <defunct>\nroot       22103   22026   22110  9    6 Nov03 ?        08:59:39 [prometheus] <defunct>\n',
+    );
     expect(ev.tasks.find((t) => t.tid === 22110)).toMatchObject({ pid: 22103, ppid: 22026, numThreads: 6, comm: 'prometheus' });
   });
 
@@ -63,15 +70,17 @@ describe('ps and top in their common forms', () => {
   });
 
   it('top -H batch output: header facts and thread rows of the -p process', () => {
-    const ev = parsePaste([
-      '$ top -b -n1 -H -p 8912',
-      'top - 07:45:10 up 5 days, 20:33,  1 user,  load average: 26.22, 26.56, 25.38',
-      'Threads:  17 total,   1 running,  16 sleeping,   0 stopped,   0 zombie',
-      '%Cpu(s):  8.5 us,  3.9 sy,  0.0 ni, 32.1 id, 55.1 wa,  0.0 hi,  0.4 si,  0.0 st',
-      '',
-      '  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND',
-      ' 8945 root      20   0 7400724 1.793g  16108 D 0.000 5.719 130:01.68 vmstorage',
-    ].join('\n'));
+    const ev = parsePaste(
+      [
+        '$ top -b -n1 -H -p 8912',
+        'top - 07:45:10 up 5 days, 20:33,  1 user,  load average: 26.22, 26.56, 25.38',
+        'Threads:  17 total,   1 running,  16 sleeping,   0 stopped,   0 zombie',
+        '%Cpu(s):  8.5 us,  3.9 sy,  0.0 ni, 32.1 id, 55.1 wa,  0.0 hi,  0.4 si,  0.0 st',
+        '',
+        '  PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND',
+        ' 8945 root      20   0 7400724 1.793g  16108 D 0.000 5.719 130:01.68 vmstorage',
+      ].join('\n'),
+    );
     expect(ev.node.loadavg).toMatchObject({ one: 26.22, five: 26.56, fifteen: 25.38 });
     expect(ev.node.cpu).toMatchObject({ idlePct: 32.1, iowaitPct: 55.1 });
     expect(ev.tasks.find((t) => t.tid === 8945)).toMatchObject({ pid: 8912, state: 'D', comm: 'vmstorage' });
@@ -85,7 +94,10 @@ describe('/proc files and crash', () => {
   });
 
   it('/proc/PID/status after a prompt whose cwd names the pid', () => {
-    const t = task('host:/proc/30629 # cat status\nName:\tstat\nState:\tD (disk sleep)\nTgid:\t30629\nPid:\t30629\nPPid:\t30628\nTracerPid:\t0\nNSpid:\t30629\t2\nThreads:\t1\nSigPnd:\t0000000000000100\nShdPnd:\t0000000000000000\n', 30629);
+    const t = task(
+      'host:/proc/30629 # cat status\nName:\tstat\nState:\tD (disk sleep)\nTgid:\t30629\nPid:\t30629\nPPid:\t30628\nTracerPid:\t0\nNSpid:\t30629\t2\nThreads:\t1\nSigPnd:\t0000000000000100\nShdPnd:\t0000000000000000\n',
+      30629,
+    );
     expect(t).toMatchObject({ comm: 'stat', state: 'D', ppid: 30628, nsPid: [30629, 2], sigPending: '0000000000000100' });
   });
 
@@ -96,7 +108,10 @@ describe('/proc files and crash', () => {
   });
 
   it('crash bt names the task and its frames', () => {
-    const t = task('crash> bt 4242\nPID: 4242   TASK: ffff9ae9eaff8000  CPU: 3   COMMAND: "java"\n #0 [ffff9adf48673608] __schedule at ffffffffb6769a72\n #1 [ffff9adf48673698] rwsem_down_read_slowpath at ffffffffb6769f19\n', 4242);
+    const t = task(
+      'crash> bt 4242\nPID: 4242   TASK: ffff9ae9eaff8000  CPU: 3   COMMAND: "java"\n #0 [ffff9adf48673608] __schedule at ffffffffb6769a72\n #1 [ffff9adf48673698] rwsem_down_read_slowpath at ffffffffb6769f19\n',
+      4242,
+    );
     expect(t?.comm).toBe('java');
     expect(t?.stack?.map((f) => f.fn)).toEqual(['__schedule', 'rwsem_down_read_slowpath']);
   });
@@ -104,28 +119,34 @@ describe('/proc files and crash', () => {
 
 describe('kernel reports', () => {
   it('an old-style (4.x) sysrq-w dump line with its call trace', () => {
-    const ev = parsePaste([
-      '[ 5000.100000] sysrq: SysRq : Show Blocked State',
-      '[ 5000.100001]   task                        PC stack   pid father',
-      '[ 5000.100002] jbd2/sdb1-8     D    0   612      2 0x80000000',
-      '[ 5000.100003] Call Trace:',
-      '[ 5000.100004]  __schedule+0x2ff/0x760',
-      '[ 5000.100005]  io_schedule+0x12/0x40',
-      '[ 5000.100006]  jbd2_journal_commit_transaction+0x23a/0x1830 [jbd2]',
-    ].join('\n'));
+    const ev = parsePaste(
+      [
+        '[ 5000.100000] sysrq: SysRq : Show Blocked State',
+        '[ 5000.100001]   task                        PC stack   pid father',
+        '[ 5000.100002] jbd2/sdb1-8     D    0   612      2 0x80000000',
+        '[ 5000.100003] Call Trace:',
+        '[ 5000.100004]  __schedule+0x2ff/0x760',
+        '[ 5000.100005]  io_schedule+0x12/0x40',
+        '[ 5000.100006]  jbd2_journal_commit_transaction+0x23a/0x1830 [jbd2]',
+      ].join('\n'),
+    );
     const t = ev.tasks.find((x) => x.tid === 612);
     expect(t).toMatchObject({ comm: 'jbd2/sdb1-8', state: 'D', ppid: 2 });
     expect(t?.stack?.map((f) => f.fn)).toContain('jbd2_journal_commit_transaction');
   });
 
   it('an RCU stall, a netdev refcount leak and an Oops are each reported', () => {
-    const ids = diagnose(parsePaste([
-      '[ 100.000000] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:',
-      '[ 100.000001] rcu: \t3-...0: (1 GPs behind) idle=9ae/1/0x4000000000000000 softirq=1/1 fqs=2',
-      '[ 200.000000] unregister_netdevice: waiting for eth0 to become free. Usage count = 2',
-      '[ 300.000000] BUG: kernel NULL pointer dereference, address: 0000000000000008',
-      '[ 300.000001] RIP: 0010:nf_conntrack_tuple_taken+0x5a/0x1c0 [nf_conntrack]',
-    ].join('\n'))).findings.map((f) => f.id);
+    const ids = diagnose(
+      parsePaste(
+        [
+          '[ 100.000000] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:',
+          '[ 100.000001] rcu: \t3-...0: (1 GPs behind) idle=9ae/1/0x4000000000000000 softirq=1/1 fqs=2',
+          '[ 200.000000] unregister_netdevice: waiting for eth0 to become free. Usage count = 2',
+          '[ 300.000000] BUG: kernel NULL pointer dereference, address: 0000000000000008',
+          '[ 300.000001] RIP: 0010:nf_conntrack_tuple_taken+0x5a/0x1c0 [nf_conntrack]',
+        ].join('\n'),
+      ),
+    ).findings.map((f) => f.id);
     expect(ids).toEqual(expect.arrayContaining(['rcu-stall', 'netdev-refcount-leak', 'kernel-bug']));
     expect(ids).not.toContain('soft-lockup');
   });

@@ -8,13 +8,10 @@ const one = (s: string, kind: StatedFact['kind']): StatedFact | undefined => fac
 
 describe('facts stated in sentences', () => {
   it('a kernel function named as the place a task waits', () => {
-    expect(one('After the rollout the shim was stalled in the function zap_pid_ns_processes for hours.', 'wait-site')).toEqual(
-      expect.objectContaining({ site: 'zap_pid_ns_processes', line: 7 }));
-    expect(one('The writer (pid 20931) is blocked in rwsem_down_write_slowpath since 02:10', 'wait-site')).toEqual(
-      expect.objectContaining({ site: 'rwsem_down_write_slowpath', pid: 20931 }));
+    expect(one('After the rollout the shim was stalled in the function zap_pid_ns_processes for hours.', 'wait-site')).toEqual(expect.objectContaining({ site: 'zap_pid_ns_processes', line: 7 }));
+    expect(one('The writer (pid 20931) is blocked in rwsem_down_write_slowpath since 02:10', 'wait-site')).toEqual(expect.objectContaining({ site: 'rwsem_down_write_slowpath', pid: 20931 }));
     expect(one('the main process is in `do_exit` and never leaves', 'wait-site')).toEqual(expect.objectContaining({ site: 'do_exit' }));
-    expect(one('`mysqld` got stuck in `nfs_wait_on_request` after the filer failover', 'wait-site')).toEqual(
-      expect.objectContaining({ site: 'nfs_wait_on_request', comm: 'mysqld' }));
+    expect(one('`mysqld` got stuck in `nfs_wait_on_request` after the filer failover', 'wait-site')).toEqual(expect.objectContaining({ site: 'nfs_wait_on_request', comm: 'mysqld' }));
     // GCC clone suffixes stay part of the name.
     expect(one('the agent sleeps in do_poll.constprop.0 forever', 'wait-site')?.site).toBe('do_poll.constprop.0');
   });
@@ -36,7 +33,8 @@ describe('facts stated in sentences', () => {
 
   it('an inline ps row in backticks gives pid, comm, state and wait channel', () => {
     expect(one('The sidecar waits on `884120 cat D __access_remote_vm` since the mount froze:', 'wait-site')).toEqual(
-      expect.objectContaining({ pid: 884120, comm: 'cat', state: 'D', site: '__access_remote_vm' }));
+      expect.objectContaining({ pid: 884120, comm: 'cat', state: 'D', site: '__access_remote_vm' }),
+    );
   });
 
   it('signals that do not work', () => {
@@ -92,17 +90,21 @@ describe('facts stated in sentences', () => {
 
 describe('prose in a paste', () => {
   it('becomes stated facts with their line numbers; prose that states nothing stays unrecognised', () => {
-    const ev = parsePaste([
-      'Hi team,',
-      'our ingest pod is stuck in Terminating since Monday.',
-      'The worker (pid 51873) is blocked in rwsem_down_read_slowpath and kill -9 does nothing.',
-      'Any idea what to look at next?',
-    ].join('\n'));
-    expect(ev.stated).toEqual(expect.arrayContaining([
-      expect.objectContaining({ kind: 'terminating', line: 2 }),
-      expect.objectContaining({ kind: 'wait-site', line: 3, pid: 51873, site: 'rwsem_down_read_slowpath' }),
-      expect.objectContaining({ kind: 'kill-ineffective', line: 3 }),
-    ]));
+    const ev = parsePaste(
+      [
+        'Hi team,',
+        'our ingest pod is stuck in Terminating since Monday.',
+        'The worker (pid 51873) is blocked in rwsem_down_read_slowpath and kill -9 does nothing.',
+        'Any idea what to look at next?',
+      ].join('\n'),
+    );
+    expect(ev.stated).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'terminating', line: 2 }),
+        expect.objectContaining({ kind: 'wait-site', line: 3, pid: 51873, site: 'rwsem_down_read_slowpath' }),
+        expect.objectContaining({ kind: 'kill-ineffective', line: 3 }),
+      ]),
+    );
     const unread = ev.inputs.filter((i) => i.kind === 'unrecognised').flatMap((i) => i.lines);
     expect(unread).toContain(1);
     expect(unread).toContain(4);
@@ -110,11 +112,7 @@ describe('prose in a paste', () => {
   });
 
   it('a stated fact never makes a signal "effective"', () => {
-    const d = diagnose(parsePaste([
-      'The app (pid 9001) is stuck in `D` state and SIGKILL has no effect.',
-      'Its parent 9000 is a zombie.',
-      'the shim is in zap_pid_ns_processes',
-    ].join('\n')));
+    const d = diagnose(parsePaste(['The app (pid 9001) is stuck in `D` state and SIGKILL has no effect.', 'Its parent 9000 is a zombie.', 'the shim is in zap_pid_ns_processes'].join('\n')));
     for (const f of d.findings) for (const r of f.remediations) if (r.signal) expect(r.effective).not.toBe('yes');
   });
 });

@@ -36,21 +36,28 @@ const SHAPES: Record<string, string> = {
 // The same runs ended by a character nothing expects: a pattern that only fails at the very end backtracks over the whole run.
 for (const [k, v] of Object.entries({ ...SHAPES })) SHAPES[`${k} then \\x01`] = `${v.slice(1)}\x01`;
 
-interface Pattern { file: string; line: number; source: string; flags: string }
+interface Pattern {
+  file: string;
+  line: number;
+  source: string;
+  flags: string;
+}
 
 function tsFiles(dir: string, recursive: boolean): string[] {
   const abs = path.join(ROOT, dir);
   const out: string[] = [];
   for (const name of readdirSync(abs).sort()) {
     const p = path.join(abs, name);
-    if (statSync(p).isDirectory()) { if (recursive) out.push(...tsFiles(path.join(dir, name), true)); continue; }
+    if (statSync(p).isDirectory()) {
+      if (recursive) out.push(...tsFiles(path.join(dir, name), true));
+      continue;
+    }
     if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
   }
   return out;
 }
 
-const literalText = (n: ts.Node | undefined): string | undefined =>
-  n && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) ? n.text : undefined;
+const literalText = (n: ts.Node | undefined): string | undefined => (n && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) ? n.text : undefined);
 
 /** Every regular expression written as a literal in a file: /.../flags, and RegExp('...', 'flags'). */
 export function regexesOf(file: string): Pattern[] {
@@ -103,14 +110,21 @@ for (let i = start; i < patterns.length; i++) {
 parentPort.postMessage({ done: true });
 `;
 
-interface Timing { pattern: Pattern; times: Record<string, number>; error?: string }
+interface Timing {
+  pattern: Pattern;
+  times: Record<string, number>;
+  error?: string;
+}
 
 /** Times every pattern on every shape; a pattern stuck for `stallMs` is reported as taking that long, and the rest go on. */
 function timeAll(patterns: Pattern[], stallMs = 3000): Promise<Timing[]> {
   const results: Timing[] = [];
   return new Promise((resolve, reject) => {
     const run = (start: number): void => {
-      if (start >= patterns.length) { resolve(results); return; }
+      if (start >= patterns.length) {
+        resolve(results);
+        return;
+      }
       const progress = new SharedArrayBuffer(8);
       const worker = new Worker(TIMER, { eval: true, workerData: { patterns, shapes: SHAPES, start, progress } });
       let watchdog: NodeJS.Timeout;
@@ -127,11 +141,19 @@ function timeAll(patterns: Pattern[], stallMs = 3000): Promise<Timing[]> {
       };
       arm();
       worker.on('message', (m: { i?: number; times?: Record<string, number>; error?: string; done?: boolean }) => {
-        if (m.done) { clearTimeout(watchdog); void worker.terminate(); resolve(results); return; }
+        if (m.done) {
+          clearTimeout(watchdog);
+          void worker.terminate();
+          resolve(results);
+          return;
+        }
         results.push({ pattern: patterns[m.i!], times: m.times ?? {}, error: m.error });
         arm();
       });
-      worker.on('error', (err) => { clearTimeout(watchdog); reject(err); });
+      worker.on('error', (err) => {
+        clearTimeout(watchdog);
+        reject(err);
+      });
     };
     run(0);
   });
@@ -160,9 +182,13 @@ describe('no regular expression of the readers backtracks super-linearly on a lo
 
   it(`every pattern runs each 64 KB shape (${Object.keys(SHAPES).join(', ')}) in under ${LIMIT_MS} ms`, async () => {
     const timings = await timeAll(allPatterns());
-    const slow = timings.flatMap((t) => (t.error
-      ? [`${t.pattern.file}:${t.pattern.line} /${t.pattern.source}/${t.pattern.flags} does not compile: ${t.error}`]
-      : Object.entries(t.times).filter(([, ms]) => ms >= LIMIT_MS).map(([shape, ms]) => `${t.pattern.file}:${t.pattern.line} /${t.pattern.source}/${t.pattern.flags} takes ${Math.round(ms)} ms on 64 KB of ${JSON.stringify(shape)}`)));
+    const slow = timings.flatMap((t) =>
+      t.error
+        ? [`${t.pattern.file}:${t.pattern.line} /${t.pattern.source}/${t.pattern.flags} does not compile: ${t.error}`]
+        : Object.entries(t.times)
+            .filter(([, ms]) => ms >= LIMIT_MS)
+            .map(([shape, ms]) => `${t.pattern.file}:${t.pattern.line} /${t.pattern.source}/${t.pattern.flags} takes ${Math.round(ms)} ms on 64 KB of ${JSON.stringify(shape)}`),
+    );
     expect(slow).toEqual([]);
   }, 180_000);
 
@@ -171,7 +197,15 @@ describe('no regular expression of the readers backtracks super-linearly on a lo
     for (const [shape, line] of Object.entries(SHAPES)) {
       for (const [what, text] of [
         ['alone', line],
-        ['in a ps table', ['  PID  PPID STAT WCHAN                            COMMAND', ' 4100     1 Ssl  -                                containerd-shim', line, ' 4120  4100 D    rwsem_down_write_slowpath        harbor_core'].join('\n')],
+        [
+          'in a ps table',
+          [
+            '  PID  PPID STAT WCHAN                            COMMAND',
+            ' 4100     1 Ssl  -                                containerd-shim',
+            line,
+            ' 4120  4100 D    rwsem_down_write_slowpath        harbor_core',
+          ].join('\n'),
+        ],
         ['in a kernel log', ['[ 9120.200000] INFO: task rsync:7001 blocked for more than 120 seconds.', `[ 9120.200001] ${line}`, line, '[ 9120.200003]  __schedule+0x2cd/0x890'].join('\n')],
         ['quoted', `> ${line}\n> ${line}`],
       ] as const) {

@@ -5,7 +5,7 @@ import { loadCases } from '../../helpers/bot/corpus-cases';
 /** A small deterministic PRNG so a failure can be replayed. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe('never crashes on mangled input', () => {

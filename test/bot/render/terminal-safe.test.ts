@@ -14,7 +14,9 @@ describe('text a tenant controls cannot drive the operator terminal', () => {
   it('the terminal chat writes neutralised text but keeps its own bold', () => {
     const stdout = new PassThrough();
     let written = '';
-    stdout.on('data', (c: Buffer) => { written += c.toString(); });
+    stdout.on('data', (c: Buffer) => {
+      written += c.toString();
+    });
     const output = createTerminalOutput({ stdin: new PassThrough(), stdout, isTty: false });
     output.out(`\x1b[1mCRITICAL\x1b[22m zombie ${retitle} (pid 42)${clear}`);
     expect(written).toBe('\x1b[1mCRITICAL\x1b[22m zombie \\x1b]0;owned\\x07 (pid 42)\\x1b[2J\\x1b[H\n');

@@ -7,15 +7,20 @@ import { actionIds, allText, blocksOf, BOT_TOKEN, openAnalyzeDialog, pasteThread
 
 const corpus = (id: string): string => readFileSync(join(__dirname, '../../fixtures/corpus', id, 'input.txt'), 'utf8');
 /** `cat /proc/PID/stat` before the crash bt: the paste then carries a start time, like a live snapshot would. */
-const STAT = '$ cat /proc/112272/stat\n112272 (runc:[2:INIT]) D 112260 112272 112260 0 -1 4194560 3042 0 0 0 12 310 0 0 20 0 1 0 17708600 7536640 1750 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 21 0 0 0 0 0\n\n';
+const STAT =
+  '$ cat /proc/112272/stat\n112272 (runc:[2:INIT]) D 112260 112272 112260 0 -1 4194560 3042 0 0 0 12 310 0 0 20 0 1 0 17708600 7536640 1750 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 21 0 0 0 0 0\n\n';
 const MEMCG_PASTE = STAT + corpus('s-006-runc-init-cow-memcg-reclaim');
 
 describe('Slack: analysing pasted text and uploaded files', () => {
   let t: TestBot;
   const replies = (threadTs: string, after = 0): SlackCall[] => t.slack.calls.slice(after).filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === threadTs);
 
-  beforeAll(async () => { t = await startTestBot({ env: { WHYSTUCK_PASTE_MAX_BYTES: '8192' } }); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestBot({ env: { WHYSTUCK_PASTE_MAX_BYTES: '8192' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   const openModal = (channel?: string): Promise<AnalyzeModal> => openAnalyzeDialog(t, channel);
   const submit = (modal: AnalyzeModal, text: string | null, privateMetadata?: string) => submitAnalyzeDialog(t, modal, text, privateMetadata);
@@ -48,7 +53,9 @@ describe('Slack: analysing pasted text and uploaded files', () => {
     const modal = await openModal('C0NOTIN');
     const mark = t.slack.calls.length;
     expect((await submit(modal, MEMCG_PASTE)).status).toBe(200);
-    const why = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.channel === 'D0ONCALL' && c.args.thread_ts === undefined && /cannot post/.test(String(c.args.text)));
+    const why = await t.slack.waitFor(
+      (c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.channel === 'D0ONCALL' && c.args.thread_ts === undefined && /cannot post/.test(String(c.args.text)),
+    );
     expect(why.args.text).toBe('I cannot post in <#C0NOTIN> (not_in_channel): invite me there with `/invite @whystuck`. Here is your analysis instead.');
     const root = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'D0ONCALL' && c.args.text === 'Analysing a paste from <@U0ONCALL>…');
     const reply = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === root.reply?.ts);
@@ -105,7 +112,9 @@ describe('Slack: analysing pasted text and uploaded files', () => {
     let mark = t.slack.calls.length;
     await t.send(messageEventBody({ threadTs, files: [big] }));
     const refused = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs);
-    expect(refused.args.text).toBe(':warning: I could not analyse that: dmesg-full.txt is 14.1 KB; I read at most 8.0 KB per message (WHYSTUCK_PASTE_MAX_BYTES). Upload the part around the incident, e.g. `dmesg -T | tail -n 5000`.');
+    expect(refused.args.text).toBe(
+      ':warning: I could not analyse that: dmesg-full.txt is 14.1 KB; I read at most 8.0 KB per message (WHYSTUCK_PASTE_MAX_BYTES). Upload the part around the incident, e.g. `dmesg -T | tail -n 5000`.',
+    );
     expect(t.slack.calls.slice(mark).some((c) => c.method === 'file.download')).toBe(false);
 
     const liar = t.slack.addFile('small.txt', corpus('s-002-ceph-full-d-state'), { size: 1000 });
@@ -118,7 +127,10 @@ describe('Slack: analysing pasted text and uploaded files', () => {
   it('files not hosted by Slack never get the token; images and stubs are handled', async () => {
     const { threadTs } = await memcgThread();
     const seen: string[] = [];
-    const other: Server = createServer((req, res) => { seen.push(String(req.headers.authorization ?? 'none')); res.end('[ 1.0] INFO: task x:1 blocked for more than 120 seconds.'); });
+    const other: Server = createServer((req, res) => {
+      seen.push(String(req.headers.authorization ?? 'none'));
+      res.end('[ 1.0] INFO: task x:1 blocked for more than 120 seconds.');
+    });
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     try {
       const port = (other.address() as { port: number }).port;

@@ -23,12 +23,14 @@ const postsIn = (t: TestBot, threadTs: string, after: number): SlackCall[] => t.
 
 /** Presses a thread button (Escalate, Recheck) as `user`. */
 async function press(t: TestBot, reply: SlackCall, actionId: string, user = 'U0ONCALL'): Promise<void> {
-  const value = blocksOf(reply).flatMap((b) => b.elements ?? []).find((e) => e.action_id === actionId)?.value;
+  const value = blocksOf(reply)
+    .flatMap((b) => b.elements ?? [])
+    .find((e) => e.action_id === actionId)?.value;
   if (!value) throw new Error(`no ${actionId} button in the reply`);
   await t.send(blockActionBody({ user, channel: String(reply.args.channel), messageTs: String(reply.reply?.ts), threadTs: String(reply.args.thread_ts), actionId, value }));
 }
 
-describe('Slack: Escalate mentions the channel\'s on-call group, with or instead of PagerDuty', () => {
+describe("Slack: Escalate mentions the channel's on-call group, with or instead of PagerDuty", () => {
   let groupsOnly: TestBot;
   let both: TestBot;
   let pd: FakePagerDuty;
@@ -64,7 +66,11 @@ describe('Slack: Escalate mentions the channel\'s on-call group, with or instead
     await press(both, reply, 'escalate', 'U0SRE');
     const said = await both.slack.waitFor((c) => both.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs);
     expect(said.args.text).toBe(':rotating_light: <@U0SRE> escalated to <!subteam^S0ONCALL> (on-call for this channel) and PagerDuty (dedup key `whystuck/paste/-/storage-backend-fault`).');
-    expect(pd.events.at(-1)).toMatchObject({ event_action: 'trigger', dedup_key: 'whystuck/paste/-/storage-backend-fault', payload: expect.objectContaining({ severity: 'critical', custom_details: expect.objectContaining({ escalated_by: 'U0SRE' }) }) });
+    expect(pd.events.at(-1)).toMatchObject({
+      event_action: 'trigger',
+      dedup_key: 'whystuck/paste/-/storage-backend-fault',
+      payload: expect.objectContaining({ severity: 'critical', custom_details: expect.objectContaining({ escalated_by: 'U0SRE' }) }),
+    });
   });
 });
 
@@ -76,7 +82,11 @@ function manualScheduler(): Scheduler & { tasks: { ms: number; fire(): void; can
     after(ms, fn) {
       const task = { ms, fire: fn, cancelled: false };
       tasks.push(task);
-      return { cancel: () => { task.cancelled = true; } };
+      return {
+        cancel: () => {
+          task.cancelled = true;
+        },
+      };
     },
   };
 }
@@ -102,8 +112,13 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
     const tls = harness.clientTls('whystuck-bot');
     t = await startTestBot({
       env: {
-        WHYSTUCK_COLLECTORS: `node-a=${harness.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
-        WHYSTUCK_REMEDIATORS: 'U0ONCALL', WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL', WHYSTUCK_AUTO_ESCALATE_MINUTES: '5',
+        WHYSTUCK_COLLECTORS: `node-a=${harness.address}`,
+        WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+        WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+        WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+        WHYSTUCK_REMEDIATORS: 'U0ONCALL',
+        WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL',
+        WHYSTUCK_AUTO_ESCALATE_MINUTES: '5',
       },
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
       escalation: createPagerDuty({ routingKey: ROUTING_KEY, eventsUrl: pd.url }),
@@ -134,7 +149,11 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
   async function diagnosed(name: string): Promise<{ reply: SlackCall; threadTs: string; task: (typeof scheduler.tasks)[number] }> {
     const tasks = scheduler.tasks.length;
     await t.send(slashCommandBody(`pod ${name} -n shop`));
-    const reply = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && Array.isArray(c.args.blocks) && JSON.stringify(c.args.blocks).includes(`shop/${name}`)).catch((e) => { throw new Error(`${e}: ${JSON.stringify(t.slack.calls.map((c) => c.args.text))}`); });
+    const reply = await t.slack
+      .waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && Array.isArray(c.args.blocks) && JSON.stringify(c.args.blocks).includes(`shop/${name}`))
+      .catch((e) => {
+        throw new Error(`${e}: ${JSON.stringify(t.slack.calls.map((c) => c.args.text))}`);
+      });
     expect(scheduler.tasks).toHaveLength(tasks + 1);
     return { reply, threadTs: String(reply.args.thread_ts), task: scheduler.tasks[tasks] };
   }
@@ -142,7 +161,9 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
   const ask = async (threadTs: string, text: string, want: RegExp | ((c: SlackCall) => boolean)): Promise<SlackCall> => {
     const mark = t.slack.calls.length;
     await t.send(mentionEventBody({ text: `<@UBOT> ${text}`, threadTs }));
-    return t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && (typeof want === 'function' ? want(c) : want.test(String(c.args.text))));
+    return t.slack.waitFor(
+      (c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && (typeof want === 'function' ? want(c) : want.test(String(c.args.text))),
+    );
   };
 
   it('the reply says when it will escalate; when the time comes a fresh snapshot still shows it, so on-call is paged; gone later, the alert resolves', async () => {
@@ -154,10 +175,17 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
 
     const mark = t.slack.calls.length;
     task.fire();
-    const auto = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && /escalated automatically/.test(String(c.args.text)));
+    const auto = await t.slack.waitFor(
+      (c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && /escalated automatically/.test(String(c.args.text)),
+    );
     const dedupKey = `whystuck/node-a/${podUid}/storage-backend-fault`;
-    expect(auto.args.text).toBe(`:rotating_light: Nobody acted on this critical finding within 5 minutes and a fresh snapshot still shows it: escalated automatically to <!subteam^S0ONCALL> (on-call for this channel) and PagerDuty (dedup key \`${dedupKey}\`).`);
-    expect(pd.events.find((e) => e.dedup_key === dedupKey)).toMatchObject({ event_action: 'trigger', payload: expect.objectContaining({ severity: 'critical', custom_details: expect.objectContaining({ escalated_by: 'whystuck (auto-escalation)' }) }) });
+    expect(auto.args.text).toBe(
+      `:rotating_light: Nobody acted on this critical finding within 5 minutes and a fresh snapshot still shows it: escalated automatically to <!subteam^S0ONCALL> (on-call for this channel) and PagerDuty (dedup key \`${dedupKey}\`).`,
+    );
+    expect(pd.events.find((e) => e.dedup_key === dedupKey)).toMatchObject({
+      event_action: 'trigger',
+      payload: expect.objectContaining({ severity: 'critical', custom_details: expect.objectContaining({ escalated_by: 'whystuck (auto-escalation)' }) }),
+    });
 
     // Escalated once: a recheck that still finds it does not arm again.
     const tasks = scheduler.tasks.length;
@@ -202,8 +230,12 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
     const tls = harness.clientTls('whystuck-bot');
     const quick = await startTestBot({
       env: {
-        WHYSTUCK_COLLECTORS: `node-a=${harness.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
-        WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL', WHYSTUCK_AUTO_ESCALATE_MINUTES: '0.002',
+        WHYSTUCK_COLLECTORS: `node-a=${harness.address}`,
+        WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+        WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+        WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+        WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL',
+        WHYSTUCK_AUTO_ESCALATE_MINUTES: '0.002',
       },
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
     });
@@ -211,7 +243,9 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
       await stuckPod('stuck-4');
       await quick.send(slashCommandBody('pod stuck-4 -n shop'));
       const auto = await quick.slack.waitFor((c) => c.method === 'chat.postMessage' && /escalated automatically/.test(String(c.args.text)));
-      expect(auto.args.text).toBe(':rotating_light: Nobody acted on this critical finding within 0.1 seconds and a fresh snapshot still shows it: escalated automatically to <!subteam^S0ONCALL> (on-call for this channel).');
+      expect(auto.args.text).toBe(
+        ':rotating_light: Nobody acted on this critical finding within 0.1 seconds and a fresh snapshot still shows it: escalated automatically to <!subteam^S0ONCALL> (on-call for this channel).',
+      );
     } finally {
       await quick.close();
     }
@@ -235,7 +269,9 @@ describeKernel('Slack: automatic escalation of a critical finding nobody acted o
       mark = t.slack.calls.length;
       second.task.fire();
       const paged = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === second.threadTs);
-      expect(paged.args.text).toBe(`:rotating_light: Nobody acted on this critical finding within 5 minutes and the recheck failed (the collector on node-a is unreachable: connection refused (test)): escalated automatically to <!subteam^S0ONCALL> (on-call for this channel) and PagerDuty (dedup key \`whystuck/node-a/${down.podUid}/storage-backend-fault\`).`);
+      expect(paged.args.text).toBe(
+        `:rotating_light: Nobody acted on this critical finding within 5 minutes and the recheck failed (the collector on node-a is unreachable: connection refused (test)): escalated automatically to <!subteam^S0ONCALL> (on-call for this channel) and PagerDuty (dedup key \`whystuck/node-a/${down.podUid}/storage-backend-fault\`).`,
+      );
     } finally {
       collectorDown = undefined;
     }

@@ -8,7 +8,7 @@ import { parseTerminalInput } from '../../../bot/src/terminal/parse-terminal-inp
 import { hungTaskReport, oomKillReport, podUid, timedSnapshot, zombiePod, type LogLine } from '../../helpers/bot/timed-snapshot';
 
 type Block = { type: string; text?: { text: string }; elements?: { text?: string | { text: string }; action_id?: string }[] };
-const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : e.text?.text ?? '')).join(' ');
+const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : (e.text?.text ?? ''))).join(' ');
 
 /** A node up 5000 s: three zombies in a pod now; a hung-task report 41 min ago; OOM kills in three pods over the last 40 min; a report 30 h old. */
 function node(): ReturnType<typeof diagnose> {
@@ -30,8 +30,13 @@ describe('the first screen: what is stuck now, history in one line', () => {
     expect(sections[0]).toMatch(/^\*3 zombies/);
     expect(sections[1]).toMatch(/^:white_circle: \*3 zombies .*\* · now\n/);
     expect(sections.join('\n')).not.toMatch(/2308|OOM kill/);
-    const line = blocks.filter((b) => b.type === 'context').map(textOf).find((t) => t.startsWith(':clock3:'));
-    expect(line).toMatch(/^:clock3: Earlier \(the last 24 h; the kernel log reaches back to <!date\^\d+\^\{time\}\|[A-Z][a-z]{2} \d+ \d\d:\d\d> \(30 h ago\); older records were overwritten\): 4 OOM kills in 3 pods over the last 40 min \(python3, limit 64 MiB; most recent 5 min ago\) · Hung task: stat:2308 blocked for more than 5 s in request_wait_answer \(41 min ago\) \(1 older group outside the window: "all history"\) — say "history" for where and when$/);
+    const line = blocks
+      .filter((b) => b.type === 'context')
+      .map(textOf)
+      .find((t) => t.startsWith(':clock3:'));
+    expect(line).toMatch(
+      /^:clock3: Earlier \(the last 24 h; the kernel log reaches back to <!date\^\d+\^\{time\}\|[A-Z][a-z]{2} \d+ \d\d:\d\d> \(30 h ago\); older records were overwritten\): 4 OOM kills in 3 pods over the last 40 min \(python3, limit 64 MiB; most recent 5 min ago\) · Hung task: stat:2308 blocked for more than 5 s in request_wait_answer \(41 min ago\) \(1 older group outside the window: "all history"\) — say "history" for where and when$/,
+    );
     expect(r.overflow.join('\n')).toMatch(/WARNING 4 OOM kills in 3 pods[^\n]*\nearlier: 4 times between \d\d:\d\d and \d\d:\d\d, last 5 min ago\n/);
     expect(JSON.stringify(blocks)).toContain('show_more');
   });

@@ -46,10 +46,22 @@ describe('a pid question when the whole-node scan stalls before the pid', () => 
   });
   afterAll(async () => {
     // Let a reader still blocked on the FIFO go: opened read-write, the FIFO has a writer.
-    if (fifo) { try { closeSync(openSync(fifo, 'r+')); } catch { /* gone */ } }
+    if (fifo) {
+      try {
+        closeSync(openSync(fifo, 'r+'));
+      } catch {
+        /* gone */
+      }
+    }
     pool?.close();
     await h?.close();
-    if (parent?.pid) { try { process.kill(parent.pid, 'SIGKILL'); } catch { /* gone */ } }
+    if (parent?.pid) {
+      try {
+        process.kill(parent.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -17,7 +17,11 @@ describe('a pid question: "not on this machine" only after a second look', () =>
     const client = harness.client('whystuck-bot');
     const counted = new Proxy(client, {
       get(target, key, receiver) {
-        if (key === 'snapshot') return (...args: Parameters<typeof client.snapshot>) => { snapshots++; return client.snapshot(...args); };
+        if (key === 'snapshot')
+          return (...args: Parameters<typeof client.snapshot>) => {
+            snapshots++;
+            return client.snapshot(...args);
+          };
         return Reflect.get(target, key, receiver) as unknown;
       },
     });
@@ -27,7 +31,9 @@ describe('a pid question: "not on this machine" only after a second look', () =>
       close: () => undefined,
     } as unknown as CollectorPool;
   });
-  afterAll(async () => { await harness?.close(); });
+  afterAll(async () => {
+    await harness?.close();
+  });
 
   it('a live pid: one snapshot, the answer about it', async () => {
     snapshots = 0;

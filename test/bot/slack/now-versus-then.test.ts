@@ -25,9 +25,9 @@ const run = can.ok && fuse.ok && hung.ok;
 if (!run) process.stderr.write(`Slack now-versus-then test skipped: ${[can, fuse, hung].map((x) => (x.ok ? '' : x.reason)).join(' ')}\n`);
 
 type Block = ReturnType<typeof blocksOf>[number];
-const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : e.text?.text ?? '')).join(' ');
+const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : (e.text?.text ?? ''))).join(' ');
 
-(run ? describe : describe.skip)('Slack: what is stuck now leads; the kernel log\'s history is one line and one follow-up away', () => {
+(run ? describe : describe.skip)("Slack: what is stuck now leads; the kernel log's history is one line and one follow-up away", () => {
   let h: Harness;
   let t: TestBot;
   let kube: FakeKubeApi;
@@ -38,7 +38,13 @@ const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) 
     restore = lowerHungTaskTimeout();
     const tls = h.clientTls('whystuck-bot');
     t = await startTestBot({
-      env: { WHYSTUCK_COLLECTORS: `node-a=${h.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca, WHYSTUCK_REMEDIATORS: 'U0ONCALL' },
+      env: {
+        WHYSTUCK_COLLECTORS: `node-a=${h.address}`,
+        WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+        WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+        WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+        WHYSTUCK_REMEDIATORS: 'U0ONCALL',
+      },
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
     });
   });
@@ -66,13 +72,19 @@ const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) 
 
     // The headline and the first finding: the zombies, now.
     expect(textOf(blocks[0])).toMatch(/^\*3 zombies .*under python3 \(pid \d+\)/);
-    const findings = blocks.filter((b) => b.type === 'section').map(textOf).slice(1);
+    const findings = blocks
+      .filter((b) => b.type === 'section')
+      .map(textOf)
+      .slice(1);
     expect(findings[0]).toMatch(new RegExp(`^:white_circle: \\*3 zombies .*under python3 \\(pid ${parentPid}\\)\\* · now\\n`));
     // The released task is in no current finding, no D-state count, no signal, no button.
     for (const f of findings) expect(f).not.toMatch(pidRe);
     expect(JSON.stringify(blocks)).not.toMatch(new RegExp(`(?:SIGKILL|SIGTERM) (?:cannot end pid |to pid |)${stuck.pid}\\b`));
     // History: one line at the bottom of the first screen, with the window and the log's span.
-    const line = blocks.filter((b) => b.type === 'context').map(textOf).find((x) => x.startsWith(':clock3: Earlier'));
+    const line = blocks
+      .filter((b) => b.type === 'context')
+      .map(textOf)
+      .find((x) => x.startsWith(':clock3: Earlier'));
     expect(line).toMatch(/^:clock3: Earlier \((?:the last 24 h|since boot, [^;]+ ago); the kernel log (?:has|reaches back).*\): .+ — say "history" for where and when$/);
 
     const ask = async (text: string, want: RegExp): Promise<string> => {
@@ -98,7 +110,9 @@ const textOf = (b: Block): string => b.text?.text ?? (b.elements ?? []).map((e) 
     await t.send(slashCommandBody('pod oom-1 -n shop'));
     const reply = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && Array.isArray(c.args.blocks), 30_000);
     const blocks = blocksOf(reply);
-    expect(textOf(blocks[0])).toMatch(new RegExp(`^\\*No process of shop/oom-1 \\(uid ${pod.podUid}\\) is left on node-a: .* Earlier: 1 OOM kill in pod ${pod.podUid} (?:\\d+ s ago|just now) \\(python3, limit 32 MiB\\)\\.\\*$`));
+    expect(textOf(blocks[0])).toMatch(
+      new RegExp(`^\\*No process of shop/oom-1 \\(uid ${pod.podUid}\\) is left on node-a: .* Earlier: 1 OOM kill in pod ${pod.podUid} (?:\\d+ s ago|just now) \\(python3, limit 32 MiB\\)\\.\\*$`),
+    );
     const finding = blocks.map(textOf).find((x) => x.startsWith(`:large_orange_circle: *1 OOM kill in pod ${pod.podUid}`));
     expect(blocks.map(textOf).join('\n')).toContain(`Killed process ${pid} (python3)`);
     expect(finding).toMatch(/\* · earlier: <!date\^\d+\^\{time\}\|\d\d:\d\d> \((?:\d+ s ago|just now)\)\n/);

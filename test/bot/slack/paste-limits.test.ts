@@ -46,10 +46,20 @@ function tenMegabyteLog(): Buffer {
 /** The dialog submitted by `user`. */
 function submitAs(t: TestBot, modal: AnalyzeModal, text: string, user: string): Promise<{ status: number; text: string }> {
   const input = modal.blocks[0];
-  return t.send(viewSubmissionBody({ user, callbackId: modal.callback_id, privateMetadata: modal.private_metadata, values: { [input.block_id]: { [input.element.action_id]: { type: 'plain_text_input', value: text } } } }));
+  return t.send(
+    viewSubmissionBody({
+      user,
+      callbackId: modal.callback_id,
+      privateMetadata: modal.private_metadata,
+      values: { [input.block_id]: { [input.element.action_id]: { type: 'plain_text_input', value: text } } },
+    }),
+  );
 }
 
-const inThread = (t: { slack: FakeSlackApi }, threadTs: string, mark: number) => (c: SlackCall): boolean => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs;
+const inThread =
+  (t: { slack: FakeSlackApi }, threadTs: string, mark: number) =>
+  (c: SlackCall): boolean =>
+    t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs;
 
 /** Waits until `n` calls match. */
 async function calls(t: { slack: FakeSlackApi }, pred: (c: SlackCall) => boolean, n: number, timeoutMs: number): Promise<SlackCall[]> {
@@ -70,7 +80,10 @@ describe('Slack: three 10 MB uploads at once (counted in this process)', () => {
     const log = tenMegabyteLog();
     for (let i = 0; i < 3; i++) files.push(t.slack.addFile(`kern-${i}.log`, log));
   });
-  afterAll(async () => { pasteAdmission.configure(DEFAULT_PASTE_LIMITS); await t?.close(); });
+  afterAll(async () => {
+    pasteAdmission.configure(DEFAULT_PASTE_LIMITS);
+    await t?.close();
+  });
 
   it('two are read at a time, the third when one of them is done; each is answered', async () => {
     expect(t.config.pasteConcurrency).toBe(2);
@@ -144,8 +157,12 @@ describe('the bot process: three 10 MB uploads at once', () => {
     kube = await startFakeKubeApi();
     dir = mkdtempSync(join(tmpdir(), 'whystuck-paste-limits-'));
     bot = await startBotReplica({
-      SLACK_BOT_TOKEN: 'xoxb-test-paste-limits', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
-      WHYSTUCK_ACTION_SECRET: randomBytes(32).toString('hex'), WHYSTUCK_DB: join(dir, 'store.db'), KUBECONFIG: kube.kubeconfig,
+      SLACK_BOT_TOKEN: 'xoxb-test-paste-limits',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
+      WHYSTUCK_ACTION_SECRET: randomBytes(32).toString('hex'),
+      WHYSTUCK_DB: join(dir, 'store.db'),
+      KUBECONFIG: kube.kubeconfig,
       WHYSTUCK_PASTE_MAX_BYTES: String(16 * MB),
     });
   }, 120_000);
@@ -175,7 +192,9 @@ describe('the bot process: three 10 MB uploads at once', () => {
         const now = procStatus(b.pid);
         peakRss = Math.max(peakRss, now.rssMb);
         peakThreads = Math.max(peakThreads, now.threads);
-      } catch { /* exited: the answers will say */ }
+      } catch {
+        /* exited: the answers will say */
+      }
     }, 10);
     mark = slack.calls.length;
     const t0 = Date.now();
@@ -188,7 +207,9 @@ describe('the bot process: three 10 MB uploads at once', () => {
       clearInterval(sampler);
     }
     const growth = peakRss - base.rssMb;
-    process.stdout.write(`the bot process, three 10 MB uploads at once: answered in ${Date.now() - t0} ms; RSS ${base.rssMb.toFixed(0)} MB before, +${growth.toFixed(0)} MB at most; threads ${base.threads} before, ${peakThreads} at most\n`);
+    process.stdout.write(
+      `the bot process, three 10 MB uploads at once: answered in ${Date.now() - t0} ms; RSS ${base.rssMb.toFixed(0)} MB before, +${growth.toFixed(0)} MB at most; threads ${base.threads} before, ${peakThreads} at most\n`,
+    );
     expect(answers).toHaveLength(3);
     for (const a of answers) expect(blocksOf(a)[0].text?.text).toMatch(/FUSE daemon does not answer/);
     // The kept worker and one more: two analyses at a time (without the limit: three worker threads, +2).
@@ -204,8 +225,12 @@ describe('the bot process: three 10 MB uploads at once', () => {
 describe('Slack: the default paste limit and the per-user rate', () => {
   let t: TestBot;
   // The default limits, but the rate's own default too (the test bot raises it for the other suites).
-  beforeAll(async () => { t = await startTestBot({ env: { WHYSTUCK_PASTE_RATE_PER_MINUTE: '6' } }); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestBot({ env: { WHYSTUCK_PASTE_RATE_PER_MINUTE: '6' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('pastes are limited to 2 MB by default: a 3 MB upload is refused before its download, naming the limit and the setting', async () => {
     expect(t.config.pasteMaxBytes).toBe(2 * MB);
@@ -214,7 +239,9 @@ describe('Slack: the default paste limit and the per-user rate', () => {
     const mark = t.slack.calls.length;
     await t.send(messageEventBody({ threadTs, files: [big], channel: 'C0DEFAULTS', user: 'U0BIG' }));
     const [refused] = await calls(t, inThread(t, threadTs, mark), 1, 20_000);
-    expect(refused.args.text).toBe(':warning: I could not analyse that: dmesg-3mb.txt is 3.0 MB; I read at most 2.0 MB per message (WHYSTUCK_PASTE_MAX_BYTES). Upload the part around the incident, e.g. `dmesg -T | tail -n 5000`.');
+    expect(refused.args.text).toBe(
+      ':warning: I could not analyse that: dmesg-3mb.txt is 3.0 MB; I read at most 2.0 MB per message (WHYSTUCK_PASTE_MAX_BYTES). Upload the part around the incident, e.g. `dmesg -T | tail -n 5000`.',
+    );
     expect(t.slack.calls.slice(mark).some((c) => c.method === 'file.download')).toBe(false);
     // "@whystuck analyze" says the limit too.
     const m2 = t.slack.calls.length;
@@ -252,11 +279,12 @@ describe('Slack: the default paste limit and the per-user rate', () => {
     const m7 = t.slack.calls.length;
     await say({ files: [t.slack.addFile('c.log', corpus('s-002-ceph-full-d-state'))] });
     const [refused] = await calls(t, inThread(t, threadTs, m7), 1, 20_000);
-    expect(refused.args.text).toMatch(/^:warning: I could not analyse that: you sent 6 pastes in the last minute, the most I read from one person \(WHYSTUCK_PASTE_RATE_PER_MINUTE\); try again in ([1-5]?\d|60) s\.$/);
+    expect(refused.args.text).toMatch(
+      /^:warning: I could not analyse that: you sent 6 pastes in the last minute, the most I read from one person \(WHYSTUCK_PASTE_RATE_PER_MINUTE\); try again in ([1-5]?\d|60) s\.$/,
+    );
     expect(t.slack.calls.slice(m7).some((c) => c.method === 'file.download')).toBe(false);
     // The dialog says it under the box; pasted text in the thread is told too; talk is still left alone.
-    expect(JSON.parse((await submitAs(t, modal, corpus('s-006-runc-init-cow-memcg-reclaim'), user)).text).errors.paste)
-      .toMatch(/^You sent 6 pastes in the last minute, .*; try again in \d+ s\.$/);
+    expect(JSON.parse((await submitAs(t, modal, corpus('s-006-runc-init-cow-memcg-reclaim'), user)).text).errors.paste).toMatch(/^You sent 6 pastes in the last minute, .*; try again in \d+ s\.$/);
     const m8 = t.slack.calls.length;
     await say({ text: 'ok, will try later' });
     await say({ text: corpus('r-001-hung-task-fuse-6x') });

@@ -6,7 +6,12 @@ import { allText, blocksOf, pasteThread, startTestBot, type TestBot } from '../.
 
 const corpus = (id: string): string => readFileSync(join(__dirname, '../../fixtures/corpus', id, 'input.txt'), 'utf8');
 /** Syslog lines after the dmesg record: noise that takes time to read and changes nothing about the record. */
-const filler = (n: number): string => Array.from({ length: n }, (_, i) => `Mar  7 18:${String(20 + Math.floor(i / 60000) % 40).padStart(2, '0')}:${String(Math.floor(i / 1000) % 60).padStart(2, '0')} node-7 kernel: device veth${i % 97} entered promiscuous mode`).join('\n');
+const filler = (n: number): string =>
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `Mar  7 18:${String(20 + (Math.floor(i / 60000) % 40)).padStart(2, '0')}:${String(Math.floor(i / 1000) % 60).padStart(2, '0')} node-7 kernel: device veth${i % 97} entered promiscuous mode`,
+  ).join('\n');
 
 /**
  * A paste is read off the event loop with a time budget: while a big upload
@@ -15,8 +20,12 @@ const filler = (n: number): string => Array.from({ length: n }, (_, i) => `Mar  
  */
 describe('Slack: pastes are read off the event loop, within a time budget', () => {
   let t: TestBot;
-  beforeAll(async () => { t = await startTestBot({ env: { WHYSTUCK_PASTE_TIME_BUDGET_MS: '1500', WHYSTUCK_PASTE_MAX_BYTES: String(64 * 1024 * 1024) } }); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestBot({ env: { WHYSTUCK_PASTE_TIME_BUDGET_MS: '1500', WHYSTUCK_PASTE_MAX_BYTES: String(64 * 1024 * 1024) } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('the budget is configuration (WHYSTUCK_PASTE_TIME_BUDGET_MS)', () => {
     expect(t.config.pasteTimeBudgetMs).toBe(1500);

@@ -36,7 +36,13 @@ describeContainerd('Slack: a pod being deleted, its runtime and its kernel', () 
     kube.addNode({ name: 'node-a' });
     const tls = harness.clientTls('whystuck-bot');
     t = await startTestBot({
-      env: { WHYSTUCK_COLLECTORS: `node-a=${harness.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca, KUBECONFIG: kube.kubeconfig },
+      env: {
+        WHYSTUCK_COLLECTORS: `node-a=${harness.address}`,
+        WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+        WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+        WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+        KUBECONFIG: kube.kubeconfig,
+      },
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
     });
   }, 120000);
@@ -51,8 +57,13 @@ describeContainerd('Slack: a pod being deleted, its runtime and its kernel', () 
   /** The pod in the API as the kubelet and the API server see it: deleted a minute ago, grace period over. */
   function deleted(pod: CriPod, container: { name: string; id: string }): void {
     kube.addPod({
-      namespace: pod.namespace, name: pod.name, uid: pod.uid, nodeName: 'node-a', deletionTimestamp: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
-      deletionGracePeriodSeconds: 30, containers: [{ name: container.name, id: container.id }],
+      namespace: pod.namespace,
+      name: pod.name,
+      uid: pod.uid,
+      nodeName: 'node-a',
+      deletionTimestamp: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      deletionGracePeriodSeconds: 30,
+      containers: [{ name: container.name, id: container.id }],
     });
   }
 
@@ -65,7 +76,7 @@ describeContainerd('Slack: a pod being deleted, its runtime and its kernel', () 
     return { threadTs, text: allText(reply), headline: blocksOf(reply)[0].text?.text ?? '' };
   }
 
-  itFuse('a container the runtime reports running, its process in D on an unanswered FUSE read: runtime-kill-failed, tied to the kernel\'s finding', async () => {
+  itFuse("a container the runtime reports running, its process in D on an unanswered FUSE read: runtime-kill-failed, tied to the kernel's finding", async () => {
     const mnt = await startFuse({ files: { 'data/file': 'hello\n' }, hang: 'data/file' });
     const pod = await createCriPod(ctrd, { name: 'reader-0', namespace: 'shop' });
     const { id } = await pod.runContainer('reader', ['/bin/cat', '/fuse/data/file'], { mounts: [{ container_path: '/fuse', host_path: mnt.mountpoint, readonly: true }] });
@@ -79,19 +90,25 @@ describeContainerd('Slack: a pod being deleted, its runtime and its kernel', () 
 
     const { text, threadTs } = await ask(pod);
     expect(text).toContain(`Runtime cannot stop the pod shop/reader-0: container reader still running, cat (pid ${pid}) in D in request_wait_answer`);
-    expect(text).toMatch(new RegExp(`The runtime still reports container reader of pod shop/reader-0 running \\(pid ${pid}\\) although the pod is being deleted \\(deletionTimestamp [^)]+\\): cat \\(pid ${pid}\\) is in D in request_wait_answer`));
+    expect(text).toMatch(
+      new RegExp(
+        `The runtime still reports container reader of pod shop/reader-0 running \\(pid ${pid}\\) although the pod is being deleted \\(deletionTimestamp [^)]+\\): cat \\(pid ${pid}\\) is in D in request_wait_answer`,
+      ),
+    );
     expect(text).toContain(`the kernel finding about pid ${pid} says what it waits for and what ends it`);
     // The kernel's own finding about the same task is in the answer too.
     expect(text).toMatch(/FUSE daemon does not answer|uninterruptible sleep \(D\) on fuse/);
 
     const mark = t.slack.calls.length;
     expect((await t.send(mentionEventBody({ text: '<@UBOT> runtime', threadTs }))).status).toBe(200);
-    const rt = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && /container runtime reports/.test(String(c.args.text)));
+    const rt = await t.slack.waitFor(
+      (c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && /container runtime reports/.test(String(c.args.text)),
+    );
     expect(String(rt.args.text)).toContain(`container reader ${id.slice(0, 13)} CONTAINER_RUNNING pid ${pid}`);
     expect(String(rt.args.text)).toMatch(/sandbox [0-9a-f]{13} shop\/reader-0 SANDBOX_READY/);
   });
 
-  it('a sandbox left after its containers are gone, past the grace period: what holds the pod is the sandbox\'s teardown', async () => {
+  it("a sandbox left after its containers are gone, past the grace period: what holds the pod is the sandbox's teardown", async () => {
     const pod = await createCriPod(ctrd, { name: 'job-1', namespace: 'batch' });
     const { id } = await pod.runContainer('once', ['/bin/sh', '-c', 'exit 3']).catch(async (err: Error) => {
       if (!/CONTAINER_EXITED/.test(err.message)) throw err;

@@ -21,7 +21,7 @@ if (!can.ok) process.stderr.write(`pod layer kernel scenario skipped: ${can.reas
 
 const FINALIZER_PATCH = `kubectl patch pod db-0 -n shop --type=json -p '[{"op":"test","path":"/metadata/finalizers/0","value":"example.com/backup-guard"},{"op":"remove","path":"/metadata/finalizers/0"}]'`;
 
-describe('Slack: a pod question reads the pod\'s Kubernetes layer beside the node snapshot', () => {
+describe("Slack: a pod question reads the pod's Kubernetes layer beside the node snapshot", () => {
   let harness: Harness;
   let kube: FakeKubeApi;
   let t: TestBot;
@@ -32,8 +32,12 @@ describe('Slack: a pod question reads the pod\'s Kubernetes layer beside the nod
     const tls = harness.clientTls('whystuck-bot');
     t = await startTestBot({
       env: {
-        WHYSTUCK_COLLECTORS: `node-a=${harness.address},node-gone=127.0.0.1:9`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
-        KUBECONFIG: kube.kubeconfig, WHYSTUCK_COLLECTOR_DEADLINE_MS: '5000',
+        WHYSTUCK_COLLECTORS: `node-a=${harness.address},node-gone=127.0.0.1:9`,
+        WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+        WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+        WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+        KUBECONFIG: kube.kubeconfig,
+        WHYSTUCK_COLLECTOR_DEADLINE_MS: '5000',
       },
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
     });
@@ -66,8 +70,13 @@ describe('Slack: a pod question reads the pod\'s Kubernetes layer beside the nod
 
   it('a finalizer nobody removes: finalizer-blocked leads, with the exact kubectl patch; "finalizers" and "events" in the thread', async () => {
     kube.addPod({
-      namespace: 'shop', name: 'db-0', uid: '0b7f3a1c-2d4e-4f60-8a9b-1c2d3e4f5a6b', nodeName: 'node-a',
-      deletionTimestamp: '2026-11-24T03:00:30Z', deletionGracePeriodSeconds: 30, finalizers: ['example.com/backup-guard'],
+      namespace: 'shop',
+      name: 'db-0',
+      uid: '0b7f3a1c-2d4e-4f60-8a9b-1c2d3e4f5a6b',
+      nodeName: 'node-a',
+      deletionTimestamp: '2026-11-24T03:00:30Z',
+      deletionGracePeriodSeconds: 30,
+      finalizers: ['example.com/backup-guard'],
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'ss-0', controller: true }],
       containers: [{ name: 'db', id: 'f00d', state: 'terminated', exitCode: 0 }],
     });
@@ -78,7 +87,13 @@ describe('Slack: a pod question reads the pod\'s Kubernetes layer beside the nod
     expect(text).toMatch(/No container is running any more: the finalizer alone keeps the object/);
     expect(text).not.toMatch(/Not read:/);
     // Read beside the snapshot: the pod, then its node and events (no claims: no storage reads).
-    expect(kube.requests.map(decodeURIComponent)).toEqual(expect.arrayContaining(['GET /api/v1/namespaces/shop/pods/db-0', 'GET /api/v1/nodes/node-a', 'GET /api/v1/namespaces/shop/events?fieldSelector=involvedObject.uid=0b7f3a1c-2d4e-4f60-8a9b-1c2d3e4f5a6b&limit=200']));
+    expect(kube.requests.map(decodeURIComponent)).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/namespaces/shop/pods/db-0',
+        'GET /api/v1/nodes/node-a',
+        'GET /api/v1/namespaces/shop/events?fieldSelector=involvedObject.uid=0b7f3a1c-2d4e-4f60-8a9b-1c2d3e4f5a6b&limit=200',
+      ]),
+    );
 
     const fin = await followUp(threadTs, 'finalizers', /finalizer/);
     expect(fin).toContain('Pod shop/db-0 has 1 finalizer');
@@ -92,11 +107,16 @@ describe('Slack: a pod question reads the pod\'s Kubernetes layer beside the nod
     expect(await followUp(threadTs, 'mounts', /volumes|Volumes/)).toContain('No volumes of pod shop/db-0');
   });
 
-  it('a node whose kubelet stopped posting status: node-unreachable leads with the heartbeat\'s age, even when its collector cannot be reached', async () => {
+  it("a node whose kubelet stopped posting status: node-unreachable leads with the heartbeat's age, even when its collector cannot be reached", async () => {
     kube.addNode({ name: 'node-gone', ready: 'Unknown', lastHeartbeat: new Date(Date.now() - 3 * 3600_000).toISOString(), taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] });
     kube.addPod({
-      namespace: 'shop', name: 'web-1', uid: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b', nodeName: 'node-gone', deletionTimestamp: new Date(Date.now() - 2 * 3600_000).toISOString(),
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'ss-1', controller: true }], containers: [{ name: 'web', id: 'beef' }],
+      namespace: 'shop',
+      name: 'web-1',
+      uid: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b',
+      nodeName: 'node-gone',
+      deletionTimestamp: new Date(Date.now() - 2 * 3600_000).toISOString(),
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'ss-1', controller: true }],
+      containers: [{ name: 'web', id: 'beef' }],
     });
     const { headline, text } = await ask('pod web-1 -n shop', 'shop/web-1');
     expect(headline).toBe('*Node node-gone is not ready: pod shop/web-1 stays Terminating until its kubelet returns.*');
@@ -111,7 +131,14 @@ describe('Slack: a pod question reads the pod\'s Kubernetes layer beside the nod
   it('a node NotReady whose collector answers: node-unreachable leads over a quiet kernel', async () => {
     kube.addNode({ name: 'node-a', ready: 'Unknown', lastHeartbeat: new Date(Date.now() - 40 * 60_000).toISOString(), taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] });
     try {
-      kube.addPod({ namespace: 'shop', name: 'web-2', uid: '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d', nodeName: 'node-a', deletionTimestamp: new Date(Date.now() - 30 * 60_000).toISOString(), containers: [{ name: 'web', id: 'cafe' }] });
+      kube.addPod({
+        namespace: 'shop',
+        name: 'web-2',
+        uid: '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d',
+        nodeName: 'node-a',
+        deletionTimestamp: new Date(Date.now() - 30 * 60_000).toISOString(),
+        containers: [{ name: 'web', id: 'cafe' }],
+      });
       const { headline, text } = await ask('pod web-2 -n shop', 'shop/web-2');
       expect(headline).toMatch(/^\*Node node-a is not ready: pod shop\/web-2 stays Terminating until its kubelet returns\./);
       expect(text).toMatch(/Its last heartbeat was \S+, (?:40|39|41) min before this evidence was taken/);

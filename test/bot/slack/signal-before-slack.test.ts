@@ -10,7 +10,12 @@ import { spawnZombies, stateOf, waitFor } from '../../helpers/kernel/processes';
 const can = cgroupV1Available();
 
 /** The start time (clock ticks since boot) the collector's PID-reuse guard checks: field 22 of /proc/PID/stat. */
-const startTimeOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[19]);
+const startTimeOf = (pid: number): number =>
+  Number(
+    readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ')[19],
+  );
 
 /**
  * A click sends its signal before anything that can wait on Slack: Slack's
@@ -27,7 +32,10 @@ const startTimeOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/s
     const tls = harness.clientTls('whystuck-bot');
     t = await startTestBot({
       env: {
-        WHYSTUCK_COLLECTORS: `node-a=${harness.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+        WHYSTUCK_COLLECTORS: `node-a=${harness.address}`,
+        WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+        WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+        WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
         WHYSTUCK_REMEDIATORS: 'U0ONCALL,S0SRE',
       },
     });

@@ -50,7 +50,13 @@ describe('the Slack boundary: no tenant text notifies a channel or a group', () 
     kube = await startFakeKubeApi();
     const tls = harness.clientTls('whystuck-bot');
     t = await startTestBot({
-      env: { WHYSTUCK_COLLECTORS: `node-a=${harness.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca, WHYSTUCK_REMEDIATORS: 'U0ONCALL' },
+      env: {
+        WHYSTUCK_COLLECTORS: `node-a=${harness.address}`,
+        WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+        WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+        WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+        WHYSTUCK_REMEDIATORS: 'U0ONCALL',
+      },
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
     });
   });
@@ -64,12 +70,15 @@ describe('the Slack boundary: no tenant text notifies a channel or a group', () 
   it('is named in the answer without notifying anyone', async () => {
     const pod = createPodCgroup();
     // A parent that names itself "<!here>" (prctl PR_SET_NAME) and never reaps its children.
-    const parent = await spawnPython(`import ctypes, os, time
+    const parent = await spawnPython(
+      `import ctypes, os, time
 ctypes.CDLL(None).prctl(15, b"<!here>", 0, 0, 0)
 for _ in range(2):
     if os.fork() == 0:
         os._exit(0)
-time.sleep(100000)`, pod);
+time.sleep(100000)`,
+      pod,
+    );
     await waitFor(() => childrenOf(parent.pid).filter((p) => stateOf(p) === 'Z').length === 2, 'two zombies');
     kube.addPod({ namespace: 'shop', name: 'here-0', uid: pod.podUid, nodeName: 'node-a' });
     await t.send(slashCommandBody('pod here-0 -n shop'));

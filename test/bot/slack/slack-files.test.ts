@@ -10,8 +10,12 @@ import { prepareSlackFiles } from '../../../bot/src/slack/slack-files';
  */
 describe('Slack file downloads', () => {
   let slack: FakeSlackApi;
-  beforeAll(async () => { slack = await startFakeSlackApi(); });
-  afterAll(async () => { await slack?.close(); });
+  beforeAll(async () => {
+    slack = await startFakeSlackApi();
+  });
+  afterAll(async () => {
+    await slack?.close();
+  });
   const MB = 1024 * 1024;
   const noClient = {} as WebClient; // the files carry their URLs: files.info is not asked
 
@@ -24,9 +28,15 @@ describe('Slack file downloads', () => {
     const chunks: Buffer[] = [];
     for await (const c of open()) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).toString()).toMatch(/^\[ 1\.0\] INFO: task x:1 blocked/);
-    expect(slack.calls.slice(mark).filter((c) => c.method === 'file.download').map((c) => c.token)).toEqual([BOT_TOKEN]);
+    expect(
+      slack.calls
+        .slice(mark)
+        .filter((c) => c.method === 'file.download')
+        .map((c) => c.token),
+    ).toEqual([BOT_TOKEN]);
     const big = slack.addFile('big.txt', Buffer.alloc(3 * MB, 'a'));
-    await expect(prepareSlackFiles([big], { client: noClient, botToken: BOT_TOKEN, apiUrl: slack.url, maxBytes: 2 * MB }))
-      .rejects.toThrow('big.txt is 3.0 MB; I read at most 2.0 MB per message (WHYSTUCK_PASTE_MAX_BYTES). Upload the part around the incident, e.g. `dmesg -T | tail -n 5000`');
+    await expect(prepareSlackFiles([big], { client: noClient, botToken: BOT_TOKEN, apiUrl: slack.url, maxBytes: 2 * MB })).rejects.toThrow(
+      'big.txt is 3.0 MB; I read at most 2.0 MB per message (WHYSTUCK_PASTE_MAX_BYTES). Upload the part around the incident, e.g. `dmesg -T | tail -n 5000`',
+    );
   });
 });

@@ -27,9 +27,12 @@ const ACTION_SECRET = 'test-action-secret-19c4';
 
 type Element = { type?: string; action_id?: string; value?: string; text?: { text: string } | string; confirm?: unknown };
 type Block = { type: string; text?: { text: string }; elements?: Element[] };
-const elementText = (e: Element): string => (typeof e.text === 'string' ? e.text : e.text?.text ?? '');
+const elementText = (e: Element): string => (typeof e.text === 'string' ? e.text : (e.text?.text ?? ''));
 const blocksOf = (c: SlackCall): Block[] => (c.args.blocks as Block[]) ?? [];
-const allText = (c: SlackCall): string => blocksOf(c).map((b) => b.text?.text ?? (b.elements ?? []).map(elementText).join(' ')).join('\n');
+const allText = (c: SlackCall): string =>
+  blocksOf(c)
+    .map((b) => b.text?.text ?? (b.elements ?? []).map(elementText).join(' '))
+    .join('\n');
 
 describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () => {
   let harness: Harness;
@@ -52,13 +55,30 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     kube = await startFakeKubeApi();
     const tls = harness.clientTls('whystuck-bot');
     const config = loadConfig({
-      SLACK_BOT_TOKEN: 'xoxb-test-token-do-not-log', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
-      WHYSTUCK_COLLECTORS: `node-a=${harness.address},node-gone=127.0.0.1:9`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
-      KUBECONFIG: kube.kubeconfig, WHYSTUCK_REMEDIATORS: 'U0ONCALL,S0SRE',
+      SLACK_BOT_TOKEN: 'xoxb-test-token-do-not-log',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
+      WHYSTUCK_COLLECTORS: `node-a=${harness.address},node-gone=127.0.0.1:9`,
+      WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+      WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+      WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+      KUBECONFIG: kube.kubeconfig,
+      WHYSTUCK_REMEDIATORS: 'U0ONCALL,S0SRE',
     });
-    const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
+    const logger = pino(
+      { level: 'debug' },
+      {
+        write: (s: string) => {
+          logLines.push(s);
+        },
+      },
+    );
     bot = createSlackApp({
-      config, logger, actionSecret: ACTION_SECRET, store, recheckDelayMs: 300,
+      config,
+      logger,
+      actionSecret: ACTION_SECRET,
+      store,
+      recheckDelayMs: 300,
       escalation: createPagerDuty({ routingKey: 'R0UTINGKEY0000000000000000000001', eventsUrl: pd.url }),
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
       collectors: (pool = createCollectorPool({ addresses: config.collectors, tls: config.collectorTls, insecure: false, deadlineMs: 20000 })),
@@ -94,13 +114,17 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     expect(text).toContain(`pod shop/web-0 · uid ${pod.podUid} · node node-a`);
     for (const z of zombiePids) expect(text).toContain(String(z));
     // Only what works is a button: SIGTERM to the parent; the zombies' SIGKILL is explained in words.
-    const buttons = blocksOf(reply).flatMap((b) => b.elements ?? []).filter((e) => e.action_id?.startsWith('remediate_'));
+    const buttons = blocksOf(reply)
+      .flatMap((b) => b.elements ?? [])
+      .filter((e) => e.action_id?.startsWith('remediate_'));
     expect(buttons).toHaveLength(1);
     const check = verifyAction(ACTION_SECRET, buttons[0].value!);
     expect(check.status === 'ok' && check.claims).toMatchObject({ node: 'node-a', pid: parentPid, signal: 'SIGTERM', podUid: pod.podUid });
     expect(buttons[0].confirm).toMatchObject({ style: 'danger' });
     expect(text).toMatch(/SIGKILL cannot end pid \d+: .*zombie/);
-    const actionIds = blocksOf(reply).flatMap((b) => b.elements ?? []).map((e) => e.action_id);
+    const actionIds = blocksOf(reply)
+      .flatMap((b) => b.elements ?? [])
+      .map((e) => e.action_id);
     expect(actionIds).toEqual(expect.arrayContaining(['recheck', 'escalate']));
     expect(blocksOf(reply).length).toBeLessThanOrEqual(50);
   });
@@ -150,10 +174,22 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     kube.addPod({ namespace: 'shop', name: 'web-1', uid: pod.podUid, nodeName: 'node-a' });
     await postSigned(url, SECRET, slashCommandBody('pod web-1 -n shop'));
     const reply = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && JSON.stringify(c.args.blocks ?? '').includes(String(parentPid)));
-    const button = blocksOf(reply).flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('remediate_'))!;
-    const click = (user: string, value = button.value!): Promise<{ status: number }> => postSigned(url, SECRET, blockActionBody({
-      user, channel: 'C0INCIDENT', messageTs: String(reply.reply?.ts), threadTs: String(reply.args.thread_ts), actionId: button.action_id!, value,
-    }));
+    const button = blocksOf(reply)
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id?.startsWith('remediate_'))!;
+    const click = (user: string, value = button.value!): Promise<{ status: number }> =>
+      postSigned(
+        url,
+        SECRET,
+        blockActionBody({
+          user,
+          channel: 'C0INCIDENT',
+          messageTs: String(reply.reply?.ts),
+          threadTs: String(reply.args.thread_ts),
+          actionId: button.action_id!,
+          value,
+        }),
+      );
 
     slack.setGroup('S0SRE', ['U0SRE']);
     // Not in WHYSTUCK_REMEDIATORS, not in the S0SRE group: refused, parent alive; the refusal is audited (a row of its own: the token is not used up).
@@ -172,7 +208,15 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     expect(row.finishedAt).toBeDefined();
 
     // The recheck re-snapshots and posts again in the same thread.
-    await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === reply.args.thread_ts && c !== reply && Array.isArray(c.args.blocks) && c.args.ts === undefined && slack.calls.indexOf(c) > slack.calls.indexOf(done));
+    await slack.waitFor(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        c.args.thread_ts === reply.args.thread_ts &&
+        c !== reply &&
+        Array.isArray(c.args.blocks) &&
+        c.args.ts === undefined &&
+        slack.calls.indexOf(c) > slack.calls.indexOf(done),
+    );
 
     // Double click / replay: the same token is refused with the first result.
     await click('U0ONCALL');
@@ -208,7 +252,9 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     expect(slack.calls.filter((c) => c.method === 'chat.postMessage').length - before).toBe(1);
 
     // Escalate: a PagerDuty trigger with a dedup key per node + pod + finding.
-    const escalateButton = blocksOf(reply).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'escalate')!;
+    const escalateButton = blocksOf(reply)
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'escalate')!;
     await postSigned(url, SECRET, blockActionBody({ user: 'U0ONCALL', channel: 'C0INCIDENT', messageTs: String(reply.reply?.ts), threadTs, actionId: 'escalate', value: escalateButton.value! }));
     await slack.waitFor((c) => c.method === 'chat.postMessage' && /escalated to PagerDuty/.test(String(c.args.text)));
     const trigger = pd.events.find((e) => e.event_action === 'trigger' && String(e.dedup_key).includes(pod.podUid))!;

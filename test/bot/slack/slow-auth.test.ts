@@ -10,7 +10,10 @@ import { startTestBot, type TestBot } from '../../helpers/bot/test-bot';
  */
 describe('a slow auth.test does not hold requests', () => {
   let t: TestBot | undefined;
-  afterEach(async () => { await t?.close(); t = undefined; });
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
 
   it('answers while auth.test hangs, without retrying it; answers normally once Slack does', async () => {
     t = await startTestBot();

@@ -10,14 +10,38 @@ function investigation(tasks: Task[]): Extract<Investigation, { status: 'ok' }> 
   const evidence = { ...emptyEvidence('snapshot'), tasks };
   evidence.reports.push({ kind: 'hung-task', time: '12.5', headline: 'INFO: task t7:7 blocked for more than 120 seconds.', frames: [], count: 2, lines: ['a long call trace', 'more of it'] });
   return {
-    status: 'ok', node: 'node-a', evidence, takenAt: 1,
-    diagnosis: { summary: 'zombies', findings: [{ id: 'zombie', severity: 'warning', confidence: 0.9, title: 'zombies', explanation: '', evidence: [], references: [], remediations: [], tasks: [{ pid: 42, tid: 42, comm: 't42', state: 'S', role: 'parent' }] }] },
+    status: 'ok',
+    node: 'node-a',
+    evidence,
+    takenAt: 1,
+    diagnosis: {
+      summary: 'zombies',
+      findings: [
+        {
+          id: 'zombie',
+          severity: 'warning',
+          confidence: 0.9,
+          title: 'zombies',
+          explanation: '',
+          evidence: [],
+          references: [],
+          remediations: [],
+          tasks: [{ pid: 42, tid: 42, comm: 't42', state: 'S', role: 'parent' }],
+        },
+      ],
+    },
   } as unknown as Extract<Investigation, { status: 'ok' }>;
 }
 
 const ctxWith = (inv: Investigation): ThreadContext => ({
-  channel: 'C0INCIDENT', ts: '1700000000.000100', target: { kind: 'node', node: 'node-a' }, last: inv,
-  escalated: new Set(['whystuck/node-a/-/zombie']), escalatedOnce: true, acted: true, overflow: ['more text'],
+  channel: 'C0INCIDENT',
+  ts: '1700000000.000100',
+  target: { kind: 'node', node: 'node-a' },
+  last: inv,
+  escalated: new Set(['whystuck/node-a/-/zombie']),
+  escalatedOnce: true,
+  acted: true,
+  overflow: ['more text'],
   autoEscalation: { at: 1, cancel: () => undefined, armedBy: inv as Extract<Investigation, { status: 'ok' }> },
 });
 
@@ -37,7 +61,7 @@ describe('thread context as the store keeps it', () => {
     expect(dmesgAnswer(ev)).toBe(dmesgAnswer(inv.evidence));
   });
 
-  it('a whole-node snapshot keeps the findings\' tasks, the stuck ones and their parents, and says so', () => {
+  it("a whole-node snapshot keeps the findings' tasks, the stuck ones and their parents, and says so", () => {
     const quiet = Array.from({ length: STORED_TASKS_MAX + 500 }, (_, i) => task(1000 + i, 'S', 1));
     const inv = investigation([task(1, 'S', 0), task(42, 'S', 1), task(43, 'Z', 42), task(50, 'S', 1), task(51, 'S', 50), task(52, 'D', 51), ...quiet]);
     const rec = threadToRecord(ctxWith(inv));

@@ -55,7 +55,10 @@ describe('action tokens', () => {
 describe('config', () => {
   it('reads collectors and remediators from the environment', () => {
     const c = loadConfig({ WHYSTUCK_COLLECTORS: 'host22055=10.0.3.17:7443,node-7=[::1]:7443', WHYSTUCK_REMEDIATORS: 'U0ONCALL, S0SRE' }, undefined);
-    expect([...c.collectors]).toEqual([['host22055', '10.0.3.17:7443'], ['node-7', '[::1]:7443']]);
+    expect([...c.collectors]).toEqual([
+      ['host22055', '10.0.3.17:7443'],
+      ['node-7', '[::1]:7443'],
+    ]);
     expect(c.remediators).toEqual(['U0ONCALL', 'S0SRE']);
   });
   it.each([
@@ -87,13 +90,24 @@ describe('config', () => {
     expect(d.pasteMaxBytes).toBe(2 * 1024 * 1024);
     expect(d.pasteConcurrency).toBe(2);
     expect(d.pasteRatePerMinute).toBe(6);
-    const e = loadConfig({
-      WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL, G0PRIVATE=S0SRE', WHYSTUCK_AUTO_ESCALATE_MINUTES: '0.5',
-      WHYSTUCK_COLLECTOR_NAMESPACE: 'ops', WHYSTUCK_COLLECTOR_SELECTOR: 'app=collector,tier!=canary', WHYSTUCK_COLLECTOR_PORT: '9443',
-      WHYSTUCK_COLLECTOR_SERVER_NAME: '{node}.collectors.whystuck', WHYSTUCK_PASTE_MAX_BYTES: '4096',
-      WHYSTUCK_PASTE_CONCURRENCY: '4', WHYSTUCK_PASTE_RATE_PER_MINUTE: '30',
-    }, undefined);
-    expect([...e.oncallGroups]).toEqual([['C0INCIDENT', 'S0ONCALL'], ['G0PRIVATE', 'S0SRE']]);
+    const e = loadConfig(
+      {
+        WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL, G0PRIVATE=S0SRE',
+        WHYSTUCK_AUTO_ESCALATE_MINUTES: '0.5',
+        WHYSTUCK_COLLECTOR_NAMESPACE: 'ops',
+        WHYSTUCK_COLLECTOR_SELECTOR: 'app=collector,tier!=canary',
+        WHYSTUCK_COLLECTOR_PORT: '9443',
+        WHYSTUCK_COLLECTOR_SERVER_NAME: '{node}.collectors.whystuck',
+        WHYSTUCK_PASTE_MAX_BYTES: '4096',
+        WHYSTUCK_PASTE_CONCURRENCY: '4',
+        WHYSTUCK_PASTE_RATE_PER_MINUTE: '30',
+      },
+      undefined,
+    );
+    expect([...e.oncallGroups]).toEqual([
+      ['C0INCIDENT', 'S0ONCALL'],
+      ['G0PRIVATE', 'S0SRE'],
+    ]);
     expect(e.autoEscalateMinutes).toBe(0.5);
     expect(e.collectorDiscovery).toEqual({ namespace: 'ops', selector: 'app=collector,tier!=canary', port: 9443, serverName: '{node}.collectors.whystuck' });
     expect(e.pasteMaxBytes).toBe(4096);
@@ -119,6 +133,10 @@ describe('config', () => {
     }
   });
   it('never puts a secret value in an error', () => {
-    try { loadConfig({ SLACK_BOT_TOKEN: 'hunter2-secret' }, undefined); } catch (e) { expect((e as Error).message).not.toContain('hunter2'); }
+    try {
+      loadConfig({ SLACK_BOT_TOKEN: 'hunter2-secret' }, undefined);
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2');
+    }
   });
 });

@@ -48,15 +48,28 @@ function rawExec(server: TestSshd, username: string, command: string): Promise<{
   return new Promise((resolve, reject) => {
     const c = new Client();
     c.on('error', reject);
-    c.on('ready', () => c.exec(command, (err, stream) => {
-      if (err) { c.end(); reject(err); return; }
-      let stdout = '';
-      let stderr = '';
-      stream.on('data', (d: Buffer) => { stdout += d.toString(); });
-      stream.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      stream.on('close', (code: number | null) => { c.end(); resolve({ code, stdout, stderr }); });
-      stream.end();
-    }));
+    c.on('ready', () =>
+      c.exec(command, (err, stream) => {
+        if (err) {
+          c.end();
+          reject(err);
+          return;
+        }
+        let stdout = '';
+        let stderr = '';
+        stream.on('data', (d: Buffer) => {
+          stdout += d.toString();
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        stream.on('close', (code: number | null) => {
+          c.end();
+          resolve({ code, stdout, stderr });
+        });
+        stream.end();
+      }),
+    );
     c.connect({ host: '127.0.0.1', port: server.port, username, privateKey: readFileSync(server.clientKey), hostVerifier: () => true });
   });
 }
@@ -95,7 +108,11 @@ describeSsh('a forced command: the key runs the installed whystuck scripts and n
         const r = await session.value.run(script, ['scan']);
         if (r.status !== 'ok') throw new Error(r.message);
         expect(r.value).toMatchObject({ code: 126, stdout: Buffer.alloc(0) });
-        expect(r.value.stderr).toMatch(new RegExp(`^whystuck forced command: refused: the script the bot sent \\(SHA-256 [0-9a-f]{64}\\) is neither ${lib}/collect\\.sh nor ${lib}/signal\\.sh: install the scripts of the bot's version`));
+        expect(r.value.stderr).toMatch(
+          new RegExp(
+            `^whystuck forced command: refused: the script the bot sent \\(SHA-256 [0-9a-f]{64}\\) is neither ${lib}/collect\\.sh nor ${lib}/signal\\.sh: install the scripts of the bot's version`,
+          ),
+        );
       }
     } finally {
       session.value.close();
@@ -124,7 +141,7 @@ describeNonRoot('a user other than root (forced command, no sudo): what the fall
   });
   afterEach(cleanupAll);
 
-  it('a snapshot: every task, its state and pod; no kernel stacks of other users\' tasks, and the problems say what is missing', async () => {
+  it("a snapshot: every task, its state and pod; no kernel stacks of other users' tasks, and the problems say what is missing", async () => {
     const stopped = await spawnStopped();
     const r = await sshSnapshot(targetFor(server, { username: user.name }), { whole_node: true });
     if (r.status !== 'ok') throw new Error(r.message);
@@ -136,16 +153,25 @@ describeNonRoot('a user other than root (forced command, no sudo): what the fall
     expect(stackProblem).toMatchObject({ reason: 'permission', needs_capability: 'CAP_SYS_ADMIN' });
     expect(stackProblem?.detail).toBe('EACCES: the SSH user needs CAP_SYS_ADMIN: log in as root, or run the scripts as root through sudo (bot/docs/ssh.md, A user other than root)');
     if (readFileSync('/proc/sys/kernel/dmesg_restrict', 'utf8').trim() === '1') {
-      expect((r.value.read_problems ?? []).find((p) => p.path === '/dev/kmsg')).toMatchObject({ reason: 'permission', detail: expect.stringMatching(/the SSH user needs CAP_SYSLOG: log in as root, or run the scripts as root through sudo/) });
+      expect((r.value.read_problems ?? []).find((p) => p.path === '/dev/kmsg')).toMatchObject({
+        reason: 'permission',
+        detail: expect.stringMatching(/the SSH user needs CAP_SYSLOG: log in as root, or run the scripts as root through sudo/),
+      });
     }
   });
 
-  it('a signal to another user\'s process is refused by the kernel and said so; the process lives on', async () => {
+  it("a signal to another user's process is refused by the kernel and said so; the process lives on", async () => {
     const s = await sleeper();
-    const r = await sshRemediate(targetFor(server, { username: user.name }), { pid: s.pid, start_time_ticks: s.start, expected_comm: s.comm, signal: 'SIGKILL', requester: 'test' }, { allowHostProcesses: true });
+    const r = await sshRemediate(
+      targetFor(server, { username: user.name }),
+      { pid: s.pid, start_time_ticks: s.start, expected_comm: s.comm, signal: 'SIGKILL', requester: 'test' },
+      { allowHostProcesses: true },
+    );
     if (r.status !== 'ok') throw new Error(r.message);
     expect(r.value).toMatchObject({ status: 'FAILED', still_present: true });
-    expect(r.value.message).toBe(`kill -s KILL ${s.pid} was refused: not permitted for the SSH user (uid ${user.uid}); signals to other users' processes need root: log in as root, or run signal.sh through sudo (bot/docs/ssh.md, A user other than root)`);
+    expect(r.value.message).toBe(
+      `kill -s KILL ${s.pid} was refused: not permitted for the SSH user (uid ${user.uid}); signals to other users' processes need root: log in as root, or run signal.sh through sudo (bot/docs/ssh.md, A user other than root)`,
+    );
     expect(stateOf(s.pid)).toBe('S');
   });
 });

@@ -42,9 +42,14 @@ describe('SSH addresses', () => {
 
 (haveKeygen ? describe : describe.skip)('keys and known_hosts made by OpenSSH tools', () => {
   let dir: string;
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'whystuck-sshkeys-')); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'whystuck-sshkeys-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const key = (name: string, opts: { passphrase?: string; type?: string } = {}): string => { keygen(join(dir, name), opts); return join(dir, name); };
+  const key = (name: string, opts: { passphrase?: string; type?: string } = {}): string => {
+    keygen(join(dir, name), opts);
+    return join(dir, name);
+  };
   const pub = (file: string): string => readFileSync(`${file}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
 
   it('loads a key from a file or from Secret bytes; the object never shows the key', () => {
@@ -76,9 +81,7 @@ describe('SSH addresses', () => {
   it('matches plain, wildcard, negated, [host]:port and ssh-keygen -H hashed entries', () => {
     const k = pub(key('host'));
     const file = join(dir, 'known_hosts');
-    writeFileSync(file, [
-      '# comment', '', `node-7,10.0.0.7 ${k}`, `*.prod.example.com,!db.prod.example.com ${k}`, `[127.0.0.1]:2222 ${k}`, `hashed-node ${k}`,
-    ].join('\n'));
+    writeFileSync(file, ['# comment', '', `node-7,10.0.0.7 ${k}`, `*.prod.example.com,!db.prod.example.com ${k}`, `[127.0.0.1]:2222 ${k}`, `hashed-node ${k}`].join('\n'));
     expect(spawnSync('ssh-keygen', ['-H', '-f', file]).status).toBe(0);
     const kh = readKnownHostsFile(file);
     if (!kh.ok) throw new Error(kh.message);
@@ -125,8 +128,12 @@ describe('SSH addresses', () => {
     const b = key('pin-b');
     const blob = (f: string) => Buffer.from(pub(f).split(' ')[1], 'base64');
     const built = buildSshTarget({
-      address: { spec: 'root@node-7.example.com', setting: '--ssh' }, jump: { spec: 'ops@bastion.example.com', setting: '--jump' },
-      key: () => loadPrivateKeyFile(a), fingerprints: [fingerprintOf(a), `Bastion.Example.com=${fingerprintOf(b)}`], connectTimeoutMs: 1000, commandTimeoutMs: 1000,
+      address: { spec: 'root@node-7.example.com', setting: '--ssh' },
+      jump: { spec: 'ops@bastion.example.com', setting: '--jump' },
+      key: () => loadPrivateKeyFile(a),
+      fingerprints: [fingerprintOf(a), `Bastion.Example.com=${fingerprintOf(b)}`],
+      connectTimeoutMs: 1000,
+      commandTimeoutMs: 1000,
     });
     if (!built.ok) throw new Error(built.message);
     const hk = built.value.hostKeys;
@@ -151,7 +158,8 @@ describe('SSH addresses', () => {
     expect(!changed.ok && changed.message).toContain('a pin never overrides a known_hosts entry that lists another key');
     // A host known_hosts does not list: the pin (for every host, the old form) trusts it, and says so.
     expect(strict.value.verify('node-9.example.com', 22, blob(a))).toEqual({ ok: true, how: `pinned fingerprint ${fingerprintOf(a)} (pinned for every host)` });
-    expect(buildSshTarget({ address: { spec: 'root@n', setting: '--ssh' }, key: () => loadPrivateKeyFile(a), fingerprints: ['n;reboot=' + fingerprintOf(a)], connectTimeoutMs: 1, commandTimeoutMs: 1 }))
-      .toMatchObject({ ok: false, code: 'BAD_FINGERPRINT', message: expect.stringMatching(/^--host-key-fingerprint: "n;reboot=SHA256:\S+" is not a host key fingerprint/) });
+    expect(
+      buildSshTarget({ address: { spec: 'root@n', setting: '--ssh' }, key: () => loadPrivateKeyFile(a), fingerprints: ['n;reboot=' + fingerprintOf(a)], connectTimeoutMs: 1, commandTimeoutMs: 1 }),
+    ).toMatchObject({ ok: false, code: 'BAD_FINGERPRINT', message: expect.stringMatching(/^--host-key-fingerprint: "n;reboot=SHA256:\S+" is not a host key fingerprint/) });
   });
 });

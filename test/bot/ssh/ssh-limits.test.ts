@@ -30,13 +30,25 @@ async function hugeArgv(count: number, bytes: number): Promise<number[]> {
     pids.push(trackPid(child.pid));
   }
   // Until each has exec'd sh with its whole argv.
-  await waitFor(() => pids.every((p) => { try { return readFileSync(`/proc/${p}/cmdline`).length > bytes; } catch { return false; } }), 'the huge command lines');
+  await waitFor(
+    () =>
+      pids.every((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`).length > bytes;
+        } catch {
+          return false;
+        }
+      }),
+    'the huge command lines',
+  );
   return pids;
 }
 
 describeSsh('SSH fallback limits, on a real OpenSSH server on 127.0.0.1', () => {
   let server: TestSshd;
-  beforeAll(async () => { server = await startSshd(); });
+  beforeAll(async () => {
+    server = await startSshd();
+  });
   afterAll(async () => {
     await cleanupAll();
     await server?.stop();
@@ -53,7 +65,9 @@ describeSsh('SSH fallback limits, on a real OpenSSH server on 127.0.0.1', () => 
         // 48 MiB of zeros from a node: more than the fallback reads from one run.
         const r = await s.value.run('head -c 50331648 /dev/zero', ['flood']);
         expect(r).toMatchObject({ status: 'rejected', code: 'OUTPUT_TOO_LARGE' });
-        expect((r as { message: string }).message).toBe(`the flood script on root@127.0.0.1:${server.port} printed more than 32 MiB (33554432 bytes), the most the SSH fallback reads from one script run: stopped reading and closed the connection; nothing it printed was used`);
+        expect((r as { message: string }).message).toBe(
+          `the flood script on root@127.0.0.1:${server.port} printed more than 32 MiB (33554432 bytes), the most the SSH fallback reads from one script run: stopped reading and closed the connection; nothing it printed was used`,
+        );
         expect(Date.now() - t0).toBeLessThan(20_000);
         // The connection is gone: the next run on it says why, and sshd's session for it ends.
         expect(await s.value.run('echo hi', ['again'])).toEqual(r);
@@ -66,7 +80,9 @@ describeSsh('SSH fallback limits, on a real OpenSSH server on 127.0.0.1', () => 
     it('a snapshot whose run passes the limit fails as a whole: nothing partial is diagnosed', async () => {
       const r = await sshSnapshot(targetFor(server, { maxOutputBytes: 64 * 1024 }), { whole_node: true });
       expect(r).toMatchObject({ status: 'rejected', code: 'OUTPUT_TOO_LARGE' });
-      expect((r as { message: string }).message).toMatch(/^the (scan|cmdlines) script on root@127\.0\.0\.1:\d+ printed more than 64 KiB \(65536 bytes\), the most the SSH fallback reads from one script run: stopped reading and closed the connection; nothing it printed was used$/);
+      expect((r as { message: string }).message).toMatch(
+        /^the (scan|cmdlines) script on root@127\.0\.0\.1:\d+ printed more than 64 KiB \(65536 bytes\), the most the SSH fallback reads from one script run: stopped reading and closed the connection; nothing it printed was used$/,
+      );
       expect('value' in r).toBe(false);
     });
 
@@ -106,15 +122,29 @@ describeSsh('SSH fallback limits, on a real OpenSSH server on 127.0.0.1', () => 
 
   describe('it connects only to nodes the Kubernetes API knows or WHYSTUCK_SSH_HOSTS lists', () => {
     let kube: FakeKubeApi;
-    beforeAll(async () => { kube = await startFakeKubeApi(); });
-    afterAll(async () => { await kube?.close(); });
+    beforeAll(async () => {
+      kube = await startFakeKubeApi();
+    });
+    afterAll(async () => {
+      await kube?.close();
+    });
 
     /** The bot's fallback from its settings: the node name template "{node}" (a node named 127.0.0.1 is the test sshd), the fake API. */
     const fallback = (env: Env = {}): Extract<SshFallback, { enabled: true }> => {
-      const ssh = sshFallbackFromConfig(loadConfig({
-        WHYSTUCK_SSH_KEY_FILE: server.clientKey, WHYSTUCK_SSH_KNOWN_HOSTS: server.knownHosts, WHYSTUCK_SSH_HOST: '{node}', WHYSTUCK_SSH_PORT: String(server.port),
-        WHYSTUCK_SSH_HOSTS: `listed-node=127.0.0.1:${server.port}`, KUBECONFIG: kube.kubeconfig, ...env,
-      }, undefined));
+      const ssh = sshFallbackFromConfig(
+        loadConfig(
+          {
+            WHYSTUCK_SSH_KEY_FILE: server.clientKey,
+            WHYSTUCK_SSH_KNOWN_HOSTS: server.knownHosts,
+            WHYSTUCK_SSH_HOST: '{node}',
+            WHYSTUCK_SSH_PORT: String(server.port),
+            WHYSTUCK_SSH_HOSTS: `listed-node=127.0.0.1:${server.port}`,
+            KUBECONFIG: kube.kubeconfig,
+            ...env,
+          },
+          undefined,
+        ),
+      );
       if (!ssh.enabled) throw new Error('expected the fallback on');
       return ssh;
     };
@@ -123,15 +153,23 @@ describeSsh('SSH fallback limits, on a real OpenSSH server on 127.0.0.1', () => 
       const silent = await silentServer();
       try {
         const ssh = fallback({ WHYSTUCK_SSH_PORT: String(silent.port) });
-        const want = 'not connecting to node 127.0.0.1 over SSH: node 127.0.0.1 is not listed in WHYSTUCK_SSH_HOSTS, and it does not exist in the Kubernetes API; '
-          + 'the SSH fallback connects only to nodes the Kubernetes API knows or WHYSTUCK_SSH_HOSTS lists (WHYSTUCK_SSH_HOST={node} is filled in only for those)';
+        const want =
+          'not connecting to node 127.0.0.1 over SSH: node 127.0.0.1 is not listed in WHYSTUCK_SSH_HOSTS, and it does not exist in the Kubernetes API; ' +
+          'the SSH fallback connects only to nodes the Kubernetes API knows or WHYSTUCK_SSH_HOSTS lists (WHYSTUCK_SSH_HOST={node} is filled in only for those)';
         expect(await ssh.targetFor('127.0.0.1')).toEqual({ ok: false, code: 'UNKNOWN_NODE', message: want });
         expect(kube.requests).toContain('GET /api/v1/nodes/127.0.0.1');
         // Through the transport the bot uses: nothing reaches the host.
-        const transport = sshTransport(async (node) => { const t = await ssh.targetFor(node); return t.ok ? t : { ok: false, message: t.message }; });
+        const transport = sshTransport(async (node) => {
+          const t = await ssh.targetFor(node);
+          return t.ok ? t : { ok: false, message: t.message };
+        });
         expect(await transport.snapshot('127.0.0.1', { whole_node: true })).toEqual({ status: 'unreachable', message: want });
         for (const name of ['evil.example.com:2222', 'a;reboot', 'Node-7']) {
-          expect(await ssh.targetFor(name)).toEqual({ ok: false, code: 'UNKNOWN_NODE', message: `not connecting to ${JSON.stringify(name)} over SSH: it is not a node name, and not listed in WHYSTUCK_SSH_HOSTS` });
+          expect(await ssh.targetFor(name)).toEqual({
+            ok: false,
+            code: 'UNKNOWN_NODE',
+            message: `not connecting to ${JSON.stringify(name)} over SSH: it is not a node name, and not listed in WHYSTUCK_SSH_HOSTS`,
+          });
         }
         expect(silent.connections()).toBe(0);
       } finally {
@@ -156,13 +194,23 @@ describeSsh('SSH fallback limits, on a real OpenSSH server on 127.0.0.1', () => 
     it('an API that cannot answer is not taken for a yes', async () => {
       const ssh = fallback({ KUBECONFIG: join(server.dir, 'down.kubeconfig') });
       const port = await freePort();
-      writeFileSync(join(server.dir, 'down.kubeconfig'), [
-        'apiVersion: v1', 'kind: Config', 'current-context: down', `clusters: [{ name: down, cluster: { server: "http://127.0.0.1:${port}" } }]`,
-        'users: [{ name: down, user: {} }]', 'contexts: [{ name: down, context: { cluster: down, user: down } }]', '',
-      ].join('\n'));
+      writeFileSync(
+        join(server.dir, 'down.kubeconfig'),
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'current-context: down',
+          `clusters: [{ name: down, cluster: { server: "http://127.0.0.1:${port}" } }]`,
+          'users: [{ name: down, user: {} }]',
+          'contexts: [{ name: down, context: { cluster: down, user: down } }]',
+          '',
+        ].join('\n'),
+      );
       const r = await ssh.targetFor('127.0.0.1');
       expect(r).toMatchObject({ ok: false, code: 'UNKNOWN_NODE' });
-      expect(!r.ok && r.message).toMatch(/^not connecting to node 127\.0\.0\.1 over SSH: node 127\.0\.0\.1 is not listed in WHYSTUCK_SSH_HOSTS, and the Kubernetes API could not say whether it exists: Kubernetes API http:\/\/127\.0\.0\.1:\d+ did not answer/);
+      expect(!r.ok && r.message).toMatch(
+        /^not connecting to node 127\.0\.0\.1 over SSH: node 127\.0\.0\.1 is not listed in WHYSTUCK_SSH_HOSTS, and the Kubernetes API could not say whether it exists: Kubernetes API http:\/\/127\.0\.0\.1:\d+ did not answer/,
+      );
     });
   });
 
@@ -175,9 +223,13 @@ describeSsh('SSH fallback limits, on a real OpenSSH server on 127.0.0.1', () => 
       if (!t.ok) throw new Error(t.message);
       return sshSnapshot(t.value, { skip_kmsg: true, problems_only: true });
     };
-    const otherKeyLine = (): string => `[127.0.0.1]:${server.port} ${readFileSync(`${server.newKey(`old-${Math.random().toString(36).slice(2)}`)}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`;
+    const otherKeyLine = (): string =>
+      `[127.0.0.1]:${server.port} ${readFileSync(`${server.newKey(`old-${Math.random().toString(36).slice(2)}`)}.pub`, 'utf8')
+        .split(' ')
+        .slice(0, 2)
+        .join(' ')}\n`;
 
-    it('node=SHA256:… trusts that node\'s key only: the same key on another node is refused, with the pin to add', async () => {
+    it("node=SHA256:… trusts that node's key only: the same key on another node is refused, with the pin to add", async () => {
       const env = { ...base(), WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: `node-b=${server.hostFingerprint}` };
       expect((await read(env, 'node-b')).status).toBe('ok');
       const a = await read(env, 'node-a');
@@ -206,14 +258,20 @@ describeSsh('SSH fallback limits, on a real OpenSSH server on 127.0.0.1', () => 
       const env = { ...base(), WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: server.hostFingerprint };
       const c = loadConfig(env, undefined);
       expect(c.ssh).toMatchObject({ fingerprints: [server.hostFingerprint], hostFingerprints: new Map() });
-      expect(c.warnings).toEqual([expect.stringMatching(/^WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: 1 pinned fingerprint without a node name \(the old form\) is trusted for EVERY node the SSH fallback connects to, .*pin each node's own key instead: node-7=SHA256:…,node-8=SHA256:…/)]);
+      expect(c.warnings).toEqual([
+        expect.stringMatching(
+          /^WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: 1 pinned fingerprint without a node name \(the old form\) is trusted for EVERY node the SSH fallback connects to, .*pin each node's own key instead: node-7=SHA256:…,node-8=SHA256:…/,
+        ),
+      ]);
       const ssh = sshFallbackFromConfig(c);
       expect(ssh.enabled && ssh.describe).toContain("host keys from 1 pinned fingerprint for EVERY host (the old form without node names: pin each node's own key as node=SHA256:… instead)");
       expect((await read(env, 'node-a')).status).toBe('ok');
       const mixed = { ...base(), WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: `${server.hostFingerprint},node-b=${server.hostFingerprint}` };
       expect(() => loadConfig(mixed, undefined)).toThrow(ConfigError);
       expect(() => loadConfig(mixed, undefined)).toThrow(/WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: mixes pins with and without a node name: give every pin as node=SHA256:…/);
-      expect(() => loadConfig({ ...base(), WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: 'node-b=MD5:aa:bb' }, undefined)).toThrow(/WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: "node-b=MD5:aa:bb" is not a host key fingerprint/);
+      expect(() => loadConfig({ ...base(), WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: 'node-b=MD5:aa:bb' }, undefined)).toThrow(
+        /WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS: "node-b=MD5:aa:bb" is not a host key fingerprint/,
+      );
     });
   });
 });

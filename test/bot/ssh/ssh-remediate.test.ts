@@ -18,8 +18,13 @@ function identity(pid: number): { comm: string; start: string } {
 
 (sshd.ok && cg.ok ? describe : describe.skip)('guarded signal over SSH (signal.sh re-checks on the node)', () => {
   let server: TestSshd;
-  beforeAll(async () => { server = await startSshd(); });
-  afterAll(async () => { await cleanupAll(); await server?.stop(); });
+  beforeAll(async () => {
+    server = await startSshd();
+  });
+  afterAll(async () => {
+    await cleanupAll();
+    await server?.stop();
+  });
   afterEach(cleanupAll);
 
   async function podProcess(): Promise<number> {
@@ -54,7 +59,9 @@ function identity(pid: number): { comm: string; start: string } {
     const { comm, start } = identity(pid);
     const wrongStart = await sshRemediate(targetFor(server), { pid, start_time_ticks: String(Number(start) - 1), expected_comm: comm, signal: 'SIGKILL' });
     expect(wrongStart).toMatchObject({ status: 'ok', value: { status: 'PID_REUSED' } });
-    expect(wrongStart.status === 'ok' && wrongStart.value.message).toBe(`pid ${pid} is now "python3" started at tick ${start}, not "python3" started at tick ${Number(start) - 1}: the process the snapshot saw is gone and its pid was reused; nothing was signalled`);
+    expect(wrongStart.status === 'ok' && wrongStart.value.message).toBe(
+      `pid ${pid} is now "python3" started at tick ${start}, not "python3" started at tick ${Number(start) - 1}: the process the snapshot saw is gone and its pid was reused; nothing was signalled`,
+    );
     const wrongComm = await sshRemediate(targetFor(server), { pid, start_time_ticks: start, expected_comm: 'python3;reboot', signal: 'SIGKILL' });
     expect(wrongComm).toMatchObject({ status: 'ok', value: { status: 'PID_REUSED' } });
     expect(stateOf(pid)).toBe('S');

@@ -34,10 +34,22 @@ const alive = (t: Task): boolean => {
 /** The facts of a task both snapshots must agree on (those that do not change while it lives). */
 const identity = (t: Task) => ({
   // A kworker's comm names the workqueue it is running right now.
-  tgid: n(t.tgid), ppid: n(t.ppid), comm: t.is_kernel_thread ? t.comm?.replace(/^(kworker\/[^-]+)-.*$/, '$1') : t.comm, start: n(t.start_time_ticks), kthread: Boolean(t.is_kernel_thread),
-  leader: Boolean(t.is_thread_group_leader), nsInit: Boolean(t.is_pid_ns_init), pidNs: n(t.pid_ns_inode), nsPid: (t.ns_pid ?? []).map(n),
-  pod: t.pod_uid ?? '', container: t.container_id ?? '', attribution: t.pod_attribution ?? '', cgroup: t.cgroup_path ?? '', uid: n(t.uid),
-  cmdline: t.cmdline ?? '', freezer: t.freezer_state ?? '',
+  tgid: n(t.tgid),
+  ppid: n(t.ppid),
+  comm: t.is_kernel_thread ? t.comm?.replace(/^(kworker\/[^-]+)-.*$/, '$1') : t.comm,
+  start: n(t.start_time_ticks),
+  kthread: Boolean(t.is_kernel_thread),
+  leader: Boolean(t.is_thread_group_leader),
+  nsInit: Boolean(t.is_pid_ns_init),
+  pidNs: n(t.pid_ns_inode),
+  nsPid: (t.ns_pid ?? []).map(n),
+  pod: t.pod_uid ?? '',
+  container: t.container_id ?? '',
+  attribution: t.pod_attribution ?? '',
+  cgroup: t.cgroup_path ?? '',
+  uid: n(t.uid),
+  cmdline: t.cmdline ?? '',
+  freezer: t.freezer_state ?? '',
 });
 
 describeSsh('SSH snapshot against a real OpenSSH server on 127.0.0.1', () => {
@@ -78,7 +90,7 @@ describeSsh('SSH snapshot against a real OpenSSH server on 127.0.0.1', () => {
     const common = [...a.keys()].filter((tid) => b.has(tid));
     expect(common.length).toBeGreaterThan(a.size * 0.9);
     // (sshd's listener retitles itself with its connection count: not comparable.)
-    const facts = (t: Task) => ({ ...identity(t), cmdline: n(t.tgid) === server.pid ? '' : t.cmdline ?? '' });
+    const facts = (t: Task) => ({ ...identity(t), cmdline: n(t.tgid) === server.pid ? '' : (t.cmdline ?? '') });
     // Tasks that exited meanwhile may be half-read by either side.
     const lasting = common.filter((tid) => alive(a.get(tid) as Task));
     expect(lasting.length).toBeGreaterThan(common.length * 0.9);
@@ -100,14 +112,30 @@ describeSsh('SSH snapshot against a real OpenSSH server on 127.0.0.1', () => {
     for (const z of zombiePids) expect(mineTask(z)).toMatchObject({ state: 'Z', pod_uid: pod.podUid, pod_attribution: 'parent' });
     // Pods and node facts (of lasting tasks: other test runs on this machine make and remove pods and FUSE mounts).
     const lastingPods = new Set(lasting.map((tid) => a.get(tid)?.pod_uid).filter(Boolean));
-    const pods = (s: SnapshotResponse) => (s.pods ?? []).filter((p) => lastingPods.has(p.pod_uid)).map((p) => `${p.pod_uid} ${p.qos_class} ${(p.container_ids ?? []).join(',')}`).sort();
+    const pods = (s: SnapshotResponse) =>
+      (s.pods ?? [])
+        .filter((p) => lastingPods.has(p.pod_uid))
+        .map((p) => `${p.pod_uid} ${p.qos_class} ${(p.container_ids ?? []).join(',')}`)
+        .sort();
     expect(pods(mine)).toEqual(pods(theirs));
     expect(pods(mine)).toContain(`${pod.podUid} burstable ${pod.containerId}`);
     const node = (s: SnapshotResponse) => ({
-      hostname: s.node?.hostname, release: s.node?.kernel_release, version: s.node?.kernel_version, boot: n(s.node?.boot_time_unix),
-      cpus: s.node?.cpu_count, cgroups: s.node?.cgroup_version, hz: s.node?.clock_ticks_per_second, sysctls: s.node?.sysctls,
-      mounts: (s.node?.mounts ?? []).filter((m) => !m.mount_point?.startsWith(tmpdir())).map((m) => `${m.mount_point} ${m.fs_type} ${m.interest} ${m.backing}`).sort(),
-      freezers: (s.node?.freezers ?? []).filter((f) => lastingPods.has(f.pod_uid)).map((f) => `${f.cgroup_path} ${f.pod_uid} ${f.state}`).sort(),
+      hostname: s.node?.hostname,
+      release: s.node?.kernel_release,
+      version: s.node?.kernel_version,
+      boot: n(s.node?.boot_time_unix),
+      cpus: s.node?.cpu_count,
+      cgroups: s.node?.cgroup_version,
+      hz: s.node?.clock_ticks_per_second,
+      sysctls: s.node?.sysctls,
+      mounts: (s.node?.mounts ?? [])
+        .filter((m) => !m.mount_point?.startsWith(tmpdir()))
+        .map((m) => `${m.mount_point} ${m.fs_type} ${m.interest} ${m.backing}`)
+        .sort(),
+      freezers: (s.node?.freezers ?? [])
+        .filter((f) => lastingPods.has(f.pod_uid))
+        .map((f) => `${f.cgroup_path} ${f.pod_uid} ${f.state}`)
+        .sort(),
       pressureKinds: (s.node?.pressure ?? []).map((p) => `${p.resource} ${p.kind}`),
     });
     expect(node(mine)).toEqual(node(theirs));
@@ -119,9 +147,11 @@ describeSsh('SSH snapshot against a real OpenSSH server on 127.0.0.1', () => {
     // What neither could read, for the same long-lived tasks.
     // (Stacks of a zombie's parent are read only while the zombie exists: init's orphans come and go.)
     const steady = new Set(lasting.filter((tid) => stuck.has(a.get(tid)?.state ?? '') && a.get(tid)?.state === b.get(tid)?.state));
-    const problems = (s: SnapshotResponse) => (s.read_problems ?? [])
-      .filter((p) => !p.pid || (a.has(n(p.tid)) && (!p.path?.endsWith('/stack') || steady.has(n(p.tid)))))
-      .map((p) => `${p.path} ${p.reason}`).sort();
+    const problems = (s: SnapshotResponse) =>
+      (s.read_problems ?? [])
+        .filter((p) => !p.pid || (a.has(n(p.tid)) && (!p.path?.endsWith('/stack') || steady.has(n(p.tid)))))
+        .map((p) => `${p.path} ${p.reason}`)
+        .sort();
     expect(problems(mine)).toEqual(problems(theirs));
     expect(mine.collector_version).toMatch(/\(ssh\)$/);
   });
@@ -137,7 +167,9 @@ describeSsh('SSH snapshot against a real OpenSSH server on 127.0.0.1', () => {
       return {
         summary: scoped.diagnosis.summary,
         findings: scoped.diagnosis.findings.map((f) => ({
-          id: f.id, kind: f.kind, severity: f.severity,
+          id: f.id,
+          kind: f.kind,
+          severity: f.severity,
           tasks: f.tasks.map((t) => `${t.pid} ${t.role}`).sort(),
           remediations: f.remediations.map((r) => `${r.action} ${r.pid ?? ''} ${r.signal ?? ''} ${r.effective}`),
         })),
@@ -170,7 +202,11 @@ describeSsh('SSH snapshot against a real OpenSSH server on 127.0.0.1', () => {
   });
 
   describe('host keys are checked strictly', () => {
-    const other = () => readFileSync(`${server.newKey(`other-${Math.random().toString(36).slice(2)}`)}.pub`, 'utf8').split(/\s+/).slice(0, 2).join(' ');
+    const other = () =>
+      readFileSync(`${server.newKey(`other-${Math.random().toString(36).slice(2)}`)}.pub`, 'utf8')
+        .split(/\s+/)
+        .slice(0, 2)
+        .join(' ');
 
     it('a changed host key is refused, with the fingerprint and how to replace the entry', async () => {
       const r = await sshSnapshot(targetFor(server, { knownHostsText: `[127.0.0.1]:${server.port} ${other()}\n` }));

@@ -21,7 +21,15 @@ import { postgresAvailable, startPostgres, type PostgresServer } from '../../hel
  * DELETE trigger's back. And the sslmode warning.
  */
 const intent = (tokenId: string, over: Partial<AuditIntent> = {}): AuditIntent => ({
-  tokenId, user: 'U0SRE', node: 'node-a', pid: 4242, startTime: 123456789012, comm: 'python3', signal: 'SIGTERM', findingId: 'zombie', ...over,
+  tokenId,
+  user: 'U0SRE',
+  node: 'node-a',
+  pid: 4242,
+  startTime: 123456789012,
+  comm: 'python3',
+  signal: 'SIGTERM',
+  findingId: 'zombie',
+  ...over,
 });
 
 /** The error a statement fails with, or 'accepted'. */
@@ -48,7 +56,7 @@ const withUser = (url: string, user: string, password: string): string => {
 const pg = postgresAvailable();
 if (!pg.ok) process.stderr.write(`PostgreSQL role tests skipped: ${pg.reason}\n`);
 
-(pg.ok ? describe : describe.skip)('PostgreSQL: an owner role migrates, the runtime role cannot change the audit log\'s rules', () => {
+(pg.ok ? describe : describe.skip)("PostgreSQL: an owner role migrates, the runtime role cannot change the audit log's rules", () => {
   let server: PostgresServer;
   let ownerUrl = '';
   let appUrl = '';
@@ -97,10 +105,10 @@ if (!pg.ok) process.stderr.write(`PostgreSQL role tests skipped: ${pg.reason}\n`
         'DELETE FROM remediation_audit',
         'TRUNCATE remediation_audit',
         "UPDATE remediation_audit SET pid = 1, comm = 'other'",
-        "UPDATE remediation_audit SET \"user\" = 'U0SOMEONE'",
-        "CREATE OR REPLACE FUNCTION remediation_audit_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$",
+        'UPDATE remediation_audit SET "user" = \'U0SOMEONE\'',
+        'CREATE OR REPLACE FUNCTION remediation_audit_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$',
         'DROP FUNCTION remediation_audit_result_once() CASCADE',
-        "ALTER TABLE remediation_audit OWNER TO whystuck_app",
+        'ALTER TABLE remediation_audit OWNER TO whystuck_app',
       ]) {
         expect([sql, await refusal(appUrl, sql)]).toEqual([sql, expect.stringMatching(/permission denied|must be owner|must be able to SET ROLE/)]);
       }
@@ -109,7 +117,10 @@ if (!pg.ok) process.stderr.write(`PostgreSQL role tests skipped: ${pg.reason}\n`
       // The owner's triggers are all still there.
       const triggers = await server.sql("SELECT tgname FROM pg_trigger WHERE tgrelid = 'remediation_audit'::regclass AND NOT tgisinternal AND tgenabled = 'O' ORDER BY tgname", ownerUrl);
       expect(triggers.map((t) => t.tgname)).toEqual(['remediation_audit_no_delete', 'remediation_audit_no_truncate', 'remediation_audit_result_once']);
-      expect((await store.listAudit()).map((e) => [e.tokenId, e.pid, e.outcome])).toEqual([['t-2', 4242, 'UNKNOWN'], ['t-1', 4242, 'SIGNALLED']]);
+      expect((await store.listAudit()).map((e) => [e.tokenId, e.pid, e.outcome])).toEqual([
+        ['t-2', 4242, 'UNKNOWN'],
+        ['t-1', 4242, 'SIGNALLED'],
+      ]);
     } finally {
       await store.close();
     }
@@ -137,7 +148,9 @@ if (!pg.ok) process.stderr.write(`PostgreSQL role tests skipped: ${pg.reason}\n`
 
     const check: string[] = [];
     await runConfigCheck({ ...env, SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 's' }, io(check), io(check));
-    expect(check.join('')).toMatch(/store: PostgreSQL whystuck_app@127\.0\.0\.1:\d+\/audit_roles .*schema version \d+; migrations as whystuck_owner \(WHYSTUCK_DATABASE_MIGRATE_URL\), the bot as whystuck_app/);
+    expect(check.join('')).toMatch(
+      /store: PostgreSQL whystuck_app@127\.0\.0\.1:\d+\/audit_roles .*schema version \d+; migrations as whystuck_owner \(WHYSTUCK_DATABASE_MIGRATE_URL\), the bot as whystuck_app/,
+    );
     expect(check.join('')).not.toMatch(/warning:/);
 
     // Before: one role that migrates and runs (the owner) is told it could drop the triggers.
@@ -165,10 +178,12 @@ if (!pg.ok) process.stderr.write(`PostgreSQL role tests skipped: ${pg.reason}\n`
     const old = await openStore({ databaseUrl: legacyApp, sqlitePath: '/nonexistent/unused.db' });
     expect(old.warnings?.join('\n')).toMatch(/the runtime role "legacy_app" owns the audit table/);
     await old.close();
-    await expect(openStore({ databaseUrl: legacyApp, migrateUrl: legacyOwner, sqlitePath: '/nonexistent/unused.db' }))
-      .rejects.toThrow(/the runtime role "legacy_app" \(the user of WHYSTUCK_DATABASE_URL\) owns .*remediation_audit.*as a superuser: .*ALTER TABLE "remediation_audit" OWNER TO <owner role>;/);
+    await expect(openStore({ databaseUrl: legacyApp, migrateUrl: legacyOwner, sqlitePath: '/nonexistent/unused.db' })).rejects.toThrow(
+      /the runtime role "legacy_app" \(the user of WHYSTUCK_DATABASE_URL\) owns .*remediation_audit.*as a superuser: .*ALTER TABLE "remediation_audit" OWNER TO <owner role>;/,
+    );
     // Done as it says, the owner migrates and the runtime role is fenced in.
-    for (const t of ['incidents', 'kmsg_cursors', 'remediation_audit', 'schema_migrations', 'slack_events', 'threads', 'watch_fences']) await server.sql(`ALTER TABLE ${t} OWNER TO legacy_owner`, withUser(legacyApp, 'whystuck', new URL(server.url).password));
+    for (const t of ['incidents', 'kmsg_cursors', 'remediation_audit', 'schema_migrations', 'slack_events', 'threads', 'watch_fences'])
+      await server.sql(`ALTER TABLE ${t} OWNER TO legacy_owner`, withUser(legacyApp, 'whystuck', new URL(server.url).password));
     const fixed = await openStore({ databaseUrl: legacyApp, migrateUrl: legacyOwner, sqlitePath: '/nonexistent/unused.db' });
     try {
       expect(fixed.warnings).toEqual([]);
@@ -180,9 +195,18 @@ if (!pg.ok) process.stderr.write(`PostgreSQL role tests skipped: ${pg.reason}\n`
 
   it('configuration: the migration URL names the same database as another user, and needs WHYSTUCK_DATABASE_URL', () => {
     const url = 'postgres://app:pw@db.example:5432/whystuck?sslmode=verify-full';
-    const err = (env: Record<string, string>): string => { try { loadConfig(env); return 'accepted'; } catch (e) { return e instanceof ConfigError ? e.message : String(e); } };
+    const err = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+        return 'accepted';
+      } catch (e) {
+        return e instanceof ConfigError ? e.message : String(e);
+      }
+    };
     expect(err({ WHYSTUCK_DATABASE_MIGRATE_URL: url })).toMatch(/^WHYSTUCK_DATABASE_MIGRATE_URL: is set without WHYSTUCK_DATABASE_URL .*set WHYSTUCK_DATABASE_URL to the runtime role/);
-    expect(err({ WHYSTUCK_DATABASE_URL: url, WHYSTUCK_DATABASE_MIGRATE_URL: url.replace('app:pw', 'owner:pw2').replace('5432', '5433') })).toMatch(/names db\.example:5433\/whystuck, WHYSTUCK_DATABASE_URL db\.example:5432\/whystuck: both must name the same server and database/);
+    expect(err({ WHYSTUCK_DATABASE_URL: url, WHYSTUCK_DATABASE_MIGRATE_URL: url.replace('app:pw', 'owner:pw2').replace('5432', '5433') })).toMatch(
+      /names db\.example:5433\/whystuck, WHYSTUCK_DATABASE_URL db\.example:5432\/whystuck: both must name the same server and database/,
+    );
     expect(err({ WHYSTUCK_DATABASE_URL: url, WHYSTUCK_DATABASE_MIGRATE_URL: url })).toMatch(/must name another user than WHYSTUCK_DATABASE_URL \(both are "app"\)/);
     expect(err({ WHYSTUCK_DATABASE_URL: url, WHYSTUCK_DATABASE_MIGRATE_URL: 'mysql://owner@db.example/whystuck' })).toMatch(/WHYSTUCK_DATABASE_MIGRATE_URL: has scheme "mysql"/);
     expect(loadConfig({ WHYSTUCK_DATABASE_URL: url, WHYSTUCK_DATABASE_MIGRATE_URL: url.replace('app:pw', 'owner:pw2') }).databaseMigrateUrl).toContain('owner:pw2');
@@ -195,61 +219,76 @@ describe('sslmode: a PostgreSQL URL to another host without it is warned about',
       'WHYSTUCK_DATABASE_URL reaches db.example:5432 without sslmode: the connection, its password and the audit log travel in plaintext. Add ?sslmode=verify-full (with sslrootcert=/path/to/ca.crt for a private CA); sslmode=disable says plaintext on purpose and silences this',
     ]);
     expect(databaseUrlWarnings('postgres://u:p@10.0.3.9/w?application_name=x', 'K')).toHaveLength(1);
-    for (const quiet of ['postgres://u:p@127.0.0.1:5432/w', 'postgres://u:p@localhost/w', 'postgres://u:p@[::1]:5432/w', 'postgres://u:p@db.example/w?sslmode=verify-full', 'postgres://u:p@db.example/w?sslmode=disable', 'postgres:///w?host=/var/run/postgresql']) {
+    for (const quiet of [
+      'postgres://u:p@127.0.0.1:5432/w',
+      'postgres://u:p@localhost/w',
+      'postgres://u:p@[::1]:5432/w',
+      'postgres://u:p@db.example/w?sslmode=verify-full',
+      'postgres://u:p@db.example/w?sslmode=disable',
+      'postgres:///w?host=/var/run/postgresql',
+    ]) {
       expect([quiet, databaseUrlWarnings(quiet, 'K')]).toEqual([quiet, []]);
     }
     expect(databaseUrlWarnings('postgres://u:secret@db.example:5432/w', 'K').join('')).not.toContain('secret');
   });
 
-  (pg.ok ? it : it.skip)('`whystuck config check` and the store at start say it, against a real server reached by a non-local name', async () => {
-    const server = await startPostgres();
-    // db.example.test resolves to the test server on 127.0.0.1, in this process only: no traffic leaves the machine.
-    const lookup = dns.lookup;
-    const fake = ((host: string, opts: unknown, cb?: unknown) => {
-      const callback = (typeof opts === 'function' ? opts : cb) as (...a: unknown[]) => void;
-      if (host === 'db.example.test') {
-        const all = typeof opts === 'object' && opts !== null && (opts as { all?: boolean }).all;
-        return process.nextTick(() => (all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)));
-      }
-      return (lookup as (...a: unknown[]) => void)(host, opts, cb);
-    }) as typeof dns.lookup;
-    dns.lookup = fake;
-    try {
-      const url = (await server.createDatabase('ssl_warn')).replace('127.0.0.1', 'db.example.test');
-      const out: string[] = [];
-      const io = { write: (s: string) => out.push(s) };
-      await runConfigCheck({ WHYSTUCK_DATABASE_URL: url, SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 's' }, io, io);
-      expect(out.join('')).toMatch(/store: PostgreSQL whystuck@db\.example\.test:\d+\/ssl_warn \(shared by every replica\), connected in/);
-      expect(out.join('')).toMatch(/\nwarning: WHYSTUCK_DATABASE_URL reaches db\.example\.test:\d+ without sslmode: .*sslmode=verify-full/);
-      const store = await openStore({ databaseUrl: url, sqlitePath: '/nonexistent/unused.db' });
+  (pg.ok ? it : it.skip)(
+    '`whystuck config check` and the store at start say it, against a real server reached by a non-local name',
+    async () => {
+      const server = await startPostgres();
+      // db.example.test resolves to the test server on 127.0.0.1, in this process only: no traffic leaves the machine.
+      const lookup = dns.lookup;
+      const fake = ((host: string, opts: unknown, cb?: unknown) => {
+        const callback = (typeof opts === 'function' ? opts : cb) as (...a: unknown[]) => void;
+        if (host === 'db.example.test') {
+          const all = typeof opts === 'object' && opts !== null && (opts as { all?: boolean }).all;
+          return process.nextTick(() => (all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4)));
+        }
+        return (lookup as (...a: unknown[]) => void)(host, opts, cb);
+      }) as typeof dns.lookup;
+      dns.lookup = fake;
       try {
-        expect(store.warnings?.[0]).toMatch(/^WHYSTUCK_DATABASE_URL reaches db\.example\.test:\d+ without sslmode/);
+        const url = (await server.createDatabase('ssl_warn')).replace('127.0.0.1', 'db.example.test');
+        const out: string[] = [];
+        const io = { write: (s: string) => out.push(s) };
+        await runConfigCheck({ WHYSTUCK_DATABASE_URL: url, SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 's' }, io, io);
+        expect(out.join('')).toMatch(/store: PostgreSQL whystuck@db\.example\.test:\d+\/ssl_warn \(shared by every replica\), connected in/);
+        expect(out.join('')).toMatch(/\nwarning: WHYSTUCK_DATABASE_URL reaches db\.example\.test:\d+ without sslmode: .*sslmode=verify-full/);
+        const store = await openStore({ databaseUrl: url, sqlitePath: '/nonexistent/unused.db' });
+        try {
+          expect(store.warnings?.[0]).toMatch(/^WHYSTUCK_DATABASE_URL reaches db\.example\.test:\d+ without sslmode/);
+        } finally {
+          await store.close();
+        }
       } finally {
-        await store.close();
+        dns.lookup = lookup;
+        server.stop();
       }
-    } finally {
-      dns.lookup = lookup;
-      server.stop();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });
 
 describe('SQLite: recursive_triggers on, so a REPLACE cannot delete an audit row behind the DELETE trigger', () => {
   let dir = '';
-  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'whystuck-recursive-')); });
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'whystuck-recursive-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const replace = (db: Database.Database): string => {
     try {
-      db.prepare(`INSERT OR REPLACE INTO remediation_audit (token_id, at, user, node, pid, start_time, comm, signal, finding_id)
-        VALUES ('t-1', '2020-01-01T00:00:00.000Z', 'U0MALLORY', 'node-a', 1, 1, 'x', 'SIGKILL', 'forged')`).run();
+      db.prepare(
+        `INSERT OR REPLACE INTO remediation_audit (token_id, at, user, node, pid, start_time, comm, signal, finding_id)
+        VALUES ('t-1', '2020-01-01T00:00:00.000Z', 'U0MALLORY', 'node-a', 1, 1, 'x', 'SIGKILL', 'forged')`,
+      ).run();
       return 'accepted';
     } catch (e) {
       return (e as Error).message;
     }
   };
 
-  it('the store\'s connection refuses INSERT OR REPLACE over a used token; a connection without the pragma would have replaced the row', async () => {
+  it("the store's connection refuses INSERT OR REPLACE over a used token; a connection without the pragma would have replaced the row", async () => {
     const file = join(dir, 'audit.db');
     const store = openSqliteStore(file);
     try {

@@ -32,11 +32,18 @@ const FIRST_RELEASE = `CREATE TABLE IF NOT EXISTS remediation_audit (
 const SSH_RELEASE = "ALTER TABLE remediation_audit ADD COLUMN path TEXT NOT NULL DEFAULT 'collector'";
 
 const ALL = MIGRATIONS.map((m) => m.version);
-const broken: Migration = { version: 999, name: 'half a step', sqlite: 'CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1);', postgres: 'CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1);' };
+const broken: Migration = {
+  version: 999,
+  name: 'half a step',
+  sqlite: 'CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1);',
+  postgres: 'CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1);',
+};
 
 describe('SQLite migrations', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'whystuck-migrate-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'whystuck-migrate-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   function oldAuditFile(withPath: boolean): string {
@@ -44,7 +51,9 @@ describe('SQLite migrations', () => {
     const db = new Database(file);
     db.exec(FIRST_RELEASE);
     if (withPath) db.exec(SSH_RELEASE);
-    const ins = db.prepare(`INSERT INTO remediation_audit (token_id, at, user, node, pid, start_time, comm, signal, pod_uid, finding_id${withPath ? ', path' : ''}) VALUES (?, ?, 'U0SRE', 'node-a', ?, 99, 'python3', 'SIGTERM', 'uid-1', 'zombie'${withPath ? ", 'ssh'" : ''})`);
+    const ins = db.prepare(
+      `INSERT INTO remediation_audit (token_id, at, user, node, pid, start_time, comm, signal, pod_uid, finding_id${withPath ? ', path' : ''}) VALUES (?, ?, 'U0SRE', 'node-a', ?, 99, 'python3', 'SIGTERM', 'uid-1', 'zombie'${withPath ? ", 'ssh'" : ''})`,
+    );
     ins.run('old-token-1', '2024-05-01T10:00:00.000Z', 1111);
     ins.run('old-token-2', '2024-05-01T11:00:00.000Z', 2222);
     db.prepare("UPDATE remediation_audit SET outcome = 'SIGNALLED', message = 'sent', finished_at = '2024-05-01T10:00:01.000Z' WHERE token_id = 'old-token-1'").run();
@@ -52,7 +61,10 @@ describe('SQLite migrations', () => {
     return file;
   }
 
-  it.each([[false, 'the first release (no path column)'], [true, 'the SSH-fallback release (path column)']])('upgrades an audit-only file from %s: every row carries over, tokens stay used, still append-only', async (withPath) => {
+  it.each([
+    [false, 'the first release (no path column)'],
+    [true, 'the SSH-fallback release (path column)'],
+  ])('upgrades an audit-only file from %s: every row carries over, tokens stay used, still append-only', async (withPath) => {
     const file = oldAuditFile(withPath);
     const store = openSqliteStore(file);
     try {
@@ -78,9 +90,18 @@ describe('SQLite migrations', () => {
     try {
       // The message, not toThrow: better-sqlite3's error class may come from another test file's realm.
       let refused = 'accepted';
-      try { db.prepare('DELETE FROM remediation_audit').run(); } catch (e) { refused = String((e as Error).message); }
+      try {
+        db.prepare('DELETE FROM remediation_audit').run();
+      } catch (e) {
+        refused = String((e as Error).message);
+      }
       expect(refused).toMatch(/append-only/);
-      expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((r) => (r as { version: number }).version)).toEqual(ALL);
+      expect(
+        db
+          .prepare('SELECT version FROM schema_migrations ORDER BY version')
+          .all()
+          .map((r) => (r as { version: number }).version),
+      ).toEqual(ALL);
     } finally {
       db.close();
     }
@@ -119,7 +140,9 @@ describe('SQLite migrations', () => {
 const pg = postgresAvailable();
 (pg.ok ? describe : describe.skip)('PostgreSQL migrations', () => {
   let server: PostgresServer;
-  beforeAll(async () => { server = await startPostgres(); });
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
   afterAll(() => server?.stop());
 
   it('replicas starting together on an empty database apply each step once; re-running is a no-op that keeps the data', async () => {

@@ -26,22 +26,45 @@ let sqlitePath = '';
 const backends: Backend[] = [
   {
     name: 'SQLite',
-    async setup() { tmp = mkdtempSync(join(tmpdir(), 'whystuck-store-')); sqlitePath = join(tmp, 'store.db'); },
+    async setup() {
+      tmp = mkdtempSync(join(tmpdir(), 'whystuck-store-'));
+      sqlitePath = join(tmp, 'store.db');
+    },
     open: () => openStore({ sqlitePath }),
-    async teardown() { rmSync(tmp, { recursive: true, force: true }); },
+    async teardown() {
+      rmSync(tmp, { recursive: true, force: true });
+    },
   },
-  ...(pg.ok ? [{
-    name: 'PostgreSQL',
-    async setup() { server ??= await startPostgres(); pgUrl = await server.createDatabase(`store_${++dbCount}`); },
-    open: () => openStore({ databaseUrl: pgUrl, sqlitePath: '/nonexistent/unused.db' }),
-    async teardown() { /* the server goes in afterAll */ },
-  }] : []),
+  ...(pg.ok
+    ? [
+        {
+          name: 'PostgreSQL',
+          async setup() {
+            server ??= await startPostgres();
+            pgUrl = await server.createDatabase(`store_${++dbCount}`);
+          },
+          open: () => openStore({ databaseUrl: pgUrl, sqlitePath: '/nonexistent/unused.db' }),
+          async teardown() {
+            /* the server goes in afterAll */
+          },
+        },
+      ]
+    : []),
 ];
 
 afterAll(() => server?.stop());
 
 const intent = (tokenId: string, over: Partial<AuditIntent> = {}): AuditIntent => ({
-  tokenId, user: 'U0SRE', node: 'node-a', pid: 4242, startTime: 123456789012, comm: 'python3', signal: 'SIGTERM', podUid: 'pod-uid-1', findingId: 'zombie', ...over,
+  tokenId,
+  user: 'U0SRE',
+  node: 'node-a',
+  pid: 4242,
+  startTime: 123456789012,
+  comm: 'python3',
+  signal: 'SIGTERM',
+  podUid: 'pod-uid-1',
+  findingId: 'zombie',
+  ...over,
 });
 
 describe.each(backends)('store on $name', (backend) => {
@@ -100,7 +123,11 @@ describe.each(backends)('store on $name', (backend) => {
     await a.recordIntent(intent('tok-ro-2'));
     const raw = await rawSql(backend);
     // The refusal's message, not toThrow: better-sqlite3's error class may come from another test file's realm.
-    const refusal = (sql: string): Promise<string> => raw(sql).then(() => 'accepted', (e: { message?: string }) => String(e?.message));
+    const refusal = (sql: string): Promise<string> =>
+      raw(sql).then(
+        () => 'accepted',
+        (e: { message?: string }) => String(e?.message),
+      );
     expect(await refusal("DELETE FROM remediation_audit WHERE token_id = 'tok-ro-1'")).toMatch(/append-only/);
     expect(await refusal("UPDATE remediation_audit SET pid = 1 WHERE token_id = 'tok-ro-2'")).toMatch(/append-only/);
     expect(await refusal("UPDATE remediation_audit SET outcome = 'FAILED' WHERE token_id = 'tok-ro-1'")).toMatch(/append-only/);
@@ -108,11 +135,13 @@ describe.each(backends)('store on $name', (backend) => {
     expect(await a.auditByToken('tok-ro-2')).toMatchObject({ pid: 4242 });
   });
 
-  it('the second caller waits for the first one\'s result, or says it is still in flight', async () => {
+  it("the second caller waits for the first one's result, or says it is still in flight", async () => {
     const first = await a.recordIntent(intent('tok-wait'));
     const dup = await b.recordIntent(intent('tok-wait'));
     if (first.status !== 'new' || dup.status !== 'duplicate') throw new Error('expected new then duplicate');
-    setTimeout(() => { void a.recordResult(first.id, 'SIGNALLED', 'done by the first'); }, 300);
+    setTimeout(() => {
+      void a.recordResult(first.id, 'SIGNALLED', 'done by the first');
+    }, 300);
     const waited = await awaitAuditResult(b, dup.previous, { timeoutMs: 5000, intervalMs: 50 });
     expect(waited).toMatchObject({ status: 'done', entry: { outcome: 'SIGNALLED', message: 'done by the first' } });
 
@@ -161,7 +190,9 @@ describe.each(backends)('store on $name', (backend) => {
     await b.setIncidentDedupKey(inc.id, 'whystuck/node-b/-/hung-task');
     await a.setIncidentState(inc.id, 'acknowledged');
     await a.openIncident({ ...base, key: 'node-c/-/zombie', node: 'node-c', findingId: 'zombie', podUid: 'uid-c' });
-    expect(await b.openIncidents('node-b')).toEqual([expect.objectContaining({ id: inc.id, state: 'acknowledged', slackChannel: 'C0ALERTS', slackTs: '1700000002.000200', pagerdutyDedupKey: 'whystuck/node-b/-/hung-task' })]);
+    expect(await b.openIncidents('node-b')).toEqual([
+      expect.objectContaining({ id: inc.id, state: 'acknowledged', slackChannel: 'C0ALERTS', slackTs: '1700000002.000200', pagerdutyDedupKey: 'whystuck/node-b/-/hung-task' }),
+    ]);
     expect((await b.openIncidents()).map((i) => i.node).sort()).toEqual(['node-b', 'node-c']);
     await b.setIncidentState(inc.id, 'resolved');
     await a.setIncidentState(inc.id, 'open'); // a resolved incident stays resolved
@@ -227,7 +258,14 @@ describe.each(backends)('store on $name', (backend) => {
 /** Statements outside the Store interface, to prove what the database itself refuses. */
 async function rawSql(backend: Backend): Promise<(sql: string) => Promise<unknown>> {
   if (backend.name === 'SQLite') {
-    return async (sql) => { const db = new Database(sqlitePath); try { return db.prepare(sql).run(); } finally { db.close(); } };
+    return async (sql) => {
+      const db = new Database(sqlitePath);
+      try {
+        return db.prepare(sql).run();
+      } finally {
+        db.close();
+      }
+    };
   }
   return (sql) => server!.sql(sql, pgUrl);
 }

@@ -21,7 +21,10 @@ const why = !kernel.ok ? kernel.reason : !pg.ok ? pg.reason : '';
 if (why) process.stderr.write(`two-replica tests skipped: ${why}\n`);
 
 const SECRET = 'test-signing-secret-ha-71c2';
-const inThread = (threadTs: string) => (c: SlackCall): boolean => c.method === 'chat.postMessage' && c.args.thread_ts === threadTs;
+const inThread =
+  (threadTs: string) =>
+  (c: SlackCall): boolean =>
+    c.method === 'chat.postMessage' && c.args.thread_ts === threadTs;
 
 (why ? describe.skip : describe)('two bot replicas on one PostgreSQL database', () => {
   let server: PostgresServer;
@@ -39,10 +42,17 @@ const inThread = (threadTs: string) => (c: SlackCall): boolean => c.method === '
     kube = await startFakeKubeApi();
     const tls = harness.clientTls('whystuck-bot');
     const env = {
-      SLACK_BOT_TOKEN: 'xoxb-test-ha', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
+      SLACK_BOT_TOKEN: 'xoxb-test-ha',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
       WHYSTUCK_ACTION_SECRET: '448a48040a3a2ccf877d3e6f8f8625d40126919d4a877f7bd99eeeb2551e7062',
-      WHYSTUCK_COLLECTORS: `node-a=${harness.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
-      KUBECONFIG: kube.kubeconfig, WHYSTUCK_REMEDIATORS: 'U0ONCALL,U0SRE', WHYSTUCK_DATABASE_URL: url,
+      WHYSTUCK_COLLECTORS: `node-a=${harness.address}`,
+      WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+      WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+      WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+      KUBECONFIG: kube.kubeconfig,
+      WHYSTUCK_REMEDIATORS: 'U0ONCALL,U0SRE',
+      WHYSTUCK_DATABASE_URL: url,
     };
     // Started together: both run the migrations at start, one after the other under the migration lock.
     replicas.push(...(await Promise.all([startBotReplica(env), startBotReplica(env)])));
@@ -71,7 +81,9 @@ const inThread = (threadTs: string) => (c: SlackCall): boolean => c.method === '
     expect((await postSigned(a.url, SECRET, slashCommandBody('pod web-ha -n shop'))).status).toBe(200);
     const reply = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts !== undefined && JSON.stringify(c.args.blocks ?? '').includes(String(parentPid)), 30_000);
     const threadTs = String(reply.args.thread_ts);
-    const button = blocksOf(reply).flatMap((bl) => bl.elements ?? []).find((e) => e.action_id?.startsWith('remediate_'))!;
+    const button = blocksOf(reply)
+      .flatMap((bl) => bl.elements ?? [])
+      .find((e) => e.action_id?.startsWith('remediate_'))!;
     expect(button.value).toBeDefined();
 
     // A follow-up reaching the replica that never saw the thread is answered from the stored context.
@@ -94,7 +106,7 @@ const inThread = (threadTs: string) => (c: SlackCall): boolean => c.method === '
     expect(acks.map((r) => r.status)).toEqual([200, 200]);
     const done = await slack.waitFor((c) => slack.calls.indexOf(c) >= mark && inThread(threadTs)(c) && /SIGNALLED/.test(String(c.args.text)), 30_000);
     const refused = await slack.waitFor((c) => slack.calls.indexOf(c) >= mark && c.method === 'chat.postEphemeral' && /^Already (done|being handled)/.test(String(c.args.text)), 30_000);
-    await waitFor(() => stateOf(parentPid) === undefined, 'the zombies\' parent to exit after SIGTERM');
+    await waitFor(() => stateOf(parentPid) === undefined, "the zombies' parent to exit after SIGTERM");
     await new Promise((r) => setTimeout(r, 1000));
 
     const after = slack.calls.slice(mark);

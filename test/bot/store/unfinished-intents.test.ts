@@ -41,16 +41,27 @@ async function startProxy(target: string): Promise<{ address: string; hold(): vo
     const upstream = connect(port, host);
     sockets.add(client).add(upstream);
     client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => { if (!held) client.write(d); });
-    const end = (): void => { client.destroy(); upstream.destroy(); };
+    upstream.on('data', (d) => {
+      if (!held) client.write(d);
+    });
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     address: `127.0.0.1:${(server.address() as { port: number }).port}`,
-    hold: () => { held = true; },
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+    hold: () => {
+      held = true;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -58,22 +69,40 @@ async function startProxy(target: string): Promise<{ address: string; hold(): vo
 async function target(): Promise<{ child: ChildProcess; pid: number; startTime: number; comm: string; exited: Promise<void> }> {
   const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await waitFor(() => { try { return readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim() === 'sleep'; } catch { return false; } }, 'sleep started');
+  await waitFor(() => {
+    try {
+      return readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim() === 'sleep';
+    } catch {
+      return false;
+    }
+  }, 'sleep started');
   const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { child, pid: child.pid!, startTime: Number(fields[19]), comm: 'sleep', exited };
 }
 
 const click = (bot: BotReplica, t: { pid: number; startTime: number; comm: string }, threadTs: string): Promise<unknown> =>
-  postSigned(bot.url, SECRET, blockActionBody({
-    user: 'U0ONCALL', channel: 'C0INCIDENT', messageTs: threadTs, threadTs, actionId: 'remediate_0',
-    value: signAction(ACTION_SECRET, { node: 'node-a', pid: t.pid, startTime: t.startTime, comm: t.comm, signal: 'SIGKILL', findingId: 'test-stuck' }, 10 * 60_000),
-  }));
+  postSigned(
+    bot.url,
+    SECRET,
+    blockActionBody({
+      user: 'U0ONCALL',
+      channel: 'C0INCIDENT',
+      messageTs: threadTs,
+      threadTs,
+      actionId: 'remediate_0',
+      value: signAction(ACTION_SECRET, { node: 'node-a', pid: t.pid, startTime: t.startTime, comm: t.comm, signal: 'SIGKILL', findingId: 'test-stuck' }, 10 * 60_000),
+    }),
+  );
 
 type Row = { id: number; token_id: string; pid: number; outcome: string | null; message: string | null };
 const rows = (file: string): Row[] => {
   const db = new Database(file, { readonly: true, fileMustExist: true });
-  try { return db.prepare('SELECT id, token_id, pid, outcome, message FROM remediation_audit ORDER BY id').all() as Row[]; } finally { db.close(); }
+  try {
+    return db.prepare('SELECT id, token_id, pid, outcome, message FROM remediation_audit ORDER BY id').all() as Row[];
+  } finally {
+    db.close();
+  }
 };
 
 describe('intents without a result, and answers that never came: UNKNOWN — may have been sent, then a recheck', () => {
@@ -105,9 +134,18 @@ describe('intents without a result, and answers that never came: UNKNOWN — may
   const botEnv = (db: string, collector: string, extra: Record<string, string> = {}): Record<string, string> => {
     const tls = harness.clientTls('whystuck-bot');
     return {
-      SLACK_BOT_TOKEN: 'xoxb-test-unfinished', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, WHYSTUCK_ACTION_SECRET: ACTION_SECRET,
-      WHYSTUCK_COLLECTORS: `node-a=${collector}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
-      WHYSTUCK_REMEDIATORS: 'U0ONCALL', WHYSTUCK_DB: db, KUBECONFIG: kube.kubeconfig, ...extra,
+      SLACK_BOT_TOKEN: 'xoxb-test-unfinished',
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.url,
+      WHYSTUCK_ACTION_SECRET: ACTION_SECRET,
+      WHYSTUCK_COLLECTORS: `node-a=${collector}`,
+      WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+      WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+      WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+      WHYSTUCK_REMEDIATORS: 'U0ONCALL',
+      WHYSTUCK_DB: db,
+      KUBECONFIG: kube.kubeconfig,
+      ...extra,
     };
   };
 
@@ -143,7 +181,11 @@ describe('intents without a result, and answers that never came: UNKNOWN — may
     await waitFor(() => rows(db).find((r) => r.id === left.id)?.outcome !== null, 'the unfinished intent closed', 30_000);
     const closed = rows(db).find((r) => r.id === left.id)!;
     expect(closed.outcome).toBe('UNKNOWN');
-    expect(closed.message).toMatch(new RegExp(`^UNKNOWN — may have been sent: no result was recorded — the replica that wrote this intent at \\S+ stopped \\(or lost the store\\) between intent and result\\. Recheck at \\S+: pid ${t.pid} \\(sleep\\) on node-a is gone\\.$`));
+    expect(closed.message).toMatch(
+      new RegExp(
+        `^UNKNOWN — may have been sent: no result was recorded — the replica that wrote this intent at \\S+ stopped \\(or lost the store\\) between intent and result\\. Recheck at \\S+: pid ${t.pid} \\(sleep\\) on node-a is gone\\.$`,
+      ),
+    );
     expect(closed.message).not.toMatch(/not sent/);
     expect(second.log()).toMatch(/UNKNOWN — may have been sent/);
     await second.stop();
@@ -162,7 +204,11 @@ describe('intents without a result, and answers that never came: UNKNOWN — may
     proxy.hold();
     await click(bot, t, '1700000001.000200');
     const warning = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === '1700000001.000200' && /UNKNOWN — may have been sent/.test(String(c.args.text)), 30_000);
-    expect(String(warning.args.text)).toMatch(new RegExp(`^:warning: UNKNOWN — may have been sent: SIGKILL to ${t.pid} \\(sleep\\) on node-a \\(audit #\\d+\\) — the collector on node-a \\(.*\\) did not answer after the request was sent: Deadline exceeded .*remote_addr=.*Rechecking whether it is still there…$`));
+    expect(String(warning.args.text)).toMatch(
+      new RegExp(
+        `^:warning: UNKNOWN — may have been sent: SIGKILL to ${t.pid} \\(sleep\\) on node-a \\(audit #\\d+\\) — the collector on node-a \\(.*\\) did not answer after the request was sent: Deadline exceeded .*remote_addr=.*Rechecking whether it is still there…$`,
+      ),
+    );
     await t.exited; // it was signalled: "not sent" would have been a lie
     const row = rows(db).find((r) => r.pid === t.pid)!;
     expect(row.outcome).toBe('UNKNOWN');
@@ -187,7 +233,7 @@ describe('intents without a result, and answers that never came: UNKNOWN — may
     await bot2.stop();
   }, 180_000);
 
-  it('only intents older than the grace period: a live replica\'s in-flight intent is left alone; a process still there is said so; two replicas close a row once', async () => {
+  it("only intents older than the grace period: a live replica's in-flight intent is left alone; a process still there is said so; two replicas close a row once", async () => {
     const file = join(dir, 'grace.db');
     const store = openSqliteStore(file);
     const other = openSqliteStore(file);

@@ -20,9 +20,11 @@ const hung = hungTaskDetectorAvailable();
 const run = can.ok && fuse.ok && hung.ok;
 if (!run) process.stderr.write(`terminal now-versus-then test skipped: ${[can, fuse, hung].map((x) => (x.ok ? '' : x.reason)).join(' ')}\n`);
 
-(run ? describe : describe.skip)('npm start: what is stuck now first, the kernel log\'s history in one line and on request', () => {
+(run ? describe : describe.skip)("npm start: what is stuck now first, the kernel log's history in one line and on request", () => {
   let restore: (() => void) | undefined;
-  beforeAll(() => { restore = lowerHungTaskTimeout(); });
+  beforeAll(() => {
+    restore = lowerHungTaskTimeout();
+  });
   afterAll(async () => {
     await cleanupAll();
     restore?.();

@@ -21,11 +21,22 @@ function chat(env: Record<string, string>, args: string[] = []) {
   onCleanup('temp dir', () => rmSync(dir, { recursive: true, force: true }));
   const stdin = new PassThrough();
   const out = watchText();
-  const sink = (): Writable => new Writable({ write(chunk, _enc, cb) { out.append(String(chunk)); cb(); } });
+  const sink = (): Writable =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        out.append(String(chunk));
+        cb();
+      },
+    });
   const done = runStart(args, { stdin, stdout: sink(), stderr: sink(), isTty: false, env: terminalEnv(dir, env) }, { recheckDelayMs: 200 });
-  onCleanup('chat', async () => { stdin.end(); await done; });
+  onCleanup('chat', async () => {
+    stdin.end();
+    await done;
+  });
   return {
-    out, done, stdin,
+    out,
+    done,
+    stdin,
     async ask(line: string, until: RegExp): Promise<string> {
       const mark = out.text().length;
       stdin.write(`${line}\n`);
@@ -35,21 +46,31 @@ function chat(env: Record<string, string>, args: string[] = []) {
   };
 }
 
-describe('the terminal chat: a pod\'s Kubernetes layer', () => {
+describe("the terminal chat: a pod's Kubernetes layer", () => {
   let kube: FakeKubeApi;
   beforeEach(async () => {
     kube = await startFakeKubeApi();
     kube.addNode({ name: 'test-node' });
     kube.addPod({
-      namespace: 'shop', name: 'db-0', uid: UID, nodeName: 'test-node', deletionTimestamp: '2026-11-24T03:00:30Z', deletionGracePeriodSeconds: 30,
-      finalizers: ['example.com/backup-guard'], containers: [{ name: 'db', id: 'f00d', state: 'terminated', exitCode: 0 }], volumes: [{ name: 'data', claimName: 'data-db-0' }],
+      namespace: 'shop',
+      name: 'db-0',
+      uid: UID,
+      nodeName: 'test-node',
+      deletionTimestamp: '2026-11-24T03:00:30Z',
+      deletionGracePeriodSeconds: 30,
+      finalizers: ['example.com/backup-guard'],
+      containers: [{ name: 'db', id: 'f00d', state: 'terminated', exitCode: 0 }],
+      volumes: [{ name: 'data', claimName: 'data-db-0' }],
     });
     kube.addClaim({ namespace: 'shop', name: 'data-db-0', volumeName: 'pvc-77aa', storageClassName: 'local' });
     kube.addCsiNode('test-node', ['local.csi.example.com']);
     kube.addVolumeAttachment({ name: 'csi-77aa', nodeName: 'test-node', attacher: 'local.csi.example.com', pv: 'pvc-77aa', attached: true });
     kube.addEvent({ namespace: 'shop', involved: { kind: 'Pod', name: 'db-0', uid: UID }, type: 'Warning', reason: 'FailedPreStopHook', message: 'PreStopHook failed', count: 3 });
   });
-  afterEach(async () => { await cleanupAll(); await kube.close(); });
+  afterEach(async () => {
+    await cleanupAll();
+    await kube.close();
+  });
 
   it('leads with the finalizer and its patch; then "finalizers", "events", "runtime" and "mounts"', async () => {
     const c = chat({ KUBECONFIG: kube.kubeconfig });

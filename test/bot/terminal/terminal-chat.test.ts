@@ -57,7 +57,9 @@ describeKernel('npm start in the terminal, against a real zombie pod', () => {
 
     mark = chat.stdout().length;
     chat.send(choice[1]);
-    const confirm = await chat.waitFor(/Send SIGTERM to (\d+)\?\n {2}Node test-node\n {2}PID (\d+) \(python3\), start time (\d+) ticks\n {2}Signal SIGTERM\n {2}Expected .+\nSend SIGTERM\? \[y\/N\]/, { from: mark });
+    const confirm = await chat.waitFor(/Send SIGTERM to (\d+)\?\n {2}Node test-node\n {2}PID (\d+) \(python3\), start time (\d+) ticks\n {2}Signal SIGTERM\n {2}Expected .+\nSend SIGTERM\? \[y\/N\]/, {
+      from: mark,
+    });
     expect(Number(confirm[1])).toBe(parentPid);
     expect(stateOf(parentPid)).toBe('S'); // nothing sent before the confirmation
 
@@ -78,7 +80,9 @@ describeKernel('npm start in the terminal, against a real zombie pod', () => {
     const audit = openSqliteStore(join(dir, 'audit.db'));
     const rows = await audit.listAudit();
     await audit.close();
-    expect(rows).toEqual([expect.objectContaining({ user: 'local:root', node: 'test-node', pid: parentPid, comm: 'python3', signal: 'SIGTERM', podUid: pod.podUid, findingId: 'zombie', outcome: 'SIGNALLED' })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ user: 'local:root', node: 'test-node', pid: parentPid, comm: 'python3', signal: 'SIGTERM', podUid: pod.podUid, findingId: 'zombie', outcome: 'SIGNALLED' }),
+    ]);
     expect(rows[0].startTime).toBe(Number(confirm[3]));
   });
 
@@ -179,7 +183,17 @@ describe('npm start with Slack credentials', () => {
   it('runs the Slack bot instead of the terminal chat', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'whystuck-term-'));
     onCleanup('temp dir', () => rmSync(dir, { recursive: true, force: true }));
-    const bot = startChat(['start'], terminalEnv(dir, { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret', WHYSTUCK_ACTION_SECRET: '3fb6de0af80513e80ff6b6df4d47a321e1f178a989639c0251003d235dfb9f9e', PORT: '0', WHYSTUCK_COLLECTORS: 'test-node=127.0.0.1:1', WHYSTUCK_COLLECTOR_INSECURE: '1' }));
+    const bot = startChat(
+      ['start'],
+      terminalEnv(dir, {
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_SIGNING_SECRET: 'secret',
+        WHYSTUCK_ACTION_SECRET: '3fb6de0af80513e80ff6b6df4d47a321e1f178a989639c0251003d235dfb9f9e',
+        PORT: '0',
+        WHYSTUCK_COLLECTORS: 'test-node=127.0.0.1:1',
+        WHYSTUCK_COLLECTOR_INSECURE: '1',
+      }),
+    );
     onCleanup('bot', () => bot.kill());
     await waitFor(() => /whystuck bot started/.test(bot.stderr()), 'the bot to start', 20_000);
     expect(bot.stdout()).not.toContain('a chat about');

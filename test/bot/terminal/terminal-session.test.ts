@@ -20,19 +20,39 @@ const can = cgroupV1Available();
 const describeKernel = can.ok ? describe : describe.skip;
 if (!can.ok) process.stderr.write(`terminal session tests skipped: ${can.reason}\n`);
 
-interface Chat { out: TextWatch; send(line: string): void; ask(line: string, until: RegExp): Promise<string>; done: Promise<number>; dir: string }
+interface Chat {
+  out: TextWatch;
+  send(line: string): void;
+  ask(line: string, until: RegExp): Promise<string>;
+  done: Promise<number>;
+  dir: string;
+}
 
 function startInProcess(extraEnv: Record<string, string> = {}): Chat {
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-session-'));
   onCleanup('temp dir', () => rmSync(dir, { recursive: true, force: true }));
   const stdin = new PassThrough();
   const out = watchText();
-  const sink = (): Writable => new Writable({ write(chunk, _enc, cb) { out.append(String(chunk)); cb(); } });
+  const sink = (): Writable =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        out.append(String(chunk));
+        cb();
+      },
+    });
   const done = runStart([], { stdin, stdout: sink(), stderr: sink(), isTty: false, env: terminalEnv(dir, extraEnv) }, { recheckDelayMs: 200 });
-  onCleanup('chat', async () => { stdin.end(); await done; });
-  const send = (line: string): void => { stdin.write(`${line}\n`); };
+  onCleanup('chat', async () => {
+    stdin.end();
+    await done;
+  });
+  const send = (line: string): void => {
+    stdin.write(`${line}\n`);
+  };
   return {
-    out, send, done, dir,
+    out,
+    send,
+    done,
+    dir,
     async ask(line, until) {
       const mark = out.text().length;
       send(line);
@@ -100,8 +120,12 @@ describeKernel('the terminal chat session', () => {
 
   describe('with a kubeconfig', () => {
     let kube: FakeKubeApi;
-    beforeEach(async () => { kube = await startFakeKubeApi(); });
-    afterEach(async () => { await kube.close(); });
+    beforeEach(async () => {
+      kube = await startFakeKubeApi();
+    });
+    afterEach(async () => {
+      await kube.close();
+    });
 
     it('resolves a pod by name through the Kubernetes API and diagnoses it on this node', async () => {
       const pod = createPodCgroup();

@@ -28,9 +28,15 @@ function manualScheduler(): Scheduler & { fireAll(): void } {
     after(_ms, fn) {
       const task = { fire: fn, cancelled: false };
       tasks.push(task);
-      return { cancel: () => { task.cancelled = true; } };
+      return {
+        cancel: () => {
+          task.cancelled = true;
+        },
+      };
     },
-    fireAll() { for (const task of tasks.splice(0)) if (!task.cancelled) task.fire(); },
+    fireAll() {
+      for (const task of tasks.splice(0)) if (!task.cancelled) task.fire();
+    },
   };
 }
 
@@ -55,20 +61,40 @@ describe('incidents across replicas: each acts only on the nodes it owns', () =>
   const managers: WatchManager[] = [];
   const alerters: IncidentAlerter[] = [];
   /** The quiet-period checks fired by hand, and what they sent to Slack, finished. */
-  const settled = async (): Promise<void> => { await Promise.all(alerters.map((x) => x.drain())); };
+  const settled = async (): Promise<void> => {
+    await Promise.all(alerters.map((x) => x.drain()));
+  };
 
   function replica(name: 'A' | 'B'): WatchManager {
     const owns = (node: string): boolean => owner.get(node) === name;
     const alerter = createIncidentAlerter({
-      store, client: fakeSlack(name, calls), channel: CHANNEL,
-      policy: createAlertPolicy({ mute: [], pageKinds: [] }), pager: createIncidentPager({}),
-      look: async (node) => { looks.push(`${name}:${node}`); return 'gone'; },
-      resolveAfterMs: 60_000, scheduler: schedulers[name], logger, owns,
+      store,
+      client: fakeSlack(name, calls),
+      channel: CHANNEL,
+      policy: createAlertPolicy({ mute: [], pageKinds: [] }),
+      pager: createIncidentPager({}),
+      look: async (node) => {
+        looks.push(`${name}:${node}`);
+        return 'gone';
+      },
+      resolveAfterMs: 60_000,
+      scheduler: schedulers[name],
+      logger,
+      owns,
     });
     alerters.push(alerter);
-    const collectors = { nodes: async () => ({ nodes: [], problems: [] }), forNode: async () => { throw new Error('no collector in this test'); } } as unknown as Pick<CollectorPool, 'forNode' | 'nodes'>;
+    const collectors = {
+      nodes: async () => ({ nodes: [], problems: [] }),
+      forNode: async () => {
+        throw new Error('no collector in this test');
+      },
+    } as unknown as Pick<CollectorPool, 'forNode' | 'nodes'>;
     const m = createWatchManager({
-      collectors, store, alerter, maxAgeMs: 300_000, logger,
+      collectors,
+      store,
+      alerter,
+      maxAgeMs: 300_000,
+      logger,
       ownership: { fenceFor: (node) => (owns(node) ? { shard: `shard-of-${node}`, token: 1, holder: name } : undefined) },
     });
     managers.push(m);
@@ -94,7 +120,7 @@ describe('incidents across replicas: each acts only on the nodes it owns', () =>
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('at start each replica restores only its own nodes\' incidents; each is checked and resolved once, by its owner', async () => {
+  it("at start each replica restores only its own nodes' incidents; each is checked and resolved once, by its owner", async () => {
     owner.set('node-a', 'A').set('node-b', 'B');
     await openWithMessage('node-a', 'uid-1', '1700000000.000001');
     await openWithMessage('node-b', 'uid-2', '1700000000.000002');

@@ -20,7 +20,12 @@ import { waitFor } from '../../helpers/kernel/processes';
 async function eventually(check: () => Promise<void>): Promise<void> {
   const end = Date.now() + 5000;
   for (;;) {
-    try { await check(); return; } catch (err) { if (Date.now() > end) throw err; }
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -30,7 +35,7 @@ async function eventually(check: () => Promise<void>): Promise<void> {
  * loopback) serving a journal the test writes, or one that never speaks:
  * reconnecting, the cursor, a cursor the collector refuses.
  */
-describe('a node\'s watch stream', () => {
+describe("a node's watch stream", () => {
   let dir: string;
   let store: Store;
   const servers: CollectorServer[] = [];
@@ -66,11 +71,19 @@ describe('a node\'s watch stream', () => {
     const client = await serve(journal);
     let lookups = 0;
     const seen: AlertEvent[] = [];
-    watches.push(startNodeWatch({
-      node: 'node-a', store, maxAgeMs: 300_000, logger, backoff: createBackoff({ initialMs: 20, maxMs: 40 }),
-      collectors: { forNode: async () => (++lookups < 3 ? { status: 'unknown-node', message: 'no collector pod yet' } : ok(client)) },
-      onEvent: async (ev) => { seen.push(ev); },
-    }));
+    watches.push(
+      startNodeWatch({
+        node: 'node-a',
+        store,
+        maxAgeMs: 300_000,
+        logger,
+        backoff: createBackoff({ initialMs: 20, maxMs: 40 }),
+        collectors: { forNode: async () => (++lookups < 3 ? { status: 'unknown-node', message: 'no collector pod yet' } : ok(client)) },
+        onEvent: async (ev) => {
+          seen.push(ev);
+        },
+      }),
+    );
     await waitFor(() => seen.length === 1, 'the raised condition');
     expect(lookups).toBe(3);
     expect(seen[0]).toMatchObject({ node: 'node-a', kind: 'zombie-growth', action: 'raise', key: 'node-a|zombie-growth|u1' });
@@ -83,29 +96,55 @@ describe('a node\'s watch stream', () => {
   it('a stream on which nothing comes, not even heartbeats, is closed and opened again', async () => {
     let streams = 0;
     const silentJournal: WatchJournal = {
-      id: 'silent', lastSeq: 0, oldestSeq: 1,
-      append: () => { throw new Error('not used'); },
-      after: () => { streams++; return []; },
+      id: 'silent',
+      lastSeq: 0,
+      oldestSeq: 1,
+      append: () => {
+        throw new Error('not used');
+      },
+      after: () => {
+        streams++;
+        return [];
+      },
       next: () => new Promise<boolean>(() => undefined),
     };
     const client = await serve(silentJournal);
-    watches.push(startNodeWatch({
-      node: 'node-b', store, maxAgeMs: 300_000, logger, silenceMs: 200, backoff: createBackoff({ initialMs: 20, maxMs: 40 }),
-      collectors: { forNode: async () => ok(client) }, onEvent: async () => undefined,
-    }));
+    watches.push(
+      startNodeWatch({
+        node: 'node-b',
+        store,
+        maxAgeMs: 300_000,
+        logger,
+        silenceMs: 200,
+        backoff: createBackoff({ initialMs: 20, maxMs: 40 }),
+        collectors: { forNode: async () => ok(client) },
+        onEvent: async () => undefined,
+      }),
+    );
     await waitFor(() => streams >= 3, 'three streams opened', 5000);
   });
 
   it('a cursor the collector refuses (beyond its journal) is dropped and the journal read from its start', async () => {
     const journal = createWatchJournal({ hostname: 'n' });
-    journal.append({ kernel_report: { kind: 'hung-task', kmsg_seq: 5, wall_time_unix_ms: Date.now(), headline: 'INFO: task stat:9 blocked for more than 120 seconds.', pid: 9, comm: 'stat', pod_uid: 'u2' } });
+    journal.append({
+      kernel_report: { kind: 'hung-task', kmsg_seq: 5, wall_time_unix_ms: Date.now(), headline: 'INFO: task stat:9 blocked for more than 120 seconds.', pid: 9, comm: 'stat', pod_uid: 'u2' },
+    });
     await store.advanceKmsgCursor('node-c', { journalId: journal.id, seq: 99 });
     const client = await serve(journal);
     const seen: AlertEvent[] = [];
-    watches.push(startNodeWatch({
-      node: 'node-c', store, maxAgeMs: 300_000, logger, backoff: createBackoff({ initialMs: 20, maxMs: 40 }),
-      collectors: { forNode: async () => ok(client) }, onEvent: async (ev) => { seen.push(ev); },
-    }));
+    watches.push(
+      startNodeWatch({
+        node: 'node-c',
+        store,
+        maxAgeMs: 300_000,
+        logger,
+        backoff: createBackoff({ initialMs: 20, maxMs: 40 }),
+        collectors: { forNode: async () => ok(client) },
+        onEvent: async (ev) => {
+          seen.push(ev);
+        },
+      }),
+    );
     await waitFor(() => seen.length === 1, 'the report after the cursor was dropped');
     expect(seen[0]).toMatchObject({ kind: 'hung-task', pid: 9, podUid: 'u2', kmsgSeq: 5 });
     await eventually(async () => expect(await store.kmsgCursor('node-c')).toEqual({ journalId: journal.id, seq: 1 }));

@@ -15,13 +15,19 @@ function memoryLeases(): LeaseApi & { all: Map<string, LeaseRecord>; down: boole
   const all = new Map<string, LeaseRecord>();
   let rv = 0;
   const api = {
-    all, down: false, writes: 0,
-    async list() { if (api.down) throw Object.assign(new Error('503'), { code: 503 }); return [...all.values()].map((l) => ({ ...l })); },
+    all,
+    down: false,
+    writes: 0,
+    async list() {
+      if (api.down) throw Object.assign(new Error('503'), { code: 503 });
+      return [...all.values()].map((l) => ({ ...l }));
+    },
     async create(l: LeaseRecord) {
       if (api.down) throw Object.assign(new Error('503'), { code: 503 });
       if (all.has(l.name)) throw new LeaseConflict(l.name);
       const s = { ...l, resourceVersion: String(++rv) };
-      all.set(l.name, s); api.writes++;
+      all.set(l.name, s);
+      api.writes++;
       return { ...s };
     },
     async replace(l: LeaseRecord) {
@@ -29,7 +35,8 @@ function memoryLeases(): LeaseApi & { all: Map<string, LeaseRecord>; down: boole
       const cur = all.get(l.name);
       if (!cur || cur.resourceVersion !== l.resourceVersion) throw new LeaseConflict(l.name);
       const s = { ...l, resourceVersion: String(++rv) };
-      all.set(l.name, s); api.writes++;
+      all.set(l.name, s);
+      api.writes++;
       return { ...s };
     },
   };
@@ -38,13 +45,27 @@ function memoryLeases(): LeaseApi & { all: Map<string, LeaseRecord>; down: boole
 
 function replica(api: LeaseApi, identity: string, clock: { t: number }, shards = 8, events: string[] = []): ShardLeases {
   return createShardLeases({
-    api, identity, shards, leaseDurationMs: 10_000, now: () => clock.t, logger,
-    onAcquired: async (s: HeldShard) => { events.push(`${identity} +${s.shard}@${s.token}`); return true; },
-    onReleased: async (s: HeldShard, why) => { events.push(`${identity} -${s.shard} ${why}`); },
+    api,
+    identity,
+    shards,
+    leaseDurationMs: 10_000,
+    now: () => clock.t,
+    logger,
+    onAcquired: async (s: HeldShard) => {
+      events.push(`${identity} +${s.shard}@${s.token}`);
+      return true;
+    },
+    onReleased: async (s: HeldShard, why) => {
+      events.push(`${identity} -${s.shard} ${why}`);
+    },
   });
 }
 
-const shardsOf = (r: ShardLeases): number[] => r.held().map((h) => h.shard).sort((a, b) => a - b);
+const shardsOf = (r: ShardLeases): number[] =>
+  r
+    .held()
+    .map((h) => h.shard)
+    .sort((a, b) => a - b);
 
 describe('watch shard leases', () => {
   it('a lone replica takes every shard and renews them; the holder, duration and transitions are on the leases', async () => {
@@ -79,12 +100,21 @@ describe('watch shard leases', () => {
     expect(shardsOf(b)).toEqual([4, 5, 6, 7]);
     expect(b.heldShard(4)?.token).toBe(2); // a new holder: the transition count (the fencing token) grew
     // Stable afterwards.
-    for (let i = 0; i < 3; i++) { clock.t += 2000; await a.tick(); await b.tick(); }
+    for (let i = 0; i < 3; i++) {
+      clock.t += 2000;
+      await a.tick();
+      await b.tick();
+    }
     expect(shardsOf(a)).toEqual([0, 1, 2, 3]);
     expect(shardsOf(b)).toEqual([4, 5, 6, 7]);
     // Three replicas: at most ceil(8 / 3) = 3 each.
     const c = replica(api, 'bot-c', clock, 8, events);
-    for (let i = 0; i < 3; i++) { clock.t += 2000; await c.tick(); await a.tick(); await b.tick(); }
+    for (let i = 0; i < 3; i++) {
+      clock.t += 2000;
+      await c.tick();
+      await a.tick();
+      await b.tick();
+    }
     expect(a.held().length).toBeLessThanOrEqual(3);
     expect(b.held().length).toBeLessThanOrEqual(3);
     expect(shardsOf(a).length + shardsOf(b).length + shardsOf(c).length).toBe(8);
@@ -97,7 +127,11 @@ describe('watch shard leases', () => {
     const events: string[] = [];
     const a = replica(api, 'bot-a', clock, 4, events);
     const b = replica(api, 'bot-b', clock, 4, events);
-    await a.tick(); await b.tick(); clock.t += 2000; await a.tick(); await b.tick();
+    await a.tick();
+    await b.tick();
+    clock.t += 2000;
+    await a.tick();
+    await b.tick();
     expect(shardsOf(a)).toEqual([0, 1]);
     expect(shardsOf(b)).toEqual([2, 3]);
     // a crashes (no release): b keeps renewing; a's leases are still live for 10 s.
@@ -116,7 +150,11 @@ describe('watch shard leases', () => {
     const clock = { t: 1_000_000 };
     const a = replica(api, 'bot-a', clock, 4);
     const b = replica(api, 'bot-b', clock, 4);
-    await a.tick(); await b.tick(); clock.t += 2000; await a.tick(); await b.tick();
+    await a.tick();
+    await b.tick();
+    clock.t += 2000;
+    await a.tick();
+    await b.tick();
     await a.stop();
     expect(api.all.get('whystuck-watch-shard-0')?.holder).toBeUndefined();
     clock.t += 100;
@@ -184,8 +222,12 @@ describe('watch shard leases', () => {
 
 describe('Leases through the Kubernetes API (fake API server speaking coordination.k8s.io/v1)', () => {
   let kube: FakeKubeApi;
-  beforeAll(async () => { kube = await startFakeKubeApi(); });
-  afterAll(async () => { await kube?.close(); });
+  beforeAll(async () => {
+    kube = await startFakeKubeApi();
+  });
+  afterAll(async () => {
+    await kube?.close();
+  });
 
   it('create, list, replace with the resourceVersion read; a stale one is 409 Conflict; a second create is a conflict too', async () => {
     const api = kubeLeaseApi({ kubeconfig: kube.kubeconfig, namespace: 'whystuck', prefix: 'whystuck-watch' });
@@ -198,14 +240,23 @@ describe('Leases through the Kubernetes API (fake API server speaking coordinati
     expect(renewed.resourceVersion).not.toBe(created.resourceVersion);
     await expect(api.replace({ ...created, holder: 'bot-b', transitions: 2 })).rejects.toBeInstanceOf(LeaseConflict);
     expect((await api.list()).map((l) => [l.name, l.holder])).toEqual([['whystuck-watch-shard-3', 'bot-a']]);
-    expect(kube.requests).toEqual(expect.arrayContaining(['POST /apis/coordination.k8s.io/v1/namespaces/whystuck/leases', 'PUT /apis/coordination.k8s.io/v1/namespaces/whystuck/leases/whystuck-watch-shard-3', 'GET /apis/coordination.k8s.io/v1/namespaces/whystuck/leases']));
+    expect(kube.requests).toEqual(
+      expect.arrayContaining([
+        'POST /apis/coordination.k8s.io/v1/namespaces/whystuck/leases',
+        'PUT /apis/coordination.k8s.io/v1/namespaces/whystuck/leases/whystuck-watch-shard-3',
+        'GET /apis/coordination.k8s.io/v1/namespaces/whystuck/leases',
+      ]),
+    );
   });
 
   it('two replicas on the real API split the shards, and one takes over when the other stops', async () => {
     const api = kubeLeaseApi({ kubeconfig: kube.kubeconfig, namespace: 'ns2', prefix: 'whystuck-watch' });
     const a = createShardLeases({ api, identity: 'bot-a', shards: 8, logger });
     const b = createShardLeases({ api, identity: 'bot-b', shards: 8, logger });
-    await a.tick(); await b.tick(); await a.tick(); await b.tick();
+    await a.tick();
+    await b.tick();
+    await a.tick();
+    await b.tick();
     expect(shardsOf(a)).toHaveLength(4);
     expect(shardsOf(b)).toHaveLength(4);
     await a.stop();
@@ -214,17 +265,21 @@ describe('Leases through the Kubernetes API (fake API server speaking coordinati
     await b.stop();
   });
 
-  it('a Lease deleted and re-created: the new holder\'s transition count goes above the stored fence, so it is accepted and watches; the old holders stay refused', async () => {
+  it("a Lease deleted and re-created: the new holder's transition count goes above the stored fence, so it is accepted and watches; the old holders stay refused", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'whystuck-fence-'));
     const store = openSqliteStore(join(dir, 'store.db'));
     try {
       const api = kubeLeaseApi({ kubeconfig: kube.kubeconfig, namespace: 'ns3', prefix: 'whystuck-watch' });
       // Wired as in start-watch-mode: the stored token read before taking, the shard fenced once taken.
-      const replicaOn = (identity: string): ShardLeases => createShardLeases({
-        api, identity, shards: 1, logger,
-        storedToken: async (lease) => (await store.watchFence(lease))?.token,
-        onAcquired: (s) => store.fenceWatchShard({ shard: s.lease, token: s.token, holder: identity }),
-      });
+      const replicaOn = (identity: string): ShardLeases =>
+        createShardLeases({
+          api,
+          identity,
+          shards: 1,
+          logger,
+          storedToken: async (lease) => (await store.watchFence(lease))?.token,
+          onAcquired: (s) => store.fenceWatchShard({ shard: s.lease, token: s.token, holder: identity }),
+        });
       const a = replicaOn('bot-a');
       const b = replicaOn('bot-b');
       await a.tick();

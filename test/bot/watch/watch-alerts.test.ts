@@ -46,9 +46,15 @@ function manualScheduler(): Scheduler & { fireAll(): void } {
     after(_ms, fn) {
       const task = { fire: fn, cancelled: false };
       tasks.push(task);
-      return { cancel: () => { task.cancelled = true; } };
+      return {
+        cancel: () => {
+          task.cancelled = true;
+        },
+      };
     },
-    fireAll() { for (const task of tasks.splice(0)) if (!task.cancelled) task.fire(); },
+    fireAll() {
+      for (const task of tasks.splice(0)) if (!task.cancelled) task.fire();
+    },
   };
 }
 
@@ -74,9 +80,18 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
 
   const startWatch = async (over: Partial<WatchModeDeps> = {}): Promise<WatchManager> => {
     const w = createWatchMode({
-      watch: t.config.watch!, collectors: t.collectors, store: t.store, client: t.bot.client, conversation: t.bot.conversation,
-      pagerduty: escalation, oncallGroups: t.config.oncallGroups, podNames: createPodNames({ kubeconfig: kube.kubeconfig }), metrics,
-      logger: pino({ level: 'silent' }), scheduler, ...over,
+      watch: t.config.watch!,
+      collectors: t.collectors,
+      store: t.store,
+      client: t.bot.client,
+      conversation: t.bot.conversation,
+      pagerduty: escalation,
+      oncallGroups: t.config.oncallGroups,
+      podNames: createPodNames({ kubeconfig: kube.kubeconfig }),
+      metrics,
+      logger: pino({ level: 'silent' }),
+      scheduler,
+      ...over,
     });
     await w.start();
     return w;
@@ -84,11 +99,11 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
   const streams = async (): Promise<number> => (await metrics.watchStreams.get()).values[0]?.value ?? 0;
 
   /** Root messages (not thread replies) in `channel` whose text names `needle`. */
-  const alertsAbout = (needle: string, channel = CHANNEL): SlackCall[] => t.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel && c.args.thread_ts === undefined && allText(c).includes(needle));
+  const alertsAbout = (needle: string, channel = CHANNEL): SlackCall[] =>
+    t.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === channel && c.args.thread_ts === undefined && allText(c).includes(needle));
   const alertFor = (needle: string, title: string, ms = 30000): Promise<SlackCall> =>
     t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === CHANNEL && c.args.thread_ts === undefined && allText(c).includes(needle) && allText(c).includes(title), ms);
-  const inThread = (ts: string, pred: (c: SlackCall) => boolean, ms = 30000): Promise<SlackCall> =>
-    t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === ts && pred(c), ms);
+  const inThread = (ts: string, pred: (c: SlackCall) => boolean, ms = 30000): Promise<SlackCall> => t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === ts && pred(c), ms);
   const resolvedUpdate = (ts: string, ms = 30000): Promise<SlackCall> => t.slack.waitFor((c) => c.method === 'chat.update' && c.args.ts === ts && allText(c).includes('Resolved'), ms);
   const pdEvents = (dedupKey: string, action: string): Record<string, unknown>[] => pd.events.filter((e) => e.dedup_key === dedupKey && e.event_action === action);
 
@@ -102,14 +117,28 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
     const tls = h.clientTls('whystuck-bot');
     t = await startTestBot({
       env: {
-        WHYSTUCK_COLLECTORS: `node-a=${h.address}`, WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
-        KUBECONFIG: kube.kubeconfig, WHYSTUCK_REMEDIATORS: 'U0ONCALL', WHYSTUCK_ONCALL_GROUPS: `${CHANNEL}=S0ONCALL`,
-        WHYSTUCK_ALERT_CHANNEL: CHANNEL, WHYSTUCK_ALERT_RATE_LIMIT: 'off', WHYSTUCK_ALERT_RESOLVE_AFTER_MINUTES: '60',
+        WHYSTUCK_COLLECTORS: `node-a=${h.address}`,
+        WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+        WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+        WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+        KUBECONFIG: kube.kubeconfig,
+        WHYSTUCK_REMEDIATORS: 'U0ONCALL',
+        WHYSTUCK_ONCALL_GROUPS: `${CHANNEL}=S0ONCALL`,
+        WHYSTUCK_ALERT_CHANNEL: CHANNEL,
+        WHYSTUCK_ALERT_RATE_LIMIT: 'off',
+        WHYSTUCK_ALERT_RESOLVE_AFTER_MINUTES: '60',
       },
-      kube: createKubeLookup({ kubeconfig: kube.kubeconfig }), escalation, metrics,
+      kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
+      escalation,
+      metrics,
     });
     watch = await startWatch();
-    await waitFor(() => { void streams().then((n) => { connected = n; }); return connected === 1; }, 'the watch stream to node-a');
+    await waitFor(() => {
+      void streams().then((n) => {
+        connected = n;
+      });
+      return connected === 1;
+    }, 'the watch stream to node-a');
   });
   let connected = 0;
   afterAll(async () => {
@@ -158,7 +187,10 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
       pids.push(pid);
       // The first one's LOOKUP is read and never answered; SIGKILL leaves it in D waiting for the
       // answer. The others wait in D in the VFS for the same name's lookup.
-      if (i === 0) { await mnt.waitHung(1); process.kill(pid, 'SIGKILL'); }
+      if (i === 0) {
+        await mnt.waitHung(1);
+        process.kill(pid, 'SIGKILL');
+      }
     }
     await waitFor(() => pids.every((p) => stateOf(p) === 'D'), 'three stats in D');
     const alert = await alertFor(pod.podUid, 'D-state pile-up');
@@ -167,8 +199,12 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
     const ts = String(alert.reply?.ts);
     const dedupKey = `whystuck/node-a/${pod.podUid}/uninterruptible-io`;
     const paged = await inThread(ts, (c) => String(c.args.text).startsWith(':rotating_light:'));
-    expect(paged.args.text).toBe(`:rotating_light: d-pileup alerts page at once (WHYSTUCK_ALERT_PAGE_KINDS): paged <!subteam^S0ONCALL> (on-call for this channel) and PagerDuty (dedup key \`${dedupKey}\`).`);
-    expect(pdEvents(dedupKey, 'trigger')).toEqual([expect.objectContaining({ payload: expect.objectContaining({ severity: 'critical', source: 'node-a', summary: expect.stringContaining('D-state pile-up on node-a') }) })]);
+    expect(paged.args.text).toBe(
+      `:rotating_light: d-pileup alerts page at once (WHYSTUCK_ALERT_PAGE_KINDS): paged <!subteam^S0ONCALL> (on-call for this channel) and PagerDuty (dedup key \`${dedupKey}\`).`,
+    );
+    expect(pdEvents(dedupKey, 'trigger')).toEqual([
+      expect.objectContaining({ payload: expect.objectContaining({ severity: 'critical', source: 'node-a', summary: expect.stringContaining('D-state pile-up on node-a') }) }),
+    ]);
     const diagnosis = await inThread(ts, (c) => Array.isArray(c.args.blocks));
     expect(allText(diagnosis)).toMatch(/request_wait_answer|FUSE/);
     expect(actionIds(diagnosis)).toEqual(expect.arrayContaining(['recheck', 'escalate']));
@@ -193,7 +229,9 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
     const ts = String(alert.reply?.ts);
     const diagnosis = await inThread(ts, (c) => actionIds(c).some((id) => id.startsWith('remediate_')));
     expect(t.slack.calls.some((c) => c.args.thread_ts === ts && String(c.args.text).startsWith(':rotating_light:'))).toBe(false); // zombies do not page by default
-    const button = blocksOf(diagnosis).flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('remediate_'))!;
+    const button = blocksOf(diagnosis)
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id?.startsWith('remediate_'))!;
     expect(button.value).toBeDefined();
     await t.send(blockActionBody({ user: 'U0ONCALL', channel: CHANNEL, messageTs: String(diagnosis.reply?.ts), threadTs: ts, actionId: button.action_id!, value: button.value! }));
     await inThread(ts, (c) => /^:white_check_mark: SIGNALLED/.test(String(c.args.text)));
@@ -253,7 +291,10 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
     const mark = t.slack.calls.length;
     await oomKill(b);
     await oomKill(a);
-    await waitFor(() => h.journal!.after(0, 100000).filter((e) => e.kernel_report?.kind === 'oom-kill' && [a.podUid, b.podUid].includes(e.kernel_report.pod_uid ?? '')).length === 3, 'the collector to journal both kills');
+    await waitFor(
+      () => h.journal!.after(0, 100000).filter((e) => e.kernel_report?.kind === 'oom-kill' && [a.podUid, b.podUid].includes(e.kernel_report.pod_uid ?? '')).length === 3,
+      'the collector to journal both kills',
+    );
     expect(t.slack.calls.slice(mark)).toEqual([]); // nobody watching
 
     watch = await startWatch();
@@ -275,7 +316,10 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
     await spawnZombies(3, pod);
     await sleep(1200);
     await spawnZombies(2, pod);
-    await waitFor(() => h.journal!.after(0, 100000).some((e) => e.condition?.kind === 'zombie-growth' && e.condition.pod_uid === pod.podUid && e.condition.state === 'RAISED'), 'the zombie growth raised');
+    await waitFor(
+      () => h.journal!.after(0, 100000).some((e) => e.condition?.kind === 'zombie-growth' && e.condition.pod_uid === pod.podUid && e.condition.state === 'RAISED'),
+      'the zombie growth raised',
+    );
     // Earlier tests' conditions must have cleared in the journal first (their pods were torn
     // down, but the collector notices at its next look): a condition still raised is alerted, rightly.
     const stillRaised = (): string[] => {
@@ -311,7 +355,7 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
     }
   });
 
-  it('the collector restarts (a new journal): the stream reconnects with backoff, the new journal\'s replay of the kernel ring alerts nothing twice', async () => {
+  it("the collector restarts (a new journal): the stream reconnects with backoff, the new journal's replay of the kernel ring alerts nothing twice", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'whystuck-watch-'));
     dirs.push(dir);
     const store = openSqliteStore(join(dir, 'restart.db'));
@@ -329,7 +373,12 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
     const m = await startWatch({ store, collectors, metrics: local, watch: { ...t.config.watch!, channel: 'C0RESTART' }, backoff: () => createBackoff({ initialMs: 50, maxMs: 400 }) });
     const restarted = (needle: string): SlackCall[] => alertsAbout(needle, 'C0RESTART');
     try {
-      await waitFor(() => { void local.watchStreams.get().then((g) => { open = g.values[0]?.value ?? 0; }); return open === 1; }, 'the stream to the first collector');
+      await waitFor(() => {
+        void local.watchStreams.get().then((g) => {
+          open = g.values[0]?.value ?? 0;
+        });
+        return open === 1;
+      }, 'the stream to the first collector');
       const p = createPodCgroup({ memoryLimitBytes: 32 * MiB });
       await oomKill(p);
       await t.slack.waitFor((c) => c.args.channel === 'C0RESTART' && c.args.thread_ts === undefined && allText(c).includes(p.podUid));
@@ -342,7 +391,12 @@ describeKernel('watch mode: real kernel events become one Slack alert per incide
       const q = createPodCgroup({ memoryLimitBytes: 32 * MiB });
       await oomKill(q);
       await t.slack.waitFor((c) => c.args.channel === 'C0RESTART' && c.args.thread_ts === undefined && allText(c).includes(q.podUid), 30000);
-      await waitFor(() => { void store.kmsgCursor('node-a').then((c) => { cursorJournal = c?.journalId; }); return cursorJournal === second!.journal!.id; }, 'the cursor on the new journal');
+      await waitFor(() => {
+        void store.kmsgCursor('node-a').then((c) => {
+          cursorJournal = c?.journalId;
+        });
+        return cursorJournal === second!.journal!.id;
+      }, 'the cursor on the new journal');
       expect(second.journal!.after(0, 100000).some((e) => e.kernel_report?.pod_uid === p.podUid)).toBe(true); // replayed from the ring…
       await sleep(1000);
       expect(restarted(p.podUid)).toHaveLength(1); // …and not alerted again

@@ -39,13 +39,19 @@ async function zombieGrowth(pod: PodCgroup): Promise<void> {
   const harnesses: Harness[] = [];
   const replicas = new Map<string, BotReplica>();
 
-  const alerts = (podUid: string, node: string): SlackCall[] => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === CHANNEL && c.args.thread_ts === undefined && allText(c).includes(podUid) && allText(c).includes(`node *${node}*`));
+  const alerts = (podUid: string, node: string): SlackCall[] =>
+    slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === CHANNEL && c.args.thread_ts === undefined && allText(c).includes(podUid) && allText(c).includes(`node *${node}*`));
   const holders = (): Map<number, string | undefined> => {
     const t = Date.now();
-    return new Map(kube.leases(NS).filter((l) => l.metadata.name.startsWith('whystuck-watch-shard-')).map((l) => {
-      const live = l.spec.holderIdentity && new Date(l.spec.renewTime ?? 0).getTime() + (l.spec.leaseDurationSeconds ?? 0) * 1000 > t;
-      return [Number(l.metadata.name.split('-').pop()), live ? l.spec.holderIdentity : undefined];
-    }));
+    return new Map(
+      kube
+        .leases(NS)
+        .filter((l) => l.metadata.name.startsWith('whystuck-watch-shard-'))
+        .map((l) => {
+          const live = l.spec.holderIdentity && new Date(l.spec.renewTime ?? 0).getTime() + (l.spec.leaseDurationSeconds ?? 0) * 1000 > t;
+          return [Number(l.metadata.name.split('-').pop()), live ? l.spec.holderIdentity : undefined];
+        }),
+    );
   };
 
   beforeAll(async () => {
@@ -60,13 +66,23 @@ async function zombieGrowth(pod: PodCgroup): Promise<void> {
     kube = await startFakeKubeApi();
     const tls = harnesses[0].clientTls('whystuck-bot');
     const env = {
-      SLACK_BOT_TOKEN: 'xoxb-test-watch-ha', SLACK_SIGNING_SECRET: 'test-signing-secret-watch-ha', SLACK_API_URL: slack.url,
+      SLACK_BOT_TOKEN: 'xoxb-test-watch-ha',
+      SLACK_SIGNING_SECRET: 'test-signing-secret-watch-ha',
+      SLACK_API_URL: slack.url,
       WHYSTUCK_ACTION_SECRET: 'T1ni5IkZLioAEB2n25fmBxgkKkBQJm6gTuTLW269PsJVvxMtPhBRhw/1u6Lqv8dg',
       WHYSTUCK_COLLECTORS: NODES.map((n, i) => `${n}=${harnesses[i].address}`).join(','),
-      WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
-      KUBECONFIG: kube.kubeconfig, POD_NAMESPACE: NS, WHYSTUCK_DATABASE_URL: url,
-      WHYSTUCK_ALERT_CHANNEL: CHANNEL, WHYSTUCK_ALERT_RATE_LIMIT: 'off', WHYSTUCK_ALERT_RESOLVE_AFTER_MINUTES: '60', WHYSTUCK_WATCH_MAX_AGE_MINUTES: '0.05', // the kernel ring's older reports (other tests' OOM kills) are not alerted
-      WHYSTUCK_WATCH_SHARDS: String(SHARDS), WHYSTUCK_WATCH_LEASE_SECONDS: '2',
+      WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+      WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+      WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+      KUBECONFIG: kube.kubeconfig,
+      POD_NAMESPACE: NS,
+      WHYSTUCK_DATABASE_URL: url,
+      WHYSTUCK_ALERT_CHANNEL: CHANNEL,
+      WHYSTUCK_ALERT_RATE_LIMIT: 'off',
+      WHYSTUCK_ALERT_RESOLVE_AFTER_MINUTES: '60',
+      WHYSTUCK_WATCH_MAX_AGE_MINUTES: '0.05', // the kernel ring's older reports (other tests' OOM kills) are not alerted
+      WHYSTUCK_WATCH_SHARDS: String(SHARDS),
+      WHYSTUCK_WATCH_LEASE_SECONDS: '2',
     };
     const [a, b] = await Promise.all([startBotReplica({ ...env, POD_NAME: 'bot-a' }), startBotReplica({ ...env, POD_NAME: 'bot-b' })]);
     replicas.set('bot-a', a).set('bot-b', b);
@@ -83,21 +99,48 @@ async function zombieGrowth(pod: PodCgroup): Promise<void> {
 
   it('the replicas split the shards; one killed mid-stream, the other takes its shards over within seconds and the alerts continue with no gap and no duplicate', async () => {
     // Both hold their fair share: 2 of 4 shards each.
-    await waitFor(() => {
-      const h = [...holders().values()];
-      return h.length === SHARDS && h.filter((x) => x === 'bot-a').length === 2 && h.filter((x) => x === 'bot-b').length === 2;
-    }, 'the shards split two and two', 30_000);
+    await waitFor(
+      () => {
+        const h = [...holders().values()];
+        return h.length === SHARDS && h.filter((x) => x === 'bot-a').length === 2 && h.filter((x) => x === 'bot-b').length === 2;
+      },
+      'the shards split two and two',
+      30_000,
+    );
     const owner = holders().get(shardOfNode('node-a', SHARDS))!;
     const survivor = owner === 'bot-a' ? 'bot-b' : 'bot-a';
     // Each replica streams from the nodes of its shards only.
-    await waitFor(() => NODES.every((n) => /"msg":"watching"/.test(replicas.get(holders().get(shardOfNode(n, SHARDS))!)!.log().split('\n').filter((l) => l.includes(`"node":"${n}"`)).join('\n'))), 'each node watched by its shard\'s holder', 30_000);
+    await waitFor(
+      () =>
+        NODES.every((n) =>
+          /"msg":"watching"/.test(
+            replicas
+              .get(holders().get(shardOfNode(n, SHARDS))!)!
+              .log()
+              .split('\n')
+              .filter((l) => l.includes(`"node":"${n}"`))
+              .join('\n'),
+          ),
+        ),
+      "each node watched by its shard's holder",
+      30_000,
+    );
     // The one that started first watched everything for a moment and stopped what it gave back.
-    const lastAbout = (log: string, node: string): string | undefined => log.split('\n').filter((l) => l.includes(`"node":"${node}"`) && /"msg":"(watching|node's shard not held here any more: watch stopped)"/.test(l)).pop();
-    await waitFor(() => NODES.every((n) => {
-      const notOwner = holders().get(shardOfNode(n, SHARDS)) === 'bot-a' ? 'bot-b' : 'bot-a';
-      const last = lastAbout(replicas.get(notOwner)!.log(), n);
-      return last === undefined || last.includes('watch stopped');
-    }), 'each node watched by one replica only', 10_000);
+    const lastAbout = (log: string, node: string): string | undefined =>
+      log
+        .split('\n')
+        .filter((l) => l.includes(`"node":"${node}"`) && /"msg":"(watching|node's shard not held here any more: watch stopped)"/.test(l))
+        .pop();
+    await waitFor(
+      () =>
+        NODES.every((n) => {
+          const notOwner = holders().get(shardOfNode(n, SHARDS)) === 'bot-a' ? 'bot-b' : 'bot-a';
+          const last = lastAbout(replicas.get(notOwner)!.log(), n);
+          return last === undefined || last.includes('watch stopped');
+        }),
+      'each node watched by one replica only',
+      10_000,
+    );
 
     // Zombies in a pod: every node reports them, one alert per node.
     const pod1 = createPodCgroup();
@@ -108,7 +151,14 @@ async function zombieGrowth(pod: PodCgroup): Promise<void> {
     // Not in the instant between posting an alert and recording it: a crash there can leave a second
     // alert (chat.postMessage has no idempotency key; see the README's limits).
     // (The log names the incident by its message ts: incident keys are redacted with the other secrets.)
-    const recorded = (n: string): boolean => alerts(pod1.podUid, n).some((c) => replicas.get(owner)!.log().split('\n').some((l) => l.includes('alert posted') && l.includes(`"ts":"${String(c.reply?.ts)}"`)));
+    const recorded = (n: string): boolean =>
+      alerts(pod1.podUid, n).some((c) =>
+        replicas
+          .get(owner)!
+          .log()
+          .split('\n')
+          .some((l) => l.includes('alert posted') && l.includes(`"ts":"${String(c.reply?.ts)}"`)),
+      );
     await waitFor(() => NODES.filter((n) => holders().get(shardOfNode(n, SHARDS)) === owner).every(recorded), 'the owner to record its alerts', 10_000);
     await replicas.get(owner)!.kill();
     const killedAt = Date.now();

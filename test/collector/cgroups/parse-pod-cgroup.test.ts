@@ -12,7 +12,13 @@ describe('parsePodCgroup', () => {
     ['systemd docker guaranteed', `/kubepods.slice/kubepods-pod${UID.replace(/-/g, '_')}.slice/docker-${CID}.scope`, 'guaranteed', CID, 'docker'],
     ['systemd CRI-O conmon', `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID.replace(/-/g, '_')}.slice/crio-conmon-${CID}.scope`, 'besteffort', CID, 'cri-o'],
     ['cgroup namespace relative (v2)', `/../../kubepods-burstable-pod${UID.replace(/-/g, '_')}.slice/cri-containerd-${CID}.scope`, 'burstable', CID, 'containerd'],
-    ['nested kubelet (kind)', `/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod${UID.replace(/-/g, '_')}.slice/cri-containerd-${CID}.scope`, 'besteffort', CID, 'containerd'],
+    [
+      'nested kubelet (kind)',
+      `/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod${UID.replace(/-/g, '_')}.slice/cri-containerd-${CID}.scope`,
+      'besteffort',
+      CID,
+      'containerd',
+    ],
     ['pod level only', `/kubepods/burstable/pod${UID}`, 'burstable', '', ''],
   ])('%s', (_name, path, qos, cid, runtime) => {
     expect(parsePodCgroup(path)).toEqual({ podUid: UID, qosClass: qos, containerId: cid, runtime });
@@ -22,9 +28,12 @@ describe('parsePodCgroup', () => {
     expect(parsePodCgroup(`/kubepods/burstable/pod0123456789abcdef0123456789abcdef/${CID}`)?.podUid).toBe('0123456789abcdef0123456789abcdef');
   });
 
-  it.each(['/', '/system.slice/containerd.service', '/user.slice/user-0.slice/session-1.scope', `/docker/${CID}`, '/kubepods/burstable', '/process_api/9cd5ee4b1ef50564479e06d2332315d0'])('no pod in %s', (path) => {
-    expect(parsePodCgroup(path)).toBeNull();
-  });
+  it.each(['/', '/system.slice/containerd.service', '/user.slice/user-0.slice/session-1.scope', `/docker/${CID}`, '/kubepods/burstable', '/process_api/9cd5ee4b1ef50564479e06d2332315d0'])(
+    'no pod in %s',
+    (path) => {
+      expect(parsePodCgroup(path)).toBeNull();
+    },
+  );
 
   it('prefers the memory controller line of a v1 /proc/PID/cgroup', () => {
     const lines = parseCgroupFile(`12:pids:/kubepods/burstable/pod${UID}/${CID}\n4:memory:/kubepods/burstable/pod${UID}/${CID}\n1:name=systemd:/\n0::/\n`);

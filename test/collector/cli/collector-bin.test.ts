@@ -20,15 +20,15 @@ describe('bin/whystuck-collector loads no bot module', () => {
     if (!existsSync(join(ROOT, 'dist', 'collector', 'src', 'cli', 'main.js'))) throw new Error('dist/ has no collector command line: run `npm run build` first (npm ci does it)');
     dir = mkdtempSync(join(tmpdir(), 'whystuck-collector-bin-'));
     hook = join(dir, 'record-modules.js');
-    writeFileSync(hook, [
-      "'use strict';",
-      "process.on('exit', () => require('node:fs').writeFileSync(process.env.WHYSTUCK_TEST_MODULES, Object.keys(require.cache).join('\\n')));",
-    ].join('\n'));
+    writeFileSync(hook, ["'use strict';", "process.on('exit', () => require('node:fs').writeFileSync(process.env.WHYSTUCK_TEST_MODULES, Object.keys(require.cache).join('\\n')));"].join('\n'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const envFor = (name: string): NodeJS.ProcessEnv => ({ ...process.env, NODE_OPTIONS: `--require ${hook}`, WHYSTUCK_TEST_MODULES: join(dir, `${name}.modules`) });
-  const loaded = (name: string): string[] => readFileSync(join(dir, `${name}.modules`), 'utf8').split('\n').filter(Boolean);
+  const loaded = (name: string): string[] =>
+    readFileSync(join(dir, `${name}.modules`), 'utf8')
+      .split('\n')
+      .filter(Boolean);
   const botModules = (mods: string[]): string[] => mods.filter((m) => m.startsWith(join(ROOT, 'dist', 'bot') + '/') || m.startsWith(join(ROOT, 'bot') + '/'));
 
   it('--help and version', () => {
@@ -48,8 +48,12 @@ describe('bin/whystuck-collector loads no bot module', () => {
     const child = spawn(BIN, ['collector', '--listen', '127.0.0.1:0', '--insecure', '--log-level', 'warn', '--watch-interval-ms', '0'], { env: envFor('run'), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 30_000;

@@ -3,10 +3,20 @@ import { loadCollectorConfig } from '../../../collector/src/cli/collector-config
 describe('collector flags', () => {
   it('parses a mutual-TLS configuration', () => {
     const c = loadCollectorConfig(['--listen', '0.0.0.0:7443', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-ca', 'ca.pem', '--read-deadline-ms', '500'], { NODE_NAME: 'node-7' });
-    expect(c).toMatchObject({ host: '0.0.0.0', port: 7443, insecure: false, procRoot: '/proc', botIdentity: 'spiffe://whystuck/bot', nodeName: 'node-7', logLevel: 'info', readDeadlineMs: 500, allowHostProcesses: false });
+    expect(c).toMatchObject({
+      host: '0.0.0.0',
+      port: 7443,
+      insecure: false,
+      procRoot: '/proc',
+      botIdentity: 'spiffe://whystuck/bot',
+      nodeName: 'node-7',
+      logLevel: 'info',
+      readDeadlineMs: 500,
+      allowHostProcesses: false,
+    });
   });
 
-  it('knows its node from --node-name, else NODE_NAME (the DaemonSet\'s downward API), else the hostname; refuses the old CN-based flag', () => {
+  it("knows its node from --node-name, else NODE_NAME (the DaemonSet's downward API), else the hostname; refuses the old CN-based flag", () => {
     expect(loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure', '--node-name', 'node-b'], { NODE_NAME: 'node-7' }).nodeName).toBe('node-b');
     expect(loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure'], {}).nodeName).toBe(require('node:os').hostname().toLowerCase());
     expect(() => loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure', '--node-name', 'Bad_Name'], {})).toThrow(/bad nodeName/);
@@ -15,7 +25,7 @@ describe('collector flags', () => {
     expect(loadCollectorConfig(['--listen', '127.0.0.1:1', '--insecure', '--bot-identity', 'spiffe://corp/whystuck-bot'], {}).botIdentity).toBe('spiffe://corp/whystuck-bot');
   });
 
-  it('--reader-identity: the read-only identity, spiffe://whystuck/reader by default; empty disables it; never the bot\'s', () => {
+  it("--reader-identity: the read-only identity, spiffe://whystuck/reader by default; empty disables it; never the bot's", () => {
     const base = ['--listen', '127.0.0.1:1', '--insecure'];
     expect(loadCollectorConfig(base, {}).readerIdentity).toBe('spiffe://whystuck/reader');
     expect(loadCollectorConfig([...base, '--reader-identity', 'spiffe://corp/readers'], {}).readerIdentity).toBe('spiffe://corp/readers');

@@ -14,10 +14,7 @@ describe('collector-health --node / --pod / --self', () => {
   let nodeCert: Harness; // node-c's collector with a development certificate (spiffe://whystuck/node/node-c)
 
   beforeAll(async () => {
-    [podCert, nodeCert] = await Promise.all([
-      startHarness({ nodeName: 'node-a', serverIdentity: POD_A, serverNames: { dnsNames: [] } }),
-      startHarness({ nodeName: 'node-c' }),
-    ]);
+    [podCert, nodeCert] = await Promise.all([startHarness({ nodeName: 'node-a', serverIdentity: POD_A, serverNames: { dnsNames: [] } }), startHarness({ nodeName: 'node-c' })]);
   });
   afterAll(async () => {
     await Promise.all([podCert, nodeCert].map((h) => h?.close()));
@@ -27,16 +24,35 @@ describe('collector-health --node / --pod / --self', () => {
     const tls = h.clientTls('whystuck-bot');
     let out = '';
     let err = '';
-    const code = await runCollectorHealth(['--address', h.address, '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-ca', tls.ca, '--timeout-ms', '5000', ...args], { stdout: { write: (s: string) => { out += s; } }, stderr: { write: (s: string) => { err += s; } } }, env);
+    const code = await runCollectorHealth(
+      ['--address', h.address, '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-ca', tls.ca, '--timeout-ms', '5000', ...args],
+      {
+        stdout: {
+          write: (s: string) => {
+            out += s;
+          },
+        },
+        stderr: {
+          write: (s: string) => {
+            err += s;
+          },
+        },
+      },
+      env,
+    );
     return { code, out, err };
   }
 
   it('the right node and identity: SERVING, saying which', async () => {
-    expect(await health(podCert, ['--node', 'node-a', '--pod', 'whystuck/whystuck-collector-aaaaa'])).toMatchObject({ code: 0, err: '', out: expect.stringMatching(new RegExp(`^SERVING \\S+ node node-a as ${POD_A} version `)) });
+    expect(await health(podCert, ['--node', 'node-a', '--pod', 'whystuck/whystuck-collector-aaaaa'])).toMatchObject({
+      code: 0,
+      err: '',
+      out: expect.stringMatching(new RegExp(`^SERVING \\S+ node node-a as ${POD_A} version `)),
+    });
     expect(await health(nodeCert, ['--node', 'node-c'])).toMatchObject({ code: 0, err: '', out: expect.stringContaining('node node-c as spiffe://whystuck/node/node-c') });
   });
 
-  it('another identity is refused (exit 3): the node identity where the pod\'s is expected, another pod, another node', async () => {
+  it("another identity is refused (exit 3): the node identity where the pod's is expected, another pod, another node", async () => {
     const asNode = await health(podCert, ['--node', 'node-a']);
     expect(asNode.code).toBe(3);
     expect(asNode.err).toContain(`its certificate is ${POD_A}, not spiffe://whystuck/node/node-a`);
@@ -56,7 +72,10 @@ describe('collector-health --node / --pod / --self', () => {
   });
 
   it('--self: the node and pod from the downward API environment; the node identity without POD_NAME', async () => {
-    expect(await health(podCert, ['--self'], { NODE_NAME: 'node-a', POD_NAMESPACE: 'whystuck', POD_NAME: 'whystuck-collector-aaaaa' })).toMatchObject({ code: 0, out: expect.stringContaining(`as ${POD_A}`) });
+    expect(await health(podCert, ['--self'], { NODE_NAME: 'node-a', POD_NAMESPACE: 'whystuck', POD_NAME: 'whystuck-collector-aaaaa' })).toMatchObject({
+      code: 0,
+      out: expect.stringContaining(`as ${POD_A}`),
+    });
     expect((await health(podCert, ['--self'], { NODE_NAME: 'node-a', POD_NAMESPACE: 'whystuck', POD_NAME: 'whystuck-collector-other' })).code).toBe(3);
     expect((await health(nodeCert, ['--self'], { NODE_NAME: 'node-c' })).code).toBe(0);
     expect(await health(nodeCert, ['--self'], {})).toMatchObject({ code: 2, err: expect.stringMatching(/--self needs NODE_NAME/) });
@@ -70,7 +89,20 @@ describe('collector-health --node / --pod / --self', () => {
     expect(await health(podCert, ['--self', '--node', 'node-a'])).toMatchObject({ code: 2, err: expect.stringMatching(/without --node and --pod/) });
     expect(await health(podCert, ['--node', 'node-a', '--server-name', 'whystuck-collector'])).toMatchObject({ code: 2, err: expect.stringMatching(/give one of them/) });
     let err = '';
-    expect(await runCollectorHealth(['--insecure', '--node', 'node-a', '--address', podCert.address], { stdout: { write: () => true }, stderr: { write: (s: string) => { err += s; } } }, {})).toBe(2);
+    expect(
+      await runCollectorHealth(
+        ['--insecure', '--node', 'node-a', '--address', podCert.address],
+        {
+          stdout: { write: () => true },
+          stderr: {
+            write: (s: string) => {
+              err += s;
+            },
+          },
+        },
+        {},
+      ),
+    ).toBe(2);
     expect(err).toMatch(/need mutual TLS/);
   });
 });

@@ -7,14 +7,17 @@ describe('collector flags for the container runtime', () => {
     expect(loadCollectorConfig(base, {})).toMatchObject({ runtimeEndpoint: undefined, hostRoot: '/', runtimeDeadlineMs: 2000 });
   });
 
-  it('the kubelet\'s root (pod volume mounts are under its pods/): /var/lib/kubelet, or --kubelet-root', () => {
+  it("the kubelet's root (pod volume mounts are under its pods/): /var/lib/kubelet, or --kubelet-root", () => {
     expect(loadCollectorConfig(base, {}).kubeletRoot).toBe('/var/lib/kubelet');
     expect(loadCollectorConfig([...base, '--kubelet-root', '/data/kubelet'], {}).kubeletRoot).toBe('/data/kubelet');
   });
 
   it('takes an endpoint as unix:// or as a path, a host root and a deadline', () => {
-    expect(loadCollectorConfig([...base, '--runtime-endpoint', 'unix:///run/containerd/containerd.sock', '--host-root', '/host', '--runtime-deadline-ms', '500'], {}))
-      .toMatchObject({ runtimeEndpoint: 'unix:///run/containerd/containerd.sock', hostRoot: '/host', runtimeDeadlineMs: 500 });
+    expect(loadCollectorConfig([...base, '--runtime-endpoint', 'unix:///run/containerd/containerd.sock', '--host-root', '/host', '--runtime-deadline-ms', '500'], {})).toMatchObject({
+      runtimeEndpoint: 'unix:///run/containerd/containerd.sock',
+      hostRoot: '/host',
+      runtimeDeadlineMs: 500,
+    });
     expect(loadCollectorConfig([...base, '--runtime-endpoint', '/run/crio/crio.sock'], {}).runtimeEndpoint).toBe('/run/crio/crio.sock');
   });
 

@@ -97,7 +97,7 @@ describe('collector client: grpc-js retries inside one deadline, receive limit (
     return c;
   };
 
-  it('retries a Snapshot answered UNAVAILABLE with grpc-js\'s own retries: one call, its attempts numbered by grpc-js', async () => {
+  it("retries a Snapshot answered UNAVAILABLE with grpc-js's own retries: one call, its attempts numbered by grpc-js", async () => {
     script.Snapshot.failFirst = 2;
     const r = await client({ retries: 2 }).snapshot({ whole_node: true });
     expect(r).toMatchObject({ status: 'ok', value: { collector_version: 'scripted' } });
@@ -117,7 +117,7 @@ describe('collector client: grpc-js retries inside one deadline, receive limit (
     expect(seen.Health.previous).toEqual(['', '1']);
   });
 
-  it('gives up after `retries` retries, answering unreachable with the collector\'s words', async () => {
+  it("gives up after `retries` retries, answering unreachable with the collector's words", async () => {
     script.Snapshot.failFirst = 100;
     const r = await client({ retries: 2 }).snapshot({ whole_node: true });
     expect(r).toMatchObject({ status: 'unreachable', address, message: 'scripted: attempt 3 unavailable' });
@@ -131,7 +131,7 @@ describe('collector client: grpc-js retries inside one deadline, receive limit (
     expect(seen.Snapshot.calls).toBe(1);
   });
 
-  it('runs every attempt inside the call\'s one deadline: slow UNAVAILABLE answers end at the deadline, not after each attempt\'s own', async () => {
+  it("runs every attempt inside the call's one deadline: slow UNAVAILABLE answers end at the deadline, not after each attempt's own", async () => {
     // Each attempt takes 400 ms to fail; five attempts with deadlines of their own would take over 2 s.
     script.Snapshot.failFirst = 100;
     script.Snapshot.delayMs = 400;
@@ -203,8 +203,12 @@ describe('collector client: grpc-js retries inside one deadline, receive limit (
     if (r.status === 'rejected') expect(r.message).toMatch(/answer is 4096 bytes .* receive limit of 1024 bytes/);
   });
 
-  it('passes the collector\'s own RESOURCE_EXHAUSTED (its queue is full) through unchanged', async () => {
-    script.Snapshot.snapshotError = { code: grpc.status.RESOURCE_EXHAUSTED, details: 'collector busy: 16 snapshots are already queued (limit 16) behind 2 running; retry in a moment', metadata: new grpc.Metadata() };
+  it("passes the collector's own RESOURCE_EXHAUSTED (its queue is full) through unchanged", async () => {
+    script.Snapshot.snapshotError = {
+      code: grpc.status.RESOURCE_EXHAUSTED,
+      details: 'collector busy: 16 snapshots are already queued (limit 16) behind 2 running; retry in a moment',
+      metadata: new grpc.Metadata(),
+    };
     const r = await client({ retries: 2 }).snapshot({ whole_node: true });
     expect(r).toEqual({ status: 'rejected', code: grpc.status.RESOURCE_EXHAUSTED, message: 'collector busy: 16 snapshots are already queued (limit 16) behind 2 running; retry in a moment' });
     expect(seen.Snapshot.calls).toBe(1);

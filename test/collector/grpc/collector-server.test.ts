@@ -11,11 +11,17 @@ describe('collector gRPC server over mutual TLS', () => {
     h = await startHarness();
   });
   afterAll(async () => {
-    for (const c of children) if (c.pid) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const c of children)
+      if (c.pid)
+        try {
+          process.kill(c.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     await h.close();
   });
 
-  it('answers a whole-node Snapshot with this machine\'s tasks, node facts and kernel log', async () => {
+  it("answers a whole-node Snapshot with this machine's tasks, node facts and kernel log", async () => {
     const res = await h.client('whystuck-bot').snapshot({ whole_node: true });
     if (res.status !== 'ok') throw new Error(JSON.stringify(res));
     const snap = res.value;
@@ -23,7 +29,7 @@ describe('collector gRPC server over mutual TLS', () => {
     expect(me).toBeDefined();
     expect(me?.comm).toBe(parseStat(readFileSync(`/proc/${process.pid}/stat`, 'latin1'))?.comm);
     expect(me?.ppid).toBe(process.ppid);
-    expect(me?.start_time_ticks).toBe((parseStat(readFileSync(`/proc/${process.pid}/stat`, 'latin1'))?.startTime));
+    expect(me?.start_time_ticks).toBe(parseStat(readFileSync(`/proc/${process.pid}/stat`, 'latin1'))?.startTime);
     // Every thread, not only processes.
     const myThreads = snap.tasks.filter((t) => t.tgid === process.pid);
     expect(myThreads.length).toBe(Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${process.pid}/status`, 'latin1'))?.[1]));
@@ -93,12 +99,14 @@ describe('collector gRPC server over mutual TLS', () => {
     expect(res.status).toBe('unreachable');
   });
 
-  it('refuses Remediate to a client certificate without the bot\'s URI SAN', async () => {
+  it("refuses Remediate to a client certificate without the bot's URI SAN", async () => {
     const child = spawn('sleep', ['300'], { stdio: 'ignore' });
     children.push(child);
     await new Promise((r) => setTimeout(r, 100));
     const stat = parseStat(readFileSync(`/proc/${child.pid}/stat`, 'latin1'));
-    const res = await h.client('intruder').remediate({ pid: child.pid, start_time_ticks: stat?.startTime, expected_comm: 'sleep', signal: 'SIGKILL', requester: 'test', reason: 'test', node: h.nodeName });
+    const res = await h
+      .client('intruder')
+      .remediate({ pid: child.pid, start_time_ticks: stat?.startTime, expected_comm: 'sleep', signal: 'SIGKILL', requester: 'test', reason: 'test', node: h.nodeName });
     if (res.status !== 'ok') throw new Error('remediate call failed');
     expect(res.value.status).toBe('NOT_AUTHORISED');
     expect(res.value.message).toMatch(/only spiffe:\/\/whystuck\/bot may call Remediate: its certificate has no URI SAN/);

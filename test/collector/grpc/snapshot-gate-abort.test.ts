@@ -16,11 +16,12 @@ function setup(maxRunning = 1) {
   const runs: Run[] = [];
   const gate = createSnapshotGate<string, string>({
     maxRunning,
-    run: (req, signal) => new Promise<string>((resolve, reject) => {
-      runs.push({ req, signal, finish: resolve, fail: reject });
-      // As the snapshotter does: an aborted snapshot rejects.
-      signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-    }),
+    run: (req, signal) =>
+      new Promise<string>((resolve, reject) => {
+        runs.push({ req, signal, finish: resolve, fail: reject });
+        // As the snapshotter does: an aborted snapshot rejects.
+        signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      }),
   });
   return { gate, runs };
 }

@@ -48,22 +48,21 @@ describe('collector limits: abandoned calls, coalescing, Watch cap (real /proc)'
     const gate0 = h.server.stats();
 
     // Four request shapes, as a bot asks them: node, node problems-only, a pod, a pid.
-    const shapes: SnapshotRequest[] = [
-      { whole_node: true },
-      { whole_node: true, problems_only: true },
-      { pod_uid: '6f1c2a4e-7d39-4a1b-9d3e-0c2b9a1f5e77' },
-      { pids: { pids: [process.pid] } },
-    ];
+    const shapes: SnapshotRequest[] = [{ whole_node: true }, { whole_node: true, problems_only: true }, { pod_uid: '6f1c2a4e-7d39-4a1b-9d3e-0c2b9a1f5e77' }, { pids: { pids: [process.pid] } }];
     const codes: number[] = [];
     const ended: Array<Promise<void>> = [];
     const calls: grpc.ClientUnaryCall[] = [];
     for (let i = 0; i < 200; i++) {
-      ended.push(new Promise((resolve) => {
-        calls.push(raw.Snapshot(shapes[i % shapes.length], { deadline: Date.now() + 60000 }, (err) => {
-          codes.push(err ? err.code : grpc.status.OK);
-          resolve();
-        }));
-      }));
+      ended.push(
+        new Promise((resolve) => {
+          calls.push(
+            raw.Snapshot(shapes[i % shapes.length], { deadline: Date.now() + 60000 }, (err) => {
+              codes.push(err ? err.code : grpc.status.OK);
+              resolve();
+            }),
+          );
+        }),
+      );
     }
     // Abandoned: every client gives up once all 200 are sent.
     await new Promise((r) => setImmediate(r));
@@ -92,13 +91,15 @@ describe('collector limits: abandoned calls, coalescing, Watch cap (real /proc)'
     await until(idle);
     const scans0 = h.snapshotter.stats().scans;
     const asked: number[] = [];
-    const answers = await Promise.all(Array.from({ length: 20 }, async () => {
-      asked.push(Date.now());
-      const at = asked[asked.length - 1];
-      const r = await client.snapshot({ whole_node: true, skip_kmsg: true });
-      if (r.status !== 'ok') throw new Error(JSON.stringify(r));
-      return { at, takenAt: Number(r.value.taken_at_unix_ms), tasks: r.value.tasks.length };
-    }));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        asked.push(Date.now());
+        const at = asked[asked.length - 1];
+        const r = await client.snapshot({ whole_node: true, skip_kmsg: true });
+        if (r.status !== 'ok') throw new Error(JSON.stringify(r));
+        return { at, takenAt: Number(r.value.taken_at_unix_ms), tasks: r.value.tasks.length };
+      }),
+    );
     const scans = h.snapshotter.stats().scans - scans0;
     // The first caller's snapshot, then one for everyone who asked while it ran (and so on, as
     // calls trickle in): far fewer scans than questions. (Exact counts: test/collector/kernel/held-reads.)
@@ -122,7 +123,9 @@ describe('collector limits: abandoned calls, coalescing, Watch cap (real /proc)'
     const drained = streams.map(async (s) => {
       try {
         for await (const ev of s.events) void ev;
-      } catch { /* closed */ }
+      } catch {
+        /* closed */
+      }
     });
     try {
       await until(() => h.server.stats().watchStreams === DEFAULT_LIMITS.maxWatchStreams);

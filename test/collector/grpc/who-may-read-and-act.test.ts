@@ -25,7 +25,13 @@ describe('who may read and act: identities between the bot and the collectors', 
   });
   afterAll(async () => {
     for (const c of clients) c.close();
-    for (const c of children) if (c.pid) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const c of children)
+      if (c.pid)
+        try {
+          process.kill(c.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     await Promise.all([a?.close(), b?.close()]);
   });
 
@@ -52,7 +58,7 @@ describe('who may read and act: identities between the bot and the collectors', 
   };
   const alive = (pid: number): boolean => parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.state === 'S';
 
-  it('the bot reaches node-a\'s collector as node-a; another node\'s collector (same CA) is refused as node-a', async () => {
+  it("the bot reaches node-a's collector as node-a; another node's collector (same CA) is refused as node-a", async () => {
     const bot = a.clientTls('whystuck-bot');
     const right = await clientOf(a, bot, 'spiffe://whystuck/node/node-a').health();
     expect(right).toMatchObject({ status: 'ok', value: { node_name: 'node-a' } });
@@ -65,7 +71,7 @@ describe('who may read and act: identities between the bot and the collectors', 
   it('Snapshot, Watch and Remediate are refused to every identity but the bot\'s: a collector\'s certificate, a CN "whystuck-bot", a DNS name, two URI SANs', async () => {
     const { pid, start } = await sleeper();
     const impostors: Record<string, TlsFiles> = {
-      'a collector (node-a\'s own identity)': files('collector-a', { commonName: 'whystuck-collector', uris: ['spiffe://whystuck/node/node-a'] }),
+      "a collector (node-a's own identity)": files('collector-a', { commonName: 'whystuck-collector', uris: ['spiffe://whystuck/node/node-a'] }),
       'CN whystuck-bot without a URI SAN': files('cn-bot', { commonName: 'whystuck-bot' }),
       'DNS name whystuck-bot': files('dns-bot', { commonName: 'x', dnsNames: ['whystuck-bot', 'spiffe'] }),
       'the bot URI plus another': files('two-uris', { commonName: 'x', uris: ['spiffe://whystuck/bot', 'spiffe://whystuck/node/node-a'] }),
@@ -79,7 +85,12 @@ describe('who may read and act: identities between the bot and the collectors', 
       const rem = await c.remediate({ pid, start_time_ticks: start, expected_comm: 'sleep', signal: 'SIGKILL', requester: 'test', reason: 'test', node: 'node-a' });
       expect([what, rem.status === 'ok' && rem.value.status]).toEqual([what, 'NOT_AUTHORISED']);
       const stream = c.watch({});
-      await expect((async () => { for await (const _ of stream.events) return 'event'; return 'ended'; })()).rejects.toMatchObject({ code: 7 });
+      await expect(
+        (async () => {
+          for await (const _ of stream.events) return 'event';
+          return 'ended';
+        })(),
+      ).rejects.toMatchObject({ code: 7 });
       stream.close();
       // Health stays open to any certificate from the CA (the kubelet probe uses the collector's own).
       expect((await c.health()).status).toBe('ok');
@@ -90,7 +101,7 @@ describe('who may read and act: identities between the bot and the collectors', 
     expect(snap.status === 'ok' && snap.value.tasks.map((t) => t.pid)).toEqual([pid]);
   });
 
-  it('the read-only reader identity (spiffe://whystuck/reader, the kubectl plugin\'s) may Snapshot; Remediate refuses it and nothing is signalled; Watch refuses it', async () => {
+  it("the read-only reader identity (spiffe://whystuck/reader, the kubectl plugin's) may Snapshot; Remediate refuses it and nothing is signalled; Watch refuses it", async () => {
     const { pid, start } = await sleeper();
     const reader = clientOf(a, a.clientTls('spiffe://whystuck/reader'), 'spiffe://whystuck/node/node-a');
     const snap = await reader.snapshot({ pids: { pids: [pid] } });
@@ -98,26 +109,43 @@ describe('who may read and act: identities between the bot and the collectors', 
     // A well-formed request for this node and this very process, as the bot would send it: refused for who asks.
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
       const rem = await reader.remediate({ pid, start_time_ticks: start, expected_comm: 'sleep', signal, requester: 'kubectl:alice', reason: 'test', node: 'node-a' });
-      expect(rem).toMatchObject({ status: 'ok', value: { status: 'NOT_AUTHORISED', message: expect.stringContaining('only spiffe://whystuck/bot may call Remediate: its certificate is spiffe://whystuck/reader, not spiffe://whystuck/bot') } });
+      expect(rem).toMatchObject({
+        status: 'ok',
+        value: { status: 'NOT_AUTHORISED', message: expect.stringContaining('only spiffe://whystuck/bot may call Remediate: its certificate is spiffe://whystuck/reader, not spiffe://whystuck/bot') },
+      });
     }
     await new Promise((r) => setTimeout(r, 400)); // longer than the remediator's settle time
     expect(alive(pid)).toBe(true);
     const stream = reader.watch({});
-    await expect((async () => { for await (const _ of stream.events) return 'event'; return 'ended'; })()).rejects.toMatchObject({ code: 7, details: expect.stringMatching(/only spiffe:\/\/whystuck\/bot may call Watch: its certificate is spiffe:\/\/whystuck\/reader/) });
+    await expect(
+      (async () => {
+        for await (const _ of stream.events) return 'event';
+        return 'ended';
+      })(),
+    ).rejects.toMatchObject({ code: 7, details: expect.stringMatching(/only spiffe:\/\/whystuck\/bot may call Watch: its certificate is spiffe:\/\/whystuck\/reader/) });
     stream.close();
     // The bot passes the same check (this collector has no watch journal: UNIMPLEMENTED, not PERMISSION_DENIED).
     const botStream = clientOf(a, a.clientTls('whystuck-bot'), 'spiffe://whystuck/node/node-a').watch({});
-    await expect((async () => { for await (const _ of botStream.events) return 'event'; return 'ended'; })()).rejects.toMatchObject({ code: 12 });
+    await expect(
+      (async () => {
+        for await (const _ of botStream.events) return 'event';
+        return 'ended';
+      })(),
+    ).rejects.toMatchObject({ code: 12 });
     botStream.close();
     expect(alive(pid)).toBe(true);
   });
 
-  it('a collector with the reader disabled (--reader-identity=) refuses the reader\'s Snapshot too; the bot still reads', async () => {
+  it("a collector with the reader disabled (--reader-identity=) refuses the reader's Snapshot too; the bot still reads", async () => {
     const closed = await startHarness({ nodeName: 'node-c', readerIdentity: '' });
     try {
       const reader = clientOf(closed, closed.clientTls('spiffe://whystuck/reader'), 'spiffe://whystuck/node/node-c');
       const snap = await reader.snapshot({ pids: { pids: [process.pid] } });
-      expect(snap).toMatchObject({ status: 'rejected', code: 7, message: expect.stringMatching(/only spiffe:\/\/whystuck\/bot may call Snapshot: its certificate is spiffe:\/\/whystuck\/reader, not spiffe:\/\/whystuck\/bot/) });
+      expect(snap).toMatchObject({
+        status: 'rejected',
+        code: 7,
+        message: expect.stringMatching(/only spiffe:\/\/whystuck\/bot may call Snapshot: its certificate is spiffe:\/\/whystuck\/reader, not spiffe:\/\/whystuck\/bot/),
+      });
       const bot = await clientOf(closed, closed.clientTls('whystuck-bot'), 'spiffe://whystuck/node/node-c').snapshot({ pids: { pids: [process.pid] } });
       expect(bot.status).toBe('ok');
     } finally {
@@ -136,16 +164,20 @@ describe('who may read and act: identities between the bot and the collectors', 
   });
 
   it('reloads its certificate when the files change; a half-written set keeps the working one', async () => {
-    const serial = (): Promise<string> => new Promise((resolve, reject) => {
-      const port = Number(a.address.split(':').pop());
-      const bot = a.clientTls('whystuck-bot');
-      const s = connect({ host: '127.0.0.1', port, ca: readFileSync(bot.ca), cert: readFileSync(bot.cert), key: readFileSync(bot.key), ALPNProtocols: ['h2'], checkServerIdentity: () => undefined }, () => {
-        const sn = s.getPeerCertificate().serialNumber;
-        s.destroy();
-        resolve(sn);
+    const serial = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const port = Number(a.address.split(':').pop());
+        const bot = a.clientTls('whystuck-bot');
+        const s = connect(
+          { host: '127.0.0.1', port, ca: readFileSync(bot.ca), cert: readFileSync(bot.cert), key: readFileSync(bot.key), ALPNProtocols: ['h2'], checkServerIdentity: () => undefined },
+          () => {
+            const sn = s.getPeerCertificate().serialNumber;
+            s.destroy();
+            resolve(sn);
+          },
+        );
+        s.on('error', reject);
       });
-      s.on('error', reject);
-    });
     const before = await serial();
     const renewed = testCa().issue({ commonName: 'collector', uris: ['spiffe://whystuck/node/node-a'], ipAddresses: ['127.0.0.1'] });
     writeFileSync(`${a.serverTls.cert}.new`, renewed.cert);
@@ -172,7 +204,9 @@ describe('who may read and act: identities between the bot and the collectors', 
 
   it('reads a subjectaltname the way Node quotes it: a comma inside a quoted URI is not a second name', () => {
     expect(parseSubjectAltName('DNS:a, URI:spiffe://whystuck/bot, IP Address:127.0.0.1')).toEqual([
-      { type: 'DNS', value: 'a' }, { type: 'URI', value: 'spiffe://whystuck/bot' }, { type: 'IP Address', value: '127.0.0.1' },
+      { type: 'DNS', value: 'a' },
+      { type: 'URI', value: 'spiffe://whystuck/bot' },
+      { type: 'IP Address', value: '127.0.0.1' },
     ]);
     const sneaky = 'URI:"spiffe://x, URI:spiffe://whystuck/bot"';
     expect(parseSubjectAltName(sneaky)).toEqual([{ type: 'URI', value: 'spiffe://x, URI:spiffe://whystuck/bot' }]);

@@ -19,7 +19,11 @@ function fakeProc(): Record<string, string> {
     uptime: '1000.00 1900.00\n',
     meminfo: readFileSync('/proc/meminfo', 'latin1'),
   };
-  for (const [pid, comm, state] of [[1, 'systemd', 'S'], [4242, 'runc:[2:INIT]', 'D'], [4300, 'prometheus', 'S']] as const) {
+  for (const [pid, comm, state] of [
+    [1, 'systemd', 'S'],
+    [4242, 'runc:[2:INIT]', 'D'],
+    [4300, 'prometheus', 'S'],
+  ] as const) {
     files[`${pid}/cgroup`] = '4:memory:/kubepods/burstable/pod6f1c2a4e-7d39-4a1b-9d3e-0c2b9a1f5e77/' + 'ab'.repeat(32) + '\n';
     files[`${pid}/status`] = status(pid, comm, state);
     files[`${pid}/task/${pid}/stat`] = stat(pid, comm, state, 1);
@@ -43,15 +47,19 @@ describeFuse('snapshots never hang on reads that block in the kernel', () => {
     h = await startHarness({ snapshotter: { procRoot: mnt.mountpoint, readDeadlineMs: 300 } });
     const client = h.client('whystuck-bot');
     const t0 = Date.now();
-    const [snap, health] = await Promise.all([
-      client.snapshot({ whole_node: true, skip_kmsg: true, deadline_ms: 4000 }),
-      new Promise((r) => setTimeout(r, 50)).then(() => client.health()),
-    ]);
+    const [snap, health] = await Promise.all([client.snapshot({ whole_node: true, skip_kmsg: true, deadline_ms: 4000 }), new Promise((r) => setTimeout(r, 50)).then(() => client.health())]);
     const took = Date.now() - t0;
     if (snap.status !== 'ok' || health.status !== 'ok') throw new Error('calls failed');
     expect(took).toBeLessThan(4000);
-    expect(snap.value.tasks.map((t) => [t.pid, t.comm, t.state])).toEqual([[1, 'systemd', 'S'], [4242, 'runc:[2:INIT]', 'D'], [4300, 'prometheus', 'S']]);
-    const stuck = snap.value.read_problems.filter((p) => p.reason === 'timed-out').map((p) => p.path.replace(mnt.mountpoint, '/proc')).sort();
+    expect(snap.value.tasks.map((t) => [t.pid, t.comm, t.state])).toEqual([
+      [1, 'systemd', 'S'],
+      [4242, 'runc:[2:INIT]', 'D'],
+      [4300, 'prometheus', 'S'],
+    ]);
+    const stuck = snap.value.read_problems
+      .filter((p) => p.reason === 'timed-out')
+      .map((p) => p.path.replace(mnt.mountpoint, '/proc'))
+      .sort();
     expect(stuck).toEqual(['/proc/4242/cmdline', '/proc/4242/task/4242/stack']);
     expect(snap.value.read_problems.find((p) => p.path.endsWith('4242/cmdline'))?.tried_ms).toBeGreaterThanOrEqual(300);
     // Everything that does not block was read.
@@ -65,7 +73,12 @@ describeFuse('snapshots never hang on reads that block in the kernel', () => {
     const again = await client.snapshot({ whole_node: true, skip_kmsg: true });
     if (again.status !== 'ok') throw new Error('second snapshot failed');
     expect(Date.now() - t1).toBeLessThan(2000);
-    expect(again.value.read_problems.filter((p) => p.reason === 'blocked-earlier').map((p) => p.path.replace(mnt.mountpoint, '/proc')).sort()).toEqual(['/proc/4242/cmdline', '/proc/4242/task/4242/stack']);
+    expect(
+      again.value.read_problems
+        .filter((p) => p.reason === 'blocked-earlier')
+        .map((p) => p.path.replace(mnt.mountpoint, '/proc'))
+        .sort(),
+    ).toEqual(['/proc/4242/cmdline', '/proc/4242/task/4242/stack']);
     const h2 = await client.health();
     expect(h2.status === 'ok' && h2.value.blocked_readers).toBe(2);
   });

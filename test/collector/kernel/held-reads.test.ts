@@ -34,7 +34,11 @@ function fakeProc(extra: Record<string, string> = {}): Record<string, string> {
     uptime: '1000.00 1900.00\n',
     meminfo: readFileSync('/proc/meminfo', 'latin1'),
   };
-  for (const [pid, comm, state] of [[1, 'systemd', 'S'], [4242, 'runc:[2:INIT]', 'D'], [4300, 'prometheus', 'S']] as const) {
+  for (const [pid, comm, state] of [
+    [1, 'systemd', 'S'],
+    [4242, 'runc:[2:INIT]', 'D'],
+    [4300, 'prometheus', 'S'],
+  ] as const) {
     files[`${pid}/cgroup`] = `4:memory:/kubepods/burstable/pod${POD}/${'ab'.repeat(32)}\n`;
     files[`${pid}/status`] = status(pid, comm, state);
     files[`${pid}/task/${pid}/stat`] = stat(pid, comm, state);
@@ -84,9 +88,13 @@ describeFuse('snapshot work behind held reads: abandoned calls, coalescing, the 
     // 200 calls of four shapes, all abandoned by their clients.
     const shapes: SnapshotRequest[] = [{ whole_node: true }, { whole_node: true, problems_only: true }, { pod_uid: POD }, { pids: { pids: [4300] } }];
     const calls: grpc.ClientUnaryCall[] = [];
-    const ended = Array.from({ length: 200 }, (_, i) => new Promise<number>((resolve) => {
-      calls.push(raw!.Snapshot(shapes[i % 4], { deadline: Date.now() + 60000 }, (err) => resolve(err ? err.code : grpc.status.OK)));
-    }));
+    const ended = Array.from(
+      { length: 200 },
+      (_, i) =>
+        new Promise<number>((resolve) => {
+          calls.push(raw!.Snapshot(shapes[i % 4], { deadline: Date.now() + 60000 }, (err) => resolve(err ? err.code : grpc.status.OK)));
+        }),
+    );
     await until(() => stats().admitted >= 2 + 4); // the server has seen some of them
     for (const c of calls) c.cancel();
     expect((await Promise.all(ended)).every((c) => c === grpc.status.CANCELLED)).toBe(true);
@@ -134,7 +142,7 @@ describeFuse('snapshot work behind held reads: abandoned calls, coalescing, the 
   });
 });
 
-describeFuse('a held cgroup read (the kernel\'s cgroup_mutex) stops neither Health nor the snapshot, and Remediate refuses', () => {
+describeFuse("a held cgroup read (the kernel's cgroup_mutex) stops neither Health nor the snapshot, and Remediate refuses", () => {
   let h: Harness | undefined;
   let client: CollectorClient | undefined;
   afterEach(async () => {

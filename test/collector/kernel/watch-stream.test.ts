@@ -151,7 +151,13 @@ describeKernel('watch mode through the gRPC server, real kernel events', () => {
     const journal = h.journal;
     if (!journal) throw new Error('no journal');
     const s = h.client('whystuck-bot').watch({ journal_id: journal.id, since_seq: journal.lastSeq + 1000 });
-    await expect((async () => { for await (const _ of s.events) { /* none */ } })()).rejects.toThrow(/beyond this journal's last event/);
+    await expect(
+      (async () => {
+        for await (const _ of s.events) {
+          /* none */
+        }
+      })(),
+    ).rejects.toThrow(/beyond this journal's last event/);
   });
 
   it('serves Prometheus metrics: tasks by pod and state, zombies, kernel reports by kind', async () => {

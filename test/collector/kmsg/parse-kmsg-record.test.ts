@@ -4,10 +4,14 @@ describe('parseKmsgRecord', () => {
   it('splits prefix, sequence, time, caller, text and dictionary lines', () => {
     const r = parseKmsgRecord('3,1234,5678901000,-,caller=T42;INFO: task prometheus:22103 blocked for more than 120 seconds.\n SUBSYSTEM=block\n DEVICE=b252:0\n', 1_700_000_000_000);
     expect(r).toEqual({
-      seq: '1234', level: 3, facility: 0, monotonic_us: '5678901000',
+      seq: '1234',
+      level: 3,
+      facility: 0,
+      monotonic_us: '5678901000',
       wall_time_unix_ms: String(1_700_000_000_000 + 5678901),
       text: 'INFO: task prometheus:22103 blocked for more than 120 seconds.',
-      continuation: ['SUBSYSTEM=block', 'DEVICE=b252:0'], caller: 'T42',
+      continuation: ['SUBSYSTEM=block', 'DEVICE=b252:0'],
+      caller: 'T42',
     });
   });
 

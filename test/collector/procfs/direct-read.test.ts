@@ -39,7 +39,9 @@ describe('direct reads (libc) for the task scan', () => {
 
   it.each([true, false])('read what node:fs reads, and fail with the same codes (direct: %s)', (direct) => {
     useDirectReads(direct);
-    const pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).slice(0, 200);
+    const pids = readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .slice(0, 200);
     let compared = 0;
     for (const pid of pids) {
       // Files whose text does not change between two reads, and some that do not exist.

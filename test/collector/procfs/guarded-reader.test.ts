@@ -27,7 +27,9 @@ describe('guarded reader', () => {
     for (const p of fifos.splice(0)) {
       try {
         closeSync(openSync(p, constants.O_WRONLY | constants.O_NONBLOCK));
-      } catch { /* no reader waiting */ }
+      } catch {
+        /* no reader waiting */
+      }
     }
     await reader.close();
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,9 @@ describe('redactCmdline', () => {
   const argv = (...a: string[]): string => `${a.join('\0')}\0`;
 
   it('keeps ordinary arguments', () => {
-    expect(redactCmdline(argv('/bin/prometheus', '--config.file=/etc/prometheus.yml', '--web.listen-address=:9090'))).toBe('/bin/prometheus --config.file=/etc/prometheus.yml --web.listen-address=:9090');
+    expect(redactCmdline(argv('/bin/prometheus', '--config.file=/etc/prometheus.yml', '--web.listen-address=:9090'))).toBe(
+      '/bin/prometheus --config.file=/etc/prometheus.yml --web.listen-address=:9090',
+    );
   });
 
   it('redacts secrets given as flag=value, flag value, env-style pairs and URLs', () => {

@@ -69,7 +69,7 @@ describe('task scanner: aborting a shared scan', () => {
     expect(scanner.stats()).toMatchObject({ scans: 2, aborted: 0 });
   });
 
-  it('a signal that fired before the call: that caller\'s scan is not run', async () => {
+  it("a signal that fired before the call: that caller's scan is not run", async () => {
     const scanner = createTaskScanner(reader);
     const r = await scanner.scan(REQ, 20000, AbortSignal.abort());
     expect(r.aborted).toBe(true);

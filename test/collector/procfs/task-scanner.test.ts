@@ -9,7 +9,11 @@ import { taskCodec } from '../../../collector/src/proto/snapshot-codec';
 const REQ = { procRoot: '/proc', pids: [], podUid: '', fullStates: 'DZTtXxWP', allThreadDetails: false };
 
 describe('task scanner', () => {
-  it.each([[1, false], [2, false], [1, true]])('scans every task exactly once with %i reader thread(s), main thread joining: %s; each encoded as its own Task message', async (parts, mainThreadShare) => {
+  it.each([
+    [1, false],
+    [2, false],
+    [1, true],
+  ])('scans every task exactly once with %i reader thread(s), main thread joining: %s; each encoded as its own Task message', async (parts, mainThreadShare) => {
     const reader = createGuardedReader({ poolSize: parts });
     try {
       const { tasks: t, problems, stalled } = await createTaskScanner(reader, { parts, mainThreadShare }).scan(REQ, 10000);
@@ -42,7 +46,9 @@ describe('a scan after one that timed out', () => {
       // each followed by a full one. Whether the short one times out depends on the machine: it does on the development VM.
       for (let round = 0; round < 3; round++) {
         await scanner.scan(REQ, 1);
-        const all = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+        const all = readdirSync('/proc')
+          .filter((n) => /^\d+$/.test(n))
+          .map(Number);
         const { tasks: t, stalled } = await scanner.scan(REQ, 20000);
         expect(stalled).toBeUndefined();
         const seen = new Set(Array.from(t.tgid));
@@ -86,14 +92,15 @@ describe('cgroup membership read in one guarded pass before the walk', () => {
   });
 });
 
-describe('the main thread\'s share of the walk', () => {
+describe("the main thread's share of the walk", () => {
   it('stops taking processes past its time budget, and the other walker takes the rest: every task once', () => {
     const { scanProc } = require('../../../collector/src/procfs/scan-proc') as typeof import('../../../collector/src/procfs/scan-proc');
     const claims = new SharedArrayBuffer((1 << 22) / 8);
     const seen: number[][] = [[], []];
-    const walk = (k: number, share: { backwards: boolean; budgetMs?: number }): void => scanProc({ ...REQ, share: { claims, ...share } }, new SharedArrayBuffer(8), (msg) => {
-      if (msg.type === 'tasks') seen[k].push(...msg.tid);
-    });
+    const walk = (k: number, share: { backwards: boolean; budgetMs?: number }): void =>
+      scanProc({ ...REQ, share: { claims, ...share } }, new SharedArrayBuffer(8), (msg) => {
+        if (msg.type === 'tasks') seen[k].push(...msg.tid);
+      });
     walk(0, { backwards: true, budgetMs: 0.001 }); // out of budget after (at most) a process or two
     walk(1, { backwards: false });
     const all = [...seen[0], ...seen[1]];
@@ -103,7 +110,7 @@ describe('the main thread\'s share of the walk', () => {
   });
 });
 
-describe('the main thread\'s walk in slices', () => {
+describe("the main thread's walk in slices", () => {
   it('walks on where its last step stopped, and with the other walker reads every task once', () => {
     const { createWalk, scanProc } = require('../../../collector/src/procfs/scan-proc') as typeof import('../../../collector/src/procfs/scan-proc');
     const claims = new SharedArrayBuffer((1 << 22) / 8);
@@ -169,7 +176,7 @@ describe('work for the main thread while the reader thread reads cgroup membersh
         order.push('meanwhile (shared)');
       });
       const third = scanner.scan(REQ, 20000, undefined, () => {
-        throw new Error('not the scan\'s problem');
+        throw new Error("not the scan's problem");
       });
       expect(order).toEqual(['meanwhile (shared)']);
       const [a, b, c] = await Promise.all([first, second, third]);

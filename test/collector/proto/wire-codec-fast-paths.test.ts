@@ -37,7 +37,7 @@ describe('wire codec fast paths', () => {
     expect(decoded).toEqual(comms);
   });
 
-  it('encodes empty maps as nothing and the extras codec as the scanner\'s', () => {
+  it("encodes empty maps as nothing and the extras codec as the scanner's", () => {
     const task = { pid: 7, tid: 8, comm: 'x', cgroups: {}, pod_uid: 'u', stack: [{ function: 'a', offset: '+0x1/0x2' }] };
     expect(taskCodec().encode(task)).toEqual(taskCodec().encode({ ...task, cgroups: undefined }));
     expect(taskExtraCodec().encode(task)).toEqual(taskCodec().encode(task));
@@ -45,7 +45,7 @@ describe('wire codec fast paths', () => {
     expect(taskCodec().decode(taskCodec().encode(withMap)).cgroups).toEqual(withMap.cgroups);
   });
 
-  it('peeks at a task\'s comm past any fields before it', () => {
+  it("peeks at a task's comm past any fields before it", () => {
     const c = taskCodec();
     for (const t of [{ pid: 1, comm: 'containerd-shim' }, { pid: 4194303, tid: 2 ** 22, tgid: 3, ppid: 2 ** 21, comm: 'conmon' }, { comm: 'a (b) ü' }, { pid: 5 }]) {
       const bytes = c.encode(t);

@@ -54,14 +54,32 @@ describeContainerd('the container runtime (a real containerd, pods made through 
     const rt = runtimeOf(snap);
     expect(rt).toMatchObject({ status: 'ok', endpoint: ctrd.endpoint, endpoint_source: 'configured', runtime_name: 'containerd', runtime_api_version: 'v1', error: '' });
     expect(rt.runtime_version).toMatch(/^1\./);
-    expect(rt.sandboxes).toEqual([expect.objectContaining({
-      id: pod.sandboxId, pod_name: 'web-0', pod_namespace: 'shop', pod_uid: pod.uid, state: 'SANDBOX_READY', network_mode: 'NODE', status_error: '',
-    })]);
+    expect(rt.sandboxes).toEqual([
+      expect.objectContaining({
+        id: pod.sandboxId,
+        pod_name: 'web-0',
+        pod_namespace: 'shop',
+        pod_uid: pod.uid,
+        state: 'SANDBOX_READY',
+        network_mode: 'NODE',
+        status_error: '',
+      }),
+    ]);
     expect(rt.sandboxes[0].pid).toBeGreaterThan(0);
     expect(rt.sandboxes[0].created_unix_ms).toBeGreaterThan(Date.now() - 120000);
-    expect(rt.containers).toEqual([expect.objectContaining({
-      id, sandbox_id: pod.sandboxId, name: 'app', state: 'CONTAINER_RUNNING', pid, pod_uid: pod.uid, exit_code: 0, finished_unix_ms: 0, status_error: '',
-    })]);
+    expect(rt.containers).toEqual([
+      expect.objectContaining({
+        id,
+        sandbox_id: pod.sandboxId,
+        name: 'app',
+        state: 'CONTAINER_RUNNING',
+        pid,
+        pod_uid: pod.uid,
+        exit_code: 0,
+        finished_unix_ms: 0,
+        status_error: '',
+      }),
+    ]);
     expect(rt.containers[0].started_unix_ms).toBeGreaterThanOrEqual(rt.containers[0].created_unix_ms);
     // The same process among the snapshot's tasks, attributed to the pod and the container by its cgroup.
     expect(snap.tasks.find((t) => t.tid === pid)).toMatchObject({ comm: 'sleep', pod_uid: pod.uid, container_id: id, is_pid_ns_init: true });

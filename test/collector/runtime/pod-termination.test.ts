@@ -22,7 +22,9 @@ function pidsOfContainer(pod: CriPod, containerId: string): number[] {
   for (const root of ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/pids', '/sys/fs/cgroup']) {
     try {
       return readFileSync(`${root}${pod.cgroupParent}/${containerId}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
-    } catch { /* not this hierarchy */ }
+    } catch {
+      /* not this hierarchy */
+    }
   }
   return [];
 }
@@ -65,10 +67,14 @@ describeContainerd('why a pod is still terminating, on a real containerd, throug
   async function ask(pod: CriPod): Promise<{ inv: Extract<PodInvestigation, { status: 'ok' }>; d: Diagnosis }> {
     const lookup = createKubeLookup({ kubeconfig: kube.kubeconfig, deadlineMs: 3000 });
     const client = h.client('whystuck-bot');
-    const inv = await investigatePod({
-      kube: lookup,
-      collectors: { forNode: async () => ({ status: 'ok', client, address: 'test', where: 'test' }), nodes: async () => ({ nodes: [NODE], problems: [] }), close: () => undefined },
-    }, pod.namespace, pod.name);
+    const inv = await investigatePod(
+      {
+        kube: lookup,
+        collectors: { forNode: async () => ({ status: 'ok', client, address: 'test', where: 'test' }), nodes: async () => ({ nodes: [NODE], problems: [] }), close: () => undefined },
+      },
+      pod.namespace,
+      pod.name,
+    );
     if (inv.status !== 'ok') throw new Error(`investigation failed: ${JSON.stringify(inv)}`);
     return { inv, d: inv.diagnosis };
   }
@@ -78,7 +84,7 @@ describeContainerd('why a pod is still terminating, on a real containerd, throug
     return f;
   };
 
-  it('PID 1 ignores SIGTERM inside its grace period, a preStop hook exec\'d after the deletion still runs: graceful-termination with the disposition, the time left and the hook', async () => {
+  it("PID 1 ignores SIGTERM inside its grace period, a preStop hook exec'd after the deletion still runs: graceful-termination with the disposition, the time left and the hook", async () => {
     const pod = await createCriPod(ctrd, { name: 'ingest-0', namespace: 'stream' });
     const { id } = await pod.runContainer('app', ['/bin/sh', '-c', 'trap "" TERM; while :; do sleep 1; done']);
     const startedAt = Date.now();
@@ -89,13 +95,19 @@ describeContainerd('why a pod is still terminating, on a real containerd, throug
     const began = startedAt + 1200;
     const end = began + 30_000;
     kube.addPod({
-      namespace: pod.namespace, name: pod.name, uid: pod.uid, nodeName: NODE, deletionTimestamp: iso(end), deletionGracePeriodSeconds: 30, terminationGracePeriodSeconds: 30,
+      namespace: pod.namespace,
+      name: pod.name,
+      uid: pod.uid,
+      nodeName: NODE,
+      deletionTimestamp: iso(end),
+      deletionGracePeriodSeconds: 30,
+      terminationGracePeriodSeconds: 30,
       containers: [{ name: 'app', id: `containerd://${id}` }],
     });
     // The kubelet's preStop exec hook, as it runs it: ExecSync in the container, still at work.
     const hook = ctrd.cri.call('ExecSync', { container_id: id, cmd: ['/bin/sleep', '27'], timeout: 40 }, 45000).catch(() => undefined);
     void hook;
-    await waitFor(() => pidsOfContainer(pod, id).some((p) => commOf(p) === 'sleep' && readFileSync(`/proc/${p}/cmdline`, 'latin1').includes('27')), 'the preStop hook\'s sleep');
+    await waitFor(() => pidsOfContainer(pod, id).some((p) => commOf(p) === 'sleep' && readFileSync(`/proc/${p}/cmdline`, 'latin1').includes('27')), "the preStop hook's sleep");
     const hookPid = pidsOfContainer(pod, id).find((p) => commOf(p) === 'sleep' && readFileSync(`/proc/${p}/cmdline`, 'latin1').includes('27'))!;
 
     const { inv, d } = await ask(pod);
@@ -110,7 +122,9 @@ describeContainerd('why a pod is still terminating, on a real containerd, throug
 
     const f = find(d, 'graceful-termination');
     expect(d.findings[0].id).toBe('graceful-termination');
-    expect(f.title).toMatch(new RegExp(`^Pod stream/ingest-0 is inside its grace period \\(30 s\\): \\d+ s left before SIGKILL; PID 1 sh ignores SIGTERM; sleep exec'd after the deletion still runs$`));
+    expect(f.title).toMatch(
+      new RegExp(`^Pod stream/ingest-0 is inside its grace period \\(30 s\\): \\d+ s left before SIGKILL; PID 1 sh ignores SIGTERM; sleep exec'd after the deletion still runs$`),
+    );
     const left = Number(/: (\d+) s left/.exec(f.title)![1]);
     expect(left).toBeGreaterThan(5);
     expect(left).toBeLessThanOrEqual(30);
@@ -134,8 +148,14 @@ describeContainerd('why a pod is still terminating, on a real containerd, throug
     await waitForState(pod.status, id, 'CONTAINER_EXITED');
     await ctrd.cri.call('RemoveContainer', { container_id: id }, 15000);
     kube.addPod({
-      namespace: pod.namespace, name: pod.name, uid: pod.uid, nodeName: NODE, deletionTimestamp: iso(Date.now() - 60_000), deletionGracePeriodSeconds: 30,
-      containers: [{ name: 'app', id: `containerd://${id}`, state: 'terminated', exitCode: 137, reason: 'Error' }], volumes: [{ name: 'scratch' }],
+      namespace: pod.namespace,
+      name: pod.name,
+      uid: pod.uid,
+      nodeName: NODE,
+      deletionTimestamp: iso(Date.now() - 60_000),
+      deletionGracePeriodSeconds: 30,
+      containers: [{ name: 'app', id: `containerd://${id}`, state: 'terminated', exitCode: 137, reason: 'Error' }],
+      volumes: [{ name: 'scratch' }],
     });
 
     const { inv, d } = await ask(pod);
@@ -154,7 +174,11 @@ describeContainerd('why a pod is still terminating, on a real containerd, throug
 
     // The kubelet's own error for the same volume joins the live holders: the same holder, named with its namespace.
     kube.addEvent({
-      namespace: pod.namespace, involved: { kind: 'Pod', name: pod.name, uid: pod.uid }, type: 'Warning', reason: 'FailedUnmount', count: 4,
+      namespace: pod.namespace,
+      involved: { kind: 'Pod', name: pod.name, uid: pod.uid },
+      type: 'Warning',
+      reason: 'FailedUnmount',
+      count: 4,
       message: `UnmountVolume.TearDown failed for volume "scratch" (UniqueName: "kubernetes.io/empty-dir/${pod.uid}-scratch") pod "${pod.uid}" (UID: "${pod.uid}") : unlinkat ${vol}: device or resource busy`,
     });
     const joined = find((await ask(pod)).d, 'volume-teardown-blocked');
@@ -171,7 +195,12 @@ describeContainerd('why a pod is still terminating, on a real containerd, throug
     await waitForState(pod.status, id, 'CONTAINER_EXITED');
     await ctrd.cri.call('RemoveContainer', { container_id: id }, 15000);
     kube.addPod({
-      namespace: pod.namespace, name: pod.name, uid: pod.uid, nodeName: NODE, deletionTimestamp: iso(Date.now() - 120_000), deletionGracePeriodSeconds: 30,
+      namespace: pod.namespace,
+      name: pod.name,
+      uid: pod.uid,
+      nodeName: NODE,
+      deletionTimestamp: iso(Date.now() - 120_000),
+      deletionGracePeriodSeconds: 30,
       containers: [{ name: 'once', id: `containerd://${id}`, state: 'terminated', exitCode: 137, reason: 'Error' }],
     });
     const { inv, d } = await ask(pod);

@@ -4,7 +4,14 @@ import { taskCodec } from '../../../collector/src/proto/snapshot-codec';
 import { firstProcesses, peekComm, shimCandidates } from '../../../collector/src/runtime/runtime-pids';
 import { servedId } from '../../../collector/src/runtime/read-shims';
 
-interface Row { tgid: number; ppid: number; comm: string; container?: string; bits?: number; tid?: number }
+interface Row {
+  tgid: number;
+  ppid: number;
+  comm: string;
+  container?: string;
+  bits?: number;
+  tid?: number;
+}
 
 /** A task table as the scanner hands it over: columns plus each task's encoded message. */
 function table(rows: Row[]): TaskTable {
@@ -26,12 +33,12 @@ function table(rows: Row[]): TaskTable {
   };
 }
 
-describe('containers\' first processes and the runtime\'s shims, from the task table', () => {
+describe("containers' first processes and the runtime's shims, from the task table", () => {
   const t = table([
     { tgid: 1, ppid: 0, comm: 'systemd' },
     { tgid: 2, ppid: 0, comm: 'kthreadd', bits: TASK_LEADER | TASK_KTHREAD },
     { tgid: 800, ppid: 1, comm: 'containerd-shim' },
-    { tgid: 801, ppid: 1, comm: 'containerd-shim' },        // its containers are gone
+    { tgid: 801, ppid: 1, comm: 'containerd-shim' }, // its containers are gone
     { tgid: 900, ppid: 1, comm: 'conmon' },
     { tgid: 810, ppid: 800, comm: 'pause', container: 'sb1', bits: TASK_LEADER | TASK_NS_INIT },
     { tgid: 820, ppid: 800, comm: 'nginx', container: 'c1', bits: TASK_LEADER | TASK_NS_INIT },
@@ -44,7 +51,10 @@ describe('containers\' first processes and the runtime\'s shims, from the task t
 
   it('takes, per container, the process whose parent is outside the container (a namespace init first)', () => {
     expect(Object.fromEntries(firstProcesses(t))).toEqual({
-      sb1: { pid: 810, ppid: 800 }, c1: { pid: 820, ppid: 800 }, c2: { pid: 830, ppid: 810 }, c3: { pid: 910, ppid: 900 },
+      sb1: { pid: 810, ppid: 800 },
+      c1: { pid: 820, ppid: 800 },
+      c2: { pid: 830, ppid: 810 },
+      c3: { pid: 910, ppid: 900 },
     });
   });
 

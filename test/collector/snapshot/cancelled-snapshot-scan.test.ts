@@ -33,7 +33,9 @@ function walkerHeldAtFifo(): boolean {
   for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
     try {
       if (readFileSync(`/proc/${process.pid}/task/${tid}/wchan`, 'latin1') === 'wait_for_partner') return true;
-    } catch { /* thread gone */ }
+    } catch {
+      /* thread gone */
+    }
   }
   return false;
 }
@@ -68,7 +70,9 @@ describe('a cancelled whole-node snapshot stops its scan (300 sleeping processes
     hold = `${names[PROCESSES / 2]}0`;
     if (pids.includes(Number(hold))) hold += '0';
     mkdirSync(join(root, hold));
-    before = readdirSync(root).filter((x) => /^\d+$/.test(x)).indexOf(hold);
+    before = readdirSync(root)
+      .filter((x) => /^\d+$/.test(x))
+      .indexOf(hold);
     writeFileSync(join(root, hold, 'cgroup'), '0::/\n');
     writeFileSync(join(root, hold, 'status'), 'Name:\theld\nThreads:\t1\n');
     h = await startHarness({ snapshotter: { procRoot: root, runtime: false, kubeletRoot: false, readDeadlineMs: 2000 } });
@@ -78,12 +82,16 @@ describe('a cancelled whole-node snapshot stops its scan (300 sleeping processes
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
     }
     // Whatever happened, no reader thread stays blocked on the FIFO.
     try {
       if (hold) closeSync(openSync(join(root, hold, 'status'), constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch { /* no reader, or not a FIFO */ }
+    } catch {
+      /* no reader, or not a FIFO */
+    }
     raw?.close();
     await h?.close();
     rmSync(dir, { recursive: true, force: true });

@@ -35,7 +35,11 @@ describe('pods inherited by tasks without a pod cgroup', () => {
     for (let round = 0; round < 200; round++) {
       const n = 1 + rnd(60);
       const rows = Array.from({ length: n }, (_, i) => ({
-        tid: i + 1 + rnd(3) * 100, ppid: rnd(n + 3), ns: [0, 1, 4026531836, 7, 8][rnd(5)], pod: rnd(4) === 0, kthread: rnd(10) === 0,
+        tid: i + 1 + rnd(3) * 100,
+        ppid: rnd(n + 3),
+        ns: [0, 1, 4026531836, 7, 8][rnd(5)],
+        pod: rnd(4) === 0,
+        kthread: rnd(10) === 0,
       }));
       const table = (log: Array<[number, number, string]>): AttributionTable => ({
         count: rows.length,

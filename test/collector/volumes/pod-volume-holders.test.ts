@@ -17,7 +17,7 @@ const itFuse = fuse.ok ? it : it.skip;
 const nsOf = (pid: number): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/mnt`))?.[1]);
 
 describe('volumeOf', () => {
-  it('reads the volume and its plugin from the kubelet\'s path', () => {
+  it("reads the volume and its plugin from the kubelet's path", () => {
     const uid = '6f1c2a4e-7d39-4a1b-9d3e-0c2b9a1f5e77';
     expect(volumeOf(`/var/lib/kubelet/pods/${uid}/volumes/kubernetes.io~csi/pvc-0a1b/mount`, uid)).toEqual({ volume: 'pvc-0a1b', plugin: 'kubernetes.io/csi' });
     expect(volumeOf(`/host/var/lib/kubelet/pods/${uid}/volumes/kubernetes.io~secret/token`, uid)).toEqual({ volume: 'token', plugin: 'kubernetes.io/secret' });
@@ -59,7 +59,11 @@ describeRoot('pod volume mounts and their holders (real kernel)', () => {
     const v = s.pod_volumes[0];
     expect(v).toMatchObject({ mount_point: path, volume: 'cache', plugin: 'kubernetes.io/empty-dir', fs_type: 'tmpfs', source: 'tmpfs', root: '/', backend_status: 'ok', backend_error: '' });
     expect(v.device).toMatch(/^\d+:\d+$/);
-    const byHow = (how: string) => v.holders.filter((h) => h.how === how).map((h) => h.pid).sort((a, b) => a - b);
+    const byHow = (how: string) =>
+      v.holders
+        .filter((h) => h.how === how)
+        .map((h) => h.pid)
+        .sort((a, b) => a - b);
     expect(byHow('mount')).toEqual([copy, inside].sort((a, b) => a - b));
     expect(byHow('open-file')).toEqual([opener]);
     expect(byHow('cwd')).toEqual([inside]);
@@ -100,18 +104,22 @@ describeRoot('pod volume mounts and their holders (real kernel)', () => {
     expect(s.pod_volumes[0].holders).toEqual([expect.objectContaining({ pid: copy, how: 'mount', path, mount_ns: nsOf(copy) })]);
   }, 30000);
 
-  itFuse('a backend that does not answer statfs: timed-out, then blocked-earlier, and the snapshot still comes back', async () => {
-    const mnt = await startFuse({ files: { 'data/file': 'x' }, hang: 'statfs' });
-    const uid = randomUUID();
-    const path = mountPodVolume(kubeletRoot, uid, { volume: 'pvc-nfs', plugin: 'kubernetes.io~nfs', source: mnt.mountpoint });
-    const t0 = Date.now();
-    const first = await snap(uid);
-    expect(Date.now() - t0).toBeLessThan(4000);
-    expect(first.pod_volumes).toEqual([expect.objectContaining({ mount_point: path, volume: 'pvc-nfs', plugin: 'kubernetes.io/nfs', backend_status: 'timed-out' })]);
-    expect(first.pod_volumes[0].fs_type).toMatch(/^fuse/);
-    expect(first.pod_volumes[0].backend_error).toMatch(/statfs .* did not return in \d+ ms/);
-    const second = await snap(uid);
-    expect(second.pod_volumes[0]).toMatchObject({ backend_status: 'blocked-earlier' });
-    expect(second.pod_volumes[0].backend_error).toMatch(/an earlier statfs of .* has not returned/);
-  }, 30000);
+  itFuse(
+    'a backend that does not answer statfs: timed-out, then blocked-earlier, and the snapshot still comes back',
+    async () => {
+      const mnt = await startFuse({ files: { 'data/file': 'x' }, hang: 'statfs' });
+      const uid = randomUUID();
+      const path = mountPodVolume(kubeletRoot, uid, { volume: 'pvc-nfs', plugin: 'kubernetes.io~nfs', source: mnt.mountpoint });
+      const t0 = Date.now();
+      const first = await snap(uid);
+      expect(Date.now() - t0).toBeLessThan(4000);
+      expect(first.pod_volumes).toEqual([expect.objectContaining({ mount_point: path, volume: 'pvc-nfs', plugin: 'kubernetes.io/nfs', backend_status: 'timed-out' })]);
+      expect(first.pod_volumes[0].fs_type).toMatch(/^fuse/);
+      expect(first.pod_volumes[0].backend_error).toMatch(/statfs .* did not return in \d+ ms/);
+      const second = await snap(uid);
+      expect(second.pod_volumes[0]).toMatchObject({ backend_status: 'blocked-earlier' });
+      expect(second.pod_volumes[0].backend_error).toMatch(/an earlier statfs of .* has not returned/);
+    },
+    30000,
+  );
 });

@@ -23,7 +23,12 @@ describe('kernel-log classification for watch mode', () => {
     expect(classify(rec(10, 'stress invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=999'))).toBeNull();
     expect(classify(rec(11, `oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=x,mems_allowed=0,oom_memcg=${memcg},task_memcg=${memcg},task=stress,pid=4242,uid=0`))).toBeNull();
     expect(classify(rec(12, 'Memory cgroup out of memory: Killed process 4242 (stress) total-vm:1056028kB, anon-rss:31980kB'))).toMatchObject({
-      kind: 'oom-kill', pid: 4242, comm: 'stress', detail: 'CONSTRAINT_MEMCG', pod_uid: '0b1e4c1a-93a2-4f0e-8c49-5b4f54c1a2d7', cgroup_path: memcg,
+      kind: 'oom-kill',
+      pid: 4242,
+      comm: 'stress',
+      detail: 'CONSTRAINT_MEMCG',
+      pod_uid: '0b1e4c1a-93a2-4f0e-8c49-5b4f54c1a2d7',
+      cgroup_path: memcg,
     });
     // a later, unrelated OOM does not inherit that memcg
     expect(classify(rec(400, 'Out of memory: Killed process 9 (java) total-vm:1kB'))).toMatchObject({ kind: 'oom-kill', pid: 9, pod_uid: '' });

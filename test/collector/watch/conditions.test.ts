@@ -49,11 +49,22 @@ describe('condition tracker', () => {
 
   it('names each stuck namespace teardown and each frozen pod', () => {
     const t = tracker(0);
-    const ev = t.observe(look(0, [{ pid: 7, tgid: 7, isPidNsInit: true, inTeardown: true }, { pid: 9, tgid: 9, isPidNsInit: true, inTeardown: false }], [{ podUid: 'pod-f', path: '/kubepods/podf' }]));
-    expect(ev).toEqual(expect.arrayContaining([
-      expect.objectContaining({ kind: 'pidns-teardown', pids: [7] }),
-      expect.objectContaining({ kind: 'frozen-pod', pod_uid: 'pod-f', detail: expect.stringContaining('FROZEN') }),
-    ]));
+    const ev = t.observe(
+      look(
+        0,
+        [
+          { pid: 7, tgid: 7, isPidNsInit: true, inTeardown: true },
+          { pid: 9, tgid: 9, isPidNsInit: true, inTeardown: false },
+        ],
+        [{ podUid: 'pod-f', path: '/kubepods/podf' }],
+      ),
+    );
+    expect(ev).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'pidns-teardown', pids: [7] }),
+        expect.objectContaining({ kind: 'frozen-pod', pod_uid: 'pod-f', detail: expect.stringContaining('FROZEN') }),
+      ]),
+    );
     expect(ev).toHaveLength(2);
   });
 });

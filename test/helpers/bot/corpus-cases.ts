@@ -24,7 +24,12 @@ export interface Expected {
  */
 export const KNOWN_GAPS: Record<string, string> = {};
 
-export interface CorpusCase { name: string; dir: string; input: string; expected: Expected }
+export interface CorpusCase {
+  name: string;
+  dir: string;
+  input: string;
+  expected: Expected;
+}
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures');
 const ROOTS = [
@@ -45,7 +50,8 @@ export function loadCases(filter: (name: string) => boolean = () => true): Corpu
       const dir = path.join(root, name);
       if (seen.has(name) || !filter(name) || !existsSync(path.join(dir, 'expected.json'))) continue;
       seen.set(name, {
-        name, dir,
+        name,
+        dir,
         input: readFileSync(path.join(dir, 'input.txt'), 'utf8'),
         expected: JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected,
       });

@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 
 /** A local PagerDuty Events API v2 endpoint: 202 { status, message, dedup_key }, bodies recorded. */
-export interface FakePagerDuty { url: string; events: Record<string, unknown>[]; close(): Promise<void> }
+export interface FakePagerDuty {
+  url: string;
+  events: Record<string, unknown>[];
+  close(): Promise<void>;
+}
 
 export async function startFakePagerDuty(): Promise<FakePagerDuty> {
   const events: Record<string, unknown>[] = [];

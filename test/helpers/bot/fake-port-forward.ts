@@ -43,8 +43,16 @@ function httpError(socket: Duplex, code: number, reason: string, message: string
 function frame(opcode: number, payload: Buffer): Buffer {
   const n = payload.length;
   const head = n < 126 ? Buffer.from([0x80 | opcode, n]) : n < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
-  if (n >= 126 && n < 65536) { head[0] = 0x80 | opcode; head[1] = 126; head.writeUInt16BE(n, 2); }
-  if (n >= 65536) { head[0] = 0x80 | opcode; head[1] = 127; head.writeBigUInt64BE(BigInt(n), 2); }
+  if (n >= 126 && n < 65536) {
+    head[0] = 0x80 | opcode;
+    head[1] = 126;
+    head.writeUInt16BE(n, 2);
+  }
+  if (n >= 65536) {
+    head[0] = 0x80 | opcode;
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(n), 2);
+  }
   return Buffer.concat([head, payload]);
 }
 
@@ -53,17 +61,25 @@ function frame(opcode: number, payload: Buffer): Buffer {
  * `target(port)`: where the pod's `port` is reachable from here, or undefined
  * (nothing listens on it in the pod). `pod` names it in errors as the kubelet does.
  */
-export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buffer, opts: {
-  pod: { namespace: string; name: string; uid: string };
-  target(port: number): { host: string; port: number } | undefined;
-  onSession(s: PortForwardSession, tcp: () => Socket | undefined): void;
-}): void {
+export function servePortForward(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  opts: {
+    pod: { namespace: string; name: string; uid: string };
+    target(port: number): { host: string; port: number } | undefined;
+    onSession(s: PortForwardSession, tcp: () => Socket | undefined): void;
+  },
+): void {
   const url = new URL(req.url ?? '/', 'http://x');
   const key = req.headers['sec-websocket-key'];
   if (String(req.headers.upgrade).toLowerCase() !== 'websocket' || req.headers['sec-websocket-version'] !== '13' || typeof key !== 'string') {
     return httpError(socket, 400, 'BadRequest', 'Upgrade request required');
   }
-  const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const protocol = offered.length ? offered.find((p) => SUPPORTED.includes(p)) : '';
   if (protocol === undefined) return httpError(socket, 400, 'BadRequest', `requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${SUPPORTED.join(' ')}]`);
   const ports = url.searchParams.getAll('ports').flatMap((p) => p.split(','));
@@ -73,8 +89,11 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
   const port = Number(ports[0]);
   const base64 = protocol === 'v4.base64.channel.k8s.io';
   const accept = createHash('sha1').update(`${key}${GUID}`).digest('base64');
-  socket.write(['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`,
-    ...(protocol ? [`Sec-WebSocket-Protocol: ${protocol}`] : []), '', ''].join('\r\n'));
+  socket.write(
+    ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`, ...(protocol ? [`Sec-WebSocket-Protocol: ${protocol}`] : []), '', ''].join(
+      '\r\n',
+    ),
+  );
 
   const session: PortForwardSession = { protocol, port, authorization: req.headers.authorization, clientChannels: [], bytesIn: 0, bytesOut: 0, closed: false };
   let tcp: Socket | undefined;
@@ -104,10 +123,16 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
     close();
   };
   const to = opts.target(port);
-  if (!to) fail(`failed to connect to localhost:${port} inside namespace "${opts.pod.name}", IPv4: dial tcp4 127.0.0.1:${port}: connect: connection refused IPv6 dial tcp6: address localhost: no suitable address`);
+  if (!to)
+    fail(
+      `failed to connect to localhost:${port} inside namespace "${opts.pod.name}", IPv4: dial tcp4 127.0.0.1:${port}: connect: connection refused IPv6 dial tcp6: address localhost: no suitable address`,
+    );
   else {
     tcp = connect(to.port, to.host);
-    tcp.on('data', (d: Buffer) => { session.bytesOut += d.length; send(0, d); });
+    tcp.on('data', (d: Buffer) => {
+      session.bytesOut += d.length;
+      send(0, d);
+    });
     tcp.on('error', (err) => fail(`failed to connect to localhost:${port}: ${err.message}`));
     tcp.on('close', () => close());
   }
@@ -119,9 +144,18 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
   const onMessage = (opcode: number, data: Buffer): void => {
     let channel: number;
     let payload: Buffer;
-    if (opcode === 0x1) { channel = data[0] - 48; payload = Buffer.from(data.subarray(1).toString('utf8'), 'base64'); } else { channel = data[0]; payload = data.subarray(1); }
+    if (opcode === 0x1) {
+      channel = data[0] - 48;
+      payload = Buffer.from(data.subarray(1).toString('utf8'), 'base64');
+    } else {
+      channel = data[0];
+      payload = data.subarray(1);
+    }
     session.clientChannels.push(channel);
-    if (channel === 0 && payload.length) { session.bytesIn += payload.length; tcp?.write(payload); }
+    if (channel === 0 && payload.length) {
+      session.bytesIn += payload.length;
+      tcp?.write(payload);
+    }
   };
   const consume = (): void => {
     for (;;) {
@@ -131,23 +165,52 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
       const masked = (pending[1] & 0x80) !== 0;
       let len = pending[1] & 0x7f;
       let at = 2;
-      if (len === 126) { if (pending.length < 4) return; len = pending.readUInt16BE(2); at = 4; } else if (len === 127) { if (pending.length < 10) return; len = Number(pending.readBigUInt64BE(2)); at = 10; }
-      if (!masked) { close(1002); return; }
+      if (len === 126) {
+        if (pending.length < 4) return;
+        len = pending.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (pending.length < 10) return;
+        len = Number(pending.readBigUInt64BE(2));
+        at = 10;
+      }
+      if (!masked) {
+        close(1002);
+        return;
+      }
       if (pending.length < at + 4 + len) return;
       const mask = pending.subarray(at, at + 4);
       const data = Buffer.from(pending.subarray(at + 4, at + 4 + len));
       for (let i = 0; i < data.length; i++) data[i] ^= mask[i % 4];
       pending = pending.subarray(at + 4 + len);
-      if (opcode === 0x8) { close(); return; }
-      if (opcode === 0x9) { if (!session.closed) socket.write(frame(0xa, data)); continue; }
+      if (opcode === 0x8) {
+        close();
+        return;
+      }
+      if (opcode === 0x9) {
+        if (!session.closed) socket.write(frame(0xa, data));
+        continue;
+      }
       if (opcode === 0xa) continue;
-      if (opcode !== 0) { messageOpcode = opcode; message = []; }
+      if (opcode !== 0) {
+        messageOpcode = opcode;
+        message = [];
+      }
       message.push(data);
       if (fin) onMessage(messageOpcode, Buffer.concat(message));
     }
   };
-  socket.on('data', (d: Buffer) => { pending = Buffer.concat([pending, d]); consume(); });
-  socket.on('close', () => { session.closed = true; tcp?.destroy(); });
-  socket.on('error', () => { session.closed = true; tcp?.destroy(); });
+  socket.on('data', (d: Buffer) => {
+    pending = Buffer.concat([pending, d]);
+    consume();
+  });
+  socket.on('close', () => {
+    session.closed = true;
+    tcp?.destroy();
+  });
+  socket.on('error', () => {
+    session.closed = true;
+    tcp?.destroy();
+  });
   consume();
 }

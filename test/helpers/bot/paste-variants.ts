@@ -14,10 +14,20 @@
 import type { CorpusCase } from './corpus-cases';
 
 export type TransformName =
-  | 'quote >' | 'quote >>' | 'line numbers cat -n' | 'line numbers grep -n' | 'line numbers editor gutter'
-  | 'kernel timestamps stripped' | 'ps header removed' | 'ps columns reordered' | 'PPID as tree art'
-  | 'process-level to thread-level' | 'thread-level to process-level' | 'wchan truncated to 6'
-  | 'rows elided' | 'stack restated in a sentence';
+  | 'quote >'
+  | 'quote >>'
+  | 'line numbers cat -n'
+  | 'line numbers grep -n'
+  | 'line numbers editor gutter'
+  | 'kernel timestamps stripped'
+  | 'ps header removed'
+  | 'ps columns reordered'
+  | 'PPID as tree art'
+  | 'process-level to thread-level'
+  | 'thread-level to process-level'
+  | 'wchan truncated to 6'
+  | 'rows elided'
+  | 'stack restated in a sentence';
 
 export interface Variant {
   text: string;
@@ -29,13 +39,18 @@ export interface Variant {
   rows?: number[];
 }
 
-export interface Skip { skip: string }
+export interface Skip {
+  skip: string;
+}
 
 export type Outcome = Variant | Skip;
 
 export const isSkip = (o: Outcome): o is Skip => 'skip' in o;
 
-interface OutLine { text: string; changed: boolean }
+interface OutLine {
+  text: string;
+  changed: boolean;
+}
 
 function assemble(out: OutLine[], note: string): Variant {
   return {
@@ -56,12 +71,17 @@ function linesOf(input: string): string[] {
 
 function prefixEvery(c: CorpusCase, prefix: (n: number, line: string) => string, note: string): Outcome {
   const lines = linesOf(c.input);
-  return assemble(lines.map((l, i) => ({ text: prefix(i + 1, l), changed: true })), note);
+  return assemble(
+    lines.map((l, i) => ({ text: prefix(i + 1, l), changed: true })),
+    note,
+  );
 }
 
 /** `> ` on every line as a mail client or GitHub "quote reply" writes it (an empty line becomes `>`). */
-const quote = (marker: string) => (c: CorpusCase): Outcome =>
-  prefixEvery(c, (_n, l) => (l === '' ? marker : `${marker} ${l}`), `every line quoted with "${marker} "`);
+const quote =
+  (marker: string) =>
+  (c: CorpusCase): Outcome =>
+    prefixEvery(c, (_n, l) => (l === '' ? marker : `${marker} ${l}`), `every line quoted with "${marker} "`);
 
 /** `cat -n`: the number right-aligned in 6 columns, a tab, the line (empty lines are numbered too). */
 const catN = (c: CorpusCase): Outcome => prefixEvery(c, (n, l) => `${String(n).padStart(6)}\t${l}`, 'cat -n numbering');
@@ -80,7 +100,8 @@ const gutter = (c: CorpusCase): Outcome => {
 const DMESG = /^(\s*)\[\s*\d+\.\d+\] ?/;
 const DMESG_T = /^(\s*)\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?/;
 /** syslog / journalctl kernel lines, with an optional `<N>` priority and the kernel's own `[secs]` after "kernel:". */
-const SYSLOG_KERNEL = /^(\s*)(?:<\d+>)?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) \S+ kernel: (?:\[\s*\d+\.\d+\] ?)?/;
+const SYSLOG_KERNEL =
+  /^(\s*)(?:<\d+>)?(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) \S+ kernel: (?:\[\s*\d+\.\d+\] ?)?/;
 
 /**
  * `dmesg -t` for every kernel line: the raw dmesg / dmesg -T stamp, and the
@@ -92,7 +113,10 @@ const stripTimestamps = (c: CorpusCase): Outcome => {
   let stripped = 0;
   const out = linesOf(c.input).map((l) => {
     for (const re of [SYSLOG_KERNEL, DMESG_T, DMESG]) {
-      if (re.test(l)) { stripped++; return { text: l.replace(re, '$1'), changed: true }; }
+      if (re.test(l)) {
+        stripped++;
+        return { text: l.replace(re, '$1'), changed: true };
+      }
     }
     return { text: l, changed: false };
   });
@@ -104,20 +128,85 @@ const stripTimestamps = (c: CorpusCase): Outcome => {
 /** Header words of procps `ps` (any format) and `top`, with how their values look. */
 const PID_LIKE = /^\d+$/;
 const COLUMN_VALUES: Record<string, RegExp> = {
-  PID: PID_LIKE, PPID: PID_LIKE, LWP: PID_LIKE, TID: PID_LIKE, SPID: PID_LIKE, TGID: PID_LIKE, PGID: PID_LIKE, SID: PID_LIKE,
-  NLWP: PID_LIKE, THCNT: PID_LIKE, C: PID_LIKE, PSR: PID_LIKE, VSZ: PID_LIKE, RSS: PID_LIKE, SZ: PID_LIKE,
-  PRI: /^-?\d+$/, NI: /^(?:-?\d+|-)$/, PR: /^(?:-?\d+|rt)$/, F: /^\d+$/,
-  STAT: /^[RSDZTtXxIWPK][<NLsl+]*$/, S: /^[RSDZTtXxIWPK][<NLsl+]*$/, STATE: /^[RSDZTtXxIWPK][<NLsl+]*$/,
-  '%CPU': /^\d+(?:\.\d+)?$/, '%MEM': /^\d+(?:\.\d+)?$/,
-  TIME: /^(?:\d+-)?\d+:\d\d(?::\d\d)?$/, 'TIME+': /^\d+:\d\d\.\d\d$/, ELAPSED: /^(?:\d+-)?(?:\d+:)?\d+:\d\d$/,
-  VIRT: /^\d+(?:\.\d+)?[kmgtKMGT]?$/, RES: /^\d+(?:\.\d+)?[kmgtKMGT]?$/, SHR: /^\d+(?:\.\d+)?[kmgtKMGT]?$/,
-  UID: /^\S+$/, USER: /^\S+$/, RUSER: /^\S+$/, EUSER: /^\S+$/, GROUP: /^\S+$/, TTY: /^\S+$/, TT: /^\S+$/,
-  WCHAN: /^\S+$/, ADDR: /^\S+$/, START: /^\S+$/, STIME: /^\S+$/, STARTED: /^.+$/, CLS: /^\S+$/,
-  CMD: /^.*$/, COMMAND: /^.*$/, ARGS: /^.*$/, COMM: /^.*$/,
+  PID: PID_LIKE,
+  PPID: PID_LIKE,
+  LWP: PID_LIKE,
+  TID: PID_LIKE,
+  SPID: PID_LIKE,
+  TGID: PID_LIKE,
+  PGID: PID_LIKE,
+  SID: PID_LIKE,
+  NLWP: PID_LIKE,
+  THCNT: PID_LIKE,
+  C: PID_LIKE,
+  PSR: PID_LIKE,
+  VSZ: PID_LIKE,
+  RSS: PID_LIKE,
+  SZ: PID_LIKE,
+  PRI: /^-?\d+$/,
+  NI: /^(?:-?\d+|-)$/,
+  PR: /^(?:-?\d+|rt)$/,
+  F: /^\d+$/,
+  STAT: /^[RSDZTtXxIWPK][<NLsl+]*$/,
+  S: /^[RSDZTtXxIWPK][<NLsl+]*$/,
+  STATE: /^[RSDZTtXxIWPK][<NLsl+]*$/,
+  '%CPU': /^\d+(?:\.\d+)?$/,
+  '%MEM': /^\d+(?:\.\d+)?$/,
+  TIME: /^(?:\d+-)?\d+:\d\d(?::\d\d)?$/,
+  'TIME+': /^\d+:\d\d\.\d\d$/,
+  ELAPSED: /^(?:\d+-)?(?:\d+:)?\d+:\d\d$/,
+  VIRT: /^\d+(?:\.\d+)?[kmgtKMGT]?$/,
+  RES: /^\d+(?:\.\d+)?[kmgtKMGT]?$/,
+  SHR: /^\d+(?:\.\d+)?[kmgtKMGT]?$/,
+  UID: /^\S+$/,
+  USER: /^\S+$/,
+  RUSER: /^\S+$/,
+  EUSER: /^\S+$/,
+  GROUP: /^\S+$/,
+  TTY: /^\S+$/,
+  TT: /^\S+$/,
+  WCHAN: /^\S+$/,
+  ADDR: /^\S+$/,
+  START: /^\S+$/,
+  STIME: /^\S+$/,
+  STARTED: /^.+$/,
+  CLS: /^\S+$/,
+  CMD: /^.*$/,
+  COMMAND: /^.*$/,
+  ARGS: /^.*$/,
+  COMM: /^.*$/,
 };
 const COMMAND_COLUMNS = new Set(['CMD', 'COMMAND', 'ARGS', 'COMM']);
 /** procps prints these right-aligned. */
-const RIGHT_ALIGNED = new Set(['PID', 'PPID', 'LWP', 'TID', 'SPID', 'TGID', 'PGID', 'SID', 'NLWP', 'THCNT', 'C', 'PSR', 'VSZ', 'RSS', 'SZ', 'PRI', 'NI', 'PR', '%CPU', '%MEM', 'TIME', 'TIME+', 'ELAPSED', 'STARTED', 'VIRT', 'RES', 'SHR']);
+const RIGHT_ALIGNED = new Set([
+  'PID',
+  'PPID',
+  'LWP',
+  'TID',
+  'SPID',
+  'TGID',
+  'PGID',
+  'SID',
+  'NLWP',
+  'THCNT',
+  'C',
+  'PSR',
+  'VSZ',
+  'RSS',
+  'SZ',
+  'PRI',
+  'NI',
+  'PR',
+  '%CPU',
+  '%MEM',
+  'TIME',
+  'TIME+',
+  'ELAPSED',
+  'STARTED',
+  'VIRT',
+  'RES',
+  'SHR',
+]);
 const TOP_ONLY = new Set(['PR', 'VIRT', 'RES', 'SHR', 'TIME+']);
 const WEEKDAY = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)$/;
 const MONTH = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$/;
@@ -189,7 +278,11 @@ function findTables(lines: string[]): Table[] {
     }
     if (!rows.length) continue;
     tables.push({
-      kind: head.kind, header: h, rows, names: head.names, cells,
+      kind: head.kind,
+      header: h,
+      rows,
+      names: head.names,
+      cells,
       commandLast: COMMAND_COLUMNS.has(head.names[head.names.length - 1]),
       // Leading blanks before a right-aligned first column are its padding, not an indent.
       indent: RIGHT_ALIGNED.has(head.names[0]) ? '' : [h, ...rows].map((i) => /^\s*/.exec(lines[i])![0]).reduce((a, b) => (a.length <= b.length ? a : b)),
@@ -202,10 +295,15 @@ function findTables(lines: string[]): Table[] {
 /** Prints a table as procps does: each column as wide as its widest cell, one space between, the last column unpadded. */
 function renderTable(names: string[], cells: string[][], indent: string): string[] {
   const widths = names.map((n, c) => Math.max(n.length, ...cells.map((r) => r[c].length)));
-  const line = (row: string[]): string => indent + row.map((cell, c) => {
-    if (c === names.length - 1) return RIGHT_ALIGNED.has(names[c]) ? cell.padStart(widths[c]) : cell;
-    return RIGHT_ALIGNED.has(names[c]) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]);
-  }).join(' ').trimEnd();
+  const line = (row: string[]): string =>
+    indent +
+    row
+      .map((cell, c) => {
+        if (c === names.length - 1) return RIGHT_ALIGNED.has(names[c]) ? cell.padStart(widths[c]) : cell;
+        return RIGHT_ALIGNED.has(names[c]) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]);
+      })
+      .join(' ')
+      .trimEnd();
   return [line(names), ...cells.map(line)];
 }
 
@@ -213,9 +311,24 @@ function renderTable(names: string[], cells: string[][], indent: string): string
 
 /** Header → `-o` spec printing it, for the fixed formats (-ef, -eLf, aux) rewritten as -o lists. */
 const SPEC_FOR_HEADER: Record<string, string> = {
-  UID: 'user=UID', USER: 'user', PID: 'pid', PPID: 'ppid', LWP: 'lwp', C: 'c', NLWP: 'nlwp', STIME: 'stime',
-  TTY: 'tty=TTY', TIME: 'time', CMD: 'cmd', COMMAND: 'command', '%CPU': '%cpu', '%MEM': '%mem', VSZ: 'vsz',
-  RSS: 'rss', STAT: 'stat', START: 'start_time',
+  UID: 'user=UID',
+  USER: 'user',
+  PID: 'pid',
+  PPID: 'ppid',
+  LWP: 'lwp',
+  C: 'c',
+  NLWP: 'nlwp',
+  STIME: 'stime',
+  TTY: 'tty=TTY',
+  TIME: 'time',
+  CMD: 'cmd',
+  COMMAND: 'command',
+  '%CPU': '%cpu',
+  '%MEM': '%mem',
+  VSZ: 'vsz',
+  RSS: 'rss',
+  STAT: 'stat',
+  START: 'start_time',
 };
 /** The fixed ps formats: option word → the columns it prints. */
 const FIXED_FORMATS: { word: RegExp; names: string[]; threads: boolean }[] = [
@@ -254,7 +367,8 @@ function psCommandAbove(lines: string[], t: Table): PsCommand | null | undefined
     if (items.length !== t.names.length) return undefined;
     const threads = words.some((x) => threadWord(x.text));
     return {
-      items, threads,
+      items,
+      threads,
       render(list, wantThreads, extra) {
         let opt = w;
         let before = above.slice(0, words[i].start);
@@ -311,13 +425,7 @@ interface TableEdit {
  * is rewritten to print exactly that. With `keepCommand` the command is left
  * alone (the edit does not change what it prints).
  */
-function rewriteTables(
-  c: CorpusCase,
-  which: (t: Table) => boolean,
-  edit: (t: Table, cmd: PsCommand | null) => TableEdit | string,
-  note: string,
-  keepCommand = false,
-): Outcome {
+function rewriteTables(c: CorpusCase, which: (t: Table) => boolean, edit: (t: Table, cmd: PsCommand | null) => TableEdit | string, note: string, keepCommand = false): Outcome {
   const lines = linesOf(c.input);
   const tables = findTables(lines).filter(which);
   if (!tables.length) return { skip: 'no table this applies to' };
@@ -328,16 +436,28 @@ function rewriteTables(
   let done = 0;
   for (const t of tables) {
     const cmd = keepCommand ? null : psCommandAbove(lines, t);
-    if (cmd === undefined) { reasons.push(`line ${t.header + 1}: cannot rewrite the command above the table`); continue; }
+    if (cmd === undefined) {
+      reasons.push(`line ${t.header + 1}: cannot rewrite the command above the table`);
+      continue;
+    }
     const e = edit(t, cmd);
-    if (typeof e === 'string') { reasons.push(`line ${t.header + 1}: ${e}`); continue; }
+    if (typeof e === 'string') {
+      reasons.push(`line ${t.header + 1}: ${e}`);
+      continue;
+    }
     let command: string | null = null;
     if (cmd) {
       command = e.items ? cmd.render(e.items, e.threads ?? null, e.extra) : null;
-      if (!command) { reasons.push(`line ${t.header + 1}: cannot say the rewrite as this command`); continue; }
+      if (!command) {
+        reasons.push(`line ${t.header + 1}: cannot say the rewrite as this command`);
+        continue;
+      }
     }
     const rendered = e.lines ?? renderTable(e.names, e.cells, t.indent);
-    replace.set(t.header, rendered.map((text) => ({ text, changed: true })));
+    replace.set(
+      t.header,
+      rendered.map((text) => ({ text, changed: true })),
+    );
     for (const r of t.rows) drop.add(r);
     if (command !== null) replace.set(t.header - 1, [{ text: command, changed: true }]);
     if (!e.lines) tids.push(...(e.rows ?? rowTids(t)));
@@ -383,18 +503,24 @@ const headerRemoved = (c: CorpusCase): Outcome => {
  * last, as `ps -o` prints a command that is not last truncated), and the -o
  * list of the command above permuted the same way.
  */
-const columnsReordered = (c: CorpusCase): Outcome => rewriteTables(c, isPs, (t, cmd) => {
-  const n = t.names.length;
-  const fixed = t.commandLast ? n - 1 : n;
-  if (fixed < 2) return 'fewer than two columns to move';
-  const order = [...Array.from({ length: fixed }, (_, i) => fixed - 1 - i), ...(t.commandLast ? [n - 1] : [])];
-  return {
-    names: order.map((i) => t.names[i]),
-    cells: t.cells.map((r) => order.map((i) => r[i])),
-    items: cmd ? order.map((i) => cmd.items[i]) : undefined,
-    threads: cmd?.threads,
-  };
-}, 'ps columns in reverse order');
+const columnsReordered = (c: CorpusCase): Outcome =>
+  rewriteTables(
+    c,
+    isPs,
+    (t, cmd) => {
+      const n = t.names.length;
+      const fixed = t.commandLast ? n - 1 : n;
+      if (fixed < 2) return 'fewer than two columns to move';
+      const order = [...Array.from({ length: fixed }, (_, i) => fixed - 1 - i), ...(t.commandLast ? [n - 1] : [])];
+      return {
+        names: order.map((i) => t.names[i]),
+        cells: t.cells.map((r) => order.map((i) => r[i])),
+        items: cmd ? order.map((i) => cmd.items[i]) : undefined,
+        threads: cmd?.threads,
+      };
+    },
+    'ps columns in reverse order',
+  );
 
 /**
  * `ps --forest` for a table with PID and PPID: the PPID column dropped, rows
@@ -405,44 +531,54 @@ const columnsReordered = (c: CorpusCase): Outcome => rewriteTables(c, isPs, (t, 
  * case rests on parentage to init (orphans, missing-init zombies).
  */
 const treeArt = (c: CorpusCase): Outcome => {
-  const aboutInit = [...c.expected.must, ...(c.expected.may ?? [])].includes('orphan-accumulation')
-    || [c.expected.zombie_kind ?? []].flat().includes('missing-init');
-  return rewriteTables(c, (t) => isPs(t) && col(t, 'PID') >= 0 && col(t, 'PPID') >= 0 && t.commandLast, (t, cmd) => {
-    if (col(t, 'LWP', 'TID', 'SPID') >= 0) return 'a thread table: ps draws processes, not threads, as a tree';
-    const pi = col(t, 'PID');
-    const ppi = col(t, 'PPID');
-    const si = col(t, 'STAT', 'S', 'STATE');
-    const pids = t.cells.map((r) => r[pi]);
-    if (new Set(pids).size !== pids.length) return 'a pid listed twice';
-    const listed = new Set(pids);
-    const isRoot = (r: string[]): boolean => r[ppi] === '1' || r[ppi] === '0' || !listed.has(r[ppi]);
-    if (t.cells.every(isRoot)) return 'no parent of a row is listed: nothing to draw';
-    for (const r of t.cells.filter(isRoot)) {
-      if (r[ppi] === '0') continue;
-      if (si >= 0 && r[si].startsWith('Z')) return `zombie ${r[pi]} would lose its parent ${r[ppi]}`;
-      if (si < 0 && /<defunct>/.test(r[r.length - 1])) return `zombie ${r[pi]} would lose its parent ${r[ppi]}`;
-      if (aboutInit) return `the case rests on parentage to init and ${r[pi]} would lose its parent ${r[ppi]}`;
-    }
-    const children = new Map<string, string[][]>();
-    for (const r of t.cells) if (!isRoot(r)) children.set(r[ppi], [...(children.get(r[ppi]) ?? []), r]);
-    const keep = t.names.map((_, i) => i).filter((i) => i !== ppi);
-    const names = keep.map((i) => t.names[i]);
-    const cells: string[][] = [];
-    // procps: " \_ " before the command of a child, and for each ancestor level above it " |  " while that ancestor has later siblings, "    " when it has none.
-    const walk = (r: string[], levels: boolean[]): void => {
-      const art = levels.length ? `${levels.slice(0, -1).map((more) => (more ? ' |  ' : '    ')).join('')} \\_ ` : '';
-      cells.push(keep.map((i) => (i === r.length - 1 ? `${art}${r[i]}` : r[i])));
-      const kids = children.get(r[pi]) ?? [];
-      kids.forEach((k, j) => walk(k, [...levels, j < kids.length - 1]));
-    };
-    for (const r of t.cells.filter(isRoot)) walk(r, []);
-    return {
-      names, cells,
-      items: cmd ? keep.map((i) => cmd.items[i]) : undefined,
-      threads: cmd?.threads,
-      extra: cmd ? '--forest' : undefined,
-    };
-  }, 'PPID column replaced by ps --forest tree art');
+  const aboutInit = [...c.expected.must, ...(c.expected.may ?? [])].includes('orphan-accumulation') || [c.expected.zombie_kind ?? []].flat().includes('missing-init');
+  return rewriteTables(
+    c,
+    (t) => isPs(t) && col(t, 'PID') >= 0 && col(t, 'PPID') >= 0 && t.commandLast,
+    (t, cmd) => {
+      if (col(t, 'LWP', 'TID', 'SPID') >= 0) return 'a thread table: ps draws processes, not threads, as a tree';
+      const pi = col(t, 'PID');
+      const ppi = col(t, 'PPID');
+      const si = col(t, 'STAT', 'S', 'STATE');
+      const pids = t.cells.map((r) => r[pi]);
+      if (new Set(pids).size !== pids.length) return 'a pid listed twice';
+      const listed = new Set(pids);
+      const isRoot = (r: string[]): boolean => r[ppi] === '1' || r[ppi] === '0' || !listed.has(r[ppi]);
+      if (t.cells.every(isRoot)) return 'no parent of a row is listed: nothing to draw';
+      for (const r of t.cells.filter(isRoot)) {
+        if (r[ppi] === '0') continue;
+        if (si >= 0 && r[si].startsWith('Z')) return `zombie ${r[pi]} would lose its parent ${r[ppi]}`;
+        if (si < 0 && /<defunct>/.test(r[r.length - 1])) return `zombie ${r[pi]} would lose its parent ${r[ppi]}`;
+        if (aboutInit) return `the case rests on parentage to init and ${r[pi]} would lose its parent ${r[ppi]}`;
+      }
+      const children = new Map<string, string[][]>();
+      for (const r of t.cells) if (!isRoot(r)) children.set(r[ppi], [...(children.get(r[ppi]) ?? []), r]);
+      const keep = t.names.map((_, i) => i).filter((i) => i !== ppi);
+      const names = keep.map((i) => t.names[i]);
+      const cells: string[][] = [];
+      // procps: " \_ " before the command of a child, and for each ancestor level above it " |  " while that ancestor has later siblings, "    " when it has none.
+      const walk = (r: string[], levels: boolean[]): void => {
+        const art = levels.length
+          ? `${levels
+              .slice(0, -1)
+              .map((more) => (more ? ' |  ' : '    '))
+              .join('')} \\_ `
+          : '';
+        cells.push(keep.map((i) => (i === r.length - 1 ? `${art}${r[i]}` : r[i])));
+        const kids = children.get(r[pi]) ?? [];
+        kids.forEach((k, j) => walk(k, [...levels, j < kids.length - 1]));
+      };
+      for (const r of t.cells.filter(isRoot)) walk(r, []);
+      return {
+        names,
+        cells,
+        items: cmd ? keep.map((i) => cmd.items[i]) : undefined,
+        threads: cmd?.threads,
+        extra: cmd ? '--forest' : undefined,
+      };
+    },
+    'PPID column replaced by ps --forest tree art',
+  );
 };
 
 /**
@@ -450,24 +586,30 @@ const treeArt = (c: CorpusCase): Outcome => {
  * or NLWP 1) printed per thread: an LWP column equal to PID. A multi-threaded
  * process's other threads cannot be derived: skip.
  */
-const toThreads = (c: CorpusCase): Outcome => rewriteTables(c, (t) => isPs(t) && col(t, 'PID') >= 0 && col(t, 'LWP', 'TID', 'SPID') < 0, (t, cmd) => {
-  const pi = col(t, 'PID');
-  const si = col(t, 'STAT');
-  const ni = col(t, 'NLWP', 'THCNT');
-  if (si < 0 && ni < 0) return 'no STAT or NLWP column: threads unknown';
-  for (const r of t.cells) {
-    if (ni >= 0 ? r[ni] !== '1' : r[si].includes('l')) return `process ${r[pi]} is multi-threaded: its other threads cannot be derived`;
-  }
-  const at = pi + 1;
-  const ins = <T>(xs: T[], x: T): T[] => [...xs.slice(0, at), x, ...xs.slice(at)];
-  if (cmd && cmd.items.length !== t.names.length) return 'the -o list does not match the header';
-  return {
-    names: ins(t.names, 'LWP'),
-    cells: t.cells.map((r) => ins(r, r[pi])),
-    items: cmd ? ins(cmd.items, 'lwp') : undefined,
-    threads: true,
-  };
-}, 'process table printed per thread (ps -L)');
+const toThreads = (c: CorpusCase): Outcome =>
+  rewriteTables(
+    c,
+    (t) => isPs(t) && col(t, 'PID') >= 0 && col(t, 'LWP', 'TID', 'SPID') < 0,
+    (t, cmd) => {
+      const pi = col(t, 'PID');
+      const si = col(t, 'STAT');
+      const ni = col(t, 'NLWP', 'THCNT');
+      if (si < 0 && ni < 0) return 'no STAT or NLWP column: threads unknown';
+      for (const r of t.cells) {
+        if (ni >= 0 ? r[ni] !== '1' : r[si].includes('l')) return `process ${r[pi]} is multi-threaded: its other threads cannot be derived`;
+      }
+      const at = pi + 1;
+      const ins = <T>(xs: T[], x: T): T[] => [...xs.slice(0, at), x, ...xs.slice(at)];
+      if (cmd && cmd.items.length !== t.names.length) return 'the -o list does not match the header';
+      return {
+        names: ins(t.names, 'LWP'),
+        cells: t.cells.map((r) => ins(r, r[pi])),
+        items: cmd ? ins(cmd.items, 'lwp') : undefined,
+        threads: true,
+      };
+    },
+    'process table printed per thread (ps -L)',
+  );
 
 /**
  * The reverse: a thread table printed per process, derivable only when every
@@ -475,63 +617,81 @@ const toThreads = (c: CorpusCase): Outcome => rewriteTables(c, (t) => isPs(t) &&
  * LWP and thread name (a process row shows the leader's state and wchan; a
  * thread in another state or wait would be lost).
  */
-const toProcesses = (c: CorpusCase): Outcome => rewriteTables(c, (t) => isPs(t) && col(t, 'PID') >= 0 && col(t, 'LWP', 'TID', 'SPID') >= 0, (t, cmd) => {
-  const pi = col(t, 'PID');
-  const li = col(t, 'LWP', 'TID', 'SPID');
-  const last = t.names.length - 1;
-  const groups = new Map<string, string[][]>();
-  for (const r of t.cells) groups.set(r[pi], [...(groups.get(r[pi]) ?? []), r]);
-  const leaders: string[][] = [];
-  for (const [pid, rows] of groups) {
-    const leader = rows.find((r) => r[li] === pid);
-    if (!leader) return `the leader of ${pid} is not listed`;
-    for (const r of rows) {
-      const differs = t.names.findIndex((_n, i) => i !== li && !(i === last && t.commandLast) && r[i] !== leader[i]);
-      if (differs >= 0) return `thread ${r[li]} of ${pid} differs from its leader in ${t.names[differs]}`;
-    }
-    leaders.push(leader);
-  }
-  // `ps -eLf` per process is `ps -ef`: no LWP and no NLWP column.
-  const eLf = t.names.join(' ') === FIXED_FORMATS[1].names.join(' ');
-  const keep = t.names.map((_n, i) => i).filter((i) => i !== li && !(eLf && t.names[i] === 'NLWP'));
-  return {
-    names: keep.map((i) => t.names[i]),
-    cells: leaders.map((r) => keep.map((i) => r[i])),
-    items: cmd ? keep.map((i) => cmd.items[i]) : undefined,
-    threads: false,
-    rows: leaders.map((r) => Number(r[pi])),
-  };
-}, 'thread table printed per process');
+const toProcesses = (c: CorpusCase): Outcome =>
+  rewriteTables(
+    c,
+    (t) => isPs(t) && col(t, 'PID') >= 0 && col(t, 'LWP', 'TID', 'SPID') >= 0,
+    (t, cmd) => {
+      const pi = col(t, 'PID');
+      const li = col(t, 'LWP', 'TID', 'SPID');
+      const last = t.names.length - 1;
+      const groups = new Map<string, string[][]>();
+      for (const r of t.cells) groups.set(r[pi], [...(groups.get(r[pi]) ?? []), r]);
+      const leaders: string[][] = [];
+      for (const [pid, rows] of groups) {
+        const leader = rows.find((r) => r[li] === pid);
+        if (!leader) return `the leader of ${pid} is not listed`;
+        for (const r of rows) {
+          const differs = t.names.findIndex((_n, i) => i !== li && !(i === last && t.commandLast) && r[i] !== leader[i]);
+          if (differs >= 0) return `thread ${r[li]} of ${pid} differs from its leader in ${t.names[differs]}`;
+        }
+        leaders.push(leader);
+      }
+      // `ps -eLf` per process is `ps -ef`: no LWP and no NLWP column.
+      const eLf = t.names.join(' ') === FIXED_FORMATS[1].names.join(' ');
+      const keep = t.names.map((_n, i) => i).filter((i) => i !== li && !(eLf && t.names[i] === 'NLWP'));
+      return {
+        names: keep.map((i) => t.names[i]),
+        cells: leaders.map((r) => keep.map((i) => r[i])),
+        items: cmd ? keep.map((i) => cmd.items[i]) : undefined,
+        threads: false,
+        rows: leaders.map((r) => Number(r[pi])),
+      };
+    },
+    'thread table printed per process',
+  );
 
 /** `ps -l` / `wchan:6`: every wait channel cut to 6 characters. */
-const wchan6 = (c: CorpusCase): Outcome => rewriteTables(c, (t) => isPs(t) && col(t, 'WCHAN') >= 0, (t, cmd) => {
-  const wi = col(t, 'WCHAN');
-  if (!t.cells.some((r) => r[wi].length > 6)) return 'no wait channel longer than 6';
-  return {
-    names: t.names,
-    cells: t.cells.map((r) => r.map((x, i) => (i === wi ? x.slice(0, 6) : x))),
-    items: cmd ? cmd.items.map((x, i) => (i === wi ? 'wchan:6' : x)) : undefined,
-    threads: cmd?.threads,
-  };
-}, 'wait channels cut to 6 characters');
+const wchan6 = (c: CorpusCase): Outcome =>
+  rewriteTables(
+    c,
+    (t) => isPs(t) && col(t, 'WCHAN') >= 0,
+    (t, cmd) => {
+      const wi = col(t, 'WCHAN');
+      if (!t.cells.some((r) => r[wi].length > 6)) return 'no wait channel longer than 6';
+      return {
+        names: t.names,
+        cells: t.cells.map((r) => r.map((x, i) => (i === wi ? x.slice(0, 6) : x))),
+        items: cmd ? cmd.items.map((x, i) => (i === wi ? 'wchan:6' : x)) : undefined,
+        threads: cmd?.threads,
+      };
+    },
+    'wait channels cut to 6 characters',
+  );
 
 /** Each run of rows that are not key tasks replaced by one `[...]` line (ps and top tables); kept lines as printed. */
 const rowsElided = (c: CorpusCase): Outcome => {
   const keyPids = new Set(c.expected.key_tasks.flatMap((k) => (k.pid === null ? [] : [String(k.pid)])));
   const keyComms = c.expected.key_tasks.flatMap((k) => (k.pid === null && k.comm ? [k.comm] : []));
   const lines = linesOf(c.input);
-  return rewriteTables(c, () => true, (t) => {
-    const ids = t.names.map((n, i) => (/^(?:PID|LWP|TID|SPID)$/.test(n) ? i : -1)).filter((i) => i >= 0);
-    const isKey = (r: string[]): boolean => ids.some((i) => keyPids.has(r[i]))
-      || (t.commandLast && keyComms.some((k) => new RegExp(`(?:^|[\\s/\\[])${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:$|[\\s\\]:])`).test(r[r.length - 1])));
-    if (t.cells.every(isKey)) return 'every row is a key task';
-    const out: string[] = [lines[t.header]];
-    t.cells.forEach((r, i) => {
-      if (isKey(r)) out.push(lines[t.rows[i]]);
-      else if (out[out.length - 1] !== '[...]') out.push('[...]');
-    });
-    return { names: t.names, cells: t.cells, lines: out };
-  }, 'runs of non-key rows replaced by [...]', true);
+  return rewriteTables(
+    c,
+    () => true,
+    (t) => {
+      const ids = t.names.map((n, i) => (/^(?:PID|LWP|TID|SPID)$/.test(n) ? i : -1)).filter((i) => i >= 0);
+      const isKey = (r: string[]): boolean =>
+        ids.some((i) => keyPids.has(r[i])) || (t.commandLast && keyComms.some((k) => new RegExp(`(?:^|[\\s/\\[])${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:$|[\\s\\]:])`).test(r[r.length - 1])));
+      if (t.cells.every(isKey)) return 'every row is a key task';
+      const out: string[] = [lines[t.header]];
+      t.cells.forEach((r, i) => {
+        if (isKey(r)) out.push(lines[t.rows[i]]);
+        else if (out[out.length - 1] !== '[...]') out.push('[...]');
+      });
+      return { names: t.names, cells: t.cells, lines: out };
+    },
+    'runs of non-key rows replaced by [...]',
+    true,
+  );
 };
 
 // ---------------------------------------------------------------- stacks in prose
@@ -539,7 +699,8 @@ const rowsElided = (c: CorpusCase): Outcome => {
 const STACK_FRAME = /^\s*\[<[0-9a-f]+>\] (\?\s+)?([\w.]+)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
 const STACK_END = /^\s*\[<f{16}>\] 0xf{16}\s*$/;
 /** Scheduler and wait primitives a person skips when saying where a task is stuck. */
-const GENERIC = /^(?:__)?schedule(?:_\w+)?$|^io_schedule\w*$|^preempt_schedule\w*$|^do_wait$|^kernel_wait4$|^__?wait_on_bit\w*$|^out_of_line_wait_on_bit\w*$|^bit_wait\w*$|^wait_for_completion\w*$|^__wait_for_common$|^wait_for_common\w*$|^__?x64_sys_\w+$|^do_syscall_64$|^entry_SYSCALL\w*$/;
+const GENERIC =
+  /^(?:__)?schedule(?:_\w+)?$|^io_schedule\w*$|^preempt_schedule\w*$|^do_wait$|^kernel_wait4$|^__?wait_on_bit\w*$|^out_of_line_wait_on_bit\w*$|^bit_wait\w*$|^wait_for_completion\w*$|^__wait_for_common$|^wait_for_common\w*$|^__?x64_sys_\w+$|^do_syscall_64$|^entry_SYSCALL\w*$/;
 
 /**
  * Each `/proc/PID[/task/TID]/stack` (the command line and its frames) replaced
@@ -553,12 +714,18 @@ const stackInProse = (c: CorpusCase): Outcome => {
   let done = 0;
   for (let i = 0; i < lines.length; i++) {
     const target = /\/proc\/(\d+)(?:\/task\/(\d+))?\/stack\b/.exec(lines[i]);
-    if (!target || !/\bcat\b/.test(lines[i]) || !STACK_FRAME.test(lines[i + 1] ?? '')) { out.push({ text: lines[i], changed: false }); continue; }
+    if (!target || !/\bcat\b/.test(lines[i]) || !STACK_FRAME.test(lines[i + 1] ?? '')) {
+      out.push({ text: lines[i], changed: false });
+      continue;
+    }
     const frames: string[] = [];
     let j = i + 1;
     for (; j < lines.length; j++) {
       const f = STACK_FRAME.exec(lines[j]);
-      if (f) { if (!f[1]) frames.push(f[2]); continue; }
+      if (f) {
+        if (!f[1]) frames.push(f[2]);
+        continue;
+      }
       if (STACK_END.test(lines[j])) continue;
       break;
     }
@@ -596,10 +763,7 @@ export const TRANSFORMS: { name: TransformName; apply: (c: CorpusCase) => Outcom
  * is not the same evidence: it is skipped.
  */
 function dropsKeyEvidence(c: CorpusCase, v: Variant): string | null {
-  const words = [
-    ...c.expected.key_tasks.flatMap((k) => (k.pid === null ? [] : [String(k.pid)])),
-    ...(c.expected.key_objects ?? []).map((o) => o.name),
-  ];
+  const words = [...c.expected.key_tasks.flatMap((k) => (k.pid === null ? [] : [String(k.pid)])), ...(c.expected.key_objects ?? []).map((o) => o.name)];
   for (const w of words) {
     const re = new RegExp(`(?<![\\w.-])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`);
     if (re.test(c.input) && !re.test(v.text)) return `the variant drops ${w}, which the case is scored on`;

@@ -21,11 +21,18 @@ export const ACTION_SECRET = 'test-action-secret-19c4';
 
 type Element = { type?: string; action_id?: string; value?: string; text?: { text: string } | string; confirm?: unknown };
 export type Block = { type: string; text?: { text: string }; elements?: Element[] };
-const elementText = (e: Element): string => (typeof e.text === 'string' ? e.text : e.text?.text ?? '');
+const elementText = (e: Element): string => (typeof e.text === 'string' ? e.text : (e.text?.text ?? ''));
 export const blocksOf = (c: SlackCall): Block[] => (c.args.blocks as Block[]) ?? [];
 /** Everything a reader sees in a message's blocks, one block per line. */
-export const allText = (c: SlackCall): string => blocksOf(c).map((b) => b.text?.text ?? (b.elements ?? []).map(elementText).join(' ')).join('\n');
-export const actionIds = (c: SlackCall): string[] => blocksOf(c).flatMap((b) => b.elements ?? []).map((e) => e.action_id ?? '').filter(Boolean);
+export const allText = (c: SlackCall): string =>
+  blocksOf(c)
+    .map((b) => b.text?.text ?? (b.elements ?? []).map(elementText).join(' '))
+    .join('\n');
+export const actionIds = (c: SlackCall): string[] =>
+  blocksOf(c)
+    .flatMap((b) => b.elements ?? [])
+    .map((e) => e.action_id ?? '')
+    .filter(Boolean);
 
 export interface TestBot {
   url: string;
@@ -46,7 +53,18 @@ export interface TestBot {
  * through loadConfig from `env` like production (the collector pool too, with
  * discovery through KUBECONFIG); Kubernetes lookups and escalation are passed in.
  */
-export async function startTestBot(opts: { env?: Record<string, string>; kube?: KubeLookup; collectors?: (config: BotConfig) => CollectorPool; escalation?: EscalationTarget; scheduler?: Scheduler; recheckDelayMs?: number; metrics?: BotMetrics; slackProbeTtlMs?: number } = {}): Promise<TestBot> {
+export async function startTestBot(
+  opts: {
+    env?: Record<string, string>;
+    kube?: KubeLookup;
+    collectors?: (config: BotConfig) => CollectorPool;
+    escalation?: EscalationTarget;
+    scheduler?: Scheduler;
+    recheckDelayMs?: number;
+    metrics?: BotMetrics;
+    slackProbeTtlMs?: number;
+  } = {},
+): Promise<TestBot> {
   const slack = await startFakeSlackApi();
   const dbDir = mkdtempSync(join(tmpdir(), 'whystuck-audit-'));
   const store = openSqliteStore(join(dbDir, 'store.db'));
@@ -54,13 +72,38 @@ export async function startTestBot(opts: { env?: Record<string, string>; kube?: 
   const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.url, WHYSTUCK_PASTE_RATE_PER_MINUTE: '600', ...opts.env }, undefined);
   const collectors = opts.collectors?.(config) ?? collectorPoolFromConfig(config);
   const logLines: string[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => { logLines.push(s); } });
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write: (s: string) => {
+        logLines.push(s);
+      },
+    },
+  );
   const kube: KubeLookup = opts.kube ?? { getPod: async (ns, name) => ({ status: 'not-found', message: `pod ${ns}/${name} does not exist` }) };
-  const bot = createSlackApp({ config, logger, actionSecret: ACTION_SECRET, store, kube, collectors, escalation: opts.escalation, scheduler: opts.scheduler, recheckDelayMs: opts.recheckDelayMs ?? 300, metrics: opts.metrics, slackProbeTtlMs: opts.slackProbeTtlMs });
+  const bot = createSlackApp({
+    config,
+    logger,
+    actionSecret: ACTION_SECRET,
+    store,
+    kube,
+    collectors,
+    escalation: opts.escalation,
+    scheduler: opts.scheduler,
+    recheckDelayMs: opts.recheckDelayMs ?? 300,
+    metrics: opts.metrics,
+    slackProbeTtlMs: opts.slackProbeTtlMs,
+  });
   const port = await bot.start(0);
   const url = `http://127.0.0.1:${port}/slack/events`;
   return {
-    url, slack, bot, config, store, collectors, logLines,
+    url,
+    slack,
+    bot,
+    config,
+    store,
+    collectors,
+    logLines,
     send: (body) => postSigned(url, SIGNING_SECRET, body, body.startsWith('{') ? { contentType: 'application/json' } : {}),
     async close() {
       await bot.stop();
@@ -72,7 +115,11 @@ export async function startTestBot(opts: { env?: Record<string, string>; kube?: 
   };
 }
 
-export type AnalyzeModal = { callback_id: string; private_metadata: string; blocks: { type: string; block_id: string; element: { type: string; action_id: string; multiline?: boolean; max_length?: number } }[] };
+export type AnalyzeModal = {
+  callback_id: string;
+  private_metadata: string;
+  blocks: { type: string; block_id: string; element: { type: string; action_id: string; multiline?: boolean; max_length?: number } }[];
+};
 
 /** `/whystuck analyze` in `channel`: the dialog the bot opened (views.open with the command's trigger id). */
 export async function openAnalyzeDialog(t: TestBot, channel = 'C0INCIDENT', user = 'U0ONCALL'): Promise<AnalyzeModal> {

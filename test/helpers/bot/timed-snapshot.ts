@@ -12,14 +12,19 @@ export const BOOT_S = 1_764_918_000; // 2025-12-05T07:00:00Z
 const CORPUS = join(__dirname, '..', '..', 'fixtures', 'corpus');
 
 function reportLines(caseDir: string): string[] {
-  return readFileSync(join(CORPUS, caseDir, 'input.txt'), 'utf8').split('\n')
-    .map((l) => /^\[\s*\d+\.\d+\] (.*)$/.exec(l)?.[1]).filter((l): l is string => l !== undefined);
+  return readFileSync(join(CORPUS, caseDir, 'input.txt'), 'utf8')
+    .split('\n')
+    .map((l) => /^\[\s*\d+\.\d+\] (.*)$/.exec(l)?.[1])
+    .filter((l): l is string => l !== undefined);
 }
 
 const HUNG = reportLines('r-001-hung-task-fuse-6x');
 const OOM = reportLines('r-002-memcg-oom-kill-pod');
 
-export interface LogLine { t: number; text: string }
+export interface LogLine {
+  t: number;
+  text: string;
+}
 
 /** The hung-task watchdog's report about stat:PID (blocked in request_wait_answer, FUSE) at `t` seconds since boot. */
 export function hungTaskReport(t: number, pid: number): LogLine[] {
@@ -49,7 +54,12 @@ export function timedSnapshot(s: TimedSnapshot): SnapshotResponse {
   return {
     taken_at_unix_ms: (BOOT_S + s.uptime) * 1000,
     node: {
-      hostname: 'node-7', kernel_release: '6.18.44', cpu_count: 2, boot_time_unix: BOOT_S, uptime_seconds: s.uptime, clock_ticks_per_second: 100,
+      hostname: 'node-7',
+      kernel_release: '6.18.44',
+      cpu_count: 2,
+      boot_time_unix: BOOT_S,
+      uptime_seconds: s.uptime,
+      clock_ticks_per_second: 100,
       loadavg: s.loadavg ? { ...s.loadavg, running: 1, total: 200 } : undefined,
       cpu: { idle_pct: 95, iowait_pct: 0, user_pct: 3, system_pct: 2, procs_running: 1, procs_blocked: (s.tasks ?? []).filter((t) => t.state === 'D').length },
     },
@@ -58,15 +68,29 @@ export function timedSnapshot(s: TimedSnapshot): SnapshotResponse {
   };
 }
 
-const FUSE_STACK = ['request_wait_answer+0x151/0x210', '__fuse_simple_request+0x120/0x330', 'fuse_lookup_name+0xbf/0x220', 'fuse_lookup+0x75/0x1b0', '__lookup_slow+0x87/0x150']
-  .map((f) => { const [fn, off] = f.split('+'); return { function: fn, offset: `+${off}`, module: fn.includes('fuse') || fn === 'request_wait_answer' ? 'fuse' : '' }; });
+const FUSE_STACK = ['request_wait_answer+0x151/0x210', '__fuse_simple_request+0x120/0x330', 'fuse_lookup_name+0xbf/0x220', 'fuse_lookup+0x75/0x1b0', '__lookup_slow+0x87/0x150'].map((f) => {
+  const [fn, off] = f.split('+');
+  return { function: fn, offset: `+${off}`, module: fn.includes('fuse') || fn === 'request_wait_answer' ? 'fuse' : '' };
+});
 
 /** A live `stat` in D behind FUSE with SIGKILL pending, started `startedAt` seconds after boot. */
 export function stuckStat(pid: number, startedAt: number, pod?: string): Task {
   return {
-    tid: pid, tgid: pid, pid, ppid: pid - 1, comm: 'stat', state: 'D', is_thread_group_leader: true, num_threads: 1,
-    start_time_ticks: startedAt * 100, wchan: 'request_wait_answer', stack: FUSE_STACK, stack_read: true, sig_pending: '0000000000000100',
-    pod_uid: pod ?? '', cgroup_path: pod ? `/kubepods/burstable/pod${pod}/c0ffee` : '/user.slice',
+    tid: pid,
+    tgid: pid,
+    pid,
+    ppid: pid - 1,
+    comm: 'stat',
+    state: 'D',
+    is_thread_group_leader: true,
+    num_threads: 1,
+    start_time_ticks: startedAt * 100,
+    wchan: 'request_wait_answer',
+    stack: FUSE_STACK,
+    stack_read: true,
+    sig_pending: '0000000000000100',
+    pod_uid: pod ?? '',
+    cgroup_path: pod ? `/kubepods/burstable/pod${pod}/c0ffee` : '/user.slice',
   };
 }
 

@@ -19,7 +19,8 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding'
 const MERGE_KEYS: Record<string, string> = { containers: 'name', initContainers: 'name', volumes: 'name', volumeMounts: 'mountPath', env: 'name', ports: 'containerPort' };
 
 type Kustomization = {
-  resources?: string[]; namespace?: string;
+  resources?: string[];
+  namespace?: string;
   labels?: { pairs: Record<string, string>; includeSelectors?: boolean; includeTemplates?: boolean }[];
   images?: { name: string; newName?: string; newTag?: string; digest?: string }[];
   patches?: { path: string }[];
@@ -30,7 +31,9 @@ type Kustomization = {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function readObjects(file: string): K8sObject[] {
-  return YAML.parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJSON() as K8sObject).filter(Boolean);
+  return YAML.parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((d) => d.toJSON() as K8sObject)
+    .filter(Boolean);
 }
 
 /** Strategic merge (the subset our patches use): maps merge, `null` deletes, keyed lists merge by key (`$patch: delete` removes an element), other lists are replaced. */
@@ -48,7 +51,10 @@ export function strategicMerge(base: unknown, patch: unknown, field = ''): unkno
     const out = [...base];
     for (const p of patch) {
       const i = out.findIndex((b) => isObj(b) && isObj(p) && b[key] === p[key]);
-      if (isObj(p) && p.$patch === 'delete') { if (i >= 0) out.splice(i, 1); continue; }
+      if (isObj(p) && p.$patch === 'delete') {
+        if (i >= 0) out.splice(i, 1);
+        continue;
+      }
       if (i >= 0) out[i] = strategicMerge(out[i], p, field);
       else out.push(stripNulls(p));
     }
@@ -57,7 +63,16 @@ export function strategicMerge(base: unknown, patch: unknown, field = ''): unkno
   return stripNulls(patch);
 }
 
-const stripNulls = (v: unknown): unknown => (isObj(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, stripNulls(x)])) : Array.isArray(v) ? v.map(stripNulls) : v);
+const stripNulls = (v: unknown): unknown =>
+  isObj(v)
+    ? Object.fromEntries(
+        Object.entries(v)
+          .filter(([, x]) => x !== null)
+          .map(([k, x]) => [k, stripNulls(x)]),
+      )
+    : Array.isArray(v)
+      ? v.map(stripNulls)
+      : v;
 
 function generateSecret(dir: string, g: NonNullable<Kustomization['secretGenerator']>[number], opts: Kustomization['generatorOptions']): K8sObject {
   if (!opts?.disableNameSuffixHash) throw new Error(`${dir}: secretGenerator ${g.name} needs generatorOptions.disableNameSuffixHash (name hashes are not implemented)`);
@@ -83,7 +98,10 @@ function generateSecret(dir: string, g: NonNullable<Kustomization['secretGenerat
 
 function setImage(obj: K8sObject, images: NonNullable<Kustomization['images']>): void {
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) { v.forEach(walk); return; }
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+      return;
+    }
     if (!isObj(v)) return;
     for (const [k, x] of Object.entries(v)) {
       if ((k === 'containers' || k === 'initContainers') && Array.isArray(x)) {
@@ -91,7 +109,8 @@ function setImage(obj: K8sObject, images: NonNullable<Kustomization['images']>):
           const name = c.image?.replace(/[:@].*$/, '');
           const rule = images.find((i) => i.name === name);
           // As kustomize: a digest gives NAME:TAG@DIGEST with newTag, NAME@DIGEST without (the old tag dropped).
-          if (rule && c.image) c.image = rule.digest ? `${rule.newName ?? name}${rule.newTag ? `:${rule.newTag}` : ''}@${rule.digest}` : `${rule.newName ?? name}:${rule.newTag ?? c.image.split(':')[1] ?? 'latest'}`;
+          if (rule && c.image)
+            c.image = rule.digest ? `${rule.newName ?? name}${rule.newTag ? `:${rule.newTag}` : ''}@${rule.digest}` : `${rule.newName ?? name}:${rule.newTag ?? c.image.split(':')[1] ?? 'latest'}`;
         }
       } else walk(x);
     }

@@ -21,7 +21,9 @@ export function killTracked(): void {
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
   pids.clear();
 }

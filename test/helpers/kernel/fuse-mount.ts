@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, trackPid } from './cleanup';
 
-export interface Hung { opcode: number; unique: string; pid: number; path: string }
+export interface Hung {
+  opcode: number;
+  unique: string;
+  pid: number;
+  path: string;
+}
 
 export interface FuseMount {
   mountpoint: string;
@@ -24,7 +29,9 @@ export function fuseAvailable(): { ok: true } | { ok: false; reason: string } {
 
 /** The fusectl connection number of a mount: the minor of its device in mountinfo. */
 function connectionOf(mountpoint: string): string | undefined {
-  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === mountpoint);
+  const line = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.split(' ')[4] === mountpoint);
   return line?.split(' ')[2]?.split(':')[1];
 }
 
@@ -62,7 +69,9 @@ export async function startFuse(opts: { files?: Record<string, string>; /** rela
     abortConnection(mountpoint);
     try {
       process.kill(daemonPid, 'SIGKILL');
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
     spawnSync('umount', ['-l', mountpoint], { timeout: 5000 });
     rmSync(base, { recursive: true, force: true });
   });
@@ -82,18 +91,19 @@ export async function startFuse(opts: { files?: Record<string, string>; /** rela
       for (const w of waiters.splice(0)) w();
     }
   });
-  const until = (cond: () => boolean, timeoutMs: number, what: string): Promise<void> => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-    const check = (): void => {
-      if (cond()) {
-        clearTimeout(timer);
-        resolve();
-      } else {
-        waiters.push(check);
-      }
-    };
-    check();
-  });
+  const until = (cond: () => boolean, timeoutMs: number, what: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+      const check = (): void => {
+        if (cond()) {
+          clearTimeout(timer);
+          resolve();
+        } else {
+          waiters.push(check);
+        }
+      };
+      check();
+    });
   await until(() => ready, 10000, 'FUSE INIT');
   return {
     mountpoint,

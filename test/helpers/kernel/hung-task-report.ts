@@ -8,7 +8,8 @@ import type { FuseMount } from './fuse-mount';
 const HUNG = { timeout: '/proc/sys/kernel/hung_task_timeout_secs', warnings: '/proc/sys/kernel/hung_task_warnings' };
 
 export function hungTaskDetectorAvailable(): { ok: true } | { ok: false; reason: string } {
-  if (!existsSync(HUNG.timeout) || !existsSync(HUNG.warnings)) return { ok: false, reason: 'the kernel has no hung-task detector (CONFIG_DETECT_HUNG_TASK: /proc/sys/kernel/hung_task_timeout_secs is missing)' };
+  if (!existsSync(HUNG.timeout) || !existsSync(HUNG.warnings))
+    return { ok: false, reason: 'the kernel has no hung-task detector (CONFIG_DETECT_HUNG_TASK: /proc/sys/kernel/hung_task_timeout_secs is missing)' };
   return { ok: true };
 }
 
@@ -44,12 +45,16 @@ export function kmsgNextSeq(): bigint {
 /** Waits until the kernel logged "INFO: task COMM:PID blocked for more than N seconds" after `sinceSeq`; its monotonic time in seconds. */
 export async function waitForHungTaskReport(comm: string, pid: number, sinceSeq: bigint, timeoutMs = 40_000): Promise<number> {
   let at = 0;
-  await waitFor(() => {
-    const r = readKmsg({ sinceSeq, bootTimeMs: 0 });
-    const rec = r.status === 'ok' ? r.records.find((x) => (x.text ?? '').includes(`INFO: task ${comm}:${pid} blocked for more than`)) : undefined;
-    if (rec) at = Number(rec.monotonic_us) / 1e6;
-    return rec !== undefined;
-  }, `the hung-task report about ${comm}:${pid}`, timeoutMs);
+  await waitFor(
+    () => {
+      const r = readKmsg({ sinceSeq, bootTimeMs: 0 });
+      const rec = r.status === 'ok' ? r.records.find((x) => (x.text ?? '').includes(`INFO: task ${comm}:${pid} blocked for more than`)) : undefined;
+      if (rec) at = Number(rec.monotonic_us) / 1e6;
+      return rec !== undefined;
+    },
+    `the hung-task report about ${comm}:${pid}`,
+    timeoutMs,
+  );
   return at;
 }
 
@@ -63,7 +68,9 @@ export async function spawnReportedHungTask(pod: PodCgroup): Promise<{ pid: numb
   const { pid, mnt } = await spawnUnkillableStat(pod);
   const reportedAt = await waitForHungTaskReport('stat', pid, since);
   return {
-    pid, mnt, reportedAt,
+    pid,
+    mnt,
+    reportedAt,
     async release() {
       mnt.abort();
       await waitFor(() => stateOf(pid) === undefined, 'the released stat to exit');

@@ -53,23 +53,34 @@ export function createPodCgroup(opts: { qos?: 'burstable' | 'besteffort'; memory
   onCleanup(`pod cgroup ${podUid}`, async () => {
     thaw();
     for (let i = 0; i < 50; i++) {
-      const left = readFileSync(`${dir('pids')}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+      const left = readFileSync(`${dir('pids')}/cgroup.procs`, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
       if (left.length === 0) break;
       for (const pid of left) {
         try {
           process.kill(pid, 'SIGKILL');
-        } catch { /* gone */ }
+        } catch {
+          /* gone */
+        }
       }
       await new Promise((r) => setTimeout(r, 100));
     }
     for (const d of created.reverse()) {
       try {
         rmdirSync(d);
-      } catch { /* busy or gone */ }
+      } catch {
+        /* busy or gone */
+      }
     }
   });
   return {
-    podUid, containerId, path, thaw, dir,
+    podUid,
+    containerId,
+    path,
+    thaw,
+    dir,
     addPid(pid) {
       for (const c of controllers) writeFileSync(`${dir(c)}/cgroup.procs`, String(pid));
     },

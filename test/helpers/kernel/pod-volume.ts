@@ -16,7 +16,10 @@ export function fakeKubeletRoot(): string {
 
 /** Mount points in this process's mount namespace under `dir`, deepest first. */
 export function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && (m === dir || m.startsWith(`${dir}/`)))
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m) => m && (m === dir || m.startsWith(`${dir}/`)))
     .sort((a, b) => b.length - a.length);
 }
 
@@ -31,7 +34,9 @@ export function mountPodVolume(root: string, uid: string, opts: { volume?: strin
   mkdirSync(path, { recursive: true });
   const r = opts.source ? spawnSync('mount', ['--bind', opts.source, path], { timeout: 5000 }) : spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', path], { timeout: 5000 });
   if (r.status !== 0) throw new Error(`mount ${path}: ${r.stderr?.toString() || r.error?.message}`);
-  onCleanup(`pod volume ${path}`, () => { spawnSync('umount', ['-l', path], { timeout: 3000 }); });
+  onCleanup(`pod volume ${path}`, () => {
+    spawnSync('umount', ['-l', path], { timeout: 3000 });
+  });
   return path;
 }
 
@@ -58,7 +63,9 @@ async function spawnSleeper(command: string, args: string[], what: string, cwd?:
   onCleanup(`${what} ${pid}`, () => {
     try {
       process.kill(pid, 'SIGKILL');
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   });
   await waitFor(() => {
     try {

@@ -20,14 +20,18 @@ export async function waitFor(cond: () => boolean, what: string, timeoutMs = 100
   }
 }
 
-export const childrenOf = (pid: number): number[] => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((p) => {
-  try {
-    const s = readFileSync(`/proc/${p}/stat`, 'latin1');
-    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-  } catch {
-    return false;
-  }
-});
+export const childrenOf = (pid: number): number[] =>
+  readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((p) => {
+      try {
+        const s = readFileSync(`/proc/${p}/stat`, 'latin1');
+        return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    });
 
 /**
  * Runs a python3 program that waits for "go" on stdin before doing anything,
@@ -55,7 +59,10 @@ export async function spawnFakeZombie(cgroup?: PodCgroup): Promise<{ pid: number
   let tid = 0;
   await waitFor(() => {
     if (stateOf(p.pid) !== 'Z') return false;
-    tid = readdirSync(`/proc/${p.pid}/task`).map(Number).find((t) => t !== p.pid) ?? 0;
+    tid =
+      readdirSync(`/proc/${p.pid}/task`)
+        .map(Number)
+        .find((t) => t !== p.pid) ?? 0;
     return tid > 0;
   }, 'a fake zombie');
   return { pid: p.pid, threadTid: tid };
@@ -85,7 +92,9 @@ export async function spawnPidNamespace(opts: { orphans: number; cgroup?: PodCgr
   await waitFor(() => (initPid = childrenOf(unsharePid)[0] ?? 0) > 0, 'the namespace init');
   trackPid(initPid);
   let zombies: number[] = [];
-  await waitFor(() => (zombies = childrenOf(initPid).filter((p) => stateOf(p) === 'Z')).length === opts.orphans
-    && readFileSync(`/proc/${initPid}/comm`, 'latin1').trim() === 'sleep', `${opts.orphans} orphan zombies under the namespace init`);
+  await waitFor(
+    () => (zombies = childrenOf(initPid).filter((p) => stateOf(p) === 'Z')).length === opts.orphans && readFileSync(`/proc/${initPid}/comm`, 'latin1').trim() === 'sleep',
+    `${opts.orphans} orphan zombies under the namespace init`,
+  );
   return { unsharePid, initPid, zombiePids: zombies };
 }

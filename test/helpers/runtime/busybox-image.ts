@@ -35,24 +35,35 @@ export function buildBusyboxImage(dir: string, name: string): string {
     return { digest: `sha256:${digest}`, size: content.length };
   };
   const layer = blob(readFileSync(layerTar));
-  const config = blob(Buffer.from(JSON.stringify({
-    architecture: ARCH[process.arch] ?? process.arch,
-    os: 'linux',
-    config: { Env: ['PATH=/bin'], Entrypoint: ['/bin/sleep'], Cmd: ['2147483647'] },
-    rootfs: { type: 'layers', diff_ids: [layer.digest] },
-  })));
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({
+        architecture: ARCH[process.arch] ?? process.arch,
+        os: 'linux',
+        config: { Env: ['PATH=/bin'], Entrypoint: ['/bin/sleep'], Cmd: ['2147483647'] },
+        rootfs: { type: 'layers', diff_ids: [layer.digest] },
+      }),
+    ),
+  );
   const manifestType = 'application/vnd.oci.image.manifest.v1+json';
-  const manifest = blob(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: manifestType,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
-  })));
+  const manifest = blob(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: manifestType,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+      }),
+    ),
+  );
   writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: manifestType, ...manifest, annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name.split(':').pop() } }],
-  }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: manifestType, ...manifest, annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name.split(':').pop() } }],
+    }),
+  );
   const imageTar = join(dir, 'image.tar');
   const pack = spawnSync('tar', ['-cf', imageTar, '-C', layout, '.']);
   if (pack.status !== 0) throw new Error(`tar of the OCI layout failed: ${pack.stderr.toString()}`);

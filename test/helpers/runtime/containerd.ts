@@ -40,13 +40,15 @@ export function containerdAvailable(): { ok: true } | { ok: false; reason: strin
 /** Every v1 controller directory (or the v2 root) under /sys/fs/cgroup. */
 function cgroupRoots(): string[] {
   if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return ['/sys/fs/cgroup'];
-  return readdirSync('/sys/fs/cgroup').map((c) => `/sys/fs/cgroup/${c}`).filter((d) => {
-    try {
-      return statSync(d).isDirectory() && existsSync(`${d}/cgroup.procs`);
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/sys/fs/cgroup')
+    .map((c) => `/sys/fs/cgroup/${c}`)
+    .filter((d) => {
+      try {
+        return statSync(d).isDirectory() && existsSync(`${d}/cgroup.procs`);
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Directories under `dir`, deepest first. */
@@ -58,18 +60,21 @@ function subdirs(dir: string): string[] {
   return out;
 }
 
-const pidsIn = (cgroupDir: string): number[] => subdirs(cgroupDir).flatMap((d) => {
-  try {
-    return readFileSync(`${d}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-});
+const pidsIn = (cgroupDir: string): number[] =>
+  subdirs(cgroupDir).flatMap((d) => {
+    try {
+      return readFileSync(`${d}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
 
 const kill = (pid: number): void => {
   try {
     process.kill(pid, 'SIGKILL');
-  } catch { /* gone */ }
+  } catch {
+    /* gone */
+  }
 };
 
 /**
@@ -79,22 +84,32 @@ const kill = (pid: number): void => {
  * mmap lock (the hang tests make exactly such processes).
  */
 function shimsUnder(dir: string): number[] {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      if (!stat.includes('(containerd-shim')) return false;
-      return readlinkSync(`/proc/${pid}/cwd`).startsWith(`${dir}/`);
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+        if (!stat.includes('(containerd-shim')) return false;
+        return readlinkSync(`/proc/${pid}/cwd`).startsWith(`${dir}/`);
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** The shim sockets containerd 1.6 made for this instance: /run/containerd/s/sha256(address/namespace/id). */
 function shimSocketsOf(socket: string, stateDir: string): string[] {
   const tasks = join(stateDir, 'io.containerd.runtime.v2.task', 'k8s.io');
   const ids = existsSync(tasks) ? readdirSync(tasks) : [];
-  return ids.map((id) => join(SHIM_SOCKETS, createHash('sha256').update(join(socket, 'k8s.io', id)).digest('hex')));
+  return ids.map((id) =>
+    join(
+      SHIM_SOCKETS,
+      createHash('sha256')
+        .update(join(socket, 'k8s.io', id))
+        .digest('hex'),
+    ),
+  );
 }
 
 /**
@@ -125,30 +140,42 @@ export async function startContainerd(): Promise<TestContainerd> {
     for (const p of shimsUnder(dir)) kill(p);
     const left = [...podCgroups].flatMap((cg) => cgroupRoots().flatMap((root) => pidsIn(`${root}${cg}`)));
     for (const p of left) kill(p);
-    await waitFor(() => [...podCgroups].every((cg) => cgroupRoots().every((root) => pidsIn(`${root}${cg}`).length === 0)), 'the pods\' processes to exit', 3000).catch(() => undefined);
+    await waitFor(() => [...podCgroups].every((cg) => cgroupRoots().every((root) => pidsIn(`${root}${cg}`).length === 0)), "the pods' processes to exit", 3000).catch(() => undefined);
     // Its mounts (rootfs overlays, sandbox shm), deepest first.
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(`${dir}/`));
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4])
+      .filter((m) => m && m.startsWith(`${dir}/`));
     for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m], { timeout: 3000 });
     for (const cg of podCgroups) {
       for (const root of cgroupRoots()) {
         for (const d of subdirs(`${root}${cg}`)) {
           try {
             rmdirSync(d);
-          } catch { /* busy or gone */ }
+          } catch {
+            /* busy or gone */
+          }
         }
       }
     }
     for (const d of newParents) {
       try {
         rmdirSync(d);
-      } catch { /* busy (another test's pods) or gone */ }
+      } catch {
+        /* busy (another test's pods) or gone */
+      }
     }
     // Only this instance's shim sockets; the directories only when empty (another containerd may use them).
     for (const s of shimSocketsOf(socket, join(dir, 'state'))) rmSync(s, { force: true });
-    for (const [d, had] of [[SHIM_SOCKETS, hadShimSockets], ['/run/containerd', hadRunContainerd]] as const) {
+    for (const [d, had] of [
+      [SHIM_SOCKETS, hadShimSockets],
+      ['/run/containerd', hadRunContainerd],
+    ] as const) {
       try {
         if (!had) rmdirSync(d);
-      } catch { /* not empty, or gone */ }
+      } catch {
+        /* not empty, or gone */
+      }
     }
     rmSync(dir, { recursive: true, force: true });
   });
@@ -156,7 +183,9 @@ export async function startContainerd(): Promise<TestContainerd> {
   const image = buildBusyboxImage(join(dir, 'image'), TEST_IMAGE);
   for (const d of ['root', 'state', 'runc', 'cni/bin', 'cni/conf', 'opt', 'logs']) mkdirSync(join(dir, d), { recursive: true });
   const cri1 = 'plugins."io.containerd.grpc.v1.cri"';
-  writeFileSync(join(dir, 'config.toml'), `version = 2
+  writeFileSync(
+    join(dir, 'config.toml'),
+    `version = 2
 root = "${dir}/root"
 state = "${dir}/state"
 disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
@@ -181,7 +210,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       [${cri1}.containerd.runtimes.runc.options]
         Root = "${dir}/runc"
         SystemdCgroup = false
-`);
+`,
+  );
   const logPath = join(dir, 'containerd.log');
   const logFd = openSync(logPath, 'a');
   const child = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: ['ignore', logFd, logFd], detached: false });
@@ -195,8 +225,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     }
   };
   let exited: number | null = null;
-  child.once('exit', (code) => { exited = code ?? -1; });
-  await waitFor(() => exited !== null || existsSync(socket), 'containerd\'s socket', 15000);
+  child.once('exit', (code) => {
+    exited = code ?? -1;
+  });
+  await waitFor(() => exited !== null || existsSync(socket), "containerd's socket", 15000);
   if (exited !== null) throw new Error(`containerd exited with ${exited}:\n${log().slice(-2000)}`);
   cri = createCriTestClient(endpoint);
   // The CRI plugin serves a moment after the socket appears.
@@ -216,10 +248,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   const client = cri;
   onCleanup(`containerd ${dir}: pods`, async () => {
     const list = await client.call('ListPodSandbox', {}, 1500).catch(() => ({ items: [] }));
-    await Promise.all(list.items.map(async (s) => {
-      await client.call('StopPodSandbox', { pod_sandbox_id: s.id }, 1500).catch(() => undefined);
-      await client.call('RemovePodSandbox', { pod_sandbox_id: s.id }, 1500).catch(() => undefined);
-    }));
+    await Promise.all(
+      list.items.map(async (s) => {
+        await client.call('StopPodSandbox', { pod_sandbox_id: s.id }, 1500).catch(() => undefined);
+        await client.call('RemovePodSandbox', { pod_sandbox_id: s.id }, 1500).catch(() => undefined);
+      }),
+    );
   });
   return { dir, socket, endpoint, pid, cri, podCgroups, log };
 }

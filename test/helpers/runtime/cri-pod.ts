@@ -56,22 +56,31 @@ export async function createCriPod(ctrd: TestContainerd, opts: { name?: string; 
     return r.status;
   };
   return {
-    name, namespace, uid, sandboxId, cgroupParent, status,
+    name,
+    namespace,
+    uid,
+    sandboxId,
+    cgroupParent,
+    status,
     async runContainer(cname, command, o = {}) {
-      const created = await ctrd.cri.call('CreateContainer', {
-        pod_sandbox_id: sandboxId,
-        config: {
-          metadata: { name: cname, attempt: 0 },
-          image: { image: TEST_IMAGE },
-          command,
-          labels: { ...podLabels, 'io.kubernetes.container.name': cname },
-          annotations: { 'io.kubernetes.container.restartCount': '0', 'io.kubernetes.container.terminationMessagePath': '/dev/termination-log' },
-          log_path: `${cname}/0.log`,
-          mounts: o.mounts ?? [],
-          linux: { security_context: { namespace_options: NAMESPACES } },
+      const created = await ctrd.cri.call(
+        'CreateContainer',
+        {
+          pod_sandbox_id: sandboxId,
+          config: {
+            metadata: { name: cname, attempt: 0 },
+            image: { image: TEST_IMAGE },
+            command,
+            labels: { ...podLabels, 'io.kubernetes.container.name': cname },
+            annotations: { 'io.kubernetes.container.restartCount': '0', 'io.kubernetes.container.terminationMessagePath': '/dev/termination-log' },
+            log_path: `${cname}/0.log`,
+            mounts: o.mounts ?? [],
+            linux: { security_context: { namespace_options: NAMESPACES } },
+          },
+          sandbox_config: config,
         },
-        sandbox_config: config,
-      }, 30000);
+        30000,
+      );
       await ctrd.cri.call('StartContainer', { container_id: created.container_id }, 30000);
       await waitForState(status, created.container_id, 'CONTAINER_RUNNING');
       return { id: created.container_id };

@@ -8,8 +8,20 @@ import { LOADER_OPTIONS } from '../../../collector/src/proto/load-proto';
 const CRI_DIR = join(__dirname, '..', '..', '..', 'proto', 'vendor', 'cri-api');
 
 /** The RuntimeService methods the tests drive, as a kubelet would. */
-type Methods = 'Version' | 'RunPodSandbox' | 'StopPodSandbox' | 'RemovePodSandbox' | 'PodSandboxStatus' | 'ListPodSandbox'
-  | 'CreateContainer' | 'StartContainer' | 'StopContainer' | 'RemoveContainer' | 'ListContainers' | 'ContainerStatus' | 'ExecSync';
+type Methods =
+  | 'Version'
+  | 'RunPodSandbox'
+  | 'StopPodSandbox'
+  | 'RemovePodSandbox'
+  | 'PodSandboxStatus'
+  | 'ListPodSandbox'
+  | 'CreateContainer'
+  | 'StartContainer'
+  | 'StopContainer'
+  | 'RemoveContainer'
+  | 'ListContainers'
+  | 'ContainerStatus'
+  | 'ExecSync';
 
 type Req<M extends Methods> = Parameters<RuntimeServiceClient[M]>[0];
 type Res<M extends Methods> = Parameters<Extract<Parameters<RuntimeServiceClient[M]>[1], (...args: never[]) => unknown>>[1];

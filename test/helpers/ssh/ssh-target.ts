@@ -28,11 +28,20 @@ export function targetFor(sshd: TestSshd, o: { knownHostsText?: string; fingerpr
 export async function silentServer(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
   let count = 0;
   const sockets = new Set<import('node:net').Socket>();
-  const server: Server = createServer((s) => { count++; sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => undefined); });
+  const server: Server = createServer((s) => {
+    count++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as { port: number }).port,
     connections: () => count,
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }

@@ -57,7 +57,10 @@ export function freePort(): Promise<number> {
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const c = createConnection({ host: '127.0.0.1', port });
-    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
     c.once('error', () => resolve(false));
   });
 }
@@ -95,8 +98,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     writeFileSync(join(dir, 'passwd'), `${readFileSync('/etc/passwd', 'utf8')}${name}:x:${uid}:${uid}:whystuck test:/:/bin/sh\n`);
     writeFileSync(join(dir, 'shadow'), `${readFileSync('/etc/shadow', 'utf8')}${name}:*:19000:0:99999:7:::\n`, { mode: 0o600 });
     argv0 = 'unshare';
-    prefix = ['--mount', '--propagation', 'private', '--', 'sh', '-c',
-      `mount --bind "$0/passwd" /etc/passwd && mount --bind "$0/shadow" /etc/shadow && exec "$@"`, dir, SSHD as string];
+    prefix = ['--mount', '--propagation', 'private', '--', 'sh', '-c', `mount --bind "$0/passwd" /etc/passwd && mount --bind "$0/shadow" /etc/shadow && exec "$@"`, dir, SSHD as string];
   }
   // The privilege-separation directory sshd insists on (created by the service unit normally).
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755, recursive: true });
@@ -104,22 +106,45 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const config = join(dir, 'sshd_config');
-    writeFileSync(config, [
-      `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${hostKey}`, `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PermitRootLogin prohibit-password',
-      'PubkeyAuthentication yes', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no',
-      'StrictModes no', 'AllowTcpForwarding yes', 'MaxSessions 20', 'MaxStartups 50', 'LogLevel ERROR', '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        `Port ${port}`,
+        'ListenAddress 127.0.0.1',
+        `HostKey ${hostKey}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+        'PermitRootLogin prohibit-password',
+        'PubkeyAuthentication yes',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'StrictModes no',
+        'AllowTcpForwarding yes',
+        'MaxSessions 20',
+        'MaxStartups 50',
+        'LogLevel ERROR',
+        '',
+      ].join('\n'),
+    );
     const child = spawn(argv0, [...prefix, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     const pid = child.pid as number;
     let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     let exited = false;
-    child.once('exit', () => { exited = true; });
+    child.once('exit', () => {
+      exited = true;
+    });
     const until = Date.now() + 10000;
     while (!exited && Date.now() < until && !(await accepts(port))) await new Promise((r) => setTimeout(r, 50));
     if (exited || Date.now() >= until) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
       lastErr = stderr.trim();
       continue;
     }
@@ -128,7 +153,13 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     const knownHosts = join(dir, 'known_hosts');
     writeFileSync(knownHosts, `${knownHostsLine}\n`);
     return {
-      port, pid, dir, clientKey, knownHosts, knownHostsLine, ...(opts.user ? { user: opts.user } : {}),
+      port,
+      pid,
+      dir,
+      clientKey,
+      knownHosts,
+      knownHostsLine,
+      ...(opts.user ? { user: opts.user } : {}),
       hostFingerprint: fingerprintOf(`${hostKey}.pub`),
       newKey(name, opts = {}) {
         const file = join(dir, name);
@@ -139,11 +170,18 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
         // Sessions still open are children of the listener: kill them by pid too.
         const sessions = exited ? [] : childrenOf(pid);
         for (const p of [pid, ...sessions]) {
-          try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
         }
         if (!exited) {
           let timer: NodeJS.Timeout | undefined;
-          await new Promise((r) => { child.once('exit', r); timer = setTimeout(r, 2000); });
+          await new Promise((r) => {
+            child.once('exit', r);
+            timer = setTimeout(r, 2000);
+          });
           clearTimeout(timer);
         }
         rmSync(dir, { recursive: true, force: true });

@@ -27,7 +27,9 @@ export async function startBotReplica(env: Record<string, string>, timeoutMs = 6
   const script = `require(${JSON.stringify(join(ROOT, 'bench', 'ts-hook.js'))});
 require(${JSON.stringify(join(ROOT, 'bot', 'src', 'cli', 'main.ts'))}).main(['bot'], process.env).then((c) => { process.exitCode = c; }, (e) => { console.error(e); process.exitCode = 1; });`;
   const child: ChildProcess = spawn(process.execPath, ['-e', script], {
-    cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', WHYSTUCK_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', WHYSTUCK_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -39,13 +41,22 @@ require(${JSON.stringify(join(ROOT, 'bot', 'src', 'cli', 'main.ts'))}).main(['bo
     clearTimeout(hard);
   };
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => { void stop(); reject(new Error(`the bot replica did not start within ${timeoutMs} ms:\n${log}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the bot replica did not start within ${timeoutMs} ms:\n${log}`));
+    }, timeoutMs);
     child.stderr!.on('data', (d: Buffer) => {
       log += d.toString('utf8');
       const m = /"port":(\d+)[^\n]*whystuck bot started|whystuck bot started[^\n]*"port":(\d+)/.exec(log);
-      if (m) { clearTimeout(timer); resolve(Number(m[1] ?? m[2])); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1] ?? m[2]));
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the bot replica exited (${code}) before it started:\n${log}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the bot replica exited (${code}) before it started:\n${log}`));
+    });
   });
   const kill = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;

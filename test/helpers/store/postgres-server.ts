@@ -30,7 +30,9 @@ export function postgresBinDir(): string | undefined {
   if (onPath && existsSync(onPath.replace(/pg_ctl$/, 'initdb'))) return onPath.replace(/\/pg_ctl$/, '');
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'pg_ctl')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions.length ? join(base, versions[0], 'bin') : undefined;
 }
 
@@ -86,16 +88,34 @@ export async function startPostgres(): Promise<PostgresServer> {
     };
     run('initdb', ['-D', data, '-U', 'whystuck', `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C']);
     const port = await freePort();
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100`, 'start']);
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100`,
+      'start',
+    ]);
     started = true;
     const base = `postgres://whystuck:${password}@127.0.0.1:${port}`;
     const sql = async (text: string, url = `${base}/postgres`): Promise<Record<string, unknown>[]> => {
       const c = new Client({ connectionString: url });
       await c.connect();
-      try { return (await c.query(text)).rows; } finally { await c.end(); }
+      try {
+        return (await c.query(text)).rows;
+      } finally {
+        await c.end();
+      }
     };
     return {
-      url: `${base}/postgres`, port, sql, stop,
+      url: `${base}/postgres`,
+      port,
+      sql,
+      stop,
       async createDatabase(name) {
         if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
         await sql(`CREATE DATABASE ${name}`);

@@ -26,18 +26,35 @@ export function watchText(ended: () => string | undefined = () => undefined, con
   const listeners = new Set<() => void>();
   return {
     text: () => out,
-    append(s) { out += s; for (const l of [...listeners]) l(); },
-    end() { for (const l of [...listeners]) l(); },
+    append(s) {
+      out += s;
+      for (const l of [...listeners]) l();
+    },
+    end() {
+      for (const l of [...listeners]) l();
+    },
     waitFor(re, opts = {}) {
       const from = opts.from ?? 0;
       return new Promise((resolve, reject) => {
         const check = (): void => {
           const m = re.exec(out.slice(from));
-          if (m) { listeners.delete(check); clearTimeout(timer); resolve(m); return; }
+          if (m) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolve(m);
+            return;
+          }
           const why = ended();
-          if (why) { listeners.delete(check); clearTimeout(timer); reject(new Error(`${why} before printing ${re}:\n${out.slice(from)}${context()}`)); }
+          if (why) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            reject(new Error(`${why} before printing ${re}:\n${out.slice(from)}${context()}`));
+          }
         };
-        const timer = setTimeout(() => { listeners.delete(check); reject(new Error(`timed out waiting for ${re}; output so far:\n${out.slice(from)}${context()}`)); }, opts.timeoutMs ?? 30_000);
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`timed out waiting for ${re}; output so far:\n${out.slice(from)}${context()}`));
+        }, opts.timeoutMs ?? 30_000);
         listeners.add(check);
         check();
       });
@@ -68,18 +85,36 @@ export function startChat(args: string[], env: NodeJS.ProcessEnv, prefix: string
   const child = spawn(argv[0], argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
   trackPid(child.pid);
   let err = '';
-  const out = watchText(() => (child.exitCode !== null ? `whystuck exited (${child.exitCode})` : undefined), () => `\n--- stderr:\n${err}`);
+  const out = watchText(
+    () => (child.exitCode !== null ? `whystuck exited (${child.exitCode})` : undefined),
+    () => `\n--- stderr:\n${err}`,
+  );
   child.stdout!.on('data', (d: Buffer) => out.append(d.toString('utf8')));
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString('utf8'); });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => { out.end(); resolve(code); }));
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString('utf8');
+  });
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      out.end();
+      resolve(code);
+    }),
+  );
   return {
     child,
     stdout: () => out.text(),
     stderr: () => err,
-    send(line) { child.stdin!.write(`${line}\n`); },
+    send(line) {
+      child.stdin!.write(`${line}\n`);
+    },
     waitFor: (re, opts) => out.waitFor(re, opts),
     exited: () => exit,
-    kill() { try { child.kill('SIGKILL'); } catch { /* gone */ } },
+    kill() {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    },
   };
 }
 

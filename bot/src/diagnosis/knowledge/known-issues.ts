@@ -25,12 +25,11 @@ export const KNOWN_ISSUES: KnownIssue[] = [
     functions: ['memcg_numa_stat_show'],
     fixedIn: '5.8',
     fix: { commit: 'dd8657b6c1cb', subject: 'mm/memcg: optimize memory.numa_stat like memory.stat' },
-    explanation: 'Before v5.8, memcg_numa_stat_show computed every counter of every node by walking the whole memcg subtree (mem_cgroup_node_nr_lru_pages per memcg), without rescheduling. With thousands of memory cgroups (many pods, or offline "zombie" memcgs) one read of memory.numa_stat — which kubelet/cAdvisor do periodically — keeps a CPU busy for tens of seconds, and stop_machine or RCU on other CPUs then stall behind it.',
-    mitigation: 'Upgrade to v5.8+ or a vendor kernel with dd8657b6c1cb backported; until then reduce the number of memory cgroups (check the memory line of /proc/cgroups for offline memcgs) and stop frequent readers of memory.numa_stat.',
-    references: [
-      'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=dd8657b6c1cb',
-      'seed 002: soft lockup in memcg_numa_stat_show on 4.19',
-    ],
+    explanation:
+      'Before v5.8, memcg_numa_stat_show computed every counter of every node by walking the whole memcg subtree (mem_cgroup_node_nr_lru_pages per memcg), without rescheduling. With thousands of memory cgroups (many pods, or offline "zombie" memcgs) one read of memory.numa_stat — which kubelet/cAdvisor do periodically — keeps a CPU busy for tens of seconds, and stop_machine or RCU on other CPUs then stall behind it.',
+    mitigation:
+      'Upgrade to v5.8+ or a vendor kernel with dd8657b6c1cb backported; until then reduce the number of memory cgroups (check the memory line of /proc/cgroups for offline memcgs) and stop frequent readers of memory.numa_stat.',
+    references: ['https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=dd8657b6c1cb', 'seed 002: soft lockup in memcg_numa_stat_show on 4.19'],
   },
 ];
 

@@ -51,8 +51,7 @@ export function saysStuck(ev: Evidence): string | undefined {
   return ev.stated.find((s) => s.kind === 'terminating')?.text;
 }
 
-export const saysDeleted = (ev: Evidence): string | undefined =>
-  ev.kube?.stated.find((s) => s.kind === 'deleted')?.text ?? ev.stated.find((s) => s.kind === 'terminating')?.text;
+export const saysDeleted = (ev: Evidence): string | undefined => ev.kube?.stated.find((s) => s.kind === 'deleted')?.text ?? ev.stated.find((s) => s.kind === 'terminating')?.text;
 
 /** Containers still up: READY n/m with n > 0, or a container state running. */
 export function containersRunning(p: KubePod): boolean | undefined {
@@ -86,5 +85,4 @@ export function eventsOf(kube: KubeEvidence, p: KubePod): KubeEvidence['events']
 export const graceOf = (p: KubePod): number | undefined => p.deletionGracePeriodSeconds ?? p.terminationGracePeriodSeconds;
 
 /** A StatefulSet pod: its owner reference says so. */
-export const isStatefulSetPod = (p: KubePod): boolean =>
-  p.ownerReferences?.some((o) => o.kind === 'StatefulSet') ?? false;
+export const isStatefulSetPod = (p: KubePod): boolean => p.ownerReferences?.some((o) => o.kind === 'StatefulSet') ?? false;

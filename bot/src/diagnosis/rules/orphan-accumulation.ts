@@ -35,7 +35,15 @@ export const orphanAccumulation: Rule = {
         explanation: `${g.length} ${g[0].comm} processes have ${parent ? name(parent) : `pid ${g[0].ppid}`} as parent: their original parents exited without ending them, so they were re-parented to init and keep running (and using memory, pids and file handles). Typical causes: a supervisor killed with SIGKILL, health-check or cron scripts that time out, or \`sh -c\` wrappers killed without their process group.`,
         evidence: g.slice(0, 8).flatMap((t) => t.lines.slice(0, 1)),
         tasks: g.slice(0, 10).map((t) => taskRef(t, 'victim')),
-        remediations: [{ action: 'manual', effective: 'unknown', risk: 'medium', why: 'Find who starts them (their start times, cmdline) and fix its timeout/kill handling (kill the process group); end the leftovers once confirmed unneeded.', command: `${killPids('TERM', g.map(pidOf))}${g.length > 64 ? ` # the first 64 of ${g.length}` : ''}` }],
+        remediations: [
+          {
+            action: 'manual',
+            effective: 'unknown',
+            risk: 'medium',
+            why: 'Find who starts them (their start times, cmdline) and fix its timeout/kill handling (kill the process group); end the leftovers once confirmed unneeded.',
+            command: `${killPids('TERM', g.map(pidOf))}${g.length > 64 ? ` # the first 64 of ${g.length}` : ''}`,
+          },
+        ],
       });
     });
   },
@@ -46,16 +54,34 @@ function statedOrphans(ctx: DiagnosisContext): Finding[] {
   const said = ctx.ev.stated.filter((f) => f.kind === 'orphans');
   if (!said.length) return [];
   const count = Math.max(0, ...said.map((f) => f.load ?? 0));
-  return [finding({
-    id: 'orphan-accumulation',
-    severity: 'warning',
-    confidence: 0.45,
-    title: `Orphaned processes pile up under init${count ? ` (${count} stated)` : ''}, as the text says`,
-    explanation: `The text says processes are left behind re-parented to init: ${said.slice(0, 2).map((f) => `"${f.text.slice(0, 160)}"`).join('; ')}. Orphans are alive (they hold memory, pids and files) until something ends them; their original parent exited without ending its process group. No process list is in the input: list them by parent and start time to confirm and to find the program that leaks them.`,
-    evidence: said.slice(0, 4).map((f) => f.text),
-    remediations: [
-      { action: 'manual', effective: 'unknown', risk: 'low', why: 'List the orphans with their start times to see which program leaks them.', command: "ps -eo pid,ppid,lstart,rss,comm --sort=ppid | awk '$2 == 1'" },
-      { action: 'manual', effective: 'unknown', risk: 'medium', why: 'Fix the program that starts them to end its whole process group (or run its children in their own cgroup / systemd scope) when a session ends; end the leftovers by pid once confirmed unneeded.' },
-    ],
-  })];
+  return [
+    finding({
+      id: 'orphan-accumulation',
+      severity: 'warning',
+      confidence: 0.45,
+      title: `Orphaned processes pile up under init${count ? ` (${count} stated)` : ''}, as the text says`,
+      explanation: `The text says processes are left behind re-parented to init: ${said
+        .slice(0, 2)
+        .map((f) => `"${f.text.slice(0, 160)}"`)
+        .join(
+          '; ',
+        )}. Orphans are alive (they hold memory, pids and files) until something ends them; their original parent exited without ending its process group. No process list is in the input: list them by parent and start time to confirm and to find the program that leaks them.`,
+      evidence: said.slice(0, 4).map((f) => f.text),
+      remediations: [
+        {
+          action: 'manual',
+          effective: 'unknown',
+          risk: 'low',
+          why: 'List the orphans with their start times to see which program leaks them.',
+          command: "ps -eo pid,ppid,lstart,rss,comm --sort=ppid | awk '$2 == 1'",
+        },
+        {
+          action: 'manual',
+          effective: 'unknown',
+          risk: 'medium',
+          why: 'Fix the program that starts them to end its whole process group (or run its children in their own cgroup / systemd scope) when a session ends; end the leftovers by pid once confirmed unneeded.',
+        },
+      ],
+    }),
+  ];
 }

@@ -44,7 +44,9 @@ export const pidnsTeardownBlocked: Rule = {
         `${name(init)} is the init (PID 1) of a PID namespace. It has exited and waits in zap_pid_ns_processes until every other task of the namespace is gone; the container, and the pod, stay Terminating until then.`,
       ];
       for (const z of zombieLeaders) {
-        parts.push(`${name(z)} cannot be reaped: its leader is a zombie but ${plural(ctx.liveThreads(z), 'more thread')} ${ctx.liveThreads(z) === 1 ? 'is' : 'are'} still alive${z.numThreads ? ` (num_threads=${z.numThreads})` : ''}; after the namespace-wide SIGKILL, live threads mean threads stuck in uninterruptible sleep.`);
+        parts.push(
+          `${name(z)} cannot be reaped: its leader is a zombie but ${plural(ctx.liveThreads(z), 'more thread')} ${ctx.liveThreads(z) === 1 ? 'is' : 'are'} still alive${z.numThreads ? ` (num_threads=${z.numThreads})` : ''}; after the namespace-wide SIGKILL, live threads mean threads stuck in uninterruptible sleep.`,
+        );
       }
       for (const t of stuckThreads.slice(0, 5)) {
         const s = ctx.signature(t);
@@ -60,17 +62,25 @@ export const pidnsTeardownBlocked: Rule = {
       const remediations: Remediation[] = [signalRemediation(init, ctx)];
       for (const t of blockers.slice(0, 3)) remediations.push(signalRemediation(ctx.processes.get(pidOf(t)) ?? t, ctx));
       remediations.push({ ...storageFix(subsystem, backend), why: `Complete or fail the blocked I/O. ${storageFix(subsystem, backend).why}` });
-      remediations.push({ action: 'kubectl', effective: 'no', risk: 'high', why: '`kubectl delete pod --force --grace-period=0` only deletes the API object: the processes stay in the kernel, the pod\'s resources stay held on the node, and a replacement may start beside them.', command: 'kubectl delete pod POD --force --grace-period=0' });
-      out.push(finding({
-        id: 'pidns-teardown-blocked',
-        severity: 'critical',
-        confidence: init.provenance?.stack || init.provenance?.wchan ? 0.5 : how === 'stack' ? 0.95 : 0.7,
-        title: `PID-namespace teardown blocked: ${name(init)} waits in zap_pid_ns_processes${blockers.length ? ` for ${blockers.slice(0, 3).map(name).join(', ')}` : ''}`,
-        explanation: parts.join(' '),
-        evidence: [...taskEvidence(init, 5), ...blockers.slice(0, 6).flatMap((t) => taskEvidence(t, 5)), ...backend.slice(0, 2).map((e) => e.last.text)],
-        tasks: [taskRef(init, 'init'), ...blockers.slice(0, 10).map((t) => taskRef(t, 'blocker')), ...alive.slice(0, 5).map((t) => taskRef(t, 'waiter'))],
-        remediations,
-      }));
+      remediations.push({
+        action: 'kubectl',
+        effective: 'no',
+        risk: 'high',
+        why: "`kubectl delete pod --force --grace-period=0` only deletes the API object: the processes stay in the kernel, the pod's resources stay held on the node, and a replacement may start beside them.",
+        command: 'kubectl delete pod POD --force --grace-period=0',
+      });
+      out.push(
+        finding({
+          id: 'pidns-teardown-blocked',
+          severity: 'critical',
+          confidence: init.provenance?.stack || init.provenance?.wchan ? 0.5 : how === 'stack' ? 0.95 : 0.7,
+          title: `PID-namespace teardown blocked: ${name(init)} waits in zap_pid_ns_processes${blockers.length ? ` for ${blockers.slice(0, 3).map(name).join(', ')}` : ''}`,
+          explanation: parts.join(' '),
+          evidence: [...taskEvidence(init, 5), ...blockers.slice(0, 6).flatMap((t) => taskEvidence(t, 5)), ...backend.slice(0, 2).map((e) => e.last.text)],
+          tasks: [taskRef(init, 'init'), ...blockers.slice(0, 10).map((t) => taskRef(t, 'blocker')), ...alive.slice(0, 5).map((t) => taskRef(t, 'waiter'))],
+          remediations,
+        }),
+      );
     }
     return out;
   },

@@ -41,9 +41,10 @@ export function runtimeViewFacts(ctx: DiagnosisContext): RuntimeViewFacts {
     return s ? deleting.find((p) => (s.podUid && p.uid === s.podUid) || (s.name && p.name === s.name && (!s.namespace || !p.namespace || s.namespace === p.namespace))) : undefined;
   };
   const podOf = (c: CriContainer): KubePod | undefined =>
-    (c.podUid ? deleting.find((p) => p.uid === c.podUid) : undefined) ?? podOfSandbox(c.podSandboxId)
-    ?? (c.pod ? deleting.find((p) => p.name === c.pod) : undefined)
-    ?? (deleting.length === 1 && !c.podUid && !c.podSandboxId && !c.pod ? deleting[0] : undefined);
+    (c.podUid ? deleting.find((p) => p.uid === c.podUid) : undefined) ??
+    podOfSandbox(c.podSandboxId) ??
+    (c.pod ? deleting.find((p) => p.name === c.pod) : undefined) ??
+    (deleting.length === 1 && !c.podUid && !c.podSandboxId && !c.pod ? deleting[0] : undefined);
   const out: RuntimeViewFacts = { ...empty, pods: [] };
   for (const c of rt.containers) {
     if (!RUNNING(c)) continue;

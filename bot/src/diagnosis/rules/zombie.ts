@@ -40,7 +40,8 @@ function parentWords(parent: Task, ctx: DiagnosisContext): string {
     out = ` ${name(parent)} is blocked in ${w.fn}() for pid ${w.pid} only: it reaps no other child until that one exits.`;
   }
   const waiters = waitersOn(parent, ctx);
-  if (waiters.length) out += ` ${waiters.slice(0, 3).map(name).join(', ')} ${waiters.length === 1 ? 'waits' : 'wait'} in turn for ${name(parent)} to exit (${waiters[0].userWait!.fn}()), so ${waiters.length === 1 ? 'it hangs' : 'they hang'} as well.`;
+  if (waiters.length)
+    out += ` ${waiters.slice(0, 3).map(name).join(', ')} ${waiters.length === 1 ? 'waits' : 'wait'} in turn for ${name(parent)} to exit (${waiters[0].userWait!.fn}()), so ${waiters.length === 1 ? 'it hangs' : 'they hang'} as well.`;
   return out;
 }
 
@@ -60,7 +61,7 @@ function isNamespaceInit(t: Task): boolean {
 const EXPLAIN: Record<ZombieKind, string> = {
   'parent-not-reaping': 'Their parent is alive but does not call wait() for them (no SIGCHLD handling or a bug).',
   'parent-blocked': 'Their parent is itself in uninterruptible sleep, so it cannot run its wait() until its own wait ends.',
-  'missing-init': 'They were orphaned inside a container whose PID 1 is not an init system: the kernel re-parents orphans to the namespace\'s PID 1, and this program never reaps them.',
+  'missing-init': "They were orphaned inside a container whose PID 1 is not an init system: the kernel re-parents orphans to the namespace's PID 1, and this program never reaps them.",
   ptraced: 'They are traced: a traced zombie is reported to its tracer, which has to reap or detach it first.',
   'fake-zombie': 'The thread-group leader exited (pthread_exit in main) while other threads still run: ps shows Z for the leader but the process is alive.',
   'zombie-with-d-thread': 'The leader exited but other threads are stuck in uninterruptible sleep; the process cannot finish exiting until they return.',
@@ -69,12 +70,11 @@ const EXPLAIN: Record<ZombieKind, string> = {
 export const zombie: Rule = {
   id: 'zombie',
   run(ctx) {
-    const zombies = [...ctx.processes.values(), ...ctx.tasks.filter((t) => !pidOf(t))]
-      .filter((t) => t.state === 'Z' && (t.pid === undefined || t.tid === t.pid));
+    const zombies = [...ctx.processes.values(), ...ctx.tasks.filter((t) => !pidOf(t))].filter((t) => t.state === 'Z' && (t.pid === undefined || t.tid === t.pid));
     const groups = new Map<string, Task[]>();
     for (const z of zombies) {
       const kind = zombieKind(z, ctx);
-      const key = `${kind}|${kind === 'fake-zombie' || kind === 'zombie-with-d-thread' ? pidOf(z) : z.ppid ?? '?'}`;
+      const key = `${kind}|${kind === 'fake-zombie' || kind === 'zombie-with-d-thread' ? pidOf(z) : (z.ppid ?? '?')}`;
       (groups.get(key) ?? groups.set(key, []).get(key)!).push(z);
     }
     const out: Finding[] = [];
@@ -88,22 +88,24 @@ export const zombie: Rule = {
       const nudge = parent && awaitsChildExit(parent) && pidOf(parent) ? [wakeParent(parent, ctx)] : [];
       const remediations = stated ? [confirmZombie(list[0]), ...nudge] : [...nudge, ...fixes(kind, list, parent, ctx)];
       const waiters = parent ? waitersOn(parent, ctx) : [];
-      out.push(finding({
-        id: 'zombie',
-        kind,
-        severity: kind === 'zombie-with-d-thread' ? 'critical' : list.length >= 10 || kind === 'missing-init' ? 'warning' : 'info',
-        confidence: stated ? 0.4 : list[0].ppid !== undefined || kind === 'fake-zombie' || kind === 'zombie-with-d-thread' ? 0.85 : 0.6,
-        title: `${plural(list.length, 'zombie')} (${kind}${stated ? ', as stated' : ''})${parent ? ` under ${name(parent)}` : ''}`,
-        explanation: `${who} ${list.length === 1 ? 'is a' : 'are'} zombie${list.length === 1 ? '' : 's'}${stated ? ' (as the text says; no process listing shows it)' : ''}. ${stated && !parent ? 'Without its parent, threads and stacks the reason cannot be told apart; ' : ''}${EXPLAIN[kind]}${parent ? parentWords(parent, ctx) : ''} ${kind === 'fake-zombie' ? 'SIGKILL to the process ends the live threads; then the parent can reap it.' : 'A zombie is already dead: signals to it do nothing; only what reaps it helps.'}`,
-        evidence: [...list.slice(0, 6).flatMap((z) => taskEvidence(z, 4)), ...(parent ? taskEvidence(parent, 4) : []), ...waiters.slice(0, 3).flatMap((w) => taskEvidence(w, 4))],
-        tasks: [
-          ...list.slice(0, 50).map((z) => taskRef(z, 'victim')),
-          ...(parent ? [taskRef(parent, 'parent')] : []),
-          ...waiters.slice(0, 10).map((w) => taskRef(w, 'waiter')),
-          ...(kind === 'ptraced' && list[0].tracerPid && ctx.processes.get(list[0].tracerPid) ? [taskRef(ctx.processes.get(list[0].tracerPid)!, 'blocker')] : []),
-        ],
-        remediations,
-      }));
+      out.push(
+        finding({
+          id: 'zombie',
+          kind,
+          severity: kind === 'zombie-with-d-thread' ? 'critical' : list.length >= 10 || kind === 'missing-init' ? 'warning' : 'info',
+          confidence: stated ? 0.4 : list[0].ppid !== undefined || kind === 'fake-zombie' || kind === 'zombie-with-d-thread' ? 0.85 : 0.6,
+          title: `${plural(list.length, 'zombie')} (${kind}${stated ? ', as stated' : ''})${parent ? ` under ${name(parent)}` : ''}`,
+          explanation: `${who} ${list.length === 1 ? 'is a' : 'are'} zombie${list.length === 1 ? '' : 's'}${stated ? ' (as the text says; no process listing shows it)' : ''}. ${stated && !parent ? 'Without its parent, threads and stacks the reason cannot be told apart; ' : ''}${EXPLAIN[kind]}${parent ? parentWords(parent, ctx) : ''} ${kind === 'fake-zombie' ? 'SIGKILL to the process ends the live threads; then the parent can reap it.' : 'A zombie is already dead: signals to it do nothing; only what reaps it helps.'}`,
+          evidence: [...list.slice(0, 6).flatMap((z) => taskEvidence(z, 4)), ...(parent ? taskEvidence(parent, 4) : []), ...waiters.slice(0, 3).flatMap((w) => taskEvidence(w, 4))],
+          tasks: [
+            ...list.slice(0, 50).map((z) => taskRef(z, 'victim')),
+            ...(parent ? [taskRef(parent, 'parent')] : []),
+            ...waiters.slice(0, 10).map((w) => taskRef(w, 'waiter')),
+            ...(kind === 'ptraced' && list[0].tracerPid && ctx.processes.get(list[0].tracerPid) ? [taskRef(ctx.processes.get(list[0].tracerPid)!, 'blocker')] : []),
+          ],
+          remediations,
+        }),
+      );
     }
     return out;
   },
@@ -119,9 +121,11 @@ function wakeParent(parent: Task, ctx: DiagnosisContext): Remediation {
 function confirmZombie(z: Task): Remediation {
   const pid = pidOf(z);
   return {
-    action: 'manual', effective: 'unknown', risk: 'low',
+    action: 'manual',
+    effective: 'unknown',
+    risk: 'low',
     why: `Confirm and find who should reap it: its parent, its threads and what they wait on. A zombie itself cannot be killed; its parent reaping it (or exiting) removes it.`,
-    command: pid ? `ps -o pid,ppid,stat,wchan:32,comm -p ${pid}; cat /proc/${pid}/status; cat /proc/${pid}/task/*/stack` : 'ps -eLo pid,tid,ppid,stat,wchan:32,comm | awk \'$4 ~ /^Z/\'',
+    command: pid ? `ps -o pid,ppid,stat,wchan:32,comm -p ${pid}; cat /proc/${pid}/status; cat /proc/${pid}/task/*/stack` : "ps -eLo pid,tid,ppid,stat,wchan:32,comm | awk '$4 ~ /^Z/'",
   };
 }
 
@@ -134,27 +138,56 @@ function fixes(kind: ZombieKind, list: Task[], parent: Task | undefined, ctx: Di
       out.push(signalRemediation(z, ctx));
       break;
     case 'zombie-with-d-thread':
-      out.push(noKill, { action: 'manual', effective: 'yes', risk: 'low', why: `Find what the remaining threads wait on (cat /proc/${pidOf(z)}/task/*/stack) and complete or fail that I/O; the process then finishes exiting and is reaped.`, command: `cat /proc/${pidOf(z)}/task/*/stack` });
+      out.push(noKill, {
+        action: 'manual',
+        effective: 'yes',
+        risk: 'low',
+        why: `Find what the remaining threads wait on (cat /proc/${pidOf(z)}/task/*/stack) and complete or fail that I/O; the process then finishes exiting and is reaped.`,
+        command: `cat /proc/${pidOf(z)}/task/*/stack`,
+      });
       break;
     case 'ptraced': {
       const tracer = z.tracerPid ? ctx.processes.get(z.tracerPid) : undefined;
-      if (tracer) out.push(signalRemediation(tracer, ctx, 'SIGTERM', 'medium', { endsProblem: true, because: `Ending the tracer ${name(tracer)} detaches it; the zombie is then reported to and reaped by its real parent.` }));
+      if (tracer)
+        out.push(
+          signalRemediation(tracer, ctx, 'SIGTERM', 'medium', {
+            endsProblem: true,
+            because: `Ending the tracer ${name(tracer)} detaches it; the zombie is then reported to and reaped by its real parent.`,
+          }),
+        );
       else out.push({ action: 'manual', effective: 'yes', risk: 'medium', why: `Detach or end the tracer (TracerPid ${z.tracerPid ?? 'in /proc/PID/status'}).` });
       out.push(noKill);
       break;
     }
     case 'missing-init':
-      out.push(noKill,
-        { action: 'manual', effective: 'yes', risk: 'low', why: 'Run a real init as the container\'s PID 1 so orphans are reaped: tini / dumb-init / catatonit as ENTRYPOINT (`tini -- app`, `docker run --init`), or set `shareProcessNamespace: true` in the pod spec so the pause container reaps them.' },
-        { action: 'kubectl', effective: 'yes', risk: 'medium', why: 'Restarting the pod removes the zombies now (they come back until the image has an init).', command: 'kubectl delete pod POD' });
+      out.push(
+        noKill,
+        {
+          action: 'manual',
+          effective: 'yes',
+          risk: 'low',
+          why: "Run a real init as the container's PID 1 so orphans are reaped: tini / dumb-init / catatonit as ENTRYPOINT (`tini -- app`, `docker run --init`), or set `shareProcessNamespace: true` in the pod spec so the pause container reaps them.",
+        },
+        { action: 'kubectl', effective: 'yes', risk: 'medium', why: 'Restarting the pod removes the zombies now (they come back until the image has an init).', command: 'kubectl delete pod POD' },
+      );
       break;
     case 'parent-blocked':
       if (parent) out.push(signalRemediation(parent, ctx, 'SIGKILL', 'medium', { endsProblem: true }));
-      out.push(noKill, { action: 'manual', effective: 'yes', risk: 'low', why: `Resolve what ${parent ? name(parent) : 'the parent'} waits on (its stack); once it runs again it can reap its children.` });
+      out.push(noKill, {
+        action: 'manual',
+        effective: 'yes',
+        risk: 'low',
+        why: `Resolve what ${parent ? name(parent) : 'the parent'} waits on (its stack); once it runs again it can reap its children.`,
+      });
       break;
     case 'parent-not-reaping':
       if (parent && pidOf(parent) !== 1) {
-        out.push(signalRemediation(parent, ctx, 'SIGTERM', 'medium', { endsProblem: true, because: `When ${name(parent)} exits, its zombies are re-parented to init (or the nearest subreaper), which reaps them. Fix the parent to wait() for its children.` }));
+        out.push(
+          signalRemediation(parent, ctx, 'SIGTERM', 'medium', {
+            endsProblem: true,
+            because: `When ${name(parent)} exits, its zombies are re-parented to init (or the nearest subreaper), which reaps them. Fix the parent to wait() for its children.`,
+          }),
+        );
       } else {
         out.push({ action: 'manual', effective: 'unknown', risk: 'low', why: 'Find the parent (ppid in ps) and make it reap (SIGCHLD handler / wait()); restarting the parent releases them.' });
       }

@@ -33,7 +33,14 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; code: SshErrorCod
 export type SshResult<T> =
   | { status: 'ok'; value: T }
   | { status: 'unreachable'; code: 'UNREACHABLE' | 'CONNECT_TIMEOUT'; address: string; message: string; mayHaveSignalled?: boolean }
-  | { status: 'rejected'; code: SshErrorCode; address: string; message: string; fingerprint?: string; /** The failure came after the signal script started on the node: its `kill` may have run. */ mayHaveSignalled?: boolean };
+  | {
+      status: 'rejected';
+      code: SshErrorCode;
+      address: string;
+      message: string;
+      fingerprint?: string;
+      /** The failure came after the signal script started on the node: its `kill` may have run. */ mayHaveSignalled?: boolean;
+    };
 
 export type SshFailure = Exclude<SshResult<never>, { status: 'ok' }>;
 

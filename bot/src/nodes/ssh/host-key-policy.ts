@@ -3,9 +3,7 @@ import { invalid, type Checked } from './errors';
 import { FINGERPRINT, keyTypeOf, sha256Fingerprint, shortKeyType } from './host-key-fingerprint';
 import { entryNamesHost, type KnownHosts } from './known-hosts';
 
-export type HostKeyVerdict =
-  | { ok: true; how: string }
-  | { ok: false; code: 'HOST_KEY_UNKNOWN' | 'HOST_KEY_CHANGED' | 'HOST_KEY_REVOKED'; fingerprint: string; message: string };
+export type HostKeyVerdict = { ok: true; how: string } | { ok: false; code: 'HOST_KEY_UNKNOWN' | 'HOST_KEY_CHANGED' | 'HOST_KEY_REVOKED'; fingerprint: string; message: string };
 
 /** Strict host-key checking: no key is ever trusted on first use. */
 export interface HostKeyPolicy {
@@ -38,14 +36,18 @@ export interface HostKeyPins {
 export function parsePin(entry: string): { host?: string; fingerprint: string } | undefined {
   const eq = entry.indexOf('=');
   if (eq < 0) return FINGERPRINT.test(entry) ? { fingerprint: entry } : undefined;
-  const host = entry.slice(0, eq).trim().replace(/^\[(.*)\]$/, '$1');
+  const host = entry
+    .slice(0, eq)
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1');
   const fingerprint = entry.slice(eq + 1).trim();
   if (!FINGERPRINT.test(fingerprint)) return undefined;
   const parsed = parseSshAddress(`u@${host.includes(':') ? `[${host}]` : host}`);
   return parsed.ok && host !== '' ? { host: parsed.value.host, fingerprint } : undefined;
 }
 
-export const BAD_PIN = 'is not a host key fingerprint: give it as OpenSSH prints it, "SHA256:" and 43 base64 characters (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the node), after the host it pins and "=" (node-7=SHA256:…)';
+export const BAD_PIN =
+  'is not a host key fingerprint: give it as OpenSSH prints it, "SHA256:" and 43 base64 characters (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the node), after the host it pins and "=" (node-7=SHA256:…)';
 
 /**
  * Trusts a host key when it is listed for the host in known_hosts, or, when
@@ -90,7 +92,12 @@ export function createHostKeyPolicy(opts: {
     const entries = entriesFor(host, port);
     const revoked = (known?.entries ?? []).find((e) => e.marker === '@revoked' && e.key.equals(key));
     if (revoked) {
-      return { ok: false, code: 'HOST_KEY_REVOKED', fingerprint, message: `the host key of ${name} (${type} ${fingerprint}) is marked @revoked in ${known?.source} line ${revoked.line}: refusing to connect; the node needs a new host key` };
+      return {
+        ok: false,
+        code: 'HOST_KEY_REVOKED',
+        fingerprint,
+        message: `the host key of ${name} (${type} ${fingerprint}) is marked @revoked in ${known?.source} line ${revoked.line}: refusing to connect; the node needs a new host key`,
+      };
     }
     const listed = entries.find((e) => e.marker === '' && e.key.equals(key));
     if (listed) return { ok: true, how: `${known?.source} line ${listed.line}` };
@@ -100,7 +107,9 @@ export function createHostKeyPolicy(opts: {
     const others = entries.filter((e) => e.marker === '');
     if (others.length > 0) {
       return {
-        ok: false, code: 'HOST_KEY_CHANGED', fingerprint,
+        ok: false,
+        code: 'HOST_KEY_CHANGED',
+        fingerprint,
         message: `the host key of ${name} has CHANGED: it presents ${type} ${fingerprint}, but ${known?.source} line${others.length > 1 ? 's' : ''} ${others.map((e) => e.line).join(', ')} list${others.length > 1 ? '' : 's'} a different key (${others.map((e) => `${e.keyType} ${sha256Fingerprint(e.key)}`).join(', ')}). Either the node was reinstalled or someone is in the middle; nothing was sent.${pinned ? ` The key is pinned (${pinSetting}), but a pin never overrides a known_hosts entry that lists another key.` : ''} If the node was reinstalled, ${check}, then replace the old entry: \`ssh-keygen -R '${name}' -f ${known?.source}\` and add the line\n  ${line}`,
       };
     }
@@ -108,13 +117,19 @@ export function createHostKeyPolicy(opts: {
     const where = known ? `not in ${known.source}` : `not pinned for ${host} (${pinSetting})`;
     const keyscan = known ? ` (or \`ssh-keyscan${port === 22 ? '' : ` -p ${port}`} -t ${shortKeyType(type)} ${host} >> ${known.source}\`, which trusts whatever answers: compare the fingerprint)` : '';
     return {
-      ok: false, code: 'HOST_KEY_UNKNOWN', fingerprint,
+      ok: false,
+      code: 'HOST_KEY_UNKNOWN',
+      fingerprint,
       message: `the host key of ${name} is ${where}: it presents ${type} ${fingerprint}. Nothing was sent. To trust it, ${check}, then ${known ? `add this line to ${known.source}${keyscan}:\n  ${line}\nor pin it with ${pinHint(host, fingerprint)}` : `pin it with ${pinHint(host, fingerprint)}`}`,
     };
   }
 
   function algorithms(host: string, port: number): string[] {
-    const knownTypes = new Set(entriesFor(host, port).filter((e) => e.marker === '').map((e) => e.keyType));
+    const knownTypes = new Set(
+      entriesFor(host, port)
+        .filter((e) => e.marker === '')
+        .map((e) => e.keyType),
+    );
     const first = ALGORITHMS.filter(([t]) => knownTypes.has(t)).flatMap(([, a]) => a);
     return [...first, ...ALGORITHMS.flatMap(([, a]) => a).filter((a) => !first.includes(a))];
   }

@@ -32,7 +32,7 @@ export function parseKnownHosts(text: string, source: string): Checked<KnownHost
     const line = lines[i].trim();
     if (line === '' || line.startsWith('#')) continue;
     const fields = line.split(/\s+/);
-    const marker = fields[0].startsWith('@') ? fields.shift() as string : '';
+    const marker = fields[0].startsWith('@') ? (fields.shift() as string) : '';
     if (marker && marker !== '@revoked' && marker !== '@cert-authority') {
       return invalid('BAD_KNOWN_HOSTS', `${source} line ${i + 1}: unknown marker ${marker} (OpenSSH knows @revoked and @cert-authority)`);
     }
@@ -81,6 +81,10 @@ function hashedNameMatches(field: string, name: string): boolean {
 
 /** OpenSSH host patterns: `*` any run, `?` one character; case-insensitive. */
 function globMatches(pattern: string, name: string): boolean {
-  const re = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .toLowerCase()
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(name.toLowerCase());
 }

@@ -13,7 +13,13 @@ export class SshPrivateKey {
   readonly #data: Buffer;
   readonly #passphrase?: string;
 
-  constructor(data: Buffer, passphrase: string | undefined, readonly type: string, readonly fingerprint: string, readonly source: string) {
+  constructor(
+    data: Buffer,
+    passphrase: string | undefined,
+    readonly type: string,
+    readonly fingerprint: string,
+    readonly source: string,
+  ) {
     this.#data = data;
     this.#passphrase = passphrase;
   }

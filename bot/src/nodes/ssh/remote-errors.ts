@@ -33,7 +33,10 @@ export function parseRemoteErrors(stderr: string): { errors: RemoteFileError[]; 
     if (!line.trim()) continue;
     const m = LINE.exec(line);
     const path = m ? (m[1] ?? m[2]).trim() : '';
-    if (!m || !path) { other.push(line); continue; }
+    if (!m || !path) {
+      other.push(line);
+      continue;
+    }
     const message = m[3].trim();
     errors.push({ path: path.startsWith('/') ? path : `/proc/${path}`, code: ERRNO[message] ?? 'EIO', message });
   }

@@ -35,7 +35,7 @@ export function kmsgFromStream(raw: string, opts: { sinceSeq: bigint; bootTimeMs
     nextSeq = seq + 1n;
   }
   const kept = records.length > max ? records.slice(records.length - max) : records;
-  return { records: kept, nextSeq: records.length > 0 ? nextSeq : (lastSeq >= opts.sinceSeq ? lastSeq + 1n : opts.sinceSeq), lost, newestSeq: lastSeq };
+  return { records: kept, nextSeq: records.length > 0 ? nextSeq : lastSeq >= opts.sinceSeq ? lastSeq + 1n : opts.sinceSeq, lost, newestSeq: lastSeq };
 }
 
 function splitRecords(raw: string): string[] {
@@ -61,8 +61,14 @@ export function kmsgFromDmesg(text: string, bootTimeMs: number): KmsgRecord[] {
     const prefix = Number(m[1]);
     const us = BigInt(m[2]) * 1000000n + BigInt(m[3].padEnd(6, '0'));
     out.push({
-      seq: String(out.length), level: prefix & 7, facility: prefix >> 3, monotonic_us: us.toString(),
-      wall_time_unix_ms: String(Math.round(bootTimeMs + Number(us) / 1000)), text: m[4], continuation: [], caller: '',
+      seq: String(out.length),
+      level: prefix & 7,
+      facility: prefix >> 3,
+      monotonic_us: us.toString(),
+      wall_time_unix_ms: String(Math.round(bootTimeMs + Number(us) / 1000)),
+      text: m[4],
+      continuation: [],
+      caller: '',
     });
   }
   return out;

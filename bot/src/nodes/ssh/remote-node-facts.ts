@@ -48,9 +48,7 @@ function answeringReader(files: Map<string, string>): GuardedReader {
   const reader = {
     async read(path: string): Promise<GuardedResult> {
       const text = files.get(path);
-      return text === undefined
-        ? { status: 'error', code: 'ENOENT', message: `${path} was not read over SSH`, tookMs: 0 }
-        : { status: 'ok', text, truncated: false, tookMs: 0 };
+      return text === undefined ? { status: 'error', code: 'ENOENT', message: `${path} was not read over SSH`, tookMs: 0 } : { status: 'ok', text, truncated: false, tookMs: 0 };
     },
     async scan(): Promise<GuardedResult> {
       return { status: 'no-reader', reason: 'tasks are scanned by the remote script' };

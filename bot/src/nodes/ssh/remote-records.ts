@@ -78,11 +78,16 @@ export function guardedFiles(records: RemoteRecord[], from: string): Map<string,
   let cut: string | undefined;
   for (const r of records) {
     if (!('mark' in r)) {
-      if (inside && r.name === STDIN) { if (cut !== undefined) pending.push({ name: cut, text: r.text }); } else if (inside) pending.push(r);
+      if (inside && r.name === STDIN) {
+        if (cut !== undefined) pending.push({ name: cut, text: r.text });
+      } else if (inside) pending.push(r);
       continue;
     }
     const [m, a, b] = r.mark;
-    if (m === from) { inside = true; continue; }
+    if (m === from) {
+      inside = true;
+      continue;
+    }
     if (!inside) continue;
     if (m === 'cut') {
       pending = [];
@@ -94,7 +99,10 @@ export function guardedFiles(records: RemoteRecord[], from: string): Map<string,
       if (TIMED_OUT.has(a)) pending = [];
       else commit();
     } else if (m === 'file') {
-      if (TIMED_OUT.has(b)) { pending = []; files.set(a, { status: 'timed-out', triedMs: 1000 }); } else commit();
+      if (TIMED_OUT.has(b)) {
+        pending = [];
+        files.set(a, { status: 'timed-out', triedMs: 1000 });
+      } else commit();
     } else if (m === 'skip') {
       files.set(a, { status: 'skipped' });
     } else if (SECTION_MARKS.has(m)) {

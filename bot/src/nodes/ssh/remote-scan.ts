@@ -34,16 +34,31 @@ const NS_LINK = /(?:^|\s)(\d+)\/ns\/pid -> pid:\[(\d+)\]$/;
 
 export function readRemoteScan(records: RemoteRecord[], stderr = ''): RemoteScan {
   const scan: RemoteScan = {
-    stats: new Map(), status: new Map(), cgroup: new Map(), pidNs: new Map(), vanished: new Set(),
-    cpu1: new Map(), cpu2: new Map(), node: new Map(), blockLinks: '', cgroupMarkers: [], cgroupFiles: new Map(),
+    stats: new Map(),
+    status: new Map(),
+    cgroup: new Map(),
+    pidNs: new Map(),
+    vanished: new Set(),
+    cpu1: new Map(),
+    cpu2: new Map(),
+    node: new Map(),
+    blockLinks: '',
+    cgroupMarkers: [],
+    cgroupFiles: new Map(),
   };
   for (const r of section(records, 'cpu1')) scan.cpu1.set(r.name, r.text);
   for (const r of section(records, 'cpu2')) scan.cpu2.set(r.name, r.text);
   for (const r of section(records, 'tasks')) {
     let m = THREAD_STAT.exec(r.name);
-    if (m) { scan.stats.set(Number(m[2]), { tgid: Number(m[1]), text: r.text }); continue; }
+    if (m) {
+      scan.stats.set(Number(m[2]), { tgid: Number(m[1]), text: r.text });
+      continue;
+    }
     m = PROCESS_FILE.exec(r.name);
-    if (m) { (m[2] === 'status' ? scan.status : scan.cgroup).set(Number(m[1]), r.text); continue; }
+    if (m) {
+      (m[2] === 'status' ? scan.status : scan.cgroup).set(Number(m[1]), r.text);
+      continue;
+    }
     if (r.name === 'ls-ns') {
       for (const line of r.text.split('\n')) {
         const ns = NS_LINK.exec(line);
@@ -64,7 +79,11 @@ export function readRemoteScan(records: RemoteRecord[], stderr = ''): RemoteScan
   }
   const kmsg = section(records, 'kmsg');
   if (kmsg.length > 0) {
-    const get = (n: string): string | undefined => kmsg.filter((r) => r.name === n).map((r) => r.text).pop();
+    const get = (n: string): string | undefined =>
+      kmsg
+        .filter((r) => r.name === n)
+        .map((r) => r.text)
+        .pop();
     // A retried read (records overwritten meanwhile) repeats the ring: the last read is the complete one.
     scan.kmsg = { raw: get('kmsg') ?? '', error: get('kmsg-error') ?? '', dmesg: get('dmesg') };
   }

@@ -31,7 +31,10 @@ function scannedProcesses(scan: RemoteScan): ScannedProcess[] {
     if (!p) {
       const status = scan.status.has(tgid) ? parseStatus(scan.status.get(tgid) as string) : { nsPid: [], nsTgid: [] };
       p = {
-        tgid, tids: [], stats: new Map(), status,
+        tgid,
+        tids: [],
+        stats: new Map(),
+        status,
         cgroups: parseCgroupFile(scan.cgroup.get(tgid) ?? ''),
         isNsInit: status.nsPid.length > 1 && status.nsPid[status.nsPid.length - 1] === 1,
       };
@@ -86,10 +89,16 @@ export function planDetails(scan: RemoteScan, req: SnapshotScope): DetailPlan {
     // Before the thread's cgroup is known, a fake zombie may still turn out to be in the pod.
     if (!inScope(p, needsThreadCgroup(p) ? [] : p.cgroups, req)) continue;
     kept.push(p);
-    if (all || p.isNsInit) { perProcess.push(p.tgid); continue; }
+    if (all || p.isNsInit) {
+      perProcess.push(p.tgid);
+      continue;
+    }
     for (const tid of p.tids) if (FULL_STATES.includes((p.stats.get(tid) as ProcStat).state)) perThread.push(p.tgid, tid);
   }
-  const draft = buildTasks(kept.map((p) => rawProcess(p, p.cgroups, 0, new Map())), 0);
+  const draft = buildTasks(
+    kept.map((p) => rawProcess(p, p.cgroups, 0, new Map())),
+    0,
+  );
   const stacks = stackTasks(req.problems_only ? problemTasks(draft) : draft, req.stack_states ?? []);
   const words: Array<string | number> = [];
   if (perThread.length) words.push('t', ...perThread);
@@ -127,7 +136,10 @@ export function remoteTasks(scan: RemoteScan, details: DetailFiles, req: Snapsho
 
 function rawProcess(p: ScannedProcess, cgroups: CgroupLine[], pidNsInode: number, details: DetailFiles, allFull = false): RawProcess {
   return {
-    tgid: p.tgid, status: p.status, cgroups, pidNsInode,
+    tgid: p.tgid,
+    status: p.status,
+    cgroups,
+    pidNsInode,
     threads: p.tids.map((tid) => {
       const stat = p.stats.get(tid) as ProcStat;
       const full = allFull || p.isNsInit || FULL_STATES.includes(stat.state);

@@ -34,7 +34,7 @@ export function podSummaries(tasks: Task[]): PodSummary[] {
   for (const t of tasks) {
     if (!t.pod_uid) continue;
     let pod = pods.get(t.pod_uid);
-    if (!pod) pods.set(t.pod_uid, pod = { pod_uid: t.pod_uid, qos_class: '', ids: new Set(), task_count: 0 });
+    if (!pod) pods.set(t.pod_uid, (pod = { pod_uid: t.pod_uid, qos_class: '', ids: new Set(), task_count: 0 }));
     if (t.container_id) pod.ids.add(t.container_id);
     pod.task_count = (pod.task_count ?? 0) + 1;
     pod.qos_class ||= parsePodCgroup(t.cgroup_path ?? '')?.qosClass ?? '';

@@ -14,8 +14,7 @@ const HOSTNAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*\\.?$`, 'i');
 
 /** Parses and validates `USER@HOST[:PORT]`; `what` names the option in messages. */
 export function parseSshAddress(spec: string, what = '--ssh'): Checked<SshAddress> {
-  const bad = (why: string): Checked<SshAddress> =>
-    invalid('BAD_TARGET', `${what} must be USER@HOST[:PORT] (IPv6: USER@[ADDRESS]:PORT), not ${JSON.stringify(spec)}: ${why}`);
+  const bad = (why: string): Checked<SshAddress> => invalid('BAD_TARGET', `${what} must be USER@HOST[:PORT] (IPv6: USER@[ADDRESS]:PORT), not ${JSON.stringify(spec)}: ${why}`);
   const at = spec.lastIndexOf('@');
   if (at < 0) return bad('the user is missing (e.g. root@node-7.example.com)');
   const username = spec.slice(0, at);

@@ -45,7 +45,8 @@ function precheck(req: RemediateRequest): Early | undefined {
   const signal = typeof req.signal === 'number' ? Object.keys(SIGNALS).find((k) => SIGNALS[k] === req.signal) : req.signal;
   if (!signal || !SIGNALS[signal]) return { status: 'answer', response: refuse('SIGNAL_NOT_ALLOWED', `signal ${String(req.signal)} is not allowed; allowed: ${Object.keys(SIGNALS).join(', ')}`) };
   if (!isPid(req.pid)) return { status: 'bad', message: `pid must be a process id from 1 to 4194304, not ${JSON.stringify(req.pid)}` };
-  if (!/^\d{1,20}$/.test(String(req.start_time_ticks ?? ''))) return { status: 'bad', message: `start_time_ticks must be the start time from the snapshot (clock ticks), not ${JSON.stringify(req.start_time_ticks)}` };
+  if (!/^\d{1,20}$/.test(String(req.start_time_ticks ?? '')))
+    return { status: 'bad', message: `start_time_ticks must be the start time from the snapshot (clock ticks), not ${JSON.stringify(req.start_time_ticks)}` };
   if (!req.expected_comm || Buffer.byteLength(req.expected_comm, 'latin1') > 64) return { status: 'bad', message: 'expected_comm must be the comm from the snapshot (at most 64 bytes)' };
   if (req.pid === 1) return { status: 'answer', response: refuse('PROTECTED', 'pid 1 of the host is never signalled') };
   return undefined;
@@ -60,7 +61,7 @@ export async function remediateOverSsh(session: SshSession, req: RemediateReques
   const early = precheck(req);
   if (early) return early.status === 'bad' ? { status: 'rejected', code: 'BAD_REQUEST', address: session.where, message: early.message } : { status: 'ok', value: early.response };
   const pid = req.pid as number;
-  const signal = typeof req.signal === 'number' ? Object.keys(SIGNALS).find((k) => SIGNALS[k] === req.signal) as string : String(req.signal);
+  const signal = typeof req.signal === 'number' ? (Object.keys(SIGNALS).find((k) => SIGNALS[k] === req.signal) as string) : String(req.signal);
   const start = String(req.start_time_ticks);
   const comm = req.expected_comm as string;
 
@@ -90,8 +91,8 @@ export async function remediateOverSsh(session: SshSession, req: RemediateReques
   switch (status) {
     case 'SIGNALLED': {
       const present = out.get('present') === '1';
-      const state = present ? out.get('state') ?? '' : '';
-      const wchan = present && out.get('wchan') && out.get('wchan') !== '0' ? out.get('wchan') as string : '';
+      const state = present ? (out.get('state') ?? '') : '';
+      const wchan = present && out.get('wchan') && out.get('wchan') !== '0' ? (out.get('wchan') as string) : '';
       const at = Number(out.get('signalled_at') ?? 0) * 1000 || Date.now();
       return {
         status: 'ok',
@@ -100,7 +101,11 @@ export async function remediateOverSsh(session: SshSession, req: RemediateReques
           message: present
             ? `sent ${signal} to pid ${pid} (${comm}) over SSH; about a second later it is still there in state ${state}${wchan ? ` waiting in ${wchan}` : ''}`
             : `sent ${signal} to pid ${pid} (${comm}) over SSH; it is gone`,
-          still_present: present, state_after: state, wchan_after: wchan, used_pidfd: false, signalled_at_unix_ms: String(at),
+          still_present: present,
+          state_after: state,
+          wchan_after: wchan,
+          used_pidfd: false,
+          signalled_at_unix_ms: String(at),
         },
       };
     }
@@ -113,12 +118,21 @@ export async function remediateOverSsh(session: SshSession, req: RemediateReques
     case 'FAILED':
       return { status: 'ok', value: { ...refuse('FAILED', detail), still_present: true } };
     default:
-      return { status: 'rejected', code: 'SCRIPT_FAILED', address: session.where, message: `the signal script on ${session.where} did not report a result (exit ${run.value.code}); stderr: ${run.value.stderr.trim().slice(0, 300)}`, mayHaveSignalled: true };
+      return {
+        status: 'rejected',
+        code: 'SCRIPT_FAILED',
+        address: session.where,
+        message: `the signal script on ${session.where} did not report a result (exit ${run.value.code}); stderr: ${run.value.stderr.trim().slice(0, 300)}`,
+        mayHaveSignalled: true,
+      };
   }
 }
 
 function reused(pid: number, nowComm: string, nowStart: string, comm: string, start: string): RemediateResponse {
-  return refuse('PID_REUSED', `pid ${pid} is now "${nowComm}" started at tick ${nowStart}, not "${comm}" started at tick ${start}: the process the snapshot saw is gone and its pid was reused; nothing was signalled`);
+  return refuse(
+    'PID_REUSED',
+    `pid ${pid} is now "${nowComm}" started at tick ${nowStart}, not "${comm}" started at tick ${start}: the process the snapshot saw is gone and its pid was reused; nothing was signalled`,
+  );
 }
 
 /** The process's stat, and its pod from any of its threads' cgroups (a fake zombie's leader has left its cgroups). */
@@ -126,7 +140,8 @@ async function inspect(session: SshSession, pid: number): Promise<SshResult<{ st
   const run = await session.run(remoteScript('collect'), ['details', 'g', pid]);
   if (run.status !== 'ok') return run;
   const records = parseRecords(run.value.stdout);
-  if (!completed(records)) return { status: 'rejected', code: 'SCRIPT_FAILED', address: session.where, message: `reading pid ${pid} on ${session.where} failed: ${run.value.stderr.trim().slice(0, 300)}` };
+  if (!completed(records))
+    return { status: 'rejected', code: 'SCRIPT_FAILED', address: session.where, message: `reading pid ${pid} on ${session.where} failed: ${run.value.stderr.trim().slice(0, 300)}` };
   let stat: ProcStat | null = null;
   let podUid = '';
   for (const r of section(records, 'plain')) {

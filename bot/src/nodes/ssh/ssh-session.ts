@@ -64,27 +64,44 @@ export async function openSshSession(target: SshNodeTarget): Promise<SshResult<S
   const where = formatSshAddress(target.address) + (target.jump ? ` via ${formatSshAddress(target.jump.address)}` : '');
   const deadline = Date.now() + (target.connectTimeoutMs ?? DEFAULT_CONNECT_MS);
   const clients: Client[] = [];
-  const closeAll = (): void => { for (const c of clients.reverse()) c.end(); };
+  const closeAll = (): void => {
+    for (const c of clients.reverse()) c.end();
+  };
   let sock: Readable | undefined;
   if (target.jump) {
     const jump = await connectHop({ address: target.jump.address, key: target.jump.key ?? target.key, hostKeys: target.hostKeys, deadline, role: 'jump host' });
     if (jump.status !== 'ok') return jump;
     clients.push(jump.value);
     const tunnel = await forward(jump.value, target.address, deadline, formatSshAddress(target.jump.address));
-    if (tunnel.status !== 'ok') { closeAll(); return tunnel; }
+    if (tunnel.status !== 'ok') {
+      closeAll();
+      return tunnel;
+    }
     sock = tunnel.value;
   }
   const hop = await connectHop({ address: target.address, key: target.key, hostKeys: target.hostKeys, deadline, sock, role: 'node' });
-  if (hop.status !== 'ok') { closeAll(); return hop; }
+  if (hop.status !== 'ok') {
+    closeAll();
+    return hop;
+  }
   clients.push(hop.value);
   const client = hop.value;
   // Once a run broke the connection (too much output), every run on it ends with that failure, never with partial output.
-  const conn: Connection = { client, where, broken: undefined, abort: (failure) => { conn.broken ??= failure; closeAll(); } };
+  const conn: Connection = {
+    client,
+    where,
+    broken: undefined,
+    abort: (failure) => {
+      conn.broken ??= failure;
+      closeAll();
+    },
+  };
   return {
     status: 'ok',
     value: {
       where,
-      run: (script, words, opts = {}) => runScript(conn, script, words, opts.deadlineMs ?? target.commandTimeoutMs ?? DEFAULT_COMMAND_MS, opts.maxBytes ?? target.maxOutputBytes ?? SSH_MAX_OUTPUT_BYTES),
+      run: (script, words, opts = {}) =>
+        runScript(conn, script, words, opts.deadlineMs ?? target.commandTimeoutMs ?? DEFAULT_COMMAND_MS, opts.maxBytes ?? target.maxOutputBytes ?? SSH_MAX_OUTPUT_BYTES),
       close: closeAll,
     },
   };
@@ -123,17 +140,38 @@ function connectHop(hop: Hop): Promise<SshResult<Client>> {
       resolve(r);
     };
     const readyTimeout = Math.max(1, hop.deadline - Date.now());
-    const timer = setTimeout(() => settle({ status: 'unreachable', code: 'CONNECT_TIMEOUT', address, message: `no SSH session with the ${hop.role} ${address} within the connect deadline (is sshd listening, and the port open from here?)` }), readyTimeout + 100);
+    const timer = setTimeout(
+      () =>
+        settle({
+          status: 'unreachable',
+          code: 'CONNECT_TIMEOUT',
+          address,
+          message: `no SSH session with the ${hop.role} ${address} within the connect deadline (is sshd listening, and the port open from here?)`,
+        }),
+      readyTimeout + 100,
+    );
     client.on('ready', () => settle({ status: 'ok', value: client }));
     client.on('error', (err: Error & { level?: string; code?: string }) => {
       if (verdict && !verdict.ok) {
         settle({ status: 'rejected', code: verdict.code, address, message: `refused the ${hop.role}: ${verdict.message}`, fingerprint: verdict.fingerprint });
       } else if (err.level === 'client-authentication') {
-        settle({ status: 'rejected', code: 'AUTH_FAILED', address, message: `${address} did not accept the ${hop.key.describe()}: add its public key (ssh-keygen -y -f KEY) to ~${username}/.ssh/authorized_keys on the ${hop.role}` });
+        settle({
+          status: 'rejected',
+          code: 'AUTH_FAILED',
+          address,
+          message: `${address} did not accept the ${hop.key.describe()}: add its public key (ssh-keygen -y -f KEY) to ~${username}/.ssh/authorized_keys on the ${hop.role}`,
+        });
       } else if (err.level === 'client-timeout') {
         settle({ status: 'unreachable', code: 'CONNECT_TIMEOUT', address, message: `the SSH handshake with the ${hop.role} ${address} did not finish within the connect deadline` });
       } else if (err.level === 'client-socket') {
-        const why = err.code === 'ECONNREFUSED' ? 'connection refused (is sshd running on that port?)' : err.code === 'ENOTFOUND' ? 'no such host' : err.code === 'EHOSTUNREACH' ? 'no route to host' : err.message;
+        const why =
+          err.code === 'ECONNREFUSED'
+            ? 'connection refused (is sshd running on that port?)'
+            : err.code === 'ENOTFOUND'
+              ? 'no such host'
+              : err.code === 'EHOSTUNREACH'
+                ? 'no route to host'
+                : err.message;
         settle({ status: 'unreachable', code: 'UNREACHABLE', address, message: `cannot reach the ${hop.role} ${address}: ${why}` });
       } else {
         settle({ status: 'unreachable', code: 'UNREACHABLE', address, message: `SSH with the ${hop.role} ${address} failed: ${err.message}` });
@@ -141,7 +179,9 @@ function connectHop(hop: Hop): Promise<SshResult<Client>> {
     });
     client.on('close', () => settle({ status: 'unreachable', code: 'UNREACHABLE', address, message: `the ${hop.role} ${address} closed the connection during the handshake` }));
     const config: ConnectConfig = {
-      host, port, username,
+      host,
+      port,
+      username,
       ...hop.key.material(),
       sock: hop.sock,
       readyTimeout,
@@ -159,10 +199,19 @@ function connectHop(hop: Hop): Promise<SshResult<Client>> {
 function forward(jump: Client, to: SshAddress, deadline: number, jumpName: string): Promise<SshResult<ClientChannel>> {
   const address = formatSshAddress(to);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ status: 'unreachable', code: 'CONNECT_TIMEOUT', address, message: `the jump host ${jumpName} did not open a tunnel to ${to.host}:${to.port} within the connect deadline` }), Math.max(1, deadline - Date.now()));
+    const timer = setTimeout(
+      () => resolve({ status: 'unreachable', code: 'CONNECT_TIMEOUT', address, message: `the jump host ${jumpName} did not open a tunnel to ${to.host}:${to.port} within the connect deadline` }),
+      Math.max(1, deadline - Date.now()),
+    );
     jump.forwardOut('127.0.0.1', 0, to.host, to.port, (err, stream) => {
       clearTimeout(timer);
-      if (err) resolve({ status: 'unreachable', code: 'UNREACHABLE', address, message: `the jump host ${jumpName} could not reach ${to.host}:${to.port}: ${err.message} (AllowTcpForwarding on the jump host?)` });
+      if (err)
+        resolve({
+          status: 'unreachable',
+          code: 'UNREACHABLE',
+          address,
+          message: `the jump host ${jumpName} could not reach ${to.host}:${to.port}: ${err.message} (AllowTcpForwarding on the jump host?)`,
+        });
       else resolve({ status: 'ok', value: stream });
     });
   });
@@ -184,10 +233,25 @@ function runScript(conn: Connection, script: string, words: Array<string | numbe
       channel?.close();
       resolve(r);
     };
-    const timer = setTimeout(() => fail({ status: 'rejected', code: 'COMMAND_TIMEOUT', address: where, message: `${what} did not finish within ${deadlineMs < 1000 ? `${deadlineMs} ms` : `${Math.round(deadlineMs / 100) / 10} s`} (command deadline)` }), deadlineMs);
+    const timer = setTimeout(
+      () =>
+        fail({
+          status: 'rejected',
+          code: 'COMMAND_TIMEOUT',
+          address: where,
+          message: `${what} did not finish within ${deadlineMs < 1000 ? `${deadlineMs} ms` : `${Math.round(deadlineMs / 100) / 10} s`} (command deadline)`,
+        }),
+      deadlineMs,
+    );
     client.exec(command, (err, stream) => {
-      if (err) { fail(conn.broken ?? { status: 'rejected', code: 'SCRIPT_FAILED', address: where, message: `cannot run a command on ${where}: ${err.message}` }); return; }
-      if (settled) { stream.close(); return; }
+      if (err) {
+        fail(conn.broken ?? { status: 'rejected', code: 'SCRIPT_FAILED', address: where, message: `cannot run a command on ${where}: ${err.message}` });
+        return;
+      }
+      if (settled) {
+        stream.close();
+        return;
+      }
       channel = stream;
       const out: Buffer[] = [];
       const errs: Buffer[] = [];
@@ -195,7 +259,9 @@ function runScript(conn: Connection, script: string, words: Array<string | numbe
       let errSize = 0;
       const tooMuch = (): void => {
         const failure: SshFailure = {
-          status: 'rejected', code: 'OUTPUT_TOO_LARGE', address: where,
+          status: 'rejected',
+          code: 'OUTPUT_TOO_LARGE',
+          address: where,
           message: `${what} printed more than ${describeBytes(maxBytes)}, the most the SSH fallback reads from one script run: stopped reading and closed the connection; nothing it printed was used`,
         };
         fail(failure);
@@ -215,7 +281,10 @@ function runScript(conn: Connection, script: string, words: Array<string | numbe
       });
       stream.on('close', (code: number | null | undefined) => {
         if (settled) return;
-        if (conn.broken) { fail(conn.broken); return; }
+        if (conn.broken) {
+          fail(conn.broken);
+          return;
+        }
         settled = true;
         clearTimeout(timer);
         resolve({ status: 'ok', value: { stdout: Buffer.concat(out), stderr: Buffer.concat(errs).toString('utf8'), code: code ?? null } });

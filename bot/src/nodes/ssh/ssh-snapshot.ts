@@ -50,10 +50,7 @@ export async function snapshotOverSsh(session: SshSession, req: SshSnapshotReque
   const t0 = performance.now();
   const takenAt = Date.now();
   const script = remoteScript('collect');
-  const [scanRun, cmdRun] = await Promise.all([
-    runCollect(session, script, req.skip_kmsg ? ['scan', 'nokmsg'] : ['scan']),
-    runCollect(session, script, ['cmdlines']),
-  ]);
+  const [scanRun, cmdRun] = await Promise.all([runCollect(session, script, req.skip_kmsg ? ['scan', 'nokmsg'] : ['scan']), runCollect(session, script, ['cmdlines'])]);
   if (scanRun.status !== 'ok') return scanRun;
   if (cmdRun.status !== 'ok') return cmdRun;
   const scan = readRemoteScan(scanRun.value.records, scanRun.value.stderr);
@@ -87,7 +84,8 @@ export async function snapshotOverSsh(session: SshSession, req: SshSnapshotReque
   return {
     status: 'ok',
     value: {
-      node, tasks,
+      node,
+      tasks,
       kmsg: kmsg.records,
       read_problems: problems,
       kmsg_next_seq: kmsg.next,
@@ -106,7 +104,9 @@ export function sshPermissionDetail(detail: string): string {
   return detail.replace(/the collector needs (\w+)(?: \(see [^)]*\))?/, 'the SSH user needs $1: log in as root, or run the scripts as root through sudo (bot/docs/ssh.md, A user other than root)');
 }
 
-interface Run extends ScriptOutput { records: RemoteRecord[] }
+interface Run extends ScriptOutput {
+  records: RemoteRecord[];
+}
 
 async function runCollect(session: SshSession, script: string, words: Array<string | number>): Promise<SshResult<Run>> {
   const r = await session.run(script, words);
@@ -115,7 +115,12 @@ async function runCollect(session: SshSession, script: string, words: Array<stri
   const why = fatal(records) ?? (completed(records) ? undefined : `it stopped early (exit ${r.value.code ?? 'by a signal'})`);
   if (why) {
     const stderr = r.value.stderr.trim().split('\n').slice(-3).join(' | ');
-    return { status: 'rejected', code: 'SCRIPT_FAILED', address: session.where, message: `the ${words[0]} script failed on ${session.where}: ${why}${stderr ? ` (stderr: ${stderr})` : ''}; it needs a POSIX sh with grep, xargs, ls, find, wc and head (GNU or busybox) on the node` };
+    return {
+      status: 'rejected',
+      code: 'SCRIPT_FAILED',
+      address: session.where,
+      message: `the ${words[0]} script failed on ${session.where}: ${why}${stderr ? ` (stderr: ${stderr})` : ''}; it needs a POSIX sh with grep, xargs, ls, find, wc and head (GNU or busybox) on the node`,
+    };
   }
   return { status: 'ok', value: { ...r.value, records } };
 }
@@ -127,10 +132,21 @@ function* chunkWords(words: Array<string | number>): Generator<Array<string | nu
   let kind = '';
   for (let i = 0; i < words.length;) {
     const w = words[i];
-    if (typeof w === 'string') { kind = w; i++; continue; }
+    if (typeof w === 'string') {
+      kind = w;
+      i++;
+      continue;
+    }
     const n = kind === 'p' || kind === 'g' ? 1 : 2;
-    if (chunk.length + n + 1 > WORDS_PER_RUN) { yield chunk; chunk = []; chunkKind = ''; }
-    if (chunkKind !== kind) { chunk.push(kind); chunkKind = kind; }
+    if (chunk.length + n + 1 > WORDS_PER_RUN) {
+      yield chunk;
+      chunk = [];
+      chunkKind = '';
+    }
+    if (chunkKind !== kind) {
+      chunk.push(kind);
+      chunkKind = kind;
+    }
     chunk.push(...words.slice(i, i + n));
     i += n;
   }
@@ -158,9 +174,16 @@ function attachStacks(targets: Task[], stacks: Map<string, GuardedFile>, request
     const f = stacks.get(rel);
     const code = errors.get(path);
     if (f?.status === 'timed-out' || f?.status === 'skipped' || (code && f === undefined)) {
-      const p = problemFromGuarded(path, f?.status === 'timed-out' ? { status: 'timed-out', tookMs: f.triedMs }
-        : f?.status === 'skipped' ? { status: 'no-reader', reason: 'not read: too many reads on this node were stuck already' }
-          : { status: 'error', code: code as string, message: code as string, tookMs: 0 }, t.tgid as number, t.tid as number);
+      const p = problemFromGuarded(
+        path,
+        f?.status === 'timed-out'
+          ? { status: 'timed-out', tookMs: f.triedMs }
+          : f?.status === 'skipped'
+            ? { status: 'no-reader', reason: 'not read: too many reads on this node were stuck already' }
+            : { status: 'error', code: code as string, message: code as string, tookMs: 0 },
+        t.tgid as number,
+        t.tid as number,
+      );
       if (p && p.reason !== 'vanished') problems.push(p);
       continue;
     }
@@ -177,7 +200,12 @@ function attachCmdlines(tasks: Task[], cmdlines: Map<string, GuardedFile>, probl
     const f = cmdlines.get(rel);
     if (f?.status === 'ok') t.cmdline = redactCmdline(utf8(f.raw.slice(0, CMDLINE_MAX_BYTES)));
     else if (f) {
-      const p = problemFromGuarded(`/proc/${rel}`, f.status === 'timed-out' ? { status: 'timed-out', tookMs: f.triedMs } : { status: 'no-reader', reason: 'not read: too many reads on this node were stuck already' }, t.tgid as number, t.tid as number);
+      const p = problemFromGuarded(
+        `/proc/${rel}`,
+        f.status === 'timed-out' ? { status: 'timed-out', tookMs: f.triedMs } : { status: 'no-reader', reason: 'not read: too many reads on this node were stuck already' },
+        t.tgid as number,
+        t.tid as number,
+      );
       if (p) problems.push(p);
     }
   }
@@ -200,7 +228,12 @@ function kernelLog(scan: RemoteScan, req: SshSnapshotRequest, bootTimeMs: number
   }
   const r = kmsgFromStream(utf8(raw), { sinceSeq: since, bootTimeMs });
   if (since > r.newestSeq + 1n && r.newestSeq >= 0n) {
-    return { status: 'rejected', code: 'BAD_REQUEST', address: where, message: `kmsg_since_seq ${since} is beyond the kernel log: the newest record is ${r.newestSeq}; ask for 0 (whole ring) or a sequence up to ${r.newestSeq + 1n}` };
+    return {
+      status: 'rejected',
+      code: 'BAD_REQUEST',
+      address: where,
+      message: `kmsg_since_seq ${since} is beyond the kernel log: the newest record is ${r.newestSeq}; ask for 0 (whole ring) or a sequence up to ${r.newestSeq + 1n}`,
+    };
   }
   return { records: req.problems_only ? r.records.filter((k) => Number(k.level) <= KERN_WARNING) : r.records, next: r.nextSeq.toString(), lost: r.lost.toString() };
 }
