@@ -11,7 +11,8 @@ import type { SshNodeTarget } from './ssh/ssh-session';
 import { buildSshTarget } from './ssh-target';
 
 /** How to enable the fallback, for threads where a collector failed and SSH is off. */
-export const SSH_ENABLE_HINT = 'To read such nodes over SSH instead, set WHYSTUCK_SSH_KEY_FILE (a private key authorised for root on the nodes; in Kubernetes a mounted Secret) and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (host keys are always checked).';
+export const SSH_ENABLE_HINT =
+  'To read such nodes over SSH instead, set WHYSTUCK_SSH_KEY_FILE (a private key the nodes authorise for WHYSTUCK_SSH_USER: root, or better a user a forced command holds to the whystuck scripts (bot/docs/ssh.md); in Kubernetes a mounted Secret) and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (host keys are always checked).';
 
 /**
  * Reading a node over SSH when its collector cannot be reached: off (with the
@@ -143,7 +144,11 @@ export function createSshFallback(cfg: SshFallbackConfig, opts: { nodeAddresses?
       return { ok: true, spec: `${found.host.includes(':') ? `[${found.host}]` : found.host}:${cfg.port}` };
     }
     // A name template: only for a node the Kubernetes API knows.
-    const refuse = (why: string): Host => ({ ok: false, code: 'UNKNOWN_NODE', message: `not connecting to node ${node} over SSH: ${unlisted}, and ${why}; the SSH fallback connects only to nodes the Kubernetes API knows or WHYSTUCK_SSH_HOSTS lists (WHYSTUCK_SSH_HOST=${cfg.host} is filled in only for those)` });
+    const refuse = (why: string): Host => ({
+      ok: false,
+      code: 'UNKNOWN_NODE',
+      message: `not connecting to node ${node} over SSH: ${unlisted}, and ${why}; the SSH fallback connects only to nodes the Kubernetes API knows or WHYSTUCK_SSH_HOSTS lists (WHYSTUCK_SSH_HOST=${cfg.host} is filled in only for those)`,
+    });
     if (!opts.nodes) return refuse('there is no Kubernetes API to check that it exists');
     const found = await opts.nodes(node);
     if (found.status === 'missing') return refuse('it does not exist in the Kubernetes API');
@@ -162,18 +167,21 @@ export function createSshFallback(cfg: SshFallbackConfig, opts: { nodeAddresses?
       const nodeHost = address.ok ? address.value.host : '';
       const jumpHost = jump?.ok ? jump.value.host : undefined;
       const pinsOf = (name: string): string[] => cfg.hostFingerprints.get(name) ?? [];
-      const fingerprints = [
-        ...new Set([...pinsOf(node), ...(nodeHost !== node ? pinsOf(nodeHost) : [])]),
-        ...(jumpHost !== undefined ? pinsOf(jumpHost).map((fp) => `${jumpHost}=${fp}`) : []),
-      ];
+      const fingerprints = [...new Set([...pinsOf(node), ...(nodeHost !== node ? pinsOf(nodeHost) : [])]), ...(jumpHost !== undefined ? pinsOf(jumpHost).map((fp) => `${jumpHost}=${fp}`) : [])];
       return buildSshTarget({
         address: { spec: `${cfg.user}@${host.spec}`, setting: `the SSH address of node ${node}` },
         ...(cfg.jump ? { jump: { spec: cfg.jump, setting: 'WHYSTUCK_SSH_JUMP' } } : {}),
-        key, ...(known ? { knownHosts: known } : {}),
-        fingerprints, everyHostFingerprints: cfg.fingerprints, pinSetting: PINS, pinsElsewhere: cfg.hostFingerprints.size > 0,
+        key,
+        ...(known ? { knownHosts: known } : {}),
+        fingerprints,
+        everyHostFingerprints: cfg.fingerprints,
+        pinSetting: PINS,
+        pinsElsewhere: cfg.hostFingerprints.size > 0,
         pinHint: (h, fp) => `${PINS}=${h === nodeHost ? node : h.includes(':') ? `[${h}]` : h}=${fp}`,
-        keySetting: 'WHYSTUCK_SSH_KEY_FILE', knownHostsSetting: 'WHYSTUCK_SSH_KNOWN_HOSTS',
-        connectTimeoutMs: cfg.connectTimeoutMs, commandTimeoutMs: cfg.commandTimeoutMs,
+        keySetting: 'WHYSTUCK_SSH_KEY_FILE',
+        knownHostsSetting: 'WHYSTUCK_SSH_KNOWN_HOSTS',
+        connectTimeoutMs: cfg.connectTimeoutMs,
+        commandTimeoutMs: cfg.commandTimeoutMs,
       });
     },
   };

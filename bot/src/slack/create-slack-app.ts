@@ -97,21 +97,32 @@ export interface SlackBot {
  * next request instead of being kept. `onWho` learns the answer (the
  * workspace whose requests are answered, when WHYSTUCK_SLACK_TEAM_ID is unset).
  */
-function cachedAuthorize(client: webApi.WebClient, botToken: string, onWho?: (who: { teamId?: string }) => void): Authorize<boolean> {
-  let who: Promise<{ botId?: string; botUserId?: string; teamId?: string }> | undefined;
+function cachedAuthorize(client: webApi.WebClient, botToken: string, onWho?: (who: Who) => void): Authorize<boolean> {
+  let who: Promise<Who> | undefined;
   return async () => {
     who ??= client.auth.test().then((r) => {
-      const w = { botId: r.bot_id, botUserId: r.user_id, teamId: r.team_id };
+      const w: Who = { botId: r.bot_id, botUserId: r.user_id, teamId: r.team_id, enterpriseId: r.enterprise_id, orgWide: r.is_enterprise_install === true };
       onWho?.(w);
       return w;
     });
     try {
-      return { botToken, ...(await who) };
+      const { botId, botUserId, teamId } = await who;
+      return { botToken, botId, botUserId, teamId };
     } catch (err) {
       who = undefined;
       throw err;
     }
   };
+}
+
+/** What auth.test says of the bot token: who the bot is, its workspace, and its Enterprise Grid organisation. */
+interface Who {
+  botId?: string;
+  botUserId?: string;
+  teamId?: string;
+  enterpriseId?: string;
+  /** Installed on a whole Enterprise Grid organisation: no one workspace to learn; WHYSTUCK_SLACK_TEAM_ID must list them. */
+  orgWide: boolean;
 }
 
 /** The Bolt app: HTTP mode (signature-verified requests on /slack/events) or Socket Mode. */
@@ -128,7 +139,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   // It answers ready or not ready, nothing more (anyone who reaches the port may ask); why goes to the log, once per change.
   let lastReadiness = '';
   const readyz: CustomRoute = {
-    path: '/readyz', method: ['GET'],
+    path: '/readyz',
+    method: ['GET'],
     handler: (_req, res) => {
       void readiness().then((r) => {
         const why = `${r.ready} ${started} ${r.store.status} ${r.slack.status}`;
@@ -148,14 +160,27 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   const client = new webApi.WebClient(config.slack.botToken, { ...clientOptions, logger: slackLogger(logger.child({ component: 'slack-web-api' })) });
   // Who the bot is (auth.test, asked once): no retries and a short timeout. With the Web API's retries a slow Slack
   // held every request behind it for minutes, past Slack's 3 s answer deadline; failing fast lets Slack redeliver.
-  const authClient = new webApi.WebClient(config.slack.botToken, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 2500, logger: slackLogger(logger.child({ component: 'slack-auth' })) });
-  /** The workspace auth.test names: the one answered when WHYSTUCK_SLACK_TEAM_ID is unset. */
+  const authClient = new webApi.WebClient(config.slack.botToken, {
+    ...clientOptions,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 2500,
+    logger: slackLogger(logger.child({ component: 'slack-auth' })),
+  });
+  /** The workspace auth.test names: the one answered when WHYSTUCK_SLACK_TEAM_ID is unset (none for an organisation-wide install). */
   let learnedTeam: string | undefined;
+  const configuredTeams = config.slack.teams;
   const app = new App({
     ...(socketMode ? { socketMode: true, appToken: config.slack.appToken } : { signingSecret: config.slack.signingSecret ?? '', customRoutes: [readyz] }),
     authorize: cachedAuthorize(authClient, config.slack.botToken ?? '', (who) => {
-      learnedTeam = who.teamId;
-      if (config.slack.teamId && who.teamId !== config.slack.teamId) logger.error({ configured: config.slack.teamId, token: who.teamId }, 'the bot token belongs to another workspace than WHYSTUCK_SLACK_TEAM_ID: requests are answered only from the configured one');
+      learnedTeam = who.orgWide ? undefined : who.teamId;
+      if (!configuredTeams && who.orgWide)
+        logger.error(
+          { enterprise: who.enterpriseId },
+          'the bot token is installed on a whole Enterprise Grid organisation: set WHYSTUCK_SLACK_TEAM_ID to the workspaces (T…) whose requests are answered; until then none is',
+        );
+      if (configuredTeams && !who.orgWide && who.teamId && !configuredTeams.includes(who.teamId))
+        logger.error({ configured: configuredTeams, token: who.teamId }, 'the bot token belongs to another workspace than WHYSTUCK_SLACK_TEAM_ID: requests are answered only from the configured ones');
     }),
     logger: slackLogger(logger.child({ component: 'bolt' })),
     clientOptions,
@@ -168,30 +193,43 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   const convo = createConversation({
     // A thread whose diagnosis comes from a paste pages PagerDuty only for remediators and the channel's on-call group.
     mayPageFromPaste: pastePagers(remediators, config.oncallGroups, members),
-    ...deps, ssh, store: deps.store, logger: logger.child({ component: 'conversation' }),
-    ...(m ? {
-      onQuestion: (kind: string) => m.questions.inc({ intent: kind }),
-      onDiagnosis: (inv: { diagnosis: { findings: { id: string }[] } }) => {
-        if (!inv.diagnosis.findings.length) m.diagnoses.inc({ finding_id: 'none' });
-        for (const f of inv.diagnosis.findings) m.diagnoses.inc({ finding_id: f.id });
-      },
-      onEscalation: (how: string, result: string) => m.escalations.inc({ how, result }),
-    } : {}),
-    oncallGroups: config.oncallGroups, autoEscalateMinutes: config.autoEscalateMinutes, pasteMaxBytes: config.pasteMaxBytes,
+    ...deps,
+    ssh,
+    store: deps.store,
+    logger: logger.child({ component: 'conversation' }),
+    ...(m
+      ? {
+          onQuestion: (kind: string) => m.questions.inc({ intent: kind }),
+          onDiagnosis: (inv: { diagnosis: { findings: { id: string }[] } }) => {
+            if (!inv.diagnosis.findings.length) m.diagnoses.inc({ finding_id: 'none' });
+            for (const f of inv.diagnosis.findings) m.diagnoses.inc({ finding_id: f.id });
+          },
+          onEscalation: (how: string, result: string) => m.escalations.inc({ how, result }),
+        }
+      : {}),
+    oncallGroups: config.oncallGroups,
+    autoEscalateMinutes: config.autoEscalateMinutes,
+    pasteMaxBytes: config.pasteMaxBytes,
     protectedNamespaces: config.protectedNamespaces,
   });
   const { threads } = convo;
   const handle = convo.handle;
   // Reads are authorised too, in one place before every listener: the workspace, the channel and the reader (read-authorise.ts).
-  app.use(readGate({
-    authoriser: createReadAuthoriser({
-      teamId: () => config.slack.teamId ?? learnedTeam, channels: config.slack.channels, alsoChannels: config.watch ? [config.watch.channel] : [],
-      readers: config.slack.readers, remediators: config.remediators, members,
+  app.use(
+    readGate({
+      authoriser: createReadAuthoriser({
+        workspaces: () => configuredTeams ?? (learnedTeam ? [learnedTeam] : undefined),
+        channels: config.slack.channels,
+        alsoChannels: config.watch ? [config.watch.channel] : [],
+        readers: config.slack.readers,
+        remediators: config.remediators,
+        members,
+      }),
+      logger: logger.child({ component: 'read-gate' }),
+      isOurThread: async (channel, ts) => (await convo.thread(channel, ts)) !== undefined,
+      audit: deps.store,
     }),
-    logger: logger.child({ component: 'read-gate' }),
-    isOurThread: async (channel, ts) => (await convo.thread(channel, ts)) !== undefined,
-    audit: deps.store,
-  }));
+  );
   const threadOf = (body: unknown): [string, string] => String((body as { actions?: { value?: string }[] }).actions?.[0]?.value ?? '').split(':') as [string, string];
 
   app.command('/whystuck', async ({ command, ack, client }) => {
@@ -221,8 +259,9 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     if (!(await firstDelivery((body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`))) return;
     const threadTs = event.thread_ts;
     const intent = parseWords(event.text);
-    void handle(intent, slackOutbox(client), event.channel, event.user ?? '', threadTs ?? (['pod', 'node', 'pid', 'sweep'].includes(intent.kind) ? undefined : event.ts))
-      .catch((err) => logger.error({ err }, 'answering a mention failed'));
+    void handle(intent, slackOutbox(client), event.channel, event.user ?? '', threadTs ?? (['pod', 'node', 'pid', 'sweep'].includes(intent.kind) ? undefined : event.ts)).catch((err) =>
+      logger.error({ err }, 'answering a mention failed'),
+    );
   });
 
   app.action('escalate', async ({ ack, body, client }) => {
@@ -241,23 +280,39 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
   app.action('show_more', async ({ ack, body, client }) => {
     await ack();
     const [channel, ts] = threadOf(body);
-    void convo.showMore(slackOutbox(client), channel, ts).catch((err) =>
-      client.chat.postMessage({ channel, thread_ts: ts, text: failureText(err, logger, 'showing more') }).catch((postErr) => logger.error({ err: postErr }, 'show more failed')));
+    void convo
+      .showMore(slackOutbox(client), channel, ts)
+      .catch((err) => client.chat.postMessage({ channel, thread_ts: ts, text: failureText(err, logger, 'showing more') }).catch((postErr) => logger.error({ err: postErr }, 'show more failed')));
   });
 
   registerThreadPastes(app, {
-    convo, botToken: config.slack.botToken ?? '', apiUrl: config.slack.apiUrl, maxBytes: config.pasteMaxBytes, timeBudgetMs: config.pasteTimeBudgetMs,
-    logger: logger.child({ component: 'pastes' }), firstDelivery,
+    convo,
+    botToken: config.slack.botToken ?? '',
+    apiUrl: config.slack.apiUrl,
+    maxBytes: config.pasteMaxBytes,
+    timeBudgetMs: config.pasteTimeBudgetMs,
+    logger: logger.child({ component: 'pastes' }),
+    firstDelivery,
   });
 
   const remediation = createRemediation({
-    audit: m ? {
-      recordIntent: (i) => deps.store.recordIntent(i),
-      auditByToken: (id) => deps.store.auditByToken(id),
-      async recordResult(id, outcome, message) { await deps.store.recordResult(id, outcome, message); m.remediations.inc({ outcome }); },
-    } : deps.store, collectors: deps.collectors, ssh, actionSecret: deps.actionSecret, authoriser: remediators,
+    audit: m
+      ? {
+          recordIntent: (i) => deps.store.recordIntent(i),
+          auditByToken: (id) => deps.store.auditByToken(id),
+          async recordResult(id, outcome, message) {
+            await deps.store.recordResult(id, outcome, message);
+            m.remediations.inc({ outcome });
+          },
+        }
+      : deps.store,
+    collectors: deps.collectors,
+    ssh,
+    actionSecret: deps.actionSecret,
+    authoriser: remediators,
     protectedNamespaces: config.protectedNamespaces,
-    logger: logger.child({ component: 'remediation' }), recheckDelayMs: deps.recheckDelayMs,
+    logger: logger.child({ component: 'remediation' }),
+    recheckDelayMs: deps.recheckDelayMs,
     onActing: (channel, threadTs) => convo.acting(channel, threadTs),
     async recheck(out, channel, threadTs, via) {
       const ctx = await convo.thread(channel, threadTs);
@@ -280,7 +335,11 @@ export function createSlackApp(deps: SlackAppDeps): SlackBot {
     conversation: convo,
     readiness,
     async start(port, host = '127.0.0.1') {
-      if (socketMode) { await app.start(); started = true; return 0; }
+      if (socketMode) {
+        await app.start();
+        started = true;
+        return 0;
+      }
       const s = await app.start({ port, host } as never);
       server = s as unknown as typeof server;
       const addr = server!.address() as { port: number };

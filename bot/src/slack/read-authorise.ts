@@ -7,7 +7,9 @@ import type { Authoriser } from '../conversation/outbox';
  * concurrent asks about one group share one call. An unreadable group has no
  * members: it grants nothing.
  */
-export interface GroupMembers { has(group: string, user: string): Promise<boolean> }
+export interface GroupMembers {
+  has(group: string, user: string): Promise<boolean>;
+}
 
 export function createGroupMembers(client: WebClient, logger: Logger, ttlMs = 60_000): GroupMembers {
   const cache = new Map<string, { at: number; members: Promise<Set<string>> }>();
@@ -43,18 +45,27 @@ export interface ReadRefusal {
 }
 
 /** Who asks, from where: every team id the request carries (the envelope's, the user's, the event's), its channel, its user. */
-export interface ReadRequest { teams: string[]; channel?: string; user?: string }
+export interface ReadRequest {
+  teams: string[];
+  channel?: string;
+  user?: string;
+}
 
 /**
  * May this request be answered at all? The one place reads are authorised;
  * create-slack-app.ts applies it (read-gate.ts) to every command, mention,
  * message, button and dialog before anything reaches the conversation.
  */
-export interface ReadAuthoriser { check(req: ReadRequest): Promise<ReadRefusal | undefined> }
+export interface ReadAuthoriser {
+  check(req: ReadRequest): Promise<ReadRefusal | undefined>;
+}
 
 export interface ReadAuthoriserOptions {
-  /** The workspace whose requests are answered: WHYSTUCK_SLACK_TEAM_ID, else auth.test's team_id; undefined = not known (yet): refuse. */
-  teamId(): string | undefined;
+  /**
+   * The workspaces whose requests are answered: WHYSTUCK_SLACK_TEAM_ID (one, or an Enterprise Grid organisation's),
+   * else auth.test's team_id; undefined = not known (yet, or an organisation-wide install with no list): refuse.
+   */
+  workspaces(): string[] | undefined;
   /** WHYSTUCK_CHANNELS; undefined = every channel. */
   channels?: string[];
   /** Always allowed when there is an allow-list: the watch-mode alert channel, whose threads the bot answers. */
@@ -85,9 +96,12 @@ export function createReadAuthoriser(o: ReadAuthoriserOptions): ReadAuthoriser {
 
   return {
     async check(req) {
-      const team = o.teamId();
-      if (!team) return { reason: 'workspace-unknown', sentence: 'whystuck cannot tell which Slack workspace it belongs to yet, so it answers nobody; try again in a minute.' };
-      if (!req.teams.length || req.teams.some((t) => t !== team)) {
+      const teams = o.workspaces();
+      if (!teams?.length) return { reason: 'workspace-unknown', sentence: 'whystuck does not know yet which Slack workspaces it answers (an install on a whole Enterprise Grid organisation needs WHYSTUCK_SLACK_TEAM_ID), so it answers nobody; try again in a minute, or ask its operators.' };
+      // Every team the request carries — the envelope's, the user's, the event's — must be one of ours: a user of
+      // another organisation in a shared channel (Slack Connect) is refused; one of a sister workspace of the same
+      // Enterprise Grid organisation is answered when WHYSTUCK_SLACK_TEAM_ID lists that workspace too.
+      if (!req.teams.length || req.teams.some((t) => !teams.includes(t))) {
         return { reason: 'other-workspace', sentence: 'whystuck answers only the Slack workspace it is installed in; this request came from another.' };
       }
       if (channels && (!req.channel || !channels.has(req.channel))) {

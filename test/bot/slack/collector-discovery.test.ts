@@ -24,8 +24,11 @@ describeKernel('Slack: a node without a WHYSTUCK_COLLECTORS entry is reached thr
     const tls = harness.clientTls('whystuck-bot');
     t = await startTestBot({
       env: {
-        KUBECONFIG: kube.kubeconfig, WHYSTUCK_COLLECTOR_PORT: harness.address.split(':')[1],
-        WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert, WHYSTUCK_COLLECTOR_TLS_KEY: tls.key, WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
+        KUBECONFIG: kube.kubeconfig,
+        WHYSTUCK_COLLECTOR_PORT: harness.address.split(':')[1],
+        WHYSTUCK_COLLECTOR_TLS_CERT: tls.cert,
+        WHYSTUCK_COLLECTOR_TLS_KEY: tls.key,
+        WHYSTUCK_COLLECTOR_TLS_CA: tls.ca,
       },
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
     });
@@ -37,7 +40,7 @@ describeKernel('Slack: a node without a WHYSTUCK_COLLECTORS entry is reached thr
   });
   afterEach(cleanupAll);
 
-  it('/whystuck pod on a discovered node: the pod\'s zombies diagnosed through the collector pod found by selectors', async () => {
+  it("/whystuck pod on a discovered node: the pod's zombies diagnosed through the collector pod found by selectors", async () => {
     const pod = createPodCgroup();
     const { zombiePids } = await spawnZombies(2, pod);
     kube.addPod({ namespace: 'shop', name: 'web-0', uid: pod.podUid, nodeName: 'node-d' });
@@ -53,8 +56,10 @@ describeKernel('Slack: a node without a WHYSTUCK_COLLECTORS entry is reached thr
     await t.send(slashCommandBody('node node-z'));
     const root = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.text === 'Looking into node node-z…');
     const said = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === root.reply?.ts);
-    expect(said.args.text).toBe(':warning: no collector is configured for node node-z in WHYSTUCK_COLLECTORS and there is no collector pod on it (pods in namespace whystuck with labels app.kubernetes.io/name=whystuck-collector): is the DaemonSet scheduled there (taints, nodeSelector)?'
-      + '\nTo read such nodes over SSH instead, set WHYSTUCK_SSH_KEY_FILE (a private key authorised for root on the nodes; in Kubernetes a mounted Secret) and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (host keys are always checked).');
+    expect(said.args.text).toBe(
+      ':warning: no collector is configured for node node-z in WHYSTUCK_COLLECTORS and there is no collector pod on it (pods in namespace whystuck with labels app.kubernetes.io/name=whystuck-collector): is the DaemonSet scheduled there (taints, nodeSelector)?' +
+        '\nTo read such nodes over SSH instead, set WHYSTUCK_SSH_KEY_FILE (a private key the nodes authorise for WHYSTUCK_SSH_USER: root, or better a user a forced command holds to the whystuck scripts (bot/docs/ssh.md); in Kubernetes a mounted Secret) and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (host keys are always checked).',
+    );
   });
 
   it('a collector pod that does not answer: the thread names the pod, its address and the error', async () => {
@@ -62,7 +67,11 @@ describeKernel('Slack: a node without a WHYSTUCK_COLLECTORS entry is reached thr
     await t.send(slashCommandBody('node node-u'));
     const root = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.text === 'Looking into node node-u…');
     const said = await t.slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === root.reply?.ts);
-    expect(said.args.text).toMatch(new RegExp(`^:warning: the collector on node-u \\(pod whystuck/whystuck-collector-u9q4r at 127\\.0\\.0\\.2:${harness.address.split(':')[1]}, certificate name whystuck-collector\\) is unreachable: .*ECONNREFUSED`));
+    expect(said.args.text).toMatch(
+      new RegExp(
+        `^:warning: the collector on node-u \\(pod whystuck/whystuck-collector-u9q4r at 127\\.0\\.0\\.2:${harness.address.split(':')[1]}, certificate name whystuck-collector\\) is unreachable: .*ECONNREFUSED`,
+      ),
+    );
   });
 
   it('sweep covers the nodes that have a collector pod', async () => {

@@ -28,12 +28,23 @@ const settle = (ms = 400): Promise<void> => new Promise((r) => setTimeout(r, ms)
 /** Every read of a node or of the Kubernetes API, recorded. */
 function counted(asked: string[]): { kube: KubeLookup; collectors: (config: BotConfig) => CollectorPool } {
   return {
-    kube: { getPod: async (ns, name) => { asked.push(`getPod ${ns}/${name}`); return { status: 'not-found', message: `pod ${ns}/${name} does not exist` }; } },
+    kube: {
+      getPod: async (ns, name) => {
+        asked.push(`getPod ${ns}/${name}`);
+        return { status: 'not-found', message: `pod ${ns}/${name} does not exist` };
+      },
+    },
     collectors: (config) => {
       const real = collectorPoolFromConfig(config);
       return {
-        forNode: (node) => { asked.push(`forNode ${node}`); return real.forNode(node); },
-        nodes: () => { asked.push('nodes'); return real.nodes(); },
+        forNode: (node) => {
+          asked.push(`forNode ${node}`);
+          return real.forNode(node);
+        },
+        nodes: () => {
+          asked.push('nodes');
+          return real.nodes();
+        },
         close: () => real.close(),
       };
     },
@@ -78,10 +89,18 @@ describe('Slack: WHYSTUCK_CHANNELS, a channel allow-list', () => {
   const CHANNEL_REFUSAL = 'whystuck does not answer in this channel: ask in <#C0INCIDENT> (WHYSTUCK_CHANNELS).';
   beforeAll(async () => {
     const c = counted(asked);
-    t = await startTestBot({ env: { WHYSTUCK_CHANNELS: 'C0INCIDENT', WHYSTUCK_REMEDIATORS: 'U0ONCALL', WHYSTUCK_COLLECTORS: 'node-a=127.0.0.1:9', WHYSTUCK_COLLECTOR_INSECURE: '1' }, kube: c.kube, collectors: c.collectors });
+    t = await startTestBot({
+      env: { WHYSTUCK_CHANNELS: 'C0INCIDENT', WHYSTUCK_REMEDIATORS: 'U0ONCALL', WHYSTUCK_COLLECTORS: 'node-a=127.0.0.1:9', WHYSTUCK_COLLECTOR_INSECURE: '1' },
+      kube: c.kube,
+      collectors: c.collectors,
+    });
   });
-  afterAll(async () => { await t?.close(); });
-  beforeEach(() => { asked.length = 0; });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(() => {
+    asked.length = 0;
+  });
 
   it('commands from another channel: one sentence for the user alone, no answer, no dialog, no node read; logged with the reason, not the text', async () => {
     const mark = t.slack.calls.length;
@@ -117,7 +136,11 @@ describe('Slack: WHYSTUCK_CHANNELS, a channel allow-list', () => {
     await t.send(messageEventBody({ text: paste, channel: 'C0OTHER', threadTs: '1690000000.000100', parentUserId: 'U0SOMEONE' }));
     await settle(800);
     const ephemerals = since(t, mark, 'chat.postEphemeral');
-    expect(ephemerals.map((c) => [c.args.thread_ts, c.args.text])).toEqual([[undefined, CHANNEL_REFUSAL], [thread, CHANNEL_REFUSAL], [thread, CHANNEL_REFUSAL]]);
+    expect(ephemerals.map((c) => [c.args.thread_ts, c.args.text])).toEqual([
+      [undefined, CHANNEL_REFUSAL],
+      [thread, CHANNEL_REFUSAL],
+      [thread, CHANNEL_REFUSAL],
+    ]);
     expect(since(t, mark, 'chat.postMessage')).toEqual([]);
     expect(since(t, mark, 'file.download')).toEqual([]);
     expect(asked).toEqual([]);
@@ -163,8 +186,12 @@ describe('Slack: WHYSTUCK_READERS, who may ask', () => {
     t = await startTestBot({ env: { WHYSTUCK_READERS: 'U0READER,S0READERS', WHYSTUCK_REMEDIATORS: 'U0FIXER' }, kube: c.kube, collectors: c.collectors });
     t.slack.setGroup('S0READERS', ['U0GROUPIE']);
   });
-  afterAll(async () => { await t?.close(); });
-  beforeEach(() => { asked.length = 0; });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(() => {
+    asked.length = 0;
+  });
 
   it('someone who is not a reader: a command, a mention, a button and a paste are refused with one sentence, nothing read', async () => {
     const mark = t.slack.calls.length;
@@ -193,7 +220,7 @@ describe('Slack: WHYSTUCK_READERS, who may ask', () => {
   });
 });
 
-describe('Slack: the requester\'s workspace', () => {
+describe("Slack: the requester's workspace", () => {
   let learned: TestBot;
   let configured: TestBot;
   const asked: string[] = [];
@@ -203,10 +230,15 @@ describe('Slack: the requester\'s workspace', () => {
     learned = await startTestBot({ kube: c.kube, collectors: c.collectors });
     configured = await startTestBot({ env: { WHYSTUCK_SLACK_TEAM_ID: 'T2' }, kube: c.kube, collectors: c.collectors });
   });
-  afterAll(async () => { await learned?.close(); await configured?.close(); });
-  beforeEach(() => { asked.length = 0; });
+  afterAll(async () => {
+    await learned?.close();
+    await configured?.close();
+  });
+  beforeEach(() => {
+    asked.length = 0;
+  });
 
-  it('learned from auth.test: a signed request from another team is refused and logged; only a command can be told (through Slack\'s response)', async () => {
+  it("learned from auth.test: a signed request from another team is refused and logged; only a command can be told (through Slack's response)", async () => {
     const t = learned;
     const mark = t.slack.calls.length;
     const res = await t.send(fromTeam(slashCommandBody('pod web-0 -n shop'), 'T9'));
@@ -233,7 +265,7 @@ describe('Slack: the requester\'s workspace', () => {
     expect(asked).toEqual(['getPod shop/web-0']);
   });
 
-  it('WHYSTUCK_SLACK_TEAM_ID wins over the token\'s own workspace', async () => {
+  it("WHYSTUCK_SLACK_TEAM_ID wins over the token's own workspace", async () => {
     const t = configured;
     const res = await t.send(slashCommandBody('pod web-0 -n shop'));
     expect(JSON.parse(res.text)).toEqual({ response_type: 'ephemeral', text: TEAM_REFUSAL });
@@ -246,6 +278,62 @@ describe('Slack: the requester\'s workspace', () => {
   });
 });
 
+describe('Slack: an Enterprise Grid organisation', () => {
+  let listed: TestBot;
+  let orgWide: TestBot;
+  const asked: string[] = [];
+  beforeAll(async () => {
+    const c = counted(asked);
+    listed = await startTestBot({ env: { WHYSTUCK_SLACK_TEAM_ID: 'T1,T2' }, kube: c.kube, collectors: c.collectors });
+    listed.slack.setAuthTest({ enterprise_id: 'E1' });
+    orgWide = await startTestBot({ kube: c.kube, collectors: c.collectors });
+    // auth.test of a token installed on the whole organisation: no one workspace of its own.
+    orgWide.slack.setAuthTest({ enterprise_id: 'E1', team_id: 'E1', is_enterprise_install: true });
+  });
+  afterAll(async () => {
+    await listed?.close();
+    await orgWide?.close();
+  });
+  beforeEach(() => {
+    asked.length = 0;
+  });
+
+  it('answers a user of a sister workspace the list names, in a channel shared across the organisation; refuses one from elsewhere', async () => {
+    const t = listed;
+    const mark = t.slack.calls.length;
+    const sister = JSON.parse(mentionEventBody({ text: '<@UBOT> pod web-0 -n shop' })) as { event: Record<string, unknown> };
+    sister.event.user_team = 'T2';
+    await t.send(JSON.stringify(sister));
+    await answered(t, mark);
+    expect(asked).toEqual(['getPod shop/web-0']);
+    // A command typed in the sister workspace itself.
+    const res = await t.send(fromTeam(slashCommandBody('pod web-0 -n shop'), 'T2'));
+    expect(res.text).toBe('');
+    // Slack Connect: a user of another organisation in the same channel.
+    asked.length = 0;
+    const mark2 = t.slack.calls.length;
+    const outsider = JSON.parse(mentionEventBody({ text: '<@UBOT> pod web-0 -n shop' })) as { event: Record<string, unknown> };
+    outsider.event.user_team = 'T9';
+    await t.send(JSON.stringify(outsider));
+    await settle(600);
+    expect(asked.filter((a) => a === 'getPod shop/web-0')).toHaveLength(1); // the T2 command's, none for T9
+    expect(refusals(t).map((l) => [l.reason, l.teams])).toEqual([['other-workspace', ['T1', 'T9']]]);
+    expect(since(t, mark2, 'chat.postMessage').filter((c) => /web-0/.test(String(c.args.text)) && c.args.thread_ts === undefined)).toHaveLength(1);
+  });
+
+  it('installed on the whole organisation without WHYSTUCK_SLACK_TEAM_ID: answers nobody, says why, and the log tells the operator what to set', async () => {
+    const t = orgWide;
+    const res = await t.send(slashCommandBody('pod web-0 -n shop'));
+    expect(JSON.parse(res.text)).toEqual({
+      response_type: 'ephemeral',
+      text: 'whystuck does not know yet which Slack workspaces it answers (an install on a whole Enterprise Grid organisation needs WHYSTUCK_SLACK_TEAM_ID), so it answers nobody; try again in a minute, or ask its operators.',
+    });
+    expect(asked).toEqual([]);
+    expect(t.logLines.some((l) => l.includes('installed on a whole Enterprise Grid organisation: set WHYSTUCK_SLACK_TEAM_ID'))).toBe(true);
+    expect(refusals(t).map((l) => l.reason)).toEqual(['workspace-unknown']);
+  });
+});
+
 describe('Slack: Escalate pages PagerDuty from a paste only for remediators and on-call', () => {
   let t: TestBot;
   let pd: FakePagerDuty;
@@ -254,22 +342,34 @@ describe('Slack: Escalate pages PagerDuty from a paste only for remediators and 
     pd = await startFakePagerDuty();
     kube = await startFakeKubeApi();
     t = await startTestBot({
-      env: { WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL', WHYSTUCK_REMEDIATORS: 'U0FIXER', WHYSTUCK_COLLECTORS: 'node-gone=127.0.0.1:9', WHYSTUCK_COLLECTOR_INSECURE: '1', KUBECONFIG: kube.kubeconfig },
+      env: {
+        WHYSTUCK_ONCALL_GROUPS: 'C0INCIDENT=S0ONCALL',
+        WHYSTUCK_REMEDIATORS: 'U0FIXER',
+        WHYSTUCK_COLLECTORS: 'node-gone=127.0.0.1:9',
+        WHYSTUCK_COLLECTOR_INSECURE: '1',
+        KUBECONFIG: kube.kubeconfig,
+      },
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
       escalation: createPagerDuty({ routingKey: ROUTING_KEY, eventsUrl: pd.url }),
     });
     t.slack.setGroup('S0ONCALL', ['U0ONCALL']);
   });
-  afterAll(async () => { await t?.close(); await pd?.close(); await kube?.close(); });
+  afterAll(async () => {
+    await t?.close();
+    await pd?.close();
+    await kube?.close();
+  });
 
   async function press(reply: SlackCall, user: string): Promise<void> {
-    const value = blocksOf(reply).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'escalate')?.value;
+    const value = blocksOf(reply)
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'escalate')?.value;
     if (!value) throw new Error('no Escalate button in the reply');
     await t.send(blockActionBody({ user, channel: String(reply.args.channel), messageTs: String(reply.reply?.ts), threadTs: String(reply.args.thread_ts), actionId: 'escalate', value }));
   }
-  const posted = (threadTs: string, mark: number): Promise<SlackCall> =>
-    t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs);
-  const NOT_PAGED = /PagerDuty was not paged: this diagnosis comes from a paste, not from the node, and only remediators \(WHYSTUCK_REMEDIATORS\) and this channel's on-call group \(WHYSTUCK_ONCALL_GROUPS\) may page from a paste\./;
+  const posted = (threadTs: string, mark: number): Promise<SlackCall> => t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs);
+  const NOT_PAGED =
+    /PagerDuty was not paged: this diagnosis comes from a paste, not from the node, and only remediators \(WHYSTUCK_REMEDIATORS\) and this channel's on-call group \(WHYSTUCK_ONCALL_GROUPS\) may page from a paste\./;
 
   it('anyone else: the on-call group is mentioned without a page, and where there is no group the user alone is told why', async () => {
     const { reply, threadTs } = await pasteThread(t, paste);
@@ -295,11 +395,13 @@ describe('Slack: Escalate pages PagerDuty from a paste only for remediators and 
     expect(t.logLines.filter((l) => l.includes('"reason":"paste-page-not-allowed"'))).toHaveLength(3);
   });
 
-  it('a member of the channel\'s on-call group and a remediator page from a paste', async () => {
+  it("a member of the channel's on-call group and a remediator page from a paste", async () => {
     const { reply, threadTs } = await pasteThread(t, paste);
     let mark = t.slack.calls.length;
     await press(reply, 'U0ONCALL');
-    expect((await posted(threadTs, mark)).args.text).toBe(':rotating_light: <@U0ONCALL> escalated to <!subteam^S0ONCALL> (on-call for this channel) and PagerDuty (dedup key `whystuck/paste/-/storage-backend-fault`).');
+    expect((await posted(threadTs, mark)).args.text).toBe(
+      ':rotating_light: <@U0ONCALL> escalated to <!subteam^S0ONCALL> (on-call for this channel) and PagerDuty (dedup key `whystuck/paste/-/storage-backend-fault`).',
+    );
     expect(pd.events.at(-1)).toMatchObject({ event_action: 'trigger', payload: expect.objectContaining({ custom_details: expect.objectContaining({ escalated_by: 'U0ONCALL' }) }) });
 
     const quiet = await pasteThread(t, paste, 'C0QUIET');
@@ -311,7 +413,14 @@ describe('Slack: Escalate pages PagerDuty from a paste only for remediators and 
 
   it('a live diagnosis pages for anyone who may ask, as before', async () => {
     kube.addNode({ name: 'node-gone', ready: 'Unknown', lastHeartbeat: new Date(Date.now() - 3 * 3600_000).toISOString(), taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] });
-    kube.addPod({ namespace: 'shop', name: 'web-1', uid: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b', nodeName: 'node-gone', deletionTimestamp: new Date(Date.now() - 2 * 3600_000).toISOString(), containers: [{ name: 'web', id: 'beef' }] });
+    kube.addPod({
+      namespace: 'shop',
+      name: 'web-1',
+      uid: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b',
+      nodeName: 'node-gone',
+      deletionTimestamp: new Date(Date.now() - 2 * 3600_000).toISOString(),
+      containers: [{ name: 'web', id: 'beef' }],
+    });
     let mark = t.slack.calls.length;
     await t.send(slashCommandBody('pod web-1 -n shop', 'U0PASSERBY', 'C0QUIET'));
     const root = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === undefined);
@@ -319,7 +428,9 @@ describe('Slack: Escalate pages PagerDuty from a paste only for remediators and 
     const before = pd.events.length;
     mark = t.slack.calls.length;
     await press(reply, 'U0PASSERBY');
-    expect(String((await posted(String(root.reply?.ts), mark)).args.text)).toMatch(/^:rotating_light: <@U0PASSERBY> escalated to PagerDuty \(dedup key `whystuck\/node-gone\/5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b\/[^`]+`\)\.$/);
+    expect(String((await posted(String(root.reply?.ts), mark)).args.text)).toMatch(
+      /^:rotating_light: <@U0PASSERBY> escalated to PagerDuty \(dedup key `whystuck\/node-gone\/5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b\/[^`]+`\)\.$/,
+    );
     expect(pd.events).toHaveLength(before + 1);
     expect(pd.events.at(-1)).toMatchObject({ payload: expect.objectContaining({ source: 'node-gone', custom_details: expect.objectContaining({ escalated_by: 'U0PASSERBY' }) }) });
   });

@@ -41,10 +41,14 @@ describeSsh('Slack: a node whose collector cannot be reached is read over SSH, a
     collectorPort = await freePort();
     t = await startTestBot({
       env: {
-        WHYSTUCK_COLLECTORS: `node-s=127.0.0.1:${collectorPort}`, WHYSTUCK_COLLECTOR_INSECURE: '1', KUBECONFIG: kube.kubeconfig,
+        WHYSTUCK_COLLECTORS: `node-s=127.0.0.1:${collectorPort}`,
+        WHYSTUCK_COLLECTOR_INSECURE: '1',
+        KUBECONFIG: kube.kubeconfig,
         WHYSTUCK_REMEDIATORS: 'U0ONCALL',
-        WHYSTUCK_SSH_KEY_FILE: server.clientKey, WHYSTUCK_SSH_KNOWN_HOSTS: server.knownHosts,
-        WHYSTUCK_SSH_HOST: 'internal-ip', WHYSTUCK_SSH_PORT: String(server.port),
+        WHYSTUCK_SSH_KEY_FILE: server.clientKey,
+        WHYSTUCK_SSH_KNOWN_HOSTS: server.knownHosts,
+        WHYSTUCK_SSH_HOST: 'internal-ip',
+        WHYSTUCK_SSH_PORT: String(server.port),
       },
       kube: createKubeLookup({ kubeconfig: kube.kubeconfig }),
     });
@@ -67,10 +71,16 @@ describeSsh('Slack: a node whose collector cannot be reached is read over SSH, a
     expect(text).toMatch(/parent-not-reaping/);
     expect(text).toContain(`pod shop/web-s · uid ${pod.podUid} · node node-s`);
     for (const z of zombiePids) expect(text).toContain(String(z));
-    expect(text).toMatch(new RegExp(`:electric_plug: Read over SSH \\(root@127\\.0\\.0\\.1:${server.port}\\) because the collector on node-s \\(127\\.0\\.0\\.1:${collectorPort}\\) is unreachable: .*(ECONNREFUSED|No connection established)`));
+    expect(text).toMatch(
+      new RegExp(
+        `:electric_plug: Read over SSH \\(root@127\\.0\\.0\\.1:${server.port}\\) because the collector on node-s \\(127\\.0\\.0\\.1:${collectorPort}\\) is unreachable: .*(ECONNREFUSED|No connection established)`,
+      ),
+    );
     expect(text).toMatch(/Signals from these buttons go over SSH too/);
     // The button's signed token carries the path: its signal goes over SSH.
-    const button = blocksOf(reply).flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('remediate_'))!;
+    const button = blocksOf(reply)
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id?.startsWith('remediate_'))!;
     const claims = verifyAction(ACTION_SECRET, button.value!);
     expect(claims.status === 'ok' && claims.claims).toMatchObject({ node: 'node-s', pid: parentPid, signal: 'SIGTERM', via: 'ssh' });
     expect(JSON.stringify(button.confirm)).toContain('*Node* node-s (over SSH)');
@@ -79,7 +89,11 @@ describeSsh('Slack: a node whose collector cannot be reached is read over SSH, a
 
   it('a node with no collector at all (none configured, none discoverable) is read over SSH too', async () => {
     const { reply } = await askInThread(t, 'node node-t', 'Looking into node node-t…');
-    expect(allText(reply)).toMatch(new RegExp(`:electric_plug: Read over SSH \\(root@127\\.0\\.0\\.1:${server.port}\\) because no collector is configured for node node-t in WHYSTUCK_COLLECTORS, and collectors found through Kubernetes need mutual TLS`));
+    expect(allText(reply)).toMatch(
+      new RegExp(
+        `:electric_plug: Read over SSH \\(root@127\\.0\\.0\\.1:${server.port}\\) because no collector is configured for node node-t in WHYSTUCK_COLLECTORS, and collectors found through Kubernetes need mutual TLS`,
+      ),
+    );
   });
 
   it('Send SIGTERM on an SSH-sourced diagnosis: confirmed, audited with the path, killed over SSH, rechecked over SSH', async () => {
@@ -87,7 +101,9 @@ describeSsh('Slack: a node whose collector cannot be reached is read over SSH, a
     const { parentPid } = await spawnZombies(2, pod);
     kube.addPod({ namespace: 'shop', name: 'web-k', uid: pod.podUid, nodeName: 'node-s' });
     const { reply, threadTs } = await askInThread(t, 'pod web-k -n shop', 'Looking into shop/web-k…');
-    const button = blocksOf(reply).flatMap((b) => b.elements ?? []).find((e) => e.action_id?.startsWith('remediate_'))!;
+    const button = blocksOf(reply)
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id?.startsWith('remediate_'))!;
     expect(button.text).toMatchObject({ text: `SIGTERM ${parentPid} (python3)` });
     const mark = t.slack.calls.length;
     await t.send(blockActionBody({ user: 'U0ONCALL', channel: 'C0INCIDENT', messageTs: String(reply.reply?.ts), threadTs, actionId: button.action_id!, value: button.value! }));
@@ -99,12 +115,17 @@ describeSsh('Slack: a node whose collector cannot be reached is read over SSH, a
     const row = (await t.store.listAudit()).find((e) => e.pid === parentPid)!;
     expect(row).toMatchObject({ user: 'U0ONCALL', node: 'node-s', signal: 'SIGTERM', podUid: pod.podUid, path: 'ssh', outcome: 'SIGNALLED' });
     // The recheck goes straight over SSH (the path the signal took), and says so.
-    const recheck = await t.slack.waitFor((c) => t.slack.calls.indexOf(c) > t.slack.calls.indexOf(done) && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && Array.isArray(c.args.blocks), 40_000);
+    const recheck = await t.slack.waitFor(
+      (c) => t.slack.calls.indexOf(c) > t.slack.calls.indexOf(done) && c.method === 'chat.postMessage' && c.args.thread_ts === threadTs && Array.isArray(c.args.blocks),
+      40_000,
+    );
     expect(allText(recheck)).toContain(`:electric_plug: Read over SSH (root@127.0.0.1:${server.port}), the way the last signal was sent.`);
   });
 
   it('never logs the SSH private key', () => {
-    const key = readFileSync(server.clientKey, 'utf8').split('\n').filter((l) => l && !l.startsWith('-----'));
+    const key = readFileSync(server.clientKey, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('-----'));
     const logs = t.logLines.join('');
     expect(logs.length).toBeGreaterThan(0);
     for (const line of key) expect(logs).not.toContain(line);
@@ -125,8 +146,11 @@ describeSsh('Slack: when the collector and SSH both fail, the thread says what f
     writeFileSync(changed, `[127.0.0.1]:${server.port} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
     t = await startTestBot({
       env: {
-        WHYSTUCK_COLLECTORS: `node-s=127.0.0.1:${collectorPort}`, WHYSTUCK_COLLECTOR_INSECURE: '1',
-        WHYSTUCK_SSH_KEY_FILE: server.clientKey, WHYSTUCK_SSH_KNOWN_HOSTS: changed, WHYSTUCK_SSH_HOSTS: `node-s=127.0.0.1:${server.port}`,
+        WHYSTUCK_COLLECTORS: `node-s=127.0.0.1:${collectorPort}`,
+        WHYSTUCK_COLLECTOR_INSECURE: '1',
+        WHYSTUCK_SSH_KEY_FILE: server.clientKey,
+        WHYSTUCK_SSH_KNOWN_HOSTS: changed,
+        WHYSTUCK_SSH_HOSTS: `node-s=127.0.0.1:${server.port}`,
       },
     });
   });
@@ -141,7 +165,11 @@ describeSsh('Slack: when the collector and SSH both fail, the thread says what f
     const lines = text.split('\n');
     expect(lines[0]).toBe(':warning: I could not read node node-s through its collector nor over SSH.');
     expect(lines[1]).toMatch(new RegExp(`^• Collector: the collector on node-s \\(127\\.0\\.0\\.1:${collectorPort}\\) is unreachable: .*(ECONNREFUSED|No connection established)`));
-    expect(lines[2]).toMatch(new RegExp(`^• SSH fallback: SSH to root@127\\.0\\.0\\.1:${server.port} failed: refused the node: the host key of \\[127\\.0\\.0\\.1\\]:${server.port} has CHANGED: it presents ssh-ed25519 ${server.hostFingerprint.replace(/[+/]/g, '\\$&')}`));
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^• SSH fallback: SSH to root@127\\.0\\.0\\.1:${server.port} failed: refused the node: the host key of \\[127\\.0\\.0\\.1\\]:${server.port} has CHANGED: it presents ssh-ed25519 ${server.hostFingerprint.replace(/[+/]/g, '\\$&')}`,
+      ),
+    );
     expect(text).toContain(`ssh-keygen -R '[127.0.0.1]:${server.port}'`);
     expect(text).toContain(`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\` must print ${server.hostFingerprint}`);
     expect(server.hostFingerprint).toBe(fingerprintOf(join(server.dir, 'host_ed25519.pub')));
@@ -155,13 +183,17 @@ describe('Slack: a collector failure without the SSH fallback says how to enable
     collectorPort = await freePort();
     t = await startTestBot({ env: { WHYSTUCK_COLLECTORS: `node-s=127.0.0.1:${collectorPort}`, WHYSTUCK_COLLECTOR_INSECURE: '1' } });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
-  it('names the collector\'s address and error, then the settings that turn SSH on', async () => {
+  it("names the collector's address and error, then the settings that turn SSH on", async () => {
     const { reply } = await askInThread(t, 'node node-s', 'Looking into node node-s…');
     const [first, hint] = String(reply.args.text).split('\n');
     expect(first).toMatch(new RegExp(`^:warning: the collector on node-s \\(127\\.0\\.0\\.1:${collectorPort}\\) is unreachable: .*(ECONNREFUSED|No connection established)`));
-    expect(hint).toBe('To read such nodes over SSH instead, set WHYSTUCK_SSH_KEY_FILE (a private key authorised for root on the nodes; in Kubernetes a mounted Secret) and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (host keys are always checked).');
+    expect(hint).toBe(
+      'To read such nodes over SSH instead, set WHYSTUCK_SSH_KEY_FILE (a private key the nodes authorise for WHYSTUCK_SSH_USER: root, or better a user a forced command holds to the whystuck scripts (bot/docs/ssh.md); in Kubernetes a mounted Secret) and WHYSTUCK_SSH_KNOWN_HOSTS or WHYSTUCK_SSH_HOST_KEY_FINGERPRINTS (host keys are always checked).',
+    );
   });
 
   it('a sweep says it once, after the failing nodes', async () => {

@@ -109,14 +109,14 @@ describeKernel('Remediate never signals protected processes', () => {
     expect(stateOf(pid)).toBe('S');
   });
 
-  it('the collector\'s ancestors (the launcher that started it) are protected', async () => {
+  it("the collector's ancestors (the launcher that started it) are protected", async () => {
     // SIGCONT, so that a failure of the guard would do no harm to the test runner.
     const { start, comm } = identity(process.ppid);
     const res = await h.client('whystuck-bot').remediate({ pid: process.ppid, start_time_ticks: start, expected_comm: comm, signal: 'SIGCONT', requester: 'test', reason: 'test', node: 'node-a' });
     expect(res.status === 'ok' && res.value).toMatchObject({ status: 'PROTECTED', message: expect.stringMatching(/ancestor of the collector/) });
   });
 
-  it('a process in the collector\'s own pod is protected', async () => {
+  it("a process in the collector's own pod is protected", async () => {
     const pod = createPodCgroup();
     const child = spawn('sleep', ['100000'], { stdio: 'ignore' });
     const pid = trackPid(child.pid);
@@ -129,17 +129,28 @@ describeKernel('Remediate never signals protected processes', () => {
     expect(stateOf(pid)).toBe('S');
   });
 
-  it('a cgroup named pod<uid> outside kubepods does not make a host process a pod\'s', async () => {
+  it("a cgroup named pod<uid> outside kubepods does not make a host process a pod's", async () => {
     const uid = randomUUID();
     const dirs = ['memory', 'pids'].map((c) => `/sys/fs/cgroup/${c}/whystuck-test-${uid.slice(0, 8)}`);
     const leaves = dirs.map((d) => `${d}/pod${uid}/${randomBytes(32).toString('hex')}`);
     for (const l of leaves) mkdirSync(l, { recursive: true });
     onCleanup('fake pod cgroup', async () => {
       for (const l of leaves) {
-        for (const p of readFileSync(`${l}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
+        for (const p of readFileSync(`${l}/cgroup.procs`, 'utf8').split('\n').filter(Boolean))
+          try {
+            process.kill(Number(p), 'SIGKILL');
+          } catch {
+            /* gone */
+          }
       }
       await new Promise((r) => setTimeout(r, 200));
-      for (const l of leaves) for (const d of [l, l.slice(0, l.lastIndexOf('/')), l.slice(0, l.lastIndexOf('/', l.lastIndexOf('/') - 1))]) try { rmdirSync(d); } catch { /* busy or gone */ }
+      for (const l of leaves)
+        for (const d of [l, l.slice(0, l.lastIndexOf('/')), l.slice(0, l.lastIndexOf('/', l.lastIndexOf('/') - 1))])
+          try {
+            rmdirSync(d);
+          } catch {
+            /* busy or gone */
+          }
     });
     const child = spawn('sleep', ['100000'], { stdio: 'ignore' });
     const pid = trackPid(child.pid);
@@ -174,8 +185,15 @@ describeKernel('Remediate never signals protected processes', () => {
     await waitFor(() => {
       const kids = readFileSync(`/proc/${nsPid}/task/${nsPid}/children`, 'utf8').trim();
       inner = Number(kids.split(' ')[0] || 0);
-      return inner > 0 && existsSync(`/proc/${inner}/root/proc/1/stat`);
-    }, 'the namespace to start');
+      // Until unshare's child has mounted its own procfs, /proc/INNER/root/proc is still this one (whose pid 1 is not
+      // that sleep): wait for the namespace's own pid 1 to be the sleep.
+      if (inner <= 0) return false;
+      try {
+        return readFileSync(`/proc/${inner}/root/proc/1/comm`, 'utf8') === 'sleep\n' && readFileSync('/proc/1/comm', 'utf8') !== 'sleep\n';
+      } catch {
+        return false;
+      }
+    }, 'the namespace to start with its own procfs');
     trackPid(inner);
     const fromOtherNs = await createRemediator({ reader: h.snapshotter.reader, procRoot: `/proc/${inner}/root/proc`, allowHostProcesses: true, settleMs: 100 }).remediate(req);
     expect(fromOtherNs).toMatchObject({ status: 'PROTECTED', message: expect.stringMatching(/--proc-root/) });
