@@ -198,6 +198,8 @@ export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, 
   const wanted = new Set(req.pids);
   const entries = list(req.procRoot).filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
   let visited = 0;
+  /** The PID namespace of the proc root's own processes (NSpid of one level), once read. */
+  let rootNsInode = 0;
   const claims = req.share ? new Int32Array(req.share.claims) : undefined;
   if (req.share?.backwards) entries.reverse();
   const abort = req.abort ? new Int32Array(req.abort) : undefined;
@@ -248,14 +250,21 @@ export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, 
       const processStatus: ProcStatus = st.ok ? parseStatus(st.text) : { nsPid: [], nsTgid: [] };
       tids ??= processStatus.threads === 1 ? [name] : list(`${dir}/task`);
       let pidNsInode = 0;
-      // "pid:[4026531836]"
-      const link = readLink(`${dir}/ns/pid`);
-      if (link !== null) {
-        const b = link.indexOf('[');
-        pidNsInode = b >= 0 && link.endsWith(']') ? Number(link.slice(b + 1, -1)) || 0 : 0;
-      } else {
-        const code = lastReadError();
-        if (!GONE.has(code)) problems.push({ path: `${dir}/ns/pid`, code, pid: tgid, tid: tgid });
+      // NSpid with one level: the process is in the proc root's own PID namespace, one inode for all of them —
+      // read once per walk (on a busy node most processes: a readlink each was 1,000 syscalls of a scan).
+      const rootLevel = processStatus.nsPid.length === 1;
+      if (rootLevel && rootNsInode) pidNsInode = rootNsInode;
+      else {
+        // "pid:[4026531836]"
+        const link = readLink(`${dir}/ns/pid`);
+        if (link !== null) {
+          const b = link.indexOf('[');
+          pidNsInode = b >= 0 && link.endsWith(']') ? Number(link.slice(b + 1, -1)) || 0 : 0;
+          if (rootLevel) rootNsInode = pidNsInode;
+        } else {
+          const code = lastReadError();
+          if (!GONE.has(code)) problems.push({ path: `${dir}/ns/pid`, code, pid: tgid, tid: tgid });
+        }
       }
       const isNsInit = processStatus.nsPid.length > 1 && processStatus.nsPid[processStatus.nsPid.length - 1] === 1;
       const scoped = wanted.size > 0 || req.podUid !== '';

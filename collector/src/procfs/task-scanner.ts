@@ -199,7 +199,9 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
     // could block it); it takes processes from the other end, and stays off the risky files.
     // It never reads a cgroup file (they wait on the kernel's global cgroup_mutex): it joins only with
     // the cgroup pass's map (or none at all), and leaves processes missing from the map to the reader thread.
-    const mainJoins = Boolean(opts.mainThreadShare) && req.procRoot === '/proc' && req.pids.length === 0 && !req.podUid && req.cgroups !== undefined;
+    // A leaders-only walk (watch mode's look on a node with no task in D: one stat per process) is too short to
+    // share: the shared claim map alone (512 KiB, faulted in by both threads) cost more than the walk it split.
+    const mainJoins = Boolean(opts.mainThreadShare) && req.procRoot === '/proc' && req.pids.length === 0 && !req.podUid && req.cgroups !== undefined && !req.leadersOnly;
     const shared = parts > 1 || mainJoins;
     let claims: SharedArrayBuffer | undefined;
     if (shared) {

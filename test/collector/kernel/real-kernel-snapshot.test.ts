@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { SnapshotResponse__Output } from '../../../proto/generated/whystuck/v1/SnapshotResponse';
 import type { Task__Output } from '../../../proto/generated/whystuck/v1/Task';
 import { startHarness, type Harness } from '../../helpers/collector-harness';
@@ -69,6 +69,23 @@ describeKernel('real kernel states, snapshotted through the gRPC server', () => 
       expect(t).toMatchObject({ state: 'Z', ppid: ns.initPid, pod_uid: pod.podUid, pid_ns_inode: init?.pid_ns_inode });
       expect(t?.ns_pid?.length).toBe(2);
     }
+  });
+
+  it("a whole-node walk: the host's PID namespace named on every host process (its link read once), a child namespace's on its own", async () => {
+    const pod = createPodCgroup();
+    const ns = await spawnPidNamespace({ orphans: 1, cgroup: pod });
+    const res = await h.client('whystuck-bot').snapshot({ whole_node: true, skip_kmsg: true, skip_runtime: true });
+    if (res.status !== 'ok') throw new Error(`snapshot failed: ${JSON.stringify(res)}`);
+    const inode = (pid: number | string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/pid`))?.[1]);
+    const host = inode('self');
+    const child = inode(ns.initPid);
+    expect(child).not.toBe(host);
+    const hostTasks = res.value.tasks.filter((t) => (t.ns_pid ?? []).length === 1);
+    expect(hostTasks.length).toBeGreaterThan(20);
+    expect(new Set(hostTasks.map((t) => Number(t.pid_ns_inode)))).toEqual(new Set([host]));
+    const inChild = res.value.tasks.filter((t) => t.tgid === ns.initPid || ns.zombiePids.includes(t.tid));
+    expect(inChild.length).toBe(1 + ns.zombiePids.length);
+    for (const t of inChild) expect(Number(t.pid_ns_inode)).toBe(child);
   });
 
   it('an unkillable D task: SIGKILL pending, request_wait_answer on the stack, until the FUSE connection is aborted', async () => {
