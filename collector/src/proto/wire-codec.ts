@@ -468,6 +468,8 @@ const wireType = (kind: Kind): number => {
 interface Runtime {
   P: MessagePlan[];
   F: FieldPlan[];
+  /** Decoded messages of the types asked to be reused (CodecOptions.reuse), by their bytes. */
+  reused: Map<string, ReusedMessages>;
   isZero64: typeof isZero64;
   enumValue: (field: number, v: unknown) => number;
   writeMap: (out: Out, field: number, v: unknown) => void;
@@ -611,6 +613,41 @@ function defaultLiteral(f: FieldPlan): string {
   }
 }
 
+/**
+ * Messages decoded earlier, by their exact bytes: two generations, so that
+ * what the last decodes met stays and the rest goes once the newer one is
+ * full — bounded, never cleared all at once.
+ */
+export class ReusedMessages {
+  private cur = new Map<string, unknown>();
+  private old = new Map<string, unknown>();
+  hits = 0;
+
+  constructor(private readonly generation: number) {}
+
+  get(inp: In): unknown {
+    // The message's bytes as a one-byte-per-char string: a Map key hashed and compared natively.
+    const key = inp.buf.toString('latin1', inp.pos, inp.end);
+    let v = this.cur.get(key);
+    if (v === undefined) {
+      v = this.old.get(key);
+      if (v === undefined) return key;
+      this.put(key, v);
+    }
+    this.hits++;
+    inp.pos = inp.end;
+    return v;
+  }
+
+  put(key: string, v: unknown): void {
+    if (this.cur.size >= this.generation) {
+      this.old = this.cur;
+      this.cur = new Map();
+    }
+    this.cur.set(key, v);
+  }
+}
+
 function compileDecoder(plan: MessagePlan, R: Runtime): MessagePlan['decode'] {
   // One literal per message type: every decoded object gets the same shape (hidden class).
   const literal = [...plan.fields.map((f) => `${q(f.name)}: ${defaultLiteral(f)}`), ...plan.oneofs.map((o) => `${q(o)}: undefined`)];
@@ -634,7 +671,12 @@ function compileDecoder(plan: MessagePlan, R: Runtime): MessagePlan['decode'] {
       cases.push(`case ${tagOf(f, wireType(f.kind))}: o[${key}] = ${readExpr(f, fi)};${setOneof} break;`);
     }
   }
+  // A reused type: the object decoded before from the same bytes (shared: its readers must not change it).
+  const reuse = R.reused.has(plan.type.name);
+  const before = reuse ? `const R_ = R.reused.get(${q(plan.type.name)}); const k_ = R_.get(inp); if (typeof k_ !== 'string') return k_;` : '';
+  const after = reuse ? 'R_.put(k_, o);' : '';
   const body = `
+    ${before}
     const o = { ${literal.join(', ')} };
     let key, n, x, outer;
     while (inp.pos < inp.end) {
@@ -645,6 +687,7 @@ function compileDecoder(plan: MessagePlan, R: Runtime): MessagePlan['decode'] {
       }
     }
     if (inp.pos > inp.end) throw new Error(${q(`wire-codec: truncated ${plan.type.name}`)});
+    ${after}
     return o;`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the decoder is compiled from the message's schema (our .proto), never from input
   return new Function('R', `return function decode_${plan.type.name}(inp) {${body}\n};`)(R) as MessagePlan['decode'];
@@ -654,6 +697,7 @@ function runtime(): Runtime {
   const R: Runtime = {
     P: [],
     F: [],
+    reused: new Map(),
     isZero64,
     enumValue(fi, v) {
       const n = R.F[fi].enumValues?.[v as string];
@@ -803,10 +847,21 @@ export interface WireCodec<T, O> {
   decode(bytes: Uint8Array): O;
 }
 
-export function compileCodec<T, O>(type: protobuf.Type): WireCodec<T, O> {
+export interface CodecOptions {
+  /**
+   * Message types (by name) whose decoded objects are kept and handed out
+   * again for the same bytes, at most about `generation` × 2 of each: records
+   * that come again and again (a node's kernel log in every snapshot) are
+   * decoded once. The objects are shared: nothing may change them.
+   */
+  reuse?: { types: string[]; generation: number };
+}
+
+export function compileCodec<T, O>(type: protobuf.Type, opts: CodecOptions = {}): WireCodec<T, O> {
   const plans = new Map<protobuf.Type, MessagePlan>();
   const root = planMessage(type, plans);
   const R = runtime();
+  for (const name of opts.reuse?.types ?? []) R.reused.set(name, new ReusedMessages(opts.reuse?.generation ?? 1024));
   R.P = [...plans.values()];
   for (const p of R.P) {
     p.encode = compileEncoder(p, R);
