@@ -9,6 +9,7 @@ import type { RecencyOptions } from './diagnose-over-time';
 import type { Diagnosis, Finding, FindingId } from './finding';
 import { scopeGrouped } from './scope-history';
 import { scopeDiagnosis } from './scope-findings';
+import { copyOf } from '../evidence/copy-of';
 
 /**
  * What a question asks about, which narrows the node's diagnosis:
@@ -86,7 +87,7 @@ export function diagnoseSnapshot(snap: SnapshotResponse, scope: Scope, opts: Rec
     reading.whole.set(window, whole);
   }
   // One copy of both: what the diagnosis shares with its evidence stays shared in the copy.
-  const mine = structuredClone(whole);
+  const mine = copyOf(whole);
   return narrow(mine.evidence, mine.diagnosis, scope);
 }
 

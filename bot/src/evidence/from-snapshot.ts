@@ -5,6 +5,7 @@ import type { Evidence, Task } from './evidence';
 import { createEvidenceBuilder } from './evidence-builder';
 import { runtimeFromSnapshot } from './runtime-from-snapshot';
 import { volumesFromSnapshot } from './volumes-from-snapshot';
+import { copyOf } from './copy-of';
 
 const num = (v: unknown): number => (v === undefined || v === null || v === '' ? 0 : Number(v));
 
@@ -129,7 +130,7 @@ function logKey(snap: SnapshotResponse, records: NonNullable<SnapshotResponse['k
 function parsedLog(snap: SnapshotResponse, records: NonNullable<SnapshotResponse['kmsg']>): ParsedLog {
   const key = logKey(snap, records);
   const kept = key === undefined ? undefined : readLogs.get(key);
-  if (kept) return structuredClone(kept);
+  if (kept) return copyOf(kept);
   const kb = createEvidenceBuilder('snapshot');
   const kernel = createKernelLogReader(kb);
   for (const r of records) {
@@ -141,7 +142,7 @@ function parsedLog(snap: SnapshotResponse, records: NonNullable<SnapshotResponse
   const built = kb.build();
   const log: ParsedLog = { reports: built.reports, backend: built.backend, notes: built.notes, missing: built.missing, tasks: built.tasks, node: { kernelRelease: built.node.kernelRelease } };
   if (key !== undefined) {
-    readLogs.set(key, structuredClone(log));
+    readLogs.set(key, copyOf(log));
     if (readLogs.size > LOGS_KEPT) readLogs.delete(readLogs.keys().next().value as string);
   }
   return log;
