@@ -1,4 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import * as https from 'node:https';
 
 /**
  * Where the API's credentials come from: a kubeconfig file, a KubeConfig
@@ -15,16 +18,73 @@ function loadKubeConfig(source: KubeSource): k8s.KubeConfig {
   return kc;
 }
 
+/** What makes two agents' connections interchangeable: the kind, the server's name and trust, the client's credentials. */
+function agentKey(tls: boolean, o: https.AgentOptions): string {
+  const digest = (v: unknown): string =>
+    v === undefined
+      ? ''
+      : createHash('sha256')
+          .update(JSON.stringify(v, (_k, x: unknown) => (Buffer.isBuffer(x) ? x.toString('base64') : x)))
+          .digest('hex');
+  return JSON.stringify([tls, o.rejectUnauthorized, o.servername, digest(o.ca), digest(o.cert), digest(o.key), digest(o.pfx), digest(o.passphrase)]);
+}
+
+/**
+ * The KubeConfig's own authentication (tokens, client certificates, exec
+ * plugins: re-read for every request as it does), with one change: client-node
+ * makes a new http(s).Agent for each request, so no connection was ever
+ * reused and every API read paid a TCP connect and a TLS handshake — seven per
+ * pod question. Here each request gets a keep-alive agent, one per distinct
+ * set of TLS options (a rotated client certificate gets a new one; at most
+ * four are kept). Proxy agents are left as made.
+ */
+function keepAliveAuth(kc: k8s.KubeConfig): k8s.SecurityAuthentication {
+  const agents = new Map<string, http.Agent>();
+  return {
+    getName: () => 'kubeconfig, connections kept alive',
+    async applySecurityAuthentication(ctx) {
+      await kc.applySecurityAuthentication(ctx);
+      const made = ctx.getAgent();
+      const tls = made?.constructor === https.Agent;
+      if (!made || (!tls && made.constructor !== http.Agent)) return;
+      const options = (made as https.Agent).options;
+      const key = agentKey(tls, options);
+      let agent = agents.get(key);
+      if (!agent) {
+        agent = tls ? new https.Agent({ ...options, keepAlive: true }) : new http.Agent({ ...options, keepAlive: true });
+        agents.set(key, agent);
+        if (agents.size > 4) {
+          const [oldest, gone] = agents.entries().next().value as [string, http.Agent];
+          agents.delete(oldest);
+          gone.destroy();
+        }
+      }
+      made.destroy();
+      ctx.setAgent(agent);
+    },
+  };
+}
+
+type ApiClass<T> = new (config: k8s.Configuration) => T;
+
+/** API clients of one KubeConfig sharing its kept-alive connections. */
+function apiMaker(kc: k8s.KubeConfig): { make<T>(api: ApiClass<T>): T; server: string } {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error('No active cluster!');
+  const config = k8s.createConfiguration({ baseServer: new k8s.ServerConfiguration(server, {}), authMethods: { default: keepAliveAuth(kc) } });
+  return { make: (api) => new api(config), server };
+}
+
 /** The core API from KUBECONFIG (or in-cluster / default), and the server it talks to (for messages). */
 export function kubeCoreApi(kubeconfig?: KubeSource): { core: k8s.CoreV1Api; server: string } {
-  const kc = loadKubeConfig(kubeconfig);
-  return { core: kc.makeApiClient(k8s.CoreV1Api), server: kc.getCurrentCluster()?.server ?? '(no cluster)' };
+  const m = apiMaker(loadKubeConfig(kubeconfig));
+  return { core: m.make(k8s.CoreV1Api), server: m.server };
 }
 
 /** The core, storage.k8s.io and apps APIs from one KUBECONFIG (or in-cluster / default): a pod's layer reads all three. */
 export function kubeApis(kubeconfig?: KubeSource): { core: k8s.CoreV1Api; storage: k8s.StorageV1Api; apps: k8s.AppsV1Api; server: string } {
-  const kc = loadKubeConfig(kubeconfig);
-  return { core: kc.makeApiClient(k8s.CoreV1Api), storage: kc.makeApiClient(k8s.StorageV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), server: kc.getCurrentCluster()?.server ?? '(no cluster)' };
+  const m = apiMaker(loadKubeConfig(kubeconfig));
+  return { core: m.make(k8s.CoreV1Api), storage: m.make(k8s.StorageV1Api), apps: m.make(k8s.AppsV1Api), server: m.server };
 }
 
 /**

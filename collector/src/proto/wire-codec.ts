@@ -616,36 +616,65 @@ function defaultLiteral(f: FieldPlan): string {
 /**
  * Messages decoded earlier, by their exact bytes: two generations, so that
  * what the last decodes met stays and the rest goes once the newer one is
- * full — bounded, never cleared all at once.
+ * full — bounded, never cleared all at once. Looked up by a number made of
+ * the message's first bytes (a kernel-log record's tag and sequence number)
+ * and its length, then its bytes compared: no string or hash of the whole.
  */
 export class ReusedMessages {
-  private cur = new Map<string, unknown>();
-  private old = new Map<string, unknown>();
+  private cur = new Map<number, Reused[]>();
+  private old = new Map<number, Reused[]>();
+  private size = 0;
   hits = 0;
 
   constructor(private readonly generation: number) {}
 
-  get(inp: In): unknown {
-    // The message's bytes as a one-byte-per-char string: a Map key hashed and compared natively.
-    const key = inp.buf.toString('latin1', inp.pos, inp.end);
-    let v = this.cur.get(key);
-    if (v === undefined) {
-      v = this.old.get(key);
-      if (v === undefined) return key;
-      this.put(key, v);
-    }
-    this.hits++;
-    inp.pos = inp.end;
-    return v;
+  private static key(buf: Buffer, pos: number, end: number): number {
+    let k = 0;
+    for (let i = pos, stop = Math.min(end, pos + 6); i < stop; i++) k = k * 256 + buf[i];
+    return k * 16 + ((end - pos) & 15);
   }
 
-  put(key: string, v: unknown): void {
-    if (this.cur.size >= this.generation) {
+  private static find(list: Reused[] | undefined, buf: Buffer, pos: number, end: number): Reused | undefined {
+    if (list) for (const r of list) if (r.bytes.length === end - pos && buf.compare(r.bytes, 0, r.bytes.length, pos, end) === 0) return r;
+    return undefined;
+  }
+
+  /** The object decoded before from the message at `inp` (then `inp` is past it), or undefined. */
+  get(inp: In): unknown {
+    const { buf, pos, end } = inp;
+    const key = ReusedMessages.key(buf, pos, end);
+    let r = ReusedMessages.find(this.cur.get(key), buf, pos, end);
+    if (!r) {
+      r = ReusedMessages.find(this.old.get(key), buf, pos, end);
+      if (!r) return undefined;
+      this.add(key, r);
+    }
+    this.hits++;
+    inp.pos = end;
+    return r.value;
+  }
+
+  /** Keeps `value`, decoded from buf[start, end) (copied: the message's buffer is not held). */
+  put(buf: Buffer, start: number, end: number, value: unknown): void {
+    this.add(ReusedMessages.key(buf, start, end), { bytes: Buffer.from(buf.subarray(start, end)), value });
+  }
+
+  private add(key: number, r: Reused): void {
+    if (this.size >= this.generation) {
       this.old = this.cur;
       this.cur = new Map();
+      this.size = 0;
     }
-    this.cur.set(key, v);
+    const list = this.cur.get(key);
+    if (list) list.push(r);
+    else this.cur.set(key, [r]);
+    this.size++;
   }
+}
+
+interface Reused {
+  bytes: Buffer;
+  value: unknown;
 }
 
 function compileDecoder(plan: MessagePlan, R: Runtime): MessagePlan['decode'] {
@@ -673,8 +702,8 @@ function compileDecoder(plan: MessagePlan, R: Runtime): MessagePlan['decode'] {
   }
   // A reused type: the object decoded before from the same bytes (shared: its readers must not change it).
   const reuse = R.reused.has(plan.type.name);
-  const before = reuse ? `const R_ = R.reused.get(${q(plan.type.name)}); const k_ = R_.get(inp); if (typeof k_ !== 'string') return k_;` : '';
-  const after = reuse ? 'R_.put(k_, o);' : '';
+  const before = reuse ? `const R_ = R.reused.get(${q(plan.type.name)}); const s_ = inp.pos; const v_ = R_.get(inp); if (v_ !== undefined) return v_;` : '';
+  const after = reuse ? 'R_.put(inp.buf, s_, inp.end, o);' : '';
   const body = `
     ${before}
     const o = { ${literal.join(', ')} };

@@ -134,6 +134,8 @@ export interface FakeKubeApi {
   kubeconfig: string;
   /** "GET /api/v1/namespaces/shop/pods/web-0", with the query string when there is one. */
   requests: string[];
+  /** TCP connections accepted so far (a client that keeps connections alive opens few). */
+  connections(): number;
   addPod(p: FakePod): void;
   /** A node with its addresses (GET /api/v1/nodes/NAME), e.g. for the SSH fallback's InternalIP, its Ready condition and taints. */
   addNode(n: FakeNode): void;
@@ -678,6 +680,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
       },
     });
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   const dir = mkdtempSync(join(tmpdir(), 'whystuck-kube-'));
@@ -708,6 +712,7 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   return {
     kubeconfig,
     requests,
+    connections: () => connections,
     addPod: (p) => pods.set(`${p.namespace}/${p.name}`, p),
     addNode: (n) => {
       nodes.set(n.name, n);
