@@ -1,4 +1,5 @@
 import type { FetchFunction } from '@slack/web-api';
+import { httpFetch } from './http-fetch';
 
 /**
  * The one boundary every request to Slack's Web API passes (the `fetch` of
@@ -44,7 +45,7 @@ function neutraliseBody(body: string, contentType: string, allowed: ReadonlySet<
 }
 
 /** `allowedGroups`: the on-call user groups whystuck may notify (read when each request is sent). */
-export function slackBoundaryFetch(allowedGroups: () => Iterable<string>, base: FetchFunction = globalThis.fetch as unknown as FetchFunction): FetchFunction {
+export function slackBoundaryFetch(allowedGroups: () => Iterable<string>, base: FetchFunction = httpFetch()): FetchFunction {
   return (url, init) => {
     if (!init || typeof init.body !== 'string') return base(url, init);
     const headers = init.headers ?? {};
