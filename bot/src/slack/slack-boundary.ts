@@ -1,5 +1,4 @@
 import type { FetchFunction } from '@slack/web-api';
-import { httpFetch } from './http-fetch';
 
 /**
  * The one boundary every request to Slack's Web API passes (the `fetch` of
@@ -45,7 +44,7 @@ function neutraliseBody(body: string, contentType: string, allowed: ReadonlySet<
 }
 
 /** `allowedGroups`: the on-call user groups whystuck may notify (read when each request is sent). */
-export function slackBoundaryFetch(allowedGroups: () => Iterable<string>, base: FetchFunction = httpFetch()): FetchFunction {
+export function slackBoundaryFetch(allowedGroups: () => Iterable<string>, base: FetchFunction = globalThis.fetch as unknown as FetchFunction): FetchFunction {
   return (url, init) => {
     if (!init || typeof init.body !== 'string') return base(url, init);
     const headers = init.headers ?? {};
