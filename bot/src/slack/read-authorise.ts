@@ -97,7 +97,12 @@ export function createReadAuthoriser(o: ReadAuthoriserOptions): ReadAuthoriser {
   return {
     async check(req) {
       const teams = o.workspaces();
-      if (!teams?.length) return { reason: 'workspace-unknown', sentence: 'whystuck does not know yet which Slack workspaces it answers (an install on a whole Enterprise Grid organisation needs WHYSTUCK_SLACK_TEAM_ID), so it answers nobody; try again in a minute, or ask its operators.' };
+      if (!teams?.length)
+        return {
+          reason: 'workspace-unknown',
+          sentence:
+            'whystuck does not know yet which Slack workspaces it answers (an install on a whole Enterprise Grid organisation needs WHYSTUCK_SLACK_TEAM_ID), so it answers nobody; try again in a minute, or ask its operators.',
+        };
       // Every team the request carries — the envelope's, the user's, the event's — must be one of ours: a user of
       // another organisation in a shared channel (Slack Connect) is refused; one of a sister workspace of the same
       // Enterprise Grid organisation is answered when WHYSTUCK_SLACK_TEAM_ID lists that workspace too.
