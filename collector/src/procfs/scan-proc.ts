@@ -100,6 +100,12 @@ class BatchWriter {
   }
 }
 
+/** The inode of a namespace link ("pid:[4026531836]"), 0 when it is not one. */
+function nsInode(link: string): number {
+  const b = link.indexOf('[');
+  return b >= 0 && link.endsWith(']') ? Number(link.slice(b + 1, -1)) || 0 : 0;
+}
+
 /** Takes process `tgid` for this thread: false when another thread already has it. */
 function claim(claims: Int32Array, tgid: number): boolean {
   const word = tgid >>> 5;
@@ -198,8 +204,13 @@ export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, 
   const wanted = new Set(req.pids);
   const entries = list(req.procRoot).filter((n) => n.charCodeAt(0) >= 48 && n.charCodeAt(0) <= 57);
   let visited = 0;
-  /** The PID namespace of the proc root's own processes (NSpid of one level), once read. */
+  /**
+   * The PID namespace of the proc root's own processes (NSpid of one level): this thread's own when it is in it
+   * (the collector runs with hostPID; a namespace link of its own needs no ptrace access), else the first one read.
+   */
   let rootNsInode = 0;
+  const self = read(`${req.procRoot}/self/status`);
+  if (self.ok && parseStatus(self.text).nsPid.length === 1) rootNsInode = nsInode(readLink(`${req.procRoot}/self/ns/pid`) ?? '');
   const claims = req.share ? new Int32Array(req.share.claims) : undefined;
   if (req.share?.backwards) entries.reverse();
   const abort = req.abort ? new Int32Array(req.abort) : undefined;
@@ -255,11 +266,9 @@ export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, 
       const rootLevel = processStatus.nsPid.length === 1;
       if (rootLevel && rootNsInode) pidNsInode = rootNsInode;
       else {
-        // "pid:[4026531836]"
         const link = readLink(`${dir}/ns/pid`);
         if (link !== null) {
-          const b = link.indexOf('[');
-          pidNsInode = b >= 0 && link.endsWith(']') ? Number(link.slice(b + 1, -1)) || 0 : 0;
+          pidNsInode = nsInode(link);
           if (rootLevel) rootNsInode = pidNsInode;
         } else {
           const code = lastReadError();

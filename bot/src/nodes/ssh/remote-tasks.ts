@@ -118,14 +118,20 @@ export type DetailFiles = Map<string, string>;
  */
 export function remoteTasks(scan: RemoteScan, details: DetailFiles, req: SnapshotScope): Task[] {
   const raws: RawProcess[] = [];
-  for (const p of scannedProcesses(scan)) {
+  const processes = scannedProcesses(scan);
+  // A process whose NSpid has one level is in /proc's own PID namespace, as the collector reads it: its link
+  // need not be readable (init's is not without ptrace access) for its namespace to be known.
+  const rootNs = processes.find((p) => p.status.nsPid.length === 1 && scan.pidNs.has(p.tgid));
+  const rootNsInode = rootNs ? (scan.pidNs.get(rootNs.tgid) ?? 0) : 0;
+  for (const p of processes) {
     let cgroups = p.cgroups;
     if (needsThreadCgroup(p)) {
       const other = parseCgroupFile(details.get(`${p.tgid}/task/${p.tids.find((t) => t !== p.tgid)}/cgroup`) ?? '');
       if (hasPod(other)) cgroups = other;
     }
     if (!inScope(p, cgroups, req)) continue;
-    raws.push(rawProcess(p, cgroups, scan.pidNs.get(p.tgid) ?? 0, details, Boolean(req.all_thread_details) || scoped(req)));
+    const pidNs = p.status.nsPid.length === 1 ? rootNsInode || (scan.pidNs.get(p.tgid) ?? 0) : (scan.pidNs.get(p.tgid) ?? 0);
+    raws.push(rawProcess(p, cgroups, pidNs, details, Boolean(req.all_thread_details) || scoped(req)));
   }
   let tasks = buildTasks(raws, hostPidNamespace(raws));
   const podUid = req.scope === 'pod_uid' ? (req.pod_uid ?? '') : '';

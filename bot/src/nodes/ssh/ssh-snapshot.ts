@@ -156,11 +156,14 @@ function* chunkWords(words: Array<string | number>): Generator<Array<string | nu
 /** Errors reading a task's files (permission, I/O), for the tasks in the snapshot; vanished tasks are not problems. */
 function taskFileProblems(errors: Map<string, string>, tasks: Task[]): ReadProblem[] {
   const tgids = new Set(tasks.map((t) => t.tgid));
+  // A namespace link nobody needed: the process is in /proc's own PID namespace (NSpid of one level), known anyway.
+  const known = new Set(tasks.filter((t) => t.is_thread_group_leader && (t.ns_pid ?? []).length === 1 && Number(t.pid_ns_inode)).map((t) => t.tgid));
   const problems: ReadProblem[] = [];
   for (const [path, code] of errors) {
     if (!path.startsWith('/proc/') || /\/(stack|cmdline)$/.test(path)) continue;
     const { pid, tid } = taskOfPath(path);
     if (pid && !tgids.has(pid)) continue;
+    if (path.endsWith('/ns/pid') && known.has(pid)) continue;
     const p = problemFromCode(path, code, pid, tid);
     if (p.reason !== 'vanished') problems.push(p);
   }
