@@ -624,7 +624,6 @@ export class ReusedMessages {
   private cur = new Map<number, Reused[]>();
   private old = new Map<number, Reused[]>();
   private size = 0;
-  hits = 0;
 
   constructor(private readonly generation: number) {}
 
@@ -649,7 +648,6 @@ export class ReusedMessages {
       if (!r) return undefined;
       this.add(key, r);
     }
-    this.hits++;
     inp.pos = end;
     return r.value;
   }
