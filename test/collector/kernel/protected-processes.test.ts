@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,11 +185,11 @@ describeKernel('Remediate never signals protected processes', () => {
     await waitFor(() => {
       const kids = readFileSync(`/proc/${nsPid}/task/${nsPid}/children`, 'utf8').trim();
       inner = Number(kids.split(' ')[0] || 0);
-      // Until unshare's child has mounted its own procfs, /proc/INNER/root/proc is still this one (whose pid 1 is not
-      // that sleep): wait for the namespace's own pid 1 to be the sleep.
+      // Until unshare's child has mounted its own procfs, /proc/INNER/root/proc is still this one, whose pid 1 is the
+      // host's init: wait until pid 1 seen there is in the new namespace (whatever the host's init is called).
       if (inner <= 0) return false;
       try {
-        return readFileSync(`/proc/${inner}/root/proc/1/comm`, 'utf8') === 'sleep\n' && readFileSync('/proc/1/comm', 'utf8') !== 'sleep\n';
+        return readlinkSync(`/proc/${inner}/root/proc/1/ns/pid`) === readlinkSync(`/proc/${inner}/ns/pid`);
       } catch {
         return false;
       }
