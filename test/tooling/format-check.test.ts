@@ -11,6 +11,9 @@ import { dirname, join } from 'node:path';
  */
 const ROOT = join(__dirname, '..', '..');
 const PRETTIER = join(ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+// CI may set FORCE_COLOR; the check's report is read as plain text.
+const PLAIN = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'FORCE_COLOR')), NO_COLOR: '1' };
+const run = (args: string[], cwd: string) => spawnSync(process.execPath, [PRETTIER, ...args], { cwd, encoding: 'utf8', env: PLAIN });
 const LINT = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
 describe('prettier in npm run lint', () => {
@@ -37,15 +40,15 @@ describe('prettier in npm run lint', () => {
   });
 
   it('fails on a badly laid-out module and names it; passes it after --write; leaves generated code alone', () => {
-    const check = spawnSync(process.execPath, [PRETTIER, '--check', '.'], { cwd: root, encoding: 'utf8' });
+    const check = run(['--check', '.'], root);
     expect(check.status).toBe(1);
-    const out = check.stdout + check.stderr;
+    const out = (check.stdout + check.stderr).replace(/\x1b\[[0-9;]*m/g, ''); // strips colour codes a terminal setting may still add
     expect(out).toMatch(/bot\/src\/badly-laid-out\.ts/);
     expect(out.split('\n').filter((l) => /\.ts$/.test(l))).toEqual(['[warn] bot/src/badly-laid-out.ts']);
-    const write = spawnSync(process.execPath, [PRETTIER, '--write', '--log-level', 'warn', '.'], { cwd: root, encoding: 'utf8' });
+    const write = run(['--write', '--log-level', 'warn', '.'], root);
     expect(write.status).toBe(0);
     expect(readFileSync(join(root, 'bot/src/badly-laid-out.ts'), 'utf8')).toBe("export const x = { a: 1, b: 'two' };\nexport function f(a: number) {\n  return a + 1;\n}\n");
     expect(readFileSync(join(root, 'proto/generated/made-by-protoc.ts'), 'utf8')).toBe('export const y = {a:1}\n');
-    expect(spawnSync(process.execPath, [PRETTIER, '--check', '.'], { cwd: root, encoding: 'utf8' }).status).toBe(0);
+    expect(run(['--check', '.'], root).status).toBe(0);
   });
 });
