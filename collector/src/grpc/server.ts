@@ -126,6 +126,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
     merge: (a, b) => ({ ...a, deadline_ms: Math.max(a.deadline_ms || DEFAULT_SNAPSHOT_DEADLINE_MS, b.deadline_ms || DEFAULT_SNAPSHOT_DEADLINE_MS) }),
   });
 
+  opts.metrics?.setHeldFilesSource(() => opts.snapshotter.stats?.().heldFiles.held ?? 0);
   const gateMetrics = (): void => {
     const g = opts.metrics?.snapshotGate;
     if (!g) return;

@@ -112,6 +112,50 @@ export function readInto(path: string, buf: Buffer): number {
   }
 }
 
+/** Opens `path` read-only (close-on-exec): the descriptor, or -1 (the error: lastReadError()). */
+export function openFile(path: string): number {
+  const c = enabled ? load() : null;
+  if (c && cPath(path)) {
+    const fd = c.open(pathBuf, O_RDONLY_CLOEXEC);
+    if (fd < 0) readError = codeOf();
+    return fd;
+  }
+  try {
+    return openSync(path, 'r');
+  } catch (err) {
+    readError = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    return -1;
+  }
+}
+
+/** One read at offset 0 of an open file into `buf` (a /proc file is generated afresh): the byte count, or -1 (lastReadError()). */
+export function readOpen(fd: number, buf: Buffer): number {
+  const c = enabled ? load() : null;
+  if (c) {
+    const n = c.pread(fd, buf, buf.length, 0);
+    if (n < 0) readError = codeOf();
+    return n;
+  }
+  try {
+    return readSync(fd, buf, 0, buf.length, 0);
+  } catch (err) {
+    readError = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    return -1;
+  }
+}
+
+/** Closes a descriptor from openFile. */
+export function closeFile(fd: number): void {
+  const c = enabled ? load() : null;
+  if (c) c.close(fd);
+  else
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+}
+
 const linkBuf = Buffer.allocUnsafe(4096);
 
 /** readlinkSync(path) as a string, or null (the error: lastReadError()). */

@@ -89,7 +89,7 @@ export interface TaskColumns {
   pidNs: Float64Array;
   /** The state letter's char code. */
   state: Uint8Array;
-  /** TASK_LEADER | TASK_KTHREAD | TASK_NS_INIT */
+  /** TASK_LEADER | TASK_KTHREAD | TASK_NS_INIT | TASK_SHIM_COMM */
   bits: Uint8Array;
   /** Index into the scan's pod table; -1: no pod cgroup. */
   pod: Int32Array;
@@ -112,5 +112,12 @@ export interface TaskBatch extends TaskColumns {
 export const TASK_LEADER = 1;
 export const TASK_KTHREAD = 2;
 export const TASK_NS_INIT = 4;
+/** A thread-group leader whose comm is a runtime shim's (isShimComm): set by the scan, where the comm is at hand. */
+export const TASK_SHIM_COMM = 8;
+
+/** containerd-shim-runc-v2 (comm cut to 15 characters: "containerd-shim"), docker's containerd-shim, CRI-O's conmon. */
+export function isShimComm(comm: string): boolean {
+  return comm.startsWith('containerd-shim') || comm === 'conmon';
+}
 
 export type ScanMessage = TaskBatch | { type: 'done'; visitedProcesses: number };

@@ -18,11 +18,25 @@ import { lastReadError, readInto, readLink } from './direct-read';
 import { parseStatBytes, type ProcStat } from './parse-stat';
 import { parseStatus, type ProcStatus } from './parse-status';
 import { parseCgroupFile, parsePodCgroup, type CgroupLine } from '../cgroups/parse-pod-cgroup';
-import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT, type PodEntry, type RawProblem, type RawProcess, type RawThread, type ScanMessage, type ScanRequest, type TaskBatch } from './raw-task';
+import {
+  isShimComm,
+  TASK_KTHREAD,
+  TASK_LEADER,
+  TASK_NS_INIT,
+  TASK_SHIM_COMM,
+  type PodEntry,
+  type RawProblem,
+  type RawProcess,
+  type RawThread,
+  type ScanMessage,
+  type ScanRequest,
+  type TaskBatch,
+} from './raw-task';
 import { fillTask, processFacts, type ProcessFacts } from '../snapshot/build-tasks';
 import type { Task } from '../../../proto/generated/whystuck/v1/Task';
 import type { CgroupMap } from './cgroup-pass';
 import { taskCodec } from '../proto/snapshot-codec';
+import type { HeldFiles } from './held-files';
 import { Out } from '../proto/wire-codec';
 
 const buf = Buffer.allocUnsafe(64 * 1024);
@@ -31,6 +45,11 @@ type Read = { ok: true; text: string } | { ok: false; code: string };
 
 function read(path: string): Read {
   const n = readInto(path, buf);
+  return n < 0 ? { ok: false, code: lastReadError() } : { ok: true, text: buf.toString('latin1', 0, n) };
+}
+
+function readHeld(held: HeldFiles, path: string): Read {
+  const n = held.read(path, buf);
   return n < 0 ? { ok: false, code: lastReadError() } : { ok: true, text: buf.toString('latin1', 0, n) };
 }
 
@@ -136,9 +155,10 @@ export function scanProc(req: ScanRequest, progressBuffer: SharedArrayBuffer, po
  * A walk of `req`. `out`: its encoding buffer, which holds the batch being
  * built between steps — the worker's shared one only for a walk made in one
  * go (scanProc); a walk in slices needs its own, as other walks may run on
- * the thread between its steps.
+ * the thread between its steps. `held`: files kept open between walks
+ * (held-files.ts; the main thread's walk of the real /proc only).
  */
-export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, post: Post, out: Out = new Out()): Walk {
+export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, post: Post, out: Out = new Out(), held?: HeldFiles): Walk {
   const progress = new Int32Array(progressBuffer);
   const problems: RawProblem[] = [];
   const podIndex = new Map<string, number>();
@@ -194,7 +214,8 @@ export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, 
     batch.ppid.push(th.stat.ppid);
     batch.pidNs.push(proc.pidNsInode);
     batch.state.push(th.stat.state.charCodeAt(0) || 0);
-    batch.bits.push((task.is_thread_group_leader ? TASK_LEADER : 0) | (task.is_kernel_thread ? TASK_KTHREAD : 0) | (task.is_pid_ns_init ? TASK_NS_INIT : 0));
+    const leader = task.is_thread_group_leader ? TASK_LEADER | (isShimComm(th.stat.comm) ? TASK_SHIM_COMM : 0) : 0;
+    batch.bits.push(leader | (task.is_kernel_thread ? TASK_KTHREAD : 0) | (task.is_pid_ns_init ? TASK_NS_INIT : 0));
     batch.pod.push(pod);
     batch.freezer.push(freezer);
   };
@@ -256,10 +277,20 @@ export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, 
       if (req.podUid && !cgroups.some((l) => parsePodCgroup(l.path)?.podUid === req.podUid) && !cgroups.every((l) => l.path === '/')) continue;
       visited++;
       const stPath = `${dir}/status`;
-      const st = read(stPath);
+      const st = held ? readHeld(held, stPath) : read(stPath);
       note(stPath, st, tgid, tgid);
       const processStatus: ProcStatus = st.ok ? parseStatus(st.text) : { nsPid: [], nsTgid: [] };
+      // A held thread list is used while status counts as many threads (and every one still reads, below).
+      let heldList = false;
+      if (!tids && held && processStatus.threads !== undefined && processStatus.threads > 1) {
+        const last = held.threadsOf(tgid);
+        if (last && last.length === processStatus.threads) {
+          tids = last;
+          heldList = true;
+        }
+      }
       tids ??= processStatus.threads === 1 ? [name] : list(`${dir}/task`);
+      if (held && !heldList) held.keepThreads(tgid, tids.length > 1 ? tids : undefined);
       let pidNsInode = 0;
       // NSpid with one level: the process is in the proc root's own PID namespace, one inode for all of them —
       // read once per walk (on a busy node most processes: a readlink each was 1,000 syscalls of a scan).
@@ -282,19 +313,20 @@ export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, 
       // Each thread is encoded as soon as it is read, through one stat and one thread object.
       const stat = scratchStat;
       const th = scratchThread;
-      for (const t of tids.length > 0 ? tids : [name]) {
+      /** Reads and encodes thread `t`: false when its stat could not be read. */
+      const readThread = (t: string): boolean => {
         const tid = Number(t);
         progress[1] = tid;
         const tdir = `${dir}/task/${t}`;
         const statPath = `${tdir}/stat`;
         // Read into the buffer and parsed there: no result object, no string of the line.
-        const n = readInto(statPath, buf);
+        const n = held ? held.read(statPath, buf) : readInto(statPath, buf);
         if (n < 0) {
           const code = lastReadError();
           if (!GONE.has(code)) problems.push({ path: statPath, code, pid: tgid, tid });
-          continue;
+          return false;
         }
-        if (!parseStatBytes(buf, n, stat)) continue;
+        if (!parseStatBytes(buf, n, stat)) return true;
         const full = req.allThreadDetails || scoped || isNsInit || req.fullStates.includes(stat.state);
         let status: ProcStatus | undefined;
         let wchan = '';
@@ -313,6 +345,16 @@ export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, 
         th.status = status;
         th.wchan = wchan;
         emitThread(proc, th);
+        return true;
+      };
+      let gone = false;
+      for (const t of tids.length > 0 ? tids : [name]) if (!readThread(t) && heldList) gone = true;
+      // A thread of the held list has gone: the list is read again, and the threads new to it read too.
+      if (gone && held) {
+        const now = list(`${dir}/task`);
+        const had = new Set(tids);
+        for (const t of now) if (!had.has(t)) readThread(t);
+        held.keepThreads(tgid, now.length > 1 ? now : undefined);
       }
       if (batch.size >= BATCH_TASKS) flush();
     }
@@ -321,6 +363,7 @@ export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, 
   return {
     step,
     finish() {
+      held?.endWalk(new Set(entries.map(Number)));
       flush();
       const done: ScanMessage = { type: 'done', visitedProcesses: visited };
       post(done, []);

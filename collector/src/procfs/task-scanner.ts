@@ -46,6 +46,8 @@ export interface TaskScanner {
    */
   scan(req: ScanRequest, deadlineMs: number, signal?: AbortSignal, meanwhile?: () => void): Promise<ScanResult>;
   stats(): TaskScannerStats;
+  /** Closes the files the main thread's walks keep open (scans after this open them again). */
+  close(): void;
 }
 
 export interface TaskScannerStats {
@@ -59,6 +61,8 @@ export interface TaskScannerStats {
   aborted: number;
   /** Tasks the walks delivered, in all (an aborted walk stops adding to it). */
   tasksRead: number;
+  /** The main thread's kept-open /proc files (held-files.ts): held now; reads through them and reads that opened a file, in all. */
+  heldFiles: { held: number; warm: number; cold: number };
 }
 
 export interface TaskScannerOptions {
@@ -70,6 +74,13 @@ export interface TaskScannerOptions {
    * reader thread; the main thread then stays out of the walk).
    */
   cgroupDeadlineMs?: number;
+  /**
+   * The main thread's walks keep /proc files open between scans (held-files.ts): closed after this long (ms)
+   * without such a walk, so that the kernel memory they hold (a page each) is given back once questions stop.
+   */
+  heldFilesIdleMs?: number;
+  /** At most this many files kept open (default: held-files.ts). */
+  heldFilesBudget?: number;
 }
 
 type Column = keyof TaskColumns;
@@ -135,7 +146,21 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
   const cgroupDeadlineMs = opts.cgroupDeadlineMs ?? 1000;
   let busy: Promise<unknown> = Promise.resolve();
   const waiting = new Map<string, Shared>();
-  const counts: TaskScannerStats = { scans: 0, coalesced: 0, cgroupsUnknown: 0, aborted: 0, tasksRead: 0 };
+  const counts: Omit<TaskScannerStats, 'heldFiles'> = { scans: 0, coalesced: 0, cgroupsUnknown: 0, aborted: 0, tasksRead: 0 };
+  /** The main thread's files kept open between its walks (held-files.ts), made when it first joins one. */
+  let held: import('./held-files').HeldFiles | undefined;
+  let heldTotals = { warm: 0, cold: 0 };
+  let heldTimer: NodeJS.Timeout | undefined;
+  const closeHeld = (): void => {
+    if (heldTimer) clearTimeout(heldTimer);
+    heldTimer = undefined;
+    if (!held) return;
+    const s = held.stats();
+    heldTotals = { warm: heldTotals.warm + s.warm, cold: heldTotals.cold + s.cold };
+    held.close();
+    held = undefined;
+  };
+  const heldIdleMs = opts.heldFilesIdleMs ?? 60000;
 
   /** The cgroup pass: the map, null when membership is unknown (with why), undefined to read in the walk. */
   const readCgroups = async (procRoot: string, deadlineMs: number, abort: SharedArrayBuffer, meanwhile: () => void): Promise<{ map: CgroupMap | null | undefined; state: ScanResult['cgroups'] }> => {
@@ -219,9 +244,18 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
     if (mainJoins && claims) {
       const onBatch = collector();
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the scan code loads in this thread only when it joins a scan
-      const walk = (require('./scan-proc') as typeof import('./scan-proc')).createWalk({ ...req, share: { claims, backwards: true, noCgroupReads: true } }, new SharedArrayBuffer(8), (msg) => {
-        if (msg.type === 'tasks') onBatch(msg);
-      });
+      held ??= new (require('./held-files') as typeof import('./held-files')).HeldFiles(opts.heldFilesBudget);
+      if (heldTimer) clearTimeout(heldTimer);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
+      const walk = (require('./scan-proc') as typeof import('./scan-proc')).createWalk(
+        { ...req, share: { claims, backwards: true, noCgroupReads: true } },
+        new SharedArrayBuffer(8),
+        (msg) => {
+          if (msg.type === 'tasks') onBatch(msg);
+        },
+        undefined,
+        held,
+      );
       const endAt = performance.now() + deadlineMs;
       let more = true;
       while ((more = walk.step(Math.min(endAt, performance.now() + MAIN_SLICE_MS))) && performance.now() < endAt && !aborted()) {
@@ -229,6 +263,8 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
       }
       walk.finish();
       mainWalkedToEnd = !more && !aborted();
+      heldTimer = setTimeout(closeHeld, heldIdleMs);
+      heldTimer.unref();
     }
     const results = await Promise.all(pending);
     let stalled: ScanResult['stalled'];
@@ -301,7 +337,11 @@ export function createTaskScanner(reader: GuardedReader, opts: TaskScannerOption
       busy = sh.result.catch(() => undefined);
       return sh.result;
     },
-    stats: () => ({ ...counts }),
+    stats: () => {
+      const s = held?.stats() ?? { held: 0, warm: 0, cold: 0 };
+      return { ...counts, heldFiles: { held: s.held, warm: heldTotals.warm + s.warm, cold: heldTotals.cold + s.cold } };
+    },
+    close: closeHeld,
   };
 }
 

@@ -1,7 +1,8 @@
 import type { RuntimeView } from '../../../proto/generated/whystuck/v1/RuntimeView';
 import type { TaskTable } from '../procfs/task-scanner';
-import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT } from '../procfs/raw-task';
-import { In } from '../proto/wire-codec';
+import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT, TASK_SHIM_COMM } from '../procfs/raw-task';
+
+export { isShimComm } from '../procfs/raw-task';
 
 /** A container's (or sandbox's) first process, as the task table shows it. */
 export interface FirstProcess {
@@ -55,8 +56,9 @@ export function attachRuntimePids(view: RuntimeView, first: Map<string, FirstPro
  * The pids that may be the runtime's shims, each with the container processes
  * it is the parent of: the parents of the containers' first processes, and on
  * a whole-node table also every process outside the pods whose comm is a
- * shim's (a shim whose containers are gone). From the task table alone, so
- * the shims are read while the runtime is still being asked.
+ * shim's (a shim whose containers are gone: the scan marked it
+ * TASK_SHIM_COMM). From the task table alone, so the shims are read while the
+ * runtime is still being asked.
  */
 export function shimCandidates(t: TaskTable, first: Map<string, FirstProcess>, wholeNode: boolean): Map<number, number[]> {
   const parents = new Map<number, number[]>();
@@ -67,69 +69,11 @@ export function shimCandidates(t: TaskTable, first: Map<string, FirstProcess>, w
   }
   if (wholeNode) {
     for (let i = 0; i < t.count; i++) {
-      if (!(t.bits[i] & TASK_LEADER) || t.bits[i] & TASK_KTHREAD || t.pod[i] >= 0 || parents.has(t.tgid[i])) continue;
-      if (isShimComm(peekComm(t.bytes(i)))) parents.set(t.tgid[i], []);
+      const bits = t.bits[i];
+      if (bits & TASK_SHIM_COMM && bits & TASK_LEADER && !(bits & TASK_KTHREAD) && t.pod[i] < 0 && !parents.has(t.tgid[i])) parents.set(t.tgid[i], []);
     }
   }
   parents.delete(0);
   parents.delete(1);
   return parents;
-}
-
-/** containerd-shim-runc-v2 (comm cut to 15 characters: "containerd-shim"), docker's containerd-shim, CRI-O's conmon. */
-export function isShimComm(comm: string): boolean {
-  return comm.startsWith('containerd-shim') || comm === 'conmon';
-}
-
-/**
- * The comm (Task field 5) of an encoded Task message, without decoding the
- * rest. Fields before it are stepped over in place (a whole-node snapshot
- * peeks at every leader outside the pods); the comm itself is read by `In`.
- */
-export function peekComm(bytes: Uint8Array): string {
-  const n = bytes.length;
-  let pos = 0;
-  while (pos < n) {
-    // The key: one byte for every field number below 16.
-    let key = bytes[pos++];
-    if (key >= 0x80) {
-      key &= 0x7f;
-      let shift = 7;
-      let b: number;
-      do {
-        if (pos >= n) return '';
-        b = bytes[pos++];
-        key += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b >= 0x80);
-    }
-    if (key === ((5 << 3) | 2)) {
-      const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const inp = new In(buf, pos - 1, n);
-      inp.pos = pos;
-      return inp.string();
-    }
-    const wire = key & 7;
-    if (wire === 0) {
-      while (pos < n && bytes[pos] >= 0x80) pos++;
-      pos++;
-    } else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else if (wire === 2) {
-      let len = 0;
-      let shift = 0;
-      let b: number;
-      do {
-        if (pos >= n) return '';
-        b = bytes[pos++];
-        len += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b >= 0x80);
-      pos += len;
-    } else {
-      const inp = new In(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), pos, n);
-      inp.skip(wire); // throws, as it always did
-    }
-  }
-  return '';
 }

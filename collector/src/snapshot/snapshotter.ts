@@ -181,8 +181,8 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     const stackMask = stackTaskMask(keysOf(t, kept), req.stack_states ?? []);
     const first = runtimeRead ? firstProcesses(t) : undefined;
     // The reader thread reads node facts first (a few small files, a few ms), then stacks and
-    // cmdlines: this thread reads the kernel log while it reads those (the node facts were read after
-    // the lists, and the log after the node facts, while the reader thread had nothing to do).
+    // cmdlines: this thread reads the kernel log meanwhile (the node facts were read after the lists,
+    // while the reader thread had nothing to do).
     const nodeRead = (async () => {
       // Timers may fire a fraction of a millisecond early: wait until the interval has really passed.
       for (let wait = MIN_CPU_INTERVAL_MS - (performance.now() - cpuAt); wait > 0; wait = MIN_CPU_INTERVAL_MS - (performance.now() - cpuAt)) {
@@ -217,15 +217,18 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
         : undefined,
     ]);
 
+    // The log's wall times from the boot time of the first CPU sample (/proc/stat's btime): read now, while the
+    // reader thread reads the node facts, not after them.
+    const logRead = req.skip_kmsg ? undefined : readKmsg({ sinceSeq: BigInt(String(req.kmsg_since_seq ?? '0')), bootTimeMs: cpu1.bootTime * 1000, path: opts.kmsgPath, cache: kmsgCache });
     const node = await nodeRead;
 
     let kmsg: SnapshotResponse['kmsg'] = [];
     let kmsgNext = '0';
     let kmsgLost = '0';
     let kmsgProblem: ReadProblem | undefined;
-    if (!req.skip_kmsg) {
+    if (logRead) {
       const since = BigInt(String(req.kmsg_since_seq ?? '0'));
-      const r = readKmsg({ sinceSeq: since, bootTimeMs: Number(node.boot_time_unix) * 1000, path: opts.kmsgPath, cache: kmsgCache });
+      const r = logRead;
       if (r.status === 'ok') {
         if (since > r.newestSeq + 1n && r.newestSeq >= 0n) {
           throw new InvalidArgumentError(`kmsg_since_seq ${since} is beyond the kernel log: the newest record is ${r.newestSeq}; ask for 0 (whole ring) or a sequence up to ${r.newestSeq + 1n}`);
@@ -336,6 +339,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
     stats: () => ({ snapshots, ...scanner.stats() }),
     roots: { procRoot, sysRoot, cgroupRoot },
     async close() {
+      scanner.close();
       runtimeReader?.close();
       await reader.close();
     },

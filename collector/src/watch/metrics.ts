@@ -16,11 +16,15 @@ export interface CollectorMetrics {
   watchSubscribers: Gauge;
   journalSeq: Gauge;
   kmsgLost: Gauge;
+  heldProcFiles: Gauge;
+  /** Where heldProcFiles reads its value at each scrape (the snapshotter's kept-open /proc files). */
+  setHeldFilesSource(count: () => number): void;
 }
 
 export function createCollectorMetrics(): CollectorMetrics {
   const registry = new Registry();
   const registers = [registry];
+  let heldNow: (() => number) | undefined;
   return {
     registry,
     tasks: new Gauge({
@@ -46,5 +50,16 @@ export function createCollectorMetrics(): CollectorMetrics {
     watchSubscribers: new Gauge({ name: 'whystuck_collector_watch_subscribers', help: 'Open Watch streams', registers }),
     journalSeq: new Gauge({ name: 'whystuck_collector_watch_journal_seq', help: 'Sequence number of the last watch event', registers }),
     kmsgLost: new Gauge({ name: 'whystuck_collector_kmsg_lost', help: 'Kernel-log records overwritten before watch mode read them', registers }),
+    heldProcFiles: new Gauge({
+      name: 'whystuck_collector_held_proc_files',
+      help: '/proc files the task scan keeps open between snapshots (collector/src/procfs/held-files.ts): each holds about a page of kernel memory; closed a minute after the last snapshot',
+      registers,
+      collect() {
+        this.set(heldNow?.() ?? 0);
+      },
+    }),
+    setHeldFilesSource(count) {
+      heldNow = count;
+    },
   };
 }

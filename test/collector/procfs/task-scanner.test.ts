@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGuardedReader } from '../../../collector/src/procfs/guarded-reader';
 import { createTaskScanner } from '../../../collector/src/procfs/task-scanner';
-import { TASK_LEADER } from '../../../collector/src/procfs/raw-task';
+import { TASK_LEADER, TASK_SHIM_COMM } from '../../../collector/src/procfs/raw-task';
+import { cleanupAll } from '../../helpers/kernel/cleanup';
+import { spawnPython, waitFor } from '../../helpers/kernel/processes';
 import { taskCodec } from '../../../collector/src/proto/snapshot-codec';
 
 const REQ = { procRoot: '/proc', pids: [], podUid: '', fullStates: 'DZTtXxWP', allThreadDetails: false };
@@ -199,5 +201,33 @@ describe('bin/whystuck-collector', () => {
     const r = spawnSync(join(__dirname, '..', '..', '..', 'bin', 'whystuck-collector'), ['--help'], { encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/bad option|not allowed/);
     expect(r.stdout + r.stderr).toMatch(/usage: whystuck collector --listen HOST:PORT/);
+  });
+});
+
+describe("a shim's comm, marked where the scan reads it", () => {
+  afterEach(cleanupAll);
+
+  it('marks a leader named conmon TASK_SHIM_COMM, and neither its thread nor other leaders', async () => {
+    // The leader renames itself, then starts a thread (which inherits the name, but is no leader).
+    const py = await spawnPython("import threading, time\nopen('/proc/self/comm', 'w').write('conmon')\nthreading.Thread(target=time.sleep, args=(600,), daemon=True).start()\ntime.sleep(600)");
+    await waitFor(() => readdirSync(`/proc/${py.pid}/task`).length === 2 && readFileSync(`/proc/${py.pid}/comm`, 'latin1').trim() === 'conmon', 'the renamed leader and its thread');
+    for (const [parts, mainThreadShare] of [
+      [1, false],
+      [1, true],
+    ] as const) {
+      const reader = createGuardedReader({ poolSize: parts });
+      try {
+        const { tasks: t } = await createTaskScanner(reader, { parts, mainThreadShare }).scan(REQ, 10000);
+        const bitsOf = (tid: number): number => t.bits[Array.from(t.tid).indexOf(tid)];
+        const thread = readdirSync(`/proc/${py.pid}/task`)
+          .map(Number)
+          .find((tid) => tid !== py.pid) as number;
+        expect(bitsOf(py.pid) & TASK_SHIM_COMM).toBe(TASK_SHIM_COMM);
+        expect(bitsOf(thread) & TASK_SHIM_COMM).toBe(0);
+        expect(bitsOf(process.pid) & TASK_SHIM_COMM).toBe(0);
+      } finally {
+        await reader.close();
+      }
+    }
   });
 });

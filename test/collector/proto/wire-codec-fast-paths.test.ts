@@ -1,6 +1,5 @@
 import { In, Out } from '../../../collector/src/proto/wire-codec';
 import { snapshotCodec, taskCodec, taskExtraCodec } from '../../../collector/src/proto/snapshot-codec';
-import { peekComm } from '../../../collector/src/runtime/runtime-pids';
 
 describe('wire codec fast paths', () => {
   it('writes 64-bit decimal strings as BigInt would, short or long', () => {
@@ -43,15 +42,6 @@ describe('wire codec fast paths', () => {
     expect(taskExtraCodec().encode(task)).toEqual(taskCodec().encode(task));
     const withMap = { ...task, cgroups: { memory: '/a', cpu: '/' } };
     expect(taskCodec().decode(taskCodec().encode(withMap)).cgroups).toEqual(withMap.cgroups);
-  });
-
-  it("peeks at a task's comm past any fields before it", () => {
-    const c = taskCodec();
-    for (const t of [{ pid: 1, comm: 'containerd-shim' }, { pid: 4194303, tid: 2 ** 22, tgid: 3, ppid: 2 ** 21, comm: 'conmon' }, { comm: 'a (b) ü' }, { pid: 5 }]) {
-      const bytes = c.encode(t);
-      expect(peekComm(bytes)).toBe(t.comm ?? '');
-      expect(peekComm(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))).toBe(t.comm ?? '');
-    }
   });
 
   it('round-trips a response with kernel records given as decimal strings', () => {

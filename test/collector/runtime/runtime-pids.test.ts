@@ -1,7 +1,7 @@
 import type { TaskTable } from '../../../collector/src/procfs/task-scanner';
-import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT } from '../../../collector/src/procfs/raw-task';
+import { isShimComm, TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT, TASK_SHIM_COMM } from '../../../collector/src/procfs/raw-task';
 import { taskCodec } from '../../../collector/src/proto/snapshot-codec';
-import { firstProcesses, peekComm, shimCandidates } from '../../../collector/src/runtime/runtime-pids';
+import { firstProcesses, shimCandidates } from '../../../collector/src/runtime/runtime-pids';
 import { servedId } from '../../../collector/src/runtime/read-shims';
 
 interface Row {
@@ -24,7 +24,8 @@ function table(rows: Row[]): TaskTable {
     ppid: Int32Array.from(rows.map((r) => r.ppid)),
     pidNs: new Float64Array(rows.length),
     state: Uint8Array.from(rows.map(() => 'S'.charCodeAt(0))),
-    bits: Uint8Array.from(rows.map((r) => r.bits ?? TASK_LEADER)),
+    // as the scan sets them: a leader with a shim's comm is marked
+    bits: Uint8Array.from(rows.map((r) => (r.bits ?? TASK_LEADER) | ((r.bits ?? TASK_LEADER) & TASK_LEADER && isShimComm(r.comm) ? TASK_SHIM_COMM : 0))),
     pod: Int32Array.from(rows.map((r) => (r.container ? pods.findIndex((p) => p.containerId === r.container) : -1))),
     freezer: new Int32Array(rows.length).fill(-1),
     pods,
@@ -64,10 +65,9 @@ describe("containers' first processes and the runtime's shims, from the task tab
     expect(Object.fromEntries(shimCandidates(t, first, true))).toEqual({ 800: [810, 820], 810: [830], 900: [910], 801: [] });
   });
 
-  it('reads a comm out of an encoded task without decoding it', () => {
-    expect(peekComm(t.bytes(2))).toBe('containerd-shim');
-    expect(peekComm(taskCodec().encode({ pid: 1, tid: 1, comm: 'a (b) ü' }))).toBe('a (b) ü');
-    expect(peekComm(taskCodec().encode({ pid: 1 }))).toBe('');
+  it("shims' comms: containerd's (cut to 15 characters) and CRI-O's conmon, nothing else", () => {
+    expect(['containerd-shim', 'containerd-shim-runc-v2', 'conmon'].map(isShimComm)).toEqual([true, true, true]);
+    expect(['containerd', 'conmon-rs', 'runc', 'shim', ''].map(isShimComm)).toEqual([false, false, false, false, false]);
   });
 
   it('the id a shim serves, from its argv', () => {
