@@ -12,9 +12,12 @@ import koffi from 'koffi';
  * --expose-gc, as bin/whystuck-collector does), then malloc_trim(0), which
  * hands free arena pages back to the kernel. A full collection blocks the
  * event loop for 20-50 ms here, so it runs when the collector has been quiet
- * for a second, or early in a snapshot once past snapshots' buffers exceed
- * `budgetBytes` (the gRPC server calls `beforeSnapshot` while the reader
- * thread reads cgroup membership, when the main thread would only wait).
+ * for a quarter of a second, or early in a snapshot once past snapshots'
+ * buffers exceed `budgetBytes` (the gRPC server calls `beforeSnapshot` while
+ * the reader thread reads cgroup membership, when the main thread would only
+ * wait — but the collection took longer than that pass, and delayed the walk:
+ * a question a second after another found it still to do, with a quiet
+ * second as the wait).
  */
 type Trim = (pad: number) => number;
 let trim: Trim | null | undefined;
@@ -43,7 +46,7 @@ export interface MemoryReleaser {
 }
 
 export function createMemoryReleaser(opts: { quietMs?: number; budgetBytes?: number } = {}): MemoryReleaser {
-  const quietMs = opts.quietMs ?? 1000;
+  const quietMs = opts.quietMs ?? 250;
   const budget = opts.budgetBytes ?? 2 * 1024 * 1024;
   let timer: NodeJS.Timeout | undefined;
   const cancel = (): void => {

@@ -22,7 +22,7 @@ export type ReadRequest =
   /** Every process's cgroup membership (see cgroup-pass.ts). */
   | { id: number; kind: 'cgroups'; procRoot: string; only?: number[]; progress: SharedArrayBuffer; abort?: SharedArrayBuffer }
   /** Many reads in one message; progress[0] = 1 + the index being read (a stuck one is known by it). */
-  | { id: number; kind: 'many'; paths: string[]; maxBytes: number; progress: SharedArrayBuffer }
+  | { id: number; kind: 'many'; paths: string[]; maxBytes: number; progress: SharedArrayBuffer; shortReadEnds?: boolean }
   /** Who holds a pod's volume mounts (collector/src/volumes/holder-pass.ts); the answer's text is its JSON. */
   | { id: number; kind: 'holders'; holders: HolderRequest }
   /** statfs(2) of a path: whether the filesystem behind it answers; the text is its type, in hex. */
@@ -43,14 +43,15 @@ export type ReadReply =
   /** The thread has loaded its code: deadlines of reads sent before count from here. */
   | { ready: true };
 
-function readCapped(path: string, maxBytes: number): { text: string; truncated: boolean } {
+/** `shortReadEnds`: a read that returns fewer bytes than asked for is the end (see GuardedReader.readMany). */
+function readCapped(path: string, maxBytes: number, shortReadEnds = false): { text: string; truncated: boolean } {
   const buf = Buffer.allocUnsafe(Math.min(maxBytes, 1 << 20));
   const fd = openSync(path, 'r');
   try {
     let used = 0;
     for (;;) {
       const n = readSync(fd, buf, used, buf.length - used, null);
-      if (n === 0) return { text: buf.toString('utf8', 0, used), truncated: false };
+      if (n === 0 || (shortReadEnds && used + n < buf.length)) return { text: buf.toString('utf8', 0, used + n), truncated: false };
       used += n;
       if (used >= buf.length) return { text: buf.toString('utf8', 0, used), truncated: true };
     }
@@ -84,7 +85,7 @@ function runMany(req: Extract<ReadRequest, { kind: 'many' }>): ReadReply {
   for (let i = 0; i < req.paths.length; i++) {
     Atomics.store(progress, 0, i + 1);
     try {
-      results.push({ ok: true, ...readCapped(req.paths[i], req.maxBytes) });
+      results.push({ ok: true, ...readCapped(req.paths[i], req.maxBytes, req.shortReadEnds) });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       results.push({ ok: false, code: e.code ?? 'EIO', message: e.message });

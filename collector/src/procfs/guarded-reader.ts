@@ -25,6 +25,19 @@ export type GuardedResult =
   | { status: 'blocked-earlier'; blockedForMs: number; path: string }
   | { status: 'no-reader'; reason: string };
 
+export interface ReadManyOptions {
+  deadlineMs?: number;
+  maxBytes?: number;
+  /** Each file read, as it comes back (the rest, and every failure, only in the answer). */
+  onRead?: (index: number, result: GuardedResult & { status: 'ok' }) => void;
+  /**
+   * A read that returns fewer bytes than asked for is the file's end, so no
+   * second read is made to see the end: true of /proc/PID/cmdline, which
+   * copies all it has up to the count asked for. Not for files in general.
+   */
+  shortReadEnds?: boolean;
+}
+
 export interface GuardedReader {
   read(path: string, opts?: { deadlineMs?: number; maxBytes?: number }): Promise<GuardedResult>;
   /**
@@ -32,7 +45,7 @@ export interface GuardedReader {
    * read under its own deadline (a thread stuck on one is written off like
    * any other; the reads after it go on on another thread). Results in order.
    */
-  readMany(paths: string[], opts?: { deadlineMs?: number; maxBytes?: number; onRead?: (index: number, result: GuardedResult & { status: 'ok' }) => void }): Promise<GuardedResult[]>;
+  readMany(paths: string[], opts?: ReadManyOptions): Promise<GuardedResult[]>;
   /**
    * Runs a task scan on a reader thread under the same guard: batches arrive
    * through `onBatch`; a scan past its deadline answers `timed-out` and its
@@ -281,7 +294,7 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
   }
 
   /** `o.onRead`: each file read, as it comes back (the rest, and every failure, only in the answer). */
-  async function readMany(paths: string[], o: { deadlineMs?: number; maxBytes?: number; onRead?: (index: number, result: GuardedResult & { status: 'ok' }) => void }): Promise<GuardedResult[]> {
+  async function readMany(paths: string[], o: ReadManyOptions): Promise<GuardedResult[]> {
     const deadlineMs = o.deadlineMs ?? defaultDeadlineMs;
     const maxBytes = o.maxBytes ?? 64 * 1024;
     const results: Array<GuardedResult | undefined> = new Array(paths.length);
@@ -300,7 +313,7 @@ export function createGuardedReader(opts: GuardedReaderOptions = {}): GuardedRea
       const progress = new SharedArrayBuffer(4);
       const started = now();
       const id = nextId++;
-      const r = await submit({ id, kind: 'many', paths: list.map((i) => paths[i]), maxBytes, progress }, deadlineMs, `#many${id}`, undefined, (from, got) => {
+      const r = await submit({ id, kind: 'many', paths: list.map((i) => paths[i]), maxBytes, progress, shortReadEnds: o.shortReadEnds }, deadlineMs, `#many${id}`, undefined, (from, got) => {
         const took = now() - started;
         got.forEach((g, k) => {
           if (g.ok) {

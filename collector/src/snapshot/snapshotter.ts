@@ -307,7 +307,7 @@ export function createSnapshotter(opts: SnapshotterOptions = {}): Snapshotter {
       const cmdline = redactCmdline(text);
       if (cmdline) extra(leaders[k]).cmdline = cmdline;
     };
-    const results = await reader.readMany(paths, { maxBytes: 4096, onRead: (k, r) => take(k, r.text) });
+    const results = await reader.readMany(paths, { maxBytes: 4096, shortReadEnds: true, onRead: (k, r) => take(k, r.text) });
     leaders.forEach((i, k) => {
       const path = paths[k];
       const r = results[k];

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync, constants } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGuardedReader, lockKey, type GuardedReader } from '../../../collector/src/procfs/guarded-reader';
@@ -39,6 +39,25 @@ describe('guarded reader', () => {
     const r = await reader.read(`/proc/${process.pid}/stat`);
     expect(r.status).toBe('ok');
     if (r.status === 'ok') expect(r.text.startsWith(`${process.pid} (`)).toBe(true);
+  });
+
+  it('reads cmdlines in one read each (shortReadEnds) with the text a full read gives, long ones cut at maxBytes', async () => {
+    const long = spawn('python3', ['-c', 'import time; time.sleep(600)', ...Array.from({ length: 400 }, (_, i) => `argument-${i}`)], { stdio: 'ignore' });
+    try {
+      const end = Date.now() + 5000;
+      while (!/argument-399/.test(readFileSync(`/proc/${long.pid}/cmdline`, 'latin1')) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      const paths = [`/proc/${process.pid}/cmdline`, `/proc/${long.pid}/cmdline`, '/proc/2/cmdline'];
+      const plain = await reader.readMany(paths, { maxBytes: 4096 });
+      const short = await reader.readMany(paths, { maxBytes: 4096, shortReadEnds: true });
+      expect(short).toEqual(plain.map((r) => ({ ...r, tookMs: expect.any(Number) })));
+      expect(short.map((r) => (r.status === 'ok' ? [r.text.length, r.truncated] : r.status))).toEqual([
+        [readFileSync(paths[0], 'utf8').length, false],
+        [4096, true],
+        [0, false],
+      ]);
+    } finally {
+      long.kill('SIGKILL');
+    }
   });
 
   it('answers timed-out for a read stuck in the kernel, keeps serving others, and does not send a second thread into the same wait', async () => {
