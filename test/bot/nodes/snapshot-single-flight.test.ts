@@ -65,14 +65,27 @@ describe('one node asked many times at once: one snapshot call, each question it
   /** Snapshot calls that reached the collector so far. */
   const calls = (): number => h.server.stats().admitted;
 
-  /** The Kubernetes side, keeping what each pod's layer read came to (the answer alone is computed from it below). */
-  function recordingKube(): { kube: KubeLookup; layers: Map<string, PodLayerRead | undefined> } {
+  /**
+   * The Kubernetes side, keeping what each pod's layer read came to (the answer alone is computed from it below).
+   * `together`: the pod lookups answer all at once when that many have come back, so the questions reach the
+   * node at the same moment — "at once" whatever the API's answers' spread (on a loaded machine, the first
+   * question's snapshot could be answered before the last question's pod was found).
+   */
+  function recordingKube(together = 0): { kube: KubeLookup; layers: Map<string, PodLayerRead | undefined> } {
     const real = createKubeLookup({ kubeconfig: kube.kubeconfig });
     const layers = new Map<string, PodLayerRead | undefined>();
+    let waiting = 0;
+    let open: () => void = () => undefined;
+    const allFound = new Promise<void>((r) => (open = r));
     return {
       layers,
       kube: {
-        getPod: (ns, name) => real.getPod(ns, name),
+        getPod: async (ns, name) => {
+          const found = await real.getPod(ns, name);
+          if (++waiting >= together) open();
+          await allFound;
+          return found;
+        },
         readLayer(pod: PodInfo) {
           const reading = real.readLayer!(pod);
           return (
@@ -94,7 +107,7 @@ describe('one node asked many times at once: one snapshot call, each question it
     const pod = createPodCgroup();
     const { parentPid } = await spawnZombies(3, pod);
     for (let i = 0; i < 20; i++) kube.addPod({ namespace: 'shop', name: `web-${i}`, uid: pod.podUid, nodeName: 'node-a' });
-    const { kube: lookup, layers } = recordingKube();
+    const { kube: lookup, layers } = recordingKube(20);
     answered.length = 0;
     const before = calls();
 
