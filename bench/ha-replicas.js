@@ -5,7 +5,9 @@
 // question is a signed `/whystuck pod` about a different pod on a different
 // node, as in a cluster; the 50 nodes' collectors are served by this process
 // on 50 loopback ports with a snapshot recorded from a real collector on this
-// node (10,000 threads, a zombie pod) — as the sweep benchmark does. The bot
+// node (10,000 threads, a zombie pod), each node's with its own hostname and
+// its kernel log's records under sequence numbers of its own (so nothing read
+// for one node is reused for another, as with real nodes). The bot
 // side is all real: Kubernetes lookup (fake API), gRPC, decoding, diagnosis,
 // Block Kit, the thread context written to the store before the reply, Slack
 // (fake API). In the same run, for the ratios: the same 50 on one replica
@@ -62,20 +64,30 @@ module.exports = async function haReplicasBench() {
     const recorded = await client.snapshot({ pod_uid: pod.podUid });
     client.close();
     if (recorded.status !== 'ok') throw new Error(`could not record a snapshot: ${recorded.message}`);
-    const bytes = snapshotCodec().encode(recorded.value);
     const logger = pino({ level: 'silent' });
     const addresses = [`node-a=${collector.address}`];
     for (let i = 0; i < QUESTIONS; i++) {
+      // Each node its own: its hostname, and a kernel log of its own (the recorded records under sequence numbers
+      // of their own, so no two nodes' records are the same bytes) — nothing one node's answer read is reused for
+      // another's, as with real nodes.
+      const own = {
+        ...recorded.value,
+        node: { ...recorded.value.node, hostname: `node-${i}` },
+        kmsg: (recorded.value.kmsg ?? []).map((r) => ({ ...r, seq: String(Number(r.seq) + (i + 1) * 1e7) })),
+      };
+      const bytes = snapshotCodec().encode(own);
       const server = createCollectorServer({
         snapshotter: {
-          snapshot: async () => recorded.value,
-          snapshotBytes: async () => ({ bytes, taskCount: recorded.value.tasks.length, durationMs: 0, problemCount: 0 }),
+          snapshot: async () => own,
+          snapshotBytes: async () => ({ bytes, taskCount: own.tasks.length, durationMs: 0, problemCount: 0 }),
           reader: undefined,
           close: async () => undefined,
         },
         remediator: { remediate: async () => ({}) },
         remediationClients: [],
         logger,
+        // 50 nodes' collectors in this one process: no full collection of the whole process per snapshot.
+        releaseMemory: false,
       });
       const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', undefined, true));
       fakes.push(server);
@@ -95,20 +107,39 @@ module.exports = async function haReplicasBench() {
 
     /** One round: QUESTIONS slash commands at once, spread over `urls`; per question the time to its diagnosis reply. */
     async function round(urls, namespace) {
-      const mark = slack.calls.length;
+      // Each call looked at once as it arrives: question i's root message names its pod; its reply is the
+      // message with blocks in that root's thread.
+      const done = new Array(QUESTIONS);
+      const rootOf = new Map(); // root message ts -> question
+      const named = new RegExp(`${namespace}/web-(\\d+)\\b`);
+      const stop = slack.onCall((c) => {
+        if (c.method !== 'chat.postMessage') return;
+        if (c.args.thread_ts === undefined) {
+          const m = named.exec(String(c.args.text));
+          if (m && c.reply?.ts && done[Number(m[1])]) rootOf.set(c.reply.ts, Number(m[1]));
+          return;
+        }
+        const i = rootOf.get(c.args.thread_ts);
+        if (i !== undefined && Array.isArray(c.args.blocks)) {
+          rootOf.delete(c.args.thread_ts);
+          done[i]();
+        }
+      });
+      const fail = [];
+      const timer = setTimeout(() => fail.forEach((f, i) => f(new Error(`no reply to question ${i} within 120 s`))), 120000);
       const sent = Array.from({ length: QUESTIONS }, (_, i) => {
         const t0 = performance.now();
+        const reply = new Promise((resolve, reject) => {
+          done[i] = resolve;
+          fail[i] = reject;
+        }).then(() => performance.now() - t0);
         const ack = postSigned(urls[i % urls.length], secret, slashCommandBody(`pod web-${i} -n ${namespace}`));
-        const reply = slack
-          .waitFor(
-            (c) => slack.calls.indexOf(c) >= mark && c.method === 'chat.postMessage' && c.args.thread_ts === undefined && new RegExp(`${namespace}/web-${i}\\b`).test(String(c.args.text)),
-            120000,
-          )
-          .then((rootMsg) => slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === rootMsg.reply.ts && Array.isArray(c.args.blocks), 120000))
-          .then(() => performance.now() - t0);
         return Promise.all([ack, reply]);
       });
-      const results = await Promise.all(sent);
+      const results = await Promise.all(sent).finally(() => {
+        stop();
+        clearTimeout(timer);
+      });
       return { acks: results.map(([a]) => a.ms), replies: results.map(([, r]) => r) };
     }
 

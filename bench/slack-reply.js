@@ -124,6 +124,8 @@ module.exports = async function slackReplyBench() {
         remediator: { remediate: async () => ({}) },
         remediationClients: [],
         logger,
+        // 200 nodes' collectors in this one process: no full collection of the whole process per snapshot.
+        releaseMemory: false,
       });
       const port = await server.listen('127.0.0.1:0', serverCredentials('127.0.0.1', undefined, true));
       fakes.push(server);

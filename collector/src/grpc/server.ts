@@ -46,6 +46,13 @@ export interface CollectorServerOptions {
   metrics?: CollectorMetrics;
   /** Admission limits; defaults in DEFAULT_LIMITS. */
   limits?: Partial<CollectorLimits>;
+  /**
+   * Gives snapshots' memory back around them (collector/src/memory), as the
+   * collector process does; false where the server shares its process with
+   * others — a benchmark serving many nodes' collectors from one process,
+   * where each server's full collection would be the whole process's.
+   */
+  releaseMemory?: boolean;
 }
 
 export interface CollectorLimits {
@@ -109,7 +116,7 @@ export function createCollectorServer(opts: CollectorServerOptions): CollectorSe
     log.warn({ peer: call.getPeer(), presented: v.presented, reason: v.message }, `${rpc} refused: caller not authorised`);
     return v.message;
   };
-  const releaser = createMemoryReleaser();
+  const releaser = opts.releaseMemory === false ? { schedule: () => undefined, beforeSnapshot: () => undefined, cancel: () => undefined } : createMemoryReleaser();
   const gate = createSnapshotGate<SnapshotRequest__Output, EncodedSnapshot>({
     maxRunning: limits.maxRunningSnapshots,
     maxQueued: limits.maxQueuedSnapshots,

@@ -28,6 +28,8 @@ export interface FakeSlackApi {
   url: string;
   calls: SlackCall[];
   waitFor(pred: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
+  /** Calls `listener` with every call recorded from now on (answered ones after their answer is set); returns the unsubscribe. */
+  onCall(listener: (c: SlackCall) => void): () => void;
   /** The next call of `method` is answered 429 with Retry-After (Slack's rate limit). */
   rateLimitNext(method: string, retryAfterSeconds: number): void;
   /** Members of a user group, as usergroups.users.list will report them. */
@@ -68,6 +70,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const groups = new Map<string, string[]>();
   const limited = new Map<string, number>();
   const waiters: { pred: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }[] = [];
+  const listeners = new Set<(c: SlackCall) => void>();
   const files = new Map<string, { meta: FakeSlackFile; content: Buffer; redirectTo?: string }>();
   const refused = new Map<string, string>();
   const held = new Map<string, { gate: Promise<void>; open: () => void }>();
@@ -75,6 +78,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   let authExtra: Record<string, unknown> = {};
   const record = (call: SlackCall): void => {
     calls.push(call);
+    for (const l of listeners) l(call);
     for (const w of [...waiters])
       if (w.pred(call)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -183,6 +187,10 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
         if (held.get(method)?.gate === gate) held.delete(method);
         open();
       };
+    },
+    onCall(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     waitFor(pred, timeoutMs = 20000) {
       const seen = calls.find(pred);
