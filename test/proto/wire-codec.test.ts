@@ -117,32 +117,3 @@ describe('wire codec (compiled from the proto)', () => {
     expect(() => snapshotCodec().decode(bytes.subarray(0, bytes.length - 1))).toThrow(/wire-codec: truncated/);
   });
 });
-
-describe('wire codec: reused kernel-log records (the reading side)', () => {
-  const rec = (seq: number, text: string) => ({ seq, level: 6, facility: 0, monotonic_us: seq * 1000, wall_time_unix_ms: 1_700_000_000_000 + seq, text, continuation: [], caller: 'T1' });
-  const snap = (records: ReturnType<typeof rec>[], hostname = 'node-a') => ({ node: { hostname }, kmsg: records });
-
-  it('hands out the object decoded before for the same bytes, decodes changed bytes anew, equals the stock decoder, and stays bounded', () => {
-    const codec = compileCodec(SnapshotResponseType, { reuse: { types: ['KmsgRecord'], generation: 4 } });
-    const plain = snapshotCodec();
-    const a = stockEncode(snap([rec(1, 'first'), rec(2, 'second')]));
-    const first = codec.decode(a) as SnapshotResponse;
-    const again = codec.decode(a) as SnapshotResponse;
-    expect(again).toEqual(stockDecode(a));
-    expect(again.kmsg?.[0]).toBe(first.kmsg?.[0]);
-    expect(again.kmsg?.[1]).toBe(first.kmsg?.[1]);
-    expect(again).not.toBe(first);
-    // The same sequence number with other bytes (another node, another boot) is another record.
-    const b = stockEncode(snap([rec(1, 'first on another node'), rec(2, 'second')], 'node-b'));
-    const other = codec.decode(b) as SnapshotResponse;
-    expect(other.kmsg?.[0]).not.toBe(first.kmsg?.[0]);
-    expect(other.kmsg?.[0]?.text).toBe('first on another node');
-    expect(other.kmsg?.[1]).toBe(first.kmsg?.[1]);
-    expect(other).toEqual(stockDecode(b));
-    // Bounded: after two more generations the first records are decoded anew (equal, not the same objects).
-    codec.decode(stockEncode(snap([3, 4, 5, 6, 7, 8, 9, 10, 11].map((n) => rec(n, `filler ${n}`)))));
-    const late = codec.decode(a) as SnapshotResponse;
-    expect(late.kmsg?.[0]).not.toBe(first.kmsg?.[0]);
-    expect(late).toEqual(plain.decode(a));
-  });
-});

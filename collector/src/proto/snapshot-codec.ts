@@ -24,21 +24,6 @@ export function snapshotCodec(): WireCodec<SnapshotResponse, SnapshotResponse__O
   return snapshot;
 }
 
-let snapshotRead: WireCodec<SnapshotResponse, SnapshotResponse__Output> | undefined;
-
-/**
- * The Snapshot response's codec for the side that reads answers (the bot):
- * the same wire, but kernel-log records come back as the objects decoded
- * before from the same bytes. A node's ring is in every snapshot of it, and
- * nearly all of it is the same records each time: decoding thousands of them
- * per question was half of what the bot spent on a question. Up to ~40,000
- * records are kept (about ten nodes' rings); they are shared, read-only.
- */
-export function snapshotReadCodec(): WireCodec<SnapshotResponse, SnapshotResponse__Output> {
-  snapshotRead ??= compileCodec(lookup('whystuck.v1.SnapshotResponse'), { reuse: { types: ['KmsgRecord'], generation: 20_000 } });
-  return snapshotRead;
-}
-
 /** Task messages on their own: the scanner encodes each task where it reads it. */
 export function taskCodec(): WireCodec<Task, Task__Output> {
   task ??= compileCodec(lookup('whystuck.v1.Task'));

@@ -468,8 +468,6 @@ const wireType = (kind: Kind): number => {
 interface Runtime {
   P: MessagePlan[];
   F: FieldPlan[];
-  /** Decoded messages of the types asked to be reused (CodecOptions.reuse), by their bytes. */
-  reused: Map<string, ReusedMessages>;
   isZero64: typeof isZero64;
   enumValue: (field: number, v: unknown) => number;
   writeMap: (out: Out, field: number, v: unknown) => void;
@@ -613,68 +611,6 @@ function defaultLiteral(f: FieldPlan): string {
   }
 }
 
-/**
- * Messages decoded earlier, by their exact bytes: two generations, so that
- * what the last decodes met stays and the rest goes once the newer one is
- * full — bounded, never cleared all at once. Looked up by a number made of
- * the message's first bytes (a kernel-log record's tag and sequence number)
- * and its length, then its bytes compared: no string or hash of the whole.
- */
-export class ReusedMessages {
-  private cur = new Map<number, Reused[]>();
-  private old = new Map<number, Reused[]>();
-  private size = 0;
-
-  constructor(private readonly generation: number) {}
-
-  private static key(buf: Buffer, pos: number, end: number): number {
-    let k = 0;
-    for (let i = pos, stop = Math.min(end, pos + 6); i < stop; i++) k = k * 256 + buf[i];
-    return k * 16 + ((end - pos) & 15);
-  }
-
-  private static find(list: Reused[] | undefined, buf: Buffer, pos: number, end: number): Reused | undefined {
-    if (list) for (const r of list) if (r.bytes.length === end - pos && buf.compare(r.bytes, 0, r.bytes.length, pos, end) === 0) return r;
-    return undefined;
-  }
-
-  /** The object decoded before from the message at `inp` (then `inp` is past it), or undefined. */
-  get(inp: In): unknown {
-    const { buf, pos, end } = inp;
-    const key = ReusedMessages.key(buf, pos, end);
-    let r = ReusedMessages.find(this.cur.get(key), buf, pos, end);
-    if (!r) {
-      r = ReusedMessages.find(this.old.get(key), buf, pos, end);
-      if (!r) return undefined;
-      this.add(key, r);
-    }
-    inp.pos = end;
-    return r.value;
-  }
-
-  /** Keeps `value`, decoded from buf[start, end) (copied: the message's buffer is not held). */
-  put(buf: Buffer, start: number, end: number, value: unknown): void {
-    this.add(ReusedMessages.key(buf, start, end), { bytes: Buffer.from(buf.subarray(start, end)), value });
-  }
-
-  private add(key: number, r: Reused): void {
-    if (this.size >= this.generation) {
-      this.old = this.cur;
-      this.cur = new Map();
-      this.size = 0;
-    }
-    const list = this.cur.get(key);
-    if (list) list.push(r);
-    else this.cur.set(key, [r]);
-    this.size++;
-  }
-}
-
-interface Reused {
-  bytes: Buffer;
-  value: unknown;
-}
-
 function compileDecoder(plan: MessagePlan, R: Runtime): MessagePlan['decode'] {
   // One literal per message type: every decoded object gets the same shape (hidden class).
   const literal = [...plan.fields.map((f) => `${q(f.name)}: ${defaultLiteral(f)}`), ...plan.oneofs.map((o) => `${q(o)}: undefined`)];
@@ -698,12 +634,7 @@ function compileDecoder(plan: MessagePlan, R: Runtime): MessagePlan['decode'] {
       cases.push(`case ${tagOf(f, wireType(f.kind))}: o[${key}] = ${readExpr(f, fi)};${setOneof} break;`);
     }
   }
-  // A reused type: the object decoded before from the same bytes (shared: its readers must not change it).
-  const reuse = R.reused.has(plan.type.name);
-  const before = reuse ? `const R_ = R.reused.get(${q(plan.type.name)}); const s_ = inp.pos; const v_ = R_.get(inp); if (v_ !== undefined) return v_;` : '';
-  const after = reuse ? 'R_.put(inp.buf, s_, inp.end, o);' : '';
   const body = `
-    ${before}
     const o = { ${literal.join(', ')} };
     let key, n, x, outer;
     while (inp.pos < inp.end) {
@@ -714,7 +645,6 @@ function compileDecoder(plan: MessagePlan, R: Runtime): MessagePlan['decode'] {
       }
     }
     if (inp.pos > inp.end) throw new Error(${q(`wire-codec: truncated ${plan.type.name}`)});
-    ${after}
     return o;`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the decoder is compiled from the message's schema (our .proto), never from input
   return new Function('R', `return function decode_${plan.type.name}(inp) {${body}\n};`)(R) as MessagePlan['decode'];
@@ -724,7 +654,6 @@ function runtime(): Runtime {
   const R: Runtime = {
     P: [],
     F: [],
-    reused: new Map(),
     isZero64,
     enumValue(fi, v) {
       const n = R.F[fi].enumValues?.[v as string];
@@ -874,21 +803,10 @@ export interface WireCodec<T, O> {
   decode(bytes: Uint8Array): O;
 }
 
-export interface CodecOptions {
-  /**
-   * Message types (by name) whose decoded objects are kept and handed out
-   * again for the same bytes, at most about `generation` × 2 of each: records
-   * that come again and again (a node's kernel log in every snapshot) are
-   * decoded once. The objects are shared: nothing may change them.
-   */
-  reuse?: { types: string[]; generation: number };
-}
-
-export function compileCodec<T, O>(type: protobuf.Type, opts: CodecOptions = {}): WireCodec<T, O> {
+export function compileCodec<T, O>(type: protobuf.Type): WireCodec<T, O> {
   const plans = new Map<protobuf.Type, MessagePlan>();
   const root = planMessage(type, plans);
   const R = runtime();
-  for (const name of opts.reuse?.types ?? []) R.reused.set(name, new ReusedMessages(opts.reuse?.generation ?? 1024));
   R.P = [...plans.values()];
   for (const p of R.P) {
     p.encode = compileEncoder(p, R);
