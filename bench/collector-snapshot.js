@@ -55,7 +55,7 @@ async function measure(load, idle) {
     let idleCpuPct;
     let releaseMs;
     if (idle) {
-      // Idle is the steady state: 3 s after the last snapshot (whose memory is handed back 1 s after it, a full
+      // Idle is the steady state: 3 s after the last snapshot (whose memory is handed back 250 ms after it, a full
       // collection: its cost, printed apart), then 30 s — three of watch mode's looks and 120 kernel-log polls.
       const settled = cpuTicks(collector.pid);
       await new Promise((r) => setTimeout(r, 3000));
