@@ -61,6 +61,7 @@ export class HeldFiles {
   private walk = 0;
   private warm = 0;
   private cold = 0;
+  private closed = false;
 
   constructor(
     readonly budget = Math.min(12288, Math.floor(openFilesLimit() / 2)),
@@ -85,7 +86,8 @@ export class HeldFiles {
       closeFile(h.fd);
     }
     this.cold++;
-    if (this.files.size >= this.budget) return readInto(path, buf);
+    // Past the budget, or after close() (a walk still under way when its scanner closed): nothing more is kept.
+    if (this.files.size >= this.budget || this.closed) return readInto(path, buf);
     const fd = openFile(path);
     if (fd < 0) return -1;
     const n = readOpen(fd, buf);
@@ -124,8 +126,9 @@ export class HeldFiles {
     this.walk++;
   }
 
-  /** Closes every held descriptor. */
+  /** Closes every held descriptor; reads after it open and close their files. */
   close(): void {
+    this.closed = true;
     for (const h of this.files.values()) closeFile(h.fd);
     this.files.clear();
     this.threads.clear();

@@ -75,6 +75,10 @@ describe('held /proc files', () => {
       text(held, paths[1], buf);
       held.close();
       expect(openFds()).toBe(before);
+      // A walk still reading after close() keeps nothing.
+      expect(text(held, paths[0], buf)).toMatch(new RegExp(`^${process.pid} `));
+      expect(held.stats().held).toBe(0);
+      expect(openFds()).toBe(before);
     } finally {
       held.close();
     }
