@@ -195,7 +195,8 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     // Not in WHYSTUCK_REMEDIATORS, not in the S0SRE group: refused, parent alive; the refusal is audited (a row of its own: the token is not used up).
     expect((await click('U0INTRUDER')).status).toBe(200);
     await slack.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'U0INTRUDER' && /not allowed to send signals/.test(String(c.args.text)));
-    expect(stateOf(parentPid)).toBe('S');
+    // Not signalled: alive (sleeping, or still running on a loaded machine), not a zombie, not gone.
+    expect(['S', 'R']).toContain(stateOf(parentPid));
     expect((await store.listAudit()).filter((e) => e.pid === parentPid)).toEqual([expect.objectContaining({ user: 'U0INTRUDER', outcome: 'REFUSED_UNAUTHORISED', node: 'node-a', signal: 'SIGTERM' })]);
 
     // A member of the S0SRE user group may.
@@ -282,7 +283,8 @@ describeKernel('Slack: /whystuck pod NAME answered in a thread, end to end', () 
     // Signed by us, but the start time is not this process's: the collector refuses (PID reuse guard).
     await postSigned(url, SECRET, blockActionBody({ ...base, value: signAction(ACTION_SECRET, claims, 60_000) }));
     await slack.waitFor((c) => c.method === 'chat.postMessage' && /PID_REUSED/.test(String(c.args.text)));
-    expect(stateOf(parentPid)).toBe('S');
+    // Not signalled: alive (sleeping, or still running on a loaded machine), not a zombie, not gone.
+    expect(['S', 'R']).toContain(stateOf(parentPid));
     expect((await store.listAudit()).find((e) => e.pid === parentPid)?.outcome).toBe('PID_REUSED');
     // The forged and the expired click are in the audit log too, not only in the log file (a forged token's claims are not trusted: no pid).
     const refused = (await store.listAudit()).filter((e) => e.user === 'U0ONCALL' && e.outcome?.startsWith('REFUSED_'));
