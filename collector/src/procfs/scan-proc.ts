@@ -43,13 +43,9 @@ const buf = Buffer.allocUnsafe(64 * 1024);
 
 type Read = { ok: true; text: string } | { ok: false; code: string };
 
-function read(path: string): Read {
-  const n = readInto(path, buf);
-  return n < 0 ? { ok: false, code: lastReadError() } : { ok: true, text: buf.toString('latin1', 0, n) };
-}
-
-function readHeld(held: HeldFiles, path: string): Read {
-  const n = held.read(path, buf);
+/** `held`: through a file kept open between walks (held-files.ts), when the walk keeps them. */
+function read(path: string, held?: HeldFiles): Read {
+  const n = held ? held.read(path, buf) : readInto(path, buf);
   return n < 0 ? { ok: false, code: lastReadError() } : { ok: true, text: buf.toString('latin1', 0, n) };
 }
 
@@ -277,7 +273,7 @@ export function createWalk(req: ScanRequest, progressBuffer: SharedArrayBuffer, 
       if (req.podUid && !cgroups.some((l) => parsePodCgroup(l.path)?.podUid === req.podUid) && !cgroups.every((l) => l.path === '/')) continue;
       visited++;
       const stPath = `${dir}/status`;
-      const st = held ? readHeld(held, stPath) : read(stPath);
+      const st = read(stPath, held);
       note(stPath, st, tgid, tgid);
       const processStatus: ProcStatus = st.ok ? parseStatus(st.text) : { nsPid: [], nsTgid: [] };
       // A held thread list is used while status counts as many threads (and every one still reads, below).
