@@ -4,7 +4,7 @@ import type { GuardedReader } from '../procfs/guarded-reader';
 import { parseStat } from '../procfs/parse-stat';
 import { parseStack } from '../procfs/parse-stack';
 import { problemFromGuarded } from '../snapshot/read-problems';
-import { isShimComm } from './runtime-pids';
+import { isShimComm } from '../procfs/raw-task';
 
 /** The id a shim serves, from its argv: containerd's `-id ID`, conmon's `-c ID` / `--cid ID` / `--cid=ID`. */
 export function servedId(argv: string[]): string {

@@ -2,8 +2,6 @@ import type { RuntimeView } from '../../../proto/generated/whystuck/v1/RuntimeVi
 import type { TaskTable } from '../procfs/task-scanner';
 import { TASK_KTHREAD, TASK_LEADER, TASK_NS_INIT, TASK_SHIM_COMM } from '../procfs/raw-task';
 
-export { isShimComm } from '../procfs/raw-task';
-
 /** A container's (or sandbox's) first process, as the task table shows it. */
 export interface FirstProcess {
   pid: number;
